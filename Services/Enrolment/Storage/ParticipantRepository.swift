@@ -1,0 +1,66 @@
+import Foundation
+import PostgresNIO
+import ServiceKit
+
+protocol ParticipantRepository: Sendable {
+    func create(_ participant: NewParticipant, guardian: UUID, id: UUID, at: Date) async throws -> Participant
+    /// Only participants `guardian` is a guardian of: another family's participant is never returned.
+    func find(id: UUID, guardian: UUID) async throws -> Participant?
+    /// Ordered by (last name, first name, id), after the given key.
+    func list(guardian: UUID, after: [String]?, limit: Int) async throws -> [Participant]
+}
+
+struct PostgresParticipantRepository: ParticipantRepository {
+    let client: PostgresClient
+
+    private static let columns = "p.id, p.first_name, p.last_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.created_at"
+
+    func create(_ participant: NewParticipant, guardian: UUID, id: UUID, at: Date) async throws -> Participant {
+        let logger = RequestScope.logger
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                INSERT INTO participants (id, first_name, last_name, birth_date, created_at)
+                VALUES (\(id), \(participant.firstName), \(participant.lastName), \(participant.birthDate)::date, \(at))
+                """, logger: logger)
+            try await connection.query(
+                "INSERT INTO participant_guardians (participant_id, account_id, since) VALUES (\(id), \(guardian), \(at))",
+                logger: logger)
+        }
+        return Participant(
+            id: id, firstName: participant.firstName, lastName: participant.lastName, birthDate: participant.birthDate,
+            createdAt: at)
+    }
+
+    func find(id: UUID, guardian: UUID) async throws -> Participant? {
+        let rows = try await client.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM participants p
+            JOIN participant_guardians g ON g.participant_id = p.id
+            WHERE p.id = \(id) AND g.account_id = \(guardian)
+            """, logger: RequestScope.logger)
+        return try await Self.decode(rows).first
+    }
+
+    func list(guardian: UUID, after: [String]?, limit: Int) async throws -> [Participant] {
+        let (last, first, id) = (after?[0] ?? "", after?[1] ?? "", after.flatMap { UUID(uuidString: $0[2]) } ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+        let rows = try await client.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM participants p
+            JOIN participant_guardians g ON g.participant_id = p.id
+            WHERE g.account_id = \(guardian)
+              AND (p.last_name, p.first_name, p.id) > (\(last), \(first), \(id))
+            ORDER BY p.last_name, p.first_name, p.id
+            LIMIT \(limit)
+            """, logger: RequestScope.logger)
+        return try await Self.decode(rows)
+    }
+
+    private static func decode(_ rows: PostgresRowSequence) async throws -> [Participant] {
+        var participants: [Participant] = []
+        for try await (id, first, last, birth, created) in rows.decode((UUID, String, String, String, Date).self) {
+            participants.append(Participant(id: id, firstName: first, lastName: last, birthDate: birth, createdAt: created))
+        }
+        return participants
+    }
+}

@@ -1,0 +1,43 @@
+import Configuration
+import Database
+import Foundation
+import Hummingbird
+import Logging
+import ServiceKit
+
+/// Identity: accounts, verification, sign-in tokens, password reset and staff roles.
+enum IdentityService: ServiceDefinition {
+    static let name = "identity"
+    static let defaultPort = 8081
+    static let migrations = IdentityMigrations.all
+    static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
+
+    static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) throws {
+        let api = IdentityAPI(
+            consentTexts: PostgresConsentTextRepository(client: environment.postgres), clock: environment.clock)
+        try api.registerHandlers(on: router)
+    }
+
+    static let commandsHelp = "\n  sign-token ACCOUNT_ID [ROLE@ORGANISATION_ID ...]  print a 12-hour access token (needs JWT_PRIVATE_KEY_FILE)"
+
+    /// `sign-token`: an access token for smoke tests and demo data, signed with the private key on disk.
+    static func runCommand(_ command: String, arguments: [String], reader: ConfigReader, logger: Logger) async throws -> Bool {
+        guard command == "sign-token" else { return false }
+        guard let account = arguments.first.flatMap(UUID.init(uuidString:)) else {
+            throw ConfigurationError.invalid("ACCOUNT_ID", "sign-token needs an account UUID")
+        }
+        let roles = try arguments.dropFirst().map { argument -> OrganisationRole in
+            let parts = argument.split(separator: "@")
+            guard parts.count == 2, let organisation = UUID(uuidString: String(parts[1])) else {
+                throw ConfigurationError.invalid("ROLE@ORGANISATION_ID", "cannot read \(argument)")
+            }
+            return OrganisationRole(organisationId: organisation, role: String(parts[0]))
+        }
+        let path = reader.string(forKey: "jwt.private.key.file", default: ".local/keys/access-token-private.pem")
+        let pem = try String(contentsOfFile: path, encoding: .utf8)
+        let signer = try await AccessTokenSigner(privateKeyPEM: pem)
+        let now = Date()
+        print(try await signer.sign(AccessTokenClaims(accountId: account, issuedAt: now, expiresAt: now + 12 * 3600, roles: roles)))
+        return true
+    }
+}

@@ -1,0 +1,132 @@
+import Crypto
+import Foundation
+import JWTKit
+
+/// A staff right given to an account within one organisation (and the organisations below it).
+public struct OrganisationRole: Codable, Sendable, Hashable {
+    public var organisationId: UUID
+    public var role: String
+
+    public init(organisationId: UUID, role: String) {
+        self.organisationId = organisationId
+        self.role = role
+    }
+}
+
+/// The claims of an access token signed by identity and verified by every service.
+public struct AccessTokenClaims: JWTPayload, Equatable {
+    public static let issuer = "guichet-identity"
+    public static let audience = "guichet"
+
+    public var sub: SubjectClaim
+    public var iss: IssuerClaim
+    public var aud: AudienceClaim
+    public var iat: IssuedAtClaim
+    public var exp: ExpirationClaim
+    public var roles: [OrganisationRole]
+
+    public init(accountId: UUID, issuedAt: Date, expiresAt: Date, roles: [OrganisationRole] = []) {
+        sub = .init(value: accountId.uuidString.lowercased())
+        iss = .init(value: Self.issuer)
+        aud = .init(value: [Self.audience])
+        iat = .init(value: issuedAt)
+        exp = .init(value: expiresAt)
+        self.roles = roles
+    }
+
+    /// Signature, issuer and audience are checked here; expiry against the injected clock in `AccessTokenVerifier`.
+    public func verify(using algorithm: some JWTAlgorithm) throws {
+        guard iss.value == Self.issuer else { throw JWTError.claimVerificationFailure(failedClaim: iss, reason: "issuer") }
+        try aud.verifyIntendedAudience(includes: Self.audience)
+    }
+}
+
+/// Who made the request, from a verified access token.
+public struct Principal: Sendable, Equatable {
+    public var accountId: UUID
+    public var roles: [OrganisationRole]
+
+    public init(accountId: UUID, roles: [OrganisationRole]) {
+        self.accountId = accountId
+        self.roles = roles
+    }
+
+    public func has(role: String, in organisationId: UUID) -> Bool {
+        roles.contains { $0.organisationId == organisationId && $0.role == role }
+    }
+}
+
+public enum AccessTokenKeys {
+    /// Key id shared by signer and verifiers: the start of the SHA-256 of the public key's DER form,
+    /// so a rotated key gets a new id with no registry to keep.
+    public static func keyID(publicKeyPEM: String) throws -> String {
+        let key = try P256.Signing.PublicKey(pemRepresentation: publicKeyPEM)
+        let digest = SHA256.hash(data: key.derRepresentation)
+        return digest.prefix(12).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Splits a file holding several PEM public keys (current and previous, during a rotation).
+    public static func pemBlocks(in text: String) -> [String] {
+        var blocks: [String] = []
+        var current: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("-----BEGIN") { current = [] }
+            current.append(Substring(trimmed))
+            if trimmed.hasPrefix("-----END") { blocks.append(current.joined(separator: "\n")) }
+        }
+        return blocks
+    }
+}
+
+/// Verifies identity's ES256 access tokens with public keys from configuration; identity need not be up.
+public struct AccessTokenVerifier: Sendable {
+    private let keys: JWTKeyCollection
+    private let clock: any WallClock
+    public let keyIDs: [String]
+
+    public init(publicKeysPEM: String, clock: any WallClock) async throws {
+        let keys = JWTKeyCollection()
+        var ids: [String] = []
+        for pem in AccessTokenKeys.pemBlocks(in: publicKeysPEM) {
+            let kid = try AccessTokenKeys.keyID(publicKeyPEM: pem)
+            await keys.add(ecdsa: try ES256PublicKey(pem: pem), kid: JWKIdentifier(string: kid))
+            ids.append(kid)
+        }
+        guard !ids.isEmpty else { throw ConfigurationError.invalid("JWT_PUBLIC_KEYS", "no PEM public key found") }
+        self.keys = keys
+        self.clock = clock
+        self.keyIDs = ids
+    }
+
+    public func verify(_ token: String) async throws(Problem) -> Principal {
+        let claims: AccessTokenClaims
+        do {
+            claims = try await keys.verify(token, as: AccessTokenClaims.self)
+        } catch {
+            throw .invalidToken
+        }
+        guard claims.exp.value > clock.now(), let accountId = UUID(uuidString: claims.sub.value) else {
+            throw .invalidToken
+        }
+        return Principal(accountId: accountId, roles: claims.roles)
+    }
+}
+
+/// Signs access tokens; used by identity, and by tests to act as a signed-in person.
+public struct AccessTokenSigner: Sendable {
+    private let keys: JWTKeyCollection
+    public let keyID: String
+
+    public init(privateKeyPEM: String) async throws {
+        let privateKey = try ES256PrivateKey(pem: privateKeyPEM)
+        let publicPEM = try P256.Signing.PrivateKey(pemRepresentation: privateKeyPEM).publicKey.pemRepresentation
+        keyID = try AccessTokenKeys.keyID(publicKeyPEM: publicPEM)
+        keys = JWTKeyCollection()
+        await keys.add(ecdsa: privateKey, kid: JWKIdentifier(string: keyID))
+    }
+
+    public func sign(_ claims: AccessTokenClaims) async throws -> String {
+        try await keys.sign(claims, kid: JWKIdentifier(string: keyID))
+    }
+}

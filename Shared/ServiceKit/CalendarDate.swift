@@ -1,0 +1,49 @@
+import Foundation
+
+/// A `YYYY-MM-DD` calendar date (birth dates, session days), compared without time zones.
+public struct CalendarDate: Comparable, Sendable, Hashable, CustomStringConvertible {
+    /// Dates of "today" are taken in Quebec's time zone.
+    public static let timeZone = TimeZone(identifier: "America/Montreal")!
+
+    public var year: Int
+    public var month: Int
+    public var day: Int
+
+    /// Strict `YYYY-MM-DD` that names a real day; nil otherwise.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard text.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            (1...12).contains(month), day >= 1, day <= Self.daysIn(month: month, year: year)
+        else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    public init(_ instant: Date) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = Self.timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: instant)
+        year = parts.year!
+        month = parts.month!
+        day = parts.day!
+    }
+
+    public var description: String {
+        String(format: "%04d-%02d-%02d", year, month, day)
+    }
+
+    public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+}

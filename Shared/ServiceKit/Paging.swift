@@ -1,0 +1,80 @@
+import Foundation
+
+/// `?limit=&cursor=` as in the API conventions: limit 1...100 (default 20); the cursor is opaque to
+/// clients and holds the sort key of the last item returned (keyset paging, stable under inserts).
+public struct PageRequest: Sendable, Equatable {
+    public static let defaultLimit = 20
+    public static let maximumLimit = 100
+
+    public var limit: Int
+    /// The sort key after which the page starts; nil for the first page.
+    public var after: [String]?
+
+    public init(limit: Int?, cursor: String?) throws(Problem) {
+        var errors: [FieldError] = []
+        let limit = limit ?? Self.defaultLimit
+        if !(1...Self.maximumLimit).contains(limit) {
+            errors.append(
+                FieldError(
+                    field: "limit", code: "outOfRange",
+                    message: .init(
+                        fr: "La limite doit être entre 1 et \(Self.maximumLimit).",
+                        en: "The limit must be between 1 and \(Self.maximumLimit).")))
+        }
+        var after: [String]?
+        if let cursor {
+            after = Self.decode(cursor)
+            if after == nil {
+                errors.append(
+                    FieldError(
+                        field: "cursor", code: "invalid",
+                        message: .init(fr: "Ce curseur n'est pas valide.", en: "This cursor is not valid.")))
+            }
+        }
+        guard errors.isEmpty else {
+            var problem = Problem.malformedRequest("Invalid paging parameters.")
+            problem.errors = errors
+            throw problem
+        }
+        self.limit = limit
+        self.after = after
+    }
+
+    /// How many rows to fetch: one more than the limit tells whether another page exists.
+    public var fetchLimit: Int { limit + 1 }
+
+    /// Cuts rows fetched with `fetchLimit` to a page and the cursor of the next one (nil on the last page).
+    public func page<Item>(_ rows: [Item], key: (Item) -> [String]) -> (items: [Item], nextCursor: String?) {
+        guard rows.count > limit else { return (rows, nil) }
+        let items = Array(rows.prefix(limit))
+        return (items, Self.encode(key(items[items.count - 1])))
+    }
+
+    static func encode(_ key: [String]) -> String {
+        let data = (try? JSONEncoder().encode(key)) ?? Data()
+        return data.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ cursor: String) -> [String]? {
+        guard cursor.count <= 512 else { return nil }
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64) else { return nil }
+        return try? JSONDecoder().decode([String].self, from: data)
+    }
+}
+
+extension Problem {
+    /// A cursor that decodes but does not fit the list it is used on.
+    public static let invalidCursor: Problem = {
+        var problem = Problem.malformedRequest("Invalid paging parameters.")
+        problem.errors = [
+            FieldError(
+                field: "cursor", code: "invalid",
+                message: .init(fr: "Ce curseur n'est pas valide.", en: "This cursor is not valid."))
+        ]
+        return problem
+    }()
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Hummingbird
+import Logging
+import OpenAPIRuntime
+
+/// What a handler knows about the request it serves. Generated OpenAPI handlers get no Hummingbird
+/// context, so the middleware publishes this in a task-local.
+public struct RequestScope: Sendable {
+    @TaskLocal public static var current: RequestScope?
+
+    public var requestID: String
+    public var language: Language
+    public var principal: Principal?
+    public var logger: Logger
+
+    /// The signed-in account, or a 401 problem.
+    public static func requirePrincipal() throws(Problem) -> Principal {
+        guard let principal = current?.principal else { throw .unauthenticated }
+        return principal
+    }
+
+    public static var logger: Logger { current?.logger ?? Logger(label: "guichet") }
+}
+
+public struct GuichetRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+}
+
+/// One middleware for what every request needs: a request id (taken from `X-Request-Id` or made),
+/// the language, the bearer token checked, errors turned into problem+json, and one log line.
+public struct RequestScopeMiddleware: RouterMiddleware {
+    public typealias Context = GuichetRequestContext
+    let verifier: AccessTokenVerifier?
+
+    public init(verifier: AccessTokenVerifier?) {
+        self.verifier = verifier
+    }
+
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let started = ContinuousClock.now
+        let requestID = Self.requestID(from: request.headers[.xRequestID])
+        let language = Language.negotiate(acceptLanguage: request.headers[.acceptLanguage])
+        var logger = context.logger
+        logger[metadataKey: "request_id"] = .string(requestID)
+        var response: Response
+        do {
+            let principal = try await authenticate(request)
+            let scope = RequestScope(requestID: requestID, language: language, principal: principal, logger: logger)
+            response = try await RequestScope.$current.withValue(scope) {
+                try await next(request, context)
+            }
+        } catch {
+            let problem = Self.problem(for: error, logger: logger)
+            response = problem.response(language: language, requestID: requestID, instance: request.uri.path)
+        }
+        response.headers[.xRequestID] = requestID
+        let elapsed = ContinuousClock.now - started
+        logger.info(
+            "request",
+            metadata: [
+                "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+                "status": .stringConvertible(response.status.code),
+                "duration_ms": .stringConvertible(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000),
+            ])
+        return response
+    }
+
+    private func authenticate(_ request: Request) async throws(Problem) -> Principal? {
+        guard let header = request.headers[.authorization] else { return nil }
+        guard header.count > 7, header.prefix(7).lowercased() == "bearer ", let verifier else {
+            throw .invalidToken
+        }
+        return try await verifier.verify(String(header.dropFirst(7)))
+    }
+
+    static func requestID(from header: String?) -> String {
+        if let header, (1...128).contains(header.count),
+            header.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+        {
+            return header
+        }
+        return UUID().uuidString.lowercased()
+    }
+
+    /// Maps anything thrown below to a problem. Unknown errors are logged, never shown.
+    static func problem(for error: any Error, logger: Logger) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let serverError as ServerError:
+            if let problem = serverError.underlyingError as? Problem { return problem }
+            if serverError.underlyingError is DecodingError || (400..<500).contains(serverError.httpStatus.code) {
+                return .malformedRequest(serverError.causeDescription)
+            }
+            logger.error("handler failed", metadata: ["error": .string(String(reflecting: serverError.underlyingError))])
+            return .internalError
+        case let httpError as HTTPError where httpError.status == .notFound:
+            return .notFound
+        case let httpError as HTTPError where httpError.status == .methodNotAllowed:
+            return .methodNotAllowed
+        case let httpError as HTTPError where (400..<500).contains(httpError.status.code):
+            return .malformedRequest(httpError.body ?? httpError.status.reasonPhrase)
+        case is DecodingError:
+            return .malformedRequest("The body does not match the expected JSON.")
+        default:
+            logger.error("request failed", metadata: ["error": .string(String(reflecting: error))])
+            return .internalError
+        }
+    }
+}
+
+extension HTTPField.Name {
+    public static let xRequestID = Self("X-Request-Id")!
+}

@@ -1,0 +1,36 @@
+import Configuration
+import Database
+import Foundation
+import Logging
+
+/// Every setting of a service, read from environment variables (see the README's table).
+public struct ServiceSettings: Sendable {
+    public var name: String
+    public var httpHost: String
+    public var httpPort: Int
+    public var logLevel: Logger.Level
+    public var database: DatabaseSettings
+    /// Apply pending migrations when `serve` starts; operators may turn it off and run `migrate` instead.
+    public var migrateOnStart: Bool
+    /// PEM public keys of identity's token signer (the current one and, during a rotation, the previous).
+    public var accessTokenPublicKeys: String
+
+    public init(reader: ConfigReader, name: String, defaultPort: Int) throws {
+        self.name = name
+        httpHost = reader.string(forKey: "http.host", default: "127.0.0.1")
+        httpPort = reader.int(forKey: "http.port", default: defaultPort)
+        logLevel = Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info
+        database = DatabaseSettings(reader: reader, service: name)
+        migrateOnStart = reader.bool(forKey: "migrate.on.start", default: true)
+        if let inline = reader.string(forKey: "jwt.public.keys", isSecret: false), !inline.isEmpty {
+            accessTokenPublicKeys = inline
+        } else {
+            let path = reader.string(forKey: "jwt.public.keys.file", default: ".local/keys/access-token-public.pem")
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ConfigurationError.invalid(
+                    "JWT_PUBLIC_KEYS_FILE", "cannot read \(path) (set JWT_PUBLIC_KEYS or run deploy/run.sh once to generate keys)")
+            }
+            accessTokenPublicKeys = text
+        }
+    }
+}

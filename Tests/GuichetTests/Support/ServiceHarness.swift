@@ -1,0 +1,61 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import ServiceKit
+import Testing
+
+/// Builds a whole service on its own test database and drives it in-process through HummingbirdTesting.
+func withService<Definition: ServiceDefinition>(
+    _ definition: Definition.Type, clock: any WallClock = SystemWallClock(), migrateOnStart: Bool = true,
+    _ body: @Sendable (TestClientProtocol, TestDatabase) async throws -> Void
+) async throws {
+    try await TestDatabase.withDatabase { database in
+        let settings = try database.settings(service: Definition.name, migrateOnStart: migrateOnStart)
+        let app = try await GuichetService.buildApplication(
+            definition, settings: settings, clock: clock, logger: TestEnvironment.logger)
+        try await app.test(.router) { client in
+            try await body(client, database)
+        }
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    func json() throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+        return try #require(object as? [String: Any], "not a JSON object: \(text)")
+    }
+
+    /// Checks the response is an RFC 9457 problem of the given type and status, and returns its fields.
+    @discardableResult
+    func problem(_ type: String, status: HTTPResponse.Status, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
+        #expect(self.status == status, "body: \(text)", sourceLocation: sourceLocation)
+        #expect(headers[.contentType] == "application/problem+json", sourceLocation: sourceLocation)
+        let fields = try json()
+        #expect(fields["type"] as? String == type, "body: \(text)", sourceLocation: sourceLocation)
+        #expect(fields["status"] as? Int == Int(status.code), sourceLocation: sourceLocation)
+        #expect((fields["title"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
+        let localized = fields["localized"] as? [String: [String: Any]]
+        #expect(localized?["fr"]?["title"] is String && localized?["en"]?["title"] is String, sourceLocation: sourceLocation)
+        #expect(headers[.xRequestID] != nil, sourceLocation: sourceLocation)
+        return fields
+    }
+
+    func fieldErrors() throws -> [String: String] {
+        let errors = try json()["errors"] as? [[String: Any]] ?? []
+        return Dictionary(errors.map { ($0["field"] as! String, $0["code"] as! String) }, uniquingKeysWith: { a, _ in a })
+    }
+}
+
+func bearer(_ token: String, json: Bool = false) -> HTTPFields {
+    var fields: HTTPFields = [.authorization: "Bearer \(token)"]
+    if json { fields[.contentType] = "application/json" }
+    return fields
+}
+
+func jsonBody(_ object: [String: Any]) -> ByteBuffer {
+    ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
+}

@@ -1,0 +1,150 @@
+import Configuration
+import Crypto
+import Database
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceKit
+import Testing
+
+/// Servers the tests use, from the same variables as the services. Nothing here skips: a missing
+/// server fails the test with a message saying how to start it.
+enum TestEnvironment {
+    static let variables = ProcessInfo.processInfo.environment
+    static let host = variables["POSTGRES_HOST"] ?? "127.0.0.1"
+    static let port = Int(variables["POSTGRES_PORT"] ?? "") ?? 5432
+    static let adminUser = variables["POSTGRES_ADMIN_USER"] ?? "postgres"
+    static let adminPassword = variables["POSTGRES_ADMIN_PASSWORD"] ?? "postgres"
+    static let templateDatabase = variables["POSTGRES_TEST_TEMPLATE"] ?? "guichet_test_template"
+    static let logger: Logger = {
+        var logger = Logger(label: "guichet.tests")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    /// Built executables: next to the test bundle unless GUICHET_BIN_DIR says otherwise.
+    static var binDirectory: URL {
+        if let dir = variables["GUICHET_BIN_DIR"] { return URL(fileURLWithPath: dir) }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .resolvingSymlinksInPath()
+    }
+}
+
+struct ServerMissing: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// A database of its own for one test, copied from the template that deploy/postgres/setup.sh prepared
+/// (roles, the four schemas, extensions), so tests run side by side without seeing each other.
+struct TestDatabase: Sendable {
+    let name: String
+
+    static func withDatabase<T>(_ body: (TestDatabase) async throws -> T) async throws -> T {
+        let database = try await create()
+        do {
+            let result = try await body(database)
+            try await database.drop()
+            return result
+        } catch {
+            try? await database.drop()
+            throw error
+        }
+    }
+
+    static func create() async throws -> TestDatabase {
+        let name = "guichet_t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
+        try await admin { connection in
+            try await connection.query(
+                PostgresQuery(unsafeSQL: #"CREATE DATABASE "\#(name)" TEMPLATE "\#(TestEnvironment.templateDatabase)""#),
+                logger: TestEnvironment.logger)
+        }
+        return TestDatabase(name: name)
+    }
+
+    func drop() async throws {
+        try await Self.admin { connection in
+            try await connection.query(
+                PostgresQuery(unsafeSQL: #"DROP DATABASE IF EXISTS "\#(name)" WITH (FORCE)"#), logger: TestEnvironment.logger)
+        }
+    }
+
+    /// Runs `body` on a superuser connection to the maintenance database.
+    static func admin<T>(database: String = "postgres", _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let configuration = PostgresConnection.Configuration(
+            host: TestEnvironment.host, port: TestEnvironment.port, username: TestEnvironment.adminUser,
+            password: TestEnvironment.adminPassword, database: database, tls: .disable)
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(
+                configuration: configuration, id: 1, logger: TestEnvironment.logger)
+        } catch {
+            throw ServerMissing(
+                description: "PostgreSQL is not reachable as \(TestEnvironment.adminUser)@\(TestEnvironment.host):\(TestEnvironment.port) (\(String(reflecting: error))). Run the tests with deploy/test.sh, which starts it.")
+        }
+        do {
+            let result = try await body(connection)
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// The settings a service would read from its environment, pointed at this database.
+    func settings(service: String, port: Int = 0, migrateOnStart: Bool = true, extra: [String: String] = [:]) throws -> ServiceSettings {
+        let reader = ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: environment(service: service, port: port, migrateOnStart: migrateOnStart).merging(extra) { $1 }))
+        let defaults = ["identity": 8081, "catalogue": 8082, "enrolment": 8083, "payment": 8084]
+        return try ServiceSettings(reader: reader, name: service, defaultPort: defaults[service]!)
+    }
+
+    /// Environment variables for a service process pointed at this database.
+    func environment(service: String, port: Int, migrateOnStart: Bool = true) -> [String: String] {
+        [
+            "HTTP_HOST": "127.0.0.1", "HTTP_PORT": String(port),
+            "POSTGRES_HOST": TestEnvironment.host, "POSTGRES_PORT": String(TestEnvironment.port),
+            "POSTGRES_DATABASE": name,
+            "POSTGRES_USER": "guichet_\(service)", "POSTGRES_PASSWORD": TestEnvironment.variables["GUICHET_\(service.uppercased())_DB_PASSWORD"] ?? "guichet_\(service)",
+            "MIGRATE_ON_START": migrateOnStart ? "true" : "false",
+            "JWT_PUBLIC_KEYS": TestKeys.shared.publicKeyPEM,
+            "LOG_LEVEL": "warning",
+        ]
+    }
+
+    /// A pooled client connected as the service's own role.
+    func serviceClient(_ service: String) throws -> PostgresClient {
+        try settings(service: service).database.makeClient(logger: TestEnvironment.logger)
+    }
+}
+
+/// An ES256 key pair made for the test run: services verify with the public half, tests sign as identity would.
+final class TestKeys: Sendable {
+    static let shared = TestKeys()
+
+    let privateKeyPEM: String
+    let publicKeyPEM: String
+
+    private init() {
+        let key = P256.Signing.PrivateKey()
+        privateKeyPEM = key.pemRepresentation
+        publicKeyPEM = key.publicKey.pemRepresentation
+    }
+
+    func token(for account: UUID, roles: [OrganisationRole] = [], issuedAt: Date = Date(), lifetime: TimeInterval = 900) async throws -> String {
+        let signer = try await AccessTokenSigner(privateKeyPEM: privateKeyPEM)
+        return try await signer.sign(
+            AccessTokenClaims(accountId: account, issuedAt: issuedAt, expiresAt: issuedAt + lifetime, roles: roles))
+    }
+}
+
+/// Runs `body` while `client` runs, as the services do under their service group.
+func withRunning<T: Sendable>(_ client: PostgresClient, _ body: @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            await client.run()
+            return nil
+        }
+        defer { group.cancelAll() }
+        return try await body()
+    }
+}

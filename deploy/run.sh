@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# README command 1: the whole platform on this machine, without Docker. Installs and starts PostgreSQL and
+# RabbitMQ when needed, creates roles, schemas and extensions, generates the token keys, builds, starts the
+# four services (each migrates its schema), loads demo data dated relative to today, and says where all is.
+# deploy/stop.sh stops everything.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$root"
+configuration=${GUICHET_BUILD_CONFIGURATION:-debug}
+run_dir=$GUICHET_DATA_DIR/run
+log_dir=$GUICHET_DATA_DIR/logs
+keys_dir=$GUICHET_DATA_DIR/keys
+mkdir -p "$run_dir" "$log_dir" "$keys_dir"
+
+"$root/deploy/servers.sh" up
+"$root/deploy/postgres/setup.sh" "$POSTGRES_DATABASE"
+
+# Identity signs access tokens with this key; every service verifies them with the public half.
+if [ ! -s "$keys_dir/access-token-private.pem" ]; then
+  say "generating the access-token key pair in $keys_dir"
+  (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$keys_dir/access-token-private.pem")
+  openssl pkey -in "$keys_dir/access-token-private.pem" -pubout -out "$keys_dir/access-token-public.pem"
+fi
+
+say "building ($configuration)"
+swift build -c "$configuration"
+bin=$(swift build -c "$configuration" --show-bin-path)
+
+for service in "${SERVICES[@]}"; do
+  pid_file=$run_dir/$service.pid
+  if [ -s "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+    say "$service already running (pid $(cat "$pid_file")); deploy/stop.sh first to restart it"
+    continue
+  fi
+  HTTP_PORT=${SERVICE_PORTS[$service]} POSTGRES_HOST=$POSTGRES_HOST POSTGRES_PORT=$POSTGRES_PORT \
+    POSTGRES_DATABASE=$POSTGRES_DATABASE JWT_PUBLIC_KEYS_FILE=$keys_dir/access-token-public.pem \
+    nohup "$bin/guichet-$service" serve >>"$log_dir/$service.log" 2>&1 &
+  echo $! > "$pid_file"
+done
+
+for service in "${SERVICES[@]}"; do
+  port=${SERVICE_PORTS[$service]}
+  for _ in $(seq 1 150); do
+    curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { tail -20 "$log_dir/$service.log" >&2; die "$service is not ready"; }
+done
+
+JWT_PRIVATE_KEY_FILE=$keys_dir/access-token-private.pem JWT_PUBLIC_KEYS_FILE=$keys_dir/access-token-public.pem \
+  BIN="$bin" "$root/deploy/demo-data.sh"
+
+cat >&2 <<INFO
+
+Guichet is running.
+  identity   http://127.0.0.1:8081   (/openapi.yaml, /healthz, /readyz, /metrics)
+  catalogue  http://127.0.0.1:8082
+  enrolment  http://127.0.0.1:8083
+  payment    http://127.0.0.1:8084
+  PostgreSQL 127.0.0.1:$POSTGRES_PORT database $POSTGRES_DATABASE (admin $POSTGRES_ADMIN_USER)
+  RabbitMQ   amqp://127.0.0.1:$AMQP_PORT   management http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT (guest/guest)
+  logs       $log_dir
+  demo token $GUICHET_DATA_DIR/demo-token (a guardian with two children)
+Stop with deploy/stop.sh.
+INFO

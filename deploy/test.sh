@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# README command 2: brings up PostgreSQL and RabbitMQ when they are not running, prepares the test
+# template database, builds once and runs every test (Swift Testing) against the real servers.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$root"
+"$root/deploy/servers.sh" up
+"$root/deploy/postgres/setup.sh" "$POSTGRES_DATABASE" guichet_test_template
+# Databases left by an interrupted run.
+admin_psql -d postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'guichet\_t\_%'" |
+  while read -r stale; do admin_psql -d postgres -c "DROP DATABASE IF EXISTS \"$stale\" WITH (FORCE)"; done
+export POSTGRES_HOST POSTGRES_PORT POSTGRES_ADMIN_USER POSTGRES_ADMIN_PASSWORD AMQP_PORT
+say "building"
+swift build --build-tests "$@"
+say "testing"
+swift test --skip-build "$@"
