@@ -1,5 +1,6 @@
 import Database
 import Hummingbird
+import OpenAPIHummingbird
 import ServiceKit
 
 /// The catalogue: organisations, categories, offerings, sessions and prices.

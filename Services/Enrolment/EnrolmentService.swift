@@ -1,5 +1,6 @@
 import Database
 import Hummingbird
+import OpenAPIHummingbird
 import ServiceKit
 
 /// Enrolment: participants and guardians, carts, checkouts, seat holds, waitlists and registrations.

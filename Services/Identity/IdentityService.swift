@@ -2,6 +2,7 @@ import Configuration
 import Database
 import Foundation
 import Hummingbird
+import OpenAPIHummingbird
 import Logging
 import ServiceKit
 

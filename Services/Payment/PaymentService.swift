@@ -1,5 +1,6 @@
 import Database
 import Hummingbird
+import OpenAPIHummingbird
 import ServiceKit
 
 /// Payment: card payments through a processor, receipts, refunds and history.

@@ -15,7 +15,9 @@ public enum Observability {
     private static let loggingBootstrapped: Bool = {
         let format = ProcessInfo.processInfo.environment["LOG_FORMAT"] ?? "text"
         LoggingSystem.bootstrap { label in
-            format == "json" ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            let handler: any LogHandler =
+                format == "json" ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            return handler
         }
         return true
     }()

@@ -1,6 +1,8 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
+import Synchronization
 import OpenAPIRuntime
 
 /// What a handler knows about the request it serves. Generated OpenAPI handlers get no Hummingbird
@@ -12,6 +14,13 @@ public struct RequestScope: Sendable {
     public var language: Language
     public var principal: Principal?
     public var logger: Logger
+    let extraResponseHeaders: ResponseHeaderBox
+
+    /// Adds a header to the response sent for this request. Used for `Location`, which the generated
+    /// server code would percent-encode (`/` becomes `%2F`); the spec still documents it.
+    public static func setResponseHeader(_ name: HTTPField.Name, _ value: String) {
+        current?.extraResponseHeaders.fields.withLock { $0[name] = value }
+    }
 
     /// The signed-in account, or a 401 problem.
     public static func requirePrincipal() throws(Problem) -> Principal {
@@ -51,10 +60,14 @@ public struct RequestScopeMiddleware: RouterMiddleware {
         var response: Response
         do {
             let principal = try await authenticate(request)
-            let scope = RequestScope(requestID: requestID, language: language, principal: principal, logger: logger)
+            let extraHeaders = ResponseHeaderBox()
+            let scope = RequestScope(
+                requestID: requestID, language: language, principal: principal, logger: logger,
+                extraResponseHeaders: extraHeaders)
             response = try await RequestScope.$current.withValue(scope) {
                 try await next(request, context)
             }
+            for field in extraHeaders.fields.withLock({ $0 }) { response.headers[field.name] = field.value }
         } catch {
             let problem = Self.problem(for: error, logger: logger)
             response = problem.response(language: language, requestID: requestID, instance: request.uri.path)
@@ -113,6 +126,10 @@ public struct RequestScopeMiddleware: RouterMiddleware {
             return .internalError
         }
     }
+}
+
+final class ResponseHeaderBox: Sendable {
+    let fields = Mutex(HTTPFields())
 }
 
 extension HTTPField.Name {

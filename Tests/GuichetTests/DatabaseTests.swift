@@ -36,7 +36,8 @@ import Testing
             }
             #expect(recorded == migrations.count)
             // A later start applies nothing.
-            let again = try await withRunning(clients[0]) { try await migrator.apply(client: clients[0], logger: TestEnvironment.logger) }
+            let later = try database.serviceClient(service)
+            let again = try await withRunning(later) { try await migrator.apply(client: later, logger: TestEnvironment.logger) }
             #expect(again.isEmpty)
         }
     }

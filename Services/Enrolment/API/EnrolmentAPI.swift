@@ -22,9 +22,8 @@ struct EnrolmentAPI: APIProtocol {
         let participant = try NewParticipant.validated(
             firstName: body.firstName, lastName: body.lastName, birthDate: body.birthDate, today: now)
         let created = try await participants.create(participant, guardian: guardian, id: UUID(), at: now)
-        return .created(.init(
-            headers: .init(location: "/v1/participants/\(created.id.uuidString.lowercased())"),
-            body: .json(Self.representation(created))))
+        RequestScope.setResponseHeader(.location, "/v1/participants/\(created.id.uuidString.lowercased())")
+        return .created(.init(body: .json(Self.representation(created))))
     }
 
     func getParticipant(_ input: Operations.GetParticipant.Input) async throws -> Operations.GetParticipant.Output {
