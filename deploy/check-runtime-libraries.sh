@@ -5,9 +5,12 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
 bin=$(swift build --show-bin-path)
-runtime_packages=$(awk '/^FROM debian/{runtime=1} runtime' deploy/Dockerfile | tr ' \\' '\n\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' |
-  grep -vE '^(apt-get|update|install|rm|useradd|guichet|curl|ca-certificates|tzdata|if|then|fi)$' | sort -u)
+# The packages named by the runtime stage's `apt-get install ... &&`.
+runtime_packages=$(awk '/^FROM debian/{runtime=1} runtime' deploy/Dockerfile | tr -d '\\\n' |
+  sed -n 's/.*--no-install-recommends\([^&]*\)&&.*/\1/p' | tr ' ' '\n' | grep -v '^$' | sort -u)
+[ -n "$runtime_packages" ] || { echo "cannot read the runtime packages from deploy/Dockerfile" >&2; exit 1; }
 status=0
+checked=""
 for service in "${SERVICES[@]}"; do
   while read -r library path; do
     case "$path" in
@@ -17,11 +20,12 @@ for service in "${SERVICES[@]}"; do
     [ -n "$package" ] || package=$(dpkg -S "$path" 2>/dev/null | head -n 1 | cut -d: -f1 || true)
     case "$package" in libc6|libgcc-s1|"") continue ;;  # in every Debian image
     esac
+    checked="$checked $package"
     if ! grep -qx "$package" <<<"$runtime_packages"; then
       echo "guichet-$service loads $library from $package, which deploy/Dockerfile's runtime stage does not install" >&2
       status=1
     fi
   done < <(ldd "$bin/guichet-$service" | awk '/=>/ {print $1, $3}')
 done
-[ $status = 0 ] && echo "runtime packages cover: $(echo $runtime_packages)"
+[ $status = 0 ] && echo "runtime packages ($(echo $runtime_packages)) cover what the executables load:$(tr ' ' '\n' <<<"$checked" | sort -u | tr '\n' ' ')"
 exit $status

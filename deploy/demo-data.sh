@@ -11,7 +11,7 @@ enrolment=http://127.0.0.1:${SERVICE_PORTS[enrolment]}
 existing=$(curl -fsS -H "Authorization: Bearer $token" "$enrolment/v1/participants")
 add_child() {
   local first=$1 last=$2 age=$3
-  grep -q "\"firstName\":\"$first\"" <<<"$existing" && return
+  grep -q "\"firstName\" *: *\"$first\"" <<<"$existing" && return
   curl -fsS -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
     -d "{\"firstName\":\"$first\",\"lastName\":\"$last\",\"birthDate\":\"$(date -d "-$age years -40 days" +%F)\"}" \
     "$enrolment/v1/participants"
