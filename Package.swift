@@ -13,7 +13,7 @@ func serviceTarget(_ name: String) -> Target {
     .executableTarget(
         name: name,
         dependencies: [
-            "ServiceKit", "Database",
+            "ServiceKit", "Database", "Messaging", "Outbox", "Contracts",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "Database",
+                "Database", "Messaging", "Outbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -77,11 +77,42 @@ let package = Package(
             path: "Shared/Database",
             swiftSettings: swiftSettings
         ),
+        .systemLibrary(
+            name: "CRabbitMQ",
+            path: "Shared/CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
+        .target(
+            name: "Messaging",
+            dependencies: [
+                "CRabbitMQ",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Messaging",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Outbox",
+            dependencies: [
+                "Messaging", "Database",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Outbox",
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "Contracts", path: "Shared/Contracts", swiftSettings: swiftSettings),
     ] + services.map(serviceTarget) + [
         .testTarget(
             name: "GuichetTests",
             dependencies: [
-                "ServiceKit", "Database",
+                "ServiceKit", "Database", "Messaging", "Outbox", "Contracts",
                 "Identity", "Catalogue", "Enrolment", "Payment",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

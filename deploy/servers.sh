@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib.sh"
 
 postgres_dir=$GUICHET_DATA_DIR/postgres
 rabbit_dir=$GUICHET_DATA_DIR/rabbitmq
+tls_dir=$rabbit_dir/tls
 
 export RABBITMQ_NODENAME=$RABBITMQ_NODE
 export RABBITMQ_NODE_PORT=$AMQP_PORT
@@ -59,9 +60,16 @@ rabbit_up() {
     return
   fi
   mkdir -p "$rabbit_dir/mnesia" "$rabbit_dir/log"
+  make_tls_certificate
   printf '[rabbitmq_management].\n' > "$RABBITMQ_ENABLED_PLUGINS_FILE"
   cat > "$RABBITMQ_CONFIG_FILE" <<CONF
 listeners.tcp.1 = 127.0.0.1:$AMQP_PORT
+listeners.ssl.1 = 127.0.0.1:$AMQP_TLS_PORT
+ssl_options.cacertfile = $tls_dir/ca.pem
+ssl_options.certfile = $tls_dir/server.pem
+ssl_options.keyfile = $tls_dir/server.key
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
 management.tcp.ip = 127.0.0.1
 management.tcp.port = $RABBITMQ_MANAGEMENT_PORT
 loopback_users = none
@@ -69,7 +77,8 @@ CONF
   # The Debian wrapper drops to the rabbitmq user, which must own the node's folders.
   is_root && chown -R rabbitmq:rabbitmq "$rabbit_dir"
   say "starting RabbitMQ on 127.0.0.1:$AMQP_PORT (management on $RABBITMQ_MANAGEMENT_PORT)"
-  (cd / && nohup rabbitmq-server >"$GUICHET_DATA_DIR/rabbitmq-server.out" 2>&1 &)
+  # Detached with its own output, so no shell lingers holding the caller's stdout (CI reads it to the end).
+  (cd / && exec setsid nohup rabbitmq-server) >"$GUICHET_DATA_DIR/rabbitmq-server.out" 2>&1 </dev/null &
   # await_startup fails at once while the node is not yet reachable: retry it until a deadline.
   local deadline=$((SECONDS + 120))
   until rabbitmqctl -q -n "$RABBITMQ_NODE" await_startup --timeout 30 >/dev/null 2>&1; do
@@ -79,6 +88,25 @@ CONF
     fi
     sleep 1
   done
+}
+
+# A self-signed CA and a server certificate for localhost, so amqps is exercised against a real TLS listener.
+make_tls_certificate() {
+  [ -s "$tls_dir/server.pem" ] && return
+  mkdir -p "$tls_dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Guichet local CA" \
+    -keyout "$tls_dir/ca.key" -out "$tls_dir/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$tls_dir/server.key" -out "$tls_dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > "$tls_dir/san.ext"
+  openssl x509 -req -in "$tls_dir/server.csr" -CA "$tls_dir/ca.pem" -CAkey "$tls_dir/ca.key" -CAcreateserial \
+    -days 3650 -extfile "$tls_dir/san.ext" -out "$tls_dir/server.pem" 2>/dev/null
+  chmod 644 "$tls_dir"/*.pem "$tls_dir/server.key"
+}
+
+# The topology (exchanges, quorum queues, retry and parking queues, bindings) before any service publishes.
+rabbit_topology() {
+  rabbitmqctl -q -n "$RABBITMQ_NODE" import_definitions "$root/deploy/rabbitmq/definitions.json" >/dev/null \
+    || die "cannot import deploy/rabbitmq/definitions.json"
 }
 
 rabbit_down() {
@@ -94,6 +122,7 @@ case "${1:-up}" in
     install_packages
     postgres_up
     rabbit_up
+    rabbit_topology
     ;;
   down)
     rabbit_down

@@ -1,4 +1,7 @@
+import Configuration
 import Database
+import Foundation
+import Logging
 import Hummingbird
 import OpenAPIHummingbird
 import ServiceKit
@@ -11,7 +14,25 @@ enum CatalogueService: ServiceDefinition {
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
 
     static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) throws {
-        let api = CatalogueAPI(categories: PostgresCategoryRepository(client: environment.postgres))
+        let api = CatalogueAPI(
+            categories: PostgresCategoryRepository(client: environment.postgres),
+            offerings: PostgresOfferingRepository(client: environment.postgres), clock: environment.clock)
         try api.registerHandlers(on: router)
+    }
+
+    static let commandsHelp = "\n  republish  record every non-draft offering's current state as an event again (consumers rebuild their copy)"
+
+    /// `republish`: a snapshot of the offerings through the outbox; the running relay publishes it.
+    static func runCommand(_ command: String, arguments: [String], reader: ConfigReader, logger: Logger) async throws -> Bool {
+        guard command == "republish" else { return false }
+        let settings = try ServiceSettings(reader: reader, name: name, defaultPort: defaultPort)
+        let client = settings.database.makeClient(logger: logger)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await client.run() }
+            let count = try await PostgresOfferingRepository(client: client).republishAll(at: Date())
+            print("\(count) offerings recorded in the outbox")
+            group.cancelAll()
+        }
+        return true
     }
 }

@@ -1,4 +1,6 @@
+import Contracts
 import Database
+import Outbox
 import Hummingbird
 import OpenAPIHummingbird
 import ServiceKit
@@ -10,9 +12,14 @@ enum EnrolmentService: ServiceDefinition {
     static let migrations = EnrolmentMigrations.all
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
 
+    static var eventHandlers: [String: EventHandler] {
+        Dictionary(uniqueKeysWithValues: EventName.offeringEvents.map { ($0, OfferingEventHandler.handler) })
+    }
+
     static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) throws {
         let api = EnrolmentAPI(
-            participants: PostgresParticipantRepository(client: environment.postgres), clock: environment.clock)
+            participants: PostgresParticipantRepository(client: environment.postgres),
+            offerings: OfferingProjection(client: environment.postgres), clock: environment.clock)
         try api.registerHandlers(on: router)
     }
 }

@@ -130,3 +130,10 @@ public struct AccessTokenSigner: Sendable {
         try await keys.sign(claims, kid: JWKIdentifier(string: keyID))
     }
 }
+
+extension Principal {
+    /// Staff rights in an organisation (admins have them too).
+    public func isStaff(of organisationId: UUID) -> Bool {
+        has(role: "staff", in: organisationId) || has(role: "admin", in: organisationId)
+    }
+}

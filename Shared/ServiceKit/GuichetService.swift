@@ -3,8 +3,11 @@ import Database
 import Foundation
 import Hummingbird
 import Logging
+import Messaging
+import Outbox
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// What differs between Guichet's services; everything else is started the same way by `GuichetService`.
 public protocol ServiceDefinition {
@@ -18,6 +21,8 @@ public protocol ServiceDefinition {
     /// Subcommands of this service beyond `serve` and `migrate`; returns false for a command it does not know.
     static func runCommand(_ command: String, arguments: [String], reader: ConfigReader, logger: Logger) async throws -> Bool
     static var commandsHelp: String { get }
+    /// Handlers of the events this service consumes, by routing key; its queue is `<name>.inbox`.
+    static var eventHandlers: [String: EventHandler] { get }
 }
 
 extension ServiceDefinition {
@@ -26,6 +31,7 @@ extension ServiceDefinition {
     }
 
     public static var commandsHelp: String { "" }
+    public static var eventHandlers: [String: EventHandler] { [:] }
 }
 
 /// The dependencies handed to a service's routes.
@@ -89,6 +95,25 @@ public enum GuichetService {
         let migrator = try Migrator(schema: settings.database.schema, migrations: Definition.migrations)
         let verifier = try await AccessTokenVerifier(publicKeysPEM: settings.accessTokenPublicKeys, clock: clock)
         let environment = ServiceEnvironment(settings: settings, postgres: postgres, clock: clock, logger: logger)
+        let topology = try Topology.load(file: settings.amqp.topologyFile, namespace: settings.amqp.namespace)
+        let publisher = AMQPPublisher(settings: settings.amqp, topology: topology, logger: logger)
+        let relay = OutboxRelay(
+            client: postgres, publisher: publisher, exchange: settings.amqp.namespace + "guichet.\(Definition.name)",
+            source: "/guichet/\(Definition.name)", schema: settings.database.schema, logger: logger)
+        // The relay and the inbox touch the schema: they start once it is migrated.
+        let schemaReady = SchemaGate {
+            (try? await migrator.appliedVersion(client: postgres, logger: logger)).flatMap { $0 } ?? 0 >= migrator.latestVersion
+        }
+        var messagingServices: [any Service] = [publisher]
+        if !Definition.eventHandlers.isEmpty {
+            let consumer = AMQPConsumer(queue: "\(Definition.name).inbox", settings: settings.amqp, topology: topology, logger: logger)
+            messagingServices.append(consumer)
+            messagingServices.append(schemaReady.guarding(relay))
+            messagingServices.append(schemaReady.guarding(
+                InboxProcessor(consumer: consumer, publisher: publisher, client: postgres, handlers: Definition.eventHandlers, logger: logger)))
+        } else {
+            messagingServices.append(schemaReady.guarding(relay))
+        }
 
         let router = Router(context: GuichetRequestContext.self)
         _ = Observability.registry
@@ -96,7 +121,10 @@ public enum GuichetService {
         router.add(middleware: RequestScopeMiddleware(verifier: verifier))
         HealthRoutes.add(
             to: router, service: Definition.name,
-            checks: [DatabaseReadinessCheck(client: postgres, migrator: migrator, logger: logger)],
+            checks: [
+                DatabaseReadinessCheck(client: postgres, migrator: migrator, logger: logger),
+                BrokerReadinessCheck(publisher: publisher),
+            ],
             openAPI: Definition.openAPIDocument)
         try Definition.addRoutes(to: router, environment: environment)
 
@@ -104,12 +132,46 @@ public enum GuichetService {
             router: router,
             configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort), serverName: "guichet-\(Definition.name)"),
             logger: logger)
+        // Shut down in reverse: the server first, then the inbox, relay and AMQP connections, PostgreSQL last.
         app.addServices(postgres)
         if settings.migrateOnStart {
             app.beforeServerStarts {
                 try await migrator.apply(client: postgres, logger: logger)
+                schemaReady.open()
             }
         }
+        app.addServices(messagingServices)
         return app
+    }
+}
+
+/// Opens once the schema is migrated; services it guards wait for it (or for shutdown) before they run.
+final class SchemaGate: Sendable {
+    private let isOpen = Atomic<Bool>(false)
+    /// Asked every two seconds while closed: another process (`migrate`) may have migrated the schema.
+    private let isMigrated: @Sendable () async -> Bool
+
+    init(isMigrated: @escaping @Sendable () async -> Bool) {
+        self.isMigrated = isMigrated
+    }
+
+    func open() { isOpen.store(true, ordering: .relaxed) }
+
+    func guarding(_ service: any Service) -> any Service { Guarded(gate: self, service: service) }
+
+    private struct Guarded: Service {
+        let gate: SchemaGate
+        let service: any Service
+
+        func run() async throws {
+            var waited = 0
+            while !gate.isOpen.load(ordering: .relaxed) {
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
+                if waited % 40 == 39, await gate.isMigrated() { gate.open() }
+                waited += 1
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+            try await service.run()
+        }
     }
 }

@@ -2,6 +2,7 @@ import Database
 import Foundation
 import Hummingbird
 import Logging
+import Messaging
 import PostgresNIO
 
 /// A dependency checked by `/readyz`. A check that is not `required` is reported but never makes
@@ -42,6 +43,19 @@ struct DatabaseReadinessCheck: ReadinessCheck {
         } catch {
             return .init(up: false, detail: "PostgreSQL unreachable")
         }
+    }
+}
+
+/// RabbitMQ is reported, never required: the outbox keeps events while it is away.
+struct BrokerReadinessCheck: ReadinessCheck {
+    let publisher: AMQPPublisher
+    var name: String { "rabbitmq" }
+    var required: Bool { false }
+
+    func check() async -> ReadinessResult {
+        publisher.isConnected
+            ? .init(up: true, detail: "publisher connected")
+            : .init(up: false, detail: "publisher not connected; events wait in the outbox")
     }
 }
 

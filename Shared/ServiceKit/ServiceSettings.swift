@@ -2,6 +2,7 @@ import Configuration
 import Database
 import Foundation
 import Logging
+import Messaging
 
 /// Every setting of a service, read from environment variables (see the README's table).
 public struct ServiceSettings: Sendable {
@@ -14,6 +15,7 @@ public struct ServiceSettings: Sendable {
     public var migrateOnStart: Bool
     /// PEM public keys of identity's token signer (the current one and, during a rotation, the previous).
     public var accessTokenPublicKeys: String
+    public var amqp: AMQPSettings
 
     public init(reader: ConfigReader, name: String, defaultPort: Int) throws {
         self.name = name
@@ -22,6 +24,7 @@ public struct ServiceSettings: Sendable {
         logLevel = Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info
         database = DatabaseSettings(reader: reader, service: name)
         migrateOnStart = reader.bool(forKey: "migrate.on.start", default: true)
+        amqp = try AMQPSettings(reader: reader)
         if let inline = reader.string(forKey: "jwt.public.keys", isSecret: false), !inline.isEmpty {
             accessTokenPublicKeys = inline
         } else {

@@ -4,6 +4,8 @@ import ServiceKit
 /// Implements the operations generated from `openapi.yaml`.
 struct CatalogueAPI: APIProtocol {
     let categories: any CategoryRepository
+    let offerings: any OfferingRepository
+    let clock: any WallClock
 
     func listCategories(_ input: Operations.ListCategories.Input) async throws -> Operations.ListCategories.Output {
         let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)

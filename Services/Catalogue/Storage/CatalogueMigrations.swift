@@ -1,4 +1,5 @@
 import Database
+import Outbox
 
 enum CatalogueMigrations {
     static let all: [Migration] = [
@@ -23,6 +24,39 @@ enum CatalogueMigrations {
               ('6f1c1f52-5d0e-4c47-9d43-0d7c39a3a005', 'campagnes-de-financement', 50, 'Campagnes de financement', 'Fund-raisers'),
               ('6f1c1f52-5d0e-4c47-9d43-0d7c39a3a006', 'camps-de-jour', 60, 'Camps de jour', 'Day camps')
             """,
+        ]),
+        OutboxSchema.migration(2),
+        Migration(3, "offerings and sessions", [
+            """
+            CREATE TABLE offerings (
+                id uuid PRIMARY KEY,
+                selling_organisation_id uuid NOT NULL,
+                code text NOT NULL CHECK (length(code) BETWEEN 1 AND 40),
+                title_fr text NOT NULL,
+                title_en text NOT NULL,
+                base_price_cents bigint NOT NULL CHECK (base_price_cents >= 0),
+                registration_opens_at timestamptz,
+                registration_closes_at timestamptz,
+                status text NOT NULL CHECK (status IN ('draft', 'published', 'closed', 'cancelled')),
+                version bigint NOT NULL CHECK (version > 0),
+                created_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL,
+                UNIQUE (selling_organisation_id, code)
+            )
+            """,
+            """
+            CREATE TABLE sessions (
+                id uuid PRIMARY KEY,
+                offering_id uuid NOT NULL REFERENCES offerings (id) ON DELETE CASCADE,
+                name_fr text NOT NULL,
+                name_en text NOT NULL,
+                starts_on date NOT NULL,
+                ends_on date NOT NULL CHECK (ends_on >= starts_on),
+                capacity integer NOT NULL CHECK (capacity >= 0),
+                waitlist_size integer NOT NULL DEFAULT 0 CHECK (waitlist_size >= 0)
+            )
+            """,
+            "CREATE INDEX sessions_by_offering ON sessions (offering_id)",
         ]),
     ]
 }

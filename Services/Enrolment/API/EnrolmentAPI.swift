@@ -4,7 +4,21 @@ import ServiceKit
 /// Implements the operations generated from `openapi.yaml`.
 struct EnrolmentAPI: APIProtocol {
     let participants: any ParticipantRepository
+    let offerings: OfferingProjection
     let clock: any WallClock
+
+    func getEnrolmentOffering(_ input: Operations.GetEnrolmentOffering.Input) async throws -> Operations.GetEnrolmentOffering.Output {
+        guard let id = UUID(uuidString: input.path.offeringId), let offering = try await offerings.find(id: id) else {
+            throw Problem.notFound
+        }
+        return .ok(.init(body: .json(.init(
+            id: offering.id.uuidString.lowercased(), version: offering.version, status: offering.status,
+            sellingOrganisationId: offering.sellingOrganisationId.uuidString.lowercased(), code: offering.code,
+            title: .init(fr: offering.title.fr, en: offering.title.en), basePriceCents: offering.basePriceCents,
+            sessions: offering.sessions.map {
+                .init(id: $0.id.uuidString.lowercased(), startsOn: $0.startsOn, endsOn: $0.endsOn, capacity: $0.capacity)
+            }))))
+    }
 
     func listParticipants(_ input: Operations.ListParticipants.Input) async throws -> Operations.ListParticipants.Output {
         let guardian = try RequestScope.requirePrincipal().accountId

@@ -1,4 +1,5 @@
 import Database
+import Outbox
 
 enum IdentityMigrations {
     static let all: [Migration] = [
@@ -21,5 +22,6 @@ enum IdentityMigrations {
               '2026-01-01T00:00:00Z')
             """,
         ]),
+        OutboxSchema.migration(2),
     ]
 }

@@ -1,4 +1,5 @@
 import Database
+import Outbox
 
 enum PaymentMigrations {
     static let all: [Migration] = [
@@ -16,5 +17,6 @@ enum PaymentMigrations {
             """,
             "CREATE INDEX payments_by_payer ON payments (payer_account_id, created_at DESC, id DESC)",
         ]),
+        OutboxSchema.migration(2),
     ]
 }

@@ -9,17 +9,42 @@ import Testing
 /// Builds a whole service on its own test database and drives it in-process through HummingbirdTesting.
 func withService<Definition: ServiceDefinition>(
     _ definition: Definition.Type, clock: any WallClock = SystemWallClock(), migrateOnStart: Bool = true,
-    _ body: @Sendable (TestClientProtocol, TestDatabase) async throws -> Void
+    _ body: @Sendable (any TestClientProtocol, TestDatabase) async throws -> Void
 ) async throws {
     try await TestDatabase.withDatabase { database in
-        let settings = try database.settings(service: Definition.name, migrateOnStart: migrateOnStart)
-        let app = try await GuichetService.buildApplication(
-            definition, settings: settings, clock: clock, logger: TestEnvironment.logger)
-        try await app.test(.router) { client in
+        try await withService(definition, on: database, clock: clock, migrateOnStart: migrateOnStart) { client in
             try await body(client, database)
         }
     }
 }
+
+/// The same on a database (and broker namespace) the caller owns, so several services can share them.
+func withService<Definition: ServiceDefinition>(
+    _ definition: Definition.Type, on database: TestDatabase, clock: any WallClock = SystemWallClock(),
+    migrateOnStart: Bool = true, _ body: @Sendable (any TestClientProtocol) async throws -> Void
+) async throws {
+    let settings = try database.settings(service: Definition.name, migrateOnStart: migrateOnStart)
+    let app = try await GuichetService.buildApplication(definition, settings: settings, clock: clock, logger: TestEnvironment.logger)
+    try await app.test(.router) { client in
+        try await body(client)
+    }
+}
+
+/// Waits until `condition` holds, checking every 100 ms; fails the test after `timeout`.
+func eventually(
+    _ description: String, timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    Issue.record("timed out waiting until \(description)", sourceLocation: sourceLocation)
+    throw TimedOut()
+}
+
+struct TimedOut: Error {}
 
 extension TestResponse {
     var text: String { String(buffer: body) }

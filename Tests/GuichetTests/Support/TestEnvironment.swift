@@ -3,6 +3,7 @@ import Crypto
 import Database
 import Foundation
 import Logging
+import Messaging
 import PostgresNIO
 import ServiceKit
 import Testing
@@ -22,6 +23,13 @@ enum TestEnvironment {
         return logger
     }()
 
+    static let amqpPort = Int(variables["AMQP_PORT"] ?? "") ?? 5672
+    static let amqpTLSPort = Int(variables["AMQP_TLS_PORT"] ?? "") ?? 5671
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let topologyFile = repositoryRoot.appendingPathComponent("deploy/rabbitmq/definitions.json").path
+    static var dataDirectory: String { variables["GUICHET_DATA_DIR"] ?? repositoryRoot.appendingPathComponent(".local").path }
+
     /// Built executables: next to the test bundle unless GUICHET_BIN_DIR says otherwise.
     static var binDirectory: URL {
         if let dir = variables["GUICHET_BIN_DIR"] { return URL(fileURLWithPath: dir) }
@@ -38,6 +46,8 @@ struct ServerMissing: Error, CustomStringConvertible {
 /// (roles, the four schemas, extensions), so tests run side by side without seeing each other.
 struct TestDatabase: Sendable {
     let name: String
+    /// Prefix of this test's exchanges and queues, so tests sharing the broker never see each other's events.
+    var amqpNamespace: String { name + "." }
 
     static func withDatabase<T>(_ body: (TestDatabase) async throws -> T) async throws -> T {
         let database = try await create()
@@ -62,6 +72,9 @@ struct TestDatabase: Sendable {
     }
 
     func drop() async throws {
+        if let topology = try? Topology.load(file: TestEnvironment.topologyFile, namespace: amqpNamespace) {
+            try? AMQPAdmin.delete(topology, settings: amqpSettings)
+        }
         try await Self.admin { connection in
             try await connection.query(
                 PostgresQuery(unsafeSQL: #"DROP DATABASE IF EXISTS "\#(name)" WITH (FORCE)"#), logger: TestEnvironment.logger)
@@ -69,6 +82,7 @@ struct TestDatabase: Sendable {
     }
 
     /// Runs `body` on a superuser connection to the maintenance database.
+    @discardableResult
     static func admin<T>(database: String = "postgres", _ body: (PostgresConnection) async throws -> T) async throws -> T {
         let configuration = PostgresConnection.Configuration(
             host: TestEnvironment.host, port: TestEnvironment.port, username: TestEnvironment.adminUser,
@@ -108,7 +122,20 @@ struct TestDatabase: Sendable {
             "MIGRATE_ON_START": migrateOnStart ? "true" : "false",
             "JWT_PUBLIC_KEYS": TestKeys.shared.publicKeyPEM,
             "LOG_LEVEL": "warning",
+            "AMQP_URL": "amqp://guest:guest@127.0.0.1:\(TestEnvironment.amqpPort)/",
+            "AMQP_TOPOLOGY_FILE": TestEnvironment.topologyFile,
+            "AMQP_NAMESPACE": amqpNamespace,
         ]
+    }
+
+    var amqpSettings: AMQPSettings {
+        try! AMQPSettings(
+            url: "amqp://guest:guest@127.0.0.1:\(TestEnvironment.amqpPort)/", topologyFile: TestEnvironment.topologyFile,
+            namespace: amqpNamespace)
+    }
+
+    var topology: Topology {
+        get throws { try Topology.load(file: TestEnvironment.topologyFile, namespace: amqpNamespace) }
     }
 
     /// A pooled client connected as the service's own role.
@@ -138,6 +165,7 @@ final class TestKeys: Sendable {
 }
 
 /// Runs `body` while `client` runs, as the services do under their service group.
+@discardableResult
 func withRunning<T: Sendable>(_ client: PostgresClient, _ body: @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {

@@ -222,5 +222,257 @@ extension Components {
                 case nextCursor
             }
         }
+        /// - Remark: Generated from `#/components/schemas/Money`.
+        internal struct Money: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Money/amountCents`.
+            internal var amountCents: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/Money/currency`.
+            internal enum CurrencyPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case cad = "CAD"
+            }
+            /// - Remark: Generated from `#/components/schemas/Money/currency`.
+            internal var currency: Components.Schemas.Money.CurrencyPayload
+            /// Creates a new `Money`.
+            ///
+            /// - Parameters:
+            ///   - amountCents:
+            ///   - currency:
+            internal init(
+                amountCents: Swift.Int64,
+                currency: Components.Schemas.Money.CurrencyPayload
+            ) {
+                self.amountCents = amountCents
+                self.currency = currency
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case amountCents
+                case currency
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NewSession`.
+        internal struct NewSession: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NewSession/name`.
+            internal var name: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/NewSession/startsOn`.
+            internal var startsOn: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewSession/endsOn`.
+            internal var endsOn: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewSession/capacity`.
+            internal var capacity: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/NewSession/waitlistSize`.
+            internal var waitlistSize: Swift.Int?
+            /// Creates a new `NewSession`.
+            ///
+            /// - Parameters:
+            ///   - name:
+            ///   - startsOn:
+            ///   - endsOn:
+            ///   - capacity:
+            ///   - waitlistSize:
+            internal init(
+                name: Components.Schemas.LocalizedText,
+                startsOn: Swift.String,
+                endsOn: Swift.String,
+                capacity: Swift.Int,
+                waitlistSize: Swift.Int? = nil
+            ) {
+                self.name = name
+                self.startsOn = startsOn
+                self.endsOn = endsOn
+                self.capacity = capacity
+                self.waitlistSize = waitlistSize
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case name
+                case startsOn
+                case endsOn
+                case capacity
+                case waitlistSize
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Session`.
+        internal struct Session: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Session/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Session/name`.
+            internal var name: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/Session/startsOn`.
+            internal var startsOn: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Session/endsOn`.
+            internal var endsOn: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Session/capacity`.
+            internal var capacity: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/Session/waitlistSize`.
+            internal var waitlistSize: Swift.Int
+            /// Creates a new `Session`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - name:
+            ///   - startsOn:
+            ///   - endsOn:
+            ///   - capacity:
+            ///   - waitlistSize:
+            internal init(
+                id: Swift.String,
+                name: Components.Schemas.LocalizedText,
+                startsOn: Swift.String,
+                endsOn: Swift.String,
+                capacity: Swift.Int,
+                waitlistSize: Swift.Int
+            ) {
+                self.id = id
+                self.name = name
+                self.startsOn = startsOn
+                self.endsOn = endsOn
+                self.capacity = capacity
+                self.waitlistSize = waitlistSize
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case name
+                case startsOn
+                case endsOn
+                case capacity
+                case waitlistSize
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NewOffering`.
+        internal struct NewOffering: Codable, Hashable, Sendable {
+            /// The organisation that is paid and issues the receipt.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/sellingOrganisationId`.
+            internal var sellingOrganisationId: Swift.String
+            /// The organisation's course code, e.g. `058-402` or `601-103-MQ`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/code`.
+            internal var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewOffering/title`.
+            internal var title: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/NewOffering/basePrice`.
+            internal var basePrice: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/NewOffering/registrationOpensAt`.
+            internal var registrationOpensAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/registrationClosesAt`.
+            internal var registrationClosesAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/sessions`.
+            internal var sessions: [Components.Schemas.NewSession]
+            /// Creates a new `NewOffering`.
+            ///
+            /// - Parameters:
+            ///   - sellingOrganisationId: The organisation that is paid and issues the receipt.
+            ///   - code: The organisation's course code, e.g. `058-402` or `601-103-MQ`.
+            ///   - title:
+            ///   - basePrice:
+            ///   - registrationOpensAt:
+            ///   - registrationClosesAt:
+            ///   - sessions:
+            internal init(
+                sellingOrganisationId: Swift.String,
+                code: Swift.String,
+                title: Components.Schemas.LocalizedText,
+                basePrice: Components.Schemas.Money,
+                registrationOpensAt: Foundation.Date? = nil,
+                registrationClosesAt: Foundation.Date? = nil,
+                sessions: [Components.Schemas.NewSession]
+            ) {
+                self.sellingOrganisationId = sellingOrganisationId
+                self.code = code
+                self.title = title
+                self.basePrice = basePrice
+                self.registrationOpensAt = registrationOpensAt
+                self.registrationClosesAt = registrationClosesAt
+                self.sessions = sessions
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case sellingOrganisationId
+                case code
+                case title
+                case basePrice
+                case registrationOpensAt
+                case registrationClosesAt
+                case sessions
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Offering`.
+        internal struct Offering: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Offering/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Offering/sellingOrganisationId`.
+            internal var sellingOrganisationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Offering/code`.
+            internal var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Offering/title`.
+            internal var title: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/Offering/basePrice`.
+            internal var basePrice: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Offering/registrationOpensAt`.
+            internal var registrationOpensAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/Offering/registrationClosesAt`.
+            internal var registrationClosesAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/Offering/status`.
+            internal enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case draft = "draft"
+                case published = "published"
+                case closed = "closed"
+                case cancelled = "cancelled"
+            }
+            /// - Remark: Generated from `#/components/schemas/Offering/status`.
+            internal var status: Components.Schemas.Offering.StatusPayload
+            /// Grows with each change; events carry it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Offering/version`.
+            internal var version: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/Offering/sessions`.
+            internal var sessions: [Components.Schemas.Session]
+            /// Creates a new `Offering`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - sellingOrganisationId:
+            ///   - code:
+            ///   - title:
+            ///   - basePrice:
+            ///   - registrationOpensAt:
+            ///   - registrationClosesAt:
+            ///   - status:
+            ///   - version: Grows with each change; events carry it.
+            ///   - sessions:
+            internal init(
+                id: Swift.String,
+                sellingOrganisationId: Swift.String,
+                code: Swift.String,
+                title: Components.Schemas.LocalizedText,
+                basePrice: Components.Schemas.Money,
+                registrationOpensAt: Foundation.Date? = nil,
+                registrationClosesAt: Foundation.Date? = nil,
+                status: Components.Schemas.Offering.StatusPayload,
+                version: Swift.Int64,
+                sessions: [Components.Schemas.Session]
+            ) {
+                self.id = id
+                self.sellingOrganisationId = sellingOrganisationId
+                self.code = code
+                self.title = title
+                self.basePrice = basePrice
+                self.registrationOpensAt = registrationOpensAt
+                self.registrationClosesAt = registrationClosesAt
+                self.status = status
+                self.version = version
+                self.sessions = sessions
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case sellingOrganisationId
+                case code
+                case title
+                case basePrice
+                case registrationOpensAt
+                case registrationClosesAt
+                case status
+                case version
+                case sessions
+            }
+        }
     }
 }

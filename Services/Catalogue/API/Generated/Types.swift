@@ -10,6 +10,21 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/categories`.
     /// - Remark: Generated from `#/paths//v1/categories/get(listCategories)`.
     func listCategories(_ input: Operations.ListCategories.Input) async throws -> Operations.ListCategories.Output
+    /// Staff of the selling organisation create an offering (a draft, with its sessions).
+    ///
+    /// - Remark: HTTP `POST /v1/offerings`.
+    /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)`.
+    func createOffering(_ input: Operations.CreateOffering.Input) async throws -> Operations.CreateOffering.Output
+    /// A published offering (anyone), or a draft (staff of its organisation); otherwise 404.
+    ///
+    /// - Remark: HTTP `GET /v1/offerings/{offeringId}`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getOffering)`.
+    func getOffering(_ input: Operations.GetOffering.Input) async throws -> Operations.GetOffering.Output
+    /// Publishes a draft; `catalogue.offering.published` is emitted in the same transaction.
+    ///
+    /// - Remark: HTTP `POST /v1/offerings/{offeringId}/publication`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)`.
+    func publishOffering(_ input: Operations.PublishOffering.Input) async throws -> Operations.PublishOffering.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -24,6 +39,45 @@ extension APIProtocol {
     ) async throws -> Operations.ListCategories.Output {
         try await listCategories(Operations.ListCategories.Input(
             query: query,
+            headers: headers
+        ))
+    }
+    /// Staff of the selling organisation create an offering (a draft, with its sessions).
+    ///
+    /// - Remark: HTTP `POST /v1/offerings`.
+    /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)`.
+    internal func createOffering(
+        headers: Operations.CreateOffering.Input.Headers = .init(),
+        body: Operations.CreateOffering.Input.Body
+    ) async throws -> Operations.CreateOffering.Output {
+        try await createOffering(Operations.CreateOffering.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// A published offering (anyone), or a draft (staff of its organisation); otherwise 404.
+    ///
+    /// - Remark: HTTP `GET /v1/offerings/{offeringId}`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getOffering)`.
+    internal func getOffering(
+        path: Operations.GetOffering.Input.Path,
+        headers: Operations.GetOffering.Input.Headers = .init()
+    ) async throws -> Operations.GetOffering.Output {
+        try await getOffering(Operations.GetOffering.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Publishes a draft; `catalogue.offering.published` is emitted in the same transaction.
+    ///
+    /// - Remark: HTTP `POST /v1/offerings/{offeringId}/publication`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)`.
+    internal func publishOffering(
+        path: Operations.PublishOffering.Input.Path,
+        headers: Operations.PublishOffering.Input.Headers = .init()
+    ) async throws -> Operations.PublishOffering.Output {
+        try await publishOffering(Operations.PublishOffering.Input(
+            path: path,
             headers: headers
         ))
     }

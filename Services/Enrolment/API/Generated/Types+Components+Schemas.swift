@@ -263,5 +263,101 @@ extension Components {
                 case nextCursor
             }
         }
+        /// - Remark: Generated from `#/components/schemas/OfferingView`.
+        internal struct OfferingView: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/OfferingView/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/OfferingView/version`.
+            internal var version: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/OfferingView/status`.
+            internal var status: Swift.String
+            /// - Remark: Generated from `#/components/schemas/OfferingView/sellingOrganisationId`.
+            internal var sellingOrganisationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/OfferingView/code`.
+            internal var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/OfferingView/title`.
+            internal var title: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/OfferingView/basePriceCents`.
+            internal var basePriceCents: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/OfferingView/SessionsPayload`.
+            internal struct SessionsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/OfferingView/SessionsPayload/id`.
+                internal var id: Swift.String
+                /// - Remark: Generated from `#/components/schemas/OfferingView/SessionsPayload/startsOn`.
+                internal var startsOn: Swift.String
+                /// - Remark: Generated from `#/components/schemas/OfferingView/SessionsPayload/endsOn`.
+                internal var endsOn: Swift.String
+                /// - Remark: Generated from `#/components/schemas/OfferingView/SessionsPayload/capacity`.
+                internal var capacity: Swift.Int
+                /// Creates a new `SessionsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - id:
+                ///   - startsOn:
+                ///   - endsOn:
+                ///   - capacity:
+                internal init(
+                    id: Swift.String,
+                    startsOn: Swift.String,
+                    endsOn: Swift.String,
+                    capacity: Swift.Int
+                ) {
+                    self.id = id
+                    self.startsOn = startsOn
+                    self.endsOn = endsOn
+                    self.capacity = capacity
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case id
+                    case startsOn
+                    case endsOn
+                    case capacity
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/OfferingView/sessions`.
+            internal typealias SessionsPayload = [Components.Schemas.OfferingView.SessionsPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/OfferingView/sessions`.
+            internal var sessions: Components.Schemas.OfferingView.SessionsPayload
+            /// Creates a new `OfferingView`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - version:
+            ///   - status:
+            ///   - sellingOrganisationId:
+            ///   - code:
+            ///   - title:
+            ///   - basePriceCents:
+            ///   - sessions:
+            internal init(
+                id: Swift.String,
+                version: Swift.Int64,
+                status: Swift.String,
+                sellingOrganisationId: Swift.String,
+                code: Swift.String,
+                title: Components.Schemas.LocalizedText,
+                basePriceCents: Swift.Int64,
+                sessions: Components.Schemas.OfferingView.SessionsPayload
+            ) {
+                self.id = id
+                self.version = version
+                self.status = status
+                self.sellingOrganisationId = sellingOrganisationId
+                self.code = code
+                self.title = title
+                self.basePriceCents = basePriceCents
+                self.sessions = sessions
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case version
+                case status
+                case sellingOrganisationId
+                case code
+                case title
+                case basePriceCents
+                case sessions
+            }
+        }
     }
 }

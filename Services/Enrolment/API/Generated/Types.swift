@@ -20,6 +20,11 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/participants/{participantId}`.
     /// - Remark: Generated from `#/paths//v1/participants/{participantId}/get(getParticipant)`.
     func getParticipant(_ input: Operations.GetParticipant.Input) async throws -> Operations.GetParticipant.Output
+    /// What enrolment knows of an offering, from the catalogue's events (the data carts are priced from).
+    ///
+    /// - Remark: HTTP `GET /v1/offerings/{offeringId}`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getEnrolmentOffering)`.
+    func getEnrolmentOffering(_ input: Operations.GetEnrolmentOffering.Input) async throws -> Operations.GetEnrolmentOffering.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -59,6 +64,19 @@ extension APIProtocol {
         headers: Operations.GetParticipant.Input.Headers = .init()
     ) async throws -> Operations.GetParticipant.Output {
         try await getParticipant(Operations.GetParticipant.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// What enrolment knows of an offering, from the catalogue's events (the data carts are priced from).
+    ///
+    /// - Remark: HTTP `GET /v1/offerings/{offeringId}`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getEnrolmentOffering)`.
+    internal func getEnrolmentOffering(
+        path: Operations.GetEnrolmentOffering.Input.Path,
+        headers: Operations.GetEnrolmentOffering.Input.Headers = .init()
+    ) async throws -> Operations.GetEnrolmentOffering.Output {
+        try await getEnrolmentOffering(Operations.GetEnrolmentOffering.Input(
             path: path,
             headers: headers
         ))

@@ -1,0 +1,71 @@
+import Foundation
+
+public struct LocalizedName: Codable, Sendable, Equatable {
+    public var fr: String
+    public var en: String
+
+    public init(fr: String, en: String) {
+        self.fr = fr
+        self.en = en
+    }
+}
+
+public struct MoneyAmount: Codable, Sendable, Equatable {
+    public var amountCents: Int64
+    public var currency: String
+
+    public init(amountCents: Int64, currency: String = "CAD") {
+        self.amountCents = amountCents
+        self.currency = currency
+    }
+}
+
+/// `catalogue.offering.published|updated|closed|cancelled`: the offering as it now is, with everything
+/// enrolment needs to hold seats and price a cart. `version` grows with each change; a consumer keeps the
+/// highest it has seen and drops older ones.
+public struct OfferingEvent: Codable, Sendable, Equatable {
+    public struct Session: Codable, Sendable, Equatable {
+        public var sessionId: UUID
+        public var name: LocalizedName
+        public var startsOn: String
+        public var endsOn: String
+        public var capacity: Int
+        public var waitlistSize: Int
+
+        public init(sessionId: UUID, name: LocalizedName, startsOn: String, endsOn: String, capacity: Int, waitlistSize: Int) {
+            self.sessionId = sessionId
+            self.name = name
+            self.startsOn = startsOn
+            self.endsOn = endsOn
+            self.capacity = capacity
+            self.waitlistSize = waitlistSize
+        }
+    }
+
+    public var offeringId: UUID
+    public var version: Int64
+    public var status: String
+    public var sellingOrganisationId: UUID
+    public var code: String
+    public var title: LocalizedName
+    public var basePrice: MoneyAmount
+    public var registrationOpensAt: Date?
+    public var registrationClosesAt: Date?
+    public var sessions: [Session]
+
+    public init(
+        offeringId: UUID, version: Int64, status: String, sellingOrganisationId: UUID, code: String, title: LocalizedName,
+        basePrice: MoneyAmount, registrationOpensAt: Date?, registrationClosesAt: Date?, sessions: [Session]
+    ) {
+        self.offeringId = offeringId
+        self.version = version
+        self.status = status
+        self.sellingOrganisationId = sellingOrganisationId
+        self.code = code
+        self.title = title
+        self.basePrice = basePrice
+        self.registrationOpensAt = registrationOpensAt
+        self.registrationClosesAt = registrationClosesAt
+        self.sessions = sessions
+    }
+}

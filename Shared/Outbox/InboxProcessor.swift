@@ -1,0 +1,136 @@
+import Foundation
+import Logging
+import Messaging
+import Metrics
+import PostgresNIO
+import ServiceLifecycle
+
+/// What a service does with one consumed event, inside the transaction that records it in the inbox.
+public struct EventHandler: Sendable {
+    public let handle: @Sendable (CloudEvent, PostgresConnection, Logger) async throws -> Void
+
+    public init(_ handle: @escaping @Sendable (CloudEvent, PostgresConnection, Logger) async throws -> Void) {
+        self.handle = handle
+    }
+}
+
+/// Applies consumed events exactly once: the event id is recorded in the inbox in the same transaction as
+/// the handler's effect, so a redelivered or duplicated event changes nothing. A handler that fails is
+/// retried after a delay through the queue's TTL retry queue, then parked in its parking queue, and the
+/// events behind it keep flowing. While PostgreSQL is unreachable nothing is retried or parked: the
+/// delivery waits.
+public final class InboxProcessor: Service, Sendable {
+    public static let attemptHeader = "x-guichet-attempt"
+    public static let errorHeader = "x-guichet-error"
+
+    private let consumer: AMQPConsumer
+    private let publisher: AMQPPublisher
+    private let client: PostgresClient
+    private let handlers: [String: EventHandler]
+    private let maxAttempts: Int
+    private let logger: Logger
+    private let consumed = Counter(label: "guichet_inbox_consumed_total")
+    private let duplicates = Counter(label: "guichet_inbox_duplicates_total")
+    private let retried = Counter(label: "guichet_inbox_retried_total")
+    private let parked = Counter(label: "guichet_inbox_parked_total")
+
+    /// - Parameter handlers: by routing key; events of other keys are acknowledged and ignored.
+    public init(
+        consumer: AMQPConsumer, publisher: AMQPPublisher, client: PostgresClient, handlers: [String: EventHandler],
+        maxAttempts: Int = 3, logger: Logger
+    ) {
+        self.consumer = consumer
+        self.publisher = publisher
+        self.client = client
+        self.handlers = handlers
+        self.maxAttempts = maxAttempts
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        // Stops taking deliveries on shutdown; one not yet acknowledged is redelivered to the next instance.
+        // The consumer connection is stopped by its own service, after this one.
+        try? await cancelWhenGracefulShutdown {
+            for await delivery in self.consumer.deliveries {
+                await self.process(delivery)
+            }
+        }
+    }
+
+    func process(_ delivery: Delivery) async {
+        let event: CloudEvent
+        do {
+            event = try CloudEvent(delivery: delivery)
+        } catch {
+            await divert(delivery, reason: "not a CloudEvent: \(error)", park: true)
+            return
+        }
+        guard let routingKey = event.routingKey, let handler = handlers[routingKey] else {
+            consumer.ack(delivery)
+            return
+        }
+        while true {
+            do {
+                let applied = try await client.withTransaction(logger: logger) { connection -> Bool in
+                    let inserted = try await connection.query(
+                        """
+                        INSERT INTO inbox (source, event_id, type, received_at) VALUES (\(event.source), \(event.id), \(event.type), now())
+                        ON CONFLICT DO NOTHING RETURNING 1
+                        """, logger: logger
+                    ).collect().count == 1
+                    if inserted { try await handler.handle(event, connection, logger) }
+                    return inserted
+                }
+                (applied ? consumed : duplicates).increment()
+                consumer.ack(delivery)
+                return
+            } catch {
+                let failure = (error as? PostgresTransactionError)?.closureError ?? error
+                if await databaseIsDown() {
+                    logger.warning("PostgreSQL unreachable; the event waits", metadata: ["event": .string(event.id)])
+                    if Task.isShuttingDownGracefully || Task.isCancelled { return }  // unacked: redelivered later
+                    try? await Task.sleep(for: .seconds(1))
+                    continue
+                }
+                logger.error(
+                    "event handler failed",
+                    metadata: ["event": .string(event.id), "type": .string(event.type), "error": .string(String(describing: failure))])
+                let attempt = Int(delivery.headers[Self.attemptHeader] ?? "") ?? 0
+                await divert(delivery, reason: String(describing: failure), park: attempt + 1 >= maxAttempts)
+                return
+            }
+        }
+    }
+
+    private func databaseIsDown() async -> Bool {
+        do {
+            try await client.query("SELECT 1", logger: logger)
+            return false
+        } catch {
+            return true
+        }
+    }
+
+    /// Sends a copy to the queue's retry queue (back after its TTL) or to its parking queue, then acks the
+    /// original. If the copy cannot be confirmed, the original is requeued instead, so nothing is lost.
+    private func divert(_ delivery: Delivery, reason: String, park: Bool) async {
+        let attempt = Int(delivery.headers[Self.attemptHeader] ?? "") ?? 0
+        var headers = delivery.headers.filter { !$0.key.hasPrefix("x-") }.map { ($0.key, $0.value) }
+        headers.append((Self.attemptHeader, String(attempt + 1)))
+        headers.append((Self.errorHeader, String(reason.prefix(500))))
+        let message = OutgoingMessage(
+            exchange: "", routingKey: consumer.queue + (park ? ".parking" : ".retry"),
+            messageID: delivery.messageID ?? UUID().uuidString, type: delivery.type ?? "", appID: "guichet-inbox",
+            timestamp: Date(), contentType: delivery.contentType ?? "application/json", headers: headers, body: delivery.body)
+        do {
+            _ = try await publisher.publish(message)
+            (park ? parked : retried).increment()
+            if park {
+                logger.error("event parked", metadata: ["queue": .string(consumer.queue), "message_id": .string(message.messageID)])
+            }
+            consumer.ack(delivery)
+        } catch {
+            consumer.nack(delivery, requeue: true)
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Contracts
+import Foundation
+import Messaging
+import PostgresNIO
+import ServiceLifecycle
+import Testing
+
+/// Runs AMQP services (publisher, consumer) for the duration of `body`, then stops them.
+func withAMQP<T: Sendable>(_ services: [any Service], _ body: @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        for service in services {
+            group.addTask {
+                try await service.run()
+                return nil
+            }
+        }
+        defer { group.cancelAll() }
+        return try await body()
+    }
+}
+
+func waitUntilConnected(_ publisher: AMQPPublisher) async throws {
+    try await eventually("the publisher is connected", timeout: .seconds(15)) { publisher.isConnected }
+}
+
+/// An offering event as the catalogue would publish it.
+func offeringEvent(
+    id: UUID = UUID(), offeringId: UUID, version: Int64, title: String = "Mathématiques 4e",
+    data: [UInt8]? = nil
+) throws -> CloudEvent {
+    let payload = OfferingEvent(
+        offeringId: offeringId, version: version, status: "published", sellingOrganisationId: UUID(), code: "063-414",
+        title: .init(fr: title, en: "Mathematics 4"), basePrice: .init(amountCents: 25_000), registrationOpensAt: nil,
+        registrationClosesAt: nil,
+        sessions: [.init(sessionId: UUID(), name: .init(fr: "Été", en: "Summer"), startsOn: "2027-07-05", endsOn: "2027-07-30", capacity: 30, waitlistSize: 5)])
+    return CloudEvent(
+        id: id.uuidString.lowercased(), source: "/guichet/catalogue", type: CloudEvent.type(routingKey: EventName.offeringPublished),
+        time: Date(), subject: offeringId.uuidString.lowercased(), data: try data ?? Array(EventJSON.encoder.encode(payload)))
+}
+
+extension TestDatabase {
+    func count(_ sql: String) async throws -> Int {
+        try await TestDatabase.admin(database: name) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestEnvironment.logger).collect().first!.decode(Int.self)
+        }
+    }
+
+    func messageCount(queue: String) throws -> Int {
+        try AMQPAdmin.messageCount(queue: amqpNamespace + queue, settings: amqpSettings)
+    }
+}
