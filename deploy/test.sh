@@ -9,8 +9,13 @@ cd "$root"
 # Databases left by an interrupted run.
 admin_psql -d postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'guichet\_t\_%'" |
   while read -r stale; do admin_psql -d postgres -c "DROP DATABASE IF EXISTS \"$stale\" WITH (FORCE)"; done
-export POSTGRES_HOST POSTGRES_PORT POSTGRES_ADMIN_USER POSTGRES_ADMIN_PASSWORD AMQP_PORT
+export POSTGRES_HOST POSTGRES_PORT POSTGRES_ADMIN_USER POSTGRES_ADMIN_PASSWORD AMQP_PORT AMQP_TLS_PORT RABBITMQ_NODE GUICHET_DATA_DIR
+python3 -c 'import jsonschema' 2>/dev/null || pip install -q jsonschema
 say "building"
 swift build --build-tests "$@"
 say "testing"
-swift test --skip-build "$@"
+# Suites that stop the shared broker run alone, after the others.
+isolated=BrokerOutageTests
+swift test --skip-build --skip "$isolated" "$@"
+say "testing what stops RabbitMQ ($isolated)"
+swift test --skip-build --filter "$isolated" "$@"

@@ -28,12 +28,24 @@ public struct Topology: Sendable, Decodable {
         public var name: String
         public var durable: Bool
         public var arguments: [String: Argument]
+
+        public init(name: String, durable: Bool, arguments: [String: Argument] = [:]) {
+            self.name = name
+            self.durable = durable
+            self.arguments = arguments
+        }
     }
 
     public struct Binding: Sendable, Decodable {
         public var source: String
         public var destination: String
         public var routingKey: String
+
+        public init(source: String, destination: String, routingKey: String) {
+            self.source = source
+            self.destination = destination
+            self.routingKey = routingKey
+        }
 
         enum CodingKeys: String, CodingKey {
             case source, destination
@@ -44,6 +56,12 @@ public struct Topology: Sendable, Decodable {
     public var exchanges: [Exchange]
     public var queues: [Queue]
     public var bindings: [Binding]
+
+    public init(exchanges: [Exchange] = [], queues: [Queue], bindings: [Binding]) {
+        self.exchanges = exchanges
+        self.queues = queues
+        self.bindings = bindings
+    }
 
     public static func load(file: String, namespace: String) throws -> Topology {
         guard let data = FileManager.default.contents(atPath: file) else {

@@ -1,0 +1,86 @@
+import Contracts
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Messaging
+import Testing
+
+@testable import Catalogue
+
+/// What the services really publish matches the committed contracts (deploy/events): every message on
+/// the exchanges is captured and checked by deploy/events/validate.py against its JSON Schema.
+@Suite struct EventContractTests {
+    @Test func publishedEventsMatchTheirSchemas() async throws {
+        try await TestDatabase.withDatabase { database in
+            let capture = Topology(
+                queues: [.init(name: database.amqpNamespace + "capture", durable: false)],
+                bindings: ["identity", "catalogue", "enrolment", "payment"].map {
+                    .init(source: database.amqpNamespace + "guichet.\($0)", destination: database.amqpNamespace + "capture", routingKey: "#")
+                })
+            try AMQPAdmin.declare(try database.topology, settings: database.amqpSettings)
+            try AMQPAdmin.declare(capture, settings: database.amqpSettings)
+            defer { try? AMQPAdmin.delete(capture, settings: database.amqpSettings) }
+
+            let organisation = UUID()
+            let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "admin")])
+            try await withService(CatalogueService.self, on: database) { catalogue in
+                for code in ["601-103-MQ", "058-402"] {
+                    let created = try await catalogue.execute(
+                        uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true),
+                        body: jsonBody([
+                            "sellingOrganisationId": organisation.uuidString, "code": code,
+                            "title": ["fr": "Écriture et littérature", "en": "Writing and literature"],
+                            "basePrice": ["amountCents": 0, "currency": "CAD"],
+                            "registrationOpensAt": "2027-05-01T09:00:00-04:00", "registrationClosesAt": "2027-06-15T23:59:00-04:00",
+                            "sessions": [["name": ["fr": "Groupe 01", "en": "Group 01"], "startsOn": "2027-08-20", "endsOn": "2027-12-15", "capacity": 40, "waitlistSize": 10]],
+                        ]))
+                    let id = try #require(try created.json()["id"] as? String, "\(created.text)")
+                    #expect(try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff)).status == .ok)
+                }
+                try await eventually("the relay published both") {
+                    try await database.count("SELECT count(*) FROM catalogue.outbox WHERE published_at IS NOT NULL") == 2
+                }
+            }
+
+            let consumer = AMQPConsumer(queue: "capture", settings: database.amqpSettings, topology: capture, logger: TestEnvironment.logger)
+            let captured: [String] = try await withAMQP([consumer]) {
+                var captured: [String] = []
+                for await delivery in consumer.deliveries {
+                    let record: [String: Any] = [
+                        "headers": delivery.headers, "contentType": delivery.contentType ?? "",
+                        "body": String(decoding: delivery.body, as: UTF8.self),
+                    ]
+                    captured.append(String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self))
+                    consumer.ack(delivery)
+                    if captured.count == 2 { break }
+                }
+                return captured
+            }
+            let (status, output) = try runValidator(input: captured.joined(separator: "\n"))
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("2 conform, 0 do not"), "\(output)")
+
+            // The validator does reject what breaks the contract.
+            let broken = captured[0].replacingOccurrences(of: #"\"currency\":\"CAD\""#, with: #"\"currency\":\"USD\""#)
+            let (brokenStatus, brokenOutput) = try runValidator(input: broken)
+            #expect(brokenStatus == 1, "\(brokenOutput)")
+        }
+    }
+
+    private func runValidator(input: String) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", TestEnvironment.repositoryRoot.appendingPathComponent("deploy/events/validate.py").path]
+        let stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stdout
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+}
