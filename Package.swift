@@ -31,7 +31,8 @@ func serviceTarget(_ name: String) -> Target {
 let package = Package(
     name: "guichet",
     platforms: [.macOS(.v15)],
-    products: services.map { .executable(name: "guichet-\($0.lowercased())", targets: [$0]) },
+    products: services.map { .executable(name: "guichet-\($0.lowercased())", targets: [$0]) }
+        + [.executable(name: "guichet-messaging-benchmark", targets: ["MessagingBenchmark"])],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
@@ -108,6 +109,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "Contracts", path: "Shared/Contracts", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "MessagingBenchmark",
+            dependencies: [
+                "Database", "Messaging", "Outbox",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/Benchmarks/MessagingBenchmark",
+            swiftSettings: swiftSettings
+        ),
     ] + services.map(serviceTarget) + [
         .testTarget(
             name: "GuichetTests",

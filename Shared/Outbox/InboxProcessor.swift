@@ -28,6 +28,7 @@ public final class InboxProcessor: Service, Sendable {
     private let client: PostgresClient
     private let handlers: [String: EventHandler]
     private let maxAttempts: Int
+    private let concurrency: Int
     private let logger: Logger
     private let consumed = Counter(label: "guichet_inbox_consumed_total")
     private let duplicates = Counter(label: "guichet_inbox_duplicates_total")
@@ -37,8 +38,9 @@ public final class InboxProcessor: Service, Sendable {
     /// - Parameter handlers: by routing key; events of other keys are acknowledged and ignored.
     public init(
         consumer: AMQPConsumer, publisher: AMQPPublisher, client: PostgresClient, handlers: [String: EventHandler],
-        maxAttempts: Int = 3, logger: Logger
+        maxAttempts: Int = 3, concurrency: Int = 8, logger: Logger
     ) {
+        self.concurrency = concurrency
         self.consumer = consumer
         self.publisher = publisher
         self.client = client
@@ -50,9 +52,19 @@ public final class InboxProcessor: Service, Sendable {
     public func run() async throws {
         // Stops taking deliveries on shutdown; one not yet acknowledged is redelivered to the next instance.
         // The consumer connection is stopped by its own service, after this one.
+        // Several deliveries are applied at once (each in its own transaction): order is not guaranteed by
+        // the broker anyway, and handlers keep the highest version per aggregate.
         try? await cancelWhenGracefulShutdown {
-            for await delivery in self.consumer.deliveries {
-                await self.process(delivery)
+            await withTaskGroup(of: Void.self) { group in
+                var running = 0
+                for await delivery in self.consumer.deliveries {
+                    if running >= self.concurrency {
+                        await group.next()
+                        running -= 1
+                    }
+                    group.addTask { await self.process(delivery) }
+                    running += 1
+                }
             }
         }
     }
