@@ -55,6 +55,7 @@ public final class AMQPPublisher: Service, Sendable {
     private let commands = Mutex<[Command]>([])
     private let stopping = Atomic<Bool>(false)
     private let connectedFlag = Atomic<Bool>(false)
+    private let connectionsMade = Atomic<Int>(0)
     private let returnedCounter = Counter(label: "guichet_amqp_returned_total")
     private let publishedCounter = Counter(label: "guichet_amqp_published_total")
 
@@ -65,6 +66,8 @@ public final class AMQPPublisher: Service, Sendable {
     }
 
     public var isConnected: Bool { connectedFlag.load(ordering: .relaxed) }
+    /// How many connections this publisher has opened (1 while the first one holds).
+    public var connectionCount: Int { connectionsMade.load(ordering: .relaxed) }
 
     public func publish(_ message: OutgoingMessage) async throws -> PublishOutcome {
         guard !stopping.load(ordering: .relaxed) else { throw AMQPError.stopped }
@@ -135,6 +138,7 @@ public final class AMQPPublisher: Service, Sendable {
                     backoff = 0.1
                     lastConnectError = ""
                     connectedFlag.store(true, ordering: .relaxed)
+                    connectionsMade.add(1, ordering: .relaxed)
                     logger.info("AMQP publisher connected", metadata: ["broker": .string(settings.description)])
                 } catch {
                     let message = String(describing: error)

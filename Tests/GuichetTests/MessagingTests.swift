@@ -208,4 +208,60 @@ import Testing
             }
         }
     }
+
+    /// With a 1 s heartbeat, a publisher idle for 5 s keeps its connection: the owning thread services
+    /// heartbeats between publishes (the broker closes a connection after two missed ones).
+    @Test func anIdleConnectionStaysUpThroughHeartbeats() async throws {
+        try await TestDatabase.withDatabase { database in
+            var settings = database.amqpSettings
+            settings.heartbeatSeconds = 1
+            let publisher = AMQPPublisher(settings: settings, topology: try database.topology, logger: TestEnvironment.logger)
+            try await withAMQP([publisher]) {
+                try await waitUntilConnected(publisher)
+                try await Task.sleep(for: .seconds(5))
+                let event = try offeringEvent(offeringId: UUID(), version: 1)
+                #expect(try await publisher.publish(event.message(exchange: database.amqpNamespace + "guichet.catalogue", appID: "test")) == .confirmed)
+                #expect(publisher.connectionCount == 1, "no reconnection was needed")
+            }
+        }
+    }
+
+    /// After a consumer loses its copy, `republish` records the producer's current state again and the
+    /// copy is rebuilt.
+    @Test func republishRebuildsALostProjection() async throws {
+        try await TestDatabase.withDatabase { database in
+            let organisation = UUID()
+            let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "staff")])
+            try await withService(EnrolmentService.self, on: database) { enrolment in
+                try await withService(CatalogueService.self, on: database) { catalogue in
+                    let created = try await catalogue.execute(
+                        uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true),
+                        body: jsonBody([
+                            "sellingOrganisationId": organisation.uuidString, "code": "MACARONI",
+                            "title": ["fr": "Dîner macaroni", "en": "Macaroni lunch"], "basePrice": ["amountCents": 550, "currency": "CAD"],
+                            "sessions": [["name": ["fr": "11 janvier", "en": "January 11"], "startsOn": "2027-01-11", "endsOn": "2027-01-11", "capacity": 300]],
+                        ]))
+                    let id = try #require(try created.json()["id"] as? String, "\(created.text)")
+                    _ = try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff))
+                    try await eventually("enrolment has the offering") {
+                        try await enrolment.execute(uri: "/v1/offerings/\(id)", method: .get).status == .ok
+                    }
+                    try await TestDatabase.admin(database: database.name) { connection in
+                        try await connection.query("DELETE FROM enrolment.offerings", logger: TestEnvironment.logger)
+                    }
+                    #expect(try await enrolment.execute(uri: "/v1/offerings/\(id)", method: .get).status == .notFound)
+
+                    let postgres = try database.serviceClient("catalogue")
+                    let count = try await withRunning(postgres) {
+                        try await PostgresOfferingRepository(client: postgres).republishAll(at: Date())
+                    }
+                    #expect(count == 1)
+                    try await eventually("the copy is rebuilt") {
+                        try await enrolment.execute(uri: "/v1/offerings/\(id)", method: .get).status == .ok
+                    }
+                    #expect(try await enrolment.execute(uri: "/v1/offerings/\(id)", method: .get).json()["version"] as? Int == 2)
+                }
+            }
+        }
+    }
 }
