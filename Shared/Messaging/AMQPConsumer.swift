@@ -65,23 +65,10 @@ public final class AMQPConsumer: Service, Sendable {
     }
 
     public func run() async throws {
-        let finished = AsyncStream<Void>.makeStream()
-        let thread = Thread { [self] in
+        await runOnOwnThread(name: "amqp-consumer", loop: { [self] in
             loop()
             continuation.finish()
-            finished.continuation.finish()
-        }
-        thread.name = "amqp-consumer"
-        thread.start()
-        await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                for await _ in finished.stream {}
-            } onCancel: {
-                self.stop()
-            }
-        } onGracefulShutdown: {
-            self.stop()
-        }
+        }, stop: { [self] in stop() })
     }
 
     private func loop() {

@@ -78,22 +78,9 @@ public final class AMQPPublisher: Service, Sendable {
     }
 
     public func run() async throws {
-        let finished = AsyncStream<Void>.makeStream()
-        let thread = Thread { [self] in
-            loop()
-            finished.continuation.finish()
-        }
-        thread.name = "amqp-publisher"
-        thread.start()
-        await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                for await _ in finished.stream {}
-            } onCancel: {
-                self.stopping.store(true, ordering: .relaxed)
-            }
-        } onGracefulShutdown: {
-            self.stopping.store(true, ordering: .relaxed)
-        }
+        await runOnOwnThread(name: "amqp-publisher", loop: { [self] in loop() }, stop: { [self] in
+            stopping.store(true, ordering: .relaxed)
+        })
     }
 
     private struct Pending {

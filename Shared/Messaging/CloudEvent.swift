@@ -84,7 +84,8 @@ public struct CloudEvent: Sendable, Equatable {
         id = try required("id")
         source = try required("source")
         type = try required("type")
-        time = (try? Self.timeFormat.parse(headers["cloudEvents_time"] ?? "")) ?? Date(timeIntervalSince1970: 0)
+        guard let time = EventJSON.parseTime(try required("time")) else { throw .missingAttribute("time") }
+        self.time = time
         subject = headers["cloudEvents_subject"]
         dataSchema = headers["cloudEvents_dataschema"]
         traceparent = headers["traceparent"]

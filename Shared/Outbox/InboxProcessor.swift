@@ -54,7 +54,7 @@ public final class InboxProcessor: Service, Sendable {
         // The consumer connection is stopped by its own service, after this one.
         // Several deliveries are applied at once (each in its own transaction): order is not guaranteed by
         // the broker anyway, and handlers keep the highest version per aggregate.
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 var running = 0
                 for await delivery in self.consumer.deliveries {

@@ -19,14 +19,7 @@ import Testing
                     try await eventually("both services reach RabbitMQ") {
                         try await catalogue.execute(uri: "/readyz", method: .get).text.contains(#""rabbitmq":{"detail":"publisher connected","up":true}"#)
                     }
-                    let created = try await catalogue.execute(
-                        uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true),
-                        body: jsonBody([
-                            "sellingOrganisationId": organisation.uuidString, "code": "CAMP-1",
-                            "title": ["fr": "Camp de jour", "en": "Day camp"], "basePrice": ["amountCents": 9_500, "currency": "CAD"],
-                            "sessions": [["name": ["fr": "Semaine 1", "en": "Week 1"], "startsOn": "2027-06-28", "endsOn": "2027-07-02", "capacity": 60]],
-                        ]))
-                    let id = try #require(try created.json()["id"] as? String, "\(created.text)")
+                    let id = try await createOffering(on: catalogue, staff: staff, organisation: organisation, code: "CAMP-1")
 
                     try rabbitmqctl("stop_app")
                     do {

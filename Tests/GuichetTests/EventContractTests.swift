@@ -25,16 +25,13 @@ import Testing
             let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "admin")])
             try await withService(CatalogueService.self, on: database) { catalogue in
                 for code in ["601-103-MQ", "058-402"] {
-                    let created = try await catalogue.execute(
-                        uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true),
-                        body: jsonBody([
-                            "sellingOrganisationId": organisation.uuidString, "code": code,
-                            "title": ["fr": "Écriture et littérature", "en": "Writing and literature"],
-                            "basePrice": ["amountCents": 0, "currency": "CAD"],
+                    let id = try await createOffering(
+                        on: catalogue, staff: staff, organisation: organisation, code: code, titleFr: "Écriture et littérature",
+                        priceCents: 0, capacity: 40,
+                        extra: [
                             "registrationOpensAt": "2027-05-01T09:00:00-04:00", "registrationClosesAt": "2027-06-15T23:59:00-04:00",
                             "sessions": [["name": ["fr": "Groupe 01", "en": "Group 01"], "startsOn": "2027-08-20", "endsOn": "2027-12-15", "capacity": 40, "waitlistSize": 10]],
-                        ]))
-                    let id = try #require(try created.json()["id"] as? String, "\(created.text)")
+                        ])
                     #expect(try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff)).status == .ok)
                 }
                 try await eventually("the relay published both") {

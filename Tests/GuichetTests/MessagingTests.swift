@@ -86,16 +86,9 @@ import Testing
             let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "staff")])
             try await withService(EnrolmentService.self, on: database) { enrolment in
                 try await withService(CatalogueService.self, on: database) { catalogue in
-                    let created = try await catalogue.execute(
-                        uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true),
-                        body: jsonBody([
-                            "sellingOrganisationId": organisation.uuidString, "code": "058-402",
-                            "title": ["fr": "Anglais 5e secondaire", "en": "English, Secondary 5"],
-                            "basePrice": ["amountCents": 27_500, "currency": "CAD"],
-                            "sessions": [["name": ["fr": "Été 2027", "en": "Summer 2027"], "startsOn": "2027-07-05", "endsOn": "2027-07-30", "capacity": 25]],
-                        ]))
-                    #expect(created.status == .created, "\(created.text)")
-                    let id = try #require(try created.json()["id"] as? String)
+                    let id = try await createOffering(
+                        on: catalogue, staff: staff, organisation: organisation, code: "058-402", titleFr: "Anglais 5e secondaire",
+                        priceCents: 27_500, capacity: 25)
                     let before = try await enrolment.execute(uri: "/v1/offerings/\(id)", method: .get)
                     try before.problem("/problems/not-found", status: .notFound)
 
@@ -234,14 +227,9 @@ import Testing
             let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "staff")])
             try await withService(EnrolmentService.self, on: database) { enrolment in
                 try await withService(CatalogueService.self, on: database) { catalogue in
-                    let created = try await catalogue.execute(
-                        uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true),
-                        body: jsonBody([
-                            "sellingOrganisationId": organisation.uuidString, "code": "MACARONI",
-                            "title": ["fr": "Dîner macaroni", "en": "Macaroni lunch"], "basePrice": ["amountCents": 550, "currency": "CAD"],
-                            "sessions": [["name": ["fr": "11 janvier", "en": "January 11"], "startsOn": "2027-01-11", "endsOn": "2027-01-11", "capacity": 300]],
-                        ]))
-                    let id = try #require(try created.json()["id"] as? String, "\(created.text)")
+                    let id = try await createOffering(
+                        on: catalogue, staff: staff, organisation: organisation, code: "MACARONI", titleFr: "Dîner macaroni",
+                        priceCents: 550, capacity: 300)
                     _ = try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff))
                     try await eventually("enrolment has the offering") {
                         try await enrolment.execute(uri: "/v1/offerings/\(id)", method: .get).status == .ok

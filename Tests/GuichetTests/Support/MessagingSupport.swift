@@ -1,4 +1,5 @@
 import Contracts
+import HummingbirdTesting
 import Foundation
 import Messaging
 import PostgresNIO
@@ -48,4 +49,20 @@ extension TestDatabase {
     func messageCount(queue: String) throws -> Int {
         try AMQPAdmin.messageCount(queue: amqpNamespace + queue, settings: amqpSettings)
     }
+}
+
+/// Creates a draft offering with one session through the catalogue's API, as staff; returns its id.
+func createOffering(
+    on catalogue: any TestClientProtocol, staff: String, organisation: UUID, code: String, titleFr: String = "Camp de jour",
+    priceCents: Int = 9_500, capacity: Int = 60, extra: [String: Any] = [:]
+) async throws -> String {
+    var body: [String: Any] = [
+        "sellingOrganisationId": organisation.uuidString, "code": code, "title": ["fr": titleFr, "en": "English title"],
+        "basePrice": ["amountCents": priceCents, "currency": "CAD"],
+        "sessions": [["name": ["fr": "Été 2027", "en": "Summer 2027"], "startsOn": "2027-07-05", "endsOn": "2027-07-30", "capacity": capacity]],
+    ]
+    body.merge(extra) { $1 }
+    let created = try await catalogue.execute(uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true), body: jsonBody(body))
+    #expect(created.status == .created, "\(created.text)")
+    return try #require(try created.json()["id"] as? String, "\(created.text)")
 }
