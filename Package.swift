@@ -20,6 +20,7 @@ func serviceTarget(_ name: String) -> Target {
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ],
         path: "Services/\(name)",
         exclude: ["openapi-generator-config.yaml"],

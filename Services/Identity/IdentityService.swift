@@ -17,6 +17,7 @@ enum IdentityService: ServiceDefinition {
         let api = IdentityAPI(
             consentTexts: PostgresConsentTextRepository(client: environment.postgres), clock: environment.clock)
         try api.registerHandlers(on: router)
+        try JWKS.addRoute(to: router, publicKeysPEM: environment.settings.accessTokenPublicKeys)
     }
 
     static let commandsHelp = "\n  sign-token ACCOUNT_ID [ROLE@ORGANISATION_ID ...]  print a 12-hour access token (needs JWT_PRIVATE_KEY_FILE)"

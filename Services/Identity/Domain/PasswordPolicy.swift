@@ -1,0 +1,63 @@
+import Foundation
+import ServiceKit
+
+/// The deployment's password rules. `seeds` is what the replaced platforms ask (8 characters, 3 of 4 kinds);
+/// `asvs5` is ASVS 5.0's recommendation (15 characters, no composition rule). Both cap the length at 128,
+/// refuse the 10,000 most common passwords and a password containing the email's local part.
+struct PasswordPolicy: Sendable {
+    enum Mode: String, Sendable {
+        case seeds, asvs5
+    }
+
+    static let maximumLength = 128
+
+    var mode: Mode
+    var minimumLength: Int
+
+    init(mode: Mode, minimumLength: Int? = nil) {
+        self.mode = mode
+        self.minimumLength = minimumLength ?? (mode == .seeds ? 8 : 15)
+    }
+
+    /// The form passwords are compared and hashed in: Unicode NFC, so "é" typed either way is one password.
+    static func normalized(_ password: String) -> String {
+        password.precomposedStringWithCanonicalMapping
+    }
+
+    /// Every unmet rule, by name, with its message in French and English; empty when the password is acceptable.
+    func violations(of password: String, email: String) -> [FieldError] {
+        let password = Self.normalized(password)
+        var errors: [FieldError] = []
+        func add(_ code: String, fr: String, en: String) {
+            errors.append(FieldError(field: "password", code: code, message: .init(fr: fr, en: en)))
+        }
+        if password.count < minimumLength {
+            add("tooShort", fr: "Au moins \(minimumLength) caractères.", en: "At least \(minimumLength) characters.")
+        }
+        if password.count > Self.maximumLength {
+            add("tooLong", fr: "Au plus \(Self.maximumLength) caractères.", en: "At most \(Self.maximumLength) characters.")
+        }
+        if mode == .seeds {
+            let kinds = [
+                password.contains { $0.isLowercase },
+                password.contains { $0.isUppercase },
+                password.contains { $0.isNumber },
+                password.contains { !$0.isLetter && !$0.isNumber },
+            ].filter { $0 }.count
+            if kinds < 3 {
+                add(
+                    "notEnoughCharacterKinds",
+                    fr: "Au moins 3 de ces 4 types : minuscule, majuscule, chiffre, symbole.",
+                    en: "At least 3 of these 4 kinds: lowercase, uppercase, digit, symbol.")
+            }
+        }
+        if CommonPasswords.set.contains(password.lowercased()) {
+            add("common", fr: "Ce mot de passe est trop courant.", en: "This password is too common.")
+        }
+        let localPart = email.split(separator: "@").first.map { Self.normalized(String($0)).lowercased() } ?? ""
+        if localPart.count >= 3, password.lowercased().contains(localPart) {
+            add("containsEmail", fr: "Le mot de passe ne doit pas contenir votre courriel.", en: "The password must not contain your email.")
+        }
+        return errors
+    }
+}
