@@ -60,6 +60,6 @@ Guichet is running.
   PostgreSQL 127.0.0.1:$POSTGRES_PORT database $POSTGRES_DATABASE (admin $POSTGRES_ADMIN_USER)
   RabbitMQ   amqp://127.0.0.1:$AMQP_PORT   management http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT (guest/guest)
   logs       $log_dir
-  demo token $GUICHET_DATA_DIR/demo-token (a guardian with two children)
+  demo token $GUICHET_DATA_DIR/demo-token (a guardian with two children); a published day camp, staff token in demo-staff-token
 Stop with deploy/stop.sh.
 INFO
