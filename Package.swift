@@ -110,6 +110,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "Contracts", path: "Shared/Contracts", swiftSettings: swiftSettings),
+        .systemLibrary(
+            name: "CCurl",
+            path: "Shared/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "Mail",
+            dependencies: [
+                "CCurl", "Database",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Mail",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "MessagingBenchmark",
             dependencies: [
@@ -124,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "GuichetTests",
             dependencies: [
-                "ServiceKit", "Database", "Messaging", "Outbox", "Contracts",
+                "ServiceKit", "Database", "Messaging", "Outbox", "Contracts", "Mail",
                 "Identity", "Catalogue", "Enrolment", "Payment",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
