@@ -13,14 +13,17 @@ final class AMQPConnection {
         self.state = state
     }
 
-    static func open(_ settings: AMQPSettings) throws -> AMQPConnection {
+    /// Connects, then runs `prepare` (declarations, confirm mode, consume); a connection that fails either
+    /// step is dropped, never leaked.
+    static func open(_ settings: AMQPSettings, prepare: (AMQPConnection) throws -> Void = { _ in }) throws -> AMQPConnection {
         guard let state = amqp_new_connection() else { throw AMQPError.connectionFailed("out of memory") }
         let connection = AMQPConnection(state: state)
         do {
             try connection.connect(settings)
+            try prepare(connection)
             return connection
         } catch {
-            connection.close()
+            connection.abandon()
             throw error
         }
     }

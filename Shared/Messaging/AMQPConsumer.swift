@@ -74,35 +74,27 @@ public final class AMQPConsumer: Service, Sendable {
     private func loop() {
         var connection: AMQPConnection?
         var generation = 0
-        var backoff = 0.1
-        var lastConnectError = ""
+        var reconnection = Reconnection(role: "consumer", logger: logger)
 
         while !stopping.load(ordering: .relaxed) {
             guard let current = connection else {
-                do {
-                    let opened = try AMQPConnection.open(settings)
-                    try opened.declare(topology)
-                    amqp_basic_qos(opened.state, AMQPConnection.channel, 0, UInt16(clamping: settings.prefetch), 0)
-                    try opened.check("basic.qos")
-                    opened.withBytes([queue]) {
-                        _ = amqp_basic_consume(opened.state, AMQPConnection.channel, $0[0], amqp_empty_bytes, 0, 0, 0, amqp_empty_table)
+                let opened = reconnection.attempt {
+                    try AMQPConnection.open(settings) { opened in
+                        try opened.declare(topology)
+                        amqp_basic_qos(opened.state, AMQPConnection.channel, 0, UInt16(clamping: settings.prefetch), 0)
+                        try opened.check("basic.qos")
+                        opened.withBytes([queue]) {
+                            _ = amqp_basic_consume(opened.state, AMQPConnection.channel, $0[0], amqp_empty_bytes, 0, 0, 0, amqp_empty_table)
+                        }
+                        try opened.check("basic.consume \(queue)")
                     }
-                    try opened.check("basic.consume \(queue)")
+                }
+                if let opened {
                     connection = opened
                     generation += 1
-                    backoff = 0.1
-                    lastConnectError = ""
                     commands.withLock { $0.removeAll() }  // tags of an older connection mean nothing now
                     connectedFlag.store(true, ordering: .relaxed)
                     logger.info("AMQP consumer connected", metadata: ["queue": .string(queue)])
-                } catch {
-                    let message = String(describing: error)
-                    if message != lastConnectError {
-                        logger.warning("AMQP consumer cannot connect; retrying", metadata: ["error": .string(message)])
-                        lastConnectError = message
-                    }
-                    Thread.sleep(forTimeInterval: backoff)
-                    backoff = min(backoff * 2, 5)
                 }
                 continue
             }

@@ -93,8 +93,7 @@ public final class AMQPPublisher: Service, Sendable {
         var pending: [UInt64: Pending] = [:]
         var returned = Set<String>()
         var nextTag: UInt64 = 1
-        var backoff = 0.1
-        var lastConnectError = ""
+        var reconnection = Reconnection(role: "publisher", logger: logger)
 
         func failAll(_ error: AMQPError) {
             for (_, item) in pending { item.continuation.resume(throwing: error) }
@@ -115,27 +114,19 @@ public final class AMQPPublisher: Service, Sendable {
 
         while !stopping.load(ordering: .relaxed) {
             guard let current = connection else {
-                do {
-                    let opened = try AMQPConnection.open(settings)
-                    try opened.declare(topology)
-                    amqp_confirm_select(opened.state, AMQPConnection.channel)
-                    try opened.check("confirm.select")
+                let opened = reconnection.attempt({
+                    try AMQPConnection.open(settings) { opened in
+                        try opened.declare(topology)
+                        amqp_confirm_select(opened.state, AMQPConnection.channel)
+                        try opened.check("confirm.select")
+                    }
+                }, onFailure: { failAll(.notConnected) })
+                if let opened {
                     connection = opened
                     nextTag = 1
-                    backoff = 0.1
-                    lastConnectError = ""
                     connectedFlag.store(true, ordering: .relaxed)
                     connectionsMade.add(1, ordering: .relaxed)
                     logger.info("AMQP publisher connected", metadata: ["broker": .string(settings.description)])
-                } catch {
-                    let message = String(describing: error)
-                    if message != lastConnectError {
-                        logger.warning("AMQP publisher cannot connect; retrying", metadata: ["error": .string(message)])
-                        lastConnectError = message
-                    }
-                    failAll(.notConnected)
-                    Thread.sleep(forTimeInterval: backoff)
-                    backoff = min(backoff * 2, 5)
                 }
                 continue
             }
