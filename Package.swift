@@ -9,10 +9,20 @@ let swiftSettings: [SwiftSetting] = [
 
 let services = ["Identity", "Catalogue", "Enrolment", "Payment"]
 
+// Dependencies only one service needs (identity hashes passwords and sends mail).
+let serviceExtras: [String: [Target.Dependency]] = [
+    "Identity": [
+        "Mail",
+        .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        .product(name: "Mustache", package: "swift-mustache"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+    ],
+]
+
 func serviceTarget(_ name: String) -> Target {
     .executableTarget(
         name: name,
-        dependencies: [
+        dependencies: (serviceExtras[name] ?? []) + [
             "ServiceKit", "Database", "Messaging", "Outbox", "Contracts",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -47,6 +57,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .target(
@@ -64,6 +77,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Shared/ServiceKit",
             swiftSettings: swiftSettings
@@ -120,6 +134,7 @@ let package = Package(
             name: "Mail",
             dependencies: [
                 "CCurl", "Database",
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

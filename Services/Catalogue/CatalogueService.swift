@@ -13,7 +13,7 @@ enum CatalogueService: ServiceDefinition {
     static let migrations = CatalogueMigrations.all
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
 
-    static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) throws {
+    static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) async throws {
         let api = CatalogueAPI(
             categories: PostgresCategoryRepository(client: environment.postgres),
             offerings: PostgresOfferingRepository(client: environment.postgres), clock: environment.clock)

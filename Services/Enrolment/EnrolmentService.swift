@@ -16,7 +16,7 @@ enum EnrolmentService: ServiceDefinition {
         Dictionary(uniqueKeysWithValues: EventName.offeringEvents.map { ($0, OfferingEventHandler.handler) })
     }
 
-    static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) throws {
+    static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) async throws {
         let api = EnrolmentAPI(
             participants: PostgresParticipantRepository(client: environment.postgres),
             offerings: OfferingProjection(client: environment.postgres), clock: environment.clock)

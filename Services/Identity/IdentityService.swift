@@ -4,7 +4,11 @@ import Foundation
 import Hummingbird
 import OpenAPIHummingbird
 import Logging
+import Mail
 import ServiceKit
+import ServiceLifecycle
+import Contracts
+import Outbox
 
 /// Identity: accounts, verification, sign-in tokens, password reset and staff roles.
 enum IdentityService: ServiceDefinition {
@@ -13,11 +17,33 @@ enum IdentityService: ServiceDefinition {
     static let migrations = IdentityMigrations.all
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
 
-    static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) throws {
+    static let eventHandlers: [String: EventHandler] = [
+        EventName.organisationCreated: OrganisationEventHandler.handler,
+        EventName.organisationUpdated: OrganisationEventHandler.handler,
+    ]
+
+    static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) async throws {
+        let settings = try IdentitySettings(reader: environment.settings.reader)
+        let codec = SecretCodec(codeHashKey: settings.codeHashKey)
+        let postgres = environment.postgres
         let api = IdentityAPI(
-            consentTexts: PostgresConsentTextRepository(client: environment.postgres), clock: environment.clock)
+            consentTexts: PostgresConsentTextRepository(client: postgres),
+            accounts: AccountStore(client: postgres, codec: codec), sessions: SessionStore(client: postgres),
+            staff: StaffStore(client: postgres), throttles: ThrottleStore(client: postgres),
+            hasher: PasswordHasher(cost: settings.bcryptCost, threads: settings.bcryptThreads, queueLimit: settings.bcryptQueueLimit),
+            signer: try await AccessTokenSigner(privateKeyPEM: settings.privateKeyPEM), codec: codec, mails: try IdentityMails(),
+            settings: settings, clock: environment.clock)
         try api.registerHandlers(on: router)
         try JWKS.addRoute(to: router, publicKeysPEM: environment.settings.accessTokenPublicKeys)
+    }
+
+    /// The mail relay delivers what sign-up, reset and changes queued; it runs once the schema is migrated.
+    static func backgroundServices(environment: ServiceEnvironment) throws -> [any Service] {
+        [
+            MailRelay(
+                client: environment.postgres, transport: MailTransports.from(reader: environment.settings.reader),
+                logger: environment.logger)
+        ]
     }
 
     static let commandsHelp = "\n  sign-token ACCOUNT_ID [ROLE@ORGANISATION_ID ...]  print a 12-hour access token (needs JWT_PRIVATE_KEY_FILE)"

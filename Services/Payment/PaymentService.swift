@@ -10,7 +10,7 @@ enum PaymentService: ServiceDefinition {
     static let migrations = PaymentMigrations.all
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
 
-    static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) throws {
+    static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) async throws {
         let api = PaymentAPI(payments: PostgresPaymentRepository(client: environment.postgres))
         try api.registerHandlers(on: router)
     }

@@ -24,14 +24,23 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
     public var iat: IssuedAtClaim
     public var exp: ExpirationClaim
     public var roles: [OrganisationRole]
+    /// The sign-in session the token was issued in (signing out revokes it).
+    public var sid: String?
+    /// A platform administrator (from identity's `ADMIN_EMAILS`): creates organisations and their first staff.
+    public var admin: Bool?
 
-    public init(accountId: UUID, issuedAt: Date, expiresAt: Date, roles: [OrganisationRole] = []) {
+    public init(
+        accountId: UUID, issuedAt: Date, expiresAt: Date, roles: [OrganisationRole] = [], sessionId: UUID? = nil,
+        isAdmin: Bool = false
+    ) {
         sub = .init(value: accountId.uuidString.lowercased())
         iss = .init(value: Self.issuer)
         aud = .init(value: [Self.audience])
         iat = .init(value: issuedAt)
         exp = .init(value: expiresAt)
         self.roles = roles
+        sid = sessionId?.uuidString.lowercased()
+        admin = isAdmin ? true : nil
     }
 
     /// Signature, issuer and audience are checked here; expiry against the injected clock in `AccessTokenVerifier`.
@@ -45,10 +54,14 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
 public struct Principal: Sendable, Equatable {
     public var accountId: UUID
     public var roles: [OrganisationRole]
+    public var sessionId: UUID?
+    public var isAdmin: Bool
 
-    public init(accountId: UUID, roles: [OrganisationRole]) {
+    public init(accountId: UUID, roles: [OrganisationRole], sessionId: UUID? = nil, isAdmin: Bool = false) {
         self.accountId = accountId
         self.roles = roles
+        self.sessionId = sessionId
+        self.isAdmin = isAdmin
     }
 
     public func has(role: String, in organisationId: UUID) -> Bool {
@@ -109,7 +122,9 @@ public struct AccessTokenVerifier: Sendable {
         guard claims.exp.value > clock.now(), let accountId = UUID(uuidString: claims.sub.value) else {
             throw .invalidToken
         }
-        return Principal(accountId: accountId, roles: claims.roles)
+        return Principal(
+            accountId: accountId, roles: claims.roles, sessionId: claims.sid.flatMap(UUID.init(uuidString:)),
+            isAdmin: claims.admin == true)
     }
 }
 
@@ -132,8 +147,9 @@ public struct AccessTokenSigner: Sendable {
 }
 
 extension Principal {
-    /// Staff rights in an organisation (admins have them too).
+    /// Staff rights in an organisation (identity lists the organisations below a staff member's own in the
+    /// token, so a school service centre's staff act on its schools); platform admins have them everywhere.
     public func isStaff(of organisationId: UUID) -> Bool {
-        has(role: "staff", in: organisationId) || has(role: "admin", in: organisationId)
+        isAdmin || has(role: "staff", in: organisationId) || has(role: "admin", in: organisationId)
     }
 }

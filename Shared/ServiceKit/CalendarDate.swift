@@ -31,6 +31,11 @@ public struct CalendarDate: Comparable, Sendable, Hashable, CustomStringConverti
         day = parts.day!
     }
 
+    /// Whole years from this date to `later` (an age on a given day; a 29 February birthday counts on 1 March).
+    public func years(until later: CalendarDate) -> Int {
+        later.year - year - ((later.month, later.day) < (month, day) ? 1 : 0)
+    }
+
     public var description: String {
         String(format: "%04d-%02d-%02d", year, month, day)
     }

@@ -17,12 +17,14 @@ public protocol ServiceDefinition {
     static var migrations: [Migration] { get }
     /// The service's `openapi.yaml`, embedded in the executable and served as is.
     static var openAPIDocument: [UInt8] { get }
-    static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) throws
+    static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) async throws
     /// Subcommands of this service beyond `serve` and `migrate`; returns false for a command it does not know.
     static func runCommand(_ command: String, arguments: [String], reader: ConfigReader, logger: Logger) async throws -> Bool
     static var commandsHelp: String { get }
     /// Handlers of the events this service consumes, by routing key; its queue is `<name>.inbox`.
     static var eventHandlers: [String: EventHandler] { get }
+    /// Work of this service that runs beside the HTTP server once the schema is migrated (identity's mail relay).
+    static func backgroundServices(environment: ServiceEnvironment) throws -> [any Service]
 }
 
 extension ServiceDefinition {
@@ -32,6 +34,7 @@ extension ServiceDefinition {
 
     public static var commandsHelp: String { "" }
     public static var eventHandlers: [String: EventHandler] { [:] }
+    public static func backgroundServices(environment: ServiceEnvironment) throws -> [any Service] { [] }
 }
 
 /// The dependencies handed to a service's routes.
@@ -114,11 +117,12 @@ public enum GuichetService {
         } else {
             messagingServices.append(schemaReady.guarding(relay))
         }
+        messagingServices += try Definition.backgroundServices(environment: environment).map { schemaReady.guarding($0) }
 
         let router = Router(context: GuichetRequestContext.self)
         _ = Observability.registry
         router.add(middleware: MetricsMiddleware())
-        router.add(middleware: RequestScopeMiddleware(verifier: verifier))
+        router.add(middleware: RequestScopeMiddleware(verifier: verifier, trustForwardedFor: settings.trustForwardedFor))
         HealthRoutes.add(
             to: router, service: Definition.name,
             checks: [
@@ -126,7 +130,7 @@ public enum GuichetService {
                 BrokerReadinessCheck(publisher: publisher),
             ],
             openAPI: Definition.openAPIDocument)
-        try Definition.addRoutes(to: router, environment: environment)
+        try await Definition.addRoutes(to: router, environment: environment)
 
         var app = Application(
             router: router,

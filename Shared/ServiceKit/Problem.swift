@@ -118,6 +118,18 @@ extension Problem {
             fr: "Une erreur inattendue est survenue. Réessayez plus tard.",
             en: "An unexpected error occurred. Please try again later."))
 
+    /// Too many attempts from this client or on this account: retry after the given delay (never a permanent lock).
+    public static func tooManyRequests(retryAfterSeconds: Int) -> Problem {
+        let seconds = max(1, retryAfterSeconds)
+        return Problem(
+            type: "/problems/too-many-requests", status: .tooManyRequests,
+            title: .init(fr: "Trop de tentatives.", en: "Too many attempts."),
+            detail: .init(
+                fr: "Réessayez dans \(seconds) seconde\(seconds > 1 ? "s" : "").",
+                en: "Try again in \(seconds) second\(seconds > 1 ? "s" : "")."),
+            headers: ["Retry-After": String(seconds)])
+    }
+
     public static let unavailable = Problem(
         type: "/problems/unavailable", status: .serviceUnavailable,
         title: .init(

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import Synchronization
 import OpenAPIRuntime
 
@@ -13,6 +14,9 @@ public struct RequestScope: Sendable {
     public var requestID: String
     public var language: Language
     public var principal: Principal?
+    /// The client's IP address (from `X-Forwarded-For` behind a trusted gateway), for throttling and security events.
+    public var clientAddress: String?
+    public var userAgent: String?
     public var logger: Logger
     let extraResponseHeaders: ResponseHeaderBox
 
@@ -31,11 +35,13 @@ public struct RequestScope: Sendable {
     public static var logger: Logger { current?.logger ?? Logger(label: "guichet") }
 }
 
-public struct GuichetRequestContext: RequestContext {
+public struct GuichetRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
     }
 }
 
@@ -44,9 +50,11 @@ public struct GuichetRequestContext: RequestContext {
 public struct RequestScopeMiddleware: RouterMiddleware {
     public typealias Context = GuichetRequestContext
     let verifier: AccessTokenVerifier?
+    let trustForwardedFor: Bool
 
-    public init(verifier: AccessTokenVerifier?) {
+    public init(verifier: AccessTokenVerifier?, trustForwardedFor: Bool = false) {
         self.verifier = verifier
+        self.trustForwardedFor = trustForwardedFor
     }
 
     public func handle(
@@ -62,8 +70,9 @@ public struct RequestScopeMiddleware: RouterMiddleware {
             let principal = try await authenticate(request)
             let extraHeaders = ResponseHeaderBox()
             let scope = RequestScope(
-                requestID: requestID, language: language, principal: principal, logger: logger,
-                extraResponseHeaders: extraHeaders)
+                requestID: requestID, language: language, principal: principal,
+                clientAddress: clientAddress(request, context: context), userAgent: request.headers[.userAgent].map { String($0.prefix(200)) },
+                logger: logger, extraResponseHeaders: extraHeaders)
             response = try await RequestScope.$current.withValue(scope) {
                 try await next(request, context)
             }
@@ -90,6 +99,15 @@ public struct RequestScopeMiddleware: RouterMiddleware {
             throw .invalidToken
         }
         return try await verifier.verify(String(header.dropFirst(7)))
+    }
+
+    private func clientAddress(_ request: Request, context: Context) -> String? {
+        if trustForwardedFor, let forwarded = request.headers[.xForwardedFor],
+            let first = forwarded.split(separator: ",").first?.trimmingCharacters(in: .whitespaces), !first.isEmpty
+        {
+            return String(first.prefix(64))
+        }
+        return context.remoteAddress?.ipAddress
     }
 
     static func requestID(from header: String?) -> String {
@@ -134,4 +152,5 @@ final class ResponseHeaderBox: Sendable {
 
 extension HTTPField.Name {
     public static let xRequestID = Self("X-Request-Id")!
+    public static let xForwardedFor = Self("X-Forwarded-For")!
 }

@@ -16,9 +16,15 @@ public struct ServiceSettings: Sendable {
     /// PEM public keys of identity's token signer (the current one and, during a rotation, the previous).
     public var accessTokenPublicKeys: String
     public var amqp: AMQPSettings
+    /// Take the client's address from `X-Forwarded-For` (set by the gateway); off when clients reach the service directly.
+    public var trustForwardedFor: Bool
+    /// The variables themselves, for the settings only one service has (identity's token key, bcrypt cost…).
+    public let reader: ConfigReader
 
     public init(reader: ConfigReader, name: String, defaultPort: Int) throws {
         self.name = name
+        self.reader = reader
+        trustForwardedFor = reader.bool(forKey: "trust.forwarded.for", default: false)
         httpHost = reader.string(forKey: "http.host", default: "127.0.0.1")
         httpPort = reader.int(forKey: "http.port", default: defaultPort)
         logLevel = Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info

@@ -5,5 +5,18 @@ import struct Foundation.Data
 import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/parameters` section of the OpenAPI document.
-    internal enum Parameters {}
+    internal enum Parameters {
+        /// - Remark: Generated from `#/components/parameters/OrganisationId`.
+        internal typealias OrganisationId = Swift.String
+        /// - Remark: Generated from `#/components/parameters/AccountId`.
+        internal typealias AccountId = Swift.String
+        /// Items per page, 1 to 100 (default 20).
+        ///
+        /// - Remark: Generated from `#/components/parameters/Limit`.
+        internal typealias Limit = Swift.Int
+        /// The `nextCursor` of the previous page.
+        ///
+        /// - Remark: Generated from `#/components/parameters/Cursor`.
+        internal typealias Cursor = Swift.String
+    }
 }

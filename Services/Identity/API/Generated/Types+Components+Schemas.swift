@@ -207,5 +207,586 @@ extension Components {
                 case publishedAt
             }
         }
+        /// - Remark: Generated from `#/components/schemas/Language`.
+        internal enum Language: String, Codable, Hashable, Sendable, CaseIterable {
+            case fr = "fr"
+            case en = "en"
+        }
+        /// - Remark: Generated from `#/components/schemas/SignUpRequest`.
+        internal struct SignUpRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SignUpRequest/firstName`.
+            internal var firstName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SignUpRequest/lastName`.
+            internal var lastName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SignUpRequest/email`.
+            internal var email: Swift.String
+            /// Checked against the deployment's rules; every unmet rule is reported by code.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SignUpRequest/password`.
+            internal var password: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SignUpRequest/language`.
+            internal var language: Components.Schemas.Language
+            /// The account holder's; the holder must be of the deployment's minimum age (18 by default).
+            ///
+            /// - Remark: Generated from `#/components/schemas/SignUpRequest/birthDate`.
+            internal var birthDate: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SignUpRequest/phone`.
+            internal var phone: Swift.String?
+            /// The version of the `personal-information` consent text shown and accepted.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SignUpRequest/consentVersion`.
+            internal var consentVersion: Swift.Int
+            /// Creates a new `SignUpRequest`.
+            ///
+            /// - Parameters:
+            ///   - firstName:
+            ///   - lastName:
+            ///   - email:
+            ///   - password: Checked against the deployment's rules; every unmet rule is reported by code.
+            ///   - language:
+            ///   - birthDate: The account holder's; the holder must be of the deployment's minimum age (18 by default).
+            ///   - phone:
+            ///   - consentVersion: The version of the `personal-information` consent text shown and accepted.
+            internal init(
+                firstName: Swift.String,
+                lastName: Swift.String,
+                email: Swift.String,
+                password: Swift.String,
+                language: Components.Schemas.Language,
+                birthDate: Swift.String,
+                phone: Swift.String? = nil,
+                consentVersion: Swift.Int
+            ) {
+                self.firstName = firstName
+                self.lastName = lastName
+                self.email = email
+                self.password = password
+                self.language = language
+                self.birthDate = birthDate
+                self.phone = phone
+                self.consentVersion = consentVersion
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case firstName
+                case lastName
+                case email
+                case password
+                case language
+                case birthDate
+                case phone
+                case consentVersion
+            }
+        }
+        /// Either `email` and `code`, or `token` (from the link).
+        ///
+        /// - Remark: Generated from `#/components/schemas/VerificationRequest`.
+        internal struct VerificationRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/VerificationRequest/email`.
+            internal var email: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/VerificationRequest/code`.
+            internal var code: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/VerificationRequest/token`.
+            internal var token: Swift.String?
+            /// Creates a new `VerificationRequest`.
+            ///
+            /// - Parameters:
+            ///   - email:
+            ///   - code:
+            ///   - token:
+            internal init(
+                email: Swift.String? = nil,
+                code: Swift.String? = nil,
+                token: Swift.String? = nil
+            ) {
+                self.email = email
+                self.code = code
+                self.token = token
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case email
+                case code
+                case token
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/EmailRequest`.
+        internal struct EmailRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/EmailRequest/email`.
+            internal var email: Swift.String
+            /// Creates a new `EmailRequest`.
+            ///
+            /// - Parameters:
+            ///   - email:
+            internal init(email: Swift.String) {
+                self.email = email
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case email
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/CodeRequest`.
+        internal struct CodeRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/CodeRequest/code`.
+            internal var code: Swift.String
+            /// Creates a new `CodeRequest`.
+            ///
+            /// - Parameters:
+            ///   - code:
+            internal init(code: Swift.String) {
+                self.code = code
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case code
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/PasswordConfirmation`.
+        internal struct PasswordConfirmation: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PasswordConfirmation/password`.
+            internal var password: Swift.String
+            /// Creates a new `PasswordConfirmation`.
+            ///
+            /// - Parameters:
+            ///   - password:
+            internal init(password: Swift.String) {
+                self.password = password
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case password
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/EmailChangeRequest`.
+        internal struct EmailChangeRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/EmailChangeRequest/newEmail`.
+            internal var newEmail: Swift.String
+            /// - Remark: Generated from `#/components/schemas/EmailChangeRequest/password`.
+            internal var password: Swift.String
+            /// Creates a new `EmailChangeRequest`.
+            ///
+            /// - Parameters:
+            ///   - newEmail:
+            ///   - password:
+            internal init(
+                newEmail: Swift.String,
+                password: Swift.String
+            ) {
+                self.newEmail = newEmail
+                self.password = password
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case newEmail
+                case password
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/SignInRequest`.
+        internal struct SignInRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SignInRequest/email`.
+            internal var email: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SignInRequest/password`.
+            internal var password: Swift.String
+            /// Keep the refresh token 14 days instead of 12 hours.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SignInRequest/staySignedIn`.
+            internal var staySignedIn: Swift.Bool?
+            /// Creates a new `SignInRequest`.
+            ///
+            /// - Parameters:
+            ///   - email:
+            ///   - password:
+            ///   - staySignedIn: Keep the refresh token 14 days instead of 12 hours.
+            internal init(
+                email: Swift.String,
+                password: Swift.String,
+                staySignedIn: Swift.Bool? = nil
+            ) {
+                self.email = email
+                self.password = password
+                self.staySignedIn = staySignedIn
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case email
+                case password
+                case staySignedIn
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/SessionTokens`.
+        internal struct SessionTokens: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SessionTokens/accessToken`.
+            internal var accessToken: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SessionTokens/tokenType`.
+            internal enum TokenTypePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case bearer = "Bearer"
+            }
+            /// - Remark: Generated from `#/components/schemas/SessionTokens/tokenType`.
+            internal var tokenType: Components.Schemas.SessionTokens.TokenTypePayload
+            /// Seconds until the access token expires.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SessionTokens/expiresIn`.
+            internal var expiresIn: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/SessionTokens/refreshToken`.
+            internal var refreshToken: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SessionTokens/refreshExpiresAt`.
+            internal var refreshExpiresAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/SessionTokens/accountId`.
+            internal var accountId: Swift.String
+            /// Creates a new `SessionTokens`.
+            ///
+            /// - Parameters:
+            ///   - accessToken:
+            ///   - tokenType:
+            ///   - expiresIn: Seconds until the access token expires.
+            ///   - refreshToken:
+            ///   - refreshExpiresAt:
+            ///   - accountId:
+            internal init(
+                accessToken: Swift.String,
+                tokenType: Components.Schemas.SessionTokens.TokenTypePayload,
+                expiresIn: Swift.Int,
+                refreshToken: Swift.String,
+                refreshExpiresAt: Foundation.Date,
+                accountId: Swift.String
+            ) {
+                self.accessToken = accessToken
+                self.tokenType = tokenType
+                self.expiresIn = expiresIn
+                self.refreshToken = refreshToken
+                self.refreshExpiresAt = refreshExpiresAt
+                self.accountId = accountId
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case accessToken
+                case tokenType
+                case expiresIn
+                case refreshToken
+                case refreshExpiresAt
+                case accountId
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ResetGrant`.
+        internal struct ResetGrant: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ResetGrant/resetToken`.
+            internal var resetToken: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ResetGrant/expiresAt`.
+            internal var expiresAt: Foundation.Date
+            /// Creates a new `ResetGrant`.
+            ///
+            /// - Parameters:
+            ///   - resetToken:
+            ///   - expiresAt:
+            internal init(
+                resetToken: Swift.String,
+                expiresAt: Foundation.Date
+            ) {
+                self.resetToken = resetToken
+                self.expiresAt = expiresAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case resetToken
+                case expiresAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/AcceptedMessage`.
+        internal struct AcceptedMessage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/AcceptedMessage/message`.
+            internal var message: Components.Schemas.LocalizedText
+            /// Creates a new `AcceptedMessage`.
+            ///
+            /// - Parameters:
+            ///   - message:
+            internal init(message: Components.Schemas.LocalizedText) {
+                self.message = message
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case message
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StaffRole`.
+        internal struct StaffRole: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StaffRole/organisationId`.
+            internal var organisationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffRole/role`.
+            internal enum RolePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case staff = "staff"
+            }
+            /// - Remark: Generated from `#/components/schemas/StaffRole/role`.
+            internal var role: Components.Schemas.StaffRole.RolePayload
+            /// Creates a new `StaffRole`.
+            ///
+            /// - Parameters:
+            ///   - organisationId:
+            ///   - role:
+            internal init(
+                organisationId: Swift.String,
+                role: Components.Schemas.StaffRole.RolePayload
+            ) {
+                self.organisationId = organisationId
+                self.role = role
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case organisationId
+                case role
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Account`.
+        internal struct Account: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Account/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Account/email`.
+            internal var email: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Account/firstName`.
+            internal var firstName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Account/lastName`.
+            internal var lastName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Account/birthDate`.
+            internal var birthDate: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Account/phone`.
+            internal var phone: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Account/language`.
+            internal var language: Components.Schemas.Language
+            /// - Remark: Generated from `#/components/schemas/Account/status`.
+            internal enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case active = "active"
+            }
+            /// - Remark: Generated from `#/components/schemas/Account/status`.
+            internal var status: Components.Schemas.Account.StatusPayload
+            /// - Remark: Generated from `#/components/schemas/Account/createdAt`.
+            internal var createdAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/Account/verifiedAt`.
+            internal var verifiedAt: Foundation.Date?
+            /// A new address waiting for its code.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Account/pendingEmail`.
+            internal var pendingEmail: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Account/staffRoles`.
+            internal var staffRoles: [Components.Schemas.StaffRole]
+            /// - Remark: Generated from `#/components/schemas/Account/admin`.
+            internal var admin: Swift.Bool
+            /// Creates a new `Account`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - email:
+            ///   - firstName:
+            ///   - lastName:
+            ///   - birthDate:
+            ///   - phone:
+            ///   - language:
+            ///   - status:
+            ///   - createdAt:
+            ///   - verifiedAt:
+            ///   - pendingEmail: A new address waiting for its code.
+            ///   - staffRoles:
+            ///   - admin:
+            internal init(
+                id: Swift.String,
+                email: Swift.String,
+                firstName: Swift.String,
+                lastName: Swift.String,
+                birthDate: Swift.String,
+                phone: Swift.String? = nil,
+                language: Components.Schemas.Language,
+                status: Components.Schemas.Account.StatusPayload,
+                createdAt: Foundation.Date,
+                verifiedAt: Foundation.Date? = nil,
+                pendingEmail: Swift.String? = nil,
+                staffRoles: [Components.Schemas.StaffRole],
+                admin: Swift.Bool
+            ) {
+                self.id = id
+                self.email = email
+                self.firstName = firstName
+                self.lastName = lastName
+                self.birthDate = birthDate
+                self.phone = phone
+                self.language = language
+                self.status = status
+                self.createdAt = createdAt
+                self.verifiedAt = verifiedAt
+                self.pendingEmail = pendingEmail
+                self.staffRoles = staffRoles
+                self.admin = admin
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case email
+                case firstName
+                case lastName
+                case birthDate
+                case phone
+                case language
+                case status
+                case createdAt
+                case verifiedAt
+                case pendingEmail
+                case staffRoles
+                case admin
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/AccountUpdate`.
+        internal struct AccountUpdate: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/AccountUpdate/firstName`.
+            internal var firstName: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/AccountUpdate/lastName`.
+            internal var lastName: Swift.String?
+            /// An empty string removes the phone number.
+            ///
+            /// - Remark: Generated from `#/components/schemas/AccountUpdate/phone`.
+            internal var phone: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/AccountUpdate/language`.
+            internal var language: Components.Schemas.Language?
+            /// Creates a new `AccountUpdate`.
+            ///
+            /// - Parameters:
+            ///   - firstName:
+            ///   - lastName:
+            ///   - phone: An empty string removes the phone number.
+            ///   - language:
+            internal init(
+                firstName: Swift.String? = nil,
+                lastName: Swift.String? = nil,
+                phone: Swift.String? = nil,
+                language: Components.Schemas.Language? = nil
+            ) {
+                self.firstName = firstName
+                self.lastName = lastName
+                self.phone = phone
+                self.language = language
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case firstName
+                case lastName
+                case phone
+                case language
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/AccountSummary`.
+        internal struct AccountSummary: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/AccountSummary/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/AccountSummary/email`.
+            internal var email: Swift.String
+            /// - Remark: Generated from `#/components/schemas/AccountSummary/firstName`.
+            internal var firstName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/AccountSummary/lastName`.
+            internal var lastName: Swift.String
+            /// Creates a new `AccountSummary`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - email:
+            ///   - firstName:
+            ///   - lastName:
+            internal init(
+                id: Swift.String,
+                email: Swift.String,
+                firstName: Swift.String,
+                lastName: Swift.String
+            ) {
+                self.id = id
+                self.email = email
+                self.firstName = firstName
+                self.lastName = lastName
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case email
+                case firstName
+                case lastName
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/AccountList`.
+        internal struct AccountList: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/AccountList/items`.
+            internal var items: [Components.Schemas.AccountSummary]
+            /// Creates a new `AccountList`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            internal init(items: [Components.Schemas.AccountSummary]) {
+                self.items = items
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/SecurityEvent`.
+        internal struct SecurityEvent: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SecurityEvent/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SecurityEvent/kind`.
+            internal enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case signedUp = "signed-up"
+                case verified = "verified"
+                case signedIn = "signed-in"
+                case signInFailed = "sign-in-failed"
+                case signedOut = "signed-out"
+                case refreshTokenReused = "refresh-token-reused"
+                case passwordChanged = "password-changed"
+                case passwordResetRequested = "password-reset-requested"
+                case passwordReset = "password-reset"
+                case emailChangeRequested = "email-change-requested"
+                case emailChanged = "email-changed"
+                case profileUpdated = "profile-updated"
+                case staffRoleGranted = "staff-role-granted"
+                case staffRoleRevoked = "staff-role-revoked"
+            }
+            /// - Remark: Generated from `#/components/schemas/SecurityEvent/kind`.
+            internal var kind: Components.Schemas.SecurityEvent.KindPayload
+            /// - Remark: Generated from `#/components/schemas/SecurityEvent/occurredAt`.
+            internal var occurredAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/SecurityEvent/clientAddress`.
+            internal var clientAddress: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/SecurityEvent/userAgent`.
+            internal var userAgent: Swift.String?
+            /// Creates a new `SecurityEvent`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - kind:
+            ///   - occurredAt:
+            ///   - clientAddress:
+            ///   - userAgent:
+            internal init(
+                id: Swift.String,
+                kind: Components.Schemas.SecurityEvent.KindPayload,
+                occurredAt: Foundation.Date,
+                clientAddress: Swift.String? = nil,
+                userAgent: Swift.String? = nil
+            ) {
+                self.id = id
+                self.kind = kind
+                self.occurredAt = occurredAt
+                self.clientAddress = clientAddress
+                self.userAgent = userAgent
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case kind
+                case occurredAt
+                case clientAddress
+                case userAgent
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/SecurityEventPage`.
+        internal struct SecurityEventPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SecurityEventPage/items`.
+            internal var items: [Components.Schemas.SecurityEvent]
+            /// - Remark: Generated from `#/components/schemas/SecurityEventPage/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `SecurityEventPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            internal init(
+                items: [Components.Schemas.SecurityEvent],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
+            }
+        }
     }
 }

@@ -5,6 +5,131 @@ import struct Foundation.Data
 import struct Foundation.Date
 /// A type that performs HTTP operations defined by the OpenAPI document.
 internal protocol APIProtocol: Sendable {
+    /// Administrators find a verified account by email, to grant it a staff role.
+    ///
+    /// - Remark: HTTP `GET /v1/accounts`.
+    /// - Remark: Generated from `#/paths//v1/accounts/get(findAccounts)`.
+    func findAccounts(_ input: Operations.FindAccounts.Input) async throws -> Operations.FindAccounts.Output
+    /// Sign up. The password works once the address is verified with the mailed code or link.
+    ///
+    /// Always `202` with the same body when the fields are valid, whether the address is new, waits for
+    /// verification (the earlier pending sign-up is replaced: its password and codes stop working) or already
+    /// has an account (its holder gets a mail saying so; nothing changes). Only the mailbox's owner can go on.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/accounts`.
+    /// - Remark: Generated from `#/paths//v1/accounts/post(signUp)`.
+    func signUp(_ input: Operations.SignUp.Input) async throws -> Operations.SignUp.Output
+    /// Verify the address with the mailed 6-digit code (with the email) or the link's token.
+    ///
+    /// Codes and links are valid 24 hours (`VERIFICATION_CODE_HOURS`) and work once. After the fifth wrong code
+    /// the code is void, and even the right one then fails: ask for a new one.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/accounts/verification`.
+    /// - Remark: Generated from `#/paths//v1/accounts/verification/post(verifyAccount)`.
+    func verifyAccount(_ input: Operations.VerifyAccount.Input) async throws -> Operations.VerifyAccount.Output
+    /// Mail a new code and link (the previous ones stop working). At most one per minute per address.
+    ///
+    /// - Remark: HTTP `POST /v1/accounts/verification/resend`.
+    /// - Remark: Generated from `#/paths//v1/accounts/verification/resend/post(resendVerification)`.
+    func resendVerification(_ input: Operations.ResendVerification.Input) async throws -> Operations.ResendVerification.Output
+    /// The page the mailed link opens. It asks for a click before verifying, so that mail scanners that open links do not use the token up.
+    ///
+    /// - Remark: HTTP `GET /verify-email`.
+    /// - Remark: Generated from `#/paths//verify-email/get(showEmailVerificationPage)`.
+    func showEmailVerificationPage(_ input: Operations.ShowEmailVerificationPage.Input) async throws -> Operations.ShowEmailVerificationPage.Output
+    /// The page's button; verifies like `POST /v1/accounts/verification` and answers with a page.
+    ///
+    /// - Remark: HTTP `POST /verify-email`.
+    /// - Remark: Generated from `#/paths//verify-email/post(submitEmailVerificationPage)`.
+    func submitEmailVerificationPage(_ input: Operations.SubmitEmailVerificationPage.Input) async throws -> Operations.SubmitEmailVerificationPage.Output
+    /// Sign in with email and password.
+    ///
+    /// An access token (ES256, at most 15 minutes) and a refresh token (12 hours, or 14 days with
+    /// `staySignedIn`). A wrong password and an unknown email get the same answer in comparable time.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/sessions`.
+    /// - Remark: Generated from `#/paths//v1/sessions/post(signIn)`.
+    func signIn(_ input: Operations.SignIn.Input) async throws -> Operations.SignIn.Output
+    /// Exchange a refresh token for new tokens. Each refresh token works once; presenting a used one signs the whole session out.
+    ///
+    /// - Remark: HTTP `POST /v1/sessions/refresh`.
+    /// - Remark: Generated from `#/paths//v1/sessions/refresh/post(refreshSession)`.
+    func refreshSession(_ input: Operations.RefreshSession.Input) async throws -> Operations.RefreshSession.Output
+    /// Sign out; the session's refresh tokens stop working (its access tokens expire within 15 minutes).
+    ///
+    /// - Remark: HTTP `DELETE /v1/sessions/current`.
+    /// - Remark: Generated from `#/paths//v1/sessions/current/delete(signOut)`.
+    func signOut(_ input: Operations.SignOut.Input) async throws -> Operations.SignOut.Output
+    /// One's own account.
+    ///
+    /// - Remark: HTTP `GET /v1/me`.
+    /// - Remark: Generated from `#/paths//v1/me/get(getMyAccount)`.
+    func getMyAccount(_ input: Operations.GetMyAccount.Input) async throws -> Operations.GetMyAccount.Output
+    /// Change one's names, phone or language (email and password have their own routes).
+    ///
+    /// - Remark: HTTP `PATCH /v1/me`.
+    /// - Remark: Generated from `#/paths//v1/me/patch(updateMyAccount)`.
+    func updateMyAccount(_ input: Operations.UpdateMyAccount.Input) async throws -> Operations.UpdateMyAccount.Output
+    /// Delete one's account (password required). Personal data is erased; payments keep their own records as the law requires.
+    ///
+    /// A POST rather than `DELETE /v1/me` because the password travels in a body.
+    ///
+    /// - Remark: HTTP `POST /v1/me/deletion`.
+    /// - Remark: Generated from `#/paths//v1/me/deletion/post(deleteMyAccount)`.
+    func deleteMyAccount(_ input: Operations.DeleteMyAccount.Input) async throws -> Operations.DeleteMyAccount.Output
+    /// Ask to change one's email; a code goes to the new address, and the change takes effect once it is entered.
+    ///
+    /// - Remark: HTTP `POST /v1/me/email`.
+    /// - Remark: Generated from `#/paths//v1/me/email/post(requestEmailChange)`.
+    func requestEmailChange(_ input: Operations.RequestEmailChange.Input) async throws -> Operations.RequestEmailChange.Output
+    /// Enter the code mailed to the new address; the old address gets a notice.
+    ///
+    /// - Remark: HTTP `POST /v1/me/email/verification`.
+    /// - Remark: Generated from `#/paths//v1/me/email/verification/post(confirmEmailChange)`.
+    func confirmEmailChange(_ input: Operations.ConfirmEmailChange.Input) async throws -> Operations.ConfirmEmailChange.Output
+    /// Change one's password (the current one required); other sessions are signed out and a notice is mailed.
+    ///
+    /// - Remark: HTTP `POST /v1/me/password`.
+    /// - Remark: Generated from `#/paths//v1/me/password/post(changeMyPassword)`.
+    func changeMyPassword(_ input: Operations.ChangeMyPassword.Input) async throws -> Operations.ChangeMyPassword.Output
+    /// Sign-ins, failures, password and email changes on one's account, newest first.
+    ///
+    /// - Remark: HTTP `GET /v1/me/security-events`.
+    /// - Remark: Generated from `#/paths//v1/me/security-events/get(listMySecurityEvents)`.
+    func listMySecurityEvents(_ input: Operations.ListMySecurityEvents.Input) async throws -> Operations.ListMySecurityEvents.Output
+    /// Mail a 6-digit code (15 minutes, single use, 5 attempts). Same answer whether the email has an account or not.
+    ///
+    /// - Remark: HTTP `POST /v1/password-resets`.
+    /// - Remark: Generated from `#/paths//v1/password-resets/post(requestPasswordReset)`.
+    func requestPasswordReset(_ input: Operations.RequestPasswordReset.Input) async throws -> Operations.RequestPasswordReset.Output
+    /// Check the mailed code; the answer carries a single-use grant to set the new password.
+    ///
+    /// - Remark: HTTP `POST /v1/password-resets/verification`.
+    /// - Remark: Generated from `#/paths//v1/password-resets/verification/post(verifyPasswordReset)`.
+    func verifyPasswordReset(_ input: Operations.VerifyPasswordReset.Input) async throws -> Operations.VerifyPasswordReset.Output
+    /// Set the new password; every session of the account is signed out and a notice is mailed.
+    ///
+    /// - Remark: HTTP `POST /v1/password-resets/completion`.
+    /// - Remark: Generated from `#/paths//v1/password-resets/completion/post(completePasswordReset)`.
+    func completePasswordReset(_ input: Operations.CompletePasswordReset.Input) async throws -> Operations.CompletePasswordReset.Output
+    /// The staff of an organisation (administrators, and the organisation's staff).
+    ///
+    /// - Remark: HTTP `GET /v1/organisations/{organisationId}/staff`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/get(listStaff)`.
+    func listStaff(_ input: Operations.ListStaff.Input) async throws -> Operations.ListStaff.Output
+    /// Make a verified account staff of an organisation (and of the organisations below it). Administrators only.
+    ///
+    /// - Remark: HTTP `PUT /v1/organisations/{organisationId}/staff/{accountId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/put(grantStaffRole)`.
+    func grantStaffRole(_ input: Operations.GrantStaffRole.Input) async throws -> Operations.GrantStaffRole.Output
+    /// Revoke a staff role. Tokens already issued carry it until they expire (at most 15 minutes).
+    ///
+    /// - Remark: HTTP `DELETE /v1/organisations/{organisationId}/staff/{accountId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/delete(revokeStaffRole)`.
+    func revokeStaffRole(_ input: Operations.RevokeStaffRole.Input) async throws -> Operations.RevokeStaffRole.Output
     /// The current version of a consent text, shown at sign-up and recorded with the account's consent.
     ///
     /// - Remark: HTTP `GET /v1/consent-texts/current`.
@@ -14,6 +139,295 @@ internal protocol APIProtocol: Sendable {
 
 /// Convenience overloads for operation inputs.
 extension APIProtocol {
+    /// Administrators find a verified account by email, to grant it a staff role.
+    ///
+    /// - Remark: HTTP `GET /v1/accounts`.
+    /// - Remark: Generated from `#/paths//v1/accounts/get(findAccounts)`.
+    internal func findAccounts(
+        query: Operations.FindAccounts.Input.Query,
+        headers: Operations.FindAccounts.Input.Headers = .init()
+    ) async throws -> Operations.FindAccounts.Output {
+        try await findAccounts(Operations.FindAccounts.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Sign up. The password works once the address is verified with the mailed code or link.
+    ///
+    /// Always `202` with the same body when the fields are valid, whether the address is new, waits for
+    /// verification (the earlier pending sign-up is replaced: its password and codes stop working) or already
+    /// has an account (its holder gets a mail saying so; nothing changes). Only the mailbox's owner can go on.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/accounts`.
+    /// - Remark: Generated from `#/paths//v1/accounts/post(signUp)`.
+    internal func signUp(
+        headers: Operations.SignUp.Input.Headers = .init(),
+        body: Operations.SignUp.Input.Body
+    ) async throws -> Operations.SignUp.Output {
+        try await signUp(Operations.SignUp.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Verify the address with the mailed 6-digit code (with the email) or the link's token.
+    ///
+    /// Codes and links are valid 24 hours (`VERIFICATION_CODE_HOURS`) and work once. After the fifth wrong code
+    /// the code is void, and even the right one then fails: ask for a new one.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/accounts/verification`.
+    /// - Remark: Generated from `#/paths//v1/accounts/verification/post(verifyAccount)`.
+    internal func verifyAccount(
+        headers: Operations.VerifyAccount.Input.Headers = .init(),
+        body: Operations.VerifyAccount.Input.Body
+    ) async throws -> Operations.VerifyAccount.Output {
+        try await verifyAccount(Operations.VerifyAccount.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Mail a new code and link (the previous ones stop working). At most one per minute per address.
+    ///
+    /// - Remark: HTTP `POST /v1/accounts/verification/resend`.
+    /// - Remark: Generated from `#/paths//v1/accounts/verification/resend/post(resendVerification)`.
+    internal func resendVerification(
+        headers: Operations.ResendVerification.Input.Headers = .init(),
+        body: Operations.ResendVerification.Input.Body
+    ) async throws -> Operations.ResendVerification.Output {
+        try await resendVerification(Operations.ResendVerification.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The page the mailed link opens. It asks for a click before verifying, so that mail scanners that open links do not use the token up.
+    ///
+    /// - Remark: HTTP `GET /verify-email`.
+    /// - Remark: Generated from `#/paths//verify-email/get(showEmailVerificationPage)`.
+    internal func showEmailVerificationPage(
+        query: Operations.ShowEmailVerificationPage.Input.Query,
+        headers: Operations.ShowEmailVerificationPage.Input.Headers = .init()
+    ) async throws -> Operations.ShowEmailVerificationPage.Output {
+        try await showEmailVerificationPage(Operations.ShowEmailVerificationPage.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// The page's button; verifies like `POST /v1/accounts/verification` and answers with a page.
+    ///
+    /// - Remark: HTTP `POST /verify-email`.
+    /// - Remark: Generated from `#/paths//verify-email/post(submitEmailVerificationPage)`.
+    internal func submitEmailVerificationPage(
+        headers: Operations.SubmitEmailVerificationPage.Input.Headers = .init(),
+        body: Operations.SubmitEmailVerificationPage.Input.Body
+    ) async throws -> Operations.SubmitEmailVerificationPage.Output {
+        try await submitEmailVerificationPage(Operations.SubmitEmailVerificationPage.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Sign in with email and password.
+    ///
+    /// An access token (ES256, at most 15 minutes) and a refresh token (12 hours, or 14 days with
+    /// `staySignedIn`). A wrong password and an unknown email get the same answer in comparable time.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/sessions`.
+    /// - Remark: Generated from `#/paths//v1/sessions/post(signIn)`.
+    internal func signIn(
+        headers: Operations.SignIn.Input.Headers = .init(),
+        body: Operations.SignIn.Input.Body
+    ) async throws -> Operations.SignIn.Output {
+        try await signIn(Operations.SignIn.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Exchange a refresh token for new tokens. Each refresh token works once; presenting a used one signs the whole session out.
+    ///
+    /// - Remark: HTTP `POST /v1/sessions/refresh`.
+    /// - Remark: Generated from `#/paths//v1/sessions/refresh/post(refreshSession)`.
+    internal func refreshSession(
+        headers: Operations.RefreshSession.Input.Headers = .init(),
+        body: Operations.RefreshSession.Input.Body
+    ) async throws -> Operations.RefreshSession.Output {
+        try await refreshSession(Operations.RefreshSession.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Sign out; the session's refresh tokens stop working (its access tokens expire within 15 minutes).
+    ///
+    /// - Remark: HTTP `DELETE /v1/sessions/current`.
+    /// - Remark: Generated from `#/paths//v1/sessions/current/delete(signOut)`.
+    internal func signOut(headers: Operations.SignOut.Input.Headers = .init()) async throws -> Operations.SignOut.Output {
+        try await signOut(Operations.SignOut.Input(headers: headers))
+    }
+    /// One's own account.
+    ///
+    /// - Remark: HTTP `GET /v1/me`.
+    /// - Remark: Generated from `#/paths//v1/me/get(getMyAccount)`.
+    internal func getMyAccount(headers: Operations.GetMyAccount.Input.Headers = .init()) async throws -> Operations.GetMyAccount.Output {
+        try await getMyAccount(Operations.GetMyAccount.Input(headers: headers))
+    }
+    /// Change one's names, phone or language (email and password have their own routes).
+    ///
+    /// - Remark: HTTP `PATCH /v1/me`.
+    /// - Remark: Generated from `#/paths//v1/me/patch(updateMyAccount)`.
+    internal func updateMyAccount(
+        headers: Operations.UpdateMyAccount.Input.Headers = .init(),
+        body: Operations.UpdateMyAccount.Input.Body
+    ) async throws -> Operations.UpdateMyAccount.Output {
+        try await updateMyAccount(Operations.UpdateMyAccount.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Delete one's account (password required). Personal data is erased; payments keep their own records as the law requires.
+    ///
+    /// A POST rather than `DELETE /v1/me` because the password travels in a body.
+    ///
+    /// - Remark: HTTP `POST /v1/me/deletion`.
+    /// - Remark: Generated from `#/paths//v1/me/deletion/post(deleteMyAccount)`.
+    internal func deleteMyAccount(
+        headers: Operations.DeleteMyAccount.Input.Headers = .init(),
+        body: Operations.DeleteMyAccount.Input.Body
+    ) async throws -> Operations.DeleteMyAccount.Output {
+        try await deleteMyAccount(Operations.DeleteMyAccount.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Ask to change one's email; a code goes to the new address, and the change takes effect once it is entered.
+    ///
+    /// - Remark: HTTP `POST /v1/me/email`.
+    /// - Remark: Generated from `#/paths//v1/me/email/post(requestEmailChange)`.
+    internal func requestEmailChange(
+        headers: Operations.RequestEmailChange.Input.Headers = .init(),
+        body: Operations.RequestEmailChange.Input.Body
+    ) async throws -> Operations.RequestEmailChange.Output {
+        try await requestEmailChange(Operations.RequestEmailChange.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Enter the code mailed to the new address; the old address gets a notice.
+    ///
+    /// - Remark: HTTP `POST /v1/me/email/verification`.
+    /// - Remark: Generated from `#/paths//v1/me/email/verification/post(confirmEmailChange)`.
+    internal func confirmEmailChange(
+        headers: Operations.ConfirmEmailChange.Input.Headers = .init(),
+        body: Operations.ConfirmEmailChange.Input.Body
+    ) async throws -> Operations.ConfirmEmailChange.Output {
+        try await confirmEmailChange(Operations.ConfirmEmailChange.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Change one's password (the current one required); other sessions are signed out and a notice is mailed.
+    ///
+    /// - Remark: HTTP `POST /v1/me/password`.
+    /// - Remark: Generated from `#/paths//v1/me/password/post(changeMyPassword)`.
+    internal func changeMyPassword(
+        headers: Operations.ChangeMyPassword.Input.Headers = .init(),
+        body: Operations.ChangeMyPassword.Input.Body
+    ) async throws -> Operations.ChangeMyPassword.Output {
+        try await changeMyPassword(Operations.ChangeMyPassword.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Sign-ins, failures, password and email changes on one's account, newest first.
+    ///
+    /// - Remark: HTTP `GET /v1/me/security-events`.
+    /// - Remark: Generated from `#/paths//v1/me/security-events/get(listMySecurityEvents)`.
+    internal func listMySecurityEvents(
+        query: Operations.ListMySecurityEvents.Input.Query = .init(),
+        headers: Operations.ListMySecurityEvents.Input.Headers = .init()
+    ) async throws -> Operations.ListMySecurityEvents.Output {
+        try await listMySecurityEvents(Operations.ListMySecurityEvents.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Mail a 6-digit code (15 minutes, single use, 5 attempts). Same answer whether the email has an account or not.
+    ///
+    /// - Remark: HTTP `POST /v1/password-resets`.
+    /// - Remark: Generated from `#/paths//v1/password-resets/post(requestPasswordReset)`.
+    internal func requestPasswordReset(
+        headers: Operations.RequestPasswordReset.Input.Headers = .init(),
+        body: Operations.RequestPasswordReset.Input.Body
+    ) async throws -> Operations.RequestPasswordReset.Output {
+        try await requestPasswordReset(Operations.RequestPasswordReset.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Check the mailed code; the answer carries a single-use grant to set the new password.
+    ///
+    /// - Remark: HTTP `POST /v1/password-resets/verification`.
+    /// - Remark: Generated from `#/paths//v1/password-resets/verification/post(verifyPasswordReset)`.
+    internal func verifyPasswordReset(
+        headers: Operations.VerifyPasswordReset.Input.Headers = .init(),
+        body: Operations.VerifyPasswordReset.Input.Body
+    ) async throws -> Operations.VerifyPasswordReset.Output {
+        try await verifyPasswordReset(Operations.VerifyPasswordReset.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Set the new password; every session of the account is signed out and a notice is mailed.
+    ///
+    /// - Remark: HTTP `POST /v1/password-resets/completion`.
+    /// - Remark: Generated from `#/paths//v1/password-resets/completion/post(completePasswordReset)`.
+    internal func completePasswordReset(
+        headers: Operations.CompletePasswordReset.Input.Headers = .init(),
+        body: Operations.CompletePasswordReset.Input.Body
+    ) async throws -> Operations.CompletePasswordReset.Output {
+        try await completePasswordReset(Operations.CompletePasswordReset.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The staff of an organisation (administrators, and the organisation's staff).
+    ///
+    /// - Remark: HTTP `GET /v1/organisations/{organisationId}/staff`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/get(listStaff)`.
+    internal func listStaff(
+        path: Operations.ListStaff.Input.Path,
+        headers: Operations.ListStaff.Input.Headers = .init()
+    ) async throws -> Operations.ListStaff.Output {
+        try await listStaff(Operations.ListStaff.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Make a verified account staff of an organisation (and of the organisations below it). Administrators only.
+    ///
+    /// - Remark: HTTP `PUT /v1/organisations/{organisationId}/staff/{accountId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/put(grantStaffRole)`.
+    internal func grantStaffRole(
+        path: Operations.GrantStaffRole.Input.Path,
+        headers: Operations.GrantStaffRole.Input.Headers = .init()
+    ) async throws -> Operations.GrantStaffRole.Output {
+        try await grantStaffRole(Operations.GrantStaffRole.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Revoke a staff role. Tokens already issued carry it until they expire (at most 15 minutes).
+    ///
+    /// - Remark: HTTP `DELETE /v1/organisations/{organisationId}/staff/{accountId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/delete(revokeStaffRole)`.
+    internal func revokeStaffRole(
+        path: Operations.RevokeStaffRole.Input.Path,
+        headers: Operations.RevokeStaffRole.Input.Headers = .init()
+    ) async throws -> Operations.RevokeStaffRole.Output {
+        try await revokeStaffRole(Operations.RevokeStaffRole.Input(
+            path: path,
+            headers: headers
+        ))
+    }
     /// The current version of a consent text, shown at sign-up and recorded with the account's consent.
     ///
     /// - Remark: HTTP `GET /v1/consent-texts/current`.

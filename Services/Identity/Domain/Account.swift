@@ -1,0 +1,94 @@
+import Foundation
+import ServiceKit
+
+/// An adult's account. `pending` until the address is verified: its password does not work before.
+struct Account: Sendable, Equatable {
+    enum Status: String, Sendable {
+        case pending, active, deleted
+    }
+
+    var id: UUID
+    var status: Status
+    var email: String
+    var firstName: String
+    var lastName: String
+    var birthDate: String
+    var phone: String?
+    var language: Language
+    var passwordHash: String
+    var version: Int64
+    var createdAt: Date
+    var verifiedAt: Date?
+
+    /// The contact details other services keep (`identity.account.verified|updated`).
+    var contactEvent: AccountContactEvent {
+        AccountContactEvent(
+            accountId: id, version: version, email: email, firstName: firstName, lastName: lastName,
+            language: language.rawValue)
+    }
+}
+
+struct AccountContactEvent: Codable, Sendable {
+    var accountId: UUID
+    var version: Int64
+    var email: String
+    var firstName: String
+    var lastName: String
+    var language: String
+}
+
+struct AccountDeletedEvent: Codable, Sendable {
+    var accountId: UUID
+    var version: Int64
+}
+
+/// What a mailed code is for; each has its own lifetime.
+enum ChallengePurpose: String, Sendable {
+    case signUp = "sign-up"
+    case passwordReset = "password-reset"
+    case emailChange = "email-change"
+}
+
+/// A code (and for sign-up a link) about to be mailed, in the form it is stored.
+struct NewChallenge: Sendable {
+    var id: UUID
+    var purpose: ChallengePurpose
+    var codeHash: Data
+    var linkHash: Data?
+    var newEmail: String?
+    var expiresAt: Date
+}
+
+/// The result of checking a code: a wrong code is recorded (and commits), so it is not an error thrown through
+/// the transaction.
+enum CodeCheck<Success: Sendable>: Sendable {
+    case accepted(Success)
+    case rejected
+}
+
+enum SecurityEventKind: String, Sendable {
+    case signedUp = "signed-up"
+    case verified
+    case signedIn = "signed-in"
+    case signInFailed = "sign-in-failed"
+    case signedOut = "signed-out"
+    case refreshTokenReused = "refresh-token-reused"
+    case passwordChanged = "password-changed"
+    case passwordResetRequested = "password-reset-requested"
+    case passwordReset = "password-reset"
+    case emailChangeRequested = "email-change-requested"
+    case emailChanged = "email-changed"
+    case profileUpdated = "profile-updated"
+    case staffRoleGranted = "staff-role-granted"
+    case staffRoleRevoked = "staff-role-revoked"
+}
+
+/// Where a security event came from, from the request.
+struct ClientInfo: Sendable {
+    var address: String?
+    var userAgent: String?
+
+    static var current: ClientInfo {
+        ClientInfo(address: RequestScope.current?.clientAddress, userAgent: RequestScope.current?.userAgent)
+    }
+}

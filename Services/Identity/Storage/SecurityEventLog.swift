@@ -1,0 +1,48 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceKit
+
+/// The account holder's own log of what happened to their account (sign-ins, failures, changes).
+enum SecurityEventLog {
+    static func record(
+        _ kind: SecurityEventKind, account: UUID, at: Date, client: ClientInfo, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO security_events (id, account_id, kind, occurred_at, client_address, user_agent)
+            VALUES (\(UUID()), \(account), \(kind.rawValue), \(at), \(client.address), \(client.userAgent))
+            """, logger: logger)
+    }
+
+    struct Entry: Sendable {
+        var id: UUID
+        var kind: String
+        var occurredAt: Date
+        var clientAddress: String?
+        var userAgent: String?
+    }
+
+    /// Newest first; the cursor holds the last event's time (microseconds) and id.
+    static func page(account: UUID, request: PageRequest, client: PostgresClient) async throws -> (items: [Entry], nextCursor: String?) {
+        var afterMicros: Int64?
+        var afterID: UUID?
+        if let after = request.after {
+            guard after.count == 2, let micros = Int64(after[0]), let id = UUID(uuidString: after[1]) else { throw Problem.invalidCursor }
+            (afterMicros, afterID) = (micros, id)
+        }
+        let rows = try await client.query(
+            """
+            SELECT id, kind, occurred_at, client_address, user_agent FROM security_events
+            WHERE account_id = \(account)
+              AND (\(afterMicros)::bigint IS NULL
+                   OR (occurred_at, id) < (timestamptz 'epoch' + \(afterMicros)::bigint * interval '1 microsecond', \(afterID)::uuid))
+            ORDER BY occurred_at DESC, id DESC LIMIT \(request.fetchLimit)
+            """, logger: RequestScope.logger)
+        var entries: [Entry] = []
+        for try await (id, kind, at, address, agent) in rows.decode((UUID, String, Date, String?, String?).self) {
+            entries.append(Entry(id: id, kind: kind, occurredAt: at, clientAddress: address, userAgent: agent))
+        }
+        return request.page(entries) { [String(Int64(($0.occurredAt.timeIntervalSince1970 * 1_000_000).rounded())), $0.id.uuidString] }
+    }
+}
