@@ -28,7 +28,7 @@ enum IdentityService: ServiceDefinition {
         let postgres = environment.postgres
         let api = IdentityAPI(
             consentTexts: PostgresConsentTextRepository(client: postgres),
-            accounts: AccountStore(client: postgres, codec: codec), sessions: SessionStore(client: postgres),
+            accounts: AccountStore(client: postgres, codec: codec, mailKey: MailQueue.key(fromSecret: settings.codeHashKey)), sessions: SessionStore(client: postgres),
             staff: StaffStore(client: postgres), throttles: ThrottleStore(client: postgres),
             hasher: PasswordHasher(cost: settings.bcryptCost, threads: settings.bcryptThreads, queueLimit: settings.bcryptQueueLimit),
             signer: try await AccessTokenSigner(privateKeyPEM: settings.privateKeyPEM), codec: codec, mails: try IdentityMails(),
@@ -39,10 +39,11 @@ enum IdentityService: ServiceDefinition {
 
     /// The mail relay delivers what sign-up, reset and changes queued; it runs once the schema is migrated.
     static func backgroundServices(environment: ServiceEnvironment) throws -> [any Service] {
-        [
+        let settings = try IdentitySettings(reader: environment.settings.reader)
+        return [
             MailRelay(
                 client: environment.postgres, transport: MailTransports.from(reader: environment.settings.reader),
-                logger: environment.logger)
+                key: MailQueue.key(fromSecret: settings.codeHashKey), logger: environment.logger)
         ]
     }
 

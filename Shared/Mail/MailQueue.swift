@@ -1,3 +1,4 @@
+import Crypto
 import Database
 import Foundation
 import Logging
@@ -7,7 +8,9 @@ import ServiceLifecycle
 
 /// A durable queue of mails in the sending service's own schema: a mail is queued in the transaction of the
 /// change that causes it (no sign-up without its code mail, no mail for a change that rolled back), then
-/// delivered by `MailRelay` with retries.
+/// delivered by `MailRelay` with retries. Mails are sealed (ChaCha20-Poly1305) with the service's key while they
+/// wait, because they carry codes and links, and their body is erased once sent: a copy of the database gives
+/// neither away.
 public enum MailQueue {
     public static let maximumAttempts = 8
 
@@ -16,7 +19,9 @@ public enum MailQueue {
             """
             CREATE TABLE mail_outbox (
                 id uuid PRIMARY KEY,
-                message jsonb NOT NULL,
+                position bigserial NOT NULL,
+                recipient text NOT NULL,
+                sealed bytea,
                 queued_at timestamptz NOT NULL,
                 next_attempt_at timestamptz NOT NULL,
                 attempts integer NOT NULL DEFAULT 0,
@@ -29,13 +34,21 @@ public enum MailQueue {
         ])
     }
 
-    public static func enqueue(_ message: MailMessage, at: Date, on connection: PostgresConnection, logger: Logger) async throws {
-        let json = String(decoding: try JSONEncoder().encode(message), as: UTF8.self)
+    public static func enqueue(
+        _ message: MailMessage, at: Date, sealedWith key: SymmetricKey, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let sealed = try ChaChaPoly.seal(try JSONEncoder().encode(message), using: key).combined
         try await connection.query(
             """
-            INSERT INTO mail_outbox (id, message, queued_at, next_attempt_at)
-            VALUES (\(message.id), \(json)::jsonb, \(at), \(at))
+            INSERT INTO mail_outbox (id, recipient, sealed, queued_at, next_attempt_at)
+            VALUES (\(message.id), \(message.to.map(\.email).joined(separator: ", ")), \(sealed), \(at), now())
             """, logger: logger)
+    }
+
+    /// The queue's key, derived from a service secret of at least 32 random bytes.
+    public static func key(fromSecret secret: [UInt8]) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: secret), info: Array("guichet mail queue".utf8), outputByteCount: 32)
     }
 }
 
@@ -45,14 +58,19 @@ public enum MailQueue {
 public final class MailRelay: Service, Sendable {
     private let client: PostgresClient
     private let transport: any MailTransport
+    private let key: SymmetricKey
     private let logger: Logger
     private let pollInterval: Duration
     private let sent = Counter(label: "guichet_mail_sent_total")
     private let failures = Counter(label: "guichet_mail_failures_total")
 
-    public init(client: PostgresClient, transport: any MailTransport, pollInterval: Duration = .milliseconds(500), logger: Logger) {
+    public init(
+        client: PostgresClient, transport: any MailTransport, key: SymmetricKey, pollInterval: Duration = .milliseconds(500),
+        logger: Logger
+    ) {
         self.client = client
         self.transport = transport
+        self.key = key
         self.pollInterval = pollInterval
         self.logger = logger
     }
@@ -71,24 +89,25 @@ public final class MailRelay: Service, Sendable {
     /// Sends the mails that are due; returns how many were attempted.
     @discardableResult
     public func deliverDue(limit: Int = 20) async throws -> Int {
-        let (transport, logger, sent, failures) = (self.transport, self.logger, self.sent, self.failures)
+        let (transport, logger, sent, failures, key) = (self.transport, self.logger, self.sent, self.failures, self.key)
         return try await client.withTransaction(logger: logger) { connection -> Int in
-            var due: [(UUID, Int, String)] = []
+            var due: [(UUID, Int, Data)] = []
             for try await row in try await connection.query(
                 """
-                SELECT id, attempts, message::text FROM mail_outbox
+                SELECT id, attempts, sealed FROM mail_outbox
                 WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
-                ORDER BY next_attempt_at LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                ORDER BY next_attempt_at, position LIMIT \(limit) FOR UPDATE SKIP LOCKED
                 """, logger: logger
-            ).decode((UUID, Int, String).self) {
+            ).decode((UUID, Int, Data).self) {
                 due.append(row)
             }
-            for (id, attempts, json) in due {
+            for (id, attempts, sealed) in due {
                 do {
-                    let message = try JSONDecoder().decode(MailMessage.self, from: Data(json.utf8))
+                    let json = try ChaChaPoly.open(try ChaChaPoly.SealedBox(combined: sealed), using: key)
+                    let message = try JSONDecoder().decode(MailMessage.self, from: json)
                     try await transport.send(message)
                     try await connection.query(
-                        "UPDATE mail_outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = \(id)",
+                        "UPDATE mail_outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL, sealed = NULL WHERE id = \(id)",
                         logger: logger)
                     sent.increment()
                 } catch {

@@ -8,6 +8,8 @@ import Glibc
 #endif
 
 @Suite struct MailTests {
+    static let key = MailQueue.key(fromSecret: Array(repeating: 7, count: 32))
+
     static let message = MailMessage(
         from: .init(email: "no-reply@guichet.test", name: "Guichet — CSSBE"),
         to: [.init(email: "lea.tremblay@example.ca", name: "Léa Tremblay")],
@@ -61,26 +63,27 @@ import Glibc
                 var second = Self.message
                 second.id = UUID()
                 try await postgres.withTransaction(logger: TestEnvironment.logger) { connection in
-                    try await MailQueue.enqueue(Self.message, at: Date(), on: connection, logger: TestEnvironment.logger)
+                    try await MailQueue.enqueue(Self.message, at: Date(), sealedWith: Self.key, on: connection, logger: TestEnvironment.logger)
                 }
                 // A mail queued in a transaction that rolls back is never sent.
                 try? await postgres.withTransaction(logger: TestEnvironment.logger) { connection in
-                    try await MailQueue.enqueue(second, at: Date(), on: connection, logger: TestEnvironment.logger)
+                    try await MailQueue.enqueue(second, at: Date(), sealedWith: Self.key, on: connection, logger: TestEnvironment.logger)
                     throw CancellationError()
                 }
-                let unreachable = MailRelay(client: postgres, transport: SMTPTransport(url: "smtp://127.0.0.1:\(ServiceProcess.freePort())", timeoutSeconds: 3), logger: TestEnvironment.logger)
+                let unreachable = MailRelay(client: postgres, transport: SMTPTransport(url: "smtp://127.0.0.1:\(ServiceProcess.freePort())", timeoutSeconds: 3), key: Self.key, logger: TestEnvironment.logger)
                 #expect(try await unreachable.deliverDue() == 1)
                 #expect(try await database.count("SELECT count(*) FROM identity.mail_outbox WHERE attempts = 1 AND sent_at IS NULL AND next_attempt_at > now()") == 1)
                 try await TestDatabase.admin(database: database.name) { connection in
                     try await connection.query("UPDATE identity.mail_outbox SET next_attempt_at = now()", logger: TestEnvironment.logger)
                 }
-                let relay = MailRelay(client: postgres, transport: FileTransport(directory: directory), logger: TestEnvironment.logger)
+                let relay = MailRelay(client: postgres, transport: FileTransport(directory: directory), key: Self.key, logger: TestEnvironment.logger)
                 #expect(try await relay.deliverDue() == 1)
             }
             let files = try FileManager.default.contentsOfDirectory(atPath: directory)
             #expect(files.count == 1 && files[0].hasSuffix(".eml"))
             #expect(try await database.count("SELECT count(*) FROM identity.mail_outbox WHERE sent_at IS NOT NULL") == 1)
             #expect(try await database.count("SELECT count(*) FROM identity.mail_outbox") == 1)
+            #expect(try await database.count("SELECT count(*) FROM identity.mail_outbox WHERE sealed IS NULL") == 1, "a sent mail's body is erased")
         }
     }
 

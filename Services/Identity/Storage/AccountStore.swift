@@ -1,4 +1,5 @@
 import Contracts
+import Crypto
 import Database
 import Foundation
 import Logging
@@ -12,6 +13,7 @@ import ServiceKit
 struct AccountStore: Sendable {
     let client: PostgresClient
     let codec: SecretCodec
+    let mailKey: SymmetricKey
 
     private var logger: Logger { RequestScope.logger }
 
@@ -113,7 +115,7 @@ struct AccountStore: Sendable {
                             INSERT INTO email_challenges (id, account_id, purpose, code_hash, created_at, expires_at, voided_at)
                             VALUES (\(UUID()), \(existing.id), 'sign-up', '\\x00'::bytea, \(at), \(at), \(at))
                             """, logger: logger)
-                        try await MailQueue.enqueue(mailToHolder(existing), at: at, on: connection, logger: logger)
+                        try await MailQueue.enqueue(mailToHolder(existing), at: at, sealedWith: mailKey, on: connection, logger: logger)
                         return .alreadyActive
                     }
                     try await connection.query("DELETE FROM accounts WHERE id = \(existing.id)", logger: logger)
@@ -132,7 +134,7 @@ struct AccountStore: Sendable {
                     VALUES (\(account.id), 'personal-information', \(consentVersion), \(at))
                     """, logger: logger)
                 try await Self.insert(challenge, account: account.id, at: at, on: connection, logger: logger)
-                try await MailQueue.enqueue(mail, at: at, on: connection, logger: logger)
+                try await MailQueue.enqueue(mail, at: at, sealedWith: mailKey, on: connection, logger: logger)
                 try await SecurityEventLog.record(.signedUp, account: account.id, at: at, client: clientInfo, on: connection, logger: logger)
                 return outcome
             }
@@ -263,7 +265,7 @@ struct AccountStore: Sendable {
                 return
             }
             try await Self.insert(challenge, account: account.id, at: at, on: connection, logger: logger)
-            try await MailQueue.enqueue(mail(account), at: at, on: connection, logger: logger)
+            try await MailQueue.enqueue(mail(account), at: at, sealedWith: mailKey, on: connection, logger: logger)
         }
     }
 
@@ -288,7 +290,7 @@ struct AccountStore: Sendable {
                 return .mailed
             }
             try await Self.insert(challenge, account: account.id, at: at, on: connection, logger: logger)
-            try await MailQueue.enqueue(mail(account), at: at, on: connection, logger: logger)
+            try await MailQueue.enqueue(mail(account), at: at, sealedWith: mailKey, on: connection, logger: logger)
             try await SecurityEventLog.record(.passwordResetRequested, account: account.id, at: at, client: clientInfo, on: connection, logger: logger)
             return .mailed
         }
@@ -325,7 +327,7 @@ struct AccountStore: Sendable {
             }
             guard let accountID, let account = try await Self.lock(id: accountID, on: connection, logger: logger) else { return false }
             try await Self.setPassword(passwordHash, account: account.id, keepingSession: nil, at: at, on: connection, logger: logger)
-            try await MailQueue.enqueue(mail(account), at: at, on: connection, logger: logger)
+            try await MailQueue.enqueue(mail(account), at: at, sealedWith: mailKey, on: connection, logger: logger)
             try await SecurityEventLog.record(.passwordReset, account: account.id, at: at, client: clientInfo, on: connection, logger: logger)
             return true
         }
@@ -361,7 +363,7 @@ struct AccountStore: Sendable {
                 return false
             }
             try await Self.setPassword(newHash, account: account, keepingSession: keepingSession, at: at, on: connection, logger: logger)
-            try await MailQueue.enqueue(mail(current), at: at, on: connection, logger: logger)
+            try await MailQueue.enqueue(mail(current), at: at, sealedWith: mailKey, on: connection, logger: logger)
             try await SecurityEventLog.record(.passwordChanged, account: account, at: at, client: clientInfo, on: connection, logger: logger)
             return true
         }
@@ -412,14 +414,14 @@ struct AccountStore: Sendable {
         try await client.transaction(logger: logger) { connection in
             guard let current = try await Self.lock(id: account, on: connection, logger: logger) else { throw Problem.notFound }
             if let holder = try await Self.lock(email: newEmail, on: connection, logger: logger), holder.status == .active {
-                if holder.id != account { try await MailQueue.enqueue(takenMail(holder), at: at, on: connection, logger: logger) }
+                if holder.id != account { try await MailQueue.enqueue(takenMail(holder), at: at, sealedWith: mailKey, on: connection, logger: logger) }
                 return
             }
             if let last = try await Self.lastChallenge(.emailChange, account: account, on: connection, logger: logger), at.timeIntervalSince(last) < 60 {
                 throw Problem.tooManyRequests(retryAfterSeconds: 60 - Int(at.timeIntervalSince(last)))
             }
             try await Self.insert(challenge, account: account, at: at, on: connection, logger: logger)
-            try await MailQueue.enqueue(codeMail(current), at: at, on: connection, logger: logger)
+            try await MailQueue.enqueue(codeMail(current), at: at, sealedWith: mailKey, on: connection, logger: logger)
             try await SecurityEventLog.record(.emailChangeRequested, account: account, at: at, client: clientInfo, on: connection, logger: logger)
         }
     }
@@ -445,7 +447,7 @@ struct AccountStore: Sendable {
                 try await connection.query(
                     "UPDATE accounts SET email = \(newEmail), version = \(current.version), updated_at = \(at) WHERE id = \(account)",
                     logger: logger)
-                try await MailQueue.enqueue(noticeToOldAddress(oldAddress, newEmail), at: at, on: connection, logger: logger)
+                try await MailQueue.enqueue(noticeToOldAddress(oldAddress, newEmail), at: at, sealedWith: mailKey, on: connection, logger: logger)
                 try await Outbox.enqueue(
                     PendingEvent(
                         routingKey: EventName.accountUpdated, subject: account.uuidString.lowercased(), occurredAt: at,

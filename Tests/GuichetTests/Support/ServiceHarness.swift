@@ -9,10 +9,11 @@ import Testing
 /// Builds a whole service on its own test database and drives it in-process through HummingbirdTesting.
 func withService<Definition: ServiceDefinition>(
     _ definition: Definition.Type, clock: any WallClock = SystemWallClock(), migrateOnStart: Bool = true,
+    environment: [String: String] = [:],
     _ body: @Sendable (any TestClientProtocol, TestDatabase) async throws -> Void
 ) async throws {
     try await TestDatabase.withDatabase { database in
-        try await withService(definition, on: database, clock: clock, migrateOnStart: migrateOnStart) { client in
+        try await withService(definition, on: database, clock: clock, migrateOnStart: migrateOnStart, environment: environment) { client in
             try await body(client, database)
         }
     }
@@ -21,9 +22,9 @@ func withService<Definition: ServiceDefinition>(
 /// The same on a database (and broker namespace) the caller owns, so several services can share them.
 func withService<Definition: ServiceDefinition>(
     _ definition: Definition.Type, on database: TestDatabase, clock: any WallClock = SystemWallClock(),
-    migrateOnStart: Bool = true, _ body: @Sendable (any TestClientProtocol) async throws -> Void
+    migrateOnStart: Bool = true, environment: [String: String] = [:], _ body: @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
-    let settings = try database.settings(service: Definition.name, migrateOnStart: migrateOnStart)
+    let settings = try database.settings(service: Definition.name, migrateOnStart: migrateOnStart, extra: environment)
     let app = try await GuichetService.buildApplication(definition, settings: settings, clock: clock, logger: TestEnvironment.logger)
     try await app.test(.router) { client in
         try await body(client)

@@ -72,6 +72,7 @@ struct TestDatabase: Sendable {
     }
 
     func drop() async throws {
+        try? FileManager.default.removeItem(atPath: mailDirectory)
         if let topology = try? Topology.load(file: TestEnvironment.topologyFile, namespace: amqpNamespace) {
             try? AMQPAdmin.delete(topology, settings: amqpSettings)
         }
@@ -125,8 +126,19 @@ struct TestDatabase: Sendable {
             "AMQP_URL": "amqp://guest:guest@127.0.0.1:\(TestEnvironment.amqpPort)/",
             "AMQP_TOPOLOGY_FILE": TestEnvironment.topologyFile,
             "AMQP_NAMESPACE": amqpNamespace,
+            // Identity's own settings: the test key pair, a fast bcrypt, mails as files in this test's folder.
+            "JWT_PRIVATE_KEY": TestKeys.shared.privateKeyPEM,
+            "CODE_HASH_KEY": TestKeys.shared.codeHashKey,
+            "BCRYPT_COST": "4",
+            "MAIL_TRANSPORT": "file",
+            "MAIL_FILE_DIRECTORY": mailDirectory,
         ]
     }
+
+    /// Where this test's services write their mails.
+    var mailDirectory: String { NSTemporaryDirectory() + "guichet-mail/" + name }
+
+    var mailbox: Mailbox { Mailbox(directory: mailDirectory) }
 
     var amqpSettings: AMQPSettings {
         try! AMQPSettings(
@@ -150,11 +162,13 @@ final class TestKeys: Sendable {
 
     let privateKeyPEM: String
     let publicKeyPEM: String
+    let codeHashKey: String
 
     private init() {
         let key = P256.Signing.PrivateKey()
         privateKeyPEM = key.pemRepresentation
         publicKeyPEM = key.publicKey.pemRepresentation
+        codeHashKey = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
     }
 
     func token(for account: UUID, roles: [OrganisationRole] = [], issuedAt: Date = Date(), lifetime: TimeInterval = 900) async throws -> String {
