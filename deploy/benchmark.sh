@@ -1,13 +1,39 @@
 #!/usr/bin/env bash
-# Prints messaging figures: events per second through outbox → RabbitMQ → inbox and the outbox-to-effect
-# latency (p50/p99), on the local servers (started when needed). GUICHET_BUILD_CONFIGURATION=release for
-# figures worth comparing; BENCH_EVENTS=N for the count.
+# Prints Guichet's figures on the local servers (started when needed):
+#   messaging  events per second through outbox → RabbitMQ → inbox, and outbox-to-effect latency (p50/p99)
+#   identity   sign-ins per second at BCRYPT_COST (default 12), and the p50/p99 of an unrelated request
+#              during a burst of sign-ins (BENCH_CLIENTS, BENCH_SECONDS)
+# deploy/benchmark.sh [messaging|identity|all]. GUICHET_BUILD_CONFIGURATION=release for figures worth comparing.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
+target=${1:-all}
 "$root/deploy/servers.sh" up
-"$root/deploy/postgres/setup.sh" guichet_test_template
 configuration=${GUICHET_BUILD_CONFIGURATION:-debug}
-swift build -c "$configuration" --product guichet-messaging-benchmark
 export POSTGRES_HOST POSTGRES_PORT POSTGRES_ADMIN_USER POSTGRES_ADMIN_PASSWORD AMQP_PORT
-"$(swift build -c "$configuration" --show-bin-path)/guichet-messaging-benchmark"
+
+if [ "$target" = messaging ] || [ "$target" = all ]; then
+  "$root/deploy/postgres/setup.sh" guichet_test_template
+  swift build -c "$configuration" --product guichet-messaging-benchmark
+  "$(swift build -c "$configuration" --show-bin-path)/guichet-messaging-benchmark"
+fi
+
+if [ "$target" = identity ] || [ "$target" = all ]; then
+  database=guichet_bench
+  admin_psql -d postgres -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null
+  "$root/deploy/postgres/setup.sh" "$database" >/dev/null
+  swift build -c "$configuration" --product guichet-identity
+  work=$(mktemp -d)
+  trap 'kill "$identity_pid" 2>/dev/null || true; wait "$identity_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/key.pem" 2>/dev/null
+  openssl pkey -in "$work/key.pem" -pubout -out "$work/public.pem"
+  export BCRYPT_COST=${BCRYPT_COST:-12} MAIL_FILE_DIRECTORY=$work/mail IDENTITY_URL=http://127.0.0.1:18081
+  HTTP_PORT=18081 POSTGRES_DATABASE=$database JWT_PRIVATE_KEY_FILE=$work/key.pem JWT_PUBLIC_KEYS_FILE=$work/public.pem \
+    CODE_HASH_KEY=$(openssl rand -base64 32) MAIL_TRANSPORT=file AMQP_NAMESPACE=bench. LOG_LEVEL=warning \
+    "$(swift build -c "$configuration" --show-bin-path)/guichet-identity" serve >"$work/identity.log" 2>&1 &
+  identity_pid=$!
+  for _ in $(seq 1 100); do curl -fsS "$IDENTITY_URL/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+  curl -fsS "$IDENTITY_URL/readyz" >/dev/null || { cat "$work/identity.log" >&2; die "identity did not start"; }
+  echo "($configuration build)"
+  python3 "$root/Tools/Benchmarks/identity/signin_benchmark.py"
+fi

@@ -1,11 +1,51 @@
 #!/usr/bin/env bash
-# Demo data through the public APIs, dated relative to today: a guardian account with two children
-# (aged 8 and 11 today). Safe to run again: it only adds what is missing.
+# Demo data through the public APIs, dated relative to today: a guardian account (signed up and verified
+# with the mailed code, as a parent would) with two children aged 8 and 11 today, and a platform admin.
+# Safe to run again: it only adds what is missing.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 bin=${BIN:-$(cd "$root" && swift build --show-bin-path)}
-demo_guardian=00000000-0000-4000-8000-00000000d001
-token=$("$bin/guichet-identity" sign-token "$demo_guardian")
+identity=http://127.0.0.1:${SERVICE_PORTS[identity]}
+mail_dir=${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}
+demo_password=Demo-Guichet-2026
+
+# Prints an access token for the account, signing it up and verifying it by its mailed code if needed.
+demo_account() {
+  local email=$1 first=$2 last=$3 signed_in
+  if signed_in=$(curl -fsS -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$email\",\"password\":\"$demo_password\"}" "$identity/v1/sessions" 2>/dev/null); then
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])' <<<"$signed_in"
+    return
+  fi
+  curl -fsS -o /dev/null -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$email\",\"password\":\"$demo_password\",\"firstName\":\"$first\",\"lastName\":\"$last\",\"language\":\"fr\",\"birthDate\":\"1984-05-17\",\"consentVersion\":1}" \
+    "$identity/v1/accounts"
+  local code=""
+  for _ in $(seq 1 50); do
+    code=$(python3 - "$mail_dir" "$email" <<'PY'
+import base64, email, pathlib, re, sys
+folder, address = pathlib.Path(sys.argv[1]), sys.argv[2]
+mails = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime) if folder.exists() else []
+for path in reversed(mails):
+    message = email.message_from_bytes(path.read_bytes())
+    if address in message["To"]:
+        text = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+        print(re.search(r"\b(\d{6})\b", text).group(1))
+        break
+PY
+)
+    [ -n "$code" ] && break
+    sleep 0.2
+  done
+  [ -n "$code" ] || die "no verification mail for $email in $mail_dir"
+  curl -fsS -o /dev/null -H 'Content-Type: application/json' -d "{\"email\":\"$email\",\"code\":\"$code\"}" \
+    "$identity/v1/accounts/verification"
+  curl -fsS -H 'Content-Type: application/json' -d "{\"email\":\"$email\",\"password\":\"$demo_password\"}" \
+    "$identity/v1/sessions" | python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])'
+}
+
+token=$(demo_account parent@guichet.local "Isabelle" "Tremblay")
+demo_account admin@guichet.local "Admin" "Guichet" > "$GUICHET_DATA_DIR/demo-admin-token"
 printf '%s\n' "$token" > "$GUICHET_DATA_DIR/demo-token"
 enrolment=http://127.0.0.1:${SERVICE_PORTS[enrolment]}
 existing=$(curl -fsS -H "Authorization: Bearer $token" "$enrolment/v1/participants")

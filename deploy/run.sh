@@ -21,6 +21,10 @@ if [ ! -s "$keys_dir/access-token-private.pem" ]; then
   (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$keys_dir/access-token-private.pem")
   openssl pkey -in "$keys_dir/access-token-private.pem" -pubout -out "$keys_dir/access-token-public.pem"
 fi
+# Identity keeps mailed codes as an HMAC under this key, and seals queued mails with a key derived from it.
+if [ ! -s "$keys_dir/code-hash.key" ]; then
+  (umask 077 && openssl rand -base64 32 > "$keys_dir/code-hash.key")
+fi
 
 say "building ($configuration)"
 swift build -c "$configuration"
@@ -32,8 +36,15 @@ for service in "${SERVICES[@]}"; do
     say "$service already running (pid $(cat "$pid_file")); deploy/stop.sh first to restart it"
     continue
   fi
-  HTTP_PORT=${SERVICE_PORTS[$service]} POSTGRES_HOST=$POSTGRES_HOST POSTGRES_PORT=$POSTGRES_PORT \
-    POSTGRES_DATABASE=$POSTGRES_DATABASE JWT_PUBLIC_KEYS_FILE=$keys_dir/access-token-public.pem \
+  # Identity alone signs tokens, hashes codes and sends mail (as .eml files in $GUICHET_DATA_DIR/mail here).
+  own=()
+  if [ "$service" = identity ]; then
+    own=(JWT_PRIVATE_KEY_FILE="$keys_dir/access-token-private.pem" CODE_HASH_KEY_FILE="$keys_dir/code-hash.key"
+      MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}"
+      ADMIN_EMAILS="${ADMIN_EMAILS:-admin@guichet.local}" BCRYPT_COST="${BCRYPT_COST:-12}")
+  fi
+  env HTTP_PORT="${SERVICE_PORTS[$service]}" POSTGRES_HOST="$POSTGRES_HOST" POSTGRES_PORT="$POSTGRES_PORT" \
+    POSTGRES_DATABASE="$POSTGRES_DATABASE" JWT_PUBLIC_KEYS_FILE="$keys_dir/access-token-public.pem" "${own[@]}" \
     nohup "$bin/guichet-$service" serve >>"$log_dir/$service.log" 2>&1 &
   echo $! > "$pid_file"
 done
@@ -60,6 +71,8 @@ Guichet is running.
   PostgreSQL 127.0.0.1:$POSTGRES_PORT database $POSTGRES_DATABASE (admin $POSTGRES_ADMIN_USER)
   RabbitMQ   amqp://127.0.0.1:$AMQP_PORT   management http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT (guest/guest)
   logs       $log_dir
-  demo token $GUICHET_DATA_DIR/demo-token (a guardian with two children); a published day camp, staff token in demo-staff-token
+  mails      $GUICHET_DATA_DIR/mail (one .eml per mail: verification codes, links, resets)
+  demo       parent@guichet.local / Demo-Guichet-2026 (two children; token in $GUICHET_DATA_DIR/demo-token)
+             admin@guichet.local / Demo-Guichet-2026 (platform admin); a published day camp, staff token in demo-staff-token
 Stop with deploy/stop.sh.
 INFO

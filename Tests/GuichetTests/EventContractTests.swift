@@ -6,6 +6,7 @@ import Messaging
 import Testing
 
 @testable import Catalogue
+@testable import Identity
 
 /// What the services really publish matches the committed contracts (deploy/events): every message on
 /// the exchanges is captured and checked by deploy/events/validate.py against its JSON Schema.
@@ -38,6 +39,18 @@ import Testing
                     try await database.count("SELECT count(*) FROM catalogue.outbox WHERE published_at IS NOT NULL") == 2
                 }
             }
+            // Identity: verified, updated, deleted.
+            try await withService(IdentityService.self, on: database) { client in
+                let identity = IdentityDriver(client: client, database: database)
+                let (_, access, _) = try await identity.verifiedAccount("contrat@example.ca")
+                let patched = try await client.execute(
+                    uri: "/v1/me", method: .patch, headers: bearer(access, json: true), body: jsonBody(["lastName": "Côté-Roy"]))
+                #expect(patched.status == .ok)
+                #expect(try await identity.post("/v1/me/deletion", ["password": IdentityDriver.password], token: access).status == .noContent)
+                try await eventually("the relay published identity's three") {
+                    try await database.count("SELECT count(*) FROM identity.outbox WHERE published_at IS NOT NULL") == 3
+                }
+            }
 
             let consumer = AMQPConsumer(queue: "capture", settings: database.amqpSettings, topology: capture, logger: TestEnvironment.logger)
             let captured: [String] = try await withAMQP([consumer]) {
@@ -49,13 +62,13 @@ import Testing
                     ]
                     captured.append(String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self))
                     consumer.ack(delivery)
-                    if captured.count == 2 { break }
+                    if captured.count == 5 { break }
                 }
                 return captured
             }
             let (status, output) = try runValidator(input: captured.joined(separator: "\n"))
             #expect(status == 0, "\(output)")
-            #expect(output.contains("2 conform, 0 do not"), "\(output)")
+            #expect(output.contains("5 conform, 0 do not"), "\(output)")
 
             // The validator does reject what breaks the contract.
             let broken = captured[0].replacingOccurrences(of: #"\"currency\":\"CAD\""#, with: #"\"currency\":\"USD\""#)
