@@ -167,6 +167,7 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
             ],
             path: "Tests/GuichetTests",
+            exclude: ["Support/smtp_auth_server.py"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -24,7 +24,8 @@ if [ "$target" = identity ] || [ "$target" = all ]; then
   "$root/deploy/postgres/setup.sh" "$database" >/dev/null
   swift build -c "$configuration" --product guichet-identity
   work=$(mktemp -d)
-  trap 'kill "$identity_pid" 2>/dev/null || true; wait "$identity_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+  trap 'kill "$identity_pid" 2>/dev/null || true; wait "$identity_pid" 2>/dev/null || true; rm -rf "$work"
+    python3 "$root/deploy/rabbitmq/delete-namespaced.py" bench. "$RABBITMQ_MANAGEMENT_PORT" >/dev/null' EXIT
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/key.pem" 2>/dev/null
   openssl pkey -in "$work/key.pem" -pubout -out "$work/public.pem"
   export BCRYPT_COST=${BCRYPT_COST:-12} MAIL_FILE_DIRECTORY=$work/mail IDENTITY_URL=http://127.0.0.1:18081

@@ -18,10 +18,18 @@ public struct AMQPSettings: Sendable {
     public var topologyFile: String
     /// Prefix of every exchange and queue name; lets tests (or environments sharing a vhost) stay apart.
     public var namespace: String
+    /// `classic` declares the file's quorum queues as classic queues (test runs); empty keeps the file's types.
+    public var queueType: String
+
+    /// The topology file, namespaced, with the queue type this deployment asks for.
+    public func topology() throws -> Topology {
+        let topology = try Topology.load(file: topologyFile, namespace: namespace)
+        return queueType == "classic" ? topology.classicQueues() : topology
+    }
 
     public init(
         url: String, caCertificateFile: String? = nil, heartbeatSeconds: Int = 30, prefetch: Int = 100,
-        topologyFile: String = "deploy/rabbitmq/definitions.json", namespace: String = ""
+        topologyFile: String = "deploy/rabbitmq/definitions.json", namespace: String = "", queueType: String = ""
     ) throws {
         guard let components = URLComponents(string: url), let scheme = components.scheme,
             scheme == "amqp" || scheme == "amqps", let host = components.host, !host.isEmpty
@@ -38,6 +46,7 @@ public struct AMQPSettings: Sendable {
         self.prefetch = prefetch
         self.topologyFile = topologyFile
         self.namespace = namespace
+        self.queueType = queueType
     }
 
     public init(reader: ConfigReader) throws {
@@ -48,7 +57,8 @@ public struct AMQPSettings: Sendable {
             heartbeatSeconds: amqp.int(forKey: "heartbeat.seconds", default: 30),
             prefetch: amqp.int(forKey: "prefetch", default: 100),
             topologyFile: amqp.string(forKey: "topology.file", default: "deploy/rabbitmq/definitions.json"),
-            namespace: amqp.string(forKey: "namespace", default: ""))
+            namespace: amqp.string(forKey: "namespace", default: ""),
+            queueType: amqp.string(forKey: "queue.type", default: ""))
     }
 
     public var description: String {

@@ -74,6 +74,23 @@ public struct Topology: Sendable, Decodable {
         }
     }
 
+    /// The same topology with quorum queues declared as classic ones (and without `x-delivery-limit` and `x-dead-letter-strategy`,
+    /// which only quorum queues know). For test runs, where hundreds of short-lived namespaces would otherwise each start
+    /// Raft groups on one small broker; production keeps the file's quorum queues.
+    public func classicQueues() -> Topology {
+        var copy = self
+        copy.queues = queues.map { queue in
+            var queue = queue
+            if queue.arguments["x-queue-type"] == .string("quorum") {
+                queue.arguments["x-queue-type"] = .string("classic")
+                queue.arguments["x-delivery-limit"] = nil
+                queue.arguments["x-dead-letter-strategy"] = nil
+            }
+            return queue
+        }
+        return copy
+    }
+
     /// Every name, and every argument naming an exchange or a queue, prefixed with `namespace`.
     public func namespaced(_ namespace: String) -> Topology {
         guard !namespace.isEmpty else { return self }

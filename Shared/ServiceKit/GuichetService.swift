@@ -98,7 +98,7 @@ public enum GuichetService {
         let migrator = try Migrator(schema: settings.database.schema, migrations: Definition.migrations)
         let verifier = try await AccessTokenVerifier(publicKeysPEM: settings.accessTokenPublicKeys, clock: clock)
         let environment = ServiceEnvironment(settings: settings, postgres: postgres, clock: clock, logger: logger)
-        let topology = try Topology.load(file: settings.amqp.topologyFile, namespace: settings.amqp.namespace)
+        let topology = try settings.amqp.topology()
         let publisher = AMQPPublisher(settings: settings.amqp, topology: topology, logger: logger)
         let relay = OutboxRelay(
             client: postgres, publisher: publisher, exchange: settings.amqp.namespace + "guichet.\(Definition.name)",

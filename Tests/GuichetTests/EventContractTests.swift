@@ -54,6 +54,7 @@ import Testing
 
             let consumer = AMQPConsumer(queue: "capture", settings: database.amqpSettings, topology: capture, logger: TestEnvironment.logger)
             let captured: [String] = try await withAMQP([consumer]) {
+              try await withTimeout("the five events are captured") {
                 var captured: [String] = []
                 for await delivery in consumer.deliveries {
                     let record: [String: Any] = [
@@ -65,6 +66,7 @@ import Testing
                     if captured.count == 5 { break }
                 }
                 return captured
+              }
             }
             let (status, output) = try runValidator(input: captured.joined(separator: "\n"))
             #expect(status == 0, "\(output)")

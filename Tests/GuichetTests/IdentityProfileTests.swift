@@ -72,8 +72,11 @@ import Testing
             let consumer = AMQPConsumer(queue: "enrolment.inbox", settings: identity.database.amqpSettings, topology: topology, logger: TestEnvironment.logger)
             try await withAMQP([consumer]) {
                 _ = try await identity.verifiedAccount("evenement@example.ca")
-                var iterator = consumer.deliveries.makeAsyncIterator()
-                let delivery = try #require(await iterator.next())
+                let received: Delivery? = try await withTimeout("identity.account.verified is delivered") {
+                    var iterator = consumer.deliveries.makeAsyncIterator()
+                    return await iterator.next()
+                }
+                let delivery = try #require(received)
                 consumer.ack(delivery)
                 let event = try CloudEvent(delivery: delivery)
                 #expect(event.type == "ca.guichet.identity.account.verified.v1")

@@ -42,6 +42,21 @@ import Glibc
         }
     }
 
+    /// A server that requires STARTTLS and a login: the right credentials deliver, wrong or missing ones do not.
+    @Test func smtpLogsInOverStartTLS() async throws {
+        let tls = TestEnvironment.dataDirectory + "/rabbitmq/tls"
+        try await withSMTPServer(tlsDirectory: tls, login: ("guichet", "s3cret-smtp")) { port, maildir in
+            func transport(_ user: String?, _ password: String?) -> SMTPTransport {
+                SMTPTransport(url: "smtp://localhost:\(port)", startTLS: true, caFile: tls + "/ca.pem", user: user, password: password, timeoutSeconds: 10)
+            }
+            await #expect(throws: MailError.self) { try await transport("guichet", "wrong").send(Self.message) }
+            await #expect(throws: MailError.self) { try await transport(nil, nil).send(Self.message) }
+            #expect(try Self.readMaildir(maildir).isEmpty)
+            try await transport("guichet", "s3cret-smtp").send(Self.message)
+            #expect(try Self.readMaildir(maildir).count == 1)
+        }
+    }
+
     @Test func smtpRefusesAnUntrustedCertificate() async throws {
         let tls = TestEnvironment.dataDirectory + "/rabbitmq/tls"
         try await withSMTPServer(tlsDirectory: tls) { port, maildir in
@@ -90,7 +105,9 @@ import Glibc
     // MARK: helpers
 
     /// Debian's aiosmtpd (python3-aiosmtpd) on a free port, storing what it receives in a Maildir.
-    private func withSMTPServer(tlsDirectory: String?, _ body: (Int, String) async throws -> Void) async throws {
+    private func withSMTPServer(
+        tlsDirectory: String?, login: (String, String)? = nil, _ body: (Int, String) async throws -> Void
+    ) async throws {
         let port = ServiceProcess.freePort()
         let maildir = NSTemporaryDirectory() + "guichet-maildir-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: maildir) }
@@ -99,6 +116,10 @@ import Glibc
         var arguments = ["-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(port)"]
         if let tlsDirectory { arguments += ["--tlscert", tlsDirectory + "/server.pem", "--tlskey", tlsDirectory + "/server.key"] }
         process.arguments = arguments + ["-c", "aiosmtpd.handlers.Mailbox", maildir]
+        if let (user, password) = login, let tlsDirectory {
+            let script = TestEnvironment.repositoryRoot.appendingPathComponent("Tests/GuichetTests/Support/smtp_auth_server.py").path
+            process.arguments = [script, String(port), maildir, tlsDirectory + "/server.pem", tlsDirectory + "/server.key", user, password]
+        }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output

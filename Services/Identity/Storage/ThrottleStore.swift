@@ -42,6 +42,8 @@ struct ThrottleStore: Sendable {
 
     func recordFailure(_ rule: ThrottleRule, _ value: String?, at: Date) async throws {
         guard let value else { return }
+        // Now and then, forget counts whose hour has long passed, so the table stays small without a job.
+        if Int.random(in: 0..<200) == 0 { try await purge(before: at) }
         let key = rule.key(value)
         for try await failures in try await client.query(
             """
@@ -65,8 +67,8 @@ struct ThrottleStore: Sendable {
         try await client.query("DELETE FROM throttles WHERE key = \(rule.key(value))", logger: logger)
     }
 
-    /// Forgets counts whose hour has long passed (run now and then by the service).
+    /// Forgets counts whose window ended more than a day ago.
     func purge(before: Date) async throws {
-        try await client.query("DELETE FROM throttles WHERE window_started_at < \(before) - interval '1 hour'", logger: logger)
+        try await client.query("DELETE FROM throttles WHERE window_started_at < \(before) - interval '25 hours'", logger: logger)
     }
 }

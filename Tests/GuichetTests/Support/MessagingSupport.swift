@@ -66,3 +66,23 @@ func createOffering(
     #expect(created.status == .created, "\(created.text)")
     return try #require(try created.json()["id"] as? String, "\(created.text)")
 }
+
+/// Runs `body`, failing with `TimedOut` after `timeout`: a broker that never delivers fails the test instead of hanging the run.
+func withTimeout<T: Sendable>(
+    _ description: String, timeout: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else {
+            Issue.record("timed out after \(timeout): \(description)", sourceLocation: sourceLocation)
+            throw TimedOut()
+        }
+        return value
+    }
+}

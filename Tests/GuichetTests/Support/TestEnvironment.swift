@@ -73,7 +73,7 @@ struct TestDatabase: Sendable {
 
     func drop() async throws {
         try? FileManager.default.removeItem(atPath: mailDirectory)
-        if let topology = try? Topology.load(file: TestEnvironment.topologyFile, namespace: amqpNamespace) {
+        if let topology = try? amqpSettings.topology() {
             try? AMQPAdmin.delete(topology, settings: amqpSettings)
         }
         try await Self.admin { connection in
@@ -121,11 +121,14 @@ struct TestDatabase: Sendable {
             "POSTGRES_DATABASE": name,
             "POSTGRES_USER": "guichet_\(service)", "POSTGRES_PASSWORD": TestEnvironment.variables["GUICHET_\(service.uppercased())_DB_PASSWORD"] ?? "guichet_\(service)",
             "MIGRATE_ON_START": migrateOnStart ? "true" : "false",
+            // Dozens of tests run side by side, each with its services: small pools keep PostgreSQL within its limit.
+            "POSTGRES_MAX_CONNECTIONS": "4",
             "JWT_PUBLIC_KEYS": TestKeys.shared.publicKeyPEM,
             "LOG_LEVEL": "warning",
             "AMQP_URL": "amqp://guest:guest@127.0.0.1:\(TestEnvironment.amqpPort)/",
             "AMQP_TOPOLOGY_FILE": TestEnvironment.topologyFile,
             "AMQP_NAMESPACE": amqpNamespace,
+            "AMQP_QUEUE_TYPE": "classic",
             // Identity's own settings: the test key pair, a fast bcrypt, mails as files in this test's folder.
             "JWT_PRIVATE_KEY": TestKeys.shared.privateKeyPEM,
             "CODE_HASH_KEY": TestKeys.shared.codeHashKey,
@@ -143,11 +146,11 @@ struct TestDatabase: Sendable {
     var amqpSettings: AMQPSettings {
         try! AMQPSettings(
             url: "amqp://guest:guest@127.0.0.1:\(TestEnvironment.amqpPort)/", topologyFile: TestEnvironment.topologyFile,
-            namespace: amqpNamespace)
+            namespace: amqpNamespace, queueType: "classic")
     }
 
     var topology: Topology {
-        get throws { try Topology.load(file: TestEnvironment.topologyFile, namespace: amqpNamespace) }
+        get throws { try amqpSettings.topology() }
     }
 
     /// A pooled client connected as the service's own role.

@@ -47,7 +47,7 @@ try await admin(#"CREATE DATABASE "\#(database)" TEMPLATE guichet_test_template"
 let amqp = try AMQPSettings(
     url: environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:\(environment["AMQP_PORT"] ?? "5672")/",
     topologyFile: environment["AMQP_TOPOLOGY_FILE"] ?? "deploy/rabbitmq/definitions.json", namespace: namespace)
-let topology = try Topology.load(file: amqp.topologyFile, namespace: namespace)
+let topology = try amqp.topology()
 let catalogue = client("catalogue")
 let enrolment = client("enrolment")
 let latencies = Latencies()
