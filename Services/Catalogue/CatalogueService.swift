@@ -15,6 +15,7 @@ enum CatalogueService: ServiceDefinition {
 
     static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) async throws {
         let api = CatalogueAPI(
+            organisations: OrganisationRepository(client: environment.postgres),
             categories: PostgresCategoryRepository(client: environment.postgres),
             offerings: PostgresOfferingRepository(client: environment.postgres), clock: environment.clock)
         try api.registerHandlers(on: router)

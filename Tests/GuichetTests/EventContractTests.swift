@@ -35,8 +35,13 @@ import Testing
                         ])
                     #expect(try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff)).status == .ok)
                 }
-                try await eventually("the relay published both") {
-                    try await database.count("SELECT count(*) FROM catalogue.outbox WHERE published_at IS NOT NULL") == 2
+                let admin = try await TestKeys.shared.token(for: UUID(), isAdmin: true)
+                let created = try await catalogue.execute(
+                    uri: "/v1/organisations", method: .post, headers: bearer(admin, json: true),
+                    body: jsonBody(["kind": "college", "shortCode": "CEGEP-TR", "name": ["fr": "Cégep de Trois-Rivières", "en": "Cégep de Trois-Rivières"]]))
+                #expect(created.status == .created)
+                try await eventually("the relay published all three") {
+                    try await database.count("SELECT count(*) FROM catalogue.outbox WHERE published_at IS NOT NULL") == 3
                 }
             }
             // Identity: verified, updated, deleted.
@@ -54,7 +59,7 @@ import Testing
 
             let consumer = AMQPConsumer(queue: "capture", settings: database.amqpSettings, topology: capture, logger: TestEnvironment.logger)
             let captured: [String] = try await withAMQP([consumer]) {
-              try await withTimeout("the five events are captured") {
+              try await withTimeout("the six events are captured") {
                 var captured: [String] = []
                 for await delivery in consumer.deliveries {
                     let record: [String: Any] = [
@@ -63,14 +68,14 @@ import Testing
                     ]
                     captured.append(String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self))
                     consumer.ack(delivery)
-                    if captured.count == 5 { break }
+                    if captured.count == 6 { break }
                 }
                 return captured
               }
             }
             let (status, output) = try runValidator(input: captured.joined(separator: "\n"))
             #expect(status == 0, "\(output)")
-            #expect(output.contains("5 conform, 0 do not"), "\(output)")
+            #expect(output.contains("6 conform, 0 do not"), "\(output)")
 
             // The validator does reject what breaks the contract.
             let broken = captured[0].replacingOccurrences(of: #"\"currency\":\"CAD\""#, with: #"\"currency\":\"USD\""#)

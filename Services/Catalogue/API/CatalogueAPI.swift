@@ -3,6 +3,7 @@ import ServiceKit
 
 /// Implements the operations generated from `openapi.yaml`.
 struct CatalogueAPI: APIProtocol {
+    let organisations: OrganisationRepository
     let categories: any CategoryRepository
     let offerings: any OfferingRepository
     let clock: any WallClock

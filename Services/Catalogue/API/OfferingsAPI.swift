@@ -11,6 +11,10 @@ extension CatalogueAPI {
         guard principal.isStaff(of: organisation) else { throw Problem.forbidden }
         let offering = Offering(
             id: UUID(), sellingOrganisationId: organisation, code: body.code.trimmingCharacters(in: .whitespaces),
+            categoryId: try body.categoryId.map { text throws(Problem) in
+                guard let id = UUID(uuidString: text) else { throw Problem.unknownCategory }
+                return id
+            },
             title: .init(fr: body.title.fr, en: body.title.en), basePriceCents: body.basePrice.amountCents,
             registrationOpensAt: body.registrationOpensAt, registrationClosesAt: body.registrationClosesAt,
             status: .draft, version: 1,
@@ -25,6 +29,41 @@ extension CatalogueAPI {
         try await offerings.create(offering, at: clock.now())
         RequestScope.setResponseHeader(.location, "/v1/offerings/\(offering.id.uuidString.lowercased())")
         return .created(.init(body: .json(Self.representation(offering))))
+    }
+
+    func listOfferings(_ input: Operations.ListOfferings.Input) async throws -> Operations.ListOfferings.Output {
+        let query = input.query
+        let page = try PageRequest(limit: query.limit, cursor: query.cursor)
+        var after: (String, UUID)?
+        if let key = page.after {
+            guard key.count == 2, let id = UUID(uuidString: key[1]) else { throw Problem.invalidCursor }
+            after = (key[0], id)
+        }
+        var errors: [FieldError] = []
+        func uuid(_ text: String?, field: String) -> UUID? {
+            guard let text else { return nil }
+            if let id = UUID(uuidString: text) { return id }
+            errors.append(.init(field: field, code: "invalid", message: .init(fr: "Identifiant invalide.", en: "Invalid identifier.")))
+            return nil
+        }
+        func date(_ text: String?, field: String) -> String? {
+            guard let text else { return nil }
+            if CalendarDate(text) != nil { return text }
+            errors.append(.init(field: field, code: "invalidDate", message: .init(fr: "Date invalide (AAAA-MM-JJ).", en: "Invalid date (YYYY-MM-DD).")))
+            return nil
+        }
+        let search = OfferingSearch(
+            words: OfferingSearch.words(of: query.q), categoryId: uuid(query.category, field: "category"),
+            organisationId: uuid(query.organisation, field: "organisation"), openAt: query.openNow == true ? clock.now() : nil,
+            from: date(query.from, field: "from"), to: date(query.to, field: "to"))
+        guard errors.isEmpty else {
+            var problem = Problem.malformedRequest("Invalid filters.")
+            problem.errors = errors
+            throw problem
+        }
+        let rows = try await offerings.search(search, after: after, limit: page.fetchLimit)
+        let (items, nextCursor) = page.page(rows) { [$0.sortKey, $0.offering.id.uuidString] }
+        return .ok(.init(body: .json(.init(items: items.map { Self.representation($0.offering) }, nextCursor: nextCursor))))
     }
 
     func getOffering(_ input: Operations.GetOffering.Input) async throws -> Operations.GetOffering.Output {
@@ -53,7 +92,8 @@ extension CatalogueAPI {
     static func representation(_ offering: Offering) -> Components.Schemas.Offering {
         .init(
             id: offering.id.uuidString.lowercased(), sellingOrganisationId: offering.sellingOrganisationId.uuidString.lowercased(),
-            code: offering.code, title: .init(fr: offering.title.fr, en: offering.title.en),
+            code: offering.code, categoryId: offering.categoryId?.uuidString.lowercased(),
+            title: .init(fr: offering.title.fr, en: offering.title.en),
             basePrice: .init(amountCents: offering.basePriceCents, currency: .cad),
             registrationOpensAt: offering.registrationOpensAt, registrationClosesAt: offering.registrationClosesAt,
             status: .init(rawValue: offering.status.rawValue)!, version: offering.version,

@@ -20,6 +20,7 @@ struct Offering: Sendable, Equatable {
     var id: UUID
     var sellingOrganisationId: UUID
     var code: String
+    var categoryId: UUID?
     var title: LocalizedText
     var basePriceCents: Int64
     var registrationOpensAt: Date?
@@ -88,7 +89,30 @@ enum OfferingRules {
     }
 }
 
+/// What parents search with; every filter is optional and they combine.
+struct OfferingSearch: Sendable {
+    var words: [String] = []
+    var categoryId: UUID?
+    var organisationId: UUID?
+    var openAt: Date?
+    var from: String?
+    var to: String?
+
+    /// The words of a query, each at least 2 characters, at most 8 of them, with LIKE's wildcards made literal.
+    static func words(of query: String?) -> [String] {
+        guard let query else { return [] }
+        return query.split(whereSeparator: { $0.isWhitespace || $0 == "," }).map(String.init).filter { $0.count >= 2 }.prefix(8).map {
+            $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_")
+        }
+    }
+}
+
 extension Problem {
+    static let unknownCategory = Problem.validation([
+        FieldError(field: "categoryId", code: "unknown", message: .init(fr: "Cette catégorie n'existe pas.", en: "This category does not exist."))
+    ])
+
     static let offeringNotDraft = Problem(
         type: "/problems/offering-not-draft", status: .conflict,
         title: .init(fr: "Seule une offre en brouillon peut être publiée.", en: "Only a draft offering can be published."))

@@ -58,5 +58,36 @@ enum CatalogueMigrations {
             """,
             "CREATE INDEX sessions_by_offering ON sessions (offering_id)",
         ]),
+        Migration(4, "organisations", [
+            """
+            CREATE TABLE organisations (
+                id uuid PRIMARY KEY,
+                kind text NOT NULL CHECK (kind IN ('school-service-centre', 'school', 'municipality', 'college', 'private-school')),
+                short_code text NOT NULL UNIQUE CHECK (short_code ~ '^[A-Z0-9][A-Z0-9-]{0,19}$'),
+                name_fr text NOT NULL CHECK (length(name_fr) BETWEEN 1 AND 200),
+                name_en text NOT NULL CHECK (length(name_en) BETWEEN 1 AND 200),
+                parent_id uuid REFERENCES organisations (id),
+                version bigint NOT NULL CHECK (version > 0),
+                created_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX organisations_by_parent ON organisations (parent_id)",
+        ]),
+        Migration(5, "offering categories and accent-insensitive search", [
+            "ALTER TABLE offerings ADD COLUMN category_id uuid REFERENCES categories (id)",
+            // unaccent() is only STABLE (its dictionary could change); pinned to one dictionary it can back an index.
+            """
+            CREATE FUNCTION search_form(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+            AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, $1)) $$
+            """,
+            """
+            ALTER TABLE offerings ADD COLUMN search_text text
+                GENERATED ALWAYS AS (search_form(code || ' ' || title_fr || ' ' || title_en)) STORED
+            """,
+            "CREATE INDEX offerings_search ON offerings USING gin (search_text public.gin_trgm_ops) WHERE status = 'published'",
+            "CREATE INDEX offerings_published_by_title ON offerings (lower(title_fr), id) WHERE status = 'published'",
+            "CREATE INDEX offerings_by_category ON offerings (category_id) WHERE status = 'published'",
+        ]),
     ]
 }

@@ -10,6 +10,8 @@ protocol OfferingRepository: Sendable {
     func find(id: UUID) async throws -> Offering?
     /// Moves a draft to published and records `catalogue.offering.published` in the same transaction.
     func publish(id: UUID, at: Date, authorize: @Sendable (Offering) throws -> Void) async throws -> Offering?
+    /// Published offerings matching `search`, by French title then id, after the given key.
+    func search(_ search: OfferingSearch, after: (String, UUID)?, limit: Int) async throws -> [(sortKey: String, offering: Offering)]
     /// Records the current state of every published offering again (projection rebuilds).
     func republishAll(at: Date) async throws -> Int
 }
@@ -23,9 +25,9 @@ struct PostgresOfferingRepository: OfferingRepository {
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query(
                     """
-                    INSERT INTO offerings (id, selling_organisation_id, code, title_fr, title_en, base_price_cents,
+                    INSERT INTO offerings (id, selling_organisation_id, code, category_id, title_fr, title_en, base_price_cents,
                         registration_opens_at, registration_closes_at, status, version, created_at, updated_at)
-                    VALUES (\(offering.id), \(offering.sellingOrganisationId), \(offering.code), \(offering.title.fr),
+                    VALUES (\(offering.id), \(offering.sellingOrganisationId), \(offering.code), \(offering.categoryId), \(offering.title.fr),
                         \(offering.title.en), \(offering.basePriceCents), \(offering.registrationOpensAt),
                         \(offering.registrationClosesAt), \(offering.status.rawValue), \(offering.version), \(at), \(at))
                     """, logger: logger)
@@ -41,6 +43,9 @@ struct PostgresOfferingRepository: OfferingRepository {
         } catch let error as PostgresTransactionError {
             if let psql = error.closureError as? PSQLError, psql.serverInfo?[.sqlState] == "23505" {
                 throw Problem.duplicateOfferingCode
+            }
+            if let psql = error.closureError as? PSQLError, psql.serverInfo?[.sqlState] == "23503" {
+                throw Problem.unknownCategory
             }
             throw error
         }
@@ -74,6 +79,53 @@ struct PostgresOfferingRepository: OfferingRepository {
         }
     }
 
+    func search(_ search: OfferingSearch, after: (String, UUID)?, limit: Int) async throws -> [(sortKey: String, offering: Offering)] {
+        let logger = RequestScope.logger
+        // One LIKE per word on the trigram-indexed `search_text`; the rest are plain binds.
+        var bindings = PostgresBindings()
+        var conditions = ["o.status = 'published'"]
+        func bind(_ value: some PostgresEncodable & Sendable) throws -> String {
+            try bindings.append(value)
+            return "$\(bindings.count)"
+        }
+        for word in search.words {
+            conditions.append("o.search_text LIKE '%' || search_form(\(try bind(word))) || '%'")
+        }
+        if let category = search.categoryId { conditions.append("o.category_id = \(try bind(category))") }
+        if let organisation = search.organisationId { conditions.append("o.selling_organisation_id = \(try bind(organisation))") }
+        if let now = search.openAt {
+            let at = try bind(now)
+            conditions.append(
+                "(o.registration_opens_at IS NULL OR o.registration_opens_at <= \(at)) AND (o.registration_closes_at IS NULL OR o.registration_closes_at > \(at))")
+        }
+        if let from = search.from {
+            conditions.append("EXISTS (SELECT 1 FROM sessions s WHERE s.offering_id = o.id AND s.ends_on >= \(try bind(from))::date)")
+        }
+        if let to = search.to {
+            conditions.append("EXISTS (SELECT 1 FROM sessions s WHERE s.offering_id = o.id AND s.starts_on <= \(try bind(to))::date)")
+        }
+        if let (title, id) = after {
+            conditions.append("(lower(o.title_fr), o.id) > (\(try bind(title)), \(try bind(id)))")
+        }
+        let sql = """
+            SELECT o.id, lower(o.title_fr) FROM offerings o WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY lower(o.title_fr), o.id LIMIT \(try bind(limit))
+            """
+        return try await client.withConnection { connection in
+            var keys: [(UUID, String)] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+                .decode((UUID, String).self)
+            {
+                keys.append(row)
+            }
+            var results: [(sortKey: String, offering: Offering)] = []
+            for (id, key) in keys {
+                if let offering = try await Self.load(id: id, lock: false, on: connection, logger: logger) { results.append((key, offering)) }
+            }
+            return results
+        }
+    }
+
     func republishAll(at: Date) async throws -> Int {
         let logger = Logger(label: "guichet.catalogue.republish")
         return try await client.withTransaction(logger: logger) { connection in
@@ -101,16 +153,16 @@ struct PostgresOfferingRepository: OfferingRepository {
     private static func load(id: UUID, lock: Bool, on connection: PostgresConnection, logger: Logger) async throws -> Offering? {
         let rows = try await connection.query(
             """
-            SELECT selling_organisation_id, code, title_fr, title_en, base_price_cents, registration_opens_at,
+            SELECT selling_organisation_id, code, category_id, title_fr, title_en, base_price_cents, registration_opens_at,
                    registration_closes_at, status, version
             FROM offerings WHERE id = \(id) \(unescaped: lock ? "FOR UPDATE" : "")
             """, logger: logger)
         var found: Offering?
-        for try await (organisation, code, titleFr, titleEn, price, opens, closes, status, version)
-            in rows.decode((UUID, String, String, String, Int64, Date?, Date?, String, Int64).self)
+        for try await (organisation, code, category, titleFr, titleEn, price, opens, closes, status, version)
+            in rows.decode((UUID, String, UUID?, String, String, Int64, Date?, Date?, String, Int64).self)
         {
             found = Offering(
-                id: id, sellingOrganisationId: organisation, code: code, title: .init(fr: titleFr, en: titleEn),
+                id: id, sellingOrganisationId: organisation, code: code, categoryId: category, title: .init(fr: titleFr, en: titleEn),
                 basePriceCents: price, registrationOpensAt: opens, registrationClosesAt: closes,
                 status: Offering.Status(rawValue: status) ?? .draft, version: version, sessions: [])
         }

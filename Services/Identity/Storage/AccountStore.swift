@@ -76,6 +76,15 @@ struct AccountStore: Sendable {
             """, logger: logger)
     }
 
+    /// `identity.account.verified|updated`: the contact details other services keep.
+    private static func publishContact(
+        _ routingKey: String, of account: Account, at: Date, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await Outbox.enqueue(
+            PendingEvent(routingKey: routingKey, subject: account.id.uuidString.lowercased(), occurredAt: at, payload: account.contactEvent),
+            on: connection, logger: logger)
+    }
+
     /// When the latest code of this purpose was sent, to refuse mailing another within a minute.
     private static func lastChallenge(_ purpose: ChallengePurpose, account: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Date? {
         for try await (created) in try await connection.query(
@@ -220,11 +229,7 @@ struct AccountStore: Sendable {
             guard let account = try await Self.lock(id: challenge.accountId, on: connection, logger: logger) else {
                 throw Problem.internalError
             }
-            try await Outbox.enqueue(
-                PendingEvent(
-                    routingKey: EventName.accountVerified, subject: account.id.uuidString.lowercased(), occurredAt: at,
-                    payload: account.contactEvent),
-                on: connection, logger: logger)
+            try await Self.publishContact(EventName.accountVerified, of: account, at: at, on: connection, logger: logger)
             try await SecurityEventLog.record(.verified, account: account.id, at: at, client: clientInfo, on: connection, logger: logger)
             return account
         }
@@ -394,11 +399,7 @@ struct AccountStore: Sendable {
                     language = \(current.language.rawValue), version = \(current.version), updated_at = \(at)
                 WHERE id = \(account)
                 """, logger: logger)
-            try await Outbox.enqueue(
-                PendingEvent(
-                    routingKey: EventName.accountUpdated, subject: account.uuidString.lowercased(), occurredAt: at,
-                    payload: current.contactEvent),
-                on: connection, logger: logger)
+            try await Self.publishContact(EventName.accountUpdated, of: current, at: at, on: connection, logger: logger)
             try await SecurityEventLog.record(.profileUpdated, account: account, at: at, client: clientInfo, on: connection, logger: logger)
             return current
         }
@@ -448,11 +449,7 @@ struct AccountStore: Sendable {
                     "UPDATE accounts SET email = \(newEmail), version = \(current.version), updated_at = \(at) WHERE id = \(account)",
                     logger: logger)
                 try await MailQueue.enqueue(noticeToOldAddress(oldAddress, newEmail), at: at, sealedWith: mailKey, on: connection, logger: logger)
-                try await Outbox.enqueue(
-                    PendingEvent(
-                        routingKey: EventName.accountUpdated, subject: account.uuidString.lowercased(), occurredAt: at,
-                        payload: current.contactEvent),
-                    on: connection, logger: logger)
+                try await Self.publishContact(EventName.accountUpdated, of: current, at: at, on: connection, logger: logger)
                 try await SecurityEventLog.record(.emailChanged, account: account, at: at, client: clientInfo, on: connection, logger: logger)
                 return current
             }

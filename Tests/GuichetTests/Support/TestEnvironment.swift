@@ -174,10 +174,12 @@ final class TestKeys: Sendable {
         codeHashKey = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
     }
 
-    func token(for account: UUID, roles: [OrganisationRole] = [], issuedAt: Date = Date(), lifetime: TimeInterval = 900) async throws -> String {
+    func token(
+        for account: UUID, roles: [OrganisationRole] = [], isAdmin: Bool = false, issuedAt: Date = Date(), lifetime: TimeInterval = 900
+    ) async throws -> String {
         let signer = try await AccessTokenSigner(privateKeyPEM: privateKeyPEM)
         return try await signer.sign(
-            AccessTokenClaims(accountId: account, issuedAt: issuedAt, expiresAt: issuedAt + lifetime, roles: roles))
+            AccessTokenClaims(accountId: account, issuedAt: issuedAt, expiresAt: issuedAt + lifetime, roles: roles, isAdmin: isAdmin))
     }
 }
 

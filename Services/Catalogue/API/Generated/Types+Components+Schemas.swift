@@ -347,6 +347,8 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/NewOffering/code`.
             internal var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewOffering/categoryId`.
+            internal var categoryId: Swift.String?
             /// - Remark: Generated from `#/components/schemas/NewOffering/title`.
             internal var title: Components.Schemas.LocalizedText
             /// - Remark: Generated from `#/components/schemas/NewOffering/basePrice`.
@@ -362,6 +364,7 @@ extension Components {
             /// - Parameters:
             ///   - sellingOrganisationId: The organisation that is paid and issues the receipt.
             ///   - code: The organisation's course code, e.g. `058-402` or `601-103-MQ`.
+            ///   - categoryId:
             ///   - title:
             ///   - basePrice:
             ///   - registrationOpensAt:
@@ -370,6 +373,7 @@ extension Components {
             internal init(
                 sellingOrganisationId: Swift.String,
                 code: Swift.String,
+                categoryId: Swift.String? = nil,
                 title: Components.Schemas.LocalizedText,
                 basePrice: Components.Schemas.Money,
                 registrationOpensAt: Foundation.Date? = nil,
@@ -378,6 +382,7 @@ extension Components {
             ) {
                 self.sellingOrganisationId = sellingOrganisationId
                 self.code = code
+                self.categoryId = categoryId
                 self.title = title
                 self.basePrice = basePrice
                 self.registrationOpensAt = registrationOpensAt
@@ -387,6 +392,7 @@ extension Components {
             internal enum CodingKeys: String, CodingKey {
                 case sellingOrganisationId
                 case code
+                case categoryId
                 case title
                 case basePrice
                 case registrationOpensAt
@@ -402,6 +408,8 @@ extension Components {
             internal var sellingOrganisationId: Swift.String
             /// - Remark: Generated from `#/components/schemas/Offering/code`.
             internal var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Offering/categoryId`.
+            internal var categoryId: Swift.String?
             /// - Remark: Generated from `#/components/schemas/Offering/title`.
             internal var title: Components.Schemas.LocalizedText
             /// - Remark: Generated from `#/components/schemas/Offering/basePrice`.
@@ -431,6 +439,7 @@ extension Components {
             ///   - id:
             ///   - sellingOrganisationId:
             ///   - code:
+            ///   - categoryId:
             ///   - title:
             ///   - basePrice:
             ///   - registrationOpensAt:
@@ -442,6 +451,7 @@ extension Components {
                 id: Swift.String,
                 sellingOrganisationId: Swift.String,
                 code: Swift.String,
+                categoryId: Swift.String? = nil,
                 title: Components.Schemas.LocalizedText,
                 basePrice: Components.Schemas.Money,
                 registrationOpensAt: Foundation.Date? = nil,
@@ -453,6 +463,7 @@ extension Components {
                 self.id = id
                 self.sellingOrganisationId = sellingOrganisationId
                 self.code = code
+                self.categoryId = categoryId
                 self.title = title
                 self.basePrice = basePrice
                 self.registrationOpensAt = registrationOpensAt
@@ -465,6 +476,7 @@ extension Components {
                 case id
                 case sellingOrganisationId
                 case code
+                case categoryId
                 case title
                 case basePrice
                 case registrationOpensAt
@@ -472,6 +484,161 @@ extension Components {
                 case status
                 case version
                 case sessions
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/OrganisationKind`.
+        internal enum OrganisationKind: String, Codable, Hashable, Sendable, CaseIterable {
+            case schoolServiceCentre = "school-service-centre"
+            case school = "school"
+            case municipality = "municipality"
+            case college = "college"
+            case privateSchool = "private-school"
+        }
+        /// - Remark: Generated from `#/components/schemas/NewOrganisation`.
+        internal struct NewOrganisation: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NewOrganisation/kind`.
+            internal var kind: Components.Schemas.OrganisationKind
+            /// Upper-case letters, digits and hyphens (`CSSBE`, `ESB-001`); unique.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOrganisation/shortCode`.
+            internal var shortCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewOrganisation/name`.
+            internal var name: Components.Schemas.LocalizedText
+            /// A school's school service centre.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOrganisation/parentId`.
+            internal var parentId: Swift.String?
+            /// Creates a new `NewOrganisation`.
+            ///
+            /// - Parameters:
+            ///   - kind:
+            ///   - shortCode: Upper-case letters, digits and hyphens (`CSSBE`, `ESB-001`); unique.
+            ///   - name:
+            ///   - parentId: A school's school service centre.
+            internal init(
+                kind: Components.Schemas.OrganisationKind,
+                shortCode: Swift.String,
+                name: Components.Schemas.LocalizedText,
+                parentId: Swift.String? = nil
+            ) {
+                self.kind = kind
+                self.shortCode = shortCode
+                self.name = name
+                self.parentId = parentId
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case kind
+                case shortCode
+                case name
+                case parentId
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/OrganisationUpdate`.
+        internal struct OrganisationUpdate: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/OrganisationUpdate/name`.
+            internal var name: Components.Schemas.LocalizedText?
+            /// Creates a new `OrganisationUpdate`.
+            ///
+            /// - Parameters:
+            ///   - name:
+            internal init(name: Components.Schemas.LocalizedText? = nil) {
+                self.name = name
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case name
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Organisation`.
+        internal struct Organisation: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Organisation/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Organisation/kind`.
+            internal var kind: Components.Schemas.OrganisationKind
+            /// - Remark: Generated from `#/components/schemas/Organisation/shortCode`.
+            internal var shortCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Organisation/name`.
+            internal var name: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/Organisation/parentId`.
+            internal var parentId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Organisation/version`.
+            internal var version: Swift.Int64
+            /// Creates a new `Organisation`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - kind:
+            ///   - shortCode:
+            ///   - name:
+            ///   - parentId:
+            ///   - version:
+            internal init(
+                id: Swift.String,
+                kind: Components.Schemas.OrganisationKind,
+                shortCode: Swift.String,
+                name: Components.Schemas.LocalizedText,
+                parentId: Swift.String? = nil,
+                version: Swift.Int64
+            ) {
+                self.id = id
+                self.kind = kind
+                self.shortCode = shortCode
+                self.name = name
+                self.parentId = parentId
+                self.version = version
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case kind
+                case shortCode
+                case name
+                case parentId
+                case version
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/OrganisationPage`.
+        internal struct OrganisationPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/OrganisationPage/items`.
+            internal var items: [Components.Schemas.Organisation]
+            /// - Remark: Generated from `#/components/schemas/OrganisationPage/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `OrganisationPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            internal init(
+                items: [Components.Schemas.Organisation],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/OfferingPage`.
+        internal struct OfferingPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/OfferingPage/items`.
+            internal var items: [Components.Schemas.Offering]
+            /// - Remark: Generated from `#/components/schemas/OfferingPage/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `OfferingPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            internal init(
+                items: [Components.Schemas.Offering],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
             }
         }
     }

@@ -5,6 +5,910 @@ import struct Foundation.Data
 import struct Foundation.Date
 /// API operations, with input and output types, generated from `#/paths` in the OpenAPI document.
 internal enum Operations {
+    /// Organisations, by short code; optionally of one kind or under one parent.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations`.
+    /// - Remark: Generated from `#/paths//v1/organisations/get(listOrganisations)`.
+    internal enum ListOrganisations {
+        internal static let id: Swift.String = "listOrganisations"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/organisations/GET/query`.
+            internal struct Query: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/GET/query/kind`.
+                internal var kind: Components.Schemas.OrganisationKind?
+                /// - Remark: Generated from `#/paths/v1/organisations/GET/query/parentId`.
+                internal var parentId: Swift.String?
+                /// Items per page, 1 to 100 (default 20).
+                ///
+                /// - Remark: Generated from `#/paths/v1/organisations/GET/query/limit`.
+                internal var limit: Components.Parameters.Limit?
+                /// The `nextCursor` of the previous page.
+                ///
+                /// - Remark: Generated from `#/paths/v1/organisations/GET/query/cursor`.
+                internal var cursor: Components.Parameters.Cursor?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - kind:
+                ///   - parentId:
+                ///   - limit: Items per page, 1 to 100 (default 20).
+                ///   - cursor: The `nextCursor` of the previous page.
+                internal init(
+                    kind: Components.Schemas.OrganisationKind? = nil,
+                    parentId: Swift.String? = nil,
+                    limit: Components.Parameters.Limit? = nil,
+                    cursor: Components.Parameters.Cursor? = nil
+                ) {
+                    self.kind = kind
+                    self.parentId = parentId
+                    self.limit = limit
+                    self.cursor = cursor
+                }
+            }
+            internal var query: Operations.ListOrganisations.Input.Query
+            /// - Remark: Generated from `#/paths/v1/organisations/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListOrganisations.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListOrganisations.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.ListOrganisations.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - query:
+            ///   - headers:
+            internal init(
+                query: Operations.ListOrganisations.Input.Query = .init(),
+                headers: Operations.ListOrganisations.Input.Headers = .init()
+            ) {
+                self.query = query
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/organisations/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.OrganisationPage)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.OrganisationPage {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.ListOrganisations.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.ListOrganisations.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// One page of organisations.
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/get(listOrganisations)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListOrganisations.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.ListOrganisations.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/get(listOrganisations)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Platform admins create an organisation; identity learns of it through `catalogue.organisation.created`.
+    ///
+    /// - Remark: HTTP `POST /v1/organisations`.
+    /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)`.
+    internal enum CreateOrganisation {
+        internal static let id: Swift.String = "createOrganisation"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/organisations/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.CreateOrganisation.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.CreateOrganisation.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.CreateOrganisation.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/organisations/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.NewOrganisation)
+            }
+            internal var body: Operations.CreateOrganisation.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                headers: Operations.CreateOrganisation.Input.Headers = .init(),
+                body: Operations.CreateOrganisation.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Created: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/POST/responses/201/headers`.
+                internal struct Headers: Sendable, Hashable {
+                    /// The new organisation's URL.
+                    ///
+                    /// - Remark: Generated from `#/paths/v1/organisations/POST/responses/201/headers/Location`.
+                    internal var location: Swift.String?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - location: The new organisation's URL.
+                    internal init(location: Swift.String? = nil) {
+                        self.location = location
+                    }
+                }
+                /// Received HTTP response headers
+                internal var headers: Operations.CreateOrganisation.Output.Created.Headers
+                /// - Remark: Generated from `#/paths/v1/organisations/POST/responses/201/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/organisations/POST/responses/201/content/application\/json`.
+                    case json(Components.Schemas.Organisation)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Organisation {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.CreateOrganisation.Output.Created.Body
+                /// Creates a new `Created`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                internal init(
+                    headers: Operations.CreateOrganisation.Output.Created.Headers = .init(),
+                    body: Operations.CreateOrganisation.Output.Created.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// Created.
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/201`.
+            ///
+            /// HTTP response code: `201 created`.
+            case created(Operations.CreateOrganisation.Output.Created)
+            /// The associated value of the enum case if `self` is `.created`.
+            ///
+            /// - Throws: An error if `self` is not `.created`.
+            /// - SeeAlso: `.created`.
+            internal var created: Operations.CreateOrganisation.Output.Created {
+                get throws {
+                    switch self {
+                    case let .created(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "created",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// One organisation.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations/{organisationId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/get(getOrganisation)`.
+    internal enum GetOrganisation {
+        internal static let id: Swift.String = "getOrganisation"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/GET/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/GET/path/organisationId`.
+                internal var organisationId: Components.Parameters.OrganisationId
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - organisationId:
+                internal init(organisationId: Components.Parameters.OrganisationId) {
+                    self.organisationId = organisationId
+                }
+            }
+            internal var path: Operations.GetOrganisation.Input.Path
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetOrganisation.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetOrganisation.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.GetOrganisation.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            internal init(
+                path: Operations.GetOrganisation.Input.Path,
+                headers: Operations.GetOrganisation.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.Organisation)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Organisation {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.GetOrganisation.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.GetOrganisation.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The organisation.
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/get(getOrganisation)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.GetOrganisation.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.GetOrganisation.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/get(getOrganisation)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Rename an organisation (its staff, the staff of the one above it, or admins).
+    ///
+    /// - Remark: HTTP `PATCH /v1/organisations/{organisationId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)`.
+    internal enum UpdateOrganisation {
+        internal static let id: Swift.String = "updateOrganisation"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/PATCH/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/PATCH/path/organisationId`.
+                internal var organisationId: Components.Parameters.OrganisationId
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - organisationId:
+                internal init(organisationId: Components.Parameters.OrganisationId) {
+                    self.organisationId = organisationId
+                }
+            }
+            internal var path: Operations.UpdateOrganisation.Input.Path
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/PATCH/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.UpdateOrganisation.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.UpdateOrganisation.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.UpdateOrganisation.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/PATCH/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/PATCH/requestBody/content/application\/json`.
+                case json(Components.Schemas.OrganisationUpdate)
+            }
+            internal var body: Operations.UpdateOrganisation.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.UpdateOrganisation.Input.Path,
+                headers: Operations.UpdateOrganisation.Input.Headers = .init(),
+                body: Operations.UpdateOrganisation.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/PATCH/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/PATCH/responses/200/content/application\/json`.
+                    case json(Components.Schemas.Organisation)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Organisation {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.UpdateOrganisation.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.UpdateOrganisation.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The updated organisation.
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.UpdateOrganisation.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.UpdateOrganisation.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
     /// Categories of offerings (courses, recovery courses, activities, outings, fund-raisers, day camps).
     ///
     /// - Remark: HTTP `GET /v1/categories`.
@@ -115,10 +1019,227 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/categories/get(listCategories)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Published offerings, for parents browsing; filters combine, `q` ignores accents and case.
+    ///
+    /// `q` matches every word (accents and case ignored, "Mathematiques" finds "Mathématiques") in the code and
+    /// the French and English titles, through a trigram index. Sorted by French title.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/offerings`.
+    /// - Remark: Generated from `#/paths//v1/offerings/get(listOfferings)`.
+    internal enum ListOfferings {
+        internal static let id: Swift.String = "listOfferings"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/offerings/GET/query`.
+            internal struct Query: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/offerings/GET/query/q`.
+                internal var q: Swift.String?
+                /// A category id.
+                ///
+                /// - Remark: Generated from `#/paths/v1/offerings/GET/query/category`.
+                internal var category: Swift.String?
+                /// The selling organisation's id.
+                ///
+                /// - Remark: Generated from `#/paths/v1/offerings/GET/query/organisation`.
+                internal var organisation: Swift.String?
+                /// Only offerings whose registration window is open now.
+                ///
+                /// - Remark: Generated from `#/paths/v1/offerings/GET/query/openNow`.
+                internal var openNow: Swift.Bool?
+                /// Only offerings with a session ending on or after this date.
+                ///
+                /// - Remark: Generated from `#/paths/v1/offerings/GET/query/from`.
+                internal var from: Swift.String?
+                /// Only offerings with a session starting on or before this date.
+                ///
+                /// - Remark: Generated from `#/paths/v1/offerings/GET/query/to`.
+                internal var to: Swift.String?
+                /// Items per page, 1 to 100 (default 20).
+                ///
+                /// - Remark: Generated from `#/paths/v1/offerings/GET/query/limit`.
+                internal var limit: Components.Parameters.Limit?
+                /// The `nextCursor` of the previous page.
+                ///
+                /// - Remark: Generated from `#/paths/v1/offerings/GET/query/cursor`.
+                internal var cursor: Components.Parameters.Cursor?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - q:
+                ///   - category: A category id.
+                ///   - organisation: The selling organisation's id.
+                ///   - openNow: Only offerings whose registration window is open now.
+                ///   - from: Only offerings with a session ending on or after this date.
+                ///   - to: Only offerings with a session starting on or before this date.
+                ///   - limit: Items per page, 1 to 100 (default 20).
+                ///   - cursor: The `nextCursor` of the previous page.
+                internal init(
+                    q: Swift.String? = nil,
+                    category: Swift.String? = nil,
+                    organisation: Swift.String? = nil,
+                    openNow: Swift.Bool? = nil,
+                    from: Swift.String? = nil,
+                    to: Swift.String? = nil,
+                    limit: Components.Parameters.Limit? = nil,
+                    cursor: Components.Parameters.Cursor? = nil
+                ) {
+                    self.q = q
+                    self.category = category
+                    self.organisation = organisation
+                    self.openNow = openNow
+                    self.from = from
+                    self.to = to
+                    self.limit = limit
+                    self.cursor = cursor
+                }
+            }
+            internal var query: Operations.ListOfferings.Input.Query
+            /// - Remark: Generated from `#/paths/v1/offerings/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListOfferings.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListOfferings.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.ListOfferings.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - query:
+            ///   - headers:
+            internal init(
+                query: Operations.ListOfferings.Input.Query = .init(),
+                headers: Operations.ListOfferings.Input.Headers = .init()
+            ) {
+                self.query = query
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/offerings/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/offerings/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.OfferingPage)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.OfferingPage {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.ListOfferings.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.ListOfferings.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// One page of offerings.
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/get(listOfferings)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListOfferings.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.ListOfferings.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/get(listOfferings)/responses/400`.
             ///
             /// HTTP response code: `400 badRequest`.
             case badRequest(Components.Responses.Problem)
@@ -289,7 +1410,8 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/400`.
@@ -315,7 +1437,8 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/401`.
@@ -341,7 +1464,8 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/403`.
@@ -367,7 +1491,8 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/409`.
@@ -393,7 +1518,8 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/422`.
@@ -553,7 +1679,8 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getOffering)/responses/400`.
@@ -579,7 +1706,8 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getOffering)/responses/404`.
@@ -739,7 +1867,8 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/401`.
@@ -765,7 +1894,8 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/403`.
@@ -791,7 +1921,8 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/404`.
@@ -817,7 +1948,8 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/409`.

@@ -5,11 +5,40 @@ import struct Foundation.Data
 import struct Foundation.Date
 /// A type that performs HTTP operations defined by the OpenAPI document.
 internal protocol APIProtocol: Sendable {
+    /// Organisations, by short code; optionally of one kind or under one parent.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations`.
+    /// - Remark: Generated from `#/paths//v1/organisations/get(listOrganisations)`.
+    func listOrganisations(_ input: Operations.ListOrganisations.Input) async throws -> Operations.ListOrganisations.Output
+    /// Platform admins create an organisation; identity learns of it through `catalogue.organisation.created`.
+    ///
+    /// - Remark: HTTP `POST /v1/organisations`.
+    /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)`.
+    func createOrganisation(_ input: Operations.CreateOrganisation.Input) async throws -> Operations.CreateOrganisation.Output
+    /// One organisation.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations/{organisationId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/get(getOrganisation)`.
+    func getOrganisation(_ input: Operations.GetOrganisation.Input) async throws -> Operations.GetOrganisation.Output
+    /// Rename an organisation (its staff, the staff of the one above it, or admins).
+    ///
+    /// - Remark: HTTP `PATCH /v1/organisations/{organisationId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)`.
+    func updateOrganisation(_ input: Operations.UpdateOrganisation.Input) async throws -> Operations.UpdateOrganisation.Output
     /// Categories of offerings (courses, recovery courses, activities, outings, fund-raisers, day camps).
     ///
     /// - Remark: HTTP `GET /v1/categories`.
     /// - Remark: Generated from `#/paths//v1/categories/get(listCategories)`.
     func listCategories(_ input: Operations.ListCategories.Input) async throws -> Operations.ListCategories.Output
+    /// Published offerings, for parents browsing; filters combine, `q` ignores accents and case.
+    ///
+    /// `q` matches every word (accents and case ignored, "Mathematiques" finds "Mathématiques") in the code and
+    /// the French and English titles, through a trigram index. Sorted by French title.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/offerings`.
+    /// - Remark: Generated from `#/paths//v1/offerings/get(listOfferings)`.
+    func listOfferings(_ input: Operations.ListOfferings.Input) async throws -> Operations.ListOfferings.Output
     /// Staff of the selling organisation create an offering (a draft, with its sessions).
     ///
     /// - Remark: HTTP `POST /v1/offerings`.
@@ -29,6 +58,60 @@ internal protocol APIProtocol: Sendable {
 
 /// Convenience overloads for operation inputs.
 extension APIProtocol {
+    /// Organisations, by short code; optionally of one kind or under one parent.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations`.
+    /// - Remark: Generated from `#/paths//v1/organisations/get(listOrganisations)`.
+    internal func listOrganisations(
+        query: Operations.ListOrganisations.Input.Query = .init(),
+        headers: Operations.ListOrganisations.Input.Headers = .init()
+    ) async throws -> Operations.ListOrganisations.Output {
+        try await listOrganisations(Operations.ListOrganisations.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Platform admins create an organisation; identity learns of it through `catalogue.organisation.created`.
+    ///
+    /// - Remark: HTTP `POST /v1/organisations`.
+    /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)`.
+    internal func createOrganisation(
+        headers: Operations.CreateOrganisation.Input.Headers = .init(),
+        body: Operations.CreateOrganisation.Input.Body
+    ) async throws -> Operations.CreateOrganisation.Output {
+        try await createOrganisation(Operations.CreateOrganisation.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// One organisation.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations/{organisationId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/get(getOrganisation)`.
+    internal func getOrganisation(
+        path: Operations.GetOrganisation.Input.Path,
+        headers: Operations.GetOrganisation.Input.Headers = .init()
+    ) async throws -> Operations.GetOrganisation.Output {
+        try await getOrganisation(Operations.GetOrganisation.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Rename an organisation (its staff, the staff of the one above it, or admins).
+    ///
+    /// - Remark: HTTP `PATCH /v1/organisations/{organisationId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)`.
+    internal func updateOrganisation(
+        path: Operations.UpdateOrganisation.Input.Path,
+        headers: Operations.UpdateOrganisation.Input.Headers = .init(),
+        body: Operations.UpdateOrganisation.Input.Body
+    ) async throws -> Operations.UpdateOrganisation.Output {
+        try await updateOrganisation(Operations.UpdateOrganisation.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
     /// Categories of offerings (courses, recovery courses, activities, outings, fund-raisers, day camps).
     ///
     /// - Remark: HTTP `GET /v1/categories`.
@@ -38,6 +121,23 @@ extension APIProtocol {
         headers: Operations.ListCategories.Input.Headers = .init()
     ) async throws -> Operations.ListCategories.Output {
         try await listCategories(Operations.ListCategories.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Published offerings, for parents browsing; filters combine, `q` ignores accents and case.
+    ///
+    /// `q` matches every word (accents and case ignored, "Mathematiques" finds "Mathématiques") in the code and
+    /// the French and English titles, through a trigram index. Sorted by French title.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/offerings`.
+    /// - Remark: Generated from `#/paths//v1/offerings/get(listOfferings)`.
+    internal func listOfferings(
+        query: Operations.ListOfferings.Input.Query = .init(),
+        headers: Operations.ListOfferings.Input.Headers = .init()
+    ) async throws -> Operations.ListOfferings.Output {
+        try await listOfferings(Operations.ListOfferings.Input(
             query: query,
             headers: headers
         ))

@@ -1,0 +1,77 @@
+import Foundation
+import ServiceKit
+
+extension CatalogueAPI {
+    func listOrganisations(_ input: Operations.ListOrganisations.Input) async throws -> Operations.ListOrganisations.Output {
+        let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
+        var after: (String, UUID)?
+        if let key = page.after {
+            guard key.count == 2, let id = UUID(uuidString: key[1]) else { throw Problem.invalidCursor }
+            after = (key[0], id)
+        }
+        var parent: UUID?
+        if let parentId = input.query.parentId {
+            guard let id = UUID(uuidString: parentId) else { throw Problem.malformedRequest("parentId is not a UUID.") }
+            parent = id
+        }
+        let rows = try await organisations.list(
+            kind: input.query.kind?.rawValue, parentId: parent, after: after, limit: page.fetchLimit)
+        let (items, nextCursor) = page.page(rows) { [$0.shortCode, $0.id.uuidString] }
+        return .ok(.init(body: .json(.init(items: items.map(Self.representation), nextCursor: nextCursor))))
+    }
+
+    func createOrganisation(_ input: Operations.CreateOrganisation.Input) async throws -> Operations.CreateOrganisation.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard principal.isAdmin else { throw Problem.forbidden }
+        guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
+        var parent: UUID?
+        if let parentId = body.parentId {
+            guard let id = UUID(uuidString: parentId) else { throw OrganisationRules.unknownParent }
+            parent = id
+        }
+        let name = LocalizedText(
+            fr: body.name.fr.trimmingCharacters(in: .whitespacesAndNewlines), en: body.name.en.trimmingCharacters(in: .whitespacesAndNewlines))
+        let shortCode = body.shortCode.trimmingCharacters(in: .whitespaces)
+        try OrganisationRules.validate(shortCode: shortCode, name: name)
+        let organisation = Organisation(
+            id: UUID(), kind: Organisation.Kind(rawValue: body.kind.rawValue) ?? .school, shortCode: shortCode, name: name,
+            parentId: parent, version: 1)
+        try await organisations.create(organisation, at: clock.now())
+        RequestScope.setResponseHeader(.location, "/v1/organisations/\(organisation.id.uuidString.lowercased())")
+        return .created(.init(body: .json(Self.representation(organisation))))
+    }
+
+    func getOrganisation(_ input: Operations.GetOrganisation.Input) async throws -> Operations.GetOrganisation.Output {
+        guard let id = UUID(uuidString: input.path.organisationId), let organisation = try await organisations.find(id: id) else {
+            throw Problem.notFound
+        }
+        return .ok(.init(body: .json(Self.representation(organisation))))
+    }
+
+    func updateOrganisation(_ input: Operations.UpdateOrganisation.Input) async throws -> Operations.UpdateOrganisation.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
+        guard let id = UUID(uuidString: input.path.organisationId) else { throw Problem.notFound }
+        guard let requested = body.name else {
+            guard let current = try await organisations.find(id: id) else { throw Problem.notFound }
+            return .ok(.init(body: .json(Self.representation(current))))
+        }
+        let name = LocalizedText(
+            fr: requested.fr.trimmingCharacters(in: .whitespacesAndNewlines), en: requested.en.trimmingCharacters(in: .whitespacesAndNewlines))
+        let errors = OrganisationRules.nameErrors(name)
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        // Identity lists the organisations below a staff member's own in the token, so this covers the parent's staff.
+        let updated = try await organisations.rename(id: id, to: name, at: clock.now()) { organisation in
+            guard principal.isStaff(of: organisation.id) else { throw Problem.forbidden }
+        }
+        guard let updated else { throw Problem.notFound }
+        return .ok(.init(body: .json(Self.representation(updated))))
+    }
+
+    static func representation(_ organisation: Organisation) -> Components.Schemas.Organisation {
+        .init(
+            id: organisation.id.uuidString.lowercased(), kind: .init(rawValue: organisation.kind.rawValue)!,
+            shortCode: organisation.shortCode, name: .init(fr: organisation.name.fr, en: organisation.name.en),
+            parentId: organisation.parentId?.uuidString.lowercased(), version: organisation.version)
+    }
+}

@@ -1,0 +1,69 @@
+import Contracts
+import Foundation
+import ServiceKit
+
+/// A school service centre, a school, a municipality, a college or a private school: who sells offerings and
+/// whose staff manage them.
+struct Organisation: Sendable, Equatable {
+    enum Kind: String, Sendable, CaseIterable {
+        case schoolServiceCentre = "school-service-centre"
+        case school
+        case municipality
+        case college
+        case privateSchool = "private-school"
+    }
+
+    var id: UUID
+    var kind: Kind
+    var shortCode: String
+    var name: LocalizedText
+    var parentId: UUID?
+    var version: Int64
+
+    var event: OrganisationEvent {
+        OrganisationEvent(
+            organisationId: id, version: version, parentId: parentId, kind: kind.rawValue, shortCode: shortCode,
+            name: .init(fr: name.fr, en: name.en))
+    }
+}
+
+enum OrganisationRules {
+    /// Every problem with a new organisation's fields, at once.
+    static func validate(shortCode: String, name: LocalizedText?) throws(Problem) {
+        var errors: [FieldError] = []
+        if shortCode.isEmpty || shortCode.count > 20
+            || !shortCode.allSatisfy({ ($0.isASCII && ($0.isUppercase || $0.isNumber)) || $0 == "-" })
+            || shortCode.hasPrefix("-")
+        {
+            errors.append(
+                FieldError(
+                    field: "shortCode", code: "invalid",
+                    message: .init(
+                        fr: "Le code court compte 1 à 20 majuscules, chiffres ou traits d'union (ex. CSSBE).",
+                        en: "The short code has 1 to 20 capitals, digits or hyphens (e.g. CSSBE).")))
+        }
+        errors += nameErrors(name)
+        guard errors.isEmpty else { throw .validation(errors) }
+    }
+
+    static func nameErrors(_ name: LocalizedText?) -> [FieldError] {
+        guard let name else { return [] }
+        return [("name.fr", name.fr), ("name.en", name.en)].compactMap { field, text in
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard trimmed.isEmpty || trimmed.count > 200 else { return nil }
+            return FieldError(
+                field: field, code: "invalid",
+                message: .init(fr: "Le nom est obligatoire (200 caractères au plus).", en: "The name is required (at most 200 characters)."))
+        }
+    }
+
+    static let unknownParent = Problem.validation([
+        FieldError(
+            field: "parentId", code: "unknown",
+            message: .init(fr: "Cet organisme parent n'existe pas.", en: "This parent organisation does not exist."))
+    ])
+
+    static let duplicateShortCode = Problem(
+        type: "/problems/duplicate-code", status: .conflict,
+        title: .init(fr: "Ce code court est déjà utilisé.", en: "This short code is already used."))
+}

@@ -1,0 +1,97 @@
+import Contracts
+import Database
+import Foundation
+import Logging
+import Outbox
+import PostgresNIO
+import ServiceKit
+
+/// Organisations, each change recorded as `catalogue.organisation.created|updated` in the same transaction.
+struct OrganisationRepository: Sendable {
+    let client: PostgresClient
+
+    private var logger: Logger { RequestScope.logger }
+
+    private static let columns = "id, kind, short_code, name_fr, name_en, parent_id, version"
+
+    private static func decode(_ rows: PostgresRowSequence) async throws -> [Organisation] {
+        var organisations: [Organisation] = []
+        for try await (id, kind, code, fr, en, parent, version) in rows.decode((UUID, String, String, String, String, UUID?, Int64).self) {
+            organisations.append(
+                Organisation(
+                    id: id, kind: Organisation.Kind(rawValue: kind) ?? .school, shortCode: code, name: .init(fr: fr, en: en),
+                    parentId: parent, version: version))
+        }
+        return organisations
+    }
+
+    func find(id: UUID) async throws -> Organisation? {
+        try await Self.decode(client.query("SELECT \(unescaped: Self.columns) FROM organisations WHERE id = \(id)", logger: logger)).first
+    }
+
+    /// By short code, then id; `after` is the last (short code, id) of the previous page.
+    func list(kind: String?, parentId: UUID?, after: (String, UUID)?, limit: Int) async throws -> [Organisation] {
+        try await Self.decode(
+            client.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM organisations
+                WHERE (\(kind)::text IS NULL OR kind = \(kind))
+                  AND (\(parentId)::uuid IS NULL OR parent_id = \(parentId))
+                  AND (\(after?.0)::text IS NULL OR (short_code, id) > (\(after?.0)::text, \(after?.1)::uuid))
+                ORDER BY short_code, id LIMIT \(limit)
+                """, logger: logger))
+    }
+
+    func create(_ organisation: Organisation, at: Date) async throws {
+        let logger = self.logger
+        do {
+            try await client.transaction(logger: logger) { connection in
+                if let parent = organisation.parentId,
+                    try await connection.query("SELECT 1 FROM organisations WHERE id = \(parent)", logger: logger).collect().isEmpty
+                {
+                    throw OrganisationRules.unknownParent
+                }
+                try await connection.query(
+                    """
+                    INSERT INTO organisations (id, kind, short_code, name_fr, name_en, parent_id, version, created_at, updated_at)
+                    VALUES (\(organisation.id), \(organisation.kind.rawValue), \(organisation.shortCode), \(organisation.name.fr),
+                        \(organisation.name.en), \(organisation.parentId), \(organisation.version), \(at), \(at))
+                    """, logger: logger)
+                try await Outbox.enqueue(
+                    PendingEvent(
+                        routingKey: EventName.organisationCreated, subject: organisation.id.uuidString.lowercased(), occurredAt: at,
+                        payload: organisation.event),
+                    on: connection, logger: logger)
+            }
+        } catch where error.sqlState == "23505" {
+            throw OrganisationRules.duplicateShortCode
+        }
+    }
+
+    /// Renames; `authorize` sees the organisation as stored (its parent decides who may).
+    func rename(id: UUID, to name: LocalizedText, at: Date, authorize: @Sendable (Organisation) throws -> Void) async throws -> Organisation? {
+        let logger = self.logger
+        return try await client.transaction(logger: logger) { connection in
+            guard
+                var organisation = try await Self.decode(
+                    connection.query("SELECT \(unescaped: Self.columns) FROM organisations WHERE id = \(id) FOR UPDATE", logger: logger)
+                ).first
+            else { return nil }
+            try authorize(organisation)
+            guard organisation.name != name else { return organisation }
+            organisation.name = name
+            organisation.version += 1
+            try await connection.query(
+                """
+                UPDATE organisations SET name_fr = \(name.fr), name_en = \(name.en), version = \(organisation.version), updated_at = \(at)
+                WHERE id = \(id)
+                """, logger: logger)
+            try await Outbox.enqueue(
+                PendingEvent(
+                    routingKey: EventName.organisationUpdated, subject: id.uuidString.lowercased(), occurredAt: at,
+                    payload: organisation.event),
+                on: connection, logger: logger)
+            return organisation
+        }
+    }
+}
