@@ -66,7 +66,7 @@ catalogue=http://127.0.0.1:${SERVICE_PORTS[catalogue]}
 starts=$(date -d "+30 days" +%F)
 ends=$(date -d "+34 days" +%F)
 created=$(curl -sS -H "Authorization: Bearer $staff_token" -H 'Content-Type: application/json' \
-  -d "{\"sellingOrganisationId\":\"$demo_organisation\",\"code\":\"CAMP-ETE\",\"title\":{\"fr\":\"Camp de jour d'été\",\"en\":\"Summer day camp\"},\"basePrice\":{\"amountCents\":9500,\"currency\":\"CAD\"},\"registrationOpensAt\":\"$(date -u +%FT%TZ)\",\"sessions\":[{\"name\":{\"fr\":\"Semaine 1\",\"en\":\"Week 1\"},\"startsOn\":\"$starts\",\"endsOn\":\"$ends\",\"capacity\":60,\"waitlistSize\":10}]}" \
+  -d "{\"sellingOrganisationId\":\"$demo_organisation\",\"code\":\"CAMP-ETE\",\"title\":{\"fr\":\"Camp de jour d'été\",\"en\":\"Summer day camp\"},\"basePrice\":{\"amountCents\":9500,\"currency\":\"CAD\"},\"categoryId\":\"6f1c1f52-5d0e-4c47-9d43-0d7c39a3a006\",\"registrationOpensAt\":\"$(date -u +%FT%TZ)\",\"registrationClosesAt\":\"$(date -u -d "+25 days" +%FT%TZ)\",\"refundPolicy\":{\"kind\":\"full-before-start\",\"administrationFee\":{\"amountCents\":1500,\"currency\":\"CAD\"}},\"prices\":[{\"residency\":\"non-resident\",\"amount\":{\"amountCents\":14500,\"currency\":\"CAD\"}}],\"sessions\":[{\"name\":{\"fr\":\"Semaine 1\",\"en\":\"Week 1\"},\"startsOn\":\"$starts\",\"endsOn\":\"$ends\",\"capacity\":60,\"waitlistSize\":10}]}" \
   "$catalogue/v1/offerings")
 offering=$(python3 -c 'import json,sys; print(json.load(sys.stdin).get("id", ""))' <<<"$created")
 if [ -n "$offering" ]; then

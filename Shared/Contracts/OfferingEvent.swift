@@ -52,10 +52,19 @@ public struct OfferingEvent: Codable, Sendable, Equatable {
     public var registrationOpensAt: Date?
     public var registrationClosesAt: Date?
     public var sessions: [Session]
+    // Added after v1's first release: optional, so consumers of older events still decode them.
+    public var categoryId: UUID?
+    public var prices: [OfferingPrice]?
+    public var items: [OfferingItem]?
+    public var contract: ContractTerms?
+    public var refundPolicy: RefundPolicy?
+    public var documents: DocumentRequirements?
 
     public init(
         offeringId: UUID, version: Int64, status: String, sellingOrganisationId: UUID, code: String, title: LocalizedName,
-        basePrice: MoneyAmount, registrationOpensAt: Date?, registrationClosesAt: Date?, sessions: [Session]
+        basePrice: MoneyAmount, registrationOpensAt: Date?, registrationClosesAt: Date?, sessions: [Session],
+        categoryId: UUID? = nil, prices: [OfferingPrice]? = nil, items: [OfferingItem]? = nil, contract: ContractTerms? = nil,
+        refundPolicy: RefundPolicy? = nil, documents: DocumentRequirements? = nil
     ) {
         self.offeringId = offeringId
         self.version = version
@@ -67,5 +76,11 @@ public struct OfferingEvent: Codable, Sendable, Equatable {
         self.registrationOpensAt = registrationOpensAt
         self.registrationClosesAt = registrationClosesAt
         self.sessions = sessions
+        self.categoryId = categoryId
+        self.prices = prices
+        self.items = items
+        self.contract = contract
+        self.refundPolicy = refundPolicy
+        self.documents = documents
     }
 }

@@ -94,3 +94,69 @@ import Testing
         }
     }
 }
+
+/// Prices by origin and residency, items by date, contract, refund and document policies: kept, shown, and
+/// carried by the published event; publication refuses an offering that is not ready.
+@Suite struct CatalogueTermsTests {
+    @Test func termsAreKeptAndPublishedAndIncompleteOfferingsAreRefused() async throws {
+        let organisation = UUID()
+        let otherSchool = UUID()
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "staff")])
+        try await withService(CatalogueService.self) { catalogue, database in
+            let post = { (body: [String: Any]) in
+                try await catalogue.execute(uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true), body: jsonBody(body))
+            }
+            var body: [String: Any] = [
+                "sellingOrganisationId": organisation.uuidString, "code": "MACARONI", "title": ["fr": "Dîner macaroni", "en": "Macaroni lunch"],
+                "basePrice": ["amountCents": 0, "currency": "CAD"],
+                "sessions": [["name": ["fr": "Janvier", "en": "January"], "startsOn": "2027-01-11", "endsOn": "2027-01-25", "capacity": 400]],
+                "prices": [["organisationOfOriginId": otherSchool.uuidString, "amount": ["amountCents": 600, "currency": "CAD"]]],
+                "items": ["2027-01-11", "2027-01-18", "2027-01-25"].map {
+                    ["name": ["fr": "Macaroni", "en": "Macaroni"], "unitPrice": ["amountCents": 550, "currency": "CAD"], "date": $0, "maximumQuantity": 3]
+                },
+                "contractClauses": [["fr": "Aucun remboursement individuel possible.", "en": "No individual refund."]],
+                "documents": ["interventionPlan": "optional", "acceptedTypes": ["application/pdf"], "maximumBytes": 5_000_000],
+            ]
+            // Bad terms: every problem at once, nothing written.
+            var bad = body
+            bad["prices"] = [["amount": ["amountCents": -1, "currency": "CAD"]]]
+            bad["items"] = [["name": ["fr": " ", "en": "x"], "unitPrice": ["amountCents": 100, "currency": "CAD"], "date": "2027-02-30"]]
+            let refused = try await post(bad)
+            #expect(try refused.fieldErrors() == [
+                "prices[0].amount.amountCents": "outOfRange", "prices[0]": "noCondition", "items[0].name": "required", "items[0].date": "invalidDate",
+            ])
+            #expect(try await database.count("SELECT count(*) FROM catalogue.offerings") == 0)
+
+            let created = try await post(body)
+            #expect(created.status == .created, "\(created.text)")
+            let offering = try created.json()
+            let id = try #require(offering["id"] as? String)
+            #expect((offering["items"] as? [[String: Any]])?.count == 3)
+            #expect((offering["contract"] as? [String: Any])?["version"] as? Int == 1)
+
+            // Not ready: no category, no window, no refund policy — each named.
+            let early = try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff))
+            try early.problem("/problems/offering-incomplete", status: .unprocessableContent)
+            #expect(Set(try early.fieldErrors().keys) == ["categoryId", "registrationOpensAt", "refundPolicy"])
+
+            body["code"] = "MACARONI-2"
+            body["categoryId"] = "6f1c1f52-5d0e-4c47-9d43-0d7c39a3a005"
+            body["registrationOpensAt"] = "2026-11-01T08:00:00-04:00"
+            body["registrationClosesAt"] = "2027-01-05T23:59:00-05:00"
+            body["refundPolicy"] = ["kind": "none"]
+            let ready = try #require(try await post(body).json()["id"] as? String)
+            #expect(try await catalogue.execute(uri: "/v1/offerings/\(ready)/publication", method: .post, headers: bearer(staff)).status == .ok)
+            let payload = try await TestDatabase.admin(database: database.name) { connection in
+                try await connection.query(
+                    "SELECT convert_from(payload, 'UTF8') FROM catalogue.outbox WHERE routing_key = 'catalogue.offering.published'",
+                    logger: TestEnvironment.logger
+                ).collect().first!.decode(String.self)
+            }
+            let event = try #require(try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])
+            #expect((event["items"] as? [[String: Any]])?.compactMap { $0["date"] as? String } == ["2027-01-11", "2027-01-18", "2027-01-25"])
+            #expect(((event["prices"] as? [[String: Any]])?.first?["organisationOfOriginId"] as? String)?.lowercased() == otherSchool.uuidString.lowercased())
+            #expect((event["refundPolicy"] as? [String: Any])?["kind"] as? String == "none")
+            #expect((event["documents"] as? [String: Any])?["interventionPlan"] as? String == "optional")
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import ServiceKit
 
@@ -9,7 +10,7 @@ extension CatalogueAPI {
             throw Problem.validation([.init(field: "sellingOrganisationId", code: "invalid", message: .init(fr: "Identifiant invalide.", en: "Invalid identifier."))])
         }
         guard principal.isStaff(of: organisation) else { throw Problem.forbidden }
-        let offering = Offering(
+        var offering = Offering(
             id: UUID(), sellingOrganisationId: organisation, code: body.code.trimmingCharacters(in: .whitespaces),
             categoryId: try body.categoryId.map { text throws(Problem) in
                 guard let id = UUID(uuidString: text) else { throw Problem.unknownCategory }
@@ -23,9 +24,18 @@ extension CatalogueAPI {
                     id: UUID(), name: .init(fr: $0.name.fr, en: $0.name.en), startsOn: $0.startsOn, endsOn: $0.endsOn,
                     capacity: $0.capacity, waitlistSize: $0.waitlistSize ?? 0)
             })
-        try OfferingRules.validate(
-            code: offering.code, title: offering.title, basePriceCents: offering.basePriceCents,
-            opensAt: offering.registrationOpensAt, closesAt: offering.registrationClosesAt, sessions: offering.sessions)
+        offering.terms = try Self.terms(of: body)
+        // One answer listing the fields' and the terms' problems together.
+        var errors: [FieldError] = []
+        do {
+            try OfferingRules.validate(
+                code: offering.code, title: offering.title, basePriceCents: offering.basePriceCents,
+                opensAt: offering.registrationOpensAt, closesAt: offering.registrationClosesAt, sessions: offering.sessions)
+        } catch {
+            errors = error.errors
+        }
+        errors += TermsRules.errors(offering.terms)
+        guard errors.isEmpty else { throw Problem.validation(errors) }
         try await offerings.create(offering, at: clock.now())
         RequestScope.setResponseHeader(.location, "/v1/offerings/\(offering.id.uuidString.lowercased())")
         return .created(.init(body: .json(Self.representation(offering))))
@@ -89,6 +99,36 @@ extension CatalogueAPI {
         return .ok(.init(body: .json(Self.representation(published))))
     }
 
+    /// The request's prices, items and policies in the catalogue's terms; item ids are given here.
+    static func terms(of body: Components.Schemas.NewOffering) throws(Problem) -> Offering.Terms {
+        var errors: [FieldError] = []
+        let prices = (body.prices ?? []).enumerated().map { index, rule -> OfferingPrice in
+            var origin: UUID?
+            if let text = rule.organisationOfOriginId {
+                origin = UUID(uuidString: text)
+                if origin == nil {
+                    errors.append(.init(field: "prices[\(index)].organisationOfOriginId", code: "invalid", message: .init(fr: "Identifiant invalide.", en: "Invalid identifier.")))
+                }
+            }
+            return OfferingPrice(amount: .init(amountCents: rule.amount.amountCents), organisationOfOriginId: origin, residency: rule.residency?.rawValue)
+        }
+        guard errors.isEmpty else { throw .validation(errors) }
+        return Offering.Terms(
+            prices: prices,
+            items: (body.items ?? []).map {
+                OfferingItem(
+                    itemId: UUID(), name: .init(fr: $0.name.fr, en: $0.name.en), unitPrice: .init(amountCents: $0.unitPrice.amountCents),
+                    date: $0.date, maximumQuantity: $0.maximumQuantity)
+            },
+            contract: body.contractClauses.flatMap { $0.isEmpty ? nil : ContractTerms(version: 1, clauses: $0.map { .init(fr: $0.fr, en: $0.en) }) },
+            refundPolicy: body.refundPolicy.map {
+                RefundPolicy(kind: $0.kind.rawValue, administrationFee: $0.administrationFee.map { .init(amountCents: $0.amountCents) })
+            },
+            documents: body.documents.map {
+                DocumentRequirements(interventionPlan: $0.interventionPlan.rawValue, acceptedTypes: $0.acceptedTypes.map(\.rawValue), maximumBytes: $0.maximumBytes)
+            })
+    }
+
     static func representation(_ offering: Offering) -> Components.Schemas.Offering {
         .init(
             id: offering.id.uuidString.lowercased(), sellingOrganisationId: offering.sellingOrganisationId.uuidString.lowercased(),
@@ -101,6 +141,25 @@ extension CatalogueAPI {
                 .init(
                     id: $0.id.uuidString.lowercased(), name: .init(fr: $0.name.fr, en: $0.name.en), startsOn: $0.startsOn,
                     endsOn: $0.endsOn, capacity: $0.capacity, waitlistSize: $0.waitlistSize)
+            },
+            prices: offering.terms.prices.map {
+                .init(
+                    amount: .init(amountCents: $0.amount.amountCents, currency: .cad),
+                    organisationOfOriginId: $0.organisationOfOriginId?.uuidString.lowercased(), residency: $0.residency.flatMap { .init(rawValue: $0) })
+            },
+            items: offering.terms.items.map {
+                .init(
+                    id: $0.itemId.uuidString.lowercased(), name: .init(fr: $0.name.fr, en: $0.name.en),
+                    unitPrice: .init(amountCents: $0.unitPrice.amountCents, currency: .cad), date: $0.date, maximumQuantity: $0.maximumQuantity)
+            },
+            contract: offering.terms.contract.map { .init(version: $0.version, clauses: $0.clauses.map { .init(fr: $0.fr, en: $0.en) }) },
+            refundPolicy: offering.terms.refundPolicy.map {
+                .init(kind: .init(rawValue: $0.kind) ?? .none, administrationFee: $0.administrationFee.map { .init(amountCents: $0.amountCents, currency: .cad) })
+            },
+            documents: offering.terms.documents.map {
+                .init(
+                    interventionPlan: .init(rawValue: $0.interventionPlan) ?? .notAsked, acceptedTypes: $0.acceptedTypes.compactMap { .init(rawValue: $0) },
+                    maximumBytes: $0.maximumBytes)
             })
     }
 }

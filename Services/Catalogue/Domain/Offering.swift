@@ -28,6 +28,37 @@ struct Offering: Sendable, Equatable {
     var status: Status
     var version: Int64
     var sessions: [Session]
+    var terms = Terms()
+
+    /// Prices, items and policies: what a registration costs and what it commits to.
+    struct Terms: Codable, Sendable, Equatable {
+        var prices: [OfferingPrice] = []
+        var items: [OfferingItem] = []
+        var contract: ContractTerms?
+        var refundPolicy: RefundPolicy?
+        var documents: DocumentRequirements?
+
+        init(
+            prices: [OfferingPrice] = [], items: [OfferingItem] = [], contract: ContractTerms? = nil, refundPolicy: RefundPolicy? = nil,
+            documents: DocumentRequirements? = nil
+        ) {
+            self.prices = prices
+            self.items = items
+            self.contract = contract
+            self.refundPolicy = refundPolicy
+            self.documents = documents
+        }
+
+        /// Rows written before a field existed read as its empty value.
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            prices = try container.decodeIfPresent([OfferingPrice].self, forKey: .prices) ?? []
+            items = try container.decodeIfPresent([OfferingItem].self, forKey: .items) ?? []
+            contract = try container.decodeIfPresent(ContractTerms.self, forKey: .contract)
+            refundPolicy = try container.decodeIfPresent(RefundPolicy.self, forKey: .refundPolicy)
+            documents = try container.decodeIfPresent(DocumentRequirements.self, forKey: .documents)
+        }
+    }
 
     /// The event payload consumers keep a copy of.
     var event: OfferingEvent {
@@ -39,7 +70,29 @@ struct Offering: Sendable, Equatable {
                 .init(
                     sessionId: $0.id, name: .init(fr: $0.name.fr, en: $0.name.en), startsOn: $0.startsOn, endsOn: $0.endsOn,
                     capacity: $0.capacity, waitlistSize: $0.waitlistSize)
-            })
+            },
+            categoryId: categoryId, prices: terms.prices, items: terms.items, contract: terms.contract,
+            refundPolicy: terms.refundPolicy, documents: terms.documents)
+    }
+
+    /// What publishing asks beyond what creation checked: a parent must find it (category), know when to
+    /// register (window) and, when a plan is required, how to send it.
+    var missingForPublication: [FieldError] {
+        var errors: [FieldError] = []
+        if categoryId == nil {
+            errors.append(.init(field: "categoryId", code: "required", message: .init(fr: "Choisissez une catégorie.", en: "Choose a category.")))
+        }
+        if registrationOpensAt == nil || registrationClosesAt == nil {
+            errors.append(
+                .init(
+                    field: "registrationOpensAt", code: "required",
+                    message: .init(fr: "Indiquez la période d'inscription.", en: "Set the registration period.")))
+        }
+        if terms.refundPolicy == nil {
+            errors.append(
+                .init(field: "refundPolicy", code: "required", message: .init(fr: "Indiquez la politique de remboursement.", en: "Set the refund policy.")))
+        }
+        return errors
     }
 }
 
@@ -108,7 +161,61 @@ struct OfferingSearch: Sendable {
     }
 }
 
+enum TermsRules {
+    static let refundKinds: Set = ["none", "full-before-start", "pro-rata"]
+    static let documentTypes: Set = ["application/pdf", "image/jpeg", "image/png"]
+
+    /// Every problem with prices, items and policies, with the field it concerns.
+    static func errors(_ terms: Offering.Terms) -> [FieldError] {
+        var errors: [FieldError] = []
+        func add(_ field: String, _ code: String, fr: String, en: String) {
+            errors.append(FieldError(field: field, code: code, message: .init(fr: fr, en: en)))
+        }
+        var seen: Set<String> = []
+        for (index, price) in terms.prices.enumerated() {
+            if !(0...OfferingRules.maximumPriceCents).contains(price.amount.amountCents) {
+                add("prices[\(index)].amount.amountCents", "outOfRange", fr: "Le prix doit être entre 0 et 100 000 $.", en: "The price must be between $0 and $100,000.")
+            }
+            if price.organisationOfOriginId == nil && price.residency == nil {
+                add("prices[\(index)]", "noCondition", fr: "Un prix particulier vise un établissement d'origine ou une résidence.", en: "A specific price targets an organisation of origin or a residency.")
+            }
+            let key = "\(price.organisationOfOriginId?.uuidString ?? "-")/\(price.residency ?? "-")"
+            if !seen.insert(key).inserted {
+                add("prices[\(index)]", "duplicate", fr: "Ce prix est déjà défini.", en: "This price is already defined.")
+            }
+        }
+        for (index, item) in terms.items.enumerated() {
+            if item.name.fr.trimmingCharacters(in: .whitespaces).isEmpty || item.name.en.trimmingCharacters(in: .whitespaces).isEmpty {
+                add("items[\(index)].name", "required", fr: "Le nom de l'article est obligatoire.", en: "The item's name is required.")
+            }
+            if !(0...OfferingRules.maximumPriceCents).contains(item.unitPrice.amountCents) {
+                add("items[\(index)].unitPrice.amountCents", "outOfRange", fr: "Prix invalide.", en: "Invalid price.")
+            }
+            if let date = item.date, CalendarDate(date) == nil {
+                add("items[\(index)].date", "invalidDate", fr: "Date invalide (AAAA-MM-JJ).", en: "Invalid date (YYYY-MM-DD).")
+            }
+        }
+        for (index, clause) in (terms.contract?.clauses ?? []).enumerated()
+        where clause.fr.trimmingCharacters(in: .whitespaces).isEmpty || clause.en.trimmingCharacters(in: .whitespaces).isEmpty {
+            add("contractClauses[\(index)]", "required", fr: "La clause est vide.", en: "The clause is empty.")
+        }
+        if let refund = terms.refundPolicy, let fee = refund.administrationFee, !(0...OfferingRules.maximumPriceCents).contains(fee.amountCents) {
+            add("refundPolicy.administrationFee.amountCents", "outOfRange", fr: "Frais invalides.", en: "Invalid fee.")
+        }
+        if let documents = terms.documents, documents.interventionPlan != "not-asked", documents.acceptedTypes.isEmpty {
+            add("documents.acceptedTypes", "required", fr: "Indiquez les types de fichiers acceptés.", en: "Set the accepted file types.")
+        }
+        return errors
+    }
+}
+
 extension Problem {
+    static func offeringIncomplete(_ errors: [FieldError]) -> Problem {
+        Problem(
+            type: "/problems/offering-incomplete", status: .unprocessableContent,
+            title: .init(fr: "L'offre n'est pas prête à publier.", en: "The offering is not ready to publish."), errors: errors)
+    }
+
     static let unknownCategory = Problem.validation([
         FieldError(field: "categoryId", code: "unknown", message: .init(fr: "Cette catégorie n'existe pas.", en: "This category does not exist."))
     ])

@@ -89,5 +89,10 @@ enum CatalogueMigrations {
             "CREATE INDEX offerings_published_by_title ON offerings (lower(title_fr), id) WHERE status = 'published'",
             "CREATE INDEX offerings_by_category ON offerings (category_id) WHERE status = 'published'",
         ]),
+        // Prices by origin/residency, items, contract, refund and document policies: read and written whole with
+        // the offering, carried whole by its events.
+        Migration(6, "offering terms", [
+            "ALTER TABLE offerings ADD COLUMN terms jsonb NOT NULL DEFAULT '{}'",
+        ]),
     ]
 }

@@ -25,9 +25,10 @@ struct PostgresOfferingRepository: OfferingRepository {
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query(
                     """
-                    INSERT INTO offerings (id, selling_organisation_id, code, category_id, title_fr, title_en, base_price_cents,
+                    INSERT INTO offerings (id, selling_organisation_id, code, category_id, terms, title_fr, title_en, base_price_cents,
                         registration_opens_at, registration_closes_at, status, version, created_at, updated_at)
-                    VALUES (\(offering.id), \(offering.sellingOrganisationId), \(offering.code), \(offering.categoryId), \(offering.title.fr),
+                    VALUES (\(offering.id), \(offering.sellingOrganisationId), \(offering.code), \(offering.categoryId),
+                        \(String(decoding: try JSONEncoder().encode(offering.terms), as: UTF8.self))::jsonb, \(offering.title.fr),
                         \(offering.title.en), \(offering.basePriceCents), \(offering.registrationOpensAt),
                         \(offering.registrationClosesAt), \(offering.status.rawValue), \(offering.version), \(at), \(at))
                     """, logger: logger)
@@ -64,6 +65,8 @@ struct PostgresOfferingRepository: OfferingRepository {
                 guard var offering = try await Self.load(id: id, lock: true, on: connection, logger: logger) else { return nil }
                 try authorize(offering)
                 guard offering.status == .draft else { throw Problem.offeringNotDraft }
+                let missing = offering.missingForPublication
+                guard missing.isEmpty else { throw Problem.offeringIncomplete(missing) }
                 offering.status = .published
                 offering.version += 1
                 try await connection.query(
@@ -154,17 +157,18 @@ struct PostgresOfferingRepository: OfferingRepository {
         let rows = try await connection.query(
             """
             SELECT selling_organisation_id, code, category_id, title_fr, title_en, base_price_cents, registration_opens_at,
-                   registration_closes_at, status, version
+                   registration_closes_at, status, version, terms::text
             FROM offerings WHERE id = \(id) \(unescaped: lock ? "FOR UPDATE" : "")
             """, logger: logger)
         var found: Offering?
-        for try await (organisation, code, category, titleFr, titleEn, price, opens, closes, status, version)
-            in rows.decode((UUID, String, UUID?, String, String, Int64, Date?, Date?, String, Int64).self)
+        for try await (organisation, code, category, titleFr, titleEn, price, opens, closes, status, version, terms)
+            in rows.decode((UUID, String, UUID?, String, String, Int64, Date?, Date?, String, Int64, String).self)
         {
             found = Offering(
                 id: id, sellingOrganisationId: organisation, code: code, categoryId: category, title: .init(fr: titleFr, en: titleEn),
                 basePriceCents: price, registrationOpensAt: opens, registrationClosesAt: closes,
-                status: Offering.Status(rawValue: status) ?? .draft, version: version, sessions: [])
+                status: Offering.Status(rawValue: status) ?? .draft, version: version, sessions: [],
+                terms: try JSONDecoder().decode(Offering.Terms.self, from: Data(terms.utf8)))
         }
         guard var offering = found else { return nil }
         let sessions = try await connection.query(

@@ -60,6 +60,10 @@ func createOffering(
         "sellingOrganisationId": organisation.uuidString, "code": code, "title": ["fr": titleFr, "en": "English title"],
         "basePrice": ["amountCents": priceCents, "currency": "CAD"],
         "sessions": [["name": ["fr": "Été 2027", "en": "Summer 2027"], "startsOn": "2027-07-05", "endsOn": "2027-07-30", "capacity": capacity]],
+        // What publication asks for: a category, a registration window, a refund policy.
+        "categoryId": "6f1c1f52-5d0e-4c47-9d43-0d7c39a3a006",
+        "registrationOpensAt": "2026-01-01T09:00:00-05:00", "registrationClosesAt": "2027-06-30T23:59:00-04:00",
+        "refundPolicy": ["kind": "full-before-start"],
     ]
     body.merge(extra) { $1 }
     let created = try await catalogue.execute(uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true), body: jsonBody(body))

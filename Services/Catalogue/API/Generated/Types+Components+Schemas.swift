@@ -359,6 +359,22 @@ extension Components {
             internal var registrationClosesAt: Foundation.Date?
             /// - Remark: Generated from `#/components/schemas/NewOffering/sessions`.
             internal var sessions: [Components.Schemas.NewSession]
+            /// Prices by organisation of origin and/or residency; the most specific match wins, else `basePrice`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/prices`.
+            internal var prices: [Components.Schemas.PriceRule]?
+            /// Things bought by quantity (a meal per date); ids are given by the catalogue.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/items`.
+            internal var items: [Components.Schemas.NewItem]?
+            /// Clauses accepted at registration, each in French and English (version 1).
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/contractClauses`.
+            internal var contractClauses: [Components.Schemas.LocalizedText]?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/refundPolicy`.
+            internal var refundPolicy: Components.Schemas.RefundPolicy?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/documents`.
+            internal var documents: Components.Schemas.DocumentRequirements?
             /// Creates a new `NewOffering`.
             ///
             /// - Parameters:
@@ -370,6 +386,11 @@ extension Components {
             ///   - registrationOpensAt:
             ///   - registrationClosesAt:
             ///   - sessions:
+            ///   - prices: Prices by organisation of origin and/or residency; the most specific match wins, else `basePrice`.
+            ///   - items: Things bought by quantity (a meal per date); ids are given by the catalogue.
+            ///   - contractClauses: Clauses accepted at registration, each in French and English (version 1).
+            ///   - refundPolicy:
+            ///   - documents:
             internal init(
                 sellingOrganisationId: Swift.String,
                 code: Swift.String,
@@ -378,7 +399,12 @@ extension Components {
                 basePrice: Components.Schemas.Money,
                 registrationOpensAt: Foundation.Date? = nil,
                 registrationClosesAt: Foundation.Date? = nil,
-                sessions: [Components.Schemas.NewSession]
+                sessions: [Components.Schemas.NewSession],
+                prices: [Components.Schemas.PriceRule]? = nil,
+                items: [Components.Schemas.NewItem]? = nil,
+                contractClauses: [Components.Schemas.LocalizedText]? = nil,
+                refundPolicy: Components.Schemas.RefundPolicy? = nil,
+                documents: Components.Schemas.DocumentRequirements? = nil
             ) {
                 self.sellingOrganisationId = sellingOrganisationId
                 self.code = code
@@ -388,6 +414,11 @@ extension Components {
                 self.registrationOpensAt = registrationOpensAt
                 self.registrationClosesAt = registrationClosesAt
                 self.sessions = sessions
+                self.prices = prices
+                self.items = items
+                self.contractClauses = contractClauses
+                self.refundPolicy = refundPolicy
+                self.documents = documents
             }
             internal enum CodingKeys: String, CodingKey {
                 case sellingOrganisationId
@@ -398,6 +429,11 @@ extension Components {
                 case registrationOpensAt
                 case registrationClosesAt
                 case sessions
+                case prices
+                case items
+                case contractClauses
+                case refundPolicy
+                case documents
             }
         }
         /// - Remark: Generated from `#/components/schemas/Offering`.
@@ -433,6 +469,16 @@ extension Components {
             internal var version: Swift.Int64
             /// - Remark: Generated from `#/components/schemas/Offering/sessions`.
             internal var sessions: [Components.Schemas.Session]
+            /// - Remark: Generated from `#/components/schemas/Offering/prices`.
+            internal var prices: [Components.Schemas.PriceRule]?
+            /// - Remark: Generated from `#/components/schemas/Offering/items`.
+            internal var items: [Components.Schemas.Item]?
+            /// - Remark: Generated from `#/components/schemas/Offering/contract`.
+            internal var contract: Components.Schemas.ContractTerms?
+            /// - Remark: Generated from `#/components/schemas/Offering/refundPolicy`.
+            internal var refundPolicy: Components.Schemas.RefundPolicy?
+            /// - Remark: Generated from `#/components/schemas/Offering/documents`.
+            internal var documents: Components.Schemas.DocumentRequirements?
             /// Creates a new `Offering`.
             ///
             /// - Parameters:
@@ -447,6 +493,11 @@ extension Components {
             ///   - status:
             ///   - version: Grows with each change; events carry it.
             ///   - sessions:
+            ///   - prices:
+            ///   - items:
+            ///   - contract:
+            ///   - refundPolicy:
+            ///   - documents:
             internal init(
                 id: Swift.String,
                 sellingOrganisationId: Swift.String,
@@ -458,7 +509,12 @@ extension Components {
                 registrationClosesAt: Foundation.Date? = nil,
                 status: Components.Schemas.Offering.StatusPayload,
                 version: Swift.Int64,
-                sessions: [Components.Schemas.Session]
+                sessions: [Components.Schemas.Session],
+                prices: [Components.Schemas.PriceRule]? = nil,
+                items: [Components.Schemas.Item]? = nil,
+                contract: Components.Schemas.ContractTerms? = nil,
+                refundPolicy: Components.Schemas.RefundPolicy? = nil,
+                documents: Components.Schemas.DocumentRequirements? = nil
             ) {
                 self.id = id
                 self.sellingOrganisationId = sellingOrganisationId
@@ -471,6 +527,11 @@ extension Components {
                 self.status = status
                 self.version = version
                 self.sessions = sessions
+                self.prices = prices
+                self.items = items
+                self.contract = contract
+                self.refundPolicy = refundPolicy
+                self.documents = documents
             }
             internal enum CodingKeys: String, CodingKey {
                 case id
@@ -484,6 +545,11 @@ extension Components {
                 case status
                 case version
                 case sessions
+                case prices
+                case items
+                case contract
+                case refundPolicy
+                case documents
             }
         }
         /// - Remark: Generated from `#/components/schemas/OrganisationKind`.
@@ -639,6 +705,211 @@ extension Components {
             internal enum CodingKeys: String, CodingKey {
                 case items
                 case nextCursor
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/PriceRule`.
+        internal struct PriceRule: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PriceRule/amount`.
+            internal var amount: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/PriceRule/organisationOfOriginId`.
+            internal var organisationOfOriginId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/PriceRule/residency`.
+            internal enum ResidencyPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case resident = "resident"
+                case nonResident = "non-resident"
+            }
+            /// - Remark: Generated from `#/components/schemas/PriceRule/residency`.
+            internal var residency: Components.Schemas.PriceRule.ResidencyPayload?
+            /// Creates a new `PriceRule`.
+            ///
+            /// - Parameters:
+            ///   - amount:
+            ///   - organisationOfOriginId:
+            ///   - residency:
+            internal init(
+                amount: Components.Schemas.Money,
+                organisationOfOriginId: Swift.String? = nil,
+                residency: Components.Schemas.PriceRule.ResidencyPayload? = nil
+            ) {
+                self.amount = amount
+                self.organisationOfOriginId = organisationOfOriginId
+                self.residency = residency
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case amount
+                case organisationOfOriginId
+                case residency
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NewItem`.
+        internal struct NewItem: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NewItem/name`.
+            internal var name: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/NewItem/unitPrice`.
+            internal var unitPrice: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/NewItem/date`.
+            internal var date: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/NewItem/maximumQuantity`.
+            internal var maximumQuantity: Swift.Int?
+            /// Creates a new `NewItem`.
+            ///
+            /// - Parameters:
+            ///   - name:
+            ///   - unitPrice:
+            ///   - date:
+            ///   - maximumQuantity:
+            internal init(
+                name: Components.Schemas.LocalizedText,
+                unitPrice: Components.Schemas.Money,
+                date: Swift.String? = nil,
+                maximumQuantity: Swift.Int? = nil
+            ) {
+                self.name = name
+                self.unitPrice = unitPrice
+                self.date = date
+                self.maximumQuantity = maximumQuantity
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case name
+                case unitPrice
+                case date
+                case maximumQuantity
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Item`.
+        internal struct Item: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Item/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Item/name`.
+            internal var name: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/Item/unitPrice`.
+            internal var unitPrice: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Item/date`.
+            internal var date: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Item/maximumQuantity`.
+            internal var maximumQuantity: Swift.Int?
+            /// Creates a new `Item`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - name:
+            ///   - unitPrice:
+            ///   - date:
+            ///   - maximumQuantity:
+            internal init(
+                id: Swift.String,
+                name: Components.Schemas.LocalizedText,
+                unitPrice: Components.Schemas.Money,
+                date: Swift.String? = nil,
+                maximumQuantity: Swift.Int? = nil
+            ) {
+                self.id = id
+                self.name = name
+                self.unitPrice = unitPrice
+                self.date = date
+                self.maximumQuantity = maximumQuantity
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case name
+                case unitPrice
+                case date
+                case maximumQuantity
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ContractTerms`.
+        internal struct ContractTerms: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ContractTerms/version`.
+            internal var version: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/ContractTerms/clauses`.
+            internal var clauses: [Components.Schemas.LocalizedText]
+            /// Creates a new `ContractTerms`.
+            ///
+            /// - Parameters:
+            ///   - version:
+            ///   - clauses:
+            internal init(
+                version: Swift.Int,
+                clauses: [Components.Schemas.LocalizedText]
+            ) {
+                self.version = version
+                self.clauses = clauses
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case version
+                case clauses
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RefundPolicy`.
+        internal struct RefundPolicy: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RefundPolicy/kind`.
+            internal enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case none = "none"
+                case fullBeforeStart = "full-before-start"
+                case proRata = "pro-rata"
+            }
+            /// - Remark: Generated from `#/components/schemas/RefundPolicy/kind`.
+            internal var kind: Components.Schemas.RefundPolicy.KindPayload
+            /// - Remark: Generated from `#/components/schemas/RefundPolicy/administrationFee`.
+            internal var administrationFee: Components.Schemas.Money?
+            /// Creates a new `RefundPolicy`.
+            ///
+            /// - Parameters:
+            ///   - kind:
+            ///   - administrationFee:
+            internal init(
+                kind: Components.Schemas.RefundPolicy.KindPayload,
+                administrationFee: Components.Schemas.Money? = nil
+            ) {
+                self.kind = kind
+                self.administrationFee = administrationFee
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case kind
+                case administrationFee
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/DocumentRequirements`.
+        internal struct DocumentRequirements: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/DocumentRequirements/interventionPlan`.
+            internal enum InterventionPlanPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case notAsked = "not-asked"
+                case optional = "optional"
+                case required = "required"
+            }
+            /// - Remark: Generated from `#/components/schemas/DocumentRequirements/interventionPlan`.
+            internal var interventionPlan: Components.Schemas.DocumentRequirements.InterventionPlanPayload
+            /// - Remark: Generated from `#/components/schemas/DocumentRequirements/AcceptedTypesPayload`.
+            internal enum AcceptedTypesPayloadPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case applicationPdf = "application/pdf"
+                case imageJpeg = "image/jpeg"
+                case imagePng = "image/png"
+            }
+            /// - Remark: Generated from `#/components/schemas/DocumentRequirements/acceptedTypes`.
+            internal typealias AcceptedTypesPayload = [Components.Schemas.DocumentRequirements.AcceptedTypesPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/DocumentRequirements/acceptedTypes`.
+            internal var acceptedTypes: Components.Schemas.DocumentRequirements.AcceptedTypesPayload
+            /// - Remark: Generated from `#/components/schemas/DocumentRequirements/maximumBytes`.
+            internal var maximumBytes: Swift.Int
+            /// Creates a new `DocumentRequirements`.
+            ///
+            /// - Parameters:
+            ///   - interventionPlan:
+            ///   - acceptedTypes:
+            ///   - maximumBytes:
+            internal init(
+                interventionPlan: Components.Schemas.DocumentRequirements.InterventionPlanPayload,
+                acceptedTypes: Components.Schemas.DocumentRequirements.AcceptedTypesPayload,
+                maximumBytes: Swift.Int
+            ) {
+                self.interventionPlan = interventionPlan
+                self.acceptedTypes = acceptedTypes
+                self.maximumBytes = maximumBytes
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case interventionPlan
+                case acceptedTypes
+                case maximumBytes
             }
         }
     }

@@ -1,0 +1,71 @@
+import Foundation
+
+/// A price that applies to participants of one organisation of origin (CAL: "le prix peut varier selon
+/// l'établissement") and/or one residency (Baie-Comeau's resident and non-resident prices). The most specific
+/// rule that matches wins; the offering's base price applies when none does.
+public struct OfferingPrice: Codable, Sendable, Equatable {
+    public var amount: MoneyAmount
+    public var organisationOfOriginId: UUID?
+    /// `resident` | `non-resident`
+    public var residency: String?
+
+    public init(amount: MoneyAmount, organisationOfOriginId: UUID?, residency: String?) {
+        self.amount = amount
+        self.organisationOfOriginId = organisationOfOriginId
+        self.residency = residency
+    }
+}
+
+/// Something bought by quantity (CSSPO: a macaroni meal at 5,50 $), optionally for one date.
+public struct OfferingItem: Codable, Sendable, Equatable {
+    public var itemId: UUID
+    public var name: LocalizedName
+    public var unitPrice: MoneyAmount
+    /// `YYYY-MM-DD` when the item is for one date.
+    public var date: String?
+    public var maximumQuantity: Int?
+
+    public init(itemId: UUID, name: LocalizedName, unitPrice: MoneyAmount, date: String?, maximumQuantity: Int?) {
+        self.itemId = itemId
+        self.name = name
+        self.unitPrice = unitPrice
+        self.date = date
+        self.maximumQuantity = maximumQuantity
+    }
+}
+
+/// The contract clauses accepted at registration (CAL step 12); a new text is a new version.
+public struct ContractTerms: Codable, Sendable, Equatable {
+    public var version: Int
+    public var clauses: [LocalizedName]
+
+    public init(version: Int, clauses: [LocalizedName]) {
+        self.version = version
+        self.clauses = clauses
+    }
+}
+
+/// `none` (CSSPO: "aucun remboursement individuel possible"), `full-before-start`, or `pro-rata`; an
+/// administration fee kept in every case.
+public struct RefundPolicy: Codable, Sendable, Equatable {
+    public var kind: String
+    public var administrationFee: MoneyAmount?
+
+    public init(kind: String, administrationFee: MoneyAmount?) {
+        self.kind = kind
+        self.administrationFee = administrationFee
+    }
+}
+
+/// Documents asked at registration (an intervention plan: `not-asked` | `optional` | `required`).
+public struct DocumentRequirements: Codable, Sendable, Equatable {
+    public var interventionPlan: String
+    public var acceptedTypes: [String]
+    public var maximumBytes: Int
+
+    public init(interventionPlan: String, acceptedTypes: [String], maximumBytes: Int) {
+        self.interventionPlan = interventionPlan
+        self.acceptedTypes = acceptedTypes
+        self.maximumBytes = maximumBytes
+    }
+}
