@@ -4,6 +4,8 @@ import Foundation
 import Logging
 import Hummingbird
 import OpenAPIHummingbird
+import Contracts
+import Outbox
 import ServiceKit
 
 /// The catalogue: organisations, categories, offerings, sessions and prices.
@@ -12,6 +14,7 @@ enum CatalogueService: ServiceDefinition {
     static let defaultPort = 8082
     static let migrations = CatalogueMigrations.all
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
+    static let eventHandlers: [String: EventHandler] = [EventName.sessionSeatsChanged: SeatsEventHandler.handler]
 
     static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) async throws {
         let api = CatalogueAPI(

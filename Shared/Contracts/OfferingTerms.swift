@@ -69,3 +69,20 @@ public struct DocumentRequirements: Codable, Sendable, Equatable {
         self.maximumBytes = maximumBytes
     }
 }
+
+/// `enrolment.session.seats_changed`: how many seats of a session are held (in carts being paid) and confirmed.
+public struct SessionSeatsEvent: Codable, Sendable, Equatable {
+    public var sessionId: UUID
+    public var version: Int64
+    public var capacity: Int
+    public var held: Int
+    public var confirmed: Int
+
+    public init(sessionId: UUID, version: Int64, capacity: Int, held: Int, confirmed: Int) {
+        self.sessionId = sessionId
+        self.version = version
+        self.capacity = capacity
+        self.held = held
+        self.confirmed = confirmed
+    }
+}

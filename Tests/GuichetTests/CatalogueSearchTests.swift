@@ -1,4 +1,6 @@
+import Contracts
 import Foundation
+import Messaging
 import Hummingbird
 import HummingbirdTesting
 import ServiceKit
@@ -157,6 +159,62 @@ import Testing
             #expect(((event["prices"] as? [[String: Any]])?.first?["organisationOfOriginId"] as? String)?.lowercased() == otherSchool.uuidString.lowercased())
             #expect((event["refundPolicy"] as? [String: Any])?["kind"] as? String == "none")
             #expect((event["documents"] as? [String: Any])?["interventionPlan"] as? String == "optional")
+        }
+    }
+}
+
+/// Seats come from enrolment's events: the catalogue shows what is left, filters on it, and refuses a capacity
+/// below the confirmed seats.
+@Suite struct CatalogueSeatsTests {
+    @Test func seatsLeftFollowEnrolmentsEventsAndCapacityNeverDropsBelowConfirmed() async throws {
+        let organisation = UUID()
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "staff")])
+        try await withService(CatalogueService.self) { catalogue, database in
+            let id = try await createOffering(on: catalogue, staff: staff, organisation: organisation, code: "CAMP-A", capacity: 30)
+            let published = try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff))
+            let session = try #require(((try published.json()["sessions"] as? [[String: Any]])?.first?["id"]) as? String)
+
+            let publisher = AMQPPublisher(settings: database.amqpSettings, topology: try database.topology, logger: TestEnvironment.logger)
+            @Sendable func seats(version: Int64, held: Int, confirmed: Int) async throws {
+                let payload = SessionSeatsEvent(sessionId: UUID(uuidString: session)!, version: version, capacity: 30, held: held, confirmed: confirmed)
+                let event = CloudEvent(
+                    id: UUID().uuidString.lowercased(), source: "/guichet/enrolment", type: CloudEvent.type(routingKey: EventName.sessionSeatsChanged),
+                    time: Date(), subject: session, data: Array(try EventJSON.encoder.encode(payload)))
+                #expect(try await publisher.publish(event.message(exchange: database.amqpNamespace + "guichet.enrolment", appID: "test")) == .confirmed)
+            }
+            func sessionJSON() async throws -> [String: Any] {
+                let offering = try await catalogue.execute(uri: "/v1/offerings/\(id)", method: .get)
+                return try #require((try offering.json()["sessions"] as? [[String: Any]])?.first)
+            }
+            func listedWithSeats() async throws -> Bool {
+                let page = try await catalogue.execute(uri: "/v1/offerings?hasSeats=true", method: .get)
+                return (try page.json()["items"] as? [[String: Any]])?.isEmpty == false
+            }
+            #expect(try await sessionJSON()["seatsLeft"] as? Int == 30)
+            try await withAMQP([publisher]) {
+                try await waitUntilConnected(publisher)
+                try await seats(version: 2, held: 5, confirmed: 25)
+                try await seats(version: 1, held: 0, confirmed: 3)  // late and older: ignored
+            }
+            try await eventually("the catalogue applies the seats") { try await sessionJSON()["seatsLeft"] as? Int == 0 }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await sessionJSON()["confirmed"] as? Int == 25, "the older event changed nothing")
+            #expect(try await !listedWithSeats())
+
+            let change = { (capacity: Int) in
+                try await catalogue.execute(
+                    uri: "/v1/offerings/\(id)/sessions/\(session)", method: .patch, headers: bearer(staff, json: true), body: jsonBody(["capacity": capacity]))
+            }
+            try (try await change(20)).problem("/problems/capacity-below-confirmed", status: .conflict)
+            let raised = try await change(40)
+            #expect(raised.status == .ok, "\(raised.text)")
+            #expect(try await sessionJSON()["seatsLeft"] as? Int == 10)
+            #expect(try await listedWithSeats())
+            #expect(try await database.count("SELECT count(*) FROM catalogue.outbox WHERE routing_key = 'catalogue.offering.updated'") == 1)
+            let stranger = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: UUID(), role: "staff")])
+            let foreign = try await catalogue.execute(
+                uri: "/v1/offerings/\(id)/sessions/\(session)", method: .patch, headers: bearer(stranger, json: true), body: jsonBody(["capacity": 50]))
+            try foreign.problem("/problems/not-found", status: .notFound)
         }
     }
 }

@@ -65,7 +65,7 @@ extension CatalogueAPI {
         let search = OfferingSearch(
             words: OfferingSearch.words(of: query.q), categoryId: uuid(query.category, field: "category"),
             organisationId: uuid(query.organisation, field: "organisation"), openAt: query.openNow == true ? clock.now() : nil,
-            from: date(query.from, field: "from"), to: date(query.to, field: "to"))
+            withSeatsLeft: query.hasSeats == true, from: date(query.from, field: "from"), to: date(query.to, field: "to"))
         guard errors.isEmpty else {
             var problem = Problem.malformedRequest("Invalid filters.")
             problem.errors = errors
@@ -74,6 +74,22 @@ extension CatalogueAPI {
         let rows = try await offerings.search(search, after: after, limit: page.fetchLimit)
         let (items, nextCursor) = page.page(rows) { [$0.sortKey, $0.offering.id.uuidString] }
         return .ok(.init(body: .json(.init(items: items.map { Self.representation($0.offering) }, nextCursor: nextCursor))))
+    }
+
+    func updateSession(_ input: Operations.UpdateSession.Input) async throws -> Operations.UpdateSession.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
+        guard let id = UUID(uuidString: input.path.offeringId), let session = UUID(uuidString: input.path.sessionId) else {
+            throw Problem.notFound
+        }
+        guard (0...OfferingRules.maximumCapacity).contains(body.capacity) else {
+            throw Problem.validation([.init(field: "capacity", code: "outOfRange", message: .init(fr: "Capacité invalide.", en: "Invalid capacity."))])
+        }
+        let updated = try await offerings.setCapacity(offering: id, session: session, capacity: body.capacity, at: clock.now()) { offering in
+            guard principal.isStaff(of: offering.sellingOrganisationId) else { throw Problem.notFound }
+        }
+        guard let updated else { throw Problem.notFound }
+        return .ok(.init(body: .json(Self.representation(updated))))
     }
 
     func getOffering(_ input: Operations.GetOffering.Input) async throws -> Operations.GetOffering.Output {
@@ -140,7 +156,8 @@ extension CatalogueAPI {
             sessions: offering.sessions.map {
                 .init(
                     id: $0.id.uuidString.lowercased(), name: .init(fr: $0.name.fr, en: $0.name.en), startsOn: $0.startsOn,
-                    endsOn: $0.endsOn, capacity: $0.capacity, waitlistSize: $0.waitlistSize)
+                    endsOn: $0.endsOn, capacity: $0.capacity, waitlistSize: $0.waitlistSize, seatsLeft: $0.seatsLeft,
+                    confirmed: $0.confirmed)
             },
             prices: offering.terms.prices.map {
                 .init(

@@ -15,6 +15,11 @@ struct Offering: Sendable, Equatable {
         var endsOn: String
         var capacity: Int
         var waitlistSize: Int
+        /// Enrolment's counts, when it has reported them.
+        var held = 0
+        var confirmed = 0
+
+        var seatsLeft: Int { max(0, capacity - held - confirmed) }
     }
 
     var id: UUID
@@ -148,6 +153,7 @@ struct OfferingSearch: Sendable {
     var categoryId: UUID?
     var organisationId: UUID?
     var openAt: Date?
+    var withSeatsLeft = false
     var from: String?
     var to: String?
 
@@ -214,6 +220,14 @@ extension Problem {
         Problem(
             type: "/problems/offering-incomplete", status: .unprocessableContent,
             title: .init(fr: "L'offre n'est pas prête à publier.", en: "The offering is not ready to publish."), errors: errors)
+    }
+
+    static func capacityBelowConfirmed(_ confirmed: Int) -> Problem {
+        Problem(
+            type: "/problems/capacity-below-confirmed", status: .conflict,
+            title: .init(
+                fr: "La capacité ne peut pas être inférieure aux \(confirmed) places confirmées.",
+                en: "The capacity cannot be below the \(confirmed) confirmed seats."))
     }
 
     static let unknownCategory = Problem.validation([

@@ -94,5 +94,16 @@ enum CatalogueMigrations {
         Migration(6, "offering terms", [
             "ALTER TABLE offerings ADD COLUMN terms jsonb NOT NULL DEFAULT '{}'",
         ]),
+        // Enrolment's counts, from its events (no foreign key: an event may outlive or precede a session here).
+        Migration(7, "seats held and confirmed per session", [
+            """
+            CREATE TABLE session_seats (
+                session_id uuid PRIMARY KEY,
+                version bigint NOT NULL,
+                held integer NOT NULL CHECK (held >= 0),
+                confirmed integer NOT NULL CHECK (confirmed >= 0)
+            )
+            """,
+        ]),
     ]
 }

@@ -10,6 +10,10 @@ protocol OfferingRepository: Sendable {
     func find(id: UUID) async throws -> Offering?
     /// Moves a draft to published and records `catalogue.offering.published` in the same transaction.
     func publish(id: UUID, at: Date, authorize: @Sendable (Offering) throws -> Void) async throws -> Offering?
+    /// Sets a session's capacity, refusing less than the confirmed seats; a published offering's change is emitted.
+    func setCapacity(
+        offering id: UUID, session: UUID, capacity: Int, at: Date, authorize: @Sendable (Offering) throws -> Void
+    ) async throws -> Offering?
     /// Published offerings matching `search`, by French title then id, after the given key.
     func search(_ search: OfferingSearch, after: (String, UUID)?, limit: Int) async throws -> [(sortKey: String, offering: Offering)]
     /// Records the current state of every published offering again (projection rebuilds).
@@ -82,6 +86,33 @@ struct PostgresOfferingRepository: OfferingRepository {
         }
     }
 
+    func setCapacity(
+        offering id: UUID, session: UUID, capacity: Int, at: Date, authorize: @Sendable (Offering) throws -> Void
+    ) async throws -> Offering? {
+        let logger = RequestScope.logger
+        return try await client.transaction(logger: logger) { connection -> Offering? in
+            guard var offering = try await Self.load(id: id, lock: true, on: connection, logger: logger) else { return nil }
+            try authorize(offering)
+            guard let index = offering.sessions.firstIndex(where: { $0.id == session }) else { return nil }
+            // The confirmed count read under the session's lock; enrolment re-checks its own holds against capacity.
+            guard capacity >= offering.sessions[index].confirmed else {
+                throw Problem.capacityBelowConfirmed(offering.sessions[index].confirmed)
+            }
+            guard offering.sessions[index].capacity != capacity else { return offering }
+            offering.sessions[index].capacity = capacity
+            offering.version += 1
+            try await connection.query("UPDATE sessions SET capacity = \(capacity) WHERE id = \(session)", logger: logger)
+            try await connection.query(
+                "UPDATE offerings SET version = \(offering.version), updated_at = \(at) WHERE id = \(id)", logger: logger)
+            if offering.status != .draft {
+                try await Outbox.enqueue(
+                    PendingEvent(routingKey: EventName.offeringUpdated, subject: id.uuidString.lowercased(), occurredAt: at, payload: offering.event),
+                    on: connection, logger: logger)
+            }
+            return offering
+        }
+    }
+
     func search(_ search: OfferingSearch, after: (String, UUID)?, limit: Int) async throws -> [(sortKey: String, offering: Offering)] {
         let logger = RequestScope.logger
         // One LIKE per word on the trigram-indexed `search_text`; the rest are plain binds.
@@ -103,6 +134,13 @@ struct PostgresOfferingRepository: OfferingRepository {
         }
         if let from = search.from {
             conditions.append("EXISTS (SELECT 1 FROM sessions s WHERE s.offering_id = o.id AND s.ends_on >= \(try bind(from))::date)")
+        }
+        if search.withSeatsLeft {
+            conditions.append(
+                """
+                EXISTS (SELECT 1 FROM sessions s LEFT JOIN session_seats seats ON seats.session_id = s.id
+                        WHERE s.offering_id = o.id AND s.capacity > coalesce(seats.held, 0) + coalesce(seats.confirmed, 0))
+                """)
         }
         if let to = search.to {
             conditions.append("EXISTS (SELECT 1 FROM sessions s WHERE s.offering_id = o.id AND s.starts_on <= \(try bind(to))::date)")
@@ -173,15 +211,18 @@ struct PostgresOfferingRepository: OfferingRepository {
         guard var offering = found else { return nil }
         let sessions = try await connection.query(
             """
-            SELECT id, name_fr, name_en, to_char(starts_on, 'YYYY-MM-DD'), to_char(ends_on, 'YYYY-MM-DD'), capacity, waitlist_size
-            FROM sessions WHERE offering_id = \(id) ORDER BY starts_on, id
+            SELECT s.id, s.name_fr, s.name_en, to_char(s.starts_on, 'YYYY-MM-DD'), to_char(s.ends_on, 'YYYY-MM-DD'), s.capacity,
+                   s.waitlist_size, coalesce(seats.held, 0), coalesce(seats.confirmed, 0)
+            FROM sessions s LEFT JOIN session_seats seats ON seats.session_id = s.id
+            WHERE s.offering_id = \(id) ORDER BY s.starts_on, s.id
+            \(unescaped: lock ? "FOR UPDATE OF s" : "")
             """, logger: logger)
-        for try await (sessionId, nameFr, nameEn, startsOn, endsOn, capacity, waitlist)
-            in sessions.decode((UUID, String, String, String, String, Int, Int).self)
+        for try await (sessionId, nameFr, nameEn, startsOn, endsOn, capacity, waitlist, held, confirmed)
+            in sessions.decode((UUID, String, String, String, String, Int, Int, Int, Int).self)
         {
             offering.sessions.append(.init(
                 id: sessionId, name: .init(fr: nameFr, en: nameEn), startsOn: startsOn, endsOn: endsOn, capacity: capacity,
-                waitlistSize: waitlist))
+                waitlistSize: waitlist, held: held, confirmed: confirmed))
         }
         return offering
     }

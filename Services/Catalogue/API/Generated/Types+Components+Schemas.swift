@@ -304,6 +304,14 @@ extension Components {
             internal var capacity: Swift.Int
             /// - Remark: Generated from `#/components/schemas/Session/waitlistSize`.
             internal var waitlistSize: Swift.Int
+            /// Capacity minus the seats enrolment holds and has confirmed (from its events; may lag by a moment).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Session/seatsLeft`.
+            internal var seatsLeft: Swift.Int?
+            /// Seats confirmed, as enrolment last reported.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Session/confirmed`.
+            internal var confirmed: Swift.Int?
             /// Creates a new `Session`.
             ///
             /// - Parameters:
@@ -313,13 +321,17 @@ extension Components {
             ///   - endsOn:
             ///   - capacity:
             ///   - waitlistSize:
+            ///   - seatsLeft: Capacity minus the seats enrolment holds and has confirmed (from its events; may lag by a moment).
+            ///   - confirmed: Seats confirmed, as enrolment last reported.
             internal init(
                 id: Swift.String,
                 name: Components.Schemas.LocalizedText,
                 startsOn: Swift.String,
                 endsOn: Swift.String,
                 capacity: Swift.Int,
-                waitlistSize: Swift.Int
+                waitlistSize: Swift.Int,
+                seatsLeft: Swift.Int? = nil,
+                confirmed: Swift.Int? = nil
             ) {
                 self.id = id
                 self.name = name
@@ -327,6 +339,8 @@ extension Components {
                 self.endsOn = endsOn
                 self.capacity = capacity
                 self.waitlistSize = waitlistSize
+                self.seatsLeft = seatsLeft
+                self.confirmed = confirmed
             }
             internal enum CodingKeys: String, CodingKey {
                 case id
@@ -335,6 +349,23 @@ extension Components {
                 case endsOn
                 case capacity
                 case waitlistSize
+                case seatsLeft
+                case confirmed
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/SessionUpdate`.
+        internal struct SessionUpdate: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/capacity`.
+            internal var capacity: Swift.Int
+            /// Creates a new `SessionUpdate`.
+            ///
+            /// - Parameters:
+            ///   - capacity:
+            internal init(capacity: Swift.Int) {
+                self.capacity = capacity
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case capacity
             }
         }
         /// - Remark: Generated from `#/components/schemas/NewOffering`.

@@ -126,7 +126,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/get(listOrganisations)/responses/400`.
@@ -301,7 +302,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/400`.
@@ -328,7 +330,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/401`.
@@ -355,7 +358,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/403`.
@@ -382,7 +386,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/409`.
@@ -409,7 +414,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/422`.
@@ -570,7 +576,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/get(getOrganisation)/responses/404`.
@@ -740,7 +747,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/400`.
@@ -767,7 +775,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/401`.
@@ -794,7 +803,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/403`.
@@ -821,7 +831,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/404`.
@@ -848,7 +859,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/422`.
@@ -1020,7 +1032,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/categories/get(listCategories)/responses/400`.
@@ -1116,6 +1129,10 @@ internal enum Operations {
                 ///
                 /// - Remark: Generated from `#/paths/v1/offerings/GET/query/to`.
                 internal var to: Swift.String?
+                /// Only offerings with a session that has seats left.
+                ///
+                /// - Remark: Generated from `#/paths/v1/offerings/GET/query/hasSeats`.
+                internal var hasSeats: Swift.Bool?
                 /// Items per page, 1 to 100 (default 20).
                 ///
                 /// - Remark: Generated from `#/paths/v1/offerings/GET/query/limit`.
@@ -1133,6 +1150,7 @@ internal enum Operations {
                 ///   - openNow: Only offerings whose registration window is open now.
                 ///   - from: Only offerings with a session ending on or after this date.
                 ///   - to: Only offerings with a session starting on or before this date.
+                ///   - hasSeats: Only offerings with a session that has seats left.
                 ///   - limit: Items per page, 1 to 100 (default 20).
                 ///   - cursor: The `nextCursor` of the previous page.
                 internal init(
@@ -1142,6 +1160,7 @@ internal enum Operations {
                     openNow: Swift.Bool? = nil,
                     from: Swift.String? = nil,
                     to: Swift.String? = nil,
+                    hasSeats: Swift.Bool? = nil,
                     limit: Components.Parameters.Limit? = nil,
                     cursor: Components.Parameters.Cursor? = nil
                 ) {
@@ -1151,6 +1170,7 @@ internal enum Operations {
                     self.openNow = openNow
                     self.from = from
                     self.to = to
+                    self.hasSeats = hasSeats
                     self.limit = limit
                     self.cursor = cursor
                 }
@@ -1236,7 +1256,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/get(listOfferings)/responses/400`.
@@ -1411,7 +1432,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/400`.
@@ -1438,7 +1460,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/401`.
@@ -1465,7 +1488,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/403`.
@@ -1492,7 +1516,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/409`.
@@ -1519,7 +1544,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/422`.
@@ -1680,7 +1706,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getOffering)/responses/400`.
@@ -1707,7 +1734,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getOffering)/responses/404`.
@@ -1726,6 +1754,296 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Staff change a session's capacity; raising is always allowed, lowering below the confirmed seats is refused.
+    ///
+    /// - Remark: HTTP `PATCH /v1/offerings/{offeringId}/sessions/{sessionId}`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)`.
+    internal enum UpdateSession {
+        internal static let id: Swift.String = "updateSession"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/sessions/{sessionId}/PATCH/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/sessions/{sessionId}/PATCH/path/offeringId`.
+                internal var offeringId: Components.Parameters.OfferingId
+                /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/sessions/{sessionId}/PATCH/path/sessionId`.
+                internal var sessionId: Swift.String
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - offeringId:
+                ///   - sessionId:
+                internal init(
+                    offeringId: Components.Parameters.OfferingId,
+                    sessionId: Swift.String
+                ) {
+                    self.offeringId = offeringId
+                    self.sessionId = sessionId
+                }
+            }
+            internal var path: Operations.UpdateSession.Input.Path
+            /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/sessions/{sessionId}/PATCH/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.UpdateSession.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.UpdateSession.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.UpdateSession.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/sessions/{sessionId}/PATCH/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/sessions/{sessionId}/PATCH/requestBody/content/application\/json`.
+                case json(Components.Schemas.SessionUpdate)
+            }
+            internal var body: Operations.UpdateSession.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.UpdateSession.Input.Path,
+                headers: Operations.UpdateSession.Input.Headers = .init(),
+                body: Operations.UpdateSession.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/sessions/{sessionId}/PATCH/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/sessions/{sessionId}/PATCH/responses/200/content/application\/json`.
+                    case json(Components.Schemas.Offering)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Offering {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.UpdateSession.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.UpdateSession.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The offering with the session changed; published offerings emit `catalogue.offering.updated`.
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.UpdateSession.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.UpdateSession.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
                             response: self
                         )
                     }
@@ -1868,7 +2186,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/401`.
@@ -1895,7 +2214,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/403`.
@@ -1922,7 +2242,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/404`.
@@ -1949,7 +2270,8 @@ internal enum Operations {
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
-            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409).
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/409`.

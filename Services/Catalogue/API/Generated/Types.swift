@@ -49,6 +49,11 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/offerings/{offeringId}`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getOffering)`.
     func getOffering(_ input: Operations.GetOffering.Input) async throws -> Operations.GetOffering.Output
+    /// Staff change a session's capacity; raising is always allowed, lowering below the confirmed seats is refused.
+    ///
+    /// - Remark: HTTP `PATCH /v1/offerings/{offeringId}/sessions/{sessionId}`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)`.
+    func updateSession(_ input: Operations.UpdateSession.Input) async throws -> Operations.UpdateSession.Output
     /// Publishes a draft; `catalogue.offering.published` is emitted in the same transaction.
     ///
     /// - Remark: HTTP `POST /v1/offerings/{offeringId}/publication`.
@@ -166,6 +171,21 @@ extension APIProtocol {
         try await getOffering(Operations.GetOffering.Input(
             path: path,
             headers: headers
+        ))
+    }
+    /// Staff change a session's capacity; raising is always allowed, lowering below the confirmed seats is refused.
+    ///
+    /// - Remark: HTTP `PATCH /v1/offerings/{offeringId}/sessions/{sessionId}`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)`.
+    internal func updateSession(
+        path: Operations.UpdateSession.Input.Path,
+        headers: Operations.UpdateSession.Input.Headers = .init(),
+        body: Operations.UpdateSession.Input.Body
+    ) async throws -> Operations.UpdateSession.Output {
+        try await updateSession(Operations.UpdateSession.Input(
+            path: path,
+            headers: headers,
+            body: body
         ))
     }
     /// Publishes a draft; `catalogue.offering.published` is emitted in the same transaction.
