@@ -3,7 +3,9 @@
 #   messaging  events per second through outbox → RabbitMQ → inbox, and outbox-to-effect latency (p50/p99)
 #   identity   sign-ins per second at BCRYPT_COST (default 12), and the p50/p99 of an unrelated request
 #              during a burst of sign-ins (BENCH_CLIENTS, BENCH_SECONDS)
-# deploy/benchmark.sh [messaging|identity|all]. GUICHET_BUILD_CONFIGURATION=release for figures worth comparing.
+#   catalogue  search requests per second and p50/p99 on BENCH_OFFERINGS (default 20,000) published offerings,
+#              beside the bare GET /healthz of the same service
+# deploy/benchmark.sh [messaging|identity|catalogue|all]. GUICHET_BUILD_CONFIGURATION=release for figures worth comparing.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
@@ -37,4 +39,26 @@ if [ "$target" = identity ] || [ "$target" = all ]; then
   curl -fsS "$IDENTITY_URL/readyz" >/dev/null || { cat "$work/identity.log" >&2; die "identity did not start"; }
   echo "($configuration build)"
   python3 "$root/Tools/Benchmarks/identity/signin_benchmark.py"
+fi
+
+if [ "$target" = catalogue ] || [ "$target" = all ]; then
+  database=guichet_bench_catalogue
+  admin_psql -d postgres -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null
+  "$root/deploy/postgres/setup.sh" "$database" >/dev/null
+  swift build -c "$configuration" --product guichet-catalogue
+  bin=$(swift build -c "$configuration" --show-bin-path)
+  keys=$(mktemp -d)
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$keys/key.pem" 2>/dev/null
+  openssl pkey -in "$keys/key.pem" -pubout -out "$keys/public.pem"
+  export BENCH_OFFERINGS=${BENCH_OFFERINGS:-20000} CATALOGUE_URL=http://127.0.0.1:18082
+  catalogue_env=(HTTP_PORT=18082 POSTGRES_DATABASE=$database JWT_PUBLIC_KEYS_FILE=$keys/public.pem AMQP_NAMESPACE=bench. LOG_LEVEL=warning)
+  env "${catalogue_env[@]}" "$bin/guichet-catalogue" migrate >/dev/null
+  env "${catalogue_env[@]}" "$bin/guichet-catalogue" generate-catalogue "$BENCH_OFFERINGS"
+  admin_psql -d "$database" -c "ANALYZE catalogue.offerings; ANALYZE catalogue.sessions" >/dev/null
+  env "${catalogue_env[@]}" "$bin/guichet-catalogue" serve >"$keys/catalogue.log" 2>&1 &
+  catalogue_pid=$!
+  trap 'kill "$catalogue_pid" 2>/dev/null || true; rm -rf "$keys"; python3 "$root/deploy/rabbitmq/delete-namespaced.py" bench. "$RABBITMQ_MANAGEMENT_PORT" >/dev/null' EXIT
+  for _ in $(seq 1 100); do curl -fsS "$CATALOGUE_URL/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+  echo "($configuration build)"
+  python3 "$root/Tools/Benchmarks/catalogue/search_benchmark.py"
 fi

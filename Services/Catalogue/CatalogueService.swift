@@ -24,17 +24,29 @@ enum CatalogueService: ServiceDefinition {
         try api.registerHandlers(on: router)
     }
 
-    static let commandsHelp = "\n  republish  record every non-draft offering's current state as an event again (consumers rebuild their copy)"
+    static let commandsHelp = """
+
+          republish             record every non-draft offering's current state as an event again (consumers rebuild their copy)
+          generate-catalogue N  add N published offerings with plausible titles (benchmarks; not for production)
+        """
 
     /// `republish`: a snapshot of the offerings through the outbox; the running relay publishes it.
     static func runCommand(_ command: String, arguments: [String], reader: ConfigReader, logger: Logger) async throws -> Bool {
-        guard command == "republish" else { return false }
+        guard command == "republish" || command == "generate-catalogue" else { return false }
         let settings = try ServiceSettings(reader: reader, name: name, defaultPort: defaultPort)
         let client = settings.database.makeClient(logger: logger)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await client.run() }
-            let count = try await PostgresOfferingRepository(client: client).republishAll(at: Date())
-            print("\(count) offerings recorded in the outbox")
+            if command == "generate-catalogue" {
+                guard let count = arguments.first.flatMap(Int.init), count > 0 else {
+                    throw ConfigurationError.invalid("N", "generate-catalogue needs a positive count")
+                }
+                try await CatalogueGenerator.generate(count: count, client: client, logger: logger)
+                print("\(count) published offerings added")
+            } else {
+                let count = try await PostgresOfferingRepository(client: client).republishAll(at: Date())
+                print("\(count) offerings recorded in the outbox")
+            }
             group.cancelAll()
         }
         return true

@@ -159,11 +159,8 @@ struct PostgresOfferingRepository: OfferingRepository {
             {
                 keys.append(row)
             }
-            var results: [(sortKey: String, offering: Offering)] = []
-            for (id, key) in keys {
-                if let offering = try await Self.load(id: id, lock: false, on: connection, logger: logger) { results.append((key, offering)) }
-            }
-            return results
+            let sortKeys = Dictionary(keys.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
+            return try await Self.load(ids: keys.map(\.0), lock: false, on: connection, logger: logger).map { (sortKeys[$0.id] ?? "", $0) }
         }
     }
 
@@ -192,38 +189,45 @@ struct PostgresOfferingRepository: OfferingRepository {
     }
 
     private static func load(id: UUID, lock: Bool, on connection: PostgresConnection, logger: Logger) async throws -> Offering? {
+        try await load(ids: [id], lock: lock, on: connection, logger: logger).first
+    }
+
+    /// The offerings with these ids and their sessions, in two queries whatever their number, in the order given.
+    private static func load(ids: [UUID], lock: Bool, on connection: PostgresConnection, logger: Logger) async throws -> [Offering] {
+        guard !ids.isEmpty else { return [] }
         let rows = try await connection.query(
             """
-            SELECT selling_organisation_id, code, category_id, title_fr, title_en, base_price_cents, registration_opens_at,
+            SELECT id, selling_organisation_id, code, category_id, title_fr, title_en, base_price_cents, registration_opens_at,
                    registration_closes_at, status, version, terms::text
-            FROM offerings WHERE id = \(id) \(unescaped: lock ? "FOR UPDATE" : "")
+            FROM offerings WHERE id = ANY(\(ids)) \(unescaped: lock ? "FOR UPDATE" : "")
             """, logger: logger)
-        var found: Offering?
-        for try await (organisation, code, category, titleFr, titleEn, price, opens, closes, status, version, terms)
-            in rows.decode((UUID, String, UUID?, String, String, Int64, Date?, Date?, String, Int64, String).self)
+        var found: [UUID: Offering] = [:]
+        let decoder = JSONDecoder()
+        for try await (id, organisation, code, category, titleFr, titleEn, price, opens, closes, status, version, terms)
+            in rows.decode((UUID, UUID, String, UUID?, String, String, Int64, Date?, Date?, String, Int64, String).self)
         {
-            found = Offering(
+            found[id] = Offering(
                 id: id, sellingOrganisationId: organisation, code: code, categoryId: category, title: .init(fr: titleFr, en: titleEn),
                 basePriceCents: price, registrationOpensAt: opens, registrationClosesAt: closes,
                 status: Offering.Status(rawValue: status) ?? .draft, version: version, sessions: [],
-                terms: try JSONDecoder().decode(Offering.Terms.self, from: Data(terms.utf8)))
+                terms: try decoder.decode(Offering.Terms.self, from: Data(terms.utf8)))
         }
-        guard var offering = found else { return nil }
+        guard !found.isEmpty else { return [] }
         let sessions = try await connection.query(
             """
-            SELECT s.id, s.name_fr, s.name_en, to_char(s.starts_on, 'YYYY-MM-DD'), to_char(s.ends_on, 'YYYY-MM-DD'), s.capacity,
-                   s.waitlist_size, coalesce(seats.held, 0), coalesce(seats.confirmed, 0)
+            SELECT s.offering_id, s.id, s.name_fr, s.name_en, to_char(s.starts_on, 'YYYY-MM-DD'), to_char(s.ends_on, 'YYYY-MM-DD'),
+                   s.capacity, s.waitlist_size, coalesce(seats.held, 0), coalesce(seats.confirmed, 0)
             FROM sessions s LEFT JOIN session_seats seats ON seats.session_id = s.id
-            WHERE s.offering_id = \(id) ORDER BY s.starts_on, s.id
+            WHERE s.offering_id = ANY(\(Array(found.keys))) ORDER BY s.starts_on, s.id
             \(unescaped: lock ? "FOR UPDATE OF s" : "")
             """, logger: logger)
-        for try await (sessionId, nameFr, nameEn, startsOn, endsOn, capacity, waitlist, held, confirmed)
-            in sessions.decode((UUID, String, String, String, String, Int, Int, Int, Int).self)
+        for try await (offeringId, sessionId, nameFr, nameEn, startsOn, endsOn, capacity, waitlist, held, confirmed)
+            in sessions.decode((UUID, UUID, String, String, String, String, Int, Int, Int, Int).self)
         {
-            offering.sessions.append(.init(
+            found[offeringId]?.sessions.append(.init(
                 id: sessionId, name: .init(fr: nameFr, en: nameEn), startsOn: startsOn, endsOn: endsOn, capacity: capacity,
                 waitlistSize: waitlist, held: held, confirmed: confirmed))
         }
-        return offering
+        return ids.compactMap { found[$0] }
     }
 }
