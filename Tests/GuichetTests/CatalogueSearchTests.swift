@@ -218,3 +218,67 @@ import Testing
         }
     }
 }
+
+/// Staff change a published offering's terms (a new contract text is a new version, kept items keep their id),
+/// close its registration, then cancel it; each change is one event.
+@Suite struct CatalogueOfferingChangeTests {
+    @Test func termsChangeClosingAndCancellingAreEmitted() async throws {
+        let organisation = UUID()
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "staff")])
+        try await withService(CatalogueService.self) { catalogue, database in
+            let id = try await createOffering(
+                on: catalogue, staff: staff, organisation: organisation, code: "SORTIE-1",
+                extra: [
+                    "items": [["name": ["fr": "Dîner", "en": "Lunch"], "unitPrice": ["amountCents": 550, "currency": "CAD"], "date": "2027-07-05"]],
+                    "contractClauses": [["fr": "Clause 1", "en": "Clause 1"]],
+                ])
+            let draft = try await catalogue.execute(uri: "/v1/offerings/\(id)", method: .get, headers: bearer(staff))
+            let itemId = try #require(((try draft.json()["items"] as? [[String: Any]])?.first?["id"]) as? String)
+            try (try await catalogue.execute(
+                uri: "/v1/offerings/\(id)/status", method: .put, headers: bearer(staff, json: true), body: jsonBody(["status": "closed"])))
+                .problem("/problems/offering-status", status: .conflict)
+            #expect(try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff)).status == .ok)
+
+            func replace(_ clauses: [[String: String]], price: Int) async throws -> TestResponse {
+                try await catalogue.execute(
+                    uri: "/v1/offerings/\(id)/terms", method: .put, headers: bearer(staff, json: true),
+                    body: jsonBody([
+                        "title": ["fr": "Sortie au zoo", "en": "Zoo outing"], "categoryId": "6f1c1f52-5d0e-4c47-9d43-0d7c39a3a004",
+                        "basePrice": ["amountCents": price, "currency": "CAD"],
+                        "registrationOpensAt": "2026-01-01T09:00:00-05:00", "registrationClosesAt": "2027-06-30T23:59:00-04:00",
+                        "items": [
+                            ["id": itemId, "name": ["fr": "Dîner", "en": "Lunch"], "unitPrice": ["amountCents": 600, "currency": "CAD"], "date": "2027-07-05"],
+                            ["name": ["fr": "Chandail", "en": "T-shirt"], "unitPrice": ["amountCents": 1200, "currency": "CAD"]],
+                        ],
+                        "contractClauses": clauses, "refundPolicy": ["kind": "pro-rata", "administrationFee": ["amountCents": 1000, "currency": "CAD"]],
+                    ]))
+            }
+            let same = try await replace([["fr": "Clause 1", "en": "Clause 1"]], price: 4_500)
+            #expect(same.status == .ok, "\(same.text)")
+            let sameBody = try same.json()
+            #expect((sameBody["contract"] as? [String: Any])?["version"] as? Int == 1, "same text, same version")
+            let items = try #require(sameBody["items"] as? [[String: Any]])
+            #expect(items.count == 2 && items[0]["id"] as? String == itemId)
+            let changed = try await replace([["fr": "Clause 1 révisée", "en": "Clause 1 revised"]], price: 4_500)
+            #expect((try changed.json()["contract"] as? [String: Any])?["version"] as? Int == 2)
+            let bad = try await replace([["fr": " ", "en": "x"]], price: -5)
+            #expect(try bad.fieldErrors() == ["basePrice.amountCents": "outOfRange", "contractClauses[0]": "required"])
+
+            for status in ["closed", "cancelled"] {
+                let response = try await catalogue.execute(
+                    uri: "/v1/offerings/\(id)/status", method: .put, headers: bearer(staff, json: true), body: jsonBody(["status": status]))
+                #expect(response.status == .ok)
+                #expect(try response.json()["status"] as? String == status)
+            }
+            try (try await replace([], price: 100)).problem("/problems/offering-status", status: .conflict)
+            let keys = try await TestDatabase.admin(database: database.name) { connection in
+                try await connection.query("SELECT routing_key FROM catalogue.outbox ORDER BY position", logger: TestEnvironment.logger)
+                    .collect().map { try $0.decode(String.self) }
+            }
+            #expect(keys == [
+                "catalogue.offering.published", "catalogue.offering.updated", "catalogue.offering.updated",
+                "catalogue.offering.closed", "catalogue.offering.cancelled",
+            ])
+        }
+    }
+}

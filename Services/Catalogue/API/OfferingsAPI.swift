@@ -76,6 +76,79 @@ extension CatalogueAPI {
         return .ok(.init(body: .json(.init(items: items.map { Self.representation($0.offering) }, nextCursor: nextCursor))))
     }
 
+    func changeOfferingStatus(_ input: Operations.ChangeOfferingStatus.Input) async throws -> Operations.ChangeOfferingStatus.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
+        guard let id = UUID(uuidString: input.path.offeringId) else { throw Problem.notFound }
+        let target: Offering.Status = body.status == .closed ? .closed : .cancelled
+        let updated = try await offerings.update(
+            id: id, at: clock.now(), event: { $0.status == .closed ? EventName.offeringClosed : EventName.offeringCancelled }
+        ) { offering in
+            guard principal.isStaff(of: offering.sellingOrganisationId) else { throw Problem.notFound }
+            // Published → closed → cancelled; a draft is not announced, so it is neither closed nor cancelled.
+            let allowed = (offering.status == .published) || (offering.status == .closed && target == .cancelled) || offering.status == target
+            guard allowed else { throw Problem.offeringStatus(offering.status) }
+            offering.status = target
+        }
+        guard let updated else { throw Problem.notFound }
+        return .ok(.init(body: .json(Self.representation(updated))))
+    }
+
+    func replaceOfferingTerms(_ input: Operations.ReplaceOfferingTerms.Input) async throws -> Operations.ReplaceOfferingTerms.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
+        guard let id = UUID(uuidString: input.path.offeringId) else { throw Problem.notFound }
+        // The new terms in the creation form, so one set of rules checks both.
+        let asNew = Components.Schemas.NewOffering(
+            sellingOrganisationId: UUID().uuidString, code: "-", categoryId: body.categoryId, title: body.title, basePrice: body.basePrice,
+            registrationOpensAt: body.registrationOpensAt, registrationClosesAt: body.registrationClosesAt, sessions: [],
+            prices: body.prices,
+            items: body.items?.map { .init(name: $0.name, unitPrice: $0.unitPrice, date: $0.date, maximumQuantity: $0.maximumQuantity) },
+            contractClauses: body.contractClauses, refundPolicy: body.refundPolicy, documents: body.documents)
+        var newTerms = try Self.terms(of: asNew)
+        // Items that keep their id keep it: carts and registrations refer to it.
+        for (index, item) in (body.items ?? []).enumerated() {
+            if let text = item.id, let kept = UUID(uuidString: text) { newTerms.items[index].itemId = kept }
+        }
+        var errors: [FieldError] = []
+        let title = LocalizedText(fr: body.title.fr, en: body.title.en)
+        do {
+            try OfferingRules.validate(
+                code: "-", title: title, basePriceCents: body.basePrice.amountCents, opensAt: body.registrationOpensAt,
+                closesAt: body.registrationClosesAt, sessions: [.init(id: UUID(), name: title, startsOn: "2000-01-01", endsOn: "2000-01-01", capacity: 0, waitlistSize: 0)])
+        } catch {
+            errors = error.errors
+        }
+        errors += TermsRules.errors(newTerms)
+        var category: UUID?
+        if let text = body.categoryId {
+            category = UUID(uuidString: text)
+            if category == nil { throw Problem.unknownCategory }
+        }
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        let (terms, clauses, categoryId) = (newTerms, body.contractClauses, category)
+        let updated = try await offerings.update(id: id, at: clock.now(), event: { $0.status == .draft ? nil : EventName.offeringUpdated }) { offering in
+            guard principal.isStaff(of: offering.sellingOrganisationId) else { throw Problem.notFound }
+            guard offering.status != .cancelled else { throw Problem.offeringStatus(offering.status) }
+            let previousContract = offering.terms.contract
+            offering.title = title
+            offering.categoryId = categoryId
+            offering.basePriceCents = body.basePrice.amountCents
+            offering.registrationOpensAt = body.registrationOpensAt
+            offering.registrationClosesAt = body.registrationClosesAt
+            offering.terms = terms
+            // Same clauses: same version; new clauses: the next version.
+            let newClauses = (clauses ?? []).map { LocalizedName(fr: $0.fr, en: $0.en) }
+            if let previousContract, previousContract.clauses == newClauses {
+                offering.terms.contract = previousContract
+            } else if !newClauses.isEmpty {
+                offering.terms.contract = ContractTerms(version: (previousContract?.version ?? 0) + 1, clauses: newClauses)
+            }
+        }
+        guard let updated else { throw Problem.notFound }
+        return .ok(.init(body: .json(Self.representation(updated))))
+    }
+
     func updateSession(_ input: Operations.UpdateSession.Input) async throws -> Operations.UpdateSession.Output {
         let principal = try RequestScope.requirePrincipal()
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }

@@ -222,6 +222,12 @@ extension Problem {
             title: .init(fr: "L'offre n'est pas prête à publier.", en: "The offering is not ready to publish."), errors: errors)
     }
 
+    static func offeringStatus(_ status: Offering.Status) -> Problem {
+        Problem(
+            type: "/problems/offering-status", status: .conflict,
+            title: .init(fr: "L'offre est « \(status.rawValue) » : ce changement n'est pas permis.", en: "The offering is \(status.rawValue): this change is not allowed."))
+    }
+
     static func capacityBelowConfirmed(_ confirmed: Int) -> Problem {
         Problem(
             type: "/problems/capacity-below-confirmed", status: .conflict,

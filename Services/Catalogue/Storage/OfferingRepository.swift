@@ -1,4 +1,5 @@
 import Contracts
+import Database
 import Foundation
 import Logging
 import Outbox
@@ -10,6 +11,11 @@ protocol OfferingRepository: Sendable {
     func find(id: UUID) async throws -> Offering?
     /// Moves a draft to published and records `catalogue.offering.published` in the same transaction.
     func publish(id: UUID, at: Date, authorize: @Sendable (Offering) throws -> Void) async throws -> Offering?
+    /// Loads the offering locked, lets `change` edit it (it may throw), saves what it may change, bumps the
+    /// version and records `event` (nil: none) in the same transaction.
+    func update(
+        id: UUID, at: Date, event: @Sendable (Offering) -> String?, change: @Sendable (inout Offering) throws -> Void
+    ) async throws -> Offering?
     /// Sets a session's capacity, refusing less than the confirmed seats; a published offering's change is emitted.
     func setCapacity(
         offering id: UUID, session: UUID, capacity: Int, at: Date, authorize: @Sendable (Offering) throws -> Void
@@ -83,6 +89,38 @@ struct PostgresOfferingRepository: OfferingRepository {
             }
         } catch let error as PostgresTransactionError {
             throw error.closureError ?? error
+        }
+    }
+
+    func update(
+        id: UUID, at: Date, event: @Sendable (Offering) -> String?, change: @Sendable (inout Offering) throws -> Void
+    ) async throws -> Offering? {
+        let logger = RequestScope.logger
+        do {
+            return try await client.transaction(logger: logger) { connection -> Offering? in
+                guard var offering = try await Self.load(id: id, lock: true, on: connection, logger: logger) else { return nil }
+                let before = offering
+                try change(&offering)
+                guard offering != before else { return offering }
+                offering.version += 1
+                let terms = String(decoding: try JSONEncoder().encode(offering.terms), as: UTF8.self)
+                try await connection.query(
+                    """
+                    UPDATE offerings SET title_fr = \(offering.title.fr), title_en = \(offering.title.en), category_id = \(offering.categoryId),
+                        base_price_cents = \(offering.basePriceCents), registration_opens_at = \(offering.registrationOpensAt),
+                        registration_closes_at = \(offering.registrationClosesAt), status = \(offering.status.rawValue),
+                        terms = \(terms)::jsonb, version = \(offering.version), updated_at = \(at)
+                    WHERE id = \(id)
+                    """, logger: logger)
+                if let routingKey = event(offering) {
+                    try await Outbox.enqueue(
+                        PendingEvent(routingKey: routingKey, subject: id.uuidString.lowercased(), occurredAt: at, payload: offering.event),
+                        on: connection, logger: logger)
+                }
+                return offering
+            }
+        } catch where error.sqlState == "23503" {
+            throw Problem.unknownCategory
         }
     }
 

@@ -943,5 +943,119 @@ extension Components {
                 case maximumBytes
             }
         }
+        /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate`.
+        internal struct OfferingTermsUpdate: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/title`.
+            internal var title: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/categoryId`.
+            internal var categoryId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/basePrice`.
+            internal var basePrice: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/registrationOpensAt`.
+            internal var registrationOpensAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/registrationClosesAt`.
+            internal var registrationClosesAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/prices`.
+            internal var prices: [Components.Schemas.PriceRule]?
+            /// Items to keep carry their `id`; items without one are new.
+            ///
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/items`.
+            internal var items: [Components.Schemas.ItemUpdate]?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/contractClauses`.
+            internal var contractClauses: [Components.Schemas.LocalizedText]?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/refundPolicy`.
+            internal var refundPolicy: Components.Schemas.RefundPolicy?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/documents`.
+            internal var documents: Components.Schemas.DocumentRequirements?
+            /// Creates a new `OfferingTermsUpdate`.
+            ///
+            /// - Parameters:
+            ///   - title:
+            ///   - categoryId:
+            ///   - basePrice:
+            ///   - registrationOpensAt:
+            ///   - registrationClosesAt:
+            ///   - prices:
+            ///   - items: Items to keep carry their `id`; items without one are new.
+            ///   - contractClauses:
+            ///   - refundPolicy:
+            ///   - documents:
+            internal init(
+                title: Components.Schemas.LocalizedText,
+                categoryId: Swift.String? = nil,
+                basePrice: Components.Schemas.Money,
+                registrationOpensAt: Foundation.Date? = nil,
+                registrationClosesAt: Foundation.Date? = nil,
+                prices: [Components.Schemas.PriceRule]? = nil,
+                items: [Components.Schemas.ItemUpdate]? = nil,
+                contractClauses: [Components.Schemas.LocalizedText]? = nil,
+                refundPolicy: Components.Schemas.RefundPolicy? = nil,
+                documents: Components.Schemas.DocumentRequirements? = nil
+            ) {
+                self.title = title
+                self.categoryId = categoryId
+                self.basePrice = basePrice
+                self.registrationOpensAt = registrationOpensAt
+                self.registrationClosesAt = registrationClosesAt
+                self.prices = prices
+                self.items = items
+                self.contractClauses = contractClauses
+                self.refundPolicy = refundPolicy
+                self.documents = documents
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case title
+                case categoryId
+                case basePrice
+                case registrationOpensAt
+                case registrationClosesAt
+                case prices
+                case items
+                case contractClauses
+                case refundPolicy
+                case documents
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ItemUpdate`.
+        internal struct ItemUpdate: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ItemUpdate/id`.
+            internal var id: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ItemUpdate/name`.
+            internal var name: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/ItemUpdate/unitPrice`.
+            internal var unitPrice: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/ItemUpdate/date`.
+            internal var date: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ItemUpdate/maximumQuantity`.
+            internal var maximumQuantity: Swift.Int?
+            /// Creates a new `ItemUpdate`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - name:
+            ///   - unitPrice:
+            ///   - date:
+            ///   - maximumQuantity:
+            internal init(
+                id: Swift.String? = nil,
+                name: Components.Schemas.LocalizedText,
+                unitPrice: Components.Schemas.Money,
+                date: Swift.String? = nil,
+                maximumQuantity: Swift.Int? = nil
+            ) {
+                self.id = id
+                self.name = name
+                self.unitPrice = unitPrice
+                self.date = date
+                self.maximumQuantity = maximumQuantity
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case name
+                case unitPrice
+                case date
+                case maximumQuantity
+            }
+        }
     }
 }

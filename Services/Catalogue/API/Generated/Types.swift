@@ -49,6 +49,20 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/offerings/{offeringId}`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getOffering)`.
     func getOffering(_ input: Operations.GetOffering.Input) async throws -> Operations.GetOffering.Output
+    /// Staff close registration (`closed`) or cancel (`cancelled`) a published offering; the event follows.
+    ///
+    /// - Remark: HTTP `PUT /v1/offerings/{offeringId}/status`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)`.
+    func changeOfferingStatus(_ input: Operations.ChangeOfferingStatus.Input) async throws -> Operations.ChangeOfferingStatus.Output
+    /// Staff replace an offering's title, category, window, prices, items and policies (sessions have their own route).
+    ///
+    /// New contract clauses make a new contract version (registrations keep the version they accepted).
+    /// A published offering emits `catalogue.offering.updated`; a cancelled one cannot change.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/offerings/{offeringId}/terms`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/terms/put(replaceOfferingTerms)`.
+    func replaceOfferingTerms(_ input: Operations.ReplaceOfferingTerms.Input) async throws -> Operations.ReplaceOfferingTerms.Output
     /// Staff change a session's capacity; raising is always allowed, lowering below the confirmed seats is refused.
     ///
     /// - Remark: HTTP `PATCH /v1/offerings/{offeringId}/sessions/{sessionId}`.
@@ -171,6 +185,40 @@ extension APIProtocol {
         try await getOffering(Operations.GetOffering.Input(
             path: path,
             headers: headers
+        ))
+    }
+    /// Staff close registration (`closed`) or cancel (`cancelled`) a published offering; the event follows.
+    ///
+    /// - Remark: HTTP `PUT /v1/offerings/{offeringId}/status`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)`.
+    internal func changeOfferingStatus(
+        path: Operations.ChangeOfferingStatus.Input.Path,
+        headers: Operations.ChangeOfferingStatus.Input.Headers = .init(),
+        body: Operations.ChangeOfferingStatus.Input.Body
+    ) async throws -> Operations.ChangeOfferingStatus.Output {
+        try await changeOfferingStatus(Operations.ChangeOfferingStatus.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Staff replace an offering's title, category, window, prices, items and policies (sessions have their own route).
+    ///
+    /// New contract clauses make a new contract version (registrations keep the version they accepted).
+    /// A published offering emits `catalogue.offering.updated`; a cancelled one cannot change.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/offerings/{offeringId}/terms`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/terms/put(replaceOfferingTerms)`.
+    internal func replaceOfferingTerms(
+        path: Operations.ReplaceOfferingTerms.Input.Path,
+        headers: Operations.ReplaceOfferingTerms.Input.Headers = .init(),
+        body: Operations.ReplaceOfferingTerms.Input.Body
+    ) async throws -> Operations.ReplaceOfferingTerms.Output {
+        try await replaceOfferingTerms(Operations.ReplaceOfferingTerms.Input(
+            path: path,
+            headers: headers,
+            body: body
         ))
     }
     /// Staff change a session's capacity; raising is always allowed, lowering below the confirmed seats is refused.
