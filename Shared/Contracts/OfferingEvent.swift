@@ -54,6 +54,8 @@ public struct OfferingEvent: Codable, Sendable, Equatable {
     public var sessions: [Session]
     // Added after v1's first release: optional, so consumers of older events still decode them.
     public var categoryId: UUID?
+    public var subjectId: UUID?
+    public var levels: [String]?
     public var prices: [OfferingPrice]?
     public var items: [OfferingItem]?
     public var contract: ContractTerms?
@@ -63,7 +65,7 @@ public struct OfferingEvent: Codable, Sendable, Equatable {
     public init(
         offeringId: UUID, version: Int64, status: String, sellingOrganisationId: UUID, code: String, title: LocalizedName,
         basePrice: MoneyAmount, registrationOpensAt: Date?, registrationClosesAt: Date?, sessions: [Session],
-        categoryId: UUID? = nil, prices: [OfferingPrice]? = nil, items: [OfferingItem]? = nil, contract: ContractTerms? = nil,
+        categoryId: UUID? = nil, subjectId: UUID? = nil, levels: [String]? = nil, prices: [OfferingPrice]? = nil, items: [OfferingItem]? = nil, contract: ContractTerms? = nil,
         refundPolicy: RefundPolicy? = nil, documents: DocumentRequirements? = nil
     ) {
         self.offeringId = offeringId
@@ -77,6 +79,8 @@ public struct OfferingEvent: Codable, Sendable, Equatable {
         self.registrationClosesAt = registrationClosesAt
         self.sessions = sessions
         self.categoryId = categoryId
+        self.subjectId = subjectId
+        self.levels = levels
         self.prices = prices
         self.items = items
         self.contract = contract

@@ -282,3 +282,50 @@ import Testing
         }
     }
 }
+
+/// Subjects and levels: listed for filters, set on offerings, filtered on; unknown ones refused.
+@Suite struct CatalogueSubjectLevelTests {
+    @Test func subjectsAndLevelsFilterOfferings() async throws {
+        let organisation = UUID()
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "staff")])
+        try await withService(CatalogueService.self) { catalogue, database in
+            let subjects = try #require(try await catalogue.execute(uri: "/v1/subjects", method: .get).json()["items"] as? [[String: Any]])
+            let maths = try #require(subjects.first { $0["code"] as? String == "mathematiques" }?["id"] as? String)
+            let french = try #require(subjects.first { $0["code"] as? String == "francais" }?["id"] as? String)
+            let levels = try #require(try await catalogue.execute(uri: "/v1/levels", method: .get).json()["items"] as? [[String: Any]])
+            #expect(levels.count == 14 && levels.first?["code"] as? String == "prescolaire")
+
+            for (code, subject, level) in [("063-414", maths, "secondaire-4"), ("063-306", maths, "secondaire-3"), ("132-406", french, "secondaire-4")] {
+                let id = try await createOffering(
+                    on: catalogue, staff: staff, organisation: organisation, code: code, titleFr: "Cours \(code)",
+                    extra: ["subjectId": subject, "levels": [level]])
+                #expect(try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff)).status == .ok)
+            }
+            func codes(_ query: String) async throws -> [String] {
+                let page = try await catalogue.execute(uri: "/v1/offerings?\(query)", method: .get)
+                return (try page.json()["items"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+            }
+            #expect(try await codes("subject=\(maths)") == ["063-306", "063-414"])
+            #expect(try await codes("level=secondaire-4") == ["132-406", "063-414"].sorted { "Cours \($0)" < "Cours \($1)" })
+            #expect(try await codes("subject=\(maths)&level=secondaire-4") == ["063-414"])
+
+            let unknownLevel = try await catalogue.execute(
+                uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true),
+                body: jsonBody([
+                    "sellingOrganisationId": organisation.uuidString, "code": "X", "levels": ["secondaire-9"], "title": ["fr": "X", "en": "X"],
+                    "basePrice": ["amountCents": 0, "currency": "CAD"],
+                    "sessions": [["name": ["fr": "A", "en": "A"], "startsOn": "2027-07-05", "endsOn": "2027-07-06", "capacity": 5]],
+                ]))
+            #expect(try unknownLevel.fieldErrors() == ["levels": "unknown"])
+            let unknownSubject = try await catalogue.execute(
+                uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true),
+                body: jsonBody([
+                    "sellingOrganisationId": organisation.uuidString, "code": "Y", "subjectId": UUID().uuidString, "title": ["fr": "Y", "en": "Y"],
+                    "basePrice": ["amountCents": 0, "currency": "CAD"],
+                    "sessions": [["name": ["fr": "A", "en": "A"], "startsOn": "2027-07-05", "endsOn": "2027-07-06", "capacity": 5]],
+                ]))
+            #expect(try unknownSubject.fieldErrors() == ["subjectId": "unknown"])
+            #expect(try await database.count("SELECT count(*) FROM catalogue.offerings") == 3)
+        }
+    }
+}

@@ -8,6 +8,16 @@ struct CatalogueAPI: APIProtocol {
     let offerings: any OfferingRepository
     let clock: any WallClock
 
+    func listSubjects(_ input: Operations.ListSubjects.Input) async throws -> Operations.ListSubjects.Output {
+        let rows = try await categories.subjects()
+        return .ok(.init(body: .json(.init(items: rows.map { .init(id: $0.id.uuidString.lowercased(), code: $0.code, name: .init(fr: $0.name.fr, en: $0.name.en)) }))))
+    }
+
+    func listLevels(_ input: Operations.ListLevels.Input) async throws -> Operations.ListLevels.Output {
+        let rows = try await categories.levels()
+        return .ok(.init(body: .json(.init(items: rows.map { .init(code: $0.code, name: .init(fr: $0.name.fr, en: $0.name.en)) }))))
+    }
+
     func listCategories(_ input: Operations.ListCategories.Input) async throws -> Operations.ListCategories.Output {
         let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
         var after: (position: Int, id: UUID)?

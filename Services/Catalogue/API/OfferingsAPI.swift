@@ -16,6 +16,11 @@ extension CatalogueAPI {
                 guard let id = UUID(uuidString: text) else { throw Problem.unknownCategory }
                 return id
             },
+            subjectId: try body.subjectId.map { text throws(Problem) in
+                guard let id = UUID(uuidString: text) else { throw Problem.unknownSubject }
+                return id
+            },
+            levels: body.levels ?? [],
             title: .init(fr: body.title.fr, en: body.title.en), basePriceCents: body.basePrice.amountCents,
             registrationOpensAt: body.registrationOpensAt, registrationClosesAt: body.registrationClosesAt,
             status: .draft, version: 1,
@@ -64,6 +69,7 @@ extension CatalogueAPI {
         }
         let search = OfferingSearch(
             words: OfferingSearch.words(of: query.q), categoryId: uuid(query.category, field: "category"),
+            subjectId: uuid(query.subject, field: "subject"), level: query.level,
             organisationId: uuid(query.organisation, field: "organisation"), openAt: query.openNow == true ? clock.now() : nil,
             withSeatsLeft: query.hasSeats == true, from: date(query.from, field: "from"), to: date(query.to, field: "to"))
         guard errors.isEmpty else {
@@ -100,7 +106,8 @@ extension CatalogueAPI {
         guard let id = UUID(uuidString: input.path.offeringId) else { throw Problem.notFound }
         // The new terms in the creation form, so one set of rules checks both.
         let asNew = Components.Schemas.NewOffering(
-            sellingOrganisationId: UUID().uuidString, code: "-", categoryId: body.categoryId, title: body.title, basePrice: body.basePrice,
+            sellingOrganisationId: UUID().uuidString, code: "-", categoryId: body.categoryId, subjectId: body.subjectId,
+            levels: body.levels, title: body.title, basePrice: body.basePrice,
             registrationOpensAt: body.registrationOpensAt, registrationClosesAt: body.registrationClosesAt, sessions: [],
             prices: body.prices,
             items: body.items?.map { .init(name: $0.name, unitPrice: $0.unitPrice, date: $0.date, maximumQuantity: $0.maximumQuantity) },
@@ -126,13 +133,20 @@ extension CatalogueAPI {
             if category == nil { throw Problem.unknownCategory }
         }
         guard errors.isEmpty else { throw Problem.validation(errors) }
-        let (terms, clauses, categoryId) = (newTerms, body.contractClauses, category)
+        var subject: UUID?
+        if let text = body.subjectId {
+            subject = UUID(uuidString: text)
+            if subject == nil { throw Problem.unknownSubject }
+        }
+        let (terms, clauses, categoryId, subjectId, levels) = (newTerms, body.contractClauses, category, subject, body.levels ?? [])
         let updated = try await offerings.update(id: id, at: clock.now(), event: { $0.status == .draft ? nil : EventName.offeringUpdated }) { offering in
             guard principal.isStaff(of: offering.sellingOrganisationId) else { throw Problem.notFound }
             guard offering.status != .cancelled else { throw Problem.offeringStatus(offering.status) }
             let previousContract = offering.terms.contract
             offering.title = title
             offering.categoryId = categoryId
+            offering.subjectId = subjectId
+            offering.levels = levels
             offering.basePriceCents = body.basePrice.amountCents
             offering.registrationOpensAt = body.registrationOpensAt
             offering.registrationClosesAt = body.registrationClosesAt
@@ -222,6 +236,7 @@ extension CatalogueAPI {
         .init(
             id: offering.id.uuidString.lowercased(), sellingOrganisationId: offering.sellingOrganisationId.uuidString.lowercased(),
             code: offering.code, categoryId: offering.categoryId?.uuidString.lowercased(),
+            subjectId: offering.subjectId?.uuidString.lowercased(), levels: offering.levels,
             title: .init(fr: offering.title.fr, en: offering.title.en),
             basePrice: .init(amountCents: offering.basePriceCents, currency: .cad),
             registrationOpensAt: offering.registrationOpensAt, registrationClosesAt: offering.registrationClosesAt,

@@ -8,3 +8,16 @@ struct Category: Sendable, Equatable {
     var position: Int
     var name: LocalizedText
 }
+
+/// A school subject (Mathématiques, Français…): what a course teaches.
+struct Subject: Sendable, Equatable {
+    var id: UUID
+    var code: String
+    var name: LocalizedText
+}
+
+/// A school level, by code (`secondaire-4`): whom an offering is for.
+struct Level: Sendable, Equatable {
+    var code: String
+    var name: LocalizedText
+}

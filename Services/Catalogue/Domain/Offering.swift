@@ -1,5 +1,7 @@
 import Contracts
+import Database
 import Foundation
+import PostgresNIO
 import ServiceKit
 
 /// Something people register for: a course, an activity, an outing, a fund-raiser.
@@ -26,6 +28,8 @@ struct Offering: Sendable, Equatable {
     var sellingOrganisationId: UUID
     var code: String
     var categoryId: UUID?
+    var subjectId: UUID?
+    var levels: [String] = []
     var title: LocalizedText
     var basePriceCents: Int64
     var registrationOpensAt: Date?
@@ -76,7 +80,7 @@ struct Offering: Sendable, Equatable {
                     sessionId: $0.id, name: .init(fr: $0.name.fr, en: $0.name.en), startsOn: $0.startsOn, endsOn: $0.endsOn,
                     capacity: $0.capacity, waitlistSize: $0.waitlistSize)
             },
-            categoryId: categoryId, prices: terms.prices, items: terms.items, contract: terms.contract,
+            categoryId: categoryId, subjectId: subjectId, levels: levels, prices: terms.prices, items: terms.items, contract: terms.contract,
             refundPolicy: terms.refundPolicy, documents: terms.documents)
     }
 
@@ -151,6 +155,8 @@ enum OfferingRules {
 struct OfferingSearch: Sendable {
     var words: [String] = []
     var categoryId: UUID?
+    var subjectId: UUID?
+    var level: String?
     var organisationId: UUID?
     var openAt: Date?
     var withSeatsLeft = false
@@ -234,6 +240,20 @@ extension Problem {
             title: .init(
                 fr: "La capacité ne peut pas être inférieure aux \(confirmed) places confirmées.",
                 en: "The capacity cannot be below the \(confirmed) confirmed seats."))
+    }
+
+    static let unknownSubject = Problem.validation([
+        FieldError(field: "subjectId", code: "unknown", message: .init(fr: "Cette matière n'existe pas.", en: "This subject does not exist."))
+    ])
+
+    static let unknownLevel = Problem.validation([
+        FieldError(field: "levels", code: "unknown", message: .init(fr: "Niveau inconnu (voir /v1/levels).", en: "Unknown level (see /v1/levels)."))
+    ])
+
+    /// A foreign key refused: which reference was unknown.
+    static func unknownReference(_ error: any Error) -> Problem? {
+        guard error.sqlState == "23503", let constraint = (error as? PSQLError)?.serverInfo?[.constraintName] else { return nil }
+        return constraint.contains("subject") ? .unknownSubject : .unknownCategory
     }
 
     static let unknownCategory = Problem.validation([

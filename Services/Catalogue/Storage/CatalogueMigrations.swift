@@ -105,5 +105,57 @@ enum CatalogueMigrations {
             )
             """,
         ]),
+        Migration(8, "subjects and levels", [
+            """
+            CREATE TABLE subjects (
+                id uuid PRIMARY KEY,
+                code text NOT NULL UNIQUE,
+                position integer NOT NULL,
+                name_fr text NOT NULL,
+                name_en text NOT NULL
+            )
+            """,
+            """
+            INSERT INTO subjects (id, code, position, name_fr, name_en) VALUES
+              ('6f1c1f52-5d0e-4c47-9d43-0d7c39a3b001', 'anglais', 10, 'Anglais', 'English'),
+              ('6f1c1f52-5d0e-4c47-9d43-0d7c39a3b002', 'arts', 20, 'Arts', 'Arts'),
+              ('6f1c1f52-5d0e-4c47-9d43-0d7c39a3b003', 'francais', 30, 'Français', 'French'),
+              ('6f1c1f52-5d0e-4c47-9d43-0d7c39a3b004', 'mathematiques', 40, 'Mathématiques', 'Mathematics'),
+              ('6f1c1f52-5d0e-4c47-9d43-0d7c39a3b005', 'sciences', 50, 'Sciences', 'Science'),
+              ('6f1c1f52-5d0e-4c47-9d43-0d7c39a3b006', 'histoire', 60, 'Histoire', 'History'),
+              ('6f1c1f52-5d0e-4c47-9d43-0d7c39a3b007', 'geographie', 70, 'Géographie', 'Geography'),
+              ('6f1c1f52-5d0e-4c47-9d43-0d7c39a3b008', 'education-physique', 80, 'Éducation physique', 'Physical education'),
+              ('6f1c1f52-5d0e-4c47-9d43-0d7c39a3b009', 'musique', 90, 'Musique', 'Music')
+            """,
+            // Quebec's school levels, by code; offerings list the levels they are for.
+            """
+            CREATE TABLE levels (
+                code text PRIMARY KEY,
+                position integer NOT NULL UNIQUE,
+                name_fr text NOT NULL,
+                name_en text NOT NULL
+            )
+            """,
+            """
+            INSERT INTO levels (code, position, name_fr, name_en) VALUES
+              ('prescolaire', 10, 'Préscolaire', 'Preschool'),
+              ('primaire-1', 20, '1re année', 'Grade 1'),
+              ('primaire-2', 30, '2e année', 'Grade 2'),
+              ('primaire-3', 40, '3e année', 'Grade 3'),
+              ('primaire-4', 50, '4e année', 'Grade 4'),
+              ('primaire-5', 60, '5e année', 'Grade 5'),
+              ('primaire-6', 70, '6e année', 'Grade 6'),
+              ('secondaire-1', 80, 'Secondaire 1', 'Secondary 1'),
+              ('secondaire-2', 90, 'Secondaire 2', 'Secondary 2'),
+              ('secondaire-3', 100, 'Secondaire 3', 'Secondary 3'),
+              ('secondaire-4', 110, 'Secondaire 4', 'Secondary 4'),
+              ('secondaire-5', 120, 'Secondaire 5', 'Secondary 5'),
+              ('collegial', 130, 'Collégial', 'College'),
+              ('adulte', 140, 'Adulte', 'Adult')
+            """,
+            "ALTER TABLE offerings ADD COLUMN subject_id uuid REFERENCES subjects (id)",
+            "ALTER TABLE offerings ADD COLUMN levels text[] NOT NULL DEFAULT '{}'",
+            "CREATE INDEX offerings_by_level ON offerings USING gin (levels) WHERE status = 'published'",
+        ]),
     ]
 }

@@ -33,11 +33,13 @@ struct PostgresOfferingRepository: OfferingRepository {
         let logger = RequestScope.logger
         do {
             try await client.withTransaction(logger: logger) { connection in
+                try await Self.checkLevels(offering.levels, on: connection, logger: logger)
                 try await connection.query(
                     """
-                    INSERT INTO offerings (id, selling_organisation_id, code, category_id, terms, title_fr, title_en, base_price_cents,
-                        registration_opens_at, registration_closes_at, status, version, created_at, updated_at)
+                    INSERT INTO offerings (id, selling_organisation_id, code, category_id, subject_id, levels, terms, title_fr, title_en,
+                        base_price_cents, registration_opens_at, registration_closes_at, status, version, created_at, updated_at)
                     VALUES (\(offering.id), \(offering.sellingOrganisationId), \(offering.code), \(offering.categoryId),
+                        \(offering.subjectId), \(offering.levels),
                         \(String(decoding: try JSONEncoder().encode(offering.terms), as: UTF8.self))::jsonb, \(offering.title.fr),
                         \(offering.title.en), \(offering.basePriceCents), \(offering.registrationOpensAt),
                         \(offering.registrationClosesAt), \(offering.status.rawValue), \(offering.version), \(at), \(at))
@@ -55,10 +57,10 @@ struct PostgresOfferingRepository: OfferingRepository {
             if let psql = error.closureError as? PSQLError, psql.serverInfo?[.sqlState] == "23505" {
                 throw Problem.duplicateOfferingCode
             }
-            if let psql = error.closureError as? PSQLError, psql.serverInfo?[.sqlState] == "23503" {
-                throw Problem.unknownCategory
+            if let closure = error.closureError, let problem = Problem.unknownReference(closure) {
+                throw problem
             }
-            throw error
+            throw error.closureError ?? error
         }
     }
 
@@ -102,11 +104,13 @@ struct PostgresOfferingRepository: OfferingRepository {
                 let before = offering
                 try change(&offering)
                 guard offering != before else { return offering }
+                try await Self.checkLevels(offering.levels, on: connection, logger: logger)
                 offering.version += 1
                 let terms = String(decoding: try JSONEncoder().encode(offering.terms), as: UTF8.self)
                 try await connection.query(
                     """
                     UPDATE offerings SET title_fr = \(offering.title.fr), title_en = \(offering.title.en), category_id = \(offering.categoryId),
+                        subject_id = \(offering.subjectId), levels = \(offering.levels),
                         base_price_cents = \(offering.basePriceCents), registration_opens_at = \(offering.registrationOpensAt),
                         registration_closes_at = \(offering.registrationClosesAt), status = \(offering.status.rawValue),
                         terms = \(terms)::jsonb, version = \(offering.version), updated_at = \(at)
@@ -119,8 +123,8 @@ struct PostgresOfferingRepository: OfferingRepository {
                 }
                 return offering
             }
-        } catch where error.sqlState == "23503" {
-            throw Problem.unknownCategory
+        } catch {
+            throw Problem.unknownReference(error) ?? error
         }
     }
 
@@ -164,6 +168,8 @@ struct PostgresOfferingRepository: OfferingRepository {
             conditions.append("o.search_text LIKE '%' || search_form(\(try bind(word))) || '%'")
         }
         if let category = search.categoryId { conditions.append("o.category_id = \(try bind(category))") }
+        if let subject = search.subjectId { conditions.append("o.subject_id = \(try bind(subject))") }
+        if let level = search.level { conditions.append("o.levels @> ARRAY[\(try bind(level))]::text[]") }
         if let organisation = search.organisationId { conditions.append("o.selling_organisation_id = \(try bind(organisation))") }
         if let now = search.openAt {
             let at = try bind(now)
@@ -226,6 +232,13 @@ struct PostgresOfferingRepository: OfferingRepository {
         }
     }
 
+    private static func checkLevels(_ levels: [String], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !levels.isEmpty else { return }
+        let known = try await connection.query("SELECT count(*) FROM levels WHERE code = ANY(\(levels))", logger: logger)
+            .collect().first!.decode(Int.self)
+        guard known == Set(levels).count else { throw Problem.unknownLevel }
+    }
+
     private static func load(id: UUID, lock: Bool, on connection: PostgresConnection, logger: Logger) async throws -> Offering? {
         try await load(ids: [id], lock: lock, on: connection, logger: logger).first
     }
@@ -236,16 +249,17 @@ struct PostgresOfferingRepository: OfferingRepository {
         let rows = try await connection.query(
             """
             SELECT id, selling_organisation_id, code, category_id, title_fr, title_en, base_price_cents, registration_opens_at,
-                   registration_closes_at, status, version, terms::text
+                   registration_closes_at, status, version, terms::text, subject_id, levels
             FROM offerings WHERE id = ANY(\(ids)) \(unescaped: lock ? "FOR UPDATE" : "")
             """, logger: logger)
         var found: [UUID: Offering] = [:]
         let decoder = JSONDecoder()
-        for try await (id, organisation, code, category, titleFr, titleEn, price, opens, closes, status, version, terms)
-            in rows.decode((UUID, UUID, String, UUID?, String, String, Int64, Date?, Date?, String, Int64, String).self)
+        for try await (id, organisation, code, category, titleFr, titleEn, price, opens, closes, status, version, terms, subject, levels)
+            in rows.decode((UUID, UUID, String, UUID?, String, String, Int64, Date?, Date?, String, Int64, String, UUID?, [String]).self)
         {
             found[id] = Offering(
-                id: id, sellingOrganisationId: organisation, code: code, categoryId: category, title: .init(fr: titleFr, en: titleEn),
+                id: id, sellingOrganisationId: organisation, code: code, categoryId: category, subjectId: subject, levels: levels,
+                title: .init(fr: titleFr, en: titleEn),
                 basePriceCents: price, registrationOpensAt: opens, registrationClosesAt: closes,
                 status: Offering.Status(rawValue: status) ?? .draft, version: version, sessions: [],
                 terms: try decoder.decode(Offering.Terms.self, from: Data(terms.utf8)))

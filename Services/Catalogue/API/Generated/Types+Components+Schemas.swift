@@ -380,6 +380,12 @@ extension Components {
             internal var code: Swift.String
             /// - Remark: Generated from `#/components/schemas/NewOffering/categoryId`.
             internal var categoryId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/subjectId`.
+            internal var subjectId: Swift.String?
+            /// Level codes from `GET /v1/levels`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/levels`.
+            internal var levels: [Swift.String]?
             /// - Remark: Generated from `#/components/schemas/NewOffering/title`.
             internal var title: Components.Schemas.LocalizedText
             /// - Remark: Generated from `#/components/schemas/NewOffering/basePrice`.
@@ -412,6 +418,8 @@ extension Components {
             ///   - sellingOrganisationId: The organisation that is paid and issues the receipt.
             ///   - code: The organisation's course code, e.g. `058-402` or `601-103-MQ`.
             ///   - categoryId:
+            ///   - subjectId:
+            ///   - levels: Level codes from `GET /v1/levels`.
             ///   - title:
             ///   - basePrice:
             ///   - registrationOpensAt:
@@ -426,6 +434,8 @@ extension Components {
                 sellingOrganisationId: Swift.String,
                 code: Swift.String,
                 categoryId: Swift.String? = nil,
+                subjectId: Swift.String? = nil,
+                levels: [Swift.String]? = nil,
                 title: Components.Schemas.LocalizedText,
                 basePrice: Components.Schemas.Money,
                 registrationOpensAt: Foundation.Date? = nil,
@@ -440,6 +450,8 @@ extension Components {
                 self.sellingOrganisationId = sellingOrganisationId
                 self.code = code
                 self.categoryId = categoryId
+                self.subjectId = subjectId
+                self.levels = levels
                 self.title = title
                 self.basePrice = basePrice
                 self.registrationOpensAt = registrationOpensAt
@@ -455,6 +467,8 @@ extension Components {
                 case sellingOrganisationId
                 case code
                 case categoryId
+                case subjectId
+                case levels
                 case title
                 case basePrice
                 case registrationOpensAt
@@ -477,6 +491,12 @@ extension Components {
             internal var code: Swift.String
             /// - Remark: Generated from `#/components/schemas/Offering/categoryId`.
             internal var categoryId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Offering/subjectId`.
+            internal var subjectId: Swift.String?
+            /// Level codes from `GET /v1/levels`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Offering/levels`.
+            internal var levels: [Swift.String]?
             /// - Remark: Generated from `#/components/schemas/Offering/title`.
             internal var title: Components.Schemas.LocalizedText
             /// - Remark: Generated from `#/components/schemas/Offering/basePrice`.
@@ -517,6 +537,8 @@ extension Components {
             ///   - sellingOrganisationId:
             ///   - code:
             ///   - categoryId:
+            ///   - subjectId:
+            ///   - levels: Level codes from `GET /v1/levels`.
             ///   - title:
             ///   - basePrice:
             ///   - registrationOpensAt:
@@ -534,6 +556,8 @@ extension Components {
                 sellingOrganisationId: Swift.String,
                 code: Swift.String,
                 categoryId: Swift.String? = nil,
+                subjectId: Swift.String? = nil,
+                levels: [Swift.String]? = nil,
                 title: Components.Schemas.LocalizedText,
                 basePrice: Components.Schemas.Money,
                 registrationOpensAt: Foundation.Date? = nil,
@@ -551,6 +575,8 @@ extension Components {
                 self.sellingOrganisationId = sellingOrganisationId
                 self.code = code
                 self.categoryId = categoryId
+                self.subjectId = subjectId
+                self.levels = levels
                 self.title = title
                 self.basePrice = basePrice
                 self.registrationOpensAt = registrationOpensAt
@@ -569,6 +595,8 @@ extension Components {
                 case sellingOrganisationId
                 case code
                 case categoryId
+                case subjectId
+                case levels
                 case title
                 case basePrice
                 case registrationOpensAt
@@ -949,6 +977,12 @@ extension Components {
             internal var title: Components.Schemas.LocalizedText
             /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/categoryId`.
             internal var categoryId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/subjectId`.
+            internal var subjectId: Swift.String?
+            /// Level codes from `GET /v1/levels`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/levels`.
+            internal var levels: [Swift.String]?
             /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/basePrice`.
             internal var basePrice: Components.Schemas.Money
             /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/registrationOpensAt`.
@@ -972,6 +1006,8 @@ extension Components {
             /// - Parameters:
             ///   - title:
             ///   - categoryId:
+            ///   - subjectId:
+            ///   - levels: Level codes from `GET /v1/levels`.
             ///   - basePrice:
             ///   - registrationOpensAt:
             ///   - registrationClosesAt:
@@ -983,6 +1019,8 @@ extension Components {
             internal init(
                 title: Components.Schemas.LocalizedText,
                 categoryId: Swift.String? = nil,
+                subjectId: Swift.String? = nil,
+                levels: [Swift.String]? = nil,
                 basePrice: Components.Schemas.Money,
                 registrationOpensAt: Foundation.Date? = nil,
                 registrationClosesAt: Foundation.Date? = nil,
@@ -994,6 +1032,8 @@ extension Components {
             ) {
                 self.title = title
                 self.categoryId = categoryId
+                self.subjectId = subjectId
+                self.levels = levels
                 self.basePrice = basePrice
                 self.registrationOpensAt = registrationOpensAt
                 self.registrationClosesAt = registrationClosesAt
@@ -1006,6 +1046,8 @@ extension Components {
             internal enum CodingKeys: String, CodingKey {
                 case title
                 case categoryId
+                case subjectId
+                case levels
                 case basePrice
                 case registrationOpensAt
                 case registrationClosesAt
@@ -1055,6 +1097,108 @@ extension Components {
                 case unitPrice
                 case date
                 case maximumQuantity
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/SubjectList`.
+        internal struct SubjectList: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SubjectList/ItemsPayload`.
+            internal struct ItemsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/SubjectList/ItemsPayload/id`.
+                internal var id: Swift.String
+                /// - Remark: Generated from `#/components/schemas/SubjectList/ItemsPayload/code`.
+                internal var code: Swift.String
+                /// - Remark: Generated from `#/components/schemas/SubjectList/ItemsPayload/name`.
+                internal var name: Components.Schemas.LocalizedText
+                /// Creates a new `ItemsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - id:
+                ///   - code:
+                ///   - name:
+                internal init(
+                    id: Swift.String,
+                    code: Swift.String,
+                    name: Components.Schemas.LocalizedText
+                ) {
+                    self.id = id
+                    self.code = code
+                    self.name = name
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case id
+                    case code
+                    case name
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/SubjectList/items`.
+            internal typealias ItemsPayload = [Components.Schemas.SubjectList.ItemsPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/SubjectList/items`.
+            internal var items: Components.Schemas.SubjectList.ItemsPayload
+            /// - Remark: Generated from `#/components/schemas/SubjectList/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `SubjectList`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            internal init(
+                items: Components.Schemas.SubjectList.ItemsPayload,
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/LevelList`.
+        internal struct LevelList: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/LevelList/ItemsPayload`.
+            internal struct ItemsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/LevelList/ItemsPayload/code`.
+                internal var code: Swift.String
+                /// - Remark: Generated from `#/components/schemas/LevelList/ItemsPayload/name`.
+                internal var name: Components.Schemas.LocalizedText
+                /// Creates a new `ItemsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - code:
+                ///   - name:
+                internal init(
+                    code: Swift.String,
+                    name: Components.Schemas.LocalizedText
+                ) {
+                    self.code = code
+                    self.name = name
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case code
+                    case name
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/LevelList/items`.
+            internal typealias ItemsPayload = [Components.Schemas.LevelList.ItemsPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/LevelList/items`.
+            internal var items: Components.Schemas.LevelList.ItemsPayload
+            /// - Remark: Generated from `#/components/schemas/LevelList/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `LevelList`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            internal init(
+                items: Components.Schemas.LevelList.ItemsPayload,
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
             }
         }
     }

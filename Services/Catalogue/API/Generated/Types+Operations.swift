@@ -933,6 +933,226 @@ internal enum Operations {
             }
         }
     }
+    /// School subjects (Anglais, Arts, Français, Mathématiques, Sciences…), in display order; one page holds them all.
+    ///
+    /// - Remark: HTTP `GET /v1/subjects`.
+    /// - Remark: Generated from `#/paths//v1/subjects/get(listSubjects)`.
+    internal enum ListSubjects {
+        internal static let id: Swift.String = "listSubjects"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/subjects/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListSubjects.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListSubjects.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.ListSubjects.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            internal init(headers: Operations.ListSubjects.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/subjects/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/subjects/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.SubjectList)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.SubjectList {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.ListSubjects.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.ListSubjects.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The subjects.
+            ///
+            /// - Remark: Generated from `#/paths//v1/subjects/get(listSubjects)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListSubjects.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.ListSubjects.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
+    /// School levels (préscolaire, 1re–6e année, secondaire 1–5, collégial, adulte), by code; one page holds them all.
+    ///
+    /// - Remark: HTTP `GET /v1/levels`.
+    /// - Remark: Generated from `#/paths//v1/levels/get(listLevels)`.
+    internal enum ListLevels {
+        internal static let id: Swift.String = "listLevels"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/levels/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListLevels.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListLevels.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.ListLevels.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            internal init(headers: Operations.ListLevels.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/levels/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/levels/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.LevelList)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.LevelList {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.ListLevels.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.ListLevels.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The levels.
+            ///
+            /// - Remark: Generated from `#/paths//v1/levels/get(listLevels)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListLevels.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.ListLevels.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
     /// Categories of offerings (courses, recovery courses, activities, outings, fund-raisers, day camps).
     ///
     /// - Remark: HTTP `GET /v1/categories`.
@@ -1142,6 +1362,14 @@ internal enum Operations {
                 ///
                 /// - Remark: Generated from `#/paths/v1/offerings/GET/query/to`.
                 internal var to: Swift.String?
+                /// A subject id.
+                ///
+                /// - Remark: Generated from `#/paths/v1/offerings/GET/query/subject`.
+                internal var subject: Swift.String?
+                /// A level code (`secondaire-4`).
+                ///
+                /// - Remark: Generated from `#/paths/v1/offerings/GET/query/level`.
+                internal var level: Swift.String?
                 /// Only offerings with a session that has seats left.
                 ///
                 /// - Remark: Generated from `#/paths/v1/offerings/GET/query/hasSeats`.
@@ -1163,6 +1391,8 @@ internal enum Operations {
                 ///   - openNow: Only offerings whose registration window is open now.
                 ///   - from: Only offerings with a session ending on or after this date.
                 ///   - to: Only offerings with a session starting on or before this date.
+                ///   - subject: A subject id.
+                ///   - level: A level code (`secondaire-4`).
                 ///   - hasSeats: Only offerings with a session that has seats left.
                 ///   - limit: Items per page, 1 to 100 (default 20).
                 ///   - cursor: The `nextCursor` of the previous page.
@@ -1173,6 +1403,8 @@ internal enum Operations {
                     openNow: Swift.Bool? = nil,
                     from: Swift.String? = nil,
                     to: Swift.String? = nil,
+                    subject: Swift.String? = nil,
+                    level: Swift.String? = nil,
                     hasSeats: Swift.Bool? = nil,
                     limit: Components.Parameters.Limit? = nil,
                     cursor: Components.Parameters.Cursor? = nil
@@ -1183,6 +1415,8 @@ internal enum Operations {
                     self.openNow = openNow
                     self.from = from
                     self.to = to
+                    self.subject = subject
+                    self.level = level
                     self.hasSeats = hasSeats
                     self.limit = limit
                     self.cursor = cursor

@@ -25,6 +25,16 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `PATCH /v1/organisations/{organisationId}`.
     /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)`.
     func updateOrganisation(_ input: Operations.UpdateOrganisation.Input) async throws -> Operations.UpdateOrganisation.Output
+    /// School subjects (Anglais, Arts, Français, Mathématiques, Sciences…), in display order; one page holds them all.
+    ///
+    /// - Remark: HTTP `GET /v1/subjects`.
+    /// - Remark: Generated from `#/paths//v1/subjects/get(listSubjects)`.
+    func listSubjects(_ input: Operations.ListSubjects.Input) async throws -> Operations.ListSubjects.Output
+    /// School levels (préscolaire, 1re–6e année, secondaire 1–5, collégial, adulte), by code; one page holds them all.
+    ///
+    /// - Remark: HTTP `GET /v1/levels`.
+    /// - Remark: Generated from `#/paths//v1/levels/get(listLevels)`.
+    func listLevels(_ input: Operations.ListLevels.Input) async throws -> Operations.ListLevels.Output
     /// Categories of offerings (courses, recovery courses, activities, outings, fund-raisers, day camps).
     ///
     /// - Remark: HTTP `GET /v1/categories`.
@@ -130,6 +140,20 @@ extension APIProtocol {
             headers: headers,
             body: body
         ))
+    }
+    /// School subjects (Anglais, Arts, Français, Mathématiques, Sciences…), in display order; one page holds them all.
+    ///
+    /// - Remark: HTTP `GET /v1/subjects`.
+    /// - Remark: Generated from `#/paths//v1/subjects/get(listSubjects)`.
+    internal func listSubjects(headers: Operations.ListSubjects.Input.Headers = .init()) async throws -> Operations.ListSubjects.Output {
+        try await listSubjects(Operations.ListSubjects.Input(headers: headers))
+    }
+    /// School levels (préscolaire, 1re–6e année, secondaire 1–5, collégial, adulte), by code; one page holds them all.
+    ///
+    /// - Remark: HTTP `GET /v1/levels`.
+    /// - Remark: Generated from `#/paths//v1/levels/get(listLevels)`.
+    internal func listLevels(headers: Operations.ListLevels.Input.Headers = .init()) async throws -> Operations.ListLevels.Output {
+        try await listLevels(Operations.ListLevels.Input(headers: headers))
     }
     /// Categories of offerings (courses, recovery courses, activities, outings, fund-raisers, day camps).
     ///
