@@ -59,19 +59,6 @@ add_child() {
 add_child "Léa" "Tremblay" 8
 add_child "Samuel" "Tremblay" 11
 
-# A day camp of a demo school service centre, published: enrolment receives it through RabbitMQ.
-demo_organisation=00000000-0000-4000-8000-00000000c55b
-staff_token=$("$bin/guichet-identity" sign-token 00000000-0000-4000-8000-00000000d002 "staff@$demo_organisation")
-catalogue=http://127.0.0.1:${SERVICE_PORTS[catalogue]}
-starts=$(date -d "+30 days" +%F)
-ends=$(date -d "+34 days" +%F)
-created=$(curl -sS -H "Authorization: Bearer $staff_token" -H 'Content-Type: application/json' \
-  -d "{\"sellingOrganisationId\":\"$demo_organisation\",\"code\":\"CAMP-ETE\",\"title\":{\"fr\":\"Camp de jour d'été\",\"en\":\"Summer day camp\"},\"basePrice\":{\"amountCents\":9500,\"currency\":\"CAD\"},\"categoryId\":\"6f1c1f52-5d0e-4c47-9d43-0d7c39a3a006\",\"registrationOpensAt\":\"$(date -u +%FT%TZ)\",\"registrationClosesAt\":\"$(date -u -d "+25 days" +%FT%TZ)\",\"refundPolicy\":{\"kind\":\"full-before-start\",\"administrationFee\":{\"amountCents\":1500,\"currency\":\"CAD\"}},\"prices\":[{\"residency\":\"non-resident\",\"amount\":{\"amountCents\":14500,\"currency\":\"CAD\"}}],\"sessions\":[{\"name\":{\"fr\":\"Semaine 1\",\"en\":\"Week 1\"},\"startsOn\":\"$starts\",\"endsOn\":\"$ends\",\"capacity\":60,\"waitlistSize\":10}]}" \
-  "$catalogue/v1/offerings")
-offering=$(python3 -c 'import json,sys; print(json.load(sys.stdin).get("id", ""))' <<<"$created")
-if [ -n "$offering" ]; then
-  curl -fsS -o /dev/null -X POST -H "Authorization: Bearer $staff_token" "$catalogue/v1/offerings/$offering/publication"
-  printf '%s\n' "$staff_token" > "$GUICHET_DATA_DIR/demo-staff-token"
-  say "demo offering $offering published (staff token in $GUICHET_DATA_DIR/demo-staff-token)"
-fi
+# The seed platforms' organisations and offerings, as a platform admin and their staff would enter them.
+python3 "$root/deploy/demo/catalogue.py" "http://127.0.0.1:${SERVICE_PORTS[catalogue]}" "$(cat "$GUICHET_DATA_DIR/demo-admin-token")"
 say "demo data loaded"

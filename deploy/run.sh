@@ -73,6 +73,7 @@ Guichet is running.
   logs       $log_dir
   mails      $GUICHET_DATA_DIR/mail (one .eml per mail: verification codes, links, resets)
   demo       parent@guichet.local / Demo-Guichet-2026 (two children; token in $GUICHET_DATA_DIR/demo-token)
-             admin@guichet.local / Demo-Guichet-2026 (platform admin); a published day camp, staff token in demo-staff-token
+             admin@guichet.local / Demo-Guichet-2026 (platform admin, token in $GUICHET_DATA_DIR/demo-admin-token)
+             the seeds' catalogue: CAL recovery courses, CSSPO macaroni fund-raiser, Baie-Comeau day camps, a Cégep course
 Stop with deploy/stop.sh.
 INFO

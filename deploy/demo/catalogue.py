@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Demo catalogue through the public API, dated relative to today (registration open now): the organisations
+and offerings of the five seed platforms. Safe to run again: what exists (same short code / offering code) is
+left as it is. Usage: catalogue.py CATALOGUE_URL ADMIN_TOKEN"""
+import datetime
+import json
+import sys
+import urllib.error
+import urllib.request
+
+URL, TOKEN = sys.argv[1], sys.argv[2]
+TODAY = datetime.date.today()
+NOW = datetime.datetime.now(datetime.timezone.utc)
+CATEGORY = {"recovery": "6f1c1f52-5d0e-4c47-9d43-0d7c39a3a002", "activities": "6f1c1f52-5d0e-4c47-9d43-0d7c39a3a003",
+            "outings": "6f1c1f52-5d0e-4c47-9d43-0d7c39a3a004", "fund-raisers": "6f1c1f52-5d0e-4c47-9d43-0d7c39a3a005",
+            "day-camps": "6f1c1f52-5d0e-4c47-9d43-0d7c39a3a006", "courses": "6f1c1f52-5d0e-4c47-9d43-0d7c39a3a001"}
+
+
+def call(method, path, body=None):
+    request = urllib.request.Request(
+        URL + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def day(offset):
+    return (TODAY + datetime.timedelta(days=offset)).isoformat()
+
+
+def moment(offset_days):
+    return (NOW + datetime.timedelta(days=offset_days)).isoformat(timespec="seconds")
+
+
+def money(cents):
+    return {"amountCents": cents, "currency": "CAD"}
+
+
+def organisation(kind, code, fr, en, parent=None):
+    status, body = call("POST", "/v1/organisations", {"kind": kind, "shortCode": code, "name": {"fr": fr, "en": en},
+                                                      **({"parentId": parent} if parent else {})})
+    if status == 201:
+        return body["id"]
+    _, page = call("GET", "/v1/organisations?limit=100")
+    return next(o["id"] for o in page["items"] if o["shortCode"] == code)
+
+
+def subject(code):
+    _, page = call("GET", "/v1/subjects")
+    return next(s["id"] for s in page["items"] if s["code"] == code)
+
+
+def offering(seller, code, fr, en, category, price, sessions, **extra):
+    body = {"sellingOrganisationId": seller, "code": code, "title": {"fr": fr, "en": en}, "categoryId": CATEGORY[category],
+            "basePrice": money(price), "registrationOpensAt": moment(-1), "registrationClosesAt": moment(25),
+            "refundPolicy": {"kind": "full-before-start", "administrationFee": money(1500)}, "sessions": sessions, **extra}
+    status, created = call("POST", "/v1/offerings", body)
+    if status == 409:
+        return
+    assert status == 201, (status, created)
+    status, published = call("POST", f"/v1/offerings/{created['id']}/publication")
+    assert status == 200, (status, published)
+    print(f"  {code} {fr}")
+
+
+def session(fr, en, start, end, capacity, waitlist=10):
+    return {"name": {"fr": fr, "en": en}, "startsOn": day(start), "endsOn": day(end), "capacity": capacity, "waitlistSize": waitlist}
+
+
+cssbe = organisation("school-service-centre", "CSSBE", "Centre de services scolaire de la Beauce-Etchemin", "Beauce-Etchemin School Service Centre")
+essg = organisation("school", "ESSG", "École secondaire de Saint-Georges", "Saint-Georges High School", cssbe)
+pbv = organisation("school", "PBV", "Polyvalente Benoît-Vachon", "Benoît-Vachon High School", cssbe)
+csspo = organisation("school-service-centre", "CSSPO", "Centre de services scolaire des Portages-de-l'Outaouais", "Portages-de-l'Outaouais School Service Centre")
+grand_boise = organisation("school", "EGB", "École du Grand-Boisé", "Grand-Boisé School", csspo)
+baie_comeau = organisation("municipality", "BAIE-COMEAU", "Ville de Baie-Comeau", "City of Baie-Comeau")
+cegep = organisation("college", "CEGEP-TR", "Cégep de Trois-Rivières", "Cégep de Trois-Rivières")
+
+contract = [{"fr": "L'élève s'engage à assister à tous les cours en ligne, caméra ouverte.",
+             "en": "The student attends every online class with the camera on."},
+            {"fr": "Un double clic peut provoquer un paiement en double : ne cliquez qu'une fois.",
+             "en": "A double click may pay twice: click once."}]
+plan = {"interventionPlan": "optional", "acceptedTypes": ["application/pdf"], "maximumBytes": 5_000_000}
+summer = [session("Été — en ligne", "Summer — online", 30, 55, 40)]
+# CAL: recovery courses, priced by the student's school of origin.
+for code, fr, en, subject_code, level, price in [
+    ("058-402", "Science et environnement", "Science and environment", "sciences", "secondaire-4", 26000),
+    ("055-306", "Mathématiques, séquence culture, société et technique", "Mathematics, CST", "mathematiques", "secondaire-3", 24000),
+    ("055-310", "Mathématiques, séquence technico-sciences", "Mathematics, TS", "mathematiques", "secondaire-3", 24000),
+    ("055-444", "Science et technologie", "Science and technology", "sciences", "secondaire-4", 26000),
+]:
+    offering(cssbe, code, fr, en, "recovery", price, summer, subjectId=subject(subject_code), levels=[level],
+             prices=[{"organisationOfOriginId": essg, "amount": money(price - 4000)},
+                     {"organisationOfOriginId": pbv, "amount": money(price - 4000)}],
+             contractClauses=contract, documents=plan)
+# CSSPO: the macaroni fund-raiser, by quantity per date, and an outing.
+offering(grand_boise, "MACARONI", "Campagne de financement — dîners macaroni", "Fund-raiser — macaroni lunches", "fund-raisers", 0,
+         [session("Hiver", "Winter", 7, 21, 500, 0)],
+         items=[{"name": {"fr": "Macaroni", "en": "Macaroni"}, "unitPrice": money(550), "date": day(d), "maximumQuantity": 3} for d in (7, 14, 21)],
+         refundPolicy={"kind": "none"})
+offering(grand_boise, "SORTIE-ZOO", "Sortie au Zoo de Granby", "Granby Zoo outing", "outings", 3500, [session("Sortie", "Outing", 20, 20, 60)])
+# Baie-Comeau: day camps, resident and non-resident prices.
+for week in (1, 2):
+    offering(baie_comeau, f"CAMP-ETE-{week}", f"Camp de jour — semaine {week}", f"Day camp — week {week}", "day-camps", 9500,
+             [session(f"Semaine {week}", f"Week {week}", 30 + 7 * week, 34 + 7 * week, 60)],
+             prices=[{"residency": "non-resident", "amount": money(14500)}])
+# Clara: a college course in two groups.
+offering(cegep, "601-103-MQ", "Écriture et littérature", "Writing and literature", "courses", 0,
+         [session("Groupe 01", "Group 01", 60, 150, 40, 5), session("Groupe 02", "Group 02", 60, 150, 40, 5)],
+         levels=["collegial"], subjectId=subject("francais"))
+print("demo catalogue loaded")
