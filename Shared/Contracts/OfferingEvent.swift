@@ -61,12 +61,20 @@ public struct OfferingEvent: Codable, Sendable, Equatable {
     public var contract: ContractTerms?
     public var refundPolicy: RefundPolicy?
     public var documents: DocumentRequirements?
+    public var eligibility: OfferingEligibility?
+    /// Shown before registering (CAL: a webcam and a headset).
+    public var requirements: [LocalizedName]?
+    /// Participant fields the organisation needs (group-repère, teacher…).
+    public var participantFields: [String]?
+    /// Childcare expenses receipt (Relevé 24) issued for this offering.
+    public var childcareReceipt: Bool?
 
     public init(
         offeringId: UUID, version: Int64, status: String, sellingOrganisationId: UUID, code: String, title: LocalizedName,
         basePrice: MoneyAmount, registrationOpensAt: Date?, registrationClosesAt: Date?, sessions: [Session],
         categoryId: UUID? = nil, subjectId: UUID? = nil, levels: [String]? = nil, prices: [OfferingPrice]? = nil, items: [OfferingItem]? = nil, contract: ContractTerms? = nil,
-        refundPolicy: RefundPolicy? = nil, documents: DocumentRequirements? = nil
+        refundPolicy: RefundPolicy? = nil, documents: DocumentRequirements? = nil, eligibility: OfferingEligibility? = nil,
+        requirements: [LocalizedName]? = nil, participantFields: [String]? = nil, childcareReceipt: Bool? = nil
     ) {
         self.offeringId = offeringId
         self.version = version
@@ -86,5 +94,9 @@ public struct OfferingEvent: Codable, Sendable, Equatable {
         self.contract = contract
         self.refundPolicy = refundPolicy
         self.documents = documents
+        self.eligibility = eligibility
+        self.requirements = requirements
+        self.participantFields = participantFields
+        self.childcareReceipt = childcareReceipt
     }
 }

@@ -86,3 +86,19 @@ public struct SessionSeatsEvent: Codable, Sendable, Equatable {
         self.confirmed = confirmed
     }
 }
+
+/// Who may register: an age range on the session's first day, the schools whose pupils are eligible, and the
+/// courses that must have been passed (by code).
+public struct OfferingEligibility: Codable, Sendable, Equatable {
+    public var minimumAge: Int?
+    public var maximumAge: Int?
+    public var eligibleOrganisationIds: [UUID]?
+    public var prerequisiteCodes: [String]?
+
+    public init(minimumAge: Int?, maximumAge: Int?, eligibleOrganisationIds: [UUID]?, prerequisiteCodes: [String]?) {
+        self.minimumAge = minimumAge
+        self.maximumAge = maximumAge
+        self.eligibleOrganisationIds = eligibleOrganisationIds
+        self.prerequisiteCodes = prerequisiteCodes
+    }
+}

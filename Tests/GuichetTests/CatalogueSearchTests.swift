@@ -118,14 +118,20 @@ import Testing
                 },
                 "contractClauses": [["fr": "Aucun remboursement individuel possible.", "en": "No individual refund."]],
                 "documents": ["interventionPlan": "optional", "acceptedTypes": ["application/pdf"], "maximumBytes": 5_000_000],
+                "eligibility": ["minimumAge": 5, "maximumAge": 12, "eligibleOrganisationIds": [organisation.uuidString]],
+                "requirements": [["fr": "Apporter un thermos", "en": "Bring a thermos"]],
+                "participantFields": ["group", "teacher", "allergies"],
+                "childcareReceipt": false,
             ]
             // Bad terms: every problem at once, nothing written.
             var bad = body
             bad["prices"] = [["amount": ["amountCents": -1, "currency": "CAD"]]]
             bad["items"] = [["name": ["fr": " ", "en": "x"], "unitPrice": ["amountCents": 100, "currency": "CAD"], "date": "2027-02-30"]]
+            bad["eligibility"] = ["minimumAge": 12, "maximumAge": 5]
             let refused = try await post(bad)
             #expect(try refused.fieldErrors() == [
                 "prices[0].amount.amountCents": "outOfRange", "prices[0]": "noCondition", "items[0].name": "required", "items[0].date": "invalidDate",
+                "eligibility.maximumAge": "belowMinimum",
             ])
             #expect(try await database.count("SELECT count(*) FROM catalogue.offerings") == 0)
 
@@ -159,6 +165,9 @@ import Testing
             #expect(((event["prices"] as? [[String: Any]])?.first?["organisationOfOriginId"] as? String)?.lowercased() == otherSchool.uuidString.lowercased())
             #expect((event["refundPolicy"] as? [String: Any])?["kind"] as? String == "none")
             #expect((event["documents"] as? [String: Any])?["interventionPlan"] as? String == "optional")
+            #expect((event["eligibility"] as? [String: Any])?["maximumAge"] as? Int == 12)
+            #expect(event["participantFields"] as? [String] == ["group", "teacher", "allergies"])
+            #expect((event["requirements"] as? [[String: String]])?.first?["en"] == "Bring a thermos")
         }
     }
 }

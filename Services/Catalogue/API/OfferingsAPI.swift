@@ -111,7 +111,9 @@ extension CatalogueAPI {
             registrationOpensAt: body.registrationOpensAt, registrationClosesAt: body.registrationClosesAt, sessions: [],
             prices: body.prices,
             items: body.items?.map { .init(name: $0.name, unitPrice: $0.unitPrice, date: $0.date, maximumQuantity: $0.maximumQuantity) },
-            contractClauses: body.contractClauses, refundPolicy: body.refundPolicy, documents: body.documents)
+            contractClauses: body.contractClauses, refundPolicy: body.refundPolicy, documents: body.documents,
+            eligibility: body.eligibility, requirements: body.requirements, participantFields: body.participantFields,
+            childcareReceipt: body.childcareReceipt)
         var newTerms = try Self.terms(of: asNew)
         // Items that keep their id keep it: carts and registrations refer to it.
         for (index, item) in (body.items ?? []).enumerated() {
@@ -229,7 +231,22 @@ extension CatalogueAPI {
             },
             documents: body.documents.map {
                 DocumentRequirements(interventionPlan: $0.interventionPlan.rawValue, acceptedTypes: $0.acceptedTypes.map(\.rawValue), maximumBytes: $0.maximumBytes)
-            })
+            },
+            eligibility: try body.eligibility.map { rule throws(Problem) in
+                var schools: [UUID]?
+                if let texts = rule.eligibleOrganisationIds {
+                    schools = texts.compactMap(UUID.init(uuidString:))
+                    if schools?.count != texts.count {
+                        throw .validation([.init(field: "eligibility.eligibleOrganisationIds", code: "invalid", message: .init(fr: "Identifiant invalide.", en: "Invalid identifier."))])
+                    }
+                }
+                return OfferingEligibility(
+                    minimumAge: rule.minimumAge, maximumAge: rule.maximumAge, eligibleOrganisationIds: schools,
+                    prerequisiteCodes: rule.prerequisiteCodes?.map { $0.trimmingCharacters(in: .whitespaces) })
+            },
+            requirements: (body.requirements ?? []).map { LocalizedName(fr: $0.fr, en: $0.en) },
+            participantFields: (body.participantFields ?? []).map(\.rawValue),
+            childcareReceipt: body.childcareReceipt ?? false)
     }
 
     static func representation(_ offering: Offering) -> Components.Schemas.Offering {
@@ -265,6 +282,14 @@ extension CatalogueAPI {
                 .init(
                     interventionPlan: .init(rawValue: $0.interventionPlan) ?? .notAsked, acceptedTypes: $0.acceptedTypes.compactMap { .init(rawValue: $0) },
                     maximumBytes: $0.maximumBytes)
-            })
+            },
+            eligibility: offering.terms.eligibility.map {
+                .init(
+                    minimumAge: $0.minimumAge, maximumAge: $0.maximumAge,
+                    eligibleOrganisationIds: $0.eligibleOrganisationIds?.map { $0.uuidString.lowercased() }, prerequisiteCodes: $0.prerequisiteCodes)
+            },
+            requirements: offering.terms.requirements.map { .init(fr: $0.fr, en: $0.en) },
+            participantFields: offering.terms.participantFields.compactMap { .init(rawValue: $0) },
+            childcareReceipt: offering.terms.childcareReceipt)
     }
 }

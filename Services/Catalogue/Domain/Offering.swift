@@ -46,16 +46,25 @@ struct Offering: Sendable, Equatable {
         var contract: ContractTerms?
         var refundPolicy: RefundPolicy?
         var documents: DocumentRequirements?
+        var eligibility: OfferingEligibility?
+        var requirements: [LocalizedName] = []
+        var participantFields: [String] = []
+        var childcareReceipt = false
 
         init(
             prices: [OfferingPrice] = [], items: [OfferingItem] = [], contract: ContractTerms? = nil, refundPolicy: RefundPolicy? = nil,
-            documents: DocumentRequirements? = nil
+            documents: DocumentRequirements? = nil, eligibility: OfferingEligibility? = nil, requirements: [LocalizedName] = [],
+            participantFields: [String] = [], childcareReceipt: Bool = false
         ) {
             self.prices = prices
             self.items = items
             self.contract = contract
             self.refundPolicy = refundPolicy
             self.documents = documents
+            self.eligibility = eligibility
+            self.requirements = requirements
+            self.participantFields = participantFields
+            self.childcareReceipt = childcareReceipt
         }
 
         /// Rows written before a field existed read as its empty value.
@@ -66,6 +75,10 @@ struct Offering: Sendable, Equatable {
             contract = try container.decodeIfPresent(ContractTerms.self, forKey: .contract)
             refundPolicy = try container.decodeIfPresent(RefundPolicy.self, forKey: .refundPolicy)
             documents = try container.decodeIfPresent(DocumentRequirements.self, forKey: .documents)
+            eligibility = try container.decodeIfPresent(OfferingEligibility.self, forKey: .eligibility)
+            requirements = try container.decodeIfPresent([LocalizedName].self, forKey: .requirements) ?? []
+            participantFields = try container.decodeIfPresent([String].self, forKey: .participantFields) ?? []
+            childcareReceipt = try container.decodeIfPresent(Bool.self, forKey: .childcareReceipt) ?? false
         }
     }
 
@@ -81,7 +94,8 @@ struct Offering: Sendable, Equatable {
                     capacity: $0.capacity, waitlistSize: $0.waitlistSize)
             },
             categoryId: categoryId, subjectId: subjectId, levels: levels, prices: terms.prices, items: terms.items, contract: terms.contract,
-            refundPolicy: terms.refundPolicy, documents: terms.documents)
+            refundPolicy: terms.refundPolicy, documents: terms.documents, eligibility: terms.eligibility,
+            requirements: terms.requirements, participantFields: terms.participantFields, childcareReceipt: terms.childcareReceipt)
     }
 
     /// What publishing asks beyond what creation checked: a parent must find it (category), know when to
@@ -213,6 +227,13 @@ enum TermsRules {
         }
         if let refund = terms.refundPolicy, let fee = refund.administrationFee, !(0...OfferingRules.maximumPriceCents).contains(fee.amountCents) {
             add("refundPolicy.administrationFee.amountCents", "outOfRange", fr: "Frais invalides.", en: "Invalid fee.")
+        }
+        if let eligibility = terms.eligibility, let minimum = eligibility.minimumAge, let maximum = eligibility.maximumAge, minimum > maximum {
+            add("eligibility.maximumAge", "belowMinimum", fr: "L'âge maximal précède l'âge minimal.", en: "The maximum age is below the minimum age.")
+        }
+        for (index, requirement) in terms.requirements.enumerated()
+        where requirement.fr.trimmingCharacters(in: .whitespaces).isEmpty || requirement.en.trimmingCharacters(in: .whitespaces).isEmpty {
+            add("requirements[\(index)]", "required", fr: "L'exigence est vide.", en: "The requirement is empty.")
         }
         if let documents = terms.documents, documents.interventionPlan != "not-asked", documents.acceptedTypes.isEmpty {
             add("documents.acceptedTypes", "required", fr: "Indiquez les types de fichiers acceptés.", en: "Set the accepted file types.")

@@ -412,6 +412,20 @@ extension Components {
             internal var refundPolicy: Components.Schemas.RefundPolicy?
             /// - Remark: Generated from `#/components/schemas/NewOffering/documents`.
             internal var documents: Components.Schemas.DocumentRequirements?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/eligibility`.
+            internal var eligibility: Components.Schemas.Eligibility?
+            /// Shown before registering (CAL: a webcam and a headset).
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/requirements`.
+            internal var requirements: [Components.Schemas.LocalizedText]?
+            /// Participant fields the organisation needs at registration.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/participantFields`.
+            internal var participantFields: [Components.Schemas.ParticipantField]?
+            /// A childcare expenses receipt (Relevé 24) is issued.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/childcareReceipt`.
+            internal var childcareReceipt: Swift.Bool?
             /// Creates a new `NewOffering`.
             ///
             /// - Parameters:
@@ -430,6 +444,10 @@ extension Components {
             ///   - contractClauses: Clauses accepted at registration, each in French and English (version 1).
             ///   - refundPolicy:
             ///   - documents:
+            ///   - eligibility:
+            ///   - requirements: Shown before registering (CAL: a webcam and a headset).
+            ///   - participantFields: Participant fields the organisation needs at registration.
+            ///   - childcareReceipt: A childcare expenses receipt (Relevé 24) is issued.
             internal init(
                 sellingOrganisationId: Swift.String,
                 code: Swift.String,
@@ -445,7 +463,11 @@ extension Components {
                 items: [Components.Schemas.NewItem]? = nil,
                 contractClauses: [Components.Schemas.LocalizedText]? = nil,
                 refundPolicy: Components.Schemas.RefundPolicy? = nil,
-                documents: Components.Schemas.DocumentRequirements? = nil
+                documents: Components.Schemas.DocumentRequirements? = nil,
+                eligibility: Components.Schemas.Eligibility? = nil,
+                requirements: [Components.Schemas.LocalizedText]? = nil,
+                participantFields: [Components.Schemas.ParticipantField]? = nil,
+                childcareReceipt: Swift.Bool? = nil
             ) {
                 self.sellingOrganisationId = sellingOrganisationId
                 self.code = code
@@ -462,6 +484,10 @@ extension Components {
                 self.contractClauses = contractClauses
                 self.refundPolicy = refundPolicy
                 self.documents = documents
+                self.eligibility = eligibility
+                self.requirements = requirements
+                self.participantFields = participantFields
+                self.childcareReceipt = childcareReceipt
             }
             internal enum CodingKeys: String, CodingKey {
                 case sellingOrganisationId
@@ -479,6 +505,10 @@ extension Components {
                 case contractClauses
                 case refundPolicy
                 case documents
+                case eligibility
+                case requirements
+                case participantFields
+                case childcareReceipt
             }
         }
         /// - Remark: Generated from `#/components/schemas/Offering`.
@@ -530,6 +560,20 @@ extension Components {
             internal var refundPolicy: Components.Schemas.RefundPolicy?
             /// - Remark: Generated from `#/components/schemas/Offering/documents`.
             internal var documents: Components.Schemas.DocumentRequirements?
+            /// - Remark: Generated from `#/components/schemas/Offering/eligibility`.
+            internal var eligibility: Components.Schemas.Eligibility?
+            /// Shown before registering (CAL: a webcam and a headset).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Offering/requirements`.
+            internal var requirements: [Components.Schemas.LocalizedText]?
+            /// Participant fields the organisation needs at registration.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Offering/participantFields`.
+            internal var participantFields: [Components.Schemas.ParticipantField]?
+            /// A childcare expenses receipt (Relevé 24) is issued.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Offering/childcareReceipt`.
+            internal var childcareReceipt: Swift.Bool?
             /// Creates a new `Offering`.
             ///
             /// - Parameters:
@@ -551,6 +595,10 @@ extension Components {
             ///   - contract:
             ///   - refundPolicy:
             ///   - documents:
+            ///   - eligibility:
+            ///   - requirements: Shown before registering (CAL: a webcam and a headset).
+            ///   - participantFields: Participant fields the organisation needs at registration.
+            ///   - childcareReceipt: A childcare expenses receipt (Relevé 24) is issued.
             internal init(
                 id: Swift.String,
                 sellingOrganisationId: Swift.String,
@@ -569,7 +617,11 @@ extension Components {
                 items: [Components.Schemas.Item]? = nil,
                 contract: Components.Schemas.ContractTerms? = nil,
                 refundPolicy: Components.Schemas.RefundPolicy? = nil,
-                documents: Components.Schemas.DocumentRequirements? = nil
+                documents: Components.Schemas.DocumentRequirements? = nil,
+                eligibility: Components.Schemas.Eligibility? = nil,
+                requirements: [Components.Schemas.LocalizedText]? = nil,
+                participantFields: [Components.Schemas.ParticipantField]? = nil,
+                childcareReceipt: Swift.Bool? = nil
             ) {
                 self.id = id
                 self.sellingOrganisationId = sellingOrganisationId
@@ -589,6 +641,10 @@ extension Components {
                 self.contract = contract
                 self.refundPolicy = refundPolicy
                 self.documents = documents
+                self.eligibility = eligibility
+                self.requirements = requirements
+                self.participantFields = participantFields
+                self.childcareReceipt = childcareReceipt
             }
             internal enum CodingKeys: String, CodingKey {
                 case id
@@ -609,6 +665,10 @@ extension Components {
                 case contract
                 case refundPolicy
                 case documents
+                case eligibility
+                case requirements
+                case participantFields
+                case childcareReceipt
             }
         }
         /// - Remark: Generated from `#/components/schemas/OrganisationKind`.
@@ -1001,6 +1061,20 @@ extension Components {
             internal var refundPolicy: Components.Schemas.RefundPolicy?
             /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/documents`.
             internal var documents: Components.Schemas.DocumentRequirements?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/eligibility`.
+            internal var eligibility: Components.Schemas.Eligibility?
+            /// Shown before registering (CAL: a webcam and a headset).
+            ///
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/requirements`.
+            internal var requirements: [Components.Schemas.LocalizedText]?
+            /// Participant fields the organisation needs at registration.
+            ///
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/participantFields`.
+            internal var participantFields: [Components.Schemas.ParticipantField]?
+            /// A childcare expenses receipt (Relevé 24) is issued.
+            ///
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/childcareReceipt`.
+            internal var childcareReceipt: Swift.Bool?
             /// Creates a new `OfferingTermsUpdate`.
             ///
             /// - Parameters:
@@ -1016,6 +1090,10 @@ extension Components {
             ///   - contractClauses:
             ///   - refundPolicy:
             ///   - documents:
+            ///   - eligibility:
+            ///   - requirements: Shown before registering (CAL: a webcam and a headset).
+            ///   - participantFields: Participant fields the organisation needs at registration.
+            ///   - childcareReceipt: A childcare expenses receipt (Relevé 24) is issued.
             internal init(
                 title: Components.Schemas.LocalizedText,
                 categoryId: Swift.String? = nil,
@@ -1028,7 +1106,11 @@ extension Components {
                 items: [Components.Schemas.ItemUpdate]? = nil,
                 contractClauses: [Components.Schemas.LocalizedText]? = nil,
                 refundPolicy: Components.Schemas.RefundPolicy? = nil,
-                documents: Components.Schemas.DocumentRequirements? = nil
+                documents: Components.Schemas.DocumentRequirements? = nil,
+                eligibility: Components.Schemas.Eligibility? = nil,
+                requirements: [Components.Schemas.LocalizedText]? = nil,
+                participantFields: [Components.Schemas.ParticipantField]? = nil,
+                childcareReceipt: Swift.Bool? = nil
             ) {
                 self.title = title
                 self.categoryId = categoryId
@@ -1042,6 +1124,10 @@ extension Components {
                 self.contractClauses = contractClauses
                 self.refundPolicy = refundPolicy
                 self.documents = documents
+                self.eligibility = eligibility
+                self.requirements = requirements
+                self.participantFields = participantFields
+                self.childcareReceipt = childcareReceipt
             }
             internal enum CodingKeys: String, CodingKey {
                 case title
@@ -1056,6 +1142,10 @@ extension Components {
                 case contractClauses
                 case refundPolicy
                 case documents
+                case eligibility
+                case requirements
+                case participantFields
+                case childcareReceipt
             }
         }
         /// - Remark: Generated from `#/components/schemas/ItemUpdate`.
@@ -1200,6 +1290,59 @@ extension Components {
                 case items
                 case nextCursor
             }
+        }
+        /// - Remark: Generated from `#/components/schemas/Eligibility`.
+        internal struct Eligibility: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Eligibility/minimumAge`.
+            internal var minimumAge: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/Eligibility/maximumAge`.
+            internal var maximumAge: Swift.Int?
+            /// Only pupils of these schools (empty or absent — anyone).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Eligibility/eligibleOrganisationIds`.
+            internal var eligibleOrganisationIds: [Swift.String]?
+            /// Course codes that must have been passed.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Eligibility/prerequisiteCodes`.
+            internal var prerequisiteCodes: [Swift.String]?
+            /// Creates a new `Eligibility`.
+            ///
+            /// - Parameters:
+            ///   - minimumAge:
+            ///   - maximumAge:
+            ///   - eligibleOrganisationIds: Only pupils of these schools (empty or absent — anyone).
+            ///   - prerequisiteCodes: Course codes that must have been passed.
+            internal init(
+                minimumAge: Swift.Int? = nil,
+                maximumAge: Swift.Int? = nil,
+                eligibleOrganisationIds: [Swift.String]? = nil,
+                prerequisiteCodes: [Swift.String]? = nil
+            ) {
+                self.minimumAge = minimumAge
+                self.maximumAge = maximumAge
+                self.eligibleOrganisationIds = eligibleOrganisationIds
+                self.prerequisiteCodes = prerequisiteCodes
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case minimumAge
+                case maximumAge
+                case eligibleOrganisationIds
+                case prerequisiteCodes
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ParticipantField`.
+        internal enum ParticipantField: String, Codable, Hashable, Sendable, CaseIterable {
+            case school = "school"
+            case level = "level"
+            case group = "group"
+            case teacher = "teacher"
+            case fileNumber = "file-number"
+            case permanentCode = "permanent-code"
+            case healthInsuranceNumber = "health-insurance-number"
+            case allergies = "allergies"
+            case medicalConditions = "medical-conditions"
+            case emergencyContact = "emergency-contact"
+            case lunchArrangement = "lunch-arrangement"
         }
     }
 }
