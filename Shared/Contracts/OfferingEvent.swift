@@ -31,14 +31,27 @@ public struct OfferingEvent: Codable, Sendable, Equatable {
         public var endsOn: String
         public var capacity: Int
         public var waitlistSize: Int
+        /// When it meets ("du lundi au jeudi, 9 h à 12 h"), where, or online.
+        public var schedule: LocalizedName?
+        public var location: LocalizedName?
+        public var online: Bool?
+        /// Mailed to the participant at confirmation (CAL: how to join the online class); never shown publicly.
+        public var accessInstructions: LocalizedName?
 
-        public init(sessionId: UUID, name: LocalizedName, startsOn: String, endsOn: String, capacity: Int, waitlistSize: Int) {
+        public init(
+            sessionId: UUID, name: LocalizedName, startsOn: String, endsOn: String, capacity: Int, waitlistSize: Int,
+            details: SessionDetails? = nil
+        ) {
             self.sessionId = sessionId
             self.name = name
             self.startsOn = startsOn
             self.endsOn = endsOn
             self.capacity = capacity
             self.waitlistSize = waitlistSize
+            schedule = details?.schedule
+            location = details?.location
+            online = details?.online
+            accessInstructions = details?.accessInstructions
         }
     }
 

@@ -102,3 +102,18 @@ public struct OfferingEligibility: Codable, Sendable, Equatable {
         self.prerequisiteCodes = prerequisiteCodes
     }
 }
+
+/// A session's practical details: schedule, place or online, and the access instructions mailed at confirmation.
+public struct SessionDetails: Codable, Sendable, Equatable {
+    public var schedule: LocalizedName?
+    public var location: LocalizedName?
+    public var online: Bool
+    public var accessInstructions: LocalizedName?
+
+    public init(schedule: LocalizedName? = nil, location: LocalizedName? = nil, online: Bool = false, accessInstructions: LocalizedName? = nil) {
+        self.schedule = schedule
+        self.location = location
+        self.online = online
+        self.accessInstructions = accessInstructions
+    }
+}

@@ -338,3 +338,30 @@ import Testing
         }
     }
 }
+
+/// A session's schedule and place are public; its access instructions (a meeting link) reach only staff and the
+/// event enrolment mails them from.
+@Suite struct CatalogueSessionDetailsTests {
+    @Test func accessInstructionsStayPrivate() async throws {
+        let organisation = UUID()
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "staff")])
+        try await withService(CatalogueService.self) { catalogue, database in
+            let id = try await createOffering(
+                on: catalogue, staff: staff, organisation: organisation, code: "058-402",
+                extra: ["sessions": [[
+                    "name": ["fr": "Été", "en": "Summer"], "startsOn": "2027-07-05", "endsOn": "2027-07-30", "capacity": 40, "online": true,
+                    "schedule": ["fr": "Du lundi au jeudi, 9 h à 12 h", "en": "Monday to Thursday, 9 to 12"],
+                    "accessInstructions": ["fr": "Lien Teams : https://teams.example/cal-058", "en": "Teams link: https://teams.example/cal-058"],
+                ]]])
+            #expect(try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff)).status == .ok)
+            let anonymous = try #require((try await catalogue.execute(uri: "/v1/offerings/\(id)", method: .get).json()["sessions"] as? [[String: Any]])?.first)
+            #expect(anonymous["online"] as? Bool == true)
+            #expect((anonymous["schedule"] as? [String: String])?["fr"] == "Du lundi au jeudi, 9 h à 12 h")
+            #expect(anonymous["accessInstructions"] == nil)
+            let forStaff = try #require((try await catalogue.execute(uri: "/v1/offerings/\(id)", method: .get, headers: bearer(staff)).json()["sessions"] as? [[String: Any]])?.first)
+            #expect((forStaff["accessInstructions"] as? [String: String])?["en"]?.contains("teams.example") == true)
+            #expect(try await database.count(
+                "SELECT count(*) FROM catalogue.outbox WHERE convert_from(payload, 'UTF8') LIKE '%teams.example/cal-058%'") == 1)
+        }
+    }
+}

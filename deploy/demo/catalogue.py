@@ -83,7 +83,10 @@ contract = [{"fr": "L'élève s'engage à assister à tous les cours en ligne, c
             {"fr": "Un double clic peut provoquer un paiement en double : ne cliquez qu'une fois.",
              "en": "A double click may pay twice: click once."}]
 plan = {"interventionPlan": "optional", "acceptedTypes": ["application/pdf"], "maximumBytes": 5_000_000}
-summer = [session("Été — en ligne", "Summer — online", 30, 55, 40)]
+summer = [dict(session("Été — en ligne", "Summer — online", 30, 55, 40), online=True,
+               schedule={"fr": "Du lundi au jeudi, 9 h à 12 h", "en": "Monday to Thursday, 9 a.m. to noon"},
+               accessInstructions={"fr": "Lien du cours : https://teams.example/cssbe-ete (caméra et casque d'écoute requis)",
+                                   "en": "Class link: https://teams.example/cssbe-ete (webcam and headset required)"})]
 # CAL: recovery courses, priced by the student's school of origin.
 for code, fr, en, subject_code, level, price in [
     ("058-402", "Science et environnement", "Science and environment", "sciences", "secondaire-4", 26000),
@@ -94,7 +97,8 @@ for code, fr, en, subject_code, level, price in [
     offering(cssbe, code, fr, en, "recovery", price, summer, subjectId=subject(subject_code), levels=[level],
              prices=[{"organisationOfOriginId": essg, "amount": money(price - 4000)},
                      {"organisationOfOriginId": pbv, "amount": money(price - 4000)}],
-             contractClauses=contract, documents=plan)
+             contractClauses=contract, documents=plan,
+             requirements=[{"fr": "Une caméra et un casque d'écoute", "en": "A webcam and a headset"}])
 # CSSPO: the macaroni fund-raiser, by quantity per date, and an outing.
 offering(grand_boise, "MACARONI", "Campagne de financement — dîners macaroni", "Fund-raiser — macaroni lunches", "fund-raisers", 0,
          [session("Hiver", "Winter", 7, 21, 500, 0)],

@@ -27,7 +27,10 @@ extension CatalogueAPI {
             sessions: body.sessions.map {
                 .init(
                     id: UUID(), name: .init(fr: $0.name.fr, en: $0.name.en), startsOn: $0.startsOn, endsOn: $0.endsOn,
-                    capacity: $0.capacity, waitlistSize: $0.waitlistSize ?? 0)
+                    capacity: $0.capacity, waitlistSize: $0.waitlistSize ?? 0,
+                    details: SessionDetails(
+                        schedule: $0.schedule.map { LocalizedName(fr: $0.fr, en: $0.en) }, location: $0.location.map { LocalizedName(fr: $0.fr, en: $0.en) },
+                        online: $0.online ?? false, accessInstructions: $0.accessInstructions.map { LocalizedName(fr: $0.fr, en: $0.en) }))
             })
         offering.terms = try Self.terms(of: body)
         // One answer listing the fields' and the terms' problems together.
@@ -249,8 +252,10 @@ extension CatalogueAPI {
             childcareReceipt: body.childcareReceipt ?? false)
     }
 
+    /// The offering as the caller may see it: access instructions (meeting links) only for its organisation's staff.
     static func representation(_ offering: Offering) -> Components.Schemas.Offering {
-        .init(
+        let staff = RequestScope.current?.principal?.isStaff(of: offering.sellingOrganisationId) == true
+        return .init(
             id: offering.id.uuidString.lowercased(), sellingOrganisationId: offering.sellingOrganisationId.uuidString.lowercased(),
             code: offering.code, categoryId: offering.categoryId?.uuidString.lowercased(),
             subjectId: offering.subjectId?.uuidString.lowercased(), levels: offering.levels,
@@ -262,7 +267,9 @@ extension CatalogueAPI {
                 .init(
                     id: $0.id.uuidString.lowercased(), name: .init(fr: $0.name.fr, en: $0.name.en), startsOn: $0.startsOn,
                     endsOn: $0.endsOn, capacity: $0.capacity, waitlistSize: $0.waitlistSize, seatsLeft: $0.seatsLeft,
-                    confirmed: $0.confirmed)
+                    confirmed: $0.confirmed, schedule: $0.details.schedule.map { .init(fr: $0.fr, en: $0.en) },
+                    location: $0.details.location.map { .init(fr: $0.fr, en: $0.en) }, online: $0.details.online,
+                    accessInstructions: staff ? $0.details.accessInstructions.map { .init(fr: $0.fr, en: $0.en) } : nil)
             },
             prices: offering.terms.prices.map {
                 .init(

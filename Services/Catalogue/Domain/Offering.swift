@@ -20,6 +20,7 @@ struct Offering: Sendable, Equatable {
         /// Enrolment's counts, when it has reported them.
         var held = 0
         var confirmed = 0
+        var details = SessionDetails()
 
         var seatsLeft: Int { max(0, capacity - held - confirmed) }
     }
@@ -91,7 +92,7 @@ struct Offering: Sendable, Equatable {
             sessions: sessions.map {
                 .init(
                     sessionId: $0.id, name: .init(fr: $0.name.fr, en: $0.name.en), startsOn: $0.startsOn, endsOn: $0.endsOn,
-                    capacity: $0.capacity, waitlistSize: $0.waitlistSize)
+                    capacity: $0.capacity, waitlistSize: $0.waitlistSize, details: $0.details)
             },
             categoryId: categoryId, subjectId: subjectId, levels: levels, prices: terms.prices, items: terms.items, contract: terms.contract,
             refundPolicy: terms.refundPolicy, documents: terms.documents, eligibility: terms.eligibility,

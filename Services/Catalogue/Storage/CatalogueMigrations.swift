@@ -157,5 +157,8 @@ enum CatalogueMigrations {
             "ALTER TABLE offerings ADD COLUMN levels text[] NOT NULL DEFAULT '{}'",
             "CREATE INDEX offerings_by_level ON offerings USING gin (levels) WHERE status = 'published'",
         ]),
+        Migration(9, "session details", [
+            "ALTER TABLE sessions ADD COLUMN details jsonb NOT NULL DEFAULT '{\"online\": false}'",
+        ]),
     ]
 }

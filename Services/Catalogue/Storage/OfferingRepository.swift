@@ -47,9 +47,10 @@ struct PostgresOfferingRepository: OfferingRepository {
                 for session in offering.sessions {
                     try await connection.query(
                         """
-                        INSERT INTO sessions (id, offering_id, name_fr, name_en, starts_on, ends_on, capacity, waitlist_size)
+                        INSERT INTO sessions (id, offering_id, name_fr, name_en, starts_on, ends_on, capacity, waitlist_size, details)
                         VALUES (\(session.id), \(offering.id), \(session.name.fr), \(session.name.en), \(session.startsOn)::date,
-                            \(session.endsOn)::date, \(session.capacity), \(session.waitlistSize))
+                            \(session.endsOn)::date, \(session.capacity), \(session.waitlistSize),
+                            \(String(decoding: try JSONEncoder().encode(session.details), as: UTF8.self))::jsonb)
                         """, logger: logger)
                 }
             }
@@ -268,17 +269,18 @@ struct PostgresOfferingRepository: OfferingRepository {
         let sessions = try await connection.query(
             """
             SELECT s.offering_id, s.id, s.name_fr, s.name_en, to_char(s.starts_on, 'YYYY-MM-DD'), to_char(s.ends_on, 'YYYY-MM-DD'),
-                   s.capacity, s.waitlist_size, coalesce(seats.held, 0), coalesce(seats.confirmed, 0)
+                   s.capacity, s.waitlist_size, coalesce(seats.held, 0), coalesce(seats.confirmed, 0), s.details::text
             FROM sessions s LEFT JOIN session_seats seats ON seats.session_id = s.id
             WHERE s.offering_id = ANY(\(Array(found.keys))) ORDER BY s.starts_on, s.id
             \(unescaped: lock ? "FOR UPDATE OF s" : "")
             """, logger: logger)
-        for try await (offeringId, sessionId, nameFr, nameEn, startsOn, endsOn, capacity, waitlist, held, confirmed)
-            in sessions.decode((UUID, UUID, String, String, String, String, Int, Int, Int, Int).self)
+        for try await (offeringId, sessionId, nameFr, nameEn, startsOn, endsOn, capacity, waitlist, held, confirmed, details)
+            in sessions.decode((UUID, UUID, String, String, String, String, Int, Int, Int, Int, String).self)
         {
             found[offeringId]?.sessions.append(.init(
                 id: sessionId, name: .init(fr: nameFr, en: nameEn), startsOn: startsOn, endsOn: endsOn, capacity: capacity,
-                waitlistSize: waitlist, held: held, confirmed: confirmed))
+                waitlistSize: waitlist, held: held, confirmed: confirmed,
+                details: try decoder.decode(SessionDetails.self, from: Data(details.utf8))))
         }
         return ids.compactMap { found[$0] }
     }

@@ -261,6 +261,14 @@ extension Components {
             internal var capacity: Swift.Int
             /// - Remark: Generated from `#/components/schemas/NewSession/waitlistSize`.
             internal var waitlistSize: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/NewSession/schedule`.
+            internal var schedule: Components.Schemas.LocalizedText?
+            /// - Remark: Generated from `#/components/schemas/NewSession/location`.
+            internal var location: Components.Schemas.LocalizedText?
+            /// - Remark: Generated from `#/components/schemas/NewSession/online`.
+            internal var online: Swift.Bool?
+            /// - Remark: Generated from `#/components/schemas/NewSession/accessInstructions`.
+            internal var accessInstructions: Components.Schemas.LocalizedText?
             /// Creates a new `NewSession`.
             ///
             /// - Parameters:
@@ -269,18 +277,30 @@ extension Components {
             ///   - endsOn:
             ///   - capacity:
             ///   - waitlistSize:
+            ///   - schedule:
+            ///   - location:
+            ///   - online:
+            ///   - accessInstructions:
             internal init(
                 name: Components.Schemas.LocalizedText,
                 startsOn: Swift.String,
                 endsOn: Swift.String,
                 capacity: Swift.Int,
-                waitlistSize: Swift.Int? = nil
+                waitlistSize: Swift.Int? = nil,
+                schedule: Components.Schemas.LocalizedText? = nil,
+                location: Components.Schemas.LocalizedText? = nil,
+                online: Swift.Bool? = nil,
+                accessInstructions: Components.Schemas.LocalizedText? = nil
             ) {
                 self.name = name
                 self.startsOn = startsOn
                 self.endsOn = endsOn
                 self.capacity = capacity
                 self.waitlistSize = waitlistSize
+                self.schedule = schedule
+                self.location = location
+                self.online = online
+                self.accessInstructions = accessInstructions
             }
             internal enum CodingKeys: String, CodingKey {
                 case name
@@ -288,6 +308,10 @@ extension Components {
                 case endsOn
                 case capacity
                 case waitlistSize
+                case schedule
+                case location
+                case online
+                case accessInstructions
             }
         }
         /// - Remark: Generated from `#/components/schemas/Session`.
@@ -312,6 +336,16 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Session/confirmed`.
             internal var confirmed: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/Session/schedule`.
+            internal var schedule: Components.Schemas.LocalizedText?
+            /// - Remark: Generated from `#/components/schemas/Session/location`.
+            internal var location: Components.Schemas.LocalizedText?
+            /// - Remark: Generated from `#/components/schemas/Session/online`.
+            internal var online: Swift.Bool?
+            /// Shown to the organisation's staff only; mailed to participants at confirmation.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Session/accessInstructions`.
+            internal var accessInstructions: Components.Schemas.LocalizedText?
             /// Creates a new `Session`.
             ///
             /// - Parameters:
@@ -323,6 +357,10 @@ extension Components {
             ///   - waitlistSize:
             ///   - seatsLeft: Capacity minus the seats enrolment holds and has confirmed (from its events; may lag by a moment).
             ///   - confirmed: Seats confirmed, as enrolment last reported.
+            ///   - schedule:
+            ///   - location:
+            ///   - online:
+            ///   - accessInstructions: Shown to the organisation's staff only; mailed to participants at confirmation.
             internal init(
                 id: Swift.String,
                 name: Components.Schemas.LocalizedText,
@@ -331,7 +369,11 @@ extension Components {
                 capacity: Swift.Int,
                 waitlistSize: Swift.Int,
                 seatsLeft: Swift.Int? = nil,
-                confirmed: Swift.Int? = nil
+                confirmed: Swift.Int? = nil,
+                schedule: Components.Schemas.LocalizedText? = nil,
+                location: Components.Schemas.LocalizedText? = nil,
+                online: Swift.Bool? = nil,
+                accessInstructions: Components.Schemas.LocalizedText? = nil
             ) {
                 self.id = id
                 self.name = name
@@ -341,6 +383,10 @@ extension Components {
                 self.waitlistSize = waitlistSize
                 self.seatsLeft = seatsLeft
                 self.confirmed = confirmed
+                self.schedule = schedule
+                self.location = location
+                self.online = online
+                self.accessInstructions = accessInstructions
             }
             internal enum CodingKeys: String, CodingKey {
                 case id
@@ -351,6 +397,10 @@ extension Components {
                 case waitlistSize
                 case seatsLeft
                 case confirmed
+                case schedule
+                case location
+                case online
+                case accessInstructions
             }
         }
         /// - Remark: Generated from `#/components/schemas/SessionUpdate`.
