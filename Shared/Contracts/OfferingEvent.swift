@@ -69,6 +69,9 @@ public struct OfferingEvent: Codable, Sendable, Equatable {
     public var categoryId: UUID?
     public var subjectId: UUID?
     public var levels: [String]?
+    public var programmeId: UUID?
+    public var schoolYear: String?
+    public var term: String?
     public var prices: [OfferingPrice]?
     public var items: [OfferingItem]?
     public var contract: ContractTerms?
@@ -85,7 +88,8 @@ public struct OfferingEvent: Codable, Sendable, Equatable {
     public init(
         offeringId: UUID, version: Int64, status: String, sellingOrganisationId: UUID, code: String, title: LocalizedName,
         basePrice: MoneyAmount, registrationOpensAt: Date?, registrationClosesAt: Date?, sessions: [Session],
-        categoryId: UUID? = nil, subjectId: UUID? = nil, levels: [String]? = nil, prices: [OfferingPrice]? = nil, items: [OfferingItem]? = nil, contract: ContractTerms? = nil,
+        categoryId: UUID? = nil, subjectId: UUID? = nil, levels: [String]? = nil, programmeId: UUID? = nil, schoolYear: String? = nil,
+        term: String? = nil, prices: [OfferingPrice]? = nil, items: [OfferingItem]? = nil, contract: ContractTerms? = nil,
         refundPolicy: RefundPolicy? = nil, documents: DocumentRequirements? = nil, eligibility: OfferingEligibility? = nil,
         requirements: [LocalizedName]? = nil, participantFields: [String]? = nil, childcareReceipt: Bool? = nil
     ) {
@@ -102,6 +106,9 @@ public struct OfferingEvent: Codable, Sendable, Equatable {
         self.categoryId = categoryId
         self.subjectId = subjectId
         self.levels = levels
+        self.programmeId = programmeId
+        self.schoolYear = schoolYear
+        self.term = term
         self.prices = prices
         self.items = items
         self.contract = contract

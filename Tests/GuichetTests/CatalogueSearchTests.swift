@@ -365,3 +365,54 @@ import Testing
         }
     }
 }
+
+/// Clara: a college's programme groups its courses, dated by term and school year.
+@Suite struct CatalogueProgrammeTests {
+    @Test func programmesGroupCollegeCourses() async throws {
+        let admin = try await TestKeys.shared.token(for: UUID(), isAdmin: true)
+        try await withService(CatalogueService.self) { catalogue, database in
+            let created = try await catalogue.execute(
+                uri: "/v1/organisations", method: .post, headers: bearer(admin, json: true),
+                body: jsonBody(["kind": "college", "shortCode": "CEGEP-TR", "name": ["fr": "Cégep de Trois-Rivières", "en": "Cégep de Trois-Rivières"]]))
+            let college = try #require(try created.json()["id"] as? String)
+            let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: UUID(uuidString: college)!, role: "staff")])
+            let stranger = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: UUID(), role: "staff")])
+            func addProgramme(_ token: String) async throws -> TestResponse {
+                try await catalogue.execute(
+                    uri: "/v1/organisations/\(college)/programmes", method: .post, headers: bearer(token, json: true),
+                    body: jsonBody(["code": "JEE.0K", "name": ["fr": "Techniques d'éducation à l'enfance", "en": "Early childhood education"]]))
+            }
+            try (try await addProgramme(stranger)).problem("/problems/forbidden", status: .forbidden)
+            let programme = try #require(try await addProgramme(staff).json()["id"] as? String)
+            try (try await addProgramme(staff)).problem("/problems/duplicate-code", status: .conflict)
+            let listed = try await catalogue.execute(uri: "/v1/organisations/\(college)/programmes", method: .get)
+            #expect((try listed.json()["items"] as? [[String: Any]])?.map { $0["code"] as? String } == ["JEE.0K"])
+
+            let id = try await createOffering(
+                on: catalogue, staff: staff, organisation: UUID(uuidString: college)!, code: "601-103-MQ", titleFr: "Écriture et littérature",
+                extra: ["programmeId": programme, "term": "A-2026", "schoolYear": "2026-2027"])
+            #expect(try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff)).status == .ok)
+            _ = try await createOffering(on: catalogue, staff: staff, organisation: UUID(uuidString: college)!, code: "109-101-MQ", titleFr: "Activité physique")
+            let inProgramme = try await catalogue.execute(uri: "/v1/offerings?programme=\(programme)&term=A-2026", method: .get)
+            #expect((try inProgramme.json()["items"] as? [[String: Any]])?.map { $0["code"] as? String } == ["601-103-MQ"])
+
+            let bad = try await catalogue.execute(
+                uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true),
+                body: jsonBody([
+                    "sellingOrganisationId": college, "code": "X", "term": "Automne 2026", "schoolYear": "2026-2028",
+                    "title": ["fr": "X", "en": "X"], "basePrice": ["amountCents": 0, "currency": "CAD"],
+                    "sessions": [["name": ["fr": "A", "en": "A"], "startsOn": "2027-07-05", "endsOn": "2027-07-06", "capacity": 5]],
+                ]))
+            #expect(try bad.fieldErrors() == ["term": "invalid", "schoolYear": "invalid"])
+            let unknown = try await catalogue.execute(
+                uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true),
+                body: jsonBody([
+                    "sellingOrganisationId": college, "code": "Y", "programmeId": UUID().uuidString,
+                    "title": ["fr": "Y", "en": "Y"], "basePrice": ["amountCents": 0, "currency": "CAD"],
+                    "sessions": [["name": ["fr": "A", "en": "A"], "startsOn": "2027-07-05", "endsOn": "2027-07-06", "capacity": 5]],
+                ]))
+            #expect(try unknown.fieldErrors() == ["programmeId": "unknown"])
+            #expect(try await database.count("SELECT count(*) FROM catalogue.offerings") == 2)
+        }
+    }
+}

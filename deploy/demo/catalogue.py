@@ -113,5 +113,5 @@ for week in (1, 2):
 # Clara: a college course in two groups.
 offering(cegep, "601-103-MQ", "Écriture et littérature", "Writing and literature", "courses", 0,
          [session("Groupe 01", "Group 01", 60, 150, 40, 5), session("Groupe 02", "Group 02", 60, 150, 40, 5)],
-         levels=["collegial"], subjectId=subject("francais"))
+         levels=["collegial"], subjectId=subject("francais"), schoolYear=f"{TODAY.year}-{TODAY.year + 1}", term=f"A-{TODAY.year}")
 print("demo catalogue loaded")

@@ -21,6 +21,11 @@ extension CatalogueAPI {
                 return id
             },
             levels: body.levels ?? [],
+            programmeId: try body.programmeId.map { text throws(Problem) in
+                guard let id = UUID(uuidString: text) else { throw Problem.unknownProgramme }
+                return id
+            },
+            schoolYear: body.schoolYear, term: body.term,
             title: .init(fr: body.title.fr, en: body.title.en), basePriceCents: body.basePrice.amountCents,
             registrationOpensAt: body.registrationOpensAt, registrationClosesAt: body.registrationClosesAt,
             status: .draft, version: 1,
@@ -42,7 +47,7 @@ extension CatalogueAPI {
         } catch {
             errors = error.errors
         }
-        errors += TermsRules.errors(offering.terms)
+        errors += TermsRules.errors(offering.terms) + CalendarRules.errors(schoolYear: offering.schoolYear, term: offering.term)
         guard errors.isEmpty else { throw Problem.validation(errors) }
         try await offerings.create(offering, at: clock.now())
         RequestScope.setResponseHeader(.location, "/v1/offerings/\(offering.id.uuidString.lowercased())")
@@ -73,6 +78,7 @@ extension CatalogueAPI {
         let search = OfferingSearch(
             words: OfferingSearch.words(of: query.q), categoryId: uuid(query.category, field: "category"),
             subjectId: uuid(query.subject, field: "subject"), level: query.level,
+            programmeId: uuid(query.programme, field: "programme"), term: query.term,
             organisationId: uuid(query.organisation, field: "organisation"), openAt: query.openNow == true ? clock.now() : nil,
             withSeatsLeft: query.hasSeats == true, from: date(query.from, field: "from"), to: date(query.to, field: "to"))
         guard errors.isEmpty else {
@@ -109,7 +115,8 @@ extension CatalogueAPI {
         guard let id = UUID(uuidString: input.path.offeringId) else { throw Problem.notFound }
         // The new terms in the creation form, so one set of rules checks both.
         let asNew = Components.Schemas.NewOffering(
-            sellingOrganisationId: UUID().uuidString, code: "-", categoryId: body.categoryId, subjectId: body.subjectId,
+            sellingOrganisationId: UUID().uuidString, code: "-", categoryId: body.categoryId, programmeId: body.programmeId,
+            schoolYear: body.schoolYear, term: body.term, subjectId: body.subjectId,
             levels: body.levels, title: body.title, basePrice: body.basePrice,
             registrationOpensAt: body.registrationOpensAt, registrationClosesAt: body.registrationClosesAt, sessions: [],
             prices: body.prices,
@@ -131,7 +138,7 @@ extension CatalogueAPI {
         } catch {
             errors = error.errors
         }
-        errors += TermsRules.errors(newTerms)
+        errors += TermsRules.errors(newTerms) + CalendarRules.errors(schoolYear: body.schoolYear, term: body.term)
         var category: UUID?
         if let text = body.categoryId {
             category = UUID(uuidString: text)
@@ -143,7 +150,13 @@ extension CatalogueAPI {
             subject = UUID(uuidString: text)
             if subject == nil { throw Problem.unknownSubject }
         }
+        var programme: UUID?
+        if let text = body.programmeId {
+            programme = UUID(uuidString: text)
+            if programme == nil { throw Problem.unknownProgramme }
+        }
         let (terms, clauses, categoryId, subjectId, levels) = (newTerms, body.contractClauses, category, subject, body.levels ?? [])
+        let (programmeId, schoolYear, term) = (programme, body.schoolYear, body.term)
         let updated = try await offerings.update(id: id, at: clock.now(), event: { $0.status == .draft ? nil : EventName.offeringUpdated }) { offering in
             guard principal.isStaff(of: offering.sellingOrganisationId) else { throw Problem.notFound }
             guard offering.status != .cancelled else { throw Problem.offeringStatus(offering.status) }
@@ -152,6 +165,9 @@ extension CatalogueAPI {
             offering.categoryId = categoryId
             offering.subjectId = subjectId
             offering.levels = levels
+            offering.programmeId = programmeId
+            offering.schoolYear = schoolYear
+            offering.term = term
             offering.basePriceCents = body.basePrice.amountCents
             offering.registrationOpensAt = body.registrationOpensAt
             offering.registrationClosesAt = body.registrationClosesAt
@@ -258,6 +274,7 @@ extension CatalogueAPI {
         return .init(
             id: offering.id.uuidString.lowercased(), sellingOrganisationId: offering.sellingOrganisationId.uuidString.lowercased(),
             code: offering.code, categoryId: offering.categoryId?.uuidString.lowercased(),
+            programmeId: offering.programmeId?.uuidString.lowercased(), schoolYear: offering.schoolYear, term: offering.term,
             subjectId: offering.subjectId?.uuidString.lowercased(), levels: offering.levels,
             title: .init(fr: offering.title.fr, en: offering.title.en),
             basePrice: .init(amountCents: offering.basePriceCents, currency: .cad),

@@ -68,6 +68,34 @@ extension CatalogueAPI {
         return .ok(.init(body: .json(Self.representation(updated))))
     }
 
+    func listProgrammes(_ input: Operations.ListProgrammes.Input) async throws -> Operations.ListProgrammes.Output {
+        guard let id = UUID(uuidString: input.path.organisationId), try await organisations.find(id: id) != nil else { throw Problem.notFound }
+        let items = try await organisations.programmes(of: id).map {
+            Components.Schemas.Programme(
+                id: $0.id.uuidString.lowercased(), organisationId: $0.organisationId.uuidString.lowercased(), code: $0.code,
+                name: .init(fr: $0.name.fr, en: $0.name.en))
+        }
+        return .ok(.init(body: .json(.init(items: items))))
+    }
+
+    func createProgramme(_ input: Operations.CreateProgramme.Input) async throws -> Operations.CreateProgramme.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
+        guard let id = UUID(uuidString: input.path.organisationId), try await organisations.find(id: id) != nil else { throw Problem.notFound }
+        guard principal.isStaff(of: id) else { throw Problem.forbidden }
+        let code = body.code.trimmingCharacters(in: .whitespaces)
+        var errors = OrganisationRules.nameErrors(.init(fr: body.name.fr, en: body.name.en))
+        if code.isEmpty || code.count > 20 {
+            errors.append(.init(field: "code", code: "invalid", message: .init(fr: "Le code compte 1 à 20 caractères.", en: "The code has 1 to 20 characters.")))
+        }
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        let programme = Programme(id: UUID(), organisationId: id, code: code, name: .init(fr: body.name.fr, en: body.name.en))
+        try await organisations.create(programme)
+        return .created(.init(body: .json(.init(
+            id: programme.id.uuidString.lowercased(), organisationId: id.uuidString.lowercased(), code: code,
+            name: .init(fr: programme.name.fr, en: programme.name.en)))))
+    }
+
     static func representation(_ organisation: Organisation) -> Components.Schemas.Organisation {
         .init(
             id: organisation.id.uuidString.lowercased(), kind: .init(rawValue: organisation.kind.rawValue)!,

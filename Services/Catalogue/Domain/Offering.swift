@@ -31,6 +31,9 @@ struct Offering: Sendable, Equatable {
     var categoryId: UUID?
     var subjectId: UUID?
     var levels: [String] = []
+    var programmeId: UUID?
+    var schoolYear: String?
+    var term: String?
     var title: LocalizedText
     var basePriceCents: Int64
     var registrationOpensAt: Date?
@@ -94,7 +97,8 @@ struct Offering: Sendable, Equatable {
                     sessionId: $0.id, name: .init(fr: $0.name.fr, en: $0.name.en), startsOn: $0.startsOn, endsOn: $0.endsOn,
                     capacity: $0.capacity, waitlistSize: $0.waitlistSize, details: $0.details)
             },
-            categoryId: categoryId, subjectId: subjectId, levels: levels, prices: terms.prices, items: terms.items, contract: terms.contract,
+            categoryId: categoryId, subjectId: subjectId, levels: levels, programmeId: programmeId, schoolYear: schoolYear, term: term,
+            prices: terms.prices, items: terms.items, contract: terms.contract,
             refundPolicy: terms.refundPolicy, documents: terms.documents, eligibility: terms.eligibility,
             requirements: terms.requirements, participantFields: terms.participantFields, childcareReceipt: terms.childcareReceipt)
     }
@@ -172,6 +176,8 @@ struct OfferingSearch: Sendable {
     var categoryId: UUID?
     var subjectId: UUID?
     var level: String?
+    var programmeId: UUID?
+    var term: String?
     var organisationId: UUID?
     var openAt: Date?
     var withSeatsLeft = false
@@ -185,6 +191,23 @@ struct OfferingSearch: Sendable {
             $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                 .replacingOccurrences(of: "_", with: "\\_")
         }
+    }
+}
+
+enum CalendarRules {
+    /// School year `2026-2027` (consecutive years) and term `A-2026` (A autumn, H winter, E summer).
+    static func errors(schoolYear: String?, term: String?) -> [FieldError] {
+        var errors: [FieldError] = []
+        if let schoolYear {
+            let years = schoolYear.split(separator: "-").compactMap { Int($0) }
+            if schoolYear.count != 9 || years.count != 2 || years[1] != years[0] + 1 {
+                errors.append(.init(field: "schoolYear", code: "invalid", message: .init(fr: "Année scolaire attendue : 2026-2027.", en: "School year expected: 2026-2027.")))
+            }
+        }
+        if let term, term.wholeMatch(of: /[AHE]-[0-9]{4}/) == nil {
+            errors.append(.init(field: "term", code: "invalid", message: .init(fr: "Session attendue : A-2026, H-2027 ou E-2027.", en: "Term expected: A-2026, H-2027 or E-2027.")))
+        }
+        return errors
     }
 }
 
@@ -275,8 +298,13 @@ extension Problem {
     /// A foreign key refused: which reference was unknown.
     static func unknownReference(_ error: any Error) -> Problem? {
         guard error.sqlState == "23503", let constraint = (error as? PSQLError)?.serverInfo?[.constraintName] else { return nil }
+        if constraint.contains("programme") { return .unknownProgramme }
         return constraint.contains("subject") ? .unknownSubject : .unknownCategory
     }
+
+    static let unknownProgramme = Problem.validation([
+        FieldError(field: "programmeId", code: "unknown", message: .init(fr: "Ce programme n'existe pas.", en: "This programme does not exist."))
+    ])
 
     static let unknownCategory = Problem.validation([
         FieldError(field: "categoryId", code: "unknown", message: .init(fr: "Cette catégorie n'existe pas.", en: "This category does not exist."))

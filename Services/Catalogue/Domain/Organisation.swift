@@ -67,3 +67,11 @@ enum OrganisationRules {
         type: "/problems/duplicate-code", status: .conflict,
         title: .init(fr: "Ce code court est déjà utilisé.", en: "This short code is already used."))
 }
+
+/// A college programme (JEE.0K) that groups courses.
+struct Programme: Sendable, Equatable {
+    var id: UUID
+    var organisationId: UUID
+    var code: String
+    var name: LocalizedText
+}

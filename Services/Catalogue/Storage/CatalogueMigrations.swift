@@ -160,5 +160,22 @@ enum CatalogueMigrations {
         Migration(9, "session details", [
             "ALTER TABLE sessions ADD COLUMN details jsonb NOT NULL DEFAULT '{\"online\": false}'",
         ]),
+        // College programmes (JEE.0K) group courses; school years (2026-2027) and terms (A-2026) date them.
+        Migration(10, "programmes, school years and terms", [
+            """
+            CREATE TABLE programmes (
+                id uuid PRIMARY KEY,
+                organisation_id uuid NOT NULL REFERENCES organisations (id),
+                code text NOT NULL CHECK (length(code) BETWEEN 1 AND 20),
+                name_fr text NOT NULL CHECK (length(name_fr) BETWEEN 1 AND 200),
+                name_en text NOT NULL CHECK (length(name_en) BETWEEN 1 AND 200),
+                UNIQUE (organisation_id, code)
+            )
+            """,
+            "ALTER TABLE offerings ADD COLUMN programme_id uuid REFERENCES programmes (id)",
+            "ALTER TABLE offerings ADD COLUMN school_year text CHECK (school_year ~ '^[0-9]{4}-[0-9]{4}$')",
+            "ALTER TABLE offerings ADD COLUMN term text CHECK (term ~ '^[AHE]-[0-9]{4}$')",
+            "CREATE INDEX offerings_by_programme ON offerings (programme_id) WHERE status = 'published'",
+        ]),
     ]
 }

@@ -36,10 +36,11 @@ struct PostgresOfferingRepository: OfferingRepository {
                 try await Self.checkLevels(offering.levels, on: connection, logger: logger)
                 try await connection.query(
                     """
-                    INSERT INTO offerings (id, selling_organisation_id, code, category_id, subject_id, levels, terms, title_fr, title_en,
-                        base_price_cents, registration_opens_at, registration_closes_at, status, version, created_at, updated_at)
+                    INSERT INTO offerings (id, selling_organisation_id, code, category_id, subject_id, levels, programme_id, school_year, term,
+                        terms, title_fr, title_en, base_price_cents, registration_opens_at, registration_closes_at, status, version,
+                        created_at, updated_at)
                     VALUES (\(offering.id), \(offering.sellingOrganisationId), \(offering.code), \(offering.categoryId),
-                        \(offering.subjectId), \(offering.levels),
+                        \(offering.subjectId), \(offering.levels), \(offering.programmeId), \(offering.schoolYear), \(offering.term),
                         \(String(decoding: try JSONEncoder().encode(offering.terms), as: UTF8.self))::jsonb, \(offering.title.fr),
                         \(offering.title.en), \(offering.basePriceCents), \(offering.registrationOpensAt),
                         \(offering.registrationClosesAt), \(offering.status.rawValue), \(offering.version), \(at), \(at))
@@ -111,7 +112,8 @@ struct PostgresOfferingRepository: OfferingRepository {
                 try await connection.query(
                     """
                     UPDATE offerings SET title_fr = \(offering.title.fr), title_en = \(offering.title.en), category_id = \(offering.categoryId),
-                        subject_id = \(offering.subjectId), levels = \(offering.levels),
+                        subject_id = \(offering.subjectId), levels = \(offering.levels), programme_id = \(offering.programmeId),
+                        school_year = \(offering.schoolYear), term = \(offering.term),
                         base_price_cents = \(offering.basePriceCents), registration_opens_at = \(offering.registrationOpensAt),
                         registration_closes_at = \(offering.registrationClosesAt), status = \(offering.status.rawValue),
                         terms = \(terms)::jsonb, version = \(offering.version), updated_at = \(at)
@@ -170,6 +172,8 @@ struct PostgresOfferingRepository: OfferingRepository {
         }
         if let category = search.categoryId { conditions.append("o.category_id = \(try bind(category))") }
         if let subject = search.subjectId { conditions.append("o.subject_id = \(try bind(subject))") }
+        if let programme = search.programmeId { conditions.append("o.programme_id = \(try bind(programme))") }
+        if let term = search.term { conditions.append("o.term = \(try bind(term))") }
         if let level = search.level { conditions.append("o.levels @> ARRAY[\(try bind(level))]::text[]") }
         if let organisation = search.organisationId { conditions.append("o.selling_organisation_id = \(try bind(organisation))") }
         if let now = search.openAt {
@@ -250,16 +254,20 @@ struct PostgresOfferingRepository: OfferingRepository {
         let rows = try await connection.query(
             """
             SELECT id, selling_organisation_id, code, category_id, title_fr, title_en, base_price_cents, registration_opens_at,
-                   registration_closes_at, status, version, terms::text, subject_id, levels
+                   registration_closes_at, status, version, terms::text, subject_id, levels, programme_id, school_year, term
             FROM offerings WHERE id = ANY(\(ids)) \(unescaped: lock ? "FOR UPDATE" : "")
             """, logger: logger)
         var found: [UUID: Offering] = [:]
         let decoder = JSONDecoder()
-        for try await (id, organisation, code, category, titleFr, titleEn, price, opens, closes, status, version, terms, subject, levels)
-            in rows.decode((UUID, UUID, String, UUID?, String, String, Int64, Date?, Date?, String, Int64, String, UUID?, [String]).self)
+        for try await (id, organisation, code, category, titleFr, titleEn, price, opens, closes, status, version, terms, subject, levels,
+            programme, schoolYear, term)
+            in rows.decode(
+                (UUID, UUID, String, UUID?, String, String, Int64, Date?, Date?, String, Int64, String, UUID?, [String], UUID?, String?, String?)
+                    .self)
         {
             found[id] = Offering(
                 id: id, sellingOrganisationId: organisation, code: code, categoryId: category, subjectId: subject, levels: levels,
+                programmeId: programme, schoolYear: schoolYear, term: term,
                 title: .init(fr: titleFr, en: titleEn),
                 basePriceCents: price, registrationOpensAt: opens, registrationClosesAt: closes,
                 status: Offering.Status(rawValue: status) ?? .draft, version: version, sessions: [],

@@ -94,4 +94,26 @@ struct OrganisationRepository: Sendable {
             return organisation
         }
     }
+
+    func programmes(of organisation: UUID) async throws -> [Programme] {
+        var programmes: [Programme] = []
+        for try await (id, code, fr, en) in try await client.query(
+            "SELECT id, code, name_fr, name_en FROM programmes WHERE organisation_id = \(organisation) ORDER BY code", logger: logger
+        ).decode((UUID, String, String, String).self) {
+            programmes.append(Programme(id: id, organisationId: organisation, code: code, name: .init(fr: fr, en: en)))
+        }
+        return programmes
+    }
+
+    func create(_ programme: Programme) async throws {
+        do {
+            try await client.query(
+                """
+                INSERT INTO programmes (id, organisation_id, code, name_fr, name_en)
+                VALUES (\(programme.id), \(programme.organisationId), \(programme.code), \(programme.name.fr), \(programme.name.en))
+                """, logger: logger)
+        } catch where error.sqlState == "23505" {
+            throw OrganisationRules.duplicateShortCode
+        }
+    }
 }

@@ -430,6 +430,14 @@ extension Components {
             internal var code: Swift.String
             /// - Remark: Generated from `#/components/schemas/NewOffering/categoryId`.
             internal var categoryId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/programmeId`.
+            internal var programmeId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/schoolYear`.
+            internal var schoolYear: Swift.String?
+            /// A (autumn), H (winter), E (summer) and the year.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/term`.
+            internal var term: Swift.String?
             /// - Remark: Generated from `#/components/schemas/NewOffering/subjectId`.
             internal var subjectId: Swift.String?
             /// Level codes from `GET /v1/levels`.
@@ -482,6 +490,9 @@ extension Components {
             ///   - sellingOrganisationId: The organisation that is paid and issues the receipt.
             ///   - code: The organisation's course code, e.g. `058-402` or `601-103-MQ`.
             ///   - categoryId:
+            ///   - programmeId:
+            ///   - schoolYear:
+            ///   - term: A (autumn), H (winter), E (summer) and the year.
             ///   - subjectId:
             ///   - levels: Level codes from `GET /v1/levels`.
             ///   - title:
@@ -502,6 +513,9 @@ extension Components {
                 sellingOrganisationId: Swift.String,
                 code: Swift.String,
                 categoryId: Swift.String? = nil,
+                programmeId: Swift.String? = nil,
+                schoolYear: Swift.String? = nil,
+                term: Swift.String? = nil,
                 subjectId: Swift.String? = nil,
                 levels: [Swift.String]? = nil,
                 title: Components.Schemas.LocalizedText,
@@ -522,6 +536,9 @@ extension Components {
                 self.sellingOrganisationId = sellingOrganisationId
                 self.code = code
                 self.categoryId = categoryId
+                self.programmeId = programmeId
+                self.schoolYear = schoolYear
+                self.term = term
                 self.subjectId = subjectId
                 self.levels = levels
                 self.title = title
@@ -543,6 +560,9 @@ extension Components {
                 case sellingOrganisationId
                 case code
                 case categoryId
+                case programmeId
+                case schoolYear
+                case term
                 case subjectId
                 case levels
                 case title
@@ -571,6 +591,14 @@ extension Components {
             internal var code: Swift.String
             /// - Remark: Generated from `#/components/schemas/Offering/categoryId`.
             internal var categoryId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Offering/programmeId`.
+            internal var programmeId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Offering/schoolYear`.
+            internal var schoolYear: Swift.String?
+            /// A (autumn), H (winter), E (summer) and the year.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Offering/term`.
+            internal var term: Swift.String?
             /// - Remark: Generated from `#/components/schemas/Offering/subjectId`.
             internal var subjectId: Swift.String?
             /// Level codes from `GET /v1/levels`.
@@ -631,6 +659,9 @@ extension Components {
             ///   - sellingOrganisationId:
             ///   - code:
             ///   - categoryId:
+            ///   - programmeId:
+            ///   - schoolYear:
+            ///   - term: A (autumn), H (winter), E (summer) and the year.
             ///   - subjectId:
             ///   - levels: Level codes from `GET /v1/levels`.
             ///   - title:
@@ -654,6 +685,9 @@ extension Components {
                 sellingOrganisationId: Swift.String,
                 code: Swift.String,
                 categoryId: Swift.String? = nil,
+                programmeId: Swift.String? = nil,
+                schoolYear: Swift.String? = nil,
+                term: Swift.String? = nil,
                 subjectId: Swift.String? = nil,
                 levels: [Swift.String]? = nil,
                 title: Components.Schemas.LocalizedText,
@@ -677,6 +711,9 @@ extension Components {
                 self.sellingOrganisationId = sellingOrganisationId
                 self.code = code
                 self.categoryId = categoryId
+                self.programmeId = programmeId
+                self.schoolYear = schoolYear
+                self.term = term
                 self.subjectId = subjectId
                 self.levels = levels
                 self.title = title
@@ -701,6 +738,9 @@ extension Components {
                 case sellingOrganisationId
                 case code
                 case categoryId
+                case programmeId
+                case schoolYear
+                case term
                 case subjectId
                 case levels
                 case title
@@ -1087,6 +1127,14 @@ extension Components {
             internal var title: Components.Schemas.LocalizedText
             /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/categoryId`.
             internal var categoryId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/programmeId`.
+            internal var programmeId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/schoolYear`.
+            internal var schoolYear: Swift.String?
+            /// A (autumn), H (winter), E (summer) and the year.
+            ///
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/term`.
+            internal var term: Swift.String?
             /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/subjectId`.
             internal var subjectId: Swift.String?
             /// Level codes from `GET /v1/levels`.
@@ -1130,6 +1178,9 @@ extension Components {
             /// - Parameters:
             ///   - title:
             ///   - categoryId:
+            ///   - programmeId:
+            ///   - schoolYear:
+            ///   - term: A (autumn), H (winter), E (summer) and the year.
             ///   - subjectId:
             ///   - levels: Level codes from `GET /v1/levels`.
             ///   - basePrice:
@@ -1147,6 +1198,9 @@ extension Components {
             internal init(
                 title: Components.Schemas.LocalizedText,
                 categoryId: Swift.String? = nil,
+                programmeId: Swift.String? = nil,
+                schoolYear: Swift.String? = nil,
+                term: Swift.String? = nil,
                 subjectId: Swift.String? = nil,
                 levels: [Swift.String]? = nil,
                 basePrice: Components.Schemas.Money,
@@ -1164,6 +1218,9 @@ extension Components {
             ) {
                 self.title = title
                 self.categoryId = categoryId
+                self.programmeId = programmeId
+                self.schoolYear = schoolYear
+                self.term = term
                 self.subjectId = subjectId
                 self.levels = levels
                 self.basePrice = basePrice
@@ -1182,6 +1239,9 @@ extension Components {
             internal enum CodingKeys: String, CodingKey {
                 case title
                 case categoryId
+                case programmeId
+                case schoolYear
+                case term
                 case subjectId
                 case levels
                 case basePrice
@@ -1393,6 +1453,87 @@ extension Components {
             case medicalConditions = "medical-conditions"
             case emergencyContact = "emergency-contact"
             case lunchArrangement = "lunch-arrangement"
+        }
+        /// - Remark: Generated from `#/components/schemas/NewProgramme`.
+        internal struct NewProgramme: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NewProgramme/code`.
+            internal var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewProgramme/name`.
+            internal var name: Components.Schemas.LocalizedText
+            /// Creates a new `NewProgramme`.
+            ///
+            /// - Parameters:
+            ///   - code:
+            ///   - name:
+            internal init(
+                code: Swift.String,
+                name: Components.Schemas.LocalizedText
+            ) {
+                self.code = code
+                self.name = name
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case code
+                case name
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Programme`.
+        internal struct Programme: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Programme/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Programme/organisationId`.
+            internal var organisationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Programme/code`.
+            internal var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Programme/name`.
+            internal var name: Components.Schemas.LocalizedText
+            /// Creates a new `Programme`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - organisationId:
+            ///   - code:
+            ///   - name:
+            internal init(
+                id: Swift.String,
+                organisationId: Swift.String,
+                code: Swift.String,
+                name: Components.Schemas.LocalizedText
+            ) {
+                self.id = id
+                self.organisationId = organisationId
+                self.code = code
+                self.name = name
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case organisationId
+                case code
+                case name
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ProgrammeList`.
+        internal struct ProgrammeList: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ProgrammeList/items`.
+            internal var items: [Components.Schemas.Programme]
+            /// - Remark: Generated from `#/components/schemas/ProgrammeList/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `ProgrammeList`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            internal init(
+                items: [Components.Schemas.Programme],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
+            }
         }
     }
 }

@@ -25,6 +25,16 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `PATCH /v1/organisations/{organisationId}`.
     /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)`.
     func updateOrganisation(_ input: Operations.UpdateOrganisation.Input) async throws -> Operations.UpdateOrganisation.Output
+    /// A college's programmes (JEE.0K), by code.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations/{organisationId}/programmes`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/get(listProgrammes)`.
+    func listProgrammes(_ input: Operations.ListProgrammes.Input) async throws -> Operations.ListProgrammes.Output
+    /// The organisation's staff add a programme.
+    ///
+    /// - Remark: HTTP `POST /v1/organisations/{organisationId}/programmes`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/post(createProgramme)`.
+    func createProgramme(_ input: Operations.CreateProgramme.Input) async throws -> Operations.CreateProgramme.Output
     /// School subjects (Anglais, Arts, Français, Mathématiques, Sciences…), in display order; one page holds them all.
     ///
     /// - Remark: HTTP `GET /v1/subjects`.
@@ -136,6 +146,34 @@ extension APIProtocol {
         body: Operations.UpdateOrganisation.Input.Body
     ) async throws -> Operations.UpdateOrganisation.Output {
         try await updateOrganisation(Operations.UpdateOrganisation.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// A college's programmes (JEE.0K), by code.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations/{organisationId}/programmes`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/get(listProgrammes)`.
+    internal func listProgrammes(
+        path: Operations.ListProgrammes.Input.Path,
+        headers: Operations.ListProgrammes.Input.Headers = .init()
+    ) async throws -> Operations.ListProgrammes.Output {
+        try await listProgrammes(Operations.ListProgrammes.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// The organisation's staff add a programme.
+    ///
+    /// - Remark: HTTP `POST /v1/organisations/{organisationId}/programmes`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/post(createProgramme)`.
+    internal func createProgramme(
+        path: Operations.CreateProgramme.Input.Path,
+        headers: Operations.CreateProgramme.Input.Headers = .init(),
+        body: Operations.CreateProgramme.Input.Body
+    ) async throws -> Operations.CreateProgramme.Output {
+        try await createProgramme(Operations.CreateProgramme.Input(
             path: path,
             headers: headers,
             body: body
