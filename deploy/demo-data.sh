@@ -17,15 +17,18 @@ demo_account() {
     python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])' <<<"$signed_in"
     return
   fi
+  local since
+  since=$(date +%s.%N)
   curl -fsS -o /dev/null -H 'Content-Type: application/json' \
     -d "{\"email\":\"$email\",\"password\":\"$demo_password\",\"firstName\":\"$first\",\"lastName\":\"$last\",\"language\":\"fr\",\"birthDate\":\"1984-05-17\",\"consentVersion\":1}" \
     "$identity/v1/accounts"
   local code=""
   for _ in $(seq 1 50); do
-    code=$(python3 - "$mail_dir" "$email" <<'PY'
+    code=$(python3 - "$mail_dir" "$email" "$since" <<'PY'
 import base64, email, pathlib, re, sys
-folder, address = pathlib.Path(sys.argv[1]), sys.argv[2]
-mails = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime) if folder.exists() else []
+folder, address, since = pathlib.Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+# Only a mail written after this sign-up: an earlier run's code would be refused.
+mails = sorted((p for p in folder.glob("*.eml") if p.stat().st_mtime > since), key=lambda p: p.stat().st_mtime) if folder.exists() else []
 for path in reversed(mails):
     message = email.message_from_bytes(path.read_bytes())
     if address in message["To"]:
