@@ -416,3 +416,26 @@ import Testing
         }
     }
 }
+
+/// Publication checks coherence too: seats to sell, a window that closes in time, items dated within the sessions.
+@Suite struct CataloguePublicationCoherenceTests {
+    @Test func incoherentOfferingsAreNotPublished() async throws {
+        let organisation = UUID()
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "staff")])
+        try await withService(CatalogueService.self) { catalogue, _ in
+            let id = try await createOffering(
+                on: catalogue, staff: staff, organisation: organisation, code: "INCOHERENT", capacity: 0,
+                extra: [
+                    "registrationClosesAt": "2027-08-15T23:59:00-04:00",
+                    "items": [["name": ["fr": "Dîner", "en": "Lunch"], "unitPrice": ["amountCents": 550, "currency": "CAD"], "date": "2027-09-01"]],
+                ])
+            let refused = try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff))
+            try refused.problem("/problems/offering-incomplete", status: .unprocessableContent)
+            #expect(try refused.fieldErrors() == [
+                "sessions": "noSeats", "registrationClosesAt": "afterLastSession", "items[0].date": "outsideSessions",
+            ])
+            let draft = try await catalogue.execute(uri: "/v1/offerings/\(id)", method: .get, headers: bearer(staff))
+            #expect(try draft.json()["status"] as? String == "draft")
+        }
+    }
+}

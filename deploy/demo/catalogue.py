@@ -35,6 +35,12 @@ def moment(offset_days):
     return (NOW + datetime.timedelta(days=offset_days)).isoformat(timespec="seconds")
 
 
+def closes_before(sessions):
+    """Registration closes 25 days from now, or the day before the last session ends if that is sooner."""
+    last_end = max(datetime.date.fromisoformat(s["endsOn"]) for s in sessions)
+    return moment(min(25, (last_end - TODAY).days - 1))
+
+
 def money(cents):
     return {"amountCents": cents, "currency": "CAD"}
 
@@ -55,7 +61,7 @@ def subject(code):
 
 def offering(seller, code, fr, en, category, price, sessions, **extra):
     body = {"sellingOrganisationId": seller, "code": code, "title": {"fr": fr, "en": en}, "categoryId": CATEGORY[category],
-            "basePrice": money(price), "registrationOpensAt": moment(-1), "registrationClosesAt": moment(25),
+            "basePrice": money(price), "registrationOpensAt": moment(-1), "registrationClosesAt": closes_before(sessions),
             "refundPolicy": {"kind": "full-before-start", "administrationFee": money(1500)}, "sessions": sessions, **extra}
     status, created = call("POST", "/v1/offerings", body)
     if status == 409:

@@ -120,6 +120,28 @@ struct Offering: Sendable, Equatable {
             errors.append(
                 .init(field: "refundPolicy", code: "required", message: .init(fr: "Indiquez la politique de remboursement.", en: "Set the refund policy.")))
         }
+        // Coherence: a seat to sell, a window that closes while a session can still be attended, items dated
+        // within the sessions.
+        if !sessions.contains(where: { $0.capacity > 0 }) {
+            errors.append(.init(field: "sessions", code: "noSeats", message: .init(fr: "Aucune session n'a de places.", en: "No session has seats.")))
+        }
+        let starts = sessions.compactMap { CalendarDate($0.startsOn) }
+        let ends = sessions.compactMap { CalendarDate($0.endsOn) }
+        if let closes = registrationClosesAt, let lastEnd = ends.max(), CalendarDate(closes) > lastEnd {
+            errors.append(
+                .init(
+                    field: "registrationClosesAt", code: "afterLastSession",
+                    message: .init(fr: "Les inscriptions fermeraient après la fin de la dernière session.", en: "Registration would close after the last session ends.")))
+        }
+        if let firstStart = starts.min(), let lastEnd = ends.max() {
+            for (index, item) in terms.items.enumerated() {
+                guard let date = item.date.flatMap(CalendarDate.init), date < firstStart || date > lastEnd else { continue }
+                errors.append(
+                    .init(
+                        field: "items[\(index)].date", code: "outsideSessions",
+                        message: .init(fr: "La date de l'article est hors des sessions.", en: "The item's date is outside the sessions.")))
+            }
+        }
         return errors
     }
 }
