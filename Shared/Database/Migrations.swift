@@ -50,20 +50,14 @@ public struct Migrator: Sendable {
     /// Returns the versions applied by this call (empty when another instance already did the work).
     @discardableResult
     public func apply(client: PostgresClient, logger: Logger) async throws -> [Int] {
-        let schema = self.schema
-        let migrations = self.migrations
-        do {
-            return try await applyInTransaction(client: client, schema: schema, migrations: migrations, logger: logger)
-        } catch let error as PostgresTransactionError {
-            // Report what failed inside (a migration's SQL, a refused schema), not the transaction wrapper.
-            throw error.closureError ?? error.beginError ?? error.commitError ?? error
-        }
+        // `transaction` reports what failed inside (a migration's SQL, a refused schema), not the wrapper.
+        try await applyInTransaction(client: client, schema: schema, migrations: migrations, logger: logger)
     }
 
     private func applyInTransaction(
         client: PostgresClient, schema: String, migrations: [Migration], logger: Logger
     ) async throws -> [Int] {
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             let current = try await connection.query("SELECT current_schema()", logger: logger)
                 .collect().first?.decode(String?.self)
             guard current == schema else { throw MigrationError.wrongSchema(expected: schema, found: current) }

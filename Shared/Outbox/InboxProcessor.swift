@@ -83,7 +83,7 @@ public final class InboxProcessor: Service, Sendable {
         }
         while true {
             do {
-                let applied = try await client.withTransaction(logger: logger) { connection -> Bool in
+                let applied = try await client.transaction(logger: logger) { connection -> Bool in
                     let inserted = try await connection.query(
                         """
                         INSERT INTO inbox (source, event_id, type, received_at) VALUES (\(event.source), \(event.id), \(event.type), now())
@@ -97,7 +97,6 @@ public final class InboxProcessor: Service, Sendable {
                 consumer.ack(delivery)
                 return
             } catch {
-                let failure = (error as? PostgresTransactionError)?.closureError ?? error
                 if await databaseIsDown() {
                     logger.warning("PostgreSQL unreachable; the event waits", metadata: ["event": .string(event.id)])
                     if Task.isShuttingDownGracefully || Task.isCancelled { return }  // unacked: redelivered later
@@ -106,9 +105,9 @@ public final class InboxProcessor: Service, Sendable {
                 }
                 logger.error(
                     "event handler failed",
-                    metadata: ["event": .string(event.id), "type": .string(event.type), "error": .string(String(describing: failure))])
+                    metadata: ["event": .string(event.id), "type": .string(event.type), "error": .string(String(describing: error))])
                 let attempt = Int(delivery.headers[Self.attemptHeader] ?? "") ?? 0
-                await divert(delivery, reason: String(describing: failure), park: attempt + 1 >= maxAttempts)
+                await divert(delivery, reason: String(describing: error), park: attempt + 1 >= maxAttempts)
                 return
             }
         }

@@ -12,19 +12,10 @@ extension CatalogueAPI {
         guard principal.isStaff(of: organisation) else { throw Problem.forbidden }
         var offering = Offering(
             id: UUID(), sellingOrganisationId: organisation, code: body.code.trimmingCharacters(in: .whitespaces),
-            categoryId: try body.categoryId.map { text throws(Problem) in
-                guard let id = UUID(uuidString: text) else { throw Problem.unknownCategory }
-                return id
-            },
-            subjectId: try body.subjectId.map { text throws(Problem) in
-                guard let id = UUID(uuidString: text) else { throw Problem.unknownSubject }
-                return id
-            },
+            categoryId: try Self.reference(body.categoryId, or: .unknownCategory),
+            subjectId: try Self.reference(body.subjectId, or: .unknownSubject),
             levels: body.levels ?? [],
-            programmeId: try body.programmeId.map { text throws(Problem) in
-                guard let id = UUID(uuidString: text) else { throw Problem.unknownProgramme }
-                return id
-            },
+            programmeId: try Self.reference(body.programmeId, or: .unknownProgramme),
             schoolYear: body.schoolYear, term: body.term,
             title: .init(fr: body.title.fr, en: body.title.en), basePriceCents: body.basePrice.amountCents,
             registrationOpensAt: body.registrationOpensAt, registrationClosesAt: body.registrationClosesAt,
@@ -39,15 +30,10 @@ extension CatalogueAPI {
             })
         offering.terms = try Self.terms(of: body)
         // One answer listing the fields' and the terms' problems together.
-        var errors: [FieldError] = []
-        do {
-            try OfferingRules.validate(
-                code: offering.code, title: offering.title, basePriceCents: offering.basePriceCents,
-                opensAt: offering.registrationOpensAt, closesAt: offering.registrationClosesAt, sessions: offering.sessions)
-        } catch {
-            errors = error.errors
-        }
-        errors += TermsRules.errors(offering.terms) + CalendarRules.errors(schoolYear: offering.schoolYear, term: offering.term)
+        let errors = OfferingRules.errors(
+            code: offering.code, title: offering.title, basePriceCents: offering.basePriceCents,
+            opensAt: offering.registrationOpensAt, closesAt: offering.registrationClosesAt, sessions: offering.sessions)
+            + TermsRules.errors(offering.terms) + CalendarRules.errors(schoolYear: offering.schoolYear, term: offering.term)
         guard errors.isEmpty else { throw Problem.validation(errors) }
         try await offerings.create(offering, at: clock.now())
         RequestScope.setResponseHeader(.location, "/v1/offerings/\(offering.id.uuidString.lowercased())")
@@ -129,34 +115,15 @@ extension CatalogueAPI {
         for (index, item) in (body.items ?? []).enumerated() {
             if let text = item.id, let kept = UUID(uuidString: text) { newTerms.items[index].itemId = kept }
         }
-        var errors: [FieldError] = []
         let title = LocalizedText(fr: body.title.fr, en: body.title.en)
-        do {
-            try OfferingRules.validate(
-                code: "-", title: title, basePriceCents: body.basePrice.amountCents, opensAt: body.registrationOpensAt,
-                closesAt: body.registrationClosesAt, sessions: [.init(id: UUID(), name: title, startsOn: "2000-01-01", endsOn: "2000-01-01", capacity: 0, waitlistSize: 0)])
-        } catch {
-            errors = error.errors
-        }
-        errors += TermsRules.errors(newTerms) + CalendarRules.errors(schoolYear: body.schoolYear, term: body.term)
-        var category: UUID?
-        if let text = body.categoryId {
-            category = UUID(uuidString: text)
-            if category == nil { throw Problem.unknownCategory }
-        }
+        let errors = OfferingRules.headerErrors(
+            title: title, basePriceCents: body.basePrice.amountCents, opensAt: body.registrationOpensAt, closesAt: body.registrationClosesAt)
+            + TermsRules.errors(newTerms) + CalendarRules.errors(schoolYear: body.schoolYear, term: body.term)
+        let categoryId = try Self.reference(body.categoryId, or: .unknownCategory)
         guard errors.isEmpty else { throw Problem.validation(errors) }
-        var subject: UUID?
-        if let text = body.subjectId {
-            subject = UUID(uuidString: text)
-            if subject == nil { throw Problem.unknownSubject }
-        }
-        var programme: UUID?
-        if let text = body.programmeId {
-            programme = UUID(uuidString: text)
-            if programme == nil { throw Problem.unknownProgramme }
-        }
-        let (terms, clauses, categoryId, subjectId, levels) = (newTerms, body.contractClauses, category, subject, body.levels ?? [])
-        let (programmeId, schoolYear, term) = (programme, body.schoolYear, body.term)
+        let subjectId = try Self.reference(body.subjectId, or: .unknownSubject)
+        let programmeId = try Self.reference(body.programmeId, or: .unknownProgramme)
+        let (terms, clauses, levels, schoolYear, term) = (newTerms, body.contractClauses, body.levels ?? [], body.schoolYear, body.term)
         let updated = try await offerings.update(id: id, at: clock.now(), event: { $0.status == .draft ? nil : EventName.offeringUpdated }) { offering in
             guard principal.isStaff(of: offering.sellingOrganisationId) else { throw Problem.notFound }
             guard offering.status != .cancelled else { throw Problem.offeringStatus(offering.status) }
@@ -221,6 +188,13 @@ extension CatalogueAPI {
         }
         guard let published else { throw Problem.notFound }
         return .ok(.init(body: .json(Self.representation(published))))
+    }
+
+    /// An optional id naming a category, subject or programme; text that is no UUID names nothing known.
+    static func reference(_ text: String?, or unknown: Problem) throws(Problem) -> UUID? {
+        guard let text else { return nil }
+        guard let id = UUID(uuidString: text) else { throw unknown }
+        return id
     }
 
     /// The request's prices, items and policies in the catalogue's terms; item ids are given here.

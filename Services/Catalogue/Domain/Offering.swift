@@ -150,18 +150,29 @@ enum OfferingRules {
     static let maximumPriceCents: Int64 = 10_000_000
     static let maximumCapacity = 100_000
 
-    /// Checks a new offering; every problem is reported at once, with the field it concerns.
-    static func validate(
+    /// Every problem of a new offering, with the field it concerns.
+    static func errors(
         code: String, title: LocalizedText, basePriceCents: Int64, opensAt: Date?, closesAt: Date?,
         sessions: [Offering.Session]
-    ) throws(Problem) {
+    ) -> [FieldError] {
+        var errors: [FieldError] = []
+        let trimmedCode = code.trimmingCharacters(in: .whitespaces)
+        if trimmedCode.isEmpty || trimmedCode.count > 40 {
+            errors.append(
+                FieldError(
+                    field: "code", code: "invalid",
+                    message: .init(fr: "Le code est obligatoire (40 caractères au plus).", en: "The code is required (at most 40 characters).")))
+        }
+        errors += headerErrors(title: title, basePriceCents: basePriceCents, opensAt: opensAt, closesAt: closesAt)
+        errors += sessionErrors(sessions)
+        return errors
+    }
+
+    /// What the title, base price and registration window must satisfy, at creation and at every change.
+    static func headerErrors(title: LocalizedText, basePriceCents: Int64, opensAt: Date?, closesAt: Date?) -> [FieldError] {
         var errors: [FieldError] = []
         func add(_ field: String, _ code: String, fr: String, en: String) {
             errors.append(FieldError(field: field, code: code, message: .init(fr: fr, en: en)))
-        }
-        let trimmedCode = code.trimmingCharacters(in: .whitespaces)
-        if trimmedCode.isEmpty || trimmedCode.count > 40 {
-            add("code", "invalid", fr: "Le code est obligatoire (40 caractères au plus).", en: "The code is required (at most 40 characters).")
         }
         for (field, text) in [("title.fr", title.fr), ("title.en", title.en)]
         where text.trimmingCharacters(in: .whitespaces).isEmpty || text.count > 200 {
@@ -172,6 +183,14 @@ enum OfferingRules {
         }
         if let opensAt, let closesAt, closesAt <= opensAt {
             add("registrationClosesAt", "beforeOpening", fr: "La fin des inscriptions doit suivre leur début.", en: "Registration must close after it opens.")
+        }
+        return errors
+    }
+
+    static func sessionErrors(_ sessions: [Offering.Session]) -> [FieldError] {
+        var errors: [FieldError] = []
+        func add(_ field: String, _ code: String, fr: String, en: String) {
+            errors.append(FieldError(field: field, code: code, message: .init(fr: fr, en: en)))
         }
         if sessions.isEmpty {
             add("sessions", "required", fr: "Au moins une session est requise.", en: "At least one session is required.")
@@ -188,7 +207,7 @@ enum OfferingRules {
                 add("sessions[\(index)].capacity", "outOfRange", fr: "Capacité invalide.", en: "Invalid capacity.")
             }
         }
-        guard errors.isEmpty else { throw .validation(errors) }
+        return errors
     }
 }
 

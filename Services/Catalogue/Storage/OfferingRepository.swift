@@ -32,7 +32,7 @@ struct PostgresOfferingRepository: OfferingRepository {
     func create(_ offering: Offering, at: Date) async throws {
         let logger = RequestScope.logger
         do {
-            try await client.withTransaction(logger: logger) { connection in
+            try await client.transaction(logger: logger) { connection in
                 try await Self.checkLevels(offering.levels, on: connection, logger: logger)
                 try await connection.query(
                     """
@@ -41,7 +41,7 @@ struct PostgresOfferingRepository: OfferingRepository {
                         created_at, updated_at)
                     VALUES (\(offering.id), \(offering.sellingOrganisationId), \(offering.code), \(offering.categoryId),
                         \(offering.subjectId), \(offering.levels), \(offering.programmeId), \(offering.schoolYear), \(offering.term),
-                        \(String(decoding: try JSONEncoder().encode(offering.terms), as: UTF8.self))::jsonb, \(offering.title.fr),
+                        \(try Self.json(offering.terms))::jsonb, \(offering.title.fr),
                         \(offering.title.en), \(offering.basePriceCents), \(offering.registrationOpensAt),
                         \(offering.registrationClosesAt), \(offering.status.rawValue), \(offering.version), \(at), \(at))
                     """, logger: logger)
@@ -51,18 +51,14 @@ struct PostgresOfferingRepository: OfferingRepository {
                         INSERT INTO sessions (id, offering_id, name_fr, name_en, starts_on, ends_on, capacity, waitlist_size, details)
                         VALUES (\(session.id), \(offering.id), \(session.name.fr), \(session.name.en), \(session.startsOn)::date,
                             \(session.endsOn)::date, \(session.capacity), \(session.waitlistSize),
-                            \(String(decoding: try JSONEncoder().encode(session.details), as: UTF8.self))::jsonb)
+                            \(try Self.json(session.details))::jsonb)
                         """, logger: logger)
                 }
             }
-        } catch let error as PostgresTransactionError {
-            if let psql = error.closureError as? PSQLError, psql.serverInfo?[.sqlState] == "23505" {
-                throw Problem.duplicateOfferingCode
-            }
-            if let closure = error.closureError, let problem = Problem.unknownReference(closure) {
-                throw problem
-            }
-            throw error.closureError ?? error
+        } catch where error.sqlState == "23505" {
+            throw Problem.duplicateOfferingCode
+        } catch {
+            throw Problem.unknownReference(error) ?? error
         }
     }
 
@@ -73,26 +69,12 @@ struct PostgresOfferingRepository: OfferingRepository {
     }
 
     func publish(id: UUID, at: Date, authorize: @Sendable (Offering) throws -> Void) async throws -> Offering? {
-        let logger = RequestScope.logger
-        do {
-            return try await client.withTransaction(logger: logger) { connection -> Offering? in
-                guard var offering = try await Self.load(id: id, lock: true, on: connection, logger: logger) else { return nil }
-                try authorize(offering)
-                guard offering.status == .draft else { throw Problem.offeringNotDraft }
-                let missing = offering.missingForPublication
-                guard missing.isEmpty else { throw Problem.offeringIncomplete(missing) }
-                offering.status = .published
-                offering.version += 1
-                try await connection.query(
-                    "UPDATE offerings SET status = 'published', version = \(offering.version), updated_at = \(at) WHERE id = \(id)",
-                    logger: logger)
-                try await Outbox.enqueue(
-                    PendingEvent(routingKey: EventName.offeringPublished, subject: id.uuidString.lowercased(), occurredAt: at, payload: offering.event),
-                    on: connection, logger: logger)
-                return offering
-            }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
+        try await update(id: id, at: at, event: { _ in EventName.offeringPublished }) { offering in
+            try authorize(offering)
+            guard offering.status == .draft else { throw Problem.offeringNotDraft }
+            let missing = offering.missingForPublication
+            guard missing.isEmpty else { throw Problem.offeringIncomplete(missing) }
+            offering.status = .published
         }
     }
 
@@ -108,7 +90,7 @@ struct PostgresOfferingRepository: OfferingRepository {
                 guard offering != before else { return offering }
                 try await Self.checkLevels(offering.levels, on: connection, logger: logger)
                 offering.version += 1
-                let terms = String(decoding: try JSONEncoder().encode(offering.terms), as: UTF8.self)
+                let terms = try Self.json(offering.terms)
                 try await connection.query(
                     """
                     UPDATE offerings SET title_fr = \(offering.title.fr), title_en = \(offering.title.en), category_id = \(offering.categoryId),
@@ -120,9 +102,7 @@ struct PostgresOfferingRepository: OfferingRepository {
                     WHERE id = \(id)
                     """, logger: logger)
                 if let routingKey = event(offering) {
-                    try await Outbox.enqueue(
-                        PendingEvent(routingKey: routingKey, subject: id.uuidString.lowercased(), occurredAt: at, payload: offering.event),
-                        on: connection, logger: logger)
+                    try await Self.record(routingKey, offering, at: at, on: connection, logger: logger)
                 }
                 return offering
             }
@@ -150,9 +130,7 @@ struct PostgresOfferingRepository: OfferingRepository {
             try await connection.query(
                 "UPDATE offerings SET version = \(offering.version), updated_at = \(at) WHERE id = \(id)", logger: logger)
             if offering.status != .draft {
-                try await Outbox.enqueue(
-                    PendingEvent(routingKey: EventName.offeringUpdated, subject: id.uuidString.lowercased(), occurredAt: at, payload: offering.event),
-                    on: connection, logger: logger)
+                try await Self.record(EventName.offeringUpdated, offering, at: at, on: connection, logger: logger)
             }
             return offering
         }
@@ -215,26 +193,35 @@ struct PostgresOfferingRepository: OfferingRepository {
 
     func republishAll(at: Date) async throws -> Int {
         let logger = Logger(label: "guichet.catalogue.republish")
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await client.transaction(logger: logger) { connection in
             var ids: [UUID] = []
             for try await id in try await connection.query(
                 "SELECT id FROM offerings WHERE status <> 'draft' ORDER BY id", logger: logger
             ).decode(UUID.self) {
                 ids.append(id)
             }
-            for id in ids {
-                guard let offering = try await Self.load(id: id, lock: false, on: connection, logger: logger) else { continue }
+            for offering in try await Self.load(ids: ids, lock: false, on: connection, logger: logger) {
                 let name = switch offering.status {
                 case .closed: EventName.offeringClosed
                 case .cancelled: EventName.offeringCancelled
                 default: EventName.offeringPublished
                 }
-                try await Outbox.enqueue(
-                    PendingEvent(routingKey: name, subject: id.uuidString.lowercased(), occurredAt: at, payload: offering.event),
-                    on: connection, logger: logger)
+                try await Self.record(name, offering, at: at, on: connection, logger: logger)
             }
             return ids.count
         }
+    }
+
+    /// The offering as it now is, as event `routingKey`, in the transaction of the change.
+    private static func record(_ routingKey: String, _ offering: Offering, at: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        try await Outbox.enqueue(
+            PendingEvent(routingKey: routingKey, subject: offering.id.uuidString.lowercased(), occurredAt: at, payload: offering.event),
+            on: connection, logger: logger)
+    }
+
+    /// A value as JSON text, for a `jsonb` column.
+    private static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }
 
     private static func checkLevels(_ levels: [String], on connection: PostgresConnection, logger: Logger) async throws {

@@ -55,7 +55,7 @@ extension IdentityAPI {
         let (challenge, code, link) = newChallenge(.signUp, lifetime: settings.signUpCodeLifetime, withLink: true)
         let mails = self.mails
         let api = self
-        _ = try await accounts.signUp(
+        try await accounts.signUp(
             account, consentVersion: body.consentVersion, challenge: challenge,
             mail: signUpMail(to: account, code: code, linkToken: link!),
             mailToHolder: { holder in api.mail(mails.alreadyRegistered, to: holder, values: [:]) }, at: now, client: client)

@@ -97,26 +97,21 @@ struct AccountStore: Sendable {
 
     // MARK: Sign-up and verification
 
-    enum SignUpOutcome: Sendable {
-        case created, replacedPending, alreadyActive
-    }
-
     /// Creates the pending account, or replaces the pending sign-up of the same address (its password and codes
     /// stop working), or — when the address has an account — only mails its holder.
     func signUp(
         _ account: Account, consentVersion: Int, challenge: NewChallenge, mail: MailMessage,
         mailToHolder: @escaping @Sendable (Account) -> MailMessage, at: Date, client clientInfo: ClientInfo
-    ) async throws -> SignUpOutcome {
+    ) async throws {
         let logger = self.logger
         do {
-            return try await client.transaction(logger: logger) { connection in
-                var outcome = SignUpOutcome.created
+            try await client.transaction(logger: logger) { connection in
                 if let existing = try await Self.lock(email: account.email, on: connection, logger: logger) {
                     if existing.status == .active {
                         if let last = try await Self.lastChallenge(.signUp, account: existing.id, on: connection, logger: logger),
                             at.timeIntervalSince(last) < 60
                         {
-                            return .alreadyActive
+                            return
                         }
                         // Recorded as a voided sign-up challenge, only to pace these notices.
                         try await connection.query(
@@ -125,10 +120,9 @@ struct AccountStore: Sendable {
                             VALUES (\(UUID()), \(existing.id), 'sign-up', '\\x00'::bytea, \(at), \(at), \(at))
                             """, logger: logger)
                         try await MailQueue.enqueue(mailToHolder(existing), at: at, sealedWith: mailKey, on: connection, logger: logger)
-                        return .alreadyActive
+                        return
                     }
                     try await connection.query("DELETE FROM accounts WHERE id = \(existing.id)", logger: logger)
-                    outcome = .replacedPending
                 }
                 try await connection.query(
                     """
@@ -145,11 +139,9 @@ struct AccountStore: Sendable {
                 try await Self.insert(challenge, account: account.id, at: at, on: connection, logger: logger)
                 try await MailQueue.enqueue(mail, at: at, sealedWith: mailKey, on: connection, logger: logger)
                 try await SecurityEventLog.record(.signedUp, account: account.id, at: at, client: clientInfo, on: connection, logger: logger)
-                return outcome
             }
         } catch where error.sqlState == "23505" {
             // Two sign-ups of one address at the same instant: the other one won; the answer is the same.
-            return .replacedPending
         }
     }
 
