@@ -31,6 +31,7 @@ func serviceTarget(_ name: String) -> Target {
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         path: "Services/\(name)",
         exclude: ["openapi-generator-config.yaml"],

@@ -4,6 +4,7 @@ import Outbox
 import Hummingbird
 import OpenAPIHummingbird
 import ServiceKit
+import ServiceLifecycle
 
 /// Enrolment: participants and guardians, carts, checkouts, seat holds, waitlists and registrations.
 enum EnrolmentService: ServiceDefinition {
@@ -13,13 +14,28 @@ enum EnrolmentService: ServiceDefinition {
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
 
     static var eventHandlers: [String: EventHandler] {
-        Dictionary(uniqueKeysWithValues: EventName.offeringEvents.map { ($0, OfferingEventHandler.handler) })
+        Dictionary(uniqueKeysWithValues: EventName.offeringEvents.map { ($0, OfferingEventHandler.handler) }).merging([
+            EventName.accountVerified: AccountEventHandler.contact,
+            EventName.accountUpdated: AccountEventHandler.contact,
+            EventName.accountDeleted: AccountEventHandler.deleted,
+            EventName.chargeSucceeded: PaymentEventHandler.succeeded,
+            EventName.chargeFailed: PaymentEventHandler.failed,
+        ]) { first, _ in first }
     }
 
     static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) async throws {
+        let settings = try EnrolmentSettings(reader: environment.settings.reader)
         let api = EnrolmentAPI(
             participants: PostgresParticipantRepository(client: environment.postgres),
-            offerings: OfferingProjection(client: environment.postgres), clock: environment.clock)
+            offerings: OfferingProjection(client: environment.postgres), cart: CartRepository(client: environment.postgres),
+            checkouts: CheckoutStore(
+                client: environment.postgres, holdDuration: settings.holdDuration, guestTokens: GuestTokens(key: settings.guestTokenKey)),
+            clock: environment.clock)
         try api.registerHandlers(on: router)
+    }
+
+    static func backgroundServices(environment: ServiceEnvironment) throws -> [any Service] {
+        let settings = try EnrolmentSettings(reader: environment.settings.reader)
+        return [HoldExpiry(client: environment.postgres, clock: environment.clock, interval: settings.holdSweepInterval, logger: environment.logger)]
     }
 }

@@ -26,16 +26,11 @@ struct IdentitySettings: Sendable {
     static let maximumCodeAttempts = 5
 
     init(reader: ConfigReader) throws {
-        privateKeyPEM = try Self.secret(
-            reader, inline: "jwt.private.key", file: "jwt.private.key.file",
+        privateKeyPEM = try reader.secret(
+            inline: "jwt.private.key", file: "jwt.private.key.file",
             defaultFile: ".local/keys/access-token-private.pem", name: "JWT_PRIVATE_KEY")
-        let codeKey = try Self.secret(
-            reader, inline: "code.hash.key", file: "code.hash.key.file", defaultFile: ".local/keys/code-hash.key",
-            name: "CODE_HASH_KEY")
-        guard let key = Data(base64Encoded: codeKey.trimmingCharacters(in: .whitespacesAndNewlines)), key.count >= 32 else {
-            throw ConfigurationError.invalid("CODE_HASH_KEY", "must be at least 32 random bytes in base64 (openssl rand -base64 32)")
-        }
-        codeHashKey = Array(key)
+        codeHashKey = try reader.secretKey(
+            inline: "code.hash.key", file: "code.hash.key.file", defaultFile: ".local/keys/code-hash.key", name: "CODE_HASH_KEY")
         let minutes = reader.int(forKey: "access.token.minutes", default: 15)
         guard (1...15).contains(minutes) else {
             throw ConfigurationError.invalid("ACCESS_TOKEN_MINUTES", "between 1 and 15 (a revoked right lasts that long)")
@@ -61,15 +56,5 @@ struct IdentitySettings: Sendable {
         mailFrom = .init(
             email: reader.string(forKey: "mail.from.address", default: "no-reply@guichet.invalid"),
             name: reader.string(forKey: "mail.from.name", default: "Guichet"))
-    }
-
-    /// A secret given inline (`NAME`) or, by default, in a file (`NAME_FILE`), as containers mount them.
-    private static func secret(_ reader: ConfigReader, inline: String, file: String, defaultFile: String, name: String) throws -> String {
-        if let value = reader.string(forKey: ConfigKey(inline), isSecret: true), !value.isEmpty { return value }
-        let path = reader.string(forKey: ConfigKey(file), default: defaultFile)
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty else {
-            throw ConfigurationError.invalid("\(name)_FILE", "cannot read \(path) (set \(name), or run deploy/run.sh once to generate it)")
-        }
-        return text
     }
 }

@@ -84,6 +84,8 @@ public struct OfferingEvent: Codable, Sendable, Equatable {
     public var participantFields: [String]?
     /// Childcare expenses receipt (Relevé 24) issued for this offering.
     public var childcareReceipt: Bool?
+    /// Sales taxes on the prices and items; none when the offering is exempt.
+    public var taxes: [OfferingTax]?
 
     public init(
         offeringId: UUID, version: Int64, status: String, sellingOrganisationId: UUID, code: String, title: LocalizedName,
@@ -91,7 +93,8 @@ public struct OfferingEvent: Codable, Sendable, Equatable {
         categoryId: UUID? = nil, subjectId: UUID? = nil, levels: [String]? = nil, programmeId: UUID? = nil, schoolYear: String? = nil,
         term: String? = nil, prices: [OfferingPrice]? = nil, items: [OfferingItem]? = nil, contract: ContractTerms? = nil,
         refundPolicy: RefundPolicy? = nil, documents: DocumentRequirements? = nil, eligibility: OfferingEligibility? = nil,
-        requirements: [LocalizedName]? = nil, participantFields: [String]? = nil, childcareReceipt: Bool? = nil
+        requirements: [LocalizedName]? = nil, participantFields: [String]? = nil, childcareReceipt: Bool? = nil,
+        taxes: [OfferingTax]? = nil
     ) {
         self.offeringId = offeringId
         self.version = version
@@ -118,5 +121,6 @@ public struct OfferingEvent: Codable, Sendable, Equatable {
         self.requirements = requirements
         self.participantFields = participantFields
         self.childcareReceipt = childcareReceipt
+        self.taxes = taxes
     }
 }

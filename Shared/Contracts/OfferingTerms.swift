@@ -117,3 +117,38 @@ public struct SessionDetails: Codable, Sendable, Equatable {
         self.accessInstructions = accessInstructions
     }
 }
+
+/// A sales tax on a taxable offering's prices and items (Québec: GST 5 %, QST 9.975 %); most school
+/// activities are exempt and list none. The tax of a line is rounded to the cent, half up.
+public struct OfferingTax: Codable, Sendable, Equatable {
+    /// `GST`, `QST`, `HST`…
+    public var code: String
+    public var name: LocalizedName
+    /// A decimal percentage with at most three decimals: `"9.975"`.
+    public var percent: String
+
+    public init(code: String, name: LocalizedName, percent: String) {
+        self.code = code
+        self.name = name
+        self.percent = percent
+    }
+
+    /// The rate in thousandths of a percent (9.975 % → 9975), or nil when `percent` is not such a number.
+    public var milliPercent: Int64? {
+        let parts = percent.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let whole = Int64(parts[0]), whole >= 0, whole < 100, parts[0].count <= 2 else { return nil }
+        var fraction: Int64 = 0
+        if parts.count == 2 {
+            let digits = parts[1]
+            guard (1...3).contains(digits.count), digits.allSatisfy(\.isASCII), let value = Int64(digits) else { return nil }
+            fraction = value * Int64([1, 100, 10, 1][digits.count])
+        }
+        return whole * 1000 + fraction
+    }
+
+    /// This tax on `amountCents`, rounded half up to the cent.
+    public func amountCents(on amountCents: Int64) -> Int64 {
+        guard let rate = milliPercent else { return 0 }
+        return (amountCents * rate + 50_000) / 100_000
+    }
+}

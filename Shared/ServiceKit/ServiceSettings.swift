@@ -43,3 +43,24 @@ public struct ServiceSettings: Sendable {
         }
     }
 }
+
+extension ConfigReader {
+    /// A secret given inline (`NAME`) or, by default, in a file (`NAME_FILE`), as containers mount them.
+    public func secret(inline: String, file: String, defaultFile: String, name: String) throws -> String {
+        if let value = string(forKey: ConfigKey(inline), isSecret: true), !value.isEmpty { return value }
+        let path = string(forKey: ConfigKey(file), default: defaultFile)
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty else {
+            throw ConfigurationError.invalid("\(name)_FILE", "cannot read \(path) (set \(name), or run deploy/run.sh once to generate it)")
+        }
+        return text
+    }
+
+    /// A symmetric key of at least 32 random bytes, in base64, given as `secret(…)` reads it.
+    public func secretKey(inline: String, file: String, defaultFile: String, name: String) throws -> [UInt8] {
+        let text = try secret(inline: inline, file: file, defaultFile: defaultFile, name: name)
+        guard let key = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)), key.count >= 32 else {
+            throw ConfigurationError.invalid(name, "must be at least 32 random bytes in base64 (openssl rand -base64 32)")
+        }
+        return Array(key)
+    }
+}

@@ -27,9 +27,9 @@ import Testing
             for: UUID(), roles: [.init(organisationId: cssbe, role: "staff"), .init(organisationId: ville, role: "staff")])
         try await withService(CatalogueService.self, clock: clock) { catalogue, _ in
             func offering(_ organisation: UUID, _ code: String, _ title: String, category: String, opens: Date, closes: Date,
-                          starts: String, ends: String, publish: Bool = true) async throws {
+                          starts: String, ends: String, price: Int = 9_500, publish: Bool = true) async throws {
                 let id = try await createOffering(
-                    on: catalogue, staff: staff, organisation: organisation, code: code, titleFr: title,
+                    on: catalogue, staff: staff, organisation: organisation, code: code, titleFr: title, priceCents: price,
                     extra: [
                         "categoryId": category, "registrationOpensAt": opens.ISO8601Format(), "registrationClosesAt": closes.ISO8601Format(),
                         "sessions": [["name": ["fr": "Été", "en": "Summer"], "startsOn": starts, "endsOn": ends, "capacity": 30]],
@@ -39,9 +39,9 @@ import Testing
                 }
             }
             let day: TimeInterval = 86_400
-            try await offering(cssbe, "058-402", "Science et environnement", category: Self.recovery, opens: now - day, closes: now + 10 * day, starts: "2027-07-05", ends: "2027-07-30")
+            try await offering(cssbe, "058-402", "Science et environnement", category: Self.recovery, opens: now - day, closes: now + 10 * day, starts: "2027-07-05", ends: "2027-07-30", price: 25_000)
             try await offering(cssbe, "063-414", "Mathématiques 4e secondaire", category: Self.recovery, opens: now - day, closes: now + 10 * day, starts: "2027-07-05", ends: "2027-07-30")
-            try await offering(cssbe, "055-444", "Science et technologie", category: Self.recovery, opens: now + 5 * day, closes: now + 20 * day, starts: "2027-08-02", ends: "2027-08-20")
+            try await offering(cssbe, "055-444", "Science et technologie", category: Self.recovery, opens: now + 5 * day, closes: now + 20 * day, starts: "2027-08-02", ends: "2027-08-20", price: 4_000)
             try await offering(ville, "CAMP-1", "Camp de jour — semaine 1", category: Self.dayCamps, opens: now - day, closes: now + day, starts: "2027-06-28", ends: "2027-07-02")
             try await offering(ville, "CAMP-2", "Camp de jour — semaine 2 (brouillon)", category: Self.dayCamps, opens: now - day, closes: now + day, starts: "2027-07-05", ends: "2027-07-09", publish: false)
 
@@ -72,6 +72,24 @@ import Testing
                 cursor = try response.json()["nextCursor"] as? String
             } while cursor != nil
             #expect(seen == all)
+
+            // Other orders, paged alike; a cursor of one order is refused by another.
+            func allPages(_ query: String) async throws -> [String] {
+                var seen: [String] = []
+                var cursor: String?
+                repeat {
+                    let response = try await catalogue.execute(uri: "/v1/offerings?limit=2&\(query)" + (cursor.map { "&cursor=\($0)" } ?? ""), method: .get)
+                    seen += try titles(response)
+                    cursor = try response.json()["nextCursor"] as? String
+                } while cursor != nil
+                return seen
+            }
+            #expect(try await allPages("sort=price") == ["Science et technologie", "Camp de jour — semaine 1", "Mathématiques 4e secondaire", "Science et environnement"])
+            #expect(try await allPages("sort=startsOn") == ["Camp de jour — semaine 1", "Mathématiques 4e secondaire", "Science et environnement", "Science et technologie"])
+            let firstPage = try await catalogue.execute(uri: "/v1/offerings?limit=1&sort=price", method: .get)
+            let priceCursor = try #require(try firstPage.json()["nextCursor"] as? String)
+            let mixed = try await catalogue.execute(uri: "/v1/offerings?limit=1&sort=title&cursor=\(priceCursor)", method: .get)
+            #expect(try mixed.fieldErrors() == ["cursor": "invalid"])
 
             // Bad filters: one 400 naming each.
             let bad = try await catalogue.execute(uri: "/v1/offerings?category=abc&from=2027-13-01", method: .get)
@@ -122,16 +140,24 @@ import Testing
                 "requirements": [["fr": "Apporter un thermos", "en": "Bring a thermos"]],
                 "participantFields": ["group", "teacher", "allergies"],
                 "childcareReceipt": false,
+                "taxes": [
+                    ["code": "GST", "name": ["fr": "TPS", "en": "GST"], "percent": "5"],
+                    ["code": "QST", "name": ["fr": "TVQ", "en": "QST"], "percent": "9.975"],
+                ],
             ]
             // Bad terms: every problem at once, nothing written.
             var bad = body
             bad["prices"] = [["amount": ["amountCents": -1, "currency": "CAD"]]]
             bad["items"] = [["name": ["fr": " ", "en": "x"], "unitPrice": ["amountCents": 100, "currency": "CAD"], "date": "2027-02-30"]]
             bad["eligibility"] = ["minimumAge": 12, "maximumAge": 5]
+            bad["taxes"] = [
+                ["code": "GST", "name": ["fr": "TPS", "en": "GST"], "percent": "5"],
+                ["code": "GST", "name": ["fr": "TPS", "en": "GST"], "percent": "5.0001"],
+            ]
             let refused = try await post(bad)
             #expect(try refused.fieldErrors() == [
                 "prices[0].amount.amountCents": "outOfRange", "prices[0]": "noCondition", "items[0].name": "required", "items[0].date": "invalidDate",
-                "eligibility.maximumAge": "belowMinimum",
+                "eligibility.maximumAge": "belowMinimum", "taxes[1].code": "duplicate", "taxes[1].percent": "invalid",
             ])
             #expect(try await database.count("SELECT count(*) FROM catalogue.offerings") == 0)
 
@@ -168,6 +194,7 @@ import Testing
             #expect((event["eligibility"] as? [String: Any])?["maximumAge"] as? Int == 12)
             #expect(event["participantFields"] as? [String] == ["group", "teacher", "allergies"])
             #expect((event["requirements"] as? [[String: String]])?.first?["en"] == "Bring a thermos")
+            #expect((event["taxes"] as? [[String: Any]])?.compactMap { $0["percent"] as? String } == ["5", "9.975"])
         }
     }
 }

@@ -101,3 +101,18 @@ import Testing
         return (process.terminationStatus, output)
     }
 }
+
+/// Tax arithmetic shared by enrolment and payment: thousandths of a percent, rounded half up per line.
+@Suite struct OfferingTaxTests {
+    @Test func ratesParseAndRoundHalfUp() {
+        let qst = OfferingTax(code: "QST", name: .init(fr: "TVQ", en: "QST"), percent: "9.975")
+        #expect(qst.milliPercent == 9_975)
+        #expect(qst.amountCents(on: 1_000) == 100, "99.75 ¢ rounds up")
+        #expect(qst.amountCents(on: 9_500) == 948, "947.625 ¢ rounds up")
+        #expect(OfferingTax(code: "GST", name: .init(fr: "TPS", en: "GST"), percent: "5").amountCents(on: 9_500) == 475)
+        #expect(OfferingTax(code: "X", name: .init(fr: "", en: ""), percent: "0.5").milliPercent == 500)
+        for bad in ["", "9,975", "100", "5.0001", "-5", ".5", "5."] {
+            #expect(OfferingTax(code: "X", name: .init(fr: "", en: ""), percent: bad).milliPercent == nil, "\(bad)")
+        }
+    }
+}

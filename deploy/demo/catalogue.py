@@ -59,6 +59,14 @@ def subject(code):
     return next(s["id"] for s in page["items"] if s["code"] == code)
 
 
+def programme(college, code, fr, en):
+    status, body = call("POST", f"/v1/organisations/{college}/programmes", {"code": code, "name": {"fr": fr, "en": en}})
+    if status == 201:
+        return body["id"]
+    _, page = call("GET", f"/v1/organisations/{college}/programmes")
+    return next(p["id"] for p in page["items"] if p["code"] == code)
+
+
 def offering(seller, code, fr, en, category, price, sessions, **extra):
     body = {"sellingOrganisationId": seller, "code": code, "title": {"fr": fr, "en": en}, "categoryId": CATEGORY[category],
             "basePrice": money(price), "registrationOpensAt": moment(-1), "registrationClosesAt": closes_before(sessions),
@@ -116,8 +124,16 @@ for week in (1, 2):
     offering(baie_comeau, f"CAMP-ETE-{week}", f"Camp de jour — semaine {week}", f"Day camp — week {week}", "day-camps", 9500,
              [session(f"Semaine {week}", f"Week {week}", 30 + 7 * week, 34 + 7 * week, 60)],
              prices=[{"residency": "non-resident", "amount": money(14500)}])
-# Clara: a college course in two groups.
+# Adult recreation is taxable (GST and QST); children's activities are not.
+offering(baie_comeau, "AQUAFORME", "Aquaforme (adultes)", "Aquafitness (adults)", "activities", 6000,
+         [session("Automne", "Fall", 14, 84, 25)], prices=[{"residency": "non-resident", "amount": money(9000)}],
+         eligibility={"minimumAge": 18},
+         taxes=[{"code": "GST", "name": {"fr": "TPS", "en": "GST"}, "percent": "5"},
+                {"code": "QST", "name": {"fr": "TVQ", "en": "QST"}, "percent": "9.975"}])
+# Clara: a college course in two groups, in the programme it belongs to.
+literature = programme(cegep, "500.A1", "Arts, lettres et communication", "Arts, Literature and Communication")
 offering(cegep, "601-103-MQ", "Écriture et littérature", "Writing and literature", "courses", 0,
          [session("Groupe 01", "Group 01", 60, 150, 40, 5), session("Groupe 02", "Group 02", 60, 150, 40, 5)],
-         levels=["collegial"], subjectId=subject("francais"), schoolYear=f"{TODAY.year}-{TODAY.year + 1}", term=f"A-{TODAY.year}")
+         levels=["collegial"], subjectId=subject("francais"), schoolYear=f"{TODAY.year}-{TODAY.year + 1}", term=f"A-{TODAY.year}",
+         programmeId=literature)
 print("demo catalogue loaded")

@@ -43,10 +43,12 @@ extension CatalogueAPI {
     func listOfferings(_ input: Operations.ListOfferings.Input) async throws -> Operations.ListOfferings.Output {
         let query = input.query
         let page = try PageRequest(limit: query.limit, cursor: query.cursor)
+        let order = query.sort.flatMap { OfferingSearch.Order(rawValue: $0.rawValue) } ?? .title
         var after: (String, UUID)?
         if let key = page.after {
-            guard key.count == 2, let id = UUID(uuidString: key[1]) else { throw Problem.invalidCursor }
-            after = (key[0], id)
+            // A cursor belongs to one order: another order's key would skip or repeat offerings.
+            guard key.count == 3, key[0] == order.rawValue, let id = UUID(uuidString: key[2]) else { throw Problem.invalidCursor }
+            after = (key[1], id)
         }
         var errors: [FieldError] = []
         func uuid(_ text: String?, field: String) -> UUID? {
@@ -66,14 +68,15 @@ extension CatalogueAPI {
             subjectId: uuid(query.subject, field: "subject"), level: query.level,
             programmeId: uuid(query.programme, field: "programme"), term: query.term,
             organisationId: uuid(query.organisation, field: "organisation"), openAt: query.openNow == true ? clock.now() : nil,
-            withSeatsLeft: query.hasSeats == true, from: date(query.from, field: "from"), to: date(query.to, field: "to"))
+            withSeatsLeft: query.hasSeats == true, from: date(query.from, field: "from"), to: date(query.to, field: "to"),
+            order: order)
         guard errors.isEmpty else {
             var problem = Problem.malformedRequest("Invalid filters.")
             problem.errors = errors
             throw problem
         }
         let rows = try await offerings.search(search, after: after, limit: page.fetchLimit)
-        let (items, nextCursor) = page.page(rows) { [$0.sortKey, $0.offering.id.uuidString] }
+        let (items, nextCursor) = page.page(rows) { [order.rawValue, $0.sortKey, $0.offering.id.uuidString] }
         return .ok(.init(body: .json(.init(items: items.map { Self.representation($0.offering) }, nextCursor: nextCursor))))
     }
 
@@ -109,7 +112,7 @@ extension CatalogueAPI {
             items: body.items?.map { .init(name: $0.name, unitPrice: $0.unitPrice, date: $0.date, maximumQuantity: $0.maximumQuantity) },
             contractClauses: body.contractClauses, refundPolicy: body.refundPolicy, documents: body.documents,
             eligibility: body.eligibility, requirements: body.requirements, participantFields: body.participantFields,
-            childcareReceipt: body.childcareReceipt)
+            childcareReceipt: body.childcareReceipt, taxes: body.taxes)
         var newTerms = try Self.terms(of: asNew)
         // Items that keep their id keep it: carts and registrations refer to it.
         for (index, item) in (body.items ?? []).enumerated() {
@@ -239,7 +242,8 @@ extension CatalogueAPI {
             },
             requirements: (body.requirements ?? []).map { LocalizedName(fr: $0.fr, en: $0.en) },
             participantFields: (body.participantFields ?? []).map(\.rawValue),
-            childcareReceipt: body.childcareReceipt ?? false)
+            childcareReceipt: body.childcareReceipt ?? false,
+            taxes: (body.taxes ?? []).map { OfferingTax(code: $0.code, name: .init(fr: $0.name.fr, en: $0.name.en), percent: $0.percent) })
     }
 
     /// The offering as the caller may see it: access instructions (meeting links) only for its organisation's staff.
@@ -288,6 +292,7 @@ extension CatalogueAPI {
             },
             requirements: offering.terms.requirements.map { .init(fr: $0.fr, en: $0.en) },
             participantFields: offering.terms.participantFields.compactMap { .init(rawValue: $0) },
-            childcareReceipt: offering.terms.childcareReceipt)
+            childcareReceipt: offering.terms.childcareReceipt,
+            taxes: offering.terms.taxes.map { .init(code: $0.code, name: .init(fr: $0.name.fr, en: $0.name.en), percent: $0.percent) })
     }
 }

@@ -54,11 +54,12 @@ struct Offering: Sendable, Equatable {
         var requirements: [LocalizedName] = []
         var participantFields: [String] = []
         var childcareReceipt = false
+        var taxes: [OfferingTax] = []
 
         init(
             prices: [OfferingPrice] = [], items: [OfferingItem] = [], contract: ContractTerms? = nil, refundPolicy: RefundPolicy? = nil,
             documents: DocumentRequirements? = nil, eligibility: OfferingEligibility? = nil, requirements: [LocalizedName] = [],
-            participantFields: [String] = [], childcareReceipt: Bool = false
+            participantFields: [String] = [], childcareReceipt: Bool = false, taxes: [OfferingTax] = []
         ) {
             self.prices = prices
             self.items = items
@@ -69,6 +70,7 @@ struct Offering: Sendable, Equatable {
             self.requirements = requirements
             self.participantFields = participantFields
             self.childcareReceipt = childcareReceipt
+            self.taxes = taxes
         }
 
         /// Rows written before a field existed read as its empty value.
@@ -83,6 +85,7 @@ struct Offering: Sendable, Equatable {
             requirements = try container.decodeIfPresent([LocalizedName].self, forKey: .requirements) ?? []
             participantFields = try container.decodeIfPresent([String].self, forKey: .participantFields) ?? []
             childcareReceipt = try container.decodeIfPresent(Bool.self, forKey: .childcareReceipt) ?? false
+            taxes = try container.decodeIfPresent([OfferingTax].self, forKey: .taxes) ?? []
         }
     }
 
@@ -100,7 +103,8 @@ struct Offering: Sendable, Equatable {
             categoryId: categoryId, subjectId: subjectId, levels: levels, programmeId: programmeId, schoolYear: schoolYear, term: term,
             prices: terms.prices, items: terms.items, contract: terms.contract,
             refundPolicy: terms.refundPolicy, documents: terms.documents, eligibility: terms.eligibility,
-            requirements: terms.requirements, participantFields: terms.participantFields, childcareReceipt: terms.childcareReceipt)
+            requirements: terms.requirements, participantFields: terms.participantFields, childcareReceipt: terms.childcareReceipt,
+            taxes: terms.taxes)
     }
 
     /// What publishing asks beyond what creation checked: a parent must find it (category), know when to
@@ -224,6 +228,22 @@ struct OfferingSearch: Sendable {
     var withSeatsLeft = false
     var from: String?
     var to: String?
+    var order: Order = .title
+
+    /// Result order; each sorts by a text key then id, so every order pages by keyset alike.
+    enum Order: String, Sendable {
+        case title, startsOn, price
+
+        var keySQL: String {
+            switch self {
+            case .title: "lower(o.title_fr)"
+            // Equal dates or prices then by title, for a stable, readable order.
+            case .startsOn:
+                "coalesce((SELECT to_char(min(s.starts_on), 'YYYY-MM-DD') FROM sessions s WHERE s.offering_id = o.id), '9999-12-31') || ' ' || lower(o.title_fr)"
+            case .price: "lpad(o.base_price_cents::text, 19, '0') || ' ' || lower(o.title_fr)"
+            }
+        }
+    }
 
     /// The words of a query, each at least 2 characters, at most 8 of them, with LIKE's wildcards made literal.
     static func words(of query: String?) -> [String] {
@@ -261,6 +281,15 @@ enum TermsRules {
         var errors: [FieldError] = []
         func add(_ field: String, _ code: String, fr: String, en: String) {
             errors.append(FieldError(field: field, code: code, message: .init(fr: fr, en: en)))
+        }
+        var taxCodes: Set<String> = []
+        for (index, tax) in terms.taxes.enumerated() {
+            if tax.milliPercent == nil {
+                add("taxes[\(index)].percent", "invalid", fr: "Pourcentage invalide (ex. 9.975).", en: "Invalid percentage (e.g. 9.975).")
+            }
+            if !taxCodes.insert(tax.code).inserted {
+                add("taxes[\(index)].code", "duplicate", fr: "Cette taxe est déjà indiquée.", en: "This tax is already listed.")
+            }
         }
         var seen: Set<String> = []
         for (index, price) in terms.prices.enumerated() {

@@ -20,7 +20,7 @@ protocol OfferingRepository: Sendable {
     func setCapacity(
         offering id: UUID, session: UUID, capacity: Int, at: Date, authorize: @Sendable (Offering) throws -> Void
     ) async throws -> Offering?
-    /// Published offerings matching `search`, by French title then id, after the given key.
+    /// Published offerings matching `search`, in its order then by id, after the given key.
     func search(_ search: OfferingSearch, after: (String, UUID)?, limit: Int) async throws -> [(sortKey: String, offering: Offering)]
     /// Records the current state of every published offering again (projection rebuilds).
     func republishAll(at: Date) async throws -> Int
@@ -172,12 +172,13 @@ struct PostgresOfferingRepository: OfferingRepository {
         if let to = search.to {
             conditions.append("EXISTS (SELECT 1 FROM sessions s WHERE s.offering_id = o.id AND s.starts_on <= \(try bind(to))::date)")
         }
-        if let (title, id) = after {
-            conditions.append("(lower(o.title_fr), o.id) > (\(try bind(title)), \(try bind(id)))")
+        let key = search.order.keySQL
+        if let (sortKey, id) = after {
+            conditions.append("(\(key), o.id) > (\(try bind(sortKey)), \(try bind(id)))")
         }
         let sql = """
-            SELECT o.id, lower(o.title_fr) FROM offerings o WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY lower(o.title_fr), o.id LIMIT \(try bind(limit))
+            SELECT o.id, \(key) FROM offerings o WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY \(key), o.id LIMIT \(try bind(limit))
             """
         return try await client.withConnection { connection in
             var keys: [(UUID, String)] = []

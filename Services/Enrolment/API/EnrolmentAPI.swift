@@ -5,6 +5,8 @@ import ServiceKit
 struct EnrolmentAPI: APIProtocol {
     let participants: any ParticipantRepository
     let offerings: OfferingProjection
+    let cart: CartRepository
+    let checkouts: CheckoutStore
     let clock: any WallClock
 
     func getEnrolmentOffering(_ input: Operations.GetEnrolmentOffering.Input) async throws -> Operations.GetEnrolmentOffering.Output {

@@ -13,16 +13,16 @@ enum OfferingEventHandler {
         let applied = try await connection.query(
             """
             INSERT INTO offerings (id, version, status, selling_organisation_id, code, title_fr, title_en, base_price_cents,
-                registration_opens_at, registration_closes_at, received_at)
+                registration_opens_at, registration_closes_at, document, received_at)
             VALUES (\(offering.offeringId), \(offering.version), \(offering.status), \(offering.sellingOrganisationId),
                 \(offering.code), \(offering.title.fr), \(offering.title.en), \(offering.basePrice.amountCents),
-                \(offering.registrationOpensAt), \(offering.registrationClosesAt), now())
+                \(offering.registrationOpensAt), \(offering.registrationClosesAt), \(String(decoding: event.data, as: UTF8.self))::jsonb, now())
             ON CONFLICT (id) DO UPDATE SET
                 version = EXCLUDED.version, status = EXCLUDED.status,
                 selling_organisation_id = EXCLUDED.selling_organisation_id, code = EXCLUDED.code,
                 title_fr = EXCLUDED.title_fr, title_en = EXCLUDED.title_en, base_price_cents = EXCLUDED.base_price_cents,
                 registration_opens_at = EXCLUDED.registration_opens_at,
-                registration_closes_at = EXCLUDED.registration_closes_at, received_at = now()
+                registration_closes_at = EXCLUDED.registration_closes_at, document = EXCLUDED.document, received_at = now()
             WHERE offerings.version < EXCLUDED.version
             RETURNING 1
             """, logger: logger
@@ -43,6 +43,13 @@ enum OfferingEventHandler {
                 ON CONFLICT (id) DO UPDATE SET name_fr = EXCLUDED.name_fr, name_en = EXCLUDED.name_en,
                     starts_on = EXCLUDED.starts_on, ends_on = EXCLUDED.ends_on, capacity = EXCLUDED.capacity,
                     waitlist_size = EXCLUDED.waitlist_size
+                """, logger: logger)
+            // Capacity is the catalogue's; holds and confirmations are enrolment's own and stay.
+            try await connection.query(
+                """
+                INSERT INTO session_seats (session_id, offering_id, capacity) VALUES (\(session.sessionId), \(offering.offeringId), \(session.capacity))
+                ON CONFLICT (session_id) DO UPDATE SET capacity = EXCLUDED.capacity, version = session_seats.version + 1
+                WHERE session_seats.capacity <> EXCLUDED.capacity
                 """, logger: logger)
         }
     }

@@ -1,4 +1,5 @@
 import Database
+import ServiceKit
 import Outbox
 
 enum EnrolmentMigrations {
@@ -55,6 +56,95 @@ enum EnrolmentMigrations {
             )
             """,
             "CREATE INDEX offering_sessions_by_offering ON offering_sessions (offering_id)",
+        ]),
+        Migration(4, "seats, carts, checkouts and registrations", [
+            // The whole offering event as received: prices, items, taxes, contract and eligibility price and check a cart.
+            "ALTER TABLE offerings ADD COLUMN document jsonb NOT NULL DEFAULT '{}'",
+            // Guardians' contacts, from identity's events: the payer's email and name, the confirmation mails.
+            """
+            CREATE TABLE account_contacts (
+                account_id uuid PRIMARY KEY,
+                version bigint NOT NULL,
+                email text NOT NULL,
+                first_name text NOT NULL,
+                last_name text NOT NULL,
+                language text NOT NULL
+            )
+            """,
+            // One row per session: a seat is claimed by one conditional UPDATE of this row, so holds + confirmed
+            // never exceed capacity whatever the concurrency or the number of instances.
+            """
+            CREATE TABLE session_seats (
+                session_id uuid PRIMARY KEY,
+                offering_id uuid NOT NULL,
+                capacity integer NOT NULL CHECK (capacity >= 0),
+                held integer NOT NULL DEFAULT 0 CHECK (held >= 0),
+                confirmed integer NOT NULL DEFAULT 0 CHECK (confirmed >= 0),
+                version bigint NOT NULL DEFAULT 1
+            )
+            """,
+            // Participants registered by a guest have no guardian account; residency comes from linking later.
+            "ALTER TABLE participants ADD COLUMN residency text CHECK (residency IN ('resident', 'non-resident'))",
+            """
+            CREATE TABLE cart_lines (
+                id uuid PRIMARY KEY,
+                account_id uuid NOT NULL,
+                participant_id uuid NOT NULL REFERENCES participants (id) ON DELETE CASCADE,
+                offering_id uuid NOT NULL,
+                session_id uuid NOT NULL,
+                organisation_of_origin_id uuid,
+                item_quantities jsonb NOT NULL DEFAULT '[]',
+                contract_version integer,
+                contract_accepted_at timestamptz,
+                created_at timestamptz NOT NULL,
+                UNIQUE (account_id, participant_id, session_id)
+            )
+            """,
+            """
+            CREATE TABLE checkouts (
+                id uuid PRIMARY KEY,
+                version bigint NOT NULL,
+                selling_organisation_id uuid NOT NULL,
+                account_id uuid,
+                guest_token_hash bytea,
+                status text NOT NULL CHECK (status IN ('awaiting-payment', 'confirmed', 'expired', 'payment-failed')),
+                total_cents bigint NOT NULL CHECK (total_cents >= 0),
+                hold_expires_at timestamptz NOT NULL,
+                document jsonb NOT NULL,
+                payment_id uuid,
+                created_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL,
+                CHECK (account_id IS NOT NULL OR guest_token_hash IS NOT NULL)
+            )
+            """,
+            "CREATE INDEX checkouts_by_account ON checkouts (account_id, created_at DESC) WHERE account_id IS NOT NULL",
+            "CREATE INDEX checkouts_awaiting_by_expiry ON checkouts (hold_expires_at) WHERE status = 'awaiting-payment'",
+            """
+            CREATE TABLE registrations (
+                id uuid PRIMARY KEY,
+                version bigint NOT NULL,
+                checkout_id uuid REFERENCES checkouts (id),
+                participant_id uuid NOT NULL REFERENCES participants (id),
+                offering_id uuid NOT NULL,
+                session_id uuid NOT NULL,
+                status text NOT NULL CHECK (status IN ('held', 'confirmed', 'expired', 'cancelled')),
+                status_reason text,
+                organisation_of_origin_id uuid,
+                amount_cents bigint NOT NULL CHECK (amount_cents >= 0),
+                contract_version integer,
+                contract_accepted_at timestamptz,
+                created_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL
+            )
+            """,
+            // A participant holds or has at most one seat per session.
+            """
+            CREATE UNIQUE INDEX registrations_one_active_per_session ON registrations (participant_id, session_id)
+            WHERE status IN ('held', 'confirmed')
+            """,
+            "CREATE INDEX registrations_by_checkout ON registrations (checkout_id)",
+            "CREATE INDEX registrations_by_session ON registrations (session_id, status)",
+            Idempotency.table,
         ]),
     ]
 }

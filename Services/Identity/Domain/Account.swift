@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import ServiceKit
 
@@ -26,20 +27,6 @@ struct Account: Sendable, Equatable {
             accountId: id, version: version, email: email, firstName: firstName, lastName: lastName,
             language: language.rawValue)
     }
-}
-
-struct AccountContactEvent: Codable, Sendable {
-    var accountId: UUID
-    var version: Int64
-    var email: String
-    var firstName: String
-    var lastName: String
-    var language: String
-}
-
-struct AccountDeletedEvent: Codable, Sendable {
-    var accountId: UUID
-    var version: Int64
 }
 
 /// What a mailed code is for; each has its own lifetime.

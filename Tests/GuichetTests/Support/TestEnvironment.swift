@@ -135,6 +135,9 @@ struct TestDatabase: Sendable {
             "BCRYPT_COST": "4",
             "MAIL_TRANSPORT": "file",
             "MAIL_FILE_DIRECTORY": mailDirectory,
+            // Enrolment's: its key, and expired holds looked for often so tests do not wait.
+            "ENROLMENT_KEY": TestKeys.shared.codeHashKey,
+            "HOLD_SWEEP_MILLISECONDS": "100",
         ]
     }
 

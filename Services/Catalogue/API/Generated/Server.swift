@@ -1223,6 +1223,13 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                         name: "hasSeats",
                         as: Swift.Bool.self
                     ),
+                    sort: try converter.getOptionalQueryItemAsURI(
+                        in: request.soar_query,
+                        style: .form,
+                        explode: true,
+                        name: "sort",
+                        as: Operations.ListOfferings.Input.Query.SortPayload.self
+                    ),
                     limit: try converter.getOptionalQueryItemAsURI(
                         in: request.soar_query,
                         style: .form,

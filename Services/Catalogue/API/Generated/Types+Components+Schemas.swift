@@ -484,6 +484,10 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/NewOffering/childcareReceipt`.
             internal var childcareReceipt: Swift.Bool?
+            /// Sales taxes on the prices and items (none when the offering is exempt, as most school activities are).
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/taxes`.
+            internal var taxes: [Components.Schemas.Tax]?
             /// Creates a new `NewOffering`.
             ///
             /// - Parameters:
@@ -509,6 +513,7 @@ extension Components {
             ///   - requirements: Shown before registering (CAL: a webcam and a headset).
             ///   - participantFields: Participant fields the organisation needs at registration.
             ///   - childcareReceipt: A childcare expenses receipt (Relevé 24) is issued.
+            ///   - taxes: Sales taxes on the prices and items (none when the offering is exempt, as most school activities are).
             internal init(
                 sellingOrganisationId: Swift.String,
                 code: Swift.String,
@@ -531,7 +536,8 @@ extension Components {
                 eligibility: Components.Schemas.Eligibility? = nil,
                 requirements: [Components.Schemas.LocalizedText]? = nil,
                 participantFields: [Components.Schemas.ParticipantField]? = nil,
-                childcareReceipt: Swift.Bool? = nil
+                childcareReceipt: Swift.Bool? = nil,
+                taxes: [Components.Schemas.Tax]? = nil
             ) {
                 self.sellingOrganisationId = sellingOrganisationId
                 self.code = code
@@ -555,6 +561,7 @@ extension Components {
                 self.requirements = requirements
                 self.participantFields = participantFields
                 self.childcareReceipt = childcareReceipt
+                self.taxes = taxes
             }
             internal enum CodingKeys: String, CodingKey {
                 case sellingOrganisationId
@@ -579,6 +586,7 @@ extension Components {
                 case requirements
                 case participantFields
                 case childcareReceipt
+                case taxes
             }
         }
         /// - Remark: Generated from `#/components/schemas/Offering`.
@@ -652,6 +660,10 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Offering/childcareReceipt`.
             internal var childcareReceipt: Swift.Bool?
+            /// Sales taxes on the prices and items (none when the offering is exempt, as most school activities are).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Offering/taxes`.
+            internal var taxes: [Components.Schemas.Tax]?
             /// Creates a new `Offering`.
             ///
             /// - Parameters:
@@ -680,6 +692,7 @@ extension Components {
             ///   - requirements: Shown before registering (CAL: a webcam and a headset).
             ///   - participantFields: Participant fields the organisation needs at registration.
             ///   - childcareReceipt: A childcare expenses receipt (Relevé 24) is issued.
+            ///   - taxes: Sales taxes on the prices and items (none when the offering is exempt, as most school activities are).
             internal init(
                 id: Swift.String,
                 sellingOrganisationId: Swift.String,
@@ -705,7 +718,8 @@ extension Components {
                 eligibility: Components.Schemas.Eligibility? = nil,
                 requirements: [Components.Schemas.LocalizedText]? = nil,
                 participantFields: [Components.Schemas.ParticipantField]? = nil,
-                childcareReceipt: Swift.Bool? = nil
+                childcareReceipt: Swift.Bool? = nil,
+                taxes: [Components.Schemas.Tax]? = nil
             ) {
                 self.id = id
                 self.sellingOrganisationId = sellingOrganisationId
@@ -732,6 +746,7 @@ extension Components {
                 self.requirements = requirements
                 self.participantFields = participantFields
                 self.childcareReceipt = childcareReceipt
+                self.taxes = taxes
             }
             internal enum CodingKeys: String, CodingKey {
                 case id
@@ -759,6 +774,7 @@ extension Components {
                 case requirements
                 case participantFields
                 case childcareReceipt
+                case taxes
             }
         }
         /// - Remark: Generated from `#/components/schemas/OrganisationKind`.
@@ -1049,6 +1065,37 @@ extension Components {
                 case clauses
             }
         }
+        /// A sales tax (Québec: GST 5 %, QST 9.975 %), applied to each line and rounded to the cent, half up.
+        ///
+        /// - Remark: Generated from `#/components/schemas/Tax`.
+        internal struct Tax: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Tax/code`.
+            internal var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Tax/name`.
+            internal var name: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/Tax/percent`.
+            internal var percent: Swift.String
+            /// Creates a new `Tax`.
+            ///
+            /// - Parameters:
+            ///   - code:
+            ///   - name:
+            ///   - percent:
+            internal init(
+                code: Swift.String,
+                name: Components.Schemas.LocalizedText,
+                percent: Swift.String
+            ) {
+                self.code = code
+                self.name = name
+                self.percent = percent
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case code
+                case name
+                case percent
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/RefundPolicy`.
         internal struct RefundPolicy: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/RefundPolicy/kind`.
@@ -1173,6 +1220,10 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/childcareReceipt`.
             internal var childcareReceipt: Swift.Bool?
+            /// Sales taxes on the prices and items (none when the offering is exempt, as most school activities are).
+            ///
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/taxes`.
+            internal var taxes: [Components.Schemas.Tax]?
             /// Creates a new `OfferingTermsUpdate`.
             ///
             /// - Parameters:
@@ -1195,6 +1246,7 @@ extension Components {
             ///   - requirements: Shown before registering (CAL: a webcam and a headset).
             ///   - participantFields: Participant fields the organisation needs at registration.
             ///   - childcareReceipt: A childcare expenses receipt (Relevé 24) is issued.
+            ///   - taxes: Sales taxes on the prices and items (none when the offering is exempt, as most school activities are).
             internal init(
                 title: Components.Schemas.LocalizedText,
                 categoryId: Swift.String? = nil,
@@ -1214,7 +1266,8 @@ extension Components {
                 eligibility: Components.Schemas.Eligibility? = nil,
                 requirements: [Components.Schemas.LocalizedText]? = nil,
                 participantFields: [Components.Schemas.ParticipantField]? = nil,
-                childcareReceipt: Swift.Bool? = nil
+                childcareReceipt: Swift.Bool? = nil,
+                taxes: [Components.Schemas.Tax]? = nil
             ) {
                 self.title = title
                 self.categoryId = categoryId
@@ -1235,6 +1288,7 @@ extension Components {
                 self.requirements = requirements
                 self.participantFields = participantFields
                 self.childcareReceipt = childcareReceipt
+                self.taxes = taxes
             }
             internal enum CodingKeys: String, CodingKey {
                 case title
@@ -1256,6 +1310,7 @@ extension Components {
                 case requirements
                 case participantFields
                 case childcareReceipt
+                case taxes
             }
         }
         /// - Remark: Generated from `#/components/schemas/ItemUpdate`.

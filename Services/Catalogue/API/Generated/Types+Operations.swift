@@ -1827,6 +1827,16 @@ internal enum Operations {
                 ///
                 /// - Remark: Generated from `#/paths/v1/offerings/GET/query/hasSeats`.
                 internal var hasSeats: Swift.Bool?
+                /// - Remark: Generated from `#/paths/v1/offerings/GET/query/sort`.
+                internal enum SortPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case title = "title"
+                    case startsOn = "startsOn"
+                    case price = "price"
+                }
+                /// `title` (French title, the default), `startsOn` (earliest session first) or `price` (lowest base price first).
+                ///
+                /// - Remark: Generated from `#/paths/v1/offerings/GET/query/sort`.
+                internal var sort: Operations.ListOfferings.Input.Query.SortPayload?
                 /// Items per page, 1 to 100 (default 20).
                 ///
                 /// - Remark: Generated from `#/paths/v1/offerings/GET/query/limit`.
@@ -1849,6 +1859,7 @@ internal enum Operations {
                 ///   - term: A term (`A-2026`).
                 ///   - level: A level code (`secondaire-4`).
                 ///   - hasSeats: Only offerings with a session that has seats left.
+                ///   - sort: `title` (French title, the default), `startsOn` (earliest session first) or `price` (lowest base price first).
                 ///   - limit: Items per page, 1 to 100 (default 20).
                 ///   - cursor: The `nextCursor` of the previous page.
                 internal init(
@@ -1863,6 +1874,7 @@ internal enum Operations {
                     term: Swift.String? = nil,
                     level: Swift.String? = nil,
                     hasSeats: Swift.Bool? = nil,
+                    sort: Operations.ListOfferings.Input.Query.SortPayload? = nil,
                     limit: Components.Parameters.Limit? = nil,
                     cursor: Components.Parameters.Cursor? = nil
                 ) {
@@ -1877,6 +1889,7 @@ internal enum Operations {
                     self.term = term
                     self.level = level
                     self.hasSeats = hasSeats
+                    self.sort = sort
                     self.limit = limit
                     self.cursor = cursor
                 }

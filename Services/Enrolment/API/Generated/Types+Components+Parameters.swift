@@ -10,6 +10,8 @@ extension Components {
         ///
         /// - Remark: Generated from `#/components/parameters/Limit`.
         internal typealias Limit = Swift.Int
+        /// - Remark: Generated from `#/components/parameters/LineId`.
+        internal typealias LineId = Swift.String
         /// The `nextCursor` of the previous page.
         ///
         /// - Remark: Generated from `#/components/parameters/Cursor`.

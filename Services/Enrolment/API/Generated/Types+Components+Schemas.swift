@@ -263,6 +263,798 @@ extension Components {
                 case nextCursor
             }
         }
+        /// - Remark: Generated from `#/components/schemas/Money`.
+        internal struct Money: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Money/amountCents`.
+            internal var amountCents: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/Money/currency`.
+            internal enum CurrencyPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case cad = "CAD"
+            }
+            /// - Remark: Generated from `#/components/schemas/Money/currency`.
+            internal var currency: Components.Schemas.Money.CurrencyPayload
+            /// Creates a new `Money`.
+            ///
+            /// - Parameters:
+            ///   - amountCents:
+            ///   - currency:
+            internal init(
+                amountCents: Swift.Int64,
+                currency: Components.Schemas.Money.CurrencyPayload
+            ) {
+                self.amountCents = amountCents
+                self.currency = currency
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case amountCents
+                case currency
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ItemQuantity`.
+        internal struct ItemQuantity: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ItemQuantity/itemId`.
+            internal var itemId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ItemQuantity/quantity`.
+            internal var quantity: Swift.Int
+            /// Creates a new `ItemQuantity`.
+            ///
+            /// - Parameters:
+            ///   - itemId:
+            ///   - quantity:
+            internal init(
+                itemId: Swift.String,
+                quantity: Swift.Int
+            ) {
+                self.itemId = itemId
+                self.quantity = quantity
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case itemId
+                case quantity
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NewCartLine`.
+        internal struct NewCartLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NewCartLine/participantId`.
+            internal var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewCartLine/offeringId`.
+            internal var offeringId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewCartLine/sessionId`.
+            internal var sessionId: Swift.String
+            /// The participant's school or organisation of origin (CAL: the price can depend on it).
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewCartLine/organisationOfOriginId`.
+            internal var organisationOfOriginId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/NewCartLine/items`.
+            internal var items: [Components.Schemas.ItemQuantity]?
+            /// Creates a new `NewCartLine`.
+            ///
+            /// - Parameters:
+            ///   - participantId:
+            ///   - offeringId:
+            ///   - sessionId:
+            ///   - organisationOfOriginId: The participant's school or organisation of origin (CAL: the price can depend on it).
+            ///   - items:
+            internal init(
+                participantId: Swift.String,
+                offeringId: Swift.String,
+                sessionId: Swift.String,
+                organisationOfOriginId: Swift.String? = nil,
+                items: [Components.Schemas.ItemQuantity]? = nil
+            ) {
+                self.participantId = participantId
+                self.offeringId = offeringId
+                self.sessionId = sessionId
+                self.organisationOfOriginId = organisationOfOriginId
+                self.items = items
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case participantId
+                case offeringId
+                case sessionId
+                case organisationOfOriginId
+                case items
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ContractAcceptance`.
+        internal struct ContractAcceptance: Codable, Hashable, Sendable {
+            /// The contract version shown to the guardian; it must be the offering's current one.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ContractAcceptance/version`.
+            internal var version: Swift.Int
+            /// Creates a new `ContractAcceptance`.
+            ///
+            /// - Parameters:
+            ///   - version: The contract version shown to the guardian; it must be the offering's current one.
+            internal init(version: Swift.Int) {
+                self.version = version
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case version
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ItemLine`.
+        internal struct ItemLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ItemLine/itemId`.
+            internal var itemId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ItemLine/name`.
+            internal var name: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/ItemLine/date`.
+            internal var date: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ItemLine/quantity`.
+            internal var quantity: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/ItemLine/unitPrice`.
+            internal var unitPrice: Components.Schemas.Money
+            /// Creates a new `ItemLine`.
+            ///
+            /// - Parameters:
+            ///   - itemId:
+            ///   - name:
+            ///   - date:
+            ///   - quantity:
+            ///   - unitPrice:
+            internal init(
+                itemId: Swift.String,
+                name: Components.Schemas.LocalizedText,
+                date: Swift.String? = nil,
+                quantity: Swift.Int,
+                unitPrice: Components.Schemas.Money
+            ) {
+                self.itemId = itemId
+                self.name = name
+                self.date = date
+                self.quantity = quantity
+                self.unitPrice = unitPrice
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case itemId
+                case name
+                case date
+                case quantity
+                case unitPrice
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TaxLine`.
+        internal struct TaxLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TaxLine/code`.
+            internal var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TaxLine/name`.
+            internal var name: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/TaxLine/percent`.
+            internal var percent: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TaxLine/amount`.
+            internal var amount: Components.Schemas.Money
+            /// Creates a new `TaxLine`.
+            ///
+            /// - Parameters:
+            ///   - code:
+            ///   - name:
+            ///   - percent:
+            ///   - amount:
+            internal init(
+                code: Swift.String,
+                name: Components.Schemas.LocalizedText,
+                percent: Swift.String,
+                amount: Components.Schemas.Money
+            ) {
+                self.code = code
+                self.name = name
+                self.percent = percent
+                self.amount = amount
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case code
+                case name
+                case percent
+                case amount
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/LinePrice`.
+        internal struct LinePrice: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/LinePrice/unitPrice`.
+            internal var unitPrice: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/LinePrice/items`.
+            internal var items: [Components.Schemas.ItemLine]
+            /// - Remark: Generated from `#/components/schemas/LinePrice/taxes`.
+            internal var taxes: [Components.Schemas.TaxLine]
+            /// - Remark: Generated from `#/components/schemas/LinePrice/subtotal`.
+            internal var subtotal: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/LinePrice/total`.
+            internal var total: Components.Schemas.Money
+            /// Creates a new `LinePrice`.
+            ///
+            /// - Parameters:
+            ///   - unitPrice:
+            ///   - items:
+            ///   - taxes:
+            ///   - subtotal:
+            ///   - total:
+            internal init(
+                unitPrice: Components.Schemas.Money,
+                items: [Components.Schemas.ItemLine],
+                taxes: [Components.Schemas.TaxLine],
+                subtotal: Components.Schemas.Money,
+                total: Components.Schemas.Money
+            ) {
+                self.unitPrice = unitPrice
+                self.items = items
+                self.taxes = taxes
+                self.subtotal = subtotal
+                self.total = total
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case unitPrice
+                case items
+                case taxes
+                case subtotal
+                case total
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/CartLine`.
+        internal struct CartLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/CartLine/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CartLine/participantId`.
+            internal var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CartLine/participantName`.
+            internal var participantName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CartLine/offeringId`.
+            internal var offeringId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CartLine/offeringCode`.
+            internal var offeringCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CartLine/offeringTitle`.
+            internal var offeringTitle: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/CartLine/sessionId`.
+            internal var sessionId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CartLine/sellingOrganisationId`.
+            internal var sellingOrganisationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CartLine/organisationOfOriginId`.
+            internal var organisationOfOriginId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/CartLine/items`.
+            internal var items: [Components.Schemas.ItemQuantity]
+            /// The clauses to accept before checkout, when the offering has some.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CartLine/contract`.
+            internal struct ContractPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/CartLine/contract/version`.
+                internal var version: Swift.Int
+                /// - Remark: Generated from `#/components/schemas/CartLine/contract/clauses`.
+                internal var clauses: [Components.Schemas.LocalizedText]
+                /// Creates a new `ContractPayload`.
+                ///
+                /// - Parameters:
+                ///   - version:
+                ///   - clauses:
+                internal init(
+                    version: Swift.Int,
+                    clauses: [Components.Schemas.LocalizedText]
+                ) {
+                    self.version = version
+                    self.clauses = clauses
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case version
+                    case clauses
+                }
+            }
+            /// The clauses to accept before checkout, when the offering has some.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CartLine/contract`.
+            internal var contract: Components.Schemas.CartLine.ContractPayload?
+            /// - Remark: Generated from `#/components/schemas/CartLine/contractAcceptedVersion`.
+            internal var contractAcceptedVersion: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/CartLine/contractAcceptedAt`.
+            internal var contractAcceptedAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/CartLine/price`.
+            internal var price: Components.Schemas.LinePrice?
+            /// - Remark: Generated from `#/components/schemas/CartLine/ProblemsPayload`.
+            internal struct ProblemsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/CartLine/ProblemsPayload/field`.
+                internal var field: Swift.String
+                /// - Remark: Generated from `#/components/schemas/CartLine/ProblemsPayload/code`.
+                internal var code: Swift.String
+                /// - Remark: Generated from `#/components/schemas/CartLine/ProblemsPayload/message`.
+                internal var message: Components.Schemas.LocalizedText
+                /// Creates a new `ProblemsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - field:
+                ///   - code:
+                ///   - message:
+                internal init(
+                    field: Swift.String,
+                    code: Swift.String,
+                    message: Components.Schemas.LocalizedText
+                ) {
+                    self.field = field
+                    self.code = code
+                    self.message = message
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case field
+                    case code
+                    case message
+                }
+            }
+            /// What would stop this line at checkout now (registration closed, contract not accepted…).
+            ///
+            /// - Remark: Generated from `#/components/schemas/CartLine/problems`.
+            internal typealias ProblemsPayload = [Components.Schemas.CartLine.ProblemsPayloadPayload]
+            /// What would stop this line at checkout now (registration closed, contract not accepted…).
+            ///
+            /// - Remark: Generated from `#/components/schemas/CartLine/problems`.
+            internal var problems: Components.Schemas.CartLine.ProblemsPayload
+            /// - Remark: Generated from `#/components/schemas/CartLine/createdAt`.
+            internal var createdAt: Foundation.Date
+            /// Creates a new `CartLine`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - participantId:
+            ///   - participantName:
+            ///   - offeringId:
+            ///   - offeringCode:
+            ///   - offeringTitle:
+            ///   - sessionId:
+            ///   - sellingOrganisationId:
+            ///   - organisationOfOriginId:
+            ///   - items:
+            ///   - contract: The clauses to accept before checkout, when the offering has some.
+            ///   - contractAcceptedVersion:
+            ///   - contractAcceptedAt:
+            ///   - price:
+            ///   - problems: What would stop this line at checkout now (registration closed, contract not accepted…).
+            ///   - createdAt:
+            internal init(
+                id: Swift.String,
+                participantId: Swift.String,
+                participantName: Swift.String,
+                offeringId: Swift.String,
+                offeringCode: Swift.String,
+                offeringTitle: Components.Schemas.LocalizedText,
+                sessionId: Swift.String,
+                sellingOrganisationId: Swift.String,
+                organisationOfOriginId: Swift.String? = nil,
+                items: [Components.Schemas.ItemQuantity],
+                contract: Components.Schemas.CartLine.ContractPayload? = nil,
+                contractAcceptedVersion: Swift.Int? = nil,
+                contractAcceptedAt: Foundation.Date? = nil,
+                price: Components.Schemas.LinePrice? = nil,
+                problems: Components.Schemas.CartLine.ProblemsPayload,
+                createdAt: Foundation.Date
+            ) {
+                self.id = id
+                self.participantId = participantId
+                self.participantName = participantName
+                self.offeringId = offeringId
+                self.offeringCode = offeringCode
+                self.offeringTitle = offeringTitle
+                self.sessionId = sessionId
+                self.sellingOrganisationId = sellingOrganisationId
+                self.organisationOfOriginId = organisationOfOriginId
+                self.items = items
+                self.contract = contract
+                self.contractAcceptedVersion = contractAcceptedVersion
+                self.contractAcceptedAt = contractAcceptedAt
+                self.price = price
+                self.problems = problems
+                self.createdAt = createdAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case participantId
+                case participantName
+                case offeringId
+                case offeringCode
+                case offeringTitle
+                case sessionId
+                case sellingOrganisationId
+                case organisationOfOriginId
+                case items
+                case contract
+                case contractAcceptedVersion
+                case contractAcceptedAt
+                case price
+                case problems
+                case createdAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Cart`.
+        internal struct Cart: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Cart/lines`.
+            internal var lines: [Components.Schemas.CartLine]
+            /// - Remark: Generated from `#/components/schemas/Cart/TotalsPayload`.
+            internal struct TotalsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Cart/TotalsPayload/sellingOrganisationId`.
+                internal var sellingOrganisationId: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Cart/TotalsPayload/total`.
+                internal var total: Components.Schemas.Money
+                /// Creates a new `TotalsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - sellingOrganisationId:
+                ///   - total:
+                internal init(
+                    sellingOrganisationId: Swift.String,
+                    total: Components.Schemas.Money
+                ) {
+                    self.sellingOrganisationId = sellingOrganisationId
+                    self.total = total
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case sellingOrganisationId
+                    case total
+                }
+            }
+            /// One total per selling organisation, each paid by its own checkout.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Cart/totals`.
+            internal typealias TotalsPayload = [Components.Schemas.Cart.TotalsPayloadPayload]
+            /// One total per selling organisation, each paid by its own checkout.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Cart/totals`.
+            internal var totals: Components.Schemas.Cart.TotalsPayload
+            /// Creates a new `Cart`.
+            ///
+            /// - Parameters:
+            ///   - lines:
+            ///   - totals: One total per selling organisation, each paid by its own checkout.
+            internal init(
+                lines: [Components.Schemas.CartLine],
+                totals: Components.Schemas.Cart.TotalsPayload
+            ) {
+                self.lines = lines
+                self.totals = totals
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case lines
+                case totals
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/GuestLine`.
+        internal struct GuestLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/GuestLine/participant`.
+            internal var participant: Components.Schemas.NewParticipant
+            /// - Remark: Generated from `#/components/schemas/GuestLine/offeringId`.
+            internal var offeringId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/GuestLine/sessionId`.
+            internal var sessionId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/GuestLine/organisationOfOriginId`.
+            internal var organisationOfOriginId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/GuestLine/items`.
+            internal var items: [Components.Schemas.ItemQuantity]?
+            /// The contract version the guest accepted, when the offering has one.
+            ///
+            /// - Remark: Generated from `#/components/schemas/GuestLine/contractAcceptedVersion`.
+            internal var contractAcceptedVersion: Swift.Int?
+            /// Creates a new `GuestLine`.
+            ///
+            /// - Parameters:
+            ///   - participant:
+            ///   - offeringId:
+            ///   - sessionId:
+            ///   - organisationOfOriginId:
+            ///   - items:
+            ///   - contractAcceptedVersion: The contract version the guest accepted, when the offering has one.
+            internal init(
+                participant: Components.Schemas.NewParticipant,
+                offeringId: Swift.String,
+                sessionId: Swift.String,
+                organisationOfOriginId: Swift.String? = nil,
+                items: [Components.Schemas.ItemQuantity]? = nil,
+                contractAcceptedVersion: Swift.Int? = nil
+            ) {
+                self.participant = participant
+                self.offeringId = offeringId
+                self.sessionId = sessionId
+                self.organisationOfOriginId = organisationOfOriginId
+                self.items = items
+                self.contractAcceptedVersion = contractAcceptedVersion
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case participant
+                case offeringId
+                case sessionId
+                case organisationOfOriginId
+                case items
+                case contractAcceptedVersion
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/CheckoutRequest`.
+        internal struct CheckoutRequest: Codable, Hashable, Sendable {
+            /// Signed in: whose cart lines to check out.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CheckoutRequest/sellingOrganisationId`.
+            internal var sellingOrganisationId: Swift.String?
+            /// Without an account: who receives the mails and pays.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CheckoutRequest/guest`.
+            internal struct GuestPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/CheckoutRequest/guest/email`.
+                internal var email: Swift.String
+                /// - Remark: Generated from `#/components/schemas/CheckoutRequest/guest/firstName`.
+                internal var firstName: Swift.String
+                /// - Remark: Generated from `#/components/schemas/CheckoutRequest/guest/lastName`.
+                internal var lastName: Swift.String
+                /// - Remark: Generated from `#/components/schemas/CheckoutRequest/guest/language`.
+                internal enum LanguagePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case fr = "fr"
+                    case en = "en"
+                }
+                /// - Remark: Generated from `#/components/schemas/CheckoutRequest/guest/language`.
+                internal var language: Components.Schemas.CheckoutRequest.GuestPayload.LanguagePayload?
+                /// Creates a new `GuestPayload`.
+                ///
+                /// - Parameters:
+                ///   - email:
+                ///   - firstName:
+                ///   - lastName:
+                ///   - language:
+                internal init(
+                    email: Swift.String,
+                    firstName: Swift.String,
+                    lastName: Swift.String,
+                    language: Components.Schemas.CheckoutRequest.GuestPayload.LanguagePayload? = nil
+                ) {
+                    self.email = email
+                    self.firstName = firstName
+                    self.lastName = lastName
+                    self.language = language
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case email
+                    case firstName
+                    case lastName
+                    case language
+                }
+            }
+            /// Without an account: who receives the mails and pays.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CheckoutRequest/guest`.
+            internal var guest: Components.Schemas.CheckoutRequest.GuestPayload?
+            /// Without an account, the registrations to make.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CheckoutRequest/lines`.
+            internal var lines: [Components.Schemas.GuestLine]?
+            /// Creates a new `CheckoutRequest`.
+            ///
+            /// - Parameters:
+            ///   - sellingOrganisationId: Signed in: whose cart lines to check out.
+            ///   - guest: Without an account: who receives the mails and pays.
+            ///   - lines: Without an account, the registrations to make.
+            internal init(
+                sellingOrganisationId: Swift.String? = nil,
+                guest: Components.Schemas.CheckoutRequest.GuestPayload? = nil,
+                lines: [Components.Schemas.GuestLine]? = nil
+            ) {
+                self.sellingOrganisationId = sellingOrganisationId
+                self.guest = guest
+                self.lines = lines
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case sellingOrganisationId
+                case guest
+                case lines
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/CheckoutLine`.
+        internal struct CheckoutLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/registrationId`.
+            internal var registrationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/participantId`.
+            internal var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/participantName`.
+            internal var participantName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/offeringId`.
+            internal var offeringId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/offeringCode`.
+            internal var offeringCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/offeringTitle`.
+            internal var offeringTitle: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/sessionId`.
+            internal var sessionId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/price`.
+            internal var price: Components.Schemas.LinePrice
+            /// Creates a new `CheckoutLine`.
+            ///
+            /// - Parameters:
+            ///   - registrationId:
+            ///   - participantId:
+            ///   - participantName:
+            ///   - offeringId:
+            ///   - offeringCode:
+            ///   - offeringTitle:
+            ///   - sessionId:
+            ///   - price:
+            internal init(
+                registrationId: Swift.String,
+                participantId: Swift.String,
+                participantName: Swift.String,
+                offeringId: Swift.String,
+                offeringCode: Swift.String,
+                offeringTitle: Components.Schemas.LocalizedText,
+                sessionId: Swift.String,
+                price: Components.Schemas.LinePrice
+            ) {
+                self.registrationId = registrationId
+                self.participantId = participantId
+                self.participantName = participantName
+                self.offeringId = offeringId
+                self.offeringCode = offeringCode
+                self.offeringTitle = offeringTitle
+                self.sessionId = sessionId
+                self.price = price
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case registrationId
+                case participantId
+                case participantName
+                case offeringId
+                case offeringCode
+                case offeringTitle
+                case sessionId
+                case price
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Checkout`.
+        internal struct Checkout: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Checkout/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Checkout/status`.
+            internal enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case awaitingPayment = "awaiting-payment"
+                case confirmed = "confirmed"
+                case expired = "expired"
+                case paymentFailed = "payment-failed"
+            }
+            /// - Remark: Generated from `#/components/schemas/Checkout/status`.
+            internal var status: Components.Schemas.Checkout.StatusPayload
+            /// - Remark: Generated from `#/components/schemas/Checkout/sellingOrganisationId`.
+            internal var sellingOrganisationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Checkout/lines`.
+            internal var lines: [Components.Schemas.CheckoutLine]
+            /// - Remark: Generated from `#/components/schemas/Checkout/total`.
+            internal var total: Components.Schemas.Money
+            /// Seats are released if payment has not succeeded by then.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Checkout/holdExpiresAt`.
+            internal var holdExpiresAt: Foundation.Date
+            /// For a guest checkout only; send it as `Guest-Token` to see this checkout and to pay it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Checkout/guestToken`.
+            internal var guestToken: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Checkout/createdAt`.
+            internal var createdAt: Foundation.Date
+            /// Creates a new `Checkout`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - status:
+            ///   - sellingOrganisationId:
+            ///   - lines:
+            ///   - total:
+            ///   - holdExpiresAt: Seats are released if payment has not succeeded by then.
+            ///   - guestToken: For a guest checkout only; send it as `Guest-Token` to see this checkout and to pay it.
+            ///   - createdAt:
+            internal init(
+                id: Swift.String,
+                status: Components.Schemas.Checkout.StatusPayload,
+                sellingOrganisationId: Swift.String,
+                lines: [Components.Schemas.CheckoutLine],
+                total: Components.Schemas.Money,
+                holdExpiresAt: Foundation.Date,
+                guestToken: Swift.String? = nil,
+                createdAt: Foundation.Date
+            ) {
+                self.id = id
+                self.status = status
+                self.sellingOrganisationId = sellingOrganisationId
+                self.lines = lines
+                self.total = total
+                self.holdExpiresAt = holdExpiresAt
+                self.guestToken = guestToken
+                self.createdAt = createdAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case status
+                case sellingOrganisationId
+                case lines
+                case total
+                case holdExpiresAt
+                case guestToken
+                case createdAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Registration`.
+        internal struct Registration: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Registration/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Registration/checkoutId`.
+            internal var checkoutId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Registration/participantId`.
+            internal var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Registration/offeringId`.
+            internal var offeringId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Registration/sessionId`.
+            internal var sessionId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Registration/status`.
+            internal enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case held = "held"
+                case confirmed = "confirmed"
+                case expired = "expired"
+                case cancelled = "cancelled"
+            }
+            /// - Remark: Generated from `#/components/schemas/Registration/status`.
+            internal var status: Components.Schemas.Registration.StatusPayload
+            /// - Remark: Generated from `#/components/schemas/Registration/amount`.
+            internal var amount: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Registration/createdAt`.
+            internal var createdAt: Foundation.Date
+            /// Creates a new `Registration`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - checkoutId:
+            ///   - participantId:
+            ///   - offeringId:
+            ///   - sessionId:
+            ///   - status:
+            ///   - amount:
+            ///   - createdAt:
+            internal init(
+                id: Swift.String,
+                checkoutId: Swift.String,
+                participantId: Swift.String,
+                offeringId: Swift.String,
+                sessionId: Swift.String,
+                status: Components.Schemas.Registration.StatusPayload,
+                amount: Components.Schemas.Money,
+                createdAt: Foundation.Date
+            ) {
+                self.id = id
+                self.checkoutId = checkoutId
+                self.participantId = participantId
+                self.offeringId = offeringId
+                self.sessionId = sessionId
+                self.status = status
+                self.amount = amount
+                self.createdAt = createdAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case checkoutId
+                case participantId
+                case offeringId
+                case sessionId
+                case status
+                case amount
+                case createdAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RegistrationPage`.
+        internal struct RegistrationPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RegistrationPage/items`.
+            internal var items: [Components.Schemas.Registration]
+            /// - Remark: Generated from `#/components/schemas/RegistrationPage/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `RegistrationPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            internal init(
+                items: [Components.Schemas.Registration],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/OfferingView`.
         internal struct OfferingView: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/OfferingView/id`.

@@ -115,7 +115,9 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/get(listParticipants)/responses/400`.
@@ -141,7 +143,9 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/get(listParticipants)/responses/401`.
@@ -315,7 +319,9 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/post(createParticipant)/responses/400`.
@@ -341,7 +347,9 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/post(createParticipant)/responses/401`.
@@ -367,7 +375,9 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/post(createParticipant)/responses/422`.
@@ -527,7 +537,9 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/get(getParticipant)/responses/400`.
@@ -553,7 +565,9 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/get(getParticipant)/responses/401`.
@@ -579,7 +593,9 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/get(getParticipant)/responses/404`.
@@ -739,7 +755,9 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getEnrolmentOffering)/responses/400`.
@@ -765,7 +783,9 @@ internal enum Operations {
             }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500).
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getEnrolmentOffering)/responses/404`.
@@ -784,6 +804,1509 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// The signed-in account's cart, priced now from the catalogue's data, with what would stop each line at checkout.
+    ///
+    /// - Remark: HTTP `GET /v1/cart`.
+    /// - Remark: Generated from `#/paths//v1/cart/get(getCart)`.
+    internal enum GetCart {
+        internal static let id: Swift.String = "getCart"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/cart/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetCart.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetCart.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.GetCart.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            internal init(headers: Operations.GetCart.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/cart/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/cart/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.Cart)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Cart {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.GetCart.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.GetCart.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The cart.
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/get(getCart)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.GetCart.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.GetCart.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/get(getCart)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Adds a participant to a session ("ajouter un autre cours"); priced and checked from enrolment's copy of the offering.
+    ///
+    /// - Remark: HTTP `POST /v1/cart/lines`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)`.
+    internal enum AddCartLine {
+        internal static let id: Swift.String = "addCartLine"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/cart/lines/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.AddCartLine.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.AddCartLine.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.AddCartLine.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/cart/lines/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/cart/lines/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.NewCartLine)
+            }
+            internal var body: Operations.AddCartLine.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                headers: Operations.AddCartLine.Input.Headers = .init(),
+                body: Operations.AddCartLine.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Created: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/cart/lines/POST/responses/201/headers`.
+                internal struct Headers: Sendable, Hashable {
+                    /// The line's URL.
+                    ///
+                    /// - Remark: Generated from `#/paths/v1/cart/lines/POST/responses/201/headers/Location`.
+                    internal var location: Swift.String?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - location: The line's URL.
+                    internal init(location: Swift.String? = nil) {
+                        self.location = location
+                    }
+                }
+                /// Received HTTP response headers
+                internal var headers: Operations.AddCartLine.Output.Created.Headers
+                /// - Remark: Generated from `#/paths/v1/cart/lines/POST/responses/201/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/cart/lines/POST/responses/201/content/application\/json`.
+                    case json(Components.Schemas.CartLine)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.CartLine {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.AddCartLine.Output.Created.Body
+                /// Creates a new `Created`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                internal init(
+                    headers: Operations.AddCartLine.Output.Created.Headers = .init(),
+                    body: Operations.AddCartLine.Output.Created.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// Added.
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)/responses/201`.
+            ///
+            /// HTTP response code: `201 created`.
+            case created(Operations.AddCartLine.Output.Created)
+            /// The associated value of the enum case if `self` is `.created`.
+            ///
+            /// - Throws: An error if `self` is not `.created`.
+            /// - SeeAlso: `.created`.
+            internal var created: Operations.AddCartLine.Output.Created {
+                get throws {
+                    switch self {
+                    case let .created(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "created",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Removes a line ("retirer ce cours").
+    ///
+    /// - Remark: HTTP `DELETE /v1/cart/lines/{lineId}`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/delete(removeCartLine)`.
+    internal enum RemoveCartLine {
+        internal static let id: Swift.String = "removeCartLine"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/DELETE/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/DELETE/path/lineId`.
+                internal var lineId: Components.Parameters.LineId
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - lineId:
+                internal init(lineId: Components.Parameters.LineId) {
+                    self.lineId = lineId
+                }
+            }
+            internal var path: Operations.RemoveCartLine.Input.Path
+            /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/DELETE/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RemoveCartLine.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RemoveCartLine.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.RemoveCartLine.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            internal init(
+                path: Operations.RemoveCartLine.Input.Path,
+                headers: Operations.RemoveCartLine.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct NoContent: Sendable, Hashable {
+                /// Creates a new `NoContent`.
+                internal init() {}
+            }
+            /// Removed.
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/delete(removeCartLine)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            case noContent(Operations.RemoveCartLine.Output.NoContent)
+            /// Removed.
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/delete(removeCartLine)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            internal static var noContent: Self {
+                .noContent(.init())
+            }
+            /// The associated value of the enum case if `self` is `.noContent`.
+            ///
+            /// - Throws: An error if `self` is not `.noContent`.
+            /// - SeeAlso: `.noContent`.
+            internal var noContent: Operations.RemoveCartLine.Output.NoContent {
+                get throws {
+                    switch self {
+                    case let .noContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "noContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/delete(removeCartLine)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/delete(removeCartLine)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Accepts the offering's contract clauses for this line (CAL step 12); the version and time are recorded.
+    ///
+    /// - Remark: HTTP `PUT /v1/cart/lines/{lineId}/contract-acceptance`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)`.
+    internal enum AcceptCartLineContract {
+        internal static let id: Swift.String = "acceptCartLineContract"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/contract-acceptance/PUT/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/contract-acceptance/PUT/path/lineId`.
+                internal var lineId: Components.Parameters.LineId
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - lineId:
+                internal init(lineId: Components.Parameters.LineId) {
+                    self.lineId = lineId
+                }
+            }
+            internal var path: Operations.AcceptCartLineContract.Input.Path
+            /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/contract-acceptance/PUT/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.AcceptCartLineContract.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.AcceptCartLineContract.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.AcceptCartLineContract.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/contract-acceptance/PUT/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/contract-acceptance/PUT/requestBody/content/application\/json`.
+                case json(Components.Schemas.ContractAcceptance)
+            }
+            internal var body: Operations.AcceptCartLineContract.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.AcceptCartLineContract.Input.Path,
+                headers: Operations.AcceptCartLineContract.Input.Headers = .init(),
+                body: Operations.AcceptCartLineContract.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/contract-acceptance/PUT/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/contract-acceptance/PUT/responses/200/content/application\/json`.
+                    case json(Components.Schemas.CartLine)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.CartLine {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.AcceptCartLineContract.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.AcceptCartLineContract.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// Accepted.
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.AcceptCartLineContract.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.AcceptCartLineContract.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Holds a seat in every chosen session at once, or none, and waits for payment until `holdExpiresAt`.
+    ///
+    /// Signed in: checks out the cart's lines of `sellingOrganisationId` (one checkout per selling organisation).
+    /// Without an account (CSSPO's guest registration): `guest` and `lines` describe everything, and the answer
+    /// carries a `guestToken` that opens this checkout, its payment and its receipt, nothing else.
+    /// A checkout of 0 $ is confirmed at once. The same `Idempotency-Key` with the same body gives the first answer
+    /// again (`Idempotent-Replayed: true`) and never holds twice; with another body it is refused (422).
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/checkouts`.
+    /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)`.
+    internal enum CreateCheckout {
+        internal static let id: Swift.String = "createCheckout"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/checkouts/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                /// One unique value per checkout attempt (a UUID), sent again unchanged when retrying.
+                ///
+                /// - Remark: Generated from `#/paths/v1/checkouts/POST/header/Idempotency-Key`.
+                internal var idempotencyKey: Swift.String
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.CreateCheckout.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: One unique value per checkout attempt (a UUID), sent again unchanged when retrying.
+                ///   - accept:
+                internal init(
+                    idempotencyKey: Swift.String,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.CreateCheckout.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.CreateCheckout.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/checkouts/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/checkouts/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.CheckoutRequest)
+            }
+            internal var body: Operations.CreateCheckout.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                headers: Operations.CreateCheckout.Input.Headers,
+                body: Operations.CreateCheckout.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Created: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/checkouts/POST/responses/201/headers`.
+                internal struct Headers: Sendable, Hashable {
+                    /// The checkout's URL.
+                    ///
+                    /// - Remark: Generated from `#/paths/v1/checkouts/POST/responses/201/headers/Location`.
+                    internal var location: Swift.String?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - location: The checkout's URL.
+                    internal init(location: Swift.String? = nil) {
+                        self.location = location
+                    }
+                }
+                /// Received HTTP response headers
+                internal var headers: Operations.CreateCheckout.Output.Created.Headers
+                /// - Remark: Generated from `#/paths/v1/checkouts/POST/responses/201/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/checkouts/POST/responses/201/content/application\/json`.
+                    case json(Components.Schemas.Checkout)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Checkout {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.CreateCheckout.Output.Created.Body
+                /// Creates a new `Created`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                internal init(
+                    headers: Operations.CreateCheckout.Output.Created.Headers = .init(),
+                    body: Operations.CreateCheckout.Output.Created.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// Created; seats held (or confirmed at 0 $).
+            ///
+            /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)/responses/201`.
+            ///
+            /// HTTP response code: `201 created`.
+            case created(Operations.CreateCheckout.Output.Created)
+            /// The associated value of the enum case if `self` is `.created`.
+            ///
+            /// - Throws: An error if `self` is not `.created`.
+            /// - SeeAlso: `.created`.
+            internal var created: Operations.CreateCheckout.Output.Created {
+                get throws {
+                    switch self {
+                    case let .created(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "created",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// A checkout and its status, for its account or the guest holding its token; 404 for anyone else.
+    ///
+    /// - Remark: HTTP `GET /v1/checkouts/{checkoutId}`.
+    /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/get(getCheckout)`.
+    internal enum GetCheckout {
+        internal static let id: Swift.String = "getCheckout"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/checkouts/{checkoutId}/GET/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/checkouts/{checkoutId}/GET/path/checkoutId`.
+                internal var checkoutId: Swift.String
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - checkoutId:
+                internal init(checkoutId: Swift.String) {
+                    self.checkoutId = checkoutId
+                }
+            }
+            internal var path: Operations.GetCheckout.Input.Path
+            /// - Remark: Generated from `#/paths/v1/checkouts/{checkoutId}/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                /// The `guestToken` a guest checkout answered with.
+                ///
+                /// - Remark: Generated from `#/paths/v1/checkouts/{checkoutId}/GET/header/Guest-Token`.
+                internal var guestToken: Swift.String?
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetCheckout.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - guestToken: The `guestToken` a guest checkout answered with.
+                ///   - accept:
+                internal init(
+                    guestToken: Swift.String? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetCheckout.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.guestToken = guestToken
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.GetCheckout.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            internal init(
+                path: Operations.GetCheckout.Input.Path,
+                headers: Operations.GetCheckout.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/checkouts/{checkoutId}/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/checkouts/{checkoutId}/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.Checkout)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Checkout {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.GetCheckout.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.GetCheckout.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The checkout.
+            ///
+            /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/get(getCheckout)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.GetCheckout.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.GetCheckout.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/get(getCheckout)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/get(getCheckout)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// The registrations this account made (a separated guardian does not see the other's), newest first.
+    ///
+    /// - Remark: HTTP `GET /v1/registrations`.
+    /// - Remark: Generated from `#/paths//v1/registrations/get(listRegistrations)`.
+    internal enum ListRegistrations {
+        internal static let id: Swift.String = "listRegistrations"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/registrations/GET/query`.
+            internal struct Query: Sendable, Hashable {
+                /// Items per page, 1 to 100 (default 20).
+                ///
+                /// - Remark: Generated from `#/paths/v1/registrations/GET/query/limit`.
+                internal var limit: Components.Parameters.Limit?
+                /// The `nextCursor` of the previous page.
+                ///
+                /// - Remark: Generated from `#/paths/v1/registrations/GET/query/cursor`.
+                internal var cursor: Components.Parameters.Cursor?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - limit: Items per page, 1 to 100 (default 20).
+                ///   - cursor: The `nextCursor` of the previous page.
+                internal init(
+                    limit: Components.Parameters.Limit? = nil,
+                    cursor: Components.Parameters.Cursor? = nil
+                ) {
+                    self.limit = limit
+                    self.cursor = cursor
+                }
+            }
+            internal var query: Operations.ListRegistrations.Input.Query
+            /// - Remark: Generated from `#/paths/v1/registrations/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListRegistrations.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListRegistrations.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.ListRegistrations.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - query:
+            ///   - headers:
+            internal init(
+                query: Operations.ListRegistrations.Input.Query = .init(),
+                headers: Operations.ListRegistrations.Input.Headers = .init()
+            ) {
+                self.query = query
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/registrations/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/registrations/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.RegistrationPage)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.RegistrationPage {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.ListRegistrations.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.ListRegistrations.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// One page of registrations.
+            ///
+            /// - Remark: Generated from `#/paths//v1/registrations/get(listRegistrations)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListRegistrations.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.ListRegistrations.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/registrations/get(listRegistrations)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/registrations/get(listRegistrations)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
                             response: self
                         )
                     }

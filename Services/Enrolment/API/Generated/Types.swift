@@ -25,6 +25,48 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/offerings/{offeringId}`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getEnrolmentOffering)`.
     func getEnrolmentOffering(_ input: Operations.GetEnrolmentOffering.Input) async throws -> Operations.GetEnrolmentOffering.Output
+    /// The signed-in account's cart, priced now from the catalogue's data, with what would stop each line at checkout.
+    ///
+    /// - Remark: HTTP `GET /v1/cart`.
+    /// - Remark: Generated from `#/paths//v1/cart/get(getCart)`.
+    func getCart(_ input: Operations.GetCart.Input) async throws -> Operations.GetCart.Output
+    /// Adds a participant to a session ("ajouter un autre cours"); priced and checked from enrolment's copy of the offering.
+    ///
+    /// - Remark: HTTP `POST /v1/cart/lines`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)`.
+    func addCartLine(_ input: Operations.AddCartLine.Input) async throws -> Operations.AddCartLine.Output
+    /// Removes a line ("retirer ce cours").
+    ///
+    /// - Remark: HTTP `DELETE /v1/cart/lines/{lineId}`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/delete(removeCartLine)`.
+    func removeCartLine(_ input: Operations.RemoveCartLine.Input) async throws -> Operations.RemoveCartLine.Output
+    /// Accepts the offering's contract clauses for this line (CAL step 12); the version and time are recorded.
+    ///
+    /// - Remark: HTTP `PUT /v1/cart/lines/{lineId}/contract-acceptance`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)`.
+    func acceptCartLineContract(_ input: Operations.AcceptCartLineContract.Input) async throws -> Operations.AcceptCartLineContract.Output
+    /// Holds a seat in every chosen session at once, or none, and waits for payment until `holdExpiresAt`.
+    ///
+    /// Signed in: checks out the cart's lines of `sellingOrganisationId` (one checkout per selling organisation).
+    /// Without an account (CSSPO's guest registration): `guest` and `lines` describe everything, and the answer
+    /// carries a `guestToken` that opens this checkout, its payment and its receipt, nothing else.
+    /// A checkout of 0 $ is confirmed at once. The same `Idempotency-Key` with the same body gives the first answer
+    /// again (`Idempotent-Replayed: true`) and never holds twice; with another body it is refused (422).
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/checkouts`.
+    /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)`.
+    func createCheckout(_ input: Operations.CreateCheckout.Input) async throws -> Operations.CreateCheckout.Output
+    /// A checkout and its status, for its account or the guest holding its token; 404 for anyone else.
+    ///
+    /// - Remark: HTTP `GET /v1/checkouts/{checkoutId}`.
+    /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/get(getCheckout)`.
+    func getCheckout(_ input: Operations.GetCheckout.Input) async throws -> Operations.GetCheckout.Output
+    /// The registrations this account made (a separated guardian does not see the other's), newest first.
+    ///
+    /// - Remark: HTTP `GET /v1/registrations`.
+    /// - Remark: Generated from `#/paths//v1/registrations/get(listRegistrations)`.
+    func listRegistrations(_ input: Operations.ListRegistrations.Input) async throws -> Operations.ListRegistrations.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -78,6 +120,100 @@ extension APIProtocol {
     ) async throws -> Operations.GetEnrolmentOffering.Output {
         try await getEnrolmentOffering(Operations.GetEnrolmentOffering.Input(
             path: path,
+            headers: headers
+        ))
+    }
+    /// The signed-in account's cart, priced now from the catalogue's data, with what would stop each line at checkout.
+    ///
+    /// - Remark: HTTP `GET /v1/cart`.
+    /// - Remark: Generated from `#/paths//v1/cart/get(getCart)`.
+    internal func getCart(headers: Operations.GetCart.Input.Headers = .init()) async throws -> Operations.GetCart.Output {
+        try await getCart(Operations.GetCart.Input(headers: headers))
+    }
+    /// Adds a participant to a session ("ajouter un autre cours"); priced and checked from enrolment's copy of the offering.
+    ///
+    /// - Remark: HTTP `POST /v1/cart/lines`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)`.
+    internal func addCartLine(
+        headers: Operations.AddCartLine.Input.Headers = .init(),
+        body: Operations.AddCartLine.Input.Body
+    ) async throws -> Operations.AddCartLine.Output {
+        try await addCartLine(Operations.AddCartLine.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Removes a line ("retirer ce cours").
+    ///
+    /// - Remark: HTTP `DELETE /v1/cart/lines/{lineId}`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/delete(removeCartLine)`.
+    internal func removeCartLine(
+        path: Operations.RemoveCartLine.Input.Path,
+        headers: Operations.RemoveCartLine.Input.Headers = .init()
+    ) async throws -> Operations.RemoveCartLine.Output {
+        try await removeCartLine(Operations.RemoveCartLine.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Accepts the offering's contract clauses for this line (CAL step 12); the version and time are recorded.
+    ///
+    /// - Remark: HTTP `PUT /v1/cart/lines/{lineId}/contract-acceptance`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)`.
+    internal func acceptCartLineContract(
+        path: Operations.AcceptCartLineContract.Input.Path,
+        headers: Operations.AcceptCartLineContract.Input.Headers = .init(),
+        body: Operations.AcceptCartLineContract.Input.Body
+    ) async throws -> Operations.AcceptCartLineContract.Output {
+        try await acceptCartLineContract(Operations.AcceptCartLineContract.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Holds a seat in every chosen session at once, or none, and waits for payment until `holdExpiresAt`.
+    ///
+    /// Signed in: checks out the cart's lines of `sellingOrganisationId` (one checkout per selling organisation).
+    /// Without an account (CSSPO's guest registration): `guest` and `lines` describe everything, and the answer
+    /// carries a `guestToken` that opens this checkout, its payment and its receipt, nothing else.
+    /// A checkout of 0 $ is confirmed at once. The same `Idempotency-Key` with the same body gives the first answer
+    /// again (`Idempotent-Replayed: true`) and never holds twice; with another body it is refused (422).
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/checkouts`.
+    /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)`.
+    internal func createCheckout(
+        headers: Operations.CreateCheckout.Input.Headers,
+        body: Operations.CreateCheckout.Input.Body
+    ) async throws -> Operations.CreateCheckout.Output {
+        try await createCheckout(Operations.CreateCheckout.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// A checkout and its status, for its account or the guest holding its token; 404 for anyone else.
+    ///
+    /// - Remark: HTTP `GET /v1/checkouts/{checkoutId}`.
+    /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/get(getCheckout)`.
+    internal func getCheckout(
+        path: Operations.GetCheckout.Input.Path,
+        headers: Operations.GetCheckout.Input.Headers = .init()
+    ) async throws -> Operations.GetCheckout.Output {
+        try await getCheckout(Operations.GetCheckout.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// The registrations this account made (a separated guardian does not see the other's), newest first.
+    ///
+    /// - Remark: HTTP `GET /v1/registrations`.
+    /// - Remark: Generated from `#/paths//v1/registrations/get(listRegistrations)`.
+    internal func listRegistrations(
+        query: Operations.ListRegistrations.Input.Query = .init(),
+        headers: Operations.ListRegistrations.Input.Headers = .init()
+    ) async throws -> Operations.ListRegistrations.Output {
+        try await listRegistrations(Operations.ListRegistrations.Input(
+            query: query,
             headers: headers
         ))
     }

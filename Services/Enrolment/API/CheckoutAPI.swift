@@ -1,0 +1,124 @@
+import Contracts
+import Foundation
+import ServiceKit
+
+extension EnrolmentAPI {
+    func createCheckout(_ input: Operations.CreateCheckout.Input) async throws -> Operations.CreateCheckout.Output {
+        guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
+        let key = try Idempotency.key(input.headers.idempotencyKey)
+        let now = clock.now()
+        let checkout: Checkout
+        if let principal = RequestScope.current?.principal {
+            guard body.guest == nil, body.lines == nil else {
+                throw Problem.validation([.init(
+                    field: "guest", code: "signedIn",
+                    message: .init(fr: "Connecté, vous payez les lignes de votre panier.", en: "Signed in, you pay for your cart's lines."))])
+            }
+            var errors: [FieldError] = []
+            guard let text = body.sellingOrganisationId, let seller = Self.uuid(text, field: "sellingOrganisationId", into: &errors) else {
+                throw Problem.validation(errors.isEmpty ? [.init(field: "sellingOrganisationId", code: "required", message: .init(fr: "Ce champ est obligatoire.", en: "This field is required."))] : errors)
+            }
+            let lines = try await cart.list(account: principal.accountId).filter { $0.offering.sellingOrganisationId == seller }
+            guard !lines.isEmpty else { throw Problem.cartEmpty }
+            checkout = try await checkouts.checkout(
+                payer: .account(principal.accountId), sellingOrganisationId: seller, lines: lines.map(\.request),
+                idempotency: .init(scope: principal.accountId.uuidString.lowercased(), key: key, requestHash: try Idempotency.requestHash(body)),
+                now: now)
+        } else {
+            let (payer, lines) = try Self.guestRequest(body, now: now)
+            checkout = try await checkouts.checkout(
+                payer: payer, sellingOrganisationId: nil, lines: lines,
+                idempotency: .init(scope: "guest", key: key, requestHash: try Idempotency.requestHash(body)), now: now)
+        }
+        RequestScope.setResponseHeader(.location, "/v1/checkouts/\(checkout.id.uuidString.lowercased())")
+        return .created(.init(body: .json(representation(checkout))))
+    }
+
+    func getCheckout(_ input: Operations.GetCheckout.Input) async throws -> Operations.GetCheckout.Output {
+        let account = RequestScope.current?.principal?.accountId
+        guard let id = UUID(uuidString: input.path.checkoutId),
+            let checkout = try await checkouts.find(id: id, account: account, guestToken: input.headers.guestToken)
+        else { throw Problem.notFound }
+        return .ok(.init(body: .json(representation(checkout))))
+    }
+
+    func listRegistrations(_ input: Operations.ListRegistrations.Input) async throws -> Operations.ListRegistrations.Output {
+        let account = try RequestScope.requirePrincipal().accountId
+        let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
+        var after: (Int64, UUID)?
+        if let key = page.after {
+            guard key.count == 2, let micros = Int64(key[0]), let id = UUID(uuidString: key[1]) else { throw Problem.invalidCursor }
+            after = (micros, id)
+        }
+        let rows = try await checkouts.registrations(account: account, after: after, limit: page.fetchLimit)
+        let (items, nextCursor) = page.page(rows) { [String($0.createdMicros), $0.id.uuidString] }
+        return .ok(.init(body: .json(.init(
+            items: items.map {
+                .init(
+                    id: $0.id.uuidString.lowercased(), checkoutId: $0.checkoutId.uuidString.lowercased(),
+                    participantId: $0.participantId.uuidString.lowercased(), offeringId: $0.offeringId.uuidString.lowercased(),
+                    sessionId: $0.sessionId.uuidString.lowercased(), status: .init(rawValue: $0.status) ?? .expired,
+                    amount: Self.money($0.amountCents), createdAt: $0.createdAt)
+            }, nextCursor: nextCursor))))
+    }
+
+    /// A guest's payer and lines, every field checked and every error reported at once.
+    static func guestRequest(_ body: Components.Schemas.CheckoutRequest, now: Date) throws(Problem) -> (CheckoutPayer, [CheckoutRequestLine]) {
+        var errors: [FieldError] = []
+        let required = LocalizedText(fr: "Ce champ est obligatoire.", en: "This field is required.")
+        guard let guest = body.guest, let lines = body.lines, !lines.isEmpty else {
+            throw .validation([.init(field: body.guest == nil ? "guest" : "lines", code: "required", message: required)])
+        }
+        let email = guest.email.trimmingCharacters(in: .whitespaces)
+        let parts = email.split(separator: "@")
+        if parts.count != 2 || parts[0].isEmpty || !parts[1].contains(".") {
+            errors.append(.init(field: "guest.email", code: "invalidEmail", message: .init(fr: "Adresse courriel invalide.", en: "Invalid email address.")))
+        }
+        let first = guest.firstName.trimmingCharacters(in: .whitespaces)
+        let last = guest.lastName.trimmingCharacters(in: .whitespaces)
+        if first.isEmpty { errors.append(.init(field: "guest.firstName", code: "required", message: required)) }
+        if last.isEmpty { errors.append(.init(field: "guest.lastName", code: "required", message: required)) }
+        var requests: [CheckoutRequestLine] = []
+        for (index, line) in lines.enumerated() {
+            let prefix = "lines[\(index)]."
+            var participant: NewParticipant?
+            do {
+                participant = try NewParticipant.validated(
+                    firstName: line.participant.firstName, lastName: line.participant.lastName, birthDate: line.participant.birthDate, today: now)
+            } catch {
+                errors += error.errors.map { FieldError(field: prefix + "participant." + $0.field, code: $0.code, message: $0.message) }
+            }
+            let offering = uuid(line.offeringId, field: prefix + "offeringId", into: &errors)
+            let session = uuid(line.sessionId, field: prefix + "sessionId", into: &errors)
+            let origin = line.organisationOfOriginId.flatMap { uuid($0, field: prefix + "organisationOfOriginId", into: &errors) }
+            let items = quantities(line.items, prefix: prefix, into: &errors)
+            if let participant, let offering, let session {
+                requests.append(.init(
+                    participant: .new(participant), offeringId: offering, sessionId: session, organisationOfOriginId: origin, items: items,
+                    contractVersion: line.contractAcceptedVersion, contractAcceptedAt: line.contractAcceptedVersion == nil ? nil : now, cartLineId: nil))
+            }
+        }
+        guard errors.isEmpty else { throw .validation(errors) }
+        return (.guest(email: email, name: "\(first) \(last)", language: guest.language?.rawValue ?? "fr"), requests)
+    }
+
+    func representation(_ checkout: Checkout) -> Components.Schemas.Checkout {
+        let details = checkout.details
+        return .init(
+            id: checkout.id.uuidString.lowercased(), status: .init(rawValue: checkout.status.rawValue) ?? .expired,
+            sellingOrganisationId: details.sellingOrganisationId.uuidString.lowercased(),
+            lines: details.lines.map { line in
+                let taxes = line.taxes.reduce(0) { $0 + $1.amount.amountCents }
+                return .init(
+                    registrationId: line.registrationId.uuidString.lowercased(), participantId: line.participantId.uuidString.lowercased(),
+                    participantName: line.participantName, offeringId: line.offeringId.uuidString.lowercased(), offeringCode: line.offeringCode,
+                    offeringTitle: .init(fr: line.offeringTitle.fr, en: line.offeringTitle.en), sessionId: line.sessionId.uuidString.lowercased(),
+                    price: .init(
+                        unitPrice: Self.money(line.unitPrice.amountCents), items: line.items.map(Self.representation),
+                        taxes: line.taxes.map(Self.representation), subtotal: Self.money(line.subtotal.amountCents),
+                        total: Self.money(line.subtotal.amountCents + taxes)))
+            },
+            total: Self.money(details.total.amountCents), holdExpiresAt: details.holdExpiresAt,
+            guestToken: details.payer.accountId == nil ? checkouts.guestTokens.token(for: checkout.id) : nil, createdAt: checkout.createdAt)
+    }
+}

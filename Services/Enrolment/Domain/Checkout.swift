@@ -1,0 +1,92 @@
+import Contracts
+import Crypto
+import Foundation
+import ServiceKit
+
+/// A checkout: the registrations of one payer with one selling organisation, holding their seats until paid.
+struct Checkout: Codable, Sendable, Equatable {
+    enum Status: String, Codable, Sendable {
+        case awaitingPayment = "awaiting-payment"
+        case confirmed
+        case expired
+        case paymentFailed = "payment-failed"
+    }
+
+    var status: Status
+    /// The amounts, lines and payer, exactly as `enrolment.checkout.requested` carries them.
+    var details: CheckoutEvent
+    var createdAt: Date
+
+    var id: UUID { details.checkoutId }
+}
+
+/// Who registers at a checkout: a signed-in guardian, or a guest with only an email (CSSPO).
+enum CheckoutPayer: Sendable {
+    case account(UUID)
+    case guest(email: String, name: String, language: String)
+}
+
+/// A participant named on a checkout line: one of the guardian's, or typed in by a guest.
+enum LineParticipant: Sendable {
+    case existing(UUID)
+    case new(NewParticipant)
+}
+
+/// One line as asked for, before it is priced and checked.
+struct CheckoutRequestLine: Sendable {
+    var participant: LineParticipant
+    var offeringId: UUID
+    var sessionId: UUID
+    var organisationOfOriginId: UUID?
+    var items: [ItemQuantity]
+    var contractVersion: Int?
+    var contractAcceptedAt: Date?
+    /// The cart line it comes from, removed from the cart once checked out.
+    var cartLineId: UUID?
+}
+
+/// The token a guest gets instead of an account: it opens that checkout (and its payment and receipt) only.
+/// Derived from the checkout id under a server key, so a replayed answer gives it again without storing it.
+struct GuestTokens: Sendable {
+    let key: SymmetricKey
+
+    func token(for checkout: UUID) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Array("guest:\(checkout.uuidString.lowercased())".utf8), using: key)
+        return Data(mac).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// What is stored and carried in events: the token's SHA-256, never the token.
+    static func hash(_ token: String) -> [UInt8] {
+        Array(SHA256.hash(data: Array(token.utf8)))
+    }
+}
+
+extension Problem {
+    static func sessionFull(_ fields: [String]) -> Problem {
+        Problem(
+            type: "/problems/session-full", status: .conflict,
+            title: .init(fr: "Il ne reste plus de place dans cette session.", en: "There are no seats left in this session."),
+            detail: .init(
+                fr: "Aucune place n'a été retenue. Choisissez une autre session ou inscrivez-vous à la liste d'attente.",
+                en: "No seat was held. Choose another session or join the waiting list."),
+            errors: fields.map {
+                .init(field: $0, code: "full", message: .init(fr: "Session complète.", en: "Session full."))
+            })
+    }
+
+    static let cartEmpty = Problem(
+        type: "/problems/cart-empty", status: .unprocessableContent,
+        title: .init(fr: "Votre panier ne contient aucune inscription pour cet organisme.", en: "Your cart has no registration for this organisation."))
+
+    static let accountNotReady = Problem(
+        type: "/problems/account-not-ready", status: .conflict,
+        title: .init(
+            fr: "Votre compte est en cours de préparation. Réessayez dans quelques secondes.",
+            en: "Your account is still being set up. Try again in a few seconds."),
+        headers: ["Retry-After": "2"])
+
+    static let alreadyInCart = Problem(
+        type: "/problems/already-in-cart", status: .conflict,
+        title: .init(fr: "Ce participant est déjà dans votre panier pour cette session.", en: "This participant is already in your cart for this session."))
+}

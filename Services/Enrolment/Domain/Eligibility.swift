@@ -1,0 +1,42 @@
+import Contracts
+import Foundation
+import ServiceKit
+
+/// Who may take a seat, checked when a line is added and again at checkout (the window may have closed since).
+enum Eligibility {
+    /// The reasons `participant` cannot register to `sessionId` of `offering` at `now`, as field errors under `prefix`.
+    static func errors(
+        offering: OfferingEvent, sessionId: UUID, birthDate: String, contractVersion: Int?, now: Date, prefix: String = ""
+    ) -> [FieldError] {
+        var errors: [FieldError] = []
+        func add(_ field: String, _ code: String, fr: String, en: String) {
+            errors.append(.init(field: prefix + field, code: code, message: .init(fr: fr, en: en)))
+        }
+        let open = offering.status == "published"
+            && (offering.registrationOpensAt.map { $0 <= now } ?? true)
+            && (offering.registrationClosesAt.map { now < $0 } ?? true)
+        if !open {
+            add("offeringId", "registrationClosed", fr: "Les inscriptions ne sont pas ouvertes pour cette offre.", en: "Registration is not open for this offering.")
+        }
+        guard let session = offering.sessions.first(where: { $0.sessionId == sessionId }) else {
+            add("sessionId", "unknown", fr: "Cette session n'existe pas pour cette offre.", en: "This session does not belong to this offering.")
+            return errors
+        }
+        if let birth = CalendarDate(birthDate), let starts = CalendarDate(session.startsOn), let rule = offering.eligibility {
+            let age = birth.years(until: starts)
+            if let minimum = rule.minimumAge, age < minimum {
+                add("participantId", "tooYoung", fr: "Âge minimum : \(minimum) ans au début de la session.", en: "Minimum age: \(minimum) when the session starts.")
+            }
+            if let maximum = rule.maximumAge, age > maximum {
+                add("participantId", "tooOld", fr: "Âge maximum : \(maximum) ans au début de la session.", en: "Maximum age: \(maximum) when the session starts.")
+            }
+        }
+        if let contract = offering.contract, contractVersion != contract.version {
+            add(
+                "contractAcceptance", "required",
+                fr: "Acceptez les clauses du contrat (version \(contract.version)) avant de payer.",
+                en: "Accept the contract clauses (version \(contract.version)) before paying.")
+        }
+        return errors
+    }
+}

@@ -1,0 +1,29 @@
+import Configuration
+import Crypto
+import Foundation
+import ServiceKit
+
+/// The settings only enrolment has (the README lists each with its default).
+struct EnrolmentSettings: Sendable {
+    /// How long a checkout holds its seats while waiting for payment.
+    var holdDuration: TimeInterval
+    /// How often expired holds are looked for.
+    var holdSweepInterval: Duration
+    /// Derives the guest tokens (so a replayed checkout answer gives the same token without storing it).
+    var guestTokenKey: SymmetricKey
+
+    init(reader: ConfigReader) throws {
+        let minutes = reader.int(forKey: "hold.minutes", default: 15)
+        guard (1...120).contains(minutes) else { throw ConfigurationError.invalid("HOLD_MINUTES", "between 1 and 120") }
+        holdDuration = TimeInterval(minutes * 60)
+        let sweepMilliseconds = reader.int(forKey: "hold.sweep.milliseconds", default: 1000)
+        guard (10...60_000).contains(sweepMilliseconds) else {
+            throw ConfigurationError.invalid("HOLD_SWEEP_MILLISECONDS", "between 10 and 60000")
+        }
+        holdSweepInterval = .milliseconds(sweepMilliseconds)
+        let key = try reader.secretKey(
+            inline: "enrolment.key", file: "enrolment.key.file", defaultFile: ".local/keys/enrolment.key", name: "ENROLMENT_KEY")
+        guestTokenKey = SymmetricKey(data: HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: key), info: Array("guichet enrolment guest token".utf8), outputByteCount: 32))
+    }
+}

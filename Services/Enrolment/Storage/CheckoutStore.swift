@@ -1,0 +1,330 @@
+import Contracts
+import Foundation
+import Logging
+import NIOCore
+import Messaging
+import Outbox
+import PostgresNIO
+import ServiceKit
+
+/// Checkouts and their registrations: seats held all at once or not at all, confirmed by payment, released at
+/// expiry. Every change of state and its events are one transaction.
+struct CheckoutStore: Sendable {
+    let client: PostgresClient
+    let holdDuration: TimeInterval
+    let guestTokens: GuestTokens
+    var claimMode: SeatLedger.ClaimMode = .conditionalUpdate
+
+    struct Idempotent: Sendable {
+        var scope: String
+        var key: String
+        var requestHash: [UInt8]
+    }
+
+    /// Creates a checkout, or gives the first answer again for the same idempotency key.
+    func checkout(
+        payer: CheckoutPayer, sellingOrganisationId: UUID?, lines: [CheckoutRequestLine], idempotency: Idempotent, now: Date
+    ) async throws -> Checkout {
+        let logger = RequestScope.logger
+        do {
+            return try await client.transaction(logger: logger) { connection in
+                if case .replay(let body) = try await Idempotency.claim(
+                    scope: idempotency.scope, key: idempotency.key, requestHash: idempotency.requestHash, at: now, on: connection, logger: logger)
+                {
+                    return try EventJSON.decoder.decode(Checkout.self, from: Data(body))
+                }
+                let checkout = try await create(payer: payer, sellingOrganisationId: sellingOrganisationId, lines: lines, now: now, on: connection)
+                try await Idempotency.complete(
+                    scope: idempotency.scope, key: idempotency.key, response: Array(try EventJSON.encoder.encode(checkout)), on: connection,
+                    logger: logger)
+                // Seats last: the session rows stay locked only from here to the commit.
+                let counts = SeatLedger.counts(checkout.details.lines.map(\.sessionId))
+                guard var changes = try await SeatLedger.hold(counts, mode: claimMode, on: connection, logger: logger) else {
+                    let full = try await fullSessions(counts, on: connection)
+                    throw Problem.sessionFull(
+                        checkout.details.lines.enumerated().filter { full.contains($0.element.sessionId) }.map { "lines[\($0.offset)].sessionId" })
+                }
+                if checkout.status == .confirmed {
+                    changes = try await SeatLedger.confirmHeld(counts, on: connection, logger: logger)
+                }
+                try await SeatLedger.record(changes, at: now, on: connection, logger: logger)
+                return checkout
+            }
+        } catch where error.sqlState == "23505" {
+            // The same participant and session held by a concurrent checkout.
+            throw Problem.validation([.init(
+                field: "lines", code: "alreadyRegistered",
+                message: .init(fr: "Ce participant est déjà inscrit à cette session.", en: "This participant is already registered to this session."))])
+        }
+    }
+
+    private func create(
+        payer: CheckoutPayer, sellingOrganisationId: UUID?, lines: [CheckoutRequestLine], now: Date, on connection: PostgresConnection
+    ) async throws -> Checkout {
+        let logger = RequestScope.logger
+        let checkoutId = UUID()
+        let eventPayer: CheckoutEvent.Payer
+        var accountId: UUID?
+        var guestTokenHash: [UInt8]?
+        switch payer {
+        case .account(let account):
+            accountId = account
+            guard let contact = try await Self.contact(of: account, on: connection, logger: logger) else { throw Problem.accountNotReady }
+            eventPayer = contact
+        case .guest(let email, let name, let language):
+            let hash = GuestTokens.hash(guestTokens.token(for: checkoutId))
+            guestTokenHash = hash
+            eventPayer = .init(
+                accountId: nil, email: email, name: name, language: language,
+                guestTokenSHA256: hash.map { String(format: "%02x", $0) }.joined())
+        }
+
+        // Everything a line needs, in three queries whatever the number of lines.
+        let offerings = try await Self.offerings(Set(lines.map(\.offeringId)), on: connection, logger: logger)
+        var participants = try await Self.participants(
+            lines.compactMap { if case .existing(let id) = $0.participant { id } else { nil } }, guardian: accountId, on: connection, logger: logger)
+        let active = try await Self.activeRegistrations(participants: Array(participants.keys), on: connection, logger: logger)
+
+        var errors: [FieldError] = []
+        var eventLines: [CheckoutEvent.Line] = []
+        var seen = Set<String>()
+        var seller = sellingOrganisationId
+        for (index, line) in lines.enumerated() {
+            let prefix = "lines[\(index)]."
+            guard let offering = offerings[line.offeringId] else {
+                errors.append(.init(field: prefix + "offeringId", code: "unknown", message: .init(fr: "Offre inconnue.", en: "Unknown offering.")))
+                continue
+            }
+            if seller == nil { seller = offering.sellingOrganisationId }
+            if offering.sellingOrganisationId != seller {
+                errors.append(.init(
+                    field: prefix + "offeringId", code: "otherOrganisation",
+                    message: .init(fr: "Une commande regroupe les offres d'un seul organisme.", en: "A checkout holds one organisation's offerings.")))
+                continue
+            }
+            var participantId: UUID
+            switch line.participant {
+            case .existing(let id):
+                participantId = id
+                guard participants[id] != nil else {
+                    errors.append(.init(field: prefix + "participantId", code: "unknown", message: .init(fr: "Participant inconnu.", en: "Unknown participant.")))
+                    continue
+                }
+            case .new(let person):
+                participantId = UUID()
+                try await connection.query(
+                    """
+                    INSERT INTO participants (id, first_name, last_name, birth_date, created_at)
+                    VALUES (\(participantId), \(person.firstName), \(person.lastName), \(person.birthDate)::date, \(now))
+                    """, logger: logger)
+                participants[participantId] = .init(name: "\(person.firstName) \(person.lastName)", birthDate: person.birthDate, residency: nil)
+            }
+            let person = participants[participantId]!
+            errors += Eligibility.errors(
+                offering: offering, sessionId: line.sessionId, birthDate: person.birthDate, contractVersion: line.contractVersion, now: now,
+                prefix: prefix)
+            let pair = "\(participantId) \(line.sessionId)"
+            if active.contains(pair) || !seen.insert(pair).inserted {
+                errors.append(.init(
+                    field: prefix + "participantId", code: "alreadyRegistered",
+                    message: .init(fr: "Ce participant est déjà inscrit à cette session.", en: "This participant is already registered to this session.")))
+            }
+            let priced: PricedLine
+            do {
+                priced = try Pricing.price(offering, origin: line.organisationOfOriginId, residency: person.residency, quantities: line.items)
+            } catch {
+                errors += error.errors.map { FieldError(field: prefix + $0.field, code: $0.code, message: $0.message) }
+                continue
+            }
+            eventLines.append(.init(
+                registrationId: UUID(), participantId: participantId, participantName: person.name, offeringId: offering.offeringId,
+                offeringCode: offering.code, offeringTitle: offering.title, sessionId: line.sessionId,
+                unitPrice: .init(amountCents: priced.unitPrice), items: priced.items, taxes: priced.taxes,
+                subtotal: .init(amountCents: priced.subtotal), releve24: offering.childcareReceipt ?? false))
+        }
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        guard let seller, !eventLines.isEmpty else { throw Problem.cartEmpty }
+
+        let total = eventLines.reduce(Int64(0)) { sum, line in
+            sum + line.subtotal.amountCents + line.taxes.reduce(0) { $0 + $1.amount.amountCents }
+        }
+        let details = CheckoutEvent(
+            checkoutId: checkoutId, version: 1, sellingOrganisationId: seller, payer: eventPayer, lines: eventLines,
+            total: .init(amountCents: total), holdExpiresAt: now + holdDuration)
+        // Nothing to pay (a free activity): confirmed at once.
+        let checkout = Checkout(status: total == 0 ? .confirmed : .awaitingPayment, details: details, createdAt: now)
+        try await connection.query(
+            """
+            INSERT INTO checkouts (id, version, selling_organisation_id, account_id, guest_token_hash, status, total_cents, hold_expires_at,
+                document, created_at, updated_at)
+            VALUES (\(checkoutId), 1, \(seller), \(accountId), \(guestTokenHash.map { ByteBuffer(bytes: $0) }), \(checkout.status.rawValue), \(total), \(details.holdExpiresAt),
+                \(String(decoding: try EventJSON.encoder.encode(details), as: UTF8.self))::jsonb, \(now), \(now))
+            """, logger: logger)
+        let registrationStatus = checkout.status == .confirmed ? "confirmed" : "held"
+        for (line, request) in zip(eventLines, lines) {
+            let amount = line.subtotal.amountCents + line.taxes.reduce(0) { $0 + $1.amount.amountCents }
+            try await connection.query(
+                """
+                INSERT INTO registrations (id, version, checkout_id, participant_id, offering_id, session_id, status, organisation_of_origin_id,
+                    amount_cents, contract_version, contract_accepted_at, created_at, updated_at)
+                VALUES (\(line.registrationId), 1, \(checkoutId), \(line.participantId), \(line.offeringId), \(line.sessionId), \(registrationStatus),
+                    \(request.organisationOfOriginId), \(amount), \(request.contractVersion), \(request.contractAcceptedAt), \(now), \(now))
+                """, logger: logger)
+        }
+        let cartLines = lines.compactMap(\.cartLineId)
+        if !cartLines.isEmpty {
+            try await connection.query("DELETE FROM cart_lines WHERE id = ANY(\(cartLines))", logger: logger)
+        }
+        if checkout.status == .confirmed {
+            try await Self.recordRegistrations(EventName.registrationConfirmed, details.lines.map(\.registrationId), at: now, on: connection, logger: logger)
+        } else {
+            try await Outbox.enqueue(
+                PendingEvent(routingKey: EventName.checkoutRequested, subject: checkoutId.uuidString.lowercased(), occurredAt: now, payload: details),
+                on: connection, logger: logger)
+        }
+        return checkout
+    }
+
+    /// The checkout if `payer` may see it: its account, or the guest holding its token.
+    func find(id: UUID, account: UUID?, guestToken: String?) async throws -> Checkout? {
+        let rows = try await client.query(
+            "SELECT status, document::text, created_at, account_id, guest_token_hash FROM checkouts WHERE id = \(id)", logger: RequestScope.logger
+        ).decode((String, String, Date, UUID?, ByteBuffer?).self)
+        for try await (status, document, created, owner, tokenHash) in rows {
+            let allowed = (owner != nil && owner == account)
+                || (tokenHash.map { stored in guestToken.map { GuestTokens.hash($0) == Array(stored.readableBytesView) } == true } == true)
+            guard allowed else { return nil }
+            return Checkout(
+                status: Checkout.Status(rawValue: status) ?? .expired,
+                details: try EventJSON.decoder.decode(CheckoutEvent.self, from: Data(document.utf8)), createdAt: created)
+        }
+        return nil
+    }
+
+    /// The sessions among `counts` with fewer seats left than asked, or that enrolment has no seats row for yet.
+    private func fullSessions(_ counts: [UUID: Int], on connection: PostgresConnection) async throws -> Set<UUID> {
+        var known = Set<UUID>()
+        var full = Set<UUID>()
+        for try await (session, free) in try await connection.query(
+            "SELECT session_id, capacity - held - confirmed FROM session_seats WHERE session_id = ANY(\(Array(counts.keys)))",
+            logger: RequestScope.logger
+        ).decode((UUID, Int).self) {
+            known.insert(session)
+            if free < counts[session] ?? 0 { full.insert(session) }
+        }
+        return full.union(Set(counts.keys).subtracting(known))
+    }
+
+    struct RegistrationRow: Sendable {
+        var id: UUID
+        var checkoutId: UUID
+        var participantId: UUID
+        var offeringId: UUID
+        var sessionId: UUID
+        var status: String
+        var amountCents: Int64
+        var createdAt: Date
+        var createdMicros: Int64
+    }
+
+    /// The registrations of the account's own checkouts, newest first: a separated guardian does not see the other's.
+    func registrations(account: UUID, after: (Int64, UUID)?, limit: Int) async throws -> [RegistrationRow] {
+        var found: [RegistrationRow] = []
+        let (micros, id) = after ?? (Int64.max, UUID(uuidString: "ffffffff-ffff-ffff-ffff-ffffffffffff")!)
+        for try await row in try await client.query(
+            """
+            SELECT r.id, r.checkout_id, r.participant_id, r.offering_id, r.session_id, r.status, r.amount_cents, r.created_at,
+                   (extract(epoch FROM r.created_at) * 1000000)::bigint AS micros
+            FROM registrations r JOIN checkouts c ON c.id = r.checkout_id
+            WHERE c.account_id = \(account) AND ((extract(epoch FROM r.created_at) * 1000000)::bigint, r.id) < (\(micros), \(id))
+            ORDER BY micros DESC, r.id DESC LIMIT \(limit)
+            """, logger: RequestScope.logger
+        ).decode((UUID, UUID, UUID, UUID, UUID, String, Int64, Date, Int64).self) {
+            found.append(.init(
+                id: row.0, checkoutId: row.1, participantId: row.2, offeringId: row.3, sessionId: row.4, status: row.5, amountCents: row.6,
+                createdAt: row.7, createdMicros: row.8))
+        }
+        return found
+    }
+
+    // MARK: - Reading what a checkout needs
+
+    struct ParticipantFacts: Sendable {
+        var name: String
+        var birthDate: String
+        var residency: String?
+    }
+
+    static func contact(of account: UUID, on connection: PostgresConnection, logger: Logger) async throws -> CheckoutEvent.Payer? {
+        for try await (email, first, last, language) in try await connection.query(
+            "SELECT email, first_name, last_name, language FROM account_contacts WHERE account_id = \(account)", logger: logger
+        ).decode((String, String, String, String).self) {
+            return .init(accountId: account, email: email, name: "\(first) \(last)", language: language)
+        }
+        return nil
+    }
+
+    static func offerings(_ ids: Set<UUID>, on connection: PostgresConnection, logger: Logger) async throws -> [UUID: OfferingEvent] {
+        var found: [UUID: OfferingEvent] = [:]
+        for try await (id, document) in try await connection.query(
+            "SELECT id, document::text FROM offerings WHERE id = ANY(\(Array(ids)))", logger: logger
+        ).decode((UUID, String).self) {
+            // An offering received before enrolment kept whole documents is unknown until the catalogue republishes it.
+            found[id] = try? EventJSON.decoder.decode(OfferingEvent.self, from: Data(document.utf8))
+        }
+        return found
+    }
+
+    /// The guardian's participants among `ids`; another family's are absent.
+    static func participants(_ ids: [UUID], guardian: UUID?, on connection: PostgresConnection, logger: Logger) async throws -> [UUID: ParticipantFacts] {
+        guard let guardian, !ids.isEmpty else { return [:] }
+        var found: [UUID: ParticipantFacts] = [:]
+        for try await (id, first, last, birth, residency) in try await connection.query(
+            """
+            SELECT p.id, p.first_name, p.last_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.residency FROM participants p
+            JOIN participant_guardians g ON g.participant_id = p.id AND g.account_id = \(guardian)
+            WHERE p.id = ANY(\(ids))
+            """, logger: logger
+        ).decode((UUID, String, String, String, String?).self) {
+            found[id] = .init(name: "\(first) \(last)", birthDate: birth, residency: residency)
+        }
+        return found
+    }
+
+    /// `"participant session"` pairs already held or confirmed.
+    static func activeRegistrations(participants: [UUID], on connection: PostgresConnection, logger: Logger) async throws -> Set<String> {
+        guard !participants.isEmpty else { return [] }
+        var pairs = Set<String>()
+        for try await (participant, session) in try await connection.query(
+            "SELECT participant_id, session_id FROM registrations WHERE participant_id = ANY(\(participants)) AND status IN ('held', 'confirmed')",
+            logger: logger
+        ).decode((UUID, UUID).self) {
+            pairs.insert("\(participant) \(session)")
+        }
+        return pairs
+    }
+
+    /// `enrolment.registration.*` for each registration, naming the participant's guardians.
+    static func recordRegistrations(
+        _ routingKey: String, _ ids: [UUID], at: Date, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        guard !ids.isEmpty else { return }
+        let rows = try await connection.query(
+            """
+            SELECT r.id, r.participant_id, r.offering_id, r.session_id, r.checkout_id, r.version,
+                   coalesce(array_agg(g.account_id) FILTER (WHERE g.account_id IS NOT NULL), '{}')
+            FROM registrations r LEFT JOIN participant_guardians g ON g.participant_id = r.participant_id
+            WHERE r.id = ANY(\(ids)) GROUP BY r.id
+            """, logger: logger
+        ).decode((UUID, UUID, UUID, UUID, UUID?, Int64, [UUID]).self)
+        for try await (id, participant, offering, session, checkout, version, guardians) in rows {
+            try await Outbox.enqueue(
+                PendingEvent(
+                    routingKey: routingKey, subject: id.uuidString.lowercased(), occurredAt: at,
+                    payload: RegistrationEvent(
+                        registrationId: id, version: version, participantId: participant, offeringId: offering, sessionId: session,
+                        guardianAccountIds: guardians, checkoutId: checkout)),
+                on: connection, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+
+/// `enrolment.checkout.requested|expired`: a checkout of one selling organisation with its seat holds and the
+/// amounts payment charges — payment never takes an amount from the client.
+public struct CheckoutEvent: Codable, Sendable, Equatable {
+    public struct Payer: Codable, Sendable, Equatable {
+        /// Nil for a guest (CSSPO's registration without an account).
+        public var accountId: UUID?
+        public var email: String
+        public var name: String?
+        /// `fr` | `en`
+        public var language: String?
+        /// For a guest: the SHA-256 (hex) of the token enrolment gave them, which payment checks before letting
+        /// them pay or read the receipt. Never the token itself.
+        public var guestTokenSHA256: String?
+
+        public init(accountId: UUID?, email: String, name: String?, language: String?, guestTokenSHA256: String? = nil) {
+            self.accountId = accountId
+            self.email = email
+            self.name = name
+            self.language = language
+            self.guestTokenSHA256 = guestTokenSHA256
+        }
+    }
+
+    /// Something bought by quantity on a line (three macaroni lunches on 11 January).
+    public struct ItemLine: Codable, Sendable, Equatable {
+        public var itemId: UUID
+        public var name: LocalizedName
+        public var date: String?
+        public var quantity: Int
+        public var unitPrice: MoneyAmount
+
+        public init(itemId: UUID, name: LocalizedName, date: String?, quantity: Int, unitPrice: MoneyAmount) {
+            self.itemId = itemId
+            self.name = name
+            self.date = date
+            self.quantity = quantity
+            self.unitPrice = unitPrice
+        }
+    }
+
+    public struct TaxLine: Codable, Sendable, Equatable {
+        public var code: String
+        public var name: LocalizedName
+        public var percent: String
+        public var amount: MoneyAmount
+
+        public init(code: String, name: LocalizedName, percent: String, amount: MoneyAmount) {
+            self.code = code
+            self.name = name
+            self.percent = percent
+            self.amount = amount
+        }
+    }
+
+    /// One registration: the seat (quantity 1 at `unitPrice`), its items, and their taxes.
+    public struct Line: Codable, Sendable, Equatable {
+        public var registrationId: UUID
+        public var participantId: UUID
+        public var participantName: String
+        public var offeringId: UUID
+        public var offeringCode: String
+        public var offeringTitle: LocalizedName
+        public var sessionId: UUID
+        public var quantity: Int
+        public var unitPrice: MoneyAmount
+        public var items: [ItemLine]
+        public var taxes: [TaxLine]
+        /// Seat and items before taxes.
+        public var subtotal: MoneyAmount
+        /// A childcare expenses receipt (Relevé 24) is due for this line.
+        public var releve24: Bool
+
+        public init(
+            registrationId: UUID, participantId: UUID, participantName: String, offeringId: UUID, offeringCode: String,
+            offeringTitle: LocalizedName, sessionId: UUID, unitPrice: MoneyAmount, items: [ItemLine], taxes: [TaxLine],
+            subtotal: MoneyAmount, releve24: Bool
+        ) {
+            self.registrationId = registrationId
+            self.participantId = participantId
+            self.participantName = participantName
+            self.offeringId = offeringId
+            self.offeringCode = offeringCode
+            self.offeringTitle = offeringTitle
+            self.sessionId = sessionId
+            quantity = 1
+            self.unitPrice = unitPrice
+            self.items = items
+            self.taxes = taxes
+            self.subtotal = subtotal
+            self.releve24 = releve24
+        }
+    }
+
+    public var checkoutId: UUID
+    public var version: Int64
+    public var sellingOrganisationId: UUID
+    public var payer: Payer
+    public var lines: [Line]
+    public var total: MoneyAmount
+    public var holdExpiresAt: Date
+
+    public init(
+        checkoutId: UUID, version: Int64, sellingOrganisationId: UUID, payer: Payer, lines: [Line], total: MoneyAmount, holdExpiresAt: Date
+    ) {
+        self.checkoutId = checkoutId
+        self.version = version
+        self.sellingOrganisationId = sellingOrganisationId
+        self.payer = payer
+        self.lines = lines
+        self.total = total
+        self.holdExpiresAt = holdExpiresAt
+    }
+}
+
+/// `enrolment.registration.confirmed|cancelled|expired`: a registration and who it concerns.
+public struct RegistrationEvent: Codable, Sendable, Equatable {
+    public var registrationId: UUID
+    public var version: Int64
+    public var participantId: UUID
+    public var offeringId: UUID
+    public var sessionId: UUID
+    public var guardianAccountIds: [UUID]
+    public var checkoutId: UUID?
+
+    public init(
+        registrationId: UUID, version: Int64, participantId: UUID, offeringId: UUID, sessionId: UUID, guardianAccountIds: [UUID],
+        checkoutId: UUID?
+    ) {
+        self.registrationId = registrationId
+        self.version = version
+        self.participantId = participantId
+        self.offeringId = offeringId
+        self.sessionId = sessionId
+        self.guardianAccountIds = guardianAccountIds
+        self.checkoutId = checkoutId
+    }
+}
+
+/// `enrolment.refund.requested`: money to give back for a registration, the offering's policy already applied.
+public struct RefundRequestedEvent: Codable, Sendable, Equatable {
+    public var refundRequestId: UUID
+    public var version: Int64
+    public var registrationId: UUID
+    public var checkoutId: UUID
+    public var amount: MoneyAmount
+    /// `cancelled-by-guardian` | `cancelled-by-staff` | `no-seat-after-late-payment` | `offering-cancelled`
+    public var reason: String
+
+    public init(refundRequestId: UUID, version: Int64, registrationId: UUID, checkoutId: UUID, amount: MoneyAmount, reason: String) {
+        self.refundRequestId = refundRequestId
+        self.version = version
+        self.registrationId = registrationId
+        self.checkoutId = checkoutId
+        self.amount = amount
+        self.reason = reason
+    }
+}
+
+/// `payment.charge.succeeded|failed`: the outcome of a checkout's charge.
+public struct ChargeEvent: Codable, Sendable, Equatable {
+    public var paymentId: UUID
+    public var version: Int64
+    public var checkoutId: UUID
+    public var amount: MoneyAmount
+    public var receiptNumber: String?
+    public var reason: String?
+
+    public init(paymentId: UUID, version: Int64, checkoutId: UUID, amount: MoneyAmount, receiptNumber: String?, reason: String?) {
+        self.paymentId = paymentId
+        self.version = version
+        self.checkoutId = checkoutId
+        self.amount = amount
+        self.receiptNumber = receiptNumber
+        self.reason = reason
+    }
+}

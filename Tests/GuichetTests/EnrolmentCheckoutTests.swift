@@ -1,0 +1,281 @@
+import Contracts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Messaging
+import PostgresNIO
+import ServiceKit
+import Testing
+
+@testable import Enrolment
+
+/// Checkout: amounts from enrolment's copy of the catalogue, seats held all at once or not at all, never more
+/// than capacity, released at expiry, confirmed once by payment.
+@Suite struct EnrolmentCheckoutTests {
+    static let macaroni = (1...3).map {
+        OfferingItem(itemId: UUID(), name: .init(fr: "Macaroni", en: "Macaroni"), unitPrice: .init(amountCents: 550), date: "2027-01-\(10 + $0)", maximumQuantity: 3)
+    }
+
+    @Test func aGuestPaysWhatTheCatalogueSaysAndTheSameKeyNeverHoldsTwice() async throws {
+        try await withService(EnrolmentService.self) { enrolment, database in
+            // Taxable, with items by date: 95 $ + 2 × 5,50 $ + 1 × 5,50 $ = 111,50 $; GST 5,58 $, QST 11,12 $.
+            let offering = openOffering(
+                capacity: 10, items: Self.macaroni,
+                taxes: [.init(code: "GST", name: .init(fr: "TPS", en: "GST"), percent: "5"), .init(code: "QST", name: .init(fr: "TVQ", en: "QST"), percent: "9.975")])
+            try await withEvents(database) { events in try await events.publish(offering) }
+            let items: [[String: Any]] = [
+                ["itemId": Self.macaroni[0].itemId.uuidString, "quantity": 2], ["itemId": Self.macaroni[2].itemId.uuidString, "quantity": 1],
+            ]
+            let body = guestCheckout(offering, items: items)
+
+            // Bad input is refused and changes nothing.
+            let noKey = try await enrolment.execute(uri: "/v1/checkouts", method: .post, headers: [.contentType: "application/json"], body: jsonBody(body))
+            #expect(noKey.status == .badRequest, "the key is required")
+            var tooMany = items
+            tooMany[0]["quantity"] = 4
+            let refused = try await postCheckout(enrolment, guestCheckout(offering, children: [("", "2030-01-01")], items: tooMany))
+            #expect(try refused.fieldErrors() == [
+                "lines[0].participant.firstName": "required", "lines[0].participant.birthDate": "inFuture",
+            ])
+            let badQuantity = try await postCheckout(enrolment, guestCheckout(offering, items: tooMany))
+            #expect(try badQuantity.fieldErrors() == ["lines[0].items[0].quantity": "outOfRange"])
+            #expect(try await database.count("SELECT count(*) FROM enrolment.checkouts") == 0)
+            #expect(try await database.seats(offering.sessions[0].sessionId).held == 0)
+
+            let key = UUID().uuidString
+            let created = try await postCheckout(enrolment, body, key: key)
+            #expect(created.status == .created, "\(created.text)")
+            let checkout = try created.json()
+            #expect(checkout["status"] as? String == "awaiting-payment")
+            #expect((checkout["total"] as? [String: Any])?["amountCents"] as? Int == 11_150 + 558 + 1_112)
+            let id = try #require(checkout["id"] as? String)
+            let token = try #require(checkout["guestToken"] as? String)
+            #expect(try await database.seats(offering.sessions[0].sessionId) == (10, 1, 0))
+
+            // A retry with the same key and body: the first answer, nothing held twice.
+            let replay = try await postCheckout(enrolment, body, key: key)
+            #expect(replay.status == .created)
+            #expect(replay.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(try replay.json()["id"] as? String == id)
+            #expect(try replay.json()["guestToken"] as? String == token)
+            #expect(try await database.seats(offering.sessions[0].sessionId).held == 1)
+            // The same key for another request is refused.
+            let reused = try await postCheckout(enrolment, guestCheckout(offering, children: [("Rose", "2017-05-06")]), key: key)
+            try reused.problem("/problems/idempotency-key-reused", status: .unprocessableContent)
+
+            // The guest token opens this checkout only.
+            let withToken = try await enrolment.execute(uri: "/v1/checkouts/\(id)", method: .get, headers: [HTTPField.Name("Guest-Token")!: token])
+            #expect(withToken.status == .ok)
+            #expect(try await enrolment.execute(uri: "/v1/checkouts/\(id)", method: .get).status == .notFound)
+            #expect(try await enrolment.execute(uri: "/v1/checkouts/\(id)", method: .get, headers: [HTTPField.Name("Guest-Token")!: token + "x"]).status == .notFound)
+
+            // Payment learns the amounts from the event, never from the client; the token only as a hash.
+            let payload = try await database.outboxPayload(EventName.checkoutRequested)
+            let event = try EventJSON.decoder.decode(CheckoutEvent.self, from: Data(payload.utf8))
+            #expect(event.total.amountCents == 12_820)
+            #expect(event.lines[0].items.map(\.quantity) == [2, 1])
+            #expect(event.lines[0].taxes.map(\.amount.amountCents) == [558, 1_112])
+            #expect(event.payer.guestTokenSHA256?.count == 64)
+            #expect(!payload.contains(token))
+        }
+    }
+
+    @Test func parallelCheckoutsNeverTakeMoreSeatsThanCapacity() async throws {
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let offering = openOffering(capacity: 5)
+            try await withEvents(database) { events in try await events.publish(offering) }
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        try await postCheckout(enrolment, guestCheckout(offering, children: [("Enfant \(index)", "2016-03-04")])).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == 5)
+            #expect(statuses.filter { $0 == .conflict }.count == 35)
+            #expect(try await database.seats(offering.sessions[0].sessionId) == (5, 5, 0))
+            #expect(try await database.count("SELECT count(*) FROM enrolment.registrations WHERE status = 'held'") == 5)
+            let full = try await postCheckout(enrolment, guestCheckout(offering, children: [("Tard", "2016-03-04")]))
+            #expect(try full.fieldErrors() == ["lines[0].sessionId": "full"])
+        }
+    }
+
+    /// The control: the same checkouts with the seat read and written back without the conditional update
+    /// oversell, so the test above would catch a lost update.
+    @Test func withoutTheConditionalUpdateTheRaceIsReal() async throws {
+        try await withService(EnrolmentService.self) { _, database in
+            let offering = openOffering(capacity: 5)
+            try await withEvents(database) { events in try await events.publish(offering) }
+            let client = try database.serviceClient("enrolment")
+            try await withRunning(client) {
+                let store = CheckoutStore(
+                    client: client, holdDuration: 900, guestTokens: GuestTokens(key: .init(size: .bits256)), claimMode: .unlockedReadThenWrite)
+                let created = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for index in 0..<40 {
+                        group.addTask {
+                            let line = CheckoutRequestLine(
+                                participant: .new(.init(firstName: "Enfant \(index)", lastName: "X", birthDate: "2016-03-04")),
+                                offeringId: offering.offeringId, sessionId: offering.sessions[0].sessionId, organisationOfOriginId: nil, items: [])
+                            do {
+                                _ = try await store.checkout(
+                                    payer: .guest(email: "a@example.org", name: "A", language: "fr"), sellingOrganisationId: nil, lines: [line],
+                                    idempotency: .init(scope: "guest", key: UUID().uuidString, requestHash: [1]), now: Date())
+                                return true
+                            } catch let problem as Problem where problem.type == "/problems/session-full" {
+                                return false
+                            }
+                        }
+                    }
+                    return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+                }
+                #expect(created > 5, "lost updates let \(created) checkouts through for 5 seats")
+            }
+        }
+    }
+
+    @Test func aSignedInGuardianAcceptsTheContractAndPaymentConfirmsOnce() async throws {
+        let account = UUID()
+        let token = try await TestKeys.shared.token(for: account)
+        let stranger = try await TestKeys.shared.token(for: UUID())
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let school = UUID()
+            let offering = openOffering(
+                priceCents: 26_000, capacity: 3, prices: [.init(amount: .init(amountCents: 22_000), organisationOfOriginId: school, residency: nil)],
+                contract: .init(version: 2, clauses: [.init(fr: "Caméra ouverte.", en: "Camera on.")]))
+            try await withEvents(database) { events in
+                try await events.publish(offering)
+                try await events.verifiedAccount(account, email: "lea@example.org")
+
+                let child = try await enrolment.execute(
+                    uri: "/v1/participants", method: .post, headers: bearer(token, json: true),
+                    body: jsonBody(["firstName": "Noé", "lastName": "Tremblay", "birthDate": "2010-02-03"]))
+                let participant = try #require(try child.json()["id"] as? String)
+                let line: [String: Any] = [
+                    "participantId": participant, "offeringId": offering.offeringId.uuidString,
+                    "sessionId": offering.sessions[0].sessionId.uuidString, "organisationOfOriginId": school.uuidString,
+                ]
+                // Another family cannot put this child in their cart.
+                let foreign = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(stranger, json: true), body: jsonBody(line))
+                #expect(try foreign.fieldErrors() == ["participantId": "unknown"])
+
+                let added = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(token, json: true), body: jsonBody(line))
+                #expect(added.status == .created, "\(added.text)")
+                let lineId = try #require(try added.json()["id"] as? String)
+                #expect(((try added.json()["price"] as? [String: Any])?["total"] as? [String: Any])?["amountCents"] as? Int == 22_000, "the school's price")
+                let again = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(token, json: true), body: jsonBody(line))
+                try again.problem("/problems/already-in-cart", status: .conflict)
+
+                // Not yet accepted: checkout names the line and holds nothing.
+                let checkoutBody = ["sellingOrganisationId": offering.sellingOrganisationId.uuidString]
+                let early = try await postCheckout(enrolment, checkoutBody, token: token)
+                #expect(try early.fieldErrors() == ["lines[0].contractAcceptance": "required"])
+                let stale = try await enrolment.execute(
+                    uri: "/v1/cart/lines/\(lineId)/contract-acceptance", method: .put, headers: bearer(token, json: true), body: jsonBody(["version": 1]))
+                #expect(try stale.fieldErrors() == ["version": "notCurrent"])
+                let accepted = try await enrolment.execute(
+                    uri: "/v1/cart/lines/\(lineId)/contract-acceptance", method: .put, headers: bearer(token, json: true), body: jsonBody(["version": 2]))
+                #expect(try accepted.json()["contractAcceptedVersion"] as? Int == 2)
+
+                let created = try await postCheckout(enrolment, checkoutBody, token: token)
+                #expect(created.status == .created, "\(created.text)")
+                let checkoutId = try #require(try created.json()["id"] as? String)
+                #expect(try created.json()["guestToken"] == nil)
+                #expect(try await database.count("SELECT count(*) FROM enrolment.cart_lines") == 0, "checked-out lines leave the cart")
+                #expect(try await enrolment.execute(uri: "/v1/checkouts/\(checkoutId)", method: .get, headers: bearer(stranger)).status == .notFound)
+
+                // The charge succeeds, and its event arrives twice (a redelivery or a second relay): confirmed once.
+                try await events.charge(checkoutId, amountCents: 22_000, succeeded: true)
+                try await events.charge(checkoutId, amountCents: 22_000, succeeded: true)
+                try await eventually("the registration is confirmed") {
+                    try await database.count("SELECT count(*) FROM enrolment.registrations WHERE status = 'confirmed'") == 1
+                }
+                try await eventually("both charge events are consumed") {
+                    try await database.count("SELECT count(*) FROM enrolment.inbox") >= 4
+                }
+                #expect(try await database.seats(offering.sessions[0].sessionId) == (3, 0, 1))
+                #expect(try await database.count("SELECT count(*) FROM enrolment.outbox WHERE routing_key = 'enrolment.registration.confirmed'") == 1)
+                let registrations = try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(token))
+                #expect((try registrations.json()["items"] as? [[String: Any]])?.map { $0["status"] as? String } == ["confirmed"])
+                let others = try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(stranger))
+                #expect((try others.json()["items"] as? [[String: Any]])?.isEmpty == true)
+            }
+        }
+    }
+
+    @Test func anUnpaidHoldExpiresAndALatePaymentIsConfirmedOrRefunded() async throws {
+        try await withService(EnrolmentService.self, environment: ["HOLD_MINUTES": "1"]) { enrolment, database in
+            let offering = openOffering(capacity: 1)
+            let session = offering.sessions[0].sessionId
+            try await withEvents(database) { events in
+                try await events.publish(offering)
+                let first = try #require(try await postCheckout(enrolment, guestCheckout(offering)).json()["id"] as? String)
+                #expect(try await database.seats(session) == (1, 1, 0))
+                // The sweep runs on the service's clock; move the hold's deadline into the past instead of waiting a minute.
+                try await database.execute("UPDATE enrolment.checkouts SET hold_expires_at = now() - interval '1 second'")
+                try await eventually("the hold expires") { try await database.seats(session) == (1, 0, 0) }
+                #expect(try await database.count("SELECT count(*) FROM enrolment.outbox WHERE routing_key = 'enrolment.checkout.expired'") == 1)
+                #expect(try await database.count("SELECT count(*) FROM enrolment.registrations WHERE status = 'expired'") == 1)
+
+                // Paid after expiry while the seat is still free: confirmed.
+                try await events.charge(first, amountCents: 9_500, succeeded: true)
+                try await eventually("the late payment is confirmed") { try await database.seats(session) == (1, 0, 1) }
+
+                let full = try await postCheckout(enrolment, guestCheckout(offering, children: [("Rose", "2017-01-01")]))
+                try full.problem("/problems/session-full", status: .conflict)
+
+                // Another late payment, with the seat now taken by someone else: refunded, never oversold.
+                let offering2 = openOffering(capacity: 1)
+                try await events.publish(offering2)
+                let held = try #require(try await postCheckout(enrolment, guestCheckout(offering2)).json()["id"] as? String)
+                try await database.execute("UPDATE enrolment.checkouts SET hold_expires_at = now() - interval '1 second' WHERE id = '\(held)'")
+                try await eventually("the hold expires") { try await database.seats(offering2.sessions[0].sessionId) == (1, 0, 0) }
+                let taker = try await postCheckout(enrolment, guestCheckout(offering2, children: [("Léo", "2015-01-01")]))
+                #expect(taker.status == .created)
+                try await events.charge(held, amountCents: 9_500, succeeded: true)
+                try await eventually("the late payment is refunded") {
+                    try await database.count("SELECT count(*) FROM enrolment.outbox WHERE routing_key = 'enrolment.refund.requested'") == 1
+                }
+                #expect(try await database.seats(offering2.sessions[0].sessionId) == (1, 1, 0))
+            }
+        }
+    }
+
+    @Test func aFreeCheckoutIsConfirmedAtOnceAndAFailedChargeReleasesTheSeats() async throws {
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let free = openOffering(priceCents: 0, capacity: 2)
+            let paid = openOffering(capacity: 2)
+            try await withEvents(database) { events in
+                try await events.publish(free)
+                try await events.publish(paid)
+                let confirmed = try await postCheckout(enrolment, guestCheckout(free))
+                #expect(try confirmed.json()["status"] as? String == "confirmed")
+                #expect(try await database.seats(free.sessions[0].sessionId) == (2, 0, 1))
+
+                let waiting = try #require(try await postCheckout(enrolment, guestCheckout(paid)).json()["id"] as? String)
+                try await events.charge(waiting, amountCents: 9_500, succeeded: false)
+                try await eventually("the seat is released") { try await database.seats(paid.sessions[0].sessionId) == (2, 0, 0) }
+                #expect(try await database.count("SELECT count(*) FROM enrolment.checkouts WHERE status = 'payment-failed'") == 1)
+            }
+        }
+    }
+}
+
+extension TestDatabase {
+    func execute(_ sql: String) async throws {
+        try await TestDatabase.admin(database: name) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestEnvironment.logger)
+        }
+    }
+
+    /// The payload of the first event of `routingKey` in enrolment's outbox.
+    func outboxPayload(_ routingKey: String, schema: String = "enrolment") async throws -> String {
+        try await TestDatabase.admin(database: name) { connection in
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "SELECT convert_from(payload, 'UTF8') FROM \(schema).outbox WHERE routing_key = '\(routingKey)' ORDER BY position LIMIT 1"),
+                logger: TestEnvironment.logger
+            ).collect().first!.decode(String.self)
+        }
+    }
+}
