@@ -5,7 +5,10 @@
 #              during a burst of sign-ins (BENCH_CLIENTS, BENCH_SECONDS)
 #   catalogue  search requests per second and p50/p99 on BENCH_OFFERINGS (default 20,000) published offerings,
 #              beside the bare GET /healthz of the same service
-# deploy/benchmark.sh [messaging|identity|catalogue|all]. GUICHET_BUILD_CONFIGURATION=release for figures worth comparing.
+#   enrolment  the registration-day rush: saturation of guest checkouts, then open-loop arrivals at half of it
+#              on a 500-seat session (seats taken must equal capacity), beside pgbench's ceiling of one seat
+#              claim per transaction on the same table
+# deploy/benchmark.sh [messaging|identity|catalogue|enrolment|all]. GUICHET_BUILD_CONFIGURATION=release for figures worth comparing.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
@@ -61,4 +64,25 @@ if [ "$target" = catalogue ] || [ "$target" = all ]; then
   for _ in $(seq 1 100); do curl -fsS "$CATALOGUE_URL/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
   echo "($configuration build)"
   python3 "$root/Tools/Benchmarks/catalogue/search_benchmark.py"
+fi
+
+if [ "$target" = enrolment ] || [ "$target" = all ]; then
+  database=guichet_bench_enrolment
+  admin_psql -d postgres -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null
+  "$root/deploy/postgres/setup.sh" "$database" >/dev/null
+  swift build -c "$configuration" --product guichet-enrolment
+  bin=$(swift build -c "$configuration" --show-bin-path)
+  keys=$(mktemp -d)
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$keys/key.pem" 2>/dev/null
+  openssl pkey -in "$keys/key.pem" -pubout -out "$keys/public.pem"
+  export ENROLMENT_URL=http://127.0.0.1:18083 BENCH_DATABASE=$database
+  enrolment_env=(HTTP_PORT=18083 POSTGRES_DATABASE=$database JWT_PUBLIC_KEYS_FILE=$keys/public.pem AMQP_NAMESPACE=bench.
+    ENROLMENT_KEY=$(openssl rand -base64 32) LOG_LEVEL=warning)
+  env "${enrolment_env[@]}" "$bin/guichet-enrolment" serve >"$keys/enrolment.log" 2>&1 &
+  enrolment_pid=$!
+  trap 'kill "$enrolment_pid" 2>/dev/null || true; rm -rf "$keys"; python3 "$root/deploy/rabbitmq/delete-namespaced.py" bench. "$RABBITMQ_MANAGEMENT_PORT" >/dev/null' EXIT
+  for _ in $(seq 1 100); do curl -fsS "$ENROLMENT_URL/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+  curl -fsS "$ENROLMENT_URL/readyz" >/dev/null || { cat "$keys/enrolment.log" >&2; die "enrolment did not start"; }
+  echo "($configuration build)"
+  python3 "$root/Tools/Benchmarks/enrolment/rush_benchmark.py"
 fi

@@ -25,6 +25,10 @@ fi
 if [ ! -s "$keys_dir/code-hash.key" ]; then
   (umask 077 && openssl rand -base64 32 > "$keys_dir/code-hash.key")
 fi
+# Enrolment derives guests' tokens from this key.
+if [ ! -s "$keys_dir/enrolment.key" ]; then
+  (umask 077 && openssl rand -base64 32 > "$keys_dir/enrolment.key")
+fi
 
 say "building ($configuration)"
 swift build -c "$configuration"
@@ -42,6 +46,8 @@ for service in "${SERVICES[@]}"; do
     own=(JWT_PRIVATE_KEY_FILE="$keys_dir/access-token-private.pem" CODE_HASH_KEY_FILE="$keys_dir/code-hash.key"
       MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}"
       ADMIN_EMAILS="${ADMIN_EMAILS:-admin@guichet.local}" BCRYPT_COST="${BCRYPT_COST:-12}")
+  elif [ "$service" = enrolment ]; then
+    own=(ENROLMENT_KEY_FILE="$keys_dir/enrolment.key")
   fi
   env HTTP_PORT="${SERVICE_PORTS[$service]}" POSTGRES_HOST="$POSTGRES_HOST" POSTGRES_PORT="$POSTGRES_PORT" \
     POSTGRES_DATABASE="$POSTGRES_DATABASE" JWT_PUBLIC_KEYS_FILE="$keys_dir/access-token-public.pem" "${own[@]}" \

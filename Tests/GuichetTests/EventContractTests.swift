@@ -7,6 +7,7 @@ import Testing
 
 @testable import Catalogue
 @testable import Identity
+@testable import Enrolment
 
 /// What the services really publish matches the committed contracts (deploy/events): every message on
 /// the exchanges is captured and checked by deploy/events/validate.py against its JSON Schema.
@@ -25,13 +26,14 @@ import Testing
             let organisation = UUID()
             let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "admin")])
             try await withService(CatalogueService.self, on: database) { catalogue in
-                for code in ["601-103-MQ", "058-402"] {
+                for (code, price) in [("601-103-MQ", 0), ("058-402", 26_000)] {
                     let id = try await createOffering(
                         on: catalogue, staff: staff, organisation: organisation, code: code, titleFr: "Écriture et littérature",
-                        priceCents: 0, capacity: 40,
+                        priceCents: price, capacity: 40,
                         extra: [
-                            "registrationOpensAt": "2027-05-01T09:00:00-04:00", "registrationClosesAt": "2027-06-15T23:59:00-04:00",
+                            "registrationOpensAt": "2026-01-01T09:00:00-05:00", "registrationClosesAt": "2027-06-15T23:59:00-04:00",
                             "sessions": [["name": ["fr": "Groupe 01", "en": "Group 01"], "startsOn": "2027-08-20", "endsOn": "2027-12-15", "capacity": 40, "waitlistSize": 10]],
+                            "taxes": price == 0 ? [] : [["code": "GST", "name": ["fr": "TPS", "en": "GST"], "percent": "5"]],
                         ])
                     #expect(try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff)).status == .ok)
                 }
@@ -43,6 +45,13 @@ import Testing
                 try await eventually("the relay published all three") {
                     try await database.count("SELECT count(*) FROM catalogue.outbox WHERE published_at IS NOT NULL") == 3
                 }
+            }
+            // (offering, session) of the free course and of the paid one, for enrolment below.
+            let offerings = try await TestDatabase.admin(database: database.name) { connection in
+                try await connection.query(
+                    "SELECT o.id::text, s.id::text FROM catalogue.offerings o JOIN catalogue.sessions s ON s.offering_id = o.id ORDER BY o.code",
+                    logger: TestEnvironment.logger
+                ).collect().map { try $0.decode((String, String).self) }
             }
             // Identity: verified, updated, deleted.
             try await withService(IdentityService.self, on: database) { client in
@@ -57,9 +66,27 @@ import Testing
                 }
             }
 
+            // Enrolment: a free registration confirmed at once; a paid checkout requested, then expired.
+            try await withService(EnrolmentService.self, on: database) { enrolment in
+                try await eventually("enrolment received both offerings") {
+                    try await database.count("SELECT count(*) FROM enrolment.session_seats") == 2
+                }
+                for (offering, session) in offerings {
+                    let body: [String: Any] = [
+                        "guest": ["email": "parent@example.org", "firstName": "Marie", "lastName": "Gagnon"],
+                        "lines": [["participant": ["firstName": "Léo", "lastName": "Gagnon", "birthDate": "2008-01-02"], "offeringId": offering, "sessionId": session]],
+                    ]
+                    #expect(try await postCheckout(enrolment, body).status == .created)
+                }
+                try await database.execute("UPDATE enrolment.checkouts SET hold_expires_at = now() - interval '1 second'")
+                try await eventually("the relay published enrolment's seven") {
+                    try await database.count("SELECT count(*) FROM enrolment.outbox WHERE published_at IS NOT NULL") == 7
+                }
+            }
+
             let consumer = AMQPConsumer(queue: "capture", settings: database.amqpSettings, topology: capture, logger: TestEnvironment.logger)
             let captured: [String] = try await withAMQP([consumer]) {
-              try await withTimeout("the six events are captured") {
+              try await withTimeout("the thirteen events are captured") {
                 var captured: [String] = []
                 for await delivery in consumer.deliveries {
                     let record: [String: Any] = [
@@ -68,14 +95,14 @@ import Testing
                     ]
                     captured.append(String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self))
                     consumer.ack(delivery)
-                    if captured.count == 6 { break }
+                    if captured.count == 13 { break }
                 }
                 return captured
               }
             }
             let (status, output) = try runValidator(input: captured.joined(separator: "\n"))
             #expect(status == 0, "\(output)")
-            #expect(output.contains("6 conform, 0 do not"), "\(output)")
+            #expect(output.contains("13 conform, 0 do not"), "\(output)")
 
             // The validator does reject what breaks the contract.
             let broken = captured[0].replacingOccurrences(of: #"\"currency\":\"CAD\""#, with: #"\"currency\":\"USD\""#)
