@@ -25,13 +25,18 @@ public enum Outbox {
     /// The notification channel that wakes the relay of this schema right after a commit.
     static func channel(schema: String) -> String { "guichet_outbox_\(schema)" }
 
+    /// Records an event, and wakes the relay once the transaction commits, in one round trip.
     public static func enqueue(_ event: PendingEvent, on connection: PostgresConnection, logger: Logger) async throws {
         let type = CloudEvent.type(routingKey: event.routingKey)
-        try await connection.query(
+        _ = try await connection.query(
             """
-            INSERT INTO outbox (event_id, routing_key, type, subject, occurred_at, payload)
-            VALUES (\(event.id), \(event.routingKey), \(type), \(event.subject), \(event.occurredAt), \(ByteBuffer(bytes: event.payload)))
-            """, logger: logger)
-        try await connection.query("SELECT pg_notify('guichet_outbox_' || current_schema(), '')", logger: logger)
+            WITH recorded AS (
+                INSERT INTO outbox (event_id, routing_key, type, subject, occurred_at, payload)
+                VALUES (\(event.id), \(event.routingKey), \(type), \(event.subject), \(event.occurredAt), \(ByteBuffer(bytes: event.payload)))
+                RETURNING 1
+            )
+            SELECT pg_notify('\(unescaped: channel(schema: ""))' || current_schema(), '')::text FROM recorded
+            """, logger: logger
+        ).collect()
     }
 }

@@ -39,15 +39,13 @@ struct CheckoutStore: Sendable {
                     logger: logger)
                 // Seats last: the session rows stay locked only from here to the commit.
                 let counts = SeatLedger.counts(checkout.details.lines.map(\.sessionId))
-                guard var changes = try await SeatLedger.hold(counts, mode: claimMode, on: connection, logger: logger) else {
+                guard try await SeatLedger.hold(
+                    counts, confirmed: checkout.status == .confirmed, mode: claimMode, at: now, on: connection, logger: logger) != nil
+                else {
                     let full = try await fullSessions(counts, on: connection)
                     throw Problem.sessionFull(
                         checkout.details.lines.enumerated().filter { full.contains($0.element.sessionId) }.map { "lines[\($0.offset)].sessionId" })
                 }
-                if checkout.status == .confirmed {
-                    changes = try await SeatLedger.confirmHeld(counts, on: connection, logger: logger)
-                }
-                try await SeatLedger.record(changes, at: now, on: connection, logger: logger)
                 return checkout
             }
         } catch where error.sqlState == "23505" {

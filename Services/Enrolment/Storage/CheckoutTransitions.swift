@@ -39,10 +39,10 @@ enum CheckoutTransitions {
             logger.info("checkout already confirmed; duplicate charge event ignored", metadata: ["checkout": "\(charge.checkoutId)"])
         case .awaitingPayment:
             let confirmed = try await setRegistrations(of: charge.checkoutId, from: "held", to: "confirmed", reason: nil, at: now, on: connection, logger: logger)
-            let changes = try await SeatLedger.confirmHeld(SeatLedger.counts(confirmed.map(\.session)), on: connection, logger: logger)
             try await setCheckout(charge.checkoutId, .confirmed, version: checkout.version + 1, paymentId: charge.paymentId, at: now, on: connection, logger: logger)
             try await CheckoutStore.recordRegistrations(EventName.registrationConfirmed, confirmed.map(\.id), at: now, on: connection, logger: logger)
-            try await SeatLedger.record(changes, at: now, on: connection, logger: logger)
+            // Seats last: the session rows stay locked only until the commit.
+            try await SeatLedger.confirmHeld(SeatLedger.counts(confirmed.map(\.session)), at: now, on: connection, logger: logger)
         case .expired, .paymentFailed:
             try await paidLate(charge, checkout: checkout, at: now, on: connection, logger: logger)
         }
@@ -50,7 +50,6 @@ enum CheckoutTransitions {
 
     private static func paidLate(_ charge: ChargeEvent, checkout: Locked, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
         var confirmed: [UUID] = []
-        var changes: [SessionSeatsEvent] = []
         for line in checkout.details.lines.sorted(by: { $0.sessionId.uuidString < $1.sessionId.uuidString }) {
             let registeredAgain = try await connection.query(
                 """
@@ -58,14 +57,13 @@ enum CheckoutTransitions {
                 AND status IN ('held', 'confirmed')
                 """, logger: logger
             ).collect().count > 0
-            if !registeredAgain, let change = try await SeatLedger.confirmIfFree(line.sessionId, on: connection, logger: logger) {
+            if !registeredAgain, try await SeatLedger.confirmIfFree(line.sessionId, at: now, on: connection, logger: logger) != nil {
                 try await connection.query(
                     """
                     UPDATE registrations SET status = 'confirmed', status_reason = 'paid-after-expiry', version = version + 1, updated_at = \(now)
                     WHERE id = \(line.registrationId)
                     """, logger: logger)
                 confirmed.append(line.registrationId)
-                changes.append(change)
             } else {
                 try await connection.query(
                     """
@@ -89,21 +87,19 @@ enum CheckoutTransitions {
             charge.checkoutId, confirmed.isEmpty ? checkout.status : .confirmed, version: checkout.version + 1, paymentId: charge.paymentId, at: now,
             on: connection, logger: logger)
         try await CheckoutStore.recordRegistrations(EventName.registrationConfirmed, confirmed, at: now, on: connection, logger: logger)
-        try await SeatLedger.record(changes, at: now, on: connection, logger: logger)
     }
 
     /// `payment.charge.failed` or the hold's expiry: the seats return to their sessions.
     static func release(_ checkoutId: UUID, as status: Checkout.Status, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
         guard var checkout = try await lock(checkoutId, on: connection, logger: logger), checkout.status == .awaitingPayment else { return }
         let expired = try await setRegistrations(of: checkoutId, from: "held", to: "expired", reason: status.rawValue, at: now, on: connection, logger: logger)
-        let changes = try await SeatLedger.releaseHeld(SeatLedger.counts(expired.map(\.session)), on: connection, logger: logger)
         checkout.details.version = checkout.version + 1
         try await setCheckout(checkoutId, status, version: checkout.version + 1, paymentId: nil, at: now, on: connection, logger: logger)
         try await Outbox.enqueue(
             PendingEvent(routingKey: EventName.checkoutExpired, subject: checkoutId.uuidString.lowercased(), occurredAt: now, payload: checkout.details),
             on: connection, logger: logger)
         try await CheckoutStore.recordRegistrations(EventName.registrationExpired, expired.map(\.id), at: now, on: connection, logger: logger)
-        try await SeatLedger.record(changes, at: now, on: connection, logger: logger)
+        try await SeatLedger.releaseHeld(SeatLedger.counts(expired.map(\.session)), at: now, on: connection, logger: logger)
     }
 
     /// Releases the holds of checkouts past `holdExpiresAt`, a batch at a time; several instances share the work
