@@ -84,6 +84,7 @@ struct CheckoutStore: Sendable {
         let active = try await Self.activeRegistrations(participants: Array(participants.keys), on: connection, logger: logger)
 
         var errors: [FieldError] = []
+        var newParticipants: [(id: UUID, person: NewParticipant)] = []
         var eventLines: [CheckoutEvent.Line] = []
         var seen = Set<String>()
         var seller = sellingOrganisationId
@@ -110,11 +111,7 @@ struct CheckoutStore: Sendable {
                 }
             case .new(let person):
                 participantId = UUID()
-                try await connection.query(
-                    """
-                    INSERT INTO participants (id, first_name, last_name, birth_date, created_at)
-                    VALUES (\(participantId), \(person.firstName), \(person.lastName), \(person.birthDate)::date, \(now))
-                    """, logger: logger)
+                newParticipants.append((participantId, person))
                 participants[participantId] = .init(name: "\(person.firstName) \(person.lastName)", birthDate: person.birthDate, residency: nil)
             }
             let person = participants[participantId]!
@@ -151,28 +148,40 @@ struct CheckoutStore: Sendable {
             total: .init(amountCents: total), holdExpiresAt: now + holdDuration)
         // Nothing to pay (a free activity): confirmed at once.
         let checkout = Checkout(status: total == 0 ? .confirmed : .awaitingPayment, details: details, createdAt: now)
-        try await connection.query(
+        // The guest's participants, the checkout, its registrations and the cart lines it empties: one statement.
+        let amounts = eventLines.map { line in line.subtotal.amountCents + line.taxes.reduce(0) { $0 + $1.amount.amountCents } }
+        _ = try await connection.query(
             """
-            INSERT INTO checkouts (id, version, selling_organisation_id, account_id, guest_token_hash, status, total_cents, hold_expires_at,
-                document, created_at, updated_at)
-            VALUES (\(checkoutId), 1, \(seller), \(accountId), \(guestTokenHash.map { ByteBuffer(bytes: $0) }), \(checkout.status.rawValue), \(total), \(details.holdExpiresAt),
-                \(String(decoding: try EventJSON.encoder.encode(details), as: UTF8.self))::jsonb, \(now), \(now))
-            """, logger: logger)
-        let registrationStatus = checkout.status == .confirmed ? "confirmed" : "held"
-        for (line, request) in zip(eventLines, lines) {
-            let amount = line.subtotal.amountCents + line.taxes.reduce(0) { $0 + $1.amount.amountCents }
-            try await connection.query(
-                """
+            WITH new_participants AS (
+                INSERT INTO participants (id, first_name, last_name, birth_date, created_at)
+                SELECT id, first_name, last_name, birth_date::date, \(now)
+                FROM unnest(\(newParticipants.map(\.id))::uuid[], \(newParticipants.map(\.person.firstName))::text[],
+                    \(newParticipants.map(\.person.lastName))::text[], \(newParticipants.map(\.person.birthDate))::text[])
+                    AS p(id, first_name, last_name, birth_date)
+                RETURNING 1
+            ), new_checkout AS (
+                INSERT INTO checkouts (id, version, selling_organisation_id, account_id, guest_token_hash, status, total_cents, hold_expires_at,
+                    document, created_at, updated_at)
+                VALUES (\(checkoutId), 1, \(seller), \(accountId), \(guestTokenHash.map { ByteBuffer(bytes: $0) }), \(checkout.status.rawValue),
+                    \(total), \(details.holdExpiresAt), \(String(decoding: try EventJSON.encoder.encode(details), as: UTF8.self))::jsonb, \(now), \(now))
+                RETURNING 1
+            ), new_registrations AS (
                 INSERT INTO registrations (id, version, checkout_id, participant_id, offering_id, session_id, status, organisation_of_origin_id,
                     amount_cents, contract_version, contract_accepted_at, created_at, updated_at)
-                VALUES (\(line.registrationId), 1, \(checkoutId), \(line.participantId), \(line.offeringId), \(line.sessionId), \(registrationStatus),
-                    \(request.organisationOfOriginId), \(amount), \(request.contractVersion), \(request.contractAcceptedAt), \(now), \(now))
-                """, logger: logger)
-        }
-        let cartLines = lines.compactMap(\.cartLineId)
-        if !cartLines.isEmpty {
-            try await connection.query("DELETE FROM cart_lines WHERE id = ANY(\(cartLines))", logger: logger)
-        }
+                SELECT id, 1, \(checkoutId), participant_id, offering_id, session_id, \(checkout.status == .confirmed ? "confirmed" : "held"),
+                    nullif(origin, '')::uuid, amount, nullif(contract_version, 0), nullif(accepted_at, '')::timestamptz, \(now), \(now)
+                FROM unnest(\(eventLines.map(\.registrationId))::uuid[], \(eventLines.map(\.participantId))::uuid[],
+                    \(eventLines.map(\.offeringId))::uuid[], \(eventLines.map(\.sessionId))::uuid[],
+                    \(lines.map { $0.organisationOfOriginId?.uuidString ?? "" })::text[], \(amounts)::bigint[],
+                    \(lines.map { $0.contractVersion ?? 0 })::integer[], \(lines.map { $0.contractAcceptedAt?.ISO8601Format() ?? "" })::text[])
+                    AS r(id, participant_id, offering_id, session_id, origin, amount, contract_version, accepted_at)
+                RETURNING 1
+            ), emptied_cart AS (
+                DELETE FROM cart_lines WHERE id = ANY(\(lines.compactMap(\.cartLineId))) RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM new_registrations)
+            """, logger: logger
+        ).collect()
         if checkout.status == .confirmed {
             try await Self.recordRegistrations(EventName.registrationConfirmed, details.lines.map(\.registrationId), at: now, on: connection, logger: logger)
         } else {
