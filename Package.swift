@@ -9,7 +9,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let services = ["Identity", "Catalogue", "Enrolment", "Payment"]
 
-// Dependencies only one service needs (identity hashes passwords and sends mail).
+// Dependencies only some services need (identity hashes passwords; identity and enrolment send mail).
 let serviceExtras: [String: [Target.Dependency]] = [
     "Identity": [
         "Mail",
@@ -17,6 +17,7 @@ let serviceExtras: [String: [Target.Dependency]] = [
         .product(name: "Mustache", package: "swift-mustache"),
         .product(name: "NIOPosix", package: "swift-nio"),
     ],
+    "Enrolment": ["Mail"],
 ]
 
 func serviceTarget(_ name: String) -> Target {

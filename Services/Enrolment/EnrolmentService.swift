@@ -3,6 +3,7 @@ import Database
 import Outbox
 import Hummingbird
 import OpenAPIHummingbird
+import Mail
 import ServiceKit
 import ServiceLifecycle
 
@@ -36,6 +37,15 @@ enum EnrolmentService: ServiceDefinition {
 
     static func backgroundServices(environment: ServiceEnvironment) throws -> [any Service] {
         let settings = try EnrolmentSettings(reader: environment.settings.reader)
-        return [HoldExpiry(client: environment.postgres, clock: environment.clock, interval: settings.holdSweepInterval, logger: environment.logger)]
+        let postgres = environment.postgres
+        return [
+            HoldExpiry(client: postgres, clock: environment.clock, interval: settings.holdSweepInterval, logger: environment.logger),
+            ConfirmationMailer(
+                client: postgres, mails: try EnrolmentMails(), mailKey: settings.mailKey, from: settings.mailFrom, clock: environment.clock,
+                interval: settings.holdSweepInterval, logger: environment.logger),
+            MailRelay(
+                client: postgres, transport: MailTransports.from(reader: environment.settings.reader), key: settings.mailKey,
+                logger: environment.logger),
+        ]
     }
 }

@@ -1,6 +1,7 @@
 import Configuration
 import Crypto
 import Foundation
+import Mail
 import ServiceKit
 
 /// The settings only enrolment has (the README lists each with its default).
@@ -11,6 +12,9 @@ struct EnrolmentSettings: Sendable {
     var holdSweepInterval: Duration
     /// Derives the guest tokens (so a replayed checkout answer gives the same token without storing it).
     var guestTokenKey: SymmetricKey
+    /// Seals queued mails (confirmations carry meeting links).
+    var mailKey: SymmetricKey
+    var mailFrom: MailMessage.Address
 
     init(reader: ConfigReader) throws {
         let minutes = reader.int(forKey: "hold.minutes", default: 15)
@@ -23,6 +27,8 @@ struct EnrolmentSettings: Sendable {
         holdSweepInterval = .milliseconds(sweepMilliseconds)
         let key = try reader.secretKey(
             inline: "enrolment.key", file: "enrolment.key.file", defaultFile: ".local/keys/enrolment.key", name: "ENROLMENT_KEY")
+        mailKey = MailQueue.key(fromSecret: key)
+        mailFrom = .sender(reader: reader)
         guestTokenKey = SymmetricKey(data: HKDF<SHA256>.deriveKey(
             inputKeyMaterial: SymmetricKey(data: key), info: Array("guichet enrolment guest token".utf8), outputByteCount: 32))
     }

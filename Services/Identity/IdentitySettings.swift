@@ -53,8 +53,6 @@ struct IdentitySettings: Sendable {
                 EmailAddress.normalized(String($0))
             }.filter { !$0.isEmpty })
         publicBaseURL = reader.string(forKey: "public.base.url", default: "http://127.0.0.1:8081")
-        mailFrom = .init(
-            email: reader.string(forKey: "mail.from.address", default: "no-reply@guichet.invalid"),
-            name: reader.string(forKey: "mail.from.name", default: "Guichet"))
+        mailFrom = .sender(reader: reader)
     }
 }

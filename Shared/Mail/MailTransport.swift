@@ -97,3 +97,12 @@ public enum MailTransports {
         }
     }
 }
+
+extension MailMessage.Address {
+    /// The sender of every mail a service sends (`MAIL_FROM_ADDRESS`, `MAIL_FROM_NAME`).
+    public static func sender(reader: ConfigReader) -> MailMessage.Address {
+        .init(
+            email: reader.string(forKey: "mail.from.address", default: "no-reply@guichet.invalid"),
+            name: reader.string(forKey: "mail.from.name", default: "Guichet"))
+    }
+}

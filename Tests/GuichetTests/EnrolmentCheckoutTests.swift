@@ -143,7 +143,8 @@ import Testing
             let school = UUID()
             let offering = openOffering(
                 priceCents: 26_000, capacity: 3, prices: [.init(amount: .init(amountCents: 22_000), organisationOfOriginId: school, residency: nil)],
-                contract: .init(version: 2, clauses: [.init(fr: "Caméra ouverte.", en: "Camera on.")]))
+                contract: .init(version: 2, clauses: [.init(fr: "Caméra ouverte.", en: "Camera on.")]),
+                details: .init(online: true, accessInstructions: .init(fr: "Lien : https://teams.example/cours-ete", en: "Link: https://teams.example/cours-ete")))
             try await withEvents(database) { events in
                 try await events.publish(offering)
                 try await events.verifiedAccount(account, email: "lea@example.org")
@@ -196,6 +197,12 @@ import Testing
                 }
                 #expect(try await database.seats(offering.sessions[0].sessionId) == (3, 0, 1))
                 #expect(try await database.count("SELECT count(*) FROM enrolment.outbox WHERE routing_key = 'enrolment.registration.confirmed'") == 1)
+                // One confirmation mail, in the guardian's language, with the private access link.
+                let mail = try await database.mailbox.waitForMail(to: "lea@example.org")
+                #expect(mail.subject.hasPrefix("Inscription confirmée"))
+                #expect(mail.text.contains("Noé Tremblay") && mail.text.contains("https://teams.example/cours-ete"), "\(mail.text)")
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(try database.mailbox.mails(to: "lea@example.org").count == 1, "the duplicate charge event mails nothing")
                 let registrations = try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(token))
                 #expect((try registrations.json()["items"] as? [[String: Any]])?.map { $0["status"] as? String } == ["confirmed"])
                 let others = try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(stranger))

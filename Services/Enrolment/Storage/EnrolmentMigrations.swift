@@ -1,4 +1,5 @@
 import Database
+import Mail
 import ServiceKit
 import Outbox
 
@@ -146,5 +147,15 @@ enum EnrolmentMigrations {
             "CREATE INDEX registrations_by_session ON registrations (session_id, status)",
             Idempotency.table,
         ]),
+        // Confirmation mails are sent from the registrations' state, whoever confirmed them (payment, a free
+        // checkout, a late payment), so none is lost and none is sent twice.
+        Migration(5, "confirmation mails", [
+            "ALTER TABLE registrations ADD COLUMN confirmation_mailed_at timestamptz",
+            """
+            CREATE INDEX registrations_to_mail ON registrations (updated_at)
+            WHERE status = 'confirmed' AND confirmation_mailed_at IS NULL
+            """,
+        ]),
+        MailQueue.migration(6),
     ]
 }

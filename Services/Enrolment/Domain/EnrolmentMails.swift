@@ -1,0 +1,60 @@
+import Foundation
+import Mail
+
+/// The mails enrolment sends, in French and English. A confirmation carries the sessions' access instructions
+/// (CAL: "toutes les informations nécessaires pour se connecter"), which appear nowhere public.
+struct EnrolmentMails: Sendable {
+    let confirmation: MailTemplate
+
+    init() throws {
+        confirmation = try MailTemplate(
+            fr: .init(
+                subject: "Inscription confirmée : {{#registrations}}{{title}} {{/registrations}}",
+                text: """
+                    Bonjour {{payerName}},
+
+                    Ces inscriptions sont confirmées :
+                    {{#registrations}}
+
+                    - {{participant}} — {{code}} {{title}}, {{session}} (du {{startsOn}} au {{endsOn}})
+                    {{#schedule}}  Horaire : {{schedule}}{{/schedule}}
+                    {{#location}}  Lieu : {{location}}{{/location}}
+                    {{#access}}  Pour vous joindre au cours : {{access}}{{/access}}
+                    {{/registrations}}
+
+                    Conservez ce courriel. Pour toute question, communiquez avec l'organisme qui offre l'activité.
+                    """,
+                html: """
+                    <p>Bonjour {{payerName}},</p>
+                    <p>Ces inscriptions sont confirmées :</p>
+                    <ul>{{#registrations}}<li><strong>{{participant}}</strong> — {{code}} {{title}}, {{session}} (du {{startsOn}} au {{endsOn}})
+                    {{#schedule}}<br>Horaire : {{schedule}}{{/schedule}}{{#location}}<br>Lieu : {{location}}{{/location}}
+                    {{#access}}<br>Pour vous joindre au cours : {{access}}{{/access}}</li>{{/registrations}}</ul>
+                    <p>Conservez ce courriel. Pour toute question, communiquez avec l'organisme qui offre l'activité.</p>
+                    """),
+            en: .init(
+                subject: "Registration confirmed: {{#registrations}}{{titleEn}} {{/registrations}}",
+                text: """
+                    Hello {{payerName}},
+
+                    These registrations are confirmed:
+                    {{#registrations}}
+
+                    - {{participant}} — {{code}} {{titleEn}}, {{sessionEn}} ({{startsOn}} to {{endsOn}})
+                    {{#scheduleEn}}  Schedule: {{scheduleEn}}{{/scheduleEn}}
+                    {{#locationEn}}  Place: {{locationEn}}{{/locationEn}}
+                    {{#accessEn}}  To join the class: {{accessEn}}{{/accessEn}}
+                    {{/registrations}}
+
+                    Keep this mail. For any question, contact the organisation offering the activity.
+                    """,
+                html: """
+                    <p>Hello {{payerName}},</p>
+                    <p>These registrations are confirmed:</p>
+                    <ul>{{#registrations}}<li><strong>{{participant}}</strong> — {{code}} {{titleEn}}, {{sessionEn}} ({{startsOn}} to {{endsOn}})
+                    {{#scheduleEn}}<br>Schedule: {{scheduleEn}}{{/scheduleEn}}{{#locationEn}}<br>Place: {{locationEn}}{{/locationEn}}
+                    {{#accessEn}}<br>To join the class: {{accessEn}}{{/accessEn}}</li>{{/registrations}}</ul>
+                    <p>Keep this mail. For any question, contact the organisation offering the activity.</p>
+                    """))
+    }
+}

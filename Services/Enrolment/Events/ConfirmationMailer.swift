@@ -1,0 +1,82 @@
+import Contracts
+import Crypto
+import Foundation
+import Logging
+import Mail
+import Messaging
+import PostgresNIO
+import ServiceKit
+import ServiceLifecycle
+
+/// Mails the payer (the guardian, or the guest) once their registrations are confirmed, whatever confirmed
+/// them, one mail per checkout. Works from the registrations' state: a crash before the commit mails later,
+/// never twice; several instances share the work (`SKIP LOCKED`).
+struct ConfirmationMailer: Service {
+    let client: PostgresClient
+    let mails: EnrolmentMails
+    let mailKey: SymmetricKey
+    let from: MailMessage.Address
+    let clock: any WallClock
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    while try await mailDue() > 0 {}
+                } catch {
+                    logger.error("confirmation mails failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    /// Queues the mails of up to 50 newly confirmed registrations; returns how many were handled.
+    func mailDue() async throws -> Int {
+        let (mails, mailKey, from, logger, now) = (self.mails, self.mailKey, self.from, self.logger, clock.now())
+        return try await client.transaction(logger: logger) { connection in
+            var byCheckout: [UUID: (payer: CheckoutEvent.Payer, lines: [[String: Any]])] = [:]
+            var handled: [UUID] = []
+            for try await (id, checkoutId, sessionId, checkoutDocument, offeringDocument) in try await connection.query(
+                """
+                SELECT r.id, r.checkout_id, r.session_id, c.document::text, o.document::text
+                FROM registrations r JOIN checkouts c ON c.id = r.checkout_id JOIN offerings o ON o.id = r.offering_id
+                WHERE r.status = 'confirmed' AND r.confirmation_mailed_at IS NULL
+                ORDER BY r.updated_at LIMIT 50 FOR UPDATE OF r SKIP LOCKED
+                """, logger: logger
+            ).decode((UUID, UUID, UUID, String, String).self) {
+                handled.append(id)
+                guard let checkout = try? EventJSON.decoder.decode(CheckoutEvent.self, from: Data(checkoutDocument.utf8)),
+                    let line = checkout.lines.first(where: { $0.registrationId == id }),
+                    let offering = try? EventJSON.decoder.decode(OfferingEvent.self, from: Data(offeringDocument.utf8)),
+                    let session = offering.sessions.first(where: { $0.sessionId == sessionId })
+                else { continue }
+                var values: [String: Any] = [
+                    "participant": line.participantName, "code": offering.code, "title": offering.title.fr, "titleEn": offering.title.en,
+                    "session": session.name.fr, "sessionEn": session.name.en, "startsOn": session.startsOn, "endsOn": session.endsOn,
+                ]
+                values["schedule"] = session.schedule?.fr
+                values["scheduleEn"] = session.schedule?.en
+                values["location"] = session.location?.fr
+                values["locationEn"] = session.location?.en
+                values["access"] = session.accessInstructions?.fr
+                values["accessEn"] = session.accessInstructions?.en
+                byCheckout[checkoutId, default: (checkout.payer, [])].lines.append(values.compactMapValues { $0 })
+            }
+            for (_, mail) in byCheckout {
+                let message = mails.confirmation.message(
+                    language: mail.payer.language == "en" ? .en : .fr, from: from,
+                    to: .init(email: mail.payer.email, name: mail.payer.name), values: ["payerName": mail.payer.name ?? "", "registrations": mail.lines],
+                    date: now)
+                try await MailQueue.enqueue(message, at: now, sealedWith: mailKey, on: connection, logger: logger)
+            }
+            if !handled.isEmpty {
+                try await connection.query(
+                    "UPDATE registrations SET confirmation_mailed_at = \(now) WHERE id = ANY(\(handled))", logger: logger)
+            }
+            return handled.count
+        }
+    }
+}
