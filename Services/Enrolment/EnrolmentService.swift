@@ -16,6 +16,8 @@ enum EnrolmentService: ServiceDefinition {
 
     static var eventHandlers: [String: EventHandler] {
         Dictionary(uniqueKeysWithValues: EventName.offeringEvents.map { ($0, OfferingEventHandler.handler) }).merging([
+            EventName.organisationCreated: OrganisationEventHandler.handler,
+            EventName.organisationUpdated: OrganisationEventHandler.handler,
             EventName.accountVerified: AccountEventHandler.contact,
             EventName.accountUpdated: AccountEventHandler.contact,
             EventName.accountDeleted: AccountEventHandler.deleted,
@@ -31,7 +33,7 @@ enum EnrolmentService: ServiceDefinition {
             offerings: OfferingProjection(client: environment.postgres), cart: CartRepository(client: environment.postgres),
             checkouts: CheckoutStore(
                 client: environment.postgres, holdDuration: settings.holdDuration, guestTokens: GuestTokens(key: settings.guestTokenKey)),
-            clock: environment.clock)
+            records: RecordRepository(client: environment.postgres), clock: environment.clock)
         try api.registerHandlers(on: router)
     }
 

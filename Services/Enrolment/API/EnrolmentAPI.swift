@@ -1,4 +1,5 @@
 import Foundation
+import OpenAPIRuntime
 import ServiceKit
 
 /// Implements the operations generated from `openapi.yaml`.
@@ -7,6 +8,7 @@ struct EnrolmentAPI: APIProtocol {
     let offerings: OfferingProjection
     let cart: CartRepository
     let checkouts: CheckoutStore
+    let records: RecordRepository
     let clock: any WallClock
 
     func getEnrolmentOffering(_ input: Operations.GetEnrolmentOffering.Input) async throws -> Operations.GetEnrolmentOffering.Output {
@@ -53,6 +55,87 @@ struct EnrolmentAPI: APIProtocol {
     static func representation(_ participant: Participant) -> Components.Schemas.Participant {
         .init(
             id: participant.id.uuidString.lowercased(), firstName: participant.firstName,
-            lastName: participant.lastName, birthDate: participant.birthDate, createdAt: participant.createdAt)
+            lastName: participant.lastName, birthDate: participant.birthDate, createdAt: participant.createdAt,
+            record: participant.record.map {
+                .init(
+                    organisationId: $0.organisationId.uuidString.lowercased(), fileNumber: $0.fileNumber, school: $0.school, level: $0.level,
+                    group: $0.group, residency: $0.residency.flatMap { .init(rawValue: $0) })
+            })
+    }
+}
+
+extension EnrolmentAPI {
+    static let maximumImportBytes = 32 * 1024 * 1024
+
+    func linkParticipant(_ input: Operations.LinkParticipant.Input) async throws -> Operations.LinkParticipant.Output {
+        let account = try RequestScope.requirePrincipal().accountId
+        guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
+        var errors: [FieldError] = []
+        let organisation = Self.uuid(body.organisationId, field: "organisationId", into: &errors)
+        let fileNumber = body.fileNumber.trimmingCharacters(in: .whitespaces)
+        if fileNumber.isEmpty {
+            errors.append(.init(field: "fileNumber", code: "required", message: .init(fr: "Ce champ est obligatoire.", en: "This field is required.")))
+        }
+        if CalendarDate(body.birthDate) == nil {
+            errors.append(.init(field: "birthDate", code: "invalidDate", message: .init(fr: "Date invalide (AAAA-MM-JJ).", en: "Invalid date (YYYY-MM-DD).")))
+        }
+        guard errors.isEmpty, let organisation else { throw Problem.validation(errors) }
+        let nameKey = (body.firstName != nil || body.lastName != nil)
+            ? PersonRecord.nameKey(first: body.firstName ?? "", last: body.lastName ?? "") : nil
+        switch try await records.link(
+            account: account, organisation: organisation, fileNumber: fileNumber, birthDate: body.birthDate, nameKey: nameKey, at: clock.now())
+        {
+        case .linked(let participant):
+            return .ok(.init(body: .json(Self.representation(participant))))
+        case .mismatch:
+            throw Problem.linkNotFound
+        case .throttled(let seconds):
+            throw Problem.tooManyRequests(retryAfterSeconds: seconds)
+        case .accountNotReady:
+            throw Problem.accountNotReady
+        }
+    }
+
+    func importRecords(_ input: Operations.ImportRecords.Input) async throws -> Operations.ImportRecords.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard let organisation = UUID(uuidString: input.path.organisationId) else { throw Problem.notFound }
+        guard try await records.mayManage(organisation, principal: principal) else { throw Problem.forbidden }
+        guard case .csv(let body) = input.body else { throw Problem.malformedRequest("Expected text/csv.") }
+        let text: String
+        do {
+            text = try await String(collecting: body, upTo: Self.maximumImportBytes)
+        } catch {
+            throw Problem.payloadTooLarge(maximumBytes: Self.maximumImportBytes)
+        }
+        let parsed = RecordsCSV.parse(text)
+        guard parsed.headerErrors.isEmpty else {
+            throw Problem.validation(parsed.headerErrors.map {
+                .init(field: "body", code: "header", message: .init(fr: "En-tête invalide : \($0)", en: "Invalid header: \($0)"))
+            })
+        }
+        let report = try await records.importRecords(
+            parsed.records, rejected: parsed.rejected, organisation: organisation, by: principal.accountId, at: clock.now())
+        return .ok(.init(body: .json(.init(
+            added: report.added, updated: report.updated, unchanged: report.unchanged, retired: report.retired,
+            rejected: report.rejected.map { .init(line: $0.line, errors: $0.errors) }))))
+    }
+}
+
+extension Problem {
+    /// One answer for every mismatch, so a guess learns nothing about which field was wrong.
+    static let linkNotFound = Problem(
+        type: "/problems/link-not-found", status: .unprocessableContent,
+        title: .init(
+            fr: "Aucun dossier ne correspond à ces renseignements.",
+            en: "No record matches this information."),
+        detail: .init(
+            fr: "Vérifiez le numéro de fiche, la date de naissance et les noms, et utilisez le courriel que vous avez fourni à l'organisme.",
+            en: "Check the file number, the birth date and the names, and use the email you gave the organisation."))
+
+    static func payloadTooLarge(maximumBytes: Int) -> Problem {
+        Problem(
+            type: "/problems/payload-too-large", status: .contentTooLarge,
+            title: .init(fr: "Le fichier est trop volumineux.", en: "The file is too large."),
+            detail: .init(fr: "Au plus \(maximumBytes / 1_048_576) Mo.", en: "At most \(maximumBytes / 1_048_576) MB."))
     }
 }

@@ -9,6 +9,17 @@ struct Participant: Sendable, Equatable {
     /// `YYYY-MM-DD`; a calendar date, not an instant.
     var birthDate: String
     var createdAt: Date
+    /// Set when a guardian linked the participant to an organisation's record.
+    var record: LinkedRecord? = nil
+
+    struct LinkedRecord: Sendable, Equatable {
+        var organisationId: UUID
+        var fileNumber: String
+        var school: String?
+        var level: String?
+        var group: String?
+        var residency: String?
+    }
 }
 
 /// A participant as submitted, checked before anything is written.

@@ -157,5 +157,61 @@ enum EnrolmentMigrations {
             """,
         ]),
         MailQueue.migration(6),
+        Migration(7, "organisations, records and linking", [
+            // The catalogue's organisation tree, from its events: staff of a school service centre act for its schools.
+            """
+            CREATE TABLE organisations (
+                id uuid PRIMARY KEY,
+                version bigint NOT NULL,
+                parent_id uuid,
+                kind text NOT NULL,
+                short_code text NOT NULL,
+                name_fr text NOT NULL,
+                name_en text NOT NULL
+            )
+            """,
+            // An organisation's student or citizen records, imported by its staff; guardians link children to them.
+            """
+            CREATE TABLE person_records (
+                organisation_id uuid NOT NULL,
+                file_number text NOT NULL,
+                first_name text NOT NULL,
+                last_name text NOT NULL,
+                name_key text NOT NULL,
+                birth_date date NOT NULL,
+                school text,
+                level text,
+                group_name text,
+                address text,
+                guardian_emails text[] NOT NULL DEFAULT '{}',
+                residency text CHECK (residency IN ('resident', 'non-resident')),
+                imported_at timestamptz NOT NULL,
+                retired_at timestamptz,
+                PRIMARY KEY (organisation_id, file_number)
+            )
+            """,
+            """
+            CREATE TABLE record_imports (
+                id uuid PRIMARY KEY,
+                organisation_id uuid NOT NULL,
+                imported_by uuid NOT NULL,
+                imported_at timestamptz NOT NULL,
+                added integer NOT NULL,
+                updated integer NOT NULL,
+                retired integer NOT NULL,
+                rejected integer NOT NULL
+            )
+            """,
+            // A participant linked to a record carries it; separated guardians who each link it share one participant.
+            "ALTER TABLE participants ADD COLUMN organisation_id uuid",
+            "ALTER TABLE participants ADD COLUMN file_number text",
+            "ALTER TABLE participants ADD COLUMN school text",
+            "ALTER TABLE participants ADD COLUMN level text",
+            "ALTER TABLE participants ADD COLUMN group_name text",
+            "CREATE UNIQUE INDEX participants_by_record ON participants (organisation_id, file_number) WHERE file_number IS NOT NULL",
+            // Failed link attempts, to throttle guessing file numbers.
+            "CREATE TABLE link_failures (account_id uuid NOT NULL, failed_at timestamptz NOT NULL)",
+            "CREATE INDEX link_failures_by_account ON link_failures (account_id, failed_at)",
+        ]),
     ]
 }

@@ -13,7 +13,10 @@ protocol ParticipantRepository: Sendable {
 struct PostgresParticipantRepository: ParticipantRepository {
     let client: PostgresClient
 
-    private static let columns = "p.id, p.first_name, p.last_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.created_at"
+    static let columns = """
+        p.id, p.first_name, p.last_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.created_at, p.organisation_id, p.file_number, p.school,
+        p.level, p.group_name, p.residency
+        """
 
     func create(_ participant: NewParticipant, guardian: UUID, id: UUID, at: Date) async throws -> Participant {
         let logger = RequestScope.logger
@@ -56,10 +59,18 @@ struct PostgresParticipantRepository: ParticipantRepository {
         return try await Self.decode(rows)
     }
 
-    private static func decode(_ rows: PostgresRowSequence) async throws -> [Participant] {
+    static func decode(_ rows: PostgresRowSequence) async throws -> [Participant] {
         var participants: [Participant] = []
-        for try await (id, first, last, birth, created) in rows.decode((UUID, String, String, String, Date).self) {
-            participants.append(Participant(id: id, firstName: first, lastName: last, birthDate: birth, createdAt: created))
+        for try await (id, first, last, birth, created, organisation, fileNumber, school, level, group, residency) in rows.decode(
+            (UUID, String, String, String, Date, UUID?, String?, String?, String?, String?, String?).self)
+        {
+            participants.append(Participant(
+                id: id, firstName: first, lastName: last, birthDate: birth, createdAt: created,
+                record: organisation.flatMap { organisation in
+                    fileNumber.map {
+                        .init(organisationId: organisation, fileNumber: $0, school: school, level: level, group: group, residency: residency)
+                    }
+                }))
         }
         return participants
     }

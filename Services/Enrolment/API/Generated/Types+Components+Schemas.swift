@@ -209,6 +209,64 @@ extension Components {
             internal var birthDate: Swift.String
             /// - Remark: Generated from `#/components/schemas/Participant/createdAt`.
             internal var createdAt: Foundation.Date
+            /// The organisation's record the participant is linked to.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Participant/record`.
+            internal struct RecordPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Participant/record/organisationId`.
+                internal var organisationId: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Participant/record/fileNumber`.
+                internal var fileNumber: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Participant/record/school`.
+                internal var school: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/Participant/record/level`.
+                internal var level: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/Participant/record/group`.
+                internal var group: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/Participant/record/residency`.
+                internal enum ResidencyPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case resident = "resident"
+                    case nonResident = "non-resident"
+                }
+                /// - Remark: Generated from `#/components/schemas/Participant/record/residency`.
+                internal var residency: Components.Schemas.Participant.RecordPayload.ResidencyPayload?
+                /// Creates a new `RecordPayload`.
+                ///
+                /// - Parameters:
+                ///   - organisationId:
+                ///   - fileNumber:
+                ///   - school:
+                ///   - level:
+                ///   - group:
+                ///   - residency:
+                internal init(
+                    organisationId: Swift.String,
+                    fileNumber: Swift.String,
+                    school: Swift.String? = nil,
+                    level: Swift.String? = nil,
+                    group: Swift.String? = nil,
+                    residency: Components.Schemas.Participant.RecordPayload.ResidencyPayload? = nil
+                ) {
+                    self.organisationId = organisationId
+                    self.fileNumber = fileNumber
+                    self.school = school
+                    self.level = level
+                    self.group = group
+                    self.residency = residency
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case organisationId
+                    case fileNumber
+                    case school
+                    case level
+                    case group
+                    case residency
+                }
+            }
+            /// The organisation's record the participant is linked to.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Participant/record`.
+            internal var record: Components.Schemas.Participant.RecordPayload?
             /// Creates a new `Participant`.
             ///
             /// - Parameters:
@@ -217,18 +275,21 @@ extension Components {
             ///   - lastName:
             ///   - birthDate:
             ///   - createdAt:
+            ///   - record: The organisation's record the participant is linked to.
             internal init(
                 id: Swift.String,
                 firstName: Swift.String,
                 lastName: Swift.String,
                 birthDate: Swift.String,
-                createdAt: Foundation.Date
+                createdAt: Foundation.Date,
+                record: Components.Schemas.Participant.RecordPayload? = nil
             ) {
                 self.id = id
                 self.firstName = firstName
                 self.lastName = lastName
                 self.birthDate = birthDate
                 self.createdAt = createdAt
+                self.record = record
             }
             internal enum CodingKeys: String, CodingKey {
                 case id
@@ -236,6 +297,7 @@ extension Components {
                 case lastName
                 case birthDate
                 case createdAt
+                case record
             }
         }
         /// - Remark: Generated from `#/components/schemas/ParticipantPage`.
@@ -1053,6 +1115,115 @@ extension Components {
             internal enum CodingKeys: String, CodingKey {
                 case items
                 case nextCursor
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/LinkRequest`.
+        internal struct LinkRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/LinkRequest/organisationId`.
+            internal var organisationId: Swift.String
+            /// The file number (7 digits at a school service centre) or the household's file number.
+            ///
+            /// - Remark: Generated from `#/components/schemas/LinkRequest/fileNumber`.
+            internal var fileNumber: Swift.String
+            /// - Remark: Generated from `#/components/schemas/LinkRequest/birthDate`.
+            internal var birthDate: Swift.String
+            /// - Remark: Generated from `#/components/schemas/LinkRequest/firstName`.
+            internal var firstName: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/LinkRequest/lastName`.
+            internal var lastName: Swift.String?
+            /// Creates a new `LinkRequest`.
+            ///
+            /// - Parameters:
+            ///   - organisationId:
+            ///   - fileNumber: The file number (7 digits at a school service centre) or the household's file number.
+            ///   - birthDate:
+            ///   - firstName:
+            ///   - lastName:
+            internal init(
+                organisationId: Swift.String,
+                fileNumber: Swift.String,
+                birthDate: Swift.String,
+                firstName: Swift.String? = nil,
+                lastName: Swift.String? = nil
+            ) {
+                self.organisationId = organisationId
+                self.fileNumber = fileNumber
+                self.birthDate = birthDate
+                self.firstName = firstName
+                self.lastName = lastName
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case organisationId
+                case fileNumber
+                case birthDate
+                case firstName
+                case lastName
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ImportReport`.
+        internal struct ImportReport: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ImportReport/added`.
+            internal var added: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/ImportReport/updated`.
+            internal var updated: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/ImportReport/unchanged`.
+            internal var unchanged: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/ImportReport/retired`.
+            internal var retired: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/ImportReport/RejectedPayload`.
+            internal struct RejectedPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/ImportReport/RejectedPayload/line`.
+                internal var line: Swift.Int
+                /// - Remark: Generated from `#/components/schemas/ImportReport/RejectedPayload/errors`.
+                internal var errors: [Swift.String]
+                /// Creates a new `RejectedPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - line:
+                ///   - errors:
+                internal init(
+                    line: Swift.Int,
+                    errors: [Swift.String]
+                ) {
+                    self.line = line
+                    self.errors = errors
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case line
+                    case errors
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/ImportReport/rejected`.
+            internal typealias RejectedPayload = [Components.Schemas.ImportReport.RejectedPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/ImportReport/rejected`.
+            internal var rejected: Components.Schemas.ImportReport.RejectedPayload
+            /// Creates a new `ImportReport`.
+            ///
+            /// - Parameters:
+            ///   - added:
+            ///   - updated:
+            ///   - unchanged:
+            ///   - retired:
+            ///   - rejected:
+            internal init(
+                added: Swift.Int,
+                updated: Swift.Int,
+                unchanged: Swift.Int,
+                retired: Swift.Int,
+                rejected: Components.Schemas.ImportReport.RejectedPayload
+            ) {
+                self.added = added
+                self.updated = updated
+                self.unchanged = unchanged
+                self.retired = retired
+                self.rejected = rejected
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case added
+                case updated
+                case unchanged
+                case retired
+                case rejected
             }
         }
         /// - Remark: Generated from `#/components/schemas/OfferingView`.

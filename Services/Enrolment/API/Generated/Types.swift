@@ -67,6 +67,31 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/registrations`.
     /// - Remark: Generated from `#/paths//v1/registrations/get(listRegistrations)`.
     func listRegistrations(_ input: Operations.ListRegistrations.Input) async throws -> Operations.ListRegistrations.Output
+    /// Links a child (or a household member) to the signed-in guardian through an organisation's records.
+    ///
+    /// Mozaïk: organisation + names + birth date + file number; Baie-Comeau: organisation + file number + birth
+    /// date. Number and birth date must match exactly, names regardless of accents, case, spaces and hyphens,
+    /// and when the record lists guardians' emails, the account's verified email must be one of them. Any
+    /// mismatch gets the same answer (`/problems/link-not-found`), which never says which field was wrong;
+    /// after 5 mismatches in 15 minutes the account waits (429). A child linked by the other guardian is
+    /// shared: each guardian sees the child and only their own registrations and payments.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/participants/links`.
+    /// - Remark: Generated from `#/paths//v1/participants/links/post(linkParticipant)`.
+    func linkParticipant(_ input: Operations.LinkParticipant.Input) async throws -> Operations.LinkParticipant.Output
+    /// Replaces the organisation's student or citizen records with tonight's export (CSV), incrementally.
+    ///
+    /// Columns by header name, in any order: `fileNumber`, `firstName`, `lastName`, `birthDate` (required),
+    /// `school`, `level`, `group`, `address`, `guardianEmails` (separated by `;`), `residency`
+    /// (`resident` | `non-resident`). New records are added, changed ones updated, records absent from the file
+    /// retired; each bad row is reported with its line and the rest applied. Re-importing the same file changes
+    /// nothing. Staff of the organisation or of the organisation above it.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/staff/organisations/{organisationId}/records`.
+    /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/records/put(importRecords)`.
+    func importRecords(_ input: Operations.ImportRecords.Input) async throws -> Operations.ImportRecords.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -215,6 +240,49 @@ extension APIProtocol {
         try await listRegistrations(Operations.ListRegistrations.Input(
             query: query,
             headers: headers
+        ))
+    }
+    /// Links a child (or a household member) to the signed-in guardian through an organisation's records.
+    ///
+    /// Mozaïk: organisation + names + birth date + file number; Baie-Comeau: organisation + file number + birth
+    /// date. Number and birth date must match exactly, names regardless of accents, case, spaces and hyphens,
+    /// and when the record lists guardians' emails, the account's verified email must be one of them. Any
+    /// mismatch gets the same answer (`/problems/link-not-found`), which never says which field was wrong;
+    /// after 5 mismatches in 15 minutes the account waits (429). A child linked by the other guardian is
+    /// shared: each guardian sees the child and only their own registrations and payments.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/participants/links`.
+    /// - Remark: Generated from `#/paths//v1/participants/links/post(linkParticipant)`.
+    internal func linkParticipant(
+        headers: Operations.LinkParticipant.Input.Headers = .init(),
+        body: Operations.LinkParticipant.Input.Body
+    ) async throws -> Operations.LinkParticipant.Output {
+        try await linkParticipant(Operations.LinkParticipant.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Replaces the organisation's student or citizen records with tonight's export (CSV), incrementally.
+    ///
+    /// Columns by header name, in any order: `fileNumber`, `firstName`, `lastName`, `birthDate` (required),
+    /// `school`, `level`, `group`, `address`, `guardianEmails` (separated by `;`), `residency`
+    /// (`resident` | `non-resident`). New records are added, changed ones updated, records absent from the file
+    /// retired; each bad row is reported with its line and the rest applied. Re-importing the same file changes
+    /// nothing. Staff of the organisation or of the organisation above it.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/staff/organisations/{organisationId}/records`.
+    /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/records/put(importRecords)`.
+    internal func importRecords(
+        path: Operations.ImportRecords.Input.Path,
+        headers: Operations.ImportRecords.Input.Headers = .init(),
+        body: Operations.ImportRecords.Input.Body
+    ) async throws -> Operations.ImportRecords.Output {
+        try await importRecords(Operations.ImportRecords.Input(
+            path: path,
+            headers: headers,
+            body: body
         ))
     }
 }

@@ -1,0 +1,128 @@
+import Foundation
+import ServiceKit
+
+/// One row of an organisation's student or citizen records (Mozaïk's file number, Baie-Comeau's household file).
+struct PersonRecord: Sendable, Equatable {
+    var fileNumber: String
+    var firstName: String
+    var lastName: String
+    var birthDate: String
+    var school: String?
+    var level: String?
+    var group: String?
+    var address: String?
+    var guardianEmails: [String]
+    var residency: String?
+
+    /// Names compared regardless of accents, case, spaces, hyphens and apostrophes ("Lévesque-Côté" = "levesque cote").
+    static func nameKey(first: String, last: String) -> String {
+        (first + last).folding(options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "fr_CA"))
+            .filter { $0.isLetter || $0.isNumber }
+    }
+
+    var nameKey: String { Self.nameKey(first: firstName, last: lastName) }
+}
+
+/// Reads a records export: a header line naming the columns (any order), then one record per line. Quoted
+/// fields may hold commas, quotes ("") and line breaks. Each bad row is reported with its line number; good
+/// rows are kept.
+enum RecordsCSV {
+    static let required = ["fileNumber", "firstName", "lastName", "birthDate"]
+    static let optional = ["school", "level", "group", "address", "guardianEmails", "residency"]
+
+    struct Rejected: Sendable, Equatable {
+        var line: Int
+        var errors: [String]
+    }
+
+    static func parse(_ text: String) -> (records: [PersonRecord], rejected: [Rejected], headerErrors: [String]) {
+        let rows = rows(of: text)
+        guard let header = rows.first?.fields.map({ $0.trimmingCharacters(in: .whitespaces) }) else {
+            return ([], [], ["The file is empty."])
+        }
+        let missing = required.filter { !header.contains($0) }
+        guard missing.isEmpty else { return ([], [], missing.map { "Missing column \($0)." }) }
+        let index = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        var records: [PersonRecord] = []
+        var rejected: [Rejected] = []
+        var seen = Set<String>()
+        for row in rows.dropFirst() where !(row.fields.count == 1 && row.fields[0].isEmpty) {
+            func field(_ name: String) -> String? {
+                guard let at = index[name], at < row.fields.count else { return nil }
+                let value = row.fields[at].trimmingCharacters(in: .whitespaces)
+                return value.isEmpty ? nil : value
+            }
+            var errors: [String] = []
+            let fileNumber = field("fileNumber") ?? ""
+            if fileNumber.isEmpty || fileNumber.count > 20 || !fileNumber.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) {
+                errors.append("fileNumber: 1 to 20 letters, digits or hyphens")
+            } else if !seen.insert(fileNumber).inserted {
+                errors.append("fileNumber: appears twice in the file")
+            }
+            if field("firstName") == nil { errors.append("firstName: required") }
+            if field("lastName") == nil { errors.append("lastName: required") }
+            let birth = field("birthDate") ?? ""
+            if CalendarDate(birth) == nil { errors.append("birthDate: YYYY-MM-DD") }
+            let residency = field("residency")
+            if let residency, residency != "resident", residency != "non-resident" { errors.append("residency: resident or non-resident") }
+            let emails = (field("guardianEmails") ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+                .filter { !$0.isEmpty }
+            if emails.contains(where: { !$0.contains("@") }) { errors.append("guardianEmails: addresses separated by ;") }
+            guard errors.isEmpty else {
+                rejected.append(.init(line: row.line, errors: errors))
+                continue
+            }
+            records.append(PersonRecord(
+                fileNumber: fileNumber, firstName: field("firstName")!, lastName: field("lastName")!, birthDate: birth, school: field("school"),
+                level: field("level"), group: field("group"), address: field("address"), guardianEmails: emails, residency: residency))
+        }
+        return (records, rejected, [])
+    }
+
+    /// RFC 4180 rows with the line each starts on.
+    static func rows(of text: String) -> [(line: Int, fields: [String])] {
+        var rows: [(Int, [String])] = []
+        var fields: [String] = []
+        var field = ""
+        var quoted = false
+        var line = 1
+        var rowLine = 1
+        var iterator = Array(text.unicodeScalars).makeIterator()
+        var pending: Unicode.Scalar? = nil
+        func next() -> Unicode.Scalar? {
+            if let scalar = pending { pending = nil; return scalar }
+            return iterator.next()
+        }
+        while let scalar = next() {
+            if quoted {
+                if scalar == "\"" {
+                    if let after = next() {
+                        if after == "\"" { field.unicodeScalars.append("\"") } else { quoted = false; pending = after }
+                    } else { quoted = false }
+                } else {
+                    if scalar == "\n" { line += 1 }
+                    field.unicodeScalars.append(scalar)
+                }
+                continue
+            }
+            switch scalar {
+            case "\"" where field.isEmpty: quoted = true
+            case ",": fields.append(field); field = ""
+            case "\r": break
+            case "\n":
+                fields.append(field)
+                rows.append((rowLine, fields))
+                fields = []
+                field = ""
+                line += 1
+                rowLine = line
+            default: field.unicodeScalars.append(scalar)
+            }
+        }
+        if !field.isEmpty || !fields.isEmpty {
+            fields.append(field)
+            rows.append((rowLine, fields))
+        }
+        return rows
+    }
+}

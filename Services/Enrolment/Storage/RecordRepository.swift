@@ -1,0 +1,165 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import ServiceKit
+
+/// Organisations' records and the links guardians make to them.
+struct RecordRepository: Sendable {
+    let client: PostgresClient
+    static let maximumFailures = 5
+    static let failureWindow: TimeInterval = 15 * 60
+
+    struct ImportReport: Sendable, Equatable {
+        var added = 0
+        var updated = 0
+        var unchanged = 0
+        var retired = 0
+        var rejected: [RecordsCSV.Rejected] = []
+    }
+
+    /// Staff of the organisation, or of the organisation above it (a school service centre for its schools).
+    func mayManage(_ organisation: UUID, principal: Principal) async throws -> Bool {
+        if principal.isStaff(of: organisation) { return true }
+        for try await parent in try await client.query(
+            "SELECT parent_id FROM organisations WHERE id = \(organisation) AND parent_id IS NOT NULL", logger: RequestScope.logger
+        ).decode(UUID.self) {
+            return principal.isStaff(of: parent)
+        }
+        return false
+    }
+
+    /// Applies tonight's full export: new records are added, changed ones updated, absent ones retired (a
+    /// retired record can no longer be linked). Re-importing the same file changes nothing.
+    func importRecords(_ records: [PersonRecord], rejected: [RecordsCSV.Rejected], organisation: UUID, by account: UUID, at now: Date) async throws -> ImportReport {
+        let logger = RequestScope.logger
+        return try await client.transaction(logger: logger) { connection in
+            var report = ImportReport(rejected: rejected)
+            for start in stride(from: 0, to: records.count, by: 5_000) {
+                let batch = records[start..<min(start + 5_000, records.count)]
+                for try await inserted in try await connection.query(
+                    """
+                    INSERT INTO person_records (organisation_id, file_number, first_name, last_name, name_key, birth_date, school, level,
+                        group_name, address, guardian_emails, residency, imported_at)
+                    SELECT \(organisation), f, fn, ln, nk, bd::date, nullif(s, ''), nullif(l, ''), nullif(g, ''), nullif(a, ''),
+                        coalesce(string_to_array(nullif(e, ''), ';'), '{}'), nullif(r, ''), \(now)
+                    FROM unnest(\(batch.map(\.fileNumber)), \(batch.map(\.firstName)), \(batch.map(\.lastName)), \(batch.map(\.nameKey)),
+                        \(batch.map(\.birthDate)), \(batch.map { $0.school ?? "" }), \(batch.map { $0.level ?? "" }), \(batch.map { $0.group ?? "" }),
+                        \(batch.map { $0.address ?? "" }), \(batch.map { $0.guardianEmails.joined(separator: ";") }), \(batch.map { $0.residency ?? "" }))
+                        AS t(f, fn, ln, nk, bd, s, l, g, a, e, r)
+                    ON CONFLICT (organisation_id, file_number) DO UPDATE SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+                        name_key = EXCLUDED.name_key, birth_date = EXCLUDED.birth_date, school = EXCLUDED.school, level = EXCLUDED.level,
+                        group_name = EXCLUDED.group_name, address = EXCLUDED.address, guardian_emails = EXCLUDED.guardian_emails,
+                        residency = EXCLUDED.residency, imported_at = EXCLUDED.imported_at, retired_at = NULL
+                    WHERE (person_records.first_name, person_records.last_name, person_records.birth_date, person_records.school,
+                           person_records.level, person_records.group_name, person_records.address, person_records.guardian_emails,
+                           person_records.residency, person_records.retired_at IS NULL)
+                        IS DISTINCT FROM (EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.birth_date, EXCLUDED.school, EXCLUDED.level,
+                           EXCLUDED.group_name, EXCLUDED.address, EXCLUDED.guardian_emails, EXCLUDED.residency, true)
+                    RETURNING (xmax = 0)
+                    """, logger: logger
+                ).decode(Bool.self) {
+                    if inserted { report.added += 1 } else { report.updated += 1 }
+                }
+            }
+            report.unchanged = records.count - report.added - report.updated
+            report.retired = try await connection.query(
+                """
+                UPDATE person_records SET retired_at = \(now)
+                WHERE organisation_id = \(organisation) AND retired_at IS NULL AND NOT (file_number = ANY(\(records.map(\.fileNumber))))
+                RETURNING 1
+                """, logger: logger
+            ).collect().count
+            // Linked participants follow their record (a new school year moves them up a level).
+            try await connection.query(
+                """
+                UPDATE participants p SET school = r.school, level = r.level, group_name = r.group_name, residency = coalesce(r.residency, p.residency)
+                FROM person_records r
+                WHERE p.organisation_id = \(organisation) AND r.organisation_id = p.organisation_id AND r.file_number = p.file_number
+                  AND r.imported_at = \(now)
+                """, logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO record_imports (id, organisation_id, imported_by, imported_at, added, updated, retired, rejected)
+                VALUES (\(UUID()), \(organisation), \(account), \(now), \(report.added), \(report.updated), \(report.retired), \(report.rejected.count))
+                """, logger: logger)
+            return report
+        }
+    }
+
+    enum LinkOutcome: Sendable {
+        case linked(Participant)
+        case mismatch
+        case throttled(retryAfter: Int)
+        case accountNotReady
+    }
+
+    /// Links the guardian to the child (or household member) of a record: file number and birth date exact,
+    /// names (when given) regardless of accents, case, spaces and hyphens, and — when the record lists
+    /// guardians' emails — the guardian's verified email among them. A mismatch is recorded for throttling
+    /// and says nothing of which field failed.
+    func link(
+        account: UUID, organisation: UUID, fileNumber: String, birthDate: String, nameKey: String?, at now: Date
+    ) async throws -> LinkOutcome {
+        let logger = RequestScope.logger
+        let outcome: LinkOutcome = try await client.transaction(logger: logger) { connection in
+            let failures = try await connection.query(
+                "SELECT count(*) FROM link_failures WHERE account_id = \(account) AND failed_at > \(now - Self.failureWindow)", logger: logger
+            ).collect().first!.decode(Int.self)
+            guard failures < Self.maximumFailures else { return .throttled(retryAfter: Int(Self.failureWindow)) }
+            var contact: String?
+            for try await email in try await connection.query(
+                "SELECT lower(email) FROM account_contacts WHERE account_id = \(account)", logger: logger
+            ).decode(String.self) {
+                contact = email
+            }
+            guard let contact else { return .accountNotReady }
+            var found: PersonRecord?
+            for try await (first, last, key, school, level, group, emails, residency) in try await connection.query(
+                """
+                SELECT first_name, last_name, name_key, school, level, group_name, guardian_emails, residency FROM person_records
+                WHERE organisation_id = \(organisation) AND file_number = \(fileNumber) AND birth_date = \(birthDate)::date AND retired_at IS NULL
+                """, logger: logger
+            ).decode((String, String, String, String?, String?, String?, [String], String?).self) {
+                let namesMatch = nameKey.map { $0 == key } ?? true
+                let emailMatches = emails.isEmpty || emails.contains(contact)
+                if namesMatch && emailMatches {
+                    found = PersonRecord(
+                        fileNumber: fileNumber, firstName: first, lastName: last, birthDate: birthDate, school: school, level: level,
+                        group: group, address: nil, guardianEmails: emails, residency: residency)
+                }
+            }
+            guard let record = found else { return .mismatch }
+            // The other guardian may have linked the same child already: both then see one participant.
+            var participantId: UUID?
+            for try await id in try await connection.query(
+                "SELECT id FROM participants WHERE organisation_id = \(organisation) AND file_number = \(fileNumber)", logger: logger
+            ).decode(UUID.self) {
+                participantId = id
+            }
+            if participantId == nil {
+                let id = UUID()
+                try await connection.query(
+                    """
+                    INSERT INTO participants (id, first_name, last_name, birth_date, created_at, organisation_id, file_number, school, level,
+                        group_name, residency)
+                    VALUES (\(id), \(record.firstName), \(record.lastName), \(birthDate)::date, \(now), \(organisation), \(fileNumber),
+                        \(record.school), \(record.level), \(record.group), \(record.residency))
+                    """, logger: logger)
+                participantId = id
+            }
+            try await connection.query(
+                """
+                INSERT INTO participant_guardians (participant_id, account_id, since) VALUES (\(participantId!), \(account), \(now))
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+            let rows = try await connection.query(
+                "SELECT \(unescaped: PostgresParticipantRepository.columns) FROM participants p WHERE p.id = \(participantId!)", logger: logger)
+            return .linked(try await PostgresParticipantRepository.decode(rows)[0])
+        }
+        if case .mismatch = outcome {
+            try await client.query("INSERT INTO link_failures (account_id, failed_at) VALUES (\(account), \(now))", logger: logger)
+        }
+        return outcome
+    }
+}

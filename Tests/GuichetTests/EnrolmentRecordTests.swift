@@ -1,0 +1,171 @@
+import Contracts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ServiceKit
+import Testing
+
+@testable import Enrolment
+
+/// Staff import their organisation's records; guardians link children to them (Mozaïk, Baie-Comeau).
+@Suite struct EnrolmentRecordTests {
+    static let header = "fileNumber,firstName,lastName,birthDate,school,level,group,address,guardianEmails,residency\n"
+
+    func put(_ client: any TestClientProtocol, _ organisation: UUID, _ csv: String, token: String) async throws -> TestResponse {
+        try await client.execute(
+            uri: "/v1/staff/organisations/\(organisation.uuidString)/records", method: .put,
+            headers: [.authorization: "Bearer \(token)", .contentType: "text/csv"], body: ByteBuffer(string: csv))
+    }
+
+    @Test func importsAreIncrementalIdempotentAndReportEachBadRow() async throws {
+        let centre = UUID()
+        let school = UUID()
+        let centreStaff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: centre, role: "staff")])
+        let otherStaff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: UUID(), role: "staff")])
+        try await withService(EnrolmentService.self) { enrolment, database in
+            // The school belongs to the centre: the centre's staff import for it.
+            try await withEvents(database) { events in
+                try await events.send(
+                    EventName.organisationCreated, from: "catalogue",
+                    OrganisationEvent(organisationId: school, version: 1, parentId: centre, kind: "school", shortCode: "EGB", name: .init(fr: "École", en: "School")))
+                try await eventually("enrolment knows the school") { try await database.count("SELECT count(*) FROM enrolment.organisations") == 1 }
+            }
+            let night1 = Self.header + """
+                1234567,Émile,Lévesque-Côté,2015-03-04,EGB,4e année,401,"12, rue des Érables",parent@example.org;autre@example.org,
+                2345678,Rose,Gagnon,2016-05-06,EGB,3e année,301,,,
+                3456789,Léo,Roy,2017-07-08,EGB,2e année,201,,,
+                ,Sans,Numéro,2017-07-08,EGB,,,,,
+                4567890,Mauvaise,Date,2017-13-08,EGB,,,,,
+                """
+            #expect(try await put(enrolment, school, night1, token: otherStaff).status == .forbidden)
+            #expect(try await database.count("SELECT count(*) FROM enrolment.person_records") == 0)
+
+            let first = try await put(enrolment, school, night1, token: centreStaff)
+            #expect(first.status == .ok, "\(first.text)")
+            let report = try first.json()
+            #expect(report["added"] as? Int == 3)
+            #expect((report["rejected"] as? [[String: Any]])?.compactMap { $0["line"] as? Int } == [5, 6])
+
+            let again = try await put(enrolment, school, night1, token: centreStaff).json()
+            #expect(again["added"] as? Int == 0 && again["updated"] as? Int == 0 && again["unchanged"] as? Int == 3 && again["retired"] as? Int == 0)
+
+            // Tonight: Rose moves up a group, Léo left, Zoé arrived.
+            let night2 = Self.header + """
+                1234567,Émile,Lévesque-Côté,2015-03-04,EGB,4e année,401,"12, rue des Érables",parent@example.org;autre@example.org,
+                2345678,Rose,Gagnon,2016-05-06,EGB,3e année,302,,,
+                5678901,Zoé,Tremblay,2018-01-02,EGB,1re année,101,,,
+                """
+            let changed = try await put(enrolment, school, night2, token: centreStaff).json()
+            #expect(changed["added"] as? Int == 1 && changed["updated"] as? Int == 1 && changed["unchanged"] as? Int == 1 && changed["retired"] as? Int == 1)
+            #expect(try await database.count("SELECT count(*) FROM enrolment.person_records WHERE retired_at IS NULL") == 3)
+
+            let noHeader = try await put(enrolment, school, "a,b\n1,2\n", token: centreStaff)
+            #expect(noHeader.status == .unprocessableContent)
+        }
+    }
+
+    @Test func linkingIsExactAndAMismatchSaysNothingOfWhichField() async throws {
+        let school = UUID()
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: school, role: "staff")])
+        let (parent, stranger) = (UUID(), UUID())
+        let parentToken = try await TestKeys.shared.token(for: parent)
+        let strangerToken = try await TestKeys.shared.token(for: stranger)
+        try await withService(EnrolmentService.self) { enrolment, database in
+            try await withEvents(database) { events in
+                try await events.verifiedAccount(parent, email: "Parent@Example.org")
+                try await events.verifiedAccount(stranger, email: "stranger@example.org")
+            }
+            _ = try await put(enrolment, school, Self.header + "1234567,Émile,Lévesque-Côté,2015-03-04,EGB,4e année,401,,parent@example.org,\n", token: staff)
+
+            func link(_ token: String, _ body: [String: Any]) async throws -> TestResponse {
+                var full: [String: Any] = ["organisationId": school.uuidString, "fileNumber": "1234567", "birthDate": "2015-03-04",
+                                           "firstName": "emile", "lastName": "LEVESQUE COTE"]
+                full.merge(body) { $1 }
+                return try await enrolment.execute(uri: "/v1/participants/links", method: .post, headers: bearer(token, json: true), body: jsonBody(full))
+            }
+            func withoutRequestId(_ response: TestResponse) throws -> String {
+                var problem = try response.json()
+                problem["requestId"] = nil
+                problem["instance"] = nil
+                return String(decoding: try JSONSerialization.data(withJSONObject: problem, options: .sortedKeys), as: UTF8.self)
+            }
+            let wrongNumber = try await link(parentToken, ["fileNumber": "1234568"])
+            let wrongBirth = try await link(parentToken, ["birthDate": "2015-03-05"])
+            let wrongName = try await link(parentToken, ["firstName": "Émilie"])
+            let wrongEmail = try await link(strangerToken, [:])
+            for response in [wrongNumber, wrongBirth, wrongName, wrongEmail] {
+                try response.problem("/problems/link-not-found", status: .unprocessableContent)
+                #expect(try withoutRequestId(response) == withoutRequestId(wrongNumber), "the same answer whatever was wrong")
+            }
+            #expect(try await database.count("SELECT count(*) FROM enrolment.participants") == 0)
+
+            // Names regardless of accents, case, spaces and hyphens; the profile comes from the record.
+            let linked = try await link(parentToken, [:])
+            #expect(linked.status == .ok, "\(linked.text)")
+            let child = try linked.json()
+            #expect(child["firstName"] as? String == "Émile")
+            #expect((child["record"] as? [String: Any])?["group"] as? String == "401")
+
+            // Guessing is throttled: the stranger's fifth mismatch in 15 minutes, then a wait.
+            for _ in 0..<4 { _ = try await link(strangerToken, ["fileNumber": "999"]) }
+            let throttled = try await link(strangerToken, [:])
+            try throttled.problem("/problems/too-many-requests", status: .tooManyRequests)
+        }
+    }
+
+    @Test func separatedGuardiansShareTheChildNotTheirRegistrationsAndResidencySetsThePrice() async throws {
+        let city = UUID()
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: city, role: "staff")])
+        let (mother, father) = (UUID(), UUID())
+        let motherToken = try await TestKeys.shared.token(for: mother)
+        let fatherToken = try await TestKeys.shared.token(for: father)
+        try await withService(EnrolmentService.self) { enrolment, database in
+            // Baie-Comeau: 95 $ for residents, 145 $ otherwise.
+            let camp = openOffering(
+                seller: city, priceCents: 9_500, capacity: 10,
+                prices: [.init(amount: .init(amountCents: 14_500), organisationOfOriginId: nil, residency: "non-resident")])
+            try await withEvents(database) { events in
+                try await events.publish(camp)
+                try await events.verifiedAccount(mother, email: "mere@example.org")
+                try await events.verifiedAccount(father, email: "pere@example.org")
+            }
+            _ = try await put(
+                enrolment, city, Self.header + "H-1001,Léa,Bouchard,2016-02-03,,,,1 rue du Lac,mere@example.org;pere@example.org,resident\n", token: staff)
+            var ids: [String] = []
+            for token in [motherToken, fatherToken] {
+                let linked = try await enrolment.execute(
+                    uri: "/v1/participants/links", method: .post, headers: bearer(token, json: true),
+                    body: jsonBody(["organisationId": city.uuidString, "fileNumber": "H-1001", "birthDate": "2016-02-03"]))
+                #expect(linked.status == .ok, "\(linked.text)")
+                ids.append(try #require(try linked.json()["id"] as? String))
+            }
+            #expect(ids[0] == ids[1], "one child, two guardians")
+
+            // The mother registers her; a child added by hand (residency unproven) pays the non-resident price.
+            let line: [String: Any] = ["participantId": ids[0], "offeringId": camp.offeringId.uuidString, "sessionId": camp.sessions[0].sessionId.uuidString]
+            let added = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(motherToken, json: true), body: jsonBody(line))
+            #expect(((try added.json()["price"] as? [String: Any])?["total"] as? [String: Any])?["amountCents"] as? Int == 9_500)
+            let other = try await enrolment.execute(
+                uri: "/v1/participants", method: .post, headers: bearer(motherToken, json: true),
+                body: jsonBody(["firstName": "Max", "lastName": "Bouchard", "birthDate": "2014-01-01"]))
+            var otherLine = line
+            otherLine["participantId"] = try #require(try other.json()["id"] as? String)
+            let unproven = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(motherToken, json: true), body: jsonBody(otherLine))
+            #expect(((try unproven.json()["price"] as? [String: Any])?["total"] as? [String: Any])?["amountCents"] as? Int == 14_500)
+
+            let checkout = try await postCheckout(enrolment, ["sellingOrganisationId": city.uuidString], token: motherToken)
+            #expect(checkout.status == .created, "\(checkout.text)")
+            #expect((try checkout.json()["total"] as? [String: Any])?["amountCents"] as? Int == 24_000)
+
+            func registrations(_ token: String) async throws -> Int {
+                (try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(token)).json()["items"] as? [[String: Any]])?.count ?? -1
+            }
+            #expect(try await registrations(motherToken) == 2)
+            #expect(try await registrations(fatherToken) == 0, "the father does not see the mother's registrations")
+            #expect(try await enrolment.execute(uri: "/v1/participants/\(ids[0])", method: .get, headers: bearer(fatherToken)).status == .ok)
+            let fathersChildren = try await enrolment.execute(uri: "/v1/participants", method: .get, headers: bearer(fatherToken)).json()
+            #expect((fathersChildren["items"] as? [[String: Any]])?.count == 1, "Max is the mother's alone")
+        }
+    }
+}
