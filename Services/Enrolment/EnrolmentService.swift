@@ -33,7 +33,8 @@ enum EnrolmentService: ServiceDefinition {
             offerings: OfferingProjection(client: environment.postgres), cart: CartRepository(client: environment.postgres),
             checkouts: CheckoutStore(
                 client: environment.postgres, holdDuration: settings.holdDuration, guestTokens: GuestTokens(key: settings.guestTokenKey)),
-            records: RecordRepository(client: environment.postgres), clock: environment.clock)
+            records: RecordRepository(client: environment.postgres), waitlists: WaitlistStore(client: environment.postgres),
+            clock: environment.clock)
         try api.registerHandlers(on: router)
     }
 
@@ -41,8 +42,10 @@ enum EnrolmentService: ServiceDefinition {
         let settings = try EnrolmentSettings(reader: environment.settings.reader)
         let postgres = environment.postgres
         return [
-            HoldExpiry(client: postgres, clock: environment.clock, interval: settings.holdSweepInterval, logger: environment.logger),
-            ConfirmationMailer(
+            HoldExpiry(
+                client: postgres, clock: environment.clock, interval: settings.holdSweepInterval, offerDuration: settings.waitlistOfferDuration,
+                logger: environment.logger),
+            EnrolmentMailer(
                 client: postgres, mails: try EnrolmentMails(), mailKey: settings.mailKey, from: settings.mailFrom, clock: environment.clock,
                 interval: settings.holdSweepInterval, logger: environment.logger),
             MailRelay(

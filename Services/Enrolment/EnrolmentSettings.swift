@@ -8,6 +8,8 @@ import ServiceKit
 struct EnrolmentSettings: Sendable {
     /// How long a checkout holds its seats while waiting for payment.
     var holdDuration: TimeInterval
+    /// How long a waitlist offer holds its seat for the next in line.
+    var waitlistOfferDuration: TimeInterval
     /// How often expired holds are looked for.
     var holdSweepInterval: Duration
     /// Derives the guest tokens (so a replayed checkout answer gives the same token without storing it).
@@ -20,6 +22,9 @@ struct EnrolmentSettings: Sendable {
         let minutes = reader.int(forKey: "hold.minutes", default: 15)
         guard (1...120).contains(minutes) else { throw ConfigurationError.invalid("HOLD_MINUTES", "between 1 and 120") }
         holdDuration = TimeInterval(minutes * 60)
+        let offerHours = reader.int(forKey: "waitlist.offer.hours", default: 24)
+        guard (1...168).contains(offerHours) else { throw ConfigurationError.invalid("WAITLIST_OFFER_HOURS", "between 1 and 168") }
+        waitlistOfferDuration = TimeInterval(offerHours * 3600)
         let sweepMilliseconds = reader.int(forKey: "hold.sweep.milliseconds", default: 1000)
         guard (10...60_000).contains(sweepMilliseconds) else {
             throw ConfigurationError.invalid("HOLD_SWEEP_MILLISECONDS", "between 10 and 60000")

@@ -9,6 +9,7 @@ struct EnrolmentAPI: APIProtocol {
     let cart: CartRepository
     let checkouts: CheckoutStore
     let records: RecordRepository
+    let waitlists: WaitlistStore
     let clock: any WallClock
 
     func getEnrolmentOffering(_ input: Operations.GetEnrolmentOffering.Input) async throws -> Operations.GetEnrolmentOffering.Output {

@@ -5,6 +5,7 @@ import Mail
 /// (CAL: "toutes les informations nécessaires pour se connecter"), which appear nowhere public.
 struct EnrolmentMails: Sendable {
     let confirmation: MailTemplate
+    let waitlistOffer: MailTemplate
 
     init() throws {
         confirmation = try MailTemplate(
@@ -55,6 +56,37 @@ struct EnrolmentMails: Sendable {
                     {{#scheduleEn}}<br>Schedule: {{scheduleEn}}{{/scheduleEn}}{{#locationEn}}<br>Place: {{locationEn}}{{/locationEn}}
                     {{#accessEn}}<br>To join the class: {{accessEn}}{{/accessEn}}</li>{{/registrations}}</ul>
                     <p>Keep this mail. For any question, contact the organisation offering the activity.</p>
+                    """))
+        waitlistOffer = try MailTemplate(
+            fr: .init(
+                subject: "Une place s'est libérée : {{title}}",
+                text: """
+                    Bonjour {{name}},
+
+                    Une place s'est libérée pour {{participant}} dans {{code}} {{title}}, {{session}}.
+                    Elle lui est réservée jusqu'au {{expires}} (heure de l'Est) : passez à la caisse avant cette heure.
+                    Ensuite, elle sera offerte à la personne suivante sur la liste d'attente.
+                    """,
+                html: """
+                    <p>Bonjour {{name}},</p>
+                    <p>Une place s'est libérée pour <strong>{{participant}}</strong> dans {{code}} {{title}}, {{session}}.</p>
+                    <p>Elle lui est réservée jusqu'au <strong>{{expires}}</strong> (heure de l'Est) : passez à la caisse avant cette heure.
+                    Ensuite, elle sera offerte à la personne suivante sur la liste d'attente.</p>
+                    """),
+            en: .init(
+                subject: "A seat is free: {{titleEn}}",
+                text: """
+                    Hello {{name}},
+
+                    A seat is free for {{participant}} in {{code}} {{titleEn}}, {{sessionEn}}.
+                    It is held for them until {{expires}} (Eastern time): check out before then.
+                    After that, it goes to the next person on the waiting list.
+                    """,
+                html: """
+                    <p>Hello {{name}},</p>
+                    <p>A seat is free for <strong>{{participant}}</strong> in {{code}} {{titleEn}}, {{sessionEn}}.</p>
+                    <p>It is held for them until <strong>{{expires}}</strong> (Eastern time): check out before then.
+                    After that, it goes to the next person on the waiting list.</p>
                     """))
     }
 }

@@ -4,11 +4,13 @@ import PostgresNIO
 import ServiceKit
 import ServiceLifecycle
 
-/// Releases the seats of checkouts not paid by `holdExpiresAt`, and forgets idempotency keys older than a day.
+/// Releases the seats of checkouts not paid by `holdExpiresAt`, offers freed seats to waitlists (and passes
+/// unclaimed offers on), and forgets idempotency keys older than a day.
 struct HoldExpiry: Service {
     let client: PostgresClient
     let clock: any WallClock
     let interval: Duration
+    let offerDuration: TimeInterval
     let logger: Logger
 
     func run() async throws {
@@ -19,6 +21,7 @@ struct HoldExpiry: Service {
                     let now = clock.now()
                     // A full batch means more are due: go again at once.
                     while try await CheckoutTransitions.expireDue(client: client, at: now, logger: logger) == 100 {}
+                    try await WaitlistStore.offerFreedSeats(client: client, offerDuration: offerDuration, at: now, logger: logger)
                     if now.timeIntervalSince(lastPurge) > 3600 {
                         try await Idempotency.purge(before: now - Idempotency.retention, client: client, logger: logger)
                         lastPurge = now

@@ -38,7 +38,15 @@ struct CheckoutStore: Sendable {
                     scope: idempotency.scope, key: idempotency.key, response: Array(try EventJSON.encoder.encode(checkout)), on: connection,
                     logger: logger)
                 // Seats last: the session rows stay locked only from here to the commit.
-                let counts = SeatLedger.counts(checkout.details.lines.map(\.sessionId))
+                // A waitlist offer's seat is already held for its participant: the checkout takes it over.
+                let offered = try await WaitlistStore.claimOffers(
+                    checkout.details.lines.map { ($0.participantId, $0.sessionId) }, at: now, on: connection, logger: logger)
+                var counts = SeatLedger.counts(checkout.details.lines.map(\.sessionId))
+                for session in offered { counts[session, default: 0] -= 1 }
+                counts = counts.filter { $0.value > 0 }
+                if checkout.status == .confirmed, !offered.isEmpty {
+                    try await SeatLedger.confirmHeld(SeatLedger.counts(offered), at: now, on: connection, logger: logger)
+                }
                 guard try await SeatLedger.hold(
                     counts, confirmed: checkout.status == .confirmed, mode: claimMode, at: now, on: connection, logger: logger) != nil
                 else {

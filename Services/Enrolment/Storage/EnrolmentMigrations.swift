@@ -213,5 +213,29 @@ enum EnrolmentMigrations {
             "CREATE TABLE link_failures (account_id uuid NOT NULL, failed_at timestamptz NOT NULL)",
             "CREATE INDEX link_failures_by_account ON link_failures (account_id, failed_at)",
         ]),
+        Migration(8, "waitlists", [
+            // An offered seat is held for the entry (held + 1) until it is claimed by a checkout or passes on.
+            """
+            CREATE TABLE waitlist_entries (
+                id uuid PRIMARY KEY,
+                session_id uuid NOT NULL,
+                offering_id uuid NOT NULL,
+                participant_id uuid NOT NULL REFERENCES participants (id),
+                account_id uuid NOT NULL,
+                position bigserial,
+                status text NOT NULL CHECK (status IN ('waiting', 'offered', 'claimed', 'expired', 'withdrawn')),
+                offered_at timestamptz,
+                offer_expires_at timestamptz,
+                offer_mailed_at timestamptz,
+                created_at timestamptz NOT NULL
+            )
+            """,
+            """
+            CREATE UNIQUE INDEX waitlist_one_entry_per_participant ON waitlist_entries (participant_id, session_id)
+            WHERE status IN ('waiting', 'offered')
+            """,
+            "CREATE INDEX waitlist_waiting ON waitlist_entries (session_id, position) WHERE status = 'waiting'",
+            "CREATE INDEX waitlist_offers ON waitlist_entries (offer_expires_at) WHERE status = 'offered'",
+        ]),
     ]
 }

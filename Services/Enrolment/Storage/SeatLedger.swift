@@ -21,18 +21,22 @@ enum SeatLedger {
 
     /// Holds `count` seats in each session (or, for a checkout with nothing to pay, confirms them at once), all or
     /// none: nil when one has too few left (the caller rolls back).
+    /// While anyone waits for a session, its freed seats go to the waitlist first (`forWaitlist` is the
+    /// waitlist's own claim).
     static func hold(
-        _ counts: [UUID: Int], confirmed: Bool = false, mode: ClaimMode = .conditionalUpdate, at now: Date, on connection: PostgresConnection,
-        logger: Logger
+        _ counts: [UUID: Int], confirmed: Bool = false, forWaitlist: Bool = false, mode: ClaimMode = .conditionalUpdate, at now: Date,
+        on connection: PostgresConnection, logger: Logger
     ) async throws -> [SessionSeatsEvent]? {
         let column = confirmed ? "confirmed" : "held"
+        let waitlistFirst = forWaitlist
+            ? "" : " AND NOT EXISTS (SELECT 1 FROM waitlist_entries w WHERE w.session_id = session_seats.session_id AND w.status = 'waiting')"
         var changed: [SessionSeatsEvent] = []
         for (session, count) in counts.sorted(by: { $0.key.uuidString < $1.key.uuidString }) {
             let row: SessionSeatsEvent?
             switch mode {
             case .conditionalUpdate:
                 row = try await update(
-                    session, set: "\(column) = \(column) + \(count)", when: "held + confirmed + \(count) <= capacity", at: now, on: connection, logger: logger)
+                    session, set: "\(column) = \(column) + \(count)", when: "held + confirmed + \(count) <= capacity" + waitlistFirst, at: now, on: connection, logger: logger)
             case .unlockedReadThenWrite:
                 row = try await unlockedHold(session, count: count, on: connection, logger: logger)
             }

@@ -1226,6 +1226,77 @@ extension Components {
                 case rejected
             }
         }
+        /// - Remark: Generated from `#/components/schemas/WaitlistEntry`.
+        internal struct WaitlistEntry: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/sessionId`.
+            internal var sessionId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/offeringId`.
+            internal var offeringId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/participantId`.
+            internal var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/status`.
+            internal enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case waiting = "waiting"
+                case offered = "offered"
+                case claimed = "claimed"
+                case expired = "expired"
+                case withdrawn = "withdrawn"
+            }
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/status`.
+            internal var status: Components.Schemas.WaitlistEntry.StatusPayload
+            /// 1 for the next in line; only while waiting.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/position`.
+            internal var position: Swift.Int?
+            /// While offered, check the session out before this time.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/offerExpiresAt`.
+            internal var offerExpiresAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/createdAt`.
+            internal var createdAt: Foundation.Date
+            /// Creates a new `WaitlistEntry`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - sessionId:
+            ///   - offeringId:
+            ///   - participantId:
+            ///   - status:
+            ///   - position: 1 for the next in line; only while waiting.
+            ///   - offerExpiresAt: While offered, check the session out before this time.
+            ///   - createdAt:
+            internal init(
+                id: Swift.String,
+                sessionId: Swift.String,
+                offeringId: Swift.String,
+                participantId: Swift.String,
+                status: Components.Schemas.WaitlistEntry.StatusPayload,
+                position: Swift.Int? = nil,
+                offerExpiresAt: Foundation.Date? = nil,
+                createdAt: Foundation.Date
+            ) {
+                self.id = id
+                self.sessionId = sessionId
+                self.offeringId = offeringId
+                self.participantId = participantId
+                self.status = status
+                self.position = position
+                self.offerExpiresAt = offerExpiresAt
+                self.createdAt = createdAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case sessionId
+                case offeringId
+                case participantId
+                case status
+                case position
+                case offerExpiresAt
+                case createdAt
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/OfferingView`.
         internal struct OfferingView: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/OfferingView/id`.

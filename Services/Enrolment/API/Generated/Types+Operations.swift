@@ -118,6 +118,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -147,6 +148,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -324,6 +326,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -353,6 +356,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -382,6 +386,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -545,6 +550,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -574,6 +580,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -603,6 +610,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -766,6 +774,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -795,6 +804,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -940,6 +950,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1117,6 +1128,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1146,6 +1158,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1175,6 +1188,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1204,6 +1218,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1351,6 +1366,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1380,6 +1396,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1546,6 +1563,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1575,6 +1593,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1604,6 +1623,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1633,6 +1653,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1826,6 +1847,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1855,6 +1877,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1884,6 +1907,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1913,6 +1937,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2085,6 +2110,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2114,6 +2140,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2288,6 +2315,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2317,6 +2345,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2481,6 +2510,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2510,6 +2540,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2539,6 +2570,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2568,6 +2600,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2597,6 +2630,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2776,6 +2810,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2805,6 +2840,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2834,6 +2870,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2863,6 +2900,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2892,6 +2930,7 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
             /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2948,6 +2987,652 @@ internal enum Operations {
             internal static var allCases: [Self] {
                 [
                     .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Puts a participant on a full session's waiting list, with a visible position.
+    ///
+    /// Only when the session is full (or others already wait). A freed seat is held for the next in line, who is
+    /// mailed and has `WAITLIST_OFFER_HOURS` to check it out (the checkout takes the held seat over); an
+    /// unclaimed offer passes on to the next.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/sessions/{sessionId}/waitlist`.
+    /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)`.
+    internal enum JoinWaitlist {
+        internal static let id: Swift.String = "joinWaitlist"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/sessions/{sessionId}/waitlist/POST/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/sessions/{sessionId}/waitlist/POST/path/sessionId`.
+                internal var sessionId: Swift.String
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - sessionId:
+                internal init(sessionId: Swift.String) {
+                    self.sessionId = sessionId
+                }
+            }
+            internal var path: Operations.JoinWaitlist.Input.Path
+            /// - Remark: Generated from `#/paths/v1/sessions/{sessionId}/waitlist/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.JoinWaitlist.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.JoinWaitlist.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.JoinWaitlist.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/sessions/{sessionId}/waitlist/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/sessions/{sessionId}/waitlist/POST/requestBody/json`.
+                internal struct JsonPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/paths/v1/sessions/{sessionId}/waitlist/POST/requestBody/json/participantId`.
+                    internal var participantId: Swift.String
+                    /// Creates a new `JsonPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - participantId:
+                    internal init(participantId: Swift.String) {
+                        self.participantId = participantId
+                    }
+                    internal enum CodingKeys: String, CodingKey {
+                        case participantId
+                    }
+                }
+                /// - Remark: Generated from `#/paths/v1/sessions/{sessionId}/waitlist/POST/requestBody/content/application\/json`.
+                case json(Operations.JoinWaitlist.Input.Body.JsonPayload)
+            }
+            internal var body: Operations.JoinWaitlist.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.JoinWaitlist.Input.Path,
+                headers: Operations.JoinWaitlist.Input.Headers = .init(),
+                body: Operations.JoinWaitlist.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Created: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/sessions/{sessionId}/waitlist/POST/responses/201/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/sessions/{sessionId}/waitlist/POST/responses/201/content/application\/json`.
+                    case json(Components.Schemas.WaitlistEntry)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.WaitlistEntry {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.JoinWaitlist.Output.Created.Body
+                /// Creates a new `Created`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.JoinWaitlist.Output.Created.Body) {
+                    self.body = body
+                }
+            }
+            /// On the list.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)/responses/201`.
+            ///
+            /// HTTP response code: `201 created`.
+            case created(Operations.JoinWaitlist.Output.Created)
+            /// The associated value of the enum case if `self` is `.created`.
+            ///
+            /// - Throws: An error if `self` is not `.created`.
+            /// - SeeAlso: `.created`.
+            internal var created: Operations.JoinWaitlist.Output.Created {
+                get throws {
+                    switch self {
+                    case let .created(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "created",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// The signed-in guardian's waiting-list entries, newest first, with positions and offers.
+    ///
+    /// - Remark: HTTP `GET /v1/waitlist`.
+    /// - Remark: Generated from `#/paths//v1/waitlist/get(listWaitlistEntries)`.
+    internal enum ListWaitlistEntries {
+        internal static let id: Swift.String = "listWaitlistEntries"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/waitlist/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListWaitlistEntries.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListWaitlistEntries.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.ListWaitlistEntries.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            internal init(headers: Operations.ListWaitlistEntries.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/waitlist/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/waitlist/GET/responses/200/content/json`.
+                    internal struct JsonPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/v1/waitlist/GET/responses/200/content/json/items`.
+                        internal var items: [Components.Schemas.WaitlistEntry]
+                        /// Creates a new `JsonPayload`.
+                        ///
+                        /// - Parameters:
+                        ///   - items:
+                        internal init(items: [Components.Schemas.WaitlistEntry]) {
+                            self.items = items
+                        }
+                        internal enum CodingKeys: String, CodingKey {
+                            case items
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/v1/waitlist/GET/responses/200/content/application\/json`.
+                    case json(Operations.ListWaitlistEntries.Output.Ok.Body.JsonPayload)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Operations.ListWaitlistEntries.Output.Ok.Body.JsonPayload {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.ListWaitlistEntries.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.ListWaitlistEntries.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The entries.
+            ///
+            /// - Remark: Generated from `#/paths//v1/waitlist/get(listWaitlistEntries)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListWaitlistEntries.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.ListWaitlistEntries.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/waitlist/get(listWaitlistEntries)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Leaves the list; an offered seat goes to the next in line.
+    ///
+    /// - Remark: HTTP `DELETE /v1/waitlist/{entryId}`.
+    /// - Remark: Generated from `#/paths//v1/waitlist/{entryId}/delete(leaveWaitlist)`.
+    internal enum LeaveWaitlist {
+        internal static let id: Swift.String = "leaveWaitlist"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/waitlist/{entryId}/DELETE/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/waitlist/{entryId}/DELETE/path/entryId`.
+                internal var entryId: Swift.String
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - entryId:
+                internal init(entryId: Swift.String) {
+                    self.entryId = entryId
+                }
+            }
+            internal var path: Operations.LeaveWaitlist.Input.Path
+            /// - Remark: Generated from `#/paths/v1/waitlist/{entryId}/DELETE/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.LeaveWaitlist.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.LeaveWaitlist.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.LeaveWaitlist.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            internal init(
+                path: Operations.LeaveWaitlist.Input.Path,
+                headers: Operations.LeaveWaitlist.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct NoContent: Sendable, Hashable {
+                /// Creates a new `NoContent`.
+                internal init() {}
+            }
+            /// Left.
+            ///
+            /// - Remark: Generated from `#/paths//v1/waitlist/{entryId}/delete(leaveWaitlist)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            case noContent(Operations.LeaveWaitlist.Output.NoContent)
+            /// Left.
+            ///
+            /// - Remark: Generated from `#/paths//v1/waitlist/{entryId}/delete(leaveWaitlist)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            internal static var noContent: Self {
+                .noContent(.init())
+            }
+            /// The associated value of the enum case if `self` is `.noContent`.
+            ///
+            /// - Throws: An error if `self` is not `.noContent`.
+            /// - SeeAlso: `.noContent`.
+            internal var noContent: Operations.LeaveWaitlist.Output.NoContent {
+                get throws {
+                    switch self {
+                    case let .noContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "noContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/waitlist/{entryId}/delete(leaveWaitlist)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/waitlist/{entryId}/delete(leaveWaitlist)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
                     .applicationProblemJson
                 ]
             }

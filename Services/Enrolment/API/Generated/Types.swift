@@ -92,6 +92,26 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `PUT /v1/staff/organisations/{organisationId}/records`.
     /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/records/put(importRecords)`.
     func importRecords(_ input: Operations.ImportRecords.Input) async throws -> Operations.ImportRecords.Output
+    /// Puts a participant on a full session's waiting list, with a visible position.
+    ///
+    /// Only when the session is full (or others already wait). A freed seat is held for the next in line, who is
+    /// mailed and has `WAITLIST_OFFER_HOURS` to check it out (the checkout takes the held seat over); an
+    /// unclaimed offer passes on to the next.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/sessions/{sessionId}/waitlist`.
+    /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)`.
+    func joinWaitlist(_ input: Operations.JoinWaitlist.Input) async throws -> Operations.JoinWaitlist.Output
+    /// The signed-in guardian's waiting-list entries, newest first, with positions and offers.
+    ///
+    /// - Remark: HTTP `GET /v1/waitlist`.
+    /// - Remark: Generated from `#/paths//v1/waitlist/get(listWaitlistEntries)`.
+    func listWaitlistEntries(_ input: Operations.ListWaitlistEntries.Input) async throws -> Operations.ListWaitlistEntries.Output
+    /// Leaves the list; an offered seat goes to the next in line.
+    ///
+    /// - Remark: HTTP `DELETE /v1/waitlist/{entryId}`.
+    /// - Remark: Generated from `#/paths//v1/waitlist/{entryId}/delete(leaveWaitlist)`.
+    func leaveWaitlist(_ input: Operations.LeaveWaitlist.Input) async throws -> Operations.LeaveWaitlist.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -283,6 +303,46 @@ extension APIProtocol {
             path: path,
             headers: headers,
             body: body
+        ))
+    }
+    /// Puts a participant on a full session's waiting list, with a visible position.
+    ///
+    /// Only when the session is full (or others already wait). A freed seat is held for the next in line, who is
+    /// mailed and has `WAITLIST_OFFER_HOURS` to check it out (the checkout takes the held seat over); an
+    /// unclaimed offer passes on to the next.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/sessions/{sessionId}/waitlist`.
+    /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)`.
+    internal func joinWaitlist(
+        path: Operations.JoinWaitlist.Input.Path,
+        headers: Operations.JoinWaitlist.Input.Headers = .init(),
+        body: Operations.JoinWaitlist.Input.Body
+    ) async throws -> Operations.JoinWaitlist.Output {
+        try await joinWaitlist(Operations.JoinWaitlist.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The signed-in guardian's waiting-list entries, newest first, with positions and offers.
+    ///
+    /// - Remark: HTTP `GET /v1/waitlist`.
+    /// - Remark: Generated from `#/paths//v1/waitlist/get(listWaitlistEntries)`.
+    internal func listWaitlistEntries(headers: Operations.ListWaitlistEntries.Input.Headers = .init()) async throws -> Operations.ListWaitlistEntries.Output {
+        try await listWaitlistEntries(Operations.ListWaitlistEntries.Input(headers: headers))
+    }
+    /// Leaves the list; an offered seat goes to the next in line.
+    ///
+    /// - Remark: HTTP `DELETE /v1/waitlist/{entryId}`.
+    /// - Remark: Generated from `#/paths//v1/waitlist/{entryId}/delete(leaveWaitlist)`.
+    internal func leaveWaitlist(
+        path: Operations.LeaveWaitlist.Input.Path,
+        headers: Operations.LeaveWaitlist.Input.Headers = .init()
+    ) async throws -> Operations.LeaveWaitlist.Output {
+        try await leaveWaitlist(Operations.LeaveWaitlist.Input(
+            path: path,
+            headers: headers
         ))
     }
 }

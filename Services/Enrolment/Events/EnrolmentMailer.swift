@@ -8,10 +8,10 @@ import PostgresNIO
 import ServiceKit
 import ServiceLifecycle
 
-/// Mails the payer (the guardian, or the guest) once their registrations are confirmed, whatever confirmed
-/// them, one mail per checkout. Works from the registrations' state: a crash before the commit mails later,
-/// never twice; several instances share the work (`SKIP LOCKED`).
-struct ConfirmationMailer: Service {
+/// Mails from state: the payer (the guardian, or the guest) once their registrations are confirmed, whatever
+/// confirmed them, one mail per checkout; the guardian offered a waitlist seat. A crash before the commit
+/// mails later, never twice; several instances share the work (`SKIP LOCKED`).
+struct EnrolmentMailer: Service {
     let client: PostgresClient
     let mails: EnrolmentMails
     let mailKey: SymmetricKey
@@ -25,6 +25,7 @@ struct ConfirmationMailer: Service {
             while !Task.isCancelled {
                 do {
                     while try await mailDue() > 0 {}
+                    while try await mailOffers() > 0 {}
                 } catch {
                     logger.error("confirmation mails failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
                 }
@@ -75,6 +76,42 @@ struct ConfirmationMailer: Service {
             if !handled.isEmpty {
                 try await connection.query(
                     "UPDATE registrations SET confirmation_mailed_at = \(now) WHERE id = ANY(\(handled))", logger: logger)
+            }
+            return handled.count
+        }
+    }
+
+    /// Queues the mails of up to 50 new waitlist offers; returns how many were handled.
+    func mailOffers() async throws -> Int {
+        let (mails, mailKey, from, logger, now) = (self.mails, self.mailKey, self.from, self.logger, clock.now())
+        return try await client.transaction(logger: logger) { connection in
+            var handled: [UUID] = []
+            for try await (id, sessionId, expires, participant, email, name, language, offeringDocument) in try await connection.query(
+                """
+                SELECT w.id, w.session_id, w.offer_expires_at, p.first_name || ' ' || p.last_name, c.email, c.first_name, c.language,
+                       o.document::text
+                FROM waitlist_entries w JOIN participants p ON p.id = w.participant_id
+                JOIN account_contacts c ON c.account_id = w.account_id JOIN offerings o ON o.id = w.offering_id
+                WHERE w.status = 'offered' AND w.offer_mailed_at IS NULL
+                ORDER BY w.offered_at LIMIT 50 FOR UPDATE OF w SKIP LOCKED
+                """, logger: logger
+            ).decode((UUID, UUID, Date, String, String, String, String, String).self) {
+                handled.append(id)
+                guard let offering = try? EventJSON.decoder.decode(OfferingEvent.self, from: Data(offeringDocument.utf8)),
+                    let session = offering.sessions.first(where: { $0.sessionId == sessionId })
+                else { continue }
+                var time = Date.FormatStyle(date: .long, time: .shortened).locale(Locale(identifier: language == "en" ? "en_CA" : "fr_CA"))
+                time.timeZone = CalendarDate.timeZone
+                let message = mails.waitlistOffer.message(
+                    language: language == "en" ? .en : .fr, from: from, to: .init(email: email, name: name),
+                    values: [
+                        "name": name, "participant": participant, "code": offering.code, "title": offering.title.fr, "titleEn": offering.title.en,
+                        "session": session.name.fr, "sessionEn": session.name.en, "expires": expires.formatted(time),
+                    ], date: now)
+                try await MailQueue.enqueue(message, at: now, sealedWith: mailKey, on: connection, logger: logger)
+            }
+            if !handled.isEmpty {
+                try await connection.query("UPDATE waitlist_entries SET offer_mailed_at = \(now) WHERE id = ANY(\(handled))", logger: logger)
             }
             return handled.count
         }
