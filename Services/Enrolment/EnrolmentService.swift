@@ -23,6 +23,7 @@ enum EnrolmentService: ServiceDefinition {
             EventName.accountDeleted: AccountEventHandler.deleted,
             EventName.chargeSucceeded: PaymentEventHandler.succeeded,
             EventName.chargeFailed: PaymentEventHandler.failed,
+            EventName.refundCompleted: PaymentEventHandler.refundCompleted,
         ]) { first, _ in first }
     }
 
@@ -34,6 +35,7 @@ enum EnrolmentService: ServiceDefinition {
             checkouts: CheckoutStore(
                 client: environment.postgres, holdDuration: settings.holdDuration, guestTokens: GuestTokens(key: settings.guestTokenKey)),
             records: RecordRepository(client: environment.postgres), waitlists: WaitlistStore(client: environment.postgres),
+            staff: StaffRepository(client: environment.postgres),
             clock: environment.clock)
         try api.registerHandlers(on: router)
     }

@@ -176,3 +176,27 @@ public struct ChargeEvent: Codable, Sendable, Equatable {
         self.reason = reason
     }
 }
+
+/// `payment.refund.completed`: money given back to the card, for these registrations.
+public struct RefundCompletedEvent: Codable, Sendable, Equatable {
+    public var refundId: UUID
+    public var version: Int64
+    public var paymentId: UUID
+    public var checkoutId: UUID
+    public var registrationIds: [UUID]
+    public var amount: MoneyAmount
+    /// The `enrolment.refund.requested` it answers, when it answers one (staff may refund on their own).
+    public var refundRequestId: UUID?
+
+    public init(
+        refundId: UUID, version: Int64, paymentId: UUID, checkoutId: UUID, registrationIds: [UUID], amount: MoneyAmount, refundRequestId: UUID?
+    ) {
+        self.refundId = refundId
+        self.version = version
+        self.paymentId = paymentId
+        self.checkoutId = checkoutId
+        self.registrationIds = registrationIds
+        self.amount = amount
+        self.refundRequestId = refundRequestId
+    }
+}

@@ -36,6 +36,15 @@ public struct CalendarDate: Comparable, Sendable, Hashable, CustomStringConverti
         later.year - year - ((later.month, later.day) < (month, day) ? 1 : 0)
     }
 
+    /// Days from this date to `later` (0 for the same day, negative when `later` is earlier).
+    public func days(until later: CalendarDate) -> Int {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let start = calendar.date(from: DateComponents(year: year, month: month, day: day))!
+        let end = calendar.date(from: DateComponents(year: later.year, month: later.month, day: later.day))!
+        return calendar.dateComponents([.day], from: start, to: end).day!
+    }
+
     public var description: String {
         String(format: "%04d-%02d-%02d", year, month, day)
     }

@@ -98,7 +98,7 @@ import Testing
                 try response.problem("/problems/link-not-found", status: .unprocessableContent)
                 #expect(try withoutRequestId(response) == withoutRequestId(wrongNumber), "the same answer whatever was wrong")
             }
-            #expect(try await database.count("SELECT count(*) FROM enrolment.participants") == 0)
+            #expect(try await database.count("SELECT count(*) FROM enrolment.participant_guardians") == 0)
 
             // Names regardless of accents, case, spaces and hyphens; the profile comes from the record.
             let linked = try await link(parentToken, [:])

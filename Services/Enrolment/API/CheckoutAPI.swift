@@ -55,7 +55,7 @@ extension EnrolmentAPI {
         return .ok(.init(body: .json(.init(
             items: items.map {
                 .init(
-                    id: $0.id.uuidString.lowercased(), checkoutId: $0.checkoutId.uuidString.lowercased(),
+                    id: $0.id.uuidString.lowercased(), checkoutId: $0.checkoutId?.uuidString.lowercased(),
                     participantId: $0.participantId.uuidString.lowercased(), offeringId: $0.offeringId.uuidString.lowercased(),
                     sessionId: $0.sessionId.uuidString.lowercased(), status: .init(rawValue: $0.status) ?? .expired,
                     amount: Self.money($0.amountCents), createdAt: $0.createdAt)

@@ -10,6 +10,7 @@ struct EnrolmentAPI: APIProtocol {
     let checkouts: CheckoutStore
     let records: RecordRepository
     let waitlists: WaitlistStore
+    let staff: StaffRepository
     let clock: any WallClock
 
     func getEnrolmentOffering(_ input: Operations.GetEnrolmentOffering.Input) async throws -> Operations.GetEnrolmentOffering.Output {

@@ -232,7 +232,7 @@ struct CheckoutStore: Sendable {
 
     struct RegistrationRow: Sendable {
         var id: UUID
-        var checkoutId: UUID
+        var checkoutId: UUID?
         var participantId: UUID
         var offeringId: UUID
         var sessionId: UUID

@@ -71,13 +71,11 @@ enum CheckoutTransitions {
                     WHERE id = \(line.registrationId)
                     """, logger: logger)
                 let amount = line.subtotal.amountCents + line.taxes.reduce(0) { $0 + $1.amount.amountCents }
-                try await Outbox.enqueue(
-                    PendingEvent(
-                        routingKey: EventName.refundRequested, subject: line.registrationId.uuidString.lowercased(), occurredAt: now,
-                        payload: RefundRequestedEvent(
-                            refundRequestId: UUID(), version: 1, registrationId: line.registrationId, checkoutId: charge.checkoutId,
-                            amount: .init(amountCents: amount), reason: "no-seat-after-late-payment")),
-                    on: connection, logger: logger)
+                if amount > 0 {
+                    try await Cancellations.requestRefund(
+                        registration: line.registrationId, checkout: charge.checkoutId, cents: amount, reason: "no-seat-after-late-payment", at: now,
+                        on: connection, logger: logger)
+                }
             }
         }
         logger.notice(

@@ -237,5 +237,24 @@ enum EnrolmentMigrations {
             "CREATE INDEX waitlist_waiting ON waitlist_entries (session_id, position) WHERE status = 'waiting'",
             "CREATE INDEX waitlist_offers ON waitlist_entries (offer_expires_at) WHERE status = 'offered'",
         ]),
+        Migration(9, "cancellations, refunds and staff registrations", [
+            """
+            CREATE TABLE refund_requests (
+                id uuid PRIMARY KEY,
+                registration_id uuid NOT NULL REFERENCES registrations (id),
+                checkout_id uuid NOT NULL,
+                amount_cents bigint NOT NULL CHECK (amount_cents > 0),
+                reason text NOT NULL,
+                status text NOT NULL CHECK (status IN ('requested', 'completed')),
+                requested_at timestamptz NOT NULL,
+                completed_at timestamptz
+            )
+            """,
+            "CREATE INDEX refund_requests_by_registration ON refund_requests (registration_id)",
+            "ALTER TABLE registrations ADD COLUMN cancelled_by uuid",
+            // Staff register a participant without online payment (Clara), saying who pays.
+            "ALTER TABLE registrations ADD COLUMN funding_source text",
+            "ALTER TABLE registrations ADD COLUMN registered_by uuid",
+        ]),
     ]
 }

@@ -70,13 +70,18 @@ struct RecordRepository: Sendable {
                 RETURNING 1
                 """, logger: logger
             ).collect().count
-            // Linked participants follow their record (a new school year moves them up a level).
+            // Each record is a participant staff can find and register; guardians who link it share that participant.
+            // Participants follow their record (a new school year moves them up a level).
             try await connection.query(
                 """
-                UPDATE participants p SET school = r.school, level = r.level, group_name = r.group_name, residency = coalesce(r.residency, p.residency)
-                FROM person_records r
-                WHERE p.organisation_id = \(organisation) AND r.organisation_id = p.organisation_id AND r.file_number = p.file_number
-                  AND r.imported_at = \(now)
+                INSERT INTO participants (id, first_name, last_name, birth_date, created_at, organisation_id, file_number, school, level,
+                    group_name, residency)
+                SELECT gen_random_uuid(), r.first_name, r.last_name, r.birth_date, \(now), r.organisation_id, r.file_number, r.school, r.level,
+                    r.group_name, r.residency
+                FROM person_records r WHERE r.organisation_id = \(organisation) AND r.imported_at = \(now)
+                ON CONFLICT (organisation_id, file_number) WHERE file_number IS NOT NULL DO UPDATE SET first_name = EXCLUDED.first_name,
+                    last_name = EXCLUDED.last_name, birth_date = EXCLUDED.birth_date, school = EXCLUDED.school, level = EXCLUDED.level,
+                    group_name = EXCLUDED.group_name, residency = coalesce(EXCLUDED.residency, participants.residency)
                 """, logger: logger)
             try await connection.query(
                 """

@@ -36,7 +36,7 @@ func withEvents<T: Sendable>(_ database: TestDatabase, _ body: @Sendable (EventS
 func openOffering(
     seller: UUID = UUID(), code: String = "CAMP-1", priceCents: Int64 = 9_500, capacity: Int = 30, sessions: Int = 1,
     prices: [OfferingPrice]? = nil, items: [OfferingItem]? = nil, taxes: [OfferingTax]? = nil, contract: ContractTerms? = nil,
-    eligibility: OfferingEligibility? = nil, details: SessionDetails? = nil, now: Date = Date()
+    eligibility: OfferingEligibility? = nil, details: SessionDetails? = nil, refundPolicy: RefundPolicy? = nil, now: Date = Date()
 ) -> OfferingEvent {
     OfferingEvent(
         offeringId: UUID(), version: 1, status: "published", sellingOrganisationId: seller, code: code,
@@ -47,7 +47,7 @@ func openOffering(
                 sessionId: UUID(), name: .init(fr: "Semaine \($0)", en: "Week \($0)"), startsOn: "2027-07-0\($0)", endsOn: "2027-07-0\($0 + 4)",
                 capacity: capacity, waitlistSize: 5, details: details)
         },
-        prices: prices, items: items, contract: contract, eligibility: eligibility, taxes: taxes)
+        prices: prices, items: items, contract: contract, refundPolicy: refundPolicy, eligibility: eligibility, taxes: taxes)
 }
 
 extension EventSender {

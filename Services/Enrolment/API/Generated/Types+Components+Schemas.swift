@@ -1032,8 +1032,14 @@ extension Components {
         internal struct Registration: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Registration/id`.
             internal var id: Swift.String
+            /// The checkout it was paid by; absent for a registration made by staff without payment.
+            ///
             /// - Remark: Generated from `#/components/schemas/Registration/checkoutId`.
-            internal var checkoutId: Swift.String
+            internal var checkoutId: Swift.String?
+            /// Who pays, for a registration made by staff.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Registration/fundingSource`.
+            internal var fundingSource: Swift.String?
             /// - Remark: Generated from `#/components/schemas/Registration/participantId`.
             internal var participantId: Swift.String
             /// - Remark: Generated from `#/components/schemas/Registration/offeringId`.
@@ -1057,7 +1063,8 @@ extension Components {
             ///
             /// - Parameters:
             ///   - id:
-            ///   - checkoutId:
+            ///   - checkoutId: The checkout it was paid by; absent for a registration made by staff without payment.
+            ///   - fundingSource: Who pays, for a registration made by staff.
             ///   - participantId:
             ///   - offeringId:
             ///   - sessionId:
@@ -1066,7 +1073,8 @@ extension Components {
             ///   - createdAt:
             internal init(
                 id: Swift.String,
-                checkoutId: Swift.String,
+                checkoutId: Swift.String? = nil,
+                fundingSource: Swift.String? = nil,
                 participantId: Swift.String,
                 offeringId: Swift.String,
                 sessionId: Swift.String,
@@ -1076,6 +1084,7 @@ extension Components {
             ) {
                 self.id = id
                 self.checkoutId = checkoutId
+                self.fundingSource = fundingSource
                 self.participantId = participantId
                 self.offeringId = offeringId
                 self.sessionId = sessionId
@@ -1086,6 +1095,7 @@ extension Components {
             internal enum CodingKeys: String, CodingKey {
                 case id
                 case checkoutId
+                case fundingSource
                 case participantId
                 case offeringId
                 case sessionId
@@ -1295,6 +1305,102 @@ extension Components {
                 case position
                 case offerExpiresAt
                 case createdAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StaffRegistration`.
+        internal struct StaffRegistration: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StaffRegistration/participantId`.
+            internal var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffRegistration/offeringId`.
+            internal var offeringId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffRegistration/sessionId`.
+            internal var sessionId: Swift.String
+            /// Who pays (a ministry programme, an employer, the school…).
+            ///
+            /// - Remark: Generated from `#/components/schemas/StaffRegistration/fundingSource`.
+            internal var fundingSource: Swift.String
+            /// Creates a new `StaffRegistration`.
+            ///
+            /// - Parameters:
+            ///   - participantId:
+            ///   - offeringId:
+            ///   - sessionId:
+            ///   - fundingSource: Who pays (a ministry programme, an employer, the school…).
+            internal init(
+                participantId: Swift.String,
+                offeringId: Swift.String,
+                sessionId: Swift.String,
+                fundingSource: Swift.String
+            ) {
+                self.participantId = participantId
+                self.offeringId = offeringId
+                self.sessionId = sessionId
+                self.fundingSource = fundingSource
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case participantId
+                case offeringId
+                case sessionId
+                case fundingSource
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ClassListEntry`.
+        internal struct ClassListEntry: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/registrationId`.
+            internal var registrationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/participantId`.
+            internal var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/firstName`.
+            internal var firstName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/lastName`.
+            internal var lastName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/birthDate`.
+            internal var birthDate: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/fileNumber`.
+            internal var fileNumber: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/group`.
+            internal var group: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/fundingSource`.
+            internal var fundingSource: Swift.String?
+            /// Creates a new `ClassListEntry`.
+            ///
+            /// - Parameters:
+            ///   - registrationId:
+            ///   - participantId:
+            ///   - firstName:
+            ///   - lastName:
+            ///   - birthDate:
+            ///   - fileNumber:
+            ///   - group:
+            ///   - fundingSource:
+            internal init(
+                registrationId: Swift.String,
+                participantId: Swift.String,
+                firstName: Swift.String,
+                lastName: Swift.String,
+                birthDate: Swift.String,
+                fileNumber: Swift.String? = nil,
+                group: Swift.String? = nil,
+                fundingSource: Swift.String? = nil
+            ) {
+                self.registrationId = registrationId
+                self.participantId = participantId
+                self.firstName = firstName
+                self.lastName = lastName
+                self.birthDate = birthDate
+                self.fileNumber = fileNumber
+                self.group = group
+                self.fundingSource = fundingSource
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case registrationId
+                case participantId
+                case firstName
+                case lastName
+                case birthDate
+                case fileNumber
+                case group
+                case fundingSource
             }
         }
         /// - Remark: Generated from `#/components/schemas/OfferingView`.

@@ -112,6 +112,32 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `DELETE /v1/waitlist/{entryId}`.
     /// - Remark: Generated from `#/paths//v1/waitlist/{entryId}/delete(leaveWaitlist)`.
     func leaveWaitlist(_ input: Operations.LeaveWaitlist.Input) async throws -> Operations.LeaveWaitlist.Output
+    /// Cancels a confirmed registration; the refund follows the offering's policy.
+    ///
+    /// A guardian cancels the registrations they made, before the session starts; the selling organisation's
+    /// staff cancel any registration at any time. The seat returns to the session (its waitlist first); the
+    /// amount the policy allows (none, full before the start, or pro rata, less the administration fee) is asked
+    /// of payment (`enrolment.refund.requested`).
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/registrations/{registrationId}/cancellation`.
+    /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/cancellation/post(cancelRegistration)`.
+    func cancelRegistration(_ input: Operations.CancelRegistration.Input) async throws -> Operations.CancelRegistration.Output
+    /// Staff: participants of an organisation by name or file number, with `*` and `?` wildcards (Clara: `Lebl*`).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/participants`.
+    /// - Remark: Generated from `#/paths//v1/staff/participants/get(searchParticipants)`.
+    func searchParticipants(_ input: Operations.SearchParticipants.Input) async throws -> Operations.SearchParticipants.Output
+    /// Staff: registers a participant directly to a session or group, without online payment, saying who pays.
+    ///
+    /// - Remark: HTTP `POST /v1/staff/registrations`.
+    /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)`.
+    func registerByStaff(_ input: Operations.RegisterByStaff.Input) async throws -> Operations.RegisterByStaff.Output
+    /// Staff: who is registered (confirmed) in a session, as JSON or CSV (`Accept: text/csv`).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/sessions/{sessionId}/class-list`.
+    /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/class-list/get(getClassList)`.
+    func getClassList(_ input: Operations.GetClassList.Input) async throws -> Operations.GetClassList.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -341,6 +367,64 @@ extension APIProtocol {
         headers: Operations.LeaveWaitlist.Input.Headers = .init()
     ) async throws -> Operations.LeaveWaitlist.Output {
         try await leaveWaitlist(Operations.LeaveWaitlist.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Cancels a confirmed registration; the refund follows the offering's policy.
+    ///
+    /// A guardian cancels the registrations they made, before the session starts; the selling organisation's
+    /// staff cancel any registration at any time. The seat returns to the session (its waitlist first); the
+    /// amount the policy allows (none, full before the start, or pro rata, less the administration fee) is asked
+    /// of payment (`enrolment.refund.requested`).
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/registrations/{registrationId}/cancellation`.
+    /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/cancellation/post(cancelRegistration)`.
+    internal func cancelRegistration(
+        path: Operations.CancelRegistration.Input.Path,
+        headers: Operations.CancelRegistration.Input.Headers = .init()
+    ) async throws -> Operations.CancelRegistration.Output {
+        try await cancelRegistration(Operations.CancelRegistration.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Staff: participants of an organisation by name or file number, with `*` and `?` wildcards (Clara: `Lebl*`).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/participants`.
+    /// - Remark: Generated from `#/paths//v1/staff/participants/get(searchParticipants)`.
+    internal func searchParticipants(
+        query: Operations.SearchParticipants.Input.Query,
+        headers: Operations.SearchParticipants.Input.Headers = .init()
+    ) async throws -> Operations.SearchParticipants.Output {
+        try await searchParticipants(Operations.SearchParticipants.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Staff: registers a participant directly to a session or group, without online payment, saying who pays.
+    ///
+    /// - Remark: HTTP `POST /v1/staff/registrations`.
+    /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)`.
+    internal func registerByStaff(
+        headers: Operations.RegisterByStaff.Input.Headers = .init(),
+        body: Operations.RegisterByStaff.Input.Body
+    ) async throws -> Operations.RegisterByStaff.Output {
+        try await registerByStaff(Operations.RegisterByStaff.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Staff: who is registered (confirmed) in a session, as JSON or CSV (`Accept: text/csv`).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/sessions/{sessionId}/class-list`.
+    /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/class-list/get(getClassList)`.
+    internal func getClassList(
+        path: Operations.GetClassList.Input.Path,
+        headers: Operations.GetClassList.Input.Headers = .init()
+    ) async throws -> Operations.GetClassList.Output {
+        try await getClassList(Operations.GetClassList.Input(
             path: path,
             headers: headers
         ))

@@ -1,0 +1,75 @@
+import Foundation
+import OpenAPIRuntime
+import ServiceKit
+
+extension EnrolmentAPI {
+    func cancelRegistration(_ input: Operations.CancelRegistration.Input) async throws -> Operations.CancelRegistration.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard let id = UUID(uuidString: input.path.registrationId) else { throw Problem.notFound }
+        let outcome = try await Cancellations.cancel(registration: id, by: principal, at: clock.now(), client: checkouts.client)
+        return .ok(.init(body: .json(.init(
+            registrationId: outcome.registrationId.uuidString.lowercased(), status: .cancelled, refund: Self.money(outcome.refundCents)))))
+    }
+
+    func searchParticipants(_ input: Operations.SearchParticipants.Input) async throws -> Operations.SearchParticipants.Output {
+        let principal = try RequestScope.requirePrincipal()
+        var errors: [FieldError] = []
+        guard let organisation = Self.uuid(input.query.organisation, field: "organisation", into: &errors) else { throw Problem.validation(errors) }
+        guard try await records.mayManage(organisation, principal: principal) else { throw Problem.forbidden }
+        let limit = min(max(input.query.limit ?? PageRequest.defaultLimit, 1), PageRequest.maximumLimit)
+        let found = try await staff.search(organisation: organisation, query: input.query.q, limit: limit)
+        return .ok(.init(body: .json(.init(items: found.map(Self.representation)))))
+    }
+
+    func registerByStaff(_ input: Operations.RegisterByStaff.Input) async throws -> Operations.RegisterByStaff.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
+        var errors: [FieldError] = []
+        let participant = Self.uuid(body.participantId, field: "participantId", into: &errors)
+        let offering = Self.uuid(body.offeringId, field: "offeringId", into: &errors)
+        let session = Self.uuid(body.sessionId, field: "sessionId", into: &errors)
+        let funding = body.fundingSource.trimmingCharacters(in: .whitespaces)
+        if funding.isEmpty {
+            errors.append(.init(field: "fundingSource", code: "required", message: .init(fr: "Indiquez qui paie.", en: "Say who pays.")))
+        }
+        guard errors.isEmpty, let participant, let offering, let session else { throw Problem.validation(errors) }
+        let records = self.records
+        let row = try await staff.register(
+            participant: participant, offeringId: offering, sessionId: session, fundingSource: funding, by: principal,
+            mayManage: { try await records.mayManage($0, principal: principal) }, at: clock.now())
+        return .created(.init(body: .json(.init(
+            id: row.id.uuidString.lowercased(), fundingSource: funding, participantId: row.participantId.uuidString.lowercased(),
+            offeringId: row.offeringId.uuidString.lowercased(), sessionId: row.sessionId.uuidString.lowercased(), status: .confirmed, amount: Self.money(0), createdAt: row.createdAt))))
+    }
+
+    func getClassList(_ input: Operations.GetClassList.Input) async throws -> Operations.GetClassList.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard let session = UUID(uuidString: input.path.sessionId), let seller = try await staff.seller(ofSession: session) else {
+            throw Problem.notFound
+        }
+        guard try await records.mayManage(seller, principal: principal) else { throw Problem.forbidden }
+        let entries = try await staff.classList(session: session)
+        // CSV only when asked for over JSON (no Accept header lists both, equally).
+        let csvQuality = input.headers.accept.first { $0.contentType == .csv }?.quality.doubleValue ?? -1
+        let jsonQuality = input.headers.accept.first { $0.contentType == .json }?.quality.doubleValue ?? -1
+        if csvQuality > jsonQuality {
+            func cell(_ value: String?) -> String {
+                let text = value ?? ""
+                // Quoted when needed; a leading = + - @ is neutralised so a spreadsheet never runs it as a formula.
+                let safe = text.first.map { "=+-@".contains($0) } == true ? "'" + text : text
+                return safe.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + safe.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : safe
+            }
+            var csv = "lastName,firstName,birthDate,fileNumber,group,fundingSource\n"
+            for entry in entries {
+                csv += [entry.lastName, entry.firstName, entry.birthDate, entry.fileNumber, entry.group, entry.fundingSource].map(cell).joined(separator: ",") + "\n"
+            }
+            return .ok(.init(body: .csv(HTTPBody(csv))))
+        }
+        return .ok(.init(body: .json(.init(items: entries.map {
+            .init(
+                registrationId: $0.registrationId.uuidString.lowercased(), participantId: $0.participantId.uuidString.lowercased(),
+                firstName: $0.firstName, lastName: $0.lastName, birthDate: $0.birthDate, fileNumber: $0.fileNumber, group: $0.group,
+                fundingSource: $0.fundingSource)
+        }))))
+    }
+}

@@ -1,0 +1,44 @@
+import Contracts
+import Foundation
+import ServiceKit
+
+/// What a cancelled registration gets back under its offering's policy: nothing (CSSPO: "aucun remboursement
+/// individuel possible"), everything before the start, or the part of the session not yet given; the
+/// administration fee is kept in every case.
+enum RefundRules {
+    static func refund(paidCents: Int64, policy: RefundPolicy?, startsOn: CalendarDate, endsOn: CalendarDate, today: CalendarDate) -> Int64 {
+        guard let policy, paidCents > 0 else { return 0 }
+        let fee = policy.administrationFee?.amountCents ?? 0
+        let gross: Int64
+        switch policy.kind {
+        case "full-before-start":
+            gross = today < startsOn ? paidCents : 0
+        case "pro-rata":
+            if today < startsOn {
+                gross = paidCents
+            } else if endsOn < today {
+                gross = 0
+            } else {
+                // Days left from today (not yet given) over the session's days, both ends included.
+                let total = Int64(startsOn.days(until: endsOn) + 1)
+                let left = Int64(today.days(until: endsOn))
+                gross = paidCents * left / total
+            }
+        default:
+            gross = 0
+        }
+        return max(0, gross - fee)
+    }
+}
+
+extension Problem {
+    static let notCancellable = Problem(
+        type: "/problems/not-cancellable", status: .conflict,
+        title: .init(fr: "Seule une inscription confirmée peut être annulée.", en: "Only a confirmed registration can be cancelled."))
+
+    static let cancellationClosed = Problem(
+        type: "/problems/cancellation-closed", status: .conflict,
+        title: .init(
+            fr: "L'activité est commencée : communiquez avec l'organisme pour annuler.",
+            en: "The activity has started: contact the organisation to cancel."))
+}

@@ -1,0 +1,80 @@
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import Outbox
+import PostgresNIO
+import ServiceKit
+
+/// Cancelling a confirmed registration: the seat returns to its session (and to its waitlist), the refund the
+/// offering's policy allows is asked of payment (`enrolment.refund.requested`), and `payment.refund.completed`
+/// closes the request.
+enum Cancellations {
+    struct Outcome: Sendable {
+        var registrationId: UUID
+        var refundCents: Int64
+    }
+
+    /// A guardian cancels their own registrations before the start; staff of the selling organisation any time.
+    static func cancel(registration id: UUID, by principal: Principal, at now: Date, client: PostgresClient) async throws -> Outcome {
+        let logger = RequestScope.logger
+        return try await client.transaction(logger: logger) { connection in
+            var found: (status: String, amount: Int64, checkout: UUID?, session: UUID, owner: UUID?, seller: UUID, offering: String)?
+            for try await row in try await connection.query(
+                """
+                SELECT r.status, r.amount_cents, r.checkout_id, r.session_id, c.account_id, o.selling_organisation_id, o.document::text
+                FROM registrations r LEFT JOIN checkouts c ON c.id = r.checkout_id JOIN offerings o ON o.id = r.offering_id
+                WHERE r.id = \(id) FOR UPDATE OF r
+                """, logger: logger
+            ).decode((String, Int64, UUID?, UUID, UUID?, UUID, String).self) {
+                found = row
+            }
+            guard let found else { throw Problem.notFound }
+            let byStaff = principal.isStaff(of: found.seller)
+            guard byStaff || (found.owner != nil && found.owner == principal.accountId) else { throw Problem.notFound }
+            guard found.status == "confirmed" else { throw Problem.notCancellable }
+            let offering = try EventJSON.decoder.decode(OfferingEvent.self, from: Data(found.offering.utf8))
+            let session = offering.sessions.first { $0.sessionId == found.session }
+            let today = CalendarDate(now)
+            guard let starts = session.flatMap({ CalendarDate($0.startsOn) }), let ends = session.flatMap({ CalendarDate($0.endsOn) }) else {
+                throw Problem.notCancellable
+            }
+            if !byStaff && !(today < starts) { throw Problem.cancellationClosed }
+            // Staff registrations were not paid online: nothing to give back to a card.
+            let refund = found.checkout == nil
+                ? 0 : RefundRules.refund(paidCents: found.amount, policy: offering.refundPolicy, startsOn: starts, endsOn: ends, today: today)
+            let reason = byStaff && found.owner != principal.accountId ? "cancelled-by-staff" : "cancelled-by-guardian"
+            try await connection.query(
+                """
+                UPDATE registrations SET status = 'cancelled', status_reason = \(reason), cancelled_by = \(principal.accountId),
+                    version = version + 1, updated_at = \(now)
+                WHERE id = \(id)
+                """, logger: logger)
+            try await CheckoutStore.recordRegistrations(EventName.registrationCancelled, [id], at: now, on: connection, logger: logger)
+            if refund > 0, let checkout = found.checkout {
+                try await requestRefund(registration: id, checkout: checkout, cents: refund, reason: reason, at: now, on: connection, logger: logger)
+            }
+            try await SeatLedger.releaseConfirmed([found.session: 1], at: now, on: connection, logger: logger)
+            return Outcome(registrationId: id, refundCents: refund)
+        }
+    }
+
+    /// Records the request and its event in the caller's transaction.
+    static func requestRefund(
+        registration: UUID, checkout: UUID, cents: Int64, reason: String, at now: Date, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let requestId = UUID()
+        try await connection.query(
+            """
+            INSERT INTO refund_requests (id, registration_id, checkout_id, amount_cents, reason, status, requested_at)
+            VALUES (\(requestId), \(registration), \(checkout), \(cents), \(reason), 'requested', \(now))
+            """, logger: logger)
+        try await Outbox.enqueue(
+            PendingEvent(
+                routingKey: EventName.refundRequested, subject: registration.uuidString.lowercased(), occurredAt: now,
+                payload: RefundRequestedEvent(
+                    refundRequestId: requestId, version: 1, registrationId: registration, checkoutId: checkout,
+                    amount: .init(amountCents: cents), reason: reason)),
+            on: connection, logger: logger)
+    }
+}

@@ -1,0 +1,126 @@
+import Contracts
+import Foundation
+import Logging
+import Messaging
+import PostgresNIO
+import ServiceKit
+
+/// What an organisation's staff see and do: its participants, direct registrations, class lists.
+struct StaffRepository: Sendable {
+    let client: PostgresClient
+
+    /// An organisation's participants: linked to its records, or registered to its offerings.
+    private static let scope = """
+        (p.organisation_id = $1 OR EXISTS (SELECT 1 FROM registrations r JOIN offerings o ON o.id = r.offering_id
+            WHERE r.participant_id = p.id AND o.selling_organisation_id = $1))
+        """
+
+    /// `*` and `?` as wildcards, everything else literal; compared without case.
+    static func likePattern(_ query: String) -> String {
+        query.trimmingCharacters(in: .whitespaces).lowercased()
+            .replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            .replacingOccurrences(of: "*", with: "%").replacingOccurrences(of: "?", with: "_")
+    }
+
+    func search(organisation: UUID, query: String, limit: Int) async throws -> [Participant] {
+        var bindings = PostgresBindings()
+        bindings.append(organisation)
+        bindings.append(Self.likePattern(query))
+        bindings.append(limit)
+        let sql = """
+            SELECT \(PostgresParticipantRepository.columns) FROM participants p
+            WHERE \(Self.scope)
+              AND (lower(p.last_name) LIKE $2 OR lower(p.first_name || ' ' || p.last_name) LIKE $2 OR lower(p.file_number) LIKE $2)
+            ORDER BY p.last_name, p.first_name, p.id LIMIT $3
+            """
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: RequestScope.logger)
+        return try await PostgresParticipantRepository.decode(rows)
+    }
+
+    func isInScope(participant: UUID, organisation: UUID, on connection: PostgresConnection) async throws -> Bool {
+        var bindings = PostgresBindings()
+        bindings.append(organisation)
+        bindings.append(participant)
+        return try await connection.query(
+            PostgresQuery(unsafeSQL: "SELECT 1 FROM participants p WHERE p.id = $2 AND \(Self.scope)", binds: bindings), logger: RequestScope.logger
+        ).collect().count == 1
+    }
+
+    /// Registers without online payment (Clara), confirmed at once when a seat is free.
+    func register(
+        participant: UUID, offeringId: UUID, sessionId: UUID, fundingSource: String, by principal: Principal,
+        mayManage: @Sendable (UUID) async throws -> Bool, at now: Date
+    ) async throws -> CheckoutStore.RegistrationRow {
+        let logger = RequestScope.logger
+        do {
+            return try await client.transaction(logger: logger) { connection in
+                guard let offering = try await CheckoutStore.offerings([offeringId], on: connection, logger: logger)[offeringId],
+                    offering.sessions.contains(where: { $0.sessionId == sessionId })
+                else {
+                    throw Problem.validation([.init(field: "sessionId", code: "unknown", message: .init(fr: "Session inconnue.", en: "Unknown session."))])
+                }
+                guard try await mayManage(offering.sellingOrganisationId) else { throw Problem.forbidden }
+                guard try await isInScope(participant: participant, organisation: offering.sellingOrganisationId, on: connection) else {
+                    throw Problem.validation([.init(field: "participantId", code: "unknown", message: .init(fr: "Participant inconnu.", en: "Unknown participant."))])
+                }
+                let id = UUID()
+                try await connection.query(
+                    """
+                    INSERT INTO registrations (id, version, participant_id, offering_id, session_id, status, amount_cents, funding_source,
+                        registered_by, created_at, updated_at)
+                    VALUES (\(id), 1, \(participant), \(offeringId), \(sessionId), 'confirmed', 0, \(fundingSource), \(principal.accountId), \(now), \(now))
+                    """, logger: logger)
+                try await CheckoutStore.recordRegistrations(EventName.registrationConfirmed, [id], at: now, on: connection, logger: logger)
+                guard try await SeatLedger.hold([sessionId: 1], confirmed: true, at: now, on: connection, logger: logger) != nil else {
+                    throw Problem.sessionFull(["sessionId"])
+                }
+                return .init(
+                    id: id, checkoutId: nil, participantId: participant, offeringId: offeringId, sessionId: sessionId, status: "confirmed",
+                    amountCents: 0, createdAt: now, createdMicros: 0)
+            }
+        } catch where error.sqlState == "23505" {
+            throw Problem.validation([.init(
+                field: "participantId", code: "alreadyRegistered",
+                message: .init(fr: "Ce participant est déjà inscrit à cette session.", en: "This participant is already registered to this session."))])
+        }
+    }
+
+    struct ClassListEntry: Sendable {
+        var registrationId: UUID
+        var participantId: UUID
+        var firstName: String
+        var lastName: String
+        var birthDate: String
+        var fileNumber: String?
+        var group: String?
+        var fundingSource: String?
+    }
+
+    /// The session's selling organisation, when enrolment knows the session.
+    func seller(ofSession session: UUID) async throws -> UUID? {
+        for try await seller in try await client.query(
+            "SELECT o.selling_organisation_id FROM offering_sessions s JOIN offerings o ON o.id = s.offering_id WHERE s.id = \(session)",
+            logger: RequestScope.logger
+        ).decode(UUID.self) {
+            return seller
+        }
+        return nil
+    }
+
+    func classList(session: UUID) async throws -> [ClassListEntry] {
+        var entries: [ClassListEntry] = []
+        for try await row in try await client.query(
+            """
+            SELECT r.id, p.id, p.first_name, p.last_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.file_number, p.group_name, r.funding_source
+            FROM registrations r JOIN participants p ON p.id = r.participant_id
+            WHERE r.session_id = \(session) AND r.status = 'confirmed'
+            ORDER BY p.last_name, p.first_name, p.id
+            """, logger: RequestScope.logger
+        ).decode((UUID, UUID, String, String, String, String?, String?, String?).self) {
+            entries.append(.init(
+                registrationId: row.0, participantId: row.1, firstName: row.2, lastName: row.3, birthDate: row.4, fileNumber: row.5, group: row.6,
+                fundingSource: row.7))
+        }
+        return entries
+    }
+}

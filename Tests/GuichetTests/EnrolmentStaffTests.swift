@@ -1,0 +1,148 @@
+import Contracts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Messaging
+import HummingbirdTesting
+import ServiceKit
+import Testing
+
+@testable import Enrolment
+
+/// Staff (Clara) find students with wildcards, register them without payment, read class lists; guardians and
+/// staff cancel, with the refund the offering's policy allows.
+@Suite struct EnrolmentStaffTests {
+    @Test func staffFindRegisterAndListTheirStudents() async throws {
+        let college = UUID()
+        let staffToken = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: college, role: "staff")])
+        let outsider = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: UUID(), role: "staff")])
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let course = openOffering(seller: college, code: "601-103-MQ", capacity: 30)
+            try await withEvents(database) { events in try await events.publish(course) }
+            let csv = EnrolmentRecordTests.header + """
+                1111111,Julie,Leblanc,2006-01-02,,,01,,,
+                2222222,Marc,Leblond,2006-03-04,,,02,,,
+                3333333,Anne,Tremblay,2006-05-06,,,01,,,
+                """
+            let imported = try await enrolment.execute(
+                uri: "/v1/staff/organisations/\(college.uuidString)/records", method: .put,
+                headers: [.authorization: "Bearer \(staffToken)", .contentType: "text/csv"], body: ByteBuffer(string: csv))
+            #expect(imported.status == .ok)
+
+            func search(_ q: String, token: String? = nil) async throws -> TestResponse {
+                try await enrolment.execute(
+                    uri: "/v1/staff/participants?organisation=\(college.uuidString)&q=\(q)", method: .get, headers: bearer(token ?? staffToken))
+            }
+            func names(_ response: TestResponse) throws -> [String] {
+                #expect(response.status == .ok, "\(response.text)")
+                return (try response.json()["items"] as? [[String: Any]] ?? []).compactMap { $0["lastName"] as? String }
+            }
+            #expect(try names(await search("Lebl*")) == ["Leblanc", "Leblond"])
+            #expect(try names(await search("lebl")) == [], "without a wildcard, the whole name")
+            #expect(try names(await search("%3Feblanc")) == ["Leblanc"], "? is one character")
+            #expect(try names(await search("julie%20leblanc")) == ["Leblanc"])
+            #expect(try names(await search("2222222")) == ["Leblond"])
+            #expect(try names(await search("%25")) == [], "% is literal")
+            #expect(try await search("Lebl*", token: outsider).status == .forbidden)
+
+            let julie = try #require((try await search("Leblanc").json()["items"] as? [[String: Any]])?.first?["id"] as? String)
+            let body: [String: Any] = [
+                "participantId": julie, "offeringId": course.offeringId.uuidString, "sessionId": course.sessions[0].sessionId.uuidString,
+                "fundingSource": "Emploi-Québec",
+            ]
+            let outsiderTry = try await enrolment.execute(uri: "/v1/staff/registrations", method: .post, headers: bearer(outsider, json: true), body: jsonBody(body))
+            #expect(outsiderTry.status == .forbidden)
+            let registered = try await enrolment.execute(uri: "/v1/staff/registrations", method: .post, headers: bearer(staffToken, json: true), body: jsonBody(body))
+            #expect(registered.status == .created, "\(registered.text)")
+            #expect(try registered.json()["status"] as? String == "confirmed")
+            #expect(try await database.seats(course.sessions[0].sessionId) == (30, 0, 1))
+            let twice = try await enrolment.execute(uri: "/v1/staff/registrations", method: .post, headers: bearer(staffToken, json: true), body: jsonBody(body))
+            #expect(try twice.fieldErrors() == ["participantId": "alreadyRegistered"])
+
+            let list = try await enrolment.execute(
+                uri: "/v1/staff/sessions/\(course.sessions[0].sessionId.uuidString)/class-list", method: .get, headers: bearer(staffToken))
+            let entries = try #require(try list.json()["items"] as? [[String: Any]])
+            #expect(entries.map { $0["lastName"] as? String } == ["Leblanc"])
+            #expect(entries.first?["fundingSource"] as? String == "Emploi-Québec")
+            var csvHeaders = bearer(staffToken)
+            csvHeaders[.accept] = "text/csv"
+            let exported = try await enrolment.execute(
+                uri: "/v1/staff/sessions/\(course.sessions[0].sessionId.uuidString)/class-list", method: .get, headers: csvHeaders)
+            #expect(exported.text == "lastName,firstName,birthDate,fileNumber,group,fundingSource\nLeblanc,Julie,2006-01-02,1111111,01,Emploi-Québec\n")
+            #expect(try await enrolment.execute(
+                uri: "/v1/staff/sessions/\(course.sessions[0].sessionId.uuidString)/class-list", method: .get, headers: bearer(outsider)).status == .forbidden)
+
+            // Staff cancel it: nothing to give back, the seat returns.
+            let registration = try #require(try registered.json()["id"] as? String)
+            let cancelled = try await enrolment.execute(uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(staffToken))
+            #expect(cancelled.status == .ok, "\(cancelled.text)")
+            #expect(((try cancelled.json()["refund"] as? [String: Any])?["amountCents"]) as? Int == 0)
+            #expect(try await database.seats(course.sessions[0].sessionId) == (30, 0, 0))
+        }
+    }
+
+    @Test func aGuardianCancelsBeforeTheStartAndGetsWhatThePolicyAllows() async throws {
+        let (parent, stranger) = (UUID(), UUID())
+        let parentToken = try await TestKeys.shared.token(for: parent)
+        let strangerToken = try await TestKeys.shared.token(for: stranger)
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let camp = openOffering(
+                priceCents: 9_500, capacity: 5, refundPolicy: .init(kind: "full-before-start", administrationFee: .init(amountCents: 1_500)))
+            try await withEvents(database) { events in
+                try await events.publish(camp)
+                try await events.verifiedAccount(parent, email: "parent@example.org")
+                let child = try await enrolment.execute(
+                    uri: "/v1/participants", method: .post, headers: bearer(parentToken, json: true),
+                    body: jsonBody(["firstName": "Noé", "lastName": "Roy", "birthDate": "2016-01-01"]))
+                let line: [String: Any] = [
+                    "participantId": try #require(try child.json()["id"] as? String), "offeringId": camp.offeringId.uuidString,
+                    "sessionId": camp.sessions[0].sessionId.uuidString,
+                ]
+                _ = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(parentToken, json: true), body: jsonBody(line))
+                let checkout = try #require(try await postCheckout(enrolment, ["sellingOrganisationId": camp.sellingOrganisationId.uuidString], token: parentToken)
+                    .json()["id"] as? String)
+                let registration = try #require(try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(parentToken))
+                    .json()["items"] as? [[String: Any]]).first?["id"] as? String ?? ""
+                try await enrolment.execute(uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(parentToken))
+                    .problem("/problems/not-cancellable", status: .conflict)
+                try await events.charge(checkout, amountCents: 9_500, succeeded: true)
+                try await eventually("confirmed") { try await database.seats(camp.sessions[0].sessionId) == (5, 0, 1) }
+
+                #expect(try await enrolment.execute(uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(strangerToken)).status == .notFound)
+                let cancelled = try await enrolment.execute(uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(parentToken))
+                #expect(cancelled.status == .ok, "\(cancelled.text)")
+                #expect(((try cancelled.json()["refund"] as? [String: Any])?["amountCents"]) as? Int == 8_000, "less the 15 $ fee")
+                #expect(try await database.seats(camp.sessions[0].sessionId) == (5, 0, 0))
+                let request = try EventJSON.decoder.decode(
+                    RefundRequestedEvent.self, from: Data(try await database.outboxPayload(EventName.refundRequested).utf8))
+                #expect(request.amount.amountCents == 8_000 && request.reason == "cancelled-by-guardian")
+
+                try await events.send(
+                    EventName.refundCompleted, from: "payment",
+                    RefundCompletedEvent(
+                        refundId: UUID(), version: 1, paymentId: UUID(), checkoutId: request.checkoutId, registrationIds: [request.registrationId],
+                        amount: request.amount, refundRequestId: request.refundRequestId))
+                try await eventually("the refund request is closed") {
+                    try await database.count("SELECT count(*) FROM enrolment.refund_requests WHERE status = 'completed'") == 1
+                }
+            }
+        }
+    }
+
+    @Test func refundPoliciesAreAppliedToTheCent() {
+        let start = CalendarDate("2027-07-05")!
+        let end = CalendarDate("2027-07-14")!
+        func refund(_ kind: String, today: String, fee: Int64 = 0) -> Int64 {
+            RefundRules.refund(
+                paidCents: 10_000, policy: .init(kind: kind, administrationFee: .init(amountCents: fee)), startsOn: start, endsOn: end,
+                today: CalendarDate(today)!)
+        }
+        #expect(refund("none", today: "2027-06-01") == 0)
+        #expect(refund("full-before-start", today: "2027-07-04", fee: 1_500) == 8_500)
+        #expect(refund("full-before-start", today: "2027-07-05") == 0)
+        #expect(refund("pro-rata", today: "2027-07-04") == 10_000)
+        #expect(refund("pro-rata", today: "2027-07-10") == 4_000, "4 of 10 days left")
+        #expect(refund("pro-rata", today: "2027-07-15") == 0)
+        #expect(refund("pro-rata", today: "2027-07-13", fee: 5_000) == 0, "never below zero")
+    }
+}
