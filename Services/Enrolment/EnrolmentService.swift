@@ -36,6 +36,7 @@ enum EnrolmentService: ServiceDefinition {
                 client: environment.postgres, holdDuration: settings.holdDuration, guestTokens: GuestTokens(key: settings.guestTokenKey)),
             records: RecordRepository(client: environment.postgres), waitlists: WaitlistStore(client: environment.postgres),
             staff: StaffRepository(client: environment.postgres),
+            mailing: Mailing(mails: try EnrolmentMails(), key: settings.mailKey, from: settings.mailFrom),
             clock: environment.clock)
         try api.registerHandlers(on: router)
     }

@@ -108,6 +108,18 @@ import Testing
                 try await events.charge(checkout, amountCents: 9_500, succeeded: true)
                 try await eventually("confirmed") { try await database.seats(camp.sessions[0].sessionId) == (5, 0, 1) }
 
+                // Staff write to everyone registered in the session; the guardian gets it once.
+                let staffToken = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: camp.sellingOrganisationId, role: "staff")])
+                let messages = "/v1/staff/sessions/\(camp.sessions[0].sessionId.uuidString)/messages"
+                let message: [String: Any] = ["subject": "Sortie annulée", "body": "La sortie de jeudi est remise à vendredi.\n<b>Merci</b>"]
+                #expect(try await enrolment.execute(uri: messages, method: .post, headers: bearer(parentToken, json: true), body: jsonBody(message)).status == .forbidden)
+                let sent = try await enrolment.execute(uri: messages, method: .post, headers: bearer(staffToken, json: true), body: jsonBody(message))
+                #expect(sent.status == .accepted, "\(sent.text)")
+                #expect(try sent.json()["recipients"] as? Int == 1)
+                let mail = try await database.mailbox.waitForMail(to: "parent@example.org", count: 2)
+                #expect(mail.subject.hasSuffix("Sortie annulée"), "\(mail.subject)")
+                #expect(mail.html.contains("&lt;b&gt;Merci&lt;/b&gt;"), "staff text never becomes markup")
+
                 #expect(try await enrolment.execute(uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(strangerToken)).status == .notFound)
                 let cancelled = try await enrolment.execute(uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(parentToken))
                 #expect(cancelled.status == .ok, "\(cancelled.text)")

@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import Mail
 import OpenAPIRuntime
 import ServiceKit
 
@@ -11,6 +13,7 @@ struct EnrolmentAPI: APIProtocol {
     let records: RecordRepository
     let waitlists: WaitlistStore
     let staff: StaffRepository
+    let mailing: Mailing
     let clock: any WallClock
 
     func getEnrolmentOffering(_ input: Operations.GetEnrolmentOffering.Input) async throws -> Operations.GetEnrolmentOffering.Output {
@@ -64,6 +67,13 @@ struct EnrolmentAPI: APIProtocol {
                     group: $0.group, residency: $0.residency.flatMap { .init(rawValue: $0) })
             })
     }
+}
+
+/// What the API needs to queue mails itself (staff messages).
+struct Mailing: Sendable {
+    let mails: EnrolmentMails
+    let key: SymmetricKey
+    let from: MailMessage.Address
 }
 
 extension EnrolmentAPI {

@@ -72,4 +72,25 @@ extension EnrolmentAPI {
                 fundingSource: $0.fundingSource)
         }))))
     }
+
+    func messageSession(_ input: Operations.MessageSession.Input) async throws -> Operations.MessageSession.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
+        guard let session = UUID(uuidString: input.path.sessionId), let seller = try await staff.seller(ofSession: session) else {
+            throw Problem.notFound
+        }
+        guard try await records.mayManage(seller, principal: principal) else { throw Problem.forbidden }
+        let subject = body.subject.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = body.body.trimmingCharacters(in: .whitespacesAndNewlines)
+        var errors: [FieldError] = []
+        let required = LocalizedText(fr: "Ce champ est obligatoire.", en: "This field is required.")
+        if subject.isEmpty || subject.contains(where: \.isNewline) {
+            errors.append(.init(field: "subject", code: subject.isEmpty ? "required" : "invalid", message: subject.isEmpty ? required : .init(fr: "Une seule ligne.", en: "One line only.")))
+        }
+        if text.isEmpty { errors.append(.init(field: "body", code: "required", message: required)) }
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        let count = try await staff.message(
+            session: session, subject: subject, body: text, mails: mailing.mails, key: mailing.key, from: mailing.from, at: clock.now())
+        return .accepted(.init(body: .json(.init(recipients: count))))
+    }
 }

@@ -6,6 +6,8 @@ import Mail
 struct EnrolmentMails: Sendable {
     let confirmation: MailTemplate
     let waitlistOffer: MailTemplate
+    /// Staff's own words, framed in both languages (they write in one).
+    let sessionMessage: MailTemplate
 
     init() throws {
         confirmation = try MailTemplate(
@@ -56,6 +58,29 @@ struct EnrolmentMails: Sendable {
                     {{#scheduleEn}}<br>Schedule: {{scheduleEn}}{{/scheduleEn}}{{#locationEn}}<br>Place: {{locationEn}}{{/locationEn}}
                     {{#accessEn}}<br>To join the class: {{accessEn}}{{/accessEn}}</li>{{/registrations}}</ul>
                     <p>Keep this mail. For any question, contact the organisation offering the activity.</p>
+                    """))
+        sessionMessage = try MailTemplate(
+            fr: .init(
+                subject: "{{code}} {{title}} : {{subject}}",
+                text: """
+                    Message de l'organisme au sujet de {{code}} {{title}}, {{session}} :
+
+                    {{body}}
+                    """,
+                html: """
+                    <p>Message de l'organisme au sujet de {{code}} {{title}}, {{session}} :</p>
+                    <p style="white-space:pre-wrap">{{body}}</p>
+                    """),
+            en: .init(
+                subject: "{{code}} {{titleEn}}: {{subject}}",
+                text: """
+                    Message from the organisation about {{code}} {{titleEn}}, {{sessionEn}}:
+
+                    {{body}}
+                    """,
+                html: """
+                    <p>Message from the organisation about {{code}} {{titleEn}}, {{sessionEn}}:</p>
+                    <p style="white-space:pre-wrap">{{body}}</p>
                     """))
         waitlistOffer = try MailTemplate(
             fr: .init(

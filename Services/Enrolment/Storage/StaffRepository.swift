@@ -1,4 +1,6 @@
 import Contracts
+import Crypto
+import Mail
 import Foundation
 import Logging
 import Messaging
@@ -122,5 +124,47 @@ struct StaffRepository: Sendable {
                 fundingSource: row.7))
         }
         return entries
+    }
+
+    /// Queues one mail per recipient of the session's confirmed registrations: each participant's guardians,
+    /// or the guest who paid. Returns how many.
+    func message(
+        session: UUID, subject: String, body: String, mails: EnrolmentMails, key: SymmetricKey, from: MailMessage.Address, at now: Date
+    ) async throws -> Int {
+        let logger = RequestScope.logger
+        return try await client.transaction(logger: logger) { connection in
+            var offering: OfferingEvent?
+            for try await document in try await connection.query(
+                "SELECT o.document::text FROM offering_sessions s JOIN offerings o ON o.id = s.offering_id WHERE s.id = \(session)", logger: logger
+            ).decode(String.self) {
+                offering = try? EventJSON.decoder.decode(OfferingEvent.self, from: Data(document.utf8))
+            }
+            guard let offering, let details = offering.sessions.first(where: { $0.sessionId == session }) else { throw Problem.notFound }
+            var recipients: [String: (name: String?, language: String)] = [:]
+            for try await (email, name, language) in try await connection.query(
+                """
+                SELECT c.email, c.first_name || ' ' || c.last_name, c.language
+                FROM registrations r JOIN participant_guardians g ON g.participant_id = r.participant_id
+                JOIN account_contacts c ON c.account_id = g.account_id
+                WHERE r.session_id = \(session) AND r.status = 'confirmed'
+                UNION
+                SELECT k.document->'payer'->>'email', k.document->'payer'->>'name', coalesce(k.document->'payer'->>'language', 'fr')
+                FROM registrations r JOIN checkouts k ON k.id = r.checkout_id
+                WHERE r.session_id = \(session) AND r.status = 'confirmed' AND k.account_id IS NULL
+                """, logger: logger
+            ).decode((String, String?, String).self) {
+                recipients[email.lowercased()] = (name, language)
+            }
+            let values: [String: Any] = [
+                "code": offering.code, "title": offering.title.fr, "titleEn": offering.title.en, "session": details.name.fr,
+                "sessionEn": details.name.en, "subject": subject, "body": body,
+            ]
+            for (email, recipient) in recipients.sorted(by: { $0.key < $1.key }) {
+                let mail = mails.sessionMessage.message(
+                    language: recipient.language == "en" ? .en : .fr, from: from, to: .init(email: email, name: recipient.name), values: values, date: now)
+                try await MailQueue.enqueue(mail, at: now, sealedWith: key, on: connection, logger: logger)
+            }
+            return recipients.count
+        }
     }
 }

@@ -4763,4 +4763,342 @@ internal enum Operations {
             }
         }
     }
+    /// Staff: mails a message to everyone registered in a session (Baie-Comeau's communications).
+    ///
+    /// Each confirmed registration's guardians (or guest payer) receive it once, however many children they registered.
+    ///
+    /// - Remark: HTTP `POST /v1/staff/sessions/{sessionId}/messages`.
+    /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)`.
+    internal enum MessageSession {
+        internal static let id: Swift.String = "messageSession"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/staff/sessions/{sessionId}/messages/POST/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/staff/sessions/{sessionId}/messages/POST/path/sessionId`.
+                internal var sessionId: Swift.String
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - sessionId:
+                internal init(sessionId: Swift.String) {
+                    self.sessionId = sessionId
+                }
+            }
+            internal var path: Operations.MessageSession.Input.Path
+            /// - Remark: Generated from `#/paths/v1/staff/sessions/{sessionId}/messages/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.MessageSession.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.MessageSession.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.MessageSession.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/staff/sessions/{sessionId}/messages/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/staff/sessions/{sessionId}/messages/POST/requestBody/json`.
+                internal struct JsonPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/paths/v1/staff/sessions/{sessionId}/messages/POST/requestBody/json/subject`.
+                    internal var subject: Swift.String
+                    /// - Remark: Generated from `#/paths/v1/staff/sessions/{sessionId}/messages/POST/requestBody/json/body`.
+                    internal var body: Swift.String
+                    /// Creates a new `JsonPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - subject:
+                    ///   - body:
+                    internal init(
+                        subject: Swift.String,
+                        body: Swift.String
+                    ) {
+                        self.subject = subject
+                        self.body = body
+                    }
+                    internal enum CodingKeys: String, CodingKey {
+                        case subject
+                        case body
+                    }
+                }
+                /// - Remark: Generated from `#/paths/v1/staff/sessions/{sessionId}/messages/POST/requestBody/content/application\/json`.
+                case json(Operations.MessageSession.Input.Body.JsonPayload)
+            }
+            internal var body: Operations.MessageSession.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.MessageSession.Input.Path,
+                headers: Operations.MessageSession.Input.Headers = .init(),
+                body: Operations.MessageSession.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Accepted: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/staff/sessions/{sessionId}/messages/POST/responses/202/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/staff/sessions/{sessionId}/messages/POST/responses/202/content/json`.
+                    internal struct JsonPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/v1/staff/sessions/{sessionId}/messages/POST/responses/202/content/json/recipients`.
+                        internal var recipients: Swift.Int
+                        /// Creates a new `JsonPayload`.
+                        ///
+                        /// - Parameters:
+                        ///   - recipients:
+                        internal init(recipients: Swift.Int) {
+                            self.recipients = recipients
+                        }
+                        internal enum CodingKeys: String, CodingKey {
+                            case recipients
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/v1/staff/sessions/{sessionId}/messages/POST/responses/202/content/application\/json`.
+                    case json(Operations.MessageSession.Output.Accepted.Body.JsonPayload)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Operations.MessageSession.Output.Accepted.Body.JsonPayload {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.MessageSession.Output.Accepted.Body
+                /// Creates a new `Accepted`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.MessageSession.Output.Accepted.Body) {
+                    self.body = body
+                }
+            }
+            /// Queued for sending.
+            ///
+            /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)/responses/202`.
+            ///
+            /// HTTP response code: `202 accepted`.
+            case accepted(Operations.MessageSession.Output.Accepted)
+            /// The associated value of the enum case if `self` is `.accepted`.
+            ///
+            /// - Throws: An error if `self` is not `.accepted`.
+            /// - SeeAlso: `.accepted`.
+            internal var accepted: Operations.MessageSession.Output.Accepted {
+                get throws {
+                    switch self {
+                    case let .accepted(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "accepted",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
 }

@@ -138,6 +138,13 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/staff/sessions/{sessionId}/class-list`.
     /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/class-list/get(getClassList)`.
     func getClassList(_ input: Operations.GetClassList.Input) async throws -> Operations.GetClassList.Output
+    /// Staff: mails a message to everyone registered in a session (Baie-Comeau's communications).
+    ///
+    /// Each confirmed registration's guardians (or guest payer) receive it once, however many children they registered.
+    ///
+    /// - Remark: HTTP `POST /v1/staff/sessions/{sessionId}/messages`.
+    /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)`.
+    func messageSession(_ input: Operations.MessageSession.Input) async throws -> Operations.MessageSession.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -427,6 +434,23 @@ extension APIProtocol {
         try await getClassList(Operations.GetClassList.Input(
             path: path,
             headers: headers
+        ))
+    }
+    /// Staff: mails a message to everyone registered in a session (Baie-Comeau's communications).
+    ///
+    /// Each confirmed registration's guardians (or guest payer) receive it once, however many children they registered.
+    ///
+    /// - Remark: HTTP `POST /v1/staff/sessions/{sessionId}/messages`.
+    /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)`.
+    internal func messageSession(
+        path: Operations.MessageSession.Input.Path,
+        headers: Operations.MessageSession.Input.Headers = .init(),
+        body: Operations.MessageSession.Input.Body
+    ) async throws -> Operations.MessageSession.Output {
+        try await messageSession(Operations.MessageSession.Input(
+            path: path,
+            headers: headers,
+            body: body
         ))
     }
 }
