@@ -37,6 +37,7 @@ enum EnrolmentService: ServiceDefinition {
             records: RecordRepository(client: environment.postgres), waitlists: WaitlistStore(client: environment.postgres),
             staff: StaffRepository(client: environment.postgres),
             mailing: Mailing(mails: try EnrolmentMails(), key: settings.mailKey, from: settings.mailFrom),
+            documents: DocumentStore(client: environment.postgres, key: settings.documentKey),
             clock: environment.clock)
         try api.registerHandlers(on: router)
     }

@@ -16,6 +16,8 @@ struct EnrolmentSettings: Sendable {
     var guestTokenKey: SymmetricKey
     /// Seals queued mails (confirmations carry meeting links).
     var mailKey: SymmetricKey
+    /// Seals uploaded documents (intervention plans).
+    var documentKey: SymmetricKey
     var mailFrom: MailMessage.Address
 
     init(reader: ConfigReader) throws {
@@ -33,6 +35,8 @@ struct EnrolmentSettings: Sendable {
         let key = try reader.secretKey(
             inline: "enrolment.key", file: "enrolment.key.file", defaultFile: ".local/keys/enrolment.key", name: "ENROLMENT_KEY")
         mailKey = MailQueue.key(fromSecret: key)
+        documentKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: key), info: Array("guichet enrolment documents".utf8), outputByteCount: 32)
         mailFrom = .sender(reader: reader)
         guestTokenKey = SymmetricKey(data: HKDF<SHA256>.deriveKey(
             inputKeyMaterial: SymmetricKey(data: key), info: Array("guichet enrolment guest token".utf8), outputByteCount: 32))

@@ -269,6 +269,78 @@ import Testing
     }
 }
 
+/// Intervention plans (CAL): required before paying, checked by content and size, sealed at rest, readable by
+/// the participant's guardians and the organisation's staff only.
+@Suite struct EnrolmentDocumentTests {
+    @Test func aRequiredPlanIsCheckedByContentSealedAndReadOnlyByItsPeople() async throws {
+        let (parent, stranger) = (UUID(), UUID())
+        let parentToken = try await TestKeys.shared.token(for: parent)
+        let strangerToken = try await TestKeys.shared.token(for: stranger)
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let course = openOffering(capacity: 5)
+            let withPlan = {
+                var offering = course
+                offering.documents = .init(interventionPlan: "required", acceptedTypes: ["application/pdf"], maximumBytes: 1_000)
+                return offering
+            }()
+            let staffToken = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: course.sellingOrganisationId, role: "staff")])
+            try await withEvents(database) { events in
+                try await events.publish(withPlan)
+                try await events.verifiedAccount(parent, email: "parent@example.org")
+            }
+            let child = try await enrolment.execute(
+                uri: "/v1/participants", method: .post, headers: bearer(parentToken, json: true),
+                body: jsonBody(["firstName": "Noé", "lastName": "Roy", "birthDate": "2010-01-01"]))
+            let line: [String: Any] = [
+                "participantId": try #require(try child.json()["id"] as? String), "offeringId": course.offeringId.uuidString,
+                "sessionId": course.sessions[0].sessionId.uuidString,
+            ]
+            let lineId = try #require(try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(parentToken, json: true), body: jsonBody(line)).json()["id"] as? String)
+            let checkoutBody = ["sellingOrganisationId": course.sellingOrganisationId.uuidString]
+            #expect(try await postCheckout(enrolment, checkoutBody, token: parentToken).fieldErrors() == ["lines[0].documents": "interventionPlanRequired"])
+
+            func upload(_ bytes: [UInt8], declared: String, token: String? = nil) async throws -> TestResponse {
+                try await enrolment.execute(
+                    uri: "/v1/cart/lines/\(lineId)/documents/intervention-plan?schoolYear=2026-2027", method: .put,
+                    headers: [.authorization: "Bearer \(token ?? parentToken)", .contentType: declared], body: ByteBuffer(bytes: bytes))
+            }
+            let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0, count: 50)
+            try await upload(png, declared: "application/pdf").problem("/problems/unsupported-document", status: .unsupportedMediaType)
+            let pdf = Array("%PDF-1.4 plan d'intervention de Noé".utf8)
+            try await upload(pdf + Array(repeating: 0x20, count: 1_000), declared: "application/pdf")
+                .problem("/problems/payload-too-large", status: .contentTooLarge)
+            #expect(try await upload(pdf, declared: "application/pdf", token: strangerToken).status == .notFound)
+            let uploaded = try await upload(pdf, declared: "image/png")
+            #expect(uploaded.status == .created, "\(uploaded.text)")
+            #expect(try uploaded.json()["contentType"] as? String == "application/pdf", "the content decides, not the header")
+            let documentId = try #require(try uploaded.json()["id"] as? String)
+            #expect(try await database.count("SELECT count(*) FROM enrolment.documents WHERE position('\\x25504446'::bytea in sealed) > 0") == 0, "sealed: no PDF header in the clear")
+            #expect(try await database.count("SELECT count(*) FROM enrolment.documents") == 1)
+
+            let created = try await postCheckout(enrolment, checkoutBody, token: parentToken)
+            #expect(created.status == .created, "\(created.text)")
+            #expect(try await database.count("SELECT count(*) FROM enrolment.documents WHERE registration_id IS NOT NULL") == 1)
+
+            func download(_ token: String) async throws -> TestResponse {
+                try await enrolment.execute(uri: "/v1/documents/\(documentId)", method: .get, headers: bearer(token))
+            }
+            let mine = try await download(parentToken)
+            #expect(mine.status == .ok && Array(mine.body.readableBytesView) == pdf)
+            #expect(try await download(staffToken).status == .ok)
+            #expect(try await download(strangerToken).status == .notFound)
+
+            // Later, from the registration ("Dépôt de documents").
+            let registration = try #require((try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(parentToken))
+                .json()["items"] as? [[String: Any]])?.first?["id"] as? String)
+            let later = try await enrolment.execute(
+                uri: "/v1/registrations/\(registration)/documents/intervention-plan?schoolYear=2027-2028", method: .post,
+                headers: [.authorization: "Bearer \(parentToken)", .contentType: "application/pdf"], body: ByteBuffer(bytes: pdf))
+            #expect(later.status == .created, "\(later.text)")
+            #expect(try later.json()["schoolYear"] as? String == "2027-2028")
+        }
+    }
+}
+
 extension TestDatabase {
     func execute(_ sql: String) async throws {
         try await TestDatabase.admin(database: name) { connection in

@@ -14,6 +14,7 @@ struct EnrolmentAPI: APIProtocol {
     let waitlists: WaitlistStore
     let staff: StaffRepository
     let mailing: Mailing
+    let documents: DocumentStore
     let clock: any WallClock
 
     func getEnrolmentOffering(_ input: Operations.GetEnrolmentOffering.Input) async throws -> Operations.GetEnrolmentOffering.Output {

@@ -145,6 +145,15 @@ struct CheckoutStore: Sendable {
                 unitPrice: .init(amountCents: priced.unitPrice), items: priced.items, taxes: priced.taxes,
                 subtotal: .init(amountCents: priced.subtotal), releve24: offering.childcareReceipt ?? false))
         }
+        // A required intervention plan must be attached to its line before paying.
+        let needingPlans = lines.enumerated().filter { offerings[$0.element.offeringId]?.documents?.interventionPlan == "required" }
+        let missingPlans = try await DocumentStore.missingRequiredPlans(
+            cartLines: needingPlans.compactMap(\.element.cartLineId), on: connection, logger: logger)
+        for (index, line) in needingPlans where line.cartLineId.map(missingPlans.contains) ?? true {
+            errors.append(.init(
+                field: "lines[\(index)].documents", code: "interventionPlanRequired",
+                message: .init(fr: "Joignez le plan d'intervention avant de payer.", en: "Attach the intervention plan before paying.")))
+        }
         guard errors.isEmpty else { throw Problem.validation(errors) }
         guard let seller, !eventLines.isEmpty else { throw Problem.cartEmpty }
 
@@ -184,12 +193,21 @@ struct CheckoutStore: Sendable {
                     \(lines.map { $0.contractVersion ?? 0 })::integer[], \(lines.map { $0.contractAcceptedAt?.ISO8601Format() ?? "" })::text[])
                     AS r(id, participant_id, offering_id, session_id, origin, amount, contract_version, accepted_at)
                 RETURNING 1
-            ), emptied_cart AS (
-                DELETE FROM cart_lines WHERE id = ANY(\(lines.compactMap(\.cartLineId))) RETURNING 1
             )
             SELECT (SELECT count(*) FROM new_registrations)
             """, logger: logger
         ).collect()
+        // Checked-out lines leave the cart; their documents follow them to the registrations.
+        let fromCart = zip(lines, eventLines).compactMap { line, event in line.cartLineId.map { ($0, event.registrationId) } }
+        if !fromCart.isEmpty {
+            try await connection.query(
+                """
+                UPDATE documents d SET registration_id = m.registration_id, cart_line_id = NULL
+                FROM unnest(\(fromCart.map(\.0))::uuid[], \(fromCart.map(\.1))::uuid[]) AS m(cart_line_id, registration_id)
+                WHERE d.cart_line_id = m.cart_line_id
+                """, logger: logger)
+            try await connection.query("DELETE FROM cart_lines WHERE id = ANY(\(fromCart.map(\.0)))", logger: logger)
+        }
         if checkout.status == .confirmed {
             try await Self.recordRegistrations(EventName.registrationConfirmed, details.lines.map(\.registrationId), at: now, on: connection, logger: logger)
         } else {

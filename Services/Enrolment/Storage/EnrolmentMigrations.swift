@@ -256,5 +256,27 @@ enum EnrolmentMigrations {
             "ALTER TABLE registrations ADD COLUMN funding_source text",
             "ALTER TABLE registrations ADD COLUMN registered_by uuid",
         ]),
+        // Intervention plans, sealed (ChaCha20-Poly1305 under a key derived from ENROLMENT_KEY): a database dump
+        // alone does not reveal a child's plan.
+        Migration(10, "documents", [
+            """
+            CREATE TABLE documents (
+                id uuid PRIMARY KEY,
+                kind text NOT NULL CHECK (kind IN ('intervention-plan')),
+                participant_id uuid NOT NULL REFERENCES participants (id),
+                offering_id uuid NOT NULL,
+                cart_line_id uuid REFERENCES cart_lines (id) ON DELETE SET NULL,
+                registration_id uuid REFERENCES registrations (id),
+                school_year text,
+                content_type text NOT NULL,
+                size_bytes integer NOT NULL,
+                sealed bytea NOT NULL,
+                uploaded_by uuid NOT NULL,
+                uploaded_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX documents_by_cart_line ON documents (cart_line_id) WHERE cart_line_id IS NOT NULL",
+            "CREATE INDEX documents_by_registration ON documents (registration_id) WHERE registration_id IS NOT NULL",
+        ]),
     ]
 }

@@ -10,6 +10,10 @@ extension Components {
         ///
         /// - Remark: Generated from `#/components/parameters/Limit`.
         internal typealias Limit = Swift.Int
+        /// The school year the plan is for (`2026-2027`).
+        ///
+        /// - Remark: Generated from `#/components/parameters/SchoolYear`.
+        internal typealias SchoolYear = Swift.String
         /// - Remark: Generated from `#/components/parameters/LineId`.
         internal typealias LineId = Swift.String
         /// The `nextCursor` of the previous page.

@@ -1403,6 +1403,63 @@ extension Components {
                 case fundingSource
             }
         }
+        /// - Remark: Generated from `#/components/schemas/Document`.
+        internal struct Document: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Document/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Document/kind`.
+            internal enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case interventionPlan = "intervention-plan"
+            }
+            /// - Remark: Generated from `#/components/schemas/Document/kind`.
+            internal var kind: Components.Schemas.Document.KindPayload
+            /// - Remark: Generated from `#/components/schemas/Document/contentType`.
+            internal enum ContentTypePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case applicationPdf = "application/pdf"
+                case imageJpeg = "image/jpeg"
+                case imagePng = "image/png"
+            }
+            /// - Remark: Generated from `#/components/schemas/Document/contentType`.
+            internal var contentType: Components.Schemas.Document.ContentTypePayload
+            /// - Remark: Generated from `#/components/schemas/Document/sizeBytes`.
+            internal var sizeBytes: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/Document/schoolYear`.
+            internal var schoolYear: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Document/uploadedAt`.
+            internal var uploadedAt: Foundation.Date
+            /// Creates a new `Document`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - kind:
+            ///   - contentType:
+            ///   - sizeBytes:
+            ///   - schoolYear:
+            ///   - uploadedAt:
+            internal init(
+                id: Swift.String,
+                kind: Components.Schemas.Document.KindPayload,
+                contentType: Components.Schemas.Document.ContentTypePayload,
+                sizeBytes: Swift.Int,
+                schoolYear: Swift.String? = nil,
+                uploadedAt: Foundation.Date
+            ) {
+                self.id = id
+                self.kind = kind
+                self.contentType = contentType
+                self.sizeBytes = sizeBytes
+                self.schoolYear = schoolYear
+                self.uploadedAt = uploadedAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case kind
+                case contentType
+                case sizeBytes
+                case schoolYear
+                case uploadedAt
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/OfferingView`.
         internal struct OfferingView: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/OfferingView/id`.

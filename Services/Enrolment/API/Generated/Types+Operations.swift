@@ -120,6 +120,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -151,6 +152,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -330,6 +332,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -361,6 +364,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -392,6 +396,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -557,6 +562,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -588,6 +594,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -619,6 +626,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -784,6 +792,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -815,6 +824,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -962,6 +972,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1141,6 +1152,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1172,6 +1184,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1203,6 +1216,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1234,6 +1248,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1383,6 +1398,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1414,6 +1430,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1582,6 +1599,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1613,6 +1631,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1644,6 +1663,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1675,6 +1695,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1870,6 +1891,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1901,6 +1923,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1932,6 +1955,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -1963,6 +1987,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2137,6 +2162,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2168,6 +2194,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2344,6 +2371,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2375,6 +2403,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2541,6 +2570,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2572,6 +2602,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2603,6 +2634,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2634,6 +2666,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2665,6 +2698,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2846,6 +2880,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2877,6 +2912,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2908,6 +2944,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2939,6 +2976,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -2970,6 +3008,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -3164,6 +3203,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -3195,6 +3235,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -3226,6 +3267,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -3257,6 +3299,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -3288,6 +3331,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -3450,6 +3494,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -3599,6 +3644,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -3630,6 +3676,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -3828,6 +3875,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -3859,6 +3907,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -3890,6 +3939,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -4086,6 +4136,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -4117,6 +4168,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -4148,6 +4200,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -4306,6 +4359,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -4337,6 +4391,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -4368,6 +4423,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -4399,6 +4455,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -4430,6 +4487,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -4634,6 +4692,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -4665,6 +4724,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -4696,6 +4756,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -4916,6 +4977,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -4947,6 +5009,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -4978,6 +5041,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -5009,6 +5073,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -5040,6 +5105,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
             ///
             ///
@@ -5096,6 +5162,911 @@ internal enum Operations {
             internal static var allCases: [Self] {
                 [
                     .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Attaches the participant's intervention plan to a cart line (replacing an earlier one).
+    ///
+    /// Accepted when the offering asks for a plan; the type (by content) and size follow the offering's rules.
+    ///
+    /// - Remark: HTTP `PUT /v1/cart/lines/{lineId}/documents/intervention-plan`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)`.
+    internal enum UploadCartLinePlan {
+        internal static let id: Swift.String = "uploadCartLinePlan"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/documents/intervention-plan/PUT/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/documents/intervention-plan/PUT/path/lineId`.
+                internal var lineId: Components.Parameters.LineId
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - lineId:
+                internal init(lineId: Components.Parameters.LineId) {
+                    self.lineId = lineId
+                }
+            }
+            internal var path: Operations.UploadCartLinePlan.Input.Path
+            /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/documents/intervention-plan/PUT/query`.
+            internal struct Query: Sendable, Hashable {
+                /// The school year the plan is for (`2026-2027`).
+                ///
+                /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/documents/intervention-plan/PUT/query/schoolYear`.
+                internal var schoolYear: Components.Parameters.SchoolYear?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - schoolYear: The school year the plan is for (`2026-2027`).
+                internal init(schoolYear: Components.Parameters.SchoolYear? = nil) {
+                    self.schoolYear = schoolYear
+                }
+            }
+            internal var query: Operations.UploadCartLinePlan.Input.Query
+            /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/documents/intervention-plan/PUT/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.UploadCartLinePlan.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.UploadCartLinePlan.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.UploadCartLinePlan.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/documents/intervention-plan/PUT/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/documents/intervention-plan/PUT/requestBody/content/application\/pdf`.
+                case pdf(OpenAPIRuntime.HTTPBody)
+                /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/documents/intervention-plan/PUT/requestBody/content/image\/jpeg`.
+                case jpeg(OpenAPIRuntime.HTTPBody)
+                /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/documents/intervention-plan/PUT/requestBody/content/image\/png`.
+                case png(OpenAPIRuntime.HTTPBody)
+            }
+            internal var body: Operations.UploadCartLinePlan.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - query:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.UploadCartLinePlan.Input.Path,
+                query: Operations.UploadCartLinePlan.Input.Query = .init(),
+                headers: Operations.UploadCartLinePlan.Input.Headers = .init(),
+                body: Operations.UploadCartLinePlan.Input.Body
+            ) {
+                self.path = path
+                self.query = query
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Created: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/documents/intervention-plan/PUT/responses/201/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/cart/lines/{lineId}/documents/intervention-plan/PUT/responses/201/content/application\/json`.
+                    case json(Components.Schemas.Document)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Document {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.UploadCartLinePlan.Output.Created.Body
+                /// Creates a new `Created`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.UploadCartLinePlan.Output.Created.Body) {
+                    self.body = body
+                }
+            }
+            /// Attached.
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)/responses/201`.
+            ///
+            /// HTTP response code: `201 created`.
+            case created(Operations.UploadCartLinePlan.Output.Created)
+            /// The associated value of the enum case if `self` is `.created`.
+            ///
+            /// - Throws: An error if `self` is not `.created`.
+            /// - SeeAlso: `.created`.
+            internal var created: Operations.UploadCartLinePlan.Output.Created {
+                get throws {
+                    switch self {
+                    case let .created(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "created",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            internal var contentTooLarge: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)/responses/415`.
+            ///
+            /// HTTP response code: `415 unsupportedMediaType`.
+            case unsupportedMediaType(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unsupportedMediaType`.
+            ///
+            /// - Throws: An error if `self` is not `.unsupportedMediaType`.
+            /// - SeeAlso: `.unsupportedMediaType`.
+            internal var unsupportedMediaType: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unsupportedMediaType(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unsupportedMediaType",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Adds an intervention plan to a registration later ("Dépôt de documents"), with the plan's school year.
+    ///
+    /// - Remark: HTTP `POST /v1/registrations/{registrationId}/documents/intervention-plan`.
+    /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)`.
+    internal enum UploadRegistrationPlan {
+        internal static let id: Swift.String = "uploadRegistrationPlan"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/registrations/{registrationId}/documents/intervention-plan/POST/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/registrations/{registrationId}/documents/intervention-plan/POST/path/registrationId`.
+                internal var registrationId: Swift.String
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - registrationId:
+                internal init(registrationId: Swift.String) {
+                    self.registrationId = registrationId
+                }
+            }
+            internal var path: Operations.UploadRegistrationPlan.Input.Path
+            /// - Remark: Generated from `#/paths/v1/registrations/{registrationId}/documents/intervention-plan/POST/query`.
+            internal struct Query: Sendable, Hashable {
+                /// The school year the plan is for (`2026-2027`).
+                ///
+                /// - Remark: Generated from `#/paths/v1/registrations/{registrationId}/documents/intervention-plan/POST/query/schoolYear`.
+                internal var schoolYear: Components.Parameters.SchoolYear?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - schoolYear: The school year the plan is for (`2026-2027`).
+                internal init(schoolYear: Components.Parameters.SchoolYear? = nil) {
+                    self.schoolYear = schoolYear
+                }
+            }
+            internal var query: Operations.UploadRegistrationPlan.Input.Query
+            /// - Remark: Generated from `#/paths/v1/registrations/{registrationId}/documents/intervention-plan/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.UploadRegistrationPlan.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.UploadRegistrationPlan.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.UploadRegistrationPlan.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/registrations/{registrationId}/documents/intervention-plan/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/registrations/{registrationId}/documents/intervention-plan/POST/requestBody/content/application\/pdf`.
+                case pdf(OpenAPIRuntime.HTTPBody)
+                /// - Remark: Generated from `#/paths/v1/registrations/{registrationId}/documents/intervention-plan/POST/requestBody/content/image\/jpeg`.
+                case jpeg(OpenAPIRuntime.HTTPBody)
+                /// - Remark: Generated from `#/paths/v1/registrations/{registrationId}/documents/intervention-plan/POST/requestBody/content/image\/png`.
+                case png(OpenAPIRuntime.HTTPBody)
+            }
+            internal var body: Operations.UploadRegistrationPlan.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - query:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.UploadRegistrationPlan.Input.Path,
+                query: Operations.UploadRegistrationPlan.Input.Query = .init(),
+                headers: Operations.UploadRegistrationPlan.Input.Headers = .init(),
+                body: Operations.UploadRegistrationPlan.Input.Body
+            ) {
+                self.path = path
+                self.query = query
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Created: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/registrations/{registrationId}/documents/intervention-plan/POST/responses/201/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/registrations/{registrationId}/documents/intervention-plan/POST/responses/201/content/application\/json`.
+                    case json(Components.Schemas.Document)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Document {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.UploadRegistrationPlan.Output.Created.Body
+                /// Creates a new `Created`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.UploadRegistrationPlan.Output.Created.Body) {
+                    self.body = body
+                }
+            }
+            /// Added.
+            ///
+            /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)/responses/201`.
+            ///
+            /// HTTP response code: `201 created`.
+            case created(Operations.UploadRegistrationPlan.Output.Created)
+            /// The associated value of the enum case if `self` is `.created`.
+            ///
+            /// - Throws: An error if `self` is not `.created`.
+            /// - SeeAlso: `.created`.
+            internal var created: Operations.UploadRegistrationPlan.Output.Created {
+                get throws {
+                    switch self {
+                    case let .created(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "created",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            internal var contentTooLarge: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)/responses/415`.
+            ///
+            /// HTTP response code: `415 unsupportedMediaType`.
+            case unsupportedMediaType(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unsupportedMediaType`.
+            ///
+            /// - Throws: An error if `self` is not `.unsupportedMediaType`.
+            /// - SeeAlso: `.unsupportedMediaType`.
+            internal var unsupportedMediaType: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unsupportedMediaType(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unsupportedMediaType",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// The document itself, for the participant's guardians and the selling organisation's staff only (404 for anyone else).
+    ///
+    /// - Remark: HTTP `GET /v1/documents/{documentId}`.
+    /// - Remark: Generated from `#/paths//v1/documents/{documentId}/get(downloadDocument)`.
+    internal enum DownloadDocument {
+        internal static let id: Swift.String = "downloadDocument"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/documents/{documentId}/GET/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/documents/{documentId}/GET/path/documentId`.
+                internal var documentId: Swift.String
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - documentId:
+                internal init(documentId: Swift.String) {
+                    self.documentId = documentId
+                }
+            }
+            internal var path: Operations.DownloadDocument.Input.Path
+            /// - Remark: Generated from `#/paths/v1/documents/{documentId}/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.DownloadDocument.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.DownloadDocument.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.DownloadDocument.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            internal init(
+                path: Operations.DownloadDocument.Input.Path,
+                headers: Operations.DownloadDocument.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/documents/{documentId}/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/documents/{documentId}/GET/responses/200/content/application\/pdf`.
+                    case pdf(OpenAPIRuntime.HTTPBody)
+                    /// The associated value of the enum case if `self` is `.pdf`.
+                    ///
+                    /// - Throws: An error if `self` is not `.pdf`.
+                    /// - SeeAlso: `.pdf`.
+                    internal var pdf: OpenAPIRuntime.HTTPBody {
+                        get throws {
+                            switch self {
+                            case let .pdf(body):
+                                return body
+                            default:
+                                try throwUnexpectedResponseBody(
+                                    expectedContent: "application/pdf",
+                                    body: self
+                                )
+                            }
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/v1/documents/{documentId}/GET/responses/200/content/image\/jpeg`.
+                    case jpeg(OpenAPIRuntime.HTTPBody)
+                    /// The associated value of the enum case if `self` is `.jpeg`.
+                    ///
+                    /// - Throws: An error if `self` is not `.jpeg`.
+                    /// - SeeAlso: `.jpeg`.
+                    internal var jpeg: OpenAPIRuntime.HTTPBody {
+                        get throws {
+                            switch self {
+                            case let .jpeg(body):
+                                return body
+                            default:
+                                try throwUnexpectedResponseBody(
+                                    expectedContent: "image/jpeg",
+                                    body: self
+                                )
+                            }
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/v1/documents/{documentId}/GET/responses/200/content/image\/png`.
+                    case png(OpenAPIRuntime.HTTPBody)
+                    /// The associated value of the enum case if `self` is `.png`.
+                    ///
+                    /// - Throws: An error if `self` is not `.png`.
+                    /// - SeeAlso: `.png`.
+                    internal var png: OpenAPIRuntime.HTTPBody {
+                        get throws {
+                            switch self {
+                            case let .png(body):
+                                return body
+                            default:
+                                try throwUnexpectedResponseBody(
+                                    expectedContent: "image/png",
+                                    body: self
+                                )
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.DownloadDocument.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.DownloadDocument.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The file.
+            ///
+            /// - Remark: Generated from `#/paths//v1/documents/{documentId}/get(downloadDocument)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.DownloadDocument.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.DownloadDocument.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/documents/{documentId}/get(downloadDocument)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/documents/{documentId}/get(downloadDocument)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case pdf
+            case jpeg
+            case png
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/pdf":
+                    self = .pdf
+                case "image/jpeg":
+                    self = .jpeg
+                case "image/png":
+                    self = .png
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .pdf:
+                    return "application/pdf"
+                case .jpeg:
+                    return "image/jpeg"
+                case .png:
+                    return "image/png"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .pdf,
+                    .jpeg,
+                    .png,
                     .applicationProblemJson
                 ]
             }

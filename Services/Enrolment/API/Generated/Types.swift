@@ -145,6 +145,23 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/staff/sessions/{sessionId}/messages`.
     /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)`.
     func messageSession(_ input: Operations.MessageSession.Input) async throws -> Operations.MessageSession.Output
+    /// Attaches the participant's intervention plan to a cart line (replacing an earlier one).
+    ///
+    /// Accepted when the offering asks for a plan; the type (by content) and size follow the offering's rules.
+    ///
+    /// - Remark: HTTP `PUT /v1/cart/lines/{lineId}/documents/intervention-plan`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)`.
+    func uploadCartLinePlan(_ input: Operations.UploadCartLinePlan.Input) async throws -> Operations.UploadCartLinePlan.Output
+    /// Adds an intervention plan to a registration later ("Dépôt de documents"), with the plan's school year.
+    ///
+    /// - Remark: HTTP `POST /v1/registrations/{registrationId}/documents/intervention-plan`.
+    /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)`.
+    func uploadRegistrationPlan(_ input: Operations.UploadRegistrationPlan.Input) async throws -> Operations.UploadRegistrationPlan.Output
+    /// The document itself, for the participant's guardians and the selling organisation's staff only (404 for anyone else).
+    ///
+    /// - Remark: HTTP `GET /v1/documents/{documentId}`.
+    /// - Remark: Generated from `#/paths//v1/documents/{documentId}/get(downloadDocument)`.
+    func downloadDocument(_ input: Operations.DownloadDocument.Input) async throws -> Operations.DownloadDocument.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -451,6 +468,55 @@ extension APIProtocol {
             path: path,
             headers: headers,
             body: body
+        ))
+    }
+    /// Attaches the participant's intervention plan to a cart line (replacing an earlier one).
+    ///
+    /// Accepted when the offering asks for a plan; the type (by content) and size follow the offering's rules.
+    ///
+    /// - Remark: HTTP `PUT /v1/cart/lines/{lineId}/documents/intervention-plan`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)`.
+    internal func uploadCartLinePlan(
+        path: Operations.UploadCartLinePlan.Input.Path,
+        query: Operations.UploadCartLinePlan.Input.Query = .init(),
+        headers: Operations.UploadCartLinePlan.Input.Headers = .init(),
+        body: Operations.UploadCartLinePlan.Input.Body
+    ) async throws -> Operations.UploadCartLinePlan.Output {
+        try await uploadCartLinePlan(Operations.UploadCartLinePlan.Input(
+            path: path,
+            query: query,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Adds an intervention plan to a registration later ("Dépôt de documents"), with the plan's school year.
+    ///
+    /// - Remark: HTTP `POST /v1/registrations/{registrationId}/documents/intervention-plan`.
+    /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)`.
+    internal func uploadRegistrationPlan(
+        path: Operations.UploadRegistrationPlan.Input.Path,
+        query: Operations.UploadRegistrationPlan.Input.Query = .init(),
+        headers: Operations.UploadRegistrationPlan.Input.Headers = .init(),
+        body: Operations.UploadRegistrationPlan.Input.Body
+    ) async throws -> Operations.UploadRegistrationPlan.Output {
+        try await uploadRegistrationPlan(Operations.UploadRegistrationPlan.Input(
+            path: path,
+            query: query,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The document itself, for the participant's guardians and the selling organisation's staff only (404 for anyone else).
+    ///
+    /// - Remark: HTTP `GET /v1/documents/{documentId}`.
+    /// - Remark: Generated from `#/paths//v1/documents/{documentId}/get(downloadDocument)`.
+    internal func downloadDocument(
+        path: Operations.DownloadDocument.Input.Path,
+        headers: Operations.DownloadDocument.Input.Headers = .init()
+    ) async throws -> Operations.DownloadDocument.Output {
+        try await downloadDocument(Operations.DownloadDocument.Input(
+            path: path,
+            headers: headers
         ))
     }
 }

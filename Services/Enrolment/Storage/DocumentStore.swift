@@ -1,0 +1,102 @@
+import Contracts
+import Crypto
+import Foundation
+import Logging
+import Messaging
+import NIOCore
+import PostgresNIO
+import ServiceKit
+
+/// Intervention plans: checked by content and size against the offering's rules, sealed at rest, readable only by
+/// the participant's guardians and the selling organisation's staff.
+struct DocumentStore: Sendable {
+    let client: PostgresClient
+    let key: SymmetricKey
+
+    enum Target: Sendable {
+        case cartLine(UUID)
+        case registration(UUID)
+    }
+
+    /// The largest file any offering may ask for; the offering's own limit applies below it.
+    static let absoluteMaximumBytes = 20 * 1024 * 1024
+
+    func upload(_ bytes: [UInt8], to target: Target, schoolYear: String?, by account: UUID, at now: Date) async throws -> DocumentInfo? {
+        let logger = RequestScope.logger
+        return try await client.transaction(logger: logger) { connection in
+            // Whose and which offering: the account's own cart line, or a registration of a participant they are a guardian of.
+            var owner: (participant: UUID, offering: String, cartLine: UUID?, registration: UUID?)?
+            switch target {
+            case .cartLine(let line):
+                for try await (participant, document) in try await connection.query(
+                    """
+                    SELECT c.participant_id, o.document::text FROM cart_lines c JOIN offerings o ON o.id = c.offering_id
+                    WHERE c.id = \(line) AND c.account_id = \(account)
+                    """, logger: logger
+                ).decode((UUID, String).self) {
+                    owner = (participant, document, line, nil)
+                }
+            case .registration(let registration):
+                for try await (participant, document) in try await connection.query(
+                    """
+                    SELECT r.participant_id, o.document::text FROM registrations r JOIN offerings o ON o.id = r.offering_id
+                    JOIN participant_guardians g ON g.participant_id = r.participant_id AND g.account_id = \(account)
+                    WHERE r.id = \(registration) AND r.status IN ('held', 'confirmed')
+                    """, logger: logger
+                ).decode((UUID, String).self) {
+                    owner = (participant, document, nil, registration)
+                }
+            }
+            guard let owner else { return nil }
+            let offering = try EventJSON.decoder.decode(OfferingEvent.self, from: Data(owner.offering.utf8))
+            guard let rules = offering.documents, rules.interventionPlan != "not-asked" else { throw Problem.documentNotAsked }
+            guard bytes.count <= min(rules.maximumBytes, Self.absoluteMaximumBytes) else {
+                throw Problem.payloadTooLarge(maximumBytes: min(rules.maximumBytes, Self.absoluteMaximumBytes))
+            }
+            guard let type = DocumentRules.sniff(bytes), rules.acceptedTypes.contains(type) else {
+                throw Problem.unsupportedDocument(accepted: rules.acceptedTypes)
+            }
+            let id = UUID()
+            let sealed = try ChaChaPoly.seal(bytes, using: key, authenticating: Array(id.uuidString.utf8)).combined
+            if let line = owner.cartLine {
+                try await connection.query("DELETE FROM documents WHERE cart_line_id = \(line) AND kind = 'intervention-plan'", logger: logger)
+            }
+            try await connection.query(
+                """
+                INSERT INTO documents (id, kind, participant_id, offering_id, cart_line_id, registration_id, school_year, content_type, size_bytes,
+                    sealed, uploaded_by, uploaded_at)
+                VALUES (\(id), 'intervention-plan', \(owner.participant), \(offering.offeringId), \(owner.cartLine), \(owner.registration),
+                    \(schoolYear), \(type), \(bytes.count), \(ByteBuffer(data: sealed)), \(account), \(now))
+                """, logger: logger)
+            return DocumentInfo(id: id, kind: "intervention-plan", contentType: type, sizeBytes: bytes.count, schoolYear: schoolYear, uploadedAt: now)
+        }
+    }
+
+    /// The file if `principal` is a guardian of its participant or staff of the offering's seller; nil otherwise.
+    func download(id: UUID, principal: Principal) async throws -> (contentType: String, bytes: [UInt8])? {
+        for try await (type, sealed, seller, isGuardian) in try await client.query(
+            """
+            SELECT d.content_type, d.sealed, o.selling_organisation_id,
+                   EXISTS (SELECT 1 FROM participant_guardians g WHERE g.participant_id = d.participant_id AND g.account_id = \(principal.accountId))
+            FROM documents d JOIN offerings o ON o.id = d.offering_id WHERE d.id = \(id)
+            """, logger: RequestScope.logger
+        ).decode((String, ByteBuffer, UUID, Bool).self) {
+            guard isGuardian || principal.isStaff(of: seller) else { return nil }
+            let box = try ChaChaPoly.SealedBox(combined: Data(sealed.readableBytesView))
+            return (type, Array(try ChaChaPoly.open(box, using: key, authenticating: Array(id.uuidString.utf8))))
+        }
+        return nil
+    }
+
+    /// At checkout: the lines' plans follow them to their registrations; a required plan must be there.
+    static func missingRequiredPlans(cartLines: [UUID], on connection: PostgresConnection, logger: Logger) async throws -> Set<UUID> {
+        guard !cartLines.isEmpty else { return [] }
+        var present = Set<UUID>()
+        for try await line in try await connection.query(
+            "SELECT cart_line_id FROM documents WHERE cart_line_id = ANY(\(cartLines)) AND kind = 'intervention-plan'", logger: logger
+        ).decode(UUID.self) {
+            present.insert(line)
+        }
+        return Set(cartLines).subtracting(present)
+    }
+}
