@@ -38,6 +38,7 @@ enum EnrolmentService: ServiceDefinition {
             staff: StaffRepository(client: environment.postgres),
             mailing: Mailing(mails: try EnrolmentMails(), key: settings.mailKey, from: settings.mailFrom),
             documents: DocumentStore(client: environment.postgres, key: settings.documentKey),
+            profiles: ProfileStore(client: environment.postgres, key: settings.profileKey),
             clock: environment.clock)
         try api.registerHandlers(on: router)
     }

@@ -18,6 +18,8 @@ struct EnrolmentSettings: Sendable {
     var mailKey: SymmetricKey
     /// Seals uploaded documents (intervention plans).
     var documentKey: SymmetricKey
+    /// Seals participants' profiles (health fields, insurance number).
+    var profileKey: SymmetricKey
     var mailFrom: MailMessage.Address
 
     init(reader: ConfigReader) throws {
@@ -37,6 +39,8 @@ struct EnrolmentSettings: Sendable {
         mailKey = MailQueue.key(fromSecret: key)
         documentKey = HKDF<SHA256>.deriveKey(
             inputKeyMaterial: SymmetricKey(data: key), info: Array("guichet enrolment documents".utf8), outputByteCount: 32)
+        profileKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: key), info: Array("guichet enrolment profiles".utf8), outputByteCount: 32)
         mailFrom = .sender(reader: reader)
         guestTokenKey = SymmetricKey(data: HKDF<SHA256>.deriveKey(
             inputKeyMaterial: SymmetricKey(data: key), info: Array("guichet enrolment guest token".utf8), outputByteCount: 32))

@@ -141,6 +141,59 @@ import Testing
         }
     }
 
+    @Test func profilesAreSealedAndOnlyGuardiansAndTheirOrganisationsStaffReadThemLogged() async throws {
+        let (parent, stranger) = (UUID(), UUID())
+        let parentToken = try await TestKeys.shared.token(for: parent)
+        let strangerToken = try await TestKeys.shared.token(for: stranger)
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let outing = openOffering(priceCents: 0, capacity: 5)
+            let staffToken = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: outing.sellingOrganisationId, role: "staff")])
+            try await withEvents(database) { events in
+                try await events.publish(outing)
+                try await events.verifiedAccount(parent, email: "parent@example.org")
+            }
+            let child = try #require(try await enrolment.execute(
+                uri: "/v1/participants", method: .post, headers: bearer(parentToken, json: true),
+                body: jsonBody(["firstName": "Noé", "lastName": "Roy", "birthDate": "2014-01-01"])).json()["id"] as? String)
+            let profileURI = "/v1/participants/\(child)/profile"
+            let bad = try await enrolment.execute(
+                uri: profileURI, method: .put, headers: bearer(parentToken, json: true),
+                body: jsonBody(["healthInsuranceNumber": "1234", "healthInsuranceExpiry": "2027-13", "permanentCode": "ROY", "phone": "555"]))
+            #expect(try bad.fieldErrors() == [
+                "healthInsuranceNumber": "invalid", "healthInsuranceExpiry": "invalid", "permanentCode": "invalid", "phone": "invalid",
+            ])
+            let profile: [String: Any] = [
+                "allergies": "Arachides (EpiPen dans le sac)", "healthInsuranceNumber": "ROYN 1401 0199", "healthInsuranceExpiry": "2028-04",
+                "permanentCode": "ROYN14010199", "phone": "418 555-0101", "group": "401",
+                "emergencyContact": ["name": "Julie Roy", "phone": "418 555-0102", "relationship": "tante"],
+            ]
+            #expect(try await enrolment.execute(uri: profileURI, method: .put, headers: bearer(strangerToken, json: true), body: jsonBody(profile)).status == .notFound)
+            let saved = try await enrolment.execute(uri: profileURI, method: .put, headers: bearer(parentToken, json: true), body: jsonBody(profile))
+            #expect(saved.status == .ok, "\(saved.text)")
+            #expect(try await database.count(
+                "SELECT count(*) FROM enrolment.participants WHERE position(convert_to('Arachides', 'UTF8') in profile_sealed) > 0 OR position(convert_to('ROYN', 'UTF8') in profile_sealed) > 0") == 0)
+
+            #expect(try await enrolment.execute(uri: profileURI, method: .get, headers: bearer(parentToken)).json()["allergies"] as? String == "Arachides (EpiPen dans le sac)")
+            #expect(try await enrolment.execute(uri: profileURI, method: .get, headers: bearer(strangerToken)).status == .notFound)
+            #expect(try await enrolment.execute(uri: profileURI, method: .get, headers: bearer(staffToken)).status == .notFound, "not registered there yet")
+
+            let line: [String: Any] = ["participantId": child, "offeringId": outing.offeringId.uuidString, "sessionId": outing.sessions[0].sessionId.uuidString]
+            _ = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(parentToken, json: true), body: jsonBody(line))
+            #expect(try await postCheckout(enrolment, ["sellingOrganisationId": outing.sellingOrganisationId.uuidString], token: parentToken).status == .created)
+            let read = try await enrolment.execute(uri: profileURI, method: .get, headers: bearer(staffToken))
+            #expect(try read.json()["healthInsuranceNumber"] as? String == "ROYN 1401 0199".uppercased())
+            #expect(try await database.count("SELECT count(*) FROM enrolment.profile_reads") == 1, "the staff read is logged, the guardian's are not")
+
+            func found(_ q: String) async throws -> Int {
+                (try await enrolment.execute(
+                    uri: "/v1/staff/participants?organisation=\(outing.sellingOrganisationId.uuidString)&q=\(q)", method: .get,
+                    headers: bearer(staffToken)).json()["items"] as? [[String: Any]])?.count ?? -1
+            }
+            #expect(try await found("ROYN1401*") == 1)
+            #expect(try await found("418%20555-0101") == 1)
+        }
+    }
+
     @Test func refundPoliciesAreAppliedToTheCent() {
         let start = CalendarDate("2027-07-05")!
         let end = CalendarDate("2027-07-14")!

@@ -15,6 +15,7 @@ struct EnrolmentAPI: APIProtocol {
     let staff: StaffRepository
     let mailing: Mailing
     let documents: DocumentStore
+    let profiles: ProfileStore
     let clock: any WallClock
 
     func getEnrolmentOffering(_ input: Operations.GetEnrolmentOffering.Input) async throws -> Operations.GetEnrolmentOffering.Output {

@@ -278,5 +278,22 @@ enum EnrolmentMigrations {
             "CREATE INDEX documents_by_cart_line ON documents (cart_line_id) WHERE cart_line_id IS NOT NULL",
             "CREATE INDEX documents_by_registration ON documents (registration_id) WHERE registration_id IS NOT NULL",
         ]),
+        // CSSPO's participant profile. Health fields and the insurance number live in `profile_sealed`
+        // (ChaCha20-Poly1305); the permanent code and phone stay searchable by staff. Every staff read is logged.
+        Migration(11, "participant profiles", [
+            "ALTER TABLE participants ADD COLUMN permanent_code text",
+            "ALTER TABLE participants ADD COLUMN phone text",
+            "ALTER TABLE participants ADD COLUMN profile_sealed bytea",
+            "ALTER TABLE participants ADD COLUMN profile_updated_at timestamptz",
+            """
+            CREATE TABLE profile_reads (
+                participant_id uuid NOT NULL,
+                account_id uuid NOT NULL,
+                organisation_id uuid NOT NULL,
+                read_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX profile_reads_by_participant ON profile_reads (participant_id, read_at)",
+        ]),
     ]
 }

@@ -29,10 +29,14 @@ struct StaffRepository: Sendable {
         bindings.append(organisation)
         bindings.append(Self.likePattern(query))
         bindings.append(limit)
+        // A phone number is searched by its digits ("418 555-0101" finds 4185550101).
+        let digits = Self.likePattern(query).filter { $0.isNumber || $0 == "%" || $0 == "_" }
+        bindings.append(digits.contains(where: \.isNumber) ? digits : "-")
         let sql = """
             SELECT \(PostgresParticipantRepository.columns) FROM participants p
             WHERE \(Self.scope)
-              AND (lower(p.last_name) LIKE $2 OR lower(p.first_name || ' ' || p.last_name) LIKE $2 OR lower(p.file_number) LIKE $2)
+              AND (lower(p.last_name) LIKE $2 OR lower(p.first_name || ' ' || p.last_name) LIKE $2 OR lower(p.file_number) LIKE $2
+                   OR lower(p.permanent_code) LIKE $2 OR p.phone LIKE $4)
             ORDER BY p.last_name, p.first_name, p.id LIMIT $3
             """
         let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: RequestScope.logger)

@@ -1460,6 +1460,142 @@ extension Components {
                 case uploadedAt
             }
         }
+        /// - Remark: Generated from `#/components/schemas/ParticipantProfile`.
+        internal struct ParticipantProfile: Codable, Hashable, Sendable {
+            /// Québec permanent code (4 letters, 8 digits).
+            ///
+            /// - Remark: Generated from `#/components/schemas/ParticipantProfile/permanentCode`.
+            internal var permanentCode: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ParticipantProfile/phone`.
+            internal var phone: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ParticipantProfile/address`.
+            internal var address: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ParticipantProfile/school`.
+            internal var school: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ParticipantProfile/level`.
+            internal var level: Swift.String?
+            /// The group-repère.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ParticipantProfile/group`.
+            internal var group: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ParticipantProfile/teacher`.
+            internal var teacher: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ParticipantProfile/lunchArrangement`.
+            internal var lunchArrangement: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ParticipantProfile/allergies`.
+            internal var allergies: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ParticipantProfile/medicalConditions`.
+            internal var medicalConditions: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ParticipantProfile/healthInsuranceNumber`.
+            internal var healthInsuranceNumber: Swift.String?
+            /// YYYY-MM
+            ///
+            /// - Remark: Generated from `#/components/schemas/ParticipantProfile/healthInsuranceExpiry`.
+            internal var healthInsuranceExpiry: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ParticipantProfile/emergencyContact`.
+            internal struct EmergencyContactPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/ParticipantProfile/emergencyContact/name`.
+                internal var name: Swift.String
+                /// - Remark: Generated from `#/components/schemas/ParticipantProfile/emergencyContact/phone`.
+                internal var phone: Swift.String
+                /// - Remark: Generated from `#/components/schemas/ParticipantProfile/emergencyContact/relationship`.
+                internal var relationship: Swift.String?
+                /// Creates a new `EmergencyContactPayload`.
+                ///
+                /// - Parameters:
+                ///   - name:
+                ///   - phone:
+                ///   - relationship:
+                internal init(
+                    name: Swift.String,
+                    phone: Swift.String,
+                    relationship: Swift.String? = nil
+                ) {
+                    self.name = name
+                    self.phone = phone
+                    self.relationship = relationship
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case name
+                    case phone
+                    case relationship
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/ParticipantProfile/emergencyContact`.
+            internal var emergencyContact: Components.Schemas.ParticipantProfile.EmergencyContactPayload?
+            /// - Remark: Generated from `#/components/schemas/ParticipantProfile/volunteerWishes`.
+            internal var volunteerWishes: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ParticipantProfile/hasInterventionPlan`.
+            internal var hasInterventionPlan: Swift.Bool?
+            /// Creates a new `ParticipantProfile`.
+            ///
+            /// - Parameters:
+            ///   - permanentCode: Québec permanent code (4 letters, 8 digits).
+            ///   - phone:
+            ///   - address:
+            ///   - school:
+            ///   - level:
+            ///   - group: The group-repère.
+            ///   - teacher:
+            ///   - lunchArrangement:
+            ///   - allergies:
+            ///   - medicalConditions:
+            ///   - healthInsuranceNumber:
+            ///   - healthInsuranceExpiry: YYYY-MM
+            ///   - emergencyContact:
+            ///   - volunteerWishes:
+            ///   - hasInterventionPlan:
+            internal init(
+                permanentCode: Swift.String? = nil,
+                phone: Swift.String? = nil,
+                address: Swift.String? = nil,
+                school: Swift.String? = nil,
+                level: Swift.String? = nil,
+                group: Swift.String? = nil,
+                teacher: Swift.String? = nil,
+                lunchArrangement: Swift.String? = nil,
+                allergies: Swift.String? = nil,
+                medicalConditions: Swift.String? = nil,
+                healthInsuranceNumber: Swift.String? = nil,
+                healthInsuranceExpiry: Swift.String? = nil,
+                emergencyContact: Components.Schemas.ParticipantProfile.EmergencyContactPayload? = nil,
+                volunteerWishes: Swift.String? = nil,
+                hasInterventionPlan: Swift.Bool? = nil
+            ) {
+                self.permanentCode = permanentCode
+                self.phone = phone
+                self.address = address
+                self.school = school
+                self.level = level
+                self.group = group
+                self.teacher = teacher
+                self.lunchArrangement = lunchArrangement
+                self.allergies = allergies
+                self.medicalConditions = medicalConditions
+                self.healthInsuranceNumber = healthInsuranceNumber
+                self.healthInsuranceExpiry = healthInsuranceExpiry
+                self.emergencyContact = emergencyContact
+                self.volunteerWishes = volunteerWishes
+                self.hasInterventionPlan = hasInterventionPlan
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case permanentCode
+                case phone
+                case address
+                case school
+                case level
+                case group
+                case teacher
+                case lunchArrangement
+                case allergies
+                case medicalConditions
+                case healthInsuranceNumber
+                case healthInsuranceExpiry
+                case emergencyContact
+                case volunteerWishes
+                case hasInterventionPlan
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/OfferingView`.
         internal struct OfferingView: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/OfferingView/id`.

@@ -162,6 +162,16 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/documents/{documentId}`.
     /// - Remark: Generated from `#/paths//v1/documents/{documentId}/get(downloadDocument)`.
     func downloadDocument(_ input: Operations.DownloadDocument.Input) async throws -> Operations.DownloadDocument.Output
+    /// The participant's profile, for their guardians and for staff of an organisation where they are registered (each staff read is logged).
+    ///
+    /// - Remark: HTTP `GET /v1/participants/{participantId}/profile`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/get(getParticipantProfile)`.
+    func getParticipantProfile(_ input: Operations.GetParticipantProfile.Input) async throws -> Operations.GetParticipantProfile.Output
+    /// A guardian fills in the profile (CSSPO); health fields and the insurance number are sealed at rest.
+    ///
+    /// - Remark: HTTP `PUT /v1/participants/{participantId}/profile`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)`.
+    func replaceParticipantProfile(_ input: Operations.ReplaceParticipantProfile.Input) async throws -> Operations.ReplaceParticipantProfile.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -517,6 +527,34 @@ extension APIProtocol {
         try await downloadDocument(Operations.DownloadDocument.Input(
             path: path,
             headers: headers
+        ))
+    }
+    /// The participant's profile, for their guardians and for staff of an organisation where they are registered (each staff read is logged).
+    ///
+    /// - Remark: HTTP `GET /v1/participants/{participantId}/profile`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/get(getParticipantProfile)`.
+    internal func getParticipantProfile(
+        path: Operations.GetParticipantProfile.Input.Path,
+        headers: Operations.GetParticipantProfile.Input.Headers = .init()
+    ) async throws -> Operations.GetParticipantProfile.Output {
+        try await getParticipantProfile(Operations.GetParticipantProfile.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// A guardian fills in the profile (CSSPO); health fields and the insurance number are sealed at rest.
+    ///
+    /// - Remark: HTTP `PUT /v1/participants/{participantId}/profile`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)`.
+    internal func replaceParticipantProfile(
+        path: Operations.ReplaceParticipantProfile.Input.Path,
+        headers: Operations.ReplaceParticipantProfile.Input.Headers = .init(),
+        body: Operations.ReplaceParticipantProfile.Input.Body
+    ) async throws -> Operations.ReplaceParticipantProfile.Output {
+        try await replaceParticipantProfile(Operations.ReplaceParticipantProfile.Input(
+            path: path,
+            headers: headers,
+            body: body
         ))
     }
 }

@@ -1,0 +1,62 @@
+import Foundation
+import ServiceKit
+
+/// What CSSPO asks of a participant beyond names and birth date. Sealed as a whole at rest except the
+/// permanent code and phone, which staff search by.
+struct ParticipantProfile: Codable, Sendable, Equatable {
+    struct EmergencyContact: Codable, Sendable, Equatable {
+        var name: String
+        var phone: String
+        var relationship: String?
+    }
+
+    var permanentCode: String?
+    var phone: String?
+    var address: String?
+    var school: String?
+    var level: String?
+    var group: String?
+    var teacher: String?
+    var lunchArrangement: String?
+    var allergies: String?
+    var medicalConditions: String?
+    var healthInsuranceNumber: String?
+    /// `YYYY-MM`
+    var healthInsuranceExpiry: String?
+    var emergencyContact: EmergencyContact?
+    var volunteerWishes: String?
+    var hasInterventionPlan: Bool?
+
+    /// Every field checked; all problems reported together.
+    func errors() -> [FieldError] {
+        var errors: [FieldError] = []
+        func add(_ field: String, _ code: String, fr: String, en: String) {
+            errors.append(.init(field: field, code: code, message: .init(fr: fr, en: en)))
+        }
+        // Québec permanent code: 4 letters, 8 digits (LEBJ12345678).
+        if let code = permanentCode, !(code.count == 12 && code.prefix(4).allSatisfy { $0.isASCII && $0.isLetter } && code.suffix(8).allSatisfy(\.isNumber)) {
+            add("permanentCode", "invalid", fr: "Code permanent : 4 lettres et 8 chiffres.", en: "Permanent code: 4 letters and 8 digits.")
+        }
+        // RAMQ number: 4 letters, 8 digits.
+        if let number = healthInsuranceNumber?.replacingOccurrences(of: " ", with: ""),
+            !(number.count == 12 && number.prefix(4).allSatisfy { $0.isASCII && $0.isLetter } && number.suffix(8).allSatisfy(\.isNumber))
+        {
+            add("healthInsuranceNumber", "invalid", fr: "Numéro d'assurance maladie : 4 lettres et 8 chiffres.", en: "Health insurance number: 4 letters and 8 digits.")
+        }
+        if let expiry = healthInsuranceExpiry, CalendarDate(expiry + "-01") == nil {
+            add("healthInsuranceExpiry", "invalid", fr: "Date d'expiration (AAAA-MM).", en: "Expiry date (YYYY-MM).")
+        }
+        if let phone, phone.filter(\.isNumber).count < 10 {
+            add("phone", "invalid", fr: "Numéro de téléphone à 10 chiffres.", en: "A 10-digit phone number.")
+        }
+        if let contact = emergencyContact, contact.name.trimmingCharacters(in: .whitespaces).isEmpty || contact.phone.filter(\.isNumber).count < 10 {
+            add("emergencyContact", "invalid", fr: "Nom et téléphone de la personne à joindre en cas d'urgence.", en: "Name and phone of the emergency contact.")
+        }
+        for (field, value) in [("address", address), ("allergies", allergies), ("medicalConditions", medicalConditions),
+                               ("volunteerWishes", volunteerWishes), ("lunchArrangement", lunchArrangement), ("teacher", teacher)]
+        where (value?.count ?? 0) > 2_000 {
+            add(field, "tooLong", fr: "Au plus 2000 caractères.", en: "At most 2000 characters.")
+        }
+        return errors
+    }
+}
