@@ -64,4 +64,6 @@ add_child "Samuel" "Tremblay" 11
 
 # The seed platforms' organisations and offerings, as a platform admin and their staff would enter them.
 python3 "$root/deploy/demo/catalogue.py" "http://127.0.0.1:${SERVICE_PORTS[catalogue]}" "$(cat "$GUICHET_DATA_DIR/demo-admin-token")"
+# Their records, which guardians link children to (the demo parent is listed in two of them).
+python3 "$root/deploy/demo/records.py" "http://127.0.0.1:${SERVICE_PORTS[catalogue]}" "$enrolment" "$(cat "$GUICHET_DATA_DIR/demo-admin-token")"
 say "demo data loaded"
