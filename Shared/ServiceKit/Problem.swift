@@ -45,6 +45,16 @@ public struct FieldError: Codable, Sendable, Equatable {
     }
 }
 
+extension FieldError {
+    public static func required(_ field: String) -> FieldError {
+        FieldError(field: field, code: "required", message: .init(fr: "Ce champ est obligatoire.", en: "This field is required."))
+    }
+
+    public static func invalidIdentifier(_ field: String) -> FieldError {
+        FieldError(field: field, code: "invalid", message: .init(fr: "Identifiant invalide.", en: "Invalid identifier."))
+    }
+}
+
 /// An RFC 9457 problem. Handlers throw it; `RequestScopeMiddleware` renders it as `application/problem+json`.
 public struct Problem: Error, Sendable, Equatable {
     /// Stable relative URI, e.g. `/problems/validation`; documented in each service's spec.

@@ -7,7 +7,7 @@ extension CatalogueAPI {
         let principal = try RequestScope.requirePrincipal()
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
         guard let organisation = UUID(uuidString: body.sellingOrganisationId) else {
-            throw Problem.validation([.init(field: "sellingOrganisationId", code: "invalid", message: .init(fr: "Identifiant invalide.", en: "Invalid identifier."))])
+            throw Problem.validation([.invalidIdentifier("sellingOrganisationId")])
         }
         guard principal.isStaff(of: organisation) else { throw Problem.forbidden }
         var offering = Offering(
@@ -54,7 +54,7 @@ extension CatalogueAPI {
         func uuid(_ text: String?, field: String) -> UUID? {
             guard let text else { return nil }
             if let id = UUID(uuidString: text) { return id }
-            errors.append(.init(field: field, code: "invalid", message: .init(fr: "Identifiant invalide.", en: "Invalid identifier.")))
+            errors.append(.invalidIdentifier(field))
             return nil
         }
         func date(_ text: String?, field: String) -> String? {
@@ -208,7 +208,7 @@ extension CatalogueAPI {
             if let text = rule.organisationOfOriginId {
                 origin = UUID(uuidString: text)
                 if origin == nil {
-                    errors.append(.init(field: "prices[\(index)].organisationOfOriginId", code: "invalid", message: .init(fr: "Identifiant invalide.", en: "Invalid identifier.")))
+                    errors.append(.invalidIdentifier("prices[\(index)].organisationOfOriginId"))
                 }
             }
             return OfferingPrice(amount: .init(amountCents: rule.amount.amountCents), organisationOfOriginId: origin, residency: rule.residency?.rawValue)
@@ -233,7 +233,7 @@ extension CatalogueAPI {
                 if let texts = rule.eligibleOrganisationIds {
                     schools = texts.compactMap(UUID.init(uuidString:))
                     if schools?.count != texts.count {
-                        throw .validation([.init(field: "eligibility.eligibleOrganisationIds", code: "invalid", message: .init(fr: "Identifiant invalide.", en: "Invalid identifier."))])
+                        throw .validation([.invalidIdentifier("eligibility.eligibleOrganisationIds")])
                     }
                 }
                 return OfferingEligibility(

@@ -93,7 +93,7 @@ extension EnrolmentAPI {
 
     static func uuid(_ text: String, field: String, into errors: inout [FieldError]) -> UUID? {
         if let id = UUID(uuidString: text) { return id }
-        errors.append(.init(field: field, code: "invalid", message: .init(fr: "Identifiant invalide.", en: "Invalid identifier.")))
+        errors.append(.invalidIdentifier(field))
         return nil
     }
 

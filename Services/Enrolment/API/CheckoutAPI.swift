@@ -16,7 +16,7 @@ extension EnrolmentAPI {
             }
             var errors: [FieldError] = []
             guard let text = body.sellingOrganisationId, let seller = Self.uuid(text, field: "sellingOrganisationId", into: &errors) else {
-                throw Problem.validation(errors.isEmpty ? [.init(field: "sellingOrganisationId", code: "required", message: .init(fr: "Ce champ est obligatoire.", en: "This field is required."))] : errors)
+                throw Problem.validation(errors.isEmpty ? [.required("sellingOrganisationId")] : errors)
             }
             let lines = try await cart.list(account: principal.accountId).filter { $0.offering.sellingOrganisationId == seller }
             guard !lines.isEmpty else { throw Problem.cartEmpty }
@@ -65,9 +65,8 @@ extension EnrolmentAPI {
     /// A guest's payer and lines, every field checked and every error reported at once.
     static func guestRequest(_ body: Components.Schemas.CheckoutRequest, now: Date) throws(Problem) -> (CheckoutPayer, [CheckoutRequestLine]) {
         var errors: [FieldError] = []
-        let required = LocalizedText(fr: "Ce champ est obligatoire.", en: "This field is required.")
         guard let guest = body.guest, let lines = body.lines, !lines.isEmpty else {
-            throw .validation([.init(field: body.guest == nil ? "guest" : "lines", code: "required", message: required)])
+            throw .validation([.required(body.guest == nil ? "guest" : "lines")])
         }
         let email = guest.email.trimmingCharacters(in: .whitespaces)
         let parts = email.split(separator: "@")
@@ -76,8 +75,8 @@ extension EnrolmentAPI {
         }
         let first = guest.firstName.trimmingCharacters(in: .whitespaces)
         let last = guest.lastName.trimmingCharacters(in: .whitespaces)
-        if first.isEmpty { errors.append(.init(field: "guest.firstName", code: "required", message: required)) }
-        if last.isEmpty { errors.append(.init(field: "guest.lastName", code: "required", message: required)) }
+        if first.isEmpty { errors.append(.required("guest.firstName")) }
+        if last.isEmpty { errors.append(.required("guest.lastName")) }
         var requests: [CheckoutRequestLine] = []
         for (index, line) in lines.enumerated() {
             let prefix = "lines[\(index)]."

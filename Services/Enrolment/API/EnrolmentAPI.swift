@@ -88,7 +88,7 @@ extension EnrolmentAPI {
         let organisation = Self.uuid(body.organisationId, field: "organisationId", into: &errors)
         let fileNumber = body.fileNumber.trimmingCharacters(in: .whitespaces)
         if fileNumber.isEmpty {
-            errors.append(.init(field: "fileNumber", code: "required", message: .init(fr: "Ce champ est obligatoire.", en: "This field is required.")))
+            errors.append(.required("fileNumber"))
         }
         if CalendarDate(body.birthDate) == nil {
             errors.append(.init(field: "birthDate", code: "invalidDate", message: .init(fr: "Date invalide (AAAA-MM-JJ).", en: "Invalid date (YYYY-MM-DD).")))

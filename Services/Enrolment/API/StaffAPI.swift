@@ -83,11 +83,12 @@ extension EnrolmentAPI {
         let subject = body.subject.trimmingCharacters(in: .whitespacesAndNewlines)
         let text = body.body.trimmingCharacters(in: .whitespacesAndNewlines)
         var errors: [FieldError] = []
-        let required = LocalizedText(fr: "Ce champ est obligatoire.", en: "This field is required.")
-        if subject.isEmpty || subject.contains(where: \.isNewline) {
-            errors.append(.init(field: "subject", code: subject.isEmpty ? "required" : "invalid", message: subject.isEmpty ? required : .init(fr: "Une seule ligne.", en: "One line only.")))
+        if subject.isEmpty {
+            errors.append(.required("subject"))
+        } else if subject.contains(where: \.isNewline) {
+            errors.append(.init(field: "subject", code: "invalid", message: .init(fr: "Une seule ligne.", en: "One line only.")))
         }
-        if text.isEmpty { errors.append(.init(field: "body", code: "required", message: required)) }
+        if text.isEmpty { errors.append(.required("body")) }
         guard errors.isEmpty else { throw Problem.validation(errors) }
         let count = try await staff.message(
             session: session, subject: subject, body: text, mails: mailing.mails, key: mailing.key, from: mailing.from, at: clock.now())

@@ -62,6 +62,19 @@ struct GuestTokens: Sendable {
     }
 }
 
+extension FieldError {
+    static func alreadyRegistered(_ field: String) -> FieldError {
+        FieldError(
+            field: field, code: "alreadyRegistered",
+            message: .init(fr: "Ce participant est déjà inscrit à cette session.", en: "This participant is already registered to this session."))
+    }
+
+    /// Another family's participant reads as unknown, like one that does not exist.
+    static func unknownParticipant(_ field: String) -> FieldError {
+        FieldError(field: field, code: "unknown", message: .init(fr: "Participant inconnu.", en: "Unknown participant."))
+    }
+}
+
 extension Problem {
     static func sessionFull(_ fields: [String]) -> Problem {
         Problem(

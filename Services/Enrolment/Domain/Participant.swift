@@ -37,7 +37,7 @@ struct NewParticipant: Sendable {
         var errors: [FieldError] = []
         for (field, value) in [("firstName", first), ("lastName", last)] {
             if value.isEmpty {
-                errors.append(.init(field: field, code: "required", message: .init(fr: "Ce champ est obligatoire.", en: "This field is required.")))
+                errors.append(.required(field))
             } else if value.count > maximumNameLength {
                 errors.append(.init(
                     field: field, code: "tooLong",

@@ -39,7 +39,7 @@ struct CartRepository: Sendable {
         do {
             return try await client.transaction(logger: logger) { connection in
                 guard let participant = try await CheckoutStore.participants([participantId], guardian: account, on: connection, logger: logger)[participantId] else {
-                    throw Problem.validation([.init(field: "participantId", code: "unknown", message: .init(fr: "Participant inconnu.", en: "Unknown participant."))])
+                    throw Problem.validation([.unknownParticipant("participantId")])
                 }
                 guard let offering = try await CheckoutStore.offerings([offeringId], on: connection, logger: logger)[offeringId] else {
                     throw Problem.validation([.init(field: "offeringId", code: "unknown", message: .init(fr: "Offre inconnue.", en: "Unknown offering."))])

@@ -58,9 +58,7 @@ struct CheckoutStore: Sendable {
             }
         } catch where error.sqlState == "23505" {
             // The same participant and session held by a concurrent checkout.
-            throw Problem.validation([.init(
-                field: "lines", code: "alreadyRegistered",
-                message: .init(fr: "Ce participant est déjà inscrit à cette session.", en: "This participant is already registered to this session."))])
+            throw Problem.validation([.alreadyRegistered("lines")])
         }
     }
 
@@ -114,7 +112,7 @@ struct CheckoutStore: Sendable {
             case .existing(let id):
                 participantId = id
                 guard participants[id] != nil else {
-                    errors.append(.init(field: prefix + "participantId", code: "unknown", message: .init(fr: "Participant inconnu.", en: "Unknown participant.")))
+                    errors.append(.unknownParticipant(prefix + "participantId"))
                     continue
                 }
             case .new(let person):
@@ -128,9 +126,7 @@ struct CheckoutStore: Sendable {
                 prefix: prefix)
             let pair = "\(participantId) \(line.sessionId)"
             if active.contains(pair) || !seen.insert(pair).inserted {
-                errors.append(.init(
-                    field: prefix + "participantId", code: "alreadyRegistered",
-                    message: .init(fr: "Ce participant est déjà inscrit à cette session.", en: "This participant is already registered to this session.")))
+                errors.append(.alreadyRegistered(prefix + "participantId"))
             }
             let priced: PricedLine
             do {

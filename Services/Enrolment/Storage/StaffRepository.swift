@@ -67,7 +67,7 @@ struct StaffRepository: Sendable {
                 }
                 guard try await mayManage(offering.sellingOrganisationId) else { throw Problem.forbidden }
                 guard try await isInScope(participant: participant, organisation: offering.sellingOrganisationId, on: connection) else {
-                    throw Problem.validation([.init(field: "participantId", code: "unknown", message: .init(fr: "Participant inconnu.", en: "Unknown participant."))])
+                    throw Problem.validation([.unknownParticipant("participantId")])
                 }
                 let id = UUID()
                 try await connection.query(
@@ -85,9 +85,7 @@ struct StaffRepository: Sendable {
                     amountCents: 0, createdAt: now, createdMicros: 0)
             }
         } catch where error.sqlState == "23505" {
-            throw Problem.validation([.init(
-                field: "participantId", code: "alreadyRegistered",
-                message: .init(fr: "Ce participant est déjà inscrit à cette session.", en: "This participant is already registered to this session."))])
+            throw Problem.validation([.alreadyRegistered("participantId")])
         }
     }
 

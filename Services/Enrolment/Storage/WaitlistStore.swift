@@ -38,7 +38,7 @@ struct WaitlistStore: Sendable {
         do {
             return try await client.transaction(logger: logger) { connection in
                 guard try await !CheckoutStore.participants([participantId], guardian: account, on: connection, logger: logger).isEmpty else {
-                    throw Problem.validation([.init(field: "participantId", code: "unknown", message: .init(fr: "Participant inconnu.", en: "Unknown participant."))])
+                    throw Problem.validation([.unknownParticipant("participantId")])
                 }
                 var session: (offering: UUID, free: Int, waitlistSize: Int, waiting: Int)?
                 for try await row in try await connection.query(
@@ -56,9 +56,7 @@ struct WaitlistStore: Sendable {
                 if session.waiting >= session.waitlistSize { throw Problem.waitlistFull }
                 let active = try await CheckoutStore.activeRegistrations(participants: [participantId], on: connection, logger: logger)
                 if active.contains("\(participantId) \(sessionId)") {
-                    throw Problem.validation([.init(
-                        field: "participantId", code: "alreadyRegistered",
-                        message: .init(fr: "Ce participant est déjà inscrit à cette session.", en: "This participant is already registered to this session."))])
+                    throw Problem.validation([.alreadyRegistered("participantId")])
                 }
                 let id = UUID()
                 try await connection.query(
