@@ -168,4 +168,51 @@ import Testing
             #expect((fathersChildren["items"] as? [[String: Any]])?.count == 1, "Max is the mother's alone")
         }
     }
+
+    @Test func aPersonWithoutAFileNumberAsksAndStaffApproveOrReject() async throws {
+        let city = UUID()
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: city, role: "staff")])
+        let outsider = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: UUID(), role: "staff")])
+        let guardian = UUID()
+        let token = try await TestKeys.shared.token(for: guardian)
+        try await withService(EnrolmentService.self) { enrolment, database in
+            try await withEvents(database) { events in try await events.verifiedAccount(guardian, email: "nouveau@example.org") }
+            func ask(_ body: [String: Any]) async throws -> TestResponse {
+                try await enrolment.execute(uri: "/v1/record-requests", method: .post, headers: bearer(token, json: true), body: jsonBody(body))
+            }
+            let request: [String: Any] = [
+                "organisationId": city.uuidString, "firstName": "Zoé", "lastName": "Nouveau", "birthDate": "2017-04-05", "address": "5 rue du Port",
+            ]
+            var incomplete = request
+            incomplete["address"] = " "
+            #expect(try await ask(incomplete).fieldErrors() == ["address": "required"])
+            let asked = try await ask(request)
+            #expect(asked.status == .created, "\(asked.text)")
+            let id = try #require(try asked.json()["id"] as? String)
+            var second = request
+            second["firstName"] = "Max"
+            let other = try #require(try await ask(second).json()["id"] as? String)
+
+            let listURI = "/v1/staff/organisations/\(city.uuidString)/record-requests"
+            #expect(try await enrolment.execute(uri: listURI, method: .get, headers: bearer(outsider)).status == .forbidden)
+            #expect((try await enrolment.execute(uri: listURI, method: .get, headers: bearer(staff)).json()["items"] as? [[String: Any]])?.count == 2)
+
+            func decide(_ request: String, _ body: [String: Any], token decider: String) async throws -> TestResponse {
+                try await enrolment.execute(
+                    uri: "/v1/staff/record-requests/\(request)/decision", method: .post, headers: bearer(decider, json: true), body: jsonBody(body))
+            }
+            #expect(try await decide(id, ["approve": true, "fileNumber": "H-2001"], token: outsider).status == .forbidden)
+            #expect(try await decide(id, ["approve": true], token: staff).fieldErrors() == ["fileNumber": "required"])
+            let approved = try await decide(id, ["approve": true, "fileNumber": "H-2001"], token: staff)
+            #expect(try approved.json()["status"] as? String == "approved", "\(approved.text)")
+            #expect(try await decide(id, ["approve": false], token: staff).status == .notFound, "decided once")
+            #expect(try await decide(other, ["approve": false], token: staff).json()["status"] as? String == "rejected")
+
+            // The guardian now has the child, a resident with a file number.
+            let children = try await enrolment.execute(uri: "/v1/participants", method: .get, headers: bearer(token)).json()["items"] as? [[String: Any]]
+            let record = children?.first?["record"] as? [String: Any]
+            #expect(record?["fileNumber"] as? String == "H-2001" && record?["residency"] as? String == "resident")
+        }
+    }
 }
+

@@ -16,6 +16,7 @@ struct EnrolmentAPI: APIProtocol {
     let mailing: Mailing
     let documents: DocumentStore
     let profiles: ProfileStore
+    let recordRequests: RecordRequestStore
     let clock: any WallClock
 
     func getEnrolmentOffering(_ input: Operations.GetEnrolmentOffering.Input) async throws -> Operations.GetEnrolmentOffering.Output {

@@ -295,5 +295,25 @@ enum EnrolmentMigrations {
             """,
             "CREATE INDEX profile_reads_by_participant ON profile_reads (participant_id, read_at)",
         ]),
+        // Baie-Comeau's "formulaire de demande": a person without a file number asks for one; staff approve it.
+        Migration(12, "record requests", [
+            """
+            CREATE TABLE record_requests (
+                id uuid PRIMARY KEY,
+                organisation_id uuid NOT NULL,
+                account_id uuid NOT NULL,
+                first_name text NOT NULL,
+                last_name text NOT NULL,
+                birth_date date NOT NULL,
+                address text NOT NULL,
+                status text NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+                file_number text,
+                decided_by uuid,
+                decided_at timestamptz,
+                created_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX record_requests_pending ON record_requests (organisation_id, created_at) WHERE status = 'pending'",
+        ]),
     ]
 }

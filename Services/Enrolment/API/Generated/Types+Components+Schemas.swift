@@ -1596,6 +1596,77 @@ extension Components {
                 case hasInterventionPlan
             }
         }
+        /// - Remark: Generated from `#/components/schemas/RecordRequest`.
+        internal struct RecordRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RecordRequest/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RecordRequest/organisationId`.
+            internal var organisationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RecordRequest/firstName`.
+            internal var firstName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RecordRequest/lastName`.
+            internal var lastName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RecordRequest/birthDate`.
+            internal var birthDate: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RecordRequest/address`.
+            internal var address: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RecordRequest/status`.
+            internal enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case pending = "pending"
+                case approved = "approved"
+                case rejected = "rejected"
+            }
+            /// - Remark: Generated from `#/components/schemas/RecordRequest/status`.
+            internal var status: Components.Schemas.RecordRequest.StatusPayload
+            /// - Remark: Generated from `#/components/schemas/RecordRequest/fileNumber`.
+            internal var fileNumber: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/RecordRequest/createdAt`.
+            internal var createdAt: Foundation.Date
+            /// Creates a new `RecordRequest`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - organisationId:
+            ///   - firstName:
+            ///   - lastName:
+            ///   - birthDate:
+            ///   - address:
+            ///   - status:
+            ///   - fileNumber:
+            ///   - createdAt:
+            internal init(
+                id: Swift.String,
+                organisationId: Swift.String,
+                firstName: Swift.String,
+                lastName: Swift.String,
+                birthDate: Swift.String,
+                address: Swift.String,
+                status: Components.Schemas.RecordRequest.StatusPayload,
+                fileNumber: Swift.String? = nil,
+                createdAt: Foundation.Date
+            ) {
+                self.id = id
+                self.organisationId = organisationId
+                self.firstName = firstName
+                self.lastName = lastName
+                self.birthDate = birthDate
+                self.address = address
+                self.status = status
+                self.fileNumber = fileNumber
+                self.createdAt = createdAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case organisationId
+                case firstName
+                case lastName
+                case birthDate
+                case address
+                case status
+                case fileNumber
+                case createdAt
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/OfferingView`.
         internal struct OfferingView: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/OfferingView/id`.

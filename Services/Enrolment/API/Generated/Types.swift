@@ -172,6 +172,21 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `PUT /v1/participants/{participantId}/profile`.
     /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)`.
     func replaceParticipantProfile(_ input: Operations.ReplaceParticipantProfile.Input) async throws -> Operations.ReplaceParticipantProfile.Output
+    /// Asks an organisation for a file number (Baie-Comeau's "formulaire de demande"); staff approve it.
+    ///
+    /// - Remark: HTTP `POST /v1/record-requests`.
+    /// - Remark: Generated from `#/paths//v1/record-requests/post(requestRecord)`.
+    func requestRecord(_ input: Operations.RequestRecord.Input) async throws -> Operations.RequestRecord.Output
+    /// Staff: the organisation's pending file-number requests, oldest first.
+    ///
+    /// - Remark: HTTP `GET /v1/staff/organisations/{organisationId}/record-requests`.
+    /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/record-requests/get(listRecordRequests)`.
+    func listRecordRequests(_ input: Operations.ListRecordRequests.Input) async throws -> Operations.ListRecordRequests.Output
+    /// Staff: approves a request with the file number given (the record is made, a resident's, and the guardian linked to it) or rejects it.
+    ///
+    /// - Remark: HTTP `POST /v1/staff/record-requests/{requestId}/decision`.
+    /// - Remark: Generated from `#/paths//v1/staff/record-requests/{requestId}/decision/post(decideRecordRequest)`.
+    func decideRecordRequest(_ input: Operations.DecideRecordRequest.Input) async throws -> Operations.DecideRecordRequest.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -552,6 +567,47 @@ extension APIProtocol {
         body: Operations.ReplaceParticipantProfile.Input.Body
     ) async throws -> Operations.ReplaceParticipantProfile.Output {
         try await replaceParticipantProfile(Operations.ReplaceParticipantProfile.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Asks an organisation for a file number (Baie-Comeau's "formulaire de demande"); staff approve it.
+    ///
+    /// - Remark: HTTP `POST /v1/record-requests`.
+    /// - Remark: Generated from `#/paths//v1/record-requests/post(requestRecord)`.
+    internal func requestRecord(
+        headers: Operations.RequestRecord.Input.Headers = .init(),
+        body: Operations.RequestRecord.Input.Body
+    ) async throws -> Operations.RequestRecord.Output {
+        try await requestRecord(Operations.RequestRecord.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Staff: the organisation's pending file-number requests, oldest first.
+    ///
+    /// - Remark: HTTP `GET /v1/staff/organisations/{organisationId}/record-requests`.
+    /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/record-requests/get(listRecordRequests)`.
+    internal func listRecordRequests(
+        path: Operations.ListRecordRequests.Input.Path,
+        headers: Operations.ListRecordRequests.Input.Headers = .init()
+    ) async throws -> Operations.ListRecordRequests.Output {
+        try await listRecordRequests(Operations.ListRecordRequests.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Staff: approves a request with the file number given (the record is made, a resident's, and the guardian linked to it) or rejects it.
+    ///
+    /// - Remark: HTTP `POST /v1/staff/record-requests/{requestId}/decision`.
+    /// - Remark: Generated from `#/paths//v1/staff/record-requests/{requestId}/decision/post(decideRecordRequest)`.
+    internal func decideRecordRequest(
+        path: Operations.DecideRecordRequest.Input.Path,
+        headers: Operations.DecideRecordRequest.Input.Headers = .init(),
+        body: Operations.DecideRecordRequest.Input.Body
+    ) async throws -> Operations.DecideRecordRequest.Output {
+        try await decideRecordRequest(Operations.DecideRecordRequest.Input(
             path: path,
             headers: headers,
             body: body

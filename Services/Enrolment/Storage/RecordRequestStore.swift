@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceKit
+
+/// A request for a file number (Baie-Comeau's "formulaire de demande"), from a guardian to an organisation.
+struct RecordRequest: Sendable, Equatable {
+    enum Status: String, Sendable {
+        case pending, approved, rejected
+    }
+
+    var id: UUID
+    var organisationId: UUID
+    var firstName: String
+    var lastName: String
+    var birthDate: String
+    var address: String
+    var status: Status
+    var fileNumber: String?
+    var createdAt: Date
+}
+
+/// Guardians ask; the organisation's staff approve with a file number, which makes the record, links the
+/// guardian to it (so residency and prices follow), or reject.
+struct RecordRequestStore: Sendable {
+    let client: PostgresClient
+
+    private static let columns = """
+        id, organisation_id, first_name, last_name, to_char(birth_date, 'YYYY-MM-DD'), address, status, file_number, created_at
+        """
+
+    func create(account: UUID, organisation: UUID, person: NewParticipant, address: String, at now: Date) async throws -> RecordRequest {
+        let id = UUID()
+        try await client.query(
+            """
+            INSERT INTO record_requests (id, organisation_id, account_id, first_name, last_name, birth_date, address, status, created_at)
+            VALUES (\(id), \(organisation), \(account), \(person.firstName), \(person.lastName), \(person.birthDate)::date, \(address), 'pending', \(now))
+            """, logger: RequestScope.logger)
+        return RecordRequest(
+            id: id, organisationId: organisation, firstName: person.firstName, lastName: person.lastName, birthDate: person.birthDate,
+            address: address, status: .pending, fileNumber: nil, createdAt: now)
+    }
+
+    func pending(organisation: UUID) async throws -> [RecordRequest] {
+        try await Self.decode(try await client.query(
+            "SELECT \(unescaped: Self.columns) FROM record_requests WHERE organisation_id = \(organisation) AND status = 'pending' ORDER BY created_at",
+            logger: RequestScope.logger))
+    }
+
+    func organisation(of request: UUID) async throws -> UUID? {
+        for try await organisation in try await client.query(
+            "SELECT organisation_id FROM record_requests WHERE id = \(request)", logger: RequestScope.logger
+        ).decode(UUID.self) {
+            return organisation
+        }
+        return nil
+    }
+
+    /// Approves with `fileNumber` (a resident's record) and links the requesting guardian; nil if not pending.
+    func approve(_ id: UUID, fileNumber: String, by staff: UUID, at now: Date) async throws -> RecordRequest? {
+        let logger = RequestScope.logger
+        do {
+            return try await client.transaction(logger: logger) { connection in
+                let rows = try await connection.query(
+                    """
+                    UPDATE record_requests SET status = 'approved', file_number = \(fileNumber), decided_by = \(staff), decided_at = \(now)
+                    WHERE id = \(id) AND status = 'pending' RETURNING \(unescaped: Self.columns)
+                    """, logger: logger)
+                guard let request = try await Self.decode(rows).first else { return nil }
+                var account: UUID?
+                var email: String?
+                for try await (requester, contact) in try await connection.query(
+                    """
+                    SELECT r.account_id, lower(c.email) FROM record_requests r LEFT JOIN account_contacts c ON c.account_id = r.account_id
+                    WHERE r.id = \(id)
+                    """, logger: logger
+                ).decode((UUID, String?).self) {
+                    (account, email) = (requester, contact)
+                }
+                try await connection.query(
+                    """
+                    INSERT INTO person_records (organisation_id, file_number, first_name, last_name, name_key, birth_date, address, guardian_emails,
+                        residency, imported_at)
+                    VALUES (\(request.organisationId), \(fileNumber), \(request.firstName), \(request.lastName),
+                        \(PersonRecord.nameKey(first: request.firstName, last: request.lastName)), \(request.birthDate)::date, \(request.address),
+                        \(email.map { [$0] } ?? []), 'resident', \(now))
+                    """, logger: logger)
+                let participant = UUID()
+                try await connection.query(
+                    """
+                    INSERT INTO participants (id, first_name, last_name, birth_date, created_at, organisation_id, file_number, residency)
+                    VALUES (\(participant), \(request.firstName), \(request.lastName), \(request.birthDate)::date, \(now), \(request.organisationId),
+                        \(fileNumber), 'resident')
+                    """, logger: logger)
+                if let account {
+                    try await connection.query(
+                        "INSERT INTO participant_guardians (participant_id, account_id, since) VALUES (\(participant), \(account), \(now))",
+                        logger: logger)
+                }
+                return request
+            }
+        } catch where error.sqlState == "23505" {
+            throw Problem.validation([.init(
+                field: "fileNumber", code: "taken", message: .init(fr: "Ce numéro de fiche existe déjà.", en: "This file number already exists."))])
+        }
+    }
+
+    func reject(_ id: UUID, by staff: UUID, at now: Date) async throws -> RecordRequest? {
+        try await Self.decode(try await client.query(
+            """
+            UPDATE record_requests SET status = 'rejected', decided_by = \(staff), decided_at = \(now)
+            WHERE id = \(id) AND status = 'pending' RETURNING \(unescaped: Self.columns)
+            """, logger: RequestScope.logger)).first
+    }
+
+    private static func decode(_ rows: PostgresRowSequence) async throws -> [RecordRequest] {
+        var found: [RecordRequest] = []
+        for try await (id, organisation, first, last, birth, address, status, fileNumber, created) in rows.decode(
+            (UUID, UUID, String, String, String, String, String, String?, Date).self)
+        {
+            found.append(.init(
+                id: id, organisationId: organisation, firstName: first, lastName: last, birthDate: birth, address: address,
+                status: .init(rawValue: status) ?? .pending, fileNumber: fileNumber, createdAt: created))
+        }
+        return found
+    }
+}
