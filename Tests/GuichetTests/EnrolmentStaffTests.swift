@@ -164,7 +164,7 @@ import Testing
             ])
             let profile: [String: Any] = [
                 "allergies": "Arachides (EpiPen dans le sac)", "healthInsuranceNumber": "ROYN 1401 0199", "healthInsuranceExpiry": "2028-04",
-                "permanentCode": "ROYN14010199", "phone": "418 555-0101", "group": "401",
+                "permanentCode": "ROYN14010199", "phone": "418 555-0101", "group": "401", "email": "noe@example.org",
                 "emergencyContact": ["name": "Julie Roy", "phone": "418 555-0102", "relationship": "tante"],
             ]
             #expect(try await enrolment.execute(uri: profileURI, method: .put, headers: bearer(strangerToken, json: true), body: jsonBody(profile)).status == .notFound)
@@ -180,6 +180,8 @@ import Testing
             let line: [String: Any] = ["participantId": child, "offeringId": outing.offeringId.uuidString, "sessionId": outing.sessions[0].sessionId.uuidString]
             _ = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(parentToken, json: true), body: jsonBody(line))
             #expect(try await postCheckout(enrolment, ["sellingOrganisationId": outing.sellingOrganisationId.uuidString], token: parentToken).status == .created)
+            // The participant has an address of their own: the confirmation goes there too.
+            #expect(try await database.mailbox.waitForMail(to: "noe@example.org").text.contains("Noé Roy"))
             let read = try await enrolment.execute(uri: profileURI, method: .get, headers: bearer(staffToken))
             #expect(try read.json()["healthInsuranceNumber"] as? String == "ROYN 1401 0199".uppercased())
             #expect(try await database.count("SELECT count(*) FROM enrolment.profile_reads") == 1, "the staff read is logged, the guardian's are not")

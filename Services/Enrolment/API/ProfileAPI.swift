@@ -18,7 +18,7 @@ extension EnrolmentAPI {
             text.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
         }
         let profile = ParticipantProfile(
-            permanentCode: clean(body.permanentCode)?.uppercased(), phone: clean(body.phone), address: clean(body.address), school: clean(body.school),
+            permanentCode: clean(body.permanentCode)?.uppercased(), phone: clean(body.phone), email: clean(body.email), address: clean(body.address), school: clean(body.school),
             level: clean(body.level), group: clean(body.group), teacher: clean(body.teacher), lunchArrangement: clean(body.lunchArrangement),
             allergies: clean(body.allergies), medicalConditions: clean(body.medicalConditions),
             healthInsuranceNumber: clean(body.healthInsuranceNumber)?.uppercased(), healthInsuranceExpiry: clean(body.healthInsuranceExpiry),
@@ -32,7 +32,7 @@ extension EnrolmentAPI {
 
     static func representation(_ profile: ParticipantProfile) -> Components.Schemas.ParticipantProfile {
         .init(
-            permanentCode: profile.permanentCode, phone: profile.phone, address: profile.address, school: profile.school, level: profile.level,
+            permanentCode: profile.permanentCode, phone: profile.phone, email: profile.email, address: profile.address, school: profile.school, level: profile.level,
             group: profile.group, teacher: profile.teacher, lunchArrangement: profile.lunchArrangement, allergies: profile.allergies,
             medicalConditions: profile.medicalConditions, healthInsuranceNumber: profile.healthInsuranceNumber,
             healthInsuranceExpiry: profile.healthInsuranceExpiry,

@@ -12,6 +12,8 @@ struct ParticipantProfile: Codable, Sendable, Equatable {
 
     var permanentCode: String?
     var phone: String?
+    /// The participant's own address (a student, an adult): confirmations go there too.
+    var email: String?
     var address: String?
     var school: String?
     var level: String?
@@ -45,6 +47,9 @@ struct ParticipantProfile: Codable, Sendable, Equatable {
         }
         if let expiry = healthInsuranceExpiry, CalendarDate(expiry + "-01") == nil {
             add("healthInsuranceExpiry", "invalid", fr: "Date d'expiration (AAAA-MM).", en: "Expiry date (YYYY-MM).")
+        }
+        if let email, email.split(separator: "@").count != 2 || !email.contains(".") || email.count > 254 {
+            add("email", "invalidEmail", fr: "Adresse courriel invalide.", en: "Invalid email address.")
         }
         if let phone, phone.filter(\.isNumber).count < 10 {
             add("phone", "invalid", fr: "Numéro de téléphone à 10 chiffres.", en: "A 10-digit phone number.")

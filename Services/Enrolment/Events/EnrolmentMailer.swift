@@ -9,7 +9,8 @@ import ServiceKit
 import ServiceLifecycle
 
 /// Mails from state: the payer (the guardian, or the guest) once their registrations are confirmed, whatever
-/// confirmed them, one mail per checkout; the guardian offered a waitlist seat. A crash before the commit
+/// confirmed them, one mail per checkout, and the participant too when they have an address of their own (a
+/// student, an adult registering for themselves); the guardian offered a waitlist seat. A crash before the commit
 /// mails later, never twice; several instances share the work (`SKIP LOCKED`).
 struct EnrolmentMailer: Service {
     let client: PostgresClient
@@ -39,15 +40,17 @@ struct EnrolmentMailer: Service {
         let (mails, mailKey, from, logger, now) = (self.mails, self.mailKey, self.from, self.logger, clock.now())
         return try await client.transaction(logger: logger) { connection in
             var byCheckout: [UUID: (payer: CheckoutEvent.Payer, lines: [[String: Any]])] = [:]
+            var byParticipant: [String: (name: String, language: String?, lines: [[String: Any]])] = [:]
             var handled: [UUID] = []
-            for try await (id, checkoutId, sessionId, checkoutDocument, offeringDocument) in try await connection.query(
+            for try await (id, checkoutId, sessionId, checkoutDocument, offeringDocument, participantEmail) in try await connection.query(
                 """
-                SELECT r.id, r.checkout_id, r.session_id, c.document::text, o.document::text
+                SELECT r.id, r.checkout_id, r.session_id, c.document::text, o.document::text, p.email
                 FROM registrations r JOIN checkouts c ON c.id = r.checkout_id JOIN offerings o ON o.id = r.offering_id
+                JOIN participants p ON p.id = r.participant_id
                 WHERE r.status = 'confirmed' AND r.confirmation_mailed_at IS NULL
                 ORDER BY r.updated_at LIMIT 50 FOR UPDATE OF r SKIP LOCKED
                 """, logger: logger
-            ).decode((UUID, UUID, UUID, String, String).self) {
+            ).decode((UUID, UUID, UUID, String, String, String?).self) {
                 handled.append(id)
                 guard let checkout = try? EventJSON.decoder.decode(CheckoutEvent.self, from: Data(checkoutDocument.utf8)),
                     let line = checkout.lines.first(where: { $0.registrationId == id }),
@@ -65,6 +68,15 @@ struct EnrolmentMailer: Service {
                 values["access"] = session.accessInstructions?.fr
                 values["accessEn"] = session.accessInstructions?.en
                 byCheckout[checkoutId, default: (checkout.payer, [])].lines.append(values.compactMapValues { $0 })
+                if let participantEmail, participantEmail.lowercased() != checkout.payer.email.lowercased() {
+                    byParticipant[participantEmail, default: (line.participantName, checkout.payer.language, [])].lines.append(values.compactMapValues { $0 })
+                }
+            }
+            for (email, mail) in byParticipant {
+                let message = mails.confirmation.message(
+                    language: mail.language == "en" ? .en : .fr, from: from, to: .init(email: email, name: mail.name),
+                    values: ["payerName": mail.name, "registrations": mail.lines], date: now)
+                try await MailQueue.enqueue(message, at: now, sealedWith: mailKey, on: connection, logger: logger)
             }
             for (_, mail) in byCheckout {
                 let message = mails.confirmation.message(

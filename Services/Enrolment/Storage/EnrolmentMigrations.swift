@@ -314,6 +314,8 @@ enum EnrolmentMigrations {
             )
             """,
             "CREATE INDEX record_requests_pending ON record_requests (organisation_id, created_at) WHERE status = 'pending'",
+            // A participant's own address (a student, an adult): confirmations go there too.
+            "ALTER TABLE participants ADD COLUMN email text",
         ]),
     ]
 }

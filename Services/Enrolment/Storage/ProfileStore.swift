@@ -17,7 +17,7 @@ struct ProfileStore: Sendable {
         let updated = try await client.query(
             """
             UPDATE participants p SET profile_sealed = \(ByteBuffer(data: sealed)), permanent_code = \(profile.permanentCode?.uppercased()),
-                phone = \(profile.phone?.filter(\.isNumber)), profile_updated_at = \(now)
+                phone = \(profile.phone?.filter(\.isNumber)), email = \(profile.email?.lowercased()), profile_updated_at = \(now)
             WHERE p.id = \(participant)
               AND EXISTS (SELECT 1 FROM participant_guardians g WHERE g.participant_id = p.id AND g.account_id = \(account))
             RETURNING 1

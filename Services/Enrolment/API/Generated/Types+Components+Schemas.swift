@@ -1468,6 +1468,10 @@ extension Components {
             internal var permanentCode: Swift.String?
             /// - Remark: Generated from `#/components/schemas/ParticipantProfile/phone`.
             internal var phone: Swift.String?
+            /// The participant's own address (a student, an adult); confirmation mails go there too.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ParticipantProfile/email`.
+            internal var email: Swift.String?
             /// - Remark: Generated from `#/components/schemas/ParticipantProfile/address`.
             internal var address: Swift.String?
             /// - Remark: Generated from `#/components/schemas/ParticipantProfile/school`.
@@ -1532,6 +1536,7 @@ extension Components {
             /// - Parameters:
             ///   - permanentCode: Québec permanent code (4 letters, 8 digits).
             ///   - phone:
+            ///   - email: The participant's own address (a student, an adult); confirmation mails go there too.
             ///   - address:
             ///   - school:
             ///   - level:
@@ -1548,6 +1553,7 @@ extension Components {
             internal init(
                 permanentCode: Swift.String? = nil,
                 phone: Swift.String? = nil,
+                email: Swift.String? = nil,
                 address: Swift.String? = nil,
                 school: Swift.String? = nil,
                 level: Swift.String? = nil,
@@ -1564,6 +1570,7 @@ extension Components {
             ) {
                 self.permanentCode = permanentCode
                 self.phone = phone
+                self.email = email
                 self.address = address
                 self.school = school
                 self.level = level
@@ -1581,6 +1588,7 @@ extension Components {
             internal enum CodingKeys: String, CodingKey {
                 case permanentCode
                 case phone
+                case email
                 case address
                 case school
                 case level
