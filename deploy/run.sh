@@ -40,14 +40,15 @@ for service in "${SERVICES[@]}"; do
     say "$service already running (pid $(cat "$pid_file")); deploy/stop.sh first to restart it"
     continue
   fi
-  # Identity alone signs tokens, hashes codes and sends mail (as .eml files in $GUICHET_DATA_DIR/mail here).
+  # Identity alone signs tokens and hashes codes; identity and enrolment send mail (as .eml files in $GUICHET_DATA_DIR/mail here).
   own=()
   if [ "$service" = identity ]; then
     own=(JWT_PRIVATE_KEY_FILE="$keys_dir/access-token-private.pem" CODE_HASH_KEY_FILE="$keys_dir/code-hash.key"
       MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}"
       ADMIN_EMAILS="${ADMIN_EMAILS:-admin@guichet.local}" BCRYPT_COST="${BCRYPT_COST:-12}")
   elif [ "$service" = enrolment ]; then
-    own=(ENROLMENT_KEY_FILE="$keys_dir/enrolment.key")
+    own=(ENROLMENT_KEY_FILE="$keys_dir/enrolment.key"
+      MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}")
   fi
   env HTTP_PORT="${SERVICE_PORTS[$service]}" POSTGRES_HOST="$POSTGRES_HOST" POSTGRES_PORT="$POSTGRES_PORT" \
     POSTGRES_DATABASE="$POSTGRES_DATABASE" JWT_PUBLIC_KEYS_FILE="$keys_dir/access-token-public.pem" "${own[@]}" \
