@@ -70,19 +70,7 @@ struct RecordRepository: Sendable {
                 RETURNING 1
                 """, logger: logger
             ).collect().count
-            // Each record is a participant staff can find and register; guardians who link it share that participant.
-            // Participants follow their record (a new school year moves them up a level).
-            try await connection.query(
-                """
-                INSERT INTO participants (id, first_name, last_name, birth_date, created_at, organisation_id, file_number, school, level,
-                    group_name, residency)
-                SELECT gen_random_uuid(), r.first_name, r.last_name, r.birth_date, \(now), r.organisation_id, r.file_number, r.school, r.level,
-                    r.group_name, r.residency
-                FROM person_records r WHERE r.organisation_id = \(organisation) AND r.imported_at = \(now)
-                ON CONFLICT (organisation_id, file_number) WHERE file_number IS NOT NULL DO UPDATE SET first_name = EXCLUDED.first_name,
-                    last_name = EXCLUDED.last_name, birth_date = EXCLUDED.birth_date, school = EXCLUDED.school, level = EXCLUDED.level,
-                    group_name = EXCLUDED.group_name, residency = coalesce(EXCLUDED.residency, participants.residency)
-                """, logger: logger)
+            try await Self.syncParticipants(organisation: organisation, importedAt: now, on: connection, logger: logger)
             try await connection.query(
                 """
                 INSERT INTO record_imports (id, organisation_id, imported_by, imported_at, added, updated, retired, rejected)
@@ -119,52 +107,56 @@ struct RecordRepository: Sendable {
                 contact = email
             }
             guard let contact else { return .accountNotReady }
-            var found: PersonRecord?
-            for try await (first, last, key, school, level, group, emails, residency) in try await connection.query(
+            var found = false
+            for try await (key, emails) in try await connection.query(
                 """
-                SELECT first_name, last_name, name_key, school, level, group_name, guardian_emails, residency FROM person_records
+                SELECT name_key, guardian_emails FROM person_records
                 WHERE organisation_id = \(organisation) AND file_number = \(fileNumber) AND birth_date = \(birthDate)::date AND retired_at IS NULL
                 """, logger: logger
-            ).decode((String, String, String, String?, String?, String?, [String], String?).self) {
-                let namesMatch = nameKey.map { $0 == key } ?? true
-                let emailMatches = emails.isEmpty || emails.contains(contact)
-                if namesMatch && emailMatches {
-                    found = PersonRecord(
-                        fileNumber: fileNumber, firstName: first, lastName: last, birthDate: birthDate, school: school, level: level,
-                        group: group, address: nil, guardianEmails: emails, residency: residency)
-                }
+            ).decode((String, [String]).self) {
+                found = (nameKey.map { $0 == key } ?? true) && (emails.isEmpty || emails.contains(contact))
             }
-            guard let record = found else { return .mismatch }
-            // The other guardian may have linked the same child already: both then see one participant.
+            guard found else { return .mismatch }
+            // Every record is a participant (imports and approved requests make them); the other guardian may
+            // have linked the same child already: both then see that one participant.
             var participantId: UUID?
             for try await id in try await connection.query(
                 "SELECT id FROM participants WHERE organisation_id = \(organisation) AND file_number = \(fileNumber)", logger: logger
             ).decode(UUID.self) {
                 participantId = id
             }
-            if participantId == nil {
-                let id = UUID()
-                try await connection.query(
-                    """
-                    INSERT INTO participants (id, first_name, last_name, birth_date, created_at, organisation_id, file_number, school, level,
-                        group_name, residency)
-                    VALUES (\(id), \(record.firstName), \(record.lastName), \(birthDate)::date, \(now), \(organisation), \(fileNumber),
-                        \(record.school), \(record.level), \(record.group), \(record.residency))
-                    """, logger: logger)
-                participantId = id
+            guard let participantId else {
+                logger.error("a record without its participant", metadata: ["organisation": "\(organisation)", "fileNumber": "\(fileNumber)"])
+                return .mismatch
             }
             try await connection.query(
                 """
-                INSERT INTO participant_guardians (participant_id, account_id, since) VALUES (\(participantId!), \(account), \(now))
+                INSERT INTO participant_guardians (participant_id, account_id, since) VALUES (\(participantId), \(account), \(now))
                 ON CONFLICT DO NOTHING
                 """, logger: logger)
             let rows = try await connection.query(
-                "SELECT \(unescaped: PostgresParticipantRepository.columns) FROM participants p WHERE p.id = \(participantId!)", logger: logger)
+                "SELECT \(unescaped: PostgresParticipantRepository.columns) FROM participants p WHERE p.id = \(participantId)", logger: logger)
             return .linked(try await PostgresParticipantRepository.decode(rows)[0])
         }
         if case .mismatch = outcome {
             try await client.query("INSERT INTO link_failures (account_id, failed_at) VALUES (\(account), \(now))", logger: logger)
         }
         return outcome
+    }
+
+    /// Each record imported at `importedAt` is a participant staff can find and register (guardians who link it
+    /// share that participant); existing ones follow their record (a new school year moves them up a level).
+    static func syncParticipants(organisation: UUID, importedAt: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            INSERT INTO participants (id, first_name, last_name, birth_date, created_at, organisation_id, file_number, school, level,
+                group_name, residency)
+            SELECT gen_random_uuid(), r.first_name, r.last_name, r.birth_date, \(importedAt), r.organisation_id, r.file_number, r.school, r.level,
+                r.group_name, r.residency
+            FROM person_records r WHERE r.organisation_id = \(organisation) AND r.imported_at = \(importedAt)
+            ON CONFLICT (organisation_id, file_number) WHERE file_number IS NOT NULL DO UPDATE SET first_name = EXCLUDED.first_name,
+                last_name = EXCLUDED.last_name, birth_date = EXCLUDED.birth_date, school = EXCLUDED.school, level = EXCLUDED.level,
+                group_name = EXCLUDED.group_name, residency = coalesce(EXCLUDED.residency, participants.residency)
+            """, logger: logger)
     }
 }

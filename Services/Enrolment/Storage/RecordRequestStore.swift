@@ -85,17 +85,13 @@ struct RecordRequestStore: Sendable {
                         \(PersonRecord.nameKey(first: request.firstName, last: request.lastName)), \(request.birthDate)::date, \(request.address),
                         \(email.map { [$0] } ?? []), 'resident', \(now))
                     """, logger: logger)
-                let participant = UUID()
-                try await connection.query(
-                    """
-                    INSERT INTO participants (id, first_name, last_name, birth_date, created_at, organisation_id, file_number, residency)
-                    VALUES (\(participant), \(request.firstName), \(request.lastName), \(request.birthDate)::date, \(now), \(request.organisationId),
-                        \(fileNumber), 'resident')
-                    """, logger: logger)
+                try await RecordRepository.syncParticipants(organisation: request.organisationId, importedAt: now, on: connection, logger: logger)
                 if let account {
                     try await connection.query(
-                        "INSERT INTO participant_guardians (participant_id, account_id, since) VALUES (\(participant), \(account), \(now))",
-                        logger: logger)
+                        """
+                        INSERT INTO participant_guardians (participant_id, account_id, since)
+                        SELECT id, \(account), \(now) FROM participants WHERE organisation_id = \(request.organisationId) AND file_number = \(fileNumber)
+                        """, logger: logger)
                 }
                 return request
             }
