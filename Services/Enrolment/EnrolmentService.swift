@@ -39,7 +39,7 @@ enum EnrolmentService: ServiceDefinition {
             mailing: Mailing(mails: try EnrolmentMails(), key: settings.mailKey, from: settings.mailFrom),
             documents: DocumentStore(client: environment.postgres, key: settings.documentKey),
             profiles: ProfileStore(client: environment.postgres, key: settings.profileKey),
-            recordRequests: RecordRequestStore(client: environment.postgres),
+            recordRequests: RecordRequestStore(client: environment.postgres), households: HouseholdStore(client: environment.postgres),
             clock: environment.clock)
         try api.registerHandlers(on: router)
     }

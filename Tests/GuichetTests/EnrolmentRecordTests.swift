@@ -216,3 +216,123 @@ import Testing
     }
 }
 
+
+/// A household: address, phone and residency shared by its members and guardians; its first guardian gets the mails.
+@Suite struct EnrolmentHouseholdTests {
+    static let header = "fileNumber,firstName,lastName,birthDate,address,phone,guardianEmails,residency,household\n"
+
+    @Test func linkingOneFileJoinsTheFamilyAndTheFirstGuardianIsMailed() async throws {
+        let city = UUID()
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: city, role: "staff")])
+        let (mother, father, stranger) = (UUID(), UUID(), UUID())
+        let motherToken = try await TestKeys.shared.token(for: mother)
+        let fatherToken = try await TestKeys.shared.token(for: father)
+        let strangerToken = try await TestKeys.shared.token(for: stranger)
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let camp = openOffering(seller: city, priceCents: 0, capacity: 10)
+            try await withEvents(database) { events in
+                try await events.publish(camp)
+                try await events.verifiedAccount(mother, email: "mere@example.org")
+                try await events.verifiedAccount(father, email: "pere@example.org")
+                try await events.verifiedAccount(stranger, email: "autre@example.org")
+            }
+            func importRecords(_ rows: String) async throws {
+                let imported = try await enrolment.execute(
+                    uri: "/v1/staff/organisations/\(city.uuidString)/records", method: .put,
+                    headers: [.authorization: "Bearer \(staff)", .contentType: "text/csv"], body: ByteBuffer(string: Self.header + rows))
+                #expect(imported.status == .ok, "\(imported.text)")
+            }
+            try await importRecords("""
+                H-1001,Léa,Bouchard,2016-02-03,1 rue du Lac,418 555-0101,mere@example.org;pere@example.org,resident,F-1
+                H-1002,Max,Bouchard,2014-01-01,1 rue du Lac,418 555-0101,,resident,F-1
+                H-2001,Zack,Autre,2015-01-01,9 rue Haute,,,non-resident,F-2
+                """)
+            func link(_ token: String, _ fileNumber: String, _ birthDate: String) async throws -> TestResponse {
+                try await enrolment.execute(
+                    uri: "/v1/participants/links", method: .post, headers: bearer(token, json: true),
+                    body: jsonBody(["organisationId": city.uuidString, "fileNumber": fileNumber, "birthDate": birthDate]))
+            }
+            func names(_ token: String) async throws -> [String] {
+                (try await enrolment.execute(uri: "/v1/participants", method: .get, headers: bearer(token)).json()["items"] as? [[String: Any]])?
+                    .compactMap { $0["firstName"] as? String } ?? []
+            }
+            func households(_ token: String) async throws -> [[String: Any]] {
+                try #require(try await enrolment.execute(uri: "/v1/households", method: .get, headers: bearer(token)).json()["items"] as? [[String: Any]])
+            }
+
+            #expect(try await link(motherToken, "H-1001", "2016-02-03").status == .ok)
+            #expect(try await names(motherToken) == ["Léa", "Max"], "linking Léa's file brings the family")
+            let family = try #require(try await households(motherToken).first)
+            #expect(family["organisationId"] as? String == city.uuidString.lowercased())
+            #expect(family["address"] as? String == "1 rue du Lac" && family["phone"] as? String == "418 555-0101")
+            #expect(family["residency"] as? String == "resident" && family["isFirstGuardian"] as? Bool == true)
+            #expect((family["members"] as? [[String: Any]])?.count == 2)
+            let familyId = try #require(family["id"] as? String)
+            let edit = try await enrolment.execute(
+                uri: "/v1/households/\(familyId)", method: .patch, headers: bearer(motherToken, json: true), body: jsonBody(["address": "2 rue du Lac"]))
+            try edit.problem("/problems/household-managed-by-organisation", status: .conflict)
+
+            // The father links through Max's file; he joins second. The stranger sees none of it.
+            #expect(try await link(fatherToken, "H-1002", "2014-01-01").status == .ok)
+            #expect(try await households(fatherToken).first?["isFirstGuardian"] as? Bool == false)
+            #expect(try await names(strangerToken).isEmpty)
+            #expect(try await households(strangerToken).isEmpty)
+            #expect(try await enrolment.execute(
+                uri: "/v1/households/\(familyId)", method: .patch, headers: bearer(strangerToken, json: true), body: jsonBody(["phone": ""])
+            ).status == .notFound)
+
+            // Tonight's export adds a newborn to the family: both guardians see her.
+            try await importRecords("""
+                H-1001,Léa,Bouchard,2016-02-03,1 rue du Lac,418 555-0101,mere@example.org;pere@example.org,resident,F-1
+                H-1002,Max,Bouchard,2014-01-01,1 rue du Lac,418 555-0101,,resident,F-1
+                H-1003,Zoé,Bouchard,2025-06-01,1 rue du Lac,418 555-0101,,resident,F-1
+                H-2001,Zack,Autre,2015-01-01,9 rue Haute,,,non-resident,F-2
+                """)
+            #expect(try await names(motherToken) == ["Léa", "Max", "Zoé"])
+            #expect(try await names(fatherToken) == ["Léa", "Max", "Zoé"])
+
+            // The father registers Léa (free camp, confirmed at once): he is mailed as the payer, the mother as the first guardian.
+            let lea = try #require((try await enrolment.execute(uri: "/v1/participants", method: .get, headers: bearer(fatherToken)).json()["items"]
+                as? [[String: Any]])?.first?["id"] as? String)
+            let line: [String: Any] = ["participantId": lea, "offeringId": camp.offeringId.uuidString, "sessionId": camp.sessions[0].sessionId.uuidString]
+            #expect(try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(fatherToken, json: true), body: jsonBody(line)).status == .created)
+            let checkout = try await postCheckout(enrolment, ["sellingOrganisationId": city.uuidString], token: fatherToken)
+            #expect(checkout.status == .created, "\(checkout.text)")
+            for address in ["pere@example.org", "mere@example.org"] {
+                let mail = try await database.mailbox.waitForMail(to: address)
+                #expect(mail.subject.hasPrefix("Inscription confirmée") && mail.text.contains("Léa Bouchard"), "\(mail.subject)")
+            }
+        }
+    }
+
+    @Test func childrenAddedByHandShareTheGuardiansOwnHousehold() async throws {
+        let (parent, other) = (UUID(), UUID())
+        let parentToken = try await TestKeys.shared.token(for: parent)
+        let otherToken = try await TestKeys.shared.token(for: other)
+        try await withService(EnrolmentService.self) { enrolment, database in
+            for name in ["Noé", "Lou"] {
+                let created = try await enrolment.execute(
+                    uri: "/v1/participants", method: .post, headers: bearer(parentToken, json: true),
+                    body: jsonBody(["firstName": name, "lastName": "Roy", "birthDate": "2015-01-01"]))
+                #expect(created.status == .created)
+            }
+            let households = try #require(
+                try await enrolment.execute(uri: "/v1/households", method: .get, headers: bearer(parentToken)).json()["items"] as? [[String: Any]])
+            #expect(households.count == 1 && (households[0]["members"] as? [[String: Any]])?.count == 2)
+            #expect(households[0]["organisationId"] == nil)
+            let id = try #require(households[0]["id"] as? String)
+            func patch(_ token: String, _ body: [String: Any]) async throws -> TestResponse {
+                try await enrolment.execute(uri: "/v1/households/\(id)", method: .patch, headers: bearer(token, json: true), body: jsonBody(body))
+            }
+            let bad = try await patch(parentToken, ["phone": "555"])
+            try bad.problem("/problems/validation", status: .unprocessableContent)
+            #expect(try await patch(otherToken, ["address": "ailleurs"]).status == .notFound)
+            let changed = try await patch(parentToken, ["address": " 5 rue des Pins ", "phone": "418 555-0199"])
+            #expect(changed.status == .ok, "\(changed.text)")
+            #expect(try changed.json()["address"] as? String == "5 rue des Pins")
+            let cleared = try await patch(parentToken, ["phone": ""]).json()
+            #expect(cleared["phone"] == nil && cleared["address"] as? String == "5 rue des Pins")
+            #expect(try await database.count("SELECT count(*) FROM enrolment.households") == 1)
+        }
+    }
+}

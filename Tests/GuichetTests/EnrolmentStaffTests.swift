@@ -19,10 +19,10 @@ import Testing
         try await withService(EnrolmentService.self) { enrolment, database in
             let course = openOffering(seller: college, code: "601-103-MQ", capacity: 30)
             try await withEvents(database) { events in try await events.publish(course) }
-            let csv = EnrolmentRecordTests.header + """
-                1111111,Julie,Leblanc,2006-01-02,,,01,,,
-                2222222,Marc,Leblond,2006-03-04,,,02,,,
-                3333333,Anne,Tremblay,2006-05-06,,,01,,,
+            let csv = "fileNumber,firstName,lastName,birthDate,group,programme\n" + """
+                1111111,Julie,Leblanc,2006-01-02,01,500.A1
+                2222222,Marc,Leblond,2006-03-04,02,200.B1
+                3333333,Anne,Tremblay,2006-05-06,01,500.A1
                 """
             let imported = try await enrolment.execute(
                 uri: "/v1/staff/organisations/\(college.uuidString)/records", method: .put,
@@ -42,6 +42,7 @@ import Testing
             #expect(try names(await search("%3Feblanc")) == ["Leblanc"], "? is one character")
             #expect(try names(await search("julie%20leblanc")) == ["Leblanc"])
             #expect(try names(await search("2222222")) == ["Leblond"])
+            #expect(try names(await search("500.A1")) == ["Leblanc", "Tremblay"], "by programme")
             #expect(try names(await search("%25")) == [], "% is literal")
             #expect(try await search("Lebl*", token: outsider).status == .forbidden)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Demo records, as staff would import tonight's export: CSSPO's École du Grand-Boisé pupils (Mozaïk's 7-digit
 file numbers) and Baie-Comeau households (file number + birth date), dated relative to today. The demo parent
-(parent@guichet.local) is listed as a guardian of Émile Tremblay and of the household H-1001, so the linking
+(parent@guichet.local) is listed as a guardian of Émile Tremblay and of Samuel's file H-1001 (household F-100), so the linking
 flows of the seeds work locally. Usage: records.py CATALOGUE_URL ENROLMENT_URL ADMIN_TOKEN"""
 import datetime
 import json
@@ -23,7 +23,7 @@ def organisation(code):
 
 
 def put_records(organisation_id, rows):
-    header = "fileNumber,firstName,lastName,birthDate,school,level,group,address,guardianEmails,residency\n"
+    header = "fileNumber,firstName,lastName,birthDate,school,level,group,address,guardianEmails,residency,household,phone,programme\n"
     body = (header + "\n".join(",".join(row) for row in rows) + "\n").encode()
     request = urllib.request.Request(
         f"{ENROLMENT}/v1/staff/organisations/{organisation_id}/records", data=body, method="PUT",
@@ -34,12 +34,14 @@ def put_records(organisation_id, rows):
 
 
 put_records(organisation("EGB"), [
-    ["1234567", "Émile", "Tremblay", born(9), "EGB", "4e année", "401", "", "parent@guichet.local", ""],
-    ["2345678", "Rose", "Gagnon", born(8), "EGB", "3e année", "301", "", "", ""],
-    ["3456789", "Léo", "Leblanc", born(10), "EGB", "5e année", "501", "", "", ""],
+    ["1234567", "Émile", "Tremblay", born(9), "EGB", "4e année", "401", "", "parent@guichet.local", "", "", "", ""],
+    ["2345678", "Rose", "Gagnon", born(8), "EGB", "3e année", "301", "", "", "", "", "", ""],
+    ["3456789", "Léo", "Leblanc", born(10), "EGB", "5e année", "501", "", "", "", "", "", ""],
 ])
+# Baie-Comeau: one file per member; linking Samuel's file brings his sister Alice (same household).
 put_records(organisation("BAIE-COMEAU"), [
-    ["H-1001", "Samuel", "Tremblay", born(11), "", "", "", "12 rue Mance", "parent@guichet.local", "resident"],
-    ["H-1002", "Zoé", "Bouchard", born(7), "", "", "", "3 avenue Laval", "", "resident"],
+    ["H-1001", "Samuel", "Tremblay", born(11), "", "", "", "12 rue Mance", "parent@guichet.local", "resident", "F-100", "418 555-0101", ""],
+    ["H-1003", "Alice", "Tremblay", born(6), "", "", "", "12 rue Mance", "", "resident", "F-100", "418 555-0101", ""],
+    ["H-1002", "Zoé", "Bouchard", born(7), "", "", "", "3 avenue Laval", "", "resident", "F-200", "", ""],
 ])
 print("demo records loaded")

@@ -17,6 +17,7 @@ struct EnrolmentAPI: APIProtocol {
     let documents: DocumentStore
     let profiles: ProfileStore
     let recordRequests: RecordRequestStore
+    let households: HouseholdStore
     let clock: any WallClock
 
     func getEnrolmentOffering(_ input: Operations.GetEnrolmentOffering.Input) async throws -> Operations.GetEnrolmentOffering.Output {
@@ -67,8 +68,9 @@ struct EnrolmentAPI: APIProtocol {
             record: participant.record.map {
                 .init(
                     organisationId: $0.organisationId.uuidString.lowercased(), fileNumber: $0.fileNumber, school: $0.school, level: $0.level,
-                    group: $0.group, residency: $0.residency.flatMap { .init(rawValue: $0) })
-            })
+                    group: $0.group, residency: $0.residency.flatMap { .init(rawValue: $0) }, programme: $0.programme)
+            },
+            householdId: participant.householdId?.uuidString.lowercased())
     }
 }
 

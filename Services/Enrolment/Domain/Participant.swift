@@ -11,6 +11,8 @@ struct Participant: Sendable, Equatable {
     var createdAt: Date
     /// Set when a guardian linked the participant to an organisation's record.
     var record: LinkedRecord? = nil
+    /// The household the participant lives in; its guardians see them, its first guardian gets the mails.
+    var householdId: UUID? = nil
 
     struct LinkedRecord: Sendable, Equatable {
         var organisationId: UUID
@@ -19,6 +21,7 @@ struct Participant: Sendable, Equatable {
         var level: String?
         var group: String?
         var residency: String?
+        var programme: String? = nil
     }
 }
 

@@ -13,6 +13,11 @@ struct PersonRecord: Sendable, Equatable {
     var address: String?
     var guardianEmails: [String]
     var residency: String?
+    /// The household the person lives in (Baie-Comeau: one file per member, members of a family share this key).
+    var household: String? = nil
+    var phone: String? = nil
+    /// A college student's programme (500.A1).
+    var programme: String? = nil
 
     /// Names compared regardless of accents, case, spaces, hyphens and apostrophes ("Lévesque-Côté" = "levesque cote").
     static func nameKey(first: String, last: String) -> String {
@@ -28,7 +33,7 @@ struct PersonRecord: Sendable, Equatable {
 /// rows are kept.
 enum RecordsCSV {
     static let required = ["fileNumber", "firstName", "lastName", "birthDate"]
-    static let optional = ["school", "level", "group", "address", "guardianEmails", "residency"]
+    static let optional = ["school", "level", "group", "address", "guardianEmails", "residency", "household", "phone", "programme"]
 
     struct Rejected: Sendable, Equatable {
         var line: Int
@@ -68,13 +73,17 @@ enum RecordsCSV {
             let emails = (field("guardianEmails") ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
                 .filter { !$0.isEmpty }
             if emails.contains(where: { !$0.contains("@") }) { errors.append("guardianEmails: addresses separated by ;") }
+            for (name, limit) in [("household", 40), ("phone", 30), ("programme", 20)] where (field(name)?.count ?? 0) > limit {
+                errors.append("\(name): at most \(limit) characters")
+            }
             guard errors.isEmpty else {
                 rejected.append(.init(line: row.line, errors: errors))
                 continue
             }
             records.append(PersonRecord(
                 fileNumber: fileNumber, firstName: field("firstName")!, lastName: field("lastName")!, birthDate: birth, school: field("school"),
-                level: field("level"), group: field("group"), address: field("address"), guardianEmails: emails, residency: residency))
+                level: field("level"), group: field("group"), address: field("address"), guardianEmails: emails, residency: residency,
+                household: field("household"), phone: field("phone"), programme: field("programme")))
         }
         return (records, rejected, [])
     }

@@ -9,8 +9,9 @@ import ServiceKit
 import ServiceLifecycle
 
 /// Mails from state: the payer (the guardian, or the guest) once their registrations are confirmed, whatever
-/// confirmed them, one mail per checkout, and the participant too when they have an address of their own (a
-/// student, an adult registering for themselves); the guardian offered a waitlist seat. A crash before the commit
+/// confirmed them, one mail per checkout; the participant too when they have an address of their own (a
+/// student, an adult registering for themselves) and the household's first guardian when someone else paid
+/// (CAL step 16); the guardian offered a waitlist seat. A crash before the commit
 /// mails later, never twice; several instances share the work (`SKIP LOCKED`).
 struct EnrolmentMailer: Service {
     let client: PostgresClient
@@ -40,17 +41,22 @@ struct EnrolmentMailer: Service {
         let (mails, mailKey, from, logger, now) = (self.mails, self.mailKey, self.from, self.logger, clock.now())
         return try await client.transaction(logger: logger) { connection in
             var byCheckout: [UUID: (payer: CheckoutEvent.Payer, lines: [[String: Any]])] = [:]
-            var byParticipant: [String: (name: String, language: String?, lines: [[String: Any]])] = [:]
+            var others: [String: (name: String, language: String?, lines: [[String: Any]])] = [:]
             var handled: [UUID] = []
-            for try await (id, checkoutId, sessionId, checkoutDocument, offeringDocument, participantEmail) in try await connection.query(
+            for try await (id, checkoutId, sessionId, checkoutDocument, offeringDocument, participantEmail, guardianEmail, guardianName, guardianLanguage)
+                in try await connection.query(
                 """
-                SELECT r.id, r.checkout_id, r.session_id, c.document::text, o.document::text, p.email
+                SELECT r.id, r.checkout_id, r.session_id, c.document::text, o.document::text, p.email, fg.email, fg.first_name, fg.language
                 FROM registrations r JOIN checkouts c ON c.id = r.checkout_id JOIN offerings o ON o.id = r.offering_id
                 JOIN participants p ON p.id = r.participant_id
+                LEFT JOIN LATERAL (
+                    SELECT a.email, a.first_name, a.language FROM household_guardians g JOIN account_contacts a ON a.account_id = g.account_id
+                    WHERE g.household_id = p.household_id ORDER BY g.since, g.account_id LIMIT 1
+                ) fg ON true
                 WHERE r.status = 'confirmed' AND r.confirmation_mailed_at IS NULL
                 ORDER BY r.updated_at LIMIT 50 FOR UPDATE OF r SKIP LOCKED
                 """, logger: logger
-            ).decode((UUID, UUID, UUID, String, String, String?).self) {
+            ).decode((UUID, UUID, UUID, String, String, String?, String?, String?, String?).self) {
                 handled.append(id)
                 guard let checkout = try? EventJSON.decoder.decode(CheckoutEvent.self, from: Data(checkoutDocument.utf8)),
                     let line = checkout.lines.first(where: { $0.registrationId == id }),
@@ -68,11 +74,16 @@ struct EnrolmentMailer: Service {
                 values["access"] = session.accessInstructions?.fr
                 values["accessEn"] = session.accessInstructions?.en
                 byCheckout[checkoutId, default: (checkout.payer, [])].lines.append(values.compactMapValues { $0 })
-                if let participantEmail, participantEmail.lowercased() != checkout.payer.email.lowercased() {
-                    byParticipant[participantEmail, default: (line.participantName, checkout.payer.language, [])].lines.append(values.compactMapValues { $0 })
+                let payer = checkout.payer.email.lowercased()
+                if let participantEmail, participantEmail.lowercased() != payer {
+                    others[participantEmail.lowercased(), default: (line.participantName, checkout.payer.language, [])].lines
+                        .append(values.compactMapValues { $0 })
+                }
+                if let guardianEmail, guardianEmail.lowercased() != payer, guardianEmail.lowercased() != participantEmail?.lowercased() {
+                    others[guardianEmail.lowercased(), default: (guardianName ?? "", guardianLanguage, [])].lines.append(values.compactMapValues { $0 })
                 }
             }
-            for (email, mail) in byParticipant {
+            for (email, mail) in others {
                 let message = mails.confirmation.message(
                     language: mail.language == "en" ? .en : .fr, from: from, to: .init(email: email, name: mail.name),
                     values: ["payerName": mail.name, "registrations": mail.lines], date: now)

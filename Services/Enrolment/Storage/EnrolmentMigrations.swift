@@ -317,5 +317,40 @@ enum EnrolmentMigrations {
             // A participant's own address (a student, an adult): confirmations go there too.
             "ALTER TABLE participants ADD COLUMN email text",
         ]),
+        // A household (Baie-Comeau's "dossier": address, phone, residency, family members) belongs to one or more
+        // guardian accounts; the first of them receives the household's mails. A household from an organisation's
+        // records carries the records' household key; one a guardian made by adding children has none.
+        Migration(13, "households and programmes", [
+            """
+            CREATE TABLE households (
+                id uuid PRIMARY KEY,
+                organisation_id uuid,
+                household_key text,
+                address text,
+                phone text,
+                residency text CHECK (residency IN ('resident', 'non-resident')),
+                created_at timestamptz NOT NULL,
+                updated_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX households_by_record ON households (organisation_id, household_key) WHERE household_key IS NOT NULL",
+            """
+            CREATE TABLE household_guardians (
+                household_id uuid NOT NULL REFERENCES households (id) ON DELETE CASCADE,
+                account_id uuid NOT NULL,
+                since timestamptz NOT NULL,
+                PRIMARY KEY (household_id, account_id)
+            )
+            """,
+            "CREATE INDEX household_guardians_by_account ON household_guardians (account_id)",
+            "ALTER TABLE participants ADD COLUMN household_id uuid REFERENCES households (id)",
+            "CREATE INDEX participants_by_household ON participants (household_id)",
+            "ALTER TABLE person_records ADD COLUMN household text",
+            "ALTER TABLE person_records ADD COLUMN phone text",
+            // Clara's students belong to a programme (500.A1); staff search by it.
+            "ALTER TABLE person_records ADD COLUMN programme text",
+            "ALTER TABLE participants ADD COLUMN programme text",
+            "CREATE INDEX participants_by_programme ON participants (organisation_id, programme) WHERE programme IS NOT NULL",
+        ]),
     ]
 }

@@ -15,24 +15,26 @@ struct PostgresParticipantRepository: ParticipantRepository {
 
     static let columns = """
         p.id, p.first_name, p.last_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.created_at, p.organisation_id, p.file_number, p.school,
-        p.level, p.group_name, p.residency
+        p.level, p.group_name, p.residency, p.programme, p.household_id
         """
 
     func create(_ participant: NewParticipant, guardian: UUID, id: UUID, at: Date) async throws -> Participant {
         let logger = RequestScope.logger
-        try await client.withTransaction(logger: logger) { connection in
+        let household = try await client.withTransaction(logger: logger) { connection in
+            let household = try await HouseholdStore.ownHousehold(of: guardian, at: at, on: connection, logger: logger)
             try await connection.query(
                 """
-                INSERT INTO participants (id, first_name, last_name, birth_date, created_at)
-                VALUES (\(id), \(participant.firstName), \(participant.lastName), \(participant.birthDate)::date, \(at))
+                INSERT INTO participants (id, first_name, last_name, birth_date, created_at, household_id)
+                VALUES (\(id), \(participant.firstName), \(participant.lastName), \(participant.birthDate)::date, \(at), \(household))
                 """, logger: logger)
             try await connection.query(
                 "INSERT INTO participant_guardians (participant_id, account_id, since) VALUES (\(id), \(guardian), \(at))",
                 logger: logger)
+            return household
         }
         return Participant(
             id: id, firstName: participant.firstName, lastName: participant.lastName, birthDate: participant.birthDate,
-            createdAt: at)
+            createdAt: at, householdId: household)
     }
 
     func find(id: UUID, guardian: UUID) async throws -> Participant? {
@@ -61,16 +63,19 @@ struct PostgresParticipantRepository: ParticipantRepository {
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [Participant] {
         var participants: [Participant] = []
-        for try await (id, first, last, birth, created, organisation, fileNumber, school, level, group, residency) in rows.decode(
-            (UUID, String, String, String, Date, UUID?, String?, String?, String?, String?, String?).self)
+        for try await (id, first, last, birth, created, organisation, fileNumber, school, level, group, residency, programme, household)
+            in rows.decode((UUID, String, String, String, Date, UUID?, String?, String?, String?, String?, String?, String?, UUID?).self)
         {
             participants.append(Participant(
                 id: id, firstName: first, lastName: last, birthDate: birth, createdAt: created,
                 record: organisation.flatMap { organisation in
                     fileNumber.map {
-                        .init(organisationId: organisation, fileNumber: $0, school: school, level: level, group: group, residency: residency)
+                        .init(
+                            organisationId: organisation, fileNumber: $0, school: school, level: level, group: group, residency: residency,
+                            programme: programme)
                     }
-                }))
+                },
+                householdId: household))
         }
         return participants
     }

@@ -40,22 +40,26 @@ struct RecordRepository: Sendable {
                 for try await inserted in try await connection.query(
                     """
                     INSERT INTO person_records (organisation_id, file_number, first_name, last_name, name_key, birth_date, school, level,
-                        group_name, address, guardian_emails, residency, imported_at)
+                        group_name, address, guardian_emails, residency, household, phone, programme, imported_at)
                     SELECT \(organisation), f, fn, ln, nk, bd::date, nullif(s, ''), nullif(l, ''), nullif(g, ''), nullif(a, ''),
-                        coalesce(string_to_array(nullif(e, ''), ';'), '{}'), nullif(r, ''), \(now)
+                        coalesce(string_to_array(nullif(e, ''), ';'), '{}'), nullif(r, ''), nullif(h, ''), nullif(ph, ''), nullif(pr, ''), \(now)
                     FROM unnest(\(batch.map(\.fileNumber)), \(batch.map(\.firstName)), \(batch.map(\.lastName)), \(batch.map(\.nameKey)),
                         \(batch.map(\.birthDate)), \(batch.map { $0.school ?? "" }), \(batch.map { $0.level ?? "" }), \(batch.map { $0.group ?? "" }),
-                        \(batch.map { $0.address ?? "" }), \(batch.map { $0.guardianEmails.joined(separator: ";") }), \(batch.map { $0.residency ?? "" }))
-                        AS t(f, fn, ln, nk, bd, s, l, g, a, e, r)
+                        \(batch.map { $0.address ?? "" }), \(batch.map { $0.guardianEmails.joined(separator: ";") }), \(batch.map { $0.residency ?? "" }),
+                        \(batch.map { $0.household ?? "" }), \(batch.map { $0.phone ?? "" }), \(batch.map { $0.programme ?? "" }))
+                        AS t(f, fn, ln, nk, bd, s, l, g, a, e, r, h, ph, pr)
                     ON CONFLICT (organisation_id, file_number) DO UPDATE SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
                         name_key = EXCLUDED.name_key, birth_date = EXCLUDED.birth_date, school = EXCLUDED.school, level = EXCLUDED.level,
                         group_name = EXCLUDED.group_name, address = EXCLUDED.address, guardian_emails = EXCLUDED.guardian_emails,
-                        residency = EXCLUDED.residency, imported_at = EXCLUDED.imported_at, retired_at = NULL
+                        residency = EXCLUDED.residency, household = EXCLUDED.household, phone = EXCLUDED.phone,
+                        programme = EXCLUDED.programme, imported_at = EXCLUDED.imported_at, retired_at = NULL
                     WHERE (person_records.first_name, person_records.last_name, person_records.birth_date, person_records.school,
                            person_records.level, person_records.group_name, person_records.address, person_records.guardian_emails,
-                           person_records.residency, person_records.retired_at IS NULL)
+                           person_records.residency, person_records.household, person_records.phone, person_records.programme,
+                           person_records.retired_at IS NULL)
                         IS DISTINCT FROM (EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.birth_date, EXCLUDED.school, EXCLUDED.level,
-                           EXCLUDED.group_name, EXCLUDED.address, EXCLUDED.guardian_emails, EXCLUDED.residency, true)
+                           EXCLUDED.group_name, EXCLUDED.address, EXCLUDED.guardian_emails, EXCLUDED.residency, EXCLUDED.household,
+                           EXCLUDED.phone, EXCLUDED.programme, true)
                     RETURNING (xmax = 0)
                     """, logger: logger
                 ).decode(Bool.self) {
@@ -120,10 +124,11 @@ struct RecordRepository: Sendable {
             // Every record is a participant (imports and approved requests make them); the other guardian may
             // have linked the same child already: both then see that one participant.
             var participantId: UUID?
-            for try await id in try await connection.query(
-                "SELECT id FROM participants WHERE organisation_id = \(organisation) AND file_number = \(fileNumber)", logger: logger
-            ).decode(UUID.self) {
-                participantId = id
+            var household: UUID?
+            for try await (id, householdId) in try await connection.query(
+                "SELECT id, household_id FROM participants WHERE organisation_id = \(organisation) AND file_number = \(fileNumber)", logger: logger
+            ).decode((UUID, UUID?).self) {
+                (participantId, household) = (id, householdId)
             }
             guard let participantId else {
                 logger.error("a record without its participant", metadata: ["organisation": "\(organisation)", "fileNumber": "\(fileNumber)"])
@@ -134,6 +139,13 @@ struct RecordRepository: Sendable {
                 INSERT INTO participant_guardians (participant_id, account_id, since) VALUES (\(participantId), \(account), \(now))
                 ON CONFLICT DO NOTHING
                 """, logger: logger)
+            if let household {
+                try await HouseholdStore.join(household: household, account: account, at: now, on: connection, logger: logger)
+            } else {
+                // A pupil's record without a household: the child joins the household of the guardian who links first.
+                let own = try await HouseholdStore.ownHousehold(of: account, at: now, on: connection, logger: logger)
+                try await connection.query("UPDATE participants SET household_id = \(own) WHERE id = \(participantId)", logger: logger)
+            }
             let rows = try await connection.query(
                 "SELECT \(unescaped: PostgresParticipantRepository.columns) FROM participants p WHERE p.id = \(participantId)", logger: logger)
             return .linked(try await PostgresParticipantRepository.decode(rows)[0])
@@ -150,13 +162,15 @@ struct RecordRepository: Sendable {
         try await connection.query(
             """
             INSERT INTO participants (id, first_name, last_name, birth_date, created_at, organisation_id, file_number, school, level,
-                group_name, residency)
+                group_name, residency, phone, programme)
             SELECT gen_random_uuid(), r.first_name, r.last_name, r.birth_date, \(importedAt), r.organisation_id, r.file_number, r.school, r.level,
-                r.group_name, r.residency
+                r.group_name, r.residency, r.phone, r.programme
             FROM person_records r WHERE r.organisation_id = \(organisation) AND r.imported_at = \(importedAt)
             ON CONFLICT (organisation_id, file_number) WHERE file_number IS NOT NULL DO UPDATE SET first_name = EXCLUDED.first_name,
                 last_name = EXCLUDED.last_name, birth_date = EXCLUDED.birth_date, school = EXCLUDED.school, level = EXCLUDED.level,
-                group_name = EXCLUDED.group_name, residency = coalesce(EXCLUDED.residency, participants.residency)
+                group_name = EXCLUDED.group_name, residency = coalesce(EXCLUDED.residency, participants.residency),
+                phone = coalesce(EXCLUDED.phone, participants.phone), programme = EXCLUDED.programme
             """, logger: logger)
+        try await HouseholdStore.syncFromRecords(organisation: organisation, importedAt: importedAt, on: connection, logger: logger)
     }
 }

@@ -36,7 +36,7 @@ struct StaffRepository: Sendable {
             SELECT \(PostgresParticipantRepository.columns) FROM participants p
             WHERE \(Self.scope)
               AND (lower(p.last_name) LIKE $2 OR lower(p.first_name || ' ' || p.last_name) LIKE $2 OR lower(p.file_number) LIKE $2
-                   OR lower(p.permanent_code) LIKE $2 OR p.phone LIKE $4)
+                   OR lower(p.permanent_code) LIKE $2 OR lower(p.programme) LIKE $2 OR p.phone LIKE $4)
             ORDER BY p.last_name, p.first_name, p.id LIMIT $3
             """
         let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: RequestScope.logger)

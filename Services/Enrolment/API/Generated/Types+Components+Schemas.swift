@@ -230,6 +230,10 @@ extension Components {
                 }
                 /// - Remark: Generated from `#/components/schemas/Participant/record/residency`.
                 internal var residency: Components.Schemas.Participant.RecordPayload.ResidencyPayload?
+                /// A college student's programme (500.A1).
+                ///
+                /// - Remark: Generated from `#/components/schemas/Participant/record/programme`.
+                internal var programme: Swift.String?
                 /// Creates a new `RecordPayload`.
                 ///
                 /// - Parameters:
@@ -239,13 +243,15 @@ extension Components {
                 ///   - level:
                 ///   - group:
                 ///   - residency:
+                ///   - programme: A college student's programme (500.A1).
                 internal init(
                     organisationId: Swift.String,
                     fileNumber: Swift.String,
                     school: Swift.String? = nil,
                     level: Swift.String? = nil,
                     group: Swift.String? = nil,
-                    residency: Components.Schemas.Participant.RecordPayload.ResidencyPayload? = nil
+                    residency: Components.Schemas.Participant.RecordPayload.ResidencyPayload? = nil,
+                    programme: Swift.String? = nil
                 ) {
                     self.organisationId = organisationId
                     self.fileNumber = fileNumber
@@ -253,6 +259,7 @@ extension Components {
                     self.level = level
                     self.group = group
                     self.residency = residency
+                    self.programme = programme
                 }
                 internal enum CodingKeys: String, CodingKey {
                     case organisationId
@@ -261,12 +268,17 @@ extension Components {
                     case level
                     case group
                     case residency
+                    case programme
                 }
             }
             /// The organisation's record the participant is linked to.
             ///
             /// - Remark: Generated from `#/components/schemas/Participant/record`.
             internal var record: Components.Schemas.Participant.RecordPayload?
+            /// The household the participant lives in.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Participant/householdId`.
+            internal var householdId: Swift.String?
             /// Creates a new `Participant`.
             ///
             /// - Parameters:
@@ -276,13 +288,15 @@ extension Components {
             ///   - birthDate:
             ///   - createdAt:
             ///   - record: The organisation's record the participant is linked to.
+            ///   - householdId: The household the participant lives in.
             internal init(
                 id: Swift.String,
                 firstName: Swift.String,
                 lastName: Swift.String,
                 birthDate: Swift.String,
                 createdAt: Foundation.Date,
-                record: Components.Schemas.Participant.RecordPayload? = nil
+                record: Components.Schemas.Participant.RecordPayload? = nil,
+                householdId: Swift.String? = nil
             ) {
                 self.id = id
                 self.firstName = firstName
@@ -290,6 +304,7 @@ extension Components {
                 self.birthDate = birthDate
                 self.createdAt = createdAt
                 self.record = record
+                self.householdId = householdId
             }
             internal enum CodingKeys: String, CodingKey {
                 case id
@@ -298,6 +313,125 @@ extension Components {
                 case birthDate
                 case createdAt
                 case record
+                case householdId
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Household`.
+        internal struct Household: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Household/id`.
+            internal var id: Swift.String
+            /// Set when the household comes from this organisation's records, which then own its address, phone and residency.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Household/organisationId`.
+            internal var organisationId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Household/address`.
+            internal var address: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Household/phone`.
+            internal var phone: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Household/residency`.
+            internal enum ResidencyPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case resident = "resident"
+                case nonResident = "non-resident"
+            }
+            /// - Remark: Generated from `#/components/schemas/Household/residency`.
+            internal var residency: Components.Schemas.Household.ResidencyPayload?
+            /// Whether the signed-in guardian is the first guardian, who receives the household's mails.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Household/isFirstGuardian`.
+            internal var isFirstGuardian: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/Household/MembersPayload`.
+            internal struct MembersPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Household/MembersPayload/participantId`.
+                internal var participantId: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Household/MembersPayload/firstName`.
+                internal var firstName: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Household/MembersPayload/lastName`.
+                internal var lastName: Swift.String
+                /// Creates a new `MembersPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - participantId:
+                ///   - firstName:
+                ///   - lastName:
+                internal init(
+                    participantId: Swift.String,
+                    firstName: Swift.String,
+                    lastName: Swift.String
+                ) {
+                    self.participantId = participantId
+                    self.firstName = firstName
+                    self.lastName = lastName
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case participantId
+                    case firstName
+                    case lastName
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/Household/members`.
+            internal typealias MembersPayload = [Components.Schemas.Household.MembersPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/Household/members`.
+            internal var members: Components.Schemas.Household.MembersPayload
+            /// Creates a new `Household`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - organisationId: Set when the household comes from this organisation's records, which then own its address, phone and residency.
+            ///   - address:
+            ///   - phone:
+            ///   - residency:
+            ///   - isFirstGuardian: Whether the signed-in guardian is the first guardian, who receives the household's mails.
+            ///   - members:
+            internal init(
+                id: Swift.String,
+                organisationId: Swift.String? = nil,
+                address: Swift.String? = nil,
+                phone: Swift.String? = nil,
+                residency: Components.Schemas.Household.ResidencyPayload? = nil,
+                isFirstGuardian: Swift.Bool,
+                members: Components.Schemas.Household.MembersPayload
+            ) {
+                self.id = id
+                self.organisationId = organisationId
+                self.address = address
+                self.phone = phone
+                self.residency = residency
+                self.isFirstGuardian = isFirstGuardian
+                self.members = members
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case organisationId
+                case address
+                case phone
+                case residency
+                case isFirstGuardian
+                case members
+            }
+        }
+        /// Only the fields given change; an empty string clears one.
+        ///
+        /// - Remark: Generated from `#/components/schemas/HouseholdChange`.
+        internal struct HouseholdChange: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/HouseholdChange/address`.
+            internal var address: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/HouseholdChange/phone`.
+            internal var phone: Swift.String?
+            /// Creates a new `HouseholdChange`.
+            ///
+            /// - Parameters:
+            ///   - address:
+            ///   - phone:
+            internal init(
+                address: Swift.String? = nil,
+                phone: Swift.String? = nil
+            ) {
+                self.address = address
+                self.phone = phone
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case address
+                case phone
             }
         }
         /// - Remark: Generated from `#/components/schemas/ParticipantPage`.

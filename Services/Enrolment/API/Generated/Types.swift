@@ -74,7 +74,9 @@ internal protocol APIProtocol: Sendable {
     /// and when the record lists guardians' emails, the account's verified email must be one of them. Any
     /// mismatch gets the same answer (`/problems/link-not-found`), which never says which field was wrong;
     /// after 5 mismatches in 15 minutes the account waits (429). A child linked by the other guardian is
-    /// shared: each guardian sees the child and only their own registrations and payments.
+    /// shared: each guardian sees the child and only their own registrations and payments. When the record
+    /// belongs to a household (Baie-Comeau's family file), the guardian joins the household and sees every
+    /// member of it.
     ///
     ///
     /// - Remark: HTTP `POST /v1/participants/links`.
@@ -123,7 +125,7 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/registrations/{registrationId}/cancellation`.
     /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/cancellation/post(cancelRegistration)`.
     func cancelRegistration(_ input: Operations.CancelRegistration.Input) async throws -> Operations.CancelRegistration.Output
-    /// Staff: participants of an organisation by name or file number, with `*` and `?` wildcards (Clara: `Lebl*`).
+    /// Staff: participants of an organisation by name, file number, permanent code, phone or programme, with `*` and `?` wildcards (Clara: `Lebl*`).
     ///
     /// - Remark: HTTP `GET /v1/staff/participants`.
     /// - Remark: Generated from `#/paths//v1/staff/participants/get(searchParticipants)`.
@@ -187,6 +189,22 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/staff/record-requests/{requestId}/decision`.
     /// - Remark: Generated from `#/paths//v1/staff/record-requests/{requestId}/decision/post(decideRecordRequest)`.
     func decideRecordRequest(_ input: Operations.DecideRecordRequest.Input) async throws -> Operations.DecideRecordRequest.Output
+    /// The households the signed-in account is a guardian of, with their members.
+    ///
+    /// A household holds the address, phone and residency (resident prices) shared by its members and
+    /// guardians. Children a guardian adds go to the guardian's own household; a household from an
+    /// organisation's records (Baie-Comeau) is joined by linking a member's file. The first guardian
+    /// receives the household's confirmation mails.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/households`.
+    /// - Remark: Generated from `#/paths//v1/households/get(listHouseholds)`.
+    func listHouseholds(_ input: Operations.ListHouseholds.Input) async throws -> Operations.ListHouseholds.Output
+    /// Changes the address or phone of a household the guardian made; an organisation's household changes through the organisation (409).
+    ///
+    /// - Remark: HTTP `PATCH /v1/households/{householdId}`.
+    /// - Remark: Generated from `#/paths//v1/households/{householdId}/patch(updateHousehold)`.
+    func updateHousehold(_ input: Operations.UpdateHousehold.Input) async throws -> Operations.UpdateHousehold.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -344,7 +362,9 @@ extension APIProtocol {
     /// and when the record lists guardians' emails, the account's verified email must be one of them. Any
     /// mismatch gets the same answer (`/problems/link-not-found`), which never says which field was wrong;
     /// after 5 mismatches in 15 minutes the account waits (429). A child linked by the other guardian is
-    /// shared: each guardian sees the child and only their own registrations and payments.
+    /// shared: each guardian sees the child and only their own registrations and payments. When the record
+    /// belongs to a household (Baie-Comeau's family file), the guardian joins the household and sees every
+    /// member of it.
     ///
     ///
     /// - Remark: HTTP `POST /v1/participants/links`.
@@ -439,7 +459,7 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// Staff: participants of an organisation by name or file number, with `*` and `?` wildcards (Clara: `Lebl*`).
+    /// Staff: participants of an organisation by name, file number, permanent code, phone or programme, with `*` and `?` wildcards (Clara: `Lebl*`).
     ///
     /// - Remark: HTTP `GET /v1/staff/participants`.
     /// - Remark: Generated from `#/paths//v1/staff/participants/get(searchParticipants)`.
@@ -608,6 +628,34 @@ extension APIProtocol {
         body: Operations.DecideRecordRequest.Input.Body
     ) async throws -> Operations.DecideRecordRequest.Output {
         try await decideRecordRequest(Operations.DecideRecordRequest.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The households the signed-in account is a guardian of, with their members.
+    ///
+    /// A household holds the address, phone and residency (resident prices) shared by its members and
+    /// guardians. Children a guardian adds go to the guardian's own household; a household from an
+    /// organisation's records (Baie-Comeau) is joined by linking a member's file. The first guardian
+    /// receives the household's confirmation mails.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/households`.
+    /// - Remark: Generated from `#/paths//v1/households/get(listHouseholds)`.
+    internal func listHouseholds(headers: Operations.ListHouseholds.Input.Headers = .init()) async throws -> Operations.ListHouseholds.Output {
+        try await listHouseholds(Operations.ListHouseholds.Input(headers: headers))
+    }
+    /// Changes the address or phone of a household the guardian made; an organisation's household changes through the organisation (409).
+    ///
+    /// - Remark: HTTP `PATCH /v1/households/{householdId}`.
+    /// - Remark: Generated from `#/paths//v1/households/{householdId}/patch(updateHousehold)`.
+    internal func updateHousehold(
+        path: Operations.UpdateHousehold.Input.Path,
+        headers: Operations.UpdateHousehold.Input.Headers = .init(),
+        body: Operations.UpdateHousehold.Input.Body
+    ) async throws -> Operations.UpdateHousehold.Output {
+        try await updateHousehold(Operations.UpdateHousehold.Input(
             path: path,
             headers: headers,
             body: body
