@@ -18,6 +18,7 @@ let serviceExtras: [String: [Target.Dependency]] = [
         .product(name: "NIOPosix", package: "swift-nio"),
     ],
     "Enrolment": ["Mail"],
+    "Payment": ["Mail", .product(name: "Mustache", package: "swift-mustache")],
 ]
 
 func serviceTarget(_ name: String) -> Target {
@@ -45,7 +46,10 @@ let package = Package(
     name: "guichet",
     platforms: [.macOS(.v15)],
     products: services.map { .executable(name: "guichet-\($0.lowercased())", targets: [$0]) }
-        + [.executable(name: "guichet-messaging-benchmark", targets: ["MessagingBenchmark"])],
+        + [
+            .executable(name: "guichet-messaging-benchmark", targets: ["MessagingBenchmark"]),
+            .executable(name: "guichet-sandbox-processor", targets: ["SandboxProcessor"]),
+        ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
@@ -116,7 +120,7 @@ let package = Package(
         .target(
             name: "Outbox",
             dependencies: [
-                "Messaging", "Database",
+                "Messaging", "Database", "Contracts",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -157,12 +161,24 @@ let package = Package(
             path: "Tools/Benchmarks/MessagingBenchmark",
             swiftSettings: swiftSettings
         ),
+        // Stands in for a card processor (as Mailpit stands in for SMTP); not one of Guichet's services.
+        .executableTarget(
+            name: "SandboxProcessor",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/SandboxProcessor",
+            swiftSettings: swiftSettings
+        ),
     ] + services.map(serviceTarget) + [
         .testTarget(
             name: "GuichetTests",
             dependencies: [
                 "ServiceKit", "Database", "Messaging", "Outbox", "Contracts", "Mail",
-                "Identity", "Catalogue", "Enrolment", "Payment",
+                "Identity", "Catalogue", "Enrolment", "Payment", "SandboxProcessor",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
