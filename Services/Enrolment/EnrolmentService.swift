@@ -16,8 +16,8 @@ enum EnrolmentService: ServiceDefinition {
 
     static var eventHandlers: [String: EventHandler] {
         Dictionary(uniqueKeysWithValues: EventName.offeringEvents.map { ($0, OfferingEventHandler.handler) }).merging([
-            EventName.organisationCreated: OrganisationEventHandler.handler,
-            EventName.organisationUpdated: OrganisationEventHandler.handler,
+            EventName.organisationCreated: OrganisationProjection.handler,
+            EventName.organisationUpdated: OrganisationProjection.handler,
             EventName.accountVerified: AccountEventHandler.contact,
             EventName.accountUpdated: AccountEventHandler.contact,
             EventName.accountDeleted: AccountEventHandler.deleted,

@@ -18,8 +18,8 @@ enum IdentityService: ServiceDefinition {
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
 
     static let eventHandlers: [String: EventHandler] = [
-        EventName.organisationCreated: OrganisationEventHandler.handler,
-        EventName.organisationUpdated: OrganisationEventHandler.handler,
+        EventName.organisationCreated: OrganisationProjection.handler,
+        EventName.organisationUpdated: OrganisationProjection.handler,
     ]
 
     static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) async throws {

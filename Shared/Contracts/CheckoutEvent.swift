@@ -166,14 +166,20 @@ public struct ChargeEvent: Codable, Sendable, Equatable {
     public var amount: MoneyAmount
     public var receiptNumber: String?
     public var reason: String?
+    /// On a failure: true when the payer may still pay the checkout with another card before its hold expires
+    /// (a declined card), so its seats stay held; false or absent when the checkout cannot be paid any more.
+    public var retryable: Bool?
 
-    public init(paymentId: UUID, version: Int64, checkoutId: UUID, amount: MoneyAmount, receiptNumber: String?, reason: String?) {
+    public init(
+        paymentId: UUID, version: Int64, checkoutId: UUID, amount: MoneyAmount, receiptNumber: String?, reason: String?, retryable: Bool? = nil
+    ) {
         self.paymentId = paymentId
         self.version = version
         self.checkoutId = checkoutId
         self.amount = amount
         self.receiptNumber = receiptNumber
         self.reason = reason
+        self.retryable = retryable
     }
 }
 

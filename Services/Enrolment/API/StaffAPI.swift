@@ -53,15 +53,9 @@ extension EnrolmentAPI {
         let csvQuality = input.headers.accept.first { $0.contentType == .csv }?.quality.doubleValue ?? -1
         let jsonQuality = input.headers.accept.first { $0.contentType == .json }?.quality.doubleValue ?? -1
         if csvQuality > jsonQuality {
-            func cell(_ value: String?) -> String {
-                let text = value ?? ""
-                // Quoted when needed; a leading = + - @ is neutralised so a spreadsheet never runs it as a formula.
-                let safe = text.first.map { "=+-@".contains($0) } == true ? "'" + text : text
-                return safe.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + safe.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : safe
-            }
             var csv = "lastName,firstName,birthDate,fileNumber,group,fundingSource\n"
             for entry in entries {
-                csv += [entry.lastName, entry.firstName, entry.birthDate, entry.fileNumber, entry.group, entry.fundingSource].map(cell).joined(separator: ",") + "\n"
+                csv += CSVText.row([entry.lastName, entry.firstName, entry.birthDate, entry.fileNumber, entry.group, entry.fundingSource])
             }
             return .ok(.init(body: .csv(HTTPBody(csv))))
         }

@@ -5,7 +5,8 @@ import Messaging
 import Outbox
 import PostgresNIO
 
-/// `payment.charge.succeeded` confirms a checkout's registrations; `payment.charge.failed` releases its seats;
+/// `payment.charge.succeeded` confirms a checkout's registrations; `payment.charge.failed` releases its seats
+/// unless the payer may still try another card (`retryable`: the hold then runs its course);
 /// `payment.refund.completed` closes the refund requests it answers.
 enum PaymentEventHandler {
     static let succeeded = EventHandler { event, connection, logger in
@@ -15,6 +16,7 @@ enum PaymentEventHandler {
 
     static let failed = EventHandler { event, connection, logger in
         let charge = try EventJSON.decoder.decode(ChargeEvent.self, from: Data(event.data))
+        guard charge.retryable != true else { return }
         try await CheckoutTransitions.release(charge.checkoutId, as: .paymentFailed, at: Date(), on: connection, logger: logger)
     }
 

@@ -137,5 +137,7 @@ enum IdentityMigrations {
             """,
             "CREATE INDEX security_events_by_account ON security_events (account_id, occurred_at DESC, id DESC)",
         ]),
+        // The organisations table is now the shared `OrganisationProjection`'s, which keeps the kind too.
+        Migration(5, "organisation kind", ["ALTER TABLE organisations ADD COLUMN kind text"]),
     ]
 }

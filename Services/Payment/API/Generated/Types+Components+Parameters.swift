@@ -6,6 +6,12 @@ import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/parameters` section of the OpenAPI document.
     internal enum Parameters {
+        /// - Remark: Generated from `#/components/parameters/PaymentId`.
+        internal typealias PaymentId = Swift.String
+        /// A guest's checkout token (from enrolment's guest checkout); lets them pay that checkout and read its receipt, nothing else.
+        ///
+        /// - Remark: Generated from `#/components/parameters/GuestToken`.
+        internal typealias GuestToken = Swift.String
         /// Items per page, 1 to 100 (default 20).
         ///
         /// - Remark: Generated from `#/components/parameters/Limit`.

@@ -193,14 +193,139 @@ extension Components {
                 case currency
             }
         }
+        /// `pending` (with the processor), `succeeded`, `declined` (nothing charged), `unknown` (no answer in time: being reconciled).
+        ///
         /// - Remark: Generated from `#/components/schemas/PaymentStatus`.
         internal enum PaymentStatus: String, Codable, Hashable, Sendable, CaseIterable {
             case pending = "pending"
             case succeeded = "succeeded"
-            case failed = "failed"
+            case declined = "declined"
             case unknown = "unknown"
-            case refunded = "refunded"
-            case partiallyRefunded = "partially-refunded"
+        }
+        /// What the processor tells of the card; never its number or CVC.
+        ///
+        /// - Remark: Generated from `#/components/schemas/Card`.
+        internal struct Card: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Card/brand`.
+            internal var brand: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Card/last4`.
+            internal var last4: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Card/expMonth`.
+            internal var expMonth: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/Card/expYear`.
+            internal var expYear: Swift.Int
+            /// Creates a new `Card`.
+            ///
+            /// - Parameters:
+            ///   - brand:
+            ///   - last4:
+            ///   - expMonth:
+            ///   - expYear:
+            internal init(
+                brand: Swift.String,
+                last4: Swift.String,
+                expMonth: Swift.Int,
+                expYear: Swift.Int
+            ) {
+                self.brand = brand
+                self.last4 = last4
+                self.expMonth = expMonth
+                self.expYear = expYear
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case brand
+                case last4
+                case expMonth
+                case expYear
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/BillingAddress`.
+        internal struct BillingAddress: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/BillingAddress/name`.
+            internal var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/BillingAddress/line1`.
+            internal var line1: Swift.String
+            /// - Remark: Generated from `#/components/schemas/BillingAddress/line2`.
+            internal var line2: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/BillingAddress/city`.
+            internal var city: Swift.String
+            /// QC by default.
+            ///
+            /// - Remark: Generated from `#/components/schemas/BillingAddress/province`.
+            internal var province: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/BillingAddress/postalCode`.
+            internal var postalCode: Swift.String
+            /// ISO 3166 code, CA by default.
+            ///
+            /// - Remark: Generated from `#/components/schemas/BillingAddress/country`.
+            internal var country: Swift.String?
+            /// Creates a new `BillingAddress`.
+            ///
+            /// - Parameters:
+            ///   - name:
+            ///   - line1:
+            ///   - line2:
+            ///   - city:
+            ///   - province: QC by default.
+            ///   - postalCode:
+            ///   - country: ISO 3166 code, CA by default.
+            internal init(
+                name: Swift.String,
+                line1: Swift.String,
+                line2: Swift.String? = nil,
+                city: Swift.String,
+                province: Swift.String? = nil,
+                postalCode: Swift.String,
+                country: Swift.String? = nil
+            ) {
+                self.name = name
+                self.line1 = line1
+                self.line2 = line2
+                self.city = city
+                self.province = province
+                self.postalCode = postalCode
+                self.country = country
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case name
+                case line1
+                case line2
+                case city
+                case province
+                case postalCode
+                case country
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/PaymentRequest`.
+        internal struct PaymentRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PaymentRequest/checkoutId`.
+            internal var checkoutId: Swift.String
+            /// The single-use token the processor's tokenisation endpoint gave the page.
+            ///
+            /// - Remark: Generated from `#/components/schemas/PaymentRequest/cardToken`.
+            internal var cardToken: Swift.String
+            /// - Remark: Generated from `#/components/schemas/PaymentRequest/billingAddress`.
+            internal var billingAddress: Components.Schemas.BillingAddress
+            /// Creates a new `PaymentRequest`.
+            ///
+            /// - Parameters:
+            ///   - checkoutId:
+            ///   - cardToken: The single-use token the processor's tokenisation endpoint gave the page.
+            ///   - billingAddress:
+            internal init(
+                checkoutId: Swift.String,
+                cardToken: Swift.String,
+                billingAddress: Components.Schemas.BillingAddress
+            ) {
+                self.checkoutId = checkoutId
+                self.cardToken = cardToken
+                self.billingAddress = billingAddress
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case checkoutId
+                case cardToken
+                case billingAddress
+            }
         }
         /// - Remark: Generated from `#/components/schemas/Payment`.
         internal struct Payment: Codable, Hashable, Sendable {
@@ -208,39 +333,102 @@ extension Components {
             internal var id: Swift.String
             /// - Remark: Generated from `#/components/schemas/Payment/checkoutId`.
             internal var checkoutId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Payment/sellingOrganisationId`.
+            internal var sellingOrganisationId: Swift.String?
             /// - Remark: Generated from `#/components/schemas/Payment/amount`.
             internal var amount: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Payment/refunded`.
+            internal var refunded: Components.Schemas.Money
             /// - Remark: Generated from `#/components/schemas/Payment/status`.
             internal var status: Components.Schemas.PaymentStatus
+            /// Why a declined card was refused, for the payer.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Payment/failure`.
+            internal struct FailurePayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Payment/failure/code`.
+                internal var code: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Payment/failure/message`.
+                internal var message: Components.Schemas.LocalizedText
+                /// Creates a new `FailurePayload`.
+                ///
+                /// - Parameters:
+                ///   - code:
+                ///   - message:
+                internal init(
+                    code: Swift.String,
+                    message: Components.Schemas.LocalizedText
+                ) {
+                    self.code = code
+                    self.message = message
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case code
+                    case message
+                }
+            }
+            /// Why a declined card was refused, for the payer.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Payment/failure`.
+            internal var failure: Components.Schemas.Payment.FailurePayload?
+            /// - Remark: Generated from `#/components/schemas/Payment/card`.
+            internal var card: Components.Schemas.Card?
+            /// - Remark: Generated from `#/components/schemas/Payment/receiptNumber`.
+            internal var receiptNumber: Swift.String?
             /// - Remark: Generated from `#/components/schemas/Payment/createdAt`.
             internal var createdAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/Payment/settledAt`.
+            internal var settledAt: Foundation.Date?
             /// Creates a new `Payment`.
             ///
             /// - Parameters:
             ///   - id:
             ///   - checkoutId:
+            ///   - sellingOrganisationId:
             ///   - amount:
+            ///   - refunded:
             ///   - status:
+            ///   - failure: Why a declined card was refused, for the payer.
+            ///   - card:
+            ///   - receiptNumber:
             ///   - createdAt:
+            ///   - settledAt:
             internal init(
                 id: Swift.String,
                 checkoutId: Swift.String,
+                sellingOrganisationId: Swift.String? = nil,
                 amount: Components.Schemas.Money,
+                refunded: Components.Schemas.Money,
                 status: Components.Schemas.PaymentStatus,
-                createdAt: Foundation.Date
+                failure: Components.Schemas.Payment.FailurePayload? = nil,
+                card: Components.Schemas.Card? = nil,
+                receiptNumber: Swift.String? = nil,
+                createdAt: Foundation.Date,
+                settledAt: Foundation.Date? = nil
             ) {
                 self.id = id
                 self.checkoutId = checkoutId
+                self.sellingOrganisationId = sellingOrganisationId
                 self.amount = amount
+                self.refunded = refunded
                 self.status = status
+                self.failure = failure
+                self.card = card
+                self.receiptNumber = receiptNumber
                 self.createdAt = createdAt
+                self.settledAt = settledAt
             }
             internal enum CodingKeys: String, CodingKey {
                 case id
                 case checkoutId
+                case sellingOrganisationId
                 case amount
+                case refunded
                 case status
+                case failure
+                case card
+                case receiptNumber
                 case createdAt
+                case settledAt
             }
         }
         /// - Remark: Generated from `#/components/schemas/PaymentPage`.
@@ -266,6 +454,577 @@ extension Components {
             internal enum CodingKeys: String, CodingKey {
                 case items
                 case nextCursor
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Receipt`.
+        internal struct Receipt: Codable, Hashable, Sendable {
+            /// `<organisation>-<year>-<6 digits>`, without gaps per organisation and year.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Receipt/number`.
+            internal var number: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Receipt/issuedAt`.
+            internal var issuedAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/Receipt/language`.
+            internal enum LanguagePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case fr = "fr"
+                case en = "en"
+            }
+            /// - Remark: Generated from `#/components/schemas/Receipt/language`.
+            internal var language: Components.Schemas.Receipt.LanguagePayload
+            /// - Remark: Generated from `#/components/schemas/Receipt/organisation`.
+            internal struct OrganisationPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Receipt/organisation/id`.
+                internal var id: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Receipt/organisation/shortCode`.
+                internal var shortCode: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Receipt/organisation/name`.
+                internal var name: Components.Schemas.LocalizedText
+                /// Creates a new `OrganisationPayload`.
+                ///
+                /// - Parameters:
+                ///   - id:
+                ///   - shortCode:
+                ///   - name:
+                internal init(
+                    id: Swift.String,
+                    shortCode: Swift.String,
+                    name: Components.Schemas.LocalizedText
+                ) {
+                    self.id = id
+                    self.shortCode = shortCode
+                    self.name = name
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case id
+                    case shortCode
+                    case name
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/Receipt/organisation`.
+            internal var organisation: Components.Schemas.Receipt.OrganisationPayload
+            /// - Remark: Generated from `#/components/schemas/Receipt/payer`.
+            internal struct PayerPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Receipt/payer/name`.
+                internal var name: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/Receipt/payer/email`.
+                internal var email: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Receipt/payer/billingAddress`.
+                internal var billingAddress: Components.Schemas.BillingAddress
+                /// Creates a new `PayerPayload`.
+                ///
+                /// - Parameters:
+                ///   - name:
+                ///   - email:
+                ///   - billingAddress:
+                internal init(
+                    name: Swift.String? = nil,
+                    email: Swift.String,
+                    billingAddress: Components.Schemas.BillingAddress
+                ) {
+                    self.name = name
+                    self.email = email
+                    self.billingAddress = billingAddress
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case name
+                    case email
+                    case billingAddress
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/Receipt/payer`.
+            internal var payer: Components.Schemas.Receipt.PayerPayload
+            /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload`.
+            internal struct LinesPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/registrationId`.
+                internal var registrationId: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/participantId`.
+                internal var participantId: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/participantName`.
+                internal var participantName: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/offeringCode`.
+                internal var offeringCode: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/title`.
+                internal var title: Components.Schemas.LocalizedText
+                /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/quantity`.
+                internal var quantity: Swift.Int
+                /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/unitPrice`.
+                internal var unitPrice: Components.Schemas.Money
+                /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/ItemsPayload`.
+                internal struct ItemsPayloadPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/ItemsPayload/name`.
+                    internal var name: Components.Schemas.LocalizedText
+                    /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/ItemsPayload/date`.
+                    internal var date: Swift.String?
+                    /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/ItemsPayload/quantity`.
+                    internal var quantity: Swift.Int
+                    /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/ItemsPayload/unitPrice`.
+                    internal var unitPrice: Components.Schemas.Money
+                    /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/ItemsPayload/amount`.
+                    internal var amount: Components.Schemas.Money
+                    /// Creates a new `ItemsPayloadPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - name:
+                    ///   - date:
+                    ///   - quantity:
+                    ///   - unitPrice:
+                    ///   - amount:
+                    internal init(
+                        name: Components.Schemas.LocalizedText,
+                        date: Swift.String? = nil,
+                        quantity: Swift.Int,
+                        unitPrice: Components.Schemas.Money,
+                        amount: Components.Schemas.Money
+                    ) {
+                        self.name = name
+                        self.date = date
+                        self.quantity = quantity
+                        self.unitPrice = unitPrice
+                        self.amount = amount
+                    }
+                    internal enum CodingKeys: String, CodingKey {
+                        case name
+                        case date
+                        case quantity
+                        case unitPrice
+                        case amount
+                    }
+                }
+                /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/items`.
+                internal typealias ItemsPayload = [Components.Schemas.Receipt.LinesPayloadPayload.ItemsPayloadPayload]
+                /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/items`.
+                internal var items: Components.Schemas.Receipt.LinesPayloadPayload.ItemsPayload
+                /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/subtotal`.
+                internal var subtotal: Components.Schemas.Money
+                /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/taxes`.
+                internal var taxes: [Components.Schemas.Tax]
+                /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/total`.
+                internal var total: Components.Schemas.Money
+                /// Creates a new `LinesPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - registrationId:
+                ///   - participantId:
+                ///   - participantName:
+                ///   - offeringCode:
+                ///   - title:
+                ///   - quantity:
+                ///   - unitPrice:
+                ///   - items:
+                ///   - subtotal:
+                ///   - taxes:
+                ///   - total:
+                internal init(
+                    registrationId: Swift.String,
+                    participantId: Swift.String,
+                    participantName: Swift.String,
+                    offeringCode: Swift.String,
+                    title: Components.Schemas.LocalizedText,
+                    quantity: Swift.Int,
+                    unitPrice: Components.Schemas.Money,
+                    items: Components.Schemas.Receipt.LinesPayloadPayload.ItemsPayload,
+                    subtotal: Components.Schemas.Money,
+                    taxes: [Components.Schemas.Tax],
+                    total: Components.Schemas.Money
+                ) {
+                    self.registrationId = registrationId
+                    self.participantId = participantId
+                    self.participantName = participantName
+                    self.offeringCode = offeringCode
+                    self.title = title
+                    self.quantity = quantity
+                    self.unitPrice = unitPrice
+                    self.items = items
+                    self.subtotal = subtotal
+                    self.taxes = taxes
+                    self.total = total
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case registrationId
+                    case participantId
+                    case participantName
+                    case offeringCode
+                    case title
+                    case quantity
+                    case unitPrice
+                    case items
+                    case subtotal
+                    case taxes
+                    case total
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/Receipt/lines`.
+            internal typealias LinesPayload = [Components.Schemas.Receipt.LinesPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/Receipt/lines`.
+            internal var lines: Components.Schemas.Receipt.LinesPayload
+            /// - Remark: Generated from `#/components/schemas/Receipt/subtotal`.
+            internal var subtotal: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Receipt/taxes`.
+            internal var taxes: [Components.Schemas.Tax]
+            /// - Remark: Generated from `#/components/schemas/Receipt/total`.
+            internal var total: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Receipt/card`.
+            internal var card: Components.Schemas.Card
+            /// - Remark: Generated from `#/components/schemas/Receipt/paymentId`.
+            internal var paymentId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Receipt/checkoutId`.
+            internal var checkoutId: Swift.String
+            /// Creates a new `Receipt`.
+            ///
+            /// - Parameters:
+            ///   - number: `<organisation>-<year>-<6 digits>`, without gaps per organisation and year.
+            ///   - issuedAt:
+            ///   - language:
+            ///   - organisation:
+            ///   - payer:
+            ///   - lines:
+            ///   - subtotal:
+            ///   - taxes:
+            ///   - total:
+            ///   - card:
+            ///   - paymentId:
+            ///   - checkoutId:
+            internal init(
+                number: Swift.String,
+                issuedAt: Foundation.Date,
+                language: Components.Schemas.Receipt.LanguagePayload,
+                organisation: Components.Schemas.Receipt.OrganisationPayload,
+                payer: Components.Schemas.Receipt.PayerPayload,
+                lines: Components.Schemas.Receipt.LinesPayload,
+                subtotal: Components.Schemas.Money,
+                taxes: [Components.Schemas.Tax],
+                total: Components.Schemas.Money,
+                card: Components.Schemas.Card,
+                paymentId: Swift.String,
+                checkoutId: Swift.String
+            ) {
+                self.number = number
+                self.issuedAt = issuedAt
+                self.language = language
+                self.organisation = organisation
+                self.payer = payer
+                self.lines = lines
+                self.subtotal = subtotal
+                self.taxes = taxes
+                self.total = total
+                self.card = card
+                self.paymentId = paymentId
+                self.checkoutId = checkoutId
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case number
+                case issuedAt
+                case language
+                case organisation
+                case payer
+                case lines
+                case subtotal
+                case taxes
+                case total
+                case card
+                case paymentId
+                case checkoutId
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Tax`.
+        internal struct Tax: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Tax/code`.
+            internal var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Tax/name`.
+            internal var name: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/Tax/percent`.
+            internal var percent: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Tax/amount`.
+            internal var amount: Components.Schemas.Money
+            /// Creates a new `Tax`.
+            ///
+            /// - Parameters:
+            ///   - code:
+            ///   - name:
+            ///   - percent:
+            ///   - amount:
+            internal init(
+                code: Swift.String,
+                name: Components.Schemas.LocalizedText,
+                percent: Swift.String? = nil,
+                amount: Components.Schemas.Money
+            ) {
+                self.code = code
+                self.name = name
+                self.percent = percent
+                self.amount = amount
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case code
+                case name
+                case percent
+                case amount
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RefundRequest`.
+        internal struct RefundRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/amountCents`.
+            internal var amountCents: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/reason`.
+            internal var reason: Swift.String
+            /// The registrations the refund is for, when it is for some.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/registrationIds`.
+            internal var registrationIds: [Swift.String]?
+            /// Creates a new `RefundRequest`.
+            ///
+            /// - Parameters:
+            ///   - amountCents:
+            ///   - reason:
+            ///   - registrationIds: The registrations the refund is for, when it is for some.
+            internal init(
+                amountCents: Swift.Int64,
+                reason: Swift.String,
+                registrationIds: [Swift.String]? = nil
+            ) {
+                self.amountCents = amountCents
+                self.reason = reason
+                self.registrationIds = registrationIds
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case amountCents
+                case reason
+                case registrationIds
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Refund`.
+        internal struct Refund: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Refund/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Refund/paymentId`.
+            internal var paymentId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Refund/amount`.
+            internal var amount: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Refund/status`.
+            internal enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case pending = "pending"
+                case succeeded = "succeeded"
+                case failed = "failed"
+            }
+            /// - Remark: Generated from `#/components/schemas/Refund/status`.
+            internal var status: Components.Schemas.Refund.StatusPayload
+            /// - Remark: Generated from `#/components/schemas/Refund/reason`.
+            internal var reason: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Refund/refundRequestId`.
+            internal var refundRequestId: Swift.String?
+            /// The receipt the credit note refers to.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Refund/receiptNumber`.
+            internal var receiptNumber: Swift.String?
+            /// `<organisation>-NC-<year>-<6 digits>`, once the refund succeeded.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Refund/creditNoteNumber`.
+            internal var creditNoteNumber: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Refund/failureCode`.
+            internal var failureCode: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Refund/createdAt`.
+            internal var createdAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/Refund/completedAt`.
+            internal var completedAt: Foundation.Date?
+            /// Creates a new `Refund`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - paymentId:
+            ///   - amount:
+            ///   - status:
+            ///   - reason:
+            ///   - refundRequestId:
+            ///   - receiptNumber: The receipt the credit note refers to.
+            ///   - creditNoteNumber: `<organisation>-NC-<year>-<6 digits>`, once the refund succeeded.
+            ///   - failureCode:
+            ///   - createdAt:
+            ///   - completedAt:
+            internal init(
+                id: Swift.String,
+                paymentId: Swift.String,
+                amount: Components.Schemas.Money,
+                status: Components.Schemas.Refund.StatusPayload,
+                reason: Swift.String,
+                refundRequestId: Swift.String? = nil,
+                receiptNumber: Swift.String? = nil,
+                creditNoteNumber: Swift.String? = nil,
+                failureCode: Swift.String? = nil,
+                createdAt: Foundation.Date,
+                completedAt: Foundation.Date? = nil
+            ) {
+                self.id = id
+                self.paymentId = paymentId
+                self.amount = amount
+                self.status = status
+                self.reason = reason
+                self.refundRequestId = refundRequestId
+                self.receiptNumber = receiptNumber
+                self.creditNoteNumber = creditNoteNumber
+                self.failureCode = failureCode
+                self.createdAt = createdAt
+                self.completedAt = completedAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case paymentId
+                case amount
+                case status
+                case reason
+                case refundRequestId
+                case receiptNumber
+                case creditNoteNumber
+                case failureCode
+                case createdAt
+                case completedAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/PaidLine`.
+        internal struct PaidLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PaidLine/paymentId`.
+            internal var paymentId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/PaidLine/receiptNumber`.
+            internal var receiptNumber: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/PaidLine/paidAt`.
+            internal var paidAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/PaidLine/offeringCode`.
+            internal var offeringCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/PaidLine/title`.
+            internal var title: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/PaidLine/total`.
+            internal var total: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/PaidLine/paymentRefunded`.
+            internal var paymentRefunded: Components.Schemas.Money?
+            /// Creates a new `PaidLine`.
+            ///
+            /// - Parameters:
+            ///   - paymentId:
+            ///   - receiptNumber:
+            ///   - paidAt:
+            ///   - offeringCode:
+            ///   - title:
+            ///   - total:
+            ///   - paymentRefunded:
+            internal init(
+                paymentId: Swift.String,
+                receiptNumber: Swift.String? = nil,
+                paidAt: Foundation.Date,
+                offeringCode: Swift.String,
+                title: Components.Schemas.LocalizedText,
+                total: Components.Schemas.Money,
+                paymentRefunded: Components.Schemas.Money? = nil
+            ) {
+                self.paymentId = paymentId
+                self.receiptNumber = receiptNumber
+                self.paidAt = paidAt
+                self.offeringCode = offeringCode
+                self.title = title
+                self.total = total
+                self.paymentRefunded = paymentRefunded
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case paymentId
+                case receiptNumber
+                case paidAt
+                case offeringCode
+                case title
+                case total
+                case paymentRefunded
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StaffPaidLine`.
+        internal struct StaffPaidLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/paymentId`.
+            internal var paymentId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/receiptNumber`.
+            internal var receiptNumber: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/paidAt`.
+            internal var paidAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/payerAccountId`.
+            internal var payerAccountId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/payerName`.
+            internal var payerName: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/payerEmail`.
+            internal var payerEmail: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/participantId`.
+            internal var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/participantName`.
+            internal var participantName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/offeringCode`.
+            internal var offeringCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/subtotal`.
+            internal var subtotal: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/taxes`.
+            internal var taxes: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/total`.
+            internal var total: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/paymentRefunded`.
+            internal var paymentRefunded: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/releve24`.
+            internal var releve24: Swift.Bool
+            /// Creates a new `StaffPaidLine`.
+            ///
+            /// - Parameters:
+            ///   - paymentId:
+            ///   - receiptNumber:
+            ///   - paidAt:
+            ///   - payerAccountId:
+            ///   - payerName:
+            ///   - payerEmail:
+            ///   - participantId:
+            ///   - participantName:
+            ///   - offeringCode:
+            ///   - subtotal:
+            ///   - taxes:
+            ///   - total:
+            ///   - paymentRefunded:
+            ///   - releve24:
+            internal init(
+                paymentId: Swift.String,
+                receiptNumber: Swift.String,
+                paidAt: Foundation.Date,
+                payerAccountId: Swift.String? = nil,
+                payerName: Swift.String? = nil,
+                payerEmail: Swift.String,
+                participantId: Swift.String,
+                participantName: Swift.String,
+                offeringCode: Swift.String,
+                subtotal: Components.Schemas.Money,
+                taxes: Components.Schemas.Money,
+                total: Components.Schemas.Money,
+                paymentRefunded: Components.Schemas.Money,
+                releve24: Swift.Bool
+            ) {
+                self.paymentId = paymentId
+                self.receiptNumber = receiptNumber
+                self.paidAt = paidAt
+                self.payerAccountId = payerAccountId
+                self.payerName = payerName
+                self.payerEmail = payerEmail
+                self.participantId = participantId
+                self.participantName = participantName
+                self.offeringCode = offeringCode
+                self.subtotal = subtotal
+                self.taxes = taxes
+                self.total = total
+                self.paymentRefunded = paymentRefunded
+                self.releve24 = releve24
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case paymentId
+                case receiptNumber
+                case paidAt
+                case payerAccountId
+                case payerName
+                case payerEmail
+                case participantId
+                case participantName
+                case offeringCode
+                case subtotal
+                case taxes
+                case total
+                case paymentRefunded
+                case releve24
             }
         }
     }

@@ -5,6 +5,70 @@ import struct Foundation.Data
 import struct Foundation.Date
 /// A type that performs HTTP operations defined by the OpenAPI document.
 internal protocol APIProtocol: Sendable {
+    /// Pays a checkout with a card token; a double click never charges twice.
+    ///
+    /// Signed in, the payer is the checkout's account; a guest sends the checkout's `Guest-Token`.
+    /// `Idempotency-Key` is required: the same key and body give this payment again (`Idempotent-Replayed: true`),
+    /// the same key with another body is refused (422), a duplicate while the first is with the processor gets
+    /// 409 `/problems/idempotency-in-flight` with `Retry-After`. A checkout has at most one payment that is not
+    /// declined: paying it again with another key gets 409 (`checkout-already-paid`, `payment-in-progress`).
+    /// A checkout payment has not heard of yet gets 409 `/problems/checkout-not-ready` with `Retry-After`; no
+    /// charge starts within `PAYMENT_HOLD_MARGIN_SECONDS` of the checkout's `holdExpiresAt` (409
+    /// `/problems/checkout-expired`). A declined card answers 201 with `status: declined` and the reason in
+    /// both languages; the payer may try another card (a new key) while the hold lasts. When the processor
+    /// does not answer in time the payment is `unknown` (202): it is reconciled with the processor, never
+    /// charged twice; do not pay again.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/payments`.
+    /// - Remark: Generated from `#/paths//v1/payments/post(createPayment)`.
+    func createPayment(_ input: Operations.CreatePayment.Input) async throws -> Operations.CreatePayment.Output
+    /// One payment, to its payer (or guest token) and the selling organisation's staff; others get 404.
+    ///
+    /// - Remark: HTTP `GET /v1/payments/{paymentId}`.
+    /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/get(getPayment)`.
+    func getPayment(_ input: Operations.GetPayment.Input) async throws -> Operations.GetPayment.Output
+    /// The receipt of a succeeded payment, as JSON or as a printable page in the payer's language.
+    ///
+    /// Numbered without gaps per selling organisation and year (`CSSBE-2026-000123`): organisation, payer and
+    /// billing address, participants, lines with quantities and unit prices, taxes, total, card brand and last 4.
+    /// `Accept: text/html` gives the printable page. Readable by the payer (a guest with the checkout's
+    /// `Guest-Token`) and the organisation's staff; anyone else gets 404.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/payments/{paymentId}/receipt`.
+    /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/receipt/get(getReceipt)`.
+    func getReceipt(_ input: Operations.GetReceipt.Input) async throws -> Operations.GetReceipt.Output
+    /// Staff: refunds part or all of a payment to the original card.
+    ///
+    /// Never more than what remains of the capture (422 `/problems/refund-exceeds-captured`). `Idempotency-Key`
+    /// is required as for payments. The refund is sent to the processor at once; the answer (202) says where
+    /// it stands, and `payment.refund.completed` follows with its credit note number. Refunds enrolment asks
+    /// for (`enrolment.refund.requested`, the offering's policy applied) take the same path.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/payments/{paymentId}/refunds`.
+    /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/post(createRefund)`.
+    func createRefund(_ input: Operations.CreateRefund.Input) async throws -> Operations.CreateRefund.Output
+    /// One refund with its credit note number and the receipt it refers to; to the payer and the organisation's staff.
+    ///
+    /// - Remark: HTTP `GET /v1/refunds/{refundId}`.
+    /// - Remark: Generated from `#/paths//v1/refunds/{refundId}/get(getRefund)`.
+    func getRefund(_ input: Operations.GetRefund.Input) async throws -> Operations.GetRefund.Output
+    /// What the signed-in guardian paid for this participant (CSSPO "Historique"); another guardian's payments never show.
+    ///
+    /// - Remark: HTTP `GET /v1/participants/{participantId}/payments`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/payments/get(listParticipantPayments)`.
+    func listParticipantPayments(_ input: Operations.ListParticipantPayments.Input) async throws -> Operations.ListParticipantPayments.Output
+    /// Staff: an organisation's paid lines for a year, as JSON or CSV (`Accept: text/csv`).
+    ///
+    /// One row per line of each succeeded payment: receipt, date, payer, participant, offering, amounts, what was
+    /// refunded of the payment — enough for the year's Relevé 24 (payer, participant, year, offering).
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/staff/payments`.
+    /// - Remark: Generated from `#/paths//v1/staff/payments/get(listOrganisationPayments)`.
+    func listOrganisationPayments(_ input: Operations.ListOrganisationPayments.Input) async throws -> Operations.ListOrganisationPayments.Output
     /// The signed-in account's payments, newest first.
     ///
     /// - Remark: HTTP `GET /v1/me/payments`.
@@ -14,6 +78,128 @@ internal protocol APIProtocol: Sendable {
 
 /// Convenience overloads for operation inputs.
 extension APIProtocol {
+    /// Pays a checkout with a card token; a double click never charges twice.
+    ///
+    /// Signed in, the payer is the checkout's account; a guest sends the checkout's `Guest-Token`.
+    /// `Idempotency-Key` is required: the same key and body give this payment again (`Idempotent-Replayed: true`),
+    /// the same key with another body is refused (422), a duplicate while the first is with the processor gets
+    /// 409 `/problems/idempotency-in-flight` with `Retry-After`. A checkout has at most one payment that is not
+    /// declined: paying it again with another key gets 409 (`checkout-already-paid`, `payment-in-progress`).
+    /// A checkout payment has not heard of yet gets 409 `/problems/checkout-not-ready` with `Retry-After`; no
+    /// charge starts within `PAYMENT_HOLD_MARGIN_SECONDS` of the checkout's `holdExpiresAt` (409
+    /// `/problems/checkout-expired`). A declined card answers 201 with `status: declined` and the reason in
+    /// both languages; the payer may try another card (a new key) while the hold lasts. When the processor
+    /// does not answer in time the payment is `unknown` (202): it is reconciled with the processor, never
+    /// charged twice; do not pay again.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/payments`.
+    /// - Remark: Generated from `#/paths//v1/payments/post(createPayment)`.
+    internal func createPayment(
+        headers: Operations.CreatePayment.Input.Headers = .init(),
+        body: Operations.CreatePayment.Input.Body
+    ) async throws -> Operations.CreatePayment.Output {
+        try await createPayment(Operations.CreatePayment.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// One payment, to its payer (or guest token) and the selling organisation's staff; others get 404.
+    ///
+    /// - Remark: HTTP `GET /v1/payments/{paymentId}`.
+    /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/get(getPayment)`.
+    internal func getPayment(
+        path: Operations.GetPayment.Input.Path,
+        headers: Operations.GetPayment.Input.Headers = .init()
+    ) async throws -> Operations.GetPayment.Output {
+        try await getPayment(Operations.GetPayment.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// The receipt of a succeeded payment, as JSON or as a printable page in the payer's language.
+    ///
+    /// Numbered without gaps per selling organisation and year (`CSSBE-2026-000123`): organisation, payer and
+    /// billing address, participants, lines with quantities and unit prices, taxes, total, card brand and last 4.
+    /// `Accept: text/html` gives the printable page. Readable by the payer (a guest with the checkout's
+    /// `Guest-Token`) and the organisation's staff; anyone else gets 404.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/payments/{paymentId}/receipt`.
+    /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/receipt/get(getReceipt)`.
+    internal func getReceipt(
+        path: Operations.GetReceipt.Input.Path,
+        headers: Operations.GetReceipt.Input.Headers = .init()
+    ) async throws -> Operations.GetReceipt.Output {
+        try await getReceipt(Operations.GetReceipt.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Staff: refunds part or all of a payment to the original card.
+    ///
+    /// Never more than what remains of the capture (422 `/problems/refund-exceeds-captured`). `Idempotency-Key`
+    /// is required as for payments. The refund is sent to the processor at once; the answer (202) says where
+    /// it stands, and `payment.refund.completed` follows with its credit note number. Refunds enrolment asks
+    /// for (`enrolment.refund.requested`, the offering's policy applied) take the same path.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/payments/{paymentId}/refunds`.
+    /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/post(createRefund)`.
+    internal func createRefund(
+        path: Operations.CreateRefund.Input.Path,
+        headers: Operations.CreateRefund.Input.Headers = .init(),
+        body: Operations.CreateRefund.Input.Body
+    ) async throws -> Operations.CreateRefund.Output {
+        try await createRefund(Operations.CreateRefund.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// One refund with its credit note number and the receipt it refers to; to the payer and the organisation's staff.
+    ///
+    /// - Remark: HTTP `GET /v1/refunds/{refundId}`.
+    /// - Remark: Generated from `#/paths//v1/refunds/{refundId}/get(getRefund)`.
+    internal func getRefund(
+        path: Operations.GetRefund.Input.Path,
+        headers: Operations.GetRefund.Input.Headers = .init()
+    ) async throws -> Operations.GetRefund.Output {
+        try await getRefund(Operations.GetRefund.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// What the signed-in guardian paid for this participant (CSSPO "Historique"); another guardian's payments never show.
+    ///
+    /// - Remark: HTTP `GET /v1/participants/{participantId}/payments`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/payments/get(listParticipantPayments)`.
+    internal func listParticipantPayments(
+        path: Operations.ListParticipantPayments.Input.Path,
+        headers: Operations.ListParticipantPayments.Input.Headers = .init()
+    ) async throws -> Operations.ListParticipantPayments.Output {
+        try await listParticipantPayments(Operations.ListParticipantPayments.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Staff: an organisation's paid lines for a year, as JSON or CSV (`Accept: text/csv`).
+    ///
+    /// One row per line of each succeeded payment: receipt, date, payer, participant, offering, amounts, what was
+    /// refunded of the payment — enough for the year's Relevé 24 (payer, participant, year, offering).
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/staff/payments`.
+    /// - Remark: Generated from `#/paths//v1/staff/payments/get(listOrganisationPayments)`.
+    internal func listOrganisationPayments(
+        query: Operations.ListOrganisationPayments.Input.Query,
+        headers: Operations.ListOrganisationPayments.Input.Headers = .init()
+    ) async throws -> Operations.ListOrganisationPayments.Output {
+        try await listOrganisationPayments(Operations.ListOrganisationPayments.Input(
+            query: query,
+            headers: headers
+        ))
+    }
     /// The signed-in account's payments, newest first.
     ///
     /// - Remark: HTTP `GET /v1/me/payments`.

@@ -1,13 +1,26 @@
 import Contracts
+import Messaging
 import Foundation
 import Logging
-import Messaging
-import Outbox
 import PostgresNIO
 
-/// Keeps the catalogue's organisation tree (`catalogue.organisation.*`): staff of an organisation act for those below it.
-enum OrganisationEventHandler {
-    static let handler = EventHandler { event, connection, logger in
+/// A service's copy of the catalogue's organisations (`catalogue.organisation.*`), the same table and handler
+/// in every service that needs it: staff roles, records, receipt numbers (`CSSBE-2026-000123`).
+public enum OrganisationProjection {
+    public static let table = """
+        CREATE TABLE organisations (
+            id uuid PRIMARY KEY,
+            version bigint NOT NULL,
+            parent_id uuid,
+            kind text,
+            short_code text NOT NULL,
+            name_fr text NOT NULL,
+            name_en text NOT NULL
+        )
+        """
+
+    /// Keeps the newest version; an older or repeated one changes nothing.
+    public static let handler = EventHandler { event, connection, logger in
         let organisation = try EventJSON.decoder.decode(OrganisationEvent.self, from: Data(event.data))
         try await connection.query(
             """

@@ -1,0 +1,51 @@
+import Foundation
+import Mail
+
+/// The mails payment sends (CSSPO: "vous recevrez également une confirmation de paiement").
+struct PaymentMails: Sendable {
+    let confirmation: MailTemplate
+
+    init() throws {
+        confirmation = try MailTemplate(
+            fr: .init(
+                subject: "Paiement reçu : {{total}} (reçu {{number}})",
+                text: """
+                    Bonjour {{name}},
+
+                    Nous avons reçu votre paiement de {{total}} à {{organisation}}, par carte {{card}}.
+                    Reçu no {{number}} :
+                    {{#lines}}
+                    - {{participant}} — {{code}} {{title}} : {{amount}}
+                    {{/lines}}
+
+                    Votre reçu est aussi dans l'historique de vos paiements. Ce courriel ne demande pas de réponse.
+                    """,
+                html: """
+                    <p>Bonjour {{name}},</p>
+                    <p>Nous avons reçu votre paiement de <strong>{{total}}</strong> à {{organisation}}, par carte {{card}}.</p>
+                    <p>Reçu no {{number}} :</p>
+                    <ul>{{#lines}}<li>{{participant}} — {{code}} {{title}} : {{amount}}</li>{{/lines}}</ul>
+                    <p>Votre reçu est aussi dans l'historique de vos paiements.</p>
+                    """),
+            en: .init(
+                subject: "Payment received: {{total}} (receipt {{number}})",
+                text: """
+                    Hello {{name}},
+
+                    We received your payment of {{total}} to {{organisation}}, by card {{card}}.
+                    Receipt {{number}}:
+                    {{#lines}}
+                    - {{participant}} — {{code}} {{titleEn}}: {{amount}}
+                    {{/lines}}
+
+                    Your receipt is also in your payment history. No reply is needed.
+                    """,
+                html: """
+                    <p>Hello {{name}},</p>
+                    <p>We received your payment of <strong>{{total}}</strong> to {{organisation}}, by card {{card}}.</p>
+                    <p>Receipt {{number}}:</p>
+                    <ul>{{#lines}}<li>{{participant}} — {{code}} {{titleEn}}: {{amount}}</li>{{/lines}}</ul>
+                    <p>Your receipt is also in your payment history.</p>
+                    """))
+    }
+}

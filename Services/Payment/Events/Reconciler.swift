@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceKit
+import ServiceLifecycle
+
+/// Settles what the processor left open: payments still `pending` or `unknown` once their charge request
+/// has timed out are looked up by reference (charged → succeeded, no charge → declined `not_charged`), pending
+/// refunds are sent again (the processor's idempotency key makes that safe). Also forgets idempotency keys
+/// older than a day. Several instances may run it: settling changes a payment or refund once.
+struct Reconciler: Service {
+    let client: PostgresClient
+    let payments: PaymentStore
+    let refunds: RefundStore
+    let processorTimeout: TimeInterval
+    let clock: any WallClock
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var lastPurge = Date.distantPast
+            while !Task.isCancelled {
+                do {
+                    let now = clock.now()
+                    try await reconcilePayments(now: now)
+                    try await retryRefunds()
+                    if now.timeIntervalSince(lastPurge) > 3600 {
+                        try await Idempotency.purge(before: now - Idempotency.retention, client: client, logger: logger)
+                        lastPurge = now
+                    }
+                } catch {
+                    logger.error("reconciliation failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    /// Returns how many payments were looked up.
+    @discardableResult
+    func reconcilePayments(now: Date) async throws -> Int {
+        // Past the request's own timeout, nothing else will answer for these payments.
+        let settledBefore = now.addingTimeInterval(-(processorTimeout + 2))
+        var due: [UUID] = []
+        for try await id in try await client.query(
+            """
+            SELECT id FROM payments WHERE status IN ('pending', 'unknown') AND updated_at < \(settledBefore) ORDER BY updated_at LIMIT 50
+            """, logger: logger
+        ).decode(UUID.self) {
+            due.append(id)
+        }
+        for id in due {
+            let outcome = try await payments.processor.lookUp(reference: id) ?? .declined(code: "not_charged")
+            logger.info("payment reconciled with the processor", metadata: ["payment": "\(id)", "outcome": "\(outcome)"])
+            _ = try await payments.settle(id, outcome: outcome, at: clock.now())
+        }
+        return due.count
+    }
+
+    func retryRefunds() async throws {
+        var due: [UUID] = []
+        for try await id in try await client.query(
+            "SELECT id FROM refunds WHERE status = 'pending' ORDER BY created_at LIMIT 50", logger: logger
+        ).decode(UUID.self) {
+            due.append(id)
+        }
+        for id in due {
+            try await refunds.process(id, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Configuration
+import Crypto
+import Foundation
+import Mail
+import ServiceKit
+
+/// The settings only payment has (the README lists each with its default).
+struct PaymentSettings: Sendable {
+    /// The card processor's API (the sandbox processor locally).
+    var processorURL: URL
+    var processorSecretKey: String
+    /// Signs the processor's webhooks.
+    var processorWebhookSecret: String
+    /// How long a charge may take before the payment is left `unknown` and reconciled later.
+    var processorTimeout: TimeInterval
+    /// No charge starts later than this before the checkout's hold expires.
+    var holdMargin: TimeInterval
+    /// How often unsettled payments and pending refunds are looked at.
+    var reconcileInterval: Duration
+    /// Seals queued mails.
+    var mailKey: SymmetricKey
+    var mailFrom: MailMessage.Address
+
+    init(reader: ConfigReader) throws {
+        let url = reader.string(forKey: "processor.url", default: "http://127.0.0.1:8090")
+        guard let processorURL = URL(string: url), processorURL.scheme == "http" || processorURL.scheme == "https" else {
+            throw ConfigurationError.invalid("PROCESSOR_URL", "an http(s) URL")
+        }
+        self.processorURL = processorURL
+        // Only authenticates Guichet to the processor (a wrong one charges nothing); the sandbox's test key by default.
+        processorSecretKey = reader.string(forKey: "processor.secret.key", isSecret: true, default: "sk_test_guichet")
+        // Forged webhooks could settle payments: no default.
+        processorWebhookSecret = try reader.secret(
+            inline: "processor.webhook.secret", file: "processor.webhook.secret.file", defaultFile: ".local/keys/processor-webhook-secret",
+            name: "PROCESSOR_WEBHOOK_SECRET").trimmingCharacters(in: .whitespacesAndNewlines)
+        let timeout = reader.int(forKey: "processor.timeout.seconds", default: 10)
+        guard (1...120).contains(timeout) else { throw ConfigurationError.invalid("PROCESSOR_TIMEOUT_SECONDS", "between 1 and 120") }
+        processorTimeout = TimeInterval(timeout)
+        let margin = reader.int(forKey: "payment.hold.margin.seconds", default: 60)
+        guard (0...600).contains(margin) else { throw ConfigurationError.invalid("PAYMENT_HOLD_MARGIN_SECONDS", "between 0 and 600") }
+        holdMargin = TimeInterval(margin)
+        let reconcile = reader.int(forKey: "payment.reconcile.milliseconds", default: 5000)
+        guard (10...600_000).contains(reconcile) else {
+            throw ConfigurationError.invalid("PAYMENT_RECONCILE_MILLISECONDS", "between 10 and 600000")
+        }
+        reconcileInterval = .milliseconds(reconcile)
+        let key = try reader.secretKey(inline: "payment.key", file: "payment.key.file", defaultFile: ".local/keys/payment.key", name: "PAYMENT_KEY")
+        mailKey = MailQueue.key(fromSecret: key)
+        mailFrom = .sender(reader: reader)
+    }
+}

@@ -1,0 +1,318 @@
+import Contracts
+import Crypto
+import Database
+import Foundation
+import Messaging
+import Logging
+import Mail
+import NIOCore
+import Outbox
+import PostgresNIO
+import ServiceKit
+
+/// Charges checkouts through the processor, never twice: the idempotency key and the payment row are committed
+/// before the processor is asked, a checkout has at most one live payment, and whatever answers first — the
+/// processor's reply, its webhook or the reconciler's lookup — settles the payment once.
+struct PaymentStore: Sendable {
+    let client: PostgresClient
+    let processor: any PaymentProcessor
+    let holdMargin: TimeInterval
+    let mailing: PaymentMailing
+
+    enum Payer: Sendable {
+        case account(UUID)
+        /// The SHA-256 (hex) of the guest token enrolment gave the payer.
+        case guest(tokenSHA256: String)
+
+        var idempotencyScope: String {
+            switch self {
+            case .account(let id): id.uuidString.lowercased()
+            case .guest(let digest): "guest:" + digest
+            }
+        }
+    }
+
+    struct PayRequest: Sendable {
+        var checkoutId: UUID
+        var cardToken: String
+        var billingAddress: BillingAddress
+        var key: String
+        var requestHash: [UInt8]
+    }
+
+    private enum Start: Sendable {
+        case replay(UUID)
+        case started(Payment, description: String)
+    }
+
+    static let columns = """
+        p.id, p.checkout_id, p.payer_account_id, p.selling_organisation_id, p.amount_cents, p.refunded_cents, p.status, p.failure_code,
+        p.card_brand, p.card_last4, p.card_exp_month, p.card_exp_year, r.number, p.created_at, p.settled_at
+        """
+
+    /// Pays a checkout, or answers again for the same key. Returns the payment as it stands: `succeeded`,
+    /// `declined`, or `unknown` when the processor did not answer in time.
+    func pay(_ request: PayRequest, payer: Payer, now: Date) async throws -> Payment {
+        switch try await start(request, payer: payer, now: now) {
+        case .replay(let id):
+            guard let payment = try await find(id: id) else { throw Problem.notFound }
+            return payment
+        case .started(let payment, let description):
+            let outcome = await processor.charge(
+                token: request.cardToken, amountCents: payment.amountCents, reference: payment.id, description: description)
+            return try await settle(payment.id, outcome: outcome, at: Date())
+        }
+    }
+
+    private func start(_ request: PayRequest, payer: Payer, now: Date) async throws -> Start {
+        let logger = RequestScope.logger
+        let scope = payer.idempotencyScope
+        do {
+            return try await client.transaction(logger: logger) { connection in
+                if case .replay(let body) = try await Idempotency.claim(
+                    scope: scope, key: request.key, requestHash: request.requestHash, at: now, on: connection, logger: logger)
+                {
+                    guard let id = UUID(uuidString: String(decoding: body, as: UTF8.self)) else { throw Problem.internalError }
+                    return .replay(id)
+                }
+                var found: (CheckoutEvent, UUID?, String?, Bool)?
+                for try await (document, account, guestDigest, expired) in try await connection.query(
+                    "SELECT document::text, payer_account_id, guest_token_sha256, expired FROM checkouts WHERE id = \(request.checkoutId)",
+                    logger: logger
+                ).decode((String, UUID?, String?, Bool).self) {
+                    found = (try EventJSON.decoder.decode(CheckoutEvent.self, from: Data(document.utf8)), account, guestDigest, expired)
+                }
+                guard let (checkout, account, guestDigest, expired) = found else { throw Problem.checkoutNotReady }
+                switch payer {
+                case .account(let id): guard account == id else { throw Problem.notFound }
+                case .guest(let digest): guard guestDigest == digest else { throw Problem.notFound }
+                }
+                guard checkout.total.amountCents > 0 else { throw Problem.nothingToPay }
+                for try await status in try await connection.query(
+                    "SELECT status FROM payments WHERE checkout_id = \(request.checkoutId) AND status <> 'declined'", logger: logger
+                ).decode(String.self) {
+                    throw status == Payment.Status.succeeded.rawValue ? Problem.checkoutAlreadyPaid : Problem.paymentInProgress
+                }
+                guard !expired, checkout.holdExpiresAt.addingTimeInterval(-holdMargin) > now else { throw Problem.checkoutExpired }
+                let payment = Payment(
+                    id: UUID(), checkoutId: checkout.checkoutId, payerAccountId: account, sellingOrganisationId: checkout.sellingOrganisationId,
+                    amountCents: checkout.total.amountCents, refundedCents: 0, status: .pending, createdAt: now)
+                try await connection.query(
+                    """
+                    INSERT INTO payments (id, version, checkout_id, payer_account_id, selling_organisation_id, amount_cents, status,
+                        billing_address, idempotency_scope, idempotency_key, created_at, updated_at)
+                    VALUES (\(payment.id), 1, \(payment.checkoutId), \(account), \(payment.sellingOrganisationId), \(payment.amountCents), 'pending',
+                        \(String(decoding: try JSONEncoder().encode(request.billingAddress), as: UTF8.self))::jsonb, \(scope), \(request.key),
+                        \(now), \(now))
+                    """, logger: logger)
+                let description = checkout.lines.map(\.offeringCode).joined(separator: ", ")
+                return .started(payment, description: String(description.prefix(200)))
+            }
+        } catch where error.sqlState == "23505" {
+            // Another key paying the same checkout at this very moment (a double click that made two keys).
+            throw Problem.paymentInProgress
+        }
+    }
+
+    /// Records the processor's outcome, once: only a `pending` or `unknown` payment changes. A success issues
+    /// the receipt number, records the lines, the event and the payer's mail in the same transaction.
+    func settle(_ id: UUID, outcome: ChargeOutcome, at now: Date) async throws -> Payment {
+        let logger = RequestScope.logger
+        try await client.transaction(logger: logger) { connection in
+            var row: (String, Int64, String, String, String, String, Bool, Date)?
+            for try await values in try await connection.query(
+                """
+                SELECT p.status, p.version, p.billing_address::text, p.idempotency_scope, p.idempotency_key, c.document::text, c.expired,
+                       c.hold_expires_at
+                FROM payments p JOIN checkouts c ON c.id = p.checkout_id WHERE p.id = \(id) FOR UPDATE OF p
+                """, logger: logger
+            ).decode((String, Int64, String, String, String, String, Bool, Date).self) {
+                row = values
+            }
+            guard let (status, version, billingText, scope, key, checkoutText, expired, holdExpiresAt) = row else { return }
+            if status == Payment.Status.declined.rawValue, case .succeeded(let charge) = outcome {
+                logger.error(
+                    "the processor reports a charge for a payment recorded as not charged; refund it by hand",
+                    metadata: ["payment": "\(id)", "charge": "\(charge.id)"])
+            }
+            guard status == Payment.Status.pending.rawValue || status == Payment.Status.unknown.rawValue else { return }
+            try await connection.query(
+                "UPDATE idempotency_keys SET response = \(ByteBuffer(string: id.uuidString)) WHERE scope = \(scope) AND key = \(key) AND response IS NULL",
+                logger: logger)
+            let checkout = try EventJSON.decoder.decode(CheckoutEvent.self, from: Data(checkoutText.utf8))
+            switch outcome {
+            case .unknown(let reason):
+                logger.warning("no answer from the processor; the payment will be reconciled", metadata: ["payment": "\(id)", "reason": "\(reason)"])
+                try await connection.query(
+                    "UPDATE payments SET status = 'unknown', updated_at = \(now) WHERE id = \(id) AND status = 'pending'", logger: logger)
+            case .declined(let code):
+                try await connection.query(
+                    """
+                    UPDATE payments SET status = 'declined', failure_code = \(code), version = version + 1, updated_at = \(now), settled_at = \(now)
+                    WHERE id = \(id)
+                    """, logger: logger)
+                // The payer may try another card while the hold lasts; enrolment keeps the seats until then.
+                let retryable = !expired && holdExpiresAt.addingTimeInterval(-holdMargin) > now
+                try await Outbox.enqueue(
+                    PendingEvent(
+                        routingKey: EventName.chargeFailed, subject: id.uuidString.lowercased(), occurredAt: now,
+                        payload: ChargeEvent(
+                            paymentId: id, version: version + 1, checkoutId: checkout.checkoutId, amount: checkout.total, receiptNumber: nil,
+                            reason: code, retryable: retryable)),
+                    on: connection, logger: logger)
+            case .succeeded(let charge):
+                let billing = try JSONDecoder().decode(BillingAddress.self, from: Data(billingText.utf8))
+                let card = Payment.Card(brand: charge.brand, last4: charge.last4, expMonth: charge.expMonth, expYear: charge.expYear)
+                try await connection.query(
+                    """
+                    UPDATE payments SET status = 'succeeded', processor_charge_id = \(charge.id), card_brand = \(charge.brand),
+                        card_last4 = \(charge.last4), card_exp_month = \(charge.expMonth), card_exp_year = \(charge.expYear),
+                        version = version + 1, updated_at = \(now), settled_at = \(now)
+                    WHERE id = \(id)
+                    """, logger: logger)
+                let receipt = try await Self.issueReceipt(
+                    paymentId: id, checkout: checkout, billingAddress: billing, card: card, at: now, on: connection, logger: logger)
+                try await Self.recordLines(paymentId: id, checkout: checkout, on: connection, logger: logger)
+                try await Outbox.enqueue(
+                    PendingEvent(
+                        routingKey: EventName.chargeSucceeded, subject: id.uuidString.lowercased(), occurredAt: now,
+                        payload: ChargeEvent(
+                            paymentId: id, version: version + 1, checkoutId: checkout.checkoutId, amount: checkout.total,
+                            receiptNumber: receipt.number, reason: nil)),
+                    on: connection, logger: logger)
+                try await mailing.queueConfirmation(receipt, at: now, on: connection, logger: logger)
+            }
+        }
+        guard let payment = try await find(id: id) else { throw Problem.notFound }
+        return payment
+    }
+
+    /// The next number of a series, without gaps: the counter row stays locked until the caller commits.
+    static func nextNumber(organisation: UUID, year: Int, series: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        try await connection.query(
+            """
+            INSERT INTO document_counters (organisation_id, year, series, last_number) VALUES (\(organisation), \(year), \(series), 1)
+            ON CONFLICT (organisation_id, year, series) DO UPDATE SET last_number = document_counters.last_number + 1
+            RETURNING last_number
+            """, logger: logger
+        ).collect().first!.decode(Int64.self)
+    }
+
+    static func prefix(of organisation: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Receipt.Organisation {
+        for try await (code, fr, en) in try await connection.query(
+            "SELECT short_code, name_fr, name_en FROM organisations WHERE id = \(organisation)", logger: logger
+        ).decode((String, String, String).self) {
+            return .init(id: organisation, shortCode: code, name: .init(fr: fr, en: en))
+        }
+        // Not yet known from the catalogue's events: the number stays unique, the name is filled in later pages.
+        return .init(id: organisation, shortCode: "ORG" + organisation.uuidString.prefix(8), name: .init(fr: "", en: ""))
+    }
+
+    private static func issueReceipt(
+        paymentId: UUID, checkout: CheckoutEvent, billingAddress: BillingAddress, card: Payment.Card, at now: Date,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> Receipt {
+        let organisation = try await prefix(of: checkout.sellingOrganisationId, on: connection, logger: logger)
+        let year = CalendarDate(now).year
+        let sequence = try await nextNumber(organisation: organisation.id, year: year, series: "receipt", on: connection, logger: logger)
+        let receipt = Receipt(
+            number: Receipt.number(prefix: organisation.shortCode, year: year, sequence: sequence), issuedAt: now, checkout: checkout,
+            organisation: organisation, billingAddress: billingAddress, card: card, paymentId: paymentId)
+        try await connection.query(
+            """
+            INSERT INTO receipts (payment_id, number, issued_at, document)
+            VALUES (\(paymentId), \(receipt.number), \(now), \(String(decoding: try EventJSON.encoder.encode(receipt), as: UTF8.self))::jsonb)
+            """, logger: logger)
+        return receipt
+    }
+
+    private static func recordLines(paymentId: UUID, checkout: CheckoutEvent, on connection: PostgresConnection, logger: Logger) async throws {
+        let lines = checkout.lines
+        let taxes = lines.map { $0.taxes.reduce(Int64(0)) { $0 + $1.amount.amountCents } }
+        try await connection.query(
+            """
+            INSERT INTO payment_lines (payment_id, registration_id, participant_id, participant_name, offering_id, offering_code, title_fr, title_en,
+                subtotal_cents, tax_cents, total_cents, releve24)
+            SELECT \(paymentId), r, p, pn, o, oc, tf, te, s, t, s + t, rl
+            FROM unnest(\(lines.map(\.registrationId)), \(lines.map(\.participantId)), \(lines.map(\.participantName)), \(lines.map(\.offeringId)),
+                \(lines.map(\.offeringCode)), \(lines.map(\.offeringTitle.fr)), \(lines.map(\.offeringTitle.en)), \(lines.map(\.subtotal.amountCents)),
+                \(taxes), \(lines.map(\.releve24))) AS l(r, p, pn, o, oc, tf, te, s, t, rl)
+            """, logger: logger)
+    }
+
+    func find(id: UUID) async throws -> Payment? {
+        try await Self.decode(client.query(
+            "SELECT \(unescaped: Self.columns) FROM payments p LEFT JOIN receipts r ON r.payment_id = p.id WHERE p.id = \(id)",
+            logger: RequestScope.logger)).first
+    }
+
+    static func decode(_ rows: PostgresRowSequence) async throws -> [Payment] {
+        var payments: [Payment] = []
+        for try await (id, checkout, payer, seller, amount, refunded, status, failure, brand, last4, month, year, receipt, created, settled) in rows.decode(
+            (UUID, UUID, UUID?, UUID, Int64, Int64, String, String?, String?, String?, Int?, Int?, String?, Date, Date?).self)
+        {
+            payments.append(Payment(
+                id: id, checkoutId: checkout, payerAccountId: payer, sellingOrganisationId: seller, amountCents: amount, refundedCents: refunded,
+                status: Payment.Status(rawValue: status) ?? .unknown, failureCode: failure,
+                card: brand.flatMap { brand in last4.map { .init(brand: brand, last4: $0, expMonth: month ?? 0, expYear: year ?? 0) } },
+                receiptNumber: receipt, createdAt: created, settledAt: settled))
+        }
+        return payments
+    }
+}
+
+/// What settling needs to queue the payer's mail.
+struct PaymentMailing: Sendable {
+    let mails: PaymentMails
+    let key: SymmetricKey
+    let from: MailMessage.Address
+
+    func queueConfirmation(_ receipt: Receipt, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        let english = receipt.language == "en"
+        func money(_ cents: Int64) -> String {
+            let text = "\(cents / 100)" + (english ? "." : ",") + String(format: "%02lld", cents % 100)
+            return english ? "$" + text : text + " $"
+        }
+        let message = mails.confirmation.message(
+            language: english ? .en : .fr, from: from, to: .init(email: receipt.payer.email, name: receipt.payer.name),
+            values: [
+                "name": receipt.payer.name ?? receipt.payer.billingAddress.name, "total": money(receipt.total.amountCents), "number": receipt.number,
+                "organisation": english ? receipt.organisation.name.en : receipt.organisation.name.fr,
+                "card": "\(receipt.card.brand.uppercased()) •••• \(receipt.card.last4)",
+                "lines": receipt.lines.map {
+                    ["participant": $0.participantName, "code": $0.offeringCode, "title": $0.title.fr, "titleEn": $0.title.en, "amount": money($0.total.amountCents)]
+                },
+            ], date: now)
+        try await MailQueue.enqueue(message, at: now, sealedWith: key, on: connection, logger: logger)
+    }
+}
+
+extension Problem {
+    static let checkoutNotReady = Problem(
+        type: "/problems/checkout-not-ready", status: .conflict,
+        title: .init(fr: "Votre commande n'est pas encore prête pour le paiement.", en: "Your checkout is not ready for payment yet."),
+        detail: .init(fr: "Réessayez dans quelques secondes.", en: "Try again in a few seconds."),
+        headers: ["Retry-After": "2"])
+
+    static let checkoutExpired = Problem(
+        type: "/problems/checkout-expired", status: .conflict,
+        title: .init(fr: "Le délai pour payer cette commande est écoulé.", en: "The time to pay for this checkout has run out."),
+        detail: .init(
+            fr: "Les places ne sont plus réservées et rien n'a été débité. Recommencez l'inscription.",
+            en: "The seats are no longer held and nothing was charged. Please register again."))
+
+    static let checkoutAlreadyPaid = Problem(
+        type: "/problems/checkout-already-paid", status: .conflict,
+        title: .init(fr: "Cette commande est déjà payée.", en: "This checkout is already paid."),
+        detail: .init(fr: "Votre reçu est dans l'historique de vos paiements.", en: "Your receipt is in your payment history."))
+
+    static let paymentInProgress = Problem(
+        type: "/problems/payment-in-progress", status: .conflict,
+        title: .init(fr: "Un paiement de cette commande est déjà en cours.", en: "A payment of this checkout is already in progress."),
+        detail: .init(fr: "Ne payez pas de nouveau : patientez un instant.", en: "Do not pay again: please wait a moment."),
+        headers: ["Retry-After": "2"])
+
+    static let nothingToPay = Problem(
+        type: "/problems/nothing-to-pay", status: .conflict,
+        title: .init(fr: "Cette commande n'a rien à payer.", en: "This checkout has nothing to pay."))
+}
