@@ -121,8 +121,20 @@ struct SandboxProcessorClient: PaymentProcessor {
             request.httpBody = try JSONSerialization.data(withJSONObject: body)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+        // URLRequest's timeout is an idle timeout on Linux: the whole exchange is bounded here.
+        let prepared = request
+        return try await withThrowingTaskGroup(of: (Int, Data).self) { group in
+            group.addTask {
+                let (data, response) = try await URLSession.shared.data(for: prepared)
+                return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(timeout))
+                throw URLError(.timedOut)
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
     }
 
     private static func bytes(hex: String) -> [UInt8]? {

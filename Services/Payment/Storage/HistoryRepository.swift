@@ -78,8 +78,8 @@ struct HistoryRepository: Sendable {
                    l.participant_id, l.participant_name, l.offering_code, l.subtotal_cents, l.tax_cents, l.total_cents, p.refunded_cents, l.releve24
             FROM payments p JOIN receipts r ON r.payment_id = p.id JOIN payment_lines l ON l.payment_id = p.id JOIN checkouts c ON c.id = p.checkout_id
             WHERE p.selling_organisation_id = \(organisation) AND p.status = 'succeeded'
-              AND p.settled_at >= make_timestamptz(\(year), 1, 1, 0, 0, 0, \(CalendarDate.timeZone.identifier))
-              AND p.settled_at < make_timestamptz(\(year + 1), 1, 1, 0, 0, 0, \(CalendarDate.timeZone.identifier))
+              AND p.settled_at >= make_timestamptz(\(year)::int, 1, 1, 0, 0, 0, \(CalendarDate.timeZone.identifier))
+              AND p.settled_at < make_timestamptz(\(year + 1)::int, 1, 1, 0, 0, 0, \(CalendarDate.timeZone.identifier))
             ORDER BY r.number, l.participant_name, l.offering_code
             """, logger: RequestScope.logger
         ).decode((UUID, String, Date, UUID?, String?, String, UUID, String, String, Int64, Int64, Int64, Int64, Bool).self) {

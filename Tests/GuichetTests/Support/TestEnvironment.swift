@@ -138,6 +138,11 @@ struct TestDatabase: Sendable {
             // Enrolment's: its key, and expired holds looked for often so tests do not wait.
             "ENROLMENT_KEY": TestKeys.shared.codeHashKey,
             "HOLD_SWEEP_MILLISECONDS": "100",
+            // Payment's: its key, the test webhook secret, a short processor timeout and frequent reconciliation.
+            "PAYMENT_KEY": TestKeys.shared.codeHashKey,
+            "PROCESSOR_WEBHOOK_SECRET": PaymentTestSupport.webhookSecret,
+            "PROCESSOR_TIMEOUT_SECONDS": "1",
+            "PAYMENT_RECONCILE_MILLISECONDS": "100",
         ]
     }
 

@@ -1,0 +1,369 @@
+import Contracts
+import Crypto
+import Foundation
+import PostgresNIO
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ServiceKit
+import Testing
+
+@testable import Payment
+@testable import SandboxProcessor
+
+/// Payment against a real PostgreSQL, RabbitMQ and the sandbox processor (in this process, over HTTP).
+@Suite struct PaymentTests {
+    @Test func twentyIdenticalRequestsWithOneKeyChargeOnce() async throws {
+        let (seller, parent) = (UUID(), UUID())
+        let token = try await TestKeys.shared.token(for: parent)
+        try await withSandbox { sandbox in
+            try await withService(PaymentService.self, environment: sandbox.environment) { payment, database in
+                let checkout = checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
+                try await withEvents(database) { events in try await events.checkout(checkout) }
+                let card = try await sandbox.token("4242424242424242")
+                let key = UUID().uuidString
+                let statuses = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
+                    for _ in 0..<20 {
+                        group.addTask {
+                            let response = try await pay(payment, checkout: checkout.checkoutId, token: card, key: key, bearer: token)
+                            return (response.status, try? response.json()["id"] as? String)
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(await sandbox.ledger.chargeAttempts == 1, "one charge at the processor")
+                #expect(statuses.allSatisfy { $0.0 == .created || $0.0 == .conflict }, "\(statuses)")
+                #expect(Set(statuses.compactMap(\.1)).count == 1, "every answer names the same payment")
+                let again = try await pay(payment, checkout: checkout.checkoutId, token: card, key: key, bearer: token)
+                #expect(again.status == .created && again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+                #expect(try again.json()["status"] as? String == "succeeded")
+                // The same key with another body is refused; another key on a paid checkout charges nothing either.
+                let otherCard = try await sandbox.token("4242424242424242")
+                try await pay(payment, checkout: checkout.checkoutId, token: otherCard, key: key, bearer: token)
+                    .problem("/problems/idempotency-key-reused", status: .unprocessableContent)
+                try await pay(payment, checkout: checkout.checkoutId, token: otherCard, bearer: token)
+                    .problem("/problems/checkout-already-paid", status: .conflict)
+                #expect(await sandbox.ledger.chargeAttempts == 1)
+                #expect(try await database.paymentEvents(EventName.chargeSucceeded).count == 1)
+            }
+        }
+    }
+
+    @Test func eachTestCardHasItsOutcomeAndADeclinedPayerTriesAnotherCard() async throws {
+        let (seller, parent) = (UUID(), UUID())
+        let token = try await TestKeys.shared.token(for: parent)
+        try await withSandbox { sandbox in
+            try await withService(PaymentService.self, environment: sandbox.environment) { payment, database in
+                let checkout = checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
+                try await withEvents(database) { events in try await events.checkout(checkout) }
+                let declines = [
+                    ("4000000000000002", "card_declined"), ("4000000000009995", "insufficient_funds"), ("4000000000000069", "expired_card"),
+                    ("4000000000000127", "incorrect_cvc"), ("4000000000000119", "processing_error"),
+                ]
+                for (number, code) in declines {
+                    let response = try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token(number), bearer: token)
+                    #expect(response.status == .created, "\(response.text)")
+                    let body = try response.json()
+                    #expect(body["status"] as? String == "declined")
+                    let failure = try #require(body["failure"] as? [String: Any])
+                    #expect(failure["code"] as? String == code)
+                    #expect(((failure["message"] as? [String: Any])?["fr"] as? String)?.isEmpty == false)
+                }
+                // A used token is refused by the processor: declined, nothing charged.
+                let used = try await sandbox.token("4242424242424242")
+                _ = try await pay(payment, checkout: checkout.checkoutId, token: used, bearer: token)
+                let paid = try await pay(payment, checkout: checkout.checkoutId, token: used, bearer: token)
+                try paid.problem("/problems/checkout-already-paid", status: .conflict)
+                let failed = try await database.paymentEvents(EventName.chargeFailed)
+                #expect(failed.count == declines.count && failed.allSatisfy { $0["retryable"] as? Bool == true }, "seats stay held while the payer retries")
+                #expect(try await database.paymentEvents(EventName.chargeSucceeded).count == 1)
+                // Bad input changes nothing.
+                let invalid = try await payment.execute(
+                    uri: "/v1/payments", method: .post,
+                    headers: [.contentType: "application/json", .authorization: "Bearer \(token)", HTTPField.Name("Idempotency-Key")!: "k"],
+                    body: jsonBody(["checkoutId": "nope", "cardToken": "", "billingAddress": ["name": "", "line1": "1 rue", "city": "Hull", "postalCode": "123"]]))
+                let fields = try invalid.problem("/problems/validation", status: .unprocessableContent)["errors"] as? [[String: Any]]
+                #expect(Set(fields?.compactMap { $0["field"] as? String } ?? []) == ["checkoutId", "cardToken", "billingAddress.name", "billingAddress.postalCode"])
+                let noKey = try await payment.execute(
+                    uri: "/v1/payments", method: .post, headers: [.contentType: "application/json", .authorization: "Bearer \(token)"],
+                    body: jsonBody(["checkoutId": checkout.checkoutId.uuidString, "cardToken": "tok", "billingAddress": billingAddress]))
+                try noKey.problem("/problems/validation", status: .unprocessableContent)
+            }
+        }
+    }
+
+    @Test func notReadyExpiredStrangersAndGuests() async throws {
+        let (seller, parent, stranger) = (UUID(), UUID(), UUID())
+        let token = try await TestKeys.shared.token(for: parent)
+        let strangerToken = try await TestKeys.shared.token(for: stranger)
+        try await withSandbox { sandbox in
+            try await withService(PaymentService.self, environment: sandbox.environment) { payment, database in
+                let checkout = checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
+                let early = try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token)
+                try early.problem("/problems/checkout-not-ready", status: .conflict)
+                #expect(early.headers[.retryAfter] == "2")
+                // Within a minute of the hold's end, no charge starts; an expired checkout neither.
+                let closing = checkoutEvent(
+                    seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"), holdExpiresAt: Date() + 30)
+                let expired = checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
+                let guestToken = "guest-token-for-tests"
+                let digest = SHA256Hex.of(guestToken)
+                let guest = checkoutEvent(seller: seller, payer: .init(accountId: nil, email: "invite@example.org", name: "Invité", language: "en", guestTokenSHA256: digest))
+                try await withEvents(database) { events in
+                    for item in [checkout, closing, expired, guest] { try await events.checkout(item) }
+                    try await events.checkout(expired, expired: true)
+                }
+                try await pay(payment, checkout: closing.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token)
+                    .problem("/problems/checkout-expired", status: .conflict)
+                try await pay(payment, checkout: expired.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token)
+                    .problem("/problems/checkout-expired", status: .conflict)
+                // Another account, a wrong guest token or none: as if the checkout did not exist.
+                try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: strangerToken)
+                    .problem("/problems/not-found", status: .notFound)
+                try await pay(payment, checkout: guest.checkoutId, token: try await sandbox.token("4242424242424242"), guestToken: "wrong")
+                    .problem("/problems/not-found", status: .notFound)
+                #expect(try await pay(payment, checkout: guest.checkoutId, token: try await sandbox.token("4242424242424242")).status == .unauthorized)
+                #expect(await sandbox.ledger.chargeAttempts == 0)
+                // The guest pays with the token enrolment gave them and reads that receipt, nothing else.
+                let paid = try await pay(payment, checkout: guest.checkoutId, token: try await sandbox.token("4242424242424242"), guestToken: guestToken)
+                #expect(paid.status == .created, "\(paid.text)")
+                let id = try #require(try paid.json()["id"] as? String)
+                let receipt = try await payment.execute(
+                    uri: "/v1/payments/\(id)/receipt", method: .get, headers: [HTTPField.Name("Guest-Token")!: guestToken, .accept: "text/html"])
+                #expect(receipt.status == .ok && receipt.text.contains("Receipt") && receipt.text.contains("$16.50"), "\(receipt.text)")
+                #expect(try await payment.execute(uri: "/v1/payments/\(id)/receipt", method: .get, headers: bearer(token)).status == .notFound)
+                let mail = try await database.mailbox.waitForMail(to: "invite@example.org")
+                #expect(mail.subject.hasPrefix("Payment received: $16.50"), "\(mail.subject)")
+            }
+        }
+    }
+
+    @Test func anUnknownPaymentIsReconciledOnceAndNeverChargedTwice() async throws {
+        let (seller, parent) = (UUID(), UUID())
+        let token = try await TestKeys.shared.token(for: parent)
+        try await withSandbox(responseDelay: .seconds(3)) { sandbox in
+            try await withService(PaymentService.self, environment: sandbox.environment) { payment, database in
+                let checkout = checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
+                try await withEvents(database) { events in try await events.checkout(checkout) }
+                let key = UUID().uuidString
+                // The timeout card: charged at the processor, but its answer comes after payment's 1 s timeout.
+                let first = try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token("4000000000000770"), key: key, bearer: token)
+                #expect(first.status == .accepted, "\(first.text)")
+                #expect(try first.json()["status"] as? String == "unknown")
+                let id = try #require(try first.json()["id"] as? String)
+                // Paying again meanwhile, with another key, starts nothing.
+                try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token)
+                    .problem("/problems/payment-in-progress", status: .conflict)
+                try await eventually("the reconciler finds the charge") {
+                    try await payment.execute(uri: "/v1/payments/\(id)", method: .get, headers: bearer(token)).json()["status"] as? String == "succeeded"
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(await sandbox.ledger.chargeAttempts == 1)
+                #expect(try await database.paymentEvents(EventName.chargeSucceeded).count == 1, "settled once")
+                #expect(try await database.count("SELECT count(*) FROM payment.receipts") == 1)
+                let replay = try await pay(payment, checkout: checkout.checkoutId, token: "tok_whatever", key: key, bearer: token)
+                #expect(replay.status == .unprocessableContent, "another body under the same key")
+            }
+        }
+    }
+
+    @Test func webhooksAreVerifiedAndSettleOnce() async throws {
+        let (seller, parent) = (UUID(), UUID())
+        let token = try await TestKeys.shared.token(for: parent)
+        try await withSandbox(responseDelay: .seconds(30)) { sandbox in
+            // A reconciler that waits long: here the webhook settles.
+            var environment = sandbox.environment
+            environment["PAYMENT_RECONCILE_MILLISECONDS"] = "600000"
+            try await withService(PaymentService.self, environment: environment) { payment, database in
+                let checkout = checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
+                try await withEvents(database) { events in try await events.checkout(checkout) }
+                let first = try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token("4000000000000770"), bearer: token)
+                let id = try #require(try first.json()["id"] as? String)
+                let charge = try #require(await sandbox.ledger.charges(reference: id).first)
+                let body = try JSONEncoder().encode(WebhookEvent(id: "evt_1", type: "charge.succeeded", created: 0, data: charge))
+                func post(_ signature: String?) async throws -> TestResponse {
+                    var headers: HTTPFields = [.contentType: "application/json"]
+                    if let signature { headers[HTTPField.Name("Sandbox-Signature")!] = signature }
+                    return try await payment.execute(uri: "/v1/processor/webhooks", method: .post, headers: headers, body: ByteBuffer(data: body))
+                }
+                let now = Int(Date().timeIntervalSince1970)
+                try await post(nil).problem("/problems/invalid-webhook", status: .badRequest)
+                try await post(SandboxWebhook.signature(body, secret: "not the secret", time: now)).problem("/problems/invalid-webhook", status: .badRequest)
+                try await post(SandboxWebhook.signature(body, secret: PaymentTestSupport.webhookSecret, time: now - 3600))
+                    .problem("/problems/invalid-webhook", status: .badRequest)
+                #expect(try await database.paymentEvents(EventName.chargeSucceeded).isEmpty, "nothing settled by a forged notification")
+                let signed = SandboxWebhook.signature(body, secret: PaymentTestSupport.webhookSecret, time: now)
+                #expect(try await post(signed).status == .noContent)
+                #expect(try await post(signed).status == .noContent, "a repeated notification changes nothing")
+                #expect(try await payment.execute(uri: "/v1/payments/\(id)", method: .get, headers: bearer(token)).json()["status"] as? String == "succeeded")
+                #expect(try await database.paymentEvents(EventName.chargeSucceeded).count == 1)
+            }
+        }
+    }
+
+    @Test func receiptsAreNumberedWithoutGapsAndReadOnlyByTheirPeople() async throws {
+        let (seller, parent, otherParent) = (UUID(), UUID(), UUID())
+        let child = UUID()
+        let token = try await TestKeys.shared.token(for: parent)
+        let otherToken = try await TestKeys.shared.token(for: otherParent)
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: seller, role: "staff")])
+        let otherStaff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: UUID(), role: "staff")])
+        try await withSandbox { sandbox in
+            try await withService(PaymentService.self, environment: sandbox.environment) { payment, database in
+                let gst = CheckoutEvent.TaxLine(code: "GST", name: .init(fr: "TPS", en: "GST"), percent: "5", amount: .init(amountCents: 83))
+                let first = checkoutEvent(
+                    seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"),
+                    lines: [(child, "Émile Tremblay", 1_650)], taxes: [gst])
+                let second = checkoutEvent(
+                    seller: seller, payer: .init(accountId: otherParent, email: "pere@example.org", name: "Paul", language: "en"),
+                    lines: [(child, "Émile Tremblay", 3_000)])
+                try await withEvents(database) { events in
+                    try await events.organisation(seller, shortCode: "CSSBE")
+                    try await events.checkout(first)
+                    try await events.checkout(second)
+                }
+                let paid = try await pay(payment, checkout: first.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token).json()
+                let year = CalendarDate(Date()).year
+                #expect(paid["receiptNumber"] as? String == "CSSBE-\(year)-000001")
+                #expect((paid["card"] as? [String: Any])?["last4"] as? String == "4242")
+                let otherPaid = try await pay(payment, checkout: second.checkoutId, token: try await sandbox.token("5555555555554444"), bearer: otherToken).json()
+                #expect(otherPaid["receiptNumber"] as? String == "CSSBE-\(year)-000002")
+                let id = try #require(paid["id"] as? String)
+
+                let receipt = try await payment.execute(uri: "/v1/payments/\(id)/receipt", method: .get, headers: bearer(token)).json()
+                #expect((receipt["total"] as? [String: Any])?["amountCents"] as? Int == 1_733)
+                let line = try #require((receipt["lines"] as? [[String: Any]])?.first)
+                #expect((line["items"] as? [[String: Any]])?.first?["quantity"] as? Int == 3)
+                #expect(((receipt["taxes"] as? [[String: Any]])?.first?["amount"] as? [String: Any])?["amountCents"] as? Int == 83)
+                var html = bearer(token)
+                html[.accept] = "text/html"
+                let page = try await payment.execute(uri: "/v1/payments/\(id)/receipt", method: .get, headers: html)
+                #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+                #expect(page.text.contains("Reçu CSSBE-\(year)-000001") && page.text.contains("17,33 $") && page.text.contains("VISA •••• 4242"), "\(page.text)")
+                // The other guardian, and another organisation's staff: as if it did not exist. The seller's staff read it.
+                #expect(try await payment.execute(uri: "/v1/payments/\(id)/receipt", method: .get, headers: bearer(otherToken)).status == .notFound)
+                #expect(try await payment.execute(uri: "/v1/payments/\(id)", method: .get, headers: bearer(otherStaff)).status == .notFound)
+                #expect(try await payment.execute(uri: "/v1/payments/\(id)/receipt", method: .get, headers: bearer(staff)).status == .ok)
+
+                // History: each guardian sees what they paid for the child, not the other's.
+                func paidFor(_ accessToken: String) async throws -> [Int] {
+                    (try await payment.execute(uri: "/v1/participants/\(child.uuidString)/payments", method: .get, headers: bearer(accessToken)).json()["items"]
+                        as? [[String: Any]])?.compactMap { ($0["total"] as? [String: Any])?["amountCents"] as? Int } ?? []
+                }
+                #expect(try await paidFor(token) == [1_733])
+                #expect(try await paidFor(otherToken) == [3_000])
+                let mine = try await payment.execute(uri: "/v1/me/payments", method: .get, headers: bearer(token)).json()["items"] as? [[String: Any]]
+                #expect(mine?.count == 1)
+                var csv = bearer(staff)
+                csv[.accept] = "text/csv"
+                let export = try await payment.execute(uri: "/v1/staff/payments?organisation=\(seller.uuidString)&year=\(year)", method: .get, headers: csv)
+                #expect(export.status == .ok)
+                let rows = export.text.split(separator: "\n")
+                #expect(rows.count == 3 && rows[1].hasPrefix("CSSBE-\(year)-000001,") && rows[1].hasSuffix(",16.50,0.83,17.33,0.00,yes"), "\(export.text)")
+                #expect(try await payment.execute(
+                    uri: "/v1/staff/payments?organisation=\(seller.uuidString)&year=\(year)", method: .get, headers: bearer(otherStaff)).status == .forbidden)
+                let mail = try await database.mailbox.waitForMail(to: "parent@example.org")
+                #expect(mail.subject == "Paiement reçu : 17,33 $ (reçu CSSBE-\(year)-000001)", "\(mail.subject)")
+            }
+        }
+    }
+
+    @Test func refundsNeverExceedWhatWasCapturedAndCompleteOnce() async throws {
+        let (seller, parent) = (UUID(), UUID())
+        let token = try await TestKeys.shared.token(for: parent)
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: seller, role: "staff")])
+        try await withSandbox { sandbox in
+            try await withService(PaymentService.self, environment: sandbox.environment) { payment, database in
+                let checkout = checkoutEvent(
+                    seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"),
+                    lines: [(UUID(), "Émile Tremblay", 6_000)])
+                try await withEvents(database) { events in try await events.checkout(checkout) }
+                let paid = try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token).json()
+                let id = try #require(paid["id"] as? String)
+                func refund(_ cents: Int, key: String = UUID().uuidString, as accessToken: String) async throws -> TestResponse {
+                    var headers = bearer(accessToken, json: true)
+                    headers[HTTPField.Name("Idempotency-Key")!] = key
+                    return try await payment.execute(
+                        uri: "/v1/payments/\(id)/refunds", method: .post, headers: headers, body: jsonBody(["amountCents": cents, "reason": "Annulation"]))
+                }
+                #expect(try await refund(1_000, as: token).status == .forbidden, "the payer asks enrolment, staff refund")
+                let key = UUID().uuidString
+                let partial = try await refund(2_500, key: key, as: staff)
+                #expect(partial.status == .accepted, "\(partial.text)")
+                let year = CalendarDate(Date()).year
+                #expect(try partial.json()["status"] as? String == "succeeded")
+                #expect(try (partial.json()["creditNoteNumber"] as? String)?.hasSuffix("-NC-\(year)-000001") == true)
+                #expect(try await refund(2_500, key: key, as: staff).headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+                try await refund(3_501, as: staff).problem("/problems/refund-exceeds-captured", status: .unprocessableContent)
+                // Enrolment asks for more than remains (its policy knows nothing of staff refunds): capped; the same request twice refunds once.
+                let request = RefundRequestedEvent(
+                    refundRequestId: UUID(), version: 1, registrationId: checkout.lines[0].registrationId, checkoutId: checkout.checkoutId,
+                    amount: .init(amountCents: 6_000), reason: "cancelled-by-guardian")
+                try await withEvents(database) { events in
+                    try await events.send(EventName.refundRequested, from: "enrolment", request)
+                    try await events.send(EventName.refundRequested, from: "enrolment", request)
+                }
+                try await eventually("the refund completes") { try await database.paymentEvents(EventName.refundCompleted).count == 2 }
+                try await Task.sleep(for: .milliseconds(500))
+                let completed = try await database.paymentEvents(EventName.refundCompleted)
+                #expect(completed.count == 2)
+                #expect(completed.compactMap { ($0["amount"] as? [String: Any])?["amountCents"] as? Int } == [2_500, 3_500])
+                #expect((completed.last?["refundRequestId"] as? String).flatMap(UUID.init(uuidString:)) == request.refundRequestId)
+                let after = try await payment.execute(uri: "/v1/payments/\(id)", method: .get, headers: bearer(token)).json()
+                #expect((after["refunded"] as? [String: Any])?["amountCents"] as? Int == 6_000)
+                try await refund(1, as: staff).problem("/problems/refund-exceeds-captured", status: .unprocessableContent)
+            }
+        }
+    }
+
+    @Test func noCardNumberOrCVCIsKeptAnywhere() async throws {
+        let (seller, parent) = (UUID(), UUID())
+        let token = try await TestKeys.shared.token(for: parent)
+        try await withSandbox { sandbox in
+            try await withService(PaymentService.self, environment: sandbox.environment) { payment, database in
+                let checkouts = (0..<3).map { _ in
+                    checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
+                }
+                try await withEvents(database) { events in for checkout in checkouts { try await events.checkout(checkout) } }
+                let cards = [("4242424242424242", "731"), ("4000000000000002", "742"), ("5555555555554444", "753")]
+                for (checkout, card) in zip(checkouts, cards) {
+                    _ = try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token(card.0, cvc: card.1), bearer: token)
+                }
+                _ = try await database.mailbox.waitForMail(to: "parent@example.org")
+                // Every row of every payment table, the outbox's payloads and the mails, as text.
+                let dump = try await TestDatabase.admin(database: database.name) { connection in
+                    var text = ""
+                    for try await table in try await connection.query(
+                        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'payment'", logger: TestEnvironment.logger
+                    ).decode(String.self) {
+                        for try await row in try await connection.query(
+                            PostgresQuery(unsafeSQL: "SELECT row_to_json(t)::text FROM payment.\(table) t"), logger: TestEnvironment.logger
+                        ).decode(String.self) {
+                            text += row + "\n"
+                        }
+                    }
+                    for try await payload in try await connection.query(
+                        "SELECT convert_from(payload, 'UTF8') FROM payment.outbox", logger: TestEnvironment.logger
+                    ).decode(String.self) {
+                        text += payload + "\n"
+                    }
+                    return text
+                }
+                let mails = try database.mailbox.mails(to: "parent@example.org").map { $0.text + $0.html }.joined()
+                #expect(dump.contains("\"card_last4\":\"4242\"") && dump.contains("parent@example.org"), "the dump holds the rows")
+                for (number, cvc) in cards {
+                    for text in [dump, mails] {
+                        #expect(!text.contains(number) && !text.contains(number.dropLast(4)), "no card number")
+                        #expect(!text.contains("\"\(cvc)\"") && !text.contains(":\(cvc),") && !text.contains("cvc"), "no CVC")
+                    }
+                }
+            }
+        }
+    }
+}
+
+enum SHA256Hex {
+    static func of(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
