@@ -174,11 +174,18 @@ import Testing
             let postgres = try database.serviceClient("payment")
             try await withRunning(postgres) {
                 for (index, owner) in [payer, payer, payer, UUID()].enumerated() {
+                    let (checkout, seller) = (UUID(), UUID())
                     try await postgres.query(
                         """
-                        INSERT INTO payments (id, checkout_id, payer_account_id, amount_cents, status, created_at)
-                        VALUES (\(UUID()), \(UUID()), \(owner), \(Int64(1000 + index)), 'succeeded',
-                                now() - \(index) * interval '1 minute')
+                        INSERT INTO checkouts (id, version, selling_organisation_id, payer_account_id, amount_cents, hold_expires_at, document, received_at)
+                        VALUES (\(checkout), 1, \(seller), \(owner), \(Int64(1000 + index)), now(), '{}', now())
+                        """, logger: TestEnvironment.logger)
+                    try await postgres.query(
+                        """
+                        INSERT INTO payments (id, version, checkout_id, payer_account_id, selling_organisation_id, amount_cents, status,
+                            billing_address, idempotency_scope, idempotency_key, created_at, updated_at)
+                        VALUES (\(UUID()), 1, \(checkout), \(owner), \(seller), \(Int64(1000 + index)), 'succeeded', '{}', 'test', \(UUID().uuidString),
+                                now() - \(index) * interval '1 minute', now())
                         """, logger: TestEnvironment.logger)
                 }
             }
