@@ -127,7 +127,7 @@ public final class OutboxRelay: Service, Sendable {
     }
 
     /// The `$id` of the type's JSON Schema (deploy/events/schemas/<type>.json).
-    static func dataSchema(type: String) -> String {
+    public static func dataSchema(type: String) -> String {
         "urn:guichet:event-schema:\(type)"
     }
 }

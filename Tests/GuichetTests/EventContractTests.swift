@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Messaging
@@ -8,6 +9,7 @@ import Testing
 @testable import Catalogue
 @testable import Identity
 @testable import Enrolment
+@testable import Payment
 
 /// What the services really publish matches the committed contracts (deploy/events): every message on
 /// the exchanges is captured and checked by deploy/events/validate.py against its JSON Schema.
@@ -84,9 +86,30 @@ import Testing
                 }
             }
 
+            // Payment: a declined card, a charge, a staff refund (the checkout announced as enrolment would).
+            try await withSandbox { sandbox in
+                try await withService(PaymentService.self, on: database, environment: sandbox.environment) { payment in
+                    let payer = UUID()
+                    let token = try await TestKeys.shared.token(for: payer)
+                    let checkout = checkoutEvent(seller: organisation, payer: .init(accountId: payer, email: "payeur@example.org", name: "Marie", language: "fr"))
+                    try await withEvents(database) { events in try await events.checkout(checkout) }
+                    _ = try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token("4000000000000002"), bearer: token)
+                    let paid = try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token)
+                    let id = try #require(try paid.json()["id"] as? String)
+                    var headers = bearer(staff, json: true)
+                    headers[HTTPField.Name("Idempotency-Key")!] = UUID().uuidString
+                    let refunded = try await payment.execute(
+                        uri: "/v1/payments/\(id)/refunds", method: .post, headers: headers, body: jsonBody(["amountCents": 500, "reason": "Geste commercial"]))
+                    #expect(refunded.status == .accepted, "\(refunded.text)")
+                    try await eventually("the relay published payment's three") {
+                        try await database.count("SELECT count(*) FROM payment.outbox WHERE published_at IS NOT NULL") == 3
+                    }
+                }
+            }
+
             let consumer = AMQPConsumer(queue: "capture", settings: database.amqpSettings, topology: capture, logger: TestEnvironment.logger)
             let captured: [String] = try await withAMQP([consumer]) {
-              try await withTimeout("the thirteen events are captured") {
+              try await withTimeout("the seventeen events are captured") {
                 var captured: [String] = []
                 for await delivery in consumer.deliveries {
                     let record: [String: Any] = [
@@ -95,14 +118,14 @@ import Testing
                     ]
                     captured.append(String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self))
                     consumer.ack(delivery)
-                    if captured.count == 13 { break }
+                    if captured.count == 17 { break }
                 }
                 return captured
               }
             }
             let (status, output) = try runValidator(input: captured.joined(separator: "\n"))
             #expect(status == 0, "\(output)")
-            #expect(output.contains("13 conform, 0 do not"), "\(output)")
+            #expect(output.contains("17 conform, 0 do not"), "\(output)")
 
             // The validator does reject what breaks the contract.
             let broken = captured[0].replacingOccurrences(of: #"\"currency\":\"CAD\""#, with: #"\"currency\":\"USD\""#)

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Messaging
+import Outbox
 import PostgresNIO
 import ServiceKit
 import Testing
@@ -16,9 +17,10 @@ struct EventSender: Sendable {
     let database: TestDatabase
 
     func send(_ routingKey: String, from service: String, _ payload: some Encodable) async throws {
+        let type = CloudEvent.type(routingKey: routingKey)
         let event = CloudEvent(
-            id: UUID().uuidString.lowercased(), source: "/guichet/\(service)", type: CloudEvent.type(routingKey: routingKey), time: Date(),
-            subject: nil, data: Array(try EventJSON.encoder.encode(payload)))
+            id: UUID().uuidString.lowercased(), source: "/guichet/\(service)", type: type, time: Date(),
+            subject: nil, dataSchema: OutboxRelay.dataSchema(type: type), data: Array(try EventJSON.encoder.encode(payload)))
         #expect(try await publisher.publish(event.message(exchange: database.amqpNamespace + EventExchange.of(service: service), appID: "test")) == .confirmed)
     }
 }
