@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command 1: the whole platform on this machine, without Docker. Installs and starts PostgreSQL and
 # RabbitMQ when needed, creates roles, schemas and extensions, generates the token keys, builds, starts the
-# four services (each migrates its schema), loads demo data dated relative to today, and says where all is.
+# four services (each migrates its schema) and the sandbox card processor, loads demo data dated relative to today, and says where all is.
 # deploy/stop.sh stops everything.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -25,14 +25,30 @@ fi
 if [ ! -s "$keys_dir/code-hash.key" ]; then
   (umask 077 && openssl rand -base64 32 > "$keys_dir/code-hash.key")
 fi
-# Enrolment derives guests' tokens from this key.
-if [ ! -s "$keys_dir/enrolment.key" ]; then
-  (umask 077 && openssl rand -base64 32 > "$keys_dir/enrolment.key")
+# Enrolment derives guests' tokens from this key; payment seals its mails with its own.
+for key in enrolment payment; do
+  if [ ! -s "$keys_dir/$key.key" ]; then
+    (umask 077 && openssl rand -base64 32 > "$keys_dir/$key.key")
+  fi
+done
+# The sandbox processor signs its webhooks with this secret; payment checks them with it.
+if [ ! -s "$keys_dir/processor-webhook-secret" ]; then
+  (umask 077 && openssl rand -hex 32 > "$keys_dir/processor-webhook-secret")
 fi
 
 say "building ($configuration)"
 swift build -c "$configuration"
 bin=$(swift build -c "$configuration" --show-bin-path)
+
+# The sandbox card processor (not one of Guichet's services) stands in for the real one, as the mail folder
+# stands in for SMTP: hosted-fields tokens on $SANDBOX_PORT, webhooks to payment.
+pid_file=$run_dir/sandbox-processor.pid
+if ! { [ -s "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; }; then
+  env SANDBOX_PORT="$SANDBOX_PORT" SANDBOX_WEBHOOK_SECRET_FILE="$keys_dir/processor-webhook-secret" \
+    SANDBOX_WEBHOOK_URL="http://127.0.0.1:${SERVICE_PORTS[payment]}/v1/processor/webhooks" \
+    nohup "$bin/guichet-sandbox-processor" >>"$log_dir/sandbox-processor.log" 2>&1 &
+  echo $! > "$pid_file"
+fi
 
 for service in "${SERVICES[@]}"; do
   pid_file=$run_dir/$service.pid
@@ -48,6 +64,10 @@ for service in "${SERVICES[@]}"; do
       ADMIN_EMAILS="${ADMIN_EMAILS:-admin@guichet.local}" BCRYPT_COST="${BCRYPT_COST:-12}")
   elif [ "$service" = enrolment ]; then
     own=(ENROLMENT_KEY_FILE="$keys_dir/enrolment.key"
+      MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}")
+  elif [ "$service" = payment ]; then
+    own=(PAYMENT_KEY_FILE="$keys_dir/payment.key" PROCESSOR_URL="http://127.0.0.1:$SANDBOX_PORT"
+      PROCESSOR_WEBHOOK_SECRET_FILE="$keys_dir/processor-webhook-secret"
       MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}")
   fi
   env HTTP_PORT="${SERVICE_PORTS[$service]}" POSTGRES_HOST="$POSTGRES_HOST" POSTGRES_PORT="$POSTGRES_PORT" \
@@ -75,6 +95,7 @@ Guichet is running.
   catalogue  http://127.0.0.1:8082
   enrolment  http://127.0.0.1:8083
   payment    http://127.0.0.1:8084
+  sandbox card processor http://127.0.0.1:$SANDBOX_PORT (POST /v1/tokens; test cards in the README)
   PostgreSQL 127.0.0.1:$POSTGRES_PORT database $POSTGRES_DATABASE (admin $POSTGRES_ADMIN_USER)
   RabbitMQ   amqp://127.0.0.1:$AMQP_PORT   management http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT (guest/guest)
   logs       $log_dir

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Stops what deploy/run.sh started: the four services (SIGTERM: they finish requests in flight), then,
+# Stops what deploy/run.sh started: the four services and the sandbox processor (SIGTERM: they finish requests in flight), then,
 # unless --keep-servers is given, RabbitMQ and PostgreSQL. Data stays in .local/ for the next run.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-for service in "${SERVICES[@]}"; do
+for service in "${SERVICES[@]}" sandbox-processor; do
   pid_file=$GUICHET_DATA_DIR/run/$service.pid
   [ -s "$pid_file" ] || continue
   pid=$(cat "$pid_file")

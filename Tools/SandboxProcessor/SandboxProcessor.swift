@@ -40,7 +40,11 @@ public struct SandboxSettings: Sendable {
         settings.port = environment["SANDBOX_PORT"].flatMap(Int.init) ?? settings.port
         settings.secretKey = environment["SANDBOX_SECRET_KEY"] ?? settings.secretKey
         settings.webhookURL = environment["SANDBOX_WEBHOOK_URL"].flatMap { $0.isEmpty ? nil : URL(string: $0) }
-        settings.webhookSecret = environment["SANDBOX_WEBHOOK_SECRET"] ?? settings.webhookSecret
+        if let file = environment["SANDBOX_WEBHOOK_SECRET_FILE"], let secret = try? String(contentsOfFile: file, encoding: .utf8) {
+            settings.webhookSecret = secret.trimmingCharacters(in: .whitespacesAndNewlines)
+        } else {
+            settings.webhookSecret = environment["SANDBOX_WEBHOOK_SECRET"] ?? settings.webhookSecret
+        }
         settings.responseDelay = .seconds(environment["SANDBOX_RESPONSE_DELAY_SECONDS"].flatMap(Int.init) ?? 30)
         return settings
     }
