@@ -8,7 +8,9 @@
 #   enrolment  the registration-day rush: saturation of guest checkouts, then open-loop arrivals at half of it
 #              on a 500-seat session (seats taken must equal capacity), beside pgbench's ceiling of one seat
 #              claim per transaction on the same table
-# deploy/benchmark.sh [messaging|identity|catalogue|enrolment|all]. GUICHET_BUILD_CONFIGURATION=release for figures worth comparing.
+#   payment    payments per second through the sandbox processor, and the p50/p99 of a double-submit storm
+#              (10 identical requests per checkout) with the check that each checkout was charged once
+# deploy/benchmark.sh [messaging|identity|catalogue|enrolment|payment|all]. GUICHET_BUILD_CONFIGURATION=release for figures worth comparing.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
@@ -81,4 +83,18 @@ if [ "$target" = enrolment ] || [ "$target" = all ]; then
   export ENROLMENT_URL=http://127.0.0.1:18083 BENCH_DATABASE=guichet_bench_enrolment
   serve enrolment "$ENROLMENT_URL" HTTP_PORT=18083 POSTGRES_DATABASE=guichet_bench_enrolment ENROLMENT_KEY="$(openssl rand -base64 32)"
   python3 "$root/Tools/Benchmarks/enrolment/rush_benchmark.py"
+fi
+
+if [ "$target" = payment ] || [ "$target" = all ]; then
+  fresh_database guichet_bench_payment
+  swift build -c "$configuration" --product guichet-payment --product guichet-sandbox-processor 2>/dev/null ||
+    { swift build -c "$configuration" --product guichet-payment && swift build -c "$configuration" --product guichet-sandbox-processor; }
+  export PAYMENT_URL=http://127.0.0.1:18084 SANDBOX_URL=http://127.0.0.1:18090 BENCH_DATABASE=guichet_bench_payment
+  webhook_secret=$(openssl rand -hex 32)
+  SANDBOX_PORT=18090 SANDBOX_WEBHOOK_SECRET="$webhook_secret" SANDBOX_WEBHOOK_URL=$PAYMENT_URL/v1/processor/webhooks \
+    "$bin/guichet-sandbox-processor" >"$work/sandbox.log" 2>&1 &
+  pids+=($!)
+  serve payment "$PAYMENT_URL" HTTP_PORT=18084 POSTGRES_DATABASE=guichet_bench_payment PAYMENT_KEY="$(openssl rand -base64 32)" \
+    PROCESSOR_URL=$SANDBOX_URL PROCESSOR_WEBHOOK_SECRET="$webhook_secret" MAIL_TRANSPORT=file MAIL_FILE_DIRECTORY="$work/mail"
+  python3 "$root/Tools/Benchmarks/payment/payment_benchmark.py"
 fi
