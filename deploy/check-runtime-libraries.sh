@@ -14,7 +14,7 @@ installed=$( (echo "$runtime_packages"; apt-cache depends --recurse --no-recomme
   --no-replaces --no-enhances $runtime_packages 2>/dev/null | grep -E '^[a-z0-9]' | sed 's/:.*//') | sort -u)
 status=0
 checked=""
-for service in "${SERVICES[@]}"; do
+for service in "${SERVICES[@]}" sandbox-processor; do
   while read -r library path; do
     case "$path" in
       /opt/swift/*|*/usr/lib/swift/*|"") continue ;;  # the Swift runtime: static in the image

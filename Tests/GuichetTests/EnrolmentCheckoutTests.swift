@@ -261,6 +261,10 @@ import Testing
                 #expect(try await database.seats(free.sessions[0].sessionId) == (2, 0, 1))
 
                 let waiting = try #require(try await postCheckout(enrolment, guestCheckout(paid)).json()["id"] as? String)
+                // A declined card the payer may replace keeps the seat; a final failure releases it.
+                try await events.charge(waiting, amountCents: 9_500, succeeded: false, retryable: true)
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(try await database.seats(paid.sessions[0].sessionId) == (2, 1, 0))
                 try await events.charge(waiting, amountCents: 9_500, succeeded: false)
                 try await eventually("the seat is released") { try await database.seats(paid.sessions[0].sessionId) == (2, 0, 0) }
                 #expect(try await database.count("SELECT count(*) FROM enrolment.checkouts WHERE status = 'payment-failed'") == 1)

@@ -23,16 +23,9 @@ struct EnrolmentMailer: Service {
     let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    while try await mailDue() > 0 {}
-                    while try await mailOffers() > 0 {}
-                } catch {
-                    logger.error("confirmation mails failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
-                }
-                try? await Task.sleep(for: interval)
-            }
+        await Periodic.run(every: interval, logger: logger, failure: "confirmation mails failed") { _ in
+            while try await mailDue() > 0 {}
+            while try await mailOffers() > 0 {}
         }
     }
 

@@ -14,22 +14,13 @@ struct HoldExpiry: Service {
     let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            var lastPurge = Date.distantPast
-            while !Task.isCancelled {
-                do {
-                    let now = clock.now()
-                    // A full batch means more are due: go again at once.
-                    while try await CheckoutTransitions.expireDue(client: client, at: now, logger: logger) == 100 {}
-                    try await WaitlistStore.offerFreedSeats(client: client, offerDuration: offerDuration, at: now, logger: logger)
-                    if now.timeIntervalSince(lastPurge) > 3600 {
-                        try await Idempotency.purge(before: now - Idempotency.retention, client: client, logger: logger)
-                        lastPurge = now
-                    }
-                } catch {
-                    logger.error("hold expiry failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
-                }
-                try? await Task.sleep(for: interval)
+        await Periodic.run(every: interval, logger: logger, failure: "hold expiry failed") { round in
+            let now = clock.now()
+            // A full batch means more are due: go again at once.
+            while try await CheckoutTransitions.expireDue(client: client, at: now, logger: logger) == 100 {}
+            try await WaitlistStore.offerFreedSeats(client: client, offerDuration: offerDuration, at: now, logger: logger)
+            if Periodic.isDue(round: round, every: .seconds(3600), interval: interval) {
+                try await Idempotency.purge(before: now - Idempotency.retention, client: client, logger: logger)
             }
         }
     }

@@ -18,21 +18,11 @@ struct Reconciler: Service {
     let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            var lastPurge = Date.distantPast
-            while !Task.isCancelled {
-                do {
-                    let now = clock.now()
-                    try await reconcilePayments(now: now)
-                    try await retryRefunds()
-                    if now.timeIntervalSince(lastPurge) > 3600 {
-                        try await Idempotency.purge(before: now - Idempotency.retention, client: client, logger: logger)
-                        lastPurge = now
-                    }
-                } catch {
-                    logger.error("reconciliation failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
-                }
-                try? await Task.sleep(for: interval)
+        await Periodic.run(every: interval, logger: logger, failure: "reconciliation failed") { round in
+            try await reconcilePayments(now: clock.now())
+            try await retryRefunds()
+            if Periodic.isDue(round: round, every: .seconds(3600), interval: interval) {
+                try await Idempotency.purge(before: clock.now() - Idempotency.retention, client: client, logger: logger)
             }
         }
     }

@@ -74,12 +74,12 @@ extension EventSender {
         }
     }
 
-    func charge(_ checkout: String, amountCents: Int64, succeeded: Bool, paymentId: UUID = UUID()) async throws {
+    func charge(_ checkout: String, amountCents: Int64, succeeded: Bool, paymentId: UUID = UUID(), retryable: Bool? = nil) async throws {
         try await send(
             succeeded ? EventName.chargeSucceeded : EventName.chargeFailed, from: "payment",
             ChargeEvent(
                 paymentId: paymentId, version: 1, checkoutId: UUID(uuidString: checkout)!, amount: .init(amountCents: amountCents),
-                receiptNumber: succeeded ? "TEST-2026-000001" : nil, reason: succeeded ? nil : "declined"))
+                receiptNumber: succeeded ? "TEST-2026-000001" : nil, reason: succeeded ? nil : "declined", retryable: retryable))
     }
 }
 
