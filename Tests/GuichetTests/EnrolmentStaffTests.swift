@@ -72,6 +72,13 @@ import Testing
             #expect(exported.text == "lastName,firstName,birthDate,fileNumber,group,fundingSource\nLeblanc,Julie,2006-01-02,1111111,01,Emploi-Québec\n")
             #expect(try await enrolment.execute(
                 uri: "/v1/staff/sessions/\(course.sessions[0].sessionId.uuidString)/class-list", method: .get, headers: bearer(outsider)).status == .forbidden)
+            // The student's record with the college: this registration, under its term.
+            let record = try await enrolment.execute(
+                uri: "/v1/staff/participants/\(julie)/record?organisation=\(college.uuidString)", method: .get, headers: bearer(staffToken))
+            let terms = try #require(try record.json()["terms"] as? [[String: Any]], "\(record.text)")
+            #expect((terms.first?["registrations"] as? [[String: Any]])?.first?["fundingSource"] as? String == "Emploi-Québec")
+            #expect(try await enrolment.execute(
+                uri: "/v1/staff/participants/\(julie)/record?organisation=\(college.uuidString)", method: .get, headers: bearer(outsider)).status == .forbidden)
 
             // Staff cancel it: nothing to give back, the seat returns.
             let registration = try #require(try registered.json()["id"] as? String)

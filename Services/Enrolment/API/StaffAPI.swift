@@ -21,6 +21,30 @@ extension EnrolmentAPI {
         return .ok(.init(body: .json(.init(items: found.map(Self.representation)))))
     }
 
+    func getParticipantRecord(_ input: Operations.GetParticipantRecord.Input) async throws -> Operations.GetParticipantRecord.Output {
+        let principal = try RequestScope.requirePrincipal()
+        var errors: [FieldError] = []
+        guard let organisation = Self.uuid(input.query.organisation, field: "organisation", into: &errors) else { throw Problem.validation(errors) }
+        guard try await records.mayManage(organisation, principal: principal) else { throw Problem.forbidden }
+        guard let id = UUID(uuidString: input.path.participantId), let participant = try await staff.participant(id, organisation: organisation) else {
+            throw Problem.notFound
+        }
+        let entries = try await staff.record(participant: id, organisation: organisation)
+        var terms: [Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayloadPayload] = []
+        for entry in entries {
+            let registration = Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayloadPayload.RegistrationsPayloadPayload(
+                registrationId: entry.registrationId.uuidString.lowercased(), offeringId: entry.offeringId.uuidString.lowercased(),
+                sessionId: entry.sessionId.uuidString.lowercased(), offeringCode: entry.code, title: .init(fr: entry.title, en: entry.titleEn),
+                session: entry.session, status: entry.status, fundingSource: entry.fundingSource, createdAt: entry.createdAt)
+            if let last = terms.indices.last, terms[last].schoolYear == entry.schoolYear, terms[last].term == entry.term {
+                terms[last].registrations.append(registration)
+            } else {
+                terms.append(.init(schoolYear: entry.schoolYear, term: entry.term, registrations: [registration]))
+            }
+        }
+        return .ok(.init(body: .json(.init(participant: Self.representation(participant), terms: terms))))
+    }
+
     func registerByStaff(_ input: Operations.RegisterByStaff.Input) async throws -> Operations.RegisterByStaff.Output {
         let principal = try RequestScope.requirePrincipal()
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }

@@ -43,6 +43,18 @@ struct StaffRepository: Sendable {
         return try await PostgresParticipantRepository.decode(rows)
     }
 
+    /// The participant when the organisation's staff may see them (its records, or registered with it).
+    func participant(_ id: UUID, organisation: UUID) async throws -> Participant? {
+        var bindings = PostgresBindings()
+        bindings.append(organisation)
+        bindings.append(id)
+        let rows = try await client.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT \(PostgresParticipantRepository.columns) FROM participants p WHERE p.id = $2 AND \(Self.scope)", binds: bindings),
+            logger: RequestScope.logger)
+        return try await PostgresParticipantRepository.decode(rows).first
+    }
+
     func isInScope(participant: UUID, organisation: UUID, on connection: PostgresConnection) async throws -> Bool {
         var bindings = PostgresBindings()
         bindings.append(organisation)
@@ -124,6 +136,40 @@ struct StaffRepository: Sendable {
             entries.append(.init(
                 registrationId: row.0, participantId: row.1, firstName: row.2, lastName: row.3, birthDate: row.4, fileNumber: row.5, group: row.6,
                 fundingSource: row.7))
+        }
+        return entries
+    }
+
+    struct RecordEntry: Sendable {
+        var registrationId: UUID
+        var offeringId: UUID
+        var sessionId: UUID
+        var code: String
+        var title: String
+        var titleEn: String
+        var session: String
+        var term: String?
+        var schoolYear: String?
+        var status: String
+        var fundingSource: String?
+        var createdAt: Date
+    }
+
+    /// A participant's registrations with the organisation (Clara's record per term), newest term first.
+    func record(participant: UUID, organisation: UUID) async throws -> [RecordEntry] {
+        var entries: [RecordEntry] = []
+        for try await row in try await client.query(
+            """
+            SELECT r.id, r.offering_id, r.session_id, o.code, o.title_fr, o.title_en, s.name_fr, o.document->>'term', o.document->>'schoolYear',
+                   r.status, r.funding_source, r.created_at
+            FROM registrations r JOIN offerings o ON o.id = r.offering_id JOIN offering_sessions s ON s.id = r.session_id
+            WHERE r.participant_id = \(participant) AND o.selling_organisation_id = \(organisation)
+            ORDER BY o.document->>'schoolYear' DESC NULLS LAST, o.document->>'term' DESC NULLS LAST, o.code, r.created_at
+            """, logger: RequestScope.logger
+        ).decode((UUID, UUID, UUID, String, String, String, String, String?, String?, String, String?, Date).self) {
+            entries.append(.init(
+                registrationId: row.0, offeringId: row.1, sessionId: row.2, code: row.3, title: row.4, titleEn: row.5, session: row.6, term: row.7,
+                schoolYear: row.8, status: row.9, fundingSource: row.10, createdAt: row.11))
         }
         return entries
     }

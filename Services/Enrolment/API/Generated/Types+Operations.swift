@@ -4264,6 +4264,405 @@ internal enum Operations {
             }
         }
     }
+    /// Staff: a participant's registrations with the organisation, by term (Clara's student record).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/participants/{participantId}/record`.
+    /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)`.
+    internal enum GetParticipantRecord {
+        internal static let id: Swift.String = "getParticipantRecord"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/path/participantId`.
+                internal var participantId: Swift.String
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - participantId:
+                internal init(participantId: Swift.String) {
+                    self.participantId = participantId
+                }
+            }
+            internal var path: Operations.GetParticipantRecord.Input.Path
+            /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/query`.
+            internal struct Query: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/query/organisation`.
+                internal var organisation: Swift.String
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - organisation:
+                internal init(organisation: Swift.String) {
+                    self.organisation = organisation
+                }
+            }
+            internal var query: Operations.GetParticipantRecord.Input.Query
+            /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetParticipantRecord.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetParticipantRecord.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.GetParticipantRecord.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - query:
+            ///   - headers:
+            internal init(
+                path: Operations.GetParticipantRecord.Input.Path,
+                query: Operations.GetParticipantRecord.Input.Query,
+                headers: Operations.GetParticipantRecord.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.query = query
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json`.
+                    internal struct JsonPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/participant`.
+                        internal var participant: Components.Schemas.Participant
+                        /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload`.
+                        internal struct TermsPayloadPayload: Codable, Hashable, Sendable {
+                            /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/schoolYear`.
+                            internal var schoolYear: Swift.String?
+                            /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/term`.
+                            internal var term: Swift.String?
+                            /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload`.
+                            internal struct RegistrationsPayloadPayload: Codable, Hashable, Sendable {
+                                /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/registrationId`.
+                                internal var registrationId: Swift.String
+                                /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/offeringId`.
+                                internal var offeringId: Swift.String
+                                /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/sessionId`.
+                                internal var sessionId: Swift.String
+                                /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/offeringCode`.
+                                internal var offeringCode: Swift.String
+                                /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/title`.
+                                internal var title: Components.Schemas.LocalizedText
+                                /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/session`.
+                                internal var session: Swift.String
+                                /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/status`.
+                                internal var status: Swift.String
+                                /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/fundingSource`.
+                                internal var fundingSource: Swift.String?
+                                /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/createdAt`.
+                                internal var createdAt: Foundation.Date
+                                /// Creates a new `RegistrationsPayloadPayload`.
+                                ///
+                                /// - Parameters:
+                                ///   - registrationId:
+                                ///   - offeringId:
+                                ///   - sessionId:
+                                ///   - offeringCode:
+                                ///   - title:
+                                ///   - session:
+                                ///   - status:
+                                ///   - fundingSource:
+                                ///   - createdAt:
+                                internal init(
+                                    registrationId: Swift.String,
+                                    offeringId: Swift.String,
+                                    sessionId: Swift.String,
+                                    offeringCode: Swift.String,
+                                    title: Components.Schemas.LocalizedText,
+                                    session: Swift.String,
+                                    status: Swift.String,
+                                    fundingSource: Swift.String? = nil,
+                                    createdAt: Foundation.Date
+                                ) {
+                                    self.registrationId = registrationId
+                                    self.offeringId = offeringId
+                                    self.sessionId = sessionId
+                                    self.offeringCode = offeringCode
+                                    self.title = title
+                                    self.session = session
+                                    self.status = status
+                                    self.fundingSource = fundingSource
+                                    self.createdAt = createdAt
+                                }
+                                internal enum CodingKeys: String, CodingKey {
+                                    case registrationId
+                                    case offeringId
+                                    case sessionId
+                                    case offeringCode
+                                    case title
+                                    case session
+                                    case status
+                                    case fundingSource
+                                    case createdAt
+                                }
+                            }
+                            /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/registrations`.
+                            internal typealias RegistrationsPayload = [Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayloadPayload.RegistrationsPayloadPayload]
+                            /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/registrations`.
+                            internal var registrations: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayloadPayload.RegistrationsPayload
+                            /// Creates a new `TermsPayloadPayload`.
+                            ///
+                            /// - Parameters:
+                            ///   - schoolYear:
+                            ///   - term:
+                            ///   - registrations:
+                            internal init(
+                                schoolYear: Swift.String? = nil,
+                                term: Swift.String? = nil,
+                                registrations: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayloadPayload.RegistrationsPayload
+                            ) {
+                                self.schoolYear = schoolYear
+                                self.term = term
+                                self.registrations = registrations
+                            }
+                            internal enum CodingKeys: String, CodingKey {
+                                case schoolYear
+                                case term
+                                case registrations
+                            }
+                        }
+                        /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/terms`.
+                        internal typealias TermsPayload = [Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayloadPayload]
+                        /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/terms`.
+                        internal var terms: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayload
+                        /// Creates a new `JsonPayload`.
+                        ///
+                        /// - Parameters:
+                        ///   - participant:
+                        ///   - terms:
+                        internal init(
+                            participant: Components.Schemas.Participant,
+                            terms: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayload
+                        ) {
+                            self.participant = participant
+                            self.terms = terms
+                        }
+                        internal enum CodingKeys: String, CodingKey {
+                            case participant
+                            case terms
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/application\/json`.
+                    case json(Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.GetParticipantRecord.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.GetParticipantRecord.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The participant and their registrations, newest school year and term first.
+            ///
+            /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.GetParticipantRecord.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.GetParticipantRecord.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
     /// Staff: registers a participant directly to a session or group, without online payment, saying who pays.
     ///
     /// - Remark: HTTP `POST /v1/staff/registrations`.

@@ -130,6 +130,11 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/staff/participants`.
     /// - Remark: Generated from `#/paths//v1/staff/participants/get(searchParticipants)`.
     func searchParticipants(_ input: Operations.SearchParticipants.Input) async throws -> Operations.SearchParticipants.Output
+    /// Staff: a participant's registrations with the organisation, by term (Clara's student record).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/participants/{participantId}/record`.
+    /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)`.
+    func getParticipantRecord(_ input: Operations.GetParticipantRecord.Input) async throws -> Operations.GetParticipantRecord.Output
     /// Staff: registers a participant directly to a session or group, without online payment, saying who pays.
     ///
     /// - Remark: HTTP `POST /v1/staff/registrations`.
@@ -468,6 +473,21 @@ extension APIProtocol {
         headers: Operations.SearchParticipants.Input.Headers = .init()
     ) async throws -> Operations.SearchParticipants.Output {
         try await searchParticipants(Operations.SearchParticipants.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Staff: a participant's registrations with the organisation, by term (Clara's student record).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/participants/{participantId}/record`.
+    /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)`.
+    internal func getParticipantRecord(
+        path: Operations.GetParticipantRecord.Input.Path,
+        query: Operations.GetParticipantRecord.Input.Query,
+        headers: Operations.GetParticipantRecord.Input.Headers = .init()
+    ) async throws -> Operations.GetParticipantRecord.Output {
+        try await getParticipantRecord(Operations.GetParticipantRecord.Input(
+            path: path,
             query: query,
             headers: headers
         ))
