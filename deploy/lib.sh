@@ -39,7 +39,7 @@ admin_psql() {
 
 # Installs the Debian packages the platform needs when one is missing (root only).
 install_packages() {
-  local wanted=(postgresql postgresql-contrib rabbitmq-server librabbitmq-dev libcurl4-openssl-dev openssl curl python3-aiosmtpd)
+  local wanted=(postgresql postgresql-contrib rabbitmq-server librabbitmq-dev libcurl4-openssl-dev openssl curl python3-aiosmtpd nginx-light)
   local missing=()
   for package in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
