@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: brings up PostgreSQL and RabbitMQ when they are not running, prepares the test
-# template database, builds once and runs every test (Swift Testing) against the real servers.
+# template database, builds once and runs every test (Swift Testing) against the real servers, then the
+# end-to-end run (deploy/e2e.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
@@ -23,3 +24,5 @@ export SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=${SWT_EXPERIMENTAL_MAXIMUM
 swift test --skip-build --skip "$isolated" "$@"
 say "testing what stops RabbitMQ ($isolated)"
 swift test --skip-build --filter "$isolated" "$@"
+say "end to end: every service as a process, the gateway, the seeds' journeys, events, schemathesis"
+"$root/deploy/e2e.sh" "$@"

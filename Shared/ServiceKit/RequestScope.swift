@@ -1,3 +1,4 @@
+import Database
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -126,6 +127,7 @@ public struct RequestScopeMiddleware: RouterMiddleware {
             return problem
         case let serverError as ServerError:
             if let problem = serverError.underlyingError as? Problem { return problem }
+            if let problem = Self.unstorableText(serverError.underlyingError) { return problem }
             if serverError.underlyingError is DecodingError || (400..<500).contains(serverError.httpStatus.code) {
                 return .malformedRequest(serverError.causeDescription)
             }
@@ -140,9 +142,20 @@ public struct RequestScopeMiddleware: RouterMiddleware {
         case is DecodingError:
             return .malformedRequest("The body does not match the expected JSON.")
         default:
+            if let problem = Self.unstorableText(error) { return problem }
             logger.error("request failed", metadata: ["error": .string(String(reflecting: error))])
             return .internalError
         }
+    }
+
+    /// Text PostgreSQL cannot store (a NUL character, which JSON allows as \u0000): the client's input, not a
+    /// server fault. The statement failed, so nothing changed.
+    static func unstorableText(_ error: any Error) -> Problem? {
+        guard let state = error.sqlState, state == "22021" || state == "22P05" else { return nil }
+        return Problem(
+            type: "/problems/malformed-request", status: .badRequest,
+            title: .init(fr: "La requête est mal formée.", en: "The request is malformed."),
+            detail: .init(fr: "Le texte ne peut pas contenir le caractère NUL.", en: "Text may not contain the NUL character."))
     }
 }
 

@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sys
+import time
 
 import pika
 
@@ -35,10 +36,7 @@ def problems_of(properties):
     return headers, problems
 
 
-def main():
-    url = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
-    exchange = os.environ.get("GUICHET_EXCHANGE", "guichet.enrolment")
-    queue = os.environ.get("PARTNER_QUEUE", "partner.registrations")
+def consume(url, exchange, queue, announce):
     connection = pika.BlockingConnection(pika.URLParameters(url))
     channel = connection.channel()
     # Guichet owns the exchange: only check that it is there.
@@ -46,8 +44,9 @@ def main():
     channel.queue_declare(queue, durable=True)
     channel.queue_bind(queue, exchange, routing_key="enrolment.registration.*")
     channel.basic_qos(prefetch_count=50)
-    signal.signal(signal.SIGTERM, lambda *_: channel.stop_consuming())
-    print(json.dumps({"ready": True, "queue": queue}), flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: (channel.stop_consuming(), sys.exit(0)))
+    if announce:
+        print(json.dumps({"ready": True, "queue": queue}), flush=True)
 
     def handle(channel, method, properties, body):
         headers, problems = problems_of(properties)
@@ -66,7 +65,24 @@ def main():
     try:
         channel.start_consuming()
     finally:
-        connection.close()
+        if connection.is_open:
+            connection.close()
+
+
+def main():
+    url = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    exchange = os.environ.get("GUICHET_EXCHANGE", "guichet.enrolment")
+    queue = os.environ.get("PARTNER_QUEUE", "partner.registrations")
+    announce = True
+    # The broker may restart: the durable queue keeps what arrives meanwhile; reconnect and go on.
+    while True:
+        try:
+            consume(url, exchange, queue, announce)
+            return
+        except (pika.exceptions.AMQPConnectionError, pika.exceptions.StreamLostError, pika.exceptions.ChannelClosedByBroker) as error:
+            print(f"connection lost ({error!r}); reconnecting", file=sys.stderr, flush=True)
+            announce = False
+            time.sleep(2)
 
 
 if __name__ == "__main__":
