@@ -14,6 +14,7 @@ RABBITMQ_NODE=${RABBITMQ_NODE:-guichet@localhost}
 SERVICES=(identity catalogue enrolment payment)
 declare -A SERVICE_PORTS=([identity]=8081 [catalogue]=8082 [enrolment]=8083 [payment]=8084)
 SANDBOX_PORT=${SANDBOX_PORT:-8090}
+GATEWAY_PORT=${GATEWAY_PORT:-8080}
 
 say() { printf '\033[1m[guichet]\033[0m %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }

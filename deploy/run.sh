@@ -85,12 +85,21 @@ for service in "${SERVICES[@]}"; do
   curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || { tail -20 "$log_dir/$service.log" >&2; die "$service is not ready"; }
 done
 
+# The gateway: Debian's nginx with the same configuration as compose's, the four APIs on one port.
+gateway_dir=$GUICHET_DATA_DIR/gateway
+if ! { [ -s "$gateway_dir/nginx.pid" ] && kill -0 "$(cat "$gateway_dir/nginx.pid")" 2>/dev/null; }; then
+  python3 "$root/deploy/gateway/nginx_config.py" "$gateway_dir" "$GATEWAY_PORT" "127.0.0.1:${SERVICE_PORTS[identity]}" \
+    "127.0.0.1:${SERVICE_PORTS[catalogue]}" "127.0.0.1:${SERVICE_PORTS[enrolment]}" "127.0.0.1:${SERVICE_PORTS[payment]}" >/dev/null
+  nginx -p "$gateway_dir" -c "$gateway_dir/nginx.conf"
+fi
+
 JWT_PRIVATE_KEY_FILE=$keys_dir/access-token-private.pem JWT_PUBLIC_KEYS_FILE=$keys_dir/access-token-public.pem \
   BIN="$bin" "$root/deploy/demo-data.sh"
 
 cat >&2 <<INFO
 
 Guichet is running.
+  gateway    http://127.0.0.1:$GATEWAY_PORT   (/identity/, /catalogue/, /enrolment/, /payment/)
   identity   http://127.0.0.1:8081   (/openapi.yaml, /healthz, /readyz, /metrics)
   catalogue  http://127.0.0.1:8082
   enrolment  http://127.0.0.1:8083

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops what deploy/run.sh started: the four services and the sandbox processor (SIGTERM: they finish requests in flight), then,
+# Stops what deploy/run.sh started: the four services, the sandbox processor and the gateway (SIGTERM: they finish requests in flight), then,
 # unless --keep-servers is given, RabbitMQ and PostgreSQL. Data stays in .local/ for the next run.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -15,4 +15,9 @@ for service in "${SERVICES[@]}" sandbox-processor; do
   fi
   rm -f "$pid_file"
 done
+gateway_dir=$GUICHET_DATA_DIR/gateway
+if [ -s "$gateway_dir/nginx.pid" ] && kill -0 "$(cat "$gateway_dir/nginx.pid")" 2>/dev/null; then
+  say "stopping the gateway"
+  nginx -p "$gateway_dir" -c "$gateway_dir/nginx.conf" -s quit
+fi
 [ "${1:-}" = "--keep-servers" ] || "$root/deploy/servers.sh" down

@@ -153,27 +153,12 @@ def wait_http(port, path, name, timeout=60):
 
 
 def start_gateway():
-    """Debian's nginx in the foreground, with the compose gateway's configuration rendered for this run."""
+    """Debian's nginx in the foreground, with the compose gateway's configuration (deploy/gateway) for this run."""
+    sys.path.insert(0, str(ROOT / "deploy/gateway"))
+    import nginx_config
     prefix = WORK / "nginx"
-    (prefix / "tmp").mkdir(parents=True)
-    template = (ROOT / "deploy/gateway/guichet.conf.template").read_text()
-    values = {"GATEWAY_PORT": str(GATEWAY_PORT), **{f"{s.upper()}_UPSTREAM": f"127.0.0.1:{p}" for s, p in PORTS.items()}}
-    server = re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], template)
-    (prefix / "guichet.conf").write_text(server)
-    temp = prefix / "tmp"
-    (prefix / "nginx.conf").write_text(f"""
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log;
-events {{ worker_connections 512; }}
-http {{
-    access_log {prefix}/access.log;
-    client_body_temp_path {temp}/body; proxy_temp_path {temp}/proxy; fastcgi_temp_path {temp}/fastcgi;
-    uwsgi_temp_path {temp}/uwsgi; scgi_temp_path {temp}/scgi;
-    include {prefix}/guichet.conf;
-}}
-""")
-    nginx = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
+    configuration = nginx_config.write(prefix, GATEWAY_PORT, *(f"127.0.0.1:{PORTS[s]}" for s in ("identity", "catalogue", "enrolment", "payment")))
+    nginx = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(configuration), "-g", "daemon off;"],
                              stdout=open(prefix / "out.log", "wb"), stderr=subprocess.STDOUT)
     wait_http(GATEWAY_PORT, "/healthz", "gateway")
     return nginx
