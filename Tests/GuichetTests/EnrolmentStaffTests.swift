@@ -171,6 +171,11 @@ import Testing
             #expect(try bad.fieldErrors() == [
                 "healthInsuranceNumber": "invalid", "healthInsuranceExpiry": "invalid", "permanentCode": "invalid", "phone": "invalid",
             ])
+            // The spec's lengths, counted in code points as JSON Schema does (schemathesis found a 51-character group kept).
+            let long = try await enrolment.execute(
+                uri: profileURI, method: .put, headers: bearer(parentToken, json: true),
+                body: jsonBody(["group": String(repeating: "e\u{301}", count: 26), "school": String(repeating: "x", count: 201)]))
+            #expect(try long.fieldErrors() == ["group": "tooLong", "school": "tooLong"])
             let profile: [String: Any] = [
                 "allergies": "Arachides (EpiPen dans le sac)", "healthInsuranceNumber": "ROYN 1401 0199", "healthInsuranceExpiry": "2028-04",
                 "permanentCode": "ROYN14010199", "phone": "418 555-0101", "group": "401", "email": "noe@example.org",

@@ -85,7 +85,7 @@ extension CatalogueAPI {
         guard principal.isStaff(of: id) else { throw Problem.forbidden }
         let code = body.code.trimmingCharacters(in: .whitespaces)
         var errors = OrganisationRules.nameErrors(.init(fr: body.name.fr, en: body.name.en))
-        if code.isEmpty || code.count > 20 {
+        if code.isEmpty || code.unicodeScalars.count > 20 {
             errors.append(.init(field: "code", code: "invalid", message: .init(fr: "Le code compte 1 à 20 caractères.", en: "The code has 1 to 20 characters.")))
         }
         guard errors.isEmpty else { throw Problem.validation(errors) }

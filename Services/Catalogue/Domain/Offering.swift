@@ -161,7 +161,7 @@ enum OfferingRules {
     ) -> [FieldError] {
         var errors: [FieldError] = []
         let trimmedCode = code.trimmingCharacters(in: .whitespaces)
-        if trimmedCode.isEmpty || trimmedCode.count > 40 {
+        if trimmedCode.isEmpty || trimmedCode.unicodeScalars.count > 40 {
             errors.append(
                 FieldError(
                     field: "code", code: "invalid",
@@ -179,7 +179,7 @@ enum OfferingRules {
             errors.append(FieldError(field: field, code: code, message: .init(fr: fr, en: en)))
         }
         for (field, text) in [("title.fr", title.fr), ("title.en", title.en)]
-        where text.trimmingCharacters(in: .whitespaces).isEmpty || text.count > 200 {
+        where text.trimmingCharacters(in: .whitespaces).isEmpty || text.unicodeScalars.count > 200 {
             add(field, "invalid", fr: "Le titre est obligatoire (200 caractères au plus).", en: "The title is required (at most 200 characters).")
         }
         if !(0...maximumPriceCents).contains(basePriceCents) {

@@ -31,7 +31,7 @@ enum OrganisationRules {
     /// Every problem with a new organisation's fields, at once.
     static func validate(shortCode: String, name: LocalizedText?) throws(Problem) {
         var errors: [FieldError] = []
-        if shortCode.isEmpty || shortCode.count > 20
+        if shortCode.isEmpty || shortCode.unicodeScalars.count > 20
             || !shortCode.allSatisfy({ ($0.isASCII && ($0.isUppercase || $0.isNumber)) || $0 == "-" })
             || shortCode.hasPrefix("-")
         {
@@ -50,7 +50,7 @@ enum OrganisationRules {
         guard let name else { return [] }
         return [("name.fr", name.fr), ("name.en", name.en)].compactMap { field, text in
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard trimmed.isEmpty || trimmed.count > 200 else { return nil }
+            guard trimmed.isEmpty || trimmed.unicodeScalars.count > 200 else { return nil }
             return FieldError(
                 field: field, code: "invalid",
                 message: .init(fr: "Le nom est obligatoire (200 caractères au plus).", en: "The name is required (at most 200 characters)."))

@@ -16,7 +16,7 @@ extension EnrolmentAPI {
         func cleaned(_ value: String?, field: String, limit: Int) -> String?? {
             guard let value else { return .none }
             let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.count > limit {
+            if trimmed.unicodeScalars.count > limit {
                 errors.append(.init(
                     field: field, code: "tooLong", message: .init(fr: "Au plus \(limit) caractères.", en: "At most \(limit) characters.")))
             }

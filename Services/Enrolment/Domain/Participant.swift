@@ -41,7 +41,7 @@ struct NewParticipant: Sendable {
         for (field, value) in [("firstName", first), ("lastName", last)] {
             if value.isEmpty {
                 errors.append(.required(field))
-            } else if value.count > maximumNameLength {
+            } else if value.unicodeScalars.count > maximumNameLength {
                 errors.append(.init(
                     field: field, code: "tooLong",
                     message: .init(fr: "Au plus \(maximumNameLength) caractères.", en: "At most \(maximumNameLength) characters.")))

@@ -57,10 +57,16 @@ struct ParticipantProfile: Codable, Sendable, Equatable {
         if let contact = emergencyContact, contact.name.trimmingCharacters(in: .whitespaces).isEmpty || contact.phone.filter(\.isNumber).count < 10 {
             add("emergencyContact", "invalid", fr: "Nom et téléphone de la personne à joindre en cas d'urgence.", en: "Name and phone of the emergency contact.")
         }
-        for (field, value) in [("address", address), ("allergies", allergies), ("medicalConditions", medicalConditions),
-                               ("volunteerWishes", volunteerWishes), ("lunchArrangement", lunchArrangement), ("teacher", teacher)]
-        where (value?.count ?? 0) > 2_000 {
-            add(field, "tooLong", fr: "Au plus 2000 caractères.", en: "At most 2000 characters.")
+        // The spec's maxLength, counted as JSON Schema counts (code points, not grapheme clusters).
+        let limits: [(String, String?, Int)] = [
+            ("address", address, 2_000), ("allergies", allergies, 2_000), ("medicalConditions", medicalConditions, 2_000),
+            ("volunteerWishes", volunteerWishes, 2_000), ("lunchArrangement", lunchArrangement, 2_000), ("teacher", teacher, 2_000),
+            ("school", school, 200), ("level", level, 100), ("group", group, 50), ("phone", phone, 30),
+            ("emergencyContact.name", emergencyContact?.name, 200), ("emergencyContact.phone", emergencyContact?.phone, 30),
+            ("emergencyContact.relationship", emergencyContact?.relationship, 100),
+        ]
+        for (field, value, limit) in limits where (value?.unicodeScalars.count ?? 0) > limit {
+            add(field, "tooLong", fr: "Au plus \(limit) caractères.", en: "At most \(limit) characters.")
         }
         return errors
     }

@@ -58,7 +58,7 @@ struct BillingAddress: Codable, Sendable, Equatable {
         for (field, value, limit) in [("name", address.name, 200), ("line1", address.line1, 200), ("city", address.city, 100)] {
             if value.isEmpty {
                 errors.append(.required("billingAddress.\(field)"))
-            } else if value.count > limit {
+            } else if value.unicodeScalars.count > limit {
                 errors.append(.init(
                     field: "billingAddress.\(field)", code: "tooLong", message: .init(fr: "Au plus \(limit) caractères.", en: "At most \(limit) characters.")))
             }
@@ -75,14 +75,14 @@ struct BillingAddress: Codable, Sendable, Equatable {
                     field: "billingAddress.postalCode", code: "invalidPostalCode",
                     message: .init(fr: "Un code postal comme G5L 3A1.", en: "A postal code like G5L 3A1.")))
             }
-        } else if address.postalCode.isEmpty || address.postalCode.count > 12 {
+        } else if address.postalCode.isEmpty || address.postalCode.unicodeScalars.count > 12 {
             errors.append(.required("billingAddress.postalCode"))
         }
         if address.country.count != 2 || !address.country.allSatisfy({ $0.isASCII && $0.isLetter }) {
             errors.append(.init(
                 field: "billingAddress.country", code: "invalidCountry", message: .init(fr: "Un code de pays à deux lettres (CA).", en: "A two-letter country code (CA).")))
         }
-        if address.province.count > 3 {
+        if address.province.unicodeScalars.count > 3 {
             errors.append(.init(
                 field: "billingAddress.province", code: "invalidProvince", message: .init(fr: "Un code de province (QC).", en: "A province code (QC).")))
         }
