@@ -107,8 +107,8 @@ class Platform:
             # Holds of a minute (the hold-expiry journey waits for one), swept often.
             "enrolment": {"ENROLMENT_KEY": (keys / "secret").read_text().strip(), "HOLD_MINUTES": "1", "HOLD_SWEEP_MILLISECONDS": "250"},
             "payment": {"PAYMENT_KEY": (keys / "secret").read_text().strip(), "PROCESSOR_URL": f"http://127.0.0.1:{SANDBOX_PORT}",
-                        "PROCESSOR_WEBHOOK_SECRET": (keys / "webhook").read_text().strip(), "PAYMENT_HOLD_MARGIN_SECONDS": "5",
-                        "PAYMENT_RECONCILE_MILLISECONDS": "500"},
+                        "PROCESSOR_WEBHOOK_SECRET": (keys / "webhook").read_text().strip(), "PAYMENT_HOLD_MARGIN_SECONDS": "1",
+                        "PROCESSOR_TIMEOUT_SECONDS": "3", "PAYMENT_RECONCILE_MILLISECONDS": "500"},
         }[service]
         return {**common, **own}
 
@@ -486,7 +486,7 @@ def csspo(sink, orgs):
 
 
 def baie_comeau(sink, orgs):
-    step("Baie-Comeau: link by the 24 h link, household by file number, resident and non-resident prices")
+    step("Baie-Comeau: link by the 24 h link, household by file number, resident and non-resident prices, a refund")
     mail = sign_up(sink, "ville@e2e.test", "Hugo", "Cormier")
     link = re.search(r"(http://\S+/verify-email\?token=\S+)", mail["text"])
     check(link, "no link in the mail")
@@ -507,7 +507,14 @@ def baie_comeau(sink, orgs):
         check(line["price"]["total"]["amountCents"] == 9500, f"resident price {line['price']}")
     order = checkout(token, camp["sellingOrganisationId"])
     check(order["total"]["amountCents"] == 19000, f"total {order['total']}")
-    expect(pay(order["id"], token=token), 201, "payment")
+    paid = expect(pay(order["id"], token=token), 201, "payment")
+    # One child cannot go: cancelled before the start, refunded by the camp's policy less the 5 $ fee.
+    cancelled = eventually("the camp is confirmed", lambda: next(
+        (r for r in registrations(token) if r["participantId"] == children[0]["id"] and r["status"] == "confirmed"), None))
+    expect(call("enrolment", "POST", f"/v1/registrations/{cancelled['id']}/cancellation", token=token), 200, "cancellation")
+    refunded = eventually("payment refunds 90 $", lambda: (lambda p: p if p["refunded"]["amountCents"] == 9000 else None)(
+        expect(call("payment", "GET", f"/v1/payments/{paid['id']}", token=token), 200, "payment")))
+    check(refunded["status"] == "succeeded", f"{refunded}")
     other = account(sink, "visiteur@e2e.test", "Paul", "Visiteur")
     line, _ = add_line(other, participant(other, "Léon", "Visiteur", born(9)), "CAMP-ETE-1")
     check(line["price"]["total"]["amountCents"] == 14500, f"non-resident price {line['price']}")
@@ -621,6 +628,25 @@ def faults(sink, platform, orgs):
             platform.start("enrolment")
         eventually("the registration is confirmed", lambda: any(r["participantId"] == child and r["status"] == "confirmed"
                                                                 for r in registrations(token)), timeout=60)
+    late_success(token, zoo)
+
+
+def late_success(token, zoo):
+    step("faults: a charge that succeeds after the hold expired is confirmed (the seat is still free)")
+    child = participant(token, "Lina", "Panne", born(9))
+    add_line(token, child, "SORTIE-ZOO")
+    order = checkout(token, zoo["sellingOrganisationId"])
+    expires = datetime.datetime.fromisoformat(order["holdExpiresAt"].replace("Z", "+00:00")).timestamp()
+    # The slow card, sent just inside the margin: the processor charges it, answers too late for payment (3 s),
+    # the hold expires meanwhile, and the reconciler finds the charge after it.
+    time.sleep(max(0, expires - 2.5 - time.time()))
+    started = pay(order["id"], card="4000000000000770", token=token)
+    check(started.status == 202 and started.json()["status"] == "unknown", f"the slow card: {started!r}")
+    eventually("the hold expires", lambda: call("enrolment", "GET", f"/v1/checkouts/{order['id']}", token=token).json()["status"] == "expired",
+               timeout=20)
+    eventually("the late success confirms the registration", lambda: any(
+        r["participantId"] == child and r["status"] == "confirmed" for r in registrations(token)), timeout=60)
+    check(call("payment", "GET", f"/v1/payments/{started.json()['id']}", token=token).json()["status"] == "succeeded", "the payment settled")
 
 
 def rabbitmq(command):

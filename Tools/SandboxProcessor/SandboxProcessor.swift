@@ -19,8 +19,8 @@ import NIOCore
 /// - 4000000000000069: `expired_card`
 /// - 4000000000000127: `incorrect_cvc`
 /// - 4000000000000119: `processing_error`
-/// - 4000000000000770: approved, but the answer comes only after `responseDelay` (a timeout for the caller;
-///   the charge exists and its webhook is sent at once)
+/// - 4000000000000770: approved at once (a lookup finds it), but the answer and the webhook come only after
+///   `responseDelay` (a timeout for the caller, settled by reconciliation)
 public struct SandboxSettings: Sendable {
     public var host = "127.0.0.1"
     public var port = 8090
@@ -259,8 +259,10 @@ public actor SandboxLedger {
             refundedCents: 0, currency: request.currency, reference: request.reference, card: card.summary, created: Int(Date().timeIntervalSince1970))
         chargesById[charge.id] = charge
         chargeByKey[idempotencyKey] = (fingerprint, charge.id)
-        notify(type: failure == nil ? "charge.succeeded" : "charge.failed", object: charge)
-        return (charge, card.number == "4000000000000770")
+        // The timeout card's processor is slow all round: its answer and its webhook both come late.
+        let slow = card.number == "4000000000000770"
+        notify(type: failure == nil ? "charge.succeeded" : "charge.failed", object: charge, after: slow ? settings.responseDelay : .zero)
+        return (charge, slow)
     }
 
     func charges(reference: String) -> [Charge] {
@@ -286,10 +288,11 @@ public actor SandboxLedger {
     }
 
     /// Posts a signed event, as real processors do: `Sandbox-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">`.
-    private func notify(type: String, object: some Encodable & Sendable) {
+    private func notify(type: String, object: some Encodable & Sendable, after delay: Duration = .zero) {
         guard let url = webhookURL ?? settings.webhookURL else { return }
         let (secret, logger) = (settings.webhookSecret, logger)
         Task {
+            if delay > .zero { try? await Task.sleep(for: delay) }
             guard let body = try? JSONEncoder().encode(WebhookEvent(id: "evt_" + Self.random(), type: type, created: Int(Date().timeIntervalSince1970), data: object))
             else { return }
             for attempt in 0..<5 {

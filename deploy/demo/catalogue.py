@@ -123,7 +123,8 @@ offering(grand_boise, "SORTIE-ZOO", "Sortie au Zoo de Granby", "Granby Zoo outin
 for week in (1, 2):
     offering(baie_comeau, f"CAMP-ETE-{week}", f"Camp de jour — semaine {week}", f"Day camp — week {week}", "day-camps", 9500,
              [session(f"Semaine {week}", f"Week {week}", 30 + 7 * week, 34 + 7 * week, 60)],
-             prices=[{"residency": "non-resident", "amount": money(14500)}])
+             prices=[{"residency": "non-resident", "amount": money(14500)}],
+             refundPolicy={"kind": "full-before-start", "administrationFee": money(500)})
 # Adult recreation is taxable (GST and QST); children's activities are not.
 offering(baie_comeau, "AQUAFORME", "Aquaforme (adultes)", "Aquafitness (adults)", "activities", 6000,
          [session("Automne", "Fall", 14, 84, 25)], prices=[{"residency": "non-resident", "amount": money(9000)}],
