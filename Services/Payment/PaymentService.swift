@@ -54,6 +54,7 @@ enum PaymentService: ServiceDefinition {
         return [
             Reconciler(
                 client: environment.postgres, payments: parts.payments, refunds: parts.refunds, processorTimeout: parts.settings.processorTimeout,
+                settleHorizon: parts.settings.settleHorizon,
                 clock: environment.clock, interval: parts.settings.reconcileInterval, logger: environment.logger),
             MailRelay(
                 client: environment.postgres, transport: MailTransports.from(reader: environment.settings.reader), key: parts.settings.mailKey,

@@ -13,6 +13,9 @@ struct PaymentSettings: Sendable {
     var processorWebhookSecret: String
     /// How long a charge may take before the payment is left `unknown` and reconciled later.
     var processorTimeout: TimeInterval
+    /// How long after a payment began its processor may still complete it: a lookup that finds no charge
+    /// declares the payment not charged only past this.
+    var settleHorizon: TimeInterval
     /// No charge starts later than this before the checkout's hold expires.
     var holdMargin: TimeInterval
     /// How often unsettled payments and pending refunds are looked at.
@@ -36,6 +39,9 @@ struct PaymentSettings: Sendable {
         let timeout = reader.int(forKey: "processor.timeout.seconds", default: 10)
         guard (1...120).contains(timeout) else { throw ConfigurationError.invalid("PROCESSOR_TIMEOUT_SECONDS", "between 1 and 120") }
         processorTimeout = TimeInterval(timeout)
+        let horizon = reader.int(forKey: "processor.settle.seconds", default: 120)
+        guard (1...3600).contains(horizon) else { throw ConfigurationError.invalid("PROCESSOR_SETTLE_SECONDS", "between 1 and 3600") }
+        settleHorizon = TimeInterval(horizon)
         let margin = reader.int(forKey: "payment.hold.margin.seconds", default: 60)
         guard (0...600).contains(margin) else { throw ConfigurationError.invalid("PAYMENT_HOLD_MARGIN_SECONDS", "between 0 and 600") }
         holdMargin = TimeInterval(margin)

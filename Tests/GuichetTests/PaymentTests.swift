@@ -167,6 +167,44 @@ import Testing
         }
     }
 
+    @Test func aChargeTheProcessorNeverMadeIsDeclaredOnlyPastTheHorizon() async throws {
+        let (seller, parent) = (UUID(), UUID())
+        let token = try await TestKeys.shared.token(for: parent)
+        try await withSandbox { sandbox in
+            var environment = sandbox.environment
+            environment["PROCESSOR_SETTLE_SECONDS"] = "60"
+            try await withService(PaymentService.self, environment: environment) { payment, database in
+                // Two payments left `unknown` (their answers lost), of which the processor knows nothing: one began
+                // ten minutes ago, one just now (the processor may still be completing it).
+                let old = checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
+                let recent = checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
+                try await withEvents(database) { events in
+                    try await events.checkout(old)
+                    try await events.checkout(recent)
+                }
+                let (oldPayment, recentPayment) = (UUID(), UUID())
+                for (id, checkout, began) in [(oldPayment, old, "10 minutes"), (recentPayment, recent, "1 second")] {
+                    try await database.execute(
+                        """
+                        INSERT INTO payment.payments (id, version, checkout_id, payer_account_id, selling_organisation_id, amount_cents, status,
+                            billing_address, idempotency_scope, idempotency_key, created_at, updated_at)
+                        VALUES ('\(id.uuidString)', 1, '\(checkout.checkoutId.uuidString)', '\(parent.uuidString)', '\(seller.uuidString)', 1650,
+                            'unknown', '{}', 'test', '\(id.uuidString)', now() - interval '\(began)', now() - interval '1 minute')
+                        """)
+                }
+                func status(_ id: UUID) async throws -> String? {
+                    try await payment.execute(uri: "/v1/payments/\(id.uuidString)", method: .get, headers: bearer(token)).json()["status"] as? String
+                }
+                try await eventually("the old one is declared not charged") { try await status(oldPayment) == "declined" }
+                #expect(try await payment.execute(uri: "/v1/payments/\(oldPayment.uuidString)", method: .get, headers: bearer(token))
+                    .json()["failure"].flatMap { ($0 as? [String: Any])?["code"] as? String } == "not_charged")
+                try await Task.sleep(for: .milliseconds(600))
+                #expect(try await status(recentPayment) == "unknown", "still possibly being charged: not declared")
+                #expect(try await database.paymentEvents(EventName.chargeFailed).count == 1)
+            }
+        }
+    }
+
     @Test func webhooksAreVerifiedAndSettleOnce() async throws {
         let (seller, parent) = (UUID(), UUID())
         let token = try await TestKeys.shared.token(for: parent)

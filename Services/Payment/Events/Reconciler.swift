@@ -5,7 +5,8 @@ import ServiceKit
 import ServiceLifecycle
 
 /// Settles what the processor left open: payments still `pending` or `unknown` once their charge request
-/// has timed out are looked up by reference (charged → succeeded, no charge → declined `not_charged`), pending
+/// has timed out are looked up by reference (charged → succeeded; no charge → declined `not_charged`, but only
+/// once the processor can no longer be working on it, `settleHorizon` after the payment began), pending
 /// refunds are sent again (the processor's idempotency key makes that safe). Also forgets idempotency keys
 /// older than a day. Several instances may run it: settling changes a payment or refund once.
 struct Reconciler: Service {
@@ -13,6 +14,7 @@ struct Reconciler: Service {
     let payments: PaymentStore
     let refunds: RefundStore
     let processorTimeout: TimeInterval
+    let settleHorizon: TimeInterval
     let clock: any WallClock
     let interval: Duration
     let logger: Logger
@@ -32,18 +34,24 @@ struct Reconciler: Service {
     func reconcilePayments(now: Date) async throws -> Int {
         // Past the request's own timeout, nothing else will answer for these payments.
         let settledBefore = now.addingTimeInterval(-(processorTimeout + 2))
-        var due: [UUID] = []
-        for try await id in try await client.query(
+        var due: [(UUID, Date)] = []
+        for try await row in try await client.query(
             """
-            SELECT id FROM payments WHERE status IN ('pending', 'unknown') AND updated_at < \(settledBefore) ORDER BY updated_at LIMIT 50
+            SELECT id, created_at FROM payments WHERE status IN ('pending', 'unknown') AND updated_at < \(settledBefore)
+            ORDER BY updated_at LIMIT 50
             """, logger: logger
-        ).decode(UUID.self) {
-            due.append(id)
+        ).decode((UUID, Date).self) {
+            due.append(row)
         }
-        for id in due {
-            let outcome = try await payments.processor.lookUp(reference: id) ?? .declined(code: "not_charged")
-            logger.info("payment reconciled with the processor", metadata: ["payment": "\(id)", "outcome": "\(outcome)"])
-            _ = try await payments.settle(id, outcome: outcome, at: clock.now())
+        for (id, createdAt) in due {
+            var outcome = try await payments.processor.lookUp(reference: id)
+            if outcome == nil {
+                // A slow processor may still complete the charge: saying "not charged" too early could lose one.
+                guard createdAt < now.addingTimeInterval(-settleHorizon) else { continue }
+                outcome = .declined(code: "not_charged")
+            }
+            logger.info("payment reconciled with the processor", metadata: ["payment": "\(id)", "outcome": "\(outcome!)"])
+            _ = try await payments.settle(id, outcome: outcome!, at: clock.now())
         }
         return due.count
     }
