@@ -75,7 +75,7 @@ public enum AccessTokenKeys {
     public static func keyID(publicKeyPEM: String) throws -> String {
         let key = try P256.Signing.PublicKey(pemRepresentation: publicKeyPEM)
         let digest = SHA256.hash(data: key.derRepresentation)
-        return digest.prefix(12).map { String(format: "%02x", $0) }.joined()
+        return Hex.string(digest.prefix(12))
     }
 
     /// Splits a file holding several PEM public keys (current and previous, during a rotation).

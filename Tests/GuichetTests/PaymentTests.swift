@@ -1,5 +1,4 @@
 import Contracts
-import Crypto
 import Foundation
 import PostgresNIO
 import HTTPTypes
@@ -107,7 +106,7 @@ import Testing
                     seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"), holdExpiresAt: Date() + 30)
                 let expired = checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
                 let guestToken = "guest-token-for-tests"
-                let digest = SHA256Hex.of(guestToken)
+                let digest = Hex.sha256(guestToken)
                 let guest = checkoutEvent(seller: seller, payer: .init(accountId: nil, email: "invite@example.org", name: "Invité", language: "en", guestTokenSHA256: digest))
                 try await withEvents(database) { events in
                     for item in [checkout, closing, expired, guest] { try await events.checkout(item) }
@@ -397,11 +396,5 @@ import Testing
                 }
             }
         }
-    }
-}
-
-enum SHA256Hex {
-    static func of(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -74,9 +74,7 @@ extension EnrolmentAPI {
         guard try await records.mayManage(seller, principal: principal) else { throw Problem.forbidden }
         let entries = try await staff.classList(session: session)
         // CSV only when asked for over JSON (no Accept header lists both, equally).
-        let csvQuality = input.headers.accept.first { $0.contentType == .csv }?.quality.doubleValue ?? -1
-        let jsonQuality = input.headers.accept.first { $0.contentType == .json }?.quality.doubleValue ?? -1
-        if csvQuality > jsonQuality {
+        if ContentNegotiation.prefers(.csv, over: .json, in: input.headers.accept) {
             var csv = "lastName,firstName,birthDate,fileNumber,group,fundingSource\n"
             for entry in entries {
                 csv += CSVText.row([entry.lastName, entry.firstName, entry.birthDate, entry.fileNumber, entry.group, entry.fundingSource])

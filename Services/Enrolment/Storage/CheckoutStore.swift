@@ -80,7 +80,7 @@ struct CheckoutStore: Sendable {
             guestTokenHash = hash
             eventPayer = .init(
                 accountId: nil, email: email, name: name, language: language,
-                guestTokenSHA256: hash.map { String(format: "%02x", $0) }.joined())
+                guestTokenSHA256: Hex.string(hash))
         }
 
         // Everything a line needs, in three queries whatever the number of lines.

@@ -1,5 +1,4 @@
 import Contracts
-import Crypto
 import Foundation
 import Messaging
 import ServiceKit
@@ -16,7 +15,7 @@ struct PaymentAPI: APIProtocol {
     static func payer(guestToken: String?) throws -> PaymentStore.Payer {
         if let principal = RequestScope.current?.principal { return .account(principal.accountId) }
         guard let guestToken, !guestToken.isEmpty else { throw Problem.unauthenticated }
-        return .guest(tokenSHA256: SHA256.hash(data: Data(guestToken.utf8)).map { String(format: "%02x", $0) }.joined())
+        return .guest(tokenSHA256: Hex.sha256(guestToken))
     }
 
     func createPayment(_ input: Operations.CreatePayment.Input) async throws -> Operations.CreatePayment.Output {
@@ -59,10 +58,7 @@ struct PaymentAPI: APIProtocol {
         guard let id = UUID(uuidString: input.path.paymentId), try await mayRead(payment: id, guestToken: input.headers.guestToken),
             let (receipt, _, _, _) = try await history.receipt(payment: id)
         else { throw Problem.notFound }
-        // HTML only when asked for over JSON.
-        let htmlQuality = input.headers.accept.first { $0.contentType == .html }?.quality.doubleValue ?? -1
-        let jsonQuality = input.headers.accept.first { $0.contentType == .json }?.quality.doubleValue ?? -1
-        if htmlQuality > jsonQuality {
+        if ContentNegotiation.prefers(.html, over: .json, in: input.headers.accept) {
             return .ok(.init(body: .html(.init(receiptPage.render(receipt)))))
         }
         return .ok(.init(body: .json(try Self.convert(receipt))))
@@ -97,9 +93,7 @@ struct PaymentAPI: APIProtocol {
         guard let organisation = UUID(uuidString: input.query.organisation) else { throw Problem.validation([.invalidIdentifier("organisation")]) }
         guard principal.isStaff(of: organisation) else { throw Problem.forbidden }
         let lines = try await history.organisation(organisation, year: input.query.year)
-        let csvQuality = input.headers.accept.first { $0.contentType == .csv }?.quality.doubleValue ?? -1
-        let jsonQuality = input.headers.accept.first { $0.contentType == .json }?.quality.doubleValue ?? -1
-        if csvQuality > jsonQuality {
+        if ContentNegotiation.prefers(.csv, over: .json, in: input.headers.accept) {
             func amount(_ cents: Int64) -> String { String(format: "%lld.%02lld", cents / 100, cents % 100) }
             var csv = "receiptNumber,paidAt,payerName,payerEmail,participantName,offeringCode,subtotal,taxes,total,paymentRefunded,releve24\n"
             for line in lines {
