@@ -94,12 +94,12 @@ struct PaymentAPI: APIProtocol {
         guard principal.isStaff(of: organisation) else { throw Problem.forbidden }
         let lines = try await history.organisation(organisation, year: input.query.year)
         if ContentNegotiation.prefers(.csv, over: .json, in: input.headers.accept) {
-            func amount(_ cents: Int64) -> String { String(format: "%lld.%02lld", cents / 100, cents % 100) }
             var csv = "receiptNumber,paidAt,payerName,payerEmail,participantName,offeringCode,subtotal,taxes,total,paymentRefunded,releve24\n"
             for line in lines {
                 csv += CSVText.row([
                     line.receiptNumber, line.paidAt.formatted(.iso8601), line.payerName, line.payerEmail, line.participantName, line.offeringCode,
-                    amount(line.subtotalCents), amount(line.taxCents), amount(line.totalCents), amount(line.paymentRefundedCents),
+                    MoneyText.plain(line.subtotalCents), MoneyText.plain(line.taxCents), MoneyText.plain(line.totalCents),
+                    MoneyText.plain(line.paymentRefundedCents),
                     line.releve24 ? "yes" : "no",
                 ])
             }

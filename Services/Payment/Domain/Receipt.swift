@@ -118,11 +118,7 @@ struct ReceiptPage: Sendable {
 
     func render(_ receipt: Receipt) -> String {
         let english = receipt.language == "en"
-        func money(_ amount: MoneyAmount) -> String {
-            let cents = amount.amountCents
-            let units = "\(cents / 100)", fraction = String(format: "%02lld", abs(cents % 100))
-            return english ? "$\(units).\(fraction)" : "\(units),\(fraction) $"
-        }
+        func money(_ amount: MoneyAmount) -> String { MoneyText.format(amount.amountCents, english: english) }
         func name(_ name: LocalizedName) -> String { english ? name.en : name.fr }
         var day = Date.FormatStyle(date: .long, time: .omitted).locale(Locale(identifier: english ? "en_CA" : "fr_CA"))
         day.timeZone = CalendarDate.timeZone

@@ -269,10 +269,7 @@ struct PaymentMailing: Sendable {
 
     func queueConfirmation(_ receipt: Receipt, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
         let english = receipt.language == "en"
-        func money(_ cents: Int64) -> String {
-            let text = "\(cents / 100)" + (english ? "." : ",") + String(format: "%02lld", cents % 100)
-            return english ? "$" + text : text + " $"
-        }
+        func money(_ cents: Int64) -> String { MoneyText.format(cents, english: english) }
         let message = mails.confirmation.message(
             language: english ? .en : .fr, from: from, to: .init(email: receipt.payer.email, name: receipt.payer.name),
             values: [

@@ -173,11 +173,11 @@ struct RefundStore: Sendable {
 
 extension Problem {
     static func refundExceedsCaptured(remainingCents: Int64) -> Problem {
-        let amount = String(format: "%lld,%02lld $ / $%lld.%02lld", remainingCents / 100, remainingCents % 100, remainingCents / 100, remainingCents % 100)
+        let (fr, en) = (MoneyText.format(remainingCents, english: false), MoneyText.format(remainingCents, english: true))
         return Problem(
             type: "/problems/refund-exceeds-captured", status: .unprocessableContent,
             title: .init(fr: "Le remboursement dépasse le montant encaissé.", en: "The refund exceeds the amount captured."),
-            detail: .init(fr: "Il reste au plus \(amount) à rembourser sur ce paiement.", en: "At most \(amount) remains to refund on this payment."),
+            detail: .init(fr: "Il reste au plus \(fr) à rembourser sur ce paiement.", en: "At most \(en) remains to refund on this payment."),
             errors: [.init(
                 field: "amountCents", code: "exceedsCaptured",
                 message: .init(fr: "Au plus \(remainingCents) cents.", en: "At most \(remainingCents) cents."))])
