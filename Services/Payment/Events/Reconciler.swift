@@ -44,14 +44,17 @@ struct Reconciler: Service {
             due.append(row)
         }
         for (id, createdAt) in due {
-            var outcome = try await payments.processor.lookUp(reference: id)
-            if outcome == nil {
-                // A slow processor may still complete the charge: saying "not charged" too early could lose one.
-                guard createdAt < now.addingTimeInterval(-settleHorizon) else { continue }
+            let outcome: ChargeOutcome
+            if let found = try await payments.processor.lookUp(reference: id) {
+                outcome = found
+            } else if createdAt < now.addingTimeInterval(-settleHorizon) {
                 outcome = .declined(code: "not_charged")
+            } else {
+                // A slow processor may still complete the charge: saying "not charged" too early could lose one.
+                continue
             }
-            logger.info("payment reconciled with the processor", metadata: ["payment": "\(id)", "outcome": "\(outcome!)"])
-            _ = try await payments.settle(id, outcome: outcome!, at: clock.now())
+            logger.info("payment reconciled with the processor", metadata: ["payment": "\(id)", "outcome": "\(outcome)"])
+            _ = try await payments.settle(id, outcome: outcome, at: clock.now())
         }
         return due.count
     }
