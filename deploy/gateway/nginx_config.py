@@ -4,15 +4,34 @@ gateway uses), so that local runs and CI exercise the same gateway.
 
 Usage: nginx_config.py DIRECTORY GATEWAY_PORT IDENTITY CATALOGUE ENROLMENT PAYMENT   (upstreams as host:port)
 Then: nginx -p DIRECTORY -c DIRECTORY/nginx.conf"""
+import hashlib
+import os
 import pathlib
 import re
 import sys
 
 
+def traversable_by_others(directory):
+    """Whether a user who is neither the owner nor in the group (nginx's workers, `nobody`) can reach the folder."""
+    return all(path.stat().st_mode & 0o001 for path in (directory, *directory.parents) if path.exists())
+
+
+def temp_directory(directory):
+    """Where nginx buffers request bodies and large answers. Started as root, nginx runs its workers as `nobody`,
+    which must reach these folders: a folder under a private home (mode 700) or a mkdtemp one is not reachable,
+    and every body over 16 KiB would fail with 500. Then they go under /tmp, one folder per configuration."""
+    directory = pathlib.Path(directory).resolve()
+    if os.geteuid() != 0 or traversable_by_others(directory):
+        return directory / "tmp"
+    return pathlib.Path("/tmp") / ("guichet-nginx-" + hashlib.sha256(str(directory).encode()).hexdigest()[:12])
+
+
 def write(directory, port, identity, catalogue, enrolment, payment):
     directory = pathlib.Path(directory).resolve()
-    temp = directory / "tmp"
+    directory.mkdir(parents=True, exist_ok=True)
+    temp = temp_directory(directory)
     temp.mkdir(parents=True, exist_ok=True)
+    temp.chmod(0o755)  # nginx makes the folders inside (0700, owned by the workers' user)
     values = {"GATEWAY_PORT": str(port), "IDENTITY_UPSTREAM": identity, "CATALOGUE_UPSTREAM": catalogue,
               "ENROLMENT_UPSTREAM": enrolment, "PAYMENT_UPSTREAM": payment}
     template = (pathlib.Path(__file__).resolve().parent / "guichet.conf.template").read_text()
