@@ -252,6 +252,7 @@ def free_port():
 
 def with_stubs():
     sys.path.insert(0, str(ROOT / "deploy/gateway"))
+    sys.dont_write_bytecode = True  # no __pycache__ left in the checkout
     import nginx_config
     if not shutil.which("nginx"):
         sys.exit("nginx is missing (apt-get install nginx-light)")
