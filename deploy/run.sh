@@ -44,7 +44,7 @@ bin=$(swift build -c "$configuration" --show-bin-path)
 # stands in for SMTP: hosted-fields tokens on $SANDBOX_PORT, webhooks to payment.
 pid_file=$run_dir/sandbox-processor.pid
 if ! { [ -s "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; }; then
-  env SANDBOX_PORT="$SANDBOX_PORT" SANDBOX_WEBHOOK_SECRET_FILE="$keys_dir/processor-webhook-secret" \
+  env SANDBOX_HOST=127.0.0.1 SANDBOX_PORT="$SANDBOX_PORT" SANDBOX_WEBHOOK_SECRET_FILE="$keys_dir/processor-webhook-secret" \
     SANDBOX_WEBHOOK_URL="http://127.0.0.1:${SERVICE_PORTS[payment]}/v1/processor/webhooks" \
     nohup "$bin/guichet-sandbox-processor" >>"$log_dir/sandbox-processor.log" 2>&1 &
   echo $! > "$pid_file"
@@ -57,11 +57,14 @@ for service in "${SERVICES[@]}"; do
     continue
   fi
   # Identity alone signs tokens and hashes codes; identity and enrolment send mail (as .eml files in $GUICHET_DATA_DIR/mail here).
+  # Clients reach identity through the gateway: their address is the one the gateway puts in X-Forwarded-For (one
+  # throttle per client, not one for 127.0.0.1), and mailed links go to the gateway's /identity/.
   own=()
   if [ "$service" = identity ]; then
     own=(JWT_PRIVATE_KEY_FILE="$keys_dir/access-token-private.pem" CODE_HASH_KEY_FILE="$keys_dir/code-hash.key"
       MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}"
-      ADMIN_EMAILS="${ADMIN_EMAILS:-admin@guichet.local}" BCRYPT_COST="${BCRYPT_COST:-12}")
+      ADMIN_EMAILS="${ADMIN_EMAILS:-admin@guichet.local}" BCRYPT_COST="${BCRYPT_COST:-12}"
+      TRUST_FORWARDED_FOR=true PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$GATEWAY_PORT/identity}")
   elif [ "$service" = enrolment ]; then
     own=(ENROLMENT_KEY_FILE="$keys_dir/enrolment.key"
       MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}")
@@ -70,7 +73,8 @@ for service in "${SERVICES[@]}"; do
       PROCESSOR_WEBHOOK_SECRET_FILE="$keys_dir/processor-webhook-secret"
       MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}")
   fi
-  env HTTP_PORT="${SERVICE_PORTS[$service]}" POSTGRES_HOST="$POSTGRES_HOST" POSTGRES_PORT="$POSTGRES_PORT" \
+  # Loopback only, whatever HTTP_HOST the caller's shell has: nobody bypasses the gateway.
+  env HTTP_HOST=127.0.0.1 HTTP_PORT="${SERVICE_PORTS[$service]}" POSTGRES_HOST="$POSTGRES_HOST" POSTGRES_PORT="$POSTGRES_PORT" \
     POSTGRES_DATABASE="$POSTGRES_DATABASE" JWT_PUBLIC_KEYS_FILE="$keys_dir/access-token-public.pem" "${own[@]}" \
     nohup "$bin/guichet-$service" serve >>"$log_dir/$service.log" 2>&1 &
   echo $! > "$pid_file"
@@ -95,22 +99,29 @@ fi
 
 JWT_PRIVATE_KEY_FILE=$keys_dir/access-token-private.pem JWT_PUBLIC_KEYS_FILE=$keys_dir/access-token-public.pem \
   BIN="$bin" "$root/deploy/demo-data.sh"
+# The demo tokens are access tokens from a sign-in: they last ACCESS_TOKEN_MINUTES (15 at most).
+token_minutes=${ACCESS_TOKEN_MINUTES:-15}
+token_until=$(date -d "+$token_minutes minutes" +%H:%M)
+gateway=http://127.0.0.1:$GATEWAY_PORT
 
 cat >&2 <<INFO
 
 Guichet is running.
-  gateway    http://127.0.0.1:$GATEWAY_PORT   (/identity/, /catalogue/, /enrolment/, /payment/)
-  identity   http://127.0.0.1:8081   (/openapi.yaml, /healthz, /readyz, /metrics)
-  catalogue  http://127.0.0.1:8082
-  enrolment  http://127.0.0.1:8083
-  payment    http://127.0.0.1:8084
+  gateway    $gateway   (/identity/, /catalogue/, /enrolment/, /payment/: the one address for clients)
+  identity   http://127.0.0.1:${SERVICE_PORTS[identity]}   (/openapi.yaml, /healthz, /readyz, /metrics; loopback only, like the three below)
+  catalogue  http://127.0.0.1:${SERVICE_PORTS[catalogue]}
+  enrolment  http://127.0.0.1:${SERVICE_PORTS[enrolment]}
+  payment    http://127.0.0.1:${SERVICE_PORTS[payment]}
   sandbox card processor http://127.0.0.1:$SANDBOX_PORT (POST /v1/tokens; test cards in the README)
   PostgreSQL 127.0.0.1:$POSTGRES_PORT database $POSTGRES_DATABASE (admin $POSTGRES_ADMIN_USER)
-  RabbitMQ   amqp://127.0.0.1:$AMQP_PORT   management http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT (guest/guest)
+  RabbitMQ   amqp://127.0.0.1:$AMQP_PORT   management http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT (guest/guest: this local broker only, from loopback only)
   logs       $log_dir
-  mails      $GUICHET_DATA_DIR/mail (one .eml per mail: verification codes, links, resets)
+  mails      $GUICHET_DATA_DIR/mail (one .eml per mail: verification codes, links to $gateway/identity/, resets)
   demo       parent@guichet.local / Demo-Guichet-2026 (two children; token in $GUICHET_DATA_DIR/demo-token)
              admin@guichet.local / Demo-Guichet-2026 (platform admin, token in $GUICHET_DATA_DIR/demo-admin-token)
+             the tokens expire after $token_minutes minutes (at $token_until); sign in again for a fresh one (admin@guichet.local and demo-admin-token for the admin's):
+               curl -fsS -H 'Content-Type: application/json' -d '{"email":"parent@guichet.local","password":"Demo-Guichet-2026"}' \\
+                 $gateway/identity/v1/sessions | python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])' > $GUICHET_DATA_DIR/demo-token
              the seeds' catalogue: CAL recovery courses, CSSPO macaroni fund-raiser, Baie-Comeau day camps, a Cégep course
 Stop with deploy/stop.sh.
 INFO
