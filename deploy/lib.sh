@@ -15,15 +15,57 @@ SERVICES=(identity catalogue enrolment payment)
 declare -A SERVICE_PORTS=([identity]=8081 [catalogue]=8082 [enrolment]=8083 [payment]=8084)
 SANDBOX_PORT=${SANDBOX_PORT:-8090}
 GATEWAY_PORT=${GATEWAY_PORT:-8080}
+# Where PostgreSQL's and RabbitMQ's files go when their users cannot reach $GUICHET_DATA_DIR (see server_dir).
+GUICHET_SERVERS_DIR=${GUICHET_SERVERS_DIR:-/var/lib/guichet}
+# Erlang's port mapper (started by RabbitMQ and by every rabbitmqctl) listens on loopback only, as the broker does.
+export ERL_EPMD_ADDRESS=${ERL_EPMD_ADDRESS:-127.0.0.1}
 
 say() { printf '\033[1m[guichet]\033[0m %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 is_root() { [ "$(id -u)" = 0 ]; }
 
-# PostgreSQL's initdb refuses root: run the server as the postgres user when we are root.
+# PostgreSQL's initdb refuses root: run the server as the postgres user when we are root (from /, since the
+# caller's folder may be closed to that user).
 as_postgres() {
-  if is_root; then runuser -u postgres -- "$@"; else "$@"; fi
+  if is_root; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
+# Where server NAME (postgresql, rabbitmq), which runs as USER when we are root, keeps its files. Normally
+# $GUICHET_DATA_DIR/NAME. But root's checkout often sits in a private home (mode 700) that USER cannot enter:
+# then the files go under $GUICHET_SERVERS_DIR/<hash of the data folder>/NAME (root-owned, reachable), and
+# $GUICHET_DATA_DIR/NAME is a link to it (tests and people find them at the usual place).
+server_dir() {
+  local name=$1 user=$2 here=$GUICHET_DATA_DIR/$1
+  if ! is_root || ! id -u "$user" >/dev/null 2>&1; then
+    echo "$here"
+  elif [ -L "$here" ]; then
+    readlink -m "$here"
+  elif runuser -u "$user" -- test -x "$GUICHET_DATA_DIR" 2>/dev/null; then
+    echo "$here"
+  else
+    echo "$GUICHET_SERVERS_DIR/$(realpath -m "$GUICHET_DATA_DIR" | sha256sum | cut -c1-12)/$name"
+  fi
+}
+
+# Makes server_dir's folder (and the link to it when it is elsewhere). A folder of the same name holding data
+# (the given marker, non-empty) is never replaced: say what to do instead.
+prepare_server_dir() {
+  local name=$1 user=$2 dir=$3 marker=$4 here=$GUICHET_DATA_DIR/$1
+  if [ "$dir" != "$here" ] && [ ! -L "$here" ]; then
+    if [ -d "$here/$marker" ] && [ -n "$(ls -A "$here/$marker" 2>/dev/null)" ]; then
+      die "$here holds $name data the $user user cannot reach (a parent folder is private, mode 700):" \
+        "move it to $dir (mv $here $dir), or let $user through the parents (chmod o+x on each), then run again"
+    fi
+    rm -rf "$here"
+  fi
+  mkdir -p "$dir"
+  if [ "$dir" != "$here" ]; then
+    chmod 755 "$GUICHET_SERVERS_DIR" "$(dirname "$dir")"
+    printf '%s\n' "$(realpath -m "$GUICHET_DATA_DIR")" > "$(dirname "$dir")/data-dir"
+    [ -L "$here" ] || { ln -s "$dir" "$here"; say "$name's files are in $dir ($user cannot enter $GUICHET_DATA_DIR); linked from $here"; }
+  fi
+  if is_root; then chown -R "$user:$user" "$dir"; fi
 }
 
 pg_bin() {

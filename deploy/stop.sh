@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stops what deploy/run.sh started: the four services, the sandbox processor and the gateway (SIGTERM: they finish requests in flight), then,
-# unless --keep-servers is given, RabbitMQ and PostgreSQL. Data stays in .local/ for the next run.
+# unless --keep-servers is given, RabbitMQ and PostgreSQL (deploy/servers.sh down: with Erlang's port mapper when RabbitMQ
+# started it and no other node uses it). Data stays in .local/ for the next run.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 for service in "${SERVICES[@]}" sandbox-processor; do
