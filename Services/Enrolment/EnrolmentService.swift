@@ -33,7 +33,8 @@ enum EnrolmentService: ServiceDefinition {
             participants: PostgresParticipantRepository(client: environment.postgres),
             offerings: OfferingProjection(client: environment.postgres), cart: CartRepository(client: environment.postgres),
             checkouts: CheckoutStore(
-                client: environment.postgres, holdDuration: settings.holdDuration, guestTokens: GuestTokens(key: settings.guestTokenKey)),
+                client: environment.postgres, holdDuration: settings.holdDuration, guestTokens: GuestTokens(key: settings.guestTokenKey),
+                guestLimits: settings.guestLimits),
             records: RecordRepository(client: environment.postgres), waitlists: WaitlistStore(client: environment.postgres),
             staff: StaffRepository(client: environment.postgres),
             mailing: Mailing(mails: try EnrolmentMails(), key: settings.mailKey, from: settings.mailFrom),

@@ -120,7 +120,7 @@ import Testing
                                 offeringId: offering.offeringId, sessionId: offering.sessions[0].sessionId, organisationOfOriginId: nil, items: [])
                             do {
                                 _ = try await store.checkout(
-                                    payer: .guest(email: "a@example.org", name: "A", language: "fr"), sellingOrganisationId: nil, lines: [line],
+                                    payer: .guest(email: "parent\(index)@example.org", name: "A", language: "fr"), sellingOrganisationId: nil, lines: [line],
                                     idempotency: .init(scope: "guest", key: UUID().uuidString, requestHash: [1]), now: Date())
                                 return true
                             } catch let problem as Problem where problem.type == "/problems/session-full" {
@@ -153,6 +153,9 @@ import Testing
                     uri: "/v1/participants", method: .post, headers: bearer(token, json: true),
                     body: jsonBody(["firstName": "Noé", "lastName": "Tremblay", "birthDate": "2010-02-03"]))
                 let participant = try #require(try child.json()["id"] as? String)
+                // The school's records say Noé is its pupil (as linking his record would): the school's price is his.
+                #expect(try await database.count(
+                    "WITH pupil AS (UPDATE enrolment.participants SET organisation_id = '\(school.uuidString)', file_number = 'N-1' WHERE id = '\(participant)' RETURNING 1) SELECT count(*) FROM pupil") == 1)
                 let line: [String: Any] = [
                     "participantId": participant, "offeringId": offering.offeringId.uuidString,
                     "sessionId": offering.sessions[0].sessionId.uuidString, "organisationOfOriginId": school.uuidString,

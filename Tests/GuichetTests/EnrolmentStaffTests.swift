@@ -155,7 +155,11 @@ import Testing
         let parentToken = try await TestKeys.shared.token(for: parent)
         let strangerToken = try await TestKeys.shared.token(for: stranger)
         try await withService(EnrolmentService.self) { enrolment, database in
-            let outing = openOffering(priceCents: 0, capacity: 5)
+            let outing = {
+                var offering = openOffering(priceCents: 0, capacity: 5)
+                offering.participantFields = ["health-insurance-number", "allergies"]
+                return offering
+            }()
             let staffToken = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: outing.sellingOrganisationId, role: "staff")])
             try await withEvents(database) { events in
                 try await events.publish(outing)
@@ -198,6 +202,7 @@ import Testing
             #expect(try await database.mailbox.waitForMail(to: "noe@example.org").text.contains("Noé Roy"))
             let read = try await enrolment.execute(uri: profileURI, method: .get, headers: bearer(staffToken))
             #expect(try read.json()["healthInsuranceNumber"] as? String == "ROYN 1401 0199".uppercased())
+            #expect(try read.json()["phone"] == nil && read.json()["emergencyContact"] == nil, "only the fields the outing asked")
             #expect(try await database.count("SELECT count(*) FROM enrolment.profile_reads") == 1, "the staff read is logged, the guardian's are not")
 
             func found(_ q: String) async throws -> Int {

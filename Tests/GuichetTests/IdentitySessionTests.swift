@@ -127,6 +127,24 @@ import Testing
         }
     }
 
+    /// A parallel burst of guesses cannot slip between the check and the count: of 100 wrong passwords sent at
+    /// once, only the free failures and the one that starts the wait are tried; the rest wait.
+    @Test func aParallelBurstOfWrongPasswordsIsThrottledLikeASequence() async throws {
+        try await withIdentity { identity, clock in
+            let email = "rafale@example.ca"
+            _ = try await identity.verifiedAccount(email)
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<100 {
+                    group.addTask { Int(try await identity.signIn(email, password: "Mauvais-Mot-1").status.code) }
+                }
+                return try await group.reduce(into: [Int: Int]()) { $0[$1, default: 0] += 1 }
+            }
+            #expect(statuses == [401: 6, 429: 94], "\(statuses)")
+            let failures = try await identity.database.count("SELECT count(*) FROM identity.security_events WHERE kind = 'sign-in-failed'")
+            #expect(failures == 6)
+        }
+    }
+
     /// Another service accepts identity's token, and refuses a forged or an expired one.
     @Test func otherServicesTrustIdentitysTokensOnly() async throws {
         try await TestDatabase.withDatabase { database in

@@ -324,6 +324,14 @@ import Testing
                         uri: "/v1/payments/\(id)/refunds", method: .post, headers: headers, body: jsonBody(["amountCents": cents, "reason": "Annulation"]))
                 }
                 #expect(try await refund(1_000, as: token).status == .forbidden, "the payer asks enrolment, staff refund")
+                // A refund names only this payment's registrations: never another checkout's refund requests.
+                var staffHeaders = bearer(staff, json: true)
+                staffHeaders[HTTPField.Name("Idempotency-Key")!] = UUID().uuidString
+                let foreign = try await payment.execute(
+                    uri: "/v1/payments/\(id)/refunds", method: .post, headers: staffHeaders,
+                    body: jsonBody(["amountCents": 1_000, "reason": "Annulation",
+                                    "registrationIds": [checkout.lines[0].registrationId.uuidString, UUID().uuidString]]))
+                #expect(try foreign.fieldErrors() == ["registrationIds[1]": "notInPayment"], "\(foreign.text)")
                 let key = UUID().uuidString
                 let partial = try await refund(2_500, key: key, as: staff)
                 #expect(partial.status == .accepted, "\(partial.text)")

@@ -26,9 +26,11 @@ extension EnrolmentAPI {
                 now: now)
         } else {
             let (payer, lines) = try Self.guestRequest(body, now: now)
+            // Each guest's keys are their own: one guest's key never answers another guest's checkout.
+            guard case .guest(let email, _, _) = payer else { throw Problem.internalError }
             checkout = try await checkouts.checkout(
                 payer: payer, sellingOrganisationId: nil, lines: lines,
-                idempotency: .init(scope: "guest", key: key, requestHash: try Idempotency.requestHash(body)), now: now)
+                idempotency: .init(scope: "guest:" + Hex.sha256(email), key: key, requestHash: try Idempotency.requestHash(body)), now: now)
         }
         RequestScope.setResponseHeader(.location, "/v1/checkouts/\(checkout.id.uuidString.lowercased())")
         return .created(.init(body: .json(representation(checkout))))
@@ -68,9 +70,8 @@ extension EnrolmentAPI {
         guard let guest = body.guest, let lines = body.lines, !lines.isEmpty else {
             throw .validation([.required(body.guest == nil ? "guest" : "lines")])
         }
-        let email = guest.email.trimmingCharacters(in: .whitespaces)
-        let parts = email.split(separator: "@")
-        if parts.count != 2 || parts[0].isEmpty || !parts[1].contains(".") {
+        let email = EmailAddress.normalized(guest.email)
+        if !EmailAddress.isPlausible(email) {
             errors.append(.init(field: "guest.email", code: "invalidEmail", message: .init(fr: "Adresse courriel invalide.", en: "Invalid email address.")))
         }
         let first = guest.firstName.trimmingCharacters(in: .whitespaces)

@@ -104,6 +104,8 @@ extension EnrolmentAPI {
         {
         case .linked(let participant):
             return .ok(.init(body: .json(Self.representation(participant))))
+        case .awaitingApproval(let request):
+            return .accepted(.init(body: .json(Self.representation(request))))
         case .mismatch:
             throw Problem.linkNotFound
         case .throttled(let seconds):

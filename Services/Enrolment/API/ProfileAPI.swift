@@ -5,9 +5,9 @@ extension EnrolmentAPI {
     func getParticipantProfile(_ input: Operations.GetParticipantProfile.Input) async throws -> Operations.GetParticipantProfile.Output {
         let principal = try RequestScope.requirePrincipal()
         guard let id = UUID(uuidString: input.path.participantId),
-            let profile = try await profiles.read(participant: id, by: principal, at: clock.now())
+            let (profile, version) = try await profiles.read(participant: id, by: principal, at: clock.now())
         else { throw Problem.notFound }
-        return .ok(.init(body: .json(Self.representation(profile))))
+        return .ok(.init(headers: .init(eTag: Self.entityTag(version)), body: .json(Self.representation(profile))))
     }
 
     func replaceParticipantProfile(_ input: Operations.ReplaceParticipantProfile.Input) async throws -> Operations.ReplaceParticipantProfile.Output {
@@ -26,8 +26,28 @@ extension EnrolmentAPI {
             volunteerWishes: clean(body.volunteerWishes), hasInterventionPlan: body.hasInterventionPlan)
         let errors = profile.errors()
         guard errors.isEmpty else { throw Problem.validation(errors) }
-        guard let saved = try await profiles.replace(profile, participant: id, by: account, at: clock.now()) else { throw Problem.notFound }
-        return .ok(.init(body: .json(Self.representation(saved))))
+        let expected: Int?
+        switch input.headers.ifMatch {
+        case nil: expected = nil
+        case let tag?:
+            guard let version = Self.version(entityTag: tag) else { throw Problem.preconditionFailed }
+            expected = version
+        }
+        switch try await profiles.replace(profile, participant: id, expectedVersion: expected, by: account, at: clock.now()) {
+        case .saved(let saved, let version):
+            return .ok(.init(headers: .init(eTag: Self.entityTag(version)), body: .json(Self.representation(saved))))
+        case .notFound: throw Problem.notFound
+        case .versionRequired: throw Problem.preconditionRequired
+        case .versionChanged: throw Problem.preconditionFailed
+        }
+    }
+
+    static func entityTag(_ version: Int) -> String { "\"profile-\(version)\"" }
+
+    static func version(entityTag: String) -> Int? {
+        let tag = entityTag.trimmingCharacters(in: .whitespaces)
+        guard tag.hasPrefix("\"profile-"), tag.hasSuffix("\""), tag.count > 10 else { return nil }
+        return Int(tag.dropFirst(9).dropLast())
     }
 
     static func representation(_ profile: ParticipantProfile) -> Components.Schemas.ParticipantProfile {
@@ -39,4 +59,21 @@ extension EnrolmentAPI {
             emergencyContact: profile.emergencyContact.map { .init(name: $0.name, phone: $0.phone, relationship: $0.relationship) },
             volunteerWishes: profile.volunteerWishes, hasInterventionPlan: profile.hasInterventionPlan)
     }
+}
+
+extension Problem {
+    static let preconditionRequired = Problem(
+        type: "/problems/precondition-required", status: .init(code: 428),
+        title: .init(fr: "Rechargez le profil avant de l'enregistrer.", en: "Reload the profile before saving it."),
+        detail: .init(
+            fr: "Ce profil existe déjà : envoyez l'en-tête If-Match avec l'ETag reçu en le lisant.",
+            en: "This profile already exists: send If-Match with the ETag you received when reading it."))
+
+    static let preconditionFailed = Problem(
+        type: "/problems/precondition-failed", status: .preconditionFailed,
+        title: .init(
+            fr: "Le profil a été modifié depuis que vous l'avez ouvert.", en: "The profile was changed since you opened it."),
+        detail: .init(
+            fr: "Un autre tuteur l'a enregistré entre-temps. Rechargez-le, vérifiez ses renseignements, puis enregistrez de nouveau.",
+            en: "Another guardian saved it meanwhile. Reload it, check its information, then save again."))
 }

@@ -37,7 +37,10 @@ extension EnrolmentAPI {
         let decided: RecordRequest?
         if body.approve {
             let fileNumber = body.fileNumber?.trimmingCharacters(in: .whitespaces) ?? ""
-            guard !fileNumber.isEmpty else { throw Problem.validation([.required("fileNumber")]) }
+            let isLink = try await recordRequests.kind(of: id) == .link
+            guard !fileNumber.isEmpty || isLink else {
+                throw Problem.validation([.required("fileNumber")])
+            }
             decided = try await recordRequests.approve(id, fileNumber: fileNumber, by: principal.accountId, at: clock.now())
         } else {
             decided = try await recordRequests.reject(id, by: principal.accountId, at: clock.now())
@@ -48,7 +51,7 @@ extension EnrolmentAPI {
 
     static func representation(_ request: RecordRequest) -> Components.Schemas.RecordRequest {
         .init(
-            id: request.id.uuidString.lowercased(), organisationId: request.organisationId.uuidString.lowercased(), firstName: request.firstName,
+            id: request.id.uuidString.lowercased(), kind: .init(rawValue: request.kind.rawValue) ?? .newRecord, organisationId: request.organisationId.uuidString.lowercased(), firstName: request.firstName,
             lastName: request.lastName, birthDate: request.birthDate, address: request.address, status: .init(rawValue: request.status.rawValue) ?? .pending,
             fileNumber: request.fileNumber, createdAt: request.createdAt)
     }

@@ -103,3 +103,17 @@ extension Problem {
         type: "/problems/already-in-cart", status: .conflict,
         title: .init(fr: "Ce participant est déjà dans votre panier pour cette session.", en: "This participant is already in your cart for this session."))
 }
+
+/// What enrolment knows of a participant when pricing and checking a line.
+struct ParticipantFacts: Sendable {
+    var name: String
+    var birthDate: String
+    var residency: String?
+    /// The organisation whose records the participant comes from (their school): it alone picks an
+    /// origin's price and makes a participant eligible; nil for a child added by hand or a guest's.
+    var origin: UUID? = nil
+    /// The origin and the organisation above it (a school's service centre).
+    var originChain: [UUID] = []
+    /// Codes of the offerings the participant completed (a confirmed registration), for prerequisites.
+    var completedCodes: Set<String> = []
+}

@@ -39,4 +39,39 @@ enum Eligibility {
         }
         return errors
     }
+
+    /// What the organisation's records prove: the organisation of origin (a request may repeat it, never choose
+    /// it), membership of an eligible organisation, and the prerequisite courses completed. A guest's or a
+    /// hand-added child's participant proves none, so offerings restricted this way need a linked record.
+    static func membershipErrors(
+        offering: OfferingEvent, requestedOrigin: UUID?, participant: ParticipantFacts, prefix: String = ""
+    ) -> [FieldError] {
+        var errors: [FieldError] = []
+        func add(_ field: String, _ code: String, fr: String, en: String) {
+            errors.append(.init(field: prefix + field, code: code, message: .init(fr: fr, en: en)))
+        }
+        if let requestedOrigin, requestedOrigin != participant.origin {
+            add(
+                "organisationOfOriginId", "notFromRecord",
+                fr: "L'organisme d'origine vient du dossier du participant; liez son dossier pour obtenir ce tarif.",
+                en: "The organisation of origin comes from the participant's record; link their record to get this price.")
+        }
+        if let eligible = offering.eligibility?.eligibleOrganisationIds, !eligible.isEmpty,
+            Set(eligible).isDisjoint(with: participant.originChain)
+        {
+            add(
+                "participantId", "notEligible",
+                fr: "Cette offre est réservée aux participants des organismes admissibles; liez le dossier du participant.",
+                en: "This offering is for participants of eligible organisations only; link the participant's record.")
+        }
+        if let required = offering.eligibility?.prerequisiteCodes, !required.isEmpty {
+            let missing = required.filter { !participant.completedCodes.contains($0) }
+            if !missing.isEmpty {
+                add(
+                    "participantId", "prerequisiteMissing",
+                    fr: "Préalable non réussi : \(missing.joined(separator: ", ")).", en: "Prerequisite not completed: \(missing.joined(separator: ", ")).")
+            }
+        }
+        return errors
+    }
 }

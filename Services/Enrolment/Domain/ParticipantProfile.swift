@@ -29,6 +29,25 @@ struct ParticipantProfile: Codable, Sendable, Equatable {
     var volunteerWishes: String?
     var hasInterventionPlan: Bool?
 
+    /// Only the fields named (the catalogue's `participantFields`): what staff of an organisation may read.
+    func limited(to fields: Set<String>) -> ParticipantProfile {
+        var shown = ParticipantProfile()
+        if fields.contains("permanent-code") { shown.permanentCode = permanentCode }
+        if fields.contains("school") { shown.school = school }
+        if fields.contains("level") { shown.level = level }
+        if fields.contains("group") { shown.group = group }
+        if fields.contains("teacher") { shown.teacher = teacher }
+        if fields.contains("lunch-arrangement") { shown.lunchArrangement = lunchArrangement }
+        if fields.contains("allergies") { shown.allergies = allergies }
+        if fields.contains("medical-conditions") { shown.medicalConditions = medicalConditions }
+        if fields.contains("health-insurance-number") {
+            shown.healthInsuranceNumber = healthInsuranceNumber
+            shown.healthInsuranceExpiry = healthInsuranceExpiry
+        }
+        if fields.contains("emergency-contact") { shown.emergencyContact = emergencyContact }
+        return shown
+    }
+
     /// Every field checked; all problems reported together.
     func errors() -> [FieldError] {
         var errors: [FieldError] = []
@@ -48,7 +67,7 @@ struct ParticipantProfile: Codable, Sendable, Equatable {
         if let expiry = healthInsuranceExpiry, CalendarDate(expiry + "-01") == nil {
             add("healthInsuranceExpiry", "invalid", fr: "Date d'expiration (AAAA-MM).", en: "Expiry date (YYYY-MM).")
         }
-        if let email, email.split(separator: "@").count != 2 || !email.contains(".") || email.count > 254 {
+        if let email, !EmailAddress.isPlausible(EmailAddress.normalized(email)) {
             add("email", "invalidEmail", fr: "Adresse courriel invalide.", en: "Invalid email address.")
         }
         if let phone, phone.filter(\.isNumber).count < 10 {

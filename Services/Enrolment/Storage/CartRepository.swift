@@ -46,7 +46,10 @@ struct CartRepository: Sendable {
                 }
                 // Window, session and age now (the contract comes later); prices and item quantities checked too.
                 let errors = Eligibility.errors(offering: offering, sessionId: sessionId, birthDate: participant.birthDate, contractVersion: offering.contract?.version, now: now)
+                    + Eligibility.membershipErrors(offering: offering, requestedOrigin: origin, participant: participant)
                 guard errors.isEmpty else { throw Problem.validation(errors) }
+                // The origin is the participant's record's, never the request's.
+                let origin = participant.origin
                 _ = try Pricing.price(offering, origin: origin, residency: participant.residency, quantities: items)
                 let id = UUID()
                 try await connection.query(

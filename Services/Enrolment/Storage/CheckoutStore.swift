@@ -14,6 +14,7 @@ struct CheckoutStore: Sendable {
     let holdDuration: TimeInterval
     let guestTokens: GuestTokens
     var claimMode: SeatLedger.ClaimMode = .conditionalUpdate
+    var guestLimits = GuestLimits()
 
     struct Idempotent: Sendable {
         var scope: String
@@ -76,6 +77,8 @@ struct CheckoutStore: Sendable {
             guard let contact = try await Self.contact(of: account, on: connection, logger: logger) else { throw Problem.accountNotReady }
             eventPayer = contact
         case .guest(let email, let name, let language):
+            try await guestLimits.admit(
+                email: email, address: RequestScope.current?.clientAddress, seats: lines.count, at: now, on: connection, logger: logger)
             let hash = GuestTokens.hash(guestTokens.token(for: checkoutId))
             guestTokenHash = hash
             eventPayer = .init(
@@ -124,13 +127,15 @@ struct CheckoutStore: Sendable {
             errors += Eligibility.errors(
                 offering: offering, sessionId: line.sessionId, birthDate: person.birthDate, contractVersion: line.contractVersion, now: now,
                 prefix: prefix)
+            errors += Eligibility.membershipErrors(
+                offering: offering, requestedOrigin: line.organisationOfOriginId, participant: person, prefix: prefix)
             let pair = "\(participantId) \(line.sessionId)"
             if active.contains(pair) || !seen.insert(pair).inserted {
                 errors.append(.alreadyRegistered(prefix + "participantId"))
             }
             let priced: PricedLine
             do {
-                priced = try Pricing.price(offering, origin: line.organisationOfOriginId, residency: person.residency, quantities: line.items)
+                priced = try Pricing.price(offering, origin: person.origin, residency: person.residency, quantities: line.items)
             } catch {
                 errors += error.errors.map { FieldError(field: prefix + $0.field, code: $0.code, message: $0.message) }
                 continue
@@ -173,9 +178,10 @@ struct CheckoutStore: Sendable {
                     AS p(id, first_name, last_name, birth_date)
                 RETURNING 1
             ), new_checkout AS (
-                INSERT INTO checkouts (id, version, selling_organisation_id, account_id, guest_token_hash, status, total_cents, hold_expires_at,
-                    document, created_at, updated_at)
-                VALUES (\(checkoutId), 1, \(seller), \(accountId), \(guestTokenHash.map { ByteBuffer(bytes: $0) }), \(checkout.status.rawValue),
+                INSERT INTO checkouts (id, version, selling_organisation_id, account_id, guest_token_hash, guest_email, client_address, status,
+                    total_cents, hold_expires_at, document, created_at, updated_at)
+                VALUES (\(checkoutId), 1, \(seller), \(accountId), \(guestTokenHash.map { ByteBuffer(bytes: $0) }),
+                    \(accountId == nil ? eventPayer.email : nil), \(accountId == nil ? RequestScope.current?.clientAddress : nil), \(checkout.status.rawValue),
                     \(total), \(details.holdExpiresAt), \(String(decoding: try EventJSON.encoder.encode(details), as: UTF8.self))::jsonb, \(now), \(now))
                 RETURNING 1
             ), new_registrations AS (
@@ -278,11 +284,6 @@ struct CheckoutStore: Sendable {
 
     // MARK: - Reading what a checkout needs
 
-    struct ParticipantFacts: Sendable {
-        var name: String
-        var birthDate: String
-        var residency: String?
-    }
 
     static func contact(of account: UUID, on connection: PostgresConnection, logger: Logger) async throws -> CheckoutEvent.Payer? {
         for try await (email, first, last, language) in try await connection.query(
@@ -308,14 +309,20 @@ struct CheckoutStore: Sendable {
     static func participants(_ ids: [UUID], guardian: UUID?, on connection: PostgresConnection, logger: Logger) async throws -> [UUID: ParticipantFacts] {
         guard let guardian, !ids.isEmpty else { return [:] }
         var found: [UUID: ParticipantFacts] = [:]
-        for try await (id, first, last, birth, residency) in try await connection.query(
+        for try await (id, first, last, birth, residency, origin, parent, codes) in try await connection.query(
             """
-            SELECT p.id, p.first_name, p.last_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.residency FROM participants p
+            SELECT p.id, p.first_name, p.last_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.residency, p.organisation_id,
+                (SELECT o.parent_id FROM organisations o WHERE o.id = p.organisation_id),
+                ARRAY(SELECT DISTINCT f.code FROM registrations r JOIN offerings f ON f.id = r.offering_id
+                      WHERE r.participant_id = p.id AND r.status = 'confirmed')
+            FROM participants p
             JOIN participant_guardians g ON g.participant_id = p.id AND g.account_id = \(guardian)
             WHERE p.id = ANY(\(ids))
             """, logger: logger
-        ).decode((UUID, String, String, String, String?).self) {
-            found[id] = .init(name: "\(first) \(last)", birthDate: birth, residency: residency)
+        ).decode((UUID, String, String, String, String?, UUID?, UUID?, [String]).self) {
+            found[id] = .init(
+                name: "\(first) \(last)", birthDate: birth, residency: residency, origin: origin, originChain: [origin, parent].compactMap { $0 },
+                completedCodes: Set(codes))
         }
         return found
     }

@@ -352,5 +352,26 @@ enum EnrolmentMigrations {
             "ALTER TABLE participants ADD COLUMN programme text",
             "CREATE INDEX participants_by_programme ON participants (organisation_id, programme) WHERE programme IS NOT NULL",
         ]),
+        // A record that lists no guardian's email is linked only once staff approve (a record request of kind
+        // `link`). Households come from the records alone: a linked child no longer moves into the linker's own
+        // household, and the ones moved that way before leave it. Profiles carry a version for If-Match.
+        Migration(14, "link approval, households from records only, profile versions", [
+            "ALTER TABLE record_requests ADD COLUMN kind text NOT NULL DEFAULT 'new-record' CHECK (kind IN ('new-record', 'link'))",
+            "ALTER TABLE record_requests ADD COLUMN participant_id uuid",
+            """
+            CREATE UNIQUE INDEX record_requests_one_pending_link ON record_requests (account_id, participant_id)
+            WHERE kind = 'link' AND status = 'pending'
+            """,
+            """
+            UPDATE participants p SET household_id = NULL FROM households h
+            WHERE p.household_id = h.id AND h.household_key IS NULL AND p.file_number IS NOT NULL
+            """,
+            "ALTER TABLE participants ADD COLUMN profile_version integer NOT NULL DEFAULT 0",
+            // Guests' checkouts are counted per email and per client address (GuestLimits).
+            "ALTER TABLE checkouts ADD COLUMN guest_email text",
+            "ALTER TABLE checkouts ADD COLUMN client_address text",
+            "CREATE INDEX checkouts_by_guest_email ON checkouts (guest_email, created_at) WHERE guest_email IS NOT NULL",
+            "CREATE INDEX checkouts_by_client_address ON checkouts (client_address, created_at) WHERE client_address IS NOT NULL",
+        ]),
     ]
 }

@@ -11,51 +11,91 @@ struct ProfileStore: Sendable {
     let client: PostgresClient
     let key: SymmetricKey
 
-    /// Replaces the profile; nil when `account` is not a guardian of the participant.
-    func replace(_ profile: ParticipantProfile, participant: UUID, by account: UUID, at now: Date) async throws -> ParticipantProfile? {
-        let sealed = try ChaChaPoly.seal(try JSONEncoder().encode(profile), using: key, authenticating: Array(participant.uuidString.utf8)).combined
-        let updated = try await client.query(
-            """
-            UPDATE participants p SET profile_sealed = \(ByteBuffer(data: sealed)), permanent_code = \(profile.permanentCode?.uppercased()),
-                phone = \(profile.phone?.filter(\.isNumber)), email = \(profile.email?.lowercased()), profile_updated_at = \(now)
-            WHERE p.id = \(participant)
-              AND EXISTS (SELECT 1 FROM participant_guardians g WHERE g.participant_id = p.id AND g.account_id = \(account))
-            RETURNING 1
-            """, logger: RequestScope.logger
-        ).collect().count == 1
-        return updated ? profile : nil
+    enum ReplaceOutcome: Sendable {
+        case saved(ParticipantProfile, version: Int)
+        case notFound
+        /// A profile exists and the request did not say which version it replaces.
+        case versionRequired
+        /// Another guardian saved since the version the request replaces.
+        case versionChanged
     }
 
-    /// The profile for its guardians, or for staff of an organisation the participant is registered with (logged);
+    /// Replaces the profile if `account` is a guardian of the participant and `expectedVersion` is the version
+    /// in place (nil is accepted only while no profile was ever saved).
+    func replace(
+        _ profile: ParticipantProfile, participant: UUID, expectedVersion: Int?, by account: UUID, at now: Date
+    ) async throws -> ReplaceOutcome {
+        let sealed = try ChaChaPoly.seal(try JSONEncoder().encode(profile), using: key, authenticating: Array(participant.uuidString.utf8)).combined
+        let logger = RequestScope.logger
+        for try await version in try await client.query(
+            """
+            UPDATE participants p SET profile_sealed = \(ByteBuffer(data: sealed)), permanent_code = \(profile.permanentCode?.uppercased()),
+                phone = \(profile.phone?.filter(\.isNumber)), email = \(profile.email?.lowercased()), profile_updated_at = \(now),
+                profile_version = p.profile_version + 1
+            WHERE p.id = \(participant) AND p.profile_version = \(expectedVersion ?? 0)
+              AND EXISTS (SELECT 1 FROM participant_guardians g WHERE g.participant_id = p.id AND g.account_id = \(account))
+            RETURNING p.profile_version
+            """, logger: logger
+        ).decode(Int.self) {
+            return .saved(profile, version: version)
+        }
+        for try await current in try await client.query(
+            """
+            SELECT p.profile_version FROM participants p
+            WHERE p.id = \(participant)
+              AND EXISTS (SELECT 1 FROM participant_guardians g WHERE g.participant_id = p.id AND g.account_id = \(account))
+            """, logger: logger
+        ).decode(Int.self) {
+            return expectedVersion == nil && current > 0 ? .versionRequired : .versionChanged
+        }
+        return .notFound
+    }
+
+    /// The profile and its version for its guardians; for staff of an organisation where the participant holds
+    /// a confirmed registration, only the fields that organisation's offerings asked (each such read logged);
     /// nil for anyone else.
-    func read(participant: UUID, by principal: Principal, at now: Date) async throws -> ParticipantProfile? {
+    func read(participant: UUID, by principal: Principal, at now: Date) async throws -> (profile: ParticipantProfile, version: Int)? {
         let logger = RequestScope.logger
         return try await client.transaction(logger: logger) { connection in
-            var found: (sealed: ByteBuffer?, isGuardian: Bool, sellers: [UUID])?
+            var found: (sealed: ByteBuffer?, version: Int, isGuardian: Bool)?
             for try await row in try await connection.query(
                 """
-                SELECT p.profile_sealed,
-                    EXISTS (SELECT 1 FROM participant_guardians g WHERE g.participant_id = p.id AND g.account_id = \(principal.accountId)),
-                    coalesce((SELECT array_agg(DISTINCT o.selling_organisation_id) FROM registrations r JOIN offerings o ON o.id = r.offering_id
-                        WHERE r.participant_id = p.id AND r.status IN ('held', 'confirmed')), '{}')
+                SELECT p.profile_sealed, p.profile_version,
+                    EXISTS (SELECT 1 FROM participant_guardians g WHERE g.participant_id = p.id AND g.account_id = \(principal.accountId))
                 FROM participants p WHERE p.id = \(participant)
                 """, logger: logger
-            ).decode((ByteBuffer?, Bool, [UUID]).self) {
+            ).decode((ByteBuffer?, Int, Bool).self) {
                 found = row
             }
             guard let found else { return nil }
+            var asked: Set<String>?
             if !found.isGuardian {
-                guard let organisation = found.sellers.first(where: principal.isStaff(of:)) else { return nil }
+                var reader: UUID?
+                var fields = Set<String>()
+                for try await (organisation, offeringFields) in try await connection.query(
+                    """
+                    SELECT DISTINCT o.selling_organisation_id,
+                        coalesce(ARRAY(SELECT jsonb_array_elements_text(o.document->'participantFields')), '{}')
+                    FROM registrations r JOIN offerings o ON o.id = r.offering_id
+                    WHERE r.participant_id = \(participant) AND r.status = 'confirmed'
+                    """, logger: logger
+                ).decode((UUID, [String]).self) where principal.isStaff(of: organisation) {
+                    reader = reader ?? organisation
+                    fields.formUnion(offeringFields)
+                }
+                guard let reader else { return nil }
+                asked = fields
                 try await connection.query(
                     """
                     INSERT INTO profile_reads (participant_id, account_id, organisation_id, read_at)
-                    VALUES (\(participant), \(principal.accountId), \(organisation), \(now))
+                    VALUES (\(participant), \(principal.accountId), \(reader), \(now))
                     """, logger: logger)
             }
-            guard let sealed = found.sealed else { return ParticipantProfile() }
+            guard let sealed = found.sealed else { return (ParticipantProfile(), found.version) }
             let box = try ChaChaPoly.SealedBox(combined: Data(sealed.readableBytesView))
             let json = try ChaChaPoly.open(box, using: key, authenticating: Array(participant.uuidString.utf8))
-            return try JSONDecoder().decode(ParticipantProfile.self, from: json)
+            let profile = try JSONDecoder().decode(ParticipantProfile.self, from: json)
+            return (asked.map(profile.limited(to:)) ?? profile, found.version)
         }
     }
 }

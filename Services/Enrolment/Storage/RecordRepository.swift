@@ -86,24 +86,29 @@ struct RecordRepository: Sendable {
 
     enum LinkOutcome: Sendable {
         case linked(Participant)
+        /// The record lists no guardian's email: the organisation's staff decide (a pending record request).
+        case awaitingApproval(RecordRequest)
         case mismatch
         case throttled(retryAfter: Int)
         case accountNotReady
     }
 
     /// Links the guardian to the child (or household member) of a record: file number and birth date exact,
-    /// names (when given) regardless of accents, case, spaces and hyphens, and — when the record lists
-    /// guardians' emails — the guardian's verified email among them. A mismatch is recorded for throttling
-    /// and says nothing of which field failed.
+    /// names (when given) regardless of accents, case, spaces and hyphens, and the guardian's verified email
+    /// among the guardians' emails the organisation holds for the record (its own and, for a household's
+    /// record, the household's). A record with none needs the names and staff approval. A mismatch is
+    /// counted for throttling and says nothing of which field failed. Linking gives the record proven and,
+    /// when the records put it in a household, that household: never anyone else's children.
     func link(
         account: UUID, organisation: UUID, fileNumber: String, birthDate: String, nameKey: String?, at now: Date
     ) async throws -> LinkOutcome {
         let logger = RequestScope.logger
         let outcome: LinkOutcome = try await client.transaction(logger: logger) { connection in
-            let failures = try await connection.query(
-                "SELECT count(*) FROM link_failures WHERE account_id = \(account) AND failed_at > \(now - Self.failureWindow)", logger: logger
-            ).collect().first!.decode(Int.self)
-            guard failures < Self.maximumFailures else { return .throttled(retryAfter: Int(Self.failureWindow)) }
+            // Counting this attempt first, in the same statement as the check, makes a parallel burst of guesses
+            // wait for each other on the account's lock: the sixth is refused whatever the timing.
+            guard try await Self.claimAttempt(account: account, at: now, on: connection, logger: logger) else {
+                return .throttled(retryAfter: Int(Self.failureWindow))
+            }
             var contact: String?
             for try await email in try await connection.query(
                 "SELECT lower(email) FROM account_contacts WHERE account_id = \(account)", logger: logger
@@ -111,49 +116,82 @@ struct RecordRepository: Sendable {
                 contact = email
             }
             guard let contact else { return .accountNotReady }
-            var found = false
-            for try await (key, emails) in try await connection.query(
+            var record: (key: String, emails: [String], address: String?)?
+            for try await row in try await connection.query(
                 """
-                SELECT name_key, guardian_emails FROM person_records
-                WHERE organisation_id = \(organisation) AND file_number = \(fileNumber) AND birth_date = \(birthDate)::date AND retired_at IS NULL
+                SELECT r.name_key,
+                    r.guardian_emails || coalesce((SELECT array_agg(e) FROM person_records m, unnest(m.guardian_emails) e
+                        WHERE r.household IS NOT NULL AND m.organisation_id = r.organisation_id AND m.household = r.household
+                          AND m.retired_at IS NULL), '{}'),
+                    r.address
+                FROM person_records r
+                WHERE r.organisation_id = \(organisation) AND r.file_number = \(fileNumber) AND r.birth_date = \(birthDate)::date
+                  AND r.retired_at IS NULL
                 """, logger: logger
-            ).decode((String, [String]).self) {
-                found = (nameKey.map { $0 == key } ?? true) && (emails.isEmpty || emails.contains(contact))
+            ).decode((String, [String], String?).self) {
+                record = row
             }
-            guard found else { return .mismatch }
+            guard let record, nameKey.map({ $0 == record.key }) ?? true else { return .mismatch }
+            let emails = Set(record.emails.map { $0.lowercased() })
+            if emails.isEmpty && nameKey == nil { return .mismatch }
+            if !emails.isEmpty && !emails.contains(contact) { return .mismatch }
+            // The attempt proved what it had to: it does not count against the account.
+            try await connection.query(
+                "DELETE FROM link_failures WHERE account_id = \(account) AND failed_at = \(now)", logger: logger)
             // Every record is a participant (imports and approved requests make them); the other guardian may
             // have linked the same child already: both then see that one participant.
             var participantId: UUID?
-            var household: UUID?
-            for try await (id, householdId) in try await connection.query(
-                "SELECT id, household_id FROM participants WHERE organisation_id = \(organisation) AND file_number = \(fileNumber)", logger: logger
-            ).decode((UUID, UUID?).self) {
-                (participantId, household) = (id, householdId)
+            for try await id in try await connection.query(
+                "SELECT id FROM participants WHERE organisation_id = \(organisation) AND file_number = \(fileNumber)", logger: logger
+            ).decode(UUID.self) {
+                participantId = id
             }
             guard let participantId else {
                 logger.error("a record without its participant", metadata: ["organisation": "\(organisation)", "fileNumber": "\(fileNumber)"])
                 return .mismatch
             }
-            try await connection.query(
-                """
-                INSERT INTO participant_guardians (participant_id, account_id, since) VALUES (\(participantId), \(account), \(now))
-                ON CONFLICT DO NOTHING
-                """, logger: logger)
-            if let household {
-                try await HouseholdStore.join(household: household, account: account, at: now, on: connection, logger: logger)
-            } else {
-                // A pupil's record without a household: the child joins the household of the guardian who links first.
-                let own = try await HouseholdStore.ownHousehold(of: account, at: now, on: connection, logger: logger)
-                try await connection.query("UPDATE participants SET household_id = \(own) WHERE id = \(participantId)", logger: logger)
+            if emails.isEmpty {
+                return .awaitingApproval(try await RecordRequestStore.requestLink(
+                    account: account, participant: participantId, address: record.address ?? "", at: now, on: connection, logger: logger))
             }
+            try await Self.grant(participant: participantId, to: account, at: now, on: connection, logger: logger)
             let rows = try await connection.query(
                 "SELECT \(unescaped: PostgresParticipantRepository.columns) FROM participants p WHERE p.id = \(participantId)", logger: logger)
             return .linked(try await PostgresParticipantRepository.decode(rows)[0])
         }
-        if case .mismatch = outcome {
-            try await client.query("INSERT INTO link_failures (account_id, failed_at) VALUES (\(account), \(now))", logger: logger)
-        }
         return outcome
+    }
+
+    /// Records this attempt as a failure unless fewer than `maximumFailures` are already in the window, in one
+    /// step under the account's lock (a success removes it again); false when the account must wait.
+    static func claimAttempt(account: UUID, at now: Date, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(account.uuidString), 29))", logger: logger)
+        return try await connection.query(
+            """
+            INSERT INTO link_failures (account_id, failed_at)
+            SELECT \(account), \(now)
+            WHERE (SELECT count(*) FROM link_failures WHERE account_id = \(account) AND failed_at > \(now - failureWindow)) < \(maximumFailures)
+            RETURNING 1
+            """, logger: logger
+        ).collect().count == 1
+    }
+
+    /// The guardian becomes a guardian of the participant and, when the records put the participant in a
+    /// household, of that household and everyone in it.
+    static func grant(participant: UUID, to account: UUID, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            INSERT INTO participant_guardians (participant_id, account_id, since) VALUES (\(participant), \(account), \(now))
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+        for try await household in try await connection.query(
+            """
+            SELECT h.id FROM participants p JOIN households h ON h.id = p.household_id
+            WHERE p.id = \(participant) AND h.household_key IS NOT NULL
+            """, logger: logger
+        ).decode(UUID.self) {
+            try await HouseholdStore.join(household: household, account: account, at: now, on: connection, logger: logger)
+        }
     }
 
     /// Each record imported at `importedAt` is a participant staff can find and register (guardians who link it

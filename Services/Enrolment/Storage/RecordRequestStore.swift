@@ -9,7 +9,15 @@ struct RecordRequest: Sendable, Equatable {
         case pending, approved, rejected
     }
 
+    enum Kind: String, Sendable {
+        /// A person without a file number asks for one.
+        case newRecord = "new-record"
+        /// A guardian asks to be linked to an existing record that lists no guardian's email.
+        case link
+    }
+
     var id: UUID
+    var kind: Kind = .newRecord
     var organisationId: UUID
     var firstName: String
     var lastName: String
@@ -26,7 +34,7 @@ struct RecordRequestStore: Sendable {
     let client: PostgresClient
 
     private static let columns = """
-        id, organisation_id, first_name, last_name, to_char(birth_date, 'YYYY-MM-DD'), address, status, file_number, created_at
+        id, organisation_id, first_name, last_name, to_char(birth_date, 'YYYY-MM-DD'), address, status, file_number, created_at, kind
         """
 
     func create(account: UUID, organisation: UUID, person: NewParticipant, address: String, at now: Date) async throws -> RecordRequest {
@@ -41,10 +49,40 @@ struct RecordRequestStore: Sendable {
             address: address, status: .pending, fileNumber: nil, createdAt: now)
     }
 
+    /// The pending request of the guardian to be linked to the participant of a record without guardians'
+    /// emails (made once; asking again answers the same request).
+    static func requestLink(
+        account: UUID, participant: UUID, address: String, at now: Date, on connection: PostgresConnection, logger: Logger
+    ) async throws -> RecordRequest {
+        try await connection.query(
+            """
+            INSERT INTO record_requests (id, kind, participant_id, organisation_id, account_id, first_name, last_name, birth_date, address,
+                status, file_number, created_at)
+            SELECT \(UUID()), 'link', p.id, p.organisation_id, \(account), p.first_name, p.last_name, p.birth_date, \(address), 'pending',
+                p.file_number, \(now)
+            FROM participants p WHERE p.id = \(participant)
+            ON CONFLICT (account_id, participant_id) WHERE kind = 'link' AND status = 'pending' DO NOTHING
+            """, logger: logger)
+        return try await decode(try await connection.query(
+            """
+            SELECT \(unescaped: columns) FROM record_requests
+            WHERE account_id = \(account) AND participant_id = \(participant) AND kind = 'link' AND status = 'pending'
+            """, logger: logger))[0]
+    }
+
     func pending(organisation: UUID) async throws -> [RecordRequest] {
         try await Self.decode(try await client.query(
             "SELECT \(unescaped: Self.columns) FROM record_requests WHERE organisation_id = \(organisation) AND status = 'pending' ORDER BY created_at",
             logger: RequestScope.logger))
+    }
+
+    func kind(of request: UUID) async throws -> RecordRequest.Kind? {
+        for try await kind in try await client.query(
+            "SELECT kind FROM record_requests WHERE id = \(request)", logger: RequestScope.logger
+        ).decode(String.self) {
+            return RecordRequest.Kind(rawValue: kind)
+        }
+        return nil
     }
 
     func organisation(of request: UUID) async throws -> UUID? {
@@ -66,7 +104,20 @@ struct RecordRequestStore: Sendable {
                     UPDATE record_requests SET status = 'approved', file_number = \(fileNumber), decided_by = \(staff), decided_at = \(now)
                     WHERE id = \(id) AND status = 'pending' RETURNING \(unescaped: Self.columns)
                     """, logger: logger)
-                guard let request = try await Self.decode(rows).first else { return nil }
+                guard var request = try await Self.decode(rows).first else { return nil }
+                if request.kind == .link {
+                    // The record exists: the guardian is linked to it; the number staff typed, if any, is not used.
+                    for try await (account, participant, number) in try await connection.query(
+                        """
+                        UPDATE record_requests SET file_number = (SELECT file_number FROM participants WHERE id = participant_id)
+                        WHERE id = \(id) RETURNING account_id, participant_id, file_number
+                        """, logger: logger
+                    ).decode((UUID, UUID, String?).self) {
+                        try await RecordRepository.grant(participant: participant, to: account, at: now, on: connection, logger: logger)
+                        request.fileNumber = number
+                    }
+                    return request
+                }
                 var account: UUID?
                 var email: String?
                 for try await (requester, contact) in try await connection.query(
@@ -111,11 +162,11 @@ struct RecordRequestStore: Sendable {
 
     private static func decode(_ rows: PostgresRowSequence) async throws -> [RecordRequest] {
         var found: [RecordRequest] = []
-        for try await (id, organisation, first, last, birth, address, status, fileNumber, created) in rows.decode(
-            (UUID, UUID, String, String, String, String, String, String?, Date).self)
+        for try await (id, organisation, first, last, birth, address, status, fileNumber, created, kind) in rows.decode(
+            (UUID, UUID, String, String, String, String, String, String?, Date, String).self)
         {
             found.append(.init(
-                id: id, organisationId: organisation, firstName: first, lastName: last, birthDate: birth, address: address,
+                id: id, kind: .init(rawValue: kind) ?? .newRecord, organisationId: organisation, firstName: first, lastName: last, birthDate: birth, address: address,
                 status: .init(rawValue: status) ?? .pending, fileNumber: fileNumber, createdAt: created))
         }
         return found

@@ -6,7 +6,7 @@ extension IdentityAPI {
     func signUp(_ input: Operations.SignUp.Input) async throws -> Operations.SignUp.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("JSON body expected.") }
         let now = clock.now()
-        try await throttles.check([ThrottleRule.mailByAddress.key(client.address ?? "-")], at: now)
+        try await throttles.claim([(.mailByAddress, client.address)], at: now)
         let email = EmailAddress.normalized(body.email)
         var errors: [FieldError] = []
         func invalid(_ field: String, _ code: String, fr: String, en: String) {
@@ -59,7 +59,6 @@ extension IdentityAPI {
             account, consentVersion: body.consentVersion, challenge: challenge,
             mail: signUpMail(to: account, code: code, linkToken: link!),
             mailToHolder: { holder in api.mail(mails.alreadyRegistered, to: holder, values: [:]) }, at: now, client: client)
-        try await throttles.recordFailure(.mailByAddress, client.address, at: now)
         return .accepted(.init(body: .json(Self.checkYourMail)))
     }
 
@@ -72,15 +71,15 @@ extension IdentityAPI {
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("JSON body expected.") }
         let now = clock.now()
         let result: CodeCheck<Account>
+        var claimed: [(ThrottleRule, String?)] = [(.codeByAddress, client.address)]
         if let token = body.token, body.code == nil {
-            try await throttles.check([ThrottleRule.codeByAddress.key(client.address ?? "-")], at: now)
+            try await throttles.claim(claimed, at: now)
             result = try await accounts.verifySignUp(linkToken: token, at: now, client: client)
         } else if let code = body.code, let rawEmail = body.email {
             guard let email = Self.emailField(rawEmail) else { throw Self.invalidEmail() }
-            try await throttles.check(
-                [ThrottleRule.codeByAddress.key(client.address ?? "-"), ThrottleRule.codeByEmail.key(email)], at: now)
+            claimed.append((.codeByEmail, email))
+            try await throttles.claim(claimed, at: now)
             result = try await accounts.verifySignUp(email: email, code: code, at: now, client: client)
-            if case .rejected = result { try await throttles.recordFailure(.codeByEmail, email, at: now) }
         } else {
             throw Problem.validation([
                 FieldError(
@@ -88,23 +87,20 @@ extension IdentityAPI {
                     message: .init(fr: "Donnez le courriel et le code, ou le jeton du lien.", en: "Give the email and the code, or the link's token."))
             ])
         }
-        guard case .accepted(let account) = result else {
-            try await throttles.recordFailure(.codeByAddress, client.address, at: now)
-            throw Problem.verificationFailed
-        }
+        guard case .accepted(let account) = result else { throw Problem.verificationFailed }
+        for (rule, value) in claimed { try await throttles.release(rule, value) }
         return .ok(.init(body: .json(try await representation(account))))
     }
 
     func resendVerification(_ input: Operations.ResendVerification.Input) async throws -> Operations.ResendVerification.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("JSON body expected.") }
         let now = clock.now()
-        try await throttles.check([ThrottleRule.mailByAddress.key(client.address ?? "-")], at: now)
+        try await throttles.claim([(.mailByAddress, client.address)], at: now)
         guard let email = Self.emailField(body.email) else { throw Self.invalidEmail() }
         let (challenge, code, link) = newChallenge(.signUp, lifetime: settings.signUpCodeLifetime, withLink: true)
         let api = self
         try await accounts.resendSignUp(
             email: email, challenge: challenge, mail: { api.signUpMail(to: $0, code: code, linkToken: link!) }, at: now)
-        try await throttles.recordFailure(.mailByAddress, client.address, at: now)
         return .accepted(.init(body: .json(Self.checkYourMail)))
     }
 
@@ -121,11 +117,11 @@ extension IdentityAPI {
     ) async throws -> Operations.SubmitEmailVerificationPage.Output {
         guard case .urlEncodedForm(let form) = input.body else { throw Problem.malformedRequest("Form body expected.") }
         let now = clock.now()
-        try await throttles.check([ThrottleRule.codeByAddress.key(client.address ?? "-")], at: now)
+        try await throttles.claim([(.codeByAddress, client.address)], at: now)
         guard case .accepted = try await accounts.verifySignUp(linkToken: form.token, at: now, client: client) else {
-            try await throttles.recordFailure(.codeByAddress, client.address, at: now)
             return .unprocessableContent(.init(body: .html(HTTPBody(VerificationPage.result(verified: false, language: language)))))
         }
+        try await throttles.release(.codeByAddress, client.address)
         return .ok(.init(body: .html(HTTPBody(VerificationPage.result(verified: true, language: language)))))
     }
 
@@ -144,11 +140,9 @@ extension IdentityAPI {
     func confirmPassword(_ password: String, of account: Account) async throws {
         let now = clock.now()
         let key = account.id.uuidString
-        try await throttles.check([ThrottleRule.passwordCheckByAccount.key(key)], at: now)
-        guard try await hasher.verify(password, hash: account.passwordHash) else {
-            try await throttles.recordFailure(.passwordCheckByAccount, key, at: now)
-            throw Problem.passwordIncorrect
-        }
+        try await throttles.claim([(.passwordCheckByAccount, key)], at: now)
+        guard try await hasher.verify(password, hash: account.passwordHash) else { throw Problem.passwordIncorrect }
+        try await throttles.release(.passwordCheckByAccount, key)
     }
 
     func getMyAccount(_ input: Operations.GetMyAccount.Input) async throws -> Operations.GetMyAccount.Output {
@@ -214,16 +208,14 @@ extension IdentityAPI {
         let (_, account) = try await signedInAccount()
         let now = clock.now()
         let key = account.id.uuidString
-        try await throttles.check([ThrottleRule.codeByEmail.key(key)], at: now)
+        try await throttles.claim([(.codeByEmail, key)], at: now)
         let (api, mails) = (self, self.mails)
         let result = try await accounts.confirmEmailChange(
             account: account.id, code: body.code,
             noticeToOldAddress: { old, newEmail in api.mail(mails.emailChanged, to: old, values: ["newEmail": newEmail]) }, at: now,
             client: client)
-        guard case .accepted(let updated) = result else {
-            try await throttles.recordFailure(.codeByEmail, key, at: now)
-            throw Problem.verificationFailed
-        }
+        guard case .accepted(let updated) = result else { throw Problem.verificationFailed }
+        try await throttles.release(.codeByEmail, key)
         return .ok(.init(body: .json(try await representation(updated))))
     }
 

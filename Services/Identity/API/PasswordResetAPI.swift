@@ -5,7 +5,7 @@ extension IdentityAPI {
     func requestPasswordReset(_ input: Operations.RequestPasswordReset.Input) async throws -> Operations.RequestPasswordReset.Output {
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("JSON body expected.") }
         let now = clock.now()
-        try await throttles.check([ThrottleRule.mailByAddress.key(client.address ?? "-")], at: now)
+        try await throttles.claim([(.mailByAddress, client.address)], at: now)
         guard let email = Self.emailField(body.email) else { throw Self.invalidEmail() }
         let (challenge, code, _) = newChallenge(.passwordReset, lifetime: IdentitySettings.resetCodeLifetime)
         let (api, mails) = (self, self.mails)
@@ -19,7 +19,6 @@ extension IdentityAPI {
             try await accounts.resendSignUp(
                 email: email, challenge: signUpChallenge, mail: { api.signUpMail(to: $0, code: signUpCode, linkToken: link!) }, at: now)
         }
-        try await throttles.recordFailure(.mailByAddress, client.address, at: now)
         return .accepted(.init(body: .json(Self.checkYourMail)))
     }
 
@@ -27,17 +26,15 @@ extension IdentityAPI {
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("JSON body expected.") }
         let now = clock.now()
         guard let email = Self.emailField(body.email) else { throw Self.invalidEmail() }
-        try await throttles.check([ThrottleRule.codeByAddress.key(client.address ?? "-"), ThrottleRule.codeByEmail.key(email)], at: now)
+        try await throttles.claim([(.codeByAddress, client.address), (.codeByEmail, email)], at: now)
         let grant = SecretCodec.newToken()
         let expiresAt = now.addingTimeInterval(IdentitySettings.resetCodeLifetime)
         guard
             case .accepted = try await accounts.verifyReset(
                 email: email, code: body.code, grantHash: SecretCodec.tokenHash(grant), grantExpiresAt: expiresAt, at: now)
-        else {
-            try await throttles.recordFailure(.codeByEmail, email, at: now)
-            try await throttles.recordFailure(.codeByAddress, client.address, at: now)
-            throw Problem.verificationFailed
-        }
+        else { throw Problem.verificationFailed }
+        try await throttles.release(.codeByEmail, email)
+        try await throttles.release(.codeByAddress, client.address)
         return .ok(.init(body: .json(.init(resetToken: grant, expiresAt: expiresAt))))
     }
 

@@ -6,19 +6,17 @@ extension IdentityAPI {
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("JSON body expected.") }
         let now = clock.now()
         let email = EmailAddress.normalized(body.email)
-        try await throttles.check(
-            [ThrottleRule.signInByEmail.key(email), ThrottleRule.signInByAddress.key(client.address ?? "-")], at: now)
+        try await throttles.claim([(.signInByEmail, email), (.signInByAddress, client.address)], at: now)
         // An unknown email is checked against a decoy hash: same work, same time, same answer.
         let account = EmailAddress.isPlausible(email) ? try await accounts.find(email: email) : nil
         guard try await hasher.verify(body.password, hash: account?.passwordHash), let account else {
-            try await throttles.recordFailure(.signInByEmail, email, at: now)
-            try await throttles.recordFailure(.signInByAddress, client.address, at: now)
             if let account { try await recordFailedSignIn(account, at: now) }
             throw Problem.signInFailed
         }
         // Only someone who knows the password learns the address is waiting for its code.
         guard account.status == .active else { throw Problem.emailNotVerified }
         try await throttles.reset(.signInByEmail, email)
+        try await throttles.release(.signInByAddress, client.address)
         let staySignedIn = body.staySignedIn ?? false
         let refreshToken = SecretCodec.newToken()
         let session = try await sessions.create(

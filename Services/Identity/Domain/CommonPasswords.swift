@@ -3,6 +3,12 @@
 // A password on it is refused (ASVS 2.1.7 / 6.2.4). Kept as one string literal: it compiles fast.
 enum CommonPasswords {
     static let set: Set<String> = Set(text.split(separator: "\n").map(String.init))
+    /// Quebec's own favourites missing from that list, compared after the same unmasking.
+    static let french: Set<String> = [
+        "bienvenue", "motdepasse", "bonjour", "soleil", "azerty", "quebec", "montreal", "canadiens", "habs", "nordiques", "poutine",
+        "ecole", "loulou", "doudou", "chouchou", "chocolat", "fromage", "printemps", "automne", "hiver", "famille", "amour", "jetaime",
+        "salut", "merci", "bebe", "maison", "secret", "changeme", "changezmoi", "guichet", "inscription", "parent", "enfant",
+    ]
 
     private static let text = #"""
 123456

@@ -51,7 +51,7 @@ struct PasswordPolicy: Sendable {
                     en: "At least 3 of these 4 kinds: lowercase, uppercase, digit, symbol.")
             }
         }
-        if CommonPasswords.set.contains(password.lowercased()) {
+        if Self.isCommon(password) {
             add("common", fr: "Ce mot de passe est trop courant.", en: "This password is too common.")
         }
         let localPart = email.split(separator: "@").first.map { Self.normalized(String($0)).lowercased() } ?? ""
@@ -59,5 +59,23 @@ struct PasswordPolicy: Sendable {
             add("containsEmail", fr: "Le mot de passe ne doit pas contenir votre courriel.", en: "The password must not contain your email.")
         }
         return errors
+    }
+
+    /// Common passwords and their usual disguises: case, trailing digits and symbols (`Password123!`),
+    /// look-alike substitutions (`Passw0rd`, `P@ssw0rd`, `$oleil`) and accents (`Bienvenüe`), in French and English.
+    static func isCommon(_ password: String) -> Bool {
+        let lowered = password.lowercased()
+        if CommonPasswords.set.contains(lowered) { return true }
+        let folded = lowered.folding(options: [.diacriticInsensitive, .widthInsensitive], locale: nil)
+        var stem = Substring(folded)
+        while let last = stem.last, !last.isLetter { stem = stem.dropLast() }
+        while let first = stem.first, !first.isLetter && !first.isNumber { stem = stem.dropFirst() }
+        // "1" reads as i or l; every other look-alike has one reading.
+        let substitutions: [Character: Character] = ["0": "o", "3": "e", "4": "a", "@": "a", "$": "s", "5": "s", "7": "t", "!": "i", "8": "b", "+": "t"]
+        var candidates: Set<String> = [String(stem)]
+        for one in ["i", "l"] as [Character] {
+            candidates.insert(String(stem.map { $0 == "1" ? one : substitutions[$0] ?? $0 }))
+        }
+        return candidates.contains { $0.count >= 4 && (CommonPasswords.set.contains($0) || CommonPasswords.french.contains($0)) }
     }
 }

@@ -30,37 +30,53 @@ struct ThrottleStore: Sendable {
 
     private var logger: Logger { RequestScope.logger }
 
-    /// Throws 429 (with `Retry-After`) while any of the keys must wait.
-    func check(_ keys: [String], at: Date) async throws {
-        guard !keys.isEmpty else { return }
-        for try await until in try await client.query(
-            "SELECT max(blocked_until) FROM throttles WHERE key = ANY(\(keys)) AND blocked_until > \(at)", logger: logger
-        ).decode(Date?.self) {
-            if let until { throw Problem.tooManyRequests(retryAfterSeconds: Int(until.timeIntervalSince(at).rounded(.up))) }
+    /// Counts this attempt against each key as a failure before it is made, in one statement per key under the
+    /// key's row lock, or throws 429 (with `Retry-After`) while any key must wait — then nothing is counted.
+    /// Check and count being one step, a parallel burst cannot slip between them; an attempt that succeeds
+    /// gives its count back with `release` (or `reset`).
+    func claim(_ attempts: [(ThrottleRule, String?)], at: Date) async throws {
+        let keyed = attempts.compactMap { rule, value in value.map { (rule, rule.key($0)) } }.sorted { $0.1 < $1.1 }
+        guard !keyed.isEmpty else { return }
+        // Now and then, forget counts whose hour has long passed, so the table stays small without a job.
+        if Int.random(in: 0..<200) == 0 { try await purge(before: at) }
+        let logger = self.logger
+        try await client.transaction(logger: logger) { connection in
+            for (rule, key) in keyed {
+                try await connection.query(
+                    "INSERT INTO throttles (key, failures, window_started_at) VALUES (\(key), 0, \(at)) ON CONFLICT (key) DO NOTHING",
+                    logger: logger)
+                // The window restarts an hour after its first failure; past the free failures each one blocks
+                // the key for 1 s, 2 s, 4 s … up to the rule's ceiling.
+                // Every expression reads the row as locked (not a snapshot taken before waiting for the lock), so
+                // concurrent attempts on one key count one after the other.
+                let fresh = "t.window_started_at < to_timestamp(\(at.timeIntervalSince1970)) - interval '1 hour'"
+                let next = "(CASE WHEN \(fresh) THEN 1 ELSE t.failures + 1 END)"
+                let counted = try await connection.query(
+                    """
+                    UPDATE throttles t SET failures = \(unescaped: next),
+                        window_started_at = CASE WHEN \(unescaped: fresh) THEN \(at) ELSE t.window_started_at END,
+                        blocked_until = CASE WHEN \(unescaped: next) > \(rule.freeFailures)
+                            THEN \(at) + make_interval(secs => least(\(rule.maximumDelay), power(2, least(\(unescaped: next) - \(rule.freeFailures) - 1, 20))))
+                            ELSE NULL END
+                    WHERE t.key = \(key) AND (t.blocked_until IS NULL OR t.blocked_until <= \(at) OR \(unescaped: fresh))
+                    RETURNING 1
+                    """, logger: logger
+                ).collect().count == 1
+                guard counted else {
+                    let until = try await connection.query(
+                        "SELECT blocked_until FROM throttles WHERE key = \(key)", logger: logger
+                    ).collect().first?.decode(Date?.self) ?? nil
+                    throw Problem.tooManyRequests(retryAfterSeconds: Int((until ?? at).timeIntervalSince(at).rounded(.up)))
+                }
+            }
         }
     }
 
-    func recordFailure(_ rule: ThrottleRule, _ value: String?, at: Date) async throws {
+    /// Gives back the failure `claim` counted for an attempt that succeeded.
+    func release(_ rule: ThrottleRule, _ value: String?) async throws {
         guard let value else { return }
-        // Now and then, forget counts whose hour has long passed, so the table stays small without a job.
-        if Int.random(in: 0..<200) == 0 { try await purge(before: at) }
-        let key = rule.key(value)
-        for try await failures in try await client.query(
-            """
-            INSERT INTO throttles (key, failures, window_started_at) VALUES (\(key), 1, \(at))
-            ON CONFLICT (key) DO UPDATE SET
-                failures = CASE WHEN throttles.window_started_at < \(at) - interval '1 hour' THEN 1 ELSE throttles.failures + 1 END,
-                window_started_at = CASE WHEN throttles.window_started_at < \(at) - interval '1 hour' THEN \(at)
-                    ELSE throttles.window_started_at END,
-                blocked_until = CASE WHEN throttles.window_started_at < \(at) - interval '1 hour' THEN NULL
-                    ELSE throttles.blocked_until END
-            RETURNING failures
-            """, logger: logger
-        ).decode(Int.self) where failures > rule.freeFailures {
-            let delay = min(rule.maximumDelay, 1 << min(failures - rule.freeFailures - 1, 20))
-            try await client.query(
-                "UPDATE throttles SET blocked_until = \(at.addingTimeInterval(TimeInterval(delay))) WHERE key = \(key)", logger: logger)
-        }
+        try await client.query(
+            "UPDATE throttles SET failures = greatest(failures - 1, 0) WHERE key = \(rule.key(value))", logger: logger)
     }
 
     func reset(_ rule: ThrottleRule, _ value: String) async throws {

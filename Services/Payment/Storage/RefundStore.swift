@@ -48,6 +48,23 @@ struct RefundStore: Sendable {
             captured = status == Payment.Status.succeeded.rawValue ? amount : 0
         }
         guard let captured, captured > 0 else { throw Problem.notRefundable }
+        // A refund names only registrations this payment paid for: another checkout's (another organisation's)
+        // refund requests are never closed by it.
+        if !request.registrationIds.isEmpty {
+            let rows = try await connection.query(
+                "SELECT registration_id FROM payment_lines WHERE payment_id = \(payment) AND registration_id = ANY(\(request.registrationIds))",
+                logger: logger)
+            var paid = Set<UUID>()
+            for try await id in rows.decode(UUID.self) { paid.insert(id) }
+            let foreign = request.registrationIds.enumerated().filter { !paid.contains($0.element) }
+            guard foreign.isEmpty else {
+                throw Problem.validation(foreign.map {
+                    FieldError(
+                        field: "registrationIds[\($0.offset)]", code: "notInPayment",
+                        message: .init(fr: "Cette inscription n'a pas été payée par ce paiement.", en: "This registration was not paid by this payment."))
+                })
+            }
+        }
         let committed = try await connection.query(
             "SELECT coalesce(sum(amount_cents), 0)::bigint FROM refunds WHERE payment_id = \(payment) AND status <> 'failed'", logger: logger
         ).collect().first!.decode(Int64.self)

@@ -1616,10 +1616,13 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
     /// date. Number and birth date must match exactly, names regardless of accents, case, spaces and hyphens,
     /// and when the record lists guardians' emails, the account's verified email must be one of them. Any
     /// mismatch gets the same answer (`/problems/link-not-found`), which never says which field was wrong;
-    /// after 5 mismatches in 15 minutes the account waits (429). A child linked by the other guardian is
+    /// after 5 mismatches in 15 minutes the account waits (429). A record's guardians' emails are its own and,
+    /// when it belongs to a household, those of every record of that household. A record without any needs
+    /// more proof: the names, then the organisation's staff approve the link (202, a pending record request
+    /// of kind `link`); until then the guardian gets nothing. A child linked by the other guardian is
     /// shared: each guardian sees the child and only their own registrations and payments. When the record
     /// belongs to a household (Baie-Comeau's family file), the guardian joins the household and sees every
-    /// member of it.
+    /// member of it; which household a child is in comes from the records alone, never from who linked first.
     ///
     ///
     /// - Remark: HTTP `POST /v1/participants/links`.
@@ -1669,6 +1672,24 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 case let .ok(value):
                     suppressUnusedWarning(value)
                     var response = HTTPTypes.HTTPResponse(soar_statusCode: 200)
+                    suppressMutabilityWarning(&response)
+                    let body: OpenAPIRuntime.HTTPBody
+                    switch value.body {
+                    case let .json(value):
+                        try converter.validateAcceptIfPresent(
+                            "application/json",
+                            in: request.headerFields
+                        )
+                        body = try converter.setResponseBodyAsJSON(
+                            value,
+                            headerFields: &response.headerFields,
+                            contentType: "application/json; charset=utf-8"
+                        )
+                    }
+                    return (response, body)
+                case let .accepted(value):
+                    suppressUnusedWarning(value)
+                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 202)
                     suppressMutabilityWarning(&response)
                     let body: OpenAPIRuntime.HTTPBody
                     switch value.body {
@@ -3623,6 +3644,11 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     suppressUnusedWarning(value)
                     var response = HTTPTypes.HTTPResponse(soar_statusCode: 200)
                     suppressMutabilityWarning(&response)
+                    try converter.setHeaderFieldAsURI(
+                        in: &response.headerFields,
+                        name: "ETag",
+                        value: value.headers.eTag
+                    )
                     let body: OpenAPIRuntime.HTTPBody
                     switch value.body {
                     case let .json(value):
@@ -3681,6 +3707,11 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
     }
     /// A guardian fills in the profile (CSSPO); health fields and the insurance number are sealed at rest.
     ///
+    /// The profile is replaced whole, so a guardian replaces only the version they read: once a profile exists,
+    /// `If-Match` with the `ETag` of `GET` is required (428 without it, 412 when another guardian saved since),
+    /// so one guardian's partial form never silently wipes what the other wrote.
+    ///
+    ///
     /// - Remark: HTTP `PUT /v1/participants/{participantId}/profile`.
     /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)`.
     func replaceParticipantProfile(
@@ -3702,7 +3733,14 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     name: "participantId",
                     as: Swift.String.self
                 ))
-                let headers: Operations.ReplaceParticipantProfile.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
+                let headers: Operations.ReplaceParticipantProfile.Input.Headers = .init(
+                    ifMatch: try converter.getOptionalHeaderFieldAsURI(
+                        in: request.headerFields,
+                        name: "If-Match",
+                        as: Swift.String.self
+                    ),
+                    accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields)
+                )
                 let contentType = converter.extractContentTypeIfPresent(in: request.headerFields)
                 let body: Operations.ReplaceParticipantProfile.Input.Body
                 let chosenContentType = try converter.bestContentType(
@@ -3735,6 +3773,11 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     suppressUnusedWarning(value)
                     var response = HTTPTypes.HTTPResponse(soar_statusCode: 200)
                     suppressMutabilityWarning(&response)
+                    try converter.setHeaderFieldAsURI(
+                        in: &response.headerFields,
+                        name: "ETag",
+                        value: value.headers.eTag
+                    )
                     let body: OpenAPIRuntime.HTTPBody
                     switch value.body {
                     case let .json(value):
@@ -3803,9 +3846,45 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                         )
                     }
                     return (response, body)
+                case let .preconditionFailed(value):
+                    suppressUnusedWarning(value)
+                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 412)
+                    suppressMutabilityWarning(&response)
+                    let body: OpenAPIRuntime.HTTPBody
+                    switch value.body {
+                    case let .applicationProblemJson(value):
+                        try converter.validateAcceptIfPresent(
+                            "application/problem+json",
+                            in: request.headerFields
+                        )
+                        body = try converter.setResponseBodyAsJSON(
+                            value,
+                            headerFields: &response.headerFields,
+                            contentType: "application/problem+json; charset=utf-8"
+                        )
+                    }
+                    return (response, body)
                 case let .unprocessableContent(value):
                     suppressUnusedWarning(value)
                     var response = HTTPTypes.HTTPResponse(soar_statusCode: 422)
+                    suppressMutabilityWarning(&response)
+                    let body: OpenAPIRuntime.HTTPBody
+                    switch value.body {
+                    case let .applicationProblemJson(value):
+                        try converter.validateAcceptIfPresent(
+                            "application/problem+json",
+                            in: request.headerFields
+                        )
+                        body = try converter.setResponseBodyAsJSON(
+                            value,
+                            headerFields: &response.headerFields,
+                            contentType: "application/problem+json; charset=utf-8"
+                        )
+                    }
+                    return (response, body)
+                case let .preconditionRequired(value):
+                    suppressUnusedWarning(value)
+                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 428)
                     suppressMutabilityWarning(&response)
                     let body: OpenAPIRuntime.HTTPBody
                     switch value.body {
@@ -4042,7 +4121,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
             }
         )
     }
-    /// Staff: approves a request with the file number given (the record is made, a resident's, and the guardian linked to it) or rejects it.
+    /// Staff: approves a request (a new record: with the file number given, the record is made, a resident's, and the guardian linked to it; a link: the guardian is linked to the existing record) or rejects it.
     ///
     /// - Remark: HTTP `POST /v1/staff/record-requests/{requestId}/decision`.
     /// - Remark: Generated from `#/paths//v1/staff/record-requests/{requestId}/decision/post(decideRecordRequest)`.

@@ -1742,6 +1742,17 @@ extension Components {
         internal struct RecordRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/RecordRequest/id`.
             internal var id: Swift.String
+            /// `new-record`: a person without a file number asks for one; `link`: a guardian asks to be linked to an existing record that lists no guardian's email.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RecordRequest/kind`.
+            internal enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case newRecord = "new-record"
+                case link = "link"
+            }
+            /// `new-record`: a person without a file number asks for one; `link`: a guardian asks to be linked to an existing record that lists no guardian's email.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RecordRequest/kind`.
+            internal var kind: Components.Schemas.RecordRequest.KindPayload
             /// - Remark: Generated from `#/components/schemas/RecordRequest/organisationId`.
             internal var organisationId: Swift.String
             /// - Remark: Generated from `#/components/schemas/RecordRequest/firstName`.
@@ -1768,6 +1779,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - id:
+            ///   - kind: `new-record`: a person without a file number asks for one; `link`: a guardian asks to be linked to an existing record that lists no guardian's email.
             ///   - organisationId:
             ///   - firstName:
             ///   - lastName:
@@ -1778,6 +1790,7 @@ extension Components {
             ///   - createdAt:
             internal init(
                 id: Swift.String,
+                kind: Components.Schemas.RecordRequest.KindPayload,
                 organisationId: Swift.String,
                 firstName: Swift.String,
                 lastName: Swift.String,
@@ -1788,6 +1801,7 @@ extension Components {
                 createdAt: Foundation.Date
             ) {
                 self.id = id
+                self.kind = kind
                 self.organisationId = organisationId
                 self.firstName = firstName
                 self.lastName = lastName
@@ -1799,6 +1813,7 @@ extension Components {
             }
             internal enum CodingKeys: String, CodingKey {
                 case id
+                case kind
                 case organisationId
                 case firstName
                 case lastName

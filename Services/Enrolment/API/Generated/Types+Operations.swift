@@ -121,7 +121,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/get(listParticipants)/responses/400`.
@@ -153,7 +154,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/get(listParticipants)/responses/401`.
@@ -333,7 +335,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/post(createParticipant)/responses/400`.
@@ -365,7 +368,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/post(createParticipant)/responses/401`.
@@ -397,7 +401,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/post(createParticipant)/responses/422`.
@@ -563,7 +568,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/get(getParticipant)/responses/400`.
@@ -595,7 +601,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/get(getParticipant)/responses/401`.
@@ -627,7 +634,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/get(getParticipant)/responses/404`.
@@ -793,7 +801,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getEnrolmentOffering)/responses/400`.
@@ -825,7 +834,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getEnrolmentOffering)/responses/404`.
@@ -973,7 +983,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/get(getCart)/responses/401`.
@@ -1153,7 +1164,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)/responses/400`.
@@ -1185,7 +1197,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)/responses/401`.
@@ -1217,7 +1230,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)/responses/409`.
@@ -1249,7 +1263,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)/responses/422`.
@@ -1399,7 +1414,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/delete(removeCartLine)/responses/401`.
@@ -1431,7 +1447,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/delete(removeCartLine)/responses/404`.
@@ -1600,7 +1617,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)/responses/400`.
@@ -1632,7 +1650,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)/responses/401`.
@@ -1664,7 +1683,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)/responses/404`.
@@ -1696,7 +1716,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)/responses/422`.
@@ -1892,7 +1913,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)/responses/400`.
@@ -1924,7 +1946,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)/responses/401`.
@@ -1956,7 +1979,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)/responses/409`.
@@ -1988,7 +2012,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)/responses/422`.
@@ -2163,7 +2188,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/get(getCheckout)/responses/401`.
@@ -2195,7 +2221,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/get(getCheckout)/responses/404`.
@@ -2372,7 +2399,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/get(listRegistrations)/responses/400`.
@@ -2404,7 +2432,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/get(listRegistrations)/responses/401`.
@@ -2471,10 +2500,13 @@ internal enum Operations {
     /// date. Number and birth date must match exactly, names regardless of accents, case, spaces and hyphens,
     /// and when the record lists guardians' emails, the account's verified email must be one of them. Any
     /// mismatch gets the same answer (`/problems/link-not-found`), which never says which field was wrong;
-    /// after 5 mismatches in 15 minutes the account waits (429). A child linked by the other guardian is
+    /// after 5 mismatches in 15 minutes the account waits (429). A record's guardians' emails are its own and,
+    /// when it belongs to a household, those of every record of that household. A record without any needs
+    /// more proof: the names, then the organisation's staff approve the link (202, a pending record request
+    /// of kind `link`); until then the guardian gets nothing. A child linked by the other guardian is
     /// shared: each guardian sees the child and only their own registrations and payments. When the record
     /// belongs to a household (Baie-Comeau's family file), the guardian joins the household and sees every
-    /// member of it.
+    /// member of it; which household a child is in comes from the records alone, never from who linked first.
     ///
     ///
     /// - Remark: HTTP `POST /v1/participants/links`.
@@ -2565,6 +2597,57 @@ internal enum Operations {
                     }
                 }
             }
+            internal struct Accepted: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/participants/links/POST/responses/202/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/participants/links/POST/responses/202/content/application\/json`.
+                    case json(Components.Schemas.RecordRequest)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.RecordRequest {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.LinkParticipant.Output.Accepted.Body
+                /// Creates a new `Accepted`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.LinkParticipant.Output.Accepted.Body) {
+                    self.body = body
+                }
+            }
+            /// The record lists no guardian's email; the link waits for the organisation's staff to approve it.
+            ///
+            /// - Remark: Generated from `#/paths//v1/participants/links/post(linkParticipant)/responses/202`.
+            ///
+            /// HTTP response code: `202 accepted`.
+            case accepted(Operations.LinkParticipant.Output.Accepted)
+            /// The associated value of the enum case if `self` is `.accepted`.
+            ///
+            /// - Throws: An error if `self` is not `.accepted`.
+            /// - SeeAlso: `.accepted`.
+            internal var accepted: Operations.LinkParticipant.Output.Accepted {
+                get throws {
+                    switch self {
+                    case let .accepted(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "accepted",
+                            response: self
+                        )
+                    }
+                }
+            }
             /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
@@ -2573,7 +2656,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/links/post(linkParticipant)/responses/400`.
@@ -2605,7 +2689,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/links/post(linkParticipant)/responses/401`.
@@ -2637,7 +2722,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/links/post(linkParticipant)/responses/409`.
@@ -2669,7 +2755,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/links/post(linkParticipant)/responses/422`.
@@ -2701,7 +2788,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/links/post(linkParticipant)/responses/429`.
@@ -2883,7 +2971,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/records/put(importRecords)/responses/400`.
@@ -2915,7 +3004,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/records/put(importRecords)/responses/401`.
@@ -2947,7 +3037,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/records/put(importRecords)/responses/403`.
@@ -2979,7 +3070,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/records/put(importRecords)/responses/413`.
@@ -3011,7 +3103,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/records/put(importRecords)/responses/422`.
@@ -3206,7 +3299,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)/responses/400`.
@@ -3238,7 +3332,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)/responses/401`.
@@ -3270,7 +3365,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)/responses/404`.
@@ -3302,7 +3398,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)/responses/409`.
@@ -3334,7 +3431,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)/responses/422`.
@@ -3497,7 +3595,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/waitlist/get(listWaitlistEntries)/responses/401`.
@@ -3647,7 +3746,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/waitlist/{entryId}/delete(leaveWaitlist)/responses/401`.
@@ -3679,7 +3779,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/waitlist/{entryId}/delete(leaveWaitlist)/responses/404`.
@@ -3878,7 +3979,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/cancellation/post(cancelRegistration)/responses/401`.
@@ -3910,7 +4012,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/cancellation/post(cancelRegistration)/responses/404`.
@@ -3942,7 +4045,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/cancellation/post(cancelRegistration)/responses/409`.
@@ -4139,7 +4243,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/participants/get(searchParticipants)/responses/400`.
@@ -4171,7 +4276,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/participants/get(searchParticipants)/responses/401`.
@@ -4203,7 +4309,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/participants/get(searchParticipants)/responses/403`.
@@ -4506,7 +4613,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)/responses/400`.
@@ -4538,7 +4646,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)/responses/401`.
@@ -4570,7 +4679,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)/responses/403`.
@@ -4602,7 +4712,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)/responses/404`.
@@ -4761,7 +4872,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)/responses/400`.
@@ -4793,7 +4905,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)/responses/401`.
@@ -4825,7 +4938,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)/responses/403`.
@@ -4857,7 +4971,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)/responses/409`.
@@ -4889,7 +5004,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)/responses/422`.
@@ -5094,7 +5210,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/class-list/get(getClassList)/responses/401`.
@@ -5126,7 +5243,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/class-list/get(getClassList)/responses/403`.
@@ -5158,7 +5276,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/class-list/get(getClassList)/responses/404`.
@@ -5379,7 +5498,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)/responses/400`.
@@ -5411,7 +5531,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)/responses/401`.
@@ -5443,7 +5564,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)/responses/403`.
@@ -5475,7 +5597,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)/responses/404`.
@@ -5507,7 +5630,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)/responses/422`.
@@ -5706,7 +5830,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)/responses/401`.
@@ -5738,7 +5863,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)/responses/404`.
@@ -5770,7 +5896,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)/responses/413`.
@@ -5802,7 +5929,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)/responses/415`.
@@ -5834,7 +5962,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)/responses/422`.
@@ -6031,7 +6160,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)/responses/401`.
@@ -6063,7 +6193,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)/responses/404`.
@@ -6095,7 +6226,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)/responses/413`.
@@ -6127,7 +6259,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)/responses/415`.
@@ -6159,7 +6292,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)/responses/422`.
@@ -6368,7 +6502,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/documents/{documentId}/get(downloadDocument)/responses/401`.
@@ -6400,7 +6535,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/documents/{documentId}/get(downloadDocument)/responses/404`.
@@ -6520,6 +6656,22 @@ internal enum Operations {
         }
         internal enum Output: Sendable, Hashable {
             internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/participants/{participantId}/profile/GET/responses/200/headers`.
+                internal struct Headers: Sendable, Hashable {
+                    /// The profile's version; send it back as `If-Match` to replace it.
+                    ///
+                    /// - Remark: Generated from `#/paths/v1/participants/{participantId}/profile/GET/responses/200/headers/ETag`.
+                    internal var eTag: Swift.String?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - eTag: The profile's version; send it back as `If-Match` to replace it.
+                    internal init(eTag: Swift.String? = nil) {
+                        self.eTag = eTag
+                    }
+                }
+                /// Received HTTP response headers
+                internal var headers: Operations.GetParticipantProfile.Output.Ok.Headers
                 /// - Remark: Generated from `#/paths/v1/participants/{participantId}/profile/GET/responses/200/content`.
                 internal enum Body: Sendable, Hashable {
                     /// - Remark: Generated from `#/paths/v1/participants/{participantId}/profile/GET/responses/200/content/application\/json`.
@@ -6542,8 +6694,13 @@ internal enum Operations {
                 /// Creates a new `Ok`.
                 ///
                 /// - Parameters:
+                ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
-                internal init(body: Operations.GetParticipantProfile.Output.Ok.Body) {
+                internal init(
+                    headers: Operations.GetParticipantProfile.Output.Ok.Headers = .init(),
+                    body: Operations.GetParticipantProfile.Output.Ok.Body
+                ) {
+                    self.headers = headers
                     self.body = body
                 }
             }
@@ -6578,7 +6735,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/get(getParticipantProfile)/responses/401`.
@@ -6610,7 +6768,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/get(getParticipantProfile)/responses/404`.
@@ -6673,6 +6832,11 @@ internal enum Operations {
     }
     /// A guardian fills in the profile (CSSPO); health fields and the insurance number are sealed at rest.
     ///
+    /// The profile is replaced whole, so a guardian replaces only the version they read: once a profile exists,
+    /// `If-Match` with the `ETag` of `GET` is required (428 without it, 412 when another guardian saved since),
+    /// so one guardian's partial form never silently wipes what the other wrote.
+    ///
+    ///
     /// - Remark: HTTP `PUT /v1/participants/{participantId}/profile`.
     /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)`.
     internal enum ReplaceParticipantProfile {
@@ -6693,12 +6857,19 @@ internal enum Operations {
             internal var path: Operations.ReplaceParticipantProfile.Input.Path
             /// - Remark: Generated from `#/paths/v1/participants/{participantId}/profile/PUT/header`.
             internal struct Headers: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/participants/{participantId}/profile/PUT/header/If-Match`.
+                internal var ifMatch: Swift.String?
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ReplaceParticipantProfile.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
                 /// - Parameters:
+                ///   - ifMatch:
                 ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ReplaceParticipantProfile.AcceptableContentType>] = .defaultValues()) {
+                internal init(
+                    ifMatch: Swift.String? = nil,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ReplaceParticipantProfile.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.ifMatch = ifMatch
                     self.accept = accept
                 }
             }
@@ -6727,6 +6898,22 @@ internal enum Operations {
         }
         internal enum Output: Sendable, Hashable {
             internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/participants/{participantId}/profile/PUT/responses/200/headers`.
+                internal struct Headers: Sendable, Hashable {
+                    /// The new version.
+                    ///
+                    /// - Remark: Generated from `#/paths/v1/participants/{participantId}/profile/PUT/responses/200/headers/ETag`.
+                    internal var eTag: Swift.String?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - eTag: The new version.
+                    internal init(eTag: Swift.String? = nil) {
+                        self.eTag = eTag
+                    }
+                }
+                /// Received HTTP response headers
+                internal var headers: Operations.ReplaceParticipantProfile.Output.Ok.Headers
                 /// - Remark: Generated from `#/paths/v1/participants/{participantId}/profile/PUT/responses/200/content`.
                 internal enum Body: Sendable, Hashable {
                     /// - Remark: Generated from `#/paths/v1/participants/{participantId}/profile/PUT/responses/200/content/application\/json`.
@@ -6749,8 +6936,13 @@ internal enum Operations {
                 /// Creates a new `Ok`.
                 ///
                 /// - Parameters:
+                ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
-                internal init(body: Operations.ReplaceParticipantProfile.Output.Ok.Body) {
+                internal init(
+                    headers: Operations.ReplaceParticipantProfile.Output.Ok.Headers = .init(),
+                    body: Operations.ReplaceParticipantProfile.Output.Ok.Body
+                ) {
+                    self.headers = headers
                     self.body = body
                 }
             }
@@ -6785,7 +6977,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)/responses/400`.
@@ -6817,7 +7010,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)/responses/401`.
@@ -6849,7 +7043,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)/responses/404`.
@@ -6881,7 +7076,41 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)/responses/412`.
+            ///
+            /// HTTP response code: `412 preconditionFailed`.
+            case preconditionFailed(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.preconditionFailed`.
+            ///
+            /// - Throws: An error if `self` is not `.preconditionFailed`.
+            /// - SeeAlso: `.preconditionFailed`.
+            internal var preconditionFailed: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .preconditionFailed(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "preconditionFailed",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)/responses/422`.
@@ -6900,6 +7129,39 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)/responses/428`.
+            ///
+            /// HTTP response code: `428 preconditionRequired`.
+            case preconditionRequired(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.preconditionRequired`.
+            ///
+            /// - Throws: An error if `self` is not `.preconditionRequired`.
+            /// - SeeAlso: `.preconditionRequired`.
+            internal var preconditionRequired: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .preconditionRequired(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "preconditionRequired",
                             response: self
                         )
                     }
@@ -7081,7 +7343,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/record-requests/post(requestRecord)/responses/400`.
@@ -7113,7 +7376,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/record-requests/post(requestRecord)/responses/401`.
@@ -7145,7 +7409,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/record-requests/post(requestRecord)/responses/422`.
@@ -7326,7 +7591,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/record-requests/get(listRecordRequests)/responses/401`.
@@ -7358,7 +7624,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/record-requests/get(listRecordRequests)/responses/403`.
@@ -7419,7 +7686,7 @@ internal enum Operations {
             }
         }
     }
-    /// Staff: approves a request with the file number given (the record is made, a resident's, and the guardian linked to it) or rejects it.
+    /// Staff: approves a request (a new record: with the file number given, the record is made, a resident's, and the guardian linked to it; a link: the guardian is linked to the existing record) or rejects it.
     ///
     /// - Remark: HTTP `POST /v1/staff/record-requests/{requestId}/decision`.
     /// - Remark: Generated from `#/paths//v1/staff/record-requests/{requestId}/decision/post(decideRecordRequest)`.
@@ -7457,7 +7724,7 @@ internal enum Operations {
                 internal struct JsonPayload: Codable, Hashable, Sendable {
                     /// - Remark: Generated from `#/paths/v1/staff/record-requests/{requestId}/decision/POST/requestBody/json/approve`.
                     internal var approve: Swift.Bool
-                    /// Required to approve.
+                    /// Required to approve a request for a new record; ignored for a link.
                     ///
                     /// - Remark: Generated from `#/paths/v1/staff/record-requests/{requestId}/decision/POST/requestBody/json/fileNumber`.
                     internal var fileNumber: Swift.String?
@@ -7465,7 +7732,7 @@ internal enum Operations {
                     ///
                     /// - Parameters:
                     ///   - approve:
-                    ///   - fileNumber: Required to approve.
+                    ///   - fileNumber: Required to approve a request for a new record; ignored for a link.
                     internal init(
                         approve: Swift.Bool,
                         fileNumber: Swift.String? = nil
@@ -7558,7 +7825,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/record-requests/{requestId}/decision/post(decideRecordRequest)/responses/400`.
@@ -7590,7 +7858,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/record-requests/{requestId}/decision/post(decideRecordRequest)/responses/401`.
@@ -7622,7 +7891,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/record-requests/{requestId}/decision/post(decideRecordRequest)/responses/403`.
@@ -7654,7 +7924,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/record-requests/{requestId}/decision/post(decideRecordRequest)/responses/404`.
@@ -7686,7 +7957,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/record-requests/{requestId}/decision/post(decideRecordRequest)/responses/422`.
@@ -7855,7 +8127,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/households/get(listHouseholds)/responses/401`.
@@ -8030,7 +8303,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/households/{householdId}/patch(updateHousehold)/responses/400`.
@@ -8062,7 +8336,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/households/{householdId}/patch(updateHousehold)/responses/401`.
@@ -8094,7 +8369,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/households/{householdId}/patch(updateHousehold)/responses/404`.
@@ -8126,7 +8402,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/households/{householdId}/patch(updateHousehold)/responses/409`.
@@ -8158,7 +8435,8 @@ internal enum Operations {
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
-            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413).
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/households/{householdId}/patch(updateHousehold)/responses/422`.

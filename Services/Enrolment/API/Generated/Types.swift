@@ -73,10 +73,13 @@ internal protocol APIProtocol: Sendable {
     /// date. Number and birth date must match exactly, names regardless of accents, case, spaces and hyphens,
     /// and when the record lists guardians' emails, the account's verified email must be one of them. Any
     /// mismatch gets the same answer (`/problems/link-not-found`), which never says which field was wrong;
-    /// after 5 mismatches in 15 minutes the account waits (429). A child linked by the other guardian is
+    /// after 5 mismatches in 15 minutes the account waits (429). A record's guardians' emails are its own and,
+    /// when it belongs to a household, those of every record of that household. A record without any needs
+    /// more proof: the names, then the organisation's staff approve the link (202, a pending record request
+    /// of kind `link`); until then the guardian gets nothing. A child linked by the other guardian is
     /// shared: each guardian sees the child and only their own registrations and payments. When the record
     /// belongs to a household (Baie-Comeau's family file), the guardian joins the household and sees every
-    /// member of it.
+    /// member of it; which household a child is in comes from the records alone, never from who linked first.
     ///
     ///
     /// - Remark: HTTP `POST /v1/participants/links`.
@@ -176,6 +179,11 @@ internal protocol APIProtocol: Sendable {
     func getParticipantProfile(_ input: Operations.GetParticipantProfile.Input) async throws -> Operations.GetParticipantProfile.Output
     /// A guardian fills in the profile (CSSPO); health fields and the insurance number are sealed at rest.
     ///
+    /// The profile is replaced whole, so a guardian replaces only the version they read: once a profile exists,
+    /// `If-Match` with the `ETag` of `GET` is required (428 without it, 412 when another guardian saved since),
+    /// so one guardian's partial form never silently wipes what the other wrote.
+    ///
+    ///
     /// - Remark: HTTP `PUT /v1/participants/{participantId}/profile`.
     /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)`.
     func replaceParticipantProfile(_ input: Operations.ReplaceParticipantProfile.Input) async throws -> Operations.ReplaceParticipantProfile.Output
@@ -189,7 +197,7 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/staff/organisations/{organisationId}/record-requests`.
     /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/record-requests/get(listRecordRequests)`.
     func listRecordRequests(_ input: Operations.ListRecordRequests.Input) async throws -> Operations.ListRecordRequests.Output
-    /// Staff: approves a request with the file number given (the record is made, a resident's, and the guardian linked to it) or rejects it.
+    /// Staff: approves a request (a new record: with the file number given, the record is made, a resident's, and the guardian linked to it; a link: the guardian is linked to the existing record) or rejects it.
     ///
     /// - Remark: HTTP `POST /v1/staff/record-requests/{requestId}/decision`.
     /// - Remark: Generated from `#/paths//v1/staff/record-requests/{requestId}/decision/post(decideRecordRequest)`.
@@ -366,10 +374,13 @@ extension APIProtocol {
     /// date. Number and birth date must match exactly, names regardless of accents, case, spaces and hyphens,
     /// and when the record lists guardians' emails, the account's verified email must be one of them. Any
     /// mismatch gets the same answer (`/problems/link-not-found`), which never says which field was wrong;
-    /// after 5 mismatches in 15 minutes the account waits (429). A child linked by the other guardian is
+    /// after 5 mismatches in 15 minutes the account waits (429). A record's guardians' emails are its own and,
+    /// when it belongs to a household, those of every record of that household. A record without any needs
+    /// more proof: the names, then the organisation's staff approve the link (202, a pending record request
+    /// of kind `link`); until then the guardian gets nothing. A child linked by the other guardian is
     /// shared: each guardian sees the child and only their own registrations and payments. When the record
     /// belongs to a household (Baie-Comeau's family file), the guardian joins the household and sees every
-    /// member of it.
+    /// member of it; which household a child is in comes from the records alone, never from who linked first.
     ///
     ///
     /// - Remark: HTTP `POST /v1/participants/links`.
@@ -599,6 +610,11 @@ extension APIProtocol {
     }
     /// A guardian fills in the profile (CSSPO); health fields and the insurance number are sealed at rest.
     ///
+    /// The profile is replaced whole, so a guardian replaces only the version they read: once a profile exists,
+    /// `If-Match` with the `ETag` of `GET` is required (428 without it, 412 when another guardian saved since),
+    /// so one guardian's partial form never silently wipes what the other wrote.
+    ///
+    ///
     /// - Remark: HTTP `PUT /v1/participants/{participantId}/profile`.
     /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)`.
     internal func replaceParticipantProfile(
@@ -638,7 +654,7 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// Staff: approves a request with the file number given (the record is made, a resident's, and the guardian linked to it) or rejects it.
+    /// Staff: approves a request (a new record: with the file number given, the record is made, a resident's, and the guardian linked to it; a link: the guardian is linked to the existing record) or rejects it.
     ///
     /// - Remark: HTTP `POST /v1/staff/record-requests/{requestId}/decision`.
     /// - Remark: Generated from `#/paths//v1/staff/record-requests/{requestId}/decision/post(decideRecordRequest)`.
