@@ -417,6 +417,9 @@ def journeys(sink, platform):
     city_staff = staff(sink, admin, "loisirs@e2e.test", orgs["BAIE-COMEAU"])
     college_staff = staff(sink, admin, "registrariat@e2e.test", orgs["CEGEP-TR"])
     header = "fileNumber,firstName,lastName,birthDate,school,level,group,address,guardianEmails,residency,household,phone,programme"
+    # CAL's student is a pupil of ESSG in its records: his school of origin, and so its price, comes from there.
+    essg_staff = staff(sink, admin, "essg@e2e.test", orgs["ESSG"])
+    import_records(essg_staff, orgs["ESSG"], header, [["1515151", "Alexis", "Poulin", born(15), "ESSG", "sec. 4", "", "", "cal@e2e.test", "", "", "", ""]])
     import_records(egb_staff, orgs["EGB"], header, [["7654321", "Zoé", "Lévesque-Côté", born(9), "EGB", "4e année", "401", "", "mozaik@e2e.test", "", "", "", ""]])
     import_records(city_staff, orgs["BAIE-COMEAU"], header, [
         ["H-2001", "Nora", "Cormier", born(8), "", "", "", "5 rue Mance", "ville@e2e.test", "resident", "F-1", "418 555-0101", ""],
@@ -431,6 +434,8 @@ def journeys(sink, platform):
     mozaik(sink, orgs)
     clara(college_staff, orgs)
     faults(sink, platform, orgs)
+    step("the gateway in front of the real services: security headers, body limits per route, no /metrics")
+    subprocess.run([sys.executable, str(ROOT / "deploy/checks/gateway.py"), "--url", f"http://127.0.0.1:{GATEWAY_PORT}"], check=True, timeout=300)
 
 
 def cal(sink, orgs):
@@ -438,10 +443,15 @@ def cal(sink, orgs):
     token = account(sink, "cal@e2e.test", "Nathalie", "Poulin")
     page = expect(call("catalogue", "GET", "/v1/offerings?limit=50&q=Science"), 200, "search")
     check(any(o["code"] == "058-402" for o in page["items"]), "the recovery course is not found by search")
-    student = participant(token, "Alexis", "Poulin", born(15))
+    student = expect(call("enrolment", "POST", "/v1/participants/links",
+                          {"organisationId": orgs["ESSG"], "fileNumber": "1515151", "birthDate": born(15)}, token=token), 200, "link")["id"]
     expect(call("enrolment", "PUT", f"/v1/participants/{student}/profile", {"email": "alexis@e2e.test"}, token=token), 200, "student's address")
-    science, science_offering = add_line(token, student, "058-402", organisationOfOriginId=orgs["ESSG"])
-    maths, _ = add_line(token, student, "055-306", organisationOfOriginId=orgs["PBV"])
+    # The school of origin is the record's: a family naming another school is refused, not priced by it.
+    chosen = call("enrolment", "POST", "/v1/cart/lines", {"participantId": student, "offeringId": offering("055-306")["id"],
+                  "sessionId": offering("055-306")["sessions"][0]["id"], "organisationOfOriginId": orgs["PBV"]}, token=token)
+    check(chosen.status == 422 and any(e["code"] == "notFromRecord" for e in chosen.json().get("errors", [])), f"origin chosen: {chosen!r}")
+    science, science_offering = add_line(token, student, "058-402")
+    maths, _ = add_line(token, student, "055-306")
     check(science["price"]["total"]["amountCents"] == 22000 and maths["price"]["total"]["amountCents"] == 20000,
           f"prices by school of origin: {science['price']['total']}, {maths['price']['total']}")
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

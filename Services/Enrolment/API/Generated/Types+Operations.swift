@@ -122,7 +122,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/get(listParticipants)/responses/400`.
@@ -155,7 +156,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/get(listParticipants)/responses/401`.
@@ -336,7 +338,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/post(createParticipant)/responses/400`.
@@ -369,7 +372,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/post(createParticipant)/responses/401`.
@@ -402,7 +406,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/post(createParticipant)/responses/422`.
@@ -569,7 +574,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/get(getParticipant)/responses/400`.
@@ -602,7 +608,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/get(getParticipant)/responses/401`.
@@ -635,7 +642,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/get(getParticipant)/responses/404`.
@@ -802,7 +810,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getEnrolmentOffering)/responses/400`.
@@ -835,7 +844,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getEnrolmentOffering)/responses/404`.
@@ -984,7 +994,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/get(getCart)/responses/401`.
@@ -1165,7 +1176,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)/responses/400`.
@@ -1198,7 +1210,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)/responses/401`.
@@ -1231,7 +1244,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)/responses/409`.
@@ -1264,7 +1278,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)/responses/422`.
@@ -1415,7 +1430,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/delete(removeCartLine)/responses/401`.
@@ -1448,7 +1464,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/delete(removeCartLine)/responses/404`.
@@ -1618,7 +1635,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)/responses/400`.
@@ -1651,7 +1669,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)/responses/401`.
@@ -1684,7 +1703,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)/responses/404`.
@@ -1717,7 +1737,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)/responses/422`.
@@ -1914,7 +1935,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)/responses/400`.
@@ -1947,7 +1969,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)/responses/401`.
@@ -1980,7 +2003,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)/responses/409`.
@@ -2013,7 +2037,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)/responses/422`.
@@ -2032,6 +2057,40 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            internal var tooManyRequests: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
                             response: self
                         )
                     }
@@ -2189,7 +2248,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/get(getCheckout)/responses/401`.
@@ -2222,7 +2282,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/get(getCheckout)/responses/404`.
@@ -2400,7 +2461,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/get(listRegistrations)/responses/400`.
@@ -2433,7 +2495,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/get(listRegistrations)/responses/401`.
@@ -2657,7 +2720,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/links/post(linkParticipant)/responses/400`.
@@ -2690,7 +2754,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/links/post(linkParticipant)/responses/401`.
@@ -2723,7 +2788,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/links/post(linkParticipant)/responses/409`.
@@ -2756,7 +2822,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/links/post(linkParticipant)/responses/422`.
@@ -2789,7 +2856,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/links/post(linkParticipant)/responses/429`.
@@ -2972,7 +3040,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/records/put(importRecords)/responses/400`.
@@ -3005,7 +3074,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/records/put(importRecords)/responses/401`.
@@ -3038,7 +3108,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/records/put(importRecords)/responses/403`.
@@ -3071,7 +3142,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/records/put(importRecords)/responses/413`.
@@ -3104,7 +3176,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/records/put(importRecords)/responses/422`.
@@ -3300,7 +3373,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)/responses/400`.
@@ -3333,7 +3407,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)/responses/401`.
@@ -3366,7 +3441,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)/responses/404`.
@@ -3399,7 +3475,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)/responses/409`.
@@ -3432,7 +3509,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)/responses/422`.
@@ -3596,7 +3674,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/waitlist/get(listWaitlistEntries)/responses/401`.
@@ -3747,7 +3826,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/waitlist/{entryId}/delete(leaveWaitlist)/responses/401`.
@@ -3780,7 +3860,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/waitlist/{entryId}/delete(leaveWaitlist)/responses/404`.
@@ -3980,7 +4061,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/cancellation/post(cancelRegistration)/responses/401`.
@@ -4013,7 +4095,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/cancellation/post(cancelRegistration)/responses/404`.
@@ -4046,7 +4129,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/cancellation/post(cancelRegistration)/responses/409`.
@@ -4244,7 +4328,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/participants/get(searchParticipants)/responses/400`.
@@ -4277,7 +4362,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/participants/get(searchParticipants)/responses/401`.
@@ -4310,7 +4396,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/participants/get(searchParticipants)/responses/403`.
@@ -4614,7 +4701,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)/responses/400`.
@@ -4647,7 +4735,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)/responses/401`.
@@ -4680,7 +4769,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)/responses/403`.
@@ -4713,7 +4803,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)/responses/404`.
@@ -4873,7 +4964,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)/responses/400`.
@@ -4906,7 +4998,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)/responses/401`.
@@ -4939,7 +5032,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)/responses/403`.
@@ -4972,7 +5066,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)/responses/409`.
@@ -5005,7 +5100,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)/responses/422`.
@@ -5211,7 +5307,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/class-list/get(getClassList)/responses/401`.
@@ -5244,7 +5341,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/class-list/get(getClassList)/responses/403`.
@@ -5277,7 +5375,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/class-list/get(getClassList)/responses/404`.
@@ -5499,7 +5598,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)/responses/400`.
@@ -5532,7 +5632,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)/responses/401`.
@@ -5565,7 +5666,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)/responses/403`.
@@ -5598,7 +5700,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)/responses/404`.
@@ -5631,7 +5734,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)/responses/422`.
@@ -5831,7 +5935,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)/responses/401`.
@@ -5864,7 +5969,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)/responses/404`.
@@ -5897,7 +6003,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)/responses/413`.
@@ -5930,7 +6037,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)/responses/415`.
@@ -5963,7 +6071,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)/responses/422`.
@@ -6161,7 +6270,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)/responses/401`.
@@ -6194,7 +6304,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)/responses/404`.
@@ -6227,7 +6338,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)/responses/413`.
@@ -6260,7 +6372,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)/responses/415`.
@@ -6293,7 +6406,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)/responses/422`.
@@ -6503,7 +6617,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/documents/{documentId}/get(downloadDocument)/responses/401`.
@@ -6536,7 +6651,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/documents/{documentId}/get(downloadDocument)/responses/404`.
@@ -6736,7 +6852,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/get(getParticipantProfile)/responses/401`.
@@ -6769,7 +6886,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/get(getParticipantProfile)/responses/404`.
@@ -6978,7 +7096,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)/responses/400`.
@@ -7011,7 +7130,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)/responses/401`.
@@ -7044,7 +7164,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)/responses/404`.
@@ -7077,7 +7198,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)/responses/412`.
@@ -7110,7 +7232,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)/responses/422`.
@@ -7143,7 +7266,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)/responses/428`.
@@ -7344,7 +7468,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/record-requests/post(requestRecord)/responses/400`.
@@ -7377,7 +7502,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/record-requests/post(requestRecord)/responses/401`.
@@ -7410,7 +7536,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/record-requests/post(requestRecord)/responses/422`.
@@ -7592,7 +7719,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/record-requests/get(listRecordRequests)/responses/401`.
@@ -7625,7 +7753,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/record-requests/get(listRecordRequests)/responses/403`.
@@ -7826,7 +7955,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/record-requests/{requestId}/decision/post(decideRecordRequest)/responses/400`.
@@ -7859,7 +7989,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/record-requests/{requestId}/decision/post(decideRecordRequest)/responses/401`.
@@ -7892,7 +8023,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/record-requests/{requestId}/decision/post(decideRecordRequest)/responses/403`.
@@ -7925,7 +8057,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/record-requests/{requestId}/decision/post(decideRecordRequest)/responses/404`.
@@ -7958,7 +8091,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/record-requests/{requestId}/decision/post(decideRecordRequest)/responses/422`.
@@ -8128,7 +8262,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/households/get(listHouseholds)/responses/401`.
@@ -8304,7 +8439,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/households/{householdId}/patch(updateHousehold)/responses/400`.
@@ -8337,7 +8473,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/households/{householdId}/patch(updateHousehold)/responses/401`.
@@ -8370,7 +8507,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/households/{householdId}/patch(updateHousehold)/responses/404`.
@@ -8403,7 +8541,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/households/{householdId}/patch(updateHousehold)/responses/409`.
@@ -8436,7 +8575,8 @@ internal enum Operations {
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
-            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles.
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/households/{householdId}/patch(updateHousehold)/responses/422`.
