@@ -37,7 +37,7 @@ func serviceTarget(_ name: String) -> Target {
         ],
         path: "Services/\(name)",
         exclude: ["openapi-generator-config.yaml"],
-        resources: [.embedInCode("openapi.yaml")],
+        resources: [.embedInCode("openapi.yaml"), .embedInCode("openapi.json")],
         swiftSettings: swiftSettings
     )
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates each service's server code from its openapi.yaml (spec-first; the output is committed).
-# --check: regenerate into a temporary folder and fail if the committed code differs.
+# Also writes openapi.json beside each openapi.yaml: the same document as JSON, from which each service
+# validates requests (ServiceKit's RequestValidator) without a YAML parser.
+# --check: regenerate into a temporary folder and fail if the committed code or JSON differs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tool="$root/Tools/OpenAPIGenerator"
@@ -8,10 +10,23 @@ scratch="$root/.build-openapi"
 swift build --package-path "$tool" --scratch-path "$scratch" --product swift-openapi-generator >&2
 generator="$scratch/debug/swift-openapi-generator"
 status=0
+# YAML to JSON, dates left as the strings they are in the document.
+to_json() {
+  python3 -c '
+import json, sys, yaml
+class Loader(yaml.SafeLoader): pass
+Loader.yaml_implicit_resolvers = {k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"] for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+json.dump(yaml.load(open(sys.argv[1]), Loader=Loader), sys.stdout, ensure_ascii=False, sort_keys=True, indent=1)
+print()' "$1"
+}
 for service in Identity Catalogue Enrolment Payment; do
   dir="$root/Services/$service"
   out="$dir/API/Generated"
   if [ "${1:-}" = "--check" ]; then
+    if ! to_json "$dir/openapi.yaml" | diff -q - "$dir/openapi.json" >/dev/null; then
+      echo "Services/$service: openapi.json is out of date with openapi.yaml; run Tools/generate-openapi.sh" >&2
+      status=1
+    fi
     tmp=$(mktemp -d)
     "$generator" generate --config "$dir/openapi-generator-config.yaml" --output-directory "$tmp" "$dir/openapi.yaml" >/dev/null
     if ! diff -r "$tmp" "$out" >/dev/null; then
@@ -21,6 +36,7 @@ for service in Identity Catalogue Enrolment Payment; do
     fi
     rm -rf "$tmp"
   else
+    to_json "$dir/openapi.yaml" > "$dir/openapi.json"
     mkdir -p "$out"
     "$generator" generate --config "$dir/openapi-generator-config.yaml" --output-directory "$out" "$dir/openapi.yaml"
   fi

@@ -14,6 +14,7 @@ enum CatalogueService: ServiceDefinition {
     static let defaultPort = 8082
     static let migrations = CatalogueMigrations.all
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
+    static var openAPIJSON: [UInt8] { PackageResources.openapi_json }
     static let eventHandlers: [String: EventHandler] = [EventName.sessionSeatsChanged: SeatsEventHandler.handler]
 
     static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) async throws {

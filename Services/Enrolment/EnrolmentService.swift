@@ -13,6 +13,7 @@ enum EnrolmentService: ServiceDefinition {
     static let defaultPort = 8083
     static let migrations = EnrolmentMigrations.all
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
+    static var openAPIJSON: [UInt8] { PackageResources.openapi_json }
 
     static var eventHandlers: [String: EventHandler] {
         Dictionary(uniqueKeysWithValues: EventName.offeringEvents.map { ($0, OfferingEventHandler.handler) }).merging([

@@ -16,6 +16,7 @@ enum IdentityService: ServiceDefinition {
     static let defaultPort = 8081
     static let migrations = IdentityMigrations.all
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
+    static var openAPIJSON: [UInt8] { PackageResources.openapi_json }
 
     static let eventHandlers: [String: EventHandler] = [
         EventName.organisationCreated: OrganisationProjection.handler,

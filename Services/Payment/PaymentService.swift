@@ -14,6 +14,7 @@ enum PaymentService: ServiceDefinition {
     static let defaultPort = 8084
     static let migrations = PaymentMigrations.all
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
+    static var openAPIJSON: [UInt8] { PackageResources.openapi_json }
 
     static let eventHandlers: [String: EventHandler] = [
         EventName.checkoutRequested: CheckoutEventHandler.handler,

@@ -17,6 +17,8 @@ public protocol ServiceDefinition {
     static var migrations: [Migration] { get }
     /// The service's `openapi.yaml`, embedded in the executable and served as is.
     static var openAPIDocument: [UInt8] { get }
+    /// The same document as JSON (`openapi.json`, generated from the YAML), from which requests are validated.
+    static var openAPIJSON: [UInt8] { get }
     static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) async throws
     /// Subcommands of this service beyond `serve` and `migrate`; returns false for a command it does not know.
     static func runCommand(_ command: String, arguments: [String], reader: ConfigReader, logger: Logger) async throws -> Bool
@@ -123,6 +125,7 @@ public enum GuichetService {
         _ = Observability.registry
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: RequestScopeMiddleware(verifier: verifier, trustForwardedFor: settings.trustForwardedFor))
+        router.add(middleware: SpecValidationMiddleware(validator: try RequestValidator(document: Definition.openAPIJSON)))
         HealthRoutes.add(
             to: router, service: Definition.name,
             checks: [

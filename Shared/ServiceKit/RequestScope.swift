@@ -141,6 +141,11 @@ public struct RequestScopeMiddleware: RouterMiddleware {
             return .malformedRequest(httpError.body ?? httpError.status.reasonPhrase)
         case is DecodingError:
             return .malformedRequest("The body does not match the expected JSON.")
+        case is NIOTooManyBytesError:
+            // A handler read the body up to its own limit (a webhook's, a document's): the client sent too much.
+            return Problem(
+                type: "/problems/payload-too-large", status: .contentTooLarge,
+                title: .init(fr: "La requête est trop volumineuse.", en: "The request is too large."))
         default:
             if let problem = Self.unstorableText(error) { return problem }
             logger.error("request failed", metadata: ["error": .string(String(reflecting: error))])

@@ -434,6 +434,7 @@ def journeys(sink, platform):
     mozaik(sink, orgs)
     clara(college_staff, orgs)
     faults(sink, platform, orgs)
+    spec_bounds()
     step("the gateway in front of the real services: security headers, body limits per route, no /metrics")
     subprocess.run([sys.executable, str(ROOT / "deploy/checks/gateway.py"), "--url", f"http://127.0.0.1:{GATEWAY_PORT}"], check=True, timeout=300)
 
@@ -662,6 +663,39 @@ def late_success(token, zoo):
 def rabbitmq(command):
     node = os.environ.get("RABBITMQ_NODE", "guichet@localhost")
     subprocess.run(["rabbitmqctl", "-n", node, command], check=True, capture_output=True, timeout=120)
+
+
+def row_counts():
+    """Rows in every table of the four schemas, by table."""
+    query = ("SELECT string_agg(format('SELECT %L AS t, count(*) AS n FROM %I.%I', table_schema || '.' || table_name, table_schema, table_name), "
+             "' UNION ALL ') FROM information_schema.tables WHERE table_schema IN ('identity', 'catalogue', 'enrolment', 'payment') "
+             "AND table_type = 'BASE TABLE'")
+    def psql(sql):
+        return subprocess.run(
+            ["psql", "-X", "-At", "-F", "\t", "-h", os.environ.get("POSTGRES_HOST", "127.0.0.1"), "-p", os.environ.get("POSTGRES_PORT", "5432"),
+             "-U", os.environ.get("POSTGRES_ADMIN_USER", "postgres"), "-d", DATABASE, "-c", sql],
+            env={**os.environ, "PGPASSWORD": os.environ.get("POSTGRES_ADMIN_PASSWORD", "postgres")}, check=True, capture_output=True, text=True).stdout
+    return dict(line.split("\t") for line in psql(psql(query).strip()).splitlines() if line)
+
+
+def spec_bounds():
+    """Every constrained field of the four documents, just outside its bound: 400 naming it, nothing stored."""
+    step("spec bounds: each constrained field of the four documents just outside its bound, on each service")
+    sys.path.insert(0, str(ROOT / "Tests/EndToEnd"))
+    import spec_bounds as walker
+    time.sleep(2)  # let the journeys' last events and mails settle, so any change below is the walker's
+    before = row_counts()
+    failures, total = [], 0
+    for service, port in PORTS.items():
+        checked, failed = walker.walk(service, f"http://127.0.0.1:{port}")
+        total += checked
+        failures += failed
+        print(f"  {service}: {checked} out-of-bound requests, {len(failed)} not refused as they should be")
+    after = row_counts()
+    grown = {table: (before.get(table), count) for table, count in after.items() if int(count) > int(before.get(table, 0))}
+    check(not failures, "fields not refused with 400 naming them:\n" + "\n".join(failures[:40]))
+    check(not grown, f"the refused requests stored something: {grown}")
+    check(total > 100, f"only {total} constrained fields walked")
 
 
 def schemathesis_runs(sink):

@@ -93,7 +93,7 @@ import Testing
 
             // Bad filters: one 400 naming each.
             let bad = try await catalogue.execute(uri: "/v1/offerings?category=abc&from=2027-13-01", method: .get)
-            #expect(try bad.problem("/problems/malformed-request", status: .badRequest)["errors"] != nil)
+            #expect(try bad.problem("/problems/invalid-request", status: .badRequest)["errors"] != nil)
             #expect(try bad.fieldErrors() == ["category": "invalid", "from": "invalidDate"])
         }
     }
@@ -154,10 +154,22 @@ import Testing
                 ["code": "GST", "name": ["fr": "TPS", "en": "GST"], "percent": "5"],
                 ["code": "GST", "name": ["fr": "TPS", "en": "GST"], "percent": "5.0001"],
             ]
+            // What the document bounds is refused first (400), then the catalogue's own rules (422).
             let refused = try await post(bad)
+            try refused.problem("/problems/invalid-request", status: .badRequest)
             #expect(try refused.fieldErrors() == [
-                "prices[0].amount.amountCents": "outOfRange", "prices[0]": "noCondition", "items[0].name": "required", "items[0].date": "invalidDate",
-                "eligibility.maximumAge": "belowMinimum", "taxes[1].code": "duplicate", "taxes[1].percent": "invalid",
+                "prices[0].amount.amountCents": "outOfRange", "items[0].date": "invalidDate", "taxes[1].percent": "invalid",
+            ])
+            bad["prices"] = [["amount": ["amountCents": 100, "currency": "CAD"]]]
+            bad["items"] = [["name": ["fr": " ", "en": "x"], "unitPrice": ["amountCents": 100, "currency": "CAD"], "date": "2027-02-28"]]
+            bad["taxes"] = [
+                ["code": "GST", "name": ["fr": "TPS", "en": "GST"], "percent": "5"],
+                ["code": "GST", "name": ["fr": "TPS", "en": "GST"], "percent": "5"],
+            ]
+            let refusedByRules = try await post(bad)
+            try refusedByRules.problem("/problems/validation", status: .unprocessableContent)
+            #expect(try refusedByRules.fieldErrors() == [
+                "prices[0]": "noCondition", "items[0].name": "required", "eligibility.maximumAge": "belowMinimum", "taxes[1].code": "duplicate",
             ])
             #expect(try await database.count("SELECT count(*) FROM catalogue.offerings") == 0)
 
@@ -298,7 +310,9 @@ import Testing
             let changed = try await replace([["fr": "Clause 1 révisée", "en": "Clause 1 revised"]], price: 4_500)
             #expect((try changed.json()["contract"] as? [String: Any])?["version"] as? Int == 2)
             let bad = try await replace([["fr": " ", "en": "x"]], price: -5)
-            #expect(try bad.fieldErrors() == ["basePrice.amountCents": "outOfRange", "contractClauses[0]": "required"])
+            #expect(try bad.fieldErrors() == ["basePrice.amountCents": "outOfRange"])
+            let blank = try await replace([["fr": " ", "en": "x"]], price: 5)
+            #expect(try blank.fieldErrors() == ["contractClauses[0]": "required"])
 
             for status in ["closed", "cancelled"] {
                 let response = try await catalogue.execute(
@@ -430,7 +444,15 @@ import Testing
                     "title": ["fr": "X", "en": "X"], "basePrice": ["amountCents": 0, "currency": "CAD"],
                     "sessions": [["name": ["fr": "A", "en": "A"], "startsOn": "2027-07-05", "endsOn": "2027-07-06", "capacity": 5]],
                 ]))
-            #expect(try bad.fieldErrors() == ["term": "invalid", "schoolYear": "invalid"])
+            #expect(try bad.fieldErrors() == ["term": "invalid"], "the document's pattern")
+            let badYear = try await catalogue.execute(
+                uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true),
+                body: jsonBody([
+                    "sellingOrganisationId": college, "code": "X", "term": "A-2026", "schoolYear": "2026-2028",
+                    "title": ["fr": "X", "en": "X"], "basePrice": ["amountCents": 0, "currency": "CAD"],
+                    "sessions": [["name": ["fr": "A", "en": "A"], "startsOn": "2027-07-05", "endsOn": "2027-07-06", "capacity": 5]],
+                ]))
+            #expect(try badYear.fieldErrors() == ["schoolYear": "invalid"], "the catalogue's rule: consecutive years")
             let unknown = try await catalogue.execute(
                 uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true),
                 body: jsonBody([

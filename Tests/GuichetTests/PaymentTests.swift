@@ -81,8 +81,14 @@ import Testing
                     uri: "/v1/payments", method: .post,
                     headers: [.contentType: "application/json", .authorization: "Bearer \(token)", HTTPField.Name("Idempotency-Key")!: "k"],
                     body: jsonBody(["checkoutId": "nope", "cardToken": "", "billingAddress": ["name": "", "line1": "1 rue", "city": "Hull", "postalCode": "123"]]))
-                let fields = try invalid.problem("/problems/validation", status: .unprocessableContent)["errors"] as? [[String: Any]]
-                #expect(Set(fields?.compactMap { $0["field"] as? String } ?? []) == ["checkoutId", "cardToken", "billingAddress.name", "billingAddress.postalCode"])
+                let fields = try invalid.problem("/problems/invalid-request", status: .badRequest)["errors"] as? [[String: Any]]
+                #expect(Set(fields?.compactMap { $0["field"] as? String } ?? []) == ["checkoutId", "cardToken"])
+                let invalidAddress = try await payment.execute(
+                    uri: "/v1/payments", method: .post,
+                    headers: [.contentType: "application/json", .authorization: "Bearer \(token)", HTTPField.Name("Idempotency-Key")!: "k"],
+                    body: jsonBody(["checkoutId": UUID().uuidString, "cardToken": "tok", "billingAddress": ["name": " ", "line1": "1 rue", "city": "Hull", "postalCode": "123"]]))
+                let addressFields = try invalidAddress.problem("/problems/validation", status: .unprocessableContent)["errors"] as? [[String: Any]]
+                #expect(Set(addressFields?.compactMap { $0["field"] as? String } ?? []) == ["billingAddress.name", "billingAddress.postalCode"])
                 let noKey = try await payment.execute(
                     uri: "/v1/payments", method: .post, headers: [.contentType: "application/json", .authorization: "Bearer \(token)"],
                     body: jsonBody(["checkoutId": checkout.checkoutId.uuidString, "cardToken": "tok", "billingAddress": billingAddress]))
@@ -225,6 +231,11 @@ import Testing
                 }
                 let now = Int(Date().timeIntervalSince1970)
                 try await post(nil).problem("/problems/invalid-webhook", status: .badRequest)
+                // An unsigned body too large to be a notification: 413, not a server error.
+                let huge = try await payment.execute(
+                    uri: "/v1/processor/webhooks", method: .post, headers: [.contentType: "application/json"],
+                    body: ByteBuffer(string: "{\"padding\":\"" + String(repeating: "a", count: 70_000) + "\"}"))
+                try huge.problem("/problems/payload-too-large", status: .contentTooLarge)
                 try await post(SandboxWebhook.signature(body, secret: "not the secret", time: now)).problem("/problems/invalid-webhook", status: .badRequest)
                 try await post(SandboxWebhook.signature(body, secret: PaymentTestSupport.webhookSecret, time: now - 3600))
                     .problem("/problems/invalid-webhook", status: .badRequest)

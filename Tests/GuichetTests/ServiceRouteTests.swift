@@ -35,9 +35,11 @@ import Testing
     func catalogueRefusesBadPaging(query: String) async throws {
         try await withService(CatalogueService.self) { client, _ in
             let response = try await client.execute(uri: "/v1/categories?\(query)", method: .get, headers: [.acceptLanguage: "en-CA"])
-            let problem = try response.problem("/problems/malformed-request", status: .badRequest)
+            // Bounds the document states are checked from it (invalid-request); a cursor only the service can read.
+            let bounded = query.hasPrefix("limit")
+            let problem = try response.problem(bounded ? "/problems/invalid-request" : "/problems/malformed-request", status: .badRequest)
             #expect(response.headers[.contentLanguage] == "en")
-            #expect(problem["title"] as? String == "The request is malformed.")
+            #expect(problem["title"] as? String == (bounded ? "Some fields do not have the expected form." : "The request is malformed."))
         }
     }
 
@@ -50,10 +52,12 @@ import Testing
             #expect((body["text"] as? [String: String])?["fr"]?.contains("renseignements personnels") == true)
 
             let unknown = try await client.execute(uri: "/v1/consent-texts/current?purpose=marketing", method: .get)
-            let problem = try unknown.problem("/problems/malformed-request", status: .badRequest)
-            #expect(problem["title"] as? String == "La requête est mal formée.", "French when no language is asked for")
+            let problem = try unknown.problem("/problems/invalid-request", status: .badRequest)
+            #expect(problem["title"] as? String == "Certains champs ne respectent pas le format attendu.", "French when no language is asked for")
+            #expect(try unknown.fieldErrors() == ["purpose": "notAllowed"])
             let missing = try await client.execute(uri: "/v1/consent-texts/current", method: .get)
-            try missing.problem("/problems/malformed-request", status: .badRequest)
+            try missing.problem("/problems/invalid-request", status: .badRequest)
+            #expect(try missing.fieldErrors() == ["purpose": "required"])
         }
     }
 
@@ -118,9 +122,16 @@ import Testing
             let invalid = try await client.execute(
                 uri: "/v1/participants", method: .post, headers: headers,
                 body: jsonBody(["firstName": " ", "lastName": String(repeating: "x", count: 101), "birthDate": "2030-01-01"]))
-            try invalid.problem("/problems/validation", status: .unprocessableContent)
-            #expect(try invalid.fieldErrors() == ["firstName": "required", "lastName": "tooLong", "birthDate": "inFuture"])
-            let errors = try #require(try invalid.json()["errors"] as? [[String: Any]])
+            // The document's bounds first (400), then the rules (422).
+            try invalid.problem("/problems/invalid-request", status: .badRequest)
+            #expect(try invalid.fieldErrors() == ["lastName": "tooLong"])
+            #expect(((try invalid.json()["errors"] as? [[String: Any]])?.first?["message"] as? [String: String])?["fr"] == "Au plus 100 caractères.")
+            let unruly = try await client.execute(
+                uri: "/v1/participants", method: .post, headers: headers,
+                body: jsonBody(["firstName": " ", "lastName": "Roy", "birthDate": "2030-01-01"]))
+            try unruly.problem("/problems/validation", status: .unprocessableContent)
+            #expect(try unruly.fieldErrors() == ["firstName": "required", "birthDate": "inFuture"])
+            let errors = try #require(try unruly.json()["errors"] as? [[String: Any]])
             #expect((errors[0]["message"] as? [String: String])?["fr"] == "Ce champ est obligatoire.")
 
             let badDate = try await client.execute(
@@ -134,7 +145,8 @@ import Testing
 
             let missingField = try await client.execute(
                 uri: "/v1/participants", method: .post, headers: headers, body: jsonBody(["firstName": "A"]))
-            try missingField.problem("/problems/malformed-request", status: .badRequest)
+            try missingField.problem("/problems/invalid-request", status: .badRequest)
+            #expect(try missingField.fieldErrors() == ["lastName": "required", "birthDate": "required"])
 
             let list = try await client.execute(uri: "/v1/participants", method: .get, headers: bearer(parent))
             #expect((try list.json()["items"] as? [[String: Any]])?.isEmpty == true, "nothing was written")
@@ -202,7 +214,7 @@ import Testing
             let unauthenticated = try await client.execute(uri: "/v1/me/payments", method: .get)
             try unauthenticated.problem("/problems/unauthenticated", status: .unauthorized)
             let badLimit = try await client.execute(uri: "/v1/me/payments?limit=101", method: .get, headers: bearer(token))
-            try badLimit.problem("/problems/malformed-request", status: .badRequest)
+            try badLimit.problem("/problems/invalid-request", status: .badRequest)
             #expect(try badLimit.fieldErrors() == ["limit": "outOfRange"])
         }
     }

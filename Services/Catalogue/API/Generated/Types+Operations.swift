@@ -123,7 +123,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -300,7 +301,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -329,7 +331,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -358,7 +361,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -387,7 +391,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -416,7 +421,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -579,7 +585,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -751,7 +758,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -780,7 +788,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -809,7 +818,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -838,7 +848,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -867,7 +878,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -1167,7 +1179,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -1196,7 +1209,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -1225,7 +1239,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -1254,7 +1269,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -1283,7 +1299,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -1312,7 +1329,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -1706,7 +1724,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -1972,7 +1991,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -2149,7 +2169,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -2178,7 +2199,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -2207,7 +2229,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -2236,7 +2259,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -2265,7 +2289,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -2428,7 +2453,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -2457,7 +2483,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -2649,7 +2676,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -2678,7 +2706,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -2707,7 +2736,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -2736,7 +2766,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -2912,7 +2943,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -2941,7 +2973,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -2970,7 +3003,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -2999,7 +3033,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -3028,7 +3063,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -3207,7 +3243,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -3236,7 +3273,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -3265,7 +3303,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -3294,7 +3333,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -3323,7 +3363,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -3486,7 +3527,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -3515,7 +3557,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -3544,7 +3587,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
@@ -3573,7 +3617,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),

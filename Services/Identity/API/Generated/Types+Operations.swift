@@ -102,7 +102,41 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/accounts/get(findAccounts)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -134,7 +168,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -270,7 +305,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -302,7 +338,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -334,7 +371,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -497,7 +535,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -529,7 +568,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -561,7 +601,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -692,7 +733,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -724,7 +766,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -890,6 +933,39 @@ internal enum Operations {
                     }
                 }
             }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//verify-email/get(showEmailVerificationPage)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
             /// Undocumented response.
             ///
             /// A response with a code that is not documented in the OpenAPI document.
@@ -897,11 +973,14 @@ internal enum Operations {
         }
         internal enum AcceptableContentType: AcceptableProtocol {
             case html
+            case applicationProblemJson
             case other(Swift.String)
             internal init?(rawValue: Swift.String) {
                 switch rawValue.lowercased() {
                 case "text/html":
                     self = .html
+                case "application/problem+json":
+                    self = .applicationProblemJson
                 default:
                     self = .other(rawValue)
                 }
@@ -912,11 +991,14 @@ internal enum Operations {
                     return string
                 case .html:
                     return "text/html"
+                case .applicationProblemJson:
+                    return "application/problem+json"
                 }
             }
             internal static var allCases: [Self] {
                 [
-                    .html
+                    .html,
+                    .applicationProblemJson
                 ]
             }
         }
@@ -1026,6 +1108,39 @@ internal enum Operations {
                     }
                 }
             }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//verify-email/post(submitEmailVerificationPage)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
             internal struct UnprocessableContent: Sendable, Hashable {
                 /// - Remark: Generated from `#/paths/verify-email/POST/responses/422/content`.
                 internal enum Body: Sendable, Hashable {
@@ -1084,11 +1199,14 @@ internal enum Operations {
         }
         internal enum AcceptableContentType: AcceptableProtocol {
             case html
+            case applicationProblemJson
             case other(Swift.String)
             internal init?(rawValue: Swift.String) {
                 switch rawValue.lowercased() {
                 case "text/html":
                     self = .html
+                case "application/problem+json":
+                    self = .applicationProblemJson
                 default:
                     self = .other(rawValue)
                 }
@@ -1099,11 +1217,14 @@ internal enum Operations {
                     return string
                 case .html:
                     return "text/html"
+                case .applicationProblemJson:
+                    return "application/problem+json"
                 }
             }
             internal static var allCases: [Self] {
                 [
-                    .html
+                    .html,
+                    .applicationProblemJson
                 ]
             }
         }
@@ -1202,7 +1323,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -1234,7 +1356,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -1266,7 +1389,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -1298,7 +1422,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -1330,7 +1455,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -1504,7 +1630,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -1536,7 +1663,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -1668,7 +1796,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -1810,7 +1939,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -1969,7 +2099,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -2001,7 +2132,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -2033,7 +2165,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -2178,7 +2311,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -2210,7 +2344,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -2242,7 +2377,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -2274,7 +2410,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -2399,7 +2536,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -2431,7 +2569,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -2463,7 +2602,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -2495,7 +2635,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -2527,7 +2668,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -2559,7 +2701,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -2718,7 +2861,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -2750,7 +2894,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -2782,7 +2927,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -2814,7 +2960,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -2846,7 +2993,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -3012,7 +3160,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -3044,7 +3193,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -3076,7 +3226,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -3108,7 +3259,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -3140,7 +3292,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -3311,7 +3464,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -3343,7 +3497,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -3474,7 +3629,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -3506,7 +3662,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -3688,7 +3845,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -3720,7 +3878,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -3752,7 +3911,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -3918,7 +4078,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -3950,7 +4111,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -4110,7 +4272,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -4142,7 +4305,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -4299,7 +4463,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -4331,7 +4496,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -4363,7 +4529,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -4514,7 +4681,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -4546,7 +4714,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -4706,7 +4875,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
@@ -4738,7 +4908,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
             /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),

@@ -196,7 +196,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -227,7 +228,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -258,7 +260,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -289,7 +292,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -320,7 +324,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -494,7 +499,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -525,7 +531,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -729,7 +736,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -760,7 +768,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -976,7 +985,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -1007,7 +1017,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -1038,7 +1049,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -1069,7 +1081,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -1100,7 +1113,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -1131,7 +1145,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -1296,7 +1311,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -1327,7 +1343,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -1358,7 +1375,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -1538,7 +1556,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -1569,7 +1588,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -1784,7 +1804,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -1815,7 +1836,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -1846,7 +1868,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -2028,7 +2051,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
@@ -2059,7 +2083,8 @@ internal enum Operations {
                     }
                 }
             }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/validation` (422),
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
             /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
             /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
             /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
