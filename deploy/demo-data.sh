@@ -33,14 +33,16 @@ for path in reversed(mails):
     message = email.message_from_bytes(path.read_bytes())
     if address in message["To"]:
         text = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
-        print(re.search(r"\b(\d{6})\b", text).group(1))
-        break
+        code = re.search(r"\b(\d{6})\b", text)
+        if code:  # an "already registered" notice has none: the account exists, its sign-in was refused
+            print(code.group(1))
+            break
 PY
 )
     [ -n "$code" ] && break
     sleep 0.2
   done
-  [ -n "$code" ] || die "no verification mail for $email in $mail_dir"
+  [ -n "$code" ] || die "no verification code for $email in $mail_dir (if the account exists, its sign-in was refused: too many attempts from this address? try again in a minute)"
   curl -fsS -o /dev/null -H 'Content-Type: application/json' -d "{\"email\":\"$email\",\"code\":\"$code\"}" \
     "$identity/v1/accounts/verification"
   curl -fsS -H 'Content-Type: application/json' -d "{\"email\":\"$email\",\"password\":\"$demo_password\"}" \

@@ -22,7 +22,7 @@ enum CatalogueService: ServiceDefinition {
             organisations: OrganisationRepository(client: environment.postgres),
             categories: PostgresCategoryRepository(client: environment.postgres),
             offerings: PostgresOfferingRepository(client: environment.postgres), clock: environment.clock)
-        try api.registerHandlers(on: router)
+        try api.registerHandlers(on: router, configuration: .guichet)
     }
 
     static let commandsHelp = """

@@ -43,7 +43,7 @@ enum EnrolmentService: ServiceDefinition {
             profiles: ProfileStore(client: environment.postgres, key: settings.profileKey),
             recordRequests: RecordRequestStore(client: environment.postgres), households: HouseholdStore(client: environment.postgres),
             clock: environment.clock)
-        try api.registerHandlers(on: router)
+        try api.registerHandlers(on: router, configuration: .guichet)
     }
 
     static func backgroundServices(environment: ServiceEnvironment) throws -> [any Service] {

@@ -34,7 +34,7 @@ enum IdentityService: ServiceDefinition {
             hasher: PasswordHasher(cost: settings.bcryptCost, threads: settings.bcryptThreads, queueLimit: settings.bcryptQueueLimit),
             signer: try await AccessTokenSigner(privateKeyPEM: settings.privateKeyPEM), codec: codec, mails: try IdentityMails(),
             settings: settings, clock: environment.clock)
-        try api.registerHandlers(on: router)
+        try api.registerHandlers(on: router, configuration: .guichet)
         try JWKS.addRoute(to: router, publicKeysPEM: environment.settings.accessTokenPublicKeys)
     }
 

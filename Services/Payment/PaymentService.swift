@@ -46,7 +46,7 @@ enum PaymentService: ServiceDefinition {
         let api = PaymentAPI(
             payments: parts.payments, refunds: parts.refunds, history: HistoryRepository(client: environment.postgres),
             receiptPage: try ReceiptPage(), clock: environment.clock)
-        try api.registerHandlers(on: router)
+        try api.registerHandlers(on: router, configuration: .guichet)
         ProcessorWebhook(payments: parts.payments, refunds: parts.refunds, clock: environment.clock).register(on: router)
     }
 

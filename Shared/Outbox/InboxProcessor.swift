@@ -81,9 +81,14 @@ public final class InboxProcessor: Service, Sendable {
             consumer.ack(delivery)
             return
         }
+        // The handler's own events continue the trace of the event it handles (or start one), and its log lines say so.
+        let trace = event.traceparent.flatMap(TraceContext.init(traceparent:)) ?? .root()
+        var logger = self.logger
+        logger[metadataKey: "trace_id"] = .string(trace.traceID)
         while true {
             do {
-                let applied = try await client.transaction(logger: logger) { connection -> Bool in
+                let applied = try await TraceContext.$current.withValue(trace) {
+                    try await client.transaction(logger: logger) { connection -> Bool in
                     let inserted = try await connection.query(
                         """
                         INSERT INTO inbox (source, event_id, type, received_at) VALUES (\(event.source), \(event.id), \(event.type), now())
@@ -92,6 +97,7 @@ public final class InboxProcessor: Service, Sendable {
                     ).collect().count == 1
                     if inserted { try await handler.handle(event, connection, logger) }
                     return inserted
+                    }
                 }
                 (applied ? consumed : duplicates).increment()
                 consumer.ack(delivery)

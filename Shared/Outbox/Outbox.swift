@@ -26,13 +26,15 @@ public enum Outbox {
     static func channel(schema: String) -> String { "guichet_outbox_\(schema)" }
 
     /// Records an event, and wakes the relay once the transaction commits, in one round trip.
+    /// The event carries the trace of the work that records it (`TraceContext.current`), as a new span of it.
     public static func enqueue(_ event: PendingEvent, on connection: PostgresConnection, logger: Logger) async throws {
         let type = CloudEvent.type(routingKey: event.routingKey)
         _ = try await connection.query(
             """
             WITH recorded AS (
-                INSERT INTO outbox (event_id, routing_key, type, subject, occurred_at, payload)
-                VALUES (\(event.id), \(event.routingKey), \(type), \(event.subject), \(event.occurredAt), \(ByteBuffer(bytes: event.payload)))
+                INSERT INTO outbox (event_id, routing_key, type, subject, occurred_at, traceparent, payload)
+                VALUES (\(event.id), \(event.routingKey), \(type), \(event.subject), \(event.occurredAt),
+                    \(TraceContext.current?.child().traceparent), \(ByteBuffer(bytes: event.payload)))
                 RETURNING 1
             )
             SELECT pg_notify('\(unescaped: channel(schema: ""))' || current_schema(), '')::text FROM recorded

@@ -65,8 +65,10 @@ public final class OutboxRelay: Service, Sendable {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await client.withConnection { connection in
-                    for try await _ in try await connection.listen(Outbox.channel(schema: schema)) {
-                        wake.store(true, ordering: .relaxed)
+                    try await connection.listen(on: Outbox.channel(schema: schema)) { notifications in
+                        for try await _ in notifications {
+                            wake.store(true, ordering: .relaxed)
+                        }
                     }
                 }
             } catch {

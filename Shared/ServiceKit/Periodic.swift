@@ -1,4 +1,5 @@
 import Logging
+import Messaging
 import ServiceLifecycle
 
 /// The loop of background work that sweeps a table every so often (hold expiry, mails from state,
@@ -12,7 +13,8 @@ public enum Periodic {
             var round = 0
             while !Task.isCancelled {
                 do {
-                    try await work(round)
+                    // Each round is a trace of its own: the events it records (an expired hold, a late charge) carry it.
+                    try await TraceContext.$current.withValue(.root()) { try await work(round) }
                 } catch {
                     logger.error("\(failure); retrying", metadata: ["error": "\(String(reflecting: error))"])
                 }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Messaging
 import NIOCore
 import Synchronization
 import OpenAPIRuntime
@@ -66,6 +67,9 @@ public struct RequestScopeMiddleware: RouterMiddleware {
         let language = Language.negotiate(acceptLanguage: request.headers[.acceptLanguage])
         var logger = context.logger
         logger[metadataKey: "request_id"] = .string(requestID)
+        // The caller's trace (W3C traceparent) or a new one: the events this request records carry it on.
+        let trace = request.headers[.traceparent].flatMap(TraceContext.init(traceparent:)) ?? .root()
+        logger[metadataKey: "trace_id"] = .string(trace.traceID)
         var response: Response
         do {
             let principal = try await authenticate(request)
@@ -75,7 +79,9 @@ public struct RequestScopeMiddleware: RouterMiddleware {
                 clientAddress: clientAddress(request, context: context), userAgent: request.headers[.userAgent].map { String($0.prefix(200)) },
                 logger: logger, extraResponseHeaders: extraHeaders)
             response = try await RequestScope.$current.withValue(scope) {
-                try await next(request, context)
+                try await TraceContext.$current.withValue(trace) {
+                    try await next(request, context)
+                }
             }
             for field in extraHeaders.fields.withLock({ $0 }) { response.headers[field.name] = field.value }
         } catch {
@@ -171,4 +177,5 @@ final class ResponseHeaderBox: Sendable {
 extension HTTPField.Name {
     public static let xRequestID = Self("X-Request-Id")!
     public static let xForwardedFor = Self("X-Forwarded-For")!
+    public static let traceparent = Self("traceparent")!
 }

@@ -60,14 +60,22 @@ public struct RequestValidator: Sendable {
     }
 
     func operation(method: HTTPRequest.Method, path: String) -> Operation? {
+        operations(path: path).first { $0.method == method }
+    }
+
+    /// The operations of the first path template that matches (literal segments first).
+    func operations(path: String) -> [Operation] {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        return operations.first { operation in
-            operation.method == method && operation.segments.count == parts.count
-                && zip(operation.segments, parts).allSatisfy { segment, part in
-                    if case .literal(let literal) = segment { return literal == part }
-                    return true
-                }
-        }
+        guard let template = operations.first(where: { Self.matches($0.segments, parts) })?.segments else { return [] }
+        return operations.filter { $0.segments == template }
+    }
+
+    static func matches(_ segments: [Segment], _ parts: [Substring]) -> Bool {
+        segments.count == parts.count
+            && zip(segments, parts).allSatisfy { segment, part in
+                if case .literal(let literal) = segment { return literal == part }
+                return true
+            }
     }
 
     /// The field errors of the parameters (`query`, `header`); path parameters are left to handlers, which
@@ -228,12 +236,7 @@ struct SchemaSet: Sendable {
         switch format {
         case "uuid": return UUID(uuidString: text) != nil
         case "date": return text.count == 10 && CalendarDate(text) != nil
-        case "date-time":
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime]
-            if formatter.date(from: text) != nil { return true }
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            return formatter.date(from: text) != nil
+        case "date-time": return RFC3339.date(text) != nil
         default: return true
         }
     }
@@ -303,7 +306,14 @@ public struct SpecValidationMiddleware<Context: RequestContext>: RouterMiddlewar
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let operation = validator.operation(method: request.method, path: request.uri.path) else {
+        let declared = validator.operations(path: request.uri.path)
+        guard let operation = declared.first(where: { $0.method == request.method }) else {
+            // A documented path asked with a method it does not have: 405 naming the ones it has (HEAD is GET's).
+            if !declared.isEmpty, request.method != .head || !declared.contains(where: { $0.method == .get }) {
+                var problem = Problem.methodNotAllowed
+                problem.headers["Allow"] = declared.map(\.method.rawValue).sorted().joined(separator: ", ")
+                throw problem
+            }
             return try await next(request, context)
         }
         var request = request

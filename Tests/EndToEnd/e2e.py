@@ -384,6 +384,18 @@ def main():
                                     capture_output=True)
         print("  " + validation.stdout.strip().splitlines()[-1])
         check(validation.returncode == 0, "events off contract:\n" + "\n".join(l for l in validation.stdout.splitlines() if l.startswith("FAIL")))
+        # Every event carries a W3C trace context; a confirmation continues the trace of the charge that caused it.
+        parsed = [json.loads(e) for e in capture.events]
+        untraced = [e["headers"].get("cloudEvents_type") for e in parsed
+                    if not re.fullmatch(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}", e["headers"].get("traceparent", ""))]
+        check(not untraced, f"events without a valid traceparent: {untraced[:5]}")
+        charges = {json.loads(e["body"]).get("checkoutId"): e["headers"]["traceparent"].split("-")[1] for e in parsed
+                   if e["headers"].get("cloudEvents_type") == "ca.guichet.payment.charge.succeeded.v1"}
+        confirmed = [(json.loads(e["body"]).get("checkoutId"), e["headers"]["traceparent"].split("-")[1]) for e in parsed
+                     if e["headers"].get("cloudEvents_type") == "ca.guichet.enrolment.registration.confirmed.v1"]
+        followed = [trace == charges[checkout] for checkout, trace in confirmed if checkout in charges]
+        check(followed and all(followed), f"confirmations that do not continue their charge's trace: {followed.count(False)} of {len(followed)}")
+        print(f"  every event traced; {len(followed)} confirmations continue their charge's trace")
         types = sorted({json.loads(e)["headers"]["cloudEvents_type"] for e in capture.events})
         print(f"  {len(types)} event types seen: " + ", ".join(t.removeprefix("ca.guichet.").removesuffix(".v1") for t in types))
         schemathesis_runs(sink)
@@ -699,14 +711,21 @@ def spec_bounds():
 
 
 def schemathesis_runs(sink):
-    """Each service's served document against the running service (through the gateway): no server error, no
-    answer outside the document. Protected routes get a guardian's token."""
-    step("schemathesis: every service's OpenAPI document against the running service")
-    token = sign_in("cal@e2e.test")
+    """Each service's served document against the running service: every check schemathesis has (no server
+    error, statuses, content types, headers and bodies as documented, schema-valid data accepted, invalid data
+    rejected, undeclared methods 405 with Allow, auth not ignored, no use after delete…), in every phase, the
+    stateful one following the documents' links. Protected routes get a guardian's token, the catalogue the
+    platform admin's (who creates offerings). What schemathesis is told is in Tests/EndToEnd/schemathesis.toml."""
+    step("schemathesis: every check and the stateful links of each service's OpenAPI document, against the running service")
+    tokens = {service: sign_in("cal@e2e.test") for service in PORTS}
+    tokens["catalogue"] = sign_in("admin@e2e.test")
     failures = []
     for service, port in PORTS.items():
-        command = ["schemathesis", "run", f"http://127.0.0.1:{port}/openapi.yaml", "--url", f"http://127.0.0.1:{port}",
-                   "--checks", "not_a_server_error,response_schema_conformance", "--max-examples", os.environ.get("E2E_SCHEMATHESIS_EXAMPLES", "15"),
+        token = tokens[service]
+        command = ["schemathesis", "--config-file", str(ROOT / "Tests/EndToEnd/schemathesis.toml"), "run",
+                   f"http://127.0.0.1:{port}/openapi.yaml", "--url", f"http://127.0.0.1:{port}",
+                   "--checks", "all", "--phases", "examples,coverage,fuzzing,stateful",
+                   "--max-examples", os.environ.get("E2E_SCHEMATHESIS_EXAMPLES", "15"),
                    "-H", f"Authorization: Bearer {token}", "--no-color", "--exclude-path-regex", "^/(metrics|v1/processor/webhooks)$",
                    # A fixed seed keeps CI reproducible; change E2E_SCHEMATHESIS_SEED to explore further.
                    "--seed", os.environ.get("E2E_SCHEMATHESIS_SEED", "20261202")]

@@ -3,6 +3,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Messaging
+import PostgresNIO
 import ServiceKit
 import Testing
 
@@ -175,6 +177,47 @@ import Testing
             #expect(try await postCheckout(enrolment, guestCheckout(restricted)).fieldErrors()["lines[0].participantId"] == "notEligible")
             #expect(try await postCheckout(enrolment, guestCheckout(advanced)).fieldErrors()["lines[0].participantId"] == "prerequisiteMissing")
             #expect(try await database.count("SELECT count(*) FROM enrolment.checkouts") == 1, "refused checkouts change nothing")
+        }
+    }
+
+    @Test func theTraceOfARequestFollowsItsEventsAndTheEventsOfTheirConsumers() async throws {
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let camp = openOffering(priceCents: 1_000, capacity: 10)
+            try await withEvents(database) { events in try await events.publish(camp) }
+            let clickTrace = "0af7651916cd43dd8448eb211c80319c"
+            var headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("Idempotency-Key")!: UUID().uuidString]
+            headers[HTTPField.Name("traceparent")!] = "00-\(clickTrace)-b7ad6b7169203331-01"
+            let checkout = try await enrolment.execute(uri: "/v1/checkouts", method: .post, headers: headers, body: jsonBody(guestCheckout(camp)))
+            let checkoutId = try #require(try checkout.json()["id"] as? String)
+            func traces(_ routingKey: String) async throws -> [String] {
+                try await TestDatabase.admin(database: database.name) { connection in
+                    var found: [String] = []
+                    for try await value in try await connection.query(
+                        "SELECT coalesce(traceparent, '') FROM enrolment.outbox WHERE routing_key = \(routingKey)", logger: TestEnvironment.logger
+                    ).decode(String.self) { found.append(value) }
+                    return found
+                }
+            }
+            for key in [EventName.checkoutRequested, EventName.sessionSeatsChanged] {
+                let recorded = try await traces(key)
+                #expect(!recorded.isEmpty && recorded.allSatisfy { $0.hasPrefix("00-\(clickTrace)-") && !$0.contains("b7ad6b7169203331") }, "\(key): \(recorded)")
+            }
+            // Payment's charge event carries the payment's trace: the confirmation enrolment records continues it.
+            let paymentTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
+            try await withEvents(database) { events in
+                try await events.send(
+                    EventName.chargeSucceeded, from: "payment",
+                    ChargeEvent(
+                        paymentId: UUID(), version: 1, checkoutId: UUID(uuidString: checkoutId)!, amount: .init(amountCents: 1_000),
+                        receiptNumber: "TEST-2026-000001", reason: nil, retryable: nil),
+                    traceparent: "00-\(paymentTrace)-00f067aa0ba902b7-01")
+            }
+            try await eventually("the registration is confirmed") { try await !traces(EventName.registrationConfirmed).isEmpty }
+            #expect(try await traces(EventName.registrationConfirmed).allSatisfy { $0.hasPrefix("00-\(paymentTrace)-") })
+            // A request without one starts its own trace, never none.
+            let untraced = try await postCheckout(enrolment, guestCheckout(camp, children: [("Léo", "2016-03-04")], extra: [:]))
+            #expect(untraced.status == .created)
+            #expect(try await traces(EventName.checkoutRequested).allSatisfy { TraceContext(traceparent: $0) != nil })
         }
     }
 

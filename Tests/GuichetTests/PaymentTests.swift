@@ -92,7 +92,8 @@ import Testing
                 let noKey = try await payment.execute(
                     uri: "/v1/payments", method: .post, headers: [.contentType: "application/json", .authorization: "Bearer \(token)"],
                     body: jsonBody(["checkoutId": checkout.checkoutId.uuidString, "cardToken": "tok", "billingAddress": billingAddress]))
-                try noKey.problem("/problems/validation", status: .unprocessableContent)
+                try noKey.problem("/problems/invalid-request", status: .badRequest)
+                #expect(try noKey.fieldErrors() == ["Idempotency-Key": "required"])
             }
         }
     }

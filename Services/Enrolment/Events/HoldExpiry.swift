@@ -18,7 +18,7 @@ struct HoldExpiry: Service {
             let now = clock.now()
             // A full batch means more are due: go again at once.
             while try await CheckoutTransitions.expireDue(client: client, at: now, logger: logger) == 100 {}
-            try await WaitlistStore.offerFreedSeats(client: client, offerDuration: offerDuration, at: now, logger: logger)
+            _ = try await WaitlistStore.offerFreedSeats(client: client, offerDuration: offerDuration, at: now, logger: logger)
             if Periodic.isDue(round: round, every: .seconds(3600), interval: interval) {
                 try await Idempotency.purge(before: now - Idempotency.retention, client: client, logger: logger)
             }

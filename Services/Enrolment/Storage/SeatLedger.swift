@@ -94,9 +94,9 @@ enum SeatLedger {
                 WHERE session_id = \(session) AND \(unescaped: when)
                 RETURNING session_id, version, capacity, held, confirmed
             ), recorded AS (
-                INSERT INTO outbox (event_id, routing_key, type, subject, occurred_at, payload)
+                INSERT INTO outbox (event_id, routing_key, type, subject, occurred_at, traceparent, payload)
                 SELECT gen_random_uuid(), \(EventName.sessionSeatsChanged), \(CloudEvent.type(routingKey: EventName.sessionSeatsChanged)),
-                    session_id::text, \(now),
+                    session_id::text, \(now), \(TraceContext.current?.child().traceparent),
                     convert_to(json_build_object(
                         'capacity', capacity, 'confirmed', confirmed, 'held', held, 'sessionId', session_id, 'version', version)::text, 'UTF8')
                 FROM changed

@@ -79,7 +79,7 @@ struct PaymentAPI: APIProtocol {
 
     func listParticipantPayments(_ input: Operations.ListParticipantPayments.Input) async throws -> Operations.ListParticipantPayments.Output {
         let payer = try RequestScope.requirePrincipal().accountId
-        guard let participant = UUID(uuidString: input.path.participantId) else { throw Problem.validation([.invalidIdentifier("participantId")]) }
+        guard let participant = UUID(uuidString: input.path.participantId) else { throw Problem.notFound }
         let lines = try await history.participant(participant, payer: payer)
         return .ok(.init(body: .json(.init(items: lines.map {
             .init(

@@ -16,11 +16,11 @@ struct EventSender: Sendable {
     let publisher: AMQPPublisher
     let database: TestDatabase
 
-    func send(_ routingKey: String, from service: String, _ payload: some Encodable) async throws {
+    func send(_ routingKey: String, from service: String, _ payload: some Encodable, traceparent: String? = nil) async throws {
         let type = CloudEvent.type(routingKey: routingKey)
         let event = CloudEvent(
             id: UUID().uuidString.lowercased(), source: "/guichet/\(service)", type: type, time: Date(),
-            subject: nil, dataSchema: OutboxRelay.dataSchema(type: type), data: Array(try EventJSON.encoder.encode(payload)))
+            subject: nil, dataSchema: OutboxRelay.dataSchema(type: type), traceparent: traceparent, data: Array(try EventJSON.encoder.encode(payload)))
         #expect(try await publisher.publish(event.message(exchange: database.amqpNamespace + EventExchange.of(service: service), appID: "test")) == .confirmed)
     }
 }

@@ -778,6 +778,39 @@ internal enum Operations {
             /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
             ///
             ///
+            /// - Remark: Generated from `#/paths//v1/accounts/verification/resend/post(resendVerification)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
             /// - Remark: Generated from `#/paths//v1/accounts/verification/resend/post(resendVerification)/responses/429`.
             ///
             /// HTTP response code: `429 tooManyRequests`.
@@ -1192,6 +1225,39 @@ internal enum Operations {
                     }
                 }
             }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//verify-email/post(submitEmailVerificationPage)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            internal var tooManyRequests: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
             /// Undocumented response.
             ///
             /// A response with a code that is not documented in the OpenAPI document.
@@ -1417,6 +1483,39 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/sessions/post(signIn)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
                             response: self
                         )
                     }
@@ -1691,6 +1790,39 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/sessions/refresh/post(refreshSession)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
                             response: self
                         )
                     }
@@ -2405,6 +2537,39 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/deletion/post(deleteMyAccount)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
                             response: self
                         )
                     }
@@ -3674,6 +3839,39 @@ internal enum Operations {
             /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
             ///
             ///
+            /// - Remark: Generated from `#/paths//v1/password-resets/post(requestPasswordReset)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
             /// - Remark: Generated from `#/paths//v1/password-resets/post(requestPasswordReset)/responses/429`.
             ///
             /// HTTP response code: `429 tooManyRequests`.
@@ -4742,6 +4940,39 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/delete(revokeStaffRole)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
                             response: self
                         )
                     }

@@ -148,7 +148,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
             },
             deserializer: { request, requestBody, metadata in
                 let headers: Operations.CreatePayment.Input.Headers = .init(
-                    idempotencyKey: try converter.getOptionalHeaderFieldAsURI(
+                    idempotencyKey: try converter.getRequiredHeaderFieldAsURI(
                         in: request.headerFields,
                         name: "Idempotency-Key",
                         as: Swift.String.self
@@ -566,7 +566,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     as: Components.Parameters.PaymentId.self
                 ))
                 let headers: Operations.CreateRefund.Input.Headers = .init(
-                    idempotencyKey: try converter.getOptionalHeaderFieldAsURI(
+                    idempotencyKey: try converter.getRequiredHeaderFieldAsURI(
                         in: request.headerFields,
                         name: "Idempotency-Key",
                         as: Swift.String.self
@@ -917,6 +917,24 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 case let .unauthorized(value):
                     suppressUnusedWarning(value)
                     var response = HTTPTypes.HTTPResponse(soar_statusCode: 401)
+                    suppressMutabilityWarning(&response)
+                    let body: OpenAPIRuntime.HTTPBody
+                    switch value.body {
+                    case let .applicationProblemJson(value):
+                        try converter.validateAcceptIfPresent(
+                            "application/problem+json",
+                            in: request.headerFields
+                        )
+                        body = try converter.setResponseBodyAsJSON(
+                            value,
+                            headerFields: &response.headerFields,
+                            contentType: "application/problem+json; charset=utf-8"
+                        )
+                    }
+                    return (response, body)
+                case let .notFound(value):
+                    suppressUnusedWarning(value)
+                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 404)
                     suppressMutabilityWarning(&response)
                     let body: OpenAPIRuntime.HTTPBody
                     switch value.body {

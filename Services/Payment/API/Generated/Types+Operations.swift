@@ -30,7 +30,7 @@ internal enum Operations {
                 /// One unique value per payment attempt (a UUID), sent again unchanged when retrying. Required.
                 ///
                 /// - Remark: Generated from `#/paths/v1/payments/POST/header/Idempotency-Key`.
-                internal var idempotencyKey: Swift.String?
+                internal var idempotencyKey: Swift.String
                 /// A guest's checkout token (from enrolment's guest checkout); lets them pay that checkout and read its receipt, nothing else.
                 ///
                 /// - Remark: Generated from `#/paths/v1/payments/POST/header/Guest-Token`.
@@ -43,7 +43,7 @@ internal enum Operations {
                 ///   - guestToken: A guest's checkout token (from enrolment's guest checkout); lets them pay that checkout and read its receipt, nothing else.
                 ///   - accept:
                 internal init(
-                    idempotencyKey: Swift.String? = nil,
+                    idempotencyKey: Swift.String,
                     guestToken: Components.Parameters.GuestToken? = nil,
                     accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.CreatePayment.AcceptableContentType>] = .defaultValues()
                 ) {
@@ -65,7 +65,7 @@ internal enum Operations {
             ///   - headers:
             ///   - body:
             internal init(
-                headers: Operations.CreatePayment.Input.Headers = .init(),
+                headers: Operations.CreatePayment.Input.Headers,
                 body: Operations.CreatePayment.Input.Body
             ) {
                 self.headers = headers
@@ -874,7 +874,7 @@ internal enum Operations {
                 /// One unique value per refund (a UUID). Required.
                 ///
                 /// - Remark: Generated from `#/paths/v1/payments/{paymentId}/refunds/POST/header/Idempotency-Key`.
-                internal var idempotencyKey: Swift.String?
+                internal var idempotencyKey: Swift.String
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.CreateRefund.AcceptableContentType>]
                 /// Creates a new `Headers`.
                 ///
@@ -882,7 +882,7 @@ internal enum Operations {
                 ///   - idempotencyKey: One unique value per refund (a UUID). Required.
                 ///   - accept:
                 internal init(
-                    idempotencyKey: Swift.String? = nil,
+                    idempotencyKey: Swift.String,
                     accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.CreateRefund.AcceptableContentType>] = .defaultValues()
                 ) {
                     self.idempotencyKey = idempotencyKey
@@ -904,7 +904,7 @@ internal enum Operations {
             ///   - body:
             internal init(
                 path: Operations.CreateRefund.Input.Path,
-                headers: Operations.CreateRefund.Input.Headers = .init(),
+                headers: Operations.CreateRefund.Input.Headers,
                 body: Operations.CreateRefund.Input.Body
             ) {
                 self.path = path
@@ -1615,6 +1615,38 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/participants/{participantId}/payments/get(listParticipantPayments)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
                             response: self
                         )
                     }

@@ -96,7 +96,7 @@ extension APIProtocol {
     /// - Remark: HTTP `POST /v1/payments`.
     /// - Remark: Generated from `#/paths//v1/payments/post(createPayment)`.
     internal func createPayment(
-        headers: Operations.CreatePayment.Input.Headers = .init(),
+        headers: Operations.CreatePayment.Input.Headers,
         body: Operations.CreatePayment.Input.Body
     ) async throws -> Operations.CreatePayment.Output {
         try await createPayment(Operations.CreatePayment.Input(
@@ -148,7 +148,7 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/post(createRefund)`.
     internal func createRefund(
         path: Operations.CreateRefund.Input.Path,
-        headers: Operations.CreateRefund.Input.Headers = .init(),
+        headers: Operations.CreateRefund.Input.Headers,
         body: Operations.CreateRefund.Input.Body
     ) async throws -> Operations.CreateRefund.Output {
         try await createRefund(Operations.CreateRefund.Input(
