@@ -35,7 +35,7 @@ enum EnrolmentService: ServiceDefinition {
             offerings: OfferingProjection(client: environment.postgres), cart: CartRepository(client: environment.postgres),
             checkouts: CheckoutStore(
                 client: environment.postgres, holdDuration: settings.holdDuration, guestTokens: GuestTokens(key: settings.guestTokenKey),
-                guestLimits: settings.guestLimits),
+                profileKey: settings.profileKey, guestLimits: settings.guestLimits),
             records: RecordRepository(client: environment.postgres), waitlists: WaitlistStore(client: environment.postgres),
             staff: StaffRepository(client: environment.postgres),
             mailing: Mailing(mails: try EnrolmentMails(), key: settings.mailKey, from: settings.mailFrom),

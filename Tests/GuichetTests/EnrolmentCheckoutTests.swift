@@ -111,7 +111,8 @@ import Testing
             let client = try database.serviceClient("enrolment")
             try await withRunning(client) {
                 let store = CheckoutStore(
-                    client: client, holdDuration: 900, guestTokens: GuestTokens(key: .init(size: .bits256)), claimMode: .unlockedReadThenWrite)
+                    client: client, holdDuration: 900, guestTokens: GuestTokens(key: .init(size: .bits256)), profileKey: .init(size: .bits256),
+                    claimMode: .unlockedReadThenWrite)
                 let created = try await withThrowingTaskGroup(of: Bool.self) { group in
                     for index in 0..<40 {
                         group.addTask {

@@ -180,6 +180,63 @@ import Testing
         }
     }
 
+    @Test func theFieldsAnOfferingAsksAreFilledByGuardiansGuestsOrAStaffOverride() async throws {
+        let school = UUID()
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: school, role: "staff")])
+        let parent = UUID()
+        let token = try await TestKeys.shared.token(for: parent)
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let outing = {
+                var offering = openOffering(seller: school, priceCents: 1_000, capacity: 10)
+                offering.participantFields = ["allergies", "emergency-contact"]
+                return offering
+            }()
+            try await withEvents(database) { events in
+                try await events.publish(outing)
+                try await events.verifiedAccount(parent, email: "parent@example.org")
+            }
+            // A guardian's child: the profile must hold what the outing asks before paying.
+            let child = try #require(try await enrolment.execute(
+                uri: "/v1/participants", method: .post, headers: bearer(token, json: true),
+                body: jsonBody(["firstName": "Léo", "lastName": "Roy", "birthDate": "2016-01-01"])).json()["id"] as? String)
+            let line: [String: Any] = ["participantId": child, "offeringId": outing.offeringId.uuidString, "sessionId": outing.sessions[0].sessionId.uuidString]
+            #expect(try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(token, json: true), body: jsonBody(line)).status == .created)
+            let early = try await postCheckout(enrolment, ["sellingOrganisationId": school.uuidString], token: token)
+            #expect(try early.fieldErrors() == ["lines[0].participantFields": "participantFieldsMissing"], "\(early.text)")
+            #expect(try await enrolment.execute(
+                uri: "/v1/participants/\(child)/profile", method: .put, headers: bearer(token, json: true),
+                body: jsonBody(["allergies": "aucune", "emergencyContact": ["name": "Ana Roy", "phone": "418 555-0101"]])).status == .ok)
+            #expect(try await postCheckout(enrolment, ["sellingOrganisationId": school.uuidString], token: token).status == .created)
+
+            // A guest answers on the line; the answers are sealed like a profile.
+            try await postCheckout(enrolment, guestCheckout(outing)).problem("/problems/validation", status: .unprocessableContent)
+            let answered = try await postCheckout(enrolment, guestCheckout(outing, extra: [
+                "profile": ["allergies": "arachides", "emergencyContact": ["name": "Marie Gagnon", "phone": "418 555-0102"]],
+            ]))
+            #expect(answered.status == .created, "\(answered.text)")
+            #expect(try await database.count(
+                "SELECT count(*) FROM enrolment.participants WHERE profile_fields @> '{allergies,emergency-contact}' AND profile_sealed IS NOT NULL AND position(convert_to('arachides', 'UTF8') in profile_sealed) = 0") == 2)
+
+            // Staff register a pupil from the records whose profile is empty: the rule binds them unless they say why.
+            _ = try await enrolment.execute(
+                uri: "/v1/staff/organisations/\(school.uuidString)/records", method: .put,
+                headers: [.authorization: "Bearer \(staff)", .contentType: "text/csv"],
+                body: ByteBuffer(string: "fileNumber,firstName,lastName,birthDate\n8888888,Zoé,Roy,2016-05-05\n"))
+            let pupil = try #require((try await enrolment.execute(
+                uri: "/v1/staff/participants?organisation=\(school.uuidString)&q=8888888", method: .get, headers: bearer(staff)).json()["items"]
+                as? [[String: Any]])?.first?["id"] as? String)
+            var body: [String: Any] = [
+                "participantId": pupil, "offeringId": outing.offeringId.uuidString, "sessionId": outing.sessions[0].sessionId.uuidString, "fundingSource": "École",
+            ]
+            let refused = try await enrolment.execute(uri: "/v1/staff/registrations", method: .post, headers: bearer(staff, json: true), body: jsonBody(body))
+            #expect(try refused.fieldErrors() == ["participantFields": "participantFieldsMissing", "overrideReason": "required"], "\(refused.text)")
+            body["overrideReason"] = "Fiche santé reçue sur papier"
+            let registered = try await enrolment.execute(uri: "/v1/staff/registrations", method: .post, headers: bearer(staff, json: true), body: jsonBody(body))
+            #expect(registered.status == .created, "\(registered.text)")
+            #expect(try await database.count("SELECT count(*) FROM enrolment.registrations WHERE override_reason = 'Fiche santé reçue sur papier'") == 1)
+        }
+    }
+
     @Test func theTraceOfARequestFollowsItsEventsAndTheEventsOfTheirConsumers() async throws {
         try await withService(EnrolmentService.self) { enrolment, database in
             let camp = openOffering(priceCents: 1_000, capacity: 10)

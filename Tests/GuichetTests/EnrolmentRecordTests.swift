@@ -37,6 +37,8 @@ import Testing
                 3456789,Léo,Roy,2017-07-08,EGB,2e année,201,,,
                 ,Sans,Numéro,2017-07-08,EGB,,,,,
                 4567890,Mauvaise,Date,2017-13-08,EGB,,,,,
+                5555555,\(String(repeating: "x", count: 3_000)),Long,2017-07-08,EGB,,,,,
+                6666666,Lien,Courriel,2017-07-08,EGB,,,,parent@example.org\u{202E};x,
                 """
             #expect(try await put(enrolment, school, night1, token: otherStaff).status == .forbidden)
             #expect(try await database.count("SELECT count(*) FROM enrolment.person_records") == 0)
@@ -45,7 +47,7 @@ import Testing
             #expect(first.status == .ok, "\(first.text)")
             let report = try first.json()
             #expect(report["added"] as? Int == 3)
-            #expect((report["rejected"] as? [[String: Any]])?.compactMap { $0["line"] as? Int } == [5, 6])
+            #expect((report["rejected"] as? [[String: Any]])?.compactMap { $0["line"] as? Int } == [5, 6, 7, 8], "a name too long for storage is a refused row, not a 500")
 
             let again = try await put(enrolment, school, night1, token: centreStaff).json()
             #expect(again["added"] as? Int == 0 && again["updated"] as? Int == 0 && again["unchanged"] as? Int == 3 && again["retired"] as? Int == 0)

@@ -92,10 +92,13 @@ extension EnrolmentAPI {
             let session = uuid(line.sessionId, field: prefix + "sessionId", into: &errors)
             let origin = line.organisationOfOriginId.flatMap { uuid($0, field: prefix + "organisationOfOriginId", into: &errors) }
             let items = quantities(line.items, prefix: prefix, into: &errors)
+            let profile = line.profile.map(Self.profile)
+            errors += (profile?.errors() ?? []).map { FieldError(field: prefix + "profile." + $0.field, code: $0.code, message: $0.message) }
             if let participant, let offering, let session {
                 requests.append(.init(
                     participant: .new(participant), offeringId: offering, sessionId: session, organisationOfOriginId: origin, items: items,
-                    contractVersion: line.contractAcceptedVersion, contractAcceptedAt: line.contractAcceptedVersion == nil ? nil : now, cartLineId: nil))
+                    contractVersion: line.contractAcceptedVersion, contractAcceptedAt: line.contractAcceptedVersion == nil ? nil : now, cartLineId: nil,
+                    guestProfile: profile))
             }
         }
         guard errors.isEmpty else { throw .validation(errors) }

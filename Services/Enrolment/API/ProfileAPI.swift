@@ -14,16 +14,7 @@ extension EnrolmentAPI {
         let account = try RequestScope.requirePrincipal().accountId
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
         guard let id = UUID(uuidString: input.path.participantId) else { throw Problem.notFound }
-        func clean(_ text: String?) -> String? {
-            text.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
-        }
-        let profile = ParticipantProfile(
-            permanentCode: clean(body.permanentCode)?.uppercased(), phone: clean(body.phone), email: clean(body.email), address: clean(body.address), school: clean(body.school),
-            level: clean(body.level), group: clean(body.group), teacher: clean(body.teacher), lunchArrangement: clean(body.lunchArrangement),
-            allergies: clean(body.allergies), medicalConditions: clean(body.medicalConditions),
-            healthInsuranceNumber: clean(body.healthInsuranceNumber)?.uppercased(), healthInsuranceExpiry: clean(body.healthInsuranceExpiry),
-            emergencyContact: body.emergencyContact.map { .init(name: $0.name, phone: $0.phone, relationship: clean($0.relationship)) },
-            volunteerWishes: clean(body.volunteerWishes), hasInterventionPlan: body.hasInterventionPlan)
+        let profile = Self.profile(body)
         let errors = profile.errors()
         guard errors.isEmpty else { throw Problem.validation(errors) }
         let expected: Int?
@@ -40,6 +31,20 @@ extension EnrolmentAPI {
         case .versionRequired: throw Problem.preconditionRequired
         case .versionChanged: throw Problem.preconditionFailed
         }
+    }
+
+    /// The profile as sent, trimmed, empty texts dropped (a guardian's form or a guest's checkout line).
+    static func profile(_ body: Components.Schemas.ParticipantProfile) -> ParticipantProfile {
+        func clean(_ text: String?) -> String? {
+            text.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        return ParticipantProfile(
+            permanentCode: clean(body.permanentCode)?.uppercased(), phone: clean(body.phone), email: clean(body.email), address: clean(body.address),
+            school: clean(body.school), level: clean(body.level), group: clean(body.group), teacher: clean(body.teacher),
+            lunchArrangement: clean(body.lunchArrangement), allergies: clean(body.allergies), medicalConditions: clean(body.medicalConditions),
+            healthInsuranceNumber: clean(body.healthInsuranceNumber)?.uppercased(), healthInsuranceExpiry: clean(body.healthInsuranceExpiry),
+            emergencyContact: body.emergencyContact.map { .init(name: $0.name, phone: $0.phone, relationship: clean($0.relationship)) },
+            volunteerWishes: clean(body.volunteerWishes), hasInterventionPlan: body.hasInterventionPlan)
     }
 
     static func entityTag(_ version: Int) -> String { "\"profile-\(version)\"" }

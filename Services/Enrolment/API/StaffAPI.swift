@@ -59,7 +59,8 @@ extension EnrolmentAPI {
         guard errors.isEmpty, let participant, let offering, let session else { throw Problem.validation(errors) }
         let records = self.records
         let row = try await staff.register(
-            participant: participant, offeringId: offering, sessionId: session, fundingSource: funding, by: principal,
+            participant: participant, offeringId: offering, sessionId: session, fundingSource: funding,
+            overrideReason: body.overrideReason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }, by: principal,
             mayManage: { try await records.mayManage($0, principal: principal) }, at: clock.now())
         return .created(.init(body: .json(.init(
             id: row.id.uuidString.lowercased(), fundingSource: funding, participantId: row.participantId.uuidString.lowercased(),

@@ -43,6 +43,8 @@ struct CheckoutRequestLine: Sendable {
     var contractAcceptedAt: Date?
     /// The cart line it comes from, removed from the cart once checked out.
     var cartLineId: UUID?
+    /// A guest's answers to the offering's participant fields (a member's come from the participant's profile).
+    var guestProfile: ParticipantProfile? = nil
 }
 
 /// The token a guest gets instead of an account: it opens that checkout (and its payment and receipt) only.
@@ -116,4 +118,6 @@ struct ParticipantFacts: Sendable {
     var originChain: [UUID] = []
     /// Codes of the offerings the participant completed (a confirmed registration), for prerequisites.
     var completedCodes: Set<String> = []
+    /// The participant fields (the catalogue's names) the participant's profile or record fills.
+    var filledFields: Set<String> = []
 }

@@ -74,4 +74,16 @@ enum Eligibility {
         }
         return errors
     }
+
+    /// The participant fields the offering asks (`participantFields`) that the participant's profile or record
+    /// does not fill: a guardian fills the profile, a guest answers on the line, staff may override.
+    static func fieldErrors(offering: OfferingEvent, participant: ParticipantFacts, prefix: String = "") -> [FieldError] {
+        let missing = (offering.participantFields ?? []).filter { !participant.filledFields.contains($0) }
+        guard !missing.isEmpty else { return [] }
+        return [FieldError(
+            field: prefix + "participantFields", code: "participantFieldsMissing",
+            message: .init(
+                fr: "Renseignements demandés par cette offre et manquants au profil du participant : \(missing.joined(separator: ", ")).",
+                en: "Information this offering asks for, missing from the participant's profile: \(missing.joined(separator: ", "))."))]
+    }
 }

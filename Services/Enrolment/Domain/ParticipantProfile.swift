@@ -29,6 +29,23 @@ struct ParticipantProfile: Codable, Sendable, Equatable {
     var volunteerWishes: String?
     var hasInterventionPlan: Bool?
 
+    /// The catalogue's names of the participant fields this profile fills (what offerings may ask).
+    var filledFields: [String] {
+        var filled: [String] = []
+        func add(_ name: String, _ value: String?) { if let value, !value.isEmpty { filled.append(name) } }
+        add("permanent-code", permanentCode)
+        add("school", school)
+        add("level", level)
+        add("group", group)
+        add("teacher", teacher)
+        add("lunch-arrangement", lunchArrangement)
+        add("allergies", allergies)
+        add("medical-conditions", medicalConditions)
+        add("health-insurance-number", healthInsuranceNumber)
+        if emergencyContact != nil { filled.append("emergency-contact") }
+        return filled
+    }
+
     /// Only the fields named (the catalogue's `participantFields`): what staff of an organisation may read.
     func limited(to fields: Set<String>) -> ParticipantProfile {
         var shown = ParticipantProfile()

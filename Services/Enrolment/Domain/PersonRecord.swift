@@ -40,6 +40,11 @@ enum RecordsCSV {
         var errors: [String]
     }
 
+    static let columnLimits = [
+        ("firstName", 100), ("lastName", 100), ("school", 100), ("level", 40), ("group", 50), ("address", 300), ("guardianEmails", 2_000),
+        ("household", 40), ("phone", 30), ("programme", 20),
+    ]
+
     static func parse(_ text: String) -> (records: [PersonRecord], rejected: [Rejected], headerErrors: [String]) {
         let rows = rows(of: text)
         guard let header = rows.first?.fields.map({ $0.trimmingCharacters(in: .whitespaces) }) else {
@@ -72,10 +77,15 @@ enum RecordsCSV {
             if let residency, residency != "resident", residency != "non-resident" { errors.append("residency: resident or non-resident") }
             let emails = (field("guardianEmails") ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
                 .filter { !$0.isEmpty }
-            if emails.contains(where: { !$0.contains("@") }) { errors.append("guardianEmails: addresses separated by ;") }
-            for (name, limit) in [("household", 40), ("phone", 30), ("programme", 20)] where (field(name)?.count ?? 0) > limit {
+            if emails.contains(where: { !EmailAddress.isPlausible(EmailAddress.normalized($0)) }) {
+                errors.append("guardianEmails: valid addresses separated by ;")
+            }
+            // Every column within what the participant and record tables keep (characters as PostgreSQL counts them):
+            // a row beyond them is reported, never a failed import.
+            for (name, limit) in Self.columnLimits where (field(name)?.unicodeScalars.count ?? 0) > limit {
                 errors.append("\(name): at most \(limit) characters")
             }
+            if row.fields.contains(where: { $0.unicodeScalars.contains("\u{0}") }) { errors.append("the NUL character is not allowed") }
             guard errors.isEmpty else {
                 rejected.append(.init(line: row.line, errors: errors))
                 continue

@@ -1,4 +1,5 @@
 import Contracts
+import Crypto
 import Foundation
 import Logging
 import NIOCore
@@ -13,6 +14,8 @@ struct CheckoutStore: Sendable {
     let client: PostgresClient
     let holdDuration: TimeInterval
     let guestTokens: GuestTokens
+    /// Seals guests' answers to participant fields, as `ProfileStore` seals guardians' profiles.
+    let profileKey: SymmetricKey
     var claimMode: SeatLedger.ClaimMode = .conditionalUpdate
     var guestLimits = GuestLimits()
 
@@ -93,7 +96,7 @@ struct CheckoutStore: Sendable {
         let active = try await Self.activeRegistrations(participants: Array(participants.keys), on: connection, logger: logger)
 
         var errors: [FieldError] = []
-        var newParticipants: [(id: UUID, person: NewParticipant)] = []
+        var newParticipants: [(id: UUID, person: NewParticipant, profile: ParticipantProfile?)] = []
         var eventLines: [CheckoutEvent.Line] = []
         var seen = Set<String>()
         var seller = sellingOrganisationId
@@ -120,8 +123,10 @@ struct CheckoutStore: Sendable {
                 }
             case .new(let person):
                 participantId = UUID()
-                newParticipants.append((participantId, person))
-                participants[participantId] = .init(name: "\(person.firstName) \(person.lastName)", birthDate: person.birthDate, residency: nil)
+                newParticipants.append((participantId, person, line.guestProfile))
+                participants[participantId] = .init(
+                    name: "\(person.firstName) \(person.lastName)", birthDate: person.birthDate, residency: nil,
+                    filledFields: Set(line.guestProfile?.filledFields ?? []))
             }
             let person = participants[participantId]!
             errors += Eligibility.errors(
@@ -129,6 +134,7 @@ struct CheckoutStore: Sendable {
                 prefix: prefix)
             errors += Eligibility.membershipErrors(
                 offering: offering, requestedOrigin: line.organisationOfOriginId, participant: person, prefix: prefix)
+            errors += Eligibility.fieldErrors(offering: offering, participant: person, prefix: prefix)
             let pair = "\(participantId) \(line.sessionId)"
             if active.contains(pair) || !seen.insert(pair).inserted {
                 errors.append(.alreadyRegistered(prefix + "participantId"))
@@ -168,14 +174,20 @@ struct CheckoutStore: Sendable {
         let checkout = Checkout(status: total == 0 ? .confirmed : .awaitingPayment, details: details, createdAt: now)
         // The guest's participants, the checkout, its registrations and the cart lines it empties: one statement.
         let amounts = eventLines.map { line in line.subtotal.amountCents + line.taxes.reduce(0) { $0 + $1.amount.amountCents } }
+        let sealedProfiles = try newParticipants.map { entry in
+            try entry.profile.map { ByteBuffer(data: try ProfileStore.seal($0, participant: entry.id, key: profileKey)) } ?? ByteBuffer()
+        }
         _ = try await connection.query(
             """
             WITH new_participants AS (
-                INSERT INTO participants (id, first_name, last_name, birth_date, created_at)
-                SELECT id, first_name, last_name, birth_date::date, \(now)
+                INSERT INTO participants (id, first_name, last_name, birth_date, created_at, profile_sealed, profile_fields)
+                SELECT id, first_name, last_name, birth_date::date, \(now), nullif(sealed, ''::bytea),
+                    coalesce(string_to_array(nullif(fields, ''), ','), '{}')
                 FROM unnest(\(newParticipants.map(\.id))::uuid[], \(newParticipants.map(\.person.firstName))::text[],
-                    \(newParticipants.map(\.person.lastName))::text[], \(newParticipants.map(\.person.birthDate))::text[])
-                    AS p(id, first_name, last_name, birth_date)
+                    \(newParticipants.map(\.person.lastName))::text[], \(newParticipants.map(\.person.birthDate))::text[],
+                    \(sealedProfiles)::bytea[],
+                    \(newParticipants.map { ($0.profile?.filledFields ?? []).joined(separator: ",") })::text[])
+                    AS p(id, first_name, last_name, birth_date, sealed, fields)
                 RETURNING 1
             ), new_checkout AS (
                 INSERT INTO checkouts (id, version, selling_organisation_id, account_id, guest_token_hash, guest_email, client_address, status,
@@ -306,23 +318,28 @@ struct CheckoutStore: Sendable {
     }
 
     /// The guardian's participants among `ids`; another family's are absent.
-    static func participants(_ ids: [UUID], guardian: UUID?, on connection: PostgresConnection, logger: Logger) async throws -> [UUID: ParticipantFacts] {
-        guard let guardian, !ids.isEmpty else { return [:] }
+    /// What is known of the participants `guardian` may name (a guest names none); staff, already scoped to
+    /// their organisation's participants, pass `anyGuardian`.
+    static func participants(
+        _ ids: [UUID], guardian: UUID?, anyGuardian: Bool = false, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [UUID: ParticipantFacts] {
+        guard !ids.isEmpty, guardian != nil || anyGuardian else { return [:] }
         var found: [UUID: ParticipantFacts] = [:]
-        for try await (id, first, last, birth, residency, origin, parent, codes) in try await connection.query(
+        for try await (id, first, last, birth, residency, origin, parent, codes, filled) in try await connection.query(
             """
             SELECT p.id, p.first_name, p.last_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.residency, p.organisation_id,
                 (SELECT o.parent_id FROM organisations o WHERE o.id = p.organisation_id),
                 ARRAY(SELECT DISTINCT f.code FROM registrations r JOIN offerings f ON f.id = r.offering_id
-                      WHERE r.participant_id = p.id AND r.status = 'confirmed')
+                      WHERE r.participant_id = p.id AND r.status = 'confirmed'),
+                p.profile_fields || CASE WHEN p.file_number IS NULL THEN '{}'::text[] ELSE '{file-number}'::text[] END
             FROM participants p
-            JOIN participant_guardians g ON g.participant_id = p.id AND g.account_id = \(guardian)
             WHERE p.id = ANY(\(ids))
+              AND (\(anyGuardian) OR EXISTS (SELECT 1 FROM participant_guardians g WHERE g.participant_id = p.id AND g.account_id = \(guardian)))
             """, logger: logger
-        ).decode((UUID, String, String, String, String?, UUID?, UUID?, [String]).self) {
+        ).decode((UUID, String, String, String, String?, UUID?, UUID?, [String], [String]).self) {
             found[id] = .init(
                 name: "\(first) \(last)", birthDate: birth, residency: residency, origin: origin, originChain: [origin, parent].compactMap { $0 },
-                completedCodes: Set(codes))
+                completedCodes: Set(codes), filledFields: Set(filled))
         }
         return found
     }

@@ -373,5 +373,11 @@ enum EnrolmentMigrations {
             "CREATE INDEX checkouts_by_guest_email ON checkouts (guest_email, created_at) WHERE guest_email IS NOT NULL",
             "CREATE INDEX checkouts_by_client_address ON checkouts (client_address, created_at) WHERE client_address IS NOT NULL",
         ]),
+        // Which participant fields a profile fills (names only, nothing sealed), so a checkout checks what an
+        // offering asks without opening profiles; why staff registered someone the rules would refuse.
+        Migration(15, "participant fields filled, staff overrides", [
+            "ALTER TABLE participants ADD COLUMN profile_fields text[] NOT NULL DEFAULT '{}'",
+            "ALTER TABLE registrations ADD COLUMN override_reason text",
+        ]),
     ]
 }

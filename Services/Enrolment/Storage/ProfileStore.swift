@@ -11,6 +11,11 @@ struct ProfileStore: Sendable {
     let client: PostgresClient
     let key: SymmetricKey
 
+    /// The profile sealed for its participant (the participant id is authenticated with it).
+    static func seal(_ profile: ParticipantProfile, participant: UUID, key: SymmetricKey) throws -> Data {
+        try ChaChaPoly.seal(try JSONEncoder().encode(profile), using: key, authenticating: Array(participant.uuidString.utf8)).combined
+    }
+
     enum ReplaceOutcome: Sendable {
         case saved(ParticipantProfile, version: Int)
         case notFound
@@ -25,13 +30,13 @@ struct ProfileStore: Sendable {
     func replace(
         _ profile: ParticipantProfile, participant: UUID, expectedVersion: Int?, by account: UUID, at now: Date
     ) async throws -> ReplaceOutcome {
-        let sealed = try ChaChaPoly.seal(try JSONEncoder().encode(profile), using: key, authenticating: Array(participant.uuidString.utf8)).combined
+        let sealed = try Self.seal(profile, participant: participant, key: key)
         let logger = RequestScope.logger
         for try await version in try await client.query(
             """
             UPDATE participants p SET profile_sealed = \(ByteBuffer(data: sealed)), permanent_code = \(profile.permanentCode?.uppercased()),
                 phone = \(profile.phone?.filter(\.isNumber)), email = \(profile.email?.lowercased()), profile_updated_at = \(now),
-                profile_version = p.profile_version + 1
+                profile_version = p.profile_version + 1, profile_fields = \(profile.filledFields)
             WHERE p.id = \(participant) AND p.profile_version = \(expectedVersion ?? 0)
               AND EXISTS (SELECT 1 FROM participant_guardians g WHERE g.participant_id = p.id AND g.account_id = \(account))
             RETURNING p.profile_version

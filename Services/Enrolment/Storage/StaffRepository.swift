@@ -66,7 +66,7 @@ struct StaffRepository: Sendable {
 
     /// Registers without online payment (Clara), confirmed at once when a seat is free.
     func register(
-        participant: UUID, offeringId: UUID, sessionId: UUID, fundingSource: String, by principal: Principal,
+        participant: UUID, offeringId: UUID, sessionId: UUID, fundingSource: String, overrideReason: String?, by principal: Principal,
         mayManage: @Sendable (UUID) async throws -> Bool, at now: Date
     ) async throws -> CheckoutStore.RegistrationRow {
         let logger = RequestScope.logger
@@ -78,15 +78,33 @@ struct StaffRepository: Sendable {
                     throw Problem.validation([.init(field: "sessionId", code: "unknown", message: .init(fr: "Session inconnue.", en: "Unknown session."))])
                 }
                 guard try await mayManage(offering.sellingOrganisationId) else { throw Problem.forbidden }
-                guard try await isInScope(participant: participant, organisation: offering.sellingOrganisationId, on: connection) else {
+                guard try await isInScope(participant: participant, organisation: offering.sellingOrganisationId, on: connection),
+                    let facts = try await CheckoutStore.participants([participant], guardian: nil, anyGuardian: true, on: connection, logger: logger)[participant]
+                else {
                     throw Problem.validation([.unknownParticipant("participantId")])
+                }
+                // The offering's rules bind staff too, unless they say why not (kept on the registration and logged).
+                let refusals = Eligibility.membershipErrors(offering: offering, requestedOrigin: nil, participant: facts)
+                    + Eligibility.fieldErrors(offering: offering, participant: facts)
+                if !refusals.isEmpty {
+                    guard let overrideReason else {
+                        throw Problem.validation(refusals + [.init(
+                            field: "overrideReason", code: "required",
+                            message: .init(
+                                fr: "Pour inscrire malgré ces règles, indiquez pourquoi.", en: "To register despite these rules, say why."))])
+                    }
+                    logger.notice(
+                        "staff override of an offering's rules",
+                        metadata: ["participant": "\(participant)", "offering": "\(offeringId)", "staff": "\(principal.accountId)",
+                                   "rules": "\(refusals.map(\.code).joined(separator: ","))", "reason": "\(overrideReason)"])
                 }
                 let id = UUID()
                 try await connection.query(
                     """
                     INSERT INTO registrations (id, version, participant_id, offering_id, session_id, status, amount_cents, funding_source,
-                        registered_by, created_at, updated_at)
-                    VALUES (\(id), 1, \(participant), \(offeringId), \(sessionId), 'confirmed', 0, \(fundingSource), \(principal.accountId), \(now), \(now))
+                        registered_by, override_reason, created_at, updated_at)
+                    VALUES (\(id), 1, \(participant), \(offeringId), \(sessionId), 'confirmed', 0, \(fundingSource), \(principal.accountId),
+                        \(refusals.isEmpty ? nil : overrideReason), \(now), \(now))
                     """, logger: logger)
                 try await CheckoutStore.recordRegistrations(EventName.registrationConfirmed, [id], at: now, on: connection, logger: logger)
                 guard try await SeatLedger.hold([sessionId: 1], confirmed: true, at: now, on: connection, logger: logger) != nil else {

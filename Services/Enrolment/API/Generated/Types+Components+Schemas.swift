@@ -911,6 +911,10 @@ extension Components {
         internal struct GuestLine: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/GuestLine/participant`.
             internal var participant: Components.Schemas.NewParticipant
+            /// The fields the offering asks of its participant (its `participantFields`), sealed like a guardian's profile.
+            ///
+            /// - Remark: Generated from `#/components/schemas/GuestLine/profile`.
+            internal var profile: Components.Schemas.ParticipantProfile?
             /// - Remark: Generated from `#/components/schemas/GuestLine/offeringId`.
             internal var offeringId: Swift.String
             /// - Remark: Generated from `#/components/schemas/GuestLine/sessionId`.
@@ -927,6 +931,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - participant:
+            ///   - profile: The fields the offering asks of its participant (its `participantFields`), sealed like a guardian's profile.
             ///   - offeringId:
             ///   - sessionId:
             ///   - organisationOfOriginId:
@@ -934,6 +939,7 @@ extension Components {
             ///   - contractAcceptedVersion: The contract version the guest accepted, when the offering has one.
             internal init(
                 participant: Components.Schemas.NewParticipant,
+                profile: Components.Schemas.ParticipantProfile? = nil,
                 offeringId: Swift.String,
                 sessionId: Swift.String,
                 organisationOfOriginId: Swift.String? = nil,
@@ -941,6 +947,7 @@ extension Components {
                 contractAcceptedVersion: Swift.Int? = nil
             ) {
                 self.participant = participant
+                self.profile = profile
                 self.offeringId = offeringId
                 self.sessionId = sessionId
                 self.organisationOfOriginId = organisationOfOriginId
@@ -949,6 +956,7 @@ extension Components {
             }
             internal enum CodingKeys: String, CodingKey {
                 case participant
+                case profile
                 case offeringId
                 case sessionId
                 case organisationOfOriginId
@@ -1453,6 +1461,13 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/StaffRegistration/fundingSource`.
             internal var fundingSource: Swift.String
+            /// Why staff register a participant the offering's rules would refuse (an organisation not eligible, a
+            /// prerequisite not passed, a participant field not filled): without it those rules answer 422 naming each;
+            /// with it the registration is made, the reason kept on it and logged.
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/StaffRegistration/overrideReason`.
+            internal var overrideReason: Swift.String?
             /// Creates a new `StaffRegistration`.
             ///
             /// - Parameters:
@@ -1460,22 +1475,26 @@ extension Components {
             ///   - offeringId:
             ///   - sessionId:
             ///   - fundingSource: Who pays (a ministry programme, an employer, the school…).
+            ///   - overrideReason: Why staff register a participant the offering's rules would refuse (an organisation not eligible, a
             internal init(
                 participantId: Swift.String,
                 offeringId: Swift.String,
                 sessionId: Swift.String,
-                fundingSource: Swift.String
+                fundingSource: Swift.String,
+                overrideReason: Swift.String? = nil
             ) {
                 self.participantId = participantId
                 self.offeringId = offeringId
                 self.sessionId = sessionId
                 self.fundingSource = fundingSource
+                self.overrideReason = overrideReason
             }
             internal enum CodingKeys: String, CodingKey {
                 case participantId
                 case offeringId
                 case sessionId
                 case fundingSource
+                case overrideReason
             }
         }
         /// - Remark: Generated from `#/components/schemas/ClassListEntry`.
