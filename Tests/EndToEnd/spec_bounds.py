@@ -6,6 +6,8 @@ document, builds a request around each bound and checks the answer.
 walk(name, base_url) -> (checked, failures)"""
 import copy
 import json
+import pathlib
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -13,15 +15,8 @@ import uuid
 
 import yaml
 
-
-def resolve(document, node):
-    hops = 0
-    while isinstance(node, dict) and "$ref" in node and hops < 32:
-        target = document
-        for part in node["$ref"][2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node, hops = target, hops + 1
-    return node
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "Tools/SpecChecks"))
+from spec_limits import resolve  # noqa: E402  one reading of $ref for both spec tools
 
 
 def types_of(schema):
