@@ -177,8 +177,9 @@ struct SchemaSet: Sendable {
             }
         case .number(let number):
             if types.contains("integer") || schema["format"]?.string == "int64" || schema["format"]?.string == "int32" {
-                let bound: Double = schema["format"]?.string == "int32" ? 2_147_483_647 : 9_223_372_036_854_775_807
-                if number.rounded() != number || abs(number) > bound {
+                // 2^31 and 2^63: the first magnitudes the generated decoder cannot hold (both exact as doubles).
+                let limit = schema["format"]?.string == "int32" ? 2_147_483_648.0 : 9_223_372_036_854_775_808.0
+                if number.rounded() != number || abs(number) >= limit {
                     return fail("type", fr: "Nombre entier attendu.", en: "Whole number expected.")
                 }
             }

@@ -113,6 +113,27 @@ import Testing
         }
     }
 
+    @Test func aParallelBurstOfWrongLinksCountsLikeASequence() async throws {
+        let school = UUID()
+        let stranger = UUID()
+        let token = try await TestKeys.shared.token(for: stranger)
+        try await withService(EnrolmentService.self) { enrolment, database in
+            try await withEvents(database) { events in try await events.verifiedAccount(stranger, email: "devine@example.org") }
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for guess in 0..<40 {
+                    group.addTask {
+                        Int(try await enrolment.execute(
+                            uri: "/v1/participants/links", method: .post, headers: bearer(token, json: true),
+                            body: jsonBody(["organisationId": school.uuidString, "fileNumber": "G-\(guess)", "birthDate": "2015-01-01"])
+                        ).status.code)
+                    }
+                }
+                return try await group.reduce(into: [Int: Int]()) { $0[$1, default: 0] += 1 }
+            }
+            #expect(statuses == [422: 5, 429: 35], "five guesses in 15 minutes, however sent: \(statuses)")
+        }
+    }
+
     @Test func staffReadOnlyTheFieldsTheirOfferingAskedAndOnlyOnceConfirmed() async throws {
         let seller = UUID()
         let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: seller, role: "staff")])
