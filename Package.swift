@@ -4,7 +4,7 @@ import PackageDescription
 // Every service is built the same way: one executable target in Services/<Name>,
 // its OpenAPI spec embedded, the same shared libraries and settings.
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let services = ["Identity", "Catalogue", "Enrolment", "Payment"]
@@ -16,6 +16,7 @@ let serviceExtras: [String: [Target.Dependency]] = [
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         .product(name: "Mustache", package: "swift-mustache"),
         .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "JWTKit", package: "jwt-kit"),
     ],
     "Enrolment": ["Mail"],
     "Payment": ["Mail", .product(name: "Mustache", package: "swift-mustache")],
@@ -25,7 +26,7 @@ func serviceTarget(_ name: String) -> Target {
     .executableTarget(
         name: name,
         dependencies: (serviceExtras[name] ?? []) + [
-            "ServiceKit", "Database", "Messaging", "Outbox", "Contracts",
+            "ServiceKit", "Database", "Messaging", "Outbox", "Contracts", "Projections",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
             .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
@@ -71,7 +72,7 @@ let package = Package(
         .target(
             name: "ServiceKit",
             dependencies: [
-                "Database", "Messaging", "Outbox",
+                "DomainKit", "Contracts", "Database", "Messaging", "Outbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -130,6 +131,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "Contracts", path: "Shared/Contracts", swiftSettings: swiftSettings),
+        .target(
+            name: "Projections",
+            dependencies: [
+                "Outbox", "Contracts", "Messaging",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/Projections",
+            swiftSettings: swiftSettings
+        ),
+        // The words every service's domain speaks (texts in both languages, field errors, dates, emails, the
+        // clock): no HTTP, no SQL, so a domain that imports only this, Contracts and Crypto cannot reach either.
+        .target(
+            name: "DomainKit",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "Shared/DomainKit",
+            swiftSettings: swiftSettings
+        ),
         .systemLibrary(
             name: "CCurl",
             path: "Shared/CCurl",
@@ -154,7 +173,7 @@ let package = Package(
         .executableTarget(
             name: "MessagingBenchmark",
             dependencies: [
-                "Database", "Messaging", "Outbox",
+                "Database", "Messaging", "Outbox", "Contracts",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -169,6 +188,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ],
             path: "Tools/SandboxProcessor",
             swiftSettings: swiftSettings
@@ -177,16 +197,17 @@ let package = Package(
         .testTarget(
             name: "GuichetTests",
             dependencies: [
-                "ServiceKit", "Database", "Messaging", "Outbox", "Contracts", "Mail",
+                "DomainKit", "ServiceKit", "Database", "Messaging", "Outbox", "Contracts", "Mail", "Projections",
                 "Identity", "Catalogue", "Enrolment", "Payment", "SandboxProcessor",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "Tests/GuichetTests",
             exclude: ["Support/smtp_auth_server.py"],
             swiftSettings: swiftSettings
-        ),
+        )
     ]
 )

@@ -15,6 +15,8 @@ export POSTGRES_HOST POSTGRES_PORT POSTGRES_ADMIN_USER POSTGRES_ADMIN_PASSWORD A
 python3 -c 'import jsonschema' 2>/dev/null || pip install -q jsonschema
 say "building"
 swift build --build-tests "$@"
+say "domain boundary: each service's Domain/ compiles seeing only Foundation, DomainKit, Contracts and Crypto"
+"$root/Tools/Checks/domain-boundary.sh" "$@"
 say "testing"
 # Suites that stop the shared broker run alone, after the others.
 isolated=BrokerOutageTests

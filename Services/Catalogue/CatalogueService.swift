@@ -15,14 +15,25 @@ enum CatalogueService: ServiceDefinition {
     static let migrations = CatalogueMigrations.all
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
     static var openAPIJSON: [UInt8] { PackageResources.openapi_json }
-    static let eventHandlers: [String: EventHandler] = [EventName.sessionSeatsChanged: SeatsEventHandler.handler]
+    /// Built once from the environment; the routes use them.
+    struct Parts: Sendable {
+        let api: CatalogueAPI
+    }
 
-    static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) async throws {
-        let api = CatalogueAPI(
-            organisations: OrganisationRepository(client: environment.postgres),
-            categories: PostgresCategoryRepository(client: environment.postgres),
-            offerings: PostgresOfferingRepository(client: environment.postgres), clock: environment.clock)
-        try api.registerHandlers(on: router, configuration: .guichet)
+    static func makeParts(environment: ServiceEnvironment) -> Parts {
+        Parts(
+            api: CatalogueAPI(
+                organisations: OrganisationRepository(client: environment.postgres, logger: environment.logger),
+                categories: PostgresCategoryRepository(client: environment.postgres, logger: environment.logger),
+                offerings: PostgresOfferingRepository(client: environment.postgres, logger: environment.logger), clock: environment.clock))
+    }
+
+    static func eventHandlers(parts: Parts) -> [String: EventHandler] {
+        [EventName.sessionSeatsChanged: SeatsEventHandler.handler]
+    }
+
+    static func addRoutes(to router: Router<GuichetRequestContext>, parts: Parts, environment: ServiceEnvironment) throws {
+        try parts.api.registerHandlers(on: router, configuration: .guichet)
     }
 
     static let commandsHelp = """
@@ -45,7 +56,7 @@ enum CatalogueService: ServiceDefinition {
                 try await CatalogueGenerator.generate(count: count, client: client, logger: logger)
                 print("\(count) published offerings added")
             } else {
-                let count = try await PostgresOfferingRepository(client: client).republishAll(at: Date())
+                let count = try await PostgresOfferingRepository(client: client, logger: logger).republishAll(at: Date())
                 print("\(count) offerings recorded in the outbox")
             }
             group.cancelAll()

@@ -1,6 +1,7 @@
 import Contracts
 import Database
 import Outbox
+import Projections
 import Hummingbird
 import OpenAPIHummingbird
 import Mail
@@ -15,50 +16,68 @@ enum EnrolmentService: ServiceDefinition {
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
     static var openAPIJSON: [UInt8] { PackageResources.openapi_json }
 
-    static var eventHandlers: [String: EventHandler] {
-        Dictionary(uniqueKeysWithValues: EventName.offeringEvents.map { ($0, OfferingEventHandler.handler) }).merging([
+    /// Built once from the environment; routes, event handlers and background work share them.
+    struct Parts: Sendable {
+        let settings: EnrolmentSettings
+        let mails: EnrolmentMails
+        let mailTransport: any MailTransport
+        let clock: any WallClock
+    }
+
+    static func makeParts(environment: ServiceEnvironment) throws -> Parts {
+        Parts(
+            settings: try EnrolmentSettings(reader: environment.settings.reader), mails: try EnrolmentMails(),
+            mailTransport: MailTransports.from(reader: environment.settings.reader), clock: environment.clock)
+    }
+
+    static func eventHandlers(parts: Parts) -> [String: EventHandler] {
+        let payments = PaymentEventHandler(clock: parts.clock)
+        return Dictionary(uniqueKeysWithValues: EventName.offeringEvents.map { ($0, OfferingEventHandler.handler) }).merging([
             EventName.organisationCreated: OrganisationProjection.handler,
             EventName.organisationUpdated: OrganisationProjection.handler,
             EventName.accountVerified: AccountEventHandler.contact,
             EventName.accountUpdated: AccountEventHandler.contact,
             EventName.accountDeleted: AccountEventHandler.deleted,
-            EventName.chargeSucceeded: PaymentEventHandler.succeeded,
-            EventName.chargeFailed: PaymentEventHandler.failed,
-            EventName.refundCompleted: PaymentEventHandler.refundCompleted,
+            EventName.chargeSucceeded: payments.succeeded,
+            EventName.chargeFailed: payments.failed,
+            EventName.refundCompleted: payments.refundCompleted,
         ]) { first, _ in first }
     }
 
-    static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) async throws {
-        let settings = try EnrolmentSettings(reader: environment.settings.reader)
+    static func addRoutes(to router: Router<GuichetRequestContext>, parts: Parts, environment: ServiceEnvironment) throws {
+        let settings = parts.settings
+        let postgres = environment.postgres
         let api = EnrolmentAPI(
-            participants: PostgresParticipantRepository(client: environment.postgres),
-            offerings: OfferingProjection(client: environment.postgres), cart: CartRepository(client: environment.postgres),
+            participants: PostgresParticipantRepository(client: postgres, logger: environment.logger),
+            offerings: OfferingProjection(client: postgres, logger: environment.logger),
+            cart: CartRepository(client: postgres, logger: environment.logger),
             checkouts: CheckoutStore(
-                client: environment.postgres, holdDuration: settings.holdDuration, guestTokens: GuestTokens(key: settings.guestTokenKey),
+                client: postgres, logger: environment.logger, holdDuration: settings.holdDuration,
+                guestTokens: GuestTokens(key: settings.guestTokenKey),
                 profileKey: settings.profileKey, guestLimits: settings.guestLimits),
-            records: RecordRepository(client: environment.postgres), waitlists: WaitlistStore(client: environment.postgres),
-            staff: StaffRepository(client: environment.postgres),
-            mailing: Mailing(mails: try EnrolmentMails(), key: settings.mailKey, from: settings.mailFrom),
-            documents: DocumentStore(client: environment.postgres, key: settings.documentKey),
-            profiles: ProfileStore(client: environment.postgres, key: settings.profileKey),
-            recordRequests: RecordRequestStore(client: environment.postgres), households: HouseholdStore(client: environment.postgres),
+            records: RecordRepository(client: postgres, logger: environment.logger),
+            waitlists: WaitlistStore(client: postgres, logger: environment.logger),
+            staff: StaffRepository(client: postgres, logger: environment.logger),
+            mailing: Mailing(mails: parts.mails, key: settings.mailKey, from: settings.mailFrom),
+            documents: DocumentStore(client: postgres, logger: environment.logger, key: settings.documentKey),
+            profiles: ProfileStore(client: postgres, logger: environment.logger, key: settings.profileKey),
+            recordRequests: RecordRequestStore(client: postgres, logger: environment.logger),
+            households: HouseholdStore(client: postgres, logger: environment.logger),
             clock: environment.clock)
         try api.registerHandlers(on: router, configuration: .guichet)
     }
 
-    static func backgroundServices(environment: ServiceEnvironment) throws -> [any Service] {
-        let settings = try EnrolmentSettings(reader: environment.settings.reader)
+    static func backgroundServices(parts: Parts, environment: ServiceEnvironment) -> [any Service] {
+        let settings = parts.settings
         let postgres = environment.postgres
         return [
             HoldExpiry(
                 client: postgres, clock: environment.clock, interval: settings.holdSweepInterval, offerDuration: settings.waitlistOfferDuration,
                 logger: environment.logger),
             EnrolmentMailer(
-                client: postgres, mails: try EnrolmentMails(), mailKey: settings.mailKey, from: settings.mailFrom, clock: environment.clock,
+                client: postgres, mails: parts.mails, mailKey: settings.mailKey, from: settings.mailFrom, clock: environment.clock,
                 interval: settings.holdSweepInterval, logger: environment.logger),
-            MailRelay(
-                client: postgres, transport: MailTransports.from(reader: environment.settings.reader), key: settings.mailKey,
-                logger: environment.logger),
+            MailRelay(client: postgres, transport: parts.mailTransport, key: settings.mailKey, logger: environment.logger),
         ]
     }
 }

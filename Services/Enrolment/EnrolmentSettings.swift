@@ -44,12 +44,14 @@ struct EnrolmentSettings: Sendable {
             inputKeyMaterial: SymmetricKey(data: key), info: Array("guichet enrolment profiles".utf8), outputByteCount: 32)
         mailFrom = .sender(reader: reader)
         guestLimits = GuestLimits()
-        guestLimits.checkoutsPerHourByAddress = reader.int(forKey: "guest.checkouts.per.hour.by.address", default: guestLimits.checkoutsPerHourByAddress)
+        guestLimits.checkoutsPerHourByAddress = reader.int(
+            forKey: "guest.checkouts.per.hour.by.address", default: guestLimits.checkoutsPerHourByAddress)
         guestLimits.seatsHeldByAddress = reader.int(forKey: "guest.seats.held.by.address", default: guestLimits.seatsHeldByAddress)
         guard guestLimits.checkoutsPerHourByAddress > 0, guestLimits.seatsHeldByAddress > 0 else {
             throw ConfigurationError.invalid("GUEST_CHECKOUTS_PER_HOUR_BY_ADDRESS and GUEST_SEATS_HELD_BY_ADDRESS", "positive")
         }
-        guestTokenKey = SymmetricKey(data: HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: SymmetricKey(data: key), info: Array("guichet enrolment guest token".utf8), outputByteCount: 32))
+        guestTokenKey = SymmetricKey(
+            data: HKDF<SHA256>.deriveKey(
+                inputKeyMaterial: SymmetricKey(data: key), info: Array("guichet enrolment guest token".utf8), outputByteCount: 32))
     }
 }

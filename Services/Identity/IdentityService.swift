@@ -9,6 +9,7 @@ import ServiceKit
 import ServiceLifecycle
 import Contracts
 import Outbox
+import Projections
 
 /// Identity: accounts, verification, sign-in tokens, password reset and staff roles.
 enum IdentityService: ServiceDefinition {
@@ -18,33 +19,47 @@ enum IdentityService: ServiceDefinition {
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
     static var openAPIJSON: [UInt8] { PackageResources.openapi_json }
 
-    static let eventHandlers: [String: EventHandler] = [
-        EventName.organisationCreated: OrganisationProjection.handler,
-        EventName.organisationUpdated: OrganisationProjection.handler,
-    ]
+    /// Built once from the environment; routes and background work share them.
+    struct Parts: Sendable {
+        let settings: IdentitySettings
+        let api: IdentityAPI
+        let mailTransport: any MailTransport
+    }
 
-    static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) async throws {
+    static func makeParts(environment: ServiceEnvironment) async throws -> Parts {
         let settings = try IdentitySettings(reader: environment.settings.reader)
         let codec = SecretCodec(codeHashKey: settings.codeHashKey)
         let postgres = environment.postgres
         let api = IdentityAPI(
-            consentTexts: PostgresConsentTextRepository(client: postgres),
-            accounts: AccountStore(client: postgres, codec: codec, mailKey: MailQueue.key(fromSecret: settings.codeHashKey)), sessions: SessionStore(client: postgres),
-            staff: StaffStore(client: postgres), throttles: ThrottleStore(client: postgres),
+            consentTexts: PostgresConsentTextRepository(client: postgres, logger: environment.logger),
+            accounts: AccountStore(
+                client: postgres, logger: environment.logger, codec: codec, mailKey: MailQueue.key(fromSecret: settings.codeHashKey)),
+            sessions: SessionStore(client: postgres, logger: environment.logger), staff: StaffStore(client: postgres, logger: environment.logger),
+            throttles: ThrottleStore(client: postgres, logger: environment.logger),
             hasher: PasswordHasher(cost: settings.bcryptCost, threads: settings.bcryptThreads, queueLimit: settings.bcryptQueueLimit),
             signer: try await AccessTokenSigner(privateKeyPEM: settings.privateKeyPEM), codec: codec, mails: try IdentityMails(),
             settings: settings, clock: environment.clock)
-        try api.registerHandlers(on: router, configuration: .guichet)
+        return Parts(settings: settings, api: api, mailTransport: MailTransports.from(reader: environment.settings.reader))
+    }
+
+    static func eventHandlers(parts: Parts) -> [String: EventHandler] {
+        [
+            EventName.organisationCreated: OrganisationProjection.handler,
+            EventName.organisationUpdated: OrganisationProjection.handler,
+        ]
+    }
+
+    static func addRoutes(to router: Router<GuichetRequestContext>, parts: Parts, environment: ServiceEnvironment) throws {
+        try parts.api.registerHandlers(on: router, configuration: .guichet)
         try JWKS.addRoute(to: router, publicKeysPEM: environment.settings.accessTokenPublicKeys)
     }
 
     /// The mail relay delivers what sign-up, reset and changes queued; it runs once the schema is migrated.
-    static func backgroundServices(environment: ServiceEnvironment) throws -> [any Service] {
-        let settings = try IdentitySettings(reader: environment.settings.reader)
-        return [
+    static func backgroundServices(parts: Parts, environment: ServiceEnvironment) -> [any Service] {
+        [
             MailRelay(
-                client: environment.postgres, transport: MailTransports.from(reader: environment.settings.reader),
-                key: MailQueue.key(fromSecret: settings.codeHashKey), logger: environment.logger)
+                client: environment.postgres, transport: parts.mailTransport, key: MailQueue.key(fromSecret: parts.settings.codeHashKey),
+                logger: environment.logger)
         ]
     }
 

@@ -5,6 +5,7 @@ import Hummingbird
 import Mail
 import OpenAPIHummingbird
 import Outbox
+import Projections
 import ServiceKit
 import ServiceLifecycle
 
@@ -16,50 +17,56 @@ enum PaymentService: ServiceDefinition {
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
     static var openAPIJSON: [UInt8] { PackageResources.openapi_json }
 
-    static let eventHandlers: [String: EventHandler] = [
-        EventName.checkoutRequested: CheckoutEventHandler.handler,
-        EventName.checkoutExpired: CheckoutEventHandler.handler,
-        EventName.refundRequested: RefundRequestHandler.handler,
-        EventName.organisationCreated: OrganisationProjection.handler,
-        EventName.organisationUpdated: OrganisationProjection.handler,
-    ]
-
+    /// Built once from the environment; routes, event handlers and background work share them.
     struct Parts: Sendable {
         let settings: PaymentSettings
         let payments: PaymentStore
         let refunds: RefundStore
-
-        init(environment: ServiceEnvironment) throws {
-            settings = try PaymentSettings(reader: environment.settings.reader)
-            let processor = SandboxProcessorClient(
-                baseURL: settings.processorURL, secretKey: settings.processorSecretKey, webhookSecret: settings.processorWebhookSecret,
-                timeout: settings.processorTimeout)
-            payments = PaymentStore(
-                client: environment.postgres, processor: processor, holdMargin: settings.holdMargin,
-                mailing: PaymentMailing(mails: try PaymentMails(), key: settings.mailKey, from: settings.mailFrom))
-            refunds = RefundStore(client: environment.postgres, processor: processor)
-        }
+        let history: HistoryRepository
+        let receiptPage: ReceiptPage
+        let mailTransport: any MailTransport
     }
 
-    static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) async throws {
-        let parts = try Parts(environment: environment)
+    static func makeParts(environment: ServiceEnvironment) throws -> Parts {
+        let settings = try PaymentSettings(reader: environment.settings.reader)
+        let processor = SandboxProcessorClient(
+            baseURL: settings.processorURL, secretKey: settings.processorSecretKey, webhookSecret: settings.processorWebhookSecret,
+            timeout: settings.processorTimeout)
+        return Parts(
+            settings: settings,
+            payments: PaymentStore(
+                client: environment.postgres, logger: environment.logger, processor: processor, holdMargin: settings.holdMargin,
+                mailing: PaymentMailing(mails: try PaymentMails(), key: settings.mailKey, from: settings.mailFrom), clock: environment.clock),
+            refunds: RefundStore(client: environment.postgres, logger: environment.logger, processor: processor, clock: environment.clock),
+            history: HistoryRepository(client: environment.postgres, logger: environment.logger), receiptPage: try ReceiptPage(),
+            mailTransport: MailTransports.from(reader: environment.settings.reader))
+    }
+
+    static func eventHandlers(parts: Parts) -> [String: EventHandler] {
+        let refundRequests = RefundRequestHandler(clock: parts.payments.clock)
+        return [
+            EventName.checkoutRequested: CheckoutEventHandler.handler,
+            EventName.checkoutExpired: CheckoutEventHandler.handler,
+            EventName.refundRequested: refundRequests.handler,
+            EventName.organisationCreated: OrganisationProjection.handler,
+            EventName.organisationUpdated: OrganisationProjection.handler,
+        ]
+    }
+
+    static func addRoutes(to router: Router<GuichetRequestContext>, parts: Parts, environment: ServiceEnvironment) throws {
         let api = PaymentAPI(
-            payments: parts.payments, refunds: parts.refunds, history: HistoryRepository(client: environment.postgres),
-            receiptPage: try ReceiptPage(), clock: environment.clock)
+            payments: parts.payments, refunds: parts.refunds, history: parts.history, receiptPage: parts.receiptPage, clock: environment.clock)
         try api.registerHandlers(on: router, configuration: .guichet)
         ProcessorWebhook(payments: parts.payments, refunds: parts.refunds, clock: environment.clock).register(on: router)
     }
 
-    static func backgroundServices(environment: ServiceEnvironment) throws -> [any Service] {
-        let parts = try Parts(environment: environment)
-        return [
+    static func backgroundServices(parts: Parts, environment: ServiceEnvironment) -> [any Service] {
+        [
             Reconciler(
-                client: environment.postgres, payments: parts.payments, refunds: parts.refunds, processorTimeout: parts.settings.processorTimeout,
-                settleHorizon: parts.settings.settleHorizon,
+                client: environment.postgres, payments: parts.payments, refunds: parts.refunds,
+                processorTimeout: parts.settings.processorTimeout, settleHorizon: parts.settings.settleHorizon,
                 clock: environment.clock, interval: parts.settings.reconcileInterval, logger: environment.logger),
-            MailRelay(
-                client: environment.postgres, transport: MailTransports.from(reader: environment.settings.reader), key: parts.settings.mailKey,
-                logger: environment.logger),
+            MailRelay(client: environment.postgres, transport: parts.mailTransport, key: parts.settings.mailKey, logger: environment.logger),
         ]
     }
 }

@@ -35,7 +35,8 @@ struct PaymentSettings: Sendable {
         // Forged webhooks could settle payments: no default.
         processorWebhookSecret = try reader.secret(
             inline: "processor.webhook.secret", file: "processor.webhook.secret.file", defaultFile: ".local/keys/processor-webhook-secret",
-            name: "PROCESSOR_WEBHOOK_SECRET").trimmingCharacters(in: .whitespacesAndNewlines)
+            name: "PROCESSOR_WEBHOOK_SECRET"
+        ).trimmingCharacters(in: .whitespacesAndNewlines)
         let timeout = reader.int(forKey: "processor.timeout.seconds", default: 10)
         guard (1...120).contains(timeout) else { throw ConfigurationError.invalid("PROCESSOR_TIMEOUT_SECONDS", "between 1 and 120") }
         processorTimeout = TimeInterval(timeout)

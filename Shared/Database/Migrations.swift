@@ -97,7 +97,8 @@ public struct Migrator: Sendable {
 
     /// The highest version recorded, or nil when the migrations table does not exist yet.
     public func appliedVersion(client: PostgresClient, logger: Logger) async throws -> Int? {
-        let exists = try await client.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
+        let exists =
+            try await client.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
             .collect().first?.decode(Bool.self) ?? false
         guard exists else { return nil }
         return try await client.query("SELECT max(version) FROM schema_migrations", logger: logger)

@@ -69,7 +69,8 @@ public struct MailMessage: Sendable, Codable, Equatable {
 
     static func header(_ address: Address) -> String {
         // Addresses are checked where they are accepted (EmailAddress); a line break must still never reach a header.
-        let email = String(address.email.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) && $0 != "\u{2028}" && $0 != "\u{2029}" })
+        let email = String(
+            address.email.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) && $0 != "\u{2028}" && $0 != "\u{2029}" })
         guard let name = address.name, !name.isEmpty else { return email }
         return "\(encodedWord(name)) <\(email)>"
     }

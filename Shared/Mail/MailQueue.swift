@@ -15,23 +15,25 @@ public enum MailQueue {
     public static let maximumAttempts = 8
 
     public static func migration(_ version: Int) -> Migration {
-        Migration(version, "mail queue", [
-            """
-            CREATE TABLE mail_outbox (
-                id uuid PRIMARY KEY,
-                position bigserial NOT NULL,
-                recipient text NOT NULL,
-                sealed bytea,
-                queued_at timestamptz NOT NULL,
-                next_attempt_at timestamptz NOT NULL,
-                attempts integer NOT NULL DEFAULT 0,
-                sent_at timestamptz,
-                failed_at timestamptz,
-                last_error text
-            )
-            """,
-            "CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL",
-        ])
+        Migration(
+            version, "mail queue",
+            [
+                """
+                CREATE TABLE mail_outbox (
+                    id uuid PRIMARY KEY,
+                    position bigserial NOT NULL,
+                    recipient text NOT NULL,
+                    sealed bytea,
+                    queued_at timestamptz NOT NULL,
+                    next_attempt_at timestamptz NOT NULL,
+                    attempts integer NOT NULL DEFAULT 0,
+                    sent_at timestamptz,
+                    failed_at timestamptz,
+                    last_error text
+                )
+                """,
+                "CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL",
+            ])
     }
 
     public static func enqueue(

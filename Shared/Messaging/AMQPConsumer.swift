@@ -65,10 +65,12 @@ public final class AMQPConsumer: Service, Sendable {
     }
 
     public func run() async throws {
-        await runOnOwnThread(name: "amqp-consumer", loop: { [self] in
-            loop()
-            continuation.finish()
-        }, stop: { [self] in stop() })
+        await runOnOwnThread(
+            name: "amqp-consumer",
+            loop: { [self] in
+                loop()
+                continuation.finish()
+            }, stop: { [self] in stop() })
     }
 
     private func loop() {
@@ -100,7 +102,9 @@ public final class AMQPConsumer: Service, Sendable {
             }
 
             var failed = false
-            for command in commands.withLock({ queue in defer { queue.removeAll() }; return queue }) {
+            for command in commands.withLock({ queue in
+                defer { queue.removeAll() }; return queue
+            }) {
                 let status: Int32
                 switch command {
                 case .ack(let tag, let owner) where owner == generation:

@@ -78,9 +78,11 @@ public final class AMQPPublisher: Service, Sendable {
     }
 
     public func run() async throws {
-        await runOnOwnThread(name: "amqp-publisher", loop: { [self] in loop() }, stop: { [self] in
-            stopping.store(true, ordering: .relaxed)
-        })
+        await runOnOwnThread(
+            name: "amqp-publisher", loop: { [self] in loop() },
+            stop: { [self] in
+                stopping.store(true, ordering: .relaxed)
+            })
     }
 
     private struct Pending {
@@ -99,7 +101,9 @@ public final class AMQPPublisher: Service, Sendable {
             for (_, item) in pending { item.continuation.resume(throwing: error) }
             pending.removeAll()
             returned.removeAll()
-            for case .publish(_, let continuation) in commands.withLock({ queue in defer { queue.removeAll() }; return queue }) {
+            for case .publish(_, let continuation) in commands.withLock({ queue in
+                defer { queue.removeAll() }; return queue
+            }) {
                 continuation.resume(throwing: error)
             }
         }
@@ -114,13 +118,14 @@ public final class AMQPPublisher: Service, Sendable {
 
         while !stopping.load(ordering: .relaxed) {
             guard let current = connection else {
-                let opened = reconnection.attempt({
-                    try AMQPConnection.open(settings) { opened in
-                        try opened.declare(topology)
-                        amqp_confirm_select(opened.state, AMQPConnection.channel)
-                        try opened.check("confirm.select")
-                    }
-                }, onFailure: { failAll(.notConnected) })
+                let opened = reconnection.attempt(
+                    {
+                        try AMQPConnection.open(settings) { opened in
+                            try opened.declare(topology)
+                            amqp_confirm_select(opened.state, AMQPConnection.channel)
+                            try opened.check("confirm.select")
+                        }
+                    }, onFailure: { failAll(.notConnected) })
                 if let opened {
                     connection = opened
                     nextTag = 1
@@ -131,7 +136,9 @@ public final class AMQPPublisher: Service, Sendable {
                 continue
             }
 
-            let batch = commands.withLock { queue in defer { queue.removeAll() }; return queue }
+            let batch = commands.withLock { queue in
+                defer { queue.removeAll() }; return queue
+            }
             var broken: String?
             for case .publish(let message, let continuation) in batch {
                 if broken != nil {
@@ -172,7 +179,8 @@ public final class AMQPPublisher: Service, Sendable {
                 let messageID = withUnsafeBytes(of: event.message_id) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
                 returned.insert(messageID)
                 returnedCounter.increment()
-                logger.warning("AMQP message returned: no queue bound", metadata: ["message_id": .string(messageID), "reply_code": "\(event.reply_code)"])
+                logger.warning(
+                    "AMQP message returned: no queue bound", metadata: ["message_id": .string(messageID), "reply_code": "\(event.reply_code)"])
             case Int(GUICHET_AMQP_CLOSED.rawValue):
                 disconnect("closed by broker or socket (\(event.reply_code))")
             default:

@@ -103,9 +103,15 @@ public struct Topology: Sendable, Decodable {
             return result
         }
         var copy = self
-        copy.exchanges = exchanges.map { var e = $0; e.name = prefixed(e.name); e.arguments = arguments(e.arguments); return e }
-        copy.queues = queues.map { var q = $0; q.name = prefixed(q.name); q.arguments = arguments(q.arguments); return q }
-        copy.bindings = bindings.map { var b = $0; b.source = prefixed(b.source); b.destination = prefixed(b.destination); return b }
+        copy.exchanges = exchanges.map {
+            var e = $0; e.name = prefixed(e.name); e.arguments = arguments(e.arguments); return e
+        }
+        copy.queues = queues.map {
+            var q = $0; q.name = prefixed(q.name); q.arguments = arguments(q.arguments); return q
+        }
+        copy.bindings = bindings.map {
+            var b = $0; b.source = prefixed(b.source); b.destination = prefixed(b.destination); return b
+        }
         return copy
     }
 }

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Logging
 import Messaging
@@ -5,12 +6,27 @@ import Metrics
 import PostgresNIO
 import ServiceLifecycle
 
-/// What a service does with one consumed event, inside the transaction that records it in the inbox.
-public struct EventHandler: Sendable {
-    public let handle: @Sendable (CloudEvent, PostgresConnection, Logger) async throws -> Void
+/// What a handler is given with its event's payload: the event itself (id, type, raw data), the transaction
+/// that records it in the inbox, and a logger carrying the event's trace.
+public struct EventContext: Sendable {
+    public let event: CloudEvent
+    public let connection: PostgresConnection
+    public let logger: Logger
+}
 
-    public init(_ handle: @escaping @Sendable (CloudEvent, PostgresConnection, Logger) async throws -> Void) {
-        self.handle = handle
+/// What a service does with one consumed event, inside the transaction that records it in the inbox. The
+/// payload is decoded once, here, as the type its contract names; a payload that does not decode fails the
+/// delivery (retried, then parked), like any handler error.
+public struct EventHandler: Sendable {
+    let handle: @Sendable (CloudEvent, PostgresConnection, Logger) async throws -> Void
+
+    public init<Payload: Decodable & Sendable>(
+        _ payload: Payload.Type, _ apply: @escaping @Sendable (Payload, EventContext) async throws -> Void
+    ) {
+        handle = { event, connection, logger in
+            let decoded = try EventJSON.decoder.decode(Payload.self, from: Data(event.data))
+            try await apply(decoded, EventContext(event: event, connection: connection, logger: logger))
+        }
     }
 }
 
@@ -89,14 +105,15 @@ public final class InboxProcessor: Service, Sendable {
             do {
                 let applied = try await TraceContext.$current.withValue(trace) {
                     try await client.transaction(logger: logger) { connection -> Bool in
-                    let inserted = try await connection.query(
-                        """
-                        INSERT INTO inbox (source, event_id, type, received_at) VALUES (\(event.source), \(event.id), \(event.type), now())
-                        ON CONFLICT DO NOTHING RETURNING 1
-                        """, logger: logger
-                    ).collect().count == 1
-                    if inserted { try await handler.handle(event, connection, logger) }
-                    return inserted
+                        let inserted =
+                            try await connection.query(
+                                """
+                                INSERT INTO inbox (source, event_id, type, received_at) VALUES (\(event.source), \(event.id), \(event.type), now())
+                                ON CONFLICT DO NOTHING RETURNING 1
+                                """, logger: logger
+                            ).collect().count == 1
+                        if inserted { try await handler.handle(event, connection, logger) }
+                        return inserted
                     }
                 }
                 (applied ? consumed : duplicates).increment()

@@ -41,4 +41,27 @@ public enum Outbox {
             """, logger: logger
         ).collect()
     }
+
+    /// Records several events in one statement (and wakes the relay once): nothing when there are none.
+    public static func enqueue(_ events: [PendingEvent], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !events.isEmpty else { return }
+        if events.count == 1 { return try await enqueue(events[0], on: connection, logger: logger) }
+        // Arrays cannot hold NULL here: an empty text stands for none.
+        let traceparents = events.map { _ in TraceContext.current?.child().traceparent ?? "" }
+        _ = try await connection.query(
+            """
+            WITH recorded AS (
+                INSERT INTO outbox (event_id, routing_key, type, subject, occurred_at, traceparent, payload)
+                SELECT id, routing_key, type, nullif(subject, ''), occurred_at, nullif(traceparent, ''), payload
+                FROM unnest(
+                    \(events.map(\.id))::uuid[], \(events.map(\.routingKey))::text[], \(events.map { CloudEvent.type(routingKey: $0.routingKey) })::text[],
+                    \(events.map { $0.subject ?? "" })::text[], \(events.map(\.occurredAt))::timestamptz[], \(traceparents)::text[],
+                    \(events.map { ByteBuffer(bytes: $0.payload) })::bytea[]
+                ) AS e(id, routing_key, type, subject, occurred_at, traceparent, payload)
+                RETURNING 1
+            )
+            SELECT pg_notify('\(unescaped: channel(schema: ""))' || current_schema(), '')::text FROM recorded LIMIT 1
+            """, logger: logger
+        ).collect()
+    }
 }

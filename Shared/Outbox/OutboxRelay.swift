@@ -92,9 +92,10 @@ public final class OutboxRelay: Service, Sendable {
             for try await (id, type, subject, occurredAt, traceparent, payload)
                 in rows.decode((UUID, String, String?, Date, String?, ByteBuffer).self)
             {
-                events.append(CloudEvent(
-                    id: id.uuidString.lowercased(), source: source, type: type, time: occurredAt, subject: subject,
-                    dataSchema: Self.dataSchema(type: type), traceparent: traceparent, data: Array(buffer: payload)))
+                events.append(
+                    CloudEvent(
+                        id: id.uuidString.lowercased(), source: source, type: type, time: occurredAt, subject: subject,
+                        dataSchema: Self.dataSchema(type: type), traceparent: traceparent, data: Array(buffer: payload)))
             }
             guard !events.isEmpty else { return 0 }
             let results = await withTaskGroup(of: (String, String?).self) { group in

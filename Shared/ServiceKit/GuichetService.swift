@@ -1,4 +1,5 @@
 import Configuration
+import Contracts
 import Database
 import Foundation
 import Hummingbird
@@ -10,7 +11,11 @@ import ServiceLifecycle
 import Synchronization
 
 /// What differs between Guichet's services; everything else is started the same way by `GuichetService`.
+///
+/// A service builds its parts (settings, stores, mailers, clients) once, in `makeParts`, from the environment;
+/// the same parts are handed to its routes, its event handlers and its background work.
 public protocol ServiceDefinition {
+    associatedtype Parts: Sendable
     /// Lower-case name: also the schema and the default database role suffix.
     static var name: String { get }
     static var defaultPort: Int { get }
@@ -19,14 +24,16 @@ public protocol ServiceDefinition {
     static var openAPIDocument: [UInt8] { get }
     /// The same document as JSON (`openapi.json`, generated from the YAML), from which requests are validated.
     static var openAPIJSON: [UInt8] { get }
-    static func addRoutes(to router: Router<GuichetRequestContext>, environment: ServiceEnvironment) async throws
+    /// The composition root: reads the service's own settings and builds everything it runs with, once.
+    static func makeParts(environment: ServiceEnvironment) async throws -> Parts
+    static func addRoutes(to router: Router<GuichetRequestContext>, parts: Parts, environment: ServiceEnvironment) throws
+    /// Handlers of the events this service consumes, by routing key; its queue is `<name>.inbox`.
+    static func eventHandlers(parts: Parts) -> [String: EventHandler]
+    /// Work of this service that runs beside the HTTP server once the schema is migrated (mail relays, sweeps).
+    static func backgroundServices(parts: Parts, environment: ServiceEnvironment) -> [any Service]
     /// Subcommands of this service beyond `serve` and `migrate`; returns false for a command it does not know.
     static func runCommand(_ command: String, arguments: [String], reader: ConfigReader, logger: Logger) async throws -> Bool
     static var commandsHelp: String { get }
-    /// Handlers of the events this service consumes, by routing key; its queue is `<name>.inbox`.
-    static var eventHandlers: [String: EventHandler] { get }
-    /// Work of this service that runs beside the HTTP server once the schema is migrated (identity's mail relay).
-    static func backgroundServices(environment: ServiceEnvironment) throws -> [any Service]
 }
 
 extension ServiceDefinition {
@@ -35,11 +42,12 @@ extension ServiceDefinition {
     }
 
     public static var commandsHelp: String { "" }
-    public static var eventHandlers: [String: EventHandler] { [:] }
-    public static func backgroundServices(environment: ServiceEnvironment) throws -> [any Service] { [] }
+    public static func eventHandlers(parts: Parts) -> [String: EventHandler] { [:] }
+    public static func backgroundServices(parts: Parts, environment: ServiceEnvironment) -> [any Service] { [] }
 }
 
-/// The dependencies handed to a service's routes.
+/// What every service is given to build its parts: the common settings (and the reader for its own), the
+/// database, the clock and the logger. Nothing below fetches these for itself.
 public struct ServiceEnvironment: Sendable {
     public let settings: ServiceSettings
     public let postgres: PostgresClient
@@ -100,26 +108,29 @@ public enum GuichetService {
         let migrator = try Migrator(schema: settings.database.schema, migrations: Definition.migrations)
         let verifier = try await AccessTokenVerifier(publicKeysPEM: settings.accessTokenPublicKeys, clock: clock)
         let environment = ServiceEnvironment(settings: settings, postgres: postgres, clock: clock, logger: logger)
+        let parts = try await Definition.makeParts(environment: environment)
+        let eventHandlers = Definition.eventHandlers(parts: parts)
         let topology = try settings.amqp.topology()
         let publisher = AMQPPublisher(settings: settings.amqp, topology: topology, logger: logger)
         let relay = OutboxRelay(
-            client: postgres, publisher: publisher, exchange: settings.amqp.namespace + "guichet.\(Definition.name)",
+            client: postgres, publisher: publisher, exchange: settings.amqp.namespace + EventExchange.of(service: Definition.name),
             source: "/guichet/\(Definition.name)", schema: settings.database.schema, logger: logger)
         // The relay and the inbox touch the schema: they start once it is migrated.
         let schemaReady = SchemaGate {
             (try? await migrator.appliedVersion(client: postgres, logger: logger)).flatMap { $0 } ?? 0 >= migrator.latestVersion
         }
         var messagingServices: [any Service] = [publisher]
-        if !Definition.eventHandlers.isEmpty {
+        if !eventHandlers.isEmpty {
             let consumer = AMQPConsumer(queue: "\(Definition.name).inbox", settings: settings.amqp, topology: topology, logger: logger)
             messagingServices.append(consumer)
             messagingServices.append(schemaReady.guarding(relay))
-            messagingServices.append(schemaReady.guarding(
-                InboxProcessor(consumer: consumer, publisher: publisher, client: postgres, handlers: Definition.eventHandlers, logger: logger)))
+            messagingServices.append(
+                schemaReady.guarding(
+                    InboxProcessor(consumer: consumer, publisher: publisher, client: postgres, handlers: eventHandlers, logger: logger)))
         } else {
             messagingServices.append(schemaReady.guarding(relay))
         }
-        messagingServices += try Definition.backgroundServices(environment: environment).map { schemaReady.guarding($0) }
+        messagingServices += Definition.backgroundServices(parts: parts, environment: environment).map { schemaReady.guarding($0) }
 
         let router = Router(context: GuichetRequestContext.self)
         _ = Observability.registry
@@ -133,7 +144,7 @@ public enum GuichetService {
                 BrokerReadinessCheck(publisher: publisher),
             ],
             openAPI: Definition.openAPIDocument)
-        try await Definition.addRoutes(to: router, environment: environment)
+        try Definition.addRoutes(to: router, parts: parts, environment: environment)
 
         var app = Application(
             router: router,

@@ -35,16 +35,20 @@ public enum Idempotency {
     /// The header's value, checked: required, 1 to 255 visible ASCII characters.
     public static func key(_ header: String?) throws(Problem) -> String {
         guard let header, !header.isEmpty else {
-            throw .validation([.init(
-                field: "Idempotency-Key", code: "required",
-                message: .init(
-                    fr: "L'en-tête Idempotency-Key est obligatoire (un identifiant unique par tentative, ex. un UUID).",
-                    en: "The Idempotency-Key header is required (one unique value per attempt, e.g. a UUID)."))])
+            throw .validation([
+                .init(
+                    field: "Idempotency-Key", code: "required",
+                    message: .init(
+                        fr: "L'en-tête Idempotency-Key est obligatoire (un identifiant unique par tentative, ex. un UUID).",
+                        en: "The Idempotency-Key header is required (one unique value per attempt, e.g. a UUID)."))
+            ])
         }
         guard header.utf8.count <= 255, header.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
-            throw .validation([.init(
-                field: "Idempotency-Key", code: "invalid",
-                message: .init(fr: "Au plus 255 caractères ASCII visibles.", en: "At most 255 visible ASCII characters."))])
+            throw .validation([
+                .init(
+                    field: "Idempotency-Key", code: "invalid",
+                    message: .init(fr: "Au plus 255 caractères ASCII visibles.", en: "At most 255 visible ASCII characters."))
+            ])
         }
         return header
     }
@@ -61,12 +65,13 @@ public enum Idempotency {
     public static func claim(
         scope: String, key: String, requestHash: [UInt8], at: Date, on connection: PostgresConnection, logger: Logger
     ) async throws -> Claim {
-        let inserted = try await connection.query(
-            """
-            INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES (\(scope), \(key), \(ByteBuffer(bytes: requestHash)), \(at))
-            ON CONFLICT (scope, key) DO NOTHING RETURNING 1
-            """, logger: logger
-        ).collect().count == 1
+        let inserted =
+            try await connection.query(
+                """
+                INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES (\(scope), \(key), \(ByteBuffer(bytes: requestHash)), \(at))
+                ON CONFLICT (scope, key) DO NOTHING RETURNING 1
+                """, logger: logger
+            ).collect().count == 1
         if inserted { return .fresh }
         let rows = try await connection.query(
             "SELECT request_hash, response FROM idempotency_keys WHERE scope = \(scope) AND key = \(key)", logger: logger

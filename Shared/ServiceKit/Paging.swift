@@ -51,17 +51,12 @@ public struct PageRequest: Sendable, Equatable {
     }
 
     static func encode(_ key: [String]) -> String {
-        let data = (try? JSONEncoder().encode(key)) ?? Data()
-        return data.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.encode((try? JSONEncoder().encode(key)) ?? Data())
     }
 
     static func decode(_ cursor: String) -> [String]? {
         guard cursor.count <= 512 else { return nil }
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64) else { return nil }
+        guard let data = Base64URL.decode(cursor) else { return nil }
         return try? JSONDecoder().decode([String].self, from: data)
     }
 }

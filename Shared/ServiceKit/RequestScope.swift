@@ -131,8 +131,11 @@ public struct RequestScopeMiddleware: RouterMiddleware {
         switch error {
         case let problem as Problem:
             return problem
+        case let refusal as any ProblemConvertible:
+            return refusal.problem
         case let serverError as ServerError:
             if let problem = serverError.underlyingError as? Problem { return problem }
+            if let refusal = serverError.underlyingError as? any ProblemConvertible { return refusal.problem }
             if let problem = Self.unstorableText(serverError.underlyingError) { return problem }
             if serverError.underlyingError is DecodingError || (400..<500).contains(serverError.httpStatus.code) {
                 return .malformedRequest(serverError.causeDescription)

@@ -50,9 +50,10 @@ public struct RequestValidator: Sendable {
                         schema: parameter["schema"] ?? .object([:]))
                 }
                 let body = operation["requestBody"].map(schemas.resolve)
-                operations.append(.init(
-                    segments: segments, method: method, parameters: parameters,
-                    jsonBody: body?["content"]?["application/json"]?["schema"]))
+                operations.append(
+                    .init(
+                        segments: segments, method: method, parameters: parameters,
+                        jsonBody: body?["content"]?["application/json"]?["schema"]))
             }
         }
         // Literal segments win over variables (`/v1/offerings/search` before `/v1/offerings/{id}`).
@@ -214,9 +215,10 @@ struct SchemaSet: Sendable {
                     validate(member, against: property, at: Self.path(field, name), into: &errors)
                 } else if let additional = schema["additionalProperties"] {
                     if additional == .bool(false) {
-                        errors.append(FieldError(
-                            field: Self.path(field, name), code: "unexpected",
-                            message: .init(fr: "Champ inconnu.", en: "Unknown field.")))
+                        errors.append(
+                            FieldError(
+                                field: Self.path(field, name), code: "unexpected",
+                                message: .init(fr: "Champ inconnu.", en: "Unknown field.")))
                     } else if additional.object != nil {
                         validate(member, against: additional, at: Self.path(field, name), into: &errors)
                     }

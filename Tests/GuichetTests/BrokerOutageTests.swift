@@ -17,7 +17,8 @@ import Testing
             try await withService(EnrolmentService.self, on: database) { enrolment in
                 try await withService(CatalogueService.self, on: database) { catalogue in
                     try await eventually("both services reach RabbitMQ") {
-                        try await catalogue.execute(uri: "/readyz", method: .get).text.contains(#""rabbitmq":{"detail":"publisher connected","up":true}"#)
+                        try await catalogue.execute(uri: "/readyz", method: .get).text.contains(
+                            #""rabbitmq":{"detail":"publisher connected","up":true}"#)
                     }
                     let id = try await createOffering(on: catalogue, staff: staff, organisation: organisation, code: "CAMP-1")
 

@@ -17,26 +17,44 @@ import Testing
     @Test func adminsCreateStaffRenameAndBadInputChangesNothing() async throws {
         let admin = try await TestKeys.shared.token(for: UUID(), isAdmin: true)
         try await withService(CatalogueService.self) { catalogue, database in
-            let centre = try await create(catalogue, token: admin, ["kind": "school-service-centre", "shortCode": "CSSBE", "name": ["fr": "Centre de services scolaire de Beauce-Etchemin", "en": "Beauce-Etchemin School Service Centre"]])
+            let centre = try await create(
+                catalogue, token: admin,
+                [
+                    "kind": "school-service-centre", "shortCode": "CSSBE",
+                    "name": ["fr": "Centre de services scolaire de Beauce-Etchemin", "en": "Beauce-Etchemin School Service Centre"],
+                ])
             #expect(centre.status == .created, "\(centre.text)")
             let centreId = try #require(try centre.json()["id"] as? String)
             #expect(centre.headers[.location] == "/v1/organisations/\(centreId)")
-            let school = try await create(catalogue, token: admin, ["kind": "school", "shortCode": "ESB", "parentId": centreId, "name": ["fr": "École secondaire Bélanger", "en": "Bélanger High School"]])
+            let school = try await create(
+                catalogue, token: admin,
+                [
+                    "kind": "school", "shortCode": "ESB", "parentId": centreId,
+                    "name": ["fr": "École secondaire Bélanger", "en": "Bélanger High School"],
+                ])
             #expect(school.status == .created, "\(school.text)")
             let schoolId = try #require(try school.json()["id"] as? String)
 
             // Not an admin, no token, a taken code, bad fields, an unknown parent: refused, nothing written.
             let staffOfCentre = try await TestKeys.shared.token(
-                for: UUID(), roles: [.init(organisationId: UUID(uuidString: centreId)!, role: "staff"), .init(organisationId: UUID(uuidString: schoolId)!, role: "staff")])
+                for: UUID(),
+                roles: [
+                    .init(organisationId: UUID(uuidString: centreId)!, role: "staff"),
+                    .init(organisationId: UUID(uuidString: schoolId)!, role: "staff"),
+                ])
             try (try await create(catalogue, token: staffOfCentre, ["kind": "school", "shortCode": "X1", "name": ["fr": "X", "en": "X"]]))
                 .problem("/problems/forbidden", status: .forbidden)
-            try (try await catalogue.execute(uri: "/v1/organisations", method: .post, headers: [.contentType: "application/json"], body: jsonBody(["kind": "school", "shortCode": "X2", "name": ["fr": "X", "en": "X"]])))
+            try
+                (try await catalogue.execute(
+                    uri: "/v1/organisations", method: .post, headers: [.contentType: "application/json"],
+                    body: jsonBody(["kind": "school", "shortCode": "X2", "name": ["fr": "X", "en": "X"]])))
                 .problem("/problems/unauthenticated", status: .unauthorized)
             try (try await create(catalogue, token: admin, ["kind": "school", "shortCode": "CSSBE", "name": ["fr": "Autre", "en": "Other"]]))
                 .problem("/problems/duplicate-code", status: .conflict)
             let bad = try await create(catalogue, token: admin, ["kind": "school", "shortCode": "es b", "name": ["fr": " ", "en": "Bélanger"]])
             #expect(try bad.fieldErrors() == ["shortCode": "invalid", "name.fr": "invalid"])
-            let orphan = try await create(catalogue, token: admin, ["kind": "school", "shortCode": "ORPHELINE", "parentId": UUID().uuidString, "name": ["fr": "O", "en": "O"]])
+            let orphan = try await create(
+                catalogue, token: admin, ["kind": "school", "shortCode": "ORPHELINE", "parentId": UUID().uuidString, "name": ["fr": "O", "en": "O"]])
             #expect(try orphan.fieldErrors() == ["parentId": "unknown"])
             #expect(try await database.count("SELECT count(*) FROM catalogue.organisations") == 2)
 
@@ -79,9 +97,13 @@ import Testing
                 let (_, adminToken, _) = try await identity.verifiedAccount("admin@guichet.example")
                 let (staffId, _, _) = try await identity.verifiedAccount("direction@cssbe.example")
                 try await withService(CatalogueService.self, on: database) { catalogue in
-                    let centre = try await create(catalogue, token: adminToken, ["kind": "school-service-centre", "shortCode": "CSSBE", "name": ["fr": "CSS de la Beauce", "en": "Beauce SSC"]])
+                    let centre = try await create(
+                        catalogue, token: adminToken,
+                        ["kind": "school-service-centre", "shortCode": "CSSBE", "name": ["fr": "CSS de la Beauce", "en": "Beauce SSC"]])
                     let centreId = try #require(try centre.json()["id"] as? String)
-                    let school = try await create(catalogue, token: adminToken, ["kind": "school", "shortCode": "ESB", "parentId": centreId, "name": ["fr": "École Bélanger", "en": "Bélanger School"]])
+                    let school = try await create(
+                        catalogue, token: adminToken,
+                        ["kind": "school", "shortCode": "ESB", "parentId": centreId, "name": ["fr": "École Bélanger", "en": "Bélanger School"]])
                     let schoolId = try #require(try school.json()["id"] as? String)
                     try await eventually("identity knows both organisations") {
                         try await database.count("SELECT count(*) FROM identity.organisations") == 2
@@ -95,7 +117,8 @@ import Testing
                         body: jsonBody(["name": ["fr": "École secondaire Bélanger", "en": "Bélanger High School"]]))
                     #expect(renamed.status == .ok, "\(renamed.text)")
                     try await eventually("identity applies the rename") {
-                        try await database.count("SELECT count(*) FROM identity.organisations WHERE name_fr = 'École secondaire Bélanger' AND version = 2") == 1
+                        try await database.count(
+                            "SELECT count(*) FROM identity.organisations WHERE name_fr = 'École secondaire Bélanger' AND version = 2") == 1
                     }
                 }
             }

@@ -26,8 +26,10 @@ import Testing
         let staff = try await TestKeys.shared.token(
             for: UUID(), roles: [.init(organisationId: cssbe, role: "staff"), .init(organisationId: ville, role: "staff")])
         try await withService(CatalogueService.self, clock: clock) { catalogue, _ in
-            func offering(_ organisation: UUID, _ code: String, _ title: String, category: String, opens: Date, closes: Date,
-                          starts: String, ends: String, price: Int = 9_500, publish: Bool = true) async throws {
+            func offering(
+                _ organisation: UUID, _ code: String, _ title: String, category: String, opens: Date, closes: Date,
+                starts: String, ends: String, price: Int = 9_500, publish: Bool = true
+            ) async throws {
                 let id = try await createOffering(
                     on: catalogue, staff: staff, organisation: organisation, code: code, titleFr: title, priceCents: price,
                     extra: [
@@ -39,14 +41,26 @@ import Testing
                 }
             }
             let day: TimeInterval = 86_400
-            try await offering(cssbe, "058-402", "Science et environnement", category: Self.recovery, opens: now - day, closes: now + 10 * day, starts: "2027-07-05", ends: "2027-07-30", price: 25_000)
-            try await offering(cssbe, "063-414", "Mathématiques 4e secondaire", category: Self.recovery, opens: now - day, closes: now + 10 * day, starts: "2027-07-05", ends: "2027-07-30")
-            try await offering(cssbe, "055-444", "Science et technologie", category: Self.recovery, opens: now + 5 * day, closes: now + 20 * day, starts: "2027-08-02", ends: "2027-08-20", price: 4_000)
-            try await offering(ville, "CAMP-1", "Camp de jour — semaine 1", category: Self.dayCamps, opens: now - day, closes: now + day, starts: "2027-06-28", ends: "2027-07-02")
-            try await offering(ville, "CAMP-2", "Camp de jour — semaine 2 (brouillon)", category: Self.dayCamps, opens: now - day, closes: now + day, starts: "2027-07-05", ends: "2027-07-09", publish: false)
+            try await offering(
+                cssbe, "058-402", "Science et environnement", category: Self.recovery, opens: now - day, closes: now + 10 * day, starts: "2027-07-05",
+                ends: "2027-07-30", price: 25_000)
+            try await offering(
+                cssbe, "063-414", "Mathématiques 4e secondaire", category: Self.recovery, opens: now - day, closes: now + 10 * day,
+                starts: "2027-07-05", ends: "2027-07-30")
+            try await offering(
+                cssbe, "055-444", "Science et technologie", category: Self.recovery, opens: now + 5 * day, closes: now + 20 * day,
+                starts: "2027-08-02", ends: "2027-08-20", price: 4_000)
+            try await offering(
+                ville, "CAMP-1", "Camp de jour — semaine 1", category: Self.dayCamps, opens: now - day, closes: now + day, starts: "2027-06-28",
+                ends: "2027-07-02")
+            try await offering(
+                ville, "CAMP-2", "Camp de jour — semaine 2 (brouillon)", category: Self.dayCamps, opens: now - day, closes: now + day,
+                starts: "2027-07-05", ends: "2027-07-09", publish: false)
 
             let all = try titles(try await catalogue.execute(uri: "/v1/offerings", method: .get))
-            #expect(all == ["Camp de jour — semaine 1", "Mathématiques 4e secondaire", "Science et environnement", "Science et technologie"], "drafts never show")
+            #expect(
+                all == ["Camp de jour — semaine 1", "Mathématiques 4e secondaire", "Science et environnement", "Science et technologie"],
+                "drafts never show")
 
             func search(_ query: String) async throws -> [String] {
                 try titles(try await catalogue.execute(uri: "/v1/offerings?\(query)", method: .get))
@@ -61,7 +75,10 @@ import Testing
             #expect(try await search("organisation=\(cssbe)&q=science&openNow=true") == ["Science et environnement"])
             #expect(try await search("from=2027-08-01") == ["Science et technologie"])
             #expect(try await search("to=2027-07-03") == ["Camp de jour — semaine 1"])
-            #expect(try await search("from=2027-07-01&to=2027-07-10&category=\(Self.recovery)") == ["Mathématiques 4e secondaire", "Science et environnement"])
+            #expect(
+                try await search("from=2027-07-01&to=2027-07-10&category=\(Self.recovery)") == [
+                    "Mathématiques 4e secondaire", "Science et environnement",
+                ])
 
             // Page by page, the same order.
             var seen: [String] = []
@@ -78,14 +95,21 @@ import Testing
                 var seen: [String] = []
                 var cursor: String?
                 repeat {
-                    let response = try await catalogue.execute(uri: "/v1/offerings?limit=2&\(query)" + (cursor.map { "&cursor=\($0)" } ?? ""), method: .get)
+                    let response = try await catalogue.execute(
+                        uri: "/v1/offerings?limit=2&\(query)" + (cursor.map { "&cursor=\($0)" } ?? ""), method: .get)
                     seen += try titles(response)
                     cursor = try response.json()["nextCursor"] as? String
                 } while cursor != nil
                 return seen
             }
-            #expect(try await allPages("sort=price") == ["Science et technologie", "Camp de jour — semaine 1", "Mathématiques 4e secondaire", "Science et environnement"])
-            #expect(try await allPages("sort=startsOn") == ["Camp de jour — semaine 1", "Mathématiques 4e secondaire", "Science et environnement", "Science et technologie"])
+            #expect(
+                try await allPages("sort=price") == [
+                    "Science et technologie", "Camp de jour — semaine 1", "Mathématiques 4e secondaire", "Science et environnement",
+                ])
+            #expect(
+                try await allPages("sort=startsOn") == [
+                    "Camp de jour — semaine 1", "Mathématiques 4e secondaire", "Science et environnement", "Science et technologie",
+                ])
             let firstPage = try await catalogue.execute(uri: "/v1/offerings?limit=1&sort=price", method: .get)
             let priceCursor = try #require(try firstPage.json()["nextCursor"] as? String)
             let mixed = try await catalogue.execute(uri: "/v1/offerings?limit=1&sort=title&cursor=\(priceCursor)", method: .get)
@@ -132,7 +156,10 @@ import Testing
                 "sessions": [["name": ["fr": "Janvier", "en": "January"], "startsOn": "2027-01-11", "endsOn": "2027-01-25", "capacity": 400]],
                 "prices": [["organisationOfOriginId": otherSchool.uuidString, "amount": ["amountCents": 600, "currency": "CAD"]]],
                 "items": ["2027-01-11", "2027-01-18", "2027-01-25"].map {
-                    ["name": ["fr": "Macaroni", "en": "Macaroni"], "unitPrice": ["amountCents": 550, "currency": "CAD"], "date": $0, "maximumQuantity": 3]
+                    [
+                        "name": ["fr": "Macaroni", "en": "Macaroni"], "unitPrice": ["amountCents": 550, "currency": "CAD"], "date": $0,
+                        "maximumQuantity": 3,
+                    ]
                 },
                 "contractClauses": [["fr": "Aucun remboursement individuel possible.", "en": "No individual refund."]],
                 "documents": ["interventionPlan": "optional", "acceptedTypes": ["application/pdf"], "maximumBytes": 5_000_000],
@@ -157,9 +184,10 @@ import Testing
             // What the document bounds is refused first (400), then the catalogue's own rules (422).
             let refused = try await post(bad)
             try refused.problem("/problems/invalid-request", status: .badRequest)
-            #expect(try refused.fieldErrors() == [
-                "prices[0].amount.amountCents": "outOfRange", "items[0].date": "invalidDate", "taxes[1].percent": "invalid",
-            ])
+            #expect(
+                try refused.fieldErrors() == [
+                    "prices[0].amount.amountCents": "outOfRange", "items[0].date": "invalidDate", "taxes[1].percent": "invalid",
+                ])
             bad["prices"] = [["amount": ["amountCents": 100, "currency": "CAD"]]]
             bad["items"] = [["name": ["fr": " ", "en": "x"], "unitPrice": ["amountCents": 100, "currency": "CAD"], "date": "2027-02-28"]]
             bad["taxes"] = [
@@ -168,9 +196,10 @@ import Testing
             ]
             let refusedByRules = try await post(bad)
             try refusedByRules.problem("/problems/validation", status: .unprocessableContent)
-            #expect(try refusedByRules.fieldErrors() == [
-                "prices[0]": "noCondition", "items[0].name": "required", "eligibility.maximumAge": "belowMinimum", "taxes[1].code": "duplicate",
-            ])
+            #expect(
+                try refusedByRules.fieldErrors() == [
+                    "prices[0]": "noCondition", "items[0].name": "required", "eligibility.maximumAge": "belowMinimum", "taxes[1].code": "duplicate",
+                ])
             #expect(try await database.count("SELECT count(*) FROM catalogue.offerings") == 0)
 
             let created = try await post(body)
@@ -200,7 +229,9 @@ import Testing
             }
             let event = try #require(try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])
             #expect((event["items"] as? [[String: Any]])?.compactMap { $0["date"] as? String } == ["2027-01-11", "2027-01-18", "2027-01-25"])
-            #expect(((event["prices"] as? [[String: Any]])?.first?["organisationOfOriginId"] as? String)?.lowercased() == otherSchool.uuidString.lowercased())
+            #expect(
+                ((event["prices"] as? [[String: Any]])?.first?["organisationOfOriginId"] as? String)?.lowercased()
+                    == otherSchool.uuidString.lowercased())
             #expect((event["refundPolicy"] as? [String: Any])?["kind"] as? String == "none")
             #expect((event["documents"] as? [String: Any])?["interventionPlan"] as? String == "optional")
             #expect((event["eligibility"] as? [String: Any])?["maximumAge"] as? Int == 12)
@@ -224,11 +255,14 @@ import Testing
 
             let publisher = AMQPPublisher(settings: database.amqpSettings, topology: try database.topology, logger: TestEnvironment.logger)
             @Sendable func seats(version: Int64, held: Int, confirmed: Int) async throws {
-                let payload = SessionSeatsEvent(sessionId: UUID(uuidString: session)!, version: version, capacity: 30, held: held, confirmed: confirmed)
+                let payload = SessionSeatsEvent(
+                    sessionId: UUID(uuidString: session)!, version: version, capacity: 30, held: held, confirmed: confirmed)
                 let event = CloudEvent(
-                    id: UUID().uuidString.lowercased(), source: "/guichet/enrolment", type: CloudEvent.type(routingKey: EventName.sessionSeatsChanged),
+                    id: UUID().uuidString.lowercased(), source: "/guichet/enrolment",
+                    type: CloudEvent.type(routingKey: EventName.sessionSeatsChanged),
                     time: Date(), subject: session, data: Array(try EventJSON.encoder.encode(payload)))
-                #expect(try await publisher.publish(event.message(exchange: database.amqpNamespace + "guichet.enrolment", appID: "test")) == .confirmed)
+                #expect(
+                    try await publisher.publish(event.message(exchange: database.amqpNamespace + "guichet.enrolment", appID: "test")) == .confirmed)
             }
             func sessionJSON() async throws -> [String: Any] {
                 let offering = try await catalogue.execute(uri: "/v1/offerings/\(id)", method: .get)
@@ -251,7 +285,8 @@ import Testing
 
             let change = { (capacity: Int) in
                 try await catalogue.execute(
-                    uri: "/v1/offerings/\(id)/sessions/\(session)", method: .patch, headers: bearer(staff, json: true), body: jsonBody(["capacity": capacity]))
+                    uri: "/v1/offerings/\(id)/sessions/\(session)", method: .patch, headers: bearer(staff, json: true),
+                    body: jsonBody(["capacity": capacity]))
             }
             try (try await change(20)).problem("/problems/capacity-below-confirmed", status: .conflict)
             let raised = try await change(40)
@@ -261,7 +296,8 @@ import Testing
             #expect(try await database.count("SELECT count(*) FROM catalogue.outbox WHERE routing_key = 'catalogue.offering.updated'") == 1)
             let stranger = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: UUID(), role: "staff")])
             let foreign = try await catalogue.execute(
-                uri: "/v1/offerings/\(id)/sessions/\(session)", method: .patch, headers: bearer(stranger, json: true), body: jsonBody(["capacity": 50]))
+                uri: "/v1/offerings/\(id)/sessions/\(session)", method: .patch, headers: bearer(stranger, json: true),
+                body: jsonBody(["capacity": 50]))
             try foreign.problem("/problems/not-found", status: .notFound)
         }
     }
@@ -277,13 +313,16 @@ import Testing
             let id = try await createOffering(
                 on: catalogue, staff: staff, organisation: organisation, code: "SORTIE-1",
                 extra: [
-                    "items": [["name": ["fr": "Dîner", "en": "Lunch"], "unitPrice": ["amountCents": 550, "currency": "CAD"], "date": "2027-07-05"]],
+                    "items": [
+                        ["name": ["fr": "Dîner", "en": "Lunch"], "unitPrice": ["amountCents": 550, "currency": "CAD"], "date": "2027-07-05"]
+                    ],
                     "contractClauses": [["fr": "Clause 1", "en": "Clause 1"]],
                 ])
             let draft = try await catalogue.execute(uri: "/v1/offerings/\(id)", method: .get, headers: bearer(staff))
             let itemId = try #require(((try draft.json()["items"] as? [[String: Any]])?.first?["id"]) as? String)
-            try (try await catalogue.execute(
-                uri: "/v1/offerings/\(id)/status", method: .put, headers: bearer(staff, json: true), body: jsonBody(["status": "closed"])))
+            try
+                (try await catalogue.execute(
+                    uri: "/v1/offerings/\(id)/status", method: .put, headers: bearer(staff, json: true), body: jsonBody(["status": "closed"])))
                 .problem("/problems/offering-status", status: .conflict)
             #expect(try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff)).status == .ok)
 
@@ -295,10 +334,14 @@ import Testing
                         "basePrice": ["amountCents": price, "currency": "CAD"],
                         "registrationOpensAt": "2026-01-01T09:00:00-05:00", "registrationClosesAt": "2027-06-30T23:59:00-04:00",
                         "items": [
-                            ["id": itemId, "name": ["fr": "Dîner", "en": "Lunch"], "unitPrice": ["amountCents": 600, "currency": "CAD"], "date": "2027-07-05"],
+                            [
+                                "id": itemId, "name": ["fr": "Dîner", "en": "Lunch"], "unitPrice": ["amountCents": 600, "currency": "CAD"],
+                                "date": "2027-07-05",
+                            ],
                             ["name": ["fr": "Chandail", "en": "T-shirt"], "unitPrice": ["amountCents": 1200, "currency": "CAD"]],
                         ],
-                        "contractClauses": clauses, "refundPolicy": ["kind": "pro-rata", "administrationFee": ["amountCents": 1000, "currency": "CAD"]],
+                        "contractClauses": clauses,
+                        "refundPolicy": ["kind": "pro-rata", "administrationFee": ["amountCents": 1000, "currency": "CAD"]],
                     ]))
             }
             let same = try await replace([["fr": "Clause 1", "en": "Clause 1"]], price: 4_500)
@@ -325,10 +368,11 @@ import Testing
                 try await connection.query("SELECT routing_key FROM catalogue.outbox ORDER BY position", logger: TestEnvironment.logger)
                     .collect().map { try $0.decode(String.self) }
             }
-            #expect(keys == [
-                "catalogue.offering.published", "catalogue.offering.updated", "catalogue.offering.updated",
-                "catalogue.offering.closed", "catalogue.offering.cancelled",
-            ])
+            #expect(
+                keys == [
+                    "catalogue.offering.published", "catalogue.offering.updated", "catalogue.offering.updated",
+                    "catalogue.offering.closed", "catalogue.offering.cancelled",
+                ])
         }
     }
 }
@@ -345,7 +389,9 @@ import Testing
             let levels = try #require(try await catalogue.execute(uri: "/v1/levels", method: .get).json()["items"] as? [[String: Any]])
             #expect(levels.count == 14 && levels.first?["code"] as? String == "prescolaire")
 
-            for (code, subject, level) in [("063-414", maths, "secondaire-4"), ("063-306", maths, "secondaire-3"), ("132-406", french, "secondaire-4")] {
+            for (code, subject, level) in [
+                ("063-414", maths, "secondaire-4"), ("063-306", maths, "secondaire-3"), ("132-406", french, "secondaire-4"),
+            ] {
                 let id = try await createOffering(
                     on: catalogue, staff: staff, organisation: organisation, code: code, titleFr: "Cours \(code)",
                     extra: ["subjectId": subject, "levels": [level]])
@@ -389,20 +435,30 @@ import Testing
         try await withService(CatalogueService.self) { catalogue, database in
             let id = try await createOffering(
                 on: catalogue, staff: staff, organisation: organisation, code: "058-402",
-                extra: ["sessions": [[
-                    "name": ["fr": "Été", "en": "Summer"], "startsOn": "2027-07-05", "endsOn": "2027-07-30", "capacity": 40, "online": true,
-                    "schedule": ["fr": "Du lundi au jeudi, 9 h à 12 h", "en": "Monday to Thursday, 9 to 12"],
-                    "accessInstructions": ["fr": "Lien Teams : https://teams.example/cal-058", "en": "Teams link: https://teams.example/cal-058"],
-                ]]])
+                extra: [
+                    "sessions": [
+                        [
+                            "name": ["fr": "Été", "en": "Summer"], "startsOn": "2027-07-05", "endsOn": "2027-07-30", "capacity": 40, "online": true,
+                            "schedule": ["fr": "Du lundi au jeudi, 9 h à 12 h", "en": "Monday to Thursday, 9 to 12"],
+                            "accessInstructions": [
+                                "fr": "Lien Teams : https://teams.example/cal-058", "en": "Teams link: https://teams.example/cal-058",
+                            ],
+                        ]
+                    ]
+                ])
             #expect(try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff)).status == .ok)
-            let anonymous = try #require((try await catalogue.execute(uri: "/v1/offerings/\(id)", method: .get).json()["sessions"] as? [[String: Any]])?.first)
+            let anonymous = try #require(
+                (try await catalogue.execute(uri: "/v1/offerings/\(id)", method: .get).json()["sessions"] as? [[String: Any]])?.first)
             #expect(anonymous["online"] as? Bool == true)
             #expect((anonymous["schedule"] as? [String: String])?["fr"] == "Du lundi au jeudi, 9 h à 12 h")
             #expect(anonymous["accessInstructions"] == nil)
-            let forStaff = try #require((try await catalogue.execute(uri: "/v1/offerings/\(id)", method: .get, headers: bearer(staff)).json()["sessions"] as? [[String: Any]])?.first)
+            let forStaff = try #require(
+                (try await catalogue.execute(uri: "/v1/offerings/\(id)", method: .get, headers: bearer(staff)).json()["sessions"] as? [[String: Any]])?
+                    .first)
             #expect((forStaff["accessInstructions"] as? [String: String])?["en"]?.contains("teams.example") == true)
-            #expect(try await database.count(
-                "SELECT count(*) FROM catalogue.outbox WHERE convert_from(payload, 'UTF8') LIKE '%teams.example/cal-058%'") == 1)
+            #expect(
+                try await database.count(
+                    "SELECT count(*) FROM catalogue.outbox WHERE convert_from(payload, 'UTF8') LIKE '%teams.example/cal-058%'") == 1)
         }
     }
 }
@@ -414,7 +470,9 @@ import Testing
         try await withService(CatalogueService.self) { catalogue, database in
             let created = try await catalogue.execute(
                 uri: "/v1/organisations", method: .post, headers: bearer(admin, json: true),
-                body: jsonBody(["kind": "college", "shortCode": "CEGEP-TR", "name": ["fr": "Cégep de Trois-Rivières", "en": "Cégep de Trois-Rivières"]]))
+                body: jsonBody([
+                    "kind": "college", "shortCode": "CEGEP-TR", "name": ["fr": "Cégep de Trois-Rivières", "en": "Cégep de Trois-Rivières"],
+                ]))
             let college = try #require(try created.json()["id"] as? String)
             let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: UUID(uuidString: college)!, role: "staff")])
             let stranger = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: UUID(), role: "staff")])
@@ -433,7 +491,8 @@ import Testing
                 on: catalogue, staff: staff, organisation: UUID(uuidString: college)!, code: "601-103-MQ", titleFr: "Écriture et littérature",
                 extra: ["programmeId": programme, "term": "A-2026", "schoolYear": "2026-2027"])
             #expect(try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff)).status == .ok)
-            _ = try await createOffering(on: catalogue, staff: staff, organisation: UUID(uuidString: college)!, code: "109-101-MQ", titleFr: "Activité physique")
+            _ = try await createOffering(
+                on: catalogue, staff: staff, organisation: UUID(uuidString: college)!, code: "109-101-MQ", titleFr: "Activité physique")
             let inProgramme = try await catalogue.execute(uri: "/v1/offerings?programme=\(programme)&term=A-2026", method: .get)
             #expect((try inProgramme.json()["items"] as? [[String: Any]])?.map { $0["code"] as? String } == ["601-103-MQ"])
 
@@ -476,13 +535,16 @@ import Testing
                 on: catalogue, staff: staff, organisation: organisation, code: "INCOHERENT", capacity: 0,
                 extra: [
                     "registrationClosesAt": "2027-08-15T23:59:00-04:00",
-                    "items": [["name": ["fr": "Dîner", "en": "Lunch"], "unitPrice": ["amountCents": 550, "currency": "CAD"], "date": "2027-09-01"]],
+                    "items": [
+                        ["name": ["fr": "Dîner", "en": "Lunch"], "unitPrice": ["amountCents": 550, "currency": "CAD"], "date": "2027-09-01"]
+                    ],
                 ])
             let refused = try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff))
             try refused.problem("/problems/offering-incomplete", status: .unprocessableContent)
-            #expect(try refused.fieldErrors() == [
-                "sessions": "noSeats", "registrationClosesAt": "afterLastSession", "items[0].date": "outsideSessions",
-            ])
+            #expect(
+                try refused.fieldErrors() == [
+                    "sessions": "noSeats", "registrationClosesAt": "afterLastSession", "items[0].date": "outsideSessions",
+                ])
             let draft = try await catalogue.execute(uri: "/v1/offerings/\(id)", method: .get, headers: bearer(staff))
             #expect(try draft.json()["status"] as? String == "draft")
         }

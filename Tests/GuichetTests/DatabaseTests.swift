@@ -31,8 +31,10 @@ import Testing
             }
             #expect(applied.sorted() == migrations.map(\.version), "each step applied by exactly one instance")
             let recorded = try await TestDatabase.admin(database: database.name) { connection in
-                try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(service).schema_migrations"), logger: TestEnvironment.logger)
-                    .collect().first!.decode(Int.self)
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(service).schema_migrations"), logger: TestEnvironment.logger
+                )
+                .collect().first!.decode(Int.self)
             }
             #expect(recorded == migrations.count)
             // A later start applies nothing.
@@ -45,9 +47,11 @@ import Testing
     @Test func aFailingMigrationLeavesNothingBehind() async throws {
         try await TestDatabase.withDatabase { database in
             let client = try database.serviceClient("catalogue")
-            let broken = try Migrator(schema: "catalogue", migrations: [
-                Migration(1, "half", ["CREATE TABLE half_done (x int)", "SELECT no_such_function()"]),
-            ])
+            let broken = try Migrator(
+                schema: "catalogue",
+                migrations: [
+                    Migration(1, "half", ["CREATE TABLE half_done (x int)", "SELECT no_such_function()"])
+                ])
             await #expect(throws: PSQLError.self) {
                 try await withRunning(client) { try await broken.apply(client: client, logger: TestEnvironment.logger) }
             }

@@ -14,7 +14,9 @@ import Testing
 /// than capacity, released at expiry, confirmed once by payment.
 @Suite struct EnrolmentCheckoutTests {
     static let macaroni = (1...3).map {
-        OfferingItem(itemId: UUID(), name: .init(fr: "Macaroni", en: "Macaroni"), unitPrice: .init(amountCents: 550), date: "2027-01-\(10 + $0)", maximumQuantity: 3)
+        OfferingItem(
+            itemId: UUID(), name: .init(fr: "Macaroni", en: "Macaroni"), unitPrice: .init(amountCents: 550), date: "2027-01-\(10 + $0)",
+            maximumQuantity: 3)
     }
 
     @Test func aGuestPaysWhatTheCatalogueSaysAndTheSameKeyNeverHoldsTwice() async throws {
@@ -22,7 +24,10 @@ import Testing
             // Taxable, with items by date: 95 $ + 2 × 5,50 $ + 1 × 5,50 $ = 111,50 $; GST 5,58 $, QST 11,12 $.
             let offering = openOffering(
                 capacity: 10, items: Self.macaroni,
-                taxes: [.init(code: "GST", name: .init(fr: "TPS", en: "GST"), percent: "5"), .init(code: "QST", name: .init(fr: "TVQ", en: "QST"), percent: "9.975")])
+                taxes: [
+                    .init(code: "GST", name: .init(fr: "TPS", en: "GST"), percent: "5"),
+                    .init(code: "QST", name: .init(fr: "TVQ", en: "QST"), percent: "9.975"),
+                ])
             try await withEvents(database) { events in try await events.publish(offering) }
             let items: [[String: Any]] = [
                 ["itemId": Self.macaroni[0].itemId.uuidString, "quantity": 2], ["itemId": Self.macaroni[2].itemId.uuidString, "quantity": 1],
@@ -30,14 +35,16 @@ import Testing
             let body = guestCheckout(offering, items: items)
 
             // Bad input is refused and changes nothing.
-            let noKey = try await enrolment.execute(uri: "/v1/checkouts", method: .post, headers: [.contentType: "application/json"], body: jsonBody(body))
+            let noKey = try await enrolment.execute(
+                uri: "/v1/checkouts", method: .post, headers: [.contentType: "application/json"], body: jsonBody(body))
             #expect(noKey.status == .badRequest, "the key is required")
             var tooMany = items
             tooMany[0]["quantity"] = 4
             let refused = try await postCheckout(enrolment, guestCheckout(offering, children: [("", "2030-01-01")], items: tooMany))
-            #expect(try refused.fieldErrors() == [
-                "lines[0].participant.firstName": "required", "lines[0].participant.birthDate": "inFuture",
-            ])
+            #expect(
+                try refused.fieldErrors() == [
+                    "lines[0].participant.firstName": "required", "lines[0].participant.birthDate": "inFuture",
+                ])
             let badQuantity = try await postCheckout(enrolment, guestCheckout(offering, items: tooMany))
             #expect(try badQuantity.fieldErrors() == ["lines[0].items[0].quantity": "outOfRange"])
             #expect(try await database.count("SELECT count(*) FROM enrolment.checkouts") == 0)
@@ -68,7 +75,9 @@ import Testing
             let withToken = try await enrolment.execute(uri: "/v1/checkouts/\(id)", method: .get, headers: [HTTPField.Name("Guest-Token")!: token])
             #expect(withToken.status == .ok)
             #expect(try await enrolment.execute(uri: "/v1/checkouts/\(id)", method: .get).status == .notFound)
-            #expect(try await enrolment.execute(uri: "/v1/checkouts/\(id)", method: .get, headers: [HTTPField.Name("Guest-Token")!: token + "x"]).status == .notFound)
+            #expect(
+                try await enrolment.execute(uri: "/v1/checkouts/\(id)", method: .get, headers: [HTTPField.Name("Guest-Token")!: token + "x"]).status
+                    == .notFound)
 
             // Payment learns the amounts from the event, never from the client; the token only as a hash.
             let payload = try await database.outboxPayload(EventName.checkoutRequested)
@@ -111,8 +120,9 @@ import Testing
             let client = try database.serviceClient("enrolment")
             try await withRunning(client) {
                 let store = CheckoutStore(
-                    client: client, holdDuration: 900, guestTokens: GuestTokens(key: .init(size: .bits256)), profileKey: .init(size: .bits256),
-                    claimMode: .unlockedReadThenWrite)
+                    client: client, logger: TestEnvironment.logger, holdDuration: 900, guestTokens: GuestTokens(key: .init(size: .bits256)),
+                    profileKey: .init(size: .bits256),
+                    claimSeats: Self.unlockedReadThenWrite)
                 let created = try await withThrowingTaskGroup(of: Bool.self) { group in
                     for index in 0..<40 {
                         group.addTask {
@@ -121,7 +131,8 @@ import Testing
                                 offeringId: offering.offeringId, sessionId: offering.sessions[0].sessionId, organisationOfOriginId: nil, items: [])
                             do {
                                 _ = try await store.checkout(
-                                    payer: .guest(email: "parent\(index)@example.org", name: "A", language: "fr"), sellingOrganisationId: nil, lines: [line],
+                                    payer: .guest(email: "parent\(index)@example.org", name: "A", language: "fr"), sellingOrganisationId: nil,
+                                    lines: [line],
                                     idempotency: .init(scope: "guest", key: UUID().uuidString, requestHash: [1]), now: Date())
                                 return true
                             } catch let problem as Problem where problem.type == "/problems/session-full" {
@@ -136,6 +147,24 @@ import Testing
         }
     }
 
+    /// What the conditional update replaces: read the counts, then write them back, with the window between the
+    /// two widened as a busy server would.
+    static let unlockedReadThenWrite: SeatLedger.Claim = { counts, _, _, _, connection, logger in
+        var changed: [SessionSeatsEvent] = []
+        for (session, count) in counts {
+            var read: (Int64, Int, Int, Int)?
+            for try await row in try await connection.query(
+                "SELECT version, capacity, held, confirmed FROM session_seats WHERE session_id = \(session)", logger: logger
+            ).decode((Int64, Int, Int, Int).self) { read = row }
+            guard let (version, capacity, held, confirmed) = read, held + confirmed + count <= capacity else { return nil }
+            try await connection.query("SELECT pg_sleep(0.01)", logger: logger)
+            try await connection.query(
+                "UPDATE session_seats SET held = \(held + count), version = \(version + 1) WHERE session_id = \(session)", logger: logger)
+            changed.append(SessionSeatsEvent(sessionId: session, version: version + 1, capacity: capacity, held: held + count, confirmed: confirmed))
+        }
+        return changed
+    }
+
     @Test func aSignedInGuardianAcceptsTheContractAndPaymentConfirmsOnce() async throws {
         let account = UUID()
         let token = try await TestKeys.shared.token(for: account)
@@ -145,7 +174,9 @@ import Testing
             let offering = openOffering(
                 priceCents: 26_000, capacity: 3, prices: [.init(amount: .init(amountCents: 22_000), organisationOfOriginId: school, residency: nil)],
                 contract: .init(version: 2, clauses: [.init(fr: "Caméra ouverte.", en: "Camera on.")]),
-                details: .init(online: true, accessInstructions: .init(fr: "Lien : https://teams.example/cours-ete", en: "Link: https://teams.example/cours-ete")))
+                details: .init(
+                    online: true, accessInstructions: .init(fr: "Lien : https://teams.example/cours-ete", en: "Link: https://teams.example/cours-ete")
+                ))
             try await withEvents(database) { events in
                 try await events.publish(offering)
                 try await events.verifiedAccount(account, email: "lea@example.org")
@@ -155,21 +186,28 @@ import Testing
                     body: jsonBody(["firstName": "Noé", "lastName": "Tremblay", "birthDate": "2010-02-03"]))
                 let participant = try #require(try child.json()["id"] as? String)
                 // The school's records say Noé is its pupil (as linking his record would): the school's price is his.
-                #expect(try await database.count(
-                    "WITH pupil AS (UPDATE enrolment.participants SET organisation_id = '\(school.uuidString)', file_number = 'N-1' WHERE id = '\(participant)' RETURNING 1) SELECT count(*) FROM pupil") == 1)
+                #expect(
+                    try await database.count(
+                        "WITH pupil AS (UPDATE enrolment.participants SET organisation_id = '\(school.uuidString)', file_number = 'N-1' WHERE id = '\(participant)' RETURNING 1) SELECT count(*) FROM pupil"
+                    ) == 1)
                 let line: [String: Any] = [
                     "participantId": participant, "offeringId": offering.offeringId.uuidString,
                     "sessionId": offering.sessions[0].sessionId.uuidString, "organisationOfOriginId": school.uuidString,
                 ]
                 // Another family cannot put this child in their cart.
-                let foreign = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(stranger, json: true), body: jsonBody(line))
+                let foreign = try await enrolment.execute(
+                    uri: "/v1/cart/lines", method: .post, headers: bearer(stranger, json: true), body: jsonBody(line))
                 #expect(try foreign.fieldErrors() == ["participantId": "unknown"])
 
-                let added = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(token, json: true), body: jsonBody(line))
+                let added = try await enrolment.execute(
+                    uri: "/v1/cart/lines", method: .post, headers: bearer(token, json: true), body: jsonBody(line))
                 #expect(added.status == .created, "\(added.text)")
                 let lineId = try #require(try added.json()["id"] as? String)
-                #expect(((try added.json()["price"] as? [String: Any])?["total"] as? [String: Any])?["amountCents"] as? Int == 22_000, "the school's price")
-                let again = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(token, json: true), body: jsonBody(line))
+                #expect(
+                    ((try added.json()["price"] as? [String: Any])?["total"] as? [String: Any])?["amountCents"] as? Int == 22_000,
+                    "the school's price")
+                let again = try await enrolment.execute(
+                    uri: "/v1/cart/lines", method: .post, headers: bearer(token, json: true), body: jsonBody(line))
                 try again.problem("/problems/already-in-cart", status: .conflict)
 
                 // Not yet accepted: checkout names the line and holds nothing.
@@ -177,10 +215,12 @@ import Testing
                 let early = try await postCheckout(enrolment, checkoutBody, token: token)
                 #expect(try early.fieldErrors() == ["lines[0].contractAcceptance": "required"])
                 let stale = try await enrolment.execute(
-                    uri: "/v1/cart/lines/\(lineId)/contract-acceptance", method: .put, headers: bearer(token, json: true), body: jsonBody(["version": 1]))
+                    uri: "/v1/cart/lines/\(lineId)/contract-acceptance", method: .put, headers: bearer(token, json: true),
+                    body: jsonBody(["version": 1]))
                 #expect(try stale.fieldErrors() == ["version": "notCurrent"])
                 let accepted = try await enrolment.execute(
-                    uri: "/v1/cart/lines/\(lineId)/contract-acceptance", method: .put, headers: bearer(token, json: true), body: jsonBody(["version": 2]))
+                    uri: "/v1/cart/lines/\(lineId)/contract-acceptance", method: .put, headers: bearer(token, json: true),
+                    body: jsonBody(["version": 2]))
                 #expect(try accepted.json()["contractAcceptedVersion"] as? Int == 2)
 
                 let created = try await postCheckout(enrolment, checkoutBody, token: token)
@@ -303,9 +343,14 @@ import Testing
                 "participantId": try #require(try child.json()["id"] as? String), "offeringId": course.offeringId.uuidString,
                 "sessionId": course.sessions[0].sessionId.uuidString,
             ]
-            let lineId = try #require(try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(parentToken, json: true), body: jsonBody(line)).json()["id"] as? String)
+            let lineId = try #require(
+                try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(parentToken, json: true), body: jsonBody(line))
+                    .json()["id"] as? String)
             let checkoutBody = ["sellingOrganisationId": course.sellingOrganisationId.uuidString]
-            #expect(try await postCheckout(enrolment, checkoutBody, token: parentToken).fieldErrors() == ["lines[0].documents": "interventionPlanRequired"])
+            #expect(
+                try await postCheckout(enrolment, checkoutBody, token: parentToken).fieldErrors() == [
+                    "lines[0].documents": "interventionPlanRequired"
+                ])
 
             func upload(_ bytes: [UInt8], declared: String, token: String? = nil) async throws -> TestResponse {
                 try await enrolment.execute(
@@ -322,7 +367,9 @@ import Testing
             #expect(uploaded.status == .created, "\(uploaded.text)")
             #expect(try uploaded.json()["contentType"] as? String == "application/pdf", "the content decides, not the header")
             let documentId = try #require(try uploaded.json()["id"] as? String)
-            #expect(try await database.count("SELECT count(*) FROM enrolment.documents WHERE position('\\x25504446'::bytea in sealed) > 0") == 0, "sealed: no PDF header in the clear")
+            #expect(
+                try await database.count("SELECT count(*) FROM enrolment.documents WHERE position('\\x25504446'::bytea in sealed) > 0") == 0,
+                "sealed: no PDF header in the clear")
             #expect(try await database.count("SELECT count(*) FROM enrolment.documents") == 1)
 
             let created = try await postCheckout(enrolment, checkoutBody, token: parentToken)
@@ -338,8 +385,9 @@ import Testing
             #expect(try await download(strangerToken).status == .notFound)
 
             // Later, from the registration ("Dépôt de documents").
-            let registration = try #require((try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(parentToken))
-                .json()["items"] as? [[String: Any]])?.first?["id"] as? String)
+            let registration = try #require(
+                (try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(parentToken))
+                    .json()["items"] as? [[String: Any]])?.first?["id"] as? String)
             let later = try await enrolment.execute(
                 uri: "/v1/registrations/\(registration)/documents/intervention-plan?schoolYear=2027-2028", method: .post,
                 headers: [.authorization: "Bearer \(parentToken)", .contentType: "application/pdf"], body: ByteBuffer(bytes: pdf))
@@ -360,7 +408,9 @@ extension TestDatabase {
     func outboxPayload(_ routingKey: String, schema: String = "enrolment") async throws -> String {
         try await TestDatabase.admin(database: name) { connection in
             try await connection.query(
-                PostgresQuery(unsafeSQL: "SELECT convert_from(payload, 'UTF8') FROM \(schema).outbox WHERE routing_key = '\(routingKey)' ORDER BY position LIMIT 1"),
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT convert_from(payload, 'UTF8') FROM \(schema).outbox WHERE routing_key = '\(routingKey)' ORDER BY position LIMIT 1"),
                 logger: TestEnvironment.logger
             ).collect().first!.decode(String.self)
         }

@@ -32,9 +32,11 @@ import Testing
                 body: ByteBuffer(string: Self.header + "X-1,Xavier,Roy,2016-02-03,,,,,\n"))
             #expect(imported.status == .ok, "\(imported.text)")
             // A adds Y by hand and fills Y's profile.
-            let y = try #require(try await enrolment.execute(
-                uri: "/v1/participants", method: .post, headers: bearer(tokenA, json: true),
-                body: jsonBody(["firstName": "Yves", "lastName": "Roy", "birthDate": "2014-01-01"])).json()["id"] as? String)
+            let y = try #require(
+                try await enrolment.execute(
+                    uri: "/v1/participants", method: .post, headers: bearer(tokenA, json: true),
+                    body: jsonBody(["firstName": "Yves", "lastName": "Roy", "birthDate": "2014-01-01"])
+                ).json()["id"] as? String)
             let profile: [String: Any] = [
                 "allergies": "arachides", "healthInsuranceNumber": "ROYY14010112",
                 "emergencyContact": ["name": "Ana Roy", "phone": "418 555-0101"],
@@ -46,7 +48,8 @@ import Testing
             func link(_ token: String, names: Bool) async throws -> TestResponse {
                 var body: [String: Any] = ["organisationId": school.uuidString, "fileNumber": "X-1", "birthDate": "2016-02-03"]
                 if names { body["firstName"] = "xavier"; body["lastName"] = "ROY" }
-                return try await enrolment.execute(uri: "/v1/participants/links", method: .post, headers: bearer(token, json: true), body: jsonBody(body))
+                return try await enrolment.execute(
+                    uri: "/v1/participants/links", method: .post, headers: bearer(token, json: true), body: jsonBody(body))
             }
             // Number and birth date alone prove nothing here; with the names, staff decide.
             try await link(tokenA, names: false).problem("/problems/link-not-found", status: .unprocessableContent)
@@ -66,7 +69,8 @@ import Testing
             func decide(_ request: TestResponse) async throws -> TestResponse {
                 let id = try #require(try request.json()["id"] as? String)
                 return try await enrolment.execute(
-                    uri: "/v1/staff/record-requests/\(id)/decision", method: .post, headers: bearer(staff, json: true), body: jsonBody(["approve": true]))
+                    uri: "/v1/staff/record-requests/\(id)/decision", method: .post, headers: bearer(staff, json: true),
+                    body: jsonBody(["approve": true]))
             }
             let approvedA = try await decide(askedA)
             #expect(try approvedA.json()["status"] as? String == "approved", "\(approvedA.text)")
@@ -75,22 +79,27 @@ import Testing
             // B has the record B proved, and nothing of A's: not Y, not Y's profile, not A's household.
             #expect(try await names(tokenB) == ["Xavier"])
             #expect(try await enrolment.execute(uri: "/v1/participants/\(y)/profile", method: .get, headers: bearer(tokenB)).status == .notFound)
-            #expect(try await enrolment.execute(
-                uri: "/v1/participants/\(y)/profile", method: .put, headers: bearer(tokenB, json: true), body: jsonBody(["allergies": ""])
-            ).status == .notFound)
-            let householdsA = try #require(try await enrolment.execute(uri: "/v1/households", method: .get, headers: bearer(tokenA)).json()["items"] as? [[String: Any]])
+            #expect(
+                try await enrolment.execute(
+                    uri: "/v1/participants/\(y)/profile", method: .put, headers: bearer(tokenB, json: true), body: jsonBody(["allergies": ""])
+                ).status == .notFound)
+            let householdsA = try #require(
+                try await enrolment.execute(uri: "/v1/households", method: .get, headers: bearer(tokenA)).json()["items"] as? [[String: Any]])
             let ownA = try #require(householdsA.first?["id"] as? String)
-            #expect(try await enrolment.execute(
-                uri: "/v1/households/\(ownA)", method: .patch, headers: bearer(tokenB, json: true), body: jsonBody(["phone": "418 555-0199"])
-            ).status == .notFound)
-            #expect((try await enrolment.execute(uri: "/v1/households", method: .get, headers: bearer(tokenB)).json()["items"] as? [[String: Any]])?
-                .contains { $0["id"] as? String == ownA } == false)
+            #expect(
+                try await enrolment.execute(
+                    uri: "/v1/households/\(ownA)", method: .patch, headers: bearer(tokenB, json: true), body: jsonBody(["phone": "418 555-0199"])
+                ).status == .notFound)
+            #expect(
+                (try await enrolment.execute(uri: "/v1/households", method: .get, headers: bearer(tokenB)).json()["items"] as? [[String: Any]])?
+                    .contains { $0["id"] as? String == ownA } == false)
             let yProfile = try await enrolment.execute(uri: "/v1/participants/\(y)/profile", method: .get, headers: bearer(tokenA)).json()
             #expect(yProfile["healthInsuranceNumber"] as? String == "ROYY14010112")
 
             // X's profile, shared by both guardians: a write replaces only the version its writer read.
-            let xavier = try #require((try await enrolment.execute(uri: "/v1/participants", method: .get, headers: bearer(tokenB)).json()["items"]
-                as? [[String: Any]])?.first?["id"] as? String)
+            let xavier = try #require(
+                (try await enrolment.execute(uri: "/v1/participants", method: .get, headers: bearer(tokenB)).json()["items"]
+                    as? [[String: Any]])?.first?["id"] as? String)
             let uri = "/v1/participants/\(xavier)/profile"
             let first = try await enrolment.execute(uri: uri, method: .put, headers: bearer(tokenA, json: true), body: jsonBody(profile))
             #expect(first.status == .ok, "the first profile needs no version")
@@ -122,10 +131,11 @@ import Testing
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for guess in 0..<40 {
                     group.addTask {
-                        Int(try await enrolment.execute(
-                            uri: "/v1/participants/links", method: .post, headers: bearer(token, json: true),
-                            body: jsonBody(["organisationId": school.uuidString, "fileNumber": "G-\(guess)", "birthDate": "2015-01-01"])
-                        ).status.code)
+                        Int(
+                            try await enrolment.execute(
+                                uri: "/v1/participants/links", method: .post, headers: bearer(token, json: true),
+                                body: jsonBody(["organisationId": school.uuidString, "fileNumber": "G-\(guess)", "birthDate": "2015-01-01"])
+                            ).status.code)
                     }
                 }
                 return try await group.reduce(into: [Int: Int]()) { $0[$1, default: 0] += 1 }
@@ -149,15 +159,23 @@ import Testing
                 try await events.publish(camp)
                 try await events.verifiedAccount(parent, email: "parent@example.org")
             }
-            let child = try #require(try await enrolment.execute(
-                uri: "/v1/participants", method: .post, headers: bearer(token, json: true),
-                body: jsonBody(["firstName": "Léo", "lastName": "Roy", "birthDate": "2016-01-01"])).json()["id"] as? String)
+            let child = try #require(
+                try await enrolment.execute(
+                    uri: "/v1/participants", method: .post, headers: bearer(token, json: true),
+                    body: jsonBody(["firstName": "Léo", "lastName": "Roy", "birthDate": "2016-01-01"])
+                ).json()["id"] as? String)
             _ = try await enrolment.execute(
                 uri: "/v1/participants/\(child)/profile", method: .put, headers: bearer(token, json: true),
-                body: jsonBody(["allergies": "arachides", "medicalConditions": "asthme", "healthInsuranceNumber": "ROYL16010112",
-                                "emergencyContact": ["name": "Ana Roy", "phone": "418 555-0101"]]))
-            let line: [String: Any] = ["participantId": child, "offeringId": camp.offeringId.uuidString, "sessionId": camp.sessions[0].sessionId.uuidString]
-            #expect(try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(token, json: true), body: jsonBody(line)).status == .created)
+                body: jsonBody([
+                    "allergies": "arachides", "medicalConditions": "asthme", "healthInsuranceNumber": "ROYL16010112",
+                    "emergencyContact": ["name": "Ana Roy", "phone": "418 555-0101"],
+                ]))
+            let line: [String: Any] = [
+                "participantId": child, "offeringId": camp.offeringId.uuidString, "sessionId": camp.sessions[0].sessionId.uuidString,
+            ]
+            #expect(
+                try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(token, json: true), body: jsonBody(line)).status
+                    == .created)
             let checkout = try await postCheckout(enrolment, ["sellingOrganisationId": seller.uuidString], token: token)
             let checkoutId = try #require(try checkout.json()["id"] as? String)
             let uri = "/v1/participants/\(child)/profile"
@@ -217,44 +235,64 @@ import Testing
                 try await events.verifiedAccount(parent, email: "parent@example.org")
             }
             // A guardian's child: the profile must hold what the outing asks before paying.
-            let child = try #require(try await enrolment.execute(
-                uri: "/v1/participants", method: .post, headers: bearer(token, json: true),
-                body: jsonBody(["firstName": "Léo", "lastName": "Roy", "birthDate": "2016-01-01"])).json()["id"] as? String)
-            let line: [String: Any] = ["participantId": child, "offeringId": outing.offeringId.uuidString, "sessionId": outing.sessions[0].sessionId.uuidString]
-            #expect(try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(token, json: true), body: jsonBody(line)).status == .created)
+            let child = try #require(
+                try await enrolment.execute(
+                    uri: "/v1/participants", method: .post, headers: bearer(token, json: true),
+                    body: jsonBody(["firstName": "Léo", "lastName": "Roy", "birthDate": "2016-01-01"])
+                ).json()["id"] as? String)
+            let line: [String: Any] = [
+                "participantId": child, "offeringId": outing.offeringId.uuidString, "sessionId": outing.sessions[0].sessionId.uuidString,
+            ]
+            #expect(
+                try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(token, json: true), body: jsonBody(line)).status
+                    == .created)
             let early = try await postCheckout(enrolment, ["sellingOrganisationId": school.uuidString], token: token)
             #expect(try early.fieldErrors() == ["lines[0].participantFields": "participantFieldsMissing"], "\(early.text)")
-            #expect(try await enrolment.execute(
-                uri: "/v1/participants/\(child)/profile", method: .put, headers: bearer(token, json: true),
-                body: jsonBody(["allergies": "aucune", "emergencyContact": ["name": "Ana Roy", "phone": "418 555-0101"]])).status == .ok)
+            #expect(
+                try await enrolment.execute(
+                    uri: "/v1/participants/\(child)/profile", method: .put, headers: bearer(token, json: true),
+                    body: jsonBody(["allergies": "aucune", "emergencyContact": ["name": "Ana Roy", "phone": "418 555-0101"]])
+                ).status == .ok)
             #expect(try await postCheckout(enrolment, ["sellingOrganisationId": school.uuidString], token: token).status == .created)
 
             // A guest answers on the line; the answers are sealed like a profile.
             try await postCheckout(enrolment, guestCheckout(outing)).problem("/problems/validation", status: .unprocessableContent)
-            let answered = try await postCheckout(enrolment, guestCheckout(outing, extra: [
-                "profile": ["allergies": "arachides", "emergencyContact": ["name": "Marie Gagnon", "phone": "418 555-0102"]],
-            ]))
+            let answered = try await postCheckout(
+                enrolment,
+                guestCheckout(
+                    outing,
+                    extra: [
+                        "profile": ["allergies": "arachides", "emergencyContact": ["name": "Marie Gagnon", "phone": "418 555-0102"]]
+                    ]))
             #expect(answered.status == .created, "\(answered.text)")
-            #expect(try await database.count(
-                "SELECT count(*) FROM enrolment.participants WHERE profile_fields @> '{allergies,emergency-contact}' AND profile_sealed IS NOT NULL AND position(convert_to('arachides', 'UTF8') in profile_sealed) = 0") == 2)
+            #expect(
+                try await database.count(
+                    "SELECT count(*) FROM enrolment.participants WHERE profile_fields @> '{allergies,emergency-contact}' AND profile_sealed IS NOT NULL AND position(convert_to('arachides', 'UTF8') in profile_sealed) = 0"
+                ) == 2)
 
             // Staff register a pupil from the records whose profile is empty: the rule binds them unless they say why.
             _ = try await enrolment.execute(
                 uri: "/v1/staff/organisations/\(school.uuidString)/records", method: .put,
                 headers: [.authorization: "Bearer \(staff)", .contentType: "text/csv"],
                 body: ByteBuffer(string: "fileNumber,firstName,lastName,birthDate\n8888888,Zoé,Roy,2016-05-05\n"))
-            let pupil = try #require((try await enrolment.execute(
-                uri: "/v1/staff/participants?organisation=\(school.uuidString)&q=8888888", method: .get, headers: bearer(staff)).json()["items"]
-                as? [[String: Any]])?.first?["id"] as? String)
+            let pupil = try #require(
+                (try await enrolment.execute(
+                    uri: "/v1/staff/participants?organisation=\(school.uuidString)&q=8888888", method: .get, headers: bearer(staff)
+                ).json()["items"]
+                    as? [[String: Any]])?.first?["id"] as? String)
             var body: [String: Any] = [
-                "participantId": pupil, "offeringId": outing.offeringId.uuidString, "sessionId": outing.sessions[0].sessionId.uuidString, "fundingSource": "École",
+                "participantId": pupil, "offeringId": outing.offeringId.uuidString, "sessionId": outing.sessions[0].sessionId.uuidString,
+                "fundingSource": "École",
             ]
-            let refused = try await enrolment.execute(uri: "/v1/staff/registrations", method: .post, headers: bearer(staff, json: true), body: jsonBody(body))
+            let refused = try await enrolment.execute(
+                uri: "/v1/staff/registrations", method: .post, headers: bearer(staff, json: true), body: jsonBody(body))
             #expect(try refused.fieldErrors() == ["participantFields": "participantFieldsMissing", "overrideReason": "required"], "\(refused.text)")
             body["overrideReason"] = "Fiche santé reçue sur papier"
-            let registered = try await enrolment.execute(uri: "/v1/staff/registrations", method: .post, headers: bearer(staff, json: true), body: jsonBody(body))
+            let registered = try await enrolment.execute(
+                uri: "/v1/staff/registrations", method: .post, headers: bearer(staff, json: true), body: jsonBody(body))
             #expect(registered.status == .created, "\(registered.text)")
-            #expect(try await database.count("SELECT count(*) FROM enrolment.registrations WHERE override_reason = 'Fiche santé reçue sur papier'") == 1)
+            #expect(
+                try await database.count("SELECT count(*) FROM enrolment.registrations WHERE override_reason = 'Fiche santé reçue sur papier'") == 1)
         }
     }
 
@@ -278,7 +316,9 @@ import Testing
             }
             for key in [EventName.checkoutRequested, EventName.sessionSeatsChanged] {
                 let recorded = try await traces(key)
-                #expect(!recorded.isEmpty && recorded.allSatisfy { $0.hasPrefix("00-\(clickTrace)-") && !$0.contains("b7ad6b7169203331") }, "\(key): \(recorded)")
+                #expect(
+                    !recorded.isEmpty && recorded.allSatisfy { $0.hasPrefix("00-\(clickTrace)-") && !$0.contains("b7ad6b7169203331") },
+                    "\(key): \(recorded)")
             }
             // Payment's charge event carries the payment's trace: the confirmation enrolment records continues it.
             let paymentTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -323,8 +363,10 @@ import Testing
             #expect(try await database.seats(camp.sessions[0].sessionId).held == 12)
 
             // Addresses a person cannot see or that would break a mail header are refused.
-            for email in ["parent@example.org\r\nBcc: all@example.org", "pa\u{202E}rent@example.org", "pa\u{200B}rent@example.org", "🎉@example.org",
-                          "parent@exa mple.org"] {
+            for email in [
+                "parent@example.org\r\nBcc: all@example.org", "pa\u{202E}rent@example.org", "pa\u{200B}rent@example.org", "🎉@example.org",
+                "parent@exa mple.org",
+            ] {
                 #expect(try await postCheckout(enrolment, guest(email)).fieldErrors()["guest.email"] == "invalidEmail", "\(email.debugDescription)")
             }
         }

@@ -28,18 +28,21 @@ import Testing
             try await withEvents(database) { events in
                 try await events.send(
                     EventName.organisationCreated, from: "catalogue",
-                    OrganisationEvent(organisationId: school, version: 1, parentId: centre, kind: "school", shortCode: "EGB", name: .init(fr: "École", en: "School")))
+                    OrganisationEvent(
+                        organisationId: school, version: 1, parentId: centre, kind: "school", shortCode: "EGB", name: .init(fr: "École", en: "School")
+                    ))
                 try await eventually("enrolment knows the school") { try await database.count("SELECT count(*) FROM enrolment.organisations") == 1 }
             }
-            let night1 = Self.header + """
-                1234567,Émile,Lévesque-Côté,2015-03-04,EGB,4e année,401,"12, rue des Érables",parent@example.org;autre@example.org,
-                2345678,Rose,Gagnon,2016-05-06,EGB,3e année,301,,,
-                3456789,Léo,Roy,2017-07-08,EGB,2e année,201,,,
-                ,Sans,Numéro,2017-07-08,EGB,,,,,
-                4567890,Mauvaise,Date,2017-13-08,EGB,,,,,
-                5555555,\(String(repeating: "x", count: 3_000)),Long,2017-07-08,EGB,,,,,
-                6666666,Lien,Courriel,2017-07-08,EGB,,,,parent@example.org\u{202E};x,
-                """
+            let night1 =
+                Self.header + """
+                    1234567,Émile,Lévesque-Côté,2015-03-04,EGB,4e année,401,"12, rue des Érables",parent@example.org;autre@example.org,
+                    2345678,Rose,Gagnon,2016-05-06,EGB,3e année,301,,,
+                    3456789,Léo,Roy,2017-07-08,EGB,2e année,201,,,
+                    ,Sans,Numéro,2017-07-08,EGB,,,,,
+                    4567890,Mauvaise,Date,2017-13-08,EGB,,,,,
+                    5555555,\(String(repeating: "x", count: 3_000)),Long,2017-07-08,EGB,,,,,
+                    6666666,Lien,Courriel,2017-07-08,EGB,,,,parent@example.org\u{202E};x,
+                    """
             #expect(try await put(enrolment, school, night1, token: otherStaff).status == .forbidden)
             #expect(try await database.count("SELECT count(*) FROM enrolment.person_records") == 0)
 
@@ -47,19 +50,24 @@ import Testing
             #expect(first.status == .ok, "\(first.text)")
             let report = try first.json()
             #expect(report["added"] as? Int == 3)
-            #expect((report["rejected"] as? [[String: Any]])?.compactMap { $0["line"] as? Int } == [5, 6, 7, 8], "a name too long for storage is a refused row, not a 500")
+            #expect(
+                (report["rejected"] as? [[String: Any]])?.compactMap { $0["line"] as? Int } == [5, 6, 7, 8],
+                "a name too long for storage is a refused row, not a 500")
 
             let again = try await put(enrolment, school, night1, token: centreStaff).json()
             #expect(again["added"] as? Int == 0 && again["updated"] as? Int == 0 && again["unchanged"] as? Int == 3 && again["retired"] as? Int == 0)
 
             // Tonight: Rose moves up a group, Léo left, Zoé arrived.
-            let night2 = Self.header + """
-                1234567,Émile,Lévesque-Côté,2015-03-04,EGB,4e année,401,"12, rue des Érables",parent@example.org;autre@example.org,
-                2345678,Rose,Gagnon,2016-05-06,EGB,3e année,302,,,
-                5678901,Zoé,Tremblay,2018-01-02,EGB,1re année,101,,,
-                """
+            let night2 =
+                Self.header + """
+                    1234567,Émile,Lévesque-Côté,2015-03-04,EGB,4e année,401,"12, rue des Érables",parent@example.org;autre@example.org,
+                    2345678,Rose,Gagnon,2016-05-06,EGB,3e année,302,,,
+                    5678901,Zoé,Tremblay,2018-01-02,EGB,1re année,101,,,
+                    """
             let changed = try await put(enrolment, school, night2, token: centreStaff).json()
-            #expect(changed["added"] as? Int == 1 && changed["updated"] as? Int == 1 && changed["unchanged"] as? Int == 1 && changed["retired"] as? Int == 1)
+            #expect(
+                changed["added"] as? Int == 1 && changed["updated"] as? Int == 1 && changed["unchanged"] as? Int == 1
+                    && changed["retired"] as? Int == 1)
             #expect(try await database.count("SELECT count(*) FROM enrolment.person_records WHERE retired_at IS NULL") == 3)
 
             let noHeader = try await put(enrolment, school, "a,b\n1,2\n", token: centreStaff)
@@ -78,13 +86,17 @@ import Testing
                 try await events.verifiedAccount(parent, email: "Parent@Example.org")
                 try await events.verifiedAccount(stranger, email: "stranger@example.org")
             }
-            _ = try await put(enrolment, school, Self.header + "1234567,Émile,Lévesque-Côté,2015-03-04,EGB,4e année,401,,parent@example.org,\n", token: staff)
+            _ = try await put(
+                enrolment, school, Self.header + "1234567,Émile,Lévesque-Côté,2015-03-04,EGB,4e année,401,,parent@example.org,\n", token: staff)
 
             func link(_ token: String, _ body: [String: Any]) async throws -> TestResponse {
-                var full: [String: Any] = ["organisationId": school.uuidString, "fileNumber": "1234567", "birthDate": "2015-03-04",
-                                           "firstName": "emile", "lastName": "LEVESQUE COTE"]
+                var full: [String: Any] = [
+                    "organisationId": school.uuidString, "fileNumber": "1234567", "birthDate": "2015-03-04",
+                    "firstName": "emile", "lastName": "LEVESQUE COTE",
+                ]
                 full.merge(body) { $1 }
-                return try await enrolment.execute(uri: "/v1/participants/links", method: .post, headers: bearer(token, json: true), body: jsonBody(full))
+                return try await enrolment.execute(
+                    uri: "/v1/participants/links", method: .post, headers: bearer(token, json: true), body: jsonBody(full))
             }
             func withoutRequestId(_ response: TestResponse) throws -> String {
                 var problem = try response.json()
@@ -133,7 +145,8 @@ import Testing
                 try await events.verifiedAccount(father, email: "pere@example.org")
             }
             _ = try await put(
-                enrolment, city, Self.header + "H-1001,Léa,Bouchard,2016-02-03,,,,1 rue du Lac,mere@example.org;pere@example.org,resident\n", token: staff)
+                enrolment, city, Self.header + "H-1001,Léa,Bouchard,2016-02-03,,,,1 rue du Lac,mere@example.org;pere@example.org,resident\n",
+                token: staff)
             var ids: [String] = []
             for token in [motherToken, fatherToken] {
                 let linked = try await enrolment.execute(
@@ -145,15 +158,19 @@ import Testing
             #expect(ids[0] == ids[1], "one child, two guardians")
 
             // The mother registers her; a child added by hand (residency unproven) pays the non-resident price.
-            let line: [String: Any] = ["participantId": ids[0], "offeringId": camp.offeringId.uuidString, "sessionId": camp.sessions[0].sessionId.uuidString]
-            let added = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(motherToken, json: true), body: jsonBody(line))
+            let line: [String: Any] = [
+                "participantId": ids[0], "offeringId": camp.offeringId.uuidString, "sessionId": camp.sessions[0].sessionId.uuidString,
+            ]
+            let added = try await enrolment.execute(
+                uri: "/v1/cart/lines", method: .post, headers: bearer(motherToken, json: true), body: jsonBody(line))
             #expect(((try added.json()["price"] as? [String: Any])?["total"] as? [String: Any])?["amountCents"] as? Int == 9_500)
             let other = try await enrolment.execute(
                 uri: "/v1/participants", method: .post, headers: bearer(motherToken, json: true),
                 body: jsonBody(["firstName": "Max", "lastName": "Bouchard", "birthDate": "2014-01-01"]))
             var otherLine = line
             otherLine["participantId"] = try #require(try other.json()["id"] as? String)
-            let unproven = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(motherToken, json: true), body: jsonBody(otherLine))
+            let unproven = try await enrolment.execute(
+                uri: "/v1/cart/lines", method: .post, headers: bearer(motherToken, json: true), body: jsonBody(otherLine))
             #expect(((try unproven.json()["price"] as? [String: Any])?["total"] as? [String: Any])?["amountCents"] as? Int == 14_500)
 
             let checkout = try await postCheckout(enrolment, ["sellingOrganisationId": city.uuidString], token: motherToken)
@@ -161,7 +178,8 @@ import Testing
             #expect((try checkout.json()["total"] as? [String: Any])?["amountCents"] as? Int == 24_000)
 
             func registrations(_ token: String) async throws -> Int {
-                (try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(token)).json()["items"] as? [[String: Any]])?.count ?? -1
+                (try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(token)).json()["items"] as? [[String: Any]])?
+                    .count ?? -1
             }
             #expect(try await registrations(motherToken) == 2)
             #expect(try await registrations(fatherToken) == 0, "the father does not see the mother's registrations")
@@ -211,13 +229,13 @@ import Testing
             #expect(try await decide(other, ["approve": false], token: staff).json()["status"] as? String == "rejected")
 
             // The guardian now has the child, a resident with a file number.
-            let children = try await enrolment.execute(uri: "/v1/participants", method: .get, headers: bearer(token)).json()["items"] as? [[String: Any]]
+            let children =
+                try await enrolment.execute(uri: "/v1/participants", method: .get, headers: bearer(token)).json()["items"] as? [[String: Any]]
             let record = children?.first?["record"] as? [String: Any]
             #expect(record?["fileNumber"] as? String == "H-2001" && record?["residency"] as? String == "resident")
         }
     }
 }
-
 
 /// A household: address, phone and residency shared by its members and guardians; its first guardian gets the mails.
 @Suite struct EnrolmentHouseholdTests {
@@ -244,7 +262,8 @@ import Testing
                     headers: [.authorization: "Bearer \(staff)", .contentType: "text/csv"], body: ByteBuffer(string: Self.header + rows))
                 #expect(imported.status == .ok, "\(imported.text)")
             }
-            try await importRecords("""
+            try await importRecords(
+                """
                 H-1001,Léa,Bouchard,2016-02-03,1 rue du Lac,418 555-0101,mere@example.org;pere@example.org,resident,F-1
                 H-1002,Max,Bouchard,2014-01-01,1 rue du Lac,418 555-0101,,resident,F-1
                 H-2001,Zack,Autre,2015-01-01,9 rue Haute,,,non-resident,F-2
@@ -259,7 +278,8 @@ import Testing
                     .compactMap { $0["firstName"] as? String } ?? []
             }
             func households(_ token: String) async throws -> [[String: Any]] {
-                try #require(try await enrolment.execute(uri: "/v1/households", method: .get, headers: bearer(token)).json()["items"] as? [[String: Any]])
+                try #require(
+                    try await enrolment.execute(uri: "/v1/households", method: .get, headers: bearer(token)).json()["items"] as? [[String: Any]])
             }
 
             #expect(try await link(motherToken, "H-1001", "2016-02-03").status == .ok)
@@ -271,7 +291,8 @@ import Testing
             #expect((family["members"] as? [[String: Any]])?.count == 2)
             let familyId = try #require(family["id"] as? String)
             let edit = try await enrolment.execute(
-                uri: "/v1/households/\(familyId)", method: .patch, headers: bearer(motherToken, json: true), body: jsonBody(["address": "2 rue du Lac"]))
+                uri: "/v1/households/\(familyId)", method: .patch, headers: bearer(motherToken, json: true),
+                body: jsonBody(["address": "2 rue du Lac"]))
             try edit.problem("/problems/household-managed-by-organisation", status: .conflict)
 
             // The father links through Max's file; he joins second. The stranger sees none of it.
@@ -279,12 +300,14 @@ import Testing
             #expect(try await households(fatherToken).first?["isFirstGuardian"] as? Bool == false)
             #expect(try await names(strangerToken).isEmpty)
             #expect(try await households(strangerToken).isEmpty)
-            #expect(try await enrolment.execute(
-                uri: "/v1/households/\(familyId)", method: .patch, headers: bearer(strangerToken, json: true), body: jsonBody(["phone": ""])
-            ).status == .notFound)
+            #expect(
+                try await enrolment.execute(
+                    uri: "/v1/households/\(familyId)", method: .patch, headers: bearer(strangerToken, json: true), body: jsonBody(["phone": ""])
+                ).status == .notFound)
 
             // Tonight's export adds a newborn to the family: both guardians see her.
-            try await importRecords("""
+            try await importRecords(
+                """
                 H-1001,Léa,Bouchard,2016-02-03,1 rue du Lac,418 555-0101,mere@example.org;pere@example.org,resident,F-1
                 H-1002,Max,Bouchard,2014-01-01,1 rue du Lac,418 555-0101,,resident,F-1
                 H-1003,Zoé,Bouchard,2025-06-01,1 rue du Lac,418 555-0101,,resident,F-1
@@ -294,10 +317,15 @@ import Testing
             #expect(try await names(fatherToken) == ["Léa", "Max", "Zoé"])
 
             // The father registers Léa (free camp, confirmed at once): he is mailed as the payer, the mother as the first guardian.
-            let lea = try #require((try await enrolment.execute(uri: "/v1/participants", method: .get, headers: bearer(fatherToken)).json()["items"]
-                as? [[String: Any]])?.first?["id"] as? String)
-            let line: [String: Any] = ["participantId": lea, "offeringId": camp.offeringId.uuidString, "sessionId": camp.sessions[0].sessionId.uuidString]
-            #expect(try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(fatherToken, json: true), body: jsonBody(line)).status == .created)
+            let lea = try #require(
+                (try await enrolment.execute(uri: "/v1/participants", method: .get, headers: bearer(fatherToken)).json()["items"]
+                    as? [[String: Any]])?.first?["id"] as? String)
+            let line: [String: Any] = [
+                "participantId": lea, "offeringId": camp.offeringId.uuidString, "sessionId": camp.sessions[0].sessionId.uuidString,
+            ]
+            #expect(
+                try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(fatherToken, json: true), body: jsonBody(line))
+                    .status == .created)
             let checkout = try await postCheckout(enrolment, ["sellingOrganisationId": city.uuidString], token: fatherToken)
             #expect(checkout.status == .created, "\(checkout.text)")
             for address in ["pere@example.org", "mere@example.org"] {

@@ -19,11 +19,12 @@ import Testing
         try await withService(EnrolmentService.self) { enrolment, database in
             let course = openOffering(seller: college, code: "601-103-MQ", capacity: 30)
             try await withEvents(database) { events in try await events.publish(course) }
-            let csv = "fileNumber,firstName,lastName,birthDate,group,programme\n" + """
-                1111111,Julie,Leblanc,2006-01-02,01,500.A1
-                2222222,Marc,Leblond,2006-03-04,02,200.B1
-                3333333,Anne,Tremblay,2006-05-06,01,500.A1
-                """
+            let csv =
+                "fileNumber,firstName,lastName,birthDate,group,programme\n" + """
+                    1111111,Julie,Leblanc,2006-01-02,01,500.A1
+                    2222222,Marc,Leblond,2006-03-04,02,200.B1
+                    3333333,Anne,Tremblay,2006-05-06,01,500.A1
+                    """
             let imported = try await enrolment.execute(
                 uri: "/v1/staff/organisations/\(college.uuidString)/records", method: .put,
                 headers: [.authorization: "Bearer \(staffToken)", .contentType: "text/csv"], body: ByteBuffer(string: csv))
@@ -51,13 +52,16 @@ import Testing
                 "participantId": julie, "offeringId": course.offeringId.uuidString, "sessionId": course.sessions[0].sessionId.uuidString,
                 "fundingSource": "Emploi-Québec",
             ]
-            let outsiderTry = try await enrolment.execute(uri: "/v1/staff/registrations", method: .post, headers: bearer(outsider, json: true), body: jsonBody(body))
+            let outsiderTry = try await enrolment.execute(
+                uri: "/v1/staff/registrations", method: .post, headers: bearer(outsider, json: true), body: jsonBody(body))
             #expect(outsiderTry.status == .forbidden)
-            let registered = try await enrolment.execute(uri: "/v1/staff/registrations", method: .post, headers: bearer(staffToken, json: true), body: jsonBody(body))
+            let registered = try await enrolment.execute(
+                uri: "/v1/staff/registrations", method: .post, headers: bearer(staffToken, json: true), body: jsonBody(body))
             #expect(registered.status == .created, "\(registered.text)")
             #expect(try registered.json()["status"] as? String == "confirmed")
             #expect(try await database.seats(course.sessions[0].sessionId) == (30, 0, 1))
-            let twice = try await enrolment.execute(uri: "/v1/staff/registrations", method: .post, headers: bearer(staffToken, json: true), body: jsonBody(body))
+            let twice = try await enrolment.execute(
+                uri: "/v1/staff/registrations", method: .post, headers: bearer(staffToken, json: true), body: jsonBody(body))
             #expect(try twice.fieldErrors() == ["participantId": "alreadyRegistered"])
 
             let list = try await enrolment.execute(
@@ -69,20 +73,26 @@ import Testing
             csvHeaders[.accept] = "text/csv"
             let exported = try await enrolment.execute(
                 uri: "/v1/staff/sessions/\(course.sessions[0].sessionId.uuidString)/class-list", method: .get, headers: csvHeaders)
-            #expect(exported.text == "lastName,firstName,birthDate,fileNumber,group,fundingSource\nLeblanc,Julie,2006-01-02,1111111,01,Emploi-Québec\n")
-            #expect(try await enrolment.execute(
-                uri: "/v1/staff/sessions/\(course.sessions[0].sessionId.uuidString)/class-list", method: .get, headers: bearer(outsider)).status == .forbidden)
+            #expect(
+                exported.text == "lastName,firstName,birthDate,fileNumber,group,fundingSource\nLeblanc,Julie,2006-01-02,1111111,01,Emploi-Québec\n")
+            #expect(
+                try await enrolment.execute(
+                    uri: "/v1/staff/sessions/\(course.sessions[0].sessionId.uuidString)/class-list", method: .get, headers: bearer(outsider)
+                ).status == .forbidden)
             // The student's record with the college: this registration, under its term.
             let record = try await enrolment.execute(
                 uri: "/v1/staff/participants/\(julie)/record?organisation=\(college.uuidString)", method: .get, headers: bearer(staffToken))
             let terms = try #require(try record.json()["terms"] as? [[String: Any]], "\(record.text)")
             #expect((terms.first?["registrations"] as? [[String: Any]])?.first?["fundingSource"] as? String == "Emploi-Québec")
-            #expect(try await enrolment.execute(
-                uri: "/v1/staff/participants/\(julie)/record?organisation=\(college.uuidString)", method: .get, headers: bearer(outsider)).status == .forbidden)
+            #expect(
+                try await enrolment.execute(
+                    uri: "/v1/staff/participants/\(julie)/record?organisation=\(college.uuidString)", method: .get, headers: bearer(outsider)
+                ).status == .forbidden)
 
             // Staff cancel it: nothing to give back, the seat returns.
             let registration = try #require(try registered.json()["id"] as? String)
-            let cancelled = try await enrolment.execute(uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(staffToken))
+            let cancelled = try await enrolment.execute(
+                uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(staffToken))
             #expect(cancelled.status == .ok, "\(cancelled.text)")
             #expect(((try cancelled.json()["refund"] as? [String: Any])?["amountCents"]) as? Int == 0)
             #expect(try await database.seats(course.sessions[0].sessionId) == (30, 0, 0))
@@ -107,20 +117,27 @@ import Testing
                     "sessionId": camp.sessions[0].sessionId.uuidString,
                 ]
                 _ = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(parentToken, json: true), body: jsonBody(line))
-                let checkout = try #require(try await postCheckout(enrolment, ["sellingOrganisationId": camp.sellingOrganisationId.uuidString], token: parentToken)
-                    .json()["id"] as? String)
-                let registration = try #require(try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(parentToken))
-                    .json()["items"] as? [[String: Any]]).first?["id"] as? String ?? ""
+                let checkout = try #require(
+                    try await postCheckout(enrolment, ["sellingOrganisationId": camp.sellingOrganisationId.uuidString], token: parentToken)
+                        .json()["id"] as? String)
+                let registration =
+                    try #require(
+                        try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(parentToken))
+                            .json()["items"] as? [[String: Any]]
+                    ).first?["id"] as? String ?? ""
                 try await enrolment.execute(uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(parentToken))
                     .problem("/problems/not-cancellable", status: .conflict)
                 try await events.charge(checkout, amountCents: 9_500, succeeded: true)
                 try await eventually("confirmed") { try await database.seats(camp.sessions[0].sessionId) == (5, 0, 1) }
 
                 // Staff write to everyone registered in the session; the guardian gets it once.
-                let staffToken = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: camp.sellingOrganisationId, role: "staff")])
+                let staffToken = try await TestKeys.shared.token(
+                    for: UUID(), roles: [.init(organisationId: camp.sellingOrganisationId, role: "staff")])
                 let messages = "/v1/staff/sessions/\(camp.sessions[0].sessionId.uuidString)/messages"
                 let message: [String: Any] = ["subject": "Sortie annulée", "body": "La sortie de jeudi est remise à vendredi.\n<b>Merci</b>"]
-                #expect(try await enrolment.execute(uri: messages, method: .post, headers: bearer(parentToken, json: true), body: jsonBody(message)).status == .forbidden)
+                #expect(
+                    try await enrolment.execute(uri: messages, method: .post, headers: bearer(parentToken, json: true), body: jsonBody(message))
+                        .status == .forbidden)
                 let sent = try await enrolment.execute(uri: messages, method: .post, headers: bearer(staffToken, json: true), body: jsonBody(message))
                 #expect(sent.status == .accepted, "\(sent.text)")
                 #expect(try sent.json()["recipients"] as? Int == 1)
@@ -129,8 +146,11 @@ import Testing
                 let mail = try #require(try database.mailbox.mails(to: "parent@example.org").first { $0.subject.hasSuffix("Sortie annulée") })
                 #expect(mail.html.contains("&lt;b&gt;Merci&lt;/b&gt;"), "staff text never becomes markup")
 
-                #expect(try await enrolment.execute(uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(strangerToken)).status == .notFound)
-                let cancelled = try await enrolment.execute(uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(parentToken))
+                #expect(
+                    try await enrolment.execute(uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(strangerToken))
+                        .status == .notFound)
+                let cancelled = try await enrolment.execute(
+                    uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(parentToken))
                 #expect(cancelled.status == .ok, "\(cancelled.text)")
                 #expect(((try cancelled.json()["refund"] as? [String: Any])?["amountCents"]) as? Int == 8_000, "less the 15 $ fee")
                 #expect(try await database.seats(camp.sessions[0].sessionId) == (5, 0, 0))
@@ -165,16 +185,19 @@ import Testing
                 try await events.publish(outing)
                 try await events.verifiedAccount(parent, email: "parent@example.org")
             }
-            let child = try #require(try await enrolment.execute(
-                uri: "/v1/participants", method: .post, headers: bearer(parentToken, json: true),
-                body: jsonBody(["firstName": "Noé", "lastName": "Roy", "birthDate": "2014-01-01"])).json()["id"] as? String)
+            let child = try #require(
+                try await enrolment.execute(
+                    uri: "/v1/participants", method: .post, headers: bearer(parentToken, json: true),
+                    body: jsonBody(["firstName": "Noé", "lastName": "Roy", "birthDate": "2014-01-01"])
+                ).json()["id"] as? String)
             let profileURI = "/v1/participants/\(child)/profile"
             let bad = try await enrolment.execute(
                 uri: profileURI, method: .put, headers: bearer(parentToken, json: true),
                 body: jsonBody(["healthInsuranceNumber": "1234", "healthInsuranceExpiry": "2027-13", "permanentCode": "ROY", "phone": "555"]))
-            #expect(try bad.fieldErrors() == [
-                "healthInsuranceNumber": "invalid", "healthInsuranceExpiry": "invalid", "permanentCode": "invalid", "phone": "invalid",
-            ])
+            #expect(
+                try bad.fieldErrors() == [
+                    "healthInsuranceNumber": "invalid", "healthInsuranceExpiry": "invalid", "permanentCode": "invalid", "phone": "invalid",
+                ])
             // The spec's lengths, counted in code points as JSON Schema does (schemathesis found a 51-character group kept).
             let long = try await enrolment.execute(
                 uri: profileURI, method: .put, headers: bearer(parentToken, json: true),
@@ -185,19 +208,31 @@ import Testing
                 "permanentCode": "ROYN14010199", "phone": "418 555-0101", "group": "401", "email": "noe@example.org",
                 "emergencyContact": ["name": "Julie Roy", "phone": "418 555-0102", "relationship": "tante"],
             ]
-            #expect(try await enrolment.execute(uri: profileURI, method: .put, headers: bearer(strangerToken, json: true), body: jsonBody(profile)).status == .notFound)
+            #expect(
+                try await enrolment.execute(uri: profileURI, method: .put, headers: bearer(strangerToken, json: true), body: jsonBody(profile)).status
+                    == .notFound)
             let saved = try await enrolment.execute(uri: profileURI, method: .put, headers: bearer(parentToken, json: true), body: jsonBody(profile))
             #expect(saved.status == .ok, "\(saved.text)")
-            #expect(try await database.count(
-                "SELECT count(*) FROM enrolment.participants WHERE position(convert_to('Arachides', 'UTF8') in profile_sealed) > 0 OR position(convert_to('ROYN', 'UTF8') in profile_sealed) > 0") == 0)
+            #expect(
+                try await database.count(
+                    "SELECT count(*) FROM enrolment.participants WHERE position(convert_to('Arachides', 'UTF8') in profile_sealed) > 0 OR position(convert_to('ROYN', 'UTF8') in profile_sealed) > 0"
+                ) == 0)
 
-            #expect(try await enrolment.execute(uri: profileURI, method: .get, headers: bearer(parentToken)).json()["allergies"] as? String == "Arachides (EpiPen dans le sac)")
+            #expect(
+                try await enrolment.execute(uri: profileURI, method: .get, headers: bearer(parentToken)).json()["allergies"] as? String
+                    == "Arachides (EpiPen dans le sac)")
             #expect(try await enrolment.execute(uri: profileURI, method: .get, headers: bearer(strangerToken)).status == .notFound)
-            #expect(try await enrolment.execute(uri: profileURI, method: .get, headers: bearer(staffToken)).status == .notFound, "not registered there yet")
+            #expect(
+                try await enrolment.execute(uri: profileURI, method: .get, headers: bearer(staffToken)).status == .notFound,
+                "not registered there yet")
 
-            let line: [String: Any] = ["participantId": child, "offeringId": outing.offeringId.uuidString, "sessionId": outing.sessions[0].sessionId.uuidString]
+            let line: [String: Any] = [
+                "participantId": child, "offeringId": outing.offeringId.uuidString, "sessionId": outing.sessions[0].sessionId.uuidString,
+            ]
             _ = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(parentToken, json: true), body: jsonBody(line))
-            #expect(try await postCheckout(enrolment, ["sellingOrganisationId": outing.sellingOrganisationId.uuidString], token: parentToken).status == .created)
+            #expect(
+                try await postCheckout(enrolment, ["sellingOrganisationId": outing.sellingOrganisationId.uuidString], token: parentToken).status
+                    == .created)
             // The participant has an address of their own: the confirmation goes there too.
             #expect(try await database.mailbox.waitForMail(to: "noe@example.org").text.contains("Noé Roy"))
             let read = try await enrolment.execute(uri: profileURI, method: .get, headers: bearer(staffToken))
@@ -208,7 +243,8 @@ import Testing
             func found(_ q: String) async throws -> Int {
                 (try await enrolment.execute(
                     uri: "/v1/staff/participants?organisation=\(outing.sellingOrganisationId.uuidString)&q=\(q)", method: .get,
-                    headers: bearer(staffToken)).json()["items"] as? [[String: Any]])?.count ?? -1
+                    headers: bearer(staffToken)
+                ).json()["items"] as? [[String: Any]])?.count ?? -1
             }
             #expect(try await found("ROYN1401*") == 1)
             #expect(try await found("418%20555-0101") == 1)

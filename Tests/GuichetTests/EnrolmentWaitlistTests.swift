@@ -30,8 +30,11 @@ import Testing
                 children.append(try #require(try child.json()["id"] as? String))
             }
             func checkout(_ index: Int) async throws -> TestResponse {
-                let line: [String: Any] = ["participantId": children[index], "offeringId": camp.offeringId.uuidString, "sessionId": session.uuidString]
-                _ = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(tokens[index], json: true), body: jsonBody(line))
+                let line: [String: Any] = [
+                    "participantId": children[index], "offeringId": camp.offeringId.uuidString, "sessionId": session.uuidString,
+                ]
+                _ = try await enrolment.execute(
+                    uri: "/v1/cart/lines", method: .post, headers: bearer(tokens[index], json: true), body: jsonBody(line))
                 return try await postCheckout(enrolment, ["sellingOrganisationId": camp.sellingOrganisationId.uuidString], token: tokens[index])
             }
             func join(_ index: Int) async throws -> TestResponse {
@@ -58,10 +61,12 @@ import Testing
             #expect(try await entry(2)["position"] as? Int == 1, "the second moves up")
             let mail = try await database.mailbox.waitForMail(to: "first@example.org")
             #expect(mail.subject.contains("Une place s'est libérée"), "\(mail.subject)")
-            try await postCheckout(enrolment, guestCheckout(camp, children: [("Rapide", "2015-01-01")])).problem("/problems/session-full", status: .conflict)
+            try await postCheckout(enrolment, guestCheckout(camp, children: [("Rapide", "2015-01-01")])).problem(
+                "/problems/session-full", status: .conflict)
 
             // The first lets the offer lapse: it passes on.
-            try await database.execute("UPDATE enrolment.waitlist_entries SET offer_expires_at = now() - interval '1 second' WHERE status = 'offered'")
+            try await database.execute(
+                "UPDATE enrolment.waitlist_entries SET offer_expires_at = now() - interval '1 second' WHERE status = 'offered'")
             try await eventually("the offer passes to the second") { try await entry(2)["status"] as? String == "offered" }
             #expect(try await entry(1)["status"] as? String == "expired")
             #expect(try await database.seats(session) == (1, 1, 0))

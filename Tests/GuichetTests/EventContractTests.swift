@@ -19,7 +19,9 @@ import Testing
             let capture = Topology(
                 queues: [.init(name: database.amqpNamespace + "capture", durable: false)],
                 bindings: ["identity", "catalogue", "enrolment", "payment"].map {
-                    .init(source: database.amqpNamespace + "guichet.\($0)", destination: database.amqpNamespace + "capture", routingKey: "#")
+                    .init(
+                        source: database.amqpNamespace + EventExchange.of(service: $0), destination: database.amqpNamespace + "capture",
+                        routingKey: "#")
                 })
             try AMQPAdmin.declare(try database.topology, settings: database.amqpSettings)
             try AMQPAdmin.declare(capture, settings: database.amqpSettings)
@@ -34,7 +36,12 @@ import Testing
                         priceCents: price, capacity: 40,
                         extra: [
                             "registrationOpensAt": "2026-01-01T09:00:00-05:00", "registrationClosesAt": "2027-06-15T23:59:00-04:00",
-                            "sessions": [["name": ["fr": "Groupe 01", "en": "Group 01"], "startsOn": "2027-08-20", "endsOn": "2027-12-15", "capacity": 40, "waitlistSize": 10]],
+                            "sessions": [
+                                [
+                                    "name": ["fr": "Groupe 01", "en": "Group 01"], "startsOn": "2027-08-20", "endsOn": "2027-12-15", "capacity": 40,
+                                    "waitlistSize": 10,
+                                ]
+                            ],
                             "taxes": price == 0 ? [] : [["code": "GST", "name": ["fr": "TPS", "en": "GST"], "percent": "5"]],
                         ])
                     #expect(try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff)).status == .ok)
@@ -42,7 +49,9 @@ import Testing
                 let admin = try await TestKeys.shared.token(for: UUID(), isAdmin: true)
                 let created = try await catalogue.execute(
                     uri: "/v1/organisations", method: .post, headers: bearer(admin, json: true),
-                    body: jsonBody(["kind": "college", "shortCode": "CEGEP-TR", "name": ["fr": "Cégep de Trois-Rivières", "en": "Cégep de Trois-Rivières"]]))
+                    body: jsonBody([
+                        "kind": "college", "shortCode": "CEGEP-TR", "name": ["fr": "Cégep de Trois-Rivières", "en": "Cégep de Trois-Rivières"],
+                    ]))
                 #expect(created.status == .created)
                 try await eventually("the relay published all three") {
                     try await database.count("SELECT count(*) FROM catalogue.outbox WHERE published_at IS NOT NULL") == 3
@@ -76,7 +85,12 @@ import Testing
                 for (offering, session) in offerings {
                     let body: [String: Any] = [
                         "guest": ["email": "parent@example.org", "firstName": "Marie", "lastName": "Gagnon"],
-                        "lines": [["participant": ["firstName": "Léo", "lastName": "Gagnon", "birthDate": "2008-01-02"], "offeringId": offering, "sessionId": session]],
+                        "lines": [
+                            [
+                                "participant": ["firstName": "Léo", "lastName": "Gagnon", "birthDate": "2008-01-02"], "offeringId": offering,
+                                "sessionId": session,
+                            ]
+                        ],
                     ]
                     #expect(try await postCheckout(enrolment, body).status == .created)
                 }
@@ -91,15 +105,18 @@ import Testing
                 try await withService(PaymentService.self, on: database, environment: sandbox.environment) { payment in
                     let payer = UUID()
                     let token = try await TestKeys.shared.token(for: payer)
-                    let checkout = checkoutEvent(seller: organisation, payer: .init(accountId: payer, email: "payeur@example.org", name: "Marie", language: "fr"))
+                    let checkout = checkoutEvent(
+                        seller: organisation, payer: .init(accountId: payer, email: "payeur@example.org", name: "Marie", language: "fr"))
                     try await withEvents(database) { events in try await events.checkout(checkout) }
                     _ = try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token("4000000000000002"), bearer: token)
-                    let paid = try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token)
+                    let paid = try await pay(
+                        payment, checkout: checkout.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token)
                     let id = try #require(try paid.json()["id"] as? String)
                     var headers = bearer(staff, json: true)
                     headers[HTTPField.Name("Idempotency-Key")!] = UUID().uuidString
                     let refunded = try await payment.execute(
-                        uri: "/v1/payments/\(id)/refunds", method: .post, headers: headers, body: jsonBody(["amountCents": 500, "reason": "Geste commercial"]))
+                        uri: "/v1/payments/\(id)/refunds", method: .post, headers: headers,
+                        body: jsonBody(["amountCents": 500, "reason": "Geste commercial"]))
                     #expect(refunded.status == .accepted, "\(refunded.text)")
                     try await eventually("the relay published payment's three") {
                         try await database.count("SELECT count(*) FROM payment.outbox WHERE published_at IS NOT NULL") == 3
@@ -109,23 +126,25 @@ import Testing
 
             let consumer = AMQPConsumer(queue: "capture", settings: database.amqpSettings, topology: capture, logger: TestEnvironment.logger)
             let captured: [String] = try await withAMQP([consumer]) {
-              try await withTimeout("the seventeen events are captured") {
-                var captured: [String] = []
-                for await delivery in consumer.deliveries {
-                    let record: [String: Any] = [
-                        "headers": delivery.headers, "contentType": delivery.contentType ?? "",
-                        "body": String(decoding: delivery.body, as: UTF8.self),
-                    ]
-                    captured.append(String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self))
-                    consumer.ack(delivery)
-                    if captured.count == 17 { break }
+                try await withTimeout("the seventeen events are captured") {
+                    var captured: [String] = []
+                    for await delivery in consumer.deliveries {
+                        let record: [String: Any] = [
+                            "headers": delivery.headers, "contentType": delivery.contentType ?? "",
+                            "body": String(decoding: delivery.body, as: UTF8.self),
+                        ]
+                        captured.append(String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self))
+                        consumer.ack(delivery)
+                        if captured.count == 17 { break }
+                    }
+                    return captured
                 }
-                return captured
-              }
             }
             let (status, output) = try runValidator(input: captured.joined(separator: "\n"))
             #expect(status == 0, "\(output)")
             #expect(output.contains("17 conform, 0 do not"), "\(output)")
+            // Seat counts go through the outbox like every other event, and are checked with them.
+            #expect(captured.filter { $0.contains("ca.guichet.enrolment.session.seats_changed.v1") }.count >= 3)
 
             // The validator does reject what breaks the contract.
             let broken = captured[0].replacingOccurrences(of: #"\"currency\":\"CAD\""#, with: #"\"currency\":\"USD\""#)

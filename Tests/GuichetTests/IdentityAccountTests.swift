@@ -159,8 +159,10 @@ import Testing
             let badEmail = try await identity.signUp("pas-une-adresse")
             #expect(try badEmail.fieldErrors()["email"] == "invalid")
             // Nothing invisible, no line break into a mail header, no emoji.
-            for email in ["lea@example.ca\r\nBcc: tous@example.ca", "l\u{202E}ea@example.ca", "l\u{200B}ea@example.ca", "léa🎉@example.ca",
-                          "lea@exa\u{2028}mple.ca", "lea..roy@example.ca"] {
+            for email in [
+                "lea@example.ca\r\nBcc: tous@example.ca", "l\u{202E}ea@example.ca", "l\u{200B}ea@example.ca", "léa🎉@example.ca",
+                "lea@exa\u{2028}mple.ca", "lea..roy@example.ca",
+            ] {
                 #expect(try await identity.signUp(email).fieldErrors()["email"] == "invalid", "\(email.debugDescription)")
             }
             #expect(try await identity.signUp("léa.côté@exemple.québec").status == .accepted, "letters of any script are addresses")

@@ -41,7 +41,9 @@ import Testing
             let newEmail = "nouveau.profil@example.ca"
             try (try await identity.post("/v1/me/email", ["newEmail": newEmail, "password": "Pas-Le-Bon-1"], token: access))
                 .problem("/problems/password-incorrect", status: .forbidden)
-            #expect(try await identity.post("/v1/me/email", ["newEmail": newEmail, "password": IdentityDriver.password], token: access).status == .accepted)
+            #expect(
+                try await identity.post("/v1/me/email", ["newEmail": newEmail, "password": IdentityDriver.password], token: access).status
+                    == .accepted)
             #expect(try await identity.get("/v1/me", token: access).json()["email"] as? String == email)
             #expect(try await identity.get("/v1/me", token: access).json()["pendingEmail"] as? String == newEmail)
             let codeMail = try await identity.mailbox.waitForMail(to: newEmail)
@@ -58,14 +60,17 @@ import Testing
                 .problem("/problems/password-incorrect", status: .forbidden)
             #expect(try await identity.post("/v1/me/deletion", ["password": IdentityDriver.password], token: access).status == .noContent)
             try (try await identity.get("/v1/me", token: access)).problem("/problems/invalid-token", status: .unauthorized)
-            try (try await identity.post("/v1/sessions/refresh", ["refreshToken": refresh])).problem("/problems/refresh-token-invalid", status: .unauthorized)
+            try (try await identity.post("/v1/sessions/refresh", ["refreshToken": refresh])).problem(
+                "/problems/refresh-token-invalid", status: .unauthorized)
             try (try await identity.signIn(newEmail)).problem("/problems/sign-in-failed", status: .unauthorized)
             let left = try await identity.database.count(
-                "SELECT count(*) FROM identity.accounts WHERE id = '\(accountId)' AND email IS NULL AND first_name IS NULL AND birth_date IS NULL AND password_hash IS NULL AND status = 'deleted'")
+                "SELECT count(*) FROM identity.accounts WHERE id = '\(accountId)' AND email IS NULL AND first_name IS NULL AND birth_date IS NULL AND password_hash IS NULL AND status = 'deleted'"
+            )
             #expect(left == 1)
-            #expect(try await routingKeys(identity.database) == [
-                EventName.accountVerified, EventName.accountUpdated, EventName.accountUpdated, EventName.accountDeleted,
-            ])
+            #expect(
+                try await routingKeys(identity.database) == [
+                    EventName.accountVerified, EventName.accountUpdated, EventName.accountUpdated, EventName.accountDeleted,
+                ])
             // The address is free again for a new sign-up.
             #expect(try await identity.signUp(newEmail).status == .accepted)
         }
@@ -75,7 +80,8 @@ import Testing
     @Test func accountEventsArePublishedWithoutSecrets() async throws {
         try await withIdentity { identity, _ in
             let topology = try identity.database.topology
-            let consumer = AMQPConsumer(queue: "enrolment.inbox", settings: identity.database.amqpSettings, topology: topology, logger: TestEnvironment.logger)
+            let consumer = AMQPConsumer(
+                queue: "enrolment.inbox", settings: identity.database.amqpSettings, topology: topology, logger: TestEnvironment.logger)
             try await withAMQP([consumer]) {
                 _ = try await identity.verifiedAccount("evenement@example.ca")
                 let received: Delivery? = try await withTimeout("identity.account.verified is delivered") {
@@ -103,7 +109,9 @@ import Testing
             let publisher = AMQPPublisher(settings: database.amqpSettings, topology: try database.topology, logger: TestEnvironment.logger)
             try await withAMQP([publisher]) {
                 try await waitUntilConnected(publisher)
-                for (id, parent, code, version) in [(centre, nil, "CSSBE", Int64(1)), (school, centre, "ESB", Int64(1))] as [(UUID, UUID?, String, Int64)] {
+                for (id, parent, code, version) in [(centre, nil, "CSSBE", Int64(1)), (school, centre, "ESB", Int64(1))]
+                    as [(UUID, UUID?, String, Int64)]
+                {
                     let payload = OrganisationEvent(
                         organisationId: id, version: version, parentId: parent, kind: parent == nil ? "school-service-centre" : "school",
                         shortCode: code, name: .init(fr: code, en: code))
@@ -111,7 +119,9 @@ import Testing
                         id: UUID().uuidString.lowercased(), source: "/guichet/catalogue",
                         type: CloudEvent.type(routingKey: EventName.organisationCreated), time: Date(), subject: id.uuidString.lowercased(),
                         data: Array(try EventJSON.encoder.encode(payload)))
-                    #expect(try await publisher.publish(event.message(exchange: database.amqpNamespace + "guichet.catalogue", appID: "test")) == .confirmed)
+                    #expect(
+                        try await publisher.publish(event.message(exchange: database.amqpNamespace + "guichet.catalogue", appID: "test"))
+                            == .confirmed)
                 }
             }
             try await eventually("identity knows both organisations") {
@@ -138,7 +148,8 @@ import Testing
             let list = try await identity.get("/v1/organisations/\(centre)/staff", token: newToken)
             #expect((try list.json()["items"] as? [[String: Any]])?.count == 1)
 
-            let revoked = try await identity.client.execute(uri: "/v1/organisations/\(centre)/staff/\(staffId)", method: .delete, headers: bearer(adminToken))
+            let revoked = try await identity.client.execute(
+                uri: "/v1/organisations/\(centre)/staff/\(staffId)", method: .delete, headers: bearer(adminToken))
             #expect(revoked.status == .noContent)
             let after = try #require(try await identity.signIn("secretariat@cssbe.example.ca").json()["accessToken"] as? String)
             #expect(!(try await verifier.verify(after)).isStaff(of: centre))

@@ -175,10 +175,12 @@ import Testing
             let other = try #require(try await identity.signIn(email).json()["refreshToken"] as? String)
             try (try await identity.post("/v1/me/password", ["currentPassword": "Pas-Le-Bon-1", "newPassword": "Tout-Neuf-2027"], token: access))
                 .problem("/problems/password-incorrect", status: .forbidden)
-            let changed = try await identity.post("/v1/me/password", ["currentPassword": IdentityDriver.password, "newPassword": "Tout-Neuf-2027"], token: access)
+            let changed = try await identity.post(
+                "/v1/me/password", ["currentPassword": IdentityDriver.password, "newPassword": "Tout-Neuf-2027"], token: access)
             #expect(changed.status == .noContent, "\(changed.text)")
             #expect(try await identity.post("/v1/sessions/refresh", ["refreshToken": refresh]).status == .ok, "this session stays")
-            try (try await identity.post("/v1/sessions/refresh", ["refreshToken": other])).problem("/problems/refresh-token-invalid", status: .unauthorized)
+            try (try await identity.post("/v1/sessions/refresh", ["refreshToken": other])).problem(
+                "/problems/refresh-token-invalid", status: .unauthorized)
             #expect(try await identity.mailbox.waitForMail(to: email, count: 2).subject.contains("changé"))
         }
     }

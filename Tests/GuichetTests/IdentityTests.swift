@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import ServiceKit
+import JWTKit
 import Testing
 
 @testable import Identity
@@ -31,8 +32,10 @@ import Testing
     }
 
     @Test func commonPasswordsInDisguiseAreRefusedInFrenchAndEnglish() {
-        for disguised in ["Password123!", "Qwerty123!", "Azerty123!", "Welcome1!", "Passw0rd!", "P@ssw0rd2026", "Bienvenue2026!", "M0tDePa$$e1",
-                          "!Soleil123", "Bienvenüe99", "Montr3al!!"] {
+        for disguised in [
+            "Password123!", "Qwerty123!", "Azerty123!", "Welcome1!", "Passw0rd!", "P@ssw0rd2026", "Bienvenue2026!", "M0tDePa$$e1",
+            "!Soleil123", "Bienvenüe99", "Montr3al!!",
+        ] {
             #expect(codes(disguised).contains("common"), "\(disguised)")
         }
         for fine in ["Vélo-Rouge-77", "Tortue-Lune-42!", "Q1w!zorb-Kappa"] {
@@ -71,7 +74,7 @@ import Testing
             let keys = try #require(try response.json()["keys"] as? [[String: String]])
             #expect(keys.count == 1)
             let key = try #require(keys.first)
-            #expect(key["kty"] == "EC" && key["crv"] == "P-256" && key["alg"] == "ES256")
+            #expect(key["kty"] == "EC" && key["crv"] == "P-256" && key["alg"] == "ES256" && key["use"] == "sig")
             #expect(key["kid"] == (try await AccessTokenSigner(privateKeyPEM: TestKeys.shared.privateKeyPEM)).keyID)
             func bytes(_ text: String?) -> Data {
                 var base64 = (text ?? "").replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
@@ -80,6 +83,13 @@ import Testing
             }
             let rebuilt = try P256.Signing.PublicKey(rawRepresentation: bytes(key["x"]) + bytes(key["y"]))
             #expect(rebuilt.pemRepresentation == TestKeys.shared.publicKeyPEM)
+            // A partner loading the set with jwt-kit verifies identity's tokens.
+            let partnerKeys = try await JWTKeyCollection().add(
+                jwks: JSONDecoder().decode(JWTKit.JWKS.self, from: Data(response.body.readableBytesView)))
+            let signer = try await AccessTokenSigner(privateKeyPEM: TestKeys.shared.privateKeyPEM)
+            let now = Date()
+            let token = try await signer.sign(AccessTokenClaims(accountId: UUID(), issuedAt: now, expiresAt: now + 60, roles: []))
+            _ = try await partnerKeys.verify(token, as: AccessTokenClaims.self)
         }
     }
 }

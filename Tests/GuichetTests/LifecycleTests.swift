@@ -5,7 +5,7 @@ import Testing
 
 @testable import Catalogue
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Tests that start and signal real service processes. Serialized, and each works on its own

@@ -4,7 +4,7 @@ import Mail
 import PostgresNIO
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite struct MailTests {
@@ -47,7 +47,8 @@ import Glibc
         let tls = TestEnvironment.dataDirectory + "/rabbitmq/tls"
         try await withSMTPServer(tlsDirectory: tls, login: ("guichet", "s3cret-smtp")) { port, maildir in
             func transport(_ user: String?, _ password: String?) -> SMTPTransport {
-                SMTPTransport(url: "smtp://localhost:\(port)", startTLS: true, caFile: tls + "/ca.pem", user: user, password: password, timeoutSeconds: 10)
+                SMTPTransport(
+                    url: "smtp://localhost:\(port)", startTLS: true, caFile: tls + "/ca.pem", user: user, password: password, timeoutSeconds: 10)
             }
             await #expect(throws: MailError.self) { try await transport("guichet", "wrong").send(Self.message) }
             await #expect(throws: MailError.self) { try await transport(nil, nil).send(Self.message) }
@@ -60,7 +61,8 @@ import Glibc
     @Test func smtpRefusesAnUntrustedCertificate() async throws {
         let tls = TestEnvironment.dataDirectory + "/rabbitmq/tls"
         try await withSMTPServer(tlsDirectory: tls) { port, maildir in
-            let transport = SMTPTransport(url: "smtp://localhost:\(port)", startTLS: true, caFile: "/etc/ssl/certs/ca-certificates.crt", timeoutSeconds: 10)
+            let transport = SMTPTransport(
+                url: "smtp://localhost:\(port)", startTLS: true, caFile: "/etc/ssl/certs/ca-certificates.crt", timeoutSeconds: 10)
             await #expect(throws: MailError.self) { try await transport.send(Self.message) }
             let received = try Self.readMaildir(maildir)
             #expect(received.isEmpty)
@@ -85,9 +87,13 @@ import Glibc
                     try await MailQueue.enqueue(second, at: Date(), sealedWith: Self.key, on: connection, logger: TestEnvironment.logger)
                     throw CancellationError()
                 }
-                let unreachable = MailRelay(client: postgres, transport: SMTPTransport(url: "smtp://127.0.0.1:\(ServiceProcess.freePort())", timeoutSeconds: 3), key: Self.key, logger: TestEnvironment.logger)
+                let unreachable = MailRelay(
+                    client: postgres, transport: SMTPTransport(url: "smtp://127.0.0.1:\(ServiceProcess.freePort())", timeoutSeconds: 3),
+                    key: Self.key, logger: TestEnvironment.logger)
                 #expect(try await unreachable.deliverDue() == 1)
-                #expect(try await database.count("SELECT count(*) FROM identity.mail_outbox WHERE attempts = 1 AND sent_at IS NULL AND next_attempt_at > now()") == 1)
+                #expect(
+                    try await database.count(
+                        "SELECT count(*) FROM identity.mail_outbox WHERE attempts = 1 AND sent_at IS NULL AND next_attempt_at > now()") == 1)
                 try await TestDatabase.admin(database: database.name) { connection in
                     try await connection.query("UPDATE identity.mail_outbox SET next_attempt_at = now()", logger: TestEnvironment.logger)
                 }
@@ -131,7 +137,9 @@ import Glibc
         }
         try await eventually("aiosmtpd listens (python3-aiosmtpd installed by deploy/test.sh)", timeout: .seconds(10)) {
             guard process.isRunning else { return false }
-            return (try? RawHTTP.connect(port: port)).map { close($0.fd); return true } ?? false
+            return (try? RawHTTP.connect(port: port)).map {
+                close($0.fd); return true
+            } ?? false
         }
         try await body(port, maildir)
     }

@@ -67,7 +67,8 @@ import Testing
             try await withAMQP([publisher]) {
                 try await waitUntilConnected(publisher)
                 let event = try offeringEvent(offeringId: UUID(), version: 1)
-                #expect(try await publisher.publish(event.message(exchange: database.amqpNamespace + "guichet.catalogue", appID: "test")) == .confirmed)
+                #expect(
+                    try await publisher.publish(event.message(exchange: database.amqpNamespace + "guichet.catalogue", appID: "test")) == .confirmed)
             }
             // The same broker, trusted through the wrong authority: no connection.
             settings.caCertificateFile = "/etc/ssl/certs/ca-certificates.crt"
@@ -123,18 +124,21 @@ import Testing
                 "sessions": [["name": ["fr": "S", "en": "S"], "startsOn": "2027-01-01", "endsOn": "2027-01-02", "capacity": 1]],
             ]
             for token in [parent, otherStaff] {
-                let refused = try await catalogue.execute(uri: "/v1/offerings", method: .post, headers: bearer(token, json: true), body: jsonBody(body))
+                let refused = try await catalogue.execute(
+                    uri: "/v1/offerings", method: .post, headers: bearer(token, json: true), body: jsonBody(body))
                 try refused.problem("/problems/forbidden", status: .forbidden)
             }
             let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "staff")])
             var invalid = body
             invalid["basePrice"] = ["amountCents": -1, "currency": "CAD"]
             invalid["sessions"] = [["name": ["fr": "S", "en": "S"], "startsOn": "2027-01-05", "endsOn": "2027-01-02", "capacity": 1]]
-            let refused = try await catalogue.execute(uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true), body: jsonBody(invalid))
+            let refused = try await catalogue.execute(
+                uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true), body: jsonBody(invalid))
             try refused.problem("/problems/invalid-request", status: .badRequest)
             #expect(try refused.fieldErrors() == ["basePrice.amountCents": "outOfRange"])
             invalid["basePrice"] = ["amountCents": 100, "currency": "CAD"]
-            let refusedByRules = try await catalogue.execute(uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true), body: jsonBody(invalid))
+            let refusedByRules = try await catalogue.execute(
+                uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true), body: jsonBody(invalid))
             try refusedByRules.problem("/problems/validation", status: .unprocessableContent)
             #expect(try refusedByRules.fieldErrors() == ["sessions[0].endsOn": "beforeStart"])
             #expect(try await database.count("SELECT count(*) FROM catalogue.offerings") == 0)
@@ -217,7 +221,8 @@ import Testing
                 try await waitUntilConnected(publisher)
                 try await Task.sleep(for: .seconds(5))
                 let event = try offeringEvent(offeringId: UUID(), version: 1)
-                #expect(try await publisher.publish(event.message(exchange: database.amqpNamespace + "guichet.catalogue", appID: "test")) == .confirmed)
+                #expect(
+                    try await publisher.publish(event.message(exchange: database.amqpNamespace + "guichet.catalogue", appID: "test")) == .confirmed)
                 #expect(publisher.connectionCount == 1, "no reconnection was needed")
             }
         }
@@ -245,7 +250,7 @@ import Testing
 
                     let postgres = try database.serviceClient("catalogue")
                     let count = try await withRunning(postgres) {
-                        try await PostgresOfferingRepository(client: postgres).republishAll(at: Date())
+                        try await PostgresOfferingRepository(client: postgres, logger: TestEnvironment.logger).republishAll(at: Date())
                     }
                     #expect(count == 1)
                     try await eventually("the copy is rebuilt") {

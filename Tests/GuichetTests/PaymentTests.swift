@@ -17,7 +17,8 @@ import Testing
         let token = try await TestKeys.shared.token(for: parent)
         try await withSandbox { sandbox in
             try await withService(PaymentService.self, environment: sandbox.environment) { payment, database in
-                let checkout = checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
+                let checkout = checkoutEvent(
+                    seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
                 try await withEvents(database) { events in try await events.checkout(checkout) }
                 let card = try await sandbox.token("4242424242424242")
                 let key = UUID().uuidString
@@ -53,7 +54,8 @@ import Testing
         let token = try await TestKeys.shared.token(for: parent)
         try await withSandbox { sandbox in
             try await withService(PaymentService.self, environment: sandbox.environment) { payment, database in
-                let checkout = checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
+                let checkout = checkoutEvent(
+                    seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
                 try await withEvents(database) { events in try await events.checkout(checkout) }
                 let declines = [
                     ("4000000000000002", "card_declined"), ("4000000000009995", "insufficient_funds"), ("4000000000000069", "expired_card"),
@@ -74,19 +76,26 @@ import Testing
                 let paid = try await pay(payment, checkout: checkout.checkoutId, token: used, bearer: token)
                 try paid.problem("/problems/checkout-already-paid", status: .conflict)
                 let failed = try await database.paymentEvents(EventName.chargeFailed)
-                #expect(failed.count == declines.count && failed.allSatisfy { $0["retryable"] as? Bool == true }, "seats stay held while the payer retries")
+                #expect(
+                    failed.count == declines.count && failed.allSatisfy { $0["retryable"] as? Bool == true },
+                    "seats stay held while the payer retries")
                 #expect(try await database.paymentEvents(EventName.chargeSucceeded).count == 1)
                 // Bad input changes nothing.
                 let invalid = try await payment.execute(
                     uri: "/v1/payments", method: .post,
                     headers: [.contentType: "application/json", .authorization: "Bearer \(token)", HTTPField.Name("Idempotency-Key")!: "k"],
-                    body: jsonBody(["checkoutId": "nope", "cardToken": "", "billingAddress": ["name": "", "line1": "1 rue", "city": "Hull", "postalCode": "123"]]))
+                    body: jsonBody([
+                        "checkoutId": "nope", "cardToken": "", "billingAddress": ["name": "", "line1": "1 rue", "city": "Hull", "postalCode": "123"],
+                    ]))
                 let fields = try invalid.problem("/problems/invalid-request", status: .badRequest)["errors"] as? [[String: Any]]
                 #expect(Set(fields?.compactMap { $0["field"] as? String } ?? []) == ["checkoutId", "cardToken"])
                 let invalidAddress = try await payment.execute(
                     uri: "/v1/payments", method: .post,
                     headers: [.contentType: "application/json", .authorization: "Bearer \(token)", HTTPField.Name("Idempotency-Key")!: "k"],
-                    body: jsonBody(["checkoutId": UUID().uuidString, "cardToken": "tok", "billingAddress": ["name": " ", "line1": "1 rue", "city": "Hull", "postalCode": "123"]]))
+                    body: jsonBody([
+                        "checkoutId": UUID().uuidString, "cardToken": "tok",
+                        "billingAddress": ["name": " ", "line1": "1 rue", "city": "Hull", "postalCode": "123"],
+                    ]))
                 let addressFields = try invalidAddress.problem("/problems/validation", status: .unprocessableContent)["errors"] as? [[String: Any]]
                 #expect(Set(addressFields?.compactMap { $0["field"] as? String } ?? []) == ["billingAddress.name", "billingAddress.postalCode"])
                 let noKey = try await payment.execute(
@@ -104,17 +113,22 @@ import Testing
         let strangerToken = try await TestKeys.shared.token(for: stranger)
         try await withSandbox { sandbox in
             try await withService(PaymentService.self, environment: sandbox.environment) { payment, database in
-                let checkout = checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
+                let checkout = checkoutEvent(
+                    seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
                 let early = try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token)
                 try early.problem("/problems/checkout-not-ready", status: .conflict)
                 #expect(early.headers[.retryAfter] == "2")
                 // Within a minute of the hold's end, no charge starts; an expired checkout neither.
                 let closing = checkoutEvent(
-                    seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"), holdExpiresAt: Date() + 30)
-                let expired = checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
+                    seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"),
+                    holdExpiresAt: Date() + 30)
+                let expired = checkoutEvent(
+                    seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
                 let guestToken = "guest-token-for-tests"
                 let digest = Hex.sha256(guestToken)
-                let guest = checkoutEvent(seller: seller, payer: .init(accountId: nil, email: "invite@example.org", name: "Invité", language: "en", guestTokenSHA256: digest))
+                let guest = checkoutEvent(
+                    seller: seller,
+                    payer: .init(accountId: nil, email: "invite@example.org", name: "Invité", language: "en", guestTokenSHA256: digest))
                 try await withEvents(database) { events in
                     for item in [checkout, closing, expired, guest] { try await events.checkout(item) }
                     try await events.checkout(expired, expired: true)
@@ -128,10 +142,12 @@ import Testing
                     .problem("/problems/not-found", status: .notFound)
                 try await pay(payment, checkout: guest.checkoutId, token: try await sandbox.token("4242424242424242"), guestToken: "wrong")
                     .problem("/problems/not-found", status: .notFound)
-                #expect(try await pay(payment, checkout: guest.checkoutId, token: try await sandbox.token("4242424242424242")).status == .unauthorized)
+                #expect(
+                    try await pay(payment, checkout: guest.checkoutId, token: try await sandbox.token("4242424242424242")).status == .unauthorized)
                 #expect(await sandbox.ledger.chargeAttempts == 0)
                 // The guest pays with the token enrolment gave them and reads that receipt, nothing else.
-                let paid = try await pay(payment, checkout: guest.checkoutId, token: try await sandbox.token("4242424242424242"), guestToken: guestToken)
+                let paid = try await pay(
+                    payment, checkout: guest.checkoutId, token: try await sandbox.token("4242424242424242"), guestToken: guestToken)
                 #expect(paid.status == .created, "\(paid.text)")
                 let id = try #require(try paid.json()["id"] as? String)
                 let receipt = try await payment.execute(
@@ -144,16 +160,47 @@ import Testing
         }
     }
 
+    /// Expiry and settling are read on the service's clock, not the machine's: on a clock an hour behind, a hold
+    /// that real time has passed is still open, the charge is settled at the clock's time, and ten minutes on that
+    /// clock close the next hold.
+    @Test func expiryFollowsTheServiceClock() async throws {
+        let (seller, parent) = (UUID(), UUID())
+        let token = try await TestKeys.shared.token(for: parent)
+        let clock = ManualWallClock(Date() - 3600)
+        try await withSandbox { sandbox in
+            try await withService(PaymentService.self, clock: clock, environment: sandbox.environment) { payment, database in
+                let payer = CheckoutEvent.Payer(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr")
+                let first = checkoutEvent(seller: seller, payer: payer, holdExpiresAt: clock.now() + 600)
+                let second = checkoutEvent(seller: seller, payer: payer, holdExpiresAt: clock.now() + 600)
+                try await withEvents(database) { events in
+                    try await events.checkout(first)
+                    try await events.checkout(second)
+                }
+                let paid = try await pay(payment, checkout: first.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token)
+                #expect(paid.status == .created, "\(paid.text)")
+                clock.advance(by: 600)
+                try await pay(payment, checkout: second.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token)
+                    .problem("/problems/checkout-expired", status: .conflict)
+                #expect(await sandbox.ledger.chargeAttempts == 1)
+                let settled = try await database.count(
+                    "SELECT count(*) FROM payment.payments WHERE status = 'succeeded' AND settled_at < now() - interval '30 minutes'")
+                #expect(settled == 1, "the charge was settled at the clock's time")
+            }
+        }
+    }
+
     @Test func anUnknownPaymentIsReconciledOnceAndNeverChargedTwice() async throws {
         let (seller, parent) = (UUID(), UUID())
         let token = try await TestKeys.shared.token(for: parent)
         try await withSandbox(responseDelay: .seconds(3)) { sandbox in
             try await withService(PaymentService.self, environment: sandbox.environment) { payment, database in
-                let checkout = checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
+                let checkout = checkoutEvent(
+                    seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
                 try await withEvents(database) { events in try await events.checkout(checkout) }
                 let key = UUID().uuidString
                 // The timeout card: charged at the processor, but its answer comes after payment's 1 s timeout.
-                let first = try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token("4000000000000770"), key: key, bearer: token)
+                let first = try await pay(
+                    payment, checkout: checkout.checkoutId, token: try await sandbox.token("4000000000000770"), key: key, bearer: token)
                 #expect(first.status == .accepted, "\(first.text)")
                 #expect(try first.json()["status"] as? String == "unknown")
                 let id = try #require(try first.json()["id"] as? String)
@@ -161,7 +208,8 @@ import Testing
                 try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token)
                     .problem("/problems/payment-in-progress", status: .conflict)
                 try await eventually("the reconciler finds the charge") {
-                    try await payment.execute(uri: "/v1/payments/\(id)", method: .get, headers: bearer(token)).json()["status"] as? String == "succeeded"
+                    try await payment.execute(uri: "/v1/payments/\(id)", method: .get, headers: bearer(token)).json()["status"] as? String
+                        == "succeeded"
                 }
                 try await Task.sleep(for: .milliseconds(500))
                 #expect(await sandbox.ledger.chargeAttempts == 1)
@@ -183,7 +231,8 @@ import Testing
                 // Two payments left `unknown` (their answers lost), of which the processor knows nothing: one began
                 // ten minutes ago, one just now (the processor may still be completing it).
                 let old = checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
-                let recent = checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
+                let recent = checkoutEvent(
+                    seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
                 try await withEvents(database) { events in
                     try await events.checkout(old)
                     try await events.checkout(recent)
@@ -202,8 +251,9 @@ import Testing
                     try await payment.execute(uri: "/v1/payments/\(id.uuidString)", method: .get, headers: bearer(token)).json()["status"] as? String
                 }
                 try await eventually("the old one is declared not charged") { try await status(oldPayment) == "declined" }
-                #expect(try await payment.execute(uri: "/v1/payments/\(oldPayment.uuidString)", method: .get, headers: bearer(token))
-                    .json()["failure"].flatMap { ($0 as? [String: Any])?["code"] as? String } == "not_charged")
+                #expect(
+                    try await payment.execute(uri: "/v1/payments/\(oldPayment.uuidString)", method: .get, headers: bearer(token))
+                        .json()["failure"].flatMap { ($0 as? [String: Any])?["code"] as? String } == "not_charged")
                 try await Task.sleep(for: .milliseconds(600))
                 #expect(try await status(recentPayment) == "unknown", "still possibly being charged: not declared")
                 #expect(try await database.paymentEvents(EventName.chargeFailed).count == 1)
@@ -219,7 +269,8 @@ import Testing
             var environment = sandbox.environment
             environment["PAYMENT_RECONCILE_MILLISECONDS"] = "600000"
             try await withService(PaymentService.self, environment: environment) { payment, database in
-                let checkout = checkoutEvent(seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
+                let checkout = checkoutEvent(
+                    seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
                 try await withEvents(database) { events in try await events.checkout(checkout) }
                 let first = try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token("4000000000000770"), bearer: token)
                 let id = try #require(try first.json()["id"] as? String)
@@ -237,14 +288,17 @@ import Testing
                     uri: "/v1/processor/webhooks", method: .post, headers: [.contentType: "application/json"],
                     body: ByteBuffer(string: "{\"padding\":\"" + String(repeating: "a", count: 70_000) + "\"}"))
                 try huge.problem("/problems/payload-too-large", status: .contentTooLarge)
-                try await post(SandboxWebhook.signature(body, secret: "not the secret", time: now)).problem("/problems/invalid-webhook", status: .badRequest)
+                try await post(SandboxWebhook.signature(body, secret: "not the secret", time: now)).problem(
+                    "/problems/invalid-webhook", status: .badRequest)
                 try await post(SandboxWebhook.signature(body, secret: PaymentTestSupport.webhookSecret, time: now - 3600))
                     .problem("/problems/invalid-webhook", status: .badRequest)
                 #expect(try await database.paymentEvents(EventName.chargeSucceeded).isEmpty, "nothing settled by a forged notification")
                 let signed = SandboxWebhook.signature(body, secret: PaymentTestSupport.webhookSecret, time: now)
                 #expect(try await post(signed).status == .noContent)
                 #expect(try await post(signed).status == .noContent, "a repeated notification changes nothing")
-                #expect(try await payment.execute(uri: "/v1/payments/\(id)", method: .get, headers: bearer(token)).json()["status"] as? String == "succeeded")
+                #expect(
+                    try await payment.execute(uri: "/v1/payments/\(id)", method: .get, headers: bearer(token)).json()["status"] as? String
+                        == "succeeded")
                 #expect(try await database.paymentEvents(EventName.chargeSucceeded).count == 1)
             }
         }
@@ -271,11 +325,14 @@ import Testing
                     try await events.checkout(first)
                     try await events.checkout(second)
                 }
-                let paid = try await pay(payment, checkout: first.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token).json()
+                let paid = try await pay(payment, checkout: first.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token)
+                    .json()
                 let year = CalendarDate(Date()).year
                 #expect(paid["receiptNumber"] as? String == "CSSBE-\(year)-000001")
                 #expect((paid["card"] as? [String: Any])?["last4"] as? String == "4242")
-                let otherPaid = try await pay(payment, checkout: second.checkoutId, token: try await sandbox.token("5555555555554444"), bearer: otherToken).json()
+                let otherPaid = try await pay(
+                    payment, checkout: second.checkoutId, token: try await sandbox.token("5555555555554444"), bearer: otherToken
+                ).json()
                 #expect(otherPaid["receiptNumber"] as? String == "CSSBE-\(year)-000002")
                 let id = try #require(paid["id"] as? String)
 
@@ -288,7 +345,9 @@ import Testing
                 html[.accept] = "text/html"
                 let page = try await payment.execute(uri: "/v1/payments/\(id)/receipt", method: .get, headers: html)
                 #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
-                #expect(page.text.contains("Reçu CSSBE-\(year)-000001") && page.text.contains("17,33 $") && page.text.contains("VISA •••• 4242"), "\(page.text)")
+                #expect(
+                    page.text.contains("Reçu CSSBE-\(year)-000001") && page.text.contains("17,33 $") && page.text.contains("VISA •••• 4242"),
+                    "\(page.text)")
                 // The other guardian, and another organisation's staff: as if it did not exist. The seller's staff read it.
                 #expect(try await payment.execute(uri: "/v1/payments/\(id)/receipt", method: .get, headers: bearer(otherToken)).status == .notFound)
                 #expect(try await payment.execute(uri: "/v1/payments/\(id)", method: .get, headers: bearer(otherStaff)).status == .notFound)
@@ -296,7 +355,8 @@ import Testing
 
                 // History: each guardian sees what they paid for the child, not the other's.
                 func paidFor(_ accessToken: String) async throws -> [Int] {
-                    (try await payment.execute(uri: "/v1/participants/\(child.uuidString)/payments", method: .get, headers: bearer(accessToken)).json()["items"]
+                    (try await payment.execute(uri: "/v1/participants/\(child.uuidString)/payments", method: .get, headers: bearer(accessToken))
+                        .json()["items"]
                         as? [[String: Any]])?.compactMap { ($0["total"] as? [String: Any])?["amountCents"] as? Int } ?? []
                 }
                 #expect(try await paidFor(token) == [1_733])
@@ -305,12 +365,17 @@ import Testing
                 #expect(mine?.count == 1)
                 var csv = bearer(staff)
                 csv[.accept] = "text/csv"
-                let export = try await payment.execute(uri: "/v1/staff/payments?organisation=\(seller.uuidString)&year=\(year)", method: .get, headers: csv)
+                let export = try await payment.execute(
+                    uri: "/v1/staff/payments?organisation=\(seller.uuidString)&year=\(year)", method: .get, headers: csv)
                 #expect(export.status == .ok)
                 let rows = export.text.split(separator: "\n")
-                #expect(rows.count == 3 && rows[1].hasPrefix("CSSBE-\(year)-000001,") && rows[1].hasSuffix(",16.50,0.83,17.33,0.00,yes"), "\(export.text)")
-                #expect(try await payment.execute(
-                    uri: "/v1/staff/payments?organisation=\(seller.uuidString)&year=\(year)", method: .get, headers: bearer(otherStaff)).status == .forbidden)
+                #expect(
+                    rows.count == 3 && rows[1].hasPrefix("CSSBE-\(year)-000001,") && rows[1].hasSuffix(",16.50,0.83,17.33,0.00,yes"), "\(export.text)"
+                )
+                #expect(
+                    try await payment.execute(
+                        uri: "/v1/staff/payments?organisation=\(seller.uuidString)&year=\(year)", method: .get, headers: bearer(otherStaff)
+                    ).status == .forbidden)
                 let mail = try await database.mailbox.waitForMail(to: "parent@example.org")
                 #expect(mail.subject == "Paiement reçu : 17,33 $ (reçu CSSBE-\(year)-000001)", "\(mail.subject)")
             }
@@ -327,13 +392,15 @@ import Testing
                     seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"),
                     lines: [(UUID(), "Émile Tremblay", 6_000)])
                 try await withEvents(database) { events in try await events.checkout(checkout) }
-                let paid = try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token).json()
+                let paid = try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token)
+                    .json()
                 let id = try #require(paid["id"] as? String)
                 func refund(_ cents: Int, key: String = UUID().uuidString, as accessToken: String) async throws -> TestResponse {
                     var headers = bearer(accessToken, json: true)
                     headers[HTTPField.Name("Idempotency-Key")!] = key
                     return try await payment.execute(
-                        uri: "/v1/payments/\(id)/refunds", method: .post, headers: headers, body: jsonBody(["amountCents": cents, "reason": "Annulation"]))
+                        uri: "/v1/payments/\(id)/refunds", method: .post, headers: headers,
+                        body: jsonBody(["amountCents": cents, "reason": "Annulation"]))
                 }
                 #expect(try await refund(1_000, as: token).status == .forbidden, "the payer asks enrolment, staff refund")
                 // A refund names only this payment's registrations: never another checkout's refund requests.
@@ -341,8 +408,10 @@ import Testing
                 staffHeaders[HTTPField.Name("Idempotency-Key")!] = UUID().uuidString
                 let foreign = try await payment.execute(
                     uri: "/v1/payments/\(id)/refunds", method: .post, headers: staffHeaders,
-                    body: jsonBody(["amountCents": 1_000, "reason": "Annulation",
-                                    "registrationIds": [checkout.lines[0].registrationId.uuidString, UUID().uuidString]]))
+                    body: jsonBody([
+                        "amountCents": 1_000, "reason": "Annulation",
+                        "registrationIds": [checkout.lines[0].registrationId.uuidString, UUID().uuidString],
+                    ]))
                 #expect(try foreign.fieldErrors() == ["registrationIds[1]": "notInPayment"], "\(foreign.text)")
                 let key = UUID().uuidString
                 let partial = try await refund(2_500, key: key, as: staff)

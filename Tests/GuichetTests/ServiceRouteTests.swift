@@ -103,10 +103,11 @@ import Testing
             let seen = try await client.execute(uri: "/v1/participants/\(id)", method: .get, headers: bearer(stranger))
             try seen.problem("/problems/not-found", status: .notFound)
             let unknown = try await client.execute(uri: "/v1/participants/\(UUID())", method: .get, headers: bearer(stranger))
-            #expect(unknown.text.replacingOccurrences(of: #""requestId":"[^"]*""#, with: "", options: .regularExpression)
-                .replacingOccurrences(of: #""instance":"[^"]*""#, with: "", options: .regularExpression)
-                == seen.text.replacingOccurrences(of: #""requestId":"[^"]*""#, with: "", options: .regularExpression)
-                .replacingOccurrences(of: #""instance":"[^"]*""#, with: "", options: .regularExpression),
+            #expect(
+                unknown.text.replacingOccurrences(of: #""requestId":"[^"]*""#, with: "", options: .regularExpression)
+                    .replacingOccurrences(of: #""instance":"[^"]*""#, with: "", options: .regularExpression)
+                    == seen.text.replacingOccurrences(of: #""requestId":"[^"]*""#, with: "", options: .regularExpression)
+                    .replacingOccurrences(of: #""instance":"[^"]*""#, with: "", options: .regularExpression),
                 "another family's child and a missing one answer alike")
             let list = try await client.execute(uri: "/v1/participants", method: .get, headers: bearer(stranger))
             #expect((try list.json()["items"] as? [[String: Any]])?.isEmpty == true)

@@ -10,7 +10,10 @@ struct CatalogueAPI: APIProtocol {
 
     func listSubjects(_ input: Operations.ListSubjects.Input) async throws -> Operations.ListSubjects.Output {
         let rows = try await categories.subjects()
-        return .ok(.init(body: .json(.init(items: rows.map { .init(id: $0.id.uuidString.lowercased(), code: $0.code, name: .init(fr: $0.name.fr, en: $0.name.en)) }))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(items: rows.map { .init(id: $0.id.uuidString.lowercased(), code: $0.code, name: .init(fr: $0.name.fr, en: $0.name.en)) }))))
     }
 
     func listLevels(_ input: Operations.ListLevels.Input) async throws -> Operations.ListLevels.Output {
@@ -29,8 +32,11 @@ struct CatalogueAPI: APIProtocol {
         }
         let rows = try await categories.list(after: after, limit: page.fetchLimit)
         let (items, nextCursor) = page.page(rows) { [String($0.position), $0.id.uuidString] }
-        return .ok(.init(body: .json(.init(
-            items: items.map { .init(id: $0.id.uuidString.lowercased(), code: $0.code, name: .init(fr: $0.name.fr, en: $0.name.en)) },
-            nextCursor: nextCursor))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: items.map { .init(id: $0.id.uuidString.lowercased(), code: $0.code, name: .init(fr: $0.name.fr, en: $0.name.en)) },
+                        nextCursor: nextCursor))))
     }
 }

@@ -25,14 +25,16 @@ extension CatalogueAPI {
                     id: UUID(), name: .init(fr: $0.name.fr, en: $0.name.en), startsOn: $0.startsOn, endsOn: $0.endsOn,
                     capacity: $0.capacity, waitlistSize: $0.waitlistSize ?? 0,
                     details: SessionDetails(
-                        schedule: $0.schedule.map { LocalizedName(fr: $0.fr, en: $0.en) }, location: $0.location.map { LocalizedName(fr: $0.fr, en: $0.en) },
+                        schedule: $0.schedule.map { LocalizedName(fr: $0.fr, en: $0.en) },
+                        location: $0.location.map { LocalizedName(fr: $0.fr, en: $0.en) },
                         online: $0.online ?? false, accessInstructions: $0.accessInstructions.map { LocalizedName(fr: $0.fr, en: $0.en) }))
             })
         offering.terms = try Self.terms(of: body)
         // One answer listing the fields' and the terms' problems together.
-        let errors = OfferingRules.errors(
-            code: offering.code, title: offering.title, basePriceCents: offering.basePriceCents,
-            opensAt: offering.registrationOpensAt, closesAt: offering.registrationClosesAt, sessions: offering.sessions)
+        let errors =
+            OfferingRules.errors(
+                code: offering.code, title: offering.title, basePriceCents: offering.basePriceCents,
+                opensAt: offering.registrationOpensAt, closesAt: offering.registrationClosesAt, sessions: offering.sessions)
             + TermsRules.errors(offering.terms) + CalendarRules.errors(schoolYear: offering.schoolYear, term: offering.term)
         guard errors.isEmpty else { throw Problem.validation(errors) }
         try await offerings.create(offering, at: clock.now())
@@ -60,7 +62,8 @@ extension CatalogueAPI {
         func date(_ text: String?, field: String) -> String? {
             guard let text else { return nil }
             if CalendarDate(text) != nil { return text }
-            errors.append(.init(field: field, code: "invalidDate", message: .init(fr: "Date invalide (AAAA-MM-JJ).", en: "Invalid date (YYYY-MM-DD).")))
+            errors.append(
+                .init(field: field, code: "invalidDate", message: .init(fr: "Date invalide (AAAA-MM-JJ).", en: "Invalid date (YYYY-MM-DD).")))
             return nil
         }
         let search = OfferingSearch(
@@ -119,15 +122,17 @@ extension CatalogueAPI {
             if let text = item.id, let kept = UUID(uuidString: text) { newTerms.items[index].itemId = kept }
         }
         let title = LocalizedText(fr: body.title.fr, en: body.title.en)
-        let errors = OfferingRules.headerErrors(
-            title: title, basePriceCents: body.basePrice.amountCents, opensAt: body.registrationOpensAt, closesAt: body.registrationClosesAt)
+        let errors =
+            OfferingRules.headerErrors(
+                title: title, basePriceCents: body.basePrice.amountCents, opensAt: body.registrationOpensAt, closesAt: body.registrationClosesAt)
             + TermsRules.errors(newTerms) + CalendarRules.errors(schoolYear: body.schoolYear, term: body.term)
         let categoryId = try Self.reference(body.categoryId, or: .unknownCategory)
         guard errors.isEmpty else { throw Problem.validation(errors) }
         let subjectId = try Self.reference(body.subjectId, or: .unknownSubject)
         let programmeId = try Self.reference(body.programmeId, or: .unknownProgramme)
         let (terms, clauses, levels, schoolYear, term) = (newTerms, body.contractClauses, body.levels ?? [], body.schoolYear, body.term)
-        let updated = try await offerings.update(id: id, at: clock.now(), event: { $0.status == .draft ? nil : EventName.offeringUpdated }) { offering in
+        let updated = try await offerings.update(id: id, at: clock.now(), event: { $0.status == .draft ? nil : EventName.offeringUpdated }) {
+            offering in
             guard principal.isStaff(of: offering.sellingOrganisationId) else { throw Problem.notFound }
             guard offering.status != .cancelled else { throw Problem.offeringStatus(offering.status) }
             let previousContract = offering.terms.contract
@@ -161,7 +166,8 @@ extension CatalogueAPI {
             throw Problem.notFound
         }
         guard (0...OfferingRules.maximumCapacity).contains(body.capacity) else {
-            throw Problem.validation([.init(field: "capacity", code: "outOfRange", message: .init(fr: "Capacité invalide.", en: "Invalid capacity."))])
+            throw Problem.validation([.init(field: "capacity", code: "outOfRange", message: .init(fr: "Capacité invalide.", en: "Invalid capacity."))]
+            )
         }
         let updated = try await offerings.setCapacity(offering: id, session: session, capacity: body.capacity, at: clock.now()) { offering in
             guard principal.isStaff(of: offering.sellingOrganisationId) else { throw Problem.notFound }
@@ -211,7 +217,8 @@ extension CatalogueAPI {
                     errors.append(.invalidIdentifier("prices[\(index)].organisationOfOriginId"))
                 }
             }
-            return OfferingPrice(amount: .init(amountCents: rule.amount.amountCents), organisationOfOriginId: origin, residency: rule.residency?.rawValue)
+            return OfferingPrice(
+                amount: .init(amountCents: rule.amount.amountCents), organisationOfOriginId: origin, residency: rule.residency?.rawValue)
         }
         guard errors.isEmpty else { throw .validation(errors) }
         return Offering.Terms(
@@ -226,7 +233,8 @@ extension CatalogueAPI {
                 RefundPolicy(kind: $0.kind.rawValue, administrationFee: $0.administrationFee.map { .init(amountCents: $0.amountCents) })
             },
             documents: body.documents.map {
-                DocumentRequirements(interventionPlan: $0.interventionPlan.rawValue, acceptedTypes: $0.acceptedTypes.map(\.rawValue), maximumBytes: $0.maximumBytes)
+                DocumentRequirements(
+                    interventionPlan: $0.interventionPlan.rawValue, acceptedTypes: $0.acceptedTypes.map(\.rawValue), maximumBytes: $0.maximumBytes)
             },
             eligibility: try body.eligibility.map { rule throws(Problem) in
                 var schools: [UUID]?
@@ -269,7 +277,8 @@ extension CatalogueAPI {
             prices: offering.terms.prices.map {
                 .init(
                     amount: .init(amountCents: $0.amount.amountCents, currency: .cad),
-                    organisationOfOriginId: $0.organisationOfOriginId?.uuidString.lowercased(), residency: $0.residency.flatMap { .init(rawValue: $0) })
+                    organisationOfOriginId: $0.organisationOfOriginId?.uuidString.lowercased(),
+                    residency: $0.residency.flatMap { .init(rawValue: $0) })
             },
             items: offering.terms.items.map {
                 .init(
@@ -278,11 +287,14 @@ extension CatalogueAPI {
             },
             contract: offering.terms.contract.map { .init(version: $0.version, clauses: $0.clauses.map { .init(fr: $0.fr, en: $0.en) }) },
             refundPolicy: offering.terms.refundPolicy.map {
-                .init(kind: .init(rawValue: $0.kind) ?? .none, administrationFee: $0.administrationFee.map { .init(amountCents: $0.amountCents, currency: .cad) })
+                .init(
+                    kind: .init(rawValue: $0.kind) ?? .none,
+                    administrationFee: $0.administrationFee.map { .init(amountCents: $0.amountCents, currency: .cad) })
             },
             documents: offering.terms.documents.map {
                 .init(
-                    interventionPlan: .init(rawValue: $0.interventionPlan) ?? .notAsked, acceptedTypes: $0.acceptedTypes.compactMap { .init(rawValue: $0) },
+                    interventionPlan: .init(rawValue: $0.interventionPlan) ?? .notAsked,
+                    acceptedTypes: $0.acceptedTypes.compactMap { .init(rawValue: $0) },
                     maximumBytes: $0.maximumBytes)
             },
             eligibility: offering.terms.eligibility.map {

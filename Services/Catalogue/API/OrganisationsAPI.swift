@@ -26,7 +26,7 @@ extension CatalogueAPI {
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
         var parent: UUID?
         if let parentId = body.parentId {
-            guard let id = UUID(uuidString: parentId) else { throw OrganisationRules.unknownParent }
+            guard let id = UUID(uuidString: parentId) else { throw Problem.unknownParent }
             parent = id
         }
         let name = LocalizedText(
@@ -86,14 +86,19 @@ extension CatalogueAPI {
         let code = body.code.trimmingCharacters(in: .whitespaces)
         var errors = OrganisationRules.nameErrors(.init(fr: body.name.fr, en: body.name.en))
         if code.isEmpty || code.unicodeScalars.count > 20 {
-            errors.append(.init(field: "code", code: "invalid", message: .init(fr: "Le code compte 1 à 20 caractères.", en: "The code has 1 to 20 characters.")))
+            errors.append(
+                .init(field: "code", code: "invalid", message: .init(fr: "Le code compte 1 à 20 caractères.", en: "The code has 1 to 20 characters."))
+            )
         }
         guard errors.isEmpty else { throw Problem.validation(errors) }
         let programme = Programme(id: UUID(), organisationId: id, code: code, name: .init(fr: body.name.fr, en: body.name.en))
         try await organisations.create(programme)
-        return .created(.init(body: .json(.init(
-            id: programme.id.uuidString.lowercased(), organisationId: id.uuidString.lowercased(), code: code,
-            name: .init(fr: programme.name.fr, en: programme.name.en)))))
+        return .created(
+            .init(
+                body: .json(
+                    .init(
+                        id: programme.id.uuidString.lowercased(), organisationId: id.uuidString.lowercased(), code: code,
+                        name: .init(fr: programme.name.fr, en: programme.name.en)))))
     }
 
     static func representation(_ organisation: Organisation) -> Components.Schemas.Organisation {

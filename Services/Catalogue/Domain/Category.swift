@@ -1,5 +1,5 @@
 import Foundation
-import ServiceKit
+import DomainKit
 
 /// A kind of offering as parents browse them (CSSPO's "Activités", "Campagnes de financement", CAL's recovery courses).
 struct Category: Sendable, Equatable {

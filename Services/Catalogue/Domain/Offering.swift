@@ -1,8 +1,6 @@
 import Contracts
-import Database
 import Foundation
-import PostgresNIO
-import ServiceKit
+import DomainKit
 
 /// Something people register for: a course, an activity, an outing, a fund-raiser.
 struct Offering: Sendable, Equatable {
@@ -122,7 +120,9 @@ struct Offering: Sendable, Equatable {
         }
         if terms.refundPolicy == nil {
             errors.append(
-                .init(field: "refundPolicy", code: "required", message: .init(fr: "Indiquez la politique de remboursement.", en: "Set the refund policy.")))
+                .init(
+                    field: "refundPolicy", code: "required",
+                    message: .init(fr: "Indiquez la politique de remboursement.", en: "Set the refund policy.")))
         }
         // Coherence: a seat to sell, a window that closes while a session can still be attended, items dated
         // within the sessions.
@@ -135,7 +135,9 @@ struct Offering: Sendable, Equatable {
             errors.append(
                 .init(
                     field: "registrationClosesAt", code: "afterLastSession",
-                    message: .init(fr: "Les inscriptions fermeraient après la fin de la dernière session.", en: "Registration would close after the last session ends.")))
+                    message: .init(
+                        fr: "Les inscriptions fermeraient après la fin de la dernière session.",
+                        en: "Registration would close after the last session ends.")))
         }
         if let firstStart = starts.min(), let lastEnd = ends.max() {
             for (index, item) in terms.items.enumerated() {
@@ -183,10 +185,14 @@ enum OfferingRules {
             add(field, "invalid", fr: "Le titre est obligatoire (200 caractères au plus).", en: "The title is required (at most 200 characters).")
         }
         if !(0...maximumPriceCents).contains(basePriceCents) {
-            add("basePrice.amountCents", "outOfRange", fr: "Le prix doit être entre 0 et 100 000 $.", en: "The price must be between $0 and $100,000.")
+            add(
+                "basePrice.amountCents", "outOfRange", fr: "Le prix doit être entre 0 et 100 000 $.", en: "The price must be between $0 and $100,000."
+            )
         }
         if let opensAt, let closesAt, closesAt <= opensAt {
-            add("registrationClosesAt", "beforeOpening", fr: "La fin des inscriptions doit suivre leur début.", en: "Registration must close after it opens.")
+            add(
+                "registrationClosesAt", "beforeOpening", fr: "La fin des inscriptions doit suivre leur début.",
+                en: "Registration must close after it opens.")
         }
         return errors
     }
@@ -233,16 +239,6 @@ struct OfferingSearch: Sendable {
     /// Result order; each sorts by a text key then id, so every order pages by keyset alike.
     enum Order: String, Sendable {
         case title, startsOn, price
-
-        var keySQL: String {
-            switch self {
-            case .title: "lower(o.title_fr)"
-            // Equal dates or prices then by title, for a stable, readable order.
-            case .startsOn:
-                "coalesce((SELECT to_char(min(s.starts_on), 'YYYY-MM-DD') FROM sessions s WHERE s.offering_id = o.id), '9999-12-31') || ' ' || lower(o.title_fr)"
-            case .price: "lpad(o.base_price_cents::text, 19, '0') || ' ' || lower(o.title_fr)"
-            }
-        }
     }
 
     /// The words of a query, each at least 2 characters, at most 8 of them, with LIKE's wildcards made literal.
@@ -262,11 +258,17 @@ enum CalendarRules {
         if let schoolYear {
             let years = schoolYear.split(separator: "-").compactMap { Int($0) }
             if schoolYear.count != 9 || years.count != 2 || years[1] != years[0] + 1 {
-                errors.append(.init(field: "schoolYear", code: "invalid", message: .init(fr: "Année scolaire attendue : 2026-2027.", en: "School year expected: 2026-2027.")))
+                errors.append(
+                    .init(
+                        field: "schoolYear", code: "invalid",
+                        message: .init(fr: "Année scolaire attendue : 2026-2027.", en: "School year expected: 2026-2027.")))
             }
         }
         if let term, term.wholeMatch(of: /[AHE]-[0-9]{4}/) == nil {
-            errors.append(.init(field: "term", code: "invalid", message: .init(fr: "Session attendue : A-2026, H-2027 ou E-2027.", en: "Term expected: A-2026, H-2027 or E-2027.")))
+            errors.append(
+                .init(
+                    field: "term", code: "invalid",
+                    message: .init(fr: "Session attendue : A-2026, H-2027 ou E-2027.", en: "Term expected: A-2026, H-2027 or E-2027.")))
         }
         return errors
     }
@@ -294,10 +296,14 @@ enum TermsRules {
         var seen: Set<String> = []
         for (index, price) in terms.prices.enumerated() {
             if !(0...OfferingRules.maximumPriceCents).contains(price.amount.amountCents) {
-                add("prices[\(index)].amount.amountCents", "outOfRange", fr: "Le prix doit être entre 0 et 100 000 $.", en: "The price must be between $0 and $100,000.")
+                add(
+                    "prices[\(index)].amount.amountCents", "outOfRange", fr: "Le prix doit être entre 0 et 100 000 $.",
+                    en: "The price must be between $0 and $100,000.")
             }
             if price.organisationOfOriginId == nil && price.residency == nil {
-                add("prices[\(index)]", "noCondition", fr: "Un prix particulier vise un établissement d'origine ou une résidence.", en: "A specific price targets an organisation of origin or a residency.")
+                add(
+                    "prices[\(index)]", "noCondition", fr: "Un prix particulier vise un établissement d'origine ou une résidence.",
+                    en: "A specific price targets an organisation of origin or a residency.")
             }
             let key = "\(price.organisationOfOriginId?.uuidString ?? "-")/\(price.residency ?? "-")"
             if !seen.insert(key).inserted {
@@ -334,57 +340,4 @@ enum TermsRules {
         }
         return errors
     }
-}
-
-extension Problem {
-    static func offeringIncomplete(_ errors: [FieldError]) -> Problem {
-        Problem(
-            type: "/problems/offering-incomplete", status: .unprocessableContent,
-            title: .init(fr: "L'offre n'est pas prête à publier.", en: "The offering is not ready to publish."), errors: errors)
-    }
-
-    static func offeringStatus(_ status: Offering.Status) -> Problem {
-        Problem(
-            type: "/problems/offering-status", status: .conflict,
-            title: .init(fr: "L'offre est « \(status.rawValue) » : ce changement n'est pas permis.", en: "The offering is \(status.rawValue): this change is not allowed."))
-    }
-
-    static func capacityBelowConfirmed(_ confirmed: Int) -> Problem {
-        Problem(
-            type: "/problems/capacity-below-confirmed", status: .conflict,
-            title: .init(
-                fr: "La capacité ne peut pas être inférieure aux \(confirmed) places confirmées.",
-                en: "The capacity cannot be below the \(confirmed) confirmed seats."))
-    }
-
-    static let unknownSubject = Problem.validation([
-        FieldError(field: "subjectId", code: "unknown", message: .init(fr: "Cette matière n'existe pas.", en: "This subject does not exist."))
-    ])
-
-    static let unknownLevel = Problem.validation([
-        FieldError(field: "levels", code: "unknown", message: .init(fr: "Niveau inconnu (voir /v1/levels).", en: "Unknown level (see /v1/levels)."))
-    ])
-
-    /// A foreign key refused: which reference was unknown.
-    static func unknownReference(_ error: any Error) -> Problem? {
-        guard error.sqlState == "23503", let constraint = (error as? PSQLError)?.serverInfo?[.constraintName] else { return nil }
-        if constraint.contains("programme") { return .unknownProgramme }
-        return constraint.contains("subject") ? .unknownSubject : .unknownCategory
-    }
-
-    static let unknownProgramme = Problem.validation([
-        FieldError(field: "programmeId", code: "unknown", message: .init(fr: "Ce programme n'existe pas.", en: "This programme does not exist."))
-    ])
-
-    static let unknownCategory = Problem.validation([
-        FieldError(field: "categoryId", code: "unknown", message: .init(fr: "Cette catégorie n'existe pas.", en: "This category does not exist."))
-    ])
-
-    static let offeringNotDraft = Problem(
-        type: "/problems/offering-not-draft", status: .conflict,
-        title: .init(fr: "Seule une offre en brouillon peut être publiée.", en: "Only a draft offering can be published."))
-
-    static let duplicateOfferingCode = Problem(
-        type: "/problems/duplicate-code", status: .conflict,
-        title: .init(fr: "Ce code est déjà utilisé par votre organisme.", en: "Your organisation already uses this code."))
 }

@@ -1,6 +1,6 @@
 import Contracts
 import Foundation
-import ServiceKit
+import DomainKit
 
 /// A school service centre, a school, a municipality, a college or a private school: who sells offerings and
 /// whose staff manage them.
@@ -29,7 +29,7 @@ struct Organisation: Sendable, Equatable {
 
 enum OrganisationRules {
     /// Every problem with a new organisation's fields, at once.
-    static func validate(shortCode: String, name: LocalizedText?) throws(Problem) {
+    static func validate(shortCode: String, name: LocalizedText?) throws(FieldErrors) {
         var errors: [FieldError] = []
         if shortCode.isEmpty || shortCode.unicodeScalars.count > 20
             || !shortCode.allSatisfy({ ($0.isASCII && ($0.isUppercase || $0.isNumber)) || $0 == "-" })
@@ -43,7 +43,7 @@ enum OrganisationRules {
                         en: "The short code has 1 to 20 capitals, digits or hyphens (e.g. CSSBE).")))
         }
         errors += nameErrors(name)
-        guard errors.isEmpty else { throw .validation(errors) }
+        guard errors.isEmpty else { throw FieldErrors(errors) }
     }
 
     static func nameErrors(_ name: LocalizedText?) -> [FieldError] {
@@ -56,16 +56,6 @@ enum OrganisationRules {
                 message: .init(fr: "Le nom est obligatoire (200 caractères au plus).", en: "The name is required (at most 200 characters)."))
         }
     }
-
-    static let unknownParent = Problem.validation([
-        FieldError(
-            field: "parentId", code: "unknown",
-            message: .init(fr: "Cet organisme parent n'existe pas.", en: "This parent organisation does not exist."))
-    ])
-
-    static let duplicateShortCode = Problem(
-        type: "/problems/duplicate-code", status: .conflict,
-        title: .init(fr: "Ce code court est déjà utilisé.", en: "This short code is already used."))
 }
 
 /// A college programme (JEE.0K) that groups courses.

@@ -14,6 +14,8 @@ protocol CategoryRepository: Sendable {
 
 struct PostgresCategoryRepository: CategoryRepository {
     let client: PostgresClient
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
 
     func list(after: (position: Int, id: UUID)?, limit: Int) async throws -> [Category] {
         let position = after?.position ?? Int.min
@@ -23,7 +25,7 @@ struct PostgresCategoryRepository: CategoryRepository {
             SELECT id, code, position, name_fr, name_en FROM categories
             WHERE (position, id) > (\(position), \(id))
             ORDER BY position, id LIMIT \(limit)
-            """, logger: RequestScope.logger)
+            """, logger: logger)
         var categories: [Category] = []
         for try await (id, code, position, nameFr, nameEn) in rows.decode((UUID, String, Int, String, String).self) {
             categories.append(Category(id: id, code: code, position: position, name: .init(fr: nameFr, en: nameEn)))
@@ -34,7 +36,7 @@ struct PostgresCategoryRepository: CategoryRepository {
     func subjects() async throws -> [Subject] {
         var subjects: [Subject] = []
         for try await (id, code, fr, en) in try await client.query(
-            "SELECT id, code, name_fr, name_en FROM subjects ORDER BY position", logger: RequestScope.logger
+            "SELECT id, code, name_fr, name_en FROM subjects ORDER BY position", logger: logger
         ).decode((UUID, String, String, String).self) {
             subjects.append(Subject(id: id, code: code, name: .init(fr: fr, en: en)))
         }
@@ -44,7 +46,7 @@ struct PostgresCategoryRepository: CategoryRepository {
     func levels() async throws -> [Level] {
         var levels: [Level] = []
         for try await (code, fr, en) in try await client.query(
-            "SELECT code, name_fr, name_en FROM levels ORDER BY position", logger: RequestScope.logger
+            "SELECT code, name_fr, name_en FROM levels ORDER BY position", logger: logger
         ).decode((String, String, String).self) {
             levels.append(Level(code: code, name: .init(fr: fr, en: en)))
         }

@@ -28,9 +28,10 @@ protocol OfferingRepository: Sendable {
 
 struct PostgresOfferingRepository: OfferingRepository {
     let client: PostgresClient
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
 
     func create(_ offering: Offering, at: Date) async throws {
-        let logger = RequestScope.logger
         do {
             try await client.transaction(logger: logger) { connection in
                 try await Self.checkLevels(offering.levels, on: connection, logger: logger)
@@ -55,7 +56,7 @@ struct PostgresOfferingRepository: OfferingRepository {
                         """, logger: logger)
                 }
             }
-        } catch where error.sqlState == "23505" {
+        } catch  where error.sqlState == "23505" {
             throw Problem.duplicateOfferingCode
         } catch {
             throw Problem.unknownReference(error) ?? error
@@ -64,7 +65,7 @@ struct PostgresOfferingRepository: OfferingRepository {
 
     func find(id: UUID) async throws -> Offering? {
         try await client.withConnection { connection in
-            try await Self.load(id: id, lock: false, on: connection, logger: RequestScope.logger)
+            try await Self.load(id: id, lock: false, on: connection, logger: logger)
         }
     }
 
@@ -81,7 +82,6 @@ struct PostgresOfferingRepository: OfferingRepository {
     func update(
         id: UUID, at: Date, event: @Sendable (Offering) -> String?, change: @Sendable (inout Offering) throws -> Void
     ) async throws -> Offering? {
-        let logger = RequestScope.logger
         do {
             return try await client.transaction(logger: logger) { connection -> Offering? in
                 guard var offering = try await Self.load(id: id, lock: true, on: connection, logger: logger) else { return nil }
@@ -114,7 +114,6 @@ struct PostgresOfferingRepository: OfferingRepository {
     func setCapacity(
         offering id: UUID, session: UUID, capacity: Int, at: Date, authorize: @Sendable (Offering) throws -> Void
     ) async throws -> Offering? {
-        let logger = RequestScope.logger
         return try await client.transaction(logger: logger) { connection -> Offering? in
             guard var offering = try await Self.load(id: id, lock: true, on: connection, logger: logger) else { return nil }
             try authorize(offering)
@@ -137,7 +136,6 @@ struct PostgresOfferingRepository: OfferingRepository {
     }
 
     func search(_ search: OfferingSearch, after: (String, UUID)?, limit: Int) async throws -> [(sortKey: String, offering: Offering)] {
-        let logger = RequestScope.logger
         // One LIKE per word on the trigram-indexed `search_text`; the rest are plain binds.
         var bindings = PostgresBindings()
         var conditions = ["o.status = 'published'"]
@@ -157,7 +155,8 @@ struct PostgresOfferingRepository: OfferingRepository {
         if let now = search.openAt {
             let at = try bind(now)
             conditions.append(
-                "(o.registration_opens_at IS NULL OR o.registration_opens_at <= \(at)) AND (o.registration_closes_at IS NULL OR o.registration_closes_at > \(at))")
+                "(o.registration_opens_at IS NULL OR o.registration_opens_at <= \(at)) AND (o.registration_closes_at IS NULL OR o.registration_closes_at > \(at))"
+            )
         }
         if let from = search.from {
             conditions.append("EXISTS (SELECT 1 FROM sessions s WHERE s.offering_id = o.id AND s.ends_on >= \(try bind(from))::date)")
@@ -202,11 +201,12 @@ struct PostgresOfferingRepository: OfferingRepository {
                 ids.append(id)
             }
             for offering in try await Self.load(ids: ids, lock: false, on: connection, logger: logger) {
-                let name = switch offering.status {
-                case .closed: EventName.offeringClosed
-                case .cancelled: EventName.offeringCancelled
-                default: EventName.offeringPublished
-                }
+                let name =
+                    switch offering.status {
+                    case .closed: EventName.offeringClosed
+                    case .cancelled: EventName.offeringCancelled
+                    default: EventName.offeringPublished
+                    }
                 try await Self.record(name, offering, at: at, on: connection, logger: logger)
             }
             return ids.count
@@ -247,8 +247,10 @@ struct PostgresOfferingRepository: OfferingRepository {
             """, logger: logger)
         var found: [UUID: Offering] = [:]
         let decoder = JSONDecoder()
-        for try await (id, organisation, code, category, titleFr, titleEn, price, opens, closes, status, version, terms, subject, levels,
-            programme, schoolYear, term)
+        for try await (
+            id, organisation, code, category, titleFr, titleEn, price, opens, closes, status, version, terms, subject, levels,
+            programme, schoolYear, term
+        )
             in rows.decode(
                 (UUID, UUID, String, UUID?, String, String, Int64, Date?, Date?, String, Int64, String, UUID?, [String], UUID?, String?, String?)
                     .self)
@@ -273,11 +275,33 @@ struct PostgresOfferingRepository: OfferingRepository {
         for try await (offeringId, sessionId, nameFr, nameEn, startsOn, endsOn, capacity, waitlist, held, confirmed, details)
             in sessions.decode((UUID, UUID, String, String, String, String, Int, Int, Int, Int, String).self)
         {
-            found[offeringId]?.sessions.append(.init(
-                id: sessionId, name: .init(fr: nameFr, en: nameEn), startsOn: startsOn, endsOn: endsOn, capacity: capacity,
-                waitlistSize: waitlist, held: held, confirmed: confirmed,
-                details: try decoder.decode(SessionDetails.self, from: Data(details.utf8))))
+            found[offeringId]?.sessions.append(
+                .init(
+                    id: sessionId, name: .init(fr: nameFr, en: nameEn), startsOn: startsOn, endsOn: endsOn, capacity: capacity,
+                    waitlistSize: waitlist, held: held, confirmed: confirmed,
+                    details: try decoder.decode(SessionDetails.self, from: Data(details.utf8))))
         }
         return ids.compactMap { found[$0] }
+    }
+}
+
+extension OfferingSearch.Order {
+    var keySQL: String {
+        switch self {
+        case .title: "lower(o.title_fr)"
+        // Equal dates or prices then by title, for a stable, readable order.
+        case .startsOn:
+            "coalesce((SELECT to_char(min(s.starts_on), 'YYYY-MM-DD') FROM sessions s WHERE s.offering_id = o.id), '9999-12-31') || ' ' || lower(o.title_fr)"
+        case .price: "lpad(o.base_price_cents::text, 19, '0') || ' ' || lower(o.title_fr)"
+        }
+    }
+}
+
+extension Problem {
+    /// A foreign key refused: which reference was unknown.
+    static func unknownReference(_ error: any Error) -> Problem? {
+        guard error.sqlState == "23503", let constraint = (error as? PSQLError)?.serverInfo?[.constraintName] else { return nil }
+        if constraint.contains("programme") { return .unknownProgramme }
+        return constraint.contains("subject") ? .unknownSubject : .unknownCategory
     }
 }

@@ -9,8 +9,8 @@ import ServiceKit
 /// Organisations, each change recorded as `catalogue.organisation.created|updated` in the same transaction.
 struct OrganisationRepository: Sendable {
     let client: PostgresClient
-
-    private var logger: Logger { RequestScope.logger }
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
 
     private static let columns = "id, kind, short_code, name_fr, name_en, parent_id, version"
 
@@ -49,7 +49,7 @@ struct OrganisationRepository: Sendable {
                 if let parent = organisation.parentId,
                     try await connection.query("SELECT 1 FROM organisations WHERE id = \(parent)", logger: logger).collect().isEmpty
                 {
-                    throw OrganisationRules.unknownParent
+                    throw Problem.unknownParent
                 }
                 try await connection.query(
                     """
@@ -63,8 +63,8 @@ struct OrganisationRepository: Sendable {
                         payload: organisation.event),
                     on: connection, logger: logger)
             }
-        } catch where error.sqlState == "23505" {
-            throw OrganisationRules.duplicateShortCode
+        } catch  where error.sqlState == "23505" {
+            throw Problem.duplicateShortCode
         }
     }
 
@@ -112,8 +112,8 @@ struct OrganisationRepository: Sendable {
                 INSERT INTO programmes (id, organisation_id, code, name_fr, name_en)
                 VALUES (\(programme.id), \(programme.organisationId), \(programme.code), \(programme.name.fr), \(programme.name.en))
                 """, logger: logger)
-        } catch where error.sqlState == "23505" {
-            throw OrganisationRules.duplicateShortCode
+        } catch  where error.sqlState == "23505" {
+            throw Problem.duplicateShortCode
         }
     }
 }

@@ -9,9 +9,12 @@ extension EnrolmentAPI {
         let lines = try await cart.list(account: account).map { representation($0, now: now) }
         var totals: [String: Int64] = [:]
         for line in lines { totals[line.sellingOrganisationId, default: 0] += line.price?.total.amountCents ?? 0 }
-        return .ok(.init(body: .json(.init(
-            lines: lines,
-            totals: totals.sorted { $0.key < $1.key }.map { .init(sellingOrganisationId: $0.key, total: Self.money($0.value)) }))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        lines: lines,
+                        totals: totals.sorted { $0.key < $1.key }.map { .init(sellingOrganisationId: $0.key, total: Self.money($0.value)) }))))
     }
 
     func addCartLine(_ input: Operations.AddCartLine.Input) async throws -> Operations.AddCartLine.Output {

@@ -10,9 +10,11 @@ extension EnrolmentAPI {
         let checkout: Checkout
         if let principal = RequestScope.current?.principal {
             guard body.guest == nil, body.lines == nil else {
-                throw Problem.validation([.init(
-                    field: "guest", code: "signedIn",
-                    message: .init(fr: "Connecté, vous payez les lignes de votre panier.", en: "Signed in, you pay for your cart's lines."))])
+                throw Problem.validation([
+                    .init(
+                        field: "guest", code: "signedIn",
+                        message: .init(fr: "Connecté, vous payez les lignes de votre panier.", en: "Signed in, you pay for your cart's lines."))
+                ])
             }
             var errors: [FieldError] = []
             guard let text = body.sellingOrganisationId, let seller = Self.uuid(text, field: "sellingOrganisationId", into: &errors) else {
@@ -30,7 +32,8 @@ extension EnrolmentAPI {
             guard case .guest(let email, _, _) = payer else { throw Problem.internalError }
             checkout = try await checkouts.checkout(
                 payer: payer, sellingOrganisationId: nil, lines: lines,
-                idempotency: .init(scope: "guest:" + Hex.sha256(email), key: key, requestHash: try Idempotency.requestHash(body)), now: now)
+                idempotency: .init(scope: "guest:" + Hex.sha256(email), key: key, requestHash: try Idempotency.requestHash(body)), now: now,
+                clientAddress: RequestScope.current?.clientAddress)
         }
         RequestScope.setResponseHeader(.location, "/v1/checkouts/\(checkout.id.uuidString.lowercased())")
         return .created(.init(body: .json(representation(checkout))))
@@ -54,14 +57,17 @@ extension EnrolmentAPI {
         }
         let rows = try await checkouts.registrations(account: account, after: after, limit: page.fetchLimit)
         let (items, nextCursor) = page.page(rows) { [String($0.createdMicros), $0.id.uuidString] }
-        return .ok(.init(body: .json(.init(
-            items: items.map {
-                .init(
-                    id: $0.id.uuidString.lowercased(), checkoutId: $0.checkoutId?.uuidString.lowercased(),
-                    participantId: $0.participantId.uuidString.lowercased(), offeringId: $0.offeringId.uuidString.lowercased(),
-                    sessionId: $0.sessionId.uuidString.lowercased(), status: .init(rawValue: $0.status) ?? .expired,
-                    amount: Self.money($0.amountCents), createdAt: $0.createdAt)
-            }, nextCursor: nextCursor))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: items.map {
+                            .init(
+                                id: $0.id.uuidString.lowercased(), checkoutId: $0.checkoutId?.uuidString.lowercased(),
+                                participantId: $0.participantId.uuidString.lowercased(), offeringId: $0.offeringId.uuidString.lowercased(),
+                                sessionId: $0.sessionId.uuidString.lowercased(), status: .init(rawValue: $0.status) ?? .expired,
+                                amount: Self.money($0.amountCents), createdAt: $0.createdAt)
+                        }, nextCursor: nextCursor))))
     }
 
     /// A guest's payer and lines, every field checked and every error reported at once.
@@ -72,7 +78,8 @@ extension EnrolmentAPI {
         }
         let email = EmailAddress.normalized(guest.email)
         if !EmailAddress.isPlausible(email) {
-            errors.append(.init(field: "guest.email", code: "invalidEmail", message: .init(fr: "Adresse courriel invalide.", en: "Invalid email address.")))
+            errors.append(
+                .init(field: "guest.email", code: "invalidEmail", message: .init(fr: "Adresse courriel invalide.", en: "Invalid email address.")))
         }
         let first = guest.firstName.trimmingCharacters(in: .whitespaces)
         let last = guest.lastName.trimmingCharacters(in: .whitespaces)
@@ -95,10 +102,12 @@ extension EnrolmentAPI {
             let profile = line.profile.map(Self.profile)
             errors += (profile?.errors() ?? []).map { FieldError(field: prefix + "profile." + $0.field, code: $0.code, message: $0.message) }
             if let participant, let offering, let session {
-                requests.append(.init(
-                    participant: .new(participant), offeringId: offering, sessionId: session, organisationOfOriginId: origin, items: items,
-                    contractVersion: line.contractAcceptedVersion, contractAcceptedAt: line.contractAcceptedVersion == nil ? nil : now, cartLineId: nil,
-                    guestProfile: profile))
+                requests.append(
+                    .init(
+                        participant: .new(participant), offeringId: offering, sessionId: session, organisationOfOriginId: origin, items: items,
+                        contractVersion: line.contractAcceptedVersion, contractAcceptedAt: line.contractAcceptedVersion == nil ? nil : now,
+                        cartLineId: nil,
+                        guestProfile: profile))
             }
         }
         guard errors.isEmpty else { throw .validation(errors) }

@@ -7,7 +7,8 @@ extension EnrolmentAPI {
         let account = try RequestScope.requirePrincipal().accountId
         guard let line = UUID(uuidString: input.path.lineId) else { throw Problem.notFound }
         let bytes = try await Self.collect(Self.file(input.body))
-        guard let info = try await documents.upload(bytes, to: .cartLine(line), schoolYear: input.query.schoolYear, by: account, at: clock.now()) else {
+        guard let info = try await documents.upload(bytes, to: .cartLine(line), schoolYear: input.query.schoolYear, by: account, at: clock.now())
+        else {
             throw Problem.notFound
         }
         return .created(.init(body: .json(Self.representation(info))))
@@ -21,8 +22,9 @@ extension EnrolmentAPI {
         case .pdf(let file), .jpeg(let file), .png(let file): body = file
         }
         let bytes = try await Self.collect(body)
-        guard let info = try await documents.upload(
-            bytes, to: .registration(registration), schoolYear: input.query.schoolYear, by: account, at: clock.now())
+        guard
+            let info = try await documents.upload(
+                bytes, to: .registration(registration), schoolYear: input.query.schoolYear, by: account, at: clock.now())
         else { throw Problem.notFound }
         return .created(.init(body: .json(Self.representation(info))))
     }

@@ -24,13 +24,16 @@ struct EnrolmentAPI: APIProtocol {
         guard let id = UUID(uuidString: input.path.offeringId), let offering = try await offerings.find(id: id) else {
             throw Problem.notFound
         }
-        return .ok(.init(body: .json(.init(
-            id: offering.id.uuidString.lowercased(), version: offering.version, status: offering.status,
-            sellingOrganisationId: offering.sellingOrganisationId.uuidString.lowercased(), code: offering.code,
-            title: .init(fr: offering.title.fr, en: offering.title.en), basePriceCents: offering.basePriceCents,
-            sessions: offering.sessions.map {
-                .init(id: $0.id.uuidString.lowercased(), startsOn: $0.startsOn, endsOn: $0.endsOn, capacity: $0.capacity)
-            }))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        id: offering.id.uuidString.lowercased(), version: offering.version, status: offering.status,
+                        sellingOrganisationId: offering.sellingOrganisationId.uuidString.lowercased(), code: offering.code,
+                        title: .init(fr: offering.title.fr, en: offering.title.en), basePriceCents: offering.basePriceCents,
+                        sessions: offering.sessions.map {
+                            .init(id: $0.id.uuidString.lowercased(), startsOn: $0.startsOn, endsOn: $0.endsOn, capacity: $0.capacity)
+                        }))))
     }
 
     func listParticipants(_ input: Operations.ListParticipants.Input) async throws -> Operations.ListParticipants.Output {
@@ -94,10 +97,12 @@ extension EnrolmentAPI {
             errors.append(.required("fileNumber"))
         }
         if CalendarDate(body.birthDate) == nil {
-            errors.append(.init(field: "birthDate", code: "invalidDate", message: .init(fr: "Date invalide (AAAA-MM-JJ).", en: "Invalid date (YYYY-MM-DD).")))
+            errors.append(
+                .init(field: "birthDate", code: "invalidDate", message: .init(fr: "Date invalide (AAAA-MM-JJ).", en: "Invalid date (YYYY-MM-DD).")))
         }
         guard errors.isEmpty, let organisation else { throw Problem.validation(errors) }
-        let nameKey = (body.firstName != nil || body.lastName != nil)
+        let nameKey =
+            (body.firstName != nil || body.lastName != nil)
             ? PersonRecord.nameKey(first: body.firstName ?? "", last: body.lastName ?? "") : nil
         switch try await records.link(
             account: account, organisation: organisation, fileNumber: fileNumber, birthDate: body.birthDate, nameKey: nameKey, at: clock.now())
@@ -128,15 +133,19 @@ extension EnrolmentAPI {
         }
         let parsed = RecordsCSV.parse(text)
         guard parsed.headerErrors.isEmpty else {
-            throw Problem.validation(parsed.headerErrors.map {
-                .init(field: "body", code: "header", message: .init(fr: "En-tête invalide : \($0)", en: "Invalid header: \($0)"))
-            })
+            throw Problem.validation(
+                parsed.headerErrors.map {
+                    .init(field: "body", code: "header", message: .init(fr: "En-tête invalide : \($0)", en: "Invalid header: \($0)"))
+                })
         }
         let report = try await records.importRecords(
             parsed.records, rejected: parsed.rejected, organisation: organisation, by: principal.accountId, at: clock.now())
-        return .ok(.init(body: .json(.init(
-            added: report.added, updated: report.updated, unchanged: report.unchanged, retired: report.retired,
-            rejected: report.rejected.map { .init(line: $0.line, errors: $0.errors) }))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        added: report.added, updated: report.updated, unchanged: report.unchanged, retired: report.retired,
+                        rejected: report.rejected.map { .init(line: $0.line, errors: $0.errors) }))))
     }
 }
 

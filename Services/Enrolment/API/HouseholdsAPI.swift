@@ -17,17 +17,19 @@ extension EnrolmentAPI {
             guard let value else { return .none }
             let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.unicodeScalars.count > limit {
-                errors.append(.init(
-                    field: field, code: "tooLong", message: .init(fr: "Au plus \(limit) caractères.", en: "At most \(limit) characters.")))
+                errors.append(
+                    .init(
+                        field: field, code: "tooLong", message: .init(fr: "Au plus \(limit) caractères.", en: "At most \(limit) characters.")))
             }
             return .some(trimmed.isEmpty ? nil : trimmed)
         }
         let address = cleaned(body.address, field: "address", limit: 300)
         let phone = cleaned(body.phone, field: "phone", limit: 30)
         if case .some(.some(let phone)) = phone, phone.filter(\.isNumber).count < 10 {
-            errors.append(.init(
-                field: "phone", code: "invalidPhone",
-                message: .init(fr: "Un numéro de téléphone à 10 chiffres.", en: "A 10-digit phone number.")))
+            errors.append(
+                .init(
+                    field: "phone", code: "invalidPhone",
+                    message: .init(fr: "Un numéro de téléphone à 10 chiffres.", en: "A 10-digit phone number.")))
         }
         guard errors.isEmpty else { throw Problem.validation(errors) }
         switch try await households.update(id: id, guardian: guardian, address: address, phone: phone, at: clock.now()) {

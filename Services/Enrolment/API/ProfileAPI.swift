@@ -57,7 +57,8 @@ extension EnrolmentAPI {
 
     static func representation(_ profile: ParticipantProfile) -> Components.Schemas.ParticipantProfile {
         .init(
-            permanentCode: profile.permanentCode, phone: profile.phone, email: profile.email, address: profile.address, school: profile.school, level: profile.level,
+            permanentCode: profile.permanentCode, phone: profile.phone, email: profile.email, address: profile.address, school: profile.school,
+            level: profile.level,
             group: profile.group, teacher: profile.teacher, lunchArrangement: profile.lunchArrangement, allergies: profile.allergies,
             medicalConditions: profile.medicalConditions, healthInsuranceNumber: profile.healthInsuranceNumber,
             healthInsuranceExpiry: profile.healthInsuranceExpiry,

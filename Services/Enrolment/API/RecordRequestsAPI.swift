@@ -51,8 +51,10 @@ extension EnrolmentAPI {
 
     static func representation(_ request: RecordRequest) -> Components.Schemas.RecordRequest {
         .init(
-            id: request.id.uuidString.lowercased(), kind: .init(rawValue: request.kind.rawValue) ?? .newRecord, organisationId: request.organisationId.uuidString.lowercased(), firstName: request.firstName,
-            lastName: request.lastName, birthDate: request.birthDate, address: request.address, status: .init(rawValue: request.status.rawValue) ?? .pending,
+            id: request.id.uuidString.lowercased(), kind: .init(rawValue: request.kind.rawValue) ?? .newRecord,
+            organisationId: request.organisationId.uuidString.lowercased(), firstName: request.firstName,
+            lastName: request.lastName, birthDate: request.birthDate, address: request.address,
+            status: .init(rawValue: request.status.rawValue) ?? .pending,
             fileNumber: request.fileNumber, createdAt: request.createdAt)
     }
 }

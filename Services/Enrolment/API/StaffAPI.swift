@@ -6,9 +6,14 @@ extension EnrolmentAPI {
     func cancelRegistration(_ input: Operations.CancelRegistration.Input) async throws -> Operations.CancelRegistration.Output {
         let principal = try RequestScope.requirePrincipal()
         guard let id = UUID(uuidString: input.path.registrationId) else { throw Problem.notFound }
-        let outcome = try await Cancellations.cancel(registration: id, by: principal, at: clock.now(), client: checkouts.client)
-        return .ok(.init(body: .json(.init(
-            registrationId: outcome.registrationId.uuidString.lowercased(), status: .cancelled, refund: Self.money(outcome.refundCents)))))
+        let outcome = try await Cancellations.cancel(
+            registration: id, by: principal, at: clock.now(), client: checkouts.client, logger: checkouts.logger)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        registrationId: outcome.registrationId.uuidString.lowercased(), status: .cancelled, refund: Self.money(outcome.refundCents))))
+        )
     }
 
     func searchParticipants(_ input: Operations.SearchParticipants.Input) async throws -> Operations.SearchParticipants.Output {
@@ -26,7 +31,8 @@ extension EnrolmentAPI {
         var errors: [FieldError] = []
         guard let organisation = Self.uuid(input.query.organisation, field: "organisation", into: &errors) else { throw Problem.validation(errors) }
         guard try await records.mayManage(organisation, principal: principal) else { throw Problem.forbidden }
-        guard let id = UUID(uuidString: input.path.participantId), let participant = try await staff.participant(id, organisation: organisation) else {
+        guard let id = UUID(uuidString: input.path.participantId), let participant = try await staff.participant(id, organisation: organisation)
+        else {
             throw Problem.notFound
         }
         let entries = try await staff.record(participant: id, organisation: organisation)
@@ -60,11 +66,16 @@ extension EnrolmentAPI {
         let records = self.records
         let row = try await staff.register(
             participant: participant, offeringId: offering, sessionId: session, fundingSource: funding,
-            overrideReason: body.overrideReason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }, by: principal,
+            overrideReason: body.overrideReason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 },
+            by: principal,
             mayManage: { try await records.mayManage($0, principal: principal) }, at: clock.now())
-        return .created(.init(body: .json(.init(
-            id: row.id.uuidString.lowercased(), fundingSource: funding, participantId: row.participantId.uuidString.lowercased(),
-            offeringId: row.offeringId.uuidString.lowercased(), sessionId: row.sessionId.uuidString.lowercased(), status: .confirmed, amount: Self.money(0), createdAt: row.createdAt))))
+        return .created(
+            .init(
+                body: .json(
+                    .init(
+                        id: row.id.uuidString.lowercased(), fundingSource: funding, participantId: row.participantId.uuidString.lowercased(),
+                        offeringId: row.offeringId.uuidString.lowercased(), sessionId: row.sessionId.uuidString.lowercased(), status: .confirmed,
+                        amount: Self.money(0), createdAt: row.createdAt))))
     }
 
     func getClassList(_ input: Operations.GetClassList.Input) async throws -> Operations.GetClassList.Output {
@@ -82,12 +93,16 @@ extension EnrolmentAPI {
             }
             return .ok(.init(body: .csv(HTTPBody(csv))))
         }
-        return .ok(.init(body: .json(.init(items: entries.map {
+        return .ok(
             .init(
-                registrationId: $0.registrationId.uuidString.lowercased(), participantId: $0.participantId.uuidString.lowercased(),
-                firstName: $0.firstName, lastName: $0.lastName, birthDate: $0.birthDate, fileNumber: $0.fileNumber, group: $0.group,
-                fundingSource: $0.fundingSource)
-        }))))
+                body: .json(
+                    .init(
+                        items: entries.map {
+                            .init(
+                                registrationId: $0.registrationId.uuidString.lowercased(), participantId: $0.participantId.uuidString.lowercased(),
+                                firstName: $0.firstName, lastName: $0.lastName, birthDate: $0.birthDate, fileNumber: $0.fileNumber, group: $0.group,
+                                fundingSource: $0.fundingSource)
+                        }))))
     }
 
     func messageSession(_ input: Operations.MessageSession.Input) async throws -> Operations.MessageSession.Output {

@@ -1,7 +1,7 @@
 import Contracts
 import Crypto
 import Foundation
-import ServiceKit
+import DomainKit
 
 /// A checkout: the registrations of one payer with one selling organisation, holding their seats until paid.
 struct Checkout: Codable, Sendable, Equatable {
@@ -54,8 +54,7 @@ struct GuestTokens: Sendable {
 
     func token(for checkout: UUID) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array("guest:\(checkout.uuidString.lowercased())".utf8), using: key)
-        return Data(mac).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(mac)
     }
 
     /// What is stored and carried in events: the token's SHA-256, never the token.
@@ -75,35 +74,6 @@ extension FieldError {
     static func unknownParticipant(_ field: String) -> FieldError {
         FieldError(field: field, code: "unknown", message: .init(fr: "Participant inconnu.", en: "Unknown participant."))
     }
-}
-
-extension Problem {
-    static func sessionFull(_ fields: [String]) -> Problem {
-        Problem(
-            type: "/problems/session-full", status: .conflict,
-            title: .init(fr: "Il ne reste plus de place dans cette session.", en: "There are no seats left in this session."),
-            detail: .init(
-                fr: "Aucune place n'a été retenue. Choisissez une autre session ou inscrivez-vous à la liste d'attente.",
-                en: "No seat was held. Choose another session or join the waiting list."),
-            errors: fields.map {
-                .init(field: $0, code: "full", message: .init(fr: "Session complète.", en: "Session full."))
-            })
-    }
-
-    static let cartEmpty = Problem(
-        type: "/problems/cart-empty", status: .unprocessableContent,
-        title: .init(fr: "Votre panier ne contient aucune inscription pour cet organisme.", en: "Your cart has no registration for this organisation."))
-
-    static let accountNotReady = Problem(
-        type: "/problems/account-not-ready", status: .conflict,
-        title: .init(
-            fr: "Votre compte est en cours de préparation. Réessayez dans quelques secondes.",
-            en: "Your account is still being set up. Try again in a few seconds."),
-        headers: ["Retry-After": "2"])
-
-    static let alreadyInCart = Problem(
-        type: "/problems/already-in-cart", status: .conflict,
-        title: .init(fr: "Ce participant est déjà dans votre panier pour cette session.", en: "This participant is already in your cart for this session."))
 }
 
 /// What enrolment knows of a participant when pricing and checking a line.

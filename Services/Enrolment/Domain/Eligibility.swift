@@ -1,6 +1,6 @@
 import Contracts
 import Foundation
-import ServiceKit
+import DomainKit
 
 /// Who may take a seat, checked when a line is added and again at checkout (the window may have closed since).
 enum Eligibility {
@@ -12,11 +12,14 @@ enum Eligibility {
         func add(_ field: String, _ code: String, fr: String, en: String) {
             errors.append(.init(field: prefix + field, code: code, message: .init(fr: fr, en: en)))
         }
-        let open = offering.status == "published"
+        let open =
+            offering.status == "published"
             && (offering.registrationOpensAt.map { $0 <= now } ?? true)
             && (offering.registrationClosesAt.map { now < $0 } ?? true)
         if !open {
-            add("offeringId", "registrationClosed", fr: "Les inscriptions ne sont pas ouvertes pour cette offre.", en: "Registration is not open for this offering.")
+            add(
+                "offeringId", "registrationClosed", fr: "Les inscriptions ne sont pas ouvertes pour cette offre.",
+                en: "Registration is not open for this offering.")
         }
         guard let session = offering.sessions.first(where: { $0.sessionId == sessionId }) else {
             add("sessionId", "unknown", fr: "Cette session n'existe pas pour cette offre.", en: "This session does not belong to this offering.")
@@ -25,10 +28,14 @@ enum Eligibility {
         if let birth = CalendarDate(birthDate), let starts = CalendarDate(session.startsOn), let rule = offering.eligibility {
             let age = birth.years(until: starts)
             if let minimum = rule.minimumAge, age < minimum {
-                add("participantId", "tooYoung", fr: "Âge minimum : \(minimum) ans au début de la session.", en: "Minimum age: \(minimum) when the session starts.")
+                add(
+                    "participantId", "tooYoung", fr: "Âge minimum : \(minimum) ans au début de la session.",
+                    en: "Minimum age: \(minimum) when the session starts.")
             }
             if let maximum = rule.maximumAge, age > maximum {
-                add("participantId", "tooOld", fr: "Âge maximum : \(maximum) ans au début de la session.", en: "Maximum age: \(maximum) when the session starts.")
+                add(
+                    "participantId", "tooOld", fr: "Âge maximum : \(maximum) ans au début de la session.",
+                    en: "Maximum age: \(maximum) when the session starts.")
             }
         }
         if let contract = offering.contract, contractVersion != contract.version {
@@ -69,7 +76,8 @@ enum Eligibility {
             if !missing.isEmpty {
                 add(
                     "participantId", "prerequisiteMissing",
-                    fr: "Préalable non réussi : \(missing.joined(separator: ", ")).", en: "Prerequisite not completed: \(missing.joined(separator: ", ")).")
+                    fr: "Préalable non réussi : \(missing.joined(separator: ", ")).",
+                    en: "Prerequisite not completed: \(missing.joined(separator: ", ")).")
             }
         }
         return errors
@@ -80,10 +88,12 @@ enum Eligibility {
     static func fieldErrors(offering: OfferingEvent, participant: ParticipantFacts, prefix: String = "") -> [FieldError] {
         let missing = (offering.participantFields ?? []).filter { !participant.filledFields.contains($0) }
         guard !missing.isEmpty else { return [] }
-        return [FieldError(
-            field: prefix + "participantFields", code: "participantFieldsMissing",
-            message: .init(
-                fr: "Renseignements demandés par cette offre et manquants au profil du participant : \(missing.joined(separator: ", ")).",
-                en: "Information this offering asks for, missing from the participant's profile: \(missing.joined(separator: ", "))."))]
+        return [
+            FieldError(
+                field: prefix + "participantFields", code: "participantFieldsMissing",
+                message: .init(
+                    fr: "Renseignements demandés par cette offre et manquants au profil du participant : \(missing.joined(separator: ", ")).",
+                    en: "Information this offering asks for, missing from the participant's profile: \(missing.joined(separator: ", "))."))
+        ]
     }
 }

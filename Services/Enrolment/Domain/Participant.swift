@@ -1,5 +1,5 @@
 import Foundation
-import ServiceKit
+import DomainKit
 
 /// A person registered to offerings: a child of the guardian, or the adult account holder themselves.
 struct Participant: Sendable, Equatable {
@@ -34,7 +34,7 @@ struct NewParticipant: Sendable {
     var birthDate: String
 
     /// Trims the names and checks every field; all failures are reported together.
-    static func validated(firstName: String, lastName: String, birthDate: String, today: Date) throws(Problem) -> NewParticipant {
+    static func validated(firstName: String, lastName: String, birthDate: String, today: Date) throws(FieldErrors) -> NewParticipant {
         let first = firstName.trimmingCharacters(in: .whitespacesAndNewlines)
         let last = lastName.trimmingCharacters(in: .whitespacesAndNewlines)
         var errors: [FieldError] = []
@@ -42,28 +42,32 @@ struct NewParticipant: Sendable {
             if value.isEmpty {
                 errors.append(.required(field))
             } else if value.unicodeScalars.count > maximumNameLength {
-                errors.append(.init(
-                    field: field, code: "tooLong",
-                    message: .init(fr: "Au plus \(maximumNameLength) caractères.", en: "At most \(maximumNameLength) characters.")))
+                errors.append(
+                    .init(
+                        field: field, code: "tooLong",
+                        message: .init(fr: "Au plus \(maximumNameLength) caractères.", en: "At most \(maximumNameLength) characters.")))
             }
         }
         switch CalendarDate(birthDate) {
         case nil:
-            errors.append(.init(
-                field: "birthDate", code: "invalidDate",
-                message: .init(fr: "Date invalide (AAAA-MM-JJ).", en: "Invalid date (YYYY-MM-DD).")))
+            errors.append(
+                .init(
+                    field: "birthDate", code: "invalidDate",
+                    message: .init(fr: "Date invalide (AAAA-MM-JJ).", en: "Invalid date (YYYY-MM-DD).")))
         case let date? where date > CalendarDate(today):
-            errors.append(.init(
-                field: "birthDate", code: "inFuture",
-                message: .init(fr: "La date de naissance ne peut pas être dans le futur.", en: "The birth date cannot be in the future.")))
+            errors.append(
+                .init(
+                    field: "birthDate", code: "inFuture",
+                    message: .init(fr: "La date de naissance ne peut pas être dans le futur.", en: "The birth date cannot be in the future.")))
         case let date? where date.year < 1900:
-            errors.append(.init(
-                field: "birthDate", code: "tooOld",
-                message: .init(fr: "La date de naissance est trop ancienne.", en: "The birth date is too far in the past.")))
+            errors.append(
+                .init(
+                    field: "birthDate", code: "tooOld",
+                    message: .init(fr: "La date de naissance est trop ancienne.", en: "The birth date is too far in the past.")))
         default:
             break
         }
-        guard errors.isEmpty else { throw .validation(errors) }
+        guard errors.isEmpty else { throw FieldErrors(errors) }
         return NewParticipant(firstName: first, lastName: last, birthDate: birthDate)
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import ServiceKit
+import DomainKit
 
 /// What CSSPO asks of a participant beyond names and birth date. Sealed as a whole at rest except the
 /// permanent code and phone, which staff search by.
@@ -72,14 +72,18 @@ struct ParticipantProfile: Codable, Sendable, Equatable {
             errors.append(.init(field: field, code: code, message: .init(fr: fr, en: en)))
         }
         // Québec permanent code: 4 letters, 8 digits (LEBJ12345678).
-        if let code = permanentCode, !(code.count == 12 && code.prefix(4).allSatisfy { $0.isASCII && $0.isLetter } && code.suffix(8).allSatisfy(\.isNumber)) {
+        if let code = permanentCode,
+            !(code.count == 12 && code.prefix(4).allSatisfy { $0.isASCII && $0.isLetter } && code.suffix(8).allSatisfy(\.isNumber))
+        {
             add("permanentCode", "invalid", fr: "Code permanent : 4 lettres et 8 chiffres.", en: "Permanent code: 4 letters and 8 digits.")
         }
         // RAMQ number: 4 letters, 8 digits.
         if let number = healthInsuranceNumber?.replacingOccurrences(of: " ", with: ""),
             !(number.count == 12 && number.prefix(4).allSatisfy { $0.isASCII && $0.isLetter } && number.suffix(8).allSatisfy(\.isNumber))
         {
-            add("healthInsuranceNumber", "invalid", fr: "Numéro d'assurance maladie : 4 lettres et 8 chiffres.", en: "Health insurance number: 4 letters and 8 digits.")
+            add(
+                "healthInsuranceNumber", "invalid", fr: "Numéro d'assurance maladie : 4 lettres et 8 chiffres.",
+                en: "Health insurance number: 4 letters and 8 digits.")
         }
         if let expiry = healthInsuranceExpiry, CalendarDate(expiry + "-01") == nil {
             add("healthInsuranceExpiry", "invalid", fr: "Date d'expiration (AAAA-MM).", en: "Expiry date (YYYY-MM).")
@@ -91,7 +95,9 @@ struct ParticipantProfile: Codable, Sendable, Equatable {
             add("phone", "invalid", fr: "Numéro de téléphone à 10 chiffres.", en: "A 10-digit phone number.")
         }
         if let contact = emergencyContact, contact.name.trimmingCharacters(in: .whitespaces).isEmpty || contact.phone.filter(\.isNumber).count < 10 {
-            add("emergencyContact", "invalid", fr: "Nom et téléphone de la personne à joindre en cas d'urgence.", en: "Name and phone of the emergency contact.")
+            add(
+                "emergencyContact", "invalid", fr: "Nom et téléphone de la personne à joindre en cas d'urgence.",
+                en: "Name and phone of the emergency contact.")
         }
         // The spec's maxLength, counted as JSON Schema counts (code points, not grapheme clusters).
         let limits: [(String, String?, Int)] = [

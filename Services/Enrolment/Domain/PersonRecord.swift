@@ -1,5 +1,5 @@
 import Foundation
-import ServiceKit
+import DomainKit
 
 /// One row of an organisation's student or citizen records (Mozaïk's file number, Baie-Comeau's household file).
 struct PersonRecord: Sendable, Equatable {
@@ -90,10 +90,11 @@ enum RecordsCSV {
                 rejected.append(.init(line: row.line, errors: errors))
                 continue
             }
-            records.append(PersonRecord(
-                fileNumber: fileNumber, firstName: field("firstName")!, lastName: field("lastName")!, birthDate: birth, school: field("school"),
-                level: field("level"), group: field("group"), address: field("address"), guardianEmails: emails, residency: residency,
-                household: field("household"), phone: field("phone"), programme: field("programme")))
+            records.append(
+                PersonRecord(
+                    fileNumber: fileNumber, firstName: field("firstName")!, lastName: field("lastName")!, birthDate: birth, school: field("school"),
+                    level: field("level"), group: field("group"), address: field("address"), guardianEmails: emails, residency: residency,
+                    household: field("household"), phone: field("phone"), programme: field("programme")))
         }
         return (records, rejected, [])
     }
@@ -117,7 +118,9 @@ enum RecordsCSV {
                 if scalar == "\"" {
                     if let after = next() {
                         if after == "\"" { field.unicodeScalars.append("\"") } else { quoted = false; pending = after }
-                    } else { quoted = false }
+                    } else {
+                        quoted = false
+                    }
                 } else {
                     if scalar == "\n" { line += 1 }
                     field.unicodeScalars.append(scalar)

@@ -1,6 +1,6 @@
 import Contracts
 import Foundation
-import ServiceKit
+import DomainKit
 
 /// How many of an offering's item a line buys (CSSPO: two macaroni lunches on 18 January).
 struct ItemQuantity: Codable, Sendable, Equatable {
@@ -38,7 +38,7 @@ enum Pricing {
     /// Prices a line; quantities of unknown items, or above an item's maximum, are field errors.
     static func price(
         _ offering: OfferingEvent, origin: UUID?, residency: String?, quantities: [ItemQuantity]
-    ) throws(Problem) -> PricedLine {
+    ) throws(FieldErrors) -> PricedLine {
         let seat = seatPrice(of: offering, origin: origin, residency: residency)
         var errors: [FieldError] = []
         var items: [CheckoutEvent.ItemLine] = []
@@ -49,18 +49,20 @@ enum Pricing {
             }
             let maximum = item.maximumQuantity ?? 99
             guard (1...maximum).contains(wanted.quantity) else {
-                errors.append(.init(
-                    field: "items[\(index)].quantity", code: "outOfRange",
-                    message: .init(fr: "Entre 0 et \(maximum).", en: "Between 0 and \(maximum).")))
+                errors.append(
+                    .init(
+                        field: "items[\(index)].quantity", code: "outOfRange",
+                        message: .init(fr: "Entre 0 et \(maximum).", en: "Between 0 and \(maximum).")))
                 continue
             }
             if items.contains(where: { $0.itemId == item.itemId }) {
-                errors.append(.init(field: "items[\(index)].itemId", code: "duplicate", message: .init(fr: "Article en double.", en: "Duplicate item.")))
+                errors.append(
+                    .init(field: "items[\(index)].itemId", code: "duplicate", message: .init(fr: "Article en double.", en: "Duplicate item.")))
                 continue
             }
             items.append(.init(itemId: item.itemId, name: item.name, date: item.date, quantity: wanted.quantity, unitPrice: item.unitPrice))
         }
-        guard errors.isEmpty else { throw .validation(errors) }
+        guard errors.isEmpty else { throw FieldErrors(errors) }
         let subtotal = seat + items.reduce(0) { $0 + Int64($1.quantity) * $1.unitPrice.amountCents }
         let taxes = (offering.taxes ?? []).map {
             CheckoutEvent.TaxLine(code: $0.code, name: $0.name, percent: $0.percent, amount: .init(amountCents: $0.amountCents(on: subtotal)))

@@ -1,6 +1,6 @@
 import Contracts
 import Foundation
-import ServiceKit
+import DomainKit
 
 /// What a cancelled registration gets back under its offering's policy: nothing (CSSPO: "aucun remboursement
 /// individuel possible"), everything before the start, or the part of the session not yet given; the
@@ -29,16 +29,4 @@ enum RefundRules {
         }
         return max(0, gross - fee)
     }
-}
-
-extension Problem {
-    static let notCancellable = Problem(
-        type: "/problems/not-cancellable", status: .conflict,
-        title: .init(fr: "Seule une inscription confirmée peut être annulée.", en: "Only a confirmed registration can be cancelled."))
-
-    static let cancellationClosed = Problem(
-        type: "/problems/cancellation-closed", status: .conflict,
-        title: .init(
-            fr: "L'activité est commencée : communiquez avec l'organisme pour annuler.",
-            en: "The activity has started: contact the organisation to cancel."))
 }

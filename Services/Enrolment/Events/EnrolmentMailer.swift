@@ -36,20 +36,23 @@ struct EnrolmentMailer: Service {
             var byCheckout: [UUID: (payer: CheckoutEvent.Payer, lines: [[String: Any]])] = [:]
             var others: [String: (name: String, language: String?, lines: [[String: Any]])] = [:]
             var handled: [UUID] = []
-            for try await (id, checkoutId, sessionId, checkoutDocument, offeringDocument, participantEmail, guardianEmail, guardianName, guardianLanguage)
+            for try await (
+                id, checkoutId, sessionId, checkoutDocument, offeringDocument, participantEmail, guardianEmail, guardianName, guardianLanguage
+            )
                 in try await connection.query(
-                """
-                SELECT r.id, r.checkout_id, r.session_id, c.document::text, o.document::text, p.email, fg.email, fg.first_name, fg.language
-                FROM registrations r JOIN checkouts c ON c.id = r.checkout_id JOIN offerings o ON o.id = r.offering_id
-                JOIN participants p ON p.id = r.participant_id
-                LEFT JOIN LATERAL (
-                    SELECT a.email, a.first_name, a.language FROM household_guardians g JOIN account_contacts a ON a.account_id = g.account_id
-                    WHERE g.household_id = p.household_id ORDER BY g.since, g.account_id LIMIT 1
-                ) fg ON true
-                WHERE r.status = 'confirmed' AND r.confirmation_mailed_at IS NULL
-                ORDER BY r.updated_at LIMIT 50 FOR UPDATE OF r SKIP LOCKED
-                """, logger: logger
-            ).decode((UUID, UUID, UUID, String, String, String?, String?, String?, String?).self) {
+                    """
+                    SELECT r.id, r.checkout_id, r.session_id, c.document::text, o.document::text, p.email, fg.email, fg.first_name, fg.language
+                    FROM registrations r JOIN checkouts c ON c.id = r.checkout_id JOIN offerings o ON o.id = r.offering_id
+                    JOIN participants p ON p.id = r.participant_id
+                    LEFT JOIN LATERAL (
+                        SELECT a.email, a.first_name, a.language FROM household_guardians g JOIN account_contacts a ON a.account_id = g.account_id
+                        WHERE g.household_id = p.household_id ORDER BY g.since, g.account_id LIMIT 1
+                    ) fg ON true
+                    WHERE r.status = 'confirmed' AND r.confirmation_mailed_at IS NULL
+                    ORDER BY r.updated_at LIMIT 50 FOR UPDATE OF r SKIP LOCKED
+                    """, logger: logger
+                ).decode((UUID, UUID, UUID, String, String, String?, String?, String?, String?).self)
+            {
                 handled.append(id)
                 guard let checkout = try? EventJSON.decoder.decode(CheckoutEvent.self, from: Data(checkoutDocument.utf8)),
                     let line = checkout.lines.first(where: { $0.registrationId == id }),
@@ -73,7 +76,8 @@ struct EnrolmentMailer: Service {
                         .append(values.compactMapValues { $0 })
                 }
                 if let guardianEmail, guardianEmail.lowercased() != payer, guardianEmail.lowercased() != participantEmail?.lowercased() {
-                    others[guardianEmail.lowercased(), default: (guardianName ?? "", guardianLanguage, [])].lines.append(values.compactMapValues { $0 })
+                    others[guardianEmail.lowercased(), default: (guardianName ?? "", guardianLanguage, [])].lines.append(
+                        values.compactMapValues { $0 })
                 }
             }
             for (email, mail) in others {
@@ -85,7 +89,8 @@ struct EnrolmentMailer: Service {
             for (_, mail) in byCheckout {
                 let message = mails.confirmation.message(
                     language: mail.payer.language == "en" ? .en : .fr, from: from,
-                    to: .init(email: mail.payer.email, name: mail.payer.name), values: ["payerName": mail.payer.name ?? "", "registrations": mail.lines],
+                    to: .init(email: mail.payer.email, name: mail.payer.name),
+                    values: ["payerName": mail.payer.name ?? "", "registrations": mail.lines],
                     date: now)
                 try await MailQueue.enqueue(message, at: now, sealedWith: mailKey, on: connection, logger: logger)
             }

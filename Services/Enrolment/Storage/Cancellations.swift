@@ -16,8 +16,9 @@ enum Cancellations {
     }
 
     /// A guardian cancels their own registrations before the start; staff of the selling organisation any time.
-    static func cancel(registration id: UUID, by principal: Principal, at now: Date, client: PostgresClient) async throws -> Outcome {
-        let logger = RequestScope.logger
+    static func cancel(
+        registration id: UUID, by principal: Principal, at now: Date, client: PostgresClient, logger: Logger
+    ) async throws -> Outcome {
         return try await client.transaction(logger: logger) { connection in
             var found: (status: String, amount: Int64, checkout: UUID?, session: UUID, owner: UUID?, seller: UUID, offering: String)?
             for try await row in try await connection.query(
@@ -41,7 +42,8 @@ enum Cancellations {
             }
             if !byStaff && !(today < starts) { throw Problem.cancellationClosed }
             // Staff registrations were not paid online: nothing to give back to a card.
-            let refund = found.checkout == nil
+            let refund =
+                found.checkout == nil
                 ? 0 : RefundRules.refund(paidCents: found.amount, policy: offering.refundPolicy, startsOn: starts, endsOn: ends, today: today)
             let reason = byStaff && found.owner != principal.accountId ? "cancelled-by-staff" : "cancelled-by-guardian"
             try await connection.query(
@@ -76,5 +78,16 @@ enum Cancellations {
                     refundRequestId: requestId, version: 1, registrationId: registration, checkoutId: checkout,
                     amount: .init(amountCents: cents), reason: reason)),
             on: connection, logger: logger)
+    }
+}
+
+extension Cancellations {
+    /// Payment refunded what a request asked (or what a staff refund covered): the requests it answers are closed.
+    static func refundCompleted(_ refund: RefundCompletedEvent, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            UPDATE refund_requests SET status = 'completed', completed_at = now()
+            WHERE status = 'requested' AND (id = \(refund.refundRequestId) OR (\(refund.refundRequestId)::uuid IS NULL AND registration_id = ANY(\(refund.registrationIds))))
+            """, logger: logger)
     }
 }

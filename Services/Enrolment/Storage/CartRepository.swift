@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Logging
 import Messaging
 import PostgresNIO
 import ServiceKit
@@ -31,21 +32,30 @@ struct CartLine: Sendable {
 /// Carts are kept per account, so a guardian finds theirs on another device; only the owner reads or changes them.
 struct CartRepository: Sendable {
     let client: PostgresClient
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
 
     func add(
         account: UUID, participantId: UUID, offeringId: UUID, sessionId: UUID, origin: UUID?, items: [ItemQuantity], now: Date
     ) async throws -> CartLine {
-        let logger = RequestScope.logger
         do {
             return try await client.transaction(logger: logger) { connection in
-                guard let participant = try await CheckoutStore.participants([participantId], guardian: account, on: connection, logger: logger)[participantId] else {
+                guard
+                    let participant = try await CheckoutStore.participants([participantId], guardian: account, on: connection, logger: logger)[
+                        participantId]
+                else {
                     throw Problem.validation([.unknownParticipant("participantId")])
                 }
                 guard let offering = try await CheckoutStore.offerings([offeringId], on: connection, logger: logger)[offeringId] else {
-                    throw Problem.validation([.init(field: "offeringId", code: "unknown", message: .init(fr: "Offre inconnue.", en: "Unknown offering."))])
+                    throw Problem.validation([
+                        .init(field: "offeringId", code: "unknown", message: .init(fr: "Offre inconnue.", en: "Unknown offering."))
+                    ])
                 }
                 // Window, session and age now (the contract comes later); prices and item quantities checked too.
-                let errors = Eligibility.errors(offering: offering, sessionId: sessionId, birthDate: participant.birthDate, contractVersion: offering.contract?.version, now: now)
+                let errors =
+                    Eligibility.errors(
+                        offering: offering, sessionId: sessionId, birthDate: participant.birthDate, contractVersion: offering.contract?.version,
+                        now: now)
                     + Eligibility.membershipErrors(offering: offering, requestedOrigin: origin, participant: participant)
                 guard errors.isEmpty else { throw Problem.validation(errors) }
                 // The origin is the participant's record's, never the request's.
@@ -60,34 +70,35 @@ struct CartRepository: Sendable {
                     """, logger: logger)
                 return try await Self.lines(account: account, id: id, on: connection, logger: logger)[0]
             }
-        } catch where error.sqlState == "23505" {
+        } catch  where error.sqlState == "23505" {
             throw Problem.alreadyInCart
         }
     }
 
     func list(account: UUID) async throws -> [CartLine] {
         try await client.withConnection { connection in
-            try await Self.lines(account: account, id: nil, on: connection, logger: RequestScope.logger)
+            try await Self.lines(account: account, id: nil, on: connection, logger: logger)
         }
     }
 
     func remove(account: UUID, id: UUID) async throws -> Bool {
         try await client.query(
-            "DELETE FROM cart_lines WHERE id = \(id) AND account_id = \(account) RETURNING 1", logger: RequestScope.logger
+            "DELETE FROM cart_lines WHERE id = \(id) AND account_id = \(account) RETURNING 1", logger: logger
         ).collect().count == 1
     }
 
     /// Records that the guardian accepted `version` of the line's contract; it must be the offering's current version.
     func acceptContract(account: UUID, id: UUID, version: Int, now: Date) async throws -> CartLine? {
-        let logger = RequestScope.logger
         return try await client.transaction(logger: logger) { connection in
             guard let line = try await Self.lines(account: account, id: id, on: connection, logger: logger).first else { return nil }
             guard let contract = line.offering.contract, contract.version == version else {
-                throw Problem.validation([.init(
-                    field: "version", code: "notCurrent",
-                    message: .init(
-                        fr: "Ce n'est pas la version actuelle du contrat ; rechargez la page pour lire la nouvelle.",
-                        en: "This is not the contract's current version; reload the page to read the new one."))])
+                throw Problem.validation([
+                    .init(
+                        field: "version", code: "notCurrent",
+                        message: .init(
+                            fr: "Ce n'est pas la version actuelle du contrat ; rechargez la page pour lire la nouvelle.",
+                            en: "This is not the contract's current version; reload the page to read the new one."))
+                ])
             }
             try await connection.query(
                 "UPDATE cart_lines SET contract_version = \(version), contract_accepted_at = \(now) WHERE id = \(id)", logger: logger)
@@ -110,11 +121,12 @@ struct CartRepository: Sendable {
         ).decode((UUID, UUID, String, String, String?, String, UUID, UUID?, String, Int?, Date?, Date).self)
         for try await (lineId, participant, name, birth, residency, document, session, origin, items, contractVersion, acceptedAt, created) in rows {
             guard let offering = try? EventJSON.decoder.decode(OfferingEvent.self, from: Data(document.utf8)) else { continue }
-            lines.append(CartLine(
-                id: lineId, participantId: participant, participantName: name, birthDate: birth, residency: residency, offering: offering,
-                sessionId: session, organisationOfOriginId: origin,
-                items: (try? JSONDecoder().decode([ItemQuantity].self, from: Data(items.utf8))) ?? [], contractVersion: contractVersion,
-                contractAcceptedAt: acceptedAt, createdAt: created))
+            lines.append(
+                CartLine(
+                    id: lineId, participantId: participant, participantName: name, birthDate: birth, residency: residency, offering: offering,
+                    sessionId: session, organisationOfOriginId: origin,
+                    items: (try? JSONDecoder().decode([ItemQuantity].self, from: Data(items.utf8))) ?? [], contractVersion: contractVersion,
+                    contractAcceptedAt: acceptedAt, createdAt: created))
         }
         return lines
     }

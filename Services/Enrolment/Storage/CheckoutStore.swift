@@ -12,11 +12,13 @@ import ServiceKit
 /// expiry. Every change of state and its events are one transaction.
 struct CheckoutStore: Sendable {
     let client: PostgresClient
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
     let holdDuration: TimeInterval
     let guestTokens: GuestTokens
     /// Seals guests' answers to participant fields, as `ProfileStore` seals guardians' profiles.
     let profileKey: SymmetricKey
-    var claimMode: SeatLedger.ClaimMode = .conditionalUpdate
+    var claimSeats: SeatLedger.Claim = SeatLedger.conditionalClaim
     var guestLimits = GuestLimits()
 
     struct Idempotent: Sendable {
@@ -27,9 +29,9 @@ struct CheckoutStore: Sendable {
 
     /// Creates a checkout, or gives the first answer again for the same idempotency key.
     func checkout(
-        payer: CheckoutPayer, sellingOrganisationId: UUID?, lines: [CheckoutRequestLine], idempotency: Idempotent, now: Date
+        payer: CheckoutPayer, sellingOrganisationId: UUID?, lines: [CheckoutRequestLine], idempotency: Idempotent, now: Date,
+        clientAddress: String? = nil
     ) async throws -> Checkout {
-        let logger = RequestScope.logger
         do {
             return try await client.transaction(logger: logger) { connection in
                 if case .replay(let body) = try await Idempotency.claim(
@@ -37,7 +39,8 @@ struct CheckoutStore: Sendable {
                 {
                     return try EventJSON.decoder.decode(Checkout.self, from: Data(body))
                 }
-                let checkout = try await create(payer: payer, sellingOrganisationId: sellingOrganisationId, lines: lines, now: now, on: connection)
+                let checkout = try await create(
+                    payer: payer, sellingOrganisationId: sellingOrganisationId, lines: lines, clientAddress: clientAddress, now: now, on: connection)
                 try await Idempotency.complete(
                     scope: idempotency.scope, key: idempotency.key, response: Array(try EventJSON.encoder.encode(checkout)), on: connection,
                     logger: logger)
@@ -51,25 +54,32 @@ struct CheckoutStore: Sendable {
                 if checkout.status == .confirmed, !offered.isEmpty {
                     try await SeatLedger.confirmHeld(SeatLedger.counts(offered), at: now, on: connection, logger: logger)
                 }
-                guard try await SeatLedger.hold(
-                    counts, confirmed: checkout.status == .confirmed, mode: claimMode, at: now, on: connection, logger: logger) != nil
-                else {
+                // A checkout awaiting payment is announced in the same statement as its seat counts.
+                let announced =
+                    checkout.status == .awaitingPayment
+                    ? [
+                        try PendingEvent(
+                            routingKey: EventName.checkoutRequested, subject: checkout.id.uuidString.lowercased(), occurredAt: now,
+                            payload: checkout.details)
+                    ]
+                    : []
+                guard try await claimSeats(counts, checkout.status == .confirmed, announced, now, connection, logger) != nil else {
                     let full = try await fullSessions(counts, on: connection)
                     throw Problem.sessionFull(
                         checkout.details.lines.enumerated().filter { full.contains($0.element.sessionId) }.map { "lines[\($0.offset)].sessionId" })
                 }
                 return checkout
             }
-        } catch where error.sqlState == "23505" {
+        } catch  where error.sqlState == "23505" {
             // The same participant and session held by a concurrent checkout.
             throw Problem.validation([.alreadyRegistered("lines")])
         }
     }
 
     private func create(
-        payer: CheckoutPayer, sellingOrganisationId: UUID?, lines: [CheckoutRequestLine], now: Date, on connection: PostgresConnection
+        payer: CheckoutPayer, sellingOrganisationId: UUID?, lines: [CheckoutRequestLine], clientAddress: String?, now: Date,
+        on connection: PostgresConnection
     ) async throws -> Checkout {
-        let logger = RequestScope.logger
         let checkoutId = UUID()
         let eventPayer: CheckoutEvent.Payer
         var accountId: UUID?
@@ -81,7 +91,7 @@ struct CheckoutStore: Sendable {
             eventPayer = contact
         case .guest(let email, let name, let language):
             try await guestLimits.admit(
-                email: email, address: RequestScope.current?.clientAddress, seats: lines.count, at: now, on: connection, logger: logger)
+                email: email, address: clientAddress, seats: lines.count, at: now, on: connection, logger: logger)
             let hash = GuestTokens.hash(guestTokens.token(for: checkoutId))
             guestTokenHash = hash
             eventPayer = .init(
@@ -89,91 +99,33 @@ struct CheckoutStore: Sendable {
                 guestTokenSHA256: Hex.string(hash))
         }
 
-        // Everything a line needs, in three queries whatever the number of lines.
+        // Everything a line needs, in four queries whatever the number of lines; then the planner decides.
         let offerings = try await Self.offerings(Set(lines.map(\.offeringId)), on: connection, logger: logger)
-        var participants = try await Self.participants(
+        let participants = try await Self.participants(
             lines.compactMap { if case .existing(let id) = $0.participant { id } else { nil } }, guardian: accountId, on: connection, logger: logger)
         let active = try await Self.activeRegistrations(participants: Array(participants.keys), on: connection, logger: logger)
+        let needingPlans = lines.filter { offerings[$0.offeringId]?.documents?.interventionPlan == "required" }.compactMap(\.cartLineId)
+        let missingPlans = try await DocumentStore.missingRequiredPlans(cartLines: needingPlans, on: connection, logger: logger)
+        let plan = try CheckoutPlanner(holdDuration: holdDuration).plan(
+            checkoutId: checkoutId, payer: eventPayer, sellingOrganisationId: sellingOrganisationId, lines: lines,
+            facts: .init(offerings: offerings, participants: participants, activeRegistrations: active, cartLinesMissingPlans: missingPlans),
+            now: now)
+        try await persist(
+            plan, accountId: accountId, guestTokenHash: guestTokenHash, clientAddress: clientAddress, now: now, on: connection, logger: logger)
+        return plan.checkout
+    }
 
-        var errors: [FieldError] = []
-        var newParticipants: [(id: UUID, person: NewParticipant, profile: ParticipantProfile?)] = []
-        var eventLines: [CheckoutEvent.Line] = []
-        var seen = Set<String>()
-        var seller = sellingOrganisationId
-        for (index, line) in lines.enumerated() {
-            let prefix = "lines[\(index)]."
-            guard let offering = offerings[line.offeringId] else {
-                errors.append(.init(field: prefix + "offeringId", code: "unknown", message: .init(fr: "Offre inconnue.", en: "Unknown offering.")))
-                continue
-            }
-            if seller == nil { seller = offering.sellingOrganisationId }
-            if offering.sellingOrganisationId != seller {
-                errors.append(.init(
-                    field: prefix + "offeringId", code: "otherOrganisation",
-                    message: .init(fr: "Une commande regroupe les offres d'un seul organisme.", en: "A checkout holds one organisation's offerings.")))
-                continue
-            }
-            var participantId: UUID
-            switch line.participant {
-            case .existing(let id):
-                participantId = id
-                guard participants[id] != nil else {
-                    errors.append(.unknownParticipant(prefix + "participantId"))
-                    continue
-                }
-            case .new(let person):
-                participantId = UUID()
-                newParticipants.append((participantId, person, line.guestProfile))
-                participants[participantId] = .init(
-                    name: "\(person.firstName) \(person.lastName)", birthDate: person.birthDate, residency: nil,
-                    filledFields: Set(line.guestProfile?.filledFields ?? []))
-            }
-            let person = participants[participantId]!
-            errors += Eligibility.errors(
-                offering: offering, sessionId: line.sessionId, birthDate: person.birthDate, contractVersion: line.contractVersion, now: now,
-                prefix: prefix)
-            errors += Eligibility.membershipErrors(
-                offering: offering, requestedOrigin: line.organisationOfOriginId, participant: person, prefix: prefix)
-            errors += Eligibility.fieldErrors(offering: offering, participant: person, prefix: prefix)
-            let pair = "\(participantId) \(line.sessionId)"
-            if active.contains(pair) || !seen.insert(pair).inserted {
-                errors.append(.alreadyRegistered(prefix + "participantId"))
-            }
-            let priced: PricedLine
-            do {
-                priced = try Pricing.price(offering, origin: person.origin, residency: person.residency, quantities: line.items)
-            } catch {
-                errors += error.errors.map { FieldError(field: prefix + $0.field, code: $0.code, message: $0.message) }
-                continue
-            }
-            eventLines.append(.init(
-                registrationId: UUID(), participantId: participantId, participantName: person.name, offeringId: offering.offeringId,
-                offeringCode: offering.code, offeringTitle: offering.title, sessionId: line.sessionId,
-                unitPrice: .init(amountCents: priced.unitPrice), items: priced.items, taxes: priced.taxes,
-                subtotal: .init(amountCents: priced.subtotal), releve24: offering.childcareReceipt ?? false))
-        }
-        // A required intervention plan must be attached to its line before paying.
-        let needingPlans = lines.enumerated().filter { offerings[$0.element.offeringId]?.documents?.interventionPlan == "required" }
-        let missingPlans = try await DocumentStore.missingRequiredPlans(
-            cartLines: needingPlans.compactMap(\.element.cartLineId), on: connection, logger: logger)
-        for (index, line) in needingPlans where line.cartLineId.map(missingPlans.contains) ?? true {
-            errors.append(.init(
-                field: "lines[\(index)].documents", code: "interventionPlanRequired",
-                message: .init(fr: "Joignez le plan d'intervention avant de payer.", en: "Attach the intervention plan before paying.")))
-        }
-        guard errors.isEmpty else { throw Problem.validation(errors) }
-        guard let seller, !eventLines.isEmpty else { throw Problem.cartEmpty }
-
-        let total = eventLines.reduce(Int64(0)) { sum, line in
-            sum + line.subtotal.amountCents + line.taxes.reduce(0) { $0 + $1.amount.amountCents }
-        }
-        let details = CheckoutEvent(
-            checkoutId: checkoutId, version: 1, sellingOrganisationId: seller, payer: eventPayer, lines: eventLines,
-            total: .init(amountCents: total), holdExpiresAt: now + holdDuration)
-        // Nothing to pay (a free activity): confirmed at once.
-        let checkout = Checkout(status: total == 0 ? .confirmed : .awaitingPayment, details: details, createdAt: now)
-        // The guest's participants, the checkout, its registrations and the cart lines it empties: one statement.
-        let amounts = eventLines.map { line in line.subtotal.amountCents + line.taxes.reduce(0) { $0 + $1.amount.amountCents } }
+    /// Writes a planned checkout: the guest's participants, the checkout and its registrations in one statement,
+    /// the cart lines it empties, and its event.
+    private func persist(
+        _ plan: CheckoutPlan, accountId: UUID?, guestTokenHash: [UInt8]?, clientAddress: String?, now: Date, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        let checkout = plan.checkout
+        let details = checkout.details
+        let checkoutId = checkout.id
+        let newParticipants = plan.newParticipants
+        let registrations = plan.registrations
         let sealedProfiles = try newParticipants.map { entry in
             try entry.profile.map { ByteBuffer(data: try ProfileStore.seal($0, participant: entry.id, key: profileKey)) } ?? ByteBuffer()
         }
@@ -192,19 +144,19 @@ struct CheckoutStore: Sendable {
             ), new_checkout AS (
                 INSERT INTO checkouts (id, version, selling_organisation_id, account_id, guest_token_hash, guest_email, client_address, status,
                     total_cents, hold_expires_at, document, created_at, updated_at)
-                VALUES (\(checkoutId), 1, \(seller), \(accountId), \(guestTokenHash.map { ByteBuffer(bytes: $0) }),
-                    \(accountId == nil ? eventPayer.email : nil), \(accountId == nil ? RequestScope.current?.clientAddress : nil), \(checkout.status.rawValue),
-                    \(total), \(details.holdExpiresAt), \(String(decoding: try EventJSON.encoder.encode(details), as: UTF8.self))::jsonb, \(now), \(now))
+                VALUES (\(checkoutId), 1, \(details.sellingOrganisationId), \(accountId), \(guestTokenHash.map { ByteBuffer(bytes: $0) }),
+                    \(accountId == nil ? details.payer.email : nil), \(accountId == nil ? clientAddress : nil), \(checkout.status.rawValue),
+                    \(details.total.amountCents), \(details.holdExpiresAt), \(String(decoding: try EventJSON.encoder.encode(details), as: UTF8.self))::jsonb, \(now), \(now))
                 RETURNING 1
             ), new_registrations AS (
                 INSERT INTO registrations (id, version, checkout_id, participant_id, offering_id, session_id, status, organisation_of_origin_id,
                     amount_cents, contract_version, contract_accepted_at, created_at, updated_at)
                 SELECT id, 1, \(checkoutId), participant_id, offering_id, session_id, \(checkout.status == .confirmed ? "confirmed" : "held"),
                     nullif(origin, '')::uuid, amount, nullif(contract_version, 0), nullif(accepted_at, '')::timestamptz, \(now), \(now)
-                FROM unnest(\(eventLines.map(\.registrationId))::uuid[], \(eventLines.map(\.participantId))::uuid[],
-                    \(eventLines.map(\.offeringId))::uuid[], \(eventLines.map(\.sessionId))::uuid[],
-                    \(lines.map { $0.organisationOfOriginId?.uuidString ?? "" })::text[], \(amounts)::bigint[],
-                    \(lines.map { $0.contractVersion ?? 0 })::integer[], \(lines.map { $0.contractAcceptedAt?.ISO8601Format() ?? "" })::text[])
+                FROM unnest(\(registrations.map(\.line.registrationId))::uuid[], \(registrations.map(\.line.participantId))::uuid[],
+                    \(registrations.map(\.line.offeringId))::uuid[], \(registrations.map(\.line.sessionId))::uuid[],
+                    \(registrations.map { $0.organisationOfOriginId?.uuidString ?? "" })::text[], \(registrations.map(\.amountCents))::bigint[],
+                    \(registrations.map { $0.contractVersion ?? 0 })::integer[], \(registrations.map { $0.contractAcceptedAt?.ISO8601Format() ?? "" })::text[])
                     AS r(id, participant_id, offering_id, session_id, origin, amount, contract_version, accepted_at)
                 RETURNING 1
             )
@@ -212,7 +164,7 @@ struct CheckoutStore: Sendable {
             """, logger: logger
         ).collect()
         // Checked-out lines leave the cart; their documents follow them to the registrations.
-        let fromCart = zip(lines, eventLines).compactMap { line, event in line.cartLineId.map { ($0, event.registrationId) } }
+        let fromCart = registrations.compactMap { registration in registration.cartLineId.map { ($0, registration.line.registrationId) } }
         if !fromCart.isEmpty {
             try await connection.query(
                 """
@@ -222,23 +174,21 @@ struct CheckoutStore: Sendable {
                 """, logger: logger)
             try await connection.query("DELETE FROM cart_lines WHERE id = ANY(\(fromCart.map(\.0)))", logger: logger)
         }
+        // A paid checkout's `checkout.requested` goes with its seat counts, once they are held (above).
         if checkout.status == .confirmed {
-            try await Self.recordRegistrations(EventName.registrationConfirmed, details.lines.map(\.registrationId), at: now, on: connection, logger: logger)
-        } else {
-            try await Outbox.enqueue(
-                PendingEvent(routingKey: EventName.checkoutRequested, subject: checkoutId.uuidString.lowercased(), occurredAt: now, payload: details),
-                on: connection, logger: logger)
+            try await Self.recordRegistrations(
+                EventName.registrationConfirmed, details.lines.map(\.registrationId), at: now, on: connection, logger: logger)
         }
-        return checkout
     }
 
     /// The checkout if `payer` may see it: its account, or the guest holding its token.
     func find(id: UUID, account: UUID?, guestToken: String?) async throws -> Checkout? {
         let rows = try await client.query(
-            "SELECT status, document::text, created_at, account_id, guest_token_hash FROM checkouts WHERE id = \(id)", logger: RequestScope.logger
+            "SELECT status, document::text, created_at, account_id, guest_token_hash FROM checkouts WHERE id = \(id)", logger: logger
         ).decode((String, String, Date, UUID?, ByteBuffer?).self)
         for try await (status, document, created, owner, tokenHash) in rows {
-            let allowed = (owner != nil && owner == account)
+            let allowed =
+                (owner != nil && owner == account)
                 || (tokenHash.map { stored in guestToken.map { GuestTokens.hash($0) == Array(stored.readableBytesView) } == true } == true)
             guard allowed else { return nil }
             return Checkout(
@@ -254,7 +204,7 @@ struct CheckoutStore: Sendable {
         var full = Set<UUID>()
         for try await (session, free) in try await connection.query(
             "SELECT session_id, capacity - held - confirmed FROM session_seats WHERE session_id = ANY(\(Array(counts.keys)))",
-            logger: RequestScope.logger
+            logger: logger
         ).decode((UUID, Int).self) {
             known.insert(session)
             if free < counts[session] ?? 0 { full.insert(session) }
@@ -285,17 +235,17 @@ struct CheckoutStore: Sendable {
             FROM registrations r JOIN checkouts c ON c.id = r.checkout_id
             WHERE c.account_id = \(account) AND ((extract(epoch FROM r.created_at) * 1000000)::bigint, r.id) < (\(micros), \(id))
             ORDER BY micros DESC, r.id DESC LIMIT \(limit)
-            """, logger: RequestScope.logger
+            """, logger: logger
         ).decode((UUID, UUID, UUID, UUID, UUID, String, Int64, Date, Int64).self) {
-            found.append(.init(
-                id: row.0, checkoutId: row.1, participantId: row.2, offeringId: row.3, sessionId: row.4, status: row.5, amountCents: row.6,
-                createdAt: row.7, createdMicros: row.8))
+            found.append(
+                .init(
+                    id: row.0, checkoutId: row.1, participantId: row.2, offeringId: row.3, sessionId: row.4, status: row.5, amountCents: row.6,
+                    createdAt: row.7, createdMicros: row.8))
         }
         return found
     }
 
     // MARK: - Reading what a checkout needs
-
 
     static func contact(of account: UUID, on connection: PostgresConnection, logger: Logger) async throws -> CheckoutEvent.Payer? {
         for try await (email, first, last, language) in try await connection.query(

@@ -38,8 +38,10 @@ enum CheckoutTransitions {
         case .confirmed:
             logger.info("checkout already confirmed; duplicate charge event ignored", metadata: ["checkout": "\(charge.checkoutId)"])
         case .awaitingPayment:
-            let confirmed = try await setRegistrations(of: charge.checkoutId, from: "held", to: "confirmed", reason: nil, at: now, on: connection, logger: logger)
-            try await setCheckout(charge.checkoutId, .confirmed, version: checkout.version + 1, paymentId: charge.paymentId, at: now, on: connection, logger: logger)
+            let confirmed = try await setRegistrations(
+                of: charge.checkoutId, from: "held", to: "confirmed", reason: nil, at: now, on: connection, logger: logger)
+            try await setCheckout(
+                charge.checkoutId, .confirmed, version: checkout.version + 1, paymentId: charge.paymentId, at: now, on: connection, logger: logger)
             try await CheckoutStore.recordRegistrations(EventName.registrationConfirmed, confirmed.map(\.id), at: now, on: connection, logger: logger)
             // Seats last: the session rows stay locked only until the commit.
             try await SeatLedger.confirmHeld(SeatLedger.counts(confirmed.map(\.session)), at: now, on: connection, logger: logger)
@@ -48,15 +50,18 @@ enum CheckoutTransitions {
         }
     }
 
-    private static func paidLate(_ charge: ChargeEvent, checkout: Locked, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
+    private static func paidLate(
+        _ charge: ChargeEvent, checkout: Locked, at now: Date, on connection: PostgresConnection, logger: Logger
+    ) async throws {
         var confirmed: [UUID] = []
         for line in checkout.details.lines.sorted(by: { $0.sessionId.uuidString < $1.sessionId.uuidString }) {
-            let registeredAgain = try await connection.query(
-                """
-                SELECT 1 FROM registrations WHERE participant_id = \(line.participantId) AND session_id = \(line.sessionId)
-                AND status IN ('held', 'confirmed')
-                """, logger: logger
-            ).collect().count > 0
+            let registeredAgain =
+                try await connection.query(
+                    """
+                    SELECT 1 FROM registrations WHERE participant_id = \(line.participantId) AND session_id = \(line.sessionId)
+                    AND status IN ('held', 'confirmed')
+                    """, logger: logger
+                ).collect().count > 0
             if !registeredAgain, try await SeatLedger.confirmIfFree(line.sessionId, at: now, on: connection, logger: logger) != nil {
                 try await connection.query(
                     """
@@ -80,7 +85,10 @@ enum CheckoutTransitions {
         }
         logger.notice(
             "payment arrived after the hold expired",
-            metadata: ["checkout": "\(charge.checkoutId)", "confirmed": "\(confirmed.count)", "refunded": "\(checkout.details.lines.count - confirmed.count)"])
+            metadata: [
+                "checkout": "\(charge.checkoutId)", "confirmed": "\(confirmed.count)",
+                "refunded": "\(checkout.details.lines.count - confirmed.count)",
+            ])
         try await setCheckout(
             charge.checkoutId, confirmed.isEmpty ? checkout.status : .confirmed, version: checkout.version + 1, paymentId: charge.paymentId, at: now,
             on: connection, logger: logger)
@@ -88,13 +96,16 @@ enum CheckoutTransitions {
     }
 
     /// `payment.charge.failed` or the hold's expiry: the seats return to their sessions.
-    static func release(_ checkoutId: UUID, as status: Checkout.Status, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
+    static func release(_ checkoutId: UUID, as status: Checkout.Status, at now: Date, on connection: PostgresConnection, logger: Logger) async throws
+    {
         guard var checkout = try await lock(checkoutId, on: connection, logger: logger), checkout.status == .awaitingPayment else { return }
-        let expired = try await setRegistrations(of: checkoutId, from: "held", to: "expired", reason: status.rawValue, at: now, on: connection, logger: logger)
+        let expired = try await setRegistrations(
+            of: checkoutId, from: "held", to: "expired", reason: status.rawValue, at: now, on: connection, logger: logger)
         checkout.details.version = checkout.version + 1
         try await setCheckout(checkoutId, status, version: checkout.version + 1, paymentId: nil, at: now, on: connection, logger: logger)
         try await Outbox.enqueue(
-            PendingEvent(routingKey: EventName.checkoutExpired, subject: checkoutId.uuidString.lowercased(), occurredAt: now, payload: checkout.details),
+            PendingEvent(
+                routingKey: EventName.checkoutExpired, subject: checkoutId.uuidString.lowercased(), occurredAt: now, payload: checkout.details),
             on: connection, logger: logger)
         try await CheckoutStore.recordRegistrations(EventName.registrationExpired, expired.map(\.id), at: now, on: connection, logger: logger)
         try await SeatLedger.releaseHeld(SeatLedger.counts(expired.map(\.session)), at: now, on: connection, logger: logger)

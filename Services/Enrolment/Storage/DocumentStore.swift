@@ -11,6 +11,8 @@ import ServiceKit
 /// the participant's guardians and the selling organisation's staff.
 struct DocumentStore: Sendable {
     let client: PostgresClient
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
     let key: SymmetricKey
 
     enum Target: Sendable {
@@ -22,7 +24,6 @@ struct DocumentStore: Sendable {
     static let absoluteMaximumBytes = 20 * 1024 * 1024
 
     func upload(_ bytes: [UInt8], to target: Target, schoolYear: String?, by account: UUID, at now: Date) async throws -> DocumentInfo? {
-        let logger = RequestScope.logger
         return try await client.transaction(logger: logger) { connection in
             // Whose and which offering: the account's own cart line, or a registration of a participant they are a guardian of.
             var owner: (participant: UUID, offering: String, cartLine: UUID?, registration: UUID?)?
@@ -79,7 +80,7 @@ struct DocumentStore: Sendable {
             SELECT d.content_type, d.sealed, o.selling_organisation_id,
                    EXISTS (SELECT 1 FROM participant_guardians g WHERE g.participant_id = d.participant_id AND g.account_id = \(principal.accountId))
             FROM documents d JOIN offerings o ON o.id = d.offering_id WHERE d.id = \(id)
-            """, logger: RequestScope.logger
+            """, logger: logger
         ).decode((String, ByteBuffer, UUID, Bool).self) {
             guard isGuardian || principal.isStaff(of: seller) else { return nil }
             let box = try ChaChaPoly.SealedBox(combined: Data(sealed.readableBytesView))

@@ -16,11 +16,13 @@ struct GuestLimits: Sendable {
 
     func admit(email: String, address: String?, seats: Int, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
         guard seats <= seatsPerCheckout else {
-            throw Problem.validation([.init(
-                field: "lines", code: "tooManyLines",
-                message: .init(
-                    fr: "Au plus \(seatsPerCheckout) inscriptions par commande sans compte.",
-                    en: "At most \(seatsPerCheckout) registrations per checkout without an account."))])
+            throw Problem.validation([
+                .init(
+                    field: "lines", code: "tooManyLines",
+                    message: .init(
+                        fr: "Au plus \(seatsPerCheckout) inscriptions par commande sans compte.",
+                        en: "At most \(seatsPerCheckout) registrations per checkout without an account."))
+            ])
         }
         for key in [email] + (address.map { [$0] } ?? []) {
             try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("guest:" + key), 31))", logger: logger)

@@ -25,6 +25,8 @@ struct Household: Sendable, Equatable {
 
 struct HouseholdStore: Sendable {
     let client: PostgresClient
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
 
     /// The household the guardian made by adding children (one per account, created on first use).
     static func ownHousehold(of account: UUID, at now: Date, on connection: PostgresConnection, logger: Logger) async throws -> UUID {
@@ -93,7 +95,6 @@ struct HouseholdStore: Sendable {
     }
 
     func list(guardian: UUID) async throws -> [Household] {
-        let logger = RequestScope.logger
         var households: [Household] = []
         for try await (id, organisation, address, phone, residency, first) in try await client.query(
             """
@@ -103,9 +104,10 @@ struct HouseholdStore: Sendable {
             WHERE g.account_id = \(guardian) ORDER BY g.since, h.id
             """, logger: logger
         ).decode((UUID, UUID?, String?, String?, String?, UUID).self) {
-            households.append(.init(
-                id: id, organisationId: organisation, address: address, phone: phone, residency: residency, members: [],
-                isFirstGuardian: first == guardian))
+            households.append(
+                .init(
+                    id: id, organisationId: organisation, address: address, phone: phone, residency: residency, members: [],
+                    isFirstGuardian: first == guardian))
         }
         guard !households.isEmpty else { return [] }
         var members: [UUID: [Household.Member]] = [:]
@@ -133,7 +135,6 @@ struct HouseholdStore: Sendable {
     }
 
     func update(id: UUID, guardian: UUID, address: String??, phone: String??, at now: Date) async throws -> UpdateOutcome {
-        let logger = RequestScope.logger
         var fromRecords: Bool?
         for try await key in try await client.query(
             """

@@ -1,4 +1,6 @@
+import Contracts
 import Foundation
+import Logging
 import PostgresNIO
 import ServiceKit
 
@@ -23,9 +25,10 @@ struct OfferingView: Sendable {
 
 struct OfferingProjection: Sendable {
     let client: PostgresClient
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
 
     func find(id: UUID) async throws -> OfferingView? {
-        let logger = RequestScope.logger
         var view: OfferingView?
         for try await (version, status, organisation, code, titleFr, titleEn, price) in try await client.query(
             "SELECT version, status, selling_organisation_id, code, title_fr, title_en, base_price_cents FROM offerings WHERE id = \(id)",
@@ -45,5 +48,54 @@ struct OfferingProjection: Sendable {
             found.sessions.append(.init(id: sessionId, startsOn: startsOn, endsOn: endsOn, capacity: capacity))
         }
         return found
+    }
+}
+
+extension OfferingProjection {
+    /// Stores an offering's newer version (its event's JSON kept as the document) with its sessions' capacity.
+    static func keep(_ offering: OfferingEvent, document: String, on connection: PostgresConnection, logger: Logger) async throws {
+        let applied =
+            try await connection.query(
+                """
+                INSERT INTO offerings (id, version, status, selling_organisation_id, code, title_fr, title_en, base_price_cents,
+                    registration_opens_at, registration_closes_at, document, received_at)
+                VALUES (\(offering.offeringId), \(offering.version), \(offering.status), \(offering.sellingOrganisationId),
+                    \(offering.code), \(offering.title.fr), \(offering.title.en), \(offering.basePrice.amountCents),
+                    \(offering.registrationOpensAt), \(offering.registrationClosesAt), \(document)::jsonb, now())
+                ON CONFLICT (id) DO UPDATE SET
+                    version = EXCLUDED.version, status = EXCLUDED.status,
+                    selling_organisation_id = EXCLUDED.selling_organisation_id, code = EXCLUDED.code,
+                    title_fr = EXCLUDED.title_fr, title_en = EXCLUDED.title_en, base_price_cents = EXCLUDED.base_price_cents,
+                    registration_opens_at = EXCLUDED.registration_opens_at,
+                    registration_closes_at = EXCLUDED.registration_closes_at, document = EXCLUDED.document, received_at = now()
+                WHERE offerings.version < EXCLUDED.version
+                RETURNING 1
+                """, logger: logger
+            ).collect().count == 1
+        guard applied else {
+            logger.debug("older offering event ignored", metadata: ["offering": "\(offering.offeringId)", "version": "\(offering.version)"])
+            return
+        }
+        let kept = offering.sessions.map(\.sessionId)
+        try await connection.query(
+            "DELETE FROM offering_sessions WHERE offering_id = \(offering.offeringId) AND NOT (id = ANY(\(kept)))", logger: logger)
+        for session in offering.sessions {
+            try await connection.query(
+                """
+                INSERT INTO offering_sessions (id, offering_id, name_fr, name_en, starts_on, ends_on, capacity, waitlist_size)
+                VALUES (\(session.sessionId), \(offering.offeringId), \(session.name.fr), \(session.name.en),
+                    \(session.startsOn)::date, \(session.endsOn)::date, \(session.capacity), \(session.waitlistSize))
+                ON CONFLICT (id) DO UPDATE SET name_fr = EXCLUDED.name_fr, name_en = EXCLUDED.name_en,
+                    starts_on = EXCLUDED.starts_on, ends_on = EXCLUDED.ends_on, capacity = EXCLUDED.capacity,
+                    waitlist_size = EXCLUDED.waitlist_size
+                """, logger: logger)
+            // Capacity is the catalogue's; holds and confirmations are enrolment's own and stay.
+            try await connection.query(
+                """
+                INSERT INTO session_seats (session_id, offering_id, capacity) VALUES (\(session.sessionId), \(offering.offeringId), \(session.capacity))
+                ON CONFLICT (session_id) DO UPDATE SET capacity = EXCLUDED.capacity, version = session_seats.version + 1
+                WHERE session_seats.capacity <> EXCLUDED.capacity
+                """, logger: logger)
+        }
     }
 }

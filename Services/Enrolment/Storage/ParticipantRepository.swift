@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 import ServiceKit
 
@@ -12,6 +13,8 @@ protocol ParticipantRepository: Sendable {
 
 struct PostgresParticipantRepository: ParticipantRepository {
     let client: PostgresClient
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
 
     static let columns = """
         p.id, p.first_name, p.last_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.created_at, p.organisation_id, p.file_number, p.school,
@@ -19,7 +22,6 @@ struct PostgresParticipantRepository: ParticipantRepository {
         """
 
     func create(_ participant: NewParticipant, guardian: UUID, id: UUID, at: Date) async throws -> Participant {
-        let logger = RequestScope.logger
         let household = try await client.withTransaction(logger: logger) { connection in
             let household = try await HouseholdStore.ownHousehold(of: guardian, at: at, on: connection, logger: logger)
             try await connection.query(
@@ -43,12 +45,15 @@ struct PostgresParticipantRepository: ParticipantRepository {
             SELECT \(unescaped: Self.columns) FROM participants p
             JOIN participant_guardians g ON g.participant_id = p.id
             WHERE p.id = \(id) AND g.account_id = \(guardian)
-            """, logger: RequestScope.logger)
+            """, logger: logger)
         return try await Self.decode(rows).first
     }
 
     func list(guardian: UUID, after: [String]?, limit: Int) async throws -> [Participant] {
-        let (last, first, id) = (after?[0] ?? "", after?[1] ?? "", after.flatMap { UUID(uuidString: $0[2]) } ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+        let (last, first, id) = (
+            after?[0] ?? "", after?[1] ?? "",
+            after.flatMap { UUID(uuidString: $0[2]) } ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        )
         let rows = try await client.query(
             """
             SELECT \(unescaped: Self.columns) FROM participants p
@@ -57,7 +62,7 @@ struct PostgresParticipantRepository: ParticipantRepository {
               AND (p.last_name, p.first_name, p.id) > (\(last), \(first), \(id))
             ORDER BY p.last_name, p.first_name, p.id
             LIMIT \(limit)
-            """, logger: RequestScope.logger)
+            """, logger: logger)
         return try await Self.decode(rows)
     }
 
@@ -66,16 +71,17 @@ struct PostgresParticipantRepository: ParticipantRepository {
         for try await (id, first, last, birth, created, organisation, fileNumber, school, level, group, residency, programme, household)
             in rows.decode((UUID, String, String, String, Date, UUID?, String?, String?, String?, String?, String?, String?, UUID?).self)
         {
-            participants.append(Participant(
-                id: id, firstName: first, lastName: last, birthDate: birth, createdAt: created,
-                record: organisation.flatMap { organisation in
-                    fileNumber.map {
-                        .init(
-                            organisationId: organisation, fileNumber: $0, school: school, level: level, group: group, residency: residency,
-                            programme: programme)
-                    }
-                },
-                householdId: household))
+            participants.append(
+                Participant(
+                    id: id, firstName: first, lastName: last, birthDate: birth, createdAt: created,
+                    record: organisation.flatMap { organisation in
+                        fileNumber.map {
+                            .init(
+                                organisationId: organisation, fileNumber: $0, school: school, level: level, group: group, residency: residency,
+                                programme: programme)
+                        }
+                    },
+                    householdId: household))
         }
         return participants
     }

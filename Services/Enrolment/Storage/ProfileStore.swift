@@ -9,6 +9,8 @@ import ServiceKit
 /// the participant is registered (each such read logged); sealed at rest.
 struct ProfileStore: Sendable {
     let client: PostgresClient
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
     let key: SymmetricKey
 
     /// The profile sealed for its participant (the participant id is authenticated with it).
@@ -31,7 +33,6 @@ struct ProfileStore: Sendable {
         _ profile: ParticipantProfile, participant: UUID, expectedVersion: Int?, by account: UUID, at now: Date
     ) async throws -> ReplaceOutcome {
         let sealed = try Self.seal(profile, participant: participant, key: key)
-        let logger = RequestScope.logger
         for try await version in try await client.query(
             """
             UPDATE participants p SET profile_sealed = \(ByteBuffer(data: sealed)), permanent_code = \(profile.permanentCode?.uppercased()),
@@ -60,7 +61,6 @@ struct ProfileStore: Sendable {
     /// a confirmed registration, only the fields that organisation's offerings asked (each such read logged);
     /// nil for anyone else.
     func read(participant: UUID, by principal: Principal, at now: Date) async throws -> (profile: ParticipantProfile, version: Int)? {
-        let logger = RequestScope.logger
         return try await client.transaction(logger: logger) { connection in
             var found: (sealed: ByteBuffer?, version: Int, isGuardian: Bool)?
             for try await row in try await connection.query(

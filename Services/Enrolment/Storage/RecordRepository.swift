@@ -7,6 +7,8 @@ import ServiceKit
 /// Organisations' records and the links guardians make to them.
 struct RecordRepository: Sendable {
     let client: PostgresClient
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
     static let maximumFailures = 5
     static let failureWindow: TimeInterval = 15 * 60
 
@@ -22,7 +24,7 @@ struct RecordRepository: Sendable {
     func mayManage(_ organisation: UUID, principal: Principal) async throws -> Bool {
         if principal.isStaff(of: organisation) { return true }
         for try await parent in try await client.query(
-            "SELECT parent_id FROM organisations WHERE id = \(organisation) AND parent_id IS NOT NULL", logger: RequestScope.logger
+            "SELECT parent_id FROM organisations WHERE id = \(organisation) AND parent_id IS NOT NULL", logger: logger
         ).decode(UUID.self) {
             return principal.isStaff(of: parent)
         }
@@ -31,8 +33,9 @@ struct RecordRepository: Sendable {
 
     /// Applies tonight's full export: new records are added, changed ones updated, absent ones retired (a
     /// retired record can no longer be linked). Re-importing the same file changes nothing.
-    func importRecords(_ records: [PersonRecord], rejected: [RecordsCSV.Rejected], organisation: UUID, by account: UUID, at now: Date) async throws -> ImportReport {
-        let logger = RequestScope.logger
+    func importRecords(
+        _ records: [PersonRecord], rejected: [RecordsCSV.Rejected], organisation: UUID, by account: UUID, at now: Date
+    ) async throws -> ImportReport {
         return try await client.transaction(logger: logger) { connection in
             var report = ImportReport(rejected: rejected)
             for start in stride(from: 0, to: records.count, by: 5_000) {
@@ -102,7 +105,6 @@ struct RecordRepository: Sendable {
     func link(
         account: UUID, organisation: UUID, fileNumber: String, birthDate: String, nameKey: String?, at now: Date
     ) async throws -> LinkOutcome {
-        let logger = RequestScope.logger
         let outcome: LinkOutcome = try await client.transaction(logger: logger) { connection in
             // Counting this attempt first, in the same statement as the check, makes a parallel burst of guesses
             // wait for each other on the account's lock: the sixth is refused whatever the timing.
@@ -151,8 +153,9 @@ struct RecordRepository: Sendable {
                 return .mismatch
             }
             if emails.isEmpty {
-                return .awaitingApproval(try await RecordRequestStore.requestLink(
-                    account: account, participant: participantId, address: record.address ?? "", at: now, on: connection, logger: logger))
+                return .awaitingApproval(
+                    try await RecordRequestStore.requestLink(
+                        account: account, participant: participantId, address: record.address ?? "", at: now, on: connection, logger: logger))
             }
             try await Self.grant(participant: participantId, to: account, at: now, on: connection, logger: logger)
             let rows = try await connection.query(

@@ -32,6 +32,8 @@ struct RecordRequest: Sendable, Equatable {
 /// guardian to it (so residency and prices follow), or reject.
 struct RecordRequestStore: Sendable {
     let client: PostgresClient
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
 
     private static let columns = """
         id, organisation_id, first_name, last_name, to_char(birth_date, 'YYYY-MM-DD'), address, status, file_number, created_at, kind
@@ -43,7 +45,7 @@ struct RecordRequestStore: Sendable {
             """
             INSERT INTO record_requests (id, organisation_id, account_id, first_name, last_name, birth_date, address, status, created_at)
             VALUES (\(id), \(organisation), \(account), \(person.firstName), \(person.lastName), \(person.birthDate)::date, \(address), 'pending', \(now))
-            """, logger: RequestScope.logger)
+            """, logger: logger)
         return RecordRequest(
             id: id, organisationId: organisation, firstName: person.firstName, lastName: person.lastName, birthDate: person.birthDate,
             address: address, status: .pending, fileNumber: nil, createdAt: now)
@@ -63,22 +65,24 @@ struct RecordRequestStore: Sendable {
             FROM participants p WHERE p.id = \(participant)
             ON CONFLICT (account_id, participant_id) WHERE kind = 'link' AND status = 'pending' DO NOTHING
             """, logger: logger)
-        return try await decode(try await connection.query(
-            """
-            SELECT \(unescaped: columns) FROM record_requests
-            WHERE account_id = \(account) AND participant_id = \(participant) AND kind = 'link' AND status = 'pending'
-            """, logger: logger))[0]
+        return try await decode(
+            try await connection.query(
+                """
+                SELECT \(unescaped: columns) FROM record_requests
+                WHERE account_id = \(account) AND participant_id = \(participant) AND kind = 'link' AND status = 'pending'
+                """, logger: logger))[0]
     }
 
     func pending(organisation: UUID) async throws -> [RecordRequest] {
-        try await Self.decode(try await client.query(
-            "SELECT \(unescaped: Self.columns) FROM record_requests WHERE organisation_id = \(organisation) AND status = 'pending' ORDER BY created_at",
-            logger: RequestScope.logger))
+        try await Self.decode(
+            try await client.query(
+                "SELECT \(unescaped: Self.columns) FROM record_requests WHERE organisation_id = \(organisation) AND status = 'pending' ORDER BY created_at",
+                logger: logger))
     }
 
     func kind(of request: UUID) async throws -> RecordRequest.Kind? {
         for try await kind in try await client.query(
-            "SELECT kind FROM record_requests WHERE id = \(request)", logger: RequestScope.logger
+            "SELECT kind FROM record_requests WHERE id = \(request)", logger: logger
         ).decode(String.self) {
             return RecordRequest.Kind(rawValue: kind)
         }
@@ -87,7 +91,7 @@ struct RecordRequestStore: Sendable {
 
     func organisation(of request: UUID) async throws -> UUID? {
         for try await organisation in try await client.query(
-            "SELECT organisation_id FROM record_requests WHERE id = \(request)", logger: RequestScope.logger
+            "SELECT organisation_id FROM record_requests WHERE id = \(request)", logger: logger
         ).decode(UUID.self) {
             return organisation
         }
@@ -96,7 +100,6 @@ struct RecordRequestStore: Sendable {
 
     /// Approves with `fileNumber` (a resident's record) and links the requesting guardian; nil if not pending.
     func approve(_ id: UUID, fileNumber: String, by staff: UUID, at now: Date) async throws -> RecordRequest? {
-        let logger = RequestScope.logger
         do {
             return try await client.transaction(logger: logger) { connection in
                 let rows = try await connection.query(
@@ -146,18 +149,22 @@ struct RecordRequestStore: Sendable {
                 }
                 return request
             }
-        } catch where error.sqlState == "23505" {
-            throw Problem.validation([.init(
-                field: "fileNumber", code: "taken", message: .init(fr: "Ce numéro de fiche existe déjà.", en: "This file number already exists."))])
+        } catch  where error.sqlState == "23505" {
+            throw Problem.validation([
+                .init(
+                    field: "fileNumber", code: "taken", message: .init(fr: "Ce numéro de fiche existe déjà.", en: "This file number already exists."))
+            ])
         }
     }
 
     func reject(_ id: UUID, by staff: UUID, at now: Date) async throws -> RecordRequest? {
-        try await Self.decode(try await client.query(
-            """
-            UPDATE record_requests SET status = 'rejected', decided_by = \(staff), decided_at = \(now)
-            WHERE id = \(id) AND status = 'pending' RETURNING \(unescaped: Self.columns)
-            """, logger: RequestScope.logger)).first
+        try await Self.decode(
+            try await client.query(
+                """
+                UPDATE record_requests SET status = 'rejected', decided_by = \(staff), decided_at = \(now)
+                WHERE id = \(id) AND status = 'pending' RETURNING \(unescaped: Self.columns)
+                """, logger: logger)
+        ).first
     }
 
     private static func decode(_ rows: PostgresRowSequence) async throws -> [RecordRequest] {
@@ -165,9 +172,11 @@ struct RecordRequestStore: Sendable {
         for try await (id, organisation, first, last, birth, address, status, fileNumber, created, kind) in rows.decode(
             (UUID, UUID, String, String, String, String, String, String?, Date, String).self)
         {
-            found.append(.init(
-                id: id, kind: .init(rawValue: kind) ?? .newRecord, organisationId: organisation, firstName: first, lastName: last, birthDate: birth, address: address,
-                status: .init(rawValue: status) ?? .pending, fileNumber: fileNumber, createdAt: created))
+            found.append(
+                .init(
+                    id: id, kind: .init(rawValue: kind) ?? .newRecord, organisationId: organisation, firstName: first, lastName: last,
+                    birthDate: birth, address: address,
+                    status: .init(rawValue: status) ?? .pending, fileNumber: fileNumber, createdAt: created))
         }
         return found
     }

@@ -10,6 +10,8 @@ import ServiceKit
 /// What an organisation's staff see and do: its participants, direct registrations, class lists.
 struct StaffRepository: Sendable {
     let client: PostgresClient
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
 
     /// An organisation's participants: linked to its records, or registered to its offerings.
     private static let scope = """
@@ -39,7 +41,7 @@ struct StaffRepository: Sendable {
                    OR lower(p.permanent_code) LIKE $2 OR lower(p.programme) LIKE $2 OR p.phone LIKE $4)
             ORDER BY p.last_name, p.first_name, p.id LIMIT $3
             """
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: RequestScope.logger)
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         return try await PostgresParticipantRepository.decode(rows)
     }
 
@@ -51,7 +53,7 @@ struct StaffRepository: Sendable {
         let rows = try await client.query(
             PostgresQuery(
                 unsafeSQL: "SELECT \(PostgresParticipantRepository.columns) FROM participants p WHERE p.id = $2 AND \(Self.scope)", binds: bindings),
-            logger: RequestScope.logger)
+            logger: logger)
         return try await PostgresParticipantRepository.decode(rows).first
     }
 
@@ -60,7 +62,7 @@ struct StaffRepository: Sendable {
         bindings.append(organisation)
         bindings.append(participant)
         return try await connection.query(
-            PostgresQuery(unsafeSQL: "SELECT 1 FROM participants p WHERE p.id = $2 AND \(Self.scope)", binds: bindings), logger: RequestScope.logger
+            PostgresQuery(unsafeSQL: "SELECT 1 FROM participants p WHERE p.id = $2 AND \(Self.scope)", binds: bindings), logger: logger
         ).collect().count == 1
     }
 
@@ -69,34 +71,42 @@ struct StaffRepository: Sendable {
         participant: UUID, offeringId: UUID, sessionId: UUID, fundingSource: String, overrideReason: String?, by principal: Principal,
         mayManage: @Sendable (UUID) async throws -> Bool, at now: Date
     ) async throws -> CheckoutStore.RegistrationRow {
-        let logger = RequestScope.logger
         do {
             return try await client.transaction(logger: logger) { connection in
                 guard let offering = try await CheckoutStore.offerings([offeringId], on: connection, logger: logger)[offeringId],
                     offering.sessions.contains(where: { $0.sessionId == sessionId })
                 else {
-                    throw Problem.validation([.init(field: "sessionId", code: "unknown", message: .init(fr: "Session inconnue.", en: "Unknown session."))])
+                    throw Problem.validation([
+                        .init(field: "sessionId", code: "unknown", message: .init(fr: "Session inconnue.", en: "Unknown session."))
+                    ])
                 }
                 guard try await mayManage(offering.sellingOrganisationId) else { throw Problem.forbidden }
                 guard try await isInScope(participant: participant, organisation: offering.sellingOrganisationId, on: connection),
-                    let facts = try await CheckoutStore.participants([participant], guardian: nil, anyGuardian: true, on: connection, logger: logger)[participant]
+                    let facts = try await CheckoutStore.participants([participant], guardian: nil, anyGuardian: true, on: connection, logger: logger)[
+                        participant]
                 else {
                     throw Problem.validation([.unknownParticipant("participantId")])
                 }
                 // The offering's rules bind staff too, unless they say why not (kept on the registration and logged).
-                let refusals = Eligibility.membershipErrors(offering: offering, requestedOrigin: nil, participant: facts)
+                let refusals =
+                    Eligibility.membershipErrors(offering: offering, requestedOrigin: nil, participant: facts)
                     + Eligibility.fieldErrors(offering: offering, participant: facts)
                 if !refusals.isEmpty {
                     guard let overrideReason else {
-                        throw Problem.validation(refusals + [.init(
-                            field: "overrideReason", code: "required",
-                            message: .init(
-                                fr: "Pour inscrire malgré ces règles, indiquez pourquoi.", en: "To register despite these rules, say why."))])
+                        throw Problem.validation(
+                            refusals + [
+                                .init(
+                                    field: "overrideReason", code: "required",
+                                    message: .init(
+                                        fr: "Pour inscrire malgré ces règles, indiquez pourquoi.", en: "To register despite these rules, say why."))
+                            ])
                     }
                     logger.notice(
                         "staff override of an offering's rules",
-                        metadata: ["participant": "\(participant)", "offering": "\(offeringId)", "staff": "\(principal.accountId)",
-                                   "rules": "\(refusals.map(\.code).joined(separator: ","))", "reason": "\(overrideReason)"])
+                        metadata: [
+                            "participant": "\(participant)", "offering": "\(offeringId)", "staff": "\(principal.accountId)",
+                            "rules": "\(refusals.map(\.code).joined(separator: ","))", "reason": "\(overrideReason)",
+                        ])
                 }
                 let id = UUID()
                 try await connection.query(
@@ -114,7 +124,7 @@ struct StaffRepository: Sendable {
                     id: id, checkoutId: nil, participantId: participant, offeringId: offeringId, sessionId: sessionId, status: "confirmed",
                     amountCents: 0, createdAt: now, createdMicros: 0)
             }
-        } catch where error.sqlState == "23505" {
+        } catch  where error.sqlState == "23505" {
             throw Problem.validation([.alreadyRegistered("participantId")])
         }
     }
@@ -134,7 +144,7 @@ struct StaffRepository: Sendable {
     func seller(ofSession session: UUID) async throws -> UUID? {
         for try await seller in try await client.query(
             "SELECT o.selling_organisation_id FROM offering_sessions s JOIN offerings o ON o.id = s.offering_id WHERE s.id = \(session)",
-            logger: RequestScope.logger
+            logger: logger
         ).decode(UUID.self) {
             return seller
         }
@@ -149,11 +159,12 @@ struct StaffRepository: Sendable {
             FROM registrations r JOIN participants p ON p.id = r.participant_id
             WHERE r.session_id = \(session) AND r.status = 'confirmed'
             ORDER BY p.last_name, p.first_name, p.id
-            """, logger: RequestScope.logger
+            """, logger: logger
         ).decode((UUID, UUID, String, String, String, String?, String?, String?).self) {
-            entries.append(.init(
-                registrationId: row.0, participantId: row.1, firstName: row.2, lastName: row.3, birthDate: row.4, fileNumber: row.5, group: row.6,
-                fundingSource: row.7))
+            entries.append(
+                .init(
+                    registrationId: row.0, participantId: row.1, firstName: row.2, lastName: row.3, birthDate: row.4, fileNumber: row.5, group: row.6,
+                    fundingSource: row.7))
         }
         return entries
     }
@@ -183,11 +194,13 @@ struct StaffRepository: Sendable {
             FROM registrations r JOIN offerings o ON o.id = r.offering_id JOIN offering_sessions s ON s.id = r.session_id
             WHERE r.participant_id = \(participant) AND o.selling_organisation_id = \(organisation)
             ORDER BY o.document->>'schoolYear' DESC NULLS LAST, o.document->>'term' DESC NULLS LAST, o.code, r.created_at
-            """, logger: RequestScope.logger
+            """, logger: logger
         ).decode((UUID, UUID, UUID, String, String, String, String, String?, String?, String, String?, Date).self) {
-            entries.append(.init(
-                registrationId: row.0, offeringId: row.1, sessionId: row.2, code: row.3, title: row.4, titleEn: row.5, session: row.6, term: row.7,
-                schoolYear: row.8, status: row.9, fundingSource: row.10, createdAt: row.11))
+            entries.append(
+                .init(
+                    registrationId: row.0, offeringId: row.1, sessionId: row.2, code: row.3, title: row.4, titleEn: row.5, session: row.6,
+                    term: row.7,
+                    schoolYear: row.8, status: row.9, fundingSource: row.10, createdAt: row.11))
         }
         return entries
     }
@@ -197,7 +210,6 @@ struct StaffRepository: Sendable {
     func message(
         session: UUID, subject: String, body: String, mails: EnrolmentMails, key: SymmetricKey, from: MailMessage.Address, at now: Date
     ) async throws -> Int {
-        let logger = RequestScope.logger
         return try await client.transaction(logger: logger) { connection in
             var offering: OfferingEvent?
             for try await document in try await connection.query(
@@ -227,7 +239,8 @@ struct StaffRepository: Sendable {
             ]
             for (email, recipient) in recipients.sorted(by: { $0.key < $1.key }) {
                 let mail = mails.sessionMessage.message(
-                    language: recipient.language == "en" ? .en : .fr, from: from, to: .init(email: email, name: recipient.name), values: values, date: now)
+                    language: recipient.language == "en" ? .en : .fr, from: from, to: .init(email: email, name: recipient.name), values: values,
+                    date: now)
                 try await MailQueue.enqueue(mail, at: now, sealedWith: key, on: connection, logger: logger)
             }
             return recipients.count

@@ -26,6 +26,8 @@ struct WaitlistEntry: Sendable, Equatable {
 /// `offerDuration` to check it out; an unclaimed offer passes on.
 struct WaitlistStore: Sendable {
     let client: PostgresClient
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
 
     static let columns = """
         w.id, w.session_id, w.offering_id, w.participant_id, w.status, w.offer_expires_at, w.created_at,
@@ -34,7 +36,6 @@ struct WaitlistStore: Sendable {
         """
 
     func join(account: UUID, participantId: UUID, sessionId: UUID, at now: Date) async throws -> WaitlistEntry {
-        let logger = RequestScope.logger
         do {
             return try await client.transaction(logger: logger) { connection in
                 guard try await !CheckoutStore.participants([participantId], guardian: account, on: connection, logger: logger).isEmpty else {
@@ -66,20 +67,19 @@ struct WaitlistStore: Sendable {
                     """, logger: logger)
                 return try await Self.entries(account: account, id: id, on: connection, logger: logger)[0]
             }
-        } catch where error.sqlState == "23505" {
+        } catch  where error.sqlState == "23505" {
             throw Problem.alreadyWaiting
         }
     }
 
     func list(account: UUID) async throws -> [WaitlistEntry] {
         try await client.withConnection { connection in
-            try await Self.entries(account: account, id: nil, on: connection, logger: RequestScope.logger)
+            try await Self.entries(account: account, id: nil, on: connection, logger: logger)
         }
     }
 
     /// Leaves the list; an offered seat goes to the next in line at the next sweep.
     func withdraw(account: UUID, id: UUID, at now: Date) async throws -> Bool {
-        let logger = RequestScope.logger
         return try await client.transaction(logger: logger) { connection in
             var session: UUID?
             var wasOffered = false
@@ -107,9 +107,10 @@ struct WaitlistStore: Sendable {
             WHERE w.account_id = \(account) AND (\(id)::uuid IS NULL OR w.id = \(id)) ORDER BY w.created_at DESC
             """, logger: logger
         ).decode((UUID, UUID, UUID, UUID, String, Date?, Date, Int?).self) {
-            found.append(.init(
-                id: entryId, sessionId: session, offeringId: offering, participantId: participant, status: .init(rawValue: status) ?? .expired,
-                position: position, offerExpiresAt: expires, createdAt: created))
+            found.append(
+                .init(
+                    id: entryId, sessionId: session, offeringId: offering, participantId: participant, status: .init(rawValue: status) ?? .expired,
+                    position: position, offerExpiresAt: expires, createdAt: created))
         }
         return found
     }

@@ -84,7 +84,8 @@ extension IdentityAPI {
             throw Problem.validation([
                 FieldError(
                     field: "code", code: "required",
-                    message: .init(fr: "Donnez le courriel et le code, ou le jeton du lien.", en: "Give the email and the code, or the link's token."))
+                    message: .init(fr: "Donnez le courriel et le code, ou le jeton du lien.", en: "Give the email and the code, or the link's token.")
+                )
             ])
         }
         guard case .accepted(let account) = result else { throw Problem.verificationFailed }
@@ -165,7 +166,9 @@ extension IdentityAPI {
         let phone = body.phone?.trimmingCharacters(in: .whitespaces)
         if let phone, !phone.isEmpty, !Self.isPhone(phone) {
             errors.append(
-                .init(field: "phone", code: "invalid", message: .init(fr: "Ce numéro de téléphone n'est pas valide.", en: "This phone number is not valid.")))
+                .init(
+                    field: "phone", code: "invalid",
+                    message: .init(fr: "Ce numéro de téléphone n'est pas valide.", en: "This phone number is not valid.")))
         }
         guard errors.isEmpty else { throw Problem.validation(errors) }
         let change = AccountStore.ProfileChange(
@@ -237,13 +240,16 @@ extension IdentityAPI {
     func listMySecurityEvents(_ input: Operations.ListMySecurityEvents.Input) async throws -> Operations.ListMySecurityEvents.Output {
         let (principal, _) = try await signedInAccount()
         let request = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
-        let page = try await SecurityEventLog.page(account: principal.accountId, request: request, client: accounts.client)
-        return .ok(.init(body: .json(.init(
-            items: page.items.map {
-                .init(
-                    id: $0.id.uuidString.lowercased(), kind: .init(rawValue: $0.kind) ?? .signedIn, occurredAt: $0.occurredAt,
-                    clientAddress: $0.clientAddress, userAgent: $0.userAgent)
-            },
-            nextCursor: page.nextCursor))))
+        let page = try await SecurityEventLog.page(account: principal.accountId, request: request, client: accounts.client, logger: accounts.logger)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: page.items.map {
+                            .init(
+                                id: $0.id.uuidString.lowercased(), kind: .init(rawValue: $0.kind) ?? .signedIn, occurredAt: $0.occurredAt,
+                                clientAddress: $0.clientAddress, userAgent: $0.userAgent)
+                        },
+                        nextCursor: page.nextCursor))))
     }
 }

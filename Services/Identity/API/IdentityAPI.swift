@@ -24,9 +24,12 @@ struct IdentityAPI: APIProtocol {
         guard let consent = try await consentTexts.current(purpose: purpose.rawValue, now: clock.now()) else {
             throw Problem.notFound
         }
-        return .ok(.init(body: .json(.init(
-            purpose: purpose, version: consent.version, text: .init(fr: consent.text.fr, en: consent.text.en),
-            publishedAt: consent.publishedAt))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        purpose: purpose, version: consent.version, text: .init(fr: consent.text.fr, en: consent.text.en),
+                        publishedAt: consent.publishedAt))))
     }
 
     // MARK: Shared by the handlers
@@ -42,7 +45,9 @@ struct IdentityAPI: APIProtocol {
     }
 
     /// A new code (and for sign-up a link token) with the challenge that stores their hashes.
-    func newChallenge(_ purpose: ChallengePurpose, lifetime: TimeInterval, withLink: Bool = false, newEmail: String? = nil)
+    func newChallenge(
+        _ purpose: ChallengePurpose, lifetime: TimeInterval, withLink: Bool = false, newEmail: String? = nil
+    )
         -> (challenge: NewChallenge, code: String, linkToken: String?)
     {
         let id = UUID()

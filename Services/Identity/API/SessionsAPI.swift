@@ -34,7 +34,9 @@ extension IdentityAPI {
     }
 
     /// An access token carrying the account's current roles, and the session's refresh token.
-    func tokens(for account: Account, session: SessionStore.Session, refreshToken: String, at: Date) async throws
+    func tokens(
+        for account: Account, session: SessionStore.Session, refreshToken: String, at: Date
+    ) async throws
         -> Components.Schemas.SessionTokens
     {
         let roles = try await staff.roles(account: account.id)

@@ -1,6 +1,6 @@
 import Contracts
 import Foundation
-import ServiceKit
+import DomainKit
 
 /// An adult's account. `pending` until the address is verified: its password does not work before.
 struct Account: Sendable, Equatable {
@@ -74,8 +74,4 @@ enum SecurityEventKind: String, Sendable {
 struct ClientInfo: Sendable {
     var address: String?
     var userAgent: String?
-
-    static var current: ClientInfo {
-        ClientInfo(address: RequestScope.current?.clientAddress, userAgent: RequestScope.current?.userAgent)
-    }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import ServiceKit
+import DomainKit
 
 /// A versioned text a person consents to (CAL asks consent to the use of personal information at sign-up);
 /// an account's consent records the version it saw.

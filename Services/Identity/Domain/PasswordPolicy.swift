@@ -1,5 +1,5 @@
 import Foundation
-import ServiceKit
+import DomainKit
 
 /// The deployment's password rules. `seeds` is what the replaced platforms ask (8 characters, 3 of 4 kinds);
 /// `asvs5` is ASVS 5.0's recommendation (15 characters, no composition rule). Both cap the length at 128,
@@ -71,7 +71,9 @@ struct PasswordPolicy: Sendable {
         while let last = stem.last, !last.isLetter { stem = stem.dropLast() }
         while let first = stem.first, !first.isLetter && !first.isNumber { stem = stem.dropFirst() }
         // "1" reads as i or l; every other look-alike has one reading.
-        let substitutions: [Character: Character] = ["0": "o", "3": "e", "4": "a", "@": "a", "$": "s", "5": "s", "7": "t", "!": "i", "8": "b", "+": "t"]
+        let substitutions: [Character: Character] = [
+            "0": "o", "3": "e", "4": "a", "@": "a", "$": "s", "5": "s", "7": "t", "!": "i", "8": "b", "+": "t",
+        ]
         var candidates: Set<String> = [String(stem)]
         for one in ["i", "l"] as [Character] {
             candidates.insert(String(stem.map { $0 == "1" ? one : substitutions[$0] ?? $0 }))

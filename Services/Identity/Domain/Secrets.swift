@@ -1,4 +1,5 @@
 import Crypto
+import DomainKit
 import Foundation
 
 /// The secrets identity hands out, and the form they are stored in. None is ever stored or logged in clear.
@@ -19,8 +20,7 @@ struct SecretCodec: Sendable {
     static func newToken() -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return Base64URL.encode(bytes)
     }
 
     /// Codes are short: keyed with a server secret, so a copy of the database does not give them away.

@@ -12,10 +12,10 @@ import ServiceKit
 /// mail it causes (queued in `mail_outbox`), the event (in `outbox`) and the security event commit together.
 struct AccountStore: Sendable {
     let client: PostgresClient
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
     let codec: SecretCodec
     let mailKey: SymmetricKey
-
-    private var logger: Logger { RequestScope.logger }
 
     static let columns = """
         id, status, email, first_name, last_name, birth_date::text, phone, language, password_hash, version, created_at, verified_at
@@ -86,7 +86,9 @@ struct AccountStore: Sendable {
     }
 
     /// When the latest code of this purpose was sent, to refuse mailing another within a minute.
-    private static func lastChallenge(_ purpose: ChallengePurpose, account: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Date? {
+    private static func lastChallenge(
+        _ purpose: ChallengePurpose, account: UUID, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Date? {
         for try await (created) in try await connection.query(
             "SELECT max(created_at) FROM email_challenges WHERE account_id = \(account) AND purpose = \(purpose.rawValue)", logger: logger
         ).decode(Date?.self) {
@@ -106,23 +108,25 @@ struct AccountStore: Sendable {
         let logger = self.logger
         do {
             try await client.transaction(logger: logger) { connection in
-                if let existing = try await Self.lock(email: account.email, on: connection, logger: logger) {
-                    if existing.status == .active {
-                        if let last = try await Self.lastChallenge(.signUp, account: existing.id, on: connection, logger: logger),
-                            at.timeIntervalSince(last) < 60
-                        {
-                            return
-                        }
-                        // Recorded as a voided sign-up challenge, only to pace these notices.
-                        try await connection.query(
-                            """
-                            INSERT INTO email_challenges (id, account_id, purpose, code_hash, created_at, expires_at, voided_at)
-                            VALUES (\(UUID()), \(existing.id), 'sign-up', '\\x00'::bytea, \(at), \(at), \(at))
-                            """, logger: logger)
-                        try await MailQueue.enqueue(mailToHolder(existing), at: at, sealedWith: mailKey, on: connection, logger: logger)
-                        return
-                    }
-                    try await connection.query("DELETE FROM accounts WHERE id = \(existing.id)", logger: logger)
+                let existing = try await Self.lock(email: account.email, on: connection, logger: logger)
+                let lastMailed =
+                    try await existing.asyncMap { existing in
+                        existing.status == .active ? try await Self.lastChallenge(.signUp, account: existing.id, on: connection, logger: logger) : nil
+                    } ?? nil
+                switch AccountRules.signUp(existing: existing, lastMailed: lastMailed, now: at) {
+                case .nothing:
+                    return
+                case .noticeHolder(let holder):
+                    // Recorded as a voided sign-up challenge, only to pace these notices.
+                    try await connection.query(
+                        """
+                        INSERT INTO email_challenges (id, account_id, purpose, code_hash, created_at, expires_at, voided_at)
+                        VALUES (\(UUID()), \(holder), 'sign-up', '\\x00'::bytea, \(at), \(at), \(at))
+                        """, logger: logger)
+                    try await MailQueue.enqueue(mailToHolder(existing!), at: at, sealedWith: mailKey, on: connection, logger: logger)
+                    return
+                case .create(let replacing):
+                    if let replacing { try await connection.query("DELETE FROM accounts WHERE id = \(replacing)", logger: logger) }
                 }
                 try await connection.query(
                     """
@@ -140,7 +144,7 @@ struct AccountStore: Sendable {
                 try await MailQueue.enqueue(mail, at: at, sealedWith: mailKey, on: connection, logger: logger)
                 try await SecurityEventLog.record(.signedUp, account: account.id, at: at, client: clientInfo, on: connection, logger: logger)
             }
-        } catch where error.sqlState == "23505" {
+        } catch  where error.sqlState == "23505" {
             // Two sign-ups of one address at the same instant: the other one won; the answer is the same.
         }
     }
@@ -235,19 +239,27 @@ struct AccountStore: Sendable {
     ) async throws -> CodeCheck<Success> {
         let (logger, codec) = (self.logger, self.codec)
         return try await client.transaction(logger: logger) { connection in
-            guard let challenge = try await find(connection, logger), challenge.expiresAt > at else { return .rejected }
-            if let typed = code {
-                guard SecretCodec.equal(codec.codeHash(typed, challenge: challenge.id), challenge.codeHash) else {
-                    let failed = challenge.failedAttempts + 1
-                    try await connection.query(
-                        """
-                        UPDATE email_challenges SET failed_attempts = \(failed),
-                            voided_at = CASE WHEN \(failed) >= \(IdentitySettings.maximumCodeAttempts) THEN \(at) END
-                        WHERE id = \(challenge.id)
-                        """, logger: logger)
-                    return .rejected
-                }
+            let challenge = try await find(connection, logger)
+            let decision = AccountRules.check(
+                challengeExpiresAt: challenge?.expiresAt, failedAttempts: challenge?.failedAttempts ?? 0,
+                codeMatches: challenge.flatMap { challenge in
+                    code.map { SecretCodec.equal(codec.codeHash($0, challenge: challenge.id), challenge.codeHash) }
+                },
+                maximumAttempts: IdentitySettings.maximumCodeAttempts, now: at)
+            switch decision {
+            case .refuse:
+                return .rejected
+            case .reject(let failed, let voids):
+                try await connection.query(
+                    """
+                    UPDATE email_challenges SET failed_attempts = \(failed), voided_at = \(voids ? at : nil)
+                    WHERE id = \(challenge!.id)
+                    """, logger: logger)
+                return .rejected
+            case .accept:
+                break
             }
+            guard let challenge else { return .rejected }
             try await connection.query("UPDATE email_challenges SET used_at = \(at) WHERE id = \(challenge.id)", logger: logger)
             return .accepted(try await onSuccess(challenge, connection, logger))
         }
@@ -258,9 +270,8 @@ struct AccountStore: Sendable {
         let logger = self.logger
         try await client.transaction(logger: logger) { connection in
             guard let account = try await Self.lock(email: email, on: connection, logger: logger), account.status == .pending else { return }
-            if let last = try await Self.lastChallenge(.signUp, account: account.id, on: connection, logger: logger), at.timeIntervalSince(last) < 60 {
-                return
-            }
+            let last = try await Self.lastChallenge(.signUp, account: account.id, on: connection, logger: logger)
+            guard AccountRules.mayResendVerification(account: account, lastMailed: last, now: at) else { return }
             try await Self.insert(challenge, account: account.id, at: at, on: connection, logger: logger)
             try await MailQueue.enqueue(mail(account), at: at, sealedWith: mailKey, on: connection, logger: logger)
         }
@@ -279,16 +290,23 @@ struct AccountStore: Sendable {
     ) async throws -> ResetRequestOutcome {
         let logger = self.logger
         return try await client.transaction(logger: logger) { connection in
-            guard let account = try await Self.lock(email: email, on: connection, logger: logger) else { return .none }
-            guard account.status == .active else { return .pendingAccount }
-            if let last = try await Self.lastChallenge(.passwordReset, account: account.id, on: connection, logger: logger),
-                at.timeIntervalSince(last) < 60
-            {
-                return .mailed
+            let account = try await Self.lock(email: email, on: connection, logger: logger)
+            let last =
+                try await account.asyncMap { account in
+                    account.status == .active
+                        ? try await Self.lastChallenge(.passwordReset, account: account.id, on: connection, logger: logger) : nil
+                } ?? nil
+            switch AccountRules.reset(account: account, lastMailed: last, now: at) {
+            case .noAccount: return .none
+            case .pendingAccount: return .pendingAccount
+            case .alreadyMailed: return .mailed
+            case .mail: break
             }
+            guard let account else { return .none }
             try await Self.insert(challenge, account: account.id, at: at, on: connection, logger: logger)
             try await MailQueue.enqueue(mail(account), at: at, sealedWith: mailKey, on: connection, logger: logger)
-            try await SecurityEventLog.record(.passwordResetRequested, account: account.id, at: at, client: clientInfo, on: connection, logger: logger)
+            try await SecurityEventLog.record(
+                .passwordResetRequested, account: account.id, at: at, client: clientInfo, on: connection, logger: logger)
             return .mailed
         }
     }
@@ -407,12 +425,13 @@ struct AccountStore: Sendable {
         try await client.transaction(logger: logger) { connection in
             guard let current = try await Self.lock(id: account, on: connection, logger: logger) else { throw Problem.notFound }
             if let holder = try await Self.lock(email: newEmail, on: connection, logger: logger), holder.status == .active {
-                if holder.id != account { try await MailQueue.enqueue(takenMail(holder), at: at, sealedWith: mailKey, on: connection, logger: logger) }
+                if holder.id != account {
+                    try await MailQueue.enqueue(takenMail(holder), at: at, sealedWith: mailKey, on: connection, logger: logger)
+                }
                 return
             }
-            if let last = try await Self.lastChallenge(.emailChange, account: account, on: connection, logger: logger), at.timeIntervalSince(last) < 60 {
-                throw Problem.tooManyRequests(retryAfterSeconds: 60 - Int(at.timeIntervalSince(last)))
-            }
+            let last = try await Self.lastChallenge(.emailChange, account: account, on: connection, logger: logger)
+            if let wait = AccountRules.mailWait(lastMailed: last, now: at) { throw Problem.tooManyRequests(retryAfterSeconds: wait) }
             try await Self.insert(challenge, account: account, at: at, on: connection, logger: logger)
             try await MailQueue.enqueue(codeMail(current), at: at, sealedWith: mailKey, on: connection, logger: logger)
             try await SecurityEventLog.record(.emailChangeRequested, account: account, at: at, client: clientInfo, on: connection, logger: logger)
@@ -445,7 +464,7 @@ struct AccountStore: Sendable {
                 try await SecurityEventLog.record(.emailChanged, account: account, at: at, client: clientInfo, on: connection, logger: logger)
                 return current
             }
-        } catch where error.sqlState == "23505" {
+        } catch  where error.sqlState == "23505" {
             throw Problem.emailTaken
         }
     }
@@ -491,7 +510,8 @@ struct AccountStore: Sendable {
             try await connection.query(
                 "UPDATE sign_in_sessions SET revoked_at = \(at), revoked_reason = 'account-deleted' WHERE account_id = \(account) AND revoked_at IS NULL",
                 logger: logger)
-            try await connection.query("DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sign_in_sessions WHERE account_id = \(account))", logger: logger)
+            try await connection.query(
+                "DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sign_in_sessions WHERE account_id = \(account))", logger: logger)
             try await connection.query("DELETE FROM email_challenges WHERE account_id = \(account)", logger: logger)
             try await connection.query("DELETE FROM security_events WHERE account_id = \(account)", logger: logger)
             try await connection.query("DELETE FROM staff_grants WHERE account_id = \(account)", logger: logger)
@@ -513,10 +533,18 @@ extension AccountStore {
             SELECT a.email FROM email_challenges c JOIN accounts a ON a.id = c.account_id AND a.status = 'active'
             WHERE c.grant_hash = \(grantHash) AND c.purpose = 'password-reset' AND c.used_at IS NOT NULL AND c.voided_at IS NULL
               AND c.expires_at > \(at)
-            """, logger: RequestScope.logger
+            """, logger: logger
         ).decode(String.self) {
             return email
         }
         return nil
+    }
+}
+
+extension Optional {
+    /// `map` with an asynchronous transform: reads that only make sense when a row was found.
+    fileprivate func asyncMap<Mapped>(_ transform: (Wrapped) async throws -> Mapped) async rethrows -> Mapped? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

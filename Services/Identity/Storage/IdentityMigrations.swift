@@ -1,142 +1,147 @@
 import Database
 import Mail
 import Outbox
+import Projections
 
 enum IdentityMigrations {
     static let all: [Migration] = [
-        Migration(1, "consent texts", [
-            """
-            CREATE TABLE consent_texts (
-                purpose text NOT NULL,
-                version integer NOT NULL CHECK (version > 0),
-                text_fr text NOT NULL,
-                text_en text NOT NULL,
-                published_at timestamptz NOT NULL,
-                PRIMARY KEY (purpose, version)
-            )
-            """,
-            """
-            INSERT INTO consent_texts (purpose, version, text_fr, text_en, published_at) VALUES (
-              'personal-information', 1,
-              'J''accepte que mes renseignements personnels et ceux des personnes que j''inscris soient utilisés par l''organisme qui offre l''activité et par Guichet pour traiter l''inscription et le paiement, et conservés le temps exigé par la loi.',
-              'I agree that my personal information and that of the people I register be used by the organisation offering the activity and by Guichet to process the registration and payment, and kept as long as the law requires.',
-              '2026-01-01T00:00:00Z')
-            """,
-        ]),
+        Migration(
+            1, "consent texts",
+            [
+                """
+                CREATE TABLE consent_texts (
+                    purpose text NOT NULL,
+                    version integer NOT NULL CHECK (version > 0),
+                    text_fr text NOT NULL,
+                    text_en text NOT NULL,
+                    published_at timestamptz NOT NULL,
+                    PRIMARY KEY (purpose, version)
+                )
+                """,
+                """
+                INSERT INTO consent_texts (purpose, version, text_fr, text_en, published_at) VALUES (
+                  'personal-information', 1,
+                  'J''accepte que mes renseignements personnels et ceux des personnes que j''inscris soient utilisés par l''organisme qui offre l''activité et par Guichet pour traiter l''inscription et le paiement, et conservés le temps exigé par la loi.',
+                  'I agree that my personal information and that of the people I register be used by the organisation offering the activity and by Guichet to process the registration and payment, and kept as long as the law requires.',
+                  '2026-01-01T00:00:00Z')
+                """,
+            ]),
         OutboxSchema.migration(2),
         MailQueue.migration(3),
-        Migration(4, "accounts, email challenges, sessions, roles, throttles, security events", [
-            // `email` is stored trimmed and lower-cased; one live account (pending or active) per address.
-            """
-            CREATE TABLE accounts (
-                id uuid PRIMARY KEY,
-                status text NOT NULL CHECK (status IN ('pending', 'active', 'deleted')),
-                email text,
-                first_name text,
-                last_name text,
-                birth_date date,
-                phone text,
-                language text NOT NULL CHECK (language IN ('fr', 'en')),
-                password_hash text,
-                version bigint NOT NULL DEFAULT 1,
-                created_at timestamptz NOT NULL,
-                updated_at timestamptz NOT NULL,
-                verified_at timestamptz,
-                deleted_at timestamptz,
-                CHECK (status = 'deleted' OR (email IS NOT NULL AND password_hash IS NOT NULL))
-            )
-            """,
-            "CREATE UNIQUE INDEX accounts_live_email ON accounts (email) WHERE status <> 'deleted'",
-            """
-            CREATE TABLE consents (
-                account_id uuid NOT NULL REFERENCES accounts ON DELETE CASCADE,
-                purpose text NOT NULL,
-                version integer NOT NULL,
-                accepted_at timestamptz NOT NULL,
-                PRIMARY KEY (account_id, purpose, version),
-                FOREIGN KEY (purpose, version) REFERENCES consent_texts (purpose, version)
-            )
-            """,
-            // Codes are kept as an HMAC (a 6-digit code hashed without a secret falls to a million guesses);
-            // link tokens and reset grants (256 random bits) as SHA-256.
-            """
-            CREATE TABLE email_challenges (
-                id uuid PRIMARY KEY,
-                account_id uuid NOT NULL REFERENCES accounts ON DELETE CASCADE,
-                purpose text NOT NULL CHECK (purpose IN ('sign-up', 'password-reset', 'email-change')),
-                code_hash bytea NOT NULL,
-                link_hash bytea UNIQUE,
-                grant_hash bytea UNIQUE,
-                new_email text,
-                failed_attempts integer NOT NULL DEFAULT 0,
-                created_at timestamptz NOT NULL,
-                expires_at timestamptz NOT NULL,
-                used_at timestamptz,
-                voided_at timestamptz
-            )
-            """,
-            "CREATE INDEX email_challenges_by_account ON email_challenges (account_id, purpose, created_at DESC)",
-            """
-            CREATE TABLE sign_in_sessions (
-                id uuid PRIMARY KEY,
-                account_id uuid NOT NULL REFERENCES accounts ON DELETE CASCADE,
-                stay_signed_in boolean NOT NULL,
-                created_at timestamptz NOT NULL,
-                expires_at timestamptz NOT NULL,
-                revoked_at timestamptz,
-                revoked_reason text
-            )
-            """,
-            "CREATE INDEX sign_in_sessions_by_account ON sign_in_sessions (account_id) WHERE revoked_at IS NULL",
-            """
-            CREATE TABLE refresh_tokens (
-                token_hash bytea PRIMARY KEY,
-                session_id uuid NOT NULL REFERENCES sign_in_sessions ON DELETE CASCADE,
-                issued_at timestamptz NOT NULL,
-                used_at timestamptz
-            )
-            """,
-            "CREATE INDEX refresh_tokens_by_session ON refresh_tokens (session_id)",
-            """
-            CREATE TABLE organisations (
-                id uuid PRIMARY KEY,
-                parent_id uuid,
-                short_code text NOT NULL,
-                name_fr text NOT NULL,
-                name_en text NOT NULL,
-                version bigint NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE staff_grants (
-                account_id uuid NOT NULL REFERENCES accounts ON DELETE CASCADE,
-                organisation_id uuid NOT NULL REFERENCES organisations,
-                granted_by uuid NOT NULL,
-                granted_at timestamptz NOT NULL,
-                PRIMARY KEY (account_id, organisation_id)
-            )
-            """,
-            // Failed attempts per key ("sign-in:email:…", "sign-in:address:…"), counted in a window.
-            """
-            CREATE TABLE throttles (
-                key text PRIMARY KEY,
-                failures integer NOT NULL,
-                window_started_at timestamptz NOT NULL,
-                blocked_until timestamptz
-            )
-            """,
-            """
-            CREATE TABLE security_events (
-                id uuid PRIMARY KEY,
-                account_id uuid NOT NULL REFERENCES accounts ON DELETE CASCADE,
-                kind text NOT NULL,
-                occurred_at timestamptz NOT NULL,
-                client_address text,
-                user_agent text
-            )
-            """,
-            "CREATE INDEX security_events_by_account ON security_events (account_id, occurred_at DESC, id DESC)",
-        ]),
+        Migration(
+            4, "accounts, email challenges, sessions, roles, throttles, security events",
+            [
+                // `email` is stored trimmed and lower-cased; one live account (pending or active) per address.
+                """
+                CREATE TABLE accounts (
+                    id uuid PRIMARY KEY,
+                    status text NOT NULL CHECK (status IN ('pending', 'active', 'deleted')),
+                    email text,
+                    first_name text,
+                    last_name text,
+                    birth_date date,
+                    phone text,
+                    language text NOT NULL CHECK (language IN ('fr', 'en')),
+                    password_hash text,
+                    version bigint NOT NULL DEFAULT 1,
+                    created_at timestamptz NOT NULL,
+                    updated_at timestamptz NOT NULL,
+                    verified_at timestamptz,
+                    deleted_at timestamptz,
+                    CHECK (status = 'deleted' OR (email IS NOT NULL AND password_hash IS NOT NULL))
+                )
+                """,
+                "CREATE UNIQUE INDEX accounts_live_email ON accounts (email) WHERE status <> 'deleted'",
+                """
+                CREATE TABLE consents (
+                    account_id uuid NOT NULL REFERENCES accounts ON DELETE CASCADE,
+                    purpose text NOT NULL,
+                    version integer NOT NULL,
+                    accepted_at timestamptz NOT NULL,
+                    PRIMARY KEY (account_id, purpose, version),
+                    FOREIGN KEY (purpose, version) REFERENCES consent_texts (purpose, version)
+                )
+                """,
+                // Codes are kept as an HMAC (a 6-digit code hashed without a secret falls to a million guesses);
+                // link tokens and reset grants (256 random bits) as SHA-256.
+                """
+                CREATE TABLE email_challenges (
+                    id uuid PRIMARY KEY,
+                    account_id uuid NOT NULL REFERENCES accounts ON DELETE CASCADE,
+                    purpose text NOT NULL CHECK (purpose IN ('sign-up', 'password-reset', 'email-change')),
+                    code_hash bytea NOT NULL,
+                    link_hash bytea UNIQUE,
+                    grant_hash bytea UNIQUE,
+                    new_email text,
+                    failed_attempts integer NOT NULL DEFAULT 0,
+                    created_at timestamptz NOT NULL,
+                    expires_at timestamptz NOT NULL,
+                    used_at timestamptz,
+                    voided_at timestamptz
+                )
+                """,
+                "CREATE INDEX email_challenges_by_account ON email_challenges (account_id, purpose, created_at DESC)",
+                """
+                CREATE TABLE sign_in_sessions (
+                    id uuid PRIMARY KEY,
+                    account_id uuid NOT NULL REFERENCES accounts ON DELETE CASCADE,
+                    stay_signed_in boolean NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    expires_at timestamptz NOT NULL,
+                    revoked_at timestamptz,
+                    revoked_reason text
+                )
+                """,
+                "CREATE INDEX sign_in_sessions_by_account ON sign_in_sessions (account_id) WHERE revoked_at IS NULL",
+                """
+                CREATE TABLE refresh_tokens (
+                    token_hash bytea PRIMARY KEY,
+                    session_id uuid NOT NULL REFERENCES sign_in_sessions ON DELETE CASCADE,
+                    issued_at timestamptz NOT NULL,
+                    used_at timestamptz
+                )
+                """,
+                "CREATE INDEX refresh_tokens_by_session ON refresh_tokens (session_id)",
+                """
+                CREATE TABLE organisations (
+                    id uuid PRIMARY KEY,
+                    parent_id uuid,
+                    short_code text NOT NULL,
+                    name_fr text NOT NULL,
+                    name_en text NOT NULL,
+                    version bigint NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE staff_grants (
+                    account_id uuid NOT NULL REFERENCES accounts ON DELETE CASCADE,
+                    organisation_id uuid NOT NULL REFERENCES organisations,
+                    granted_by uuid NOT NULL,
+                    granted_at timestamptz NOT NULL,
+                    PRIMARY KEY (account_id, organisation_id)
+                )
+                """,
+                // Failed attempts per key ("sign-in:email:…", "sign-in:address:…"), counted in a window.
+                """
+                CREATE TABLE throttles (
+                    key text PRIMARY KEY,
+                    failures integer NOT NULL,
+                    window_started_at timestamptz NOT NULL,
+                    blocked_until timestamptz
+                )
+                """,
+                """
+                CREATE TABLE security_events (
+                    id uuid PRIMARY KEY,
+                    account_id uuid NOT NULL REFERENCES accounts ON DELETE CASCADE,
+                    kind text NOT NULL,
+                    occurred_at timestamptz NOT NULL,
+                    client_address text,
+                    user_agent text
+                )
+                """,
+                "CREATE INDEX security_events_by_account ON security_events (account_id, occurred_at DESC, id DESC)",
+            ]),
         // The organisations table is now the shared `OrganisationProjection`'s, which keeps the kind too.
         Migration(5, "organisation kind", ["ALTER TABLE organisations ADD COLUMN kind text"]),
     ]

@@ -24,7 +24,9 @@ enum SecurityEventLog {
     }
 
     /// Newest first; the cursor holds the last event's time (microseconds) and id.
-    static func page(account: UUID, request: PageRequest, client: PostgresClient) async throws -> (items: [Entry], nextCursor: String?) {
+    static func page(
+        account: UUID, request: PageRequest, client: PostgresClient, logger: Logger
+    ) async throws -> (items: [Entry], nextCursor: String?) {
         var afterMicros: Int64?
         var afterID: UUID?
         if let after = request.after {
@@ -38,7 +40,7 @@ enum SecurityEventLog {
               AND (\(afterMicros)::bigint IS NULL
                    OR (occurred_at, id) < (timestamptz 'epoch' + \(afterMicros)::bigint * interval '1 microsecond', \(afterID)::uuid))
             ORDER BY occurred_at DESC, id DESC LIMIT \(request.fetchLimit)
-            """, logger: RequestScope.logger)
+            """, logger: logger)
         var entries: [Entry] = []
         for try await (id, kind, at, address, agent) in rows.decode((UUID, String, Date, String?, String?).self) {
             entries.append(Entry(id: id, kind: kind, occurredAt: at, clientAddress: address, userAgent: agent))

@@ -8,8 +8,8 @@ import ServiceKit
 /// replaced by the next; presenting one already used means it was copied, and the whole family is revoked.
 struct SessionStore: Sendable {
     let client: PostgresClient
-
-    private var logger: Logger { RequestScope.logger }
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
 
     struct Session: Sendable {
         var id: UUID

@@ -7,8 +7,8 @@ import ServiceKit
 /// Staff roles, scoped by organisation. Identity knows organisations from `catalogue.organisation.*`.
 struct StaffStore: Sendable {
     let client: PostgresClient
-
-    private var logger: Logger { RequestScope.logger }
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
 
     /// The organisations an account is staff of, with every organisation below them (a school service centre's
     /// staff act on its schools): what goes into the access token.

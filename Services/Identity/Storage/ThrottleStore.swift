@@ -27,8 +27,8 @@ struct ThrottleRule: Sendable {
 /// Failure counts in PostgreSQL, so every instance of identity sees the same ones.
 struct ThrottleStore: Sendable {
     let client: PostgresClient
-
-    private var logger: Logger { RequestScope.logger }
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
 
     /// Counts this attempt against each key as a failure before it is made, in one statement per key under the
     /// key's row lock, or throws 429 (with `Retry-After`) while any key must wait — then nothing is counted.
@@ -51,21 +51,23 @@ struct ThrottleStore: Sendable {
                 // concurrent attempts on one key count one after the other.
                 let fresh = "t.window_started_at < to_timestamp(\(at.timeIntervalSince1970)) - interval '1 hour'"
                 let next = "(CASE WHEN \(fresh) THEN 1 ELSE t.failures + 1 END)"
-                let counted = try await connection.query(
-                    """
-                    UPDATE throttles t SET failures = \(unescaped: next),
-                        window_started_at = CASE WHEN \(unescaped: fresh) THEN \(at) ELSE t.window_started_at END,
-                        blocked_until = CASE WHEN \(unescaped: next) > \(rule.freeFailures)
-                            THEN \(at) + make_interval(secs => least(\(rule.maximumDelay), power(2, least(\(unescaped: next) - \(rule.freeFailures) - 1, 20))))
-                            ELSE NULL END
-                    WHERE t.key = \(key) AND (t.blocked_until IS NULL OR t.blocked_until <= \(at) OR \(unescaped: fresh))
-                    RETURNING 1
-                    """, logger: logger
-                ).collect().count == 1
+                let counted =
+                    try await connection.query(
+                        """
+                        UPDATE throttles t SET failures = \(unescaped: next),
+                            window_started_at = CASE WHEN \(unescaped: fresh) THEN \(at) ELSE t.window_started_at END,
+                            blocked_until = CASE WHEN \(unescaped: next) > \(rule.freeFailures)
+                                THEN \(at) + make_interval(secs => least(\(rule.maximumDelay), power(2, least(\(unescaped: next) - \(rule.freeFailures) - 1, 20))))
+                                ELSE NULL END
+                        WHERE t.key = \(key) AND (t.blocked_until IS NULL OR t.blocked_until <= \(at) OR \(unescaped: fresh))
+                        RETURNING 1
+                        """, logger: logger
+                    ).collect().count == 1
                 guard counted else {
-                    let until = try await connection.query(
-                        "SELECT blocked_until FROM throttles WHERE key = \(key)", logger: logger
-                    ).collect().first?.decode(Date?.self) ?? nil
+                    let until =
+                        try await connection.query(
+                            "SELECT blocked_until FROM throttles WHERE key = \(key)", logger: logger
+                        ).collect().first?.decode(Date?.self) ?? nil
                     throw Problem.tooManyRequests(retryAfterSeconds: Int((until ?? at).timeIntervalSince(at).rounded(.up)))
                 }
             }

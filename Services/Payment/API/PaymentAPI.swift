@@ -81,11 +81,17 @@ struct PaymentAPI: APIProtocol {
         let payer = try RequestScope.requirePrincipal().accountId
         guard let participant = UUID(uuidString: input.path.participantId) else { throw Problem.notFound }
         let lines = try await history.participant(participant, payer: payer)
-        return .ok(.init(body: .json(.init(items: lines.map {
+        return .ok(
             .init(
-                paymentId: $0.paymentId.uuidString.lowercased(), receiptNumber: $0.receiptNumber, paidAt: $0.paidAt, offeringCode: $0.offeringCode,
-                title: .init(fr: $0.title.fr, en: $0.title.en), total: Self.money($0.totalCents), paymentRefunded: Self.money($0.paymentRefundedCents))
-        }))))
+                body: .json(
+                    .init(
+                        items: lines.map {
+                            .init(
+                                paymentId: $0.paymentId.uuidString.lowercased(), receiptNumber: $0.receiptNumber, paidAt: $0.paidAt,
+                                offeringCode: $0.offeringCode,
+                                title: .init(fr: $0.title.fr, en: $0.title.en), total: Self.money($0.totalCents),
+                                paymentRefunded: Self.money($0.paymentRefundedCents))
+                        }))))
     }
 
     func listOrganisationPayments(_ input: Operations.ListOrganisationPayments.Input) async throws -> Operations.ListOrganisationPayments.Output {
@@ -105,14 +111,19 @@ struct PaymentAPI: APIProtocol {
             }
             return .ok(.init(body: .csv(.init(csv))))
         }
-        return .ok(.init(body: .json(.init(items: lines.map {
+        return .ok(
             .init(
-                paymentId: $0.paymentId.uuidString.lowercased(), receiptNumber: $0.receiptNumber, paidAt: $0.paidAt,
-                payerAccountId: $0.payerAccountId?.uuidString.lowercased(), payerName: $0.payerName, payerEmail: $0.payerEmail,
-                participantId: $0.participantId.uuidString.lowercased(), participantName: $0.participantName, offeringCode: $0.offeringCode,
-                subtotal: Self.money($0.subtotalCents), taxes: Self.money($0.taxCents), total: Self.money($0.totalCents),
-                paymentRefunded: Self.money($0.paymentRefundedCents), releve24: $0.releve24)
-        }))))
+                body: .json(
+                    .init(
+                        items: lines.map {
+                            .init(
+                                paymentId: $0.paymentId.uuidString.lowercased(), receiptNumber: $0.receiptNumber, paidAt: $0.paidAt,
+                                payerAccountId: $0.payerAccountId?.uuidString.lowercased(), payerName: $0.payerName, payerEmail: $0.payerEmail,
+                                participantId: $0.participantId.uuidString.lowercased(), participantName: $0.participantName,
+                                offeringCode: $0.offeringCode,
+                                subtotal: Self.money($0.subtotalCents), taxes: Self.money($0.taxCents), total: Self.money($0.totalCents),
+                                paymentRefunded: Self.money($0.paymentRefundedCents), releve24: $0.releve24)
+                        }))))
     }
 
     func createRefund(_ input: Operations.CreateRefund.Input) async throws -> Operations.CreateRefund.Output {
@@ -168,10 +179,11 @@ struct PaymentAPI: APIProtocol {
             id: payment.id.uuidString.lowercased(), checkoutId: payment.checkoutId.uuidString.lowercased(),
             sellingOrganisationId: payment.sellingOrganisationId.uuidString.lowercased(), amount: money(payment.amountCents),
             refunded: money(payment.refundedCents), status: .init(rawValue: payment.status.rawValue)!,
-            failure: payment.status == .declined ? payment.failureCode.map {
-                let message = DeclineReason.message($0)
-                return .init(code: $0, message: .init(fr: message.fr, en: message.en))
-            } : nil,
+            failure: payment.status == .declined
+                ? payment.failureCode.map {
+                    let message = DeclineReason.message($0)
+                    return .init(code: $0, message: .init(fr: message.fr, en: message.en))
+                } : nil,
             card: payment.card.map { .init(brand: $0.brand, last4: $0.last4, expMonth: $0.expMonth, expYear: $0.expYear) },
             receiptNumber: payment.receiptNumber, createdAt: payment.createdAt, settledAt: payment.settledAt)
     }
@@ -202,7 +214,10 @@ enum DeclineReason {
         case "expired_card": ("La carte est expirée. Essayez une autre carte.", "The card has expired. Try another card.")
         case "incorrect_cvc": ("Le code de sécurité (CVC) est incorrect.", "The security code (CVC) is incorrect.")
         case "processing_error":
-            ("Le traitement de la carte a échoué ; rien n'a été débité. Réessayez.", "The card could not be processed; nothing was charged. Try again.")
+            (
+                "Le traitement de la carte a échoué ; rien n'a été débité. Réessayez.",
+                "The card could not be processed; nothing was charged. Try again."
+            )
         case "token_already_used", "invalid_token":
             ("Les renseignements de la carte ont expiré ; entrez-les de nouveau.", "The card details have expired; enter them again.")
         case "not_charged": ("Le paiement n'a pas abouti ; rien n'a été débité.", "The payment did not go through; nothing was charged.")

@@ -21,7 +21,7 @@ struct ProcessorWebhook: Sendable {
             switch event {
             case .charge(let reference, let outcome):
                 if try await payments.find(id: reference) != nil {
-                    _ = try await payments.settle(reference, outcome: outcome, at: clock.now())
+                    _ = try await payments.settle(reference, outcome: outcome, at: clock.now(), logger: RequestScope.logger)
                 }
             case .refundSucceeded(let reference, let id):
                 try await refunds.settle(reference, outcome: .succeeded(id: id), at: clock.now(), logger: RequestScope.logger)

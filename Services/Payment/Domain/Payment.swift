@@ -1,6 +1,6 @@
 import Contracts
 import Foundation
-import ServiceKit
+import DomainKit
 
 /// One attempt to charge a checkout. Only the processor's references and the card's brand, last 4 and expiry
 /// are kept: never a card number or CVC.
@@ -49,7 +49,7 @@ struct BillingAddress: Codable, Sendable, Equatable {
     /// Trimmed and checked; every failure reported at once, under `billingAddress.<field>`.
     static func validated(
         name: String, line1: String, line2: String?, city: String, province: String?, postalCode: String, country: String?
-    ) throws(Problem) -> BillingAddress {
+    ) throws(FieldErrors) -> BillingAddress {
         func clean(_ value: String) -> String { value.trimmingCharacters(in: .whitespacesAndNewlines) }
         var errors: [FieldError] = []
         var address = BillingAddress(
@@ -59,8 +59,10 @@ struct BillingAddress: Codable, Sendable, Equatable {
             if value.isEmpty {
                 errors.append(.required("billingAddress.\(field)"))
             } else if value.unicodeScalars.count > limit {
-                errors.append(.init(
-                    field: "billingAddress.\(field)", code: "tooLong", message: .init(fr: "Au plus \(limit) caractères.", en: "At most \(limit) characters.")))
+                errors.append(
+                    .init(
+                        field: "billingAddress.\(field)", code: "tooLong",
+                        message: .init(fr: "Au plus \(limit) caractères.", en: "At most \(limit) characters.")))
             }
         }
         if address.country == "CA" {
@@ -71,22 +73,27 @@ struct BillingAddress: Codable, Sendable, Equatable {
             {
                 address.postalCode = compact.prefix(3) + " " + compact.suffix(3)
             } else {
-                errors.append(.init(
-                    field: "billingAddress.postalCode", code: "invalidPostalCode",
-                    message: .init(fr: "Un code postal comme G5L 3A1.", en: "A postal code like G5L 3A1.")))
+                errors.append(
+                    .init(
+                        field: "billingAddress.postalCode", code: "invalidPostalCode",
+                        message: .init(fr: "Un code postal comme G5L 3A1.", en: "A postal code like G5L 3A1.")))
             }
         } else if address.postalCode.isEmpty || address.postalCode.unicodeScalars.count > 12 {
             errors.append(.required("billingAddress.postalCode"))
         }
         if address.country.count != 2 || !address.country.allSatisfy({ $0.isASCII && $0.isLetter }) {
-            errors.append(.init(
-                field: "billingAddress.country", code: "invalidCountry", message: .init(fr: "Un code de pays à deux lettres (CA).", en: "A two-letter country code (CA).")))
+            errors.append(
+                .init(
+                    field: "billingAddress.country", code: "invalidCountry",
+                    message: .init(fr: "Un code de pays à deux lettres (CA).", en: "A two-letter country code (CA).")))
         }
         if address.province.unicodeScalars.count > 3 {
-            errors.append(.init(
-                field: "billingAddress.province", code: "invalidProvince", message: .init(fr: "Un code de province (QC).", en: "A province code (QC).")))
+            errors.append(
+                .init(
+                    field: "billingAddress.province", code: "invalidProvince",
+                    message: .init(fr: "Un code de province (QC).", en: "A province code (QC).")))
         }
-        guard errors.isEmpty else { throw .validation(errors) }
+        guard errors.isEmpty else { throw FieldErrors(errors) }
         return address
     }
 }

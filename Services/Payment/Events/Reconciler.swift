@@ -54,7 +54,7 @@ struct Reconciler: Service {
                 continue
             }
             logger.info("payment reconciled with the processor", metadata: ["payment": "\(id)", "outcome": "\(outcome)"])
-            _ = try await payments.settle(id, outcome: outcome, at: clock.now())
+            _ = try await payments.settle(id, outcome: outcome, at: clock.now(), logger: logger)
         }
         return due.count
     }

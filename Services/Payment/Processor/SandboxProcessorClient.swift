@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The adapter for the sandbox processor (`Tools/SandboxProcessor`), whose API follows the usual shape of card
@@ -48,7 +48,9 @@ struct SandboxProcessorClient: PaymentProcessor {
         else { return .unknown(reason: "no answer") }
         if let charge = try? JSONDecoder().decode(Charge.self, from: data), status == 201 || status == 402 { return charge.outcome }
         // A refused request (unknown or used token) charged nothing; a server error may have.
-        if (400..<500).contains(status), let failure = try? JSONDecoder().decode(Failure.self, from: data) { return .declined(code: failure.error.code) }
+        if (400..<500).contains(status), let failure = try? JSONDecoder().decode(Failure.self, from: data) {
+            return .declined(code: failure.error.code)
+        }
         return .unknown(reason: "HTTP \(status)")
     }
 
@@ -65,8 +67,12 @@ struct SandboxProcessorClient: PaymentProcessor {
         let body: [String: Any] = ["charge": chargeId, "amountCents": amountCents, "reference": reference.uuidString.lowercased()]
         guard let (status, data) = try? await send("POST", "/v1/refunds", body: body, idempotencyKey: "refund-\(reference.uuidString.lowercased())")
         else { return .unknown(reason: "no answer") }
-        if status == 201, let refund = try? JSONDecoder().decode(Refund.self, from: data), refund.status == "succeeded" { return .succeeded(id: refund.id) }
-        if (400..<500).contains(status), let failure = try? JSONDecoder().decode(Failure.self, from: data) { return .failed(code: failure.error.code) }
+        if status == 201, let refund = try? JSONDecoder().decode(Refund.self, from: data), refund.status == "succeeded" {
+            return .succeeded(id: refund.id)
+        }
+        if (400..<500).contains(status), let failure = try? JSONDecoder().decode(Failure.self, from: data) {
+            return .failed(code: failure.error.code)
+        }
         return .unknown(reason: "HTTP \(status)")
     }
 
@@ -99,7 +105,8 @@ struct SandboxProcessorClient: PaymentProcessor {
         switch event.type {
         case "charge.succeeded", "charge.failed":
             guard let card = event.data.card else { return .other }
-            let charge = Charge(id: event.data.id, status: event.data.status, failureCode: event.data.failureCode, reference: reference.uuidString, card: card)
+            let charge = Charge(
+                id: event.data.id, status: event.data.status, failureCode: event.data.failureCode, reference: reference.uuidString, card: card)
             return .charge(reference: reference, charge.outcome)
         case "refund.succeeded":
             return .refundSucceeded(reference: reference, id: event.data.id)

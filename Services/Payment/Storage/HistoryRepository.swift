@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Logging
 import Messaging
 import PostgresNIO
 import ServiceKit
@@ -8,6 +9,8 @@ import ServiceKit
 /// organisation and year for staff (the data a Relevé 24 needs).
 struct HistoryRepository: Sendable {
     let client: PostgresClient
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
 
     struct PaidLine: Sendable {
         var paymentId: UUID
@@ -47,7 +50,7 @@ struct HistoryRepository: Sendable {
             WHERE p.payer_account_id = \(payer)
               AND (p.created_at, p.id) < (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id))
             ORDER BY p.created_at DESC, p.id DESC LIMIT \(limit)
-            """, logger: RequestScope.logger)
+            """, logger: logger)
         let payments = try await PaymentStore.decode(rows)
         return payments.map { ($0, Int64(($0.createdAt.timeIntervalSince1970 * 1_000_000).rounded())) }
     }
@@ -60,33 +63,38 @@ struct HistoryRepository: Sendable {
             FROM payment_lines l JOIN payments p ON p.id = l.payment_id LEFT JOIN receipts r ON r.payment_id = p.id
             WHERE l.participant_id = \(participant) AND p.payer_account_id = \(payer) AND p.status = 'succeeded'
             ORDER BY p.settled_at DESC, p.id, l.offering_code
-            """, logger: RequestScope.logger
+            """, logger: logger
         ).decode((UUID, String?, Date, String, String, String, Int64, Int64).self) {
-            lines.append(.init(
-                paymentId: payment, receiptNumber: receipt, paidAt: paid, offeringCode: code, title: .init(fr: fr, en: en), totalCents: total,
-                paymentRefundedCents: refunded))
+            lines.append(
+                .init(
+                    paymentId: payment, receiptNumber: receipt, paidAt: paid, offeringCode: code, title: .init(fr: fr, en: en), totalCents: total,
+                    paymentRefundedCents: refunded))
         }
         return lines
     }
 
     func organisation(_ organisation: UUID, year: Int) async throws -> [StaffLine] {
         var lines: [StaffLine] = []
-        for try await (payment, receipt, paid, payer, payerName, payerEmail, participant, participantName, code, subtotal, tax, total, refunded, releve24)
+        for try await (
+            payment, receipt, paid, payer, payerName, payerEmail, participant, participantName, code, subtotal, tax, total, refunded, releve24
+        )
             in try await client.query(
-            """
-            SELECT p.id, r.number, p.settled_at, p.payer_account_id, c.document->'payer'->>'name', c.document->'payer'->>'email',
-                   l.participant_id, l.participant_name, l.offering_code, l.subtotal_cents, l.tax_cents, l.total_cents, p.refunded_cents, l.releve24
-            FROM payments p JOIN receipts r ON r.payment_id = p.id JOIN payment_lines l ON l.payment_id = p.id JOIN checkouts c ON c.id = p.checkout_id
-            WHERE p.selling_organisation_id = \(organisation) AND p.status = 'succeeded'
-              AND p.settled_at >= make_timestamptz(\(year)::int, 1, 1, 0, 0, 0, \(CalendarDate.timeZone.identifier))
-              AND p.settled_at < make_timestamptz(\(year + 1)::int, 1, 1, 0, 0, 0, \(CalendarDate.timeZone.identifier))
-            ORDER BY r.number, l.participant_name, l.offering_code
-            """, logger: RequestScope.logger
-        ).decode((UUID, String, Date, UUID?, String?, String, UUID, String, String, Int64, Int64, Int64, Int64, Bool).self) {
-            lines.append(.init(
-                paymentId: payment, receiptNumber: receipt, paidAt: paid, payerAccountId: payer, payerName: payerName, payerEmail: payerEmail,
-                participantId: participant, participantName: participantName, offeringCode: code, subtotalCents: subtotal, taxCents: tax,
-                totalCents: total, paymentRefundedCents: refunded, releve24: releve24))
+                """
+                SELECT p.id, r.number, p.settled_at, p.payer_account_id, c.document->'payer'->>'name', c.document->'payer'->>'email',
+                       l.participant_id, l.participant_name, l.offering_code, l.subtotal_cents, l.tax_cents, l.total_cents, p.refunded_cents, l.releve24
+                FROM payments p JOIN receipts r ON r.payment_id = p.id JOIN payment_lines l ON l.payment_id = p.id JOIN checkouts c ON c.id = p.checkout_id
+                WHERE p.selling_organisation_id = \(organisation) AND p.status = 'succeeded'
+                  AND p.settled_at >= make_timestamptz(\(year)::int, 1, 1, 0, 0, 0, \(CalendarDate.timeZone.identifier))
+                  AND p.settled_at < make_timestamptz(\(year + 1)::int, 1, 1, 0, 0, 0, \(CalendarDate.timeZone.identifier))
+                ORDER BY r.number, l.participant_name, l.offering_code
+                """, logger: logger
+            ).decode((UUID, String, Date, UUID?, String?, String, UUID, String, String, Int64, Int64, Int64, Int64, Bool).self)
+        {
+            lines.append(
+                .init(
+                    paymentId: payment, receiptNumber: receipt, paidAt: paid, payerAccountId: payer, payerName: payerName, payerEmail: payerEmail,
+                    participantId: participant, participantName: participantName, offeringCode: code, subtotalCents: subtotal, taxCents: tax,
+                    totalCents: total, paymentRefundedCents: refunded, releve24: releve24))
         }
         return lines
     }
@@ -97,7 +105,7 @@ struct HistoryRepository: Sendable {
             """
             SELECT r.document::text, p.payer_account_id, c.guest_token_sha256, p.selling_organisation_id
             FROM receipts r JOIN payments p ON p.id = r.payment_id JOIN checkouts c ON c.id = p.checkout_id WHERE r.payment_id = \(payment)
-            """, logger: RequestScope.logger
+            """, logger: logger
         ).decode((String, UUID?, String?, UUID).self) {
             return (try EventJSON.decoder.decode(Receipt.self, from: Data(document.utf8)), payer, guest, organisation)
         }
@@ -110,7 +118,7 @@ struct HistoryRepository: Sendable {
             """
             SELECT p.payer_account_id, c.guest_token_sha256, p.selling_organisation_id
             FROM payments p JOIN checkouts c ON c.id = p.checkout_id WHERE p.id = \(payment)
-            """, logger: RequestScope.logger
+            """, logger: logger
         ).decode((UUID?, String?, UUID).self) {
             return values
         }

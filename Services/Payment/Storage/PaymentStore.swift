@@ -15,9 +15,12 @@ import ServiceKit
 /// processor's reply, its webhook or the reconciler's lookup — settles the payment once.
 struct PaymentStore: Sendable {
     let client: PostgresClient
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
     let processor: any PaymentProcessor
     let holdMargin: TimeInterval
     let mailing: PaymentMailing
+    let clock: any WallClock
 
     enum Payer: Sendable {
         case account(UUID)
@@ -60,12 +63,11 @@ struct PaymentStore: Sendable {
         case .started(let payment, let description):
             let outcome = await processor.charge(
                 token: request.cardToken, amountCents: payment.amountCents, reference: payment.id, description: description)
-            return try await settle(payment.id, outcome: outcome, at: Date())
+            return try await settle(payment.id, outcome: outcome, at: clock.now(), logger: logger)
         }
     }
 
     private func start(_ request: PayRequest, payer: Payer, now: Date) async throws -> Start {
-        let logger = RequestScope.logger
         let scope = payer.idempotencyScope
         do {
             return try await client.transaction(logger: logger) { connection in
@@ -108,7 +110,7 @@ struct PaymentStore: Sendable {
                 let description = checkout.lines.map(\.offeringCode).joined(separator: ", ")
                 return .started(payment, description: String(description.prefix(200)))
             }
-        } catch where error.sqlState == "23505" {
+        } catch  where error.sqlState == "23505" {
             // Another key paying the same checkout at this very moment (a double click that made two keys).
             throw Problem.paymentInProgress
         }
@@ -116,8 +118,7 @@ struct PaymentStore: Sendable {
 
     /// Records the processor's outcome, once: only a `pending` or `unknown` payment changes. A success issues
     /// the receipt number, records the lines, the event and the payer's mail in the same transaction.
-    func settle(_ id: UUID, outcome: ChargeOutcome, at now: Date) async throws -> Payment {
-        let logger = RequestScope.logger
+    func settle(_ id: UUID, outcome: ChargeOutcome, at now: Date, logger: Logger) async throws -> Payment {
         try await client.transaction(logger: logger) { connection in
             var row: (String, Int64, String, String, String, String, Bool, Date)?
             for try await values in try await connection.query(
@@ -241,21 +242,25 @@ struct PaymentStore: Sendable {
     }
 
     func find(id: UUID) async throws -> Payment? {
-        try await Self.decode(client.query(
-            "SELECT \(unescaped: Self.columns) FROM payments p LEFT JOIN receipts r ON r.payment_id = p.id WHERE p.id = \(id)",
-            logger: RequestScope.logger)).first
+        try await Self.decode(
+            client.query(
+                "SELECT \(unescaped: Self.columns) FROM payments p LEFT JOIN receipts r ON r.payment_id = p.id WHERE p.id = \(id)",
+                logger: logger)
+        ).first
     }
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [Payment] {
         var payments: [Payment] = []
-        for try await (id, checkout, payer, seller, amount, refunded, status, failure, brand, last4, month, year, receipt, created, settled) in rows.decode(
-            (UUID, UUID, UUID?, UUID, Int64, Int64, String, String?, String?, String?, Int?, Int?, String?, Date, Date?).self)
+        for try await (id, checkout, payer, seller, amount, refunded, status, failure, brand, last4, month, year, receipt, created, settled)
+            in rows.decode(
+                (UUID, UUID, UUID?, UUID, Int64, Int64, String, String?, String?, String?, Int?, Int?, String?, Date, Date?).self)
         {
-            payments.append(Payment(
-                id: id, checkoutId: checkout, payerAccountId: payer, sellingOrganisationId: seller, amountCents: amount, refundedCents: refunded,
-                status: Payment.Status(rawValue: status) ?? .unknown, failureCode: failure,
-                card: brand.flatMap { brand in last4.map { .init(brand: brand, last4: $0, expMonth: month ?? 0, expYear: year ?? 0) } },
-                receiptNumber: receipt, createdAt: created, settledAt: settled))
+            payments.append(
+                Payment(
+                    id: id, checkoutId: checkout, payerAccountId: payer, sellingOrganisationId: seller, amountCents: amount, refundedCents: refunded,
+                    status: Payment.Status(rawValue: status) ?? .unknown, failureCode: failure,
+                    card: brand.flatMap { brand in last4.map { .init(brand: brand, last4: $0, expMonth: month ?? 0, expYear: year ?? 0) } },
+                    receiptNumber: receipt, createdAt: created, settledAt: settled))
         }
         return payments
     }
@@ -277,7 +282,10 @@ struct PaymentMailing: Sendable {
                 "organisation": english ? receipt.organisation.name.en : receipt.organisation.name.fr,
                 "card": "\(receipt.card.brand.uppercased()) •••• \(receipt.card.last4)",
                 "lines": receipt.lines.map {
-                    ["participant": $0.participantName, "code": $0.offeringCode, "title": $0.title.fr, "titleEn": $0.title.en, "amount": money($0.total.amountCents)]
+                    [
+                        "participant": $0.participantName, "code": $0.offeringCode, "title": $0.title.fr, "titleEn": $0.title.en,
+                        "amount": money($0.total.amountCents),
+                    ]
                 },
             ], date: now)
         try await MailQueue.enqueue(message, at: now, sealedWith: key, on: connection, logger: logger)
@@ -312,4 +320,17 @@ extension Problem {
     static let nothingToPay = Problem(
         type: "/problems/nothing-to-pay", status: .conflict,
         title: .init(fr: "Cette commande n'a rien à payer.", en: "This checkout has nothing to pay."))
+}
+
+extension PaymentStore {
+    /// The succeeded payment of a checkout, if any (one at most: a partial unique index).
+    static func capturedPayment(of checkoutId: UUID, on connection: PostgresConnection, logger: Logger) async throws -> UUID? {
+        var payment: UUID?
+        for try await id in try await connection.query(
+            "SELECT id FROM payments WHERE checkout_id = \(checkoutId) AND status = 'succeeded'", logger: logger
+        ).decode(UUID.self) {
+            payment = id
+        }
+        return payment
+    }
 }

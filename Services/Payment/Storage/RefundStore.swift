@@ -11,7 +11,10 @@ import ServiceKit
 /// to the processor with the refund's id as its idempotency key, completed once with a credit note.
 struct RefundStore: Sendable {
     let client: PostgresClient
+    /// The service's logger, given where the service is composed.
+    let logger: Logger
     let processor: any PaymentProcessor
+    let clock: any WallClock
 
     static let columns = """
         f.id, f.payment_id, f.amount_cents, f.status, f.reason, f.refund_request_id, r.number, f.credit_note_number, f.failure_code,
@@ -58,11 +61,13 @@ struct RefundStore: Sendable {
             for try await id in rows.decode(UUID.self) { paid.insert(id) }
             let foreign = request.registrationIds.enumerated().filter { !paid.contains($0.element) }
             guard foreign.isEmpty else {
-                throw Problem.validation(foreign.map {
-                    FieldError(
-                        field: "registrationIds[\($0.offset)]", code: "notInPayment",
-                        message: .init(fr: "Cette inscription n'a pas été payée par ce paiement.", en: "This registration was not paid by this payment."))
-                })
+                throw Problem.validation(
+                    foreign.map {
+                        FieldError(
+                            field: "registrationIds[\($0.offset)]", code: "notInPayment",
+                            message: .init(
+                                fr: "Cette inscription n'a pas été payée par ce paiement.", en: "This registration was not paid by this payment."))
+                    })
             }
         }
         let committed = try await connection.query(
@@ -90,7 +95,6 @@ struct RefundStore: Sendable {
     func requestByStaff(
         _ request: Request, payment: UUID, scope: String, key: String, requestHash: [UInt8], at now: Date
     ) async throws -> UUID {
-        let logger = RequestScope.logger
         return try await client.transaction(logger: logger) { connection in
             if case .replay(let body) = try await Idempotency.claim(
                 scope: scope, key: key, requestHash: requestHash, at: now, on: connection, logger: logger)
@@ -118,7 +122,7 @@ struct RefundStore: Sendable {
             pending = values
         }
         guard let (amount, charge) = pending else { return }
-        try await settle(id, outcome: await processor.refund(chargeId: charge, amountCents: amount, reference: id), at: Date(), logger: logger)
+        try await settle(id, outcome: await processor.refund(chargeId: charge, amountCents: amount, reference: id), at: clock.now(), logger: logger)
     }
 
     /// Completes a pending refund once: a credit note numbered after the receipt's series, the payment's refunded
@@ -146,7 +150,8 @@ struct RefundStore: Sendable {
             case .succeeded(let processorId):
                 let prefix = try await PaymentStore.prefix(of: organisation, on: connection, logger: logger)
                 let year = CalendarDate(now).year
-                let sequence = try await PaymentStore.nextNumber(organisation: organisation, year: year, series: "credit-note", on: connection, logger: logger)
+                let sequence = try await PaymentStore.nextNumber(
+                    organisation: organisation, year: year, series: "credit-note", on: connection, logger: logger)
                 try await connection.query(
                     """
                     UPDATE refunds SET status = 'succeeded', processor_refund_id = \(processorId),
@@ -173,16 +178,18 @@ struct RefundStore: Sendable {
             """
             SELECT \(unescaped: Self.columns), p.selling_organisation_id, p.payer_account_id
             FROM refunds f JOIN payments p ON p.id = f.payment_id LEFT JOIN receipts r ON r.payment_id = f.payment_id WHERE f.id = \(id)
-            """, logger: RequestScope.logger)
-        for try await (id, payment, amount, status, reason, requestId, receipt, creditNote, failure, created, completed, organisation, payer) in rows.decode(
-            (UUID, UUID, Int64, String, String, UUID?, String?, String?, String?, Date, Date?, UUID, UUID?).self)
+            """, logger: logger)
+        for try await (id, payment, amount, status, reason, requestId, receipt, creditNote, failure, created, completed, organisation, payer)
+            in rows.decode(
+                (UUID, UUID, Int64, String, String, UUID?, String?, String?, String?, Date, Date?, UUID, UUID?).self)
         {
             return (
                 PaymentRefund(
                     id: id, paymentId: payment, amountCents: amount, status: .init(rawValue: status) ?? .pending, reason: reason,
                     refundRequestId: requestId, receiptNumber: receipt, creditNoteNumber: creditNote, failureCode: failure, createdAt: created,
                     completedAt: completed),
-                organisation, payer)
+                organisation, payer
+            )
         }
         return nil
     }
@@ -195,9 +202,11 @@ extension Problem {
             type: "/problems/refund-exceeds-captured", status: .unprocessableContent,
             title: .init(fr: "Le remboursement dépasse le montant encaissé.", en: "The refund exceeds the amount captured."),
             detail: .init(fr: "Il reste au plus \(fr) à rembourser sur ce paiement.", en: "At most \(en) remains to refund on this payment."),
-            errors: [.init(
-                field: "amountCents", code: "exceedsCaptured",
-                message: .init(fr: "Au plus \(remainingCents) cents.", en: "At most \(remainingCents) cents."))])
+            errors: [
+                .init(
+                    field: "amountCents", code: "exceedsCaptured",
+                    message: .init(fr: "Au plus \(remainingCents) cents.", en: "At most \(remainingCents) cents."))
+            ])
     }
 
     static let notRefundable = Problem(

@@ -20,8 +20,11 @@ struct EventSender: Sendable {
         let type = CloudEvent.type(routingKey: routingKey)
         let event = CloudEvent(
             id: UUID().uuidString.lowercased(), source: "/guichet/\(service)", type: type, time: Date(),
-            subject: nil, dataSchema: OutboxRelay.dataSchema(type: type), traceparent: traceparent, data: Array(try EventJSON.encoder.encode(payload)))
-        #expect(try await publisher.publish(event.message(exchange: database.amqpNamespace + EventExchange.of(service: service), appID: "test")) == .confirmed)
+            subject: nil, dataSchema: OutboxRelay.dataSchema(type: type), traceparent: traceparent, data: Array(try EventJSON.encoder.encode(payload))
+        )
+        #expect(
+            try await publisher.publish(event.message(exchange: database.amqpNamespace + EventExchange.of(service: service), appID: "test"))
+                == .confirmed)
     }
 }
 
@@ -97,7 +100,10 @@ extension TestDatabase {
 }
 
 /// A guest checkout body for `participants` children in `session`.
-func guestCheckout(_ offering: OfferingEvent, session: Int = 0, children: [(String, String)] = [("Émile", "2016-03-04")], items: [[String: Any]] = [], extra: [String: Any] = [:]) -> [String: Any] {
+func guestCheckout(
+    _ offering: OfferingEvent, session: Int = 0, children: [(String, String)] = [("Émile", "2016-03-04")], items: [[String: Any]] = [],
+    extra: [String: Any] = [:]
+) -> [String: Any] {
     [
         "guest": ["email": "parent@example.org", "firstName": "Marie", "lastName": "Gagnon", "language": "fr"],
         "lines": children.map { child -> [String: Any] in
@@ -111,7 +117,9 @@ func guestCheckout(_ offering: OfferingEvent, session: Int = 0, children: [(Stri
     ]
 }
 
-func postCheckout(_ client: any TestClientProtocol, _ body: [String: Any], key: String = UUID().uuidString, token: String? = nil) async throws -> TestResponse {
+func postCheckout(
+    _ client: any TestClientProtocol, _ body: [String: Any], key: String = UUID().uuidString, token: String? = nil
+) async throws -> TestResponse {
     var headers: HTTPFields = [.contentType: "application/json", HTTPField.Name("Idempotency-Key")!: key]
     if let token { headers[.authorization] = "Bearer \(token)" }
     return try await client.execute(uri: "/v1/checkouts", method: .post, headers: headers, body: jsonBody(body))

@@ -44,7 +44,9 @@ struct IdentityDriver {
     }
 
     /// Signs up, verifies with the mailed code and signs in; returns the tokens.
-    func verifiedAccount(_ email: String, password: String = IdentityDriver.password) async throws -> (account: String, access: String, refresh: String) {
+    func verifiedAccount(
+        _ email: String, password: String = IdentityDriver.password
+    ) async throws -> (account: String, access: String, refresh: String) {
         #expect(try await signUp(email, password: password).status == .accepted)
         let code = try #require(try await mailbox.waitForMail(to: email).code)
         let verified = try await post("/v1/accounts/verification", ["email": email, "code": code])

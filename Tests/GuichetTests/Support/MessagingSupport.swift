@@ -33,7 +33,10 @@ func offeringEvent(
         offeringId: offeringId, version: version, status: "published", sellingOrganisationId: UUID(), code: "063-414",
         title: .init(fr: title, en: "Mathematics 4"), basePrice: .init(amountCents: 25_000), registrationOpensAt: nil,
         registrationClosesAt: nil,
-        sessions: [.init(sessionId: UUID(), name: .init(fr: "Été", en: "Summer"), startsOn: "2027-07-05", endsOn: "2027-07-30", capacity: 30, waitlistSize: 5)])
+        sessions: [
+            .init(
+                sessionId: UUID(), name: .init(fr: "Été", en: "Summer"), startsOn: "2027-07-05", endsOn: "2027-07-30", capacity: 30, waitlistSize: 5)
+        ])
     return CloudEvent(
         id: id.uuidString.lowercased(), source: "/guichet/catalogue", type: CloudEvent.type(routingKey: EventName.offeringPublished),
         time: Date(), subject: offeringId.uuidString.lowercased(), data: try data ?? Array(EventJSON.encoder.encode(payload)))

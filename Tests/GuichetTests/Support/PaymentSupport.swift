@@ -1,7 +1,7 @@
 import Contracts
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import HTTPTypes
 import Hummingbird
@@ -68,7 +68,11 @@ func checkoutEvent(
         CheckoutEvent.Line(
             registrationId: UUID(), participantId: line.participant, participantName: line.name, offeringId: UUID(), offeringCode: "MAC-2027",
             offeringTitle: .init(fr: "Macaroni", en: "Macaroni"), sessionId: UUID(), unitPrice: .init(amountCents: 0),
-            items: [.init(itemId: UUID(), name: .init(fr: "Repas", en: "Meal"), date: "2027-01-11", quantity: 3, unitPrice: .init(amountCents: line.cents / 3))],
+            items: [
+                .init(
+                    itemId: UUID(), name: .init(fr: "Repas", en: "Meal"), date: "2027-01-11", quantity: 3,
+                    unitPrice: .init(amountCents: line.cents / 3))
+            ],
             taxes: taxes, subtotal: .init(amountCents: line.cents), releve24: true)
     }
     let total = built.reduce(Int64(0)) { $0 + $1.subtotal.amountCents + $1.taxes.reduce(0) { $0 + $1.amount.amountCents } }
@@ -90,7 +94,9 @@ extension EventSender {
     func organisation(_ id: UUID, shortCode: String) async throws {
         try await send(
             EventName.organisationCreated, from: "catalogue",
-            OrganisationEvent(organisationId: id, version: 1, parentId: nil, kind: "service-centre", shortCode: shortCode, name: .init(fr: "Centre \(shortCode)", en: "\(shortCode) centre")))
+            OrganisationEvent(
+                organisationId: id, version: 1, parentId: nil, kind: "service-centre", shortCode: shortCode,
+                name: .init(fr: "Centre \(shortCode)", en: "\(shortCode) centre")))
         try await eventually("payment knows the organisation") {
             try await database.count("SELECT count(*) FROM payment.organisations WHERE id = '\(id.uuidString.lowercased())'") == 1
         }
@@ -117,7 +123,8 @@ extension TestDatabase {
         try await TestDatabase.admin(database: name) { connection in
             var payloads: [[String: Any]] = []
             for try await payload in try await connection.query(
-                "SELECT convert_from(payload, 'UTF8') FROM payment.outbox WHERE routing_key = \(routingKey) ORDER BY position", logger: TestEnvironment.logger
+                "SELECT convert_from(payload, 'UTF8') FROM payment.outbox WHERE routing_key = \(routingKey) ORDER BY position",
+                logger: TestEnvironment.logger
             ).decode(String.self) {
                 payloads.append(try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] ?? [:])
             }

@@ -94,7 +94,9 @@ struct TestDatabase: Sendable {
                 configuration: configuration, id: 1, logger: TestEnvironment.logger)
         } catch {
             throw ServerMissing(
-                description: "PostgreSQL is not reachable as \(TestEnvironment.adminUser)@\(TestEnvironment.host):\(TestEnvironment.port) (\(String(reflecting: error))). Run the tests with deploy/test.sh, which starts it.")
+                description:
+                    "PostgreSQL is not reachable as \(TestEnvironment.adminUser)@\(TestEnvironment.host):\(TestEnvironment.port) (\(String(reflecting: error))). Run the tests with deploy/test.sh, which starts it."
+            )
         }
         do {
             let result = try await body(connection)
@@ -108,7 +110,9 @@ struct TestDatabase: Sendable {
 
     /// The settings a service would read from its environment, pointed at this database.
     func settings(service: String, port: Int = 0, migrateOnStart: Bool = true, extra: [String: String] = [:]) throws -> ServiceSettings {
-        let reader = ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: environment(service: service, port: port, migrateOnStart: migrateOnStart).merging(extra) { $1 }))
+        let reader = ConfigReader(
+            provider: EnvironmentVariablesProvider(
+                environmentVariables: environment(service: service, port: port, migrateOnStart: migrateOnStart).merging(extra) { $1 }))
         let defaults = ["identity": 8081, "catalogue": 8082, "enrolment": 8083, "payment": 8084]
         return try ServiceSettings(reader: reader, name: service, defaultPort: defaults[service]!)
     }
@@ -119,7 +123,8 @@ struct TestDatabase: Sendable {
             "HTTP_HOST": "127.0.0.1", "HTTP_PORT": String(port),
             "POSTGRES_HOST": TestEnvironment.host, "POSTGRES_PORT": String(TestEnvironment.port),
             "POSTGRES_DATABASE": name,
-            "POSTGRES_USER": "guichet_\(service)", "POSTGRES_PASSWORD": TestEnvironment.variables["GUICHET_\(service.uppercased())_DB_PASSWORD"] ?? "guichet_\(service)",
+            "POSTGRES_USER": "guichet_\(service)",
+            "POSTGRES_PASSWORD": TestEnvironment.variables["GUICHET_\(service.uppercased())_DB_PASSWORD"] ?? "guichet_\(service)",
             "MIGRATE_ON_START": migrateOnStart ? "true" : "false",
             // Dozens of tests run side by side, each with its services: small pools keep PostgreSQL within its limit.
             "POSTGRES_MAX_CONNECTIONS": "4",

@@ -1,3 +1,4 @@
+import Contracts
 // Events per second through outbox → RabbitMQ → inbox, and outbox-to-effect latency, on real servers.
 // Run with deploy/benchmark.sh (it starts the servers); BENCH_EVENTS sets the count (default 5000).
 import Database
@@ -55,11 +56,15 @@ let publisher = AMQPPublisher(settings: amqp, topology: topology, logger: logger
 let consumerPublisher = AMQPPublisher(settings: amqp, topology: topology, logger: logger)
 let consumer = AMQPConsumer(queue: "enrolment.inbox", settings: amqp, topology: topology, logger: logger)
 let relay = OutboxRelay(
-    client: catalogue, publisher: publisher, exchange: namespace + "guichet.catalogue", source: "/guichet/catalogue",
+    client: catalogue, publisher: publisher, exchange: namespace + EventExchange.of(service: "catalogue"), source: "/guichet/catalogue",
     schema: "catalogue", logger: logger)
 let inbox = InboxProcessor(
     consumer: consumer, publisher: consumerPublisher, client: enrolment,
-    handlers: ["catalogue.offering.published": EventHandler { event, _, _ in latencies.add(Date().timeIntervalSince(event.time)) }],
+    handlers: [
+        "catalogue.offering.published": EventHandler([String: String].self) { _, context in
+            latencies.add(Date().timeIntervalSince(context.event.time))
+        }
+    ],
     logger: logger)
 
 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -83,7 +88,8 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     func enqueue(_ count: Int) async throws {
         try await catalogue.withTransaction(logger: logger) { connection in
             for _ in 0..<count {
-                var event = try PendingEvent(routingKey: "catalogue.offering.published", subject: nil, occurredAt: Date(), payload: [String: String]())
+                var event = try PendingEvent(
+                    routingKey: "catalogue.offering.published", subject: nil, occurredAt: Date(), payload: [String: String]())
                 event.payload = payload
                 try await Outbox.enqueue(event, on: connection, logger: logger)
             }
@@ -98,7 +104,10 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     for batchStart in stride(from: 0, to: eventCount, by: 100) { try await enqueue(min(100, eventCount - batchStart)) }
     while latencies.count < eventCount { try await Task.sleep(for: .milliseconds(10)) }
     let burst = seconds(ContinuousClock.now - start)
-    print(String(format: "throughput: %d events in %.2f s = %.0f events/s (outbox → RabbitMQ with confirms → inbox, each applied in its own transaction)", eventCount, burst, Double(eventCount) / burst))
+    print(
+        String(
+            format: "throughput: %d events in %.2f s = %.0f events/s (outbox → RabbitMQ with confirms → inbox, each applied in its own transaction)",
+            eventCount, burst, Double(eventCount) / burst))
 
     // Latency: one event committed every 20 ms, so nothing queues behind it.
     let paced = 250
@@ -110,7 +119,10 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     while latencies.count < paced { try await Task.sleep(for: .milliseconds(10)) }
     let sorted = latencies.values.withLock { $0 }.sorted()
     func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
-    print(String(format: "outbox-to-effect latency (%d events, one every 20 ms): p50 %.1f ms, p99 %.1f ms, max %.1f ms", paced, percentile(0.50), percentile(0.99), sorted.last! * 1000))
+    print(
+        String(
+            format: "outbox-to-effect latency (%d events, one every 20 ms): p50 %.1f ms, p99 %.1f ms, max %.1f ms", paced, percentile(0.50),
+            percentile(0.99), sorted.last! * 1000))
     group.cancelAll()
 }
 try? AMQPAdmin.delete(topology, settings: amqp)

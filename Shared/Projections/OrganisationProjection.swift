@@ -1,11 +1,13 @@
 import Contracts
 import Messaging
+import Outbox
 import Foundation
 import Logging
 import PostgresNIO
 
-/// A service's copy of the catalogue's organisations (`catalogue.organisation.*`), the same table and handler
-/// in every service that needs it: staff roles, records, receipt numbers (`CSSBE-2026-000123`).
+/// A consumer's own copy of the organisations the catalogue announces (`catalogue.organisation.*`): built from
+/// the event contract alone (never from the catalogue's tables), the same table and handler in every service that
+/// needs it: staff roles, records, receipt numbers (`CSSBE-2026-000123`).
 public enum OrganisationProjection {
     public static let table = """
         CREATE TABLE organisations (
@@ -20,9 +22,8 @@ public enum OrganisationProjection {
         """
 
     /// Keeps the newest version; an older or repeated one changes nothing.
-    public static let handler = EventHandler { event, connection, logger in
-        let organisation = try EventJSON.decoder.decode(OrganisationEvent.self, from: Data(event.data))
-        try await connection.query(
+    public static let handler = EventHandler(OrganisationEvent.self) { organisation, context in
+        try await context.connection.query(
             """
             INSERT INTO organisations (id, version, parent_id, kind, short_code, name_fr, name_en)
             VALUES (\(organisation.organisationId), \(organisation.version), \(organisation.parentId), \(organisation.kind),
@@ -30,6 +31,6 @@ public enum OrganisationProjection {
             ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, parent_id = EXCLUDED.parent_id, kind = EXCLUDED.kind,
                 short_code = EXCLUDED.short_code, name_fr = EXCLUDED.name_fr, name_en = EXCLUDED.name_en
             WHERE organisations.version < EXCLUDED.version
-            """, logger: logger)
+            """, logger: context.logger)
     }
 }

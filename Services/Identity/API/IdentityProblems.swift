@@ -1,5 +1,9 @@
+import Contracts
+import Foundation
+import PostgresNIO
 import ServiceKit
 
+/// The problems this service answers with, for the domain errors and refusals its rules and stores report.
 extension Problem {
     /// One answer for a wrong, expired, used or voided code or link: which one it was helps only an attacker.
     static let verificationFailed = Problem(
@@ -39,4 +43,11 @@ extension Problem {
         detail: .init(
             fr: "Identity ne connaît pas encore cet organisme; s'il vient d'être créé, réessayez dans un instant.",
             en: "Identity does not know this organisation yet; if it was just created, try again in a moment."))
+}
+
+extension ClientInfo {
+    /// The client of the request being handled.
+    static var current: ClientInfo {
+        ClientInfo(address: RequestScope.current?.clientAddress, userAgent: RequestScope.current?.userAgent)
+    }
 }
