@@ -6,6 +6,7 @@
 #   catalogue  search requests per second and p50/p99 on BENCH_OFFERINGS (default 20,000) published offerings,
 #              beside the bare GET /healthz of the same service
 #   enrolment  the registration-day rush: saturation of guest checkouts, then open-loop arrivals at half of it
+#              (or at BENCH_RUSH_RATE per second, to compare two builds at one load)
 #              on a 500-seat session (seats taken must equal capacity), beside pgbench's ceiling of one seat
 #              claim per transaction on the same table
 #   payment    payments per second through the sandbox processor, and the p50/p99 of a double-submit storm

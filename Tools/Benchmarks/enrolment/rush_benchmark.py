@@ -179,7 +179,8 @@ def main():
     saturation, clients = best
 
     offering, session = seed_offering(RUSH_SEATS)
-    rate = saturation / 2
+    # BENCH_RUSH_RATE fixes the arrival rate, so that two builds are compared at the same load.
+    rate = float(os.environ.get("BENCH_RUSH_RATE", "0")) or saturation / 2
     start, results = open_loop(rate, offering, session, 2 * RUSH_SEATS)
     created = [r for r in results if r[0] == 201]
     full = [r for r in results if r[0] == 409]
