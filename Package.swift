@@ -46,7 +46,7 @@ func serviceTarget(_ name: String) -> Target {
 let package = Package(
     name: "guichet",
     platforms: [.macOS(.v15)],
-    products: services.map { .executable(name: "guichet-\($0.lowercased())", targets: [$0]) }
+    products: (services + ["Portal"]).map { .executable(name: "guichet-\($0.lowercased())", targets: [$0]) }
         + [
             .executable(name: "guichet-messaging-benchmark", targets: ["MessagingBenchmark"]),
             .executable(name: "guichet-sandbox-processor", targets: ["SandboxProcessor"]),
@@ -67,6 +67,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-openapi-urlsession.git", from: "1.4.0"),
     ],
     targets: [
         .target(
@@ -194,11 +195,42 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
     ] + services.map(serviceTarget) + [
+        // The portal's clients of the services, generated from each service's own openapi.yaml (package access).
+        .target(
+            name: "CatalogueClient",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            path: "Services/Portal/Clients/Catalogue",
+            exclude: ["openapi-generator-config.yaml"],
+            swiftSettings: swiftSettings
+        ),
+        // The family portal: pages rendered on the server over the services' APIs; the same start-up as the services.
+        .executableTarget(
+            name: "Portal",
+            dependencies: [
+                "ServiceKit", "Database", "CatalogueClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/Portal",
+            exclude: ["Clients"],
+            resources: [
+                .embedInCode("openapi.yaml"), .embedInCode("openapi.json"),
+                .embedInCode("API/Templates/layout.mustache"), .embedInCode("API/Templates/catalogue.mustache"),
+                .embedInCode("API/Templates/offering.mustache"), .embedInCode("API/Templates/message.mustache"),
+                .embedInCode("API/Assets/portal.css"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ] + [
         .testTarget(
             name: "GuichetTests",
             dependencies: [
                 "DomainKit", "ServiceKit", "Database", "Messaging", "Outbox", "Contracts", "Mail", "Projections",
-                "Identity", "Catalogue", "Enrolment", "Payment", "SandboxProcessor",
+                "Identity", "Catalogue", "Enrolment", "Payment", "Portal", "SandboxProcessor",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -2,6 +2,7 @@
 # Regenerates each service's server code from its openapi.yaml (spec-first; the output is committed).
 # Also writes openapi.json beside each openapi.yaml: the same document as JSON, from which each service
 # validates requests (ServiceKit's RequestValidator) without a YAML parser.
+# Also regenerates the portal's clients (Services/Portal/Clients/<Service>/Generated) from those same specs.
 # --check: regenerate into a temporary folder and fail if the committed code or JSON differs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +40,34 @@ for service in Identity Catalogue Enrolment Payment; do
     to_json "$dir/openapi.yaml" > "$dir/openapi.json"
     mkdir -p "$out"
     "$generator" generate --config "$dir/openapi-generator-config.yaml" --output-directory "$out" "$dir/openapi.yaml"
+  fi
+done
+# The portal serves pages (no generated server code): only its JSON document, for the request validator.
+if [ "${1:-}" = "--check" ]; then
+  if ! to_json "$root/Services/Portal/openapi.yaml" | diff -q - "$root/Services/Portal/openapi.json" >/dev/null; then
+    echo "Services/Portal: openapi.json is out of date with openapi.yaml; run Tools/generate-openapi.sh" >&2
+    status=1
+  fi
+else
+  to_json "$root/Services/Portal/openapi.yaml" > "$root/Services/Portal/openapi.json"
+fi
+# The portal's clients: each from the service's own spec, so a contract change breaks the portal's build.
+for config in "$root"/Services/Portal/Clients/*/openapi-generator-config.yaml; do
+  client=$(dirname "$config")
+  service=$(basename "$client")
+  spec="$root/Services/$service/openapi.yaml"
+  out="$client/Generated"
+  if [ "${1:-}" = "--check" ]; then
+    tmp=$(mktemp -d)
+    "$generator" generate --config "$config" --output-directory "$tmp" "$spec" >/dev/null
+    if ! diff -r "$tmp" "$out" >/dev/null; then
+      echo "Services/Portal/Clients/$service: generated client is out of date with Services/$service/openapi.yaml; run Tools/generate-openapi.sh" >&2
+      status=1
+    fi
+    rm -rf "$tmp"
+  else
+    mkdir -p "$out"
+    "$generator" generate --config "$config" --output-directory "$out" "$spec"
   fi
 done
 exit $status

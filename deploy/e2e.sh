@@ -7,7 +7,9 @@ source "$(dirname "$0")/lib.sh"
 cd "$root"
 "$root/deploy/servers.sh" up
 command -v nginx >/dev/null || die "nginx is missing (deploy/servers.sh up installs it as root)"
-python3 -c 'import pika, aiosmtpd, jsonschema, schemathesis' 2>/dev/null || pip install -q -r Tests/EndToEnd/requirements.txt
+python3 -c 'import pika, aiosmtpd, jsonschema, schemathesis, selenium' 2>/dev/null || pip install -q -r Tests/EndToEnd/requirements.txt
+python3 -c 'import axe_selenium_python' 2>/dev/null || pip install -q --ignore-requires-python axe-selenium-python==3.0.0
+command -v chromedriver >/dev/null || die "chromium-driver is missing (deploy/servers.sh up installs it as root)"
 database=${E2E_DATABASE:-guichet_e2e}
 admin_psql -d postgres -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null
 "$root/deploy/postgres/setup.sh" "$database" >/dev/null

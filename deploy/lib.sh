@@ -11,8 +11,8 @@ AMQP_PORT=${AMQP_PORT:-5672}
 AMQP_TLS_PORT=${AMQP_TLS_PORT:-5671}
 RABBITMQ_MANAGEMENT_PORT=${RABBITMQ_MANAGEMENT_PORT:-15672}
 RABBITMQ_NODE=${RABBITMQ_NODE:-guichet@localhost}
-SERVICES=(identity catalogue enrolment payment)
-declare -A SERVICE_PORTS=([identity]=8081 [catalogue]=8082 [enrolment]=8083 [payment]=8084)
+SERVICES=(identity catalogue enrolment payment portal)
+declare -A SERVICE_PORTS=([identity]=8081 [catalogue]=8082 [enrolment]=8083 [payment]=8084 [portal]=8085)
 SANDBOX_PORT=${SANDBOX_PORT:-8090}
 GATEWAY_PORT=${GATEWAY_PORT:-8080}
 # Where PostgreSQL's and RabbitMQ's files go when their users cannot reach $GUICHET_DATA_DIR (see server_dir).
@@ -82,7 +82,9 @@ admin_psql() {
 
 # Installs the Debian packages the platform needs when one is missing (root only).
 install_packages() {
-  local wanted=(postgresql postgresql-contrib rabbitmq-server librabbitmq-dev libcurl4-openssl-dev openssl curl python3-aiosmtpd nginx-light)
+  # chromium and its driver: the portal's browser tests (headless, the same version from Debian).
+  local wanted=(postgresql postgresql-contrib rabbitmq-server librabbitmq-dev libcurl4-openssl-dev openssl curl python3-aiosmtpd nginx-light
+    chromium chromium-driver)
   local missing=()
   for package in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -72,6 +72,8 @@ for service in "${SERVICES[@]}"; do
     own=(PAYMENT_KEY_FILE="$keys_dir/payment.key" PROCESSOR_URL="http://127.0.0.1:$SANDBOX_PORT"
       PROCESSOR_WEBHOOK_SECRET_FILE="$keys_dir/processor-webhook-secret"
       MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}")
+  elif [ "$service" = portal ]; then
+    own=(CATALOGUE_URL="http://127.0.0.1:${SERVICE_PORTS[catalogue]}")
   fi
   # Loopback only, whatever HTTP_HOST the caller's shell has: nobody bypasses the gateway.
   env HTTP_HOST=127.0.0.1 HTTP_PORT="${SERVICE_PORTS[$service]}" POSTGRES_HOST="$POSTGRES_HOST" POSTGRES_PORT="$POSTGRES_PORT" \
@@ -93,7 +95,8 @@ done
 gateway_dir=$GUICHET_DATA_DIR/gateway
 if ! { [ -s "$gateway_dir/nginx.pid" ] && kill -0 "$(cat "$gateway_dir/nginx.pid")" 2>/dev/null; }; then
   python3 "$root/deploy/gateway/nginx_config.py" "$gateway_dir" "$GATEWAY_PORT" "127.0.0.1:${SERVICE_PORTS[identity]}" \
-    "127.0.0.1:${SERVICE_PORTS[catalogue]}" "127.0.0.1:${SERVICE_PORTS[enrolment]}" "127.0.0.1:${SERVICE_PORTS[payment]}" >/dev/null
+    "127.0.0.1:${SERVICE_PORTS[catalogue]}" "127.0.0.1:${SERVICE_PORTS[enrolment]}" "127.0.0.1:${SERVICE_PORTS[payment]}" \
+    "127.0.0.1:${SERVICE_PORTS[portal]}" >/dev/null
   nginx -p "$gateway_dir" -c "$gateway_dir/nginx.conf"
 fi
 
@@ -107,11 +110,13 @@ gateway=http://127.0.0.1:$GATEWAY_PORT
 cat >&2 <<INFO
 
 Guichet is running.
-  gateway    $gateway   (/identity/, /catalogue/, /enrolment/, /payment/: the one address for clients)
+  open       $gateway/   in a browser: the family portal (French; English one click away)
+  gateway    $gateway   (the portal at /; /identity/, /catalogue/, /enrolment/, /payment/: the one address for clients)
   identity   http://127.0.0.1:${SERVICE_PORTS[identity]}   (/openapi.yaml, /healthz, /readyz, /metrics; loopback only, like the three below)
   catalogue  http://127.0.0.1:${SERVICE_PORTS[catalogue]}
   enrolment  http://127.0.0.1:${SERVICE_PORTS[enrolment]}
   payment    http://127.0.0.1:${SERVICE_PORTS[payment]}
+  portal     http://127.0.0.1:${SERVICE_PORTS[portal]}
   sandbox card processor http://127.0.0.1:$SANDBOX_PORT (POST /v1/tokens; test cards in the README)
   PostgreSQL 127.0.0.1:$POSTGRES_PORT database $POSTGRES_DATABASE (admin $POSTGRES_ADMIN_USER)
   RabbitMQ   amqp://127.0.0.1:$AMQP_PORT   management http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT (guest/guest: this local broker only, from loopback only)

@@ -32,7 +32,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(os.environ["GUICHET_BIN"])
 DATABASE = os.environ.get("E2E_DATABASE", "guichet_e2e")
 NAMESPACE = "e2e."
-PORTS = {"identity": 19081, "catalogue": 19082, "enrolment": 19083, "payment": 19084}
+PORTS = {"identity": 19081, "catalogue": 19082, "enrolment": 19083, "payment": 19084, "portal": 19085}
 SANDBOX_PORT, GATEWAY_PORT, SMTP_PORT = 19090, 19080, 19025
 AMQP_PORT = int(os.environ.get("AMQP_PORT", "5672"))
 AMQP_URL = f"amqp://guest:guest@127.0.0.1:{AMQP_PORT}/"
@@ -109,6 +109,7 @@ class Platform:
             "payment": {"PAYMENT_KEY": (keys / "secret").read_text().strip(), "PROCESSOR_URL": f"http://127.0.0.1:{SANDBOX_PORT}",
                         "PROCESSOR_WEBHOOK_SECRET": (keys / "webhook").read_text().strip(), "PAYMENT_HOLD_MARGIN_SECONDS": "1",
                         "PROCESSOR_TIMEOUT_SECONDS": "3", "PAYMENT_RECONCILE_MILLISECONDS": "500"},
+            "portal": {"CATALOGUE_URL": f"http://127.0.0.1:{PORTS['catalogue']}"},
         }[service]
         return {**common, **own}
 
@@ -157,7 +158,7 @@ def start_gateway():
     sys.path.insert(0, str(ROOT / "deploy/gateway"))
     import nginx_config
     prefix = WORK / "nginx"
-    configuration = nginx_config.write(prefix, GATEWAY_PORT, *(f"127.0.0.1:{PORTS[s]}" for s in ("identity", "catalogue", "enrolment", "payment")))
+    configuration = nginx_config.write(prefix, GATEWAY_PORT, *(f"127.0.0.1:{PORTS[s]}" for s in ("identity", "catalogue", "enrolment", "payment", "portal")))
     nginx = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(configuration), "-g", "daemon off;"],
                              stdout=open(prefix / "out.log", "wb"), stderr=subprocess.STDOUT)
     wait_http(GATEWAY_PORT, "/healthz", "gateway")
@@ -352,7 +353,7 @@ def main():
     platform, gateway, partner = Platform(), None, None
     try:
         capture = CAPTURE = Capture()
-        for service in ("sandbox-processor", "identity", "catalogue", "enrolment", "payment"):
+        for service in ("sandbox-processor", "identity", "catalogue", "enrolment", "payment", "portal"):
             platform.start(service)
         gateway = start_gateway()
         partner = subprocess.Popen(
@@ -364,6 +365,7 @@ def main():
         threading.Thread(target=lambda: [partner_lines.append(json.loads(line)) for line in partner.stdout], daemon=True).start()
 
         journeys(sink, platform)
+        browser_journeys()
 
         step("the partner subscriber received every confirmation")
         confirmed = set()
@@ -415,6 +417,21 @@ def main():
         smtp.stop()
         subprocess.run([sys.executable, str(ROOT / "deploy/rabbitmq/delete-namespaced.py"), NAMESPACE,
                         os.environ.get("RABBITMQ_MANAGEMENT_PORT", "15672")], capture_output=True)
+
+
+def browser_journeys():
+    """The portal through the gateway in headless Chromium: Tests/EndToEnd/browser.py."""
+    step("the portal in a real browser: the catalogue on a phone and a desktop, in French and English, axe on every page")
+    sys.path.insert(0, str(ROOT / "Tests/EndToEnd"))
+    import browser
+    artifacts = pathlib.Path(os.environ.get("E2E_ARTIFACTS", WORK / "artifacts")) / "browser"
+    expect = {"search": "zoo granby", "title_fr": "Sortie au Zoo de Granby", "title_en": "Granby Zoo outing",
+              "price_fr": "35,00 $", "price_en": "$35.00"}
+    journeys, failures, pages, violations = browser.run(f"http://127.0.0.1:{GATEWAY_PORT}", artifacts, expect)
+    print(f"  screenshots in {artifacts}")
+    check(not failures, "browser journeys failed:\n" + "\n".join(failures))
+    check(not violations, "accessibility violations:\n" + "\n".join(violations))
+    check(pages >= 8, f"only {pages} pages audited")
 
 
 def journeys(sink, platform):

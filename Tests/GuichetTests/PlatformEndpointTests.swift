@@ -9,24 +9,26 @@ import Testing
 @testable import Enrolment
 @testable import Identity
 @testable import Payment
+@testable import Portal
 
 /// What every service serves the same way: health, readiness, metrics, its OpenAPI document, problems.
 @Suite struct PlatformEndpointTests {
     nonisolated(unsafe) static let services: [any ServiceDefinition.Type] = [
-        IdentityService.self, CatalogueService.self, EnrolmentService.self, PaymentService.self,
+        IdentityService.self, CatalogueService.self, EnrolmentService.self, PaymentService.self, PortalService.self,
     ]
 
-    @Test(arguments: ["identity", "catalogue", "enrolment", "payment"])
+    @Test(arguments: ["identity", "catalogue", "enrolment", "payment", "portal"])
     func healthReadinessMetricsAndSpec(service: String) async throws {
         let definition = try #require(Self.services.first { $0.name == service })
         try await check(definition)
     }
 
     private func check<Definition: ServiceDefinition>(_ definition: Definition.Type) async throws {
+        let name = Definition.name
         try await withService(definition) { client, _ in
             let health = try await client.execute(uri: "/healthz", method: .get)
             #expect(health.status == .ok)
-            #expect(health.text.contains(#""service":"\#(Definition.name)""#))
+            #expect(health.text.contains(#""service":"\#(name)""#))
 
             let ready = try await client.execute(uri: "/readyz", method: .get)
             #expect(ready.status == .ok, "\(ready.text)")
@@ -36,10 +38,15 @@ import Testing
             let spec = try await client.execute(uri: "/openapi.yaml", method: .get)
             #expect(spec.status == .ok)
             #expect(spec.text.hasPrefix("openapi: \"3.1.0\""))
-            #expect(spec.text.contains("title: Guichet \(Definition.name)"))
+            #expect(spec.text.contains("title: Guichet \(name)"))
 
             let missing = try await client.execute(uri: "/v1/nothing-here", method: .get)
-            try missing.problem("/problems/not-found", status: .notFound)
+            if name == "portal" {
+                // People read the portal: its 404 is a page, in their language.
+                #expect(missing.status == .notFound && missing.headers[.contentType] == "text/html; charset=utf-8")
+            } else {
+                try missing.problem("/problems/not-found", status: .notFound)
+            }
 
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(metrics.status == .ok)

@@ -2,7 +2,7 @@
 """Writes an nginx configuration for Debian's nginx from deploy/gateway/guichet.conf.template (the file compose's
 gateway uses), so that local runs and CI exercise the same gateway.
 
-Usage: nginx_config.py DIRECTORY GATEWAY_PORT IDENTITY CATALOGUE ENROLMENT PAYMENT   (upstreams as host:port)
+Usage: nginx_config.py DIRECTORY GATEWAY_PORT IDENTITY CATALOGUE ENROLMENT PAYMENT PORTAL   (upstreams as host:port)
 Then: nginx -p DIRECTORY -c DIRECTORY/nginx.conf"""
 import hashlib
 import os
@@ -26,14 +26,14 @@ def temp_directory(directory):
     return pathlib.Path("/tmp") / ("guichet-nginx-" + hashlib.sha256(str(directory).encode()).hexdigest()[:12])
 
 
-def write(directory, port, identity, catalogue, enrolment, payment):
+def write(directory, port, identity, catalogue, enrolment, payment, portal):
     directory = pathlib.Path(directory).resolve()
     directory.mkdir(parents=True, exist_ok=True)
     temp = temp_directory(directory)
     temp.mkdir(parents=True, exist_ok=True)
     temp.chmod(0o755)  # nginx makes the folders inside (0700, owned by the workers' user)
     values = {"GATEWAY_PORT": str(port), "IDENTITY_UPSTREAM": identity, "CATALOGUE_UPSTREAM": catalogue,
-              "ENROLMENT_UPSTREAM": enrolment, "PAYMENT_UPSTREAM": payment}
+              "ENROLMENT_UPSTREAM": enrolment, "PAYMENT_UPSTREAM": payment, "PORTAL_UPSTREAM": portal}
     template = (pathlib.Path(__file__).resolve().parent / "guichet.conf.template").read_text()
     # Only the template's own variables, as the nginx image's envsubst does: nginx's $host etc. stay.
     (directory / "guichet.conf").write_text(re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], template))
@@ -55,6 +55,6 @@ http {{
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 7:
+    if len(sys.argv) != 8:
         sys.exit(__doc__)
     print(write(*sys.argv[1:]))

@@ -9,7 +9,7 @@
 # password $POSTGRES_ADMIN_PASSWORD). Role passwords: $GUICHET_<SERVICE>_DB_PASSWORD, default guichet_<service>.
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 DATABASE [DATABASE...]" >&2; exit 64; }
-services=(identity catalogue enrolment payment)
+services=(identity catalogue enrolment payment portal)
 export PGPASSWORD=${POSTGRES_ADMIN_PASSWORD:-postgres}
 read -r -a psql_args <<< "${SETUP_PSQL_ARGS:--h ${POSTGRES_HOST:-127.0.0.1} -p ${POSTGRES_PORT:-5432} -U ${POSTGRES_ADMIN_USER:-postgres}}"
 run_psql() { psql -X -q -v ON_ERROR_STOP=1 "${psql_args[@]}" "$@"; }

@@ -1,0 +1,85 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import ServiceKit
+
+/// The portal's pages: a body template rendered inside the layout, in the person's language, with the
+/// headers every page carries (its language, no caching of personal pages, a CSP without inline code).
+struct Pages: Sendable {
+    let library: MustacheLibrary
+
+    static let contentSecurityPolicy =
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+    init() throws {
+        var library = MustacheLibrary()
+        for (name, bytes) in [
+            ("layout", PackageResources.layout_mustache), ("catalogue", PackageResources.catalogue_mustache),
+            ("offering", PackageResources.offering_mustache), ("message", PackageResources.message_mustache),
+        ] {
+            try library.register(String(decoding: bytes, as: UTF8.self), named: name)
+        }
+        self.library = library
+    }
+
+    /// A whole page: `body` names the template, `context` its values; texts (`t`) and the language switch are added.
+    func render(
+        _ body: String, title: String, context: [String: Any], language: Language, path: String, status: HTTPResponse.Status = .ok
+    ) -> Response {
+        var values = context
+        values["t"] = Strings.table(language)
+        let inner = library.render(values, withTemplate: body) ?? ""
+        let other: Language = language == .fr ? .en : .fr
+        let page =
+            library.render(
+                [
+                    "lang": language.rawValue, "title": title, "t": Strings.table(language), "body": inner,
+                    "otherLanguage": other.rawValue, "switchHref": LanguageChoice.switchHref(to: other, back: path),
+                ] as [String: Any], withTemplate: "layout") ?? ""
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.contentLanguage] = language.rawValue
+        headers[.cacheControl] = "no-store"
+        headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        headers[.vary] = "Cookie, Accept-Language"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page)))
+    }
+
+    /// A page that only says something (not found, an error), in the person's language.
+    func message(_ heading: Text, _ text: Text, language: Language, path: String, status: HTTPResponse.Status) -> Response {
+        render(
+            "message", title: Strings.text(heading, language),
+            context: ["heading": Strings.text(heading, language), "text": Strings.text(text, language)], language: language, path: path,
+            status: status)
+    }
+}
+
+extension HTTPField.Name {
+    static let contentSecurityPolicy = Self("Content-Security-Policy")!
+}
+
+/// French by default; English one click away and remembered in a cookie (no account needed).
+enum LanguageChoice {
+    static let cookie = "guichet_lang"
+
+    static func of(_ request: Request) -> Language {
+        if let chosen = request.cookies[cookie]?.value, let language = Language(rawValue: chosen) { return language }
+        return Language.negotiate(acceptLanguage: request.headers[.acceptLanguage])
+    }
+
+    /// Where the switch link goes: `/language/en?back=/catalogue%3Fq%3D…`.
+    static func switchHref(to language: Language, back: String) -> String {
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+?#")
+        return "/language/\(language.rawValue)?back=" + (back.addingPercentEncoding(withAllowedCharacters: allowed) ?? "/catalogue")
+    }
+
+    /// Only a path of this site: never another origin (`//evil.example`, `https://…`).
+    static func safeBack(_ back: String?) -> String {
+        guard let back, back.hasPrefix("/"), !back.hasPrefix("//"), !back.contains("\\"), back.count <= 600,
+            !back.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else { return "/catalogue" }
+        return back
+    }
+}

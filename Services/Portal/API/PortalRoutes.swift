@@ -1,0 +1,184 @@
+import CatalogueClient
+import Foundation
+import Hummingbird
+import Logging
+import ServiceKit
+
+/// The family portal's pages. Each page asks the services for what it shows and renders it; nothing here
+/// decides what a family may do (the services do).
+struct PortalRoutes: Sendable {
+    let catalogue: CatalogueClient.Client
+    let pages: Pages
+    let clock: any WallClock
+    let logger: Logger
+
+    func register(on router: Router<GuichetRequestContext>) {
+        let group = router.group().add(middleware: PageErrors(pages: pages, logger: logger))
+        group.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/catalogue"]) }
+        group.get("/catalogue") { request, _ in try await catalogue(request) }
+        group.get("/catalogue/:offeringId") { request, context in
+            try await offering(request, id: context.parameters.get("offeringId") ?? "")
+        }
+        group.get("/language/:language") { request, context in
+            let language = Language(rawValue: context.parameters.get("language") ?? "") ?? .fr
+            let back = LanguageChoice.safeBack(request.uri.queryParameters.get("back"))
+            var headers: HTTPFields = [.location: back]
+            // A year; Lax so that following a link keeps it; readable by nothing but the server.
+            headers[.setCookie] = "\(LanguageChoice.cookie)=\(language.rawValue); Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly"
+            return Response(status: .seeOther, headers: headers)
+        }
+        router.get("/assets/portal.css") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.portal_css)))
+        }
+    }
+
+    // MARK: - The catalogue
+
+    func catalogue(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let parameters = request.uri.queryParameters
+        var query = CatalogueQuery { parameters.get($0) }
+        async let organisationsAnswer = catalogue.listOrganisations(query: .init(limit: 100))
+        async let categoriesAnswer = catalogue.listCategories(query: .init(limit: 100))
+        var answer = try await catalogue.listOfferings(query: query.apiQuery)
+        if case .badRequest = answer, query.cursor != nil {
+            // A cursor the catalogue no longer reads (an old or edited link): the first page of the same search.
+            query.cursor = nil
+            answer = try await catalogue.listOfferings(query: query.apiQuery)
+        }
+        let found = try answer.ok.body.json
+        let organisations = try await organisationsAnswer.ok.body.json.items
+        let categories = try await categoriesAnswer.ok.body.json.items
+        let names = Dictionary(organisations.map { ($0.id, $0.name.text(language)) }, uniquingKeysWith: { first, _ in first })
+        let sorts: [(String, Text)] = [("title", .sortTitle), ("startsOn", .sortStartsOn), ("price", .sortPrice)]
+        let context: [String: Any] = [
+            "query": ["q": query.words, "hasSeats": query.hasSeats],
+            "organisations": organisations.sorted { $0.name.text(language) < $1.name.text(language) }.map {
+                ["id": $0.id, "name": $0.name.text(language), "selected": $0.id == query.organisation]
+            },
+            "categories": categories.sorted { $0.name.text(language) < $1.name.text(language) }.map {
+                ["id": $0.id, "name": $0.name.text(language), "selected": $0.id == query.category]
+            },
+            "sorts": sorts.map { ["value": $0.0, "label": Strings.text($0.1, language), "selected": $0.0 == (query.sort ?? "title")] },
+            "offerings": found.items.map { offering -> [String: Any] in
+                let seats: [Int] = offering.sessions.compactMap { $0.seatsLeft }
+                let total = seats.reduce(0, +)
+                return [
+                    "id": offering.id, "title": offering.title.text(language), "code": offering.code,
+                    "organisation": names[offering.sellingOrganisationId] ?? "",
+                    "price": Formatting.money(cents: offering.basePrice.amountCents, language),
+                    "startsOn": offering.sessions.map(\.startsOn).min().map { Formatting.day($0, language) } ?? "",
+                    "seats": seats.isEmpty || total > 0 ? Formatting.number(total, language) : Strings.text(.full, language),
+                ]
+            },
+            "nextHref": found.nextCursor.map { query.href(cursor: $0) } ?? "",
+        ]
+        return pages.render(
+            "catalogue", title: Strings.text(.catalogueTitle, language), context: context, language: language, path: query.href(cursor: nil))
+    }
+
+    func offering(_ request: Request, id: String) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let path = "/catalogue/\(id)"
+        guard UUID(uuidString: id) != nil else {
+            return pages.message(.notFoundTitle, .notFoundText, language: language, path: path, status: .notFound)
+        }
+        let offering: Components.Schemas.Offering
+        switch try await catalogue.getOffering(path: .init(offeringId: id)) {
+        case .ok(let ok): offering = try ok.body.json
+        case .notFound, .badRequest: return pages.message(.notFoundTitle, .notFoundText, language: language, path: path, status: .notFound)
+        case .undocumented(let status, _): throw PageErrors.Upstream(status: status)
+        }
+        let organisations = try await catalogue.listOrganisations(query: .init(limit: 100)).ok.body.json.items
+        let context: [String: Any] = [
+            "title": offering.title.text(language), "code": offering.code,
+            "organisation": organisations.first { $0.id == offering.sellingOrganisationId }?.name.text(language) ?? "",
+            "price": Formatting.money(cents: offering.basePrice.amountCents, language),
+            "opens": offering.registrationOpensAt.map { Formatting.dayAndTime($0, language) } ?? "",
+            "closes": offering.registrationClosesAt.map { Formatting.dayAndTime($0, language) } ?? "",
+            "sessions": offering.sessions.map { session -> [String: Any] in
+                [
+                    "name": session.name.text(language),
+                    "dates": Formatting.day(session.startsOn, language) + " – " + Formatting.day(session.endsOn, language),
+                    "schedule": session.schedule?.text(language) ?? "",
+                    "place": session.online == true ? Strings.text(.online, language) : session.location?.text(language) ?? "",
+                    "seats": session.seatsLeft.map { $0 > 0 ? Formatting.number($0, language) : Strings.text(.full, language) } ?? "",
+                ]
+            },
+            "hasRequirements": !(offering.requirements ?? []).isEmpty,
+            "requirements": (offering.requirements ?? []).map { $0.text(language) },
+            "hasContract": !(offering.contract?.clauses ?? []).isEmpty,
+            "clauses": (offering.contract?.clauses ?? []).map { $0.text(language) },
+        ]
+        return pages.render("offering", title: offering.title.text(language), context: context, language: language, path: path)
+    }
+}
+
+extension Components.Schemas.LocalizedText {
+    func text(_ language: Language) -> String { language == .fr ? fr : en }
+}
+
+/// The catalogue page's query as the form sends it; what the API would refuse is dropped, not echoed.
+struct CatalogueQuery {
+    var words: String
+    var organisation: String?
+    var category: String?
+    var hasSeats: Bool
+    var sort: String?
+    var cursor: String?
+
+    /// - Parameter parameter: the request's query value of a name.
+    init(_ parameter: (String) -> String?) {
+        words = String((parameter("q") ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(100))
+        organisation = parameter("organisation").flatMap { UUID(uuidString: $0) == nil ? nil : $0.lowercased() }
+        category = parameter("category").flatMap { UUID(uuidString: $0) == nil ? nil : $0.lowercased() }
+        hasSeats = parameter("hasSeats") == "true"
+        sort = parameter("sort").flatMap { ["title", "startsOn", "price"].contains($0) ? $0 : nil }
+        cursor = parameter("cursor").flatMap { $0.isEmpty ? nil : String($0.prefix(512)) }
+    }
+
+    var apiQuery: Operations.ListOfferings.Input.Query {
+        .init(
+            q: words.isEmpty ? nil : words, category: category, organisation: organisation, hasSeats: hasSeats ? true : nil,
+            sort: sort.flatMap { .init(rawValue: $0) }, limit: 20, cursor: cursor)
+    }
+
+    /// This search again (with the next page's cursor), as a link.
+    func href(cursor: String?) -> String {
+        var items: [URLQueryItem] = []
+        if !words.isEmpty { items.append(.init(name: "q", value: words)) }
+        if let organisation { items.append(.init(name: "organisation", value: organisation)) }
+        if let category { items.append(.init(name: "category", value: category)) }
+        if hasSeats { items.append(.init(name: "hasSeats", value: "true")) }
+        if let sort { items.append(.init(name: "sort", value: sort)) }
+        if let cursor { items.append(.init(name: "cursor", value: cursor)) }
+        var components = URLComponents()
+        components.path = "/catalogue"
+        components.queryItems = items.isEmpty ? nil : items
+        return components.string ?? "/catalogue"
+    }
+}
+
+/// Failures answered as pages in the person's language, never as JSON: an unknown address is "not found",
+/// a service that does not answer is "unavailable", anything else a plain apology (and a log line).
+struct PageErrors: RouterMiddleware {
+    typealias Context = GuichetRequestContext
+    let pages: Pages
+    let logger: Logger
+
+    struct Upstream: Error { var status: Int }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            return pages.message(.notFoundTitle, .notFoundText, language: LanguageChoice.of(request), path: request.uri.path, status: .notFound)
+        } catch {
+            logger.error("page failed", metadata: ["path": .string(request.uri.path), "error": .string(String(describing: error))])
+            return pages.message(
+                .unavailableTitle, .unavailableText, language: LanguageChoice.of(request), path: request.uri.path, status: .serviceUnavailable)
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import DomainKit
+import Foundation
+
+/// Money, dates and numbers as each language writes them: `1 234,50 $` and `3 juillet 2027` in French,
+/// `$1,234.50` and `July 3, 2027` in English.
+enum Formatting {
+    static func money(cents: Int64, _ language: Language) -> String {
+        let negative = cents < 0
+        let magnitude = cents.magnitude
+        let units = group(magnitude / 100, separator: language == .fr ? "\u{00A0}" : ",")
+        let fraction = String(format: "%02d", Int(magnitude % 100))
+        let amount = language == .fr ? "\(units),\(fraction)\u{00A0}$" : "$\(units).\(fraction)"
+        return negative ? "-" + amount : amount
+    }
+
+    static func number(_ value: Int, _ language: Language) -> String {
+        (value < 0 ? "-" : "") + group(UInt64(value.magnitude), separator: language == .fr ? "\u{00A0}" : ",")
+    }
+
+    private static func group(_ value: UInt64, separator: String) -> String {
+        let digits = Array(String(value))
+        var out = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { out += separator }
+            out.append(digit)
+        }
+        return out
+    }
+
+    /// A calendar date (`2027-07-03`) in words; the text itself when it is not one.
+    static func day(_ isoDate: String, _ language: Language) -> String {
+        guard let date = CalendarDate(isoDate) else { return isoDate }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = CalendarDate.timeZone
+        // Noon of that day where the organisations are: the same date whatever the server's zone.
+        guard let noon = calendar.date(from: DateComponents(year: date.year, month: date.month, day: date.day, hour: 12)) else { return isoDate }
+        return day(noon, language)
+    }
+
+    static func day(_ date: Date, _ language: Language) -> String {
+        var style = Date.FormatStyle(date: .long, time: .omitted).locale(Locale(identifier: language == .fr ? "fr_CA" : "en_CA"))
+        style.timeZone = CalendarDate.timeZone
+        return date.formatted(style)
+    }
+
+    static func dayAndTime(_ date: Date, _ language: Language) -> String {
+        var style = Date.FormatStyle(date: .long, time: .shortened).locale(Locale(identifier: language == .fr ? "fr_CA" : "en_CA"))
+        style.timeZone = CalendarDate.timeZone
+        return date.formatted(style)
+    }
+}

@@ -1,0 +1,36 @@
+import CatalogueClient
+import Database
+import Hummingbird
+import OpenAPIURLSession
+import ServiceKit
+
+/// The portal: the pages families use, rendered on the server over the services' own APIs (a backend for
+/// the browser). It owns no business rule and reads no other service's tables.
+enum PortalService: ServiceDefinition {
+    static let name = "portal"
+    static let defaultPort = 8085
+    /// Nothing kept yet: sessions come with signing in.
+    static let migrations: [Migration] = []
+    static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
+    static var openAPIJSON: [UInt8] { PackageResources.openapi_json }
+
+    /// Built once from the environment; the routes use them.
+    struct Parts: Sendable {
+        let settings: PortalSettings
+        let catalogue: CatalogueClient.Client
+        let pages: Pages
+    }
+
+    static func makeParts(environment: ServiceEnvironment) throws -> Parts {
+        let settings = try PortalSettings(reader: environment.settings.reader)
+        return Parts(
+            settings: settings,
+            catalogue: CatalogueClient.Client(serverURL: settings.catalogueURL, configuration: .guichet, transport: URLSessionTransport()),
+            pages: try Pages())
+    }
+
+    static func addRoutes(to router: Router<GuichetRequestContext>, parts: Parts, environment: ServiceEnvironment) throws {
+        PortalRoutes(catalogue: parts.catalogue, pages: parts.pages, clock: environment.clock, logger: environment.logger)
+            .register(on: router)
+    }
+}

@@ -1,0 +1,58 @@
+import DomainKit
+import Foundation
+import Testing
+
+@testable import Portal
+
+/// The portal's own logic: texts in both languages, money and dates as each language writes them, where the
+/// language switch may send people back to.
+@Suite struct PortalTests {
+    @Test func everyTextExistsInBothLanguages() {
+        for key in Text.allCases {
+            let french = Strings.french[key]
+            let english = Strings.english[key]
+            #expect(french.map { !$0.isEmpty } == true, "no French text for \(key)")
+            #expect(english.map { !$0.isEmpty } == true, "no English text for \(key)")
+        }
+        // Words that are the same in both languages; anything else still in French on the English side is a miss.
+        let same: Set<Text> = [.siteName, .code, .dates]
+        let untranslated = Text.allCases.filter { !same.contains($0) && Strings.french[$0] == Strings.english[$0] }
+        #expect(untranslated.isEmpty, "the same text in both languages: \(untranslated)")
+    }
+
+    @Test func moneyAndNumbersAreWrittenAsEachLanguageWritesThem() {
+        #expect(Formatting.money(cents: 123_450, .fr) == "1\u{00A0}234,50\u{00A0}$")
+        #expect(Formatting.money(cents: 123_450, .en) == "$1,234.50")
+        #expect(Formatting.money(cents: 3_500, .fr) == "35,00\u{00A0}$")
+        #expect(Formatting.money(cents: 5, .en) == "$0.05")
+        #expect(Formatting.money(cents: -1_000_000, .en) == "-$10,000.00")
+        #expect(Formatting.number(1_234_567, .fr) == "1\u{00A0}234\u{00A0}567")
+        #expect(Formatting.number(999, .en) == "999")
+    }
+
+    @Test func datesAreInWordsInTheOrganisationsTimeZone() {
+        #expect(Formatting.day("2027-07-03", .fr) == "3 juillet 2027")
+        #expect(Formatting.day("2027-07-03", .en) == "July 3, 2027")
+        #expect(Formatting.day("not a date", .en) == "not a date")
+    }
+
+    @Test func theLanguageSwitchOnlyGoesBackToThisSite() {
+        #expect(LanguageChoice.safeBack("/catalogue?q=zoo") == "/catalogue?q=zoo")
+        for hostile in ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", nil, "/a\u{0007}b"] {
+            #expect(LanguageChoice.safeBack(hostile) == "/catalogue", "\(String(describing: hostile))")
+        }
+        #expect(LanguageChoice.switchHref(to: .en, back: "/catalogue?q=zoo&sort=price") == "/language/en?back=/catalogue%3Fq%3Dzoo%26sort%3Dprice")
+    }
+
+    @Test func theSearchFormKeepsWhatTheCatalogueAcceptsAndDropsTheRest() {
+        let values = [
+            "q": "  zoo  ", "organisation": "not-a-uuid", "category": "8F1C2B1E-0D8A-4F0E-9E59-3C1A2B3C4D5E", "sort": "cheapest",
+            "hasSeats": "true",
+        ]
+        let query = CatalogueQuery { values[$0] }
+        #expect(query.words == "zoo")
+        #expect(query.organisation == nil && query.sort == nil)
+        #expect(query.category == "8f1c2b1e-0d8a-4f0e-9e59-3c1a2b3c4d5e")
+        #expect(query.href(cursor: "abc") == "/catalogue?q=zoo&category=8f1c2b1e-0d8a-4f0e-9e59-3c1a2b3c4d5e&hasSeats=true&cursor=abc")
+    }
+}
