@@ -11,6 +11,8 @@ enum PortalService: ServiceDefinition {
     static let defaultPort = 8085
     /// Nothing kept yet: sessions come with signing in.
     static let migrations: [Migration] = []
+    /// Pages only: no event in, none out.
+    static let publishesEvents = false
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
     static var openAPIJSON: [UInt8] { PackageResources.openapi_json }
 

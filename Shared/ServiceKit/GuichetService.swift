@@ -31,6 +31,8 @@ public protocol ServiceDefinition {
     static func eventHandlers(parts: Parts) -> [String: EventHandler]
     /// Work of this service that runs beside the HTTP server once the schema is migrated (mail relays, sweeps).
     static func backgroundServices(parts: Parts, environment: ServiceEnvironment) -> [any Service]
+    /// Whether the service records events (its schema has an outbox, relayed to its exchange); the portal does not.
+    static var publishesEvents: Bool { get }
     /// Subcommands of this service beyond `serve` and `migrate`; returns false for a command it does not know.
     static func runCommand(_ command: String, arguments: [String], reader: ConfigReader, logger: Logger) async throws -> Bool
     static var commandsHelp: String { get }
@@ -42,6 +44,7 @@ extension ServiceDefinition {
     }
 
     public static var commandsHelp: String { "" }
+    public static var publishesEvents: Bool { true }
     public static func eventHandlers(parts: Parts) -> [String: EventHandler] { [:] }
     public static func backgroundServices(parts: Parts, environment: ServiceEnvironment) -> [any Service] { [] }
 }
@@ -123,11 +126,11 @@ public enum GuichetService {
         if !eventHandlers.isEmpty {
             let consumer = AMQPConsumer(queue: "\(Definition.name).inbox", settings: settings.amqp, topology: topology, logger: logger)
             messagingServices.append(consumer)
-            messagingServices.append(schemaReady.guarding(relay))
             messagingServices.append(
                 schemaReady.guarding(
                     InboxProcessor(consumer: consumer, publisher: publisher, client: postgres, handlers: eventHandlers, logger: logger)))
-        } else {
+        }
+        if Definition.publishesEvents {
             messagingServices.append(schemaReady.guarding(relay))
         }
         messagingServices += Definition.backgroundServices(parts: parts, environment: environment).map { schemaReady.guarding($0) }

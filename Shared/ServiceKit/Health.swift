@@ -36,10 +36,12 @@ struct DatabaseReadinessCheck: ReadinessCheck {
             let applied = try await withTimeout(.seconds(2)) {
                 try await migrator.appliedVersion(client: client, logger: logger)
             }
-            guard let applied, applied >= migrator.latestVersion else {
-                return .init(up: false, detail: "schema at version \(applied ?? 0), expected \(migrator.latestVersion)")
+            // No migration table yet is version 0: ready only for a service that has no migrations (the portal).
+            let version = applied ?? 0
+            guard version >= migrator.latestVersion else {
+                return .init(up: false, detail: "schema at version \(version), expected \(migrator.latestVersion)")
             }
-            return .init(up: true, detail: "schema at version \(applied)")
+            return .init(up: true, detail: "schema at version \(version)")
         } catch {
             return .init(up: false, detail: "PostgreSQL unreachable")
         }

@@ -23,8 +23,11 @@ class Browser:
         options = Options()
         options.binary_location = "/usr/bin/chromium"
         w, h = WIDTHS[width]
-        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={w},{h}", "--lang=fr-CA"):
+        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={w},{h}", "--lang=fr-CA",
+                         "--accept-lang=fr-CA,fr"):
             options.add_argument(argument)
+        # A browser set to French, as most of Quebec's: the portal answers in the browser's language first.
+        options.add_experimental_option("prefs", {"intl.accept_languages": "fr-CA,fr"})
         self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
         self.base, self.artifacts, self.width = base.rstrip("/"), artifacts, width
         self.audited, self.violations, self.shots = set(), [], 0
@@ -37,7 +40,16 @@ class Browser:
         self.page_checks()
 
     def click(self, text):
-        self.driver.find_element(By.LINK_TEXT, text).click()
+        self.navigate(lambda: self.driver.find_element(By.LINK_TEXT, text).click())
+
+    def navigate(self, action):
+        """Does what leads to another page, waits until the old one is gone and the new one loaded, checks it."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        action()
+        WebDriverWait(self.driver, 10).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
         self.page_checks()
 
     def page_checks(self):
@@ -76,19 +88,17 @@ def browse_the_catalogue(browser, expect):
     reads it in English, comes back to the catalogue in English."""
     d = browser.driver
     browser.open("/")
-    assert "/catalogue" in d.current_url, f"/ did not lead to the catalogue: {d.current_url}"
+    assert "/activites" in d.current_url, f"/ did not lead to the catalogue: {d.current_url}"
     assert d.find_element(By.TAG_NAME, "h1").text == "Activités et cours"
     field = d.find_element(By.ID, "q")
     field.clear()
     field.send_keys(expect["search"])
-    d.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click()
-    browser.page_checks()
+    browser.navigate(lambda: d.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click())
     titles = [a.text for a in d.find_elements(By.CSS_SELECTOR, "li.offering h3 a")]
     assert expect["title_fr"] in titles, f"searching {expect['search']!r} found {titles}"
     d.find_element(By.ID, "hasSeats").click()
     Select(d.find_element(By.ID, "sort")).select_by_value("price")
-    d.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click()
-    browser.page_checks()
+    browser.navigate(lambda: d.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click())
     assert "hasSeats=true" in d.current_url and "sort=price" in d.current_url, d.current_url
     browser.click(expect["title_fr"])
     assert d.find_element(By.TAG_NAME, "h1").text == expect["title_fr"]
@@ -100,7 +110,7 @@ def browse_the_catalogue(browser, expect):
     assert expect["price_en"] in d.find_element(By.TAG_NAME, "main").text.replace("\xa0", " "), f"the English price {expect['price_en']!r}"
     browser.click("Back to activities")
     assert d.find_element(By.TAG_NAME, "h1").text == "Activities and courses", "the language is remembered"
-    browser.open("/catalogue/00000000-0000-4000-8000-000000000000")
+    browser.open("/activites/00000000-0000-4000-8000-000000000000")
     assert d.find_element(By.TAG_NAME, "h1").text == "Page not found"
     browser.click("Français")
     assert d.find_element(By.TAG_NAME, "h1").text == "Page introuvable"
@@ -108,25 +118,33 @@ def browse_the_catalogue(browser, expect):
 
 def keyboard_only(browser, expect):
     """The same search with the keyboard alone: Tab to the field, type, Enter; Tab to the result, Enter."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
     d = browser.driver
-    browser.open("/catalogue")
-    actions = ActionChains(d)
-    for _ in range(30):
-        actions.send_keys(Keys.TAB).perform()
-        if d.switch_to.active_element.get_attribute("id") == "q":
-            break
-    assert d.switch_to.active_element.get_attribute("id") == "q", "Tab never reached the keywords field"
-    actions.send_keys(expect["search"] + Keys.ENTER).perform()
-    browser.page_checks()
-    for _ in range(40):
-        actions.send_keys(Keys.TAB).perform()
-        if d.switch_to.active_element.text == expect["title_fr"]:
-            break
-    assert d.switch_to.active_element.text == expect["title_fr"], "Tab never reached the result"
-    actions.send_keys(Keys.ENTER).perform()
-    browser.page_checks()
+
+    def press(*keys):
+        ActionChains(d).send_keys(*keys).perform()  # a new chain each time: a chain replays what it holds
+
+    def focused(attribute=None):
+        try:
+            element = d.switch_to.active_element
+            return element.get_attribute(attribute) if attribute else element.text
+        except StaleElementReferenceException:
+            return None
+
+    def tab_to(matches, limit):
+        for _ in range(limit):
+            press(Keys.TAB)
+            if matches():
+                return True
+        return False
+
+    browser.open("/activites")
+    assert tab_to(lambda: focused("id") == "q", 30), "Tab never reached the keywords field"
+    browser.navigate(lambda: press(expect["search"], Keys.ENTER))
+    assert tab_to(lambda: focused() == expect["title_fr"], 40), "Tab never reached the result"
+    browser.navigate(lambda: press(Keys.ENTER))
     assert d.find_element(By.TAG_NAME, "h1").text == expect["title_fr"]
 
 

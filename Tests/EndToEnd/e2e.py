@@ -174,6 +174,10 @@ class Response:
     def json(self):
         return json.loads(self.body or b"null")
 
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
     def __repr__(self):
         return f"{self.status} {self.body[:400]!r}"
 
@@ -427,6 +431,20 @@ def browser_journeys():
     artifacts = pathlib.Path(os.environ.get("E2E_ARTIFACTS", WORK / "artifacts")) / "browser"
     expect = {"search": "zoo granby", "title_fr": "Sortie au Zoo de Granby", "title_en": "Granby Zoo outing",
               "price_fr": "35,00 $", "price_en": "$35.00"}
+    # What a browser does not show: every page's headers through the gateway, the language cookie's attributes,
+    # and that the switch never sends anyone to another site.
+    for path in ("/activites", "/activites?q=zoo&hasSeats=true&sort=price", f"/activites/{offering('SORTIE-ZOO')['id']}",
+                 "/activites/00000000-0000-4000-8000-000000000000", "/no-such-page"):
+        page = call("", "GET", path, prefix=False, headers={"Accept-Language": "en-CA,en;q=0.9"})
+        check(page.status in (200, 404), f"GET {path}: {page.status}")
+        check(page.headers.get("content-type") == "text/html; charset=utf-8", f"GET {path}: {page.headers.get('content-type')}")
+        check("'unsafe-inline'" not in page.headers.get("content-security-policy", "'unsafe-inline'"), f"GET {path}: CSP missing or loose")
+        check(page.headers.get("content-language") == "en" and '<html lang="en">' in page.text, f"GET {path}: not in English for en-CA")
+        check(len(page.body) < 150_000, f"GET {path}: {len(page.body)} bytes")
+    switched = call("", "GET", "/language/en?back=//evil.example/", prefix=False)
+    check(switched.status == 303 and switched.headers.get("location") == "/activites", f"the switch went to {switched.headers.get('location')}")
+    cookie = switched.headers.get("set-cookie", "")
+    check(all(part in cookie for part in ("guichet_lang=en", "HttpOnly", "SameSite=Lax", "Path=/")), f"language cookie: {cookie}")
     journeys, failures, pages, violations = browser.run(f"http://127.0.0.1:{GATEWAY_PORT}", artifacts, expect)
     print(f"  screenshots in {artifacts}")
     check(not failures, "browser journeys failed:\n" + "\n".join(failures))

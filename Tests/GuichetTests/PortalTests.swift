@@ -37,11 +37,11 @@ import Testing
     }
 
     @Test func theLanguageSwitchOnlyGoesBackToThisSite() {
-        #expect(LanguageChoice.safeBack("/catalogue?q=zoo") == "/catalogue?q=zoo")
+        #expect(LanguageChoice.safeBack("/activites?q=zoo") == "/activites?q=zoo")
         for hostile in ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", nil, "/a\u{0007}b"] {
-            #expect(LanguageChoice.safeBack(hostile) == "/catalogue", "\(String(describing: hostile))")
+            #expect(LanguageChoice.safeBack(hostile) == "/activites", "\(String(describing: hostile))")
         }
-        #expect(LanguageChoice.switchHref(to: .en, back: "/catalogue?q=zoo&sort=price") == "/language/en?back=/catalogue%3Fq%3Dzoo%26sort%3Dprice")
+        #expect(LanguageChoice.switchHref(to: .en, back: "/activites?q=zoo&sort=price") == "/language/en?back=/activites%3Fq%3Dzoo%26sort%3Dprice")
     }
 
     @Test func theSearchFormKeepsWhatTheCatalogueAcceptsAndDropsTheRest() {
@@ -53,6 +53,14 @@ import Testing
         #expect(query.words == "zoo")
         #expect(query.organisation == nil && query.sort == nil)
         #expect(query.category == "8f1c2b1e-0d8a-4f0e-9e59-3c1a2b3c4d5e")
-        #expect(query.href(cursor: "abc") == "/catalogue?q=zoo&category=8f1c2b1e-0d8a-4f0e-9e59-3c1a2b3c4d5e&hasSeats=true&cursor=abc")
+        #expect(query.href(cursor: "abc") == "/activites?q=zoo&category=8f1c2b1e-0d8a-4f0e-9e59-3c1a2b3c4d5e&hasSeats=true&cursor=abc")
+    }
+
+    @Test func formQueriesReadPlusAsASpace() {
+        let query = FormQuery("q=zoo+granby&back=%2Factivites%3Fq%3Da%2Bb&q=second&empty=&bad=%E0%A4%A")
+        #expect(query["q"] == "zoo granby")
+        #expect(query["back"] == "/activites?q=a+b")
+        #expect(query["empty"] == "")
+        #expect(query["bad"] == nil && query["missing"] == nil)
     }
 }

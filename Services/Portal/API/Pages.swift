@@ -68,18 +68,18 @@ enum LanguageChoice {
         return Language.negotiate(acceptLanguage: request.headers[.acceptLanguage])
     }
 
-    /// Where the switch link goes: `/language/en?back=/catalogue%3Fq%3D…`.
+    /// Where the switch link goes: `/language/en?back=/activites%3Fq%3D…`.
     static func switchHref(to language: Language, back: String) -> String {
         var allowed = CharacterSet.urlQueryAllowed
         allowed.remove(charactersIn: "&=+?#")
-        return "/language/\(language.rawValue)?back=" + (back.addingPercentEncoding(withAllowedCharacters: allowed) ?? "/catalogue")
+        return "/language/\(language.rawValue)?back=" + (back.addingPercentEncoding(withAllowedCharacters: allowed) ?? "/activites")
     }
 
     /// Only a path of this site: never another origin (`//evil.example`, `https://…`).
     static func safeBack(_ back: String?) -> String {
         guard let back, back.hasPrefix("/"), !back.hasPrefix("//"), !back.contains("\\"), back.count <= 600,
             !back.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        else { return "/catalogue" }
+        else { return "/activites" }
         return back
     }
 }

@@ -13,15 +13,17 @@ struct PortalRoutes: Sendable {
     let logger: Logger
 
     func register(on router: Router<GuichetRequestContext>) {
-        let group = router.group().add(middleware: PageErrors(pages: pages, logger: logger))
-        group.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/catalogue"]) }
-        group.get("/catalogue") { request, _ in try await catalogue(request) }
-        group.get("/catalogue/:offeringId") { request, context in
+        // On the whole router: unknown addresses too are answered with a page, not JSON.
+        router.add(middleware: PageErrors(pages: pages, logger: logger))
+        let group = router.group()
+        group.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/activites"]) }
+        group.get("/activites") { request, _ in try await catalogue(request) }
+        group.get("/activites/:offeringId") { request, context in
             try await offering(request, id: context.parameters.get("offeringId") ?? "")
         }
         group.get("/language/:language") { request, context in
             let language = Language(rawValue: context.parameters.get("language") ?? "") ?? .fr
-            let back = LanguageChoice.safeBack(request.uri.queryParameters.get("back"))
+            let back = LanguageChoice.safeBack(FormQuery(request.uri.query)["back"])
             var headers: HTTPFields = [.location: back]
             // A year; Lax so that following a link keeps it; readable by nothing but the server.
             headers[.setCookie] = "\(LanguageChoice.cookie)=\(language.rawValue); Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly"
@@ -38,8 +40,8 @@ struct PortalRoutes: Sendable {
 
     func catalogue(_ request: Request) async throws -> Response {
         let language = LanguageChoice.of(request)
-        let parameters = request.uri.queryParameters
-        var query = CatalogueQuery { parameters.get($0) }
+        let parameters = FormQuery(request.uri.query)
+        var query = CatalogueQuery { parameters[$0] }
         async let organisationsAnswer = catalogue.listOrganisations(query: .init(limit: 100))
         async let categoriesAnswer = catalogue.listCategories(query: .init(limit: 100))
         var answer = try await catalogue.listOfferings(query: query.apiQuery)
@@ -48,7 +50,14 @@ struct PortalRoutes: Sendable {
             query.cursor = nil
             answer = try await catalogue.listOfferings(query: query.apiQuery)
         }
-        let found = try answer.ok.body.json
+        let found: Components.Schemas.OfferingPage
+        if case .badRequest = answer {
+            // Nothing a person typed should get this far (the query is cleaned above); say "no results", and log it.
+            logger.warning("the catalogue refused a search", metadata: ["query": .string(query.href(cursor: nil))])
+            found = .init(items: [])
+        } else {
+            found = try answer.ok.body.json
+        }
         let organisations = try await organisationsAnswer.ok.body.json.items
         let categories = try await categoriesAnswer.ok.body.json.items
         let names = Dictionary(organisations.map { ($0.id, $0.name.text(language)) }, uniquingKeysWith: { first, _ in first })
@@ -65,13 +74,13 @@ struct PortalRoutes: Sendable {
             "offerings": found.items.map { offering -> [String: Any] in
                 let seats: [Int] = offering.sessions.compactMap { $0.seatsLeft }
                 let total = seats.reduce(0, +)
-                return [
+                return withoutEmptyTexts([
                     "id": offering.id, "title": offering.title.text(language), "code": offering.code,
                     "organisation": names[offering.sellingOrganisationId] ?? "",
                     "price": Formatting.money(cents: offering.basePrice.amountCents, language),
                     "startsOn": offering.sessions.map(\.startsOn).min().map { Formatting.day($0, language) } ?? "",
                     "seats": seats.isEmpty || total > 0 ? Formatting.number(total, language) : Strings.text(.full, language),
-                ]
+                ])
             },
             "nextHref": found.nextCursor.map { query.href(cursor: $0) } ?? "",
         ]
@@ -81,7 +90,7 @@ struct PortalRoutes: Sendable {
 
     func offering(_ request: Request, id: String) async throws -> Response {
         let language = LanguageChoice.of(request)
-        let path = "/catalogue/\(id)"
+        let path = "/activites/\(id)"
         guard UUID(uuidString: id) != nil else {
             return pages.message(.notFoundTitle, .notFoundText, language: language, path: path, status: .notFound)
         }
@@ -99,21 +108,27 @@ struct PortalRoutes: Sendable {
             "opens": offering.registrationOpensAt.map { Formatting.dayAndTime($0, language) } ?? "",
             "closes": offering.registrationClosesAt.map { Formatting.dayAndTime($0, language) } ?? "",
             "sessions": offering.sessions.map { session -> [String: Any] in
-                [
+                withoutEmptyTexts([
                     "name": session.name.text(language),
                     "dates": Formatting.day(session.startsOn, language) + " – " + Formatting.day(session.endsOn, language),
                     "schedule": session.schedule?.text(language) ?? "",
                     "place": session.online == true ? Strings.text(.online, language) : session.location?.text(language) ?? "",
                     "seats": session.seatsLeft.map { $0 > 0 ? Formatting.number($0, language) : Strings.text(.full, language) } ?? "",
-                ]
+                ])
             },
             "hasRequirements": !(offering.requirements ?? []).isEmpty,
             "requirements": (offering.requirements ?? []).map { $0.text(language) },
             "hasContract": !(offering.contract?.clauses ?? []).isEmpty,
             "clauses": (offering.contract?.clauses ?? []).map { $0.text(language) },
         ]
-        return pages.render("offering", title: offering.title.text(language), context: context, language: language, path: path)
+        return pages.render(
+            "offering", title: offering.title.text(language), context: withoutEmptyTexts(context), language: language, path: path)
     }
+}
+
+/// Mustache shows a section for any string, even an empty one: what a page does not have is left out instead.
+func withoutEmptyTexts(_ values: [String: Any]) -> [String: Any] {
+    values.filter { !(($0.value as? String)?.isEmpty ?? false) }
 }
 
 extension Components.Schemas.LocalizedText {
@@ -131,7 +146,9 @@ struct CatalogueQuery {
 
     /// - Parameter parameter: the request's query value of a name.
     init(_ parameter: (String) -> String?) {
-        words = String((parameter("q") ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(100))
+        // What the catalogue's `q` accepts: at most 100 code points, no control characters (a NUL cannot be stored).
+        let typed = (parameter("q") ?? "").unicodeScalars.filter { $0.properties.generalCategory != .control }
+        words = String(String.UnicodeScalarView(typed.prefix(100))).trimmingCharacters(in: .whitespacesAndNewlines)
         organisation = parameter("organisation").flatMap { UUID(uuidString: $0) == nil ? nil : $0.lowercased() }
         category = parameter("category").flatMap { UUID(uuidString: $0) == nil ? nil : $0.lowercased() }
         hasSeats = parameter("hasSeats") == "true"
@@ -155,9 +172,9 @@ struct CatalogueQuery {
         if let sort { items.append(.init(name: "sort", value: sort)) }
         if let cursor { items.append(.init(name: "cursor", value: cursor)) }
         var components = URLComponents()
-        components.path = "/catalogue"
+        components.path = "/activites"
         components.queryItems = items.isEmpty ? nil : items
-        return components.string ?? "/catalogue"
+        return components.string ?? "/activites"
     }
 }
 
@@ -181,4 +198,23 @@ struct PageErrors: RouterMiddleware {
                 .unavailableTitle, .unavailableText, language: LanguageChoice.of(request), path: request.uri.path, status: .serviceUnavailable)
         }
     }
+}
+
+/// A query string as an HTML form sends it (`application/x-www-form-urlencoded`): `+` is a space, `%2B` a plus.
+struct FormQuery {
+    private var values: [String: String] = [:]
+
+    init(_ query: String?) {
+        for pair in (query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decoded(_ text: Substring) -> String? {
+                text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            }
+            // The first value of a name; a value that does not decode counts as absent.
+            guard let name = decoded(parts[0]), values[name] == nil, let value = parts.count > 1 ? decoded(parts[1]) : "" else { continue }
+            values[name] = value
+        }
+    }
+
+    subscript(name: String) -> String? { values[name] }
 }

@@ -113,7 +113,7 @@ struct TestDatabase: Sendable {
         let reader = ConfigReader(
             provider: EnvironmentVariablesProvider(
                 environmentVariables: environment(service: service, port: port, migrateOnStart: migrateOnStart).merging(extra) { $1 }))
-        let defaults = ["identity": 8081, "catalogue": 8082, "enrolment": 8083, "payment": 8084]
+        let defaults = ["identity": 8081, "catalogue": 8082, "enrolment": 8083, "payment": 8084, "portal": 8085]
         return try ServiceSettings(reader: reader, name: service, defaultPort: defaults[service]!)
     }
 
