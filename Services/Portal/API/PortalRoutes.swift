@@ -22,7 +22,9 @@ struct PortalRoutes: Sendable {
             try await offering(request, id: context.parameters.get("offeringId") ?? "")
         }
         group.get("/language/:language") { request, context in
-            let language = Language(rawValue: context.parameters.get("language") ?? "") ?? .fr
+            guard let language = Language(rawValue: context.parameters.get("language") ?? "") else {
+                return pages.message(.notFoundTitle, .notFoundText, language: LanguageChoice.of(request), path: "/activites", status: .notFound)
+            }
             let back = LanguageChoice.safeBack(FormQuery(request.uri.query)["back"])
             var headers: HTTPFields = [.location: back]
             // A year; Lax so that following a link keeps it; readable by nothing but the server.
