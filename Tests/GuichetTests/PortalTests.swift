@@ -63,4 +63,23 @@ import Testing
         #expect(query["empty"] == "")
         #expect(query["bad"] == nil && query["missing"] == nil)
     }
+
+    /// A quote followed by a combining accent is one Character: it must still be escaped, or it ends the attribute.
+    @Test func aQuoteWithACombiningMarkCannotLeaveTheSearchField() throws {
+        let pages = try Pages()
+        let attack = "\"\u{301} autofocus onfocus=alert(1) x="
+        let html =
+            pages.library.render(
+                ["query": ["q": attack], "t": Strings.table(.fr)] as [String: Any], withTemplate: "catalogue") ?? ""
+        #expect(html.contains("value=\"&quot;\u{301} autofocus onfocus=alert(1) x=\""), "\(html.prefix(800))")
+        #expect(!html.unicodeScalars.contains { $0 == "\"" } || !html.contains("value=\"\"\u{301}"))
+    }
+
+    @Test func aPlusTypedInASearchStaysAPlusInItsLinks() {
+        let values = ["q": "C++"]
+        let query = CatalogueQuery { values[$0] }
+        let link = query.href(cursor: nil)
+        #expect(link == "/activites?q=C%2B%2B")
+        #expect(FormQuery(String(link.dropFirst("/activites?".count)))["q"] == "C++")
+    }
 }

@@ -32,6 +32,7 @@ import uuid
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SERVICES = ("identity", "catalogue", "enrolment", "payment")
+PORTAL_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'"
 MiB = 1024 * 1024
 EXPECTED_HEADERS = {
     "x-content-type-options": lambda v: v.lower() == "nosniff",
@@ -147,6 +148,9 @@ class Checks:
         if self.stubs:
             seen = json.loads(body)
             self.check(seen == {"service": "portal", "path": "/no-such-thing"}, f"GET /no-such-thing reached {seen}")
+            # The portal's stricter policy reaches the browser; the gateway's own is for everything else.
+            self.check(headers.get("content-security-policy") == [PORTAL_POLICY],
+                       f"the portal's Content-Security-Policy became {headers.get('content-security-policy')}")
         status, headers, _ = g.exchange("GET", "/metrics")
         self.check(status == 404, f"GET /metrics: {status}, expected the gateway's 404")
         self.security_headers("the gateway's 404", status, headers, tls=g.tls)
@@ -244,6 +248,8 @@ class Stub(http.server.BaseHTTPRequestHandler):
                 seen["bytes"] = received
             payload, content_type = json.dumps(seen).encode(), "application/json"
         self.send_response(200)
+        if self.service == "portal":
+            self.send_header("Content-Security-Policy", PORTAL_POLICY)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()

@@ -13,12 +13,14 @@ struct Pages: Sendable {
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
     init() throws {
+        // Every template escapes with ScalarHTMLEscaping (registered before any template is parsed).
+        MustacheContentTypes.register(ScalarHTMLEscaping(), named: ScalarHTMLEscaping.name)
         var library = MustacheLibrary()
         for (name, bytes) in [
             ("layout", PackageResources.layout_mustache), ("catalogue", PackageResources.catalogue_mustache),
             ("offering", PackageResources.offering_mustache), ("message", PackageResources.message_mustache),
         ] {
-            try library.register(String(decoding: bytes, as: UTF8.self), named: name)
+            try library.register("{{% CONTENT_TYPE: \(ScalarHTMLEscaping.name)}}" + String(decoding: bytes, as: UTF8.self), named: name)
         }
         self.library = library
     }
@@ -81,5 +83,27 @@ enum LanguageChoice {
             !back.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else { return "/activites" }
         return back
+    }
+}
+
+/// HTML escaping by Unicode scalar. swift-mustache's own escapes by Character, and a quote followed by a
+/// combining mark (`"` + U+0301) is one Character that is not a quote: it would leave an attribute unescaped.
+struct ScalarHTMLEscaping: MustacheContentType {
+    static let name = "GUICHET_HTML"
+
+    func escapeText(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "&": escaped += "&amp;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
     }
 }

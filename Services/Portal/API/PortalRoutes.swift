@@ -176,6 +176,8 @@ struct CatalogueQuery {
         var components = URLComponents()
         components.path = "/activites"
         components.queryItems = items.isEmpty ? nil : items
+        // Forms read `+` as a space: a typed plus ("C++") must stay a plus.
+        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
         return components.string ?? "/activites"
     }
 }
