@@ -121,13 +121,12 @@ struct EnrolmentMailer: Service {
                 guard let offering = try? EventJSON.decoder.decode(OfferingEvent.self, from: Data(offeringDocument.utf8)),
                     let session = offering.sessions.first(where: { $0.sessionId == sessionId })
                 else { continue }
-                var time = Date.FormatStyle(date: .long, time: .shortened).locale(Locale(identifier: language == "en" ? "en_CA" : "fr_CA"))
-                time.timeZone = CalendarDate.timeZone
                 let message = mails.waitlistOffer.message(
                     language: language == "en" ? .en : .fr, from: from, to: .init(email: email, name: name),
                     values: [
                         "name": name, "participant": participant, "code": offering.code, "title": offering.title.fr, "titleEn": offering.title.en,
-                        "session": session.name.fr, "sessionEn": session.name.en, "expires": expires.formatted(time),
+                        "session": session.name.fr, "sessionEn": session.name.en,
+                        "expires": DateText.dayAndTime(expires, language == "en" ? .en : .fr),
                     ], date: now)
                 try await MailQueue.enqueue(message, at: now, sealedWith: mailKey, on: connection, logger: logger)
             }

@@ -24,11 +24,9 @@ struct ReceiptPage: Sendable {
         let english = receipt.language == "en"
         func money(_ amount: MoneyAmount) -> String { MoneyText.format(amount.amountCents, english: english) }
         func name(_ name: LocalizedName) -> String { english ? name.en : name.fr }
-        var day = Date.FormatStyle(date: .long, time: .omitted).locale(Locale(identifier: english ? "en_CA" : "fr_CA"))
-        day.timeZone = CalendarDate.timeZone
         let address = receipt.payer.billingAddress
         let context: [String: Any] = [
-            "number": receipt.number, "date": receipt.issuedAt.formatted(day), "organisation": name(receipt.organisation.name),
+            "number": receipt.number, "date": DateText.day(receipt.issuedAt, english ? .en : .fr), "organisation": name(receipt.organisation.name),
             "payerName": address.name, "email": receipt.payer.email,
             "address": [address.line1, address.line2, "\(address.city) \(address.province) \(address.postalCode)", address.country]
                 .compactMap { $0 }.joined(separator: ", "),

@@ -107,8 +107,8 @@ struct PortalRoutes: Sendable {
             "title": offering.title.text(language), "code": offering.code,
             "organisation": organisations.first { $0.id == offering.sellingOrganisationId }?.name.text(language) ?? "",
             "price": Formatting.money(cents: offering.basePrice.amountCents, language),
-            "opens": offering.registrationOpensAt.map { Formatting.dayAndTime($0, language) } ?? "",
-            "closes": offering.registrationClosesAt.map { Formatting.dayAndTime($0, language) } ?? "",
+            "opens": offering.registrationOpensAt.map { DateText.dayAndTime($0, language) } ?? "",
+            "closes": offering.registrationClosesAt.map { DateText.dayAndTime($0, language) } ?? "",
             "sessions": offering.sessions.map { session -> [String: Any] in
                 withoutEmptyTexts([
                     "name": session.name.text(language),

@@ -34,18 +34,7 @@ enum Formatting {
         calendar.timeZone = CalendarDate.timeZone
         // Noon of that day where the organisations are: the same date whatever the server's zone.
         guard let noon = calendar.date(from: DateComponents(year: date.year, month: date.month, day: date.day, hour: 12)) else { return isoDate }
-        return day(noon, language)
+        return DateText.day(noon, language)
     }
 
-    static func day(_ date: Date, _ language: Language) -> String {
-        var style = Date.FormatStyle(date: .long, time: .omitted).locale(Locale(identifier: language == .fr ? "fr_CA" : "en_CA"))
-        style.timeZone = CalendarDate.timeZone
-        return date.formatted(style)
-    }
-
-    static func dayAndTime(_ date: Date, _ language: Language) -> String {
-        var style = Date.FormatStyle(date: .long, time: .shortened).locale(Locale(identifier: language == .fr ? "fr_CA" : "en_CA"))
-        style.timeZone = CalendarDate.timeZone
-        return date.formatted(style)
-    }
 }
