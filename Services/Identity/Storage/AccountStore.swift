@@ -109,10 +109,10 @@ struct AccountStore: Sendable {
         do {
             try await client.transaction(logger: logger) { connection in
                 let existing = try await Self.lock(email: account.email, on: connection, logger: logger)
-                let lastMailed =
-                    try await existing.asyncMap { existing in
-                        existing.status == .active ? try await Self.lastChallenge(.signUp, account: existing.id, on: connection, logger: logger) : nil
-                    } ?? nil
+                var lastMailed: Date?
+                if let existing, existing.status == .active {
+                    lastMailed = try await Self.lastChallenge(.signUp, account: existing.id, on: connection, logger: logger)
+                }
                 switch AccountRules.signUp(existing: existing, lastMailed: lastMailed, now: at) {
                 case .nothing:
                     return
@@ -291,11 +291,10 @@ struct AccountStore: Sendable {
         let logger = self.logger
         return try await client.transaction(logger: logger) { connection in
             let account = try await Self.lock(email: email, on: connection, logger: logger)
-            let last =
-                try await account.asyncMap { account in
-                    account.status == .active
-                        ? try await Self.lastChallenge(.passwordReset, account: account.id, on: connection, logger: logger) : nil
-                } ?? nil
+            var last: Date?
+            if let account, account.status == .active {
+                last = try await Self.lastChallenge(.passwordReset, account: account.id, on: connection, logger: logger)
+            }
             switch AccountRules.reset(account: account, lastMailed: last, now: at) {
             case .noAccount: return .none
             case .pendingAccount: return .pendingAccount
@@ -538,13 +537,5 @@ extension AccountStore {
             return email
         }
         return nil
-    }
-}
-
-extension Optional {
-    /// `map` with an asynchronous transform: reads that only make sense when a row was found.
-    fileprivate func asyncMap<Mapped>(_ transform: (Wrapped) async throws -> Mapped) async rethrows -> Mapped? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }
