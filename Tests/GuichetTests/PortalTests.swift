@@ -72,7 +72,7 @@ import Testing
             pages.library.render(
                 ["query": ["q": attack], "t": Strings.table(.fr)] as [String: Any], withTemplate: "catalogue") ?? ""
         #expect(html.contains("value=\"&quot;\u{301} autofocus onfocus=alert(1) x=\""), "\(html.prefix(800))")
-        #expect(!html.unicodeScalars.contains { $0 == "\"" } || !html.contains("value=\"\"\u{301}"))
+        #expect(!html.contains("value=\"\"\u{301}"))
     }
 
     @Test func aPlusTypedInASearchStaysAPlusInItsLinks() {

@@ -29,14 +29,15 @@ struct Pages: Sendable {
     func render(
         _ body: String, title: String, context: [String: Any], language: Language, path: String, status: HTTPResponse.Status = .ok
     ) -> Response {
+        let texts = Strings.table(language)
         var values = context
-        values["t"] = Strings.table(language)
+        values["t"] = texts
         let inner = library.render(values, withTemplate: body) ?? ""
         let other: Language = language == .fr ? .en : .fr
         let page =
             library.render(
                 [
-                    "lang": language.rawValue, "title": title, "t": Strings.table(language), "body": inner,
+                    "lang": language.rawValue, "title": title, "t": texts, "body": inner,
                     "otherLanguage": other.rawValue, "switchHref": LanguageChoice.switchHref(to: other, back: path),
                 ] as [String: Any], withTemplate: "layout") ?? ""
         var headers = HTTPFields()
