@@ -26,26 +26,15 @@ public enum Outbox {
     static func channel(schema: String) -> String { "guichet_outbox_\(schema)" }
 
     /// Records an event, and wakes the relay once the transaction commits, in one round trip.
-    /// The event carries the trace of the work that records it (`TraceContext.current`), as a new span of it.
     public static func enqueue(_ event: PendingEvent, on connection: PostgresConnection, logger: Logger) async throws {
-        let type = CloudEvent.type(routingKey: event.routingKey)
-        _ = try await connection.query(
-            """
-            WITH recorded AS (
-                INSERT INTO outbox (event_id, routing_key, type, subject, occurred_at, traceparent, payload)
-                VALUES (\(event.id), \(event.routingKey), \(type), \(event.subject), \(event.occurredAt),
-                    \(TraceContext.current?.child().traceparent), \(ByteBuffer(bytes: event.payload)))
-                RETURNING 1
-            )
-            SELECT pg_notify('\(unescaped: channel(schema: ""))' || current_schema(), '')::text FROM recorded
-            """, logger: logger
-        ).collect()
+        try await enqueue([event], on: connection, logger: logger)
     }
 
-    /// Records several events in one statement (and wakes the relay once): nothing when there are none.
+    /// Records events in one statement, and wakes the relay once the transaction commits: one round trip,
+    /// nothing when there are none. Each carries the trace of the work that records it (`TraceContext.current`),
+    /// as a new span of it.
     public static func enqueue(_ events: [PendingEvent], on connection: PostgresConnection, logger: Logger) async throws {
         guard !events.isEmpty else { return }
-        if events.count == 1 { return try await enqueue(events[0], on: connection, logger: logger) }
         // Arrays cannot hold NULL here: an empty text stands for none.
         let traceparents = events.map { _ in TraceContext.current?.child().traceparent ?? "" }
         _ = try await connection.query(

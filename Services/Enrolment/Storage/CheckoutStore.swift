@@ -54,7 +54,8 @@ struct CheckoutStore: Sendable {
                 if checkout.status == .confirmed, !offered.isEmpty {
                     try await SeatLedger.confirmHeld(SeatLedger.counts(offered), at: now, on: connection, logger: logger)
                 }
-                // A checkout awaiting payment is announced in the same statement as its seat counts.
+                // The checkout's own events are recorded in the same statement as its seat counts: a checkout
+                // awaiting payment is announced, a free one's registrations are confirmed.
                 let announced =
                     checkout.status == .awaitingPayment
                     ? [
@@ -62,7 +63,8 @@ struct CheckoutStore: Sendable {
                             routingKey: EventName.checkoutRequested, subject: checkout.id.uuidString.lowercased(), occurredAt: now,
                             payload: checkout.details)
                     ]
-                    : []
+                    : try await Self.registrationEvents(
+                        EventName.registrationConfirmed, checkout.details.lines.map(\.registrationId), at: now, on: connection, logger: logger)
                 guard try await claimSeats(counts, checkout.status == .confirmed, announced, now, connection, logger) != nil else {
                     let full = try await fullSessions(counts, on: connection)
                     throw Problem.sessionFull(
@@ -174,11 +176,7 @@ struct CheckoutStore: Sendable {
                 """, logger: logger)
             try await connection.query("DELETE FROM cart_lines WHERE id = ANY(\(fromCart.map(\.0)))", logger: logger)
         }
-        // A paid checkout's `checkout.requested` goes with its seat counts, once they are held (above).
-        if checkout.status == .confirmed {
-            try await Self.recordRegistrations(
-                EventName.registrationConfirmed, details.lines.map(\.registrationId), at: now, on: connection, logger: logger)
-        }
+        // The checkout's own events go with its seat counts, once they are held (`checkout(…)`).
     }
 
     /// The checkout if `payer` may see it: its account, or the guest holding its token.
@@ -311,7 +309,14 @@ struct CheckoutStore: Sendable {
     static func recordRegistrations(
         _ routingKey: String, _ ids: [UUID], at: Date, on connection: PostgresConnection, logger: Logger
     ) async throws {
-        guard !ids.isEmpty else { return }
+        try await Outbox.enqueue(registrationEvents(routingKey, ids, at: at, on: connection, logger: logger), on: connection, logger: logger)
+    }
+
+    /// The events of these registrations as they now stand (with their participants' guardians), to record.
+    static func registrationEvents(
+        _ routingKey: String, _ ids: [UUID], at: Date, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [PendingEvent] {
+        guard !ids.isEmpty else { return [] }
         let rows = try await connection.query(
             """
             SELECT r.id, r.participant_id, r.offering_id, r.session_id, r.checkout_id, r.version,
@@ -320,14 +325,15 @@ struct CheckoutStore: Sendable {
             WHERE r.id = ANY(\(ids)) GROUP BY r.id
             """, logger: logger
         ).decode((UUID, UUID, UUID, UUID, UUID?, Int64, [UUID]).self)
+        var events: [PendingEvent] = []
         for try await (id, participant, offering, session, checkout, version, guardians) in rows {
-            try await Outbox.enqueue(
-                PendingEvent(
+            events.append(
+                try PendingEvent(
                     routingKey: routingKey, subject: id.uuidString.lowercased(), occurredAt: at,
                     payload: RegistrationEvent(
                         registrationId: id, version: version, participantId: participant, offeringId: offering, sessionId: session,
-                        guardianAccountIds: guardians, checkoutId: checkout)),
-                on: connection, logger: logger)
+                        guardianAccountIds: guardians, checkoutId: checkout)))
         }
+        return events
     }
 }
