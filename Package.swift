@@ -203,11 +203,20 @@ let package = Package(
             exclude: ["openapi-generator-config.yaml"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "IdentityClient",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            path: "Services/Portal/Clients/Identity",
+            exclude: ["openapi-generator-config.yaml"],
+            swiftSettings: swiftSettings
+        ),
         // The family portal: pages rendered on the server over the services' APIs; the same start-up as the services.
         .executableTarget(
             name: "Portal",
             dependencies: [
-                "ServiceKit", "Database", "CatalogueClient",
+                "ServiceKit", "Database", "CatalogueClient", "IdentityClient",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
@@ -221,6 +230,7 @@ let package = Package(
                 .embedInCode("openapi.yaml"), .embedInCode("openapi.json"),
                 .embedInCode("API/Templates/layout.mustache"), .embedInCode("API/Templates/catalogue.mustache"),
                 .embedInCode("API/Templates/offering.mustache"), .embedInCode("API/Templates/message.mustache"),
+                .embedInCode("API/Templates/form.mustache"), .embedInCode("API/Templates/account.mustache"),
                 .embedInCode("API/Assets/portal.css"),
             ],
             swiftSettings: swiftSettings

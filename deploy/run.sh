@@ -58,13 +58,13 @@ for service in "${SERVICES[@]}"; do
   fi
   # Identity alone signs tokens and hashes codes; identity and enrolment send mail (as .eml files in $GUICHET_DATA_DIR/mail here).
   # Clients reach identity through the gateway: their address is the one the gateway puts in X-Forwarded-For (one
-  # throttle per client, not one for 127.0.0.1), and mailed links go to the gateway's /identity/.
+  # throttle per client, not one for 127.0.0.1), and mailed links go to the portal at the gateway's address.
   own=()
   if [ "$service" = identity ]; then
     own=(JWT_PRIVATE_KEY_FILE="$keys_dir/access-token-private.pem" CODE_HASH_KEY_FILE="$keys_dir/code-hash.key"
       MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}"
       ADMIN_EMAILS="${ADMIN_EMAILS:-admin@guichet.local}" BCRYPT_COST="${BCRYPT_COST:-12}"
-      TRUST_FORWARDED_FOR=true PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$GATEWAY_PORT/identity}")
+      TRUST_FORWARDED_FOR=true PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$GATEWAY_PORT}")
   elif [ "$service" = enrolment ]; then
     own=(ENROLMENT_KEY_FILE="$keys_dir/enrolment.key"
       MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}")
@@ -73,7 +73,8 @@ for service in "${SERVICES[@]}"; do
       PROCESSOR_WEBHOOK_SECRET_FILE="$keys_dir/processor-webhook-secret"
       MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}")
   elif [ "$service" = portal ]; then
-    own=(CATALOGUE_URL="http://127.0.0.1:${SERVICE_PORTS[catalogue]}")
+    own=(CATALOGUE_URL="http://127.0.0.1:${SERVICE_PORTS[catalogue]}" IDENTITY_URL="http://127.0.0.1:${SERVICE_PORTS[identity]}"
+      TRUST_FORWARDED_FOR=true PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$GATEWAY_PORT}")
   fi
   # Loopback only, whatever HTTP_HOST the caller's shell has: nobody bypasses the gateway.
   env HTTP_HOST=127.0.0.1 HTTP_PORT="${SERVICE_PORTS[$service]}" POSTGRES_HOST="$POSTGRES_HOST" POSTGRES_PORT="$POSTGRES_PORT" \

@@ -52,7 +52,7 @@ struct IdentitySettings: Sendable {
             reader.string(forKey: "admin.emails", default: "").split(separator: ",").map {
                 EmailAddress.normalized(String($0))
             }.filter { !$0.isEmpty })
-        publicBaseURL = reader.string(forKey: "public.base.url", default: "http://127.0.0.1:8081")
+        publicBaseURL = reader.string(forKey: "public.base.url", default: "http://127.0.0.1:8080")
         mailFrom = .sender(reader: reader)
     }
 }

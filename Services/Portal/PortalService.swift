@@ -1,4 +1,5 @@
 import CatalogueClient
+import IdentityClient
 import Database
 import Hummingbird
 import OpenAPIURLSession
@@ -9,8 +10,8 @@ import ServiceKit
 enum PortalService: ServiceDefinition {
     static let name = "portal"
     static let defaultPort = 8085
-    /// Nothing kept yet: sessions come with signing in.
-    static let migrations: [Migration] = []
+    /// Signed-in browsers' sessions (identity's tokens stay here, sealed; the browser holds a secret).
+    static let migrations: [Migration] = PortalMigrations.all
     /// Pages only: no event in, none out.
     static let publishesEvents = false
     static var openAPIDocument: [UInt8] { PackageResources.openapi_yaml }
@@ -20,6 +21,9 @@ enum PortalService: ServiceDefinition {
     struct Parts: Sendable {
         let settings: PortalSettings
         let catalogue: CatalogueClient.Client
+        let identity: IdentityClient.Client
+        let sessions: BrowserSessionStore
+        let cookies: BrowserCookies
         let pages: Pages
     }
 
@@ -27,12 +31,21 @@ enum PortalService: ServiceDefinition {
         let settings = try PortalSettings(reader: environment.settings.reader)
         return Parts(
             settings: settings,
-            catalogue: CatalogueClient.Client(serverURL: settings.catalogueURL, configuration: .guichet, transport: URLSessionTransport()),
+            catalogue: CatalogueClient.Client(
+                serverURL: settings.catalogueURL, configuration: .guichet, transport: URLSessionTransport(), middlewares: [OnBehalfOfVisitor()]),
+            identity: IdentityClient.Client(
+                serverURL: settings.identityURL, configuration: .guichet, transport: URLSessionTransport(), middlewares: [OnBehalfOfVisitor()]),
+            sessions: BrowserSessionStore(client: environment.postgres, logger: environment.logger),
+            cookies: BrowserCookies(secure: settings.secureCookies),
             pages: try Pages())
     }
 
     static func addRoutes(to router: Router<GuichetRequestContext>, parts: Parts, environment: ServiceEnvironment) throws {
-        PortalRoutes(catalogue: parts.catalogue, pages: parts.pages, clock: environment.clock, logger: environment.logger)
+        PortalRoutes(catalogue: parts.catalogue, pages: parts.pages, cookies: parts.cookies, clock: environment.clock, logger: environment.logger)
             .register(on: router)
+        AccountPages(
+            identity: parts.identity, sessions: parts.sessions, cookies: parts.cookies, pages: parts.pages, clock: environment.clock,
+            logger: environment.logger
+        ).register(on: router)
     }
 }

@@ -5,6 +5,8 @@ keeps a screenshot of each page under the run's artifacts folder. Ends with the 
 `browser: <N> journeys, <F> failed` and `axe: <P> pages, <V> violations`."""
 import json
 import pathlib
+import re
+import time
 import traceback
 import urllib.parse
 
@@ -148,6 +150,125 @@ def keyboard_only(browser, expect):
     assert d.find_element(By.TAG_NAME, "h1").text == expect["title_fr"]
 
 
+def fill(browser, values):
+    """Types into each field by its label's `for`, as a person would (clearing what is there first)."""
+    d = browser.driver
+    for name, value in values.items():
+        field = d.find_element(By.ID, name)
+        if field.get_attribute("type") == "checkbox":
+            if field.is_selected() != bool(value):
+                field.click()
+            continue
+        field.clear()
+        field.send_keys(value)
+
+
+def submit(browser, label=None):
+    d = browser.driver
+    buttons = d.find_elements(By.CSS_SELECTOR, "main form button[type=submit]")
+    button = next(b for b in buttons if label is None or b.text == label)
+    browser.navigate(button.click)
+
+
+def heading(browser):
+    return browser.driver.find_element(By.TAG_NAME, "h1").text
+
+
+def main_text(browser):
+    return browser.driver.find_element(By.TAG_NAME, "main").text.replace("\xa0", " ")
+
+
+def no_secrets_in_page(browser):
+    """Identity's tokens (JWTs start `eyJ`) never reach a page; the session and form cookies are HttpOnly."""
+    d = browser.driver
+    assert "eyJ" not in d.page_source, f"{d.current_url}: a token in the page"
+    for cookie in d.get_cookies():
+        if cookie["name"].startswith(("guichet_session", "guichet_form", "__Host-")):
+            assert cookie["httpOnly"] and cookie.get("sameSite") == "Lax", f"cookie {cookie['name']}: {cookie}"
+
+
+def mozaik_sign_up_by_code(browser, expect):
+    """Mozaïk: a parent on a phone creates an account (the password rules read first, a weak password refused with
+    every reason at once), confirms it with the mailed code, signs in for 14 days, signs out, forgets the password,
+    resets it with the mailed code, and signs in with the new one."""
+    d, mail = browser.driver, expect["mail"]
+    email = f"parent.{browser.width}@e2e.test"
+    browser.open("/activites")
+    browser.click("Me connecter")
+    browser.click("Créer un compte")
+    assert heading(browser) == "Créer un compte"
+    rules = [li.text for li in d.find_elements(By.CSS_SELECTOR, "#password-rules li")]
+    assert "Au moins 8 caractères." in rules, f"the rules before typing: {rules}"
+    assert d.find_element(By.ID, "consent-preamble").text, "the consent text is shown"
+    fill(browser, {"firstName": "Sophie", "lastName": "Lavoie", "email": email, "birthDate": "1984-09-17", "password": "abc"})
+    submit(browser)
+    summary = d.find_element(By.CSS_SELECTOR, ".error-summary").text
+    assert "Au moins 8 caractères." in summary and "Au moins 3 de ces 4 types" in summary, f"every rule at once: {summary}"
+    assert "Erreur" in d.title, f"the title says there are errors: {d.title}"
+    assert d.find_element(By.ID, "firstName").get_attribute("value") == "Sophie", "what was typed is kept"
+    assert d.find_element(By.ID, "password").get_attribute("aria-invalid") == "true"
+    # Without consent (the first refusal happened before identity could check it): said next to the box.
+    fill(browser, {"password": expect["password"]})
+    submit(browser)
+    assert d.find_element(By.ID, "consent").get_attribute("aria-invalid") == "true", "consent is asked"
+    fill(browser, {"password": expect["password"], "consent": True})
+    submit(browser)
+    assert heading(browser) == "Confirmer mon adresse courriel", heading(browser)
+    code = re.search(r"\b(\d{6})\b", mail(email, "code")).group(1)
+    fill(browser, {"code": code})
+    submit(browser)
+    assert "Votre adresse est confirmée" in main_text(browser)
+    fill(browser, {"email": email, "password": expect["password"], "staySignedIn": True})
+    submit(browser)
+    assert heading(browser) == "Mon compte", heading(browser)
+    assert "Sophie Lavoie" in main_text(browser) and email in main_text(browser)
+    session = next(c for c in d.get_cookies() if "guichet_session" in c["name"])
+    assert session.get("expiry", 0) > time.time() + 13 * 24 * 3600, f"stay signed in 14 days: {session}"
+    no_secrets_in_page(browser)
+    submit(browser, "Me déconnecter")
+    assert heading(browser) == "Vous êtes déconnecté"
+    assert not any("guichet_session" in c["name"] for c in d.get_cookies())
+    browser.open("/compte")
+    assert heading(browser) == "Me connecter", "the account needs signing in again"
+    browser.click("Mot de passe oublié?")
+    fill(browser, {"email": email})
+    submit(browser)
+    assert heading(browser) == "Entrer le code reçu"
+    code = re.search(r"\b(\d{6})\b", mail(email, "Réinitialisation")).group(1)
+    fill(browser, {"code": code})
+    submit(browser)
+    assert heading(browser) == "Choisir un nouveau mot de passe"
+    no_secrets_in_page(browser)
+    fill(browser, {"newPassword": expect["password"] + "-2"})
+    submit(browser)
+    assert "Votre mot de passe est changé" in main_text(browser)
+    fill(browser, {"email": email, "password": expect["password"] + "-2"})
+    submit(browser)
+    assert heading(browser) == "Mon compte"
+
+
+def baie_comeau_link(browser, expect):
+    """Baie-Comeau: an account confirmed by the mailed link, in English: the link's page changes nothing until
+    its button is pressed; the same link a second time no longer works."""
+    d, mail = browser.driver, expect["mail"]
+    email = f"guardian.{browser.width}@e2e.test"
+    browser.open("/language/en?back=/compte/inscription")
+    assert heading(browser) == "Create an account"
+    fill(browser, {"firstName": "Hugo", "lastName": "Cormier", "email": email, "birthDate": "1979-01-05",
+                   "password": expect["password"], "consent": True})
+    submit(browser)
+    link = re.search(r"(http://\S+/compte/confirmer\?token=\S+)", mail(email, "code")).group(1)
+    path = urllib.parse.urlparse(link)
+    browser.open(f"{path.path}?{path.query}")
+    assert heading(browser) == "Confirm my email address"
+    no_secrets_in_page(browser)
+    submit(browser)
+    assert "Your address is confirmed" in main_text(browser)
+    browser.open(f"{path.path}?{path.query}")
+    submit(browser)
+    assert heading(browser) == "This link no longer works", "a link works once"
+
+
 def run(base, artifacts, expect):
     """Runs every journey at both widths; returns (journeys, failures, pages audited, violations)."""
     artifacts = pathlib.Path(artifacts)
@@ -156,7 +277,7 @@ def run(base, artifacts, expect):
     for width in WIDTHS:
         browser = Browser(base, artifacts, width)
         try:
-            for journey in (browse_the_catalogue, keyboard_only):
+            for journey in (browse_the_catalogue, keyboard_only, mozaik_sign_up_by_code, baie_comeau_link):
                 if journey is keyboard_only and width == "phone":
                     continue
                 journeys += 1

@@ -64,16 +64,11 @@ import Testing
             #expect(mail.subject.hasPrefix("Your Guichet verification code"), "in the language chosen at sign-up")
             let token = try #require(mail.linkToken)
 
-            let page = try await identity.get("/verify-email?token=\(token)")
-            #expect(page.status == .ok)
-            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
-            #expect(page.text.contains("value=\"\(token)\""))
+            #expect(mail.text.contains("http://127.0.0.1:8080/compte/confirmer?token=\(token)"), "the link opens the portal's page")
             try (try await identity.signIn(email)).problem("/problems/email-not-verified", status: .forbidden)
 
-            let form = try await identity.client.execute(
-                uri: "/verify-email", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(string: "token=\(token)"))
-            #expect(form.status == .ok, "\(form.text)")
+            let confirmed = try await identity.post("/v1/accounts/verification", ["token": token])
+            #expect(confirmed.status == .ok, "\(confirmed.text)")
             #expect(try await identity.signIn(email).status == .created)
 
             let reused = try await identity.post("/v1/accounts/verification", ["token": token])
@@ -139,6 +134,25 @@ import Testing
             #expect(notice.code == nil && notice.subject.contains("inscription a été tentée"))
             #expect(try await identity.signIn(email, password: "Second-Essai-2").status == .created)
             try (try await identity.signIn(email, password: "Troisieme-Essai-3")).problem("/problems/sign-in-failed", status: .unauthorized)
+        }
+    }
+
+    /// The rules a person reads before typing are the ones a refusal names, in the same words.
+    @Test func thePasswordRulesArePublishedInTheWordsOfARefusal() async throws {
+        try await withIdentity { identity, _ in
+            let published = try await identity.get("/v1/password-rules")
+            #expect(published.status == .ok)
+            let body = try published.json()
+            #expect(body["minimumLength"] as? Int == 8)
+            let rules = try #require(body["rules"] as? [[String: Any]])
+            let texts = Dictionary(uniqueKeysWithValues: rules.map { ($0["code"] as! String, $0["text"] as! [String: String]) })
+            #expect(Set(texts.keys) == ["tooShort", "tooLong", "notEnoughCharacterKinds", "common", "containsEmail"])
+            let refused = try await identity.signUp("x@example.ca", password: "xqz")
+            let errors = try #require(try refused.json()["errors"] as? [[String: Any]])
+            for error in errors where error["field"] as? String == "password" {
+                #expect(error["message"] as? [String: String] == texts[error["code"] as! String], "\(error)")
+            }
+            #expect(errors.count == 2)
         }
     }
 

@@ -105,27 +105,6 @@ extension IdentityAPI {
         return .accepted(.init(body: .json(Self.checkYourMail)))
     }
 
-    // MARK: The mailed link's page
-
-    func showEmailVerificationPage(
-        _ input: Operations.ShowEmailVerificationPage.Input
-    ) async throws -> Operations.ShowEmailVerificationPage.Output {
-        .ok(.init(body: .html(HTTPBody(VerificationPage.confirm(token: input.query.token, language: language)))))
-    }
-
-    func submitEmailVerificationPage(
-        _ input: Operations.SubmitEmailVerificationPage.Input
-    ) async throws -> Operations.SubmitEmailVerificationPage.Output {
-        guard case .urlEncodedForm(let form) = input.body else { throw Problem.malformedRequest("Form body expected.") }
-        let now = clock.now()
-        try await throttles.claim([(.codeByAddress, client.address)], at: now)
-        guard case .accepted = try await accounts.verifySignUp(linkToken: form.token, at: now, client: client) else {
-            return .unprocessableContent(.init(body: .html(HTTPBody(VerificationPage.result(verified: false, language: language)))))
-        }
-        try await throttles.release(.codeByAddress, client.address)
-        return .ok(.init(body: .html(HTTPBody(VerificationPage.result(verified: true, language: language)))))
-    }
-
     var language: Language { RequestScope.current?.language ?? .fr }
 
     // MARK: One's own account

@@ -32,6 +32,16 @@ struct IdentityAPI: APIProtocol {
                         publishedAt: consent.publishedAt))))
     }
 
+    func getPasswordRules(_ input: Operations.GetPasswordRules.Input) async throws -> Operations.GetPasswordRules.Output {
+        let policy = settings.passwordPolicy
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        minimumLength: policy.minimumLength, maximumLength: PasswordPolicy.maximumLength,
+                        rules: policy.rules.map { .init(code: $0.code, text: .init(fr: $0.text.fr, en: $0.text.en)) }))))
+    }
+
     // MARK: Shared by the handlers
 
     /// A mail from identity to an account holder, in their language.
@@ -61,7 +71,8 @@ struct IdentityAPI: APIProtocol {
 
     /// The sign-up mail: the code and the link, either of which verifies.
     func signUpMail(to account: Account, code: String, linkToken: String) -> MailMessage {
-        let link = "\(settings.publicBaseURL)/verify-email?token=\(linkToken)"
+        // The portal's page, whose button verifies (mail scanners open links; they do not click).
+        let link = "\(settings.publicBaseURL)/compte/confirmer?token=\(linkToken)"
         return mail(
             mails.signUp, to: account,
             values: ["code": code, "link": link, "hours": String(Int(settings.signUpCodeLifetime / 3600))])

@@ -24,19 +24,37 @@ struct PasswordPolicy: Sendable {
         password.precomposedStringWithCanonicalMapping
     }
 
+    struct Rule: Sendable {
+        var code: String
+        var text: LocalizedText
+    }
+
+    /// The rules in force, in the words a refusal uses: shown before a person types, and in each refusal.
+    var rules: [Rule] {
+        var rules = [
+            Rule(code: "tooShort", text: .init(fr: "Au moins \(minimumLength) caractères.", en: "At least \(minimumLength) characters.")),
+            Rule(code: "tooLong", text: .init(fr: "Au plus \(Self.maximumLength) caractères.", en: "At most \(Self.maximumLength) characters.")),
+        ]
+        if mode == .seeds {
+            rules.append(
+                Rule(
+                    code: "notEnoughCharacterKinds",
+                    text: .init(
+                        fr: "Au moins 3 de ces 4 types : minuscule, majuscule, chiffre, symbole.",
+                        en: "At least 3 of these 4 kinds: lowercase, uppercase, digit, symbol.")))
+        }
+        rules.append(Rule(code: "common", text: .init(fr: "Ne pas être un mot de passe courant.", en: "Not a common password.")))
+        rules.append(
+            Rule(code: "containsEmail", text: .init(fr: "Ne pas contenir votre courriel.", en: "Must not contain your email.")))
+        return rules
+    }
+
     /// Every unmet rule, by name, with its message in French and English; empty when the password is acceptable.
     func violations(of password: String, email: String) -> [FieldError] {
         let password = Self.normalized(password)
-        var errors: [FieldError] = []
-        func add(_ code: String, fr: String, en: String) {
-            errors.append(FieldError(field: "password", code: code, message: .init(fr: fr, en: en)))
-        }
-        if password.count < minimumLength {
-            add("tooShort", fr: "Au moins \(minimumLength) caractères.", en: "At least \(minimumLength) characters.")
-        }
-        if password.count > Self.maximumLength {
-            add("tooLong", fr: "Au plus \(Self.maximumLength) caractères.", en: "At most \(Self.maximumLength) characters.")
-        }
+        var unmet: Set<String> = []
+        if password.count < minimumLength { unmet.insert("tooShort") }
+        if password.count > Self.maximumLength { unmet.insert("tooLong") }
         if mode == .seeds {
             let kinds = [
                 password.contains { $0.isLowercase },
@@ -44,21 +62,12 @@ struct PasswordPolicy: Sendable {
                 password.contains { $0.isNumber },
                 password.contains { !$0.isLetter && !$0.isNumber },
             ].filter { $0 }.count
-            if kinds < 3 {
-                add(
-                    "notEnoughCharacterKinds",
-                    fr: "Au moins 3 de ces 4 types : minuscule, majuscule, chiffre, symbole.",
-                    en: "At least 3 of these 4 kinds: lowercase, uppercase, digit, symbol.")
-            }
+            if kinds < 3 { unmet.insert("notEnoughCharacterKinds") }
         }
-        if Self.isCommon(password) {
-            add("common", fr: "Ce mot de passe est trop courant.", en: "This password is too common.")
-        }
+        if Self.isCommon(password) { unmet.insert("common") }
         let localPart = email.split(separator: "@").first.map { Self.normalized(String($0)).lowercased() } ?? ""
-        if localPart.count >= 3, password.lowercased().contains(localPart) {
-            add("containsEmail", fr: "Le mot de passe ne doit pas contenir votre courriel.", en: "The password must not contain your email.")
-        }
-        return errors
+        if localPart.count >= 3, password.lowercased().contains(localPart) { unmet.insert("containsEmail") }
+        return rules.filter { unmet.contains($0.code) }.map { FieldError(field: "password", code: $0.code, message: $0.text) }
     }
 
     /// Common passwords and their usual disguises: case, trailing digits and symbols (`Password123!`),

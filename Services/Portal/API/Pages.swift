@@ -19,6 +19,7 @@ struct Pages: Sendable {
         for (name, bytes) in [
             ("layout", PackageResources.layout_mustache), ("catalogue", PackageResources.catalogue_mustache),
             ("offering", PackageResources.offering_mustache), ("message", PackageResources.message_mustache),
+            ("form", PackageResources.form_mustache), ("account", PackageResources.account_mustache),
         ] {
             try library.register("{{% CONTENT_TYPE: \(ScalarHTMLEscaping.name)}}" + String(decoding: bytes, as: UTF8.self), named: name)
         }
@@ -26,8 +27,10 @@ struct Pages: Sendable {
     }
 
     /// A whole page: `body` names the template, `context` its values; texts (`t`) and the language switch are added.
+    /// `signedIn`: whether the header offers the account (a session cookie is there) or signing in.
     func render(
-        _ body: String, title: String, context: [String: Any], language: Language, path: String, status: HTTPResponse.Status = .ok
+        _ body: String, title: String, context: [String: Any], language: Language, path: String, status: HTTPResponse.Status = .ok,
+        signedIn: Bool = false
     ) -> Response {
         let texts = Strings.table(language)
         var values = context
@@ -39,6 +42,7 @@ struct Pages: Sendable {
                 [
                     "lang": language.rawValue, "title": title, "t": texts, "body": inner,
                     "otherLanguage": other.rawValue, "switchHref": LanguageChoice.switchHref(to: other, back: path),
+                    "signedIn": signedIn,
                 ] as [String: Any], withTemplate: "layout") ?? ""
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
@@ -50,11 +54,15 @@ struct Pages: Sendable {
     }
 
     /// A page that only says something (not found, an error), in the person's language.
-    func message(_ heading: Text, _ text: Text, language: Language, path: String, status: HTTPResponse.Status) -> Response {
-        render(
+    /// `link`: where to go next (the catalogue when none is given).
+    func message(
+        _ heading: Text, _ text: Text, language: Language, path: String, status: HTTPResponse.Status, link: (String, String)? = nil
+    ) -> Response {
+        let (href, label) = link ?? ("/activites", Strings.text(.backToCatalogue, language))
+        return render(
             "message", title: Strings.text(heading, language),
-            context: ["heading": Strings.text(heading, language), "text": Strings.text(text, language)], language: language, path: path,
-            status: status)
+            context: ["heading": Strings.text(heading, language), "text": Strings.text(text, language), "href": href, "label": label],
+            language: language, path: path, status: status)
     }
 }
 

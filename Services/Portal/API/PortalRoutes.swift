@@ -9,6 +9,7 @@ import ServiceKit
 struct PortalRoutes: Sendable {
     let catalogue: CatalogueClient.Client
     let pages: Pages
+    let cookies: BrowserCookies
     let clock: any WallClock
     let logger: Logger
 
@@ -52,7 +53,7 @@ struct PortalRoutes: Sendable {
             query.cursor = nil
             answer = try await catalogue.listOfferings(query: query.apiQuery)
         }
-        let found: Components.Schemas.OfferingPage
+        let found: CatalogueClient.Components.Schemas.OfferingPage
         if case .badRequest = answer {
             // Nothing a person typed should get this far (the query is cleaned above); say "no results", and log it.
             logger.warning("the catalogue refused a search", metadata: ["query": .string(query.href(cursor: nil))])
@@ -87,7 +88,8 @@ struct PortalRoutes: Sendable {
             "nextHref": found.nextCursor.map { query.href(cursor: $0) } ?? "",
         ]
         return pages.render(
-            "catalogue", title: Strings.text(.catalogueTitle, language), context: context, language: language, path: query.href(cursor: nil))
+            "catalogue", title: Strings.text(.catalogueTitle, language), context: context, language: language, path: query.href(cursor: nil),
+            signedIn: cookies.sessionSecret(request) != nil)
     }
 
     func offering(_ request: Request, id: String) async throws -> Response {
@@ -96,7 +98,7 @@ struct PortalRoutes: Sendable {
         guard UUID(uuidString: id) != nil else {
             return pages.message(.notFoundTitle, .notFoundText, language: language, path: path, status: .notFound)
         }
-        let offering: Components.Schemas.Offering
+        let offering: CatalogueClient.Components.Schemas.Offering
         switch try await catalogue.getOffering(path: .init(offeringId: id)) {
         case .ok(let ok): offering = try ok.body.json
         case .notFound, .badRequest: return pages.message(.notFoundTitle, .notFoundText, language: language, path: path, status: .notFound)
@@ -124,7 +126,8 @@ struct PortalRoutes: Sendable {
             "clauses": (offering.contract?.clauses ?? []).map { $0.text(language) },
         ]
         return pages.render(
-            "offering", title: offering.title.text(language), context: withoutEmptyTexts(context), language: language, path: path)
+            "offering", title: offering.title.text(language), context: withoutEmptyTexts(context), language: language, path: path,
+            signedIn: cookies.sessionSecret(request) != nil)
     }
 }
 
@@ -133,7 +136,7 @@ func withoutEmptyTexts(_ values: [String: Any]) -> [String: Any] {
     values.filter { !(($0.value as? String)?.isEmpty ?? false) }
 }
 
-extension Components.Schemas.LocalizedText {
+extension CatalogueClient.Components.Schemas.LocalizedText {
     func text(_ language: Language) -> String { language == .fr ? fr : en }
 }
 
@@ -158,7 +161,7 @@ struct CatalogueQuery {
         cursor = parameter("cursor").flatMap { $0.isEmpty ? nil : String($0.prefix(512)) }
     }
 
-    var apiQuery: Operations.ListOfferings.Input.Query {
+    var apiQuery: CatalogueClient.Operations.ListOfferings.Input.Query {
         .init(
             q: words.isEmpty ? nil : words, category: category, organisation: organisation, hasSeats: hasSeats ? true : nil,
             sort: sort.flatMap { .init(rawValue: $0) }, limit: 20, cursor: cursor)
@@ -194,6 +197,10 @@ struct PageErrors: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch is PostedForm.Refusal {
+            // Another site's form, an old page's, or one whose cookie is gone: nothing done; the person starts again.
+            return pages.message(
+                .formRefusedTitle, .formRefusedText, language: LanguageChoice.of(request), path: request.uri.path, status: .forbidden)
         } catch let error as HTTPError where error.status == .notFound {
             return pages.message(.notFoundTitle, .notFoundText, language: LanguageChoice.of(request), path: request.uri.path, status: .notFound)
         } catch {

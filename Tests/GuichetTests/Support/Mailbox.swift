@@ -15,7 +15,7 @@ struct ReceivedMail {
 
     /// The verification link's token.
     var linkToken: String? {
-        text.firstMatch(of: /verify-email\?token=([A-Za-z0-9_-]+)/).map { String($0.1) }
+        text.firstMatch(of: /compte\/confirmer\?token=([A-Za-z0-9_-]+)/).map { String($0.1) }
     }
 }
 

@@ -22,11 +22,13 @@ func withService<Definition: ServiceDefinition>(
 /// The same on a database (and broker namespace) the caller owns, so several services can share them.
 func withService<Definition: ServiceDefinition>(
     _ definition: Definition.Type, on database: TestDatabase, clock: any WallClock = SystemWallClock(),
-    migrateOnStart: Bool = true, environment: [String: String] = [:], _ body: @Sendable (any TestClientProtocol) async throws -> Void
+    migrateOnStart: Bool = true, environment: [String: String] = [:], live: Bool = false,
+    _ body: @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
     let settings = try database.settings(service: Definition.name, migrateOnStart: migrateOnStart, extra: environment)
     let app = try await GuichetService.buildApplication(definition, settings: settings, clock: clock, logger: TestEnvironment.logger)
-    try await app.test(.router) { client in
+    // Live: on a real port, for a service another one calls over HTTP (the portal calls identity).
+    try await app.test(live ? .live : .router) { client in
         try await body(client)
     }
 }

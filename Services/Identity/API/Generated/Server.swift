@@ -70,28 +70,6 @@ extension APIProtocol {
         )
         try transport.register(
             {
-                try await server.showEmailVerificationPage(
-                    request: $0,
-                    body: $1,
-                    metadata: $2
-                )
-            },
-            method: .get,
-            path: server.apiPathComponentsWithServerPrefix("/verify-email")
-        )
-        try transport.register(
-            {
-                try await server.submitEmailVerificationPage(
-                    request: $0,
-                    body: $1,
-                    metadata: $2
-                )
-            },
-            method: .post,
-            path: server.apiPathComponentsWithServerPrefix("/verify-email")
-        )
-        try transport.register(
-            {
                 try await server.signIn(
                     request: $0,
                     body: $1,
@@ -276,6 +254,17 @@ extension APIProtocol {
             },
             method: .get,
             path: server.apiPathComponentsWithServerPrefix("/v1/consent-texts/current")
+        )
+        try transport.register(
+            {
+                try await server.getPasswordRules(
+                    request: $0,
+                    body: $1,
+                    metadata: $2
+                )
+            },
+            method: .get,
+            path: server.apiPathComponentsWithServerPrefix("/v1/password-rules")
         )
     }
 }
@@ -523,7 +512,9 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
     }
     /// Verify the address with the mailed 6-digit code (with the email) or the link's token.
     ///
-    /// Codes and links are valid 24 hours (`VERIFICATION_CODE_HOURS`) and work once. After the fifth wrong code
+    /// The mailed link opens the portal's page `<PUBLIC_BASE_URL>/compte/confirmer?token=…`, whose button sends the
+    /// token here (opening the page changes nothing: mail scanners open links). Codes and links are valid 24 hours
+    /// (`VERIFICATION_CODE_HOURS`) and work once. After the fifth wrong code
     /// the code is void, and even the right one then fails: ask for a new one.
     ///
     ///
@@ -746,205 +737,6 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                             value,
                             headerFields: &response.headerFields,
                             contentType: "application/problem+json; charset=utf-8"
-                        )
-                    }
-                    return (response, body)
-                case let .tooManyRequests(value):
-                    suppressUnusedWarning(value)
-                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 429)
-                    suppressMutabilityWarning(&response)
-                    let body: OpenAPIRuntime.HTTPBody
-                    switch value.body {
-                    case let .applicationProblemJson(value):
-                        try converter.validateAcceptIfPresent(
-                            "application/problem+json",
-                            in: request.headerFields
-                        )
-                        body = try converter.setResponseBodyAsJSON(
-                            value,
-                            headerFields: &response.headerFields,
-                            contentType: "application/problem+json; charset=utf-8"
-                        )
-                    }
-                    return (response, body)
-                case let .undocumented(statusCode, _):
-                    return (.init(soar_statusCode: statusCode), nil)
-                }
-            }
-        )
-    }
-    /// The page the mailed link opens. It asks for a click before verifying, so that mail scanners that open links do not use the token up.
-    ///
-    /// - Remark: HTTP `GET /verify-email`.
-    /// - Remark: Generated from `#/paths//verify-email/get(showEmailVerificationPage)`.
-    func showEmailVerificationPage(
-        request: HTTPTypes.HTTPRequest,
-        body: OpenAPIRuntime.HTTPBody?,
-        metadata: OpenAPIRuntime.ServerRequestMetadata
-    ) async throws -> (HTTPTypes.HTTPResponse, OpenAPIRuntime.HTTPBody?) {
-        try await handle(
-            request: request,
-            requestBody: body,
-            metadata: metadata,
-            forOperation: Operations.ShowEmailVerificationPage.id,
-            using: {
-                APIHandler.showEmailVerificationPage($0)
-            },
-            deserializer: { request, requestBody, metadata in
-                let query: Operations.ShowEmailVerificationPage.Input.Query = .init(token: try converter.getRequiredQueryItemAsURI(
-                    in: request.soar_query,
-                    style: .form,
-                    explode: true,
-                    name: "token",
-                    as: Swift.String.self
-                ))
-                let headers: Operations.ShowEmailVerificationPage.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
-                return Operations.ShowEmailVerificationPage.Input(
-                    query: query,
-                    headers: headers
-                )
-            },
-            serializer: { output, request in
-                switch output {
-                case let .ok(value):
-                    suppressUnusedWarning(value)
-                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 200)
-                    suppressMutabilityWarning(&response)
-                    let body: OpenAPIRuntime.HTTPBody
-                    switch value.body {
-                    case let .html(value):
-                        try converter.validateAcceptIfPresent(
-                            "text/html",
-                            in: request.headerFields
-                        )
-                        body = try converter.setResponseBodyAsBinary(
-                            value,
-                            headerFields: &response.headerFields,
-                            contentType: "text/html"
-                        )
-                    }
-                    return (response, body)
-                case let .badRequest(value):
-                    suppressUnusedWarning(value)
-                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 400)
-                    suppressMutabilityWarning(&response)
-                    let body: OpenAPIRuntime.HTTPBody
-                    switch value.body {
-                    case let .applicationProblemJson(value):
-                        try converter.validateAcceptIfPresent(
-                            "application/problem+json",
-                            in: request.headerFields
-                        )
-                        body = try converter.setResponseBodyAsJSON(
-                            value,
-                            headerFields: &response.headerFields,
-                            contentType: "application/problem+json; charset=utf-8"
-                        )
-                    }
-                    return (response, body)
-                case let .undocumented(statusCode, _):
-                    return (.init(soar_statusCode: statusCode), nil)
-                }
-            }
-        )
-    }
-    /// The page's button; verifies like `POST /v1/accounts/verification` and answers with a page.
-    ///
-    /// - Remark: HTTP `POST /verify-email`.
-    /// - Remark: Generated from `#/paths//verify-email/post(submitEmailVerificationPage)`.
-    func submitEmailVerificationPage(
-        request: HTTPTypes.HTTPRequest,
-        body: OpenAPIRuntime.HTTPBody?,
-        metadata: OpenAPIRuntime.ServerRequestMetadata
-    ) async throws -> (HTTPTypes.HTTPResponse, OpenAPIRuntime.HTTPBody?) {
-        try await handle(
-            request: request,
-            requestBody: body,
-            metadata: metadata,
-            forOperation: Operations.SubmitEmailVerificationPage.id,
-            using: {
-                APIHandler.submitEmailVerificationPage($0)
-            },
-            deserializer: { request, requestBody, metadata in
-                let headers: Operations.SubmitEmailVerificationPage.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
-                let contentType = converter.extractContentTypeIfPresent(in: request.headerFields)
-                let body: Operations.SubmitEmailVerificationPage.Input.Body
-                let chosenContentType = try converter.bestContentType(
-                    received: contentType,
-                    options: [
-                        "application/x-www-form-urlencoded"
-                    ]
-                )
-                switch chosenContentType {
-                case "application/x-www-form-urlencoded":
-                    body = try await converter.getRequiredRequestBodyAsURLEncodedForm(
-                        Operations.SubmitEmailVerificationPage.Input.Body.UrlEncodedFormPayload.self,
-                        from: requestBody,
-                        transforming: { value in
-                            .urlEncodedForm(value)
-                        }
-                    )
-                default:
-                    preconditionFailure("bestContentType chose an invalid content type.")
-                }
-                return Operations.SubmitEmailVerificationPage.Input(
-                    headers: headers,
-                    body: body
-                )
-            },
-            serializer: { output, request in
-                switch output {
-                case let .ok(value):
-                    suppressUnusedWarning(value)
-                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 200)
-                    suppressMutabilityWarning(&response)
-                    let body: OpenAPIRuntime.HTTPBody
-                    switch value.body {
-                    case let .html(value):
-                        try converter.validateAcceptIfPresent(
-                            "text/html",
-                            in: request.headerFields
-                        )
-                        body = try converter.setResponseBodyAsBinary(
-                            value,
-                            headerFields: &response.headerFields,
-                            contentType: "text/html"
-                        )
-                    }
-                    return (response, body)
-                case let .badRequest(value):
-                    suppressUnusedWarning(value)
-                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 400)
-                    suppressMutabilityWarning(&response)
-                    let body: OpenAPIRuntime.HTTPBody
-                    switch value.body {
-                    case let .applicationProblemJson(value):
-                        try converter.validateAcceptIfPresent(
-                            "application/problem+json",
-                            in: request.headerFields
-                        )
-                        body = try converter.setResponseBodyAsJSON(
-                            value,
-                            headerFields: &response.headerFields,
-                            contentType: "application/problem+json; charset=utf-8"
-                        )
-                    }
-                    return (response, body)
-                case let .unprocessableContent(value):
-                    suppressUnusedWarning(value)
-                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 422)
-                    suppressMutabilityWarning(&response)
-                    let body: OpenAPIRuntime.HTTPBody
-                    switch value.body {
-                    case let .html(value):
-                        try converter.validateAcceptIfPresent(
-                            "text/html",
-                            in: request.headerFields
-                        )
-                        body = try converter.setResponseBodyAsBinary(
-                            value,
-                            headerFields: &response.headerFields,
-                            contentType: "text/html"
                         )
                     }
                     return (response, body)
@@ -2977,6 +2769,53 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                             value,
                             headerFields: &response.headerFields,
                             contentType: "application/problem+json; charset=utf-8"
+                        )
+                    }
+                    return (response, body)
+                case let .undocumented(statusCode, _):
+                    return (.init(soar_statusCode: statusCode), nil)
+                }
+            }
+        )
+    }
+    /// The deployment's password rules, in the words a refusal uses, to show before a person types a password.
+    ///
+    /// - Remark: HTTP `GET /v1/password-rules`.
+    /// - Remark: Generated from `#/paths//v1/password-rules/get(getPasswordRules)`.
+    func getPasswordRules(
+        request: HTTPTypes.HTTPRequest,
+        body: OpenAPIRuntime.HTTPBody?,
+        metadata: OpenAPIRuntime.ServerRequestMetadata
+    ) async throws -> (HTTPTypes.HTTPResponse, OpenAPIRuntime.HTTPBody?) {
+        try await handle(
+            request: request,
+            requestBody: body,
+            metadata: metadata,
+            forOperation: Operations.GetPasswordRules.id,
+            using: {
+                APIHandler.getPasswordRules($0)
+            },
+            deserializer: { request, requestBody, metadata in
+                let headers: Operations.GetPasswordRules.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
+                return Operations.GetPasswordRules.Input(headers: headers)
+            },
+            serializer: { output, request in
+                switch output {
+                case let .ok(value):
+                    suppressUnusedWarning(value)
+                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 200)
+                    suppressMutabilityWarning(&response)
+                    let body: OpenAPIRuntime.HTTPBody
+                    switch value.body {
+                    case let .json(value):
+                        try converter.validateAcceptIfPresent(
+                            "application/json",
+                            in: request.headerFields
+                        )
+                        body = try converter.setResponseBodyAsJSON(
+                            value,
+                            headerFields: &response.headerFields,
+                            contentType: "application/json; charset=utf-8"
                         )
                     }
                     return (response, body)

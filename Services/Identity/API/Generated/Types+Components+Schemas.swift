@@ -212,6 +212,64 @@ extension Components {
             case fr = "fr"
             case en = "en"
         }
+        /// - Remark: Generated from `#/components/schemas/PasswordRules`.
+        internal struct PasswordRules: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PasswordRules/minimumLength`.
+            internal var minimumLength: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/PasswordRules/maximumLength`.
+            internal var maximumLength: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/PasswordRules/RulesPayload`.
+            internal struct RulesPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/PasswordRules/RulesPayload/code`.
+                internal var code: Swift.String
+                /// - Remark: Generated from `#/components/schemas/PasswordRules/RulesPayload/text`.
+                internal var text: Components.Schemas.LocalizedText
+                /// Creates a new `RulesPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - code:
+                ///   - text:
+                internal init(
+                    code: Swift.String,
+                    text: Components.Schemas.LocalizedText
+                ) {
+                    self.code = code
+                    self.text = text
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case code
+                    case text
+                }
+            }
+            /// Each rule with the code a refused password's `errors` carry.
+            ///
+            /// - Remark: Generated from `#/components/schemas/PasswordRules/rules`.
+            internal typealias RulesPayload = [Components.Schemas.PasswordRules.RulesPayloadPayload]
+            /// Each rule with the code a refused password's `errors` carry.
+            ///
+            /// - Remark: Generated from `#/components/schemas/PasswordRules/rules`.
+            internal var rules: Components.Schemas.PasswordRules.RulesPayload
+            /// Creates a new `PasswordRules`.
+            ///
+            /// - Parameters:
+            ///   - minimumLength:
+            ///   - maximumLength:
+            ///   - rules: Each rule with the code a refused password's `errors` carry.
+            internal init(
+                minimumLength: Swift.Int,
+                maximumLength: Swift.Int,
+                rules: Components.Schemas.PasswordRules.RulesPayload
+            ) {
+                self.minimumLength = minimumLength
+                self.maximumLength = maximumLength
+                self.rules = rules
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case minimumLength
+                case maximumLength
+                case rules
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/SignUpRequest`.
         internal struct SignUpRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/SignUpRequest/firstName`.

@@ -443,7 +443,9 @@ internal enum Operations {
     }
     /// Verify the address with the mailed 6-digit code (with the email) or the link's token.
     ///
-    /// Codes and links are valid 24 hours (`VERIFICATION_CODE_HOURS`) and work once. After the fifth wrong code
+    /// The mailed link opens the portal's page `<PUBLIC_BASE_URL>/compte/confirmer?token=…`, whose button sends the
+    /// token here (opening the page changes nothing: mail scanners open links). Codes and links are valid 24 hours
+    /// (`VERIFICATION_CODE_HOURS`) and work once. After the fifth wrong code
     /// the code is void, and even the right one then fails: ask for a new one.
     ///
     ///
@@ -864,432 +866,6 @@ internal enum Operations {
             internal static var allCases: [Self] {
                 [
                     .json,
-                    .applicationProblemJson
-                ]
-            }
-        }
-    }
-    /// The page the mailed link opens. It asks for a click before verifying, so that mail scanners that open links do not use the token up.
-    ///
-    /// - Remark: HTTP `GET /verify-email`.
-    /// - Remark: Generated from `#/paths//verify-email/get(showEmailVerificationPage)`.
-    internal enum ShowEmailVerificationPage {
-        internal static let id: Swift.String = "showEmailVerificationPage"
-        internal struct Input: Sendable, Hashable {
-            /// - Remark: Generated from `#/paths/verify-email/GET/query`.
-            internal struct Query: Sendable, Hashable {
-                /// - Remark: Generated from `#/paths/verify-email/GET/query/token`.
-                internal var token: Swift.String
-                /// Creates a new `Query`.
-                ///
-                /// - Parameters:
-                ///   - token:
-                internal init(token: Swift.String) {
-                    self.token = token
-                }
-            }
-            internal var query: Operations.ShowEmailVerificationPage.Input.Query
-            /// - Remark: Generated from `#/paths/verify-email/GET/header`.
-            internal struct Headers: Sendable, Hashable {
-                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ShowEmailVerificationPage.AcceptableContentType>]
-                /// Creates a new `Headers`.
-                ///
-                /// - Parameters:
-                ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ShowEmailVerificationPage.AcceptableContentType>] = .defaultValues()) {
-                    self.accept = accept
-                }
-            }
-            internal var headers: Operations.ShowEmailVerificationPage.Input.Headers
-            /// Creates a new `Input`.
-            ///
-            /// - Parameters:
-            ///   - query:
-            ///   - headers:
-            internal init(
-                query: Operations.ShowEmailVerificationPage.Input.Query,
-                headers: Operations.ShowEmailVerificationPage.Input.Headers = .init()
-            ) {
-                self.query = query
-                self.headers = headers
-            }
-        }
-        internal enum Output: Sendable, Hashable {
-            internal struct Ok: Sendable, Hashable {
-                /// - Remark: Generated from `#/paths/verify-email/GET/responses/200/content`.
-                internal enum Body: Sendable, Hashable {
-                    /// - Remark: Generated from `#/paths/verify-email/GET/responses/200/content/text\/html`.
-                    case html(OpenAPIRuntime.HTTPBody)
-                    /// The associated value of the enum case if `self` is `.html`.
-                    ///
-                    /// - Throws: An error if `self` is not `.html`.
-                    /// - SeeAlso: `.html`.
-                    internal var html: OpenAPIRuntime.HTTPBody {
-                        get throws {
-                            switch self {
-                            case let .html(body):
-                                return body
-                            }
-                        }
-                    }
-                }
-                /// Received HTTP response body
-                internal var body: Operations.ShowEmailVerificationPage.Output.Ok.Body
-                /// Creates a new `Ok`.
-                ///
-                /// - Parameters:
-                ///   - body: Received HTTP response body
-                internal init(body: Operations.ShowEmailVerificationPage.Output.Ok.Body) {
-                    self.body = body
-                }
-            }
-            /// A page with a confirmation button.
-            ///
-            /// - Remark: Generated from `#/paths//verify-email/get(showEmailVerificationPage)/responses/200`.
-            ///
-            /// HTTP response code: `200 ok`.
-            case ok(Operations.ShowEmailVerificationPage.Output.Ok)
-            /// The associated value of the enum case if `self` is `.ok`.
-            ///
-            /// - Throws: An error if `self` is not `.ok`.
-            /// - SeeAlso: `.ok`.
-            internal var ok: Operations.ShowEmailVerificationPage.Output.Ok {
-                get throws {
-                    switch self {
-                    case let .ok(response):
-                        return response
-                    default:
-                        try throwUnexpectedResponseStatus(
-                            expectedStatus: "ok",
-                            response: self
-                        )
-                    }
-                }
-            }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
-            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
-            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
-            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
-            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
-            /// `/problems/email-not-verified` (403: right password, address not verified yet),
-            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
-            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
-            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
-            ///
-            ///
-            /// - Remark: Generated from `#/paths//verify-email/get(showEmailVerificationPage)/responses/400`.
-            ///
-            /// HTTP response code: `400 badRequest`.
-            case badRequest(Components.Responses.Problem)
-            /// The associated value of the enum case if `self` is `.badRequest`.
-            ///
-            /// - Throws: An error if `self` is not `.badRequest`.
-            /// - SeeAlso: `.badRequest`.
-            internal var badRequest: Components.Responses.Problem {
-                get throws {
-                    switch self {
-                    case let .badRequest(response):
-                        return response
-                    default:
-                        try throwUnexpectedResponseStatus(
-                            expectedStatus: "badRequest",
-                            response: self
-                        )
-                    }
-                }
-            }
-            /// Undocumented response.
-            ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
-        }
-        internal enum AcceptableContentType: AcceptableProtocol {
-            case html
-            case applicationProblemJson
-            case other(Swift.String)
-            internal init?(rawValue: Swift.String) {
-                switch rawValue.lowercased() {
-                case "text/html":
-                    self = .html
-                case "application/problem+json":
-                    self = .applicationProblemJson
-                default:
-                    self = .other(rawValue)
-                }
-            }
-            internal var rawValue: Swift.String {
-                switch self {
-                case let .other(string):
-                    return string
-                case .html:
-                    return "text/html"
-                case .applicationProblemJson:
-                    return "application/problem+json"
-                }
-            }
-            internal static var allCases: [Self] {
-                [
-                    .html,
-                    .applicationProblemJson
-                ]
-            }
-        }
-    }
-    /// The page's button; verifies like `POST /v1/accounts/verification` and answers with a page.
-    ///
-    /// - Remark: HTTP `POST /verify-email`.
-    /// - Remark: Generated from `#/paths//verify-email/post(submitEmailVerificationPage)`.
-    internal enum SubmitEmailVerificationPage {
-        internal static let id: Swift.String = "submitEmailVerificationPage"
-        internal struct Input: Sendable, Hashable {
-            /// - Remark: Generated from `#/paths/verify-email/POST/header`.
-            internal struct Headers: Sendable, Hashable {
-                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.SubmitEmailVerificationPage.AcceptableContentType>]
-                /// Creates a new `Headers`.
-                ///
-                /// - Parameters:
-                ///   - accept:
-                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.SubmitEmailVerificationPage.AcceptableContentType>] = .defaultValues()) {
-                    self.accept = accept
-                }
-            }
-            internal var headers: Operations.SubmitEmailVerificationPage.Input.Headers
-            /// - Remark: Generated from `#/paths/verify-email/POST/requestBody`.
-            internal enum Body: Sendable, Hashable {
-                /// - Remark: Generated from `#/paths/verify-email/POST/requestBody/urlEncodedForm`.
-                internal struct UrlEncodedFormPayload: Codable, Hashable, Sendable {
-                    /// - Remark: Generated from `#/paths/verify-email/POST/requestBody/urlEncodedForm/token`.
-                    internal var token: Swift.String
-                    /// Creates a new `UrlEncodedFormPayload`.
-                    ///
-                    /// - Parameters:
-                    ///   - token:
-                    internal init(token: Swift.String) {
-                        self.token = token
-                    }
-                    internal enum CodingKeys: String, CodingKey {
-                        case token
-                    }
-                }
-                /// - Remark: Generated from `#/paths/verify-email/POST/requestBody/content/application\/x-www-form-urlencoded`.
-                case urlEncodedForm(Operations.SubmitEmailVerificationPage.Input.Body.UrlEncodedFormPayload)
-            }
-            internal var body: Operations.SubmitEmailVerificationPage.Input.Body
-            /// Creates a new `Input`.
-            ///
-            /// - Parameters:
-            ///   - headers:
-            ///   - body:
-            internal init(
-                headers: Operations.SubmitEmailVerificationPage.Input.Headers = .init(),
-                body: Operations.SubmitEmailVerificationPage.Input.Body
-            ) {
-                self.headers = headers
-                self.body = body
-            }
-        }
-        internal enum Output: Sendable, Hashable {
-            internal struct Ok: Sendable, Hashable {
-                /// - Remark: Generated from `#/paths/verify-email/POST/responses/200/content`.
-                internal enum Body: Sendable, Hashable {
-                    /// - Remark: Generated from `#/paths/verify-email/POST/responses/200/content/text\/html`.
-                    case html(OpenAPIRuntime.HTTPBody)
-                    /// The associated value of the enum case if `self` is `.html`.
-                    ///
-                    /// - Throws: An error if `self` is not `.html`.
-                    /// - SeeAlso: `.html`.
-                    internal var html: OpenAPIRuntime.HTTPBody {
-                        get throws {
-                            switch self {
-                            case let .html(body):
-                                return body
-                            }
-                        }
-                    }
-                }
-                /// Received HTTP response body
-                internal var body: Operations.SubmitEmailVerificationPage.Output.Ok.Body
-                /// Creates a new `Ok`.
-                ///
-                /// - Parameters:
-                ///   - body: Received HTTP response body
-                internal init(body: Operations.SubmitEmailVerificationPage.Output.Ok.Body) {
-                    self.body = body
-                }
-            }
-            /// Verified.
-            ///
-            /// - Remark: Generated from `#/paths//verify-email/post(submitEmailVerificationPage)/responses/200`.
-            ///
-            /// HTTP response code: `200 ok`.
-            case ok(Operations.SubmitEmailVerificationPage.Output.Ok)
-            /// The associated value of the enum case if `self` is `.ok`.
-            ///
-            /// - Throws: An error if `self` is not `.ok`.
-            /// - SeeAlso: `.ok`.
-            internal var ok: Operations.SubmitEmailVerificationPage.Output.Ok {
-                get throws {
-                    switch self {
-                    case let .ok(response):
-                        return response
-                    default:
-                        try throwUnexpectedResponseStatus(
-                            expectedStatus: "ok",
-                            response: self
-                        )
-                    }
-                }
-            }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
-            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
-            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
-            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
-            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
-            /// `/problems/email-not-verified` (403: right password, address not verified yet),
-            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
-            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
-            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
-            ///
-            ///
-            /// - Remark: Generated from `#/paths//verify-email/post(submitEmailVerificationPage)/responses/400`.
-            ///
-            /// HTTP response code: `400 badRequest`.
-            case badRequest(Components.Responses.Problem)
-            /// The associated value of the enum case if `self` is `.badRequest`.
-            ///
-            /// - Throws: An error if `self` is not `.badRequest`.
-            /// - SeeAlso: `.badRequest`.
-            internal var badRequest: Components.Responses.Problem {
-                get throws {
-                    switch self {
-                    case let .badRequest(response):
-                        return response
-                    default:
-                        try throwUnexpectedResponseStatus(
-                            expectedStatus: "badRequest",
-                            response: self
-                        )
-                    }
-                }
-            }
-            internal struct UnprocessableContent: Sendable, Hashable {
-                /// - Remark: Generated from `#/paths/verify-email/POST/responses/422/content`.
-                internal enum Body: Sendable, Hashable {
-                    /// - Remark: Generated from `#/paths/verify-email/POST/responses/422/content/text\/html`.
-                    case html(OpenAPIRuntime.HTTPBody)
-                    /// The associated value of the enum case if `self` is `.html`.
-                    ///
-                    /// - Throws: An error if `self` is not `.html`.
-                    /// - SeeAlso: `.html`.
-                    internal var html: OpenAPIRuntime.HTTPBody {
-                        get throws {
-                            switch self {
-                            case let .html(body):
-                                return body
-                            }
-                        }
-                    }
-                }
-                /// Received HTTP response body
-                internal var body: Operations.SubmitEmailVerificationPage.Output.UnprocessableContent.Body
-                /// Creates a new `UnprocessableContent`.
-                ///
-                /// - Parameters:
-                ///   - body: Received HTTP response body
-                internal init(body: Operations.SubmitEmailVerificationPage.Output.UnprocessableContent.Body) {
-                    self.body = body
-                }
-            }
-            /// The link is expired, used or unknown.
-            ///
-            /// - Remark: Generated from `#/paths//verify-email/post(submitEmailVerificationPage)/responses/422`.
-            ///
-            /// HTTP response code: `422 unprocessableContent`.
-            case unprocessableContent(Operations.SubmitEmailVerificationPage.Output.UnprocessableContent)
-            /// The associated value of the enum case if `self` is `.unprocessableContent`.
-            ///
-            /// - Throws: An error if `self` is not `.unprocessableContent`.
-            /// - SeeAlso: `.unprocessableContent`.
-            internal var unprocessableContent: Operations.SubmitEmailVerificationPage.Output.UnprocessableContent {
-                get throws {
-                    switch self {
-                    case let .unprocessableContent(response):
-                        return response
-                    default:
-                        try throwUnexpectedResponseStatus(
-                            expectedStatus: "unprocessableContent",
-                            response: self
-                        )
-                    }
-                }
-            }
-            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
-            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
-            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
-            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
-            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
-            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
-            /// `/problems/email-not-verified` (403: right password, address not verified yet),
-            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
-            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
-            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
-            ///
-            ///
-            /// - Remark: Generated from `#/paths//verify-email/post(submitEmailVerificationPage)/responses/429`.
-            ///
-            /// HTTP response code: `429 tooManyRequests`.
-            case tooManyRequests(Components.Responses.Problem)
-            /// The associated value of the enum case if `self` is `.tooManyRequests`.
-            ///
-            /// - Throws: An error if `self` is not `.tooManyRequests`.
-            /// - SeeAlso: `.tooManyRequests`.
-            internal var tooManyRequests: Components.Responses.Problem {
-                get throws {
-                    switch self {
-                    case let .tooManyRequests(response):
-                        return response
-                    default:
-                        try throwUnexpectedResponseStatus(
-                            expectedStatus: "tooManyRequests",
-                            response: self
-                        )
-                    }
-                }
-            }
-            /// Undocumented response.
-            ///
-            /// A response with a code that is not documented in the OpenAPI document.
-            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
-        }
-        internal enum AcceptableContentType: AcceptableProtocol {
-            case html
-            case applicationProblemJson
-            case other(Swift.String)
-            internal init?(rawValue: Swift.String) {
-                switch rawValue.lowercased() {
-                case "text/html":
-                    self = .html
-                case "application/problem+json":
-                    self = .applicationProblemJson
-                default:
-                    self = .other(rawValue)
-                }
-            }
-            internal var rawValue: Swift.String {
-                switch self {
-                case let .other(string):
-                    return string
-                case .html:
-                    return "text/html"
-                case .applicationProblemJson:
-                    return "application/problem+json"
-                }
-            }
-            internal static var allCases: [Self] {
-                [
-                    .html,
                     .applicationProblemJson
                 ]
             }
@@ -5205,6 +4781,116 @@ internal enum Operations {
                 [
                     .json,
                     .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// The deployment's password rules, in the words a refusal uses, to show before a person types a password.
+    ///
+    /// - Remark: HTTP `GET /v1/password-rules`.
+    /// - Remark: Generated from `#/paths//v1/password-rules/get(getPasswordRules)`.
+    internal enum GetPasswordRules {
+        internal static let id: Swift.String = "getPasswordRules"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/password-rules/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetPasswordRules.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetPasswordRules.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.GetPasswordRules.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            internal init(headers: Operations.GetPasswordRules.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/password-rules/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/password-rules/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.PasswordRules)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.PasswordRules {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.GetPasswordRules.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.GetPasswordRules.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The rules in force.
+            ///
+            /// - Remark: Generated from `#/paths//v1/password-rules/get(getPasswordRules)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.GetPasswordRules.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.GetPasswordRules.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json
                 ]
             }
         }

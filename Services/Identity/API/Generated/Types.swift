@@ -22,7 +22,9 @@ internal protocol APIProtocol: Sendable {
     func signUp(_ input: Operations.SignUp.Input) async throws -> Operations.SignUp.Output
     /// Verify the address with the mailed 6-digit code (with the email) or the link's token.
     ///
-    /// Codes and links are valid 24 hours (`VERIFICATION_CODE_HOURS`) and work once. After the fifth wrong code
+    /// The mailed link opens the portal's page `<PUBLIC_BASE_URL>/compte/confirmer?token=…`, whose button sends the
+    /// token here (opening the page changes nothing: mail scanners open links). Codes and links are valid 24 hours
+    /// (`VERIFICATION_CODE_HOURS`) and work once. After the fifth wrong code
     /// the code is void, and even the right one then fails: ask for a new one.
     ///
     ///
@@ -34,16 +36,6 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/accounts/verification/resend`.
     /// - Remark: Generated from `#/paths//v1/accounts/verification/resend/post(resendVerification)`.
     func resendVerification(_ input: Operations.ResendVerification.Input) async throws -> Operations.ResendVerification.Output
-    /// The page the mailed link opens. It asks for a click before verifying, so that mail scanners that open links do not use the token up.
-    ///
-    /// - Remark: HTTP `GET /verify-email`.
-    /// - Remark: Generated from `#/paths//verify-email/get(showEmailVerificationPage)`.
-    func showEmailVerificationPage(_ input: Operations.ShowEmailVerificationPage.Input) async throws -> Operations.ShowEmailVerificationPage.Output
-    /// The page's button; verifies like `POST /v1/accounts/verification` and answers with a page.
-    ///
-    /// - Remark: HTTP `POST /verify-email`.
-    /// - Remark: Generated from `#/paths//verify-email/post(submitEmailVerificationPage)`.
-    func submitEmailVerificationPage(_ input: Operations.SubmitEmailVerificationPage.Input) async throws -> Operations.SubmitEmailVerificationPage.Output
     /// Sign in with email and password.
     ///
     /// An access token (ES256, at most 15 minutes) and a refresh token (12 hours, or 14 days with
@@ -135,6 +127,11 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/consent-texts/current`.
     /// - Remark: Generated from `#/paths//v1/consent-texts/current/get(getCurrentConsentText)`.
     func getCurrentConsentText(_ input: Operations.GetCurrentConsentText.Input) async throws -> Operations.GetCurrentConsentText.Output
+    /// The deployment's password rules, in the words a refusal uses, to show before a person types a password.
+    ///
+    /// - Remark: HTTP `GET /v1/password-rules`.
+    /// - Remark: Generated from `#/paths//v1/password-rules/get(getPasswordRules)`.
+    func getPasswordRules(_ input: Operations.GetPasswordRules.Input) async throws -> Operations.GetPasswordRules.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -172,7 +169,9 @@ extension APIProtocol {
     }
     /// Verify the address with the mailed 6-digit code (with the email) or the link's token.
     ///
-    /// Codes and links are valid 24 hours (`VERIFICATION_CODE_HOURS`) and work once. After the fifth wrong code
+    /// The mailed link opens the portal's page `<PUBLIC_BASE_URL>/compte/confirmer?token=…`, whose button sends the
+    /// token here (opening the page changes nothing: mail scanners open links). Codes and links are valid 24 hours
+    /// (`VERIFICATION_CODE_HOURS`) and work once. After the fifth wrong code
     /// the code is void, and even the right one then fails: ask for a new one.
     ///
     ///
@@ -196,32 +195,6 @@ extension APIProtocol {
         body: Operations.ResendVerification.Input.Body
     ) async throws -> Operations.ResendVerification.Output {
         try await resendVerification(Operations.ResendVerification.Input(
-            headers: headers,
-            body: body
-        ))
-    }
-    /// The page the mailed link opens. It asks for a click before verifying, so that mail scanners that open links do not use the token up.
-    ///
-    /// - Remark: HTTP `GET /verify-email`.
-    /// - Remark: Generated from `#/paths//verify-email/get(showEmailVerificationPage)`.
-    internal func showEmailVerificationPage(
-        query: Operations.ShowEmailVerificationPage.Input.Query,
-        headers: Operations.ShowEmailVerificationPage.Input.Headers = .init()
-    ) async throws -> Operations.ShowEmailVerificationPage.Output {
-        try await showEmailVerificationPage(Operations.ShowEmailVerificationPage.Input(
-            query: query,
-            headers: headers
-        ))
-    }
-    /// The page's button; verifies like `POST /v1/accounts/verification` and answers with a page.
-    ///
-    /// - Remark: HTTP `POST /verify-email`.
-    /// - Remark: Generated from `#/paths//verify-email/post(submitEmailVerificationPage)`.
-    internal func submitEmailVerificationPage(
-        headers: Operations.SubmitEmailVerificationPage.Input.Headers = .init(),
-        body: Operations.SubmitEmailVerificationPage.Input.Body
-    ) async throws -> Operations.SubmitEmailVerificationPage.Output {
-        try await submitEmailVerificationPage(Operations.SubmitEmailVerificationPage.Input(
             headers: headers,
             body: body
         ))
@@ -440,6 +413,13 @@ extension APIProtocol {
             query: query,
             headers: headers
         ))
+    }
+    /// The deployment's password rules, in the words a refusal uses, to show before a person types a password.
+    ///
+    /// - Remark: HTTP `GET /v1/password-rules`.
+    /// - Remark: Generated from `#/paths//v1/password-rules/get(getPasswordRules)`.
+    internal func getPasswordRules(headers: Operations.GetPasswordRules.Input.Headers = .init()) async throws -> Operations.GetPasswordRules.Output {
+        try await getPasswordRules(Operations.GetPasswordRules.Input(headers: headers))
     }
 }
 

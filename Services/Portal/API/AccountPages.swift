@@ -1,0 +1,613 @@
+import Foundation
+import Hummingbird
+import IdentityClient
+import Logging
+import OpenAPIRuntime
+import ServiceKit
+
+/// The account pages: sign up (consent shown and accepted), verify by the mailed code or link, sign in (14 days
+/// on request), sign out, forgotten password by mailed code, change email or password, delete the account. Every
+/// rule is identity's; these pages only ask, pass on, and say identity's answer in the person's language.
+struct AccountPages: Sendable {
+    let identity: IdentityClient.Client
+    let sessions: BrowserSessionStore
+    let cookies: BrowserCookies
+    let pages: Pages
+    let clock: any WallClock
+    let logger: Logger
+
+    typealias Problem = IdentityClient.Components.Schemas.Problem
+
+    func register(on router: Router<GuichetRequestContext>) {
+        let group = router.group()
+        group.get("/compte/inscription") { request, _ in try await signUpPage(request) }
+        group.post("/compte/inscription") { request, _ in try await signUp(request) }
+        group.get("/compte/verification") { request, _ in try await verificationPage(request, email: "") }
+        group.post("/compte/verification") { request, _ in try await verify(request) }
+        group.post("/compte/verification/nouveau-code") { request, _ in try await resendCode(request) }
+        group.get("/compte/confirmer") { request, _ in try await linkPage(request) }
+        group.post("/compte/confirmer") { request, _ in try await confirmLink(request) }
+        group.get("/connexion") { request, _ in try await signInPage(request, email: "") }
+        group.post("/connexion") { request, _ in try await signIn(request) }
+        group.post("/deconnexion") { request, _ in try await signOut(request) }
+        group.get("/mot-de-passe-oublie") { request, _ in try await resetPage(request) }
+        group.post("/mot-de-passe-oublie") { request, _ in try await requestReset(request) }
+        group.post("/mot-de-passe-oublie/code") { request, _ in try await checkResetCode(request) }
+        group.post("/mot-de-passe-oublie/nouveau") { request, _ in try await completeReset(request) }
+        group.get("/compte") { request, _ in try await accountPage(request) }
+        group.get("/compte/mot-de-passe") { request, _ in try await passwordPage(request) }
+        group.post("/compte/mot-de-passe") { request, _ in try await changePassword(request) }
+        group.get("/compte/courriel") { request, _ in try await emailPage(request) }
+        group.post("/compte/courriel") { request, _ in try await requestEmailChange(request) }
+        group.post("/compte/courriel/code") { request, _ in try await confirmEmailChange(request) }
+        group.get("/compte/suppression") { request, _ in try await deletionPage(request) }
+        group.post("/compte/suppression") { request, _ in try await deleteAccount(request) }
+    }
+
+    // MARK: - Sign up and verification
+
+    func signUpForm(_ language: Language) async throws -> FormPage {
+        async let consentAnswer = identity.getCurrentConsentText(query: .init(purpose: .personalInformation))
+        async let rulesAnswer = identity.getPasswordRules()
+        let consent = try await consentAnswer.ok.body.json
+        let rules = try await rulesAnswer.ok.body.json
+        let t = { Strings.text($0, language) }
+        return FormPage(
+            heading: t(.signUpTitle), intro: t(.signUpIntro), action: "/compte/inscription", submit: t(.signUpSubmit),
+            fields: [
+                .init(name: "firstName", label: t(.firstName), autocomplete: "given-name"),
+                .init(name: "lastName", label: t(.lastName), autocomplete: "family-name"),
+                .init(name: "email", label: t(.email), kind: .email, autocomplete: "email", hint: t(.emailHint)),
+                .init(name: "birthDate", label: t(.birthDate), autocomplete: "bday", inputmode: "numeric", hint: t(.birthDateHint)),
+                .init(name: "phone", label: t(.phone), kind: .tel, autocomplete: "tel", required: false),
+                .init(
+                    name: "password", label: t(.password), kind: .password, autocomplete: "new-password",
+                    rules: rules.rules.map { $0.text.text(language) }),
+                .init(
+                    name: "consent", label: t(.consentAccept), kind: .checkbox, preamble: [t(.consentHeading), consent.text.text(language)]),
+            ],
+            hidden: [("consentVersion", String(consent.version))],
+            links: [.init(href: "/connexion", label: t(.alreadyHaveAccount))])
+    }
+
+    func signUpPage(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        return formResponse(try await signUpForm(language), request: request, language: language)
+    }
+
+    func signUp(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let form = try await PostedForm(request, cookies: cookies)
+        var page = try await signUpForm(language)
+        for index in page.fields.indices where page.fields[index].kind != .password {
+            let name = page.fields[index].name
+            page.fields[index].value = form.text(name, limit: name == "email" ? 254 : 100)
+            page.fields[index].checked = form.checked(name)
+        }
+        let email = form.text("email")
+        guard form.checked("consent") else {
+            page.addErrors([Strings.text(.consentRequired, language)], to: "consent")
+            return formResponse(page, request: request, language: language, status: .unprocessableContent)
+        }
+        let birthDate = form.text("birthDate", limit: 10)
+        let phone = form.text("phone", limit: 30)
+        let answer = try await identity.signUp(
+            body: .json(
+                .init(
+                    firstName: form.text("firstName", limit: 100), lastName: form.text("lastName", limit: 100), email: email,
+                    password: form.password("password"), language: language == .fr ? .fr : .en, birthDate: birthDate,
+                    phone: phone.isEmpty ? nil : phone, consentVersion: Int(form.text("consentVersion", limit: 8)) ?? 0)))
+        if case .accepted = answer {
+            var next = verificationForm(language, email: email)
+            next.notice = Strings.text(.codeSent, language)
+            return formResponse(next, request: request, language: language, status: .accepted)
+        }
+        return try refused(answer, page: page, request: request, language: language, fields: ["consentVersion": "consent"])
+    }
+
+    func verificationForm(_ language: Language, email: String) -> FormPage {
+        let t = { Strings.text($0, language) }
+        return FormPage(
+            heading: t(.verifyTitle), intro: t(.verifyIntro), action: "/compte/verification", submit: t(.verifySubmit),
+            fields: [
+                .init(name: "email", label: t(.email), kind: .email, value: email, autocomplete: "email"),
+                .init(name: "code", label: t(.code6), autocomplete: "one-time-code", inputmode: "numeric", hint: t(.code6Hint)),
+            ],
+            secondary: .init(
+                action: "/compte/verification/nouveau-code", text: t(.noCodeReceived), submit: t(.sendNewCode), hidden: [("email", email)]))
+    }
+
+    func verificationPage(_ request: Request, email: String) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        return formResponse(verificationForm(language, email: email), request: request, language: language)
+    }
+
+    func verify(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let form = try await PostedForm(request, cookies: cookies)
+        let email = form.text("email")
+        var page = verificationForm(language, email: email)
+        let code = form.text("code", limit: 16)
+        guard !code.isEmpty else {
+            page.addErrors([Strings.text(.codeRequired, language)], to: "code")
+            return formResponse(page, request: request, language: language, status: .unprocessableContent)
+        }
+        let answer = try await identity.verifyAccount(body: .json(.init(email: email, code: code)))
+        if case .ok = answer { return verified(request, language: language, email: email) }
+        return try refused(answer, page: page, request: request, language: language, fields: ["token": "code"])
+    }
+
+    func resendCode(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let form = try await PostedForm(request, cookies: cookies)
+        let email = form.text("email")
+        var page = verificationForm(language, email: email)
+        let answer = try await identity.resendVerification(body: .json(.init(email: email)))
+        if case .accepted = answer {
+            page.notice = Strings.text(.codeSent, language)
+            return formResponse(page, request: request, language: language)
+        }
+        return try refused(answer, page: page, request: request, language: language)
+    }
+
+    /// The mailed link's page: opening it changes nothing (mail scanners open links); its button verifies.
+    func linkForm(_ language: Language, sealedToken: String) -> FormPage {
+        FormPage(
+            heading: Strings.text(.confirmLinkTitle, language), intro: Strings.text(.confirmLinkIntro, language), action: "/compte/confirmer",
+            submit: Strings.text(.confirmLinkSubmit, language), hidden: [("link", sealedToken)])
+    }
+
+    func linkPage(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let token = String((FormQuery(request.uri.query)["token"] ?? "").prefix(128))
+        let visit = FormVisit(request, cookies: cookies)
+        // The link's token goes into the page sealed with the browser's form secret, never as it came.
+        let sealed = token.isEmpty ? "" : Base64URL.encode(try visit.secret.seal(Data(token.utf8)))
+        return formResponse(linkForm(language, sealedToken: sealed), request: request, language: language, visit: visit)
+    }
+
+    func confirmLink(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let form = try await PostedForm(request, cookies: cookies)
+        let token = opened(form.text("link", limit: 400), request: request)
+        if let token {
+            let answer = try await identity.verifyAccount(body: .json(.init(token: token)))
+            if case .ok(let ok) = answer { return verified(request, language: language, email: (try? ok.body.json.email) ?? "") }
+            _ = try problem(in: answer)
+        }
+        return pages.message(
+            .linkFailedTitle, .linkFailedText, language: language, path: "/compte/verification", status: .unprocessableContent,
+            link: ("/compte/verification", Strings.text(.verifyTitle, language)))
+    }
+
+    /// After verification: the sign-in form, saying the address is confirmed.
+    func verified(_ request: Request, language: Language, email: String) -> Response {
+        var page = signInForm(language, email: email, back: "/compte")
+        page.notice = Strings.text(.verifiedNotice, language)
+        return formResponse(page, request: request, language: language)
+    }
+
+    // MARK: - Sign in and out
+
+    func signInForm(_ language: Language, email: String, back: String) -> FormPage {
+        let t = { Strings.text($0, language) }
+        return FormPage(
+            heading: t(.signInTitle), action: "/connexion", submit: t(.signInSubmit),
+            fields: [
+                .init(name: "email", label: t(.email), kind: .email, value: email, autocomplete: "email"),
+                .init(name: "password", label: t(.password), kind: .password, autocomplete: "current-password"),
+                .init(name: "staySignedIn", label: t(.staySignedIn), kind: .checkbox, hint: "", required: false),
+            ],
+            hidden: [("back", back)],
+            links: [
+                .init(href: "/mot-de-passe-oublie", label: t(.forgotPassword)), .init(href: "/compte/inscription", label: t(.createAccount)),
+                .init(href: "/compte/verification", label: t(.haveACode)),
+            ])
+    }
+
+    func signInPage(_ request: Request, email: String) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let back = LanguageChoice.safeBack(FormQuery(request.uri.query)["back"] ?? "/compte")
+        return formResponse(signInForm(language, email: email, back: back), request: request, language: language)
+    }
+
+    func signIn(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let form = try await PostedForm(request, cookies: cookies)
+        let email = form.text("email")
+        let back = LanguageChoice.safeBack(form.text("back", limit: 600))
+        var page = signInForm(language, email: email, back: back)
+        page.fields[2].checked = form.checked("staySignedIn")
+        let stay = form.checked("staySignedIn")
+        let answer = try await identity.signIn(body: .json(.init(email: email, password: form.password("password"), staySignedIn: stay)))
+        guard case .created(let created) = answer else {
+            if case .forbidden(let forbidden) = answer, (try? forbidden.body.applicationProblemJson)?._type == "/problems/email-not-verified" {
+                var next = verificationForm(language, email: email)
+                next.notice = Strings.text(.notVerifiedNotice, language)
+                return formResponse(next, request: request, language: language, status: .forbidden)
+            }
+            return try refused(answer, page: page, request: request, language: language)
+        }
+        let tokens = try created.body.json
+        let now = clock.now()
+        let secret = BrowserSecret.generate()
+        try await sessions.create(
+            secret,
+            session: .init(
+                accountId: UUID(uuidString: tokens.accountId) ?? UUID(),
+                tokens: .init(
+                    accessToken: tokens.accessToken, accessExpiresAt: now.addingTimeInterval(TimeInterval(tokens.expiresIn)),
+                    refreshToken: tokens.refreshToken, refreshExpiresAt: tokens.refreshExpiresAt),
+                staySignedIn: stay),
+            at: now)
+        var headers: HTTPFields = [.location: back]
+        let lifetime = stay ? BrowserCookies.staySignedInSeconds : nil
+        headers.append(.init(name: .setCookie, value: cookies.setting(cookies.sessionName, secret.value, maxAge: lifetime)))
+        // A new form secret with the new session: nothing posted before signing in is accepted after.
+        headers.append(.init(name: .setCookie, value: cookies.setting(cookies.formName, BrowserSecret.generate().value, maxAge: nil)))
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    func signOut(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        _ = try await PostedForm(request, cookies: cookies)
+        if let secret = cookies.sessionSecret(request) {
+            if let session = try await currentSession(secret) {
+                // Identity revokes the session's refresh tokens; its access token lapses within minutes.
+                _ = try? await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) { try await identity.signOut() }
+            }
+            try await sessions.delete(secret)
+        }
+        var response = pages.message(.signedOutTitle, .signedOutText, language: language, path: "/activites", status: .ok)
+        response.headers.append(.init(name: .setCookie, value: cookies.clearing(cookies.sessionName)))
+        return response
+    }
+
+    // MARK: - Forgotten password
+
+    func resetForm(_ language: Language) -> FormPage {
+        let t = { Strings.text($0, language) }
+        return FormPage(
+            heading: t(.resetTitle), intro: t(.resetIntro), action: "/mot-de-passe-oublie", submit: t(.resetSubmit),
+            fields: [.init(name: "email", label: t(.email), kind: .email, autocomplete: "email")])
+    }
+
+    func resetCodeForm(_ language: Language, email: String) -> FormPage {
+        let t = { Strings.text($0, language) }
+        return FormPage(
+            heading: t(.resetCodeTitle), intro: t(.resetCodeIntro), action: "/mot-de-passe-oublie/code", submit: t(.verifySubmit),
+            fields: [
+                .init(name: "email", label: t(.email), kind: .email, value: email, autocomplete: "email"),
+                .init(name: "code", label: t(.code6), autocomplete: "one-time-code", inputmode: "numeric", hint: t(.resetCodeHint)),
+            ])
+    }
+
+    func newPasswordForm(_ language: Language, sealedGrant: String, rules: [String]) -> FormPage {
+        let t = { Strings.text($0, language) }
+        return FormPage(
+            heading: t(.newPasswordTitle), action: "/mot-de-passe-oublie/nouveau", submit: t(.newPasswordSubmit),
+            fields: [.init(name: "newPassword", label: t(.newPassword), kind: .password, autocomplete: "new-password", rules: rules)],
+            hidden: [("grant", sealedGrant)])
+    }
+
+    func resetPage(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        return formResponse(resetForm(language), request: request, language: language)
+    }
+
+    func requestReset(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let form = try await PostedForm(request, cookies: cookies)
+        let email = form.text("email")
+        let answer = try await identity.requestPasswordReset(body: .json(.init(email: email)))
+        guard case .accepted = answer else {
+            var page = resetForm(language)
+            page.fields[0].value = email
+            return try refused(answer, page: page, request: request, language: language)
+        }
+        var page = resetCodeForm(language, email: email)
+        page.notice = Strings.text(.resetCodeSent, language)
+        return formResponse(page, request: request, language: language, status: .accepted)
+    }
+
+    func checkResetCode(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let form = try await PostedForm(request, cookies: cookies)
+        let email = form.text("email")
+        let answer = try await identity.verifyPasswordReset(body: .json(.init(email: email, code: form.text("code", limit: 16))))
+        guard case .ok(let ok) = answer else {
+            return try refused(answer, page: resetCodeForm(language, email: email), request: request, language: language)
+        }
+        // The grant goes into the page sealed with the browser's form secret: readable only with that browser's cookie.
+        let visit = FormVisit(request, cookies: cookies)
+        let sealed = Base64URL.encode(try visit.secret.seal(Data(try ok.body.json.resetToken.utf8)))
+        return formResponse(
+            newPasswordForm(language, sealedGrant: sealed, rules: try await passwordRules(language)), request: request, language: language,
+            visit: visit)
+    }
+
+    func completeReset(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let form = try await PostedForm(request, cookies: cookies)
+        let sealed = form.text("grant", limit: 400)
+        guard let grant = opened(sealed, request: request) else {
+            return pages.message(
+                .linkFailedTitle, .resetExpiredText, language: language, path: "/mot-de-passe-oublie", status: .unprocessableContent,
+                link: ("/mot-de-passe-oublie", Strings.text(.resetTitle, language)))
+        }
+        let answer = try await identity.completePasswordReset(body: .json(.init(resetToken: grant, newPassword: form.password("newPassword"))))
+        guard case .noContent = answer else {
+            let page = newPasswordForm(language, sealedGrant: sealed, rules: try await passwordRules(language))
+            if case .unprocessableContent(let refusal) = answer, (try? refusal.body.applicationProblemJson)?.errors?.isEmpty ?? true {
+                // Not a rule of the password: the grant has expired or was used.
+                return pages.message(
+                    .linkFailedTitle, .resetExpiredText, language: language, path: "/mot-de-passe-oublie", status: .unprocessableContent,
+                    link: ("/mot-de-passe-oublie", Strings.text(.resetTitle, language)))
+            }
+            return try refused(answer, page: page, request: request, language: language)
+        }
+        var page = signInForm(language, email: "", back: "/compte")
+        page.notice = Strings.text(.passwordResetNotice, language)
+        return formResponse(page, request: request, language: language)
+    }
+
+    // MARK: - The signed-in account
+
+    func accountPage(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        guard let (_, session) = try await signedIn(request) else { return signInFirst(request) }
+        return try await accountView(request, session: session, language: language, notice: "")
+    }
+
+    func accountView(_ request: Request, session: BrowserSessionStore.Session, language: Language, notice: String) async throws -> Response {
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) { try await identity.getMyAccount() }
+        guard case .ok(let ok) = answer else {
+            if case .unauthorized = answer { return signInFirst(request) }
+            _ = try problem(in: answer)
+            throw PageErrors.Upstream(status: 502)
+        }
+        let account = try ok.body.json
+        let visit = FormVisit(request, cookies: cookies)
+        var context: [String: Any] = [
+            "heading": Strings.text(.accountTitle, language), "name": "\(account.firstName) \(account.lastName)", "email": account.email,
+            "language": account.language == .fr ? "Français" : "English", "formToken": visit.secret.formToken,
+        ]
+        if let pending = account.pendingEmail { context["pendingEmail"] = pending }
+        if !notice.isEmpty { context["notice"] = notice }
+        var response = pages.render(
+            "account", title: Strings.text(.accountTitle, language), context: context, language: language, path: "/compte", signedIn: true)
+        visit.setCookie(on: &response)
+        return response
+    }
+
+    func passwordForm(_ language: Language, rules: [String]) -> FormPage {
+        let t = { Strings.text($0, language) }
+        return FormPage(
+            heading: t(.changePasswordTitle), action: "/compte/mot-de-passe", submit: t(.changePasswordSubmit),
+            fields: [
+                .init(name: "currentPassword", label: t(.currentPassword), kind: .password, autocomplete: "current-password"),
+                .init(name: "newPassword", label: t(.newPassword), kind: .password, autocomplete: "new-password", rules: rules),
+            ],
+            links: [.init(href: "/compte", label: t(.backToAccount))])
+    }
+
+    func passwordPage(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        guard try await signedIn(request) != nil else { return signInFirst(request) }
+        return formResponse(passwordForm(language, rules: try await passwordRules(language)), request: request, language: language, signedIn: true)
+    }
+
+    func changePassword(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let form = try await PostedForm(request, cookies: cookies)
+        guard let (_, session) = try await signedIn(request) else { return signInFirst(request) }
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await identity.changeMyPassword(
+                body: .json(.init(currentPassword: form.password("currentPassword"), newPassword: form.password("newPassword"))))
+        }
+        guard case .noContent = answer else {
+            let page = passwordForm(language, rules: try await passwordRules(language))
+            return try refused(answer, page: page, request: request, language: language, signedIn: true, fields: ["password": "currentPassword"])
+        }
+        return try await accountView(request, session: session, language: language, notice: Strings.text(.passwordChangedNotice, language))
+    }
+
+    func emailForm(_ language: Language) -> FormPage {
+        let t = { Strings.text($0, language) }
+        return FormPage(
+            heading: t(.changeEmailTitle), intro: t(.changeEmailIntro), action: "/compte/courriel", submit: t(.changeEmailSubmit),
+            fields: [
+                .init(name: "newEmail", label: t(.newEmail), kind: .email, autocomplete: "email"),
+                .init(name: "password", label: t(.currentPassword), kind: .password, autocomplete: "current-password"),
+            ],
+            links: [.init(href: "/compte", label: t(.backToAccount))])
+    }
+
+    func emailCodeForm(_ language: Language) -> FormPage {
+        let t = { Strings.text($0, language) }
+        return FormPage(
+            heading: t(.changeEmailCodeTitle), action: "/compte/courriel/code", submit: t(.verifySubmit),
+            fields: [.init(name: "code", label: t(.code6), autocomplete: "one-time-code", inputmode: "numeric", hint: t(.code6Hint))],
+            links: [.init(href: "/compte", label: t(.backToAccount))])
+    }
+
+    func emailPage(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        guard try await signedIn(request) != nil else { return signInFirst(request) }
+        return formResponse(emailForm(language), request: request, language: language, signedIn: true)
+    }
+
+    func requestEmailChange(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let form = try await PostedForm(request, cookies: cookies)
+        guard let (_, session) = try await signedIn(request) else { return signInFirst(request) }
+        let newEmail = form.text("newEmail")
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await identity.requestEmailChange(body: .json(.init(newEmail: newEmail, password: form.password("password"))))
+        }
+        guard case .accepted = answer else {
+            var page = emailForm(language)
+            page.fields[0].value = newEmail
+            return try refused(answer, page: page, request: request, language: language, signedIn: true, fields: ["email": "newEmail"])
+        }
+        var page = emailCodeForm(language)
+        page.notice = Strings.text(.emailCodeSent, language)
+        return formResponse(page, request: request, language: language, status: .accepted, signedIn: true)
+    }
+
+    func confirmEmailChange(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let form = try await PostedForm(request, cookies: cookies)
+        guard let (_, session) = try await signedIn(request) else { return signInFirst(request) }
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await identity.confirmEmailChange(body: .json(.init(code: form.text("code", limit: 16))))
+        }
+        guard case .ok = answer else {
+            return try refused(answer, page: emailCodeForm(language), request: request, language: language, signedIn: true)
+        }
+        return try await accountView(request, session: session, language: language, notice: Strings.text(.emailChangedNotice, language))
+    }
+
+    func deletionForm(_ language: Language) -> FormPage {
+        let t = { Strings.text($0, language) }
+        return FormPage(
+            heading: t(.deleteAccountTitle), intro: t(.deleteAccountIntro), action: "/compte/suppression", submit: t(.deleteAccountSubmit),
+            fields: [.init(name: "password", label: t(.currentPassword), kind: .password, autocomplete: "current-password")],
+            links: [.init(href: "/compte", label: t(.backToAccount))])
+    }
+
+    func deletionPage(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        guard try await signedIn(request) != nil else { return signInFirst(request) }
+        return formResponse(deletionForm(language), request: request, language: language, signedIn: true)
+    }
+
+    func deleteAccount(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let form = try await PostedForm(request, cookies: cookies)
+        guard let (secret, session) = try await signedIn(request) else { return signInFirst(request) }
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await identity.deleteMyAccount(body: .json(.init(password: form.password("password"))))
+        }
+        guard case .noContent = answer else {
+            return try refused(answer, page: deletionForm(language), request: request, language: language, signedIn: true)
+        }
+        try await sessions.delete(secret)
+        var response = pages.message(.accountDeletedTitle, .accountDeletedText, language: language, path: "/activites", status: .ok)
+        response.headers.append(.init(name: .setCookie, value: cookies.clearing(cookies.sessionName)))
+        return response
+    }
+
+    // MARK: - Shared by the pages
+
+    /// The signed-in browser's session (its access token fresh), or nil.
+    func signedIn(_ request: Request) async throws -> (BrowserSecret, BrowserSessionStore.Session)? {
+        guard let secret = cookies.sessionSecret(request), let session = try await currentSession(secret) else { return nil }
+        return (secret, session)
+    }
+
+    func currentSession(_ secret: BrowserSecret) async throws -> BrowserSessionStore.Session? {
+        let identity = self.identity
+        let clock = self.clock
+        return try await sessions.session(secret, at: clock.now()) { tokens in
+            let answer = try await identity.refreshSession(body: .json(.init(refreshToken: tokens.refreshToken)))
+            switch answer {
+            case .ok(let ok):
+                let renewed = try ok.body.json
+                return IdentityTokens(
+                    accessToken: renewed.accessToken, accessExpiresAt: clock.now().addingTimeInterval(TimeInterval(renewed.expiresIn)),
+                    refreshToken: renewed.refreshToken, refreshExpiresAt: renewed.refreshExpiresAt)
+            case .unauthorized, .unprocessableContent, .badRequest: return nil
+            case .undocumented(let status, _): throw PageErrors.Upstream(status: status)
+            }
+        }
+    }
+
+    /// To the sign-in page, coming back here after (a form posted once the session had ended comes back to the account).
+    func signInFirst(_ request: Request) -> Response {
+        let back = request.method == .get ? request.uri.path : "/compte"
+        var headers: HTTPFields = [.location: "/connexion?back=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")]
+        headers.append(.init(name: .setCookie, value: cookies.clearing(cookies.sessionName)))
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    func passwordRules(_ language: Language) async throws -> [String] {
+        try await identity.getPasswordRules().ok.body.json.rules.map { $0.text.text(language) }
+    }
+
+    /// A sealed value from a page (a link's token, a reset grant), opened with this browser's form secret.
+    func opened(_ sealed: String, request: Request) -> String? {
+        guard let secret = cookies.formSecret(request), let data = Base64URL.decode(sealed), let plain = secret.open(data) else { return nil }
+        return String(decoding: plain, as: UTF8.self)
+    }
+
+    func formResponse(
+        _ page: FormPage, request: Request, language: Language, status: HTTPResponse.Status = .ok, signedIn: Bool? = nil,
+        visit: FormVisit? = nil
+    ) -> Response {
+        let visit = visit ?? FormVisit(request, cookies: cookies)
+        var response = pages.render(
+            "form", title: page.hasErrors ? Strings.text(.errorTitlePrefix, language) + page.heading : page.heading,
+            context: page.context(formToken: visit.secret.formToken, language: language), language: language, path: request.uri.path,
+            status: status, signedIn: signedIn ?? (cookies.sessionSecret(request) != nil))
+        visit.setCookie(on: &response)
+        return response
+    }
+
+    /// Identity's refusal said on the form: each field's errors next to it, the rest at the top. `fields` maps
+    /// identity's field names to the form's where they differ.
+    func refused(
+        _ answer: some Sendable, page: FormPage, request: Request, language: Language, signedIn: Bool? = nil, fields: [String: String] = [:]
+    ) throws -> Response {
+        let found = try problem(in: answer)
+        var page = page
+        if let errors = found.errors, !errors.isEmpty {
+            for error in errors {
+                let name = fields[error.field] ?? error.field
+                page.addErrors([error.message.text(language)], to: name)
+            }
+        } else {
+            page.formErrors.append(found.detail ?? found.title)
+        }
+        let status = HTTPResponse.Status(code: found.status)
+        return formResponse(page, request: request, language: language, status: status, signedIn: signedIn)
+    }
+
+    /// The problem+json of a service's refusal, whatever the operation; an answer the document does not describe
+    /// (a 5xx) fails the page, which then says "unavailable".
+    func problem(in answer: some Sendable) throws -> Problem {
+        let mirror = Mirror(reflecting: answer)
+        if let value = mirror.children.first?.value {
+            if let response = value as? IdentityClient.Components.Responses.Problem {
+                return try response.body.applicationProblemJson
+            }
+            let payload = Mirror(reflecting: value).children.map(\.value)
+            if let status = payload.first as? Int { throw PageErrors.Upstream(status: status) }
+        }
+        throw PageErrors.Upstream(status: 502)
+    }
+}
+
+/// A page with a form: the browser's form secret, made (and set as a cookie) on its first form.
+struct FormVisit {
+    let secret: BrowserSecret
+    private let cookie: String?
+
+    init(_ request: Request, cookies: BrowserCookies) {
+        if let existing = cookies.formSecret(request) {
+            secret = existing
+            cookie = nil
+        } else {
+            secret = BrowserSecret.generate()
+            cookie = cookies.setting(cookies.formName, secret.value, maxAge: nil)
+        }
+    }
+
+    func setCookie(on response: inout Response) {
+        if let cookie { response.headers.append(.init(name: .setCookie, value: cookie)) }
+    }
+}
+
+extension IdentityClient.Components.Schemas.LocalizedText {
+    func text(_ language: Language) -> String { language == .fr ? fr : en }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ServiceKit
+
+/// The portal's two cookies. `form`: a secret every form's token derives from (anyone, signed in or not).
+/// `session`: the secret of a signed-in browser. Both `HttpOnly` and `SameSite=Lax`; over HTTPS they are `Secure`
+/// and take the `__Host-` prefix, which a browser only accepts from this very host, over HTTPS, for `Path=/`.
+struct BrowserCookies: Sendable {
+    let secure: Bool
+
+    var formName: String { secure ? "__Host-guichet_form" : "guichet_form" }
+    var sessionName: String { secure ? "__Host-guichet_session" : "guichet_session" }
+
+    static let staySignedInSeconds = 14 * 24 * 3600
+
+    func formSecret(_ request: Request) -> BrowserSecret? { BrowserSecret(cookie: request.cookies[formName]?.value) }
+    func sessionSecret(_ request: Request) -> BrowserSecret? { BrowserSecret(cookie: request.cookies[sessionName]?.value) }
+
+    /// `maxAge` nil: until the browser closes.
+    func setting(_ name: String, _ value: String, maxAge: Int?) -> String {
+        var cookie = "\(name)=\(value); Path=/; HttpOnly; SameSite=Lax"
+        if let maxAge { cookie += "; Max-Age=\(maxAge)" }
+        if secure { cookie += "; Secure" }
+        return cookie
+    }
+
+    func clearing(_ name: String) -> String { setting(name, "", maxAge: 0) }
+}
+
+/// A posted form: its fields (`application/x-www-form-urlencoded`, at most 64 KiB), accepted only when it comes
+/// from one of the portal's own pages: the browser's `Origin` (or `Sec-Fetch-Site`) names this site, and the form's
+/// token matches the browser's form cookie.
+struct PostedForm: Sendable {
+    let fields: FormQuery
+
+    enum Refusal: Error { case otherOrigin, missingToken, tooLarge }
+
+    static let maximumBytes = 64 * 1024
+
+    init(_ request: Request, cookies: BrowserCookies) async throws(Refusal) {
+        guard Self.sameOrigin(request) else { throw .otherOrigin }
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: Self.maximumBytes) } catch { throw .tooLarge }
+        fields = FormQuery(String(buffer: buffer))
+        guard let secret = cookies.formSecret(request), secret.accepts(formToken: fields["form_token"]) else { throw .missingToken }
+    }
+
+    /// A browser sends `Origin` with every POST; it must name the host the request was sent to. Without it (an old
+    /// browser), `Sec-Fetch-Site` must not say another site; the form token is checked either way.
+    static func sameOrigin(_ request: Request) -> Bool {
+        if let origin = request.headers[.origin] {
+            guard let url = URL(string: origin), let host = url.host else { return false }
+            let authority = url.port.map { "\(host):\($0)" } ?? host
+            // HTTP/1.1's Host header becomes the request's authority; a request built without one keeps the header.
+            let target = request.head.authority ?? request.headers[.host]
+            return authority.lowercased() == target?.lowercased()
+        }
+        if let site = request.headers[.secFetchSite] { return site == "same-origin" || site == "none" }
+        return true
+    }
+
+    /// A field as typed, trimmed, at most `limit` characters (longer is cut: the services refuse what is too long anyway).
+    func text(_ name: String, limit: Int = 254) -> String {
+        String((fields[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(limit))
+    }
+
+    /// A password exactly as typed (spaces count), at most 1,024 characters.
+    func password(_ name: String) -> String { String((fields[name] ?? "").prefix(1024)) }
+
+    func checked(_ name: String) -> Bool { fields[name] == "true" }
+}
+
+extension HTTPField.Name {
+    static let secFetchSite = Self("Sec-Fetch-Site")!
+    static let host = Self("Host")!
+}

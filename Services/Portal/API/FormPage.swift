@@ -1,0 +1,110 @@
+import DomainKit
+import Foundation
+
+/// A page with one form, described as data and rendered by `form.mustache`: every field labelled, its hint and
+/// rules tied to it, its errors said next to it (`aria-describedby`, `aria-invalid`) and summarised at the top with
+/// a link to each field (WCAG 3.3.1, 3.3.3).
+struct FormPage {
+    enum Kind: String {
+        case text, email, password, date, tel, checkbox
+    }
+
+    struct Field {
+        var name: String
+        var label: String
+        var kind: Kind = .text
+        var value: String = ""
+        var autocomplete: String = ""
+        var inputmode: String = ""
+        var hint: String = ""
+        var rules: [String] = []
+        /// Paragraphs shown before the field, which it refers to (a consent text before its checkbox).
+        var preamble: [String] = []
+        var required = true
+        var checked = false
+        var errors: [String] = []
+    }
+
+    struct Link {
+        var href: String
+        var label: String
+    }
+
+    /// A second, smaller form on the page (send the code again).
+    struct Secondary {
+        var action: String
+        var text: String
+        var submit: String
+        var hidden: [(String, String)] = []
+    }
+
+    var heading: String
+    var intro: String = ""
+    var notice: String = ""
+    var action: String
+    var submit: String
+    var fields: [Field] = []
+    var hidden: [(String, String)] = []
+    var links: [Link] = []
+    var secondary: Secondary?
+    /// Errors that belong to no field (a code sent too often); shown in the summary, linked to the first field.
+    var formErrors: [String] = []
+
+    mutating func addErrors(_ messages: [String], to name: String) {
+        if let index = fields.firstIndex(where: { $0.name == name }) {
+            fields[index].errors += messages
+        } else {
+            formErrors += messages
+        }
+    }
+
+    var hasErrors: Bool { !formErrors.isEmpty || fields.contains { !$0.errors.isEmpty } }
+
+    func context(formToken: String, language: Language) -> [String: Any] {
+        // French puts a non-breaking space before a colon.
+        let colon = language == .fr ? "\u{00A0}: " : ": "
+        var summary: [[String: String]] = formErrors.map { ["field": fields.first?.name ?? "content", "message": $0] }
+        for field in fields {
+            summary += field.errors.map { ["field": field.name, "message": field.label + colon + $0] }
+        }
+        let hiddenValues = hidden.map { ["name": $0.0, "value": $0.1] }
+        var values: [String: Any] = [
+            "heading": heading, "action": action, "submit": submit, "formToken": formToken, "hidden": hiddenValues,
+            "hasErrors": hasErrors, "summary": summary,
+            "fields": fields.map(Self.fieldContext),
+            "links": links.map { ["href": $0.href, "label": $0.label] },
+        ]
+        if !intro.isEmpty { values["intro"] = intro }
+        if !notice.isEmpty { values["notice"] = notice }
+        if let secondary {
+            values["secondary"] = [
+                "action": secondary.action, "text": secondary.text, "submit": secondary.submit, "formToken": formToken,
+                "hidden": secondary.hidden.map { ["name": $0.0, "value": $0.1] },
+            ]
+        }
+        return values
+    }
+
+    private static func fieldContext(_ field: Field) -> [String: Any] {
+        var describedBy: [String] = []
+        if !field.preamble.isEmpty { describedBy.append("\(field.name)-preamble") }
+        if !field.hint.isEmpty { describedBy.append("\(field.name)-hint") }
+        if !field.rules.isEmpty { describedBy.append("\(field.name)-rules") }
+        describedBy += field.errors.indices.map { "\(field.name)-error-\($0)" }
+        var values: [String: Any] = [
+            "name": field.name, "label": field.label, "type": field.kind.rawValue, "checkbox": field.kind == .checkbox,
+            "required": field.required, "checked": field.checked, "invalid": !field.errors.isEmpty,
+            "hasRules": !field.rules.isEmpty, "rules": field.rules,
+            "hasPreamble": !field.preamble.isEmpty, "preamble": field.preamble,
+            "errors": field.errors.enumerated().map { ["field": field.name, "index": String($0.offset), "message": $0.element] },
+        ]
+        // Mustache shows a section for any string, even an empty one: what a field does not have is left out.
+        for (key, text) in [
+            ("value", field.value), ("autocomplete", field.autocomplete), ("inputmode", field.inputmode), ("hint", field.hint),
+            ("describedBy", describedBy.joined(separator: " ")),
+        ] where !text.isEmpty {
+            values[key] = text
+        }
+        return values
+    }
+}
