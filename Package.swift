@@ -210,11 +210,18 @@ let package = Package(
             exclude: ["openapi-generator-config.yaml"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "EnrolmentClient",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            path: "Services/Portal/Clients/Enrolment",
+            exclude: ["openapi-generator-config.yaml"],
+            swiftSettings: swiftSettings
+        ),
         // The family portal: pages rendered on the server over the services' APIs; the same start-up as the services.
         .executableTarget(
             name: "Portal",
             dependencies: [
-                "ServiceKit", "Database", "CatalogueClient", "IdentityClient",
+                "ServiceKit", "Database", "CatalogueClient", "IdentityClient", "EnrolmentClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -231,6 +238,7 @@ let package = Package(
                 .embedInCode("API/Templates/layout.mustache"), .embedInCode("API/Templates/catalogue.mustache"),
                 .embedInCode("API/Templates/offering.mustache"), .embedInCode("API/Templates/message.mustache"),
                 .embedInCode("API/Templates/form.mustache"), .embedInCode("API/Templates/account.mustache"),
+                .embedInCode("API/Templates/children.mustache"), .embedInCode("API/Templates/child.mustache"),
                 .embedInCode("API/Assets/portal.css"),
             ],
             swiftSettings: swiftSettings

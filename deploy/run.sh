@@ -74,6 +74,7 @@ for service in "${SERVICES[@]}"; do
       MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}")
   elif [ "$service" = portal ]; then
     own=(CATALOGUE_URL="http://127.0.0.1:${SERVICE_PORTS[catalogue]}" IDENTITY_URL="http://127.0.0.1:${SERVICE_PORTS[identity]}"
+      ENROLMENT_URL="http://127.0.0.1:${SERVICE_PORTS[enrolment]}"
       TRUST_FORWARDED_FOR=true PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$GATEWAY_PORT}")
   fi
   # Loopback only, whatever HTTP_HOST the caller's shell has: nobody bypasses the gateway.

@@ -1,4 +1,5 @@
 import CatalogueClient
+import EnrolmentClient
 import IdentityClient
 import Database
 import Hummingbird
@@ -22,6 +23,7 @@ enum PortalService: ServiceDefinition {
         let settings: PortalSettings
         let catalogue: CatalogueClient.Client
         let identity: IdentityClient.Client
+        let enrolment: EnrolmentClient.Client
         let sessions: BrowserSessionStore
         let cookies: BrowserCookies
         let pages: Pages
@@ -35,6 +37,8 @@ enum PortalService: ServiceDefinition {
                 serverURL: settings.catalogueURL, configuration: .guichet, transport: URLSessionTransport(), middlewares: [OnBehalfOfVisitor()]),
             identity: IdentityClient.Client(
                 serverURL: settings.identityURL, configuration: .guichet, transport: URLSessionTransport(), middlewares: [OnBehalfOfVisitor()]),
+            enrolment: EnrolmentClient.Client(
+                serverURL: settings.enrolmentURL, configuration: .guichet, transport: URLSessionTransport(), middlewares: [OnBehalfOfVisitor()]),
             sessions: BrowserSessionStore(client: environment.postgres, logger: environment.logger),
             cookies: BrowserCookies(secure: settings.secureCookies),
             pages: try Pages())
@@ -43,9 +47,8 @@ enum PortalService: ServiceDefinition {
     static func addRoutes(to router: Router<GuichetRequestContext>, parts: Parts, environment: ServiceEnvironment) throws {
         PortalRoutes(catalogue: parts.catalogue, pages: parts.pages, cookies: parts.cookies, clock: environment.clock, logger: environment.logger)
             .register(on: router)
-        AccountPages(
-            identity: parts.identity, sessions: parts.sessions, cookies: parts.cookies, pages: parts.pages, clock: environment.clock,
-            logger: environment.logger
-        ).register(on: router)
+        let kit = PageKit(identity: parts.identity, sessions: parts.sessions, cookies: parts.cookies, pages: parts.pages, clock: environment.clock)
+        AccountPages(kit: kit).register(on: router)
+        FamilyPages(kit: kit, enrolment: parts.enrolment, catalogue: parts.catalogue).register(on: router)
     }
 }

@@ -4,9 +4,10 @@ import ServiceKit
 
 /// The portal's own settings: where the services it calls answer, and its public address.
 struct PortalSettings: Sendable {
-    /// The catalogue's and identity's APIs, called by the portal's server (never by the browser).
+    /// The catalogue's, identity's and enrolment's APIs, called by the portal's server (never by the browser).
     var catalogueURL: URL
     var identityURL: URL
+    var enrolmentURL: URL
     /// The address people open (the gateway's): over https, cookies are `Secure` and `__Host-` prefixed.
     var publicBaseURL: URL
 
@@ -20,6 +21,7 @@ struct PortalSettings: Sendable {
         }
         catalogueURL = try url("catalogue.url", "CATALOGUE_URL", "http://127.0.0.1:8082")
         identityURL = try url("identity.url", "IDENTITY_URL", "http://127.0.0.1:8081")
+        enrolmentURL = try url("enrolment.url", "ENROLMENT_URL", "http://127.0.0.1:8083")
         publicBaseURL = try url("public.base.url", "PUBLIC_BASE_URL", "http://127.0.0.1:8080")
     }
 

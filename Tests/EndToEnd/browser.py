@@ -221,6 +221,8 @@ def mozaik_sign_up_by_code(browser, expect):
     fill(browser, {"email": email, "password": expect["password"], "staySignedIn": True})
     submit(browser)
     assert heading(browser) == "Mon compte", heading(browser)
+    link_a_child_by_file_number(browser, expect)
+    browser.click("Mon compte")
     assert "Sophie Lavoie" in main_text(browser) and email in main_text(browser)
     session = next(c for c in d.get_cookies() if "guichet_session" in c["name"])
     assert session.get("expiry", 0) > time.time() + 13 * 24 * 3600, f"stay signed in 14 days: {session}"
@@ -247,6 +249,28 @@ def mozaik_sign_up_by_code(browser, expect):
     assert heading(browser) == "Mon compte"
 
 
+def link_a_child_by_file_number(browser, expect):
+    """Mozaïk and Baie-Comeau: the child's file linked by organisation, file number and birth date. A wrong number
+    is refused without saying which field was wrong; the right one shows the child with the school's data; the
+    child's page explains the health fields."""
+    d, child = browser.driver, expect["child"]
+    browser.click("Mes enfants et ma famille")
+    assert "Aucun enfant" in main_text(browser)
+    browser.click("Lier le dossier d'un enfant")
+    Select(d.find_element(By.ID, "organisationId")).select_by_visible_text(child["organisation"])
+    fill(browser, {"fileNumber": "0000000", "birthDate": child["birthDate"]})
+    submit(browser)
+    assert d.find_elements(By.CSS_SELECTOR, ".error-summary"), "a wrong number is refused"
+    assert Select(d.find_element(By.ID, "organisationId")).first_selected_option.text == child["organisation"], "the choice is kept"
+    fill(browser, {"fileNumber": child["fileNumber"]})
+    submit(browser)
+    assert "Le dossier est lié" in main_text(browser), main_text(browser)
+    browser.click(child["name"])
+    assert heading(browser) == child["name"]
+    assert "3e année" in main_text(browser) and "Santé" in main_text(browser) and "chiffrés" in main_text(browser)
+    expect.setdefault("child_urls", []).append(urllib.parse.urlparse(d.current_url).path)
+
+
 def baie_comeau_link(browser, expect):
     """Baie-Comeau: an account confirmed by the mailed link, in English: the link's page changes nothing until
     its button is pressed; the same link a second time no longer works."""
@@ -267,6 +291,15 @@ def baie_comeau_link(browser, expect):
     browser.open(f"{path.path}?{path.query}")
     submit(browser)
     assert heading(browser) == "This link no longer works", "a link works once"
+    # Another family's child: not found, as if there were none (no name, no health field).
+    browser.open("/connexion")
+    fill(browser, {"email": email, "password": expect["password"]})
+    submit(browser)
+    assert heading(browser) == "My account"
+    for url in expect.get("child_urls", []):
+        browser.open(url)
+        assert heading(browser) == "Page not found", f"another family's child at {url}"
+        assert expect["child"]["name"] not in d.page_source
 
 
 def run(base, artifacts, expect):

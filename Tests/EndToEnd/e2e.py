@@ -110,6 +110,7 @@ class Platform:
                         "PROCESSOR_WEBHOOK_SECRET": (keys / "webhook").read_text().strip(), "PAYMENT_HOLD_MARGIN_SECONDS": "1",
                         "PROCESSOR_TIMEOUT_SECONDS": "3", "PAYMENT_RECONCILE_MILLISECONDS": "500"},
             "portal": {"CATALOGUE_URL": f"http://127.0.0.1:{PORTS['catalogue']}", "IDENTITY_URL": f"http://127.0.0.1:{PORTS['identity']}",
+                       "ENROLMENT_URL": f"http://127.0.0.1:{PORTS['enrolment']}",
                        "PUBLIC_BASE_URL": f"http://127.0.0.1:{GATEWAY_PORT}", "TRUST_FORWARDED_FOR": "true"},
         }[service]
         return {**common, **own}
@@ -432,6 +433,7 @@ def browser_journeys(sink):
     artifacts = pathlib.Path(os.environ.get("E2E_ARTIFACTS", WORK / "artifacts")) / "browser"
     expect = {"search": "zoo granby", "title_fr": "Sortie au Zoo de Granby", "title_en": "Granby Zoo outing",
               "price_fr": "35,00 $", "price_en": "$35.00", "password": PASSWORD,
+              "child": {"organisation": "École du Grand-Boisé", "fileNumber": "7654330", "birthDate": born(8), "name": "Léo Lavoie"},
               "mail": lambda address, subject, count=1: sink.wait(address, subject, count=count)["text"]}
     # What a browser does not show: every page's headers through the gateway, the language cookie's attributes,
     # and that the switch never sends anyone to another site.
@@ -471,7 +473,10 @@ def journeys(sink, platform):
     # CAL's student is a pupil of ESSG in its records: his school of origin, and so its price, comes from there.
     essg_staff = staff(sink, admin, "essg@e2e.test", orgs["ESSG"])
     import_records(essg_staff, orgs["ESSG"], header, [["1515151", "Alexis", "Poulin", born(15), "ESSG", "sec. 4", "", "", "cal@e2e.test", "", "", "", ""]])
-    import_records(egb_staff, orgs["EGB"], header, [["7654321", "Zoé", "Lévesque-Côté", born(9), "EGB", "4e année", "401", "", "mozaik@e2e.test", "", "", "", ""]])
+    # Léo is the browser journeys' child: his parents' accounts (one per width the journeys run at) are in his record.
+    import_records(egb_staff, orgs["EGB"], header, [
+        ["7654321", "Zoé", "Lévesque-Côté", born(9), "EGB", "4e année", "401", "", "mozaik@e2e.test", "", "", "", ""],
+        ["7654330", "Léo", "Lavoie", born(8), "EGB", "3e année", "302", "", "parent.phone@e2e.test;parent.desktop@e2e.test", "", "", "", ""]])
     import_records(city_staff, orgs["BAIE-COMEAU"], header, [
         ["H-2001", "Nora", "Cormier", born(8), "", "", "", "5 rue Mance", "ville@e2e.test", "resident", "F-1", "418 555-0101", ""],
         ["H-2002", "Jules", "Cormier", born(10), "", "", "", "5 rue Mance", "ville@e2e.test", "resident", "F-1", "418 555-0101", ""]])

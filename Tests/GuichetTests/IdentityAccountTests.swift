@@ -166,6 +166,15 @@ import Testing
             let codes = Set(errors.compactMap { "\($0["field"]!):\($0["code"]!)" })
             #expect(codes == ["password:tooShort", "password:notEnoughCharacterKinds", "birthDate:tooYoung", "consentVersion:notCurrent"])
             #expect(errors.allSatisfy { (($0["message"] as? [String: String])?["en"]?.isEmpty) == false })
+            // No consent given: one more reason among the others, never a separate round.
+            let unconsented = try await identity.post(
+                "/v1/accounts",
+                ["firstName": "Zoé", "lastName": "Roy", "email": "z@example.ca", "password": "xqz", "language": "fr", "birthDate": "1990-01-01"])
+            let unconsentedCodes = Set(
+                (try #require(try unconsented.problem("/problems/validation", status: .unprocessableContent)["errors"] as? [[String: Any]])).map {
+                    "\($0["field"]!):\($0["code"]!)"
+                })
+            #expect(unconsentedCodes == ["password:tooShort", "password:notEnoughCharacterKinds", "consentVersion:required"])
             let common = try await identity.signUp("y@example.ca", password: "Password1")
             #expect(try common.fieldErrors()["password"] == "common")
             let mine = try await identity.signUp("helene.roy@example.ca", password: "Helene.Roy-1985")

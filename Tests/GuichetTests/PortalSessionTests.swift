@@ -90,7 +90,7 @@ import Testing
         #expect(try await browser.request("/compte/inscription", method: .post, form: fields).status == .forbidden, "no token")
         #expect(try database.mailbox.mails(to: email).isEmpty)
 
-        // Consent not given: said next to the box, nothing sent to identity.
+        // Consent not given: said next to the box, with every other reason (identity checks everything at once).
         var unconsented = fields
         unconsented["consent"] = nil
         let refused = try await browser.post("/compte/inscription", unconsented)

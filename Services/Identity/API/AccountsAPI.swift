@@ -38,13 +38,18 @@ extension IdentityAPI {
             invalid("phone", "invalid", fr: "Ce numéro de téléphone n'est pas valide.", en: "This phone number is not valid.")
         }
         let consent = try await consentTexts.current(purpose: "personal-information", now: now)
-        if consent?.version != body.consentVersion {
+        if body.consentVersion == nil {
+            invalid(
+                "consentVersion", "required",
+                fr: "Cochez la case pour consentir ; sans consentement, le compte ne peut pas être créé.",
+                en: "Tick the box to consent; without consent the account cannot be created.")
+        } else if consent?.version != body.consentVersion {
             invalid(
                 "consentVersion", "notCurrent",
                 fr: "Le consentement accepté n'est pas le texte en vigueur; relisez-le et acceptez-le.",
                 en: "The consent accepted is not the text in force; read it again and accept it.")
         }
-        guard errors.isEmpty else { throw Problem.validation(errors) }
+        guard errors.isEmpty, let consentVersion = body.consentVersion else { throw Problem.validation(errors) }
 
         // Hashed whether or not the address has an account, so both take the same time.
         let passwordHash = try await hasher.hash(body.password)
@@ -56,7 +61,7 @@ extension IdentityAPI {
         let mails = self.mails
         let api = self
         try await accounts.signUp(
-            account, consentVersion: body.consentVersion, challenge: challenge,
+            account, consentVersion: consentVersion, challenge: challenge,
             mail: signUpMail(to: account, code: code, linkToken: link!),
             mailToHolder: { holder in api.mail(mails.alreadyRegistered, to: holder, values: [:]) }, at: now, client: client)
         return .accepted(.init(body: .json(Self.checkYourMail)))

@@ -9,14 +9,12 @@ import ServiceKit
 /// on request), sign out, forgotten password by mailed code, change email or password, delete the account. Every
 /// rule is identity's; these pages only ask, pass on, and say identity's answer in the person's language.
 struct AccountPages: Sendable {
-    let identity: IdentityClient.Client
-    let sessions: BrowserSessionStore
-    let cookies: BrowserCookies
-    let pages: Pages
-    let clock: any WallClock
-    let logger: Logger
-
-    typealias Problem = IdentityClient.Components.Schemas.Problem
+    let kit: PageKit
+    var identity: IdentityClient.Client { kit.identity }
+    var sessions: BrowserSessionStore { kit.sessions }
+    var cookies: BrowserCookies { kit.cookies }
+    var pages: Pages { kit.pages }
+    var clock: any WallClock { kit.clock }
 
     func register(on router: Router<GuichetRequestContext>) {
         let group = router.group()
@@ -72,7 +70,7 @@ struct AccountPages: Sendable {
 
     func signUpPage(_ request: Request) async throws -> Response {
         let language = LanguageChoice.of(request)
-        return formResponse(try await signUpForm(language), request: request, language: language)
+        return kit.formResponse(try await signUpForm(language), request: request, language: language)
     }
 
     func signUp(_ request: Request) async throws -> Response {
@@ -85,10 +83,6 @@ struct AccountPages: Sendable {
             page.fields[index].checked = form.checked(name)
         }
         let email = form.text("email")
-        guard form.checked("consent") else {
-            page.addErrors([Strings.text(.consentRequired, language)], to: "consent")
-            return formResponse(page, request: request, language: language, status: .unprocessableContent)
-        }
         let birthDate = form.text("birthDate", limit: 10)
         let phone = form.text("phone", limit: 30)
         let answer = try await identity.signUp(
@@ -96,13 +90,14 @@ struct AccountPages: Sendable {
                 .init(
                     firstName: form.text("firstName", limit: 100), lastName: form.text("lastName", limit: 100), email: email,
                     password: form.password("password"), language: language == .fr ? .fr : .en, birthDate: birthDate,
-                    phone: phone.isEmpty ? nil : phone, consentVersion: Int(form.text("consentVersion", limit: 8)) ?? 0)))
+                    phone: phone.isEmpty ? nil : phone,
+                    consentVersion: form.checked("consent") ? Int(form.text("consentVersion", limit: 8)) ?? 0 : nil)))
         if case .accepted = answer {
             var next = verificationForm(language, email: email)
             next.notice = Strings.text(.codeSent, language)
-            return formResponse(next, request: request, language: language, status: .accepted)
+            return kit.formResponse(next, request: request, language: language, status: .accepted)
         }
-        return try refused(answer, page: page, request: request, language: language, fields: ["consentVersion": "consent"])
+        return try kit.refused(answer, page: page, request: request, language: language, fields: ["consentVersion": "consent"])
     }
 
     func verificationForm(_ language: Language, email: String) -> FormPage {
@@ -119,7 +114,7 @@ struct AccountPages: Sendable {
 
     func verificationPage(_ request: Request, email: String) async throws -> Response {
         let language = LanguageChoice.of(request)
-        return formResponse(verificationForm(language, email: email), request: request, language: language)
+        return kit.formResponse(verificationForm(language, email: email), request: request, language: language)
     }
 
     func verify(_ request: Request) async throws -> Response {
@@ -130,11 +125,11 @@ struct AccountPages: Sendable {
         let code = form.text("code", limit: 16)
         guard !code.isEmpty else {
             page.addErrors([Strings.text(.codeRequired, language)], to: "code")
-            return formResponse(page, request: request, language: language, status: .unprocessableContent)
+            return kit.formResponse(page, request: request, language: language, status: .unprocessableContent)
         }
         let answer = try await identity.verifyAccount(body: .json(.init(email: email, code: code)))
         if case .ok = answer { return verified(request, language: language, email: email) }
-        return try refused(answer, page: page, request: request, language: language, fields: ["token": "code"])
+        return try kit.refused(answer, page: page, request: request, language: language, fields: ["token": "code"])
     }
 
     func resendCode(_ request: Request) async throws -> Response {
@@ -145,9 +140,9 @@ struct AccountPages: Sendable {
         let answer = try await identity.resendVerification(body: .json(.init(email: email)))
         if case .accepted = answer {
             page.notice = Strings.text(.codeSent, language)
-            return formResponse(page, request: request, language: language)
+            return kit.formResponse(page, request: request, language: language)
         }
-        return try refused(answer, page: page, request: request, language: language)
+        return try kit.refused(answer, page: page, request: request, language: language)
     }
 
     /// The mailed link's page: opening it changes nothing (mail scanners open links); its button verifies.
@@ -163,17 +158,17 @@ struct AccountPages: Sendable {
         let visit = FormVisit(request, cookies: cookies)
         // The link's token goes into the page sealed with the browser's form secret, never as it came.
         let sealed = token.isEmpty ? "" : Base64URL.encode(try visit.secret.seal(Data(token.utf8)))
-        return formResponse(linkForm(language, sealedToken: sealed), request: request, language: language, visit: visit)
+        return kit.formResponse(linkForm(language, sealedToken: sealed), request: request, language: language, visit: visit)
     }
 
     func confirmLink(_ request: Request) async throws -> Response {
         let language = LanguageChoice.of(request)
         let form = try await PostedForm(request, cookies: cookies)
-        let token = opened(form.text("link", limit: 400), request: request)
+        let token = kit.opened(form.text("link", limit: 400), request: request)
         if let token {
             let answer = try await identity.verifyAccount(body: .json(.init(token: token)))
             if case .ok(let ok) = answer { return verified(request, language: language, email: (try? ok.body.json.email) ?? "") }
-            _ = try problem(in: answer)
+            _ = try ServiceProblem.of(answer)
         }
         return pages.message(
             .linkFailedTitle, .linkFailedText, language: language, path: "/compte/verification", status: .unprocessableContent,
@@ -184,7 +179,7 @@ struct AccountPages: Sendable {
     func verified(_ request: Request, language: Language, email: String) -> Response {
         var page = signInForm(language, email: email, back: "/compte")
         page.notice = Strings.text(.verifiedNotice, language)
-        return formResponse(page, request: request, language: language)
+        return kit.formResponse(page, request: request, language: language)
     }
 
     // MARK: - Sign in and out
@@ -208,7 +203,7 @@ struct AccountPages: Sendable {
     func signInPage(_ request: Request, email: String) async throws -> Response {
         let language = LanguageChoice.of(request)
         let back = LanguageChoice.safeBack(FormQuery(request.uri.query)["back"] ?? "/compte")
-        return formResponse(signInForm(language, email: email, back: back), request: request, language: language)
+        return kit.formResponse(signInForm(language, email: email, back: back), request: request, language: language)
     }
 
     func signIn(_ request: Request) async throws -> Response {
@@ -224,9 +219,9 @@ struct AccountPages: Sendable {
             if case .forbidden(let forbidden) = answer, (try? forbidden.body.applicationProblemJson)?._type == "/problems/email-not-verified" {
                 var next = verificationForm(language, email: email)
                 next.notice = Strings.text(.notVerifiedNotice, language)
-                return formResponse(next, request: request, language: language, status: .forbidden)
+                return kit.formResponse(next, request: request, language: language, status: .forbidden)
             }
-            return try refused(answer, page: page, request: request, language: language)
+            return try kit.refused(answer, page: page, request: request, language: language)
         }
         let tokens = try created.body.json
         let now = clock.now()
@@ -252,7 +247,7 @@ struct AccountPages: Sendable {
         let language = LanguageChoice.of(request)
         _ = try await PostedForm(request, cookies: cookies)
         if let secret = cookies.sessionSecret(request) {
-            if let session = try await currentSession(secret) {
+            if let session = try await kit.currentSession(secret) {
                 // Identity revokes the session's refresh tokens; its access token lapses within minutes.
                 _ = try? await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) { try await identity.signOut() }
             }
@@ -292,7 +287,7 @@ struct AccountPages: Sendable {
 
     func resetPage(_ request: Request) async throws -> Response {
         let language = LanguageChoice.of(request)
-        return formResponse(resetForm(language), request: request, language: language)
+        return kit.formResponse(resetForm(language), request: request, language: language)
     }
 
     func requestReset(_ request: Request) async throws -> Response {
@@ -303,11 +298,11 @@ struct AccountPages: Sendable {
         guard case .accepted = answer else {
             var page = resetForm(language)
             page.fields[0].value = email
-            return try refused(answer, page: page, request: request, language: language)
+            return try kit.refused(answer, page: page, request: request, language: language)
         }
         var page = resetCodeForm(language, email: email)
         page.notice = Strings.text(.resetCodeSent, language)
-        return formResponse(page, request: request, language: language, status: .accepted)
+        return kit.formResponse(page, request: request, language: language, status: .accepted)
     }
 
     func checkResetCode(_ request: Request) async throws -> Response {
@@ -316,12 +311,12 @@ struct AccountPages: Sendable {
         let email = form.text("email")
         let answer = try await identity.verifyPasswordReset(body: .json(.init(email: email, code: form.text("code", limit: 16))))
         guard case .ok(let ok) = answer else {
-            return try refused(answer, page: resetCodeForm(language, email: email), request: request, language: language)
+            return try kit.refused(answer, page: resetCodeForm(language, email: email), request: request, language: language)
         }
         // The grant goes into the page sealed with the browser's form secret: readable only with that browser's cookie.
         let visit = FormVisit(request, cookies: cookies)
         let sealed = Base64URL.encode(try visit.secret.seal(Data(try ok.body.json.resetToken.utf8)))
-        return formResponse(
+        return kit.formResponse(
             newPasswordForm(language, sealedGrant: sealed, rules: try await passwordRules(language)), request: request, language: language,
             visit: visit)
     }
@@ -330,7 +325,7 @@ struct AccountPages: Sendable {
         let language = LanguageChoice.of(request)
         let form = try await PostedForm(request, cookies: cookies)
         let sealed = form.text("grant", limit: 400)
-        guard let grant = opened(sealed, request: request) else {
+        guard let grant = kit.opened(sealed, request: request) else {
             return pages.message(
                 .linkFailedTitle, .resetExpiredText, language: language, path: "/mot-de-passe-oublie", status: .unprocessableContent,
                 link: ("/mot-de-passe-oublie", Strings.text(.resetTitle, language)))
@@ -344,26 +339,26 @@ struct AccountPages: Sendable {
                     .linkFailedTitle, .resetExpiredText, language: language, path: "/mot-de-passe-oublie", status: .unprocessableContent,
                     link: ("/mot-de-passe-oublie", Strings.text(.resetTitle, language)))
             }
-            return try refused(answer, page: page, request: request, language: language)
+            return try kit.refused(answer, page: page, request: request, language: language)
         }
         var page = signInForm(language, email: "", back: "/compte")
         page.notice = Strings.text(.passwordResetNotice, language)
-        return formResponse(page, request: request, language: language)
+        return kit.formResponse(page, request: request, language: language)
     }
 
     // MARK: - The signed-in account
 
     func accountPage(_ request: Request) async throws -> Response {
         let language = LanguageChoice.of(request)
-        guard let (_, session) = try await signedIn(request) else { return signInFirst(request) }
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
         return try await accountView(request, session: session, language: language, notice: "")
     }
 
     func accountView(_ request: Request, session: BrowserSessionStore.Session, language: Language, notice: String) async throws -> Response {
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) { try await identity.getMyAccount() }
         guard case .ok(let ok) = answer else {
-            if case .unauthorized = answer { return signInFirst(request) }
-            _ = try problem(in: answer)
+            if case .unauthorized = answer { return kit.signInFirst(request) }
+            _ = try ServiceProblem.of(answer)
             throw PageErrors.Upstream(status: 502)
         }
         let account = try ok.body.json
@@ -393,21 +388,22 @@ struct AccountPages: Sendable {
 
     func passwordPage(_ request: Request) async throws -> Response {
         let language = LanguageChoice.of(request)
-        guard try await signedIn(request) != nil else { return signInFirst(request) }
-        return formResponse(passwordForm(language, rules: try await passwordRules(language)), request: request, language: language, signedIn: true)
+        guard try await kit.signedIn(request) != nil else { return kit.signInFirst(request) }
+        return kit.formResponse(
+            passwordForm(language, rules: try await passwordRules(language)), request: request, language: language, signedIn: true)
     }
 
     func changePassword(_ request: Request) async throws -> Response {
         let language = LanguageChoice.of(request)
         let form = try await PostedForm(request, cookies: cookies)
-        guard let (_, session) = try await signedIn(request) else { return signInFirst(request) }
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await identity.changeMyPassword(
                 body: .json(.init(currentPassword: form.password("currentPassword"), newPassword: form.password("newPassword"))))
         }
         guard case .noContent = answer else {
             let page = passwordForm(language, rules: try await passwordRules(language))
-            return try refused(answer, page: page, request: request, language: language, signedIn: true, fields: ["password": "currentPassword"])
+            return try kit.refused(answer, page: page, request: request, language: language, signedIn: true, fields: ["password": "currentPassword"])
         }
         return try await accountView(request, session: session, language: language, notice: Strings.text(.passwordChangedNotice, language))
     }
@@ -433,14 +429,14 @@ struct AccountPages: Sendable {
 
     func emailPage(_ request: Request) async throws -> Response {
         let language = LanguageChoice.of(request)
-        guard try await signedIn(request) != nil else { return signInFirst(request) }
-        return formResponse(emailForm(language), request: request, language: language, signedIn: true)
+        guard try await kit.signedIn(request) != nil else { return kit.signInFirst(request) }
+        return kit.formResponse(emailForm(language), request: request, language: language, signedIn: true)
     }
 
     func requestEmailChange(_ request: Request) async throws -> Response {
         let language = LanguageChoice.of(request)
         let form = try await PostedForm(request, cookies: cookies)
-        guard let (_, session) = try await signedIn(request) else { return signInFirst(request) }
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
         let newEmail = form.text("newEmail")
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await identity.requestEmailChange(body: .json(.init(newEmail: newEmail, password: form.password("password"))))
@@ -448,22 +444,22 @@ struct AccountPages: Sendable {
         guard case .accepted = answer else {
             var page = emailForm(language)
             page.fields[0].value = newEmail
-            return try refused(answer, page: page, request: request, language: language, signedIn: true, fields: ["email": "newEmail"])
+            return try kit.refused(answer, page: page, request: request, language: language, signedIn: true, fields: ["email": "newEmail"])
         }
         var page = emailCodeForm(language)
         page.notice = Strings.text(.emailCodeSent, language)
-        return formResponse(page, request: request, language: language, status: .accepted, signedIn: true)
+        return kit.formResponse(page, request: request, language: language, status: .accepted, signedIn: true)
     }
 
     func confirmEmailChange(_ request: Request) async throws -> Response {
         let language = LanguageChoice.of(request)
         let form = try await PostedForm(request, cookies: cookies)
-        guard let (_, session) = try await signedIn(request) else { return signInFirst(request) }
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await identity.confirmEmailChange(body: .json(.init(code: form.text("code", limit: 16))))
         }
         guard case .ok = answer else {
-            return try refused(answer, page: emailCodeForm(language), request: request, language: language, signedIn: true)
+            return try kit.refused(answer, page: emailCodeForm(language), request: request, language: language, signedIn: true)
         }
         return try await accountView(request, session: session, language: language, notice: Strings.text(.emailChangedNotice, language))
     }
@@ -478,19 +474,19 @@ struct AccountPages: Sendable {
 
     func deletionPage(_ request: Request) async throws -> Response {
         let language = LanguageChoice.of(request)
-        guard try await signedIn(request) != nil else { return signInFirst(request) }
-        return formResponse(deletionForm(language), request: request, language: language, signedIn: true)
+        guard try await kit.signedIn(request) != nil else { return kit.signInFirst(request) }
+        return kit.formResponse(deletionForm(language), request: request, language: language, signedIn: true)
     }
 
     func deleteAccount(_ request: Request) async throws -> Response {
         let language = LanguageChoice.of(request)
         let form = try await PostedForm(request, cookies: cookies)
-        guard let (secret, session) = try await signedIn(request) else { return signInFirst(request) }
+        guard let (secret, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await identity.deleteMyAccount(body: .json(.init(password: form.password("password"))))
         }
         guard case .noContent = answer else {
-            return try refused(answer, page: deletionForm(language), request: request, language: language, signedIn: true)
+            return try kit.refused(answer, page: deletionForm(language), request: request, language: language, signedIn: true)
         }
         try await sessions.delete(secret)
         var response = pages.message(.accountDeletedTitle, .accountDeletedText, language: language, path: "/activites", status: .ok)
@@ -498,93 +494,8 @@ struct AccountPages: Sendable {
         return response
     }
 
-    // MARK: - Shared by the pages
-
-    /// The signed-in browser's session (its access token fresh), or nil.
-    func signedIn(_ request: Request) async throws -> (BrowserSecret, BrowserSessionStore.Session)? {
-        guard let secret = cookies.sessionSecret(request), let session = try await currentSession(secret) else { return nil }
-        return (secret, session)
-    }
-
-    func currentSession(_ secret: BrowserSecret) async throws -> BrowserSessionStore.Session? {
-        let identity = self.identity
-        let clock = self.clock
-        return try await sessions.session(secret, at: clock.now()) { tokens in
-            let answer = try await identity.refreshSession(body: .json(.init(refreshToken: tokens.refreshToken)))
-            switch answer {
-            case .ok(let ok):
-                let renewed = try ok.body.json
-                return IdentityTokens(
-                    accessToken: renewed.accessToken, accessExpiresAt: clock.now().addingTimeInterval(TimeInterval(renewed.expiresIn)),
-                    refreshToken: renewed.refreshToken, refreshExpiresAt: renewed.refreshExpiresAt)
-            case .unauthorized, .unprocessableContent, .badRequest: return nil
-            case .undocumented(let status, _): throw PageErrors.Upstream(status: status)
-            }
-        }
-    }
-
-    /// To the sign-in page, coming back here after (a form posted once the session had ended comes back to the account).
-    func signInFirst(_ request: Request) -> Response {
-        let back = request.method == .get ? request.uri.path : "/compte"
-        var headers: HTTPFields = [.location: "/connexion?back=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")]
-        headers.append(.init(name: .setCookie, value: cookies.clearing(cookies.sessionName)))
-        return Response(status: .seeOther, headers: headers)
-    }
-
     func passwordRules(_ language: Language) async throws -> [String] {
         try await identity.getPasswordRules().ok.body.json.rules.map { $0.text.text(language) }
-    }
-
-    /// A sealed value from a page (a link's token, a reset grant), opened with this browser's form secret.
-    func opened(_ sealed: String, request: Request) -> String? {
-        guard let secret = cookies.formSecret(request), let data = Base64URL.decode(sealed), let plain = secret.open(data) else { return nil }
-        return String(decoding: plain, as: UTF8.self)
-    }
-
-    func formResponse(
-        _ page: FormPage, request: Request, language: Language, status: HTTPResponse.Status = .ok, signedIn: Bool? = nil,
-        visit: FormVisit? = nil
-    ) -> Response {
-        let visit = visit ?? FormVisit(request, cookies: cookies)
-        var response = pages.render(
-            "form", title: page.hasErrors ? Strings.text(.errorTitlePrefix, language) + page.heading : page.heading,
-            context: page.context(formToken: visit.secret.formToken, language: language), language: language, path: request.uri.path,
-            status: status, signedIn: signedIn ?? (cookies.sessionSecret(request) != nil))
-        visit.setCookie(on: &response)
-        return response
-    }
-
-    /// Identity's refusal said on the form: each field's errors next to it, the rest at the top. `fields` maps
-    /// identity's field names to the form's where they differ.
-    func refused(
-        _ answer: some Sendable, page: FormPage, request: Request, language: Language, signedIn: Bool? = nil, fields: [String: String] = [:]
-    ) throws -> Response {
-        let found = try problem(in: answer)
-        var page = page
-        if let errors = found.errors, !errors.isEmpty {
-            for error in errors {
-                let name = fields[error.field] ?? error.field
-                page.addErrors([error.message.text(language)], to: name)
-            }
-        } else {
-            page.formErrors.append(found.detail ?? found.title)
-        }
-        let status = HTTPResponse.Status(code: found.status)
-        return formResponse(page, request: request, language: language, status: status, signedIn: signedIn)
-    }
-
-    /// The problem+json of a service's refusal, whatever the operation; an answer the document does not describe
-    /// (a 5xx) fails the page, which then says "unavailable".
-    func problem(in answer: some Sendable) throws -> Problem {
-        let mirror = Mirror(reflecting: answer)
-        if let value = mirror.children.first?.value {
-            if let response = value as? IdentityClient.Components.Responses.Problem {
-                return try response.body.applicationProblemJson
-            }
-            let payload = Mirror(reflecting: value).children.map(\.value)
-            if let status = payload.first as? Int { throw PageErrors.Upstream(status: status) }
-        }
-        throw PageErrors.Upstream(status: 502)
     }
 }
 

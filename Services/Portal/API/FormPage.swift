@@ -6,7 +6,7 @@ import Foundation
 /// a link to each field (WCAG 3.3.1, 3.3.3).
 struct FormPage {
     enum Kind: String {
-        case text, email, password, date, tel, checkbox
+        case text, email, password, date, tel, checkbox, select
     }
 
     struct Field {
@@ -23,6 +23,8 @@ struct FormPage {
         var required = true
         var checked = false
         var errors: [String] = []
+        /// A select's choices: value and label (the field's `value` is the one chosen).
+        var options: [(value: String, label: String)] = []
     }
 
     struct Link {
@@ -93,6 +95,8 @@ struct FormPage {
         describedBy += field.errors.indices.map { "\(field.name)-error-\($0)" }
         var values: [String: Any] = [
             "name": field.name, "label": field.label, "type": field.kind.rawValue, "checkbox": field.kind == .checkbox,
+            "select": field.kind == .select,
+            "options": field.options.map { ["value": $0.value, "label": $0.label, "selected": $0.value == field.value] as [String: Any] },
             "required": field.required, "checked": field.checked, "invalid": !field.errors.isEmpty,
             "hasRules": !field.rules.isEmpty, "rules": field.rules,
             "hasPreamble": !field.preamble.isEmpty, "preamble": field.preamble,

@@ -20,6 +20,7 @@ struct Pages: Sendable {
             ("layout", PackageResources.layout_mustache), ("catalogue", PackageResources.catalogue_mustache),
             ("offering", PackageResources.offering_mustache), ("message", PackageResources.message_mustache),
             ("form", PackageResources.form_mustache), ("account", PackageResources.account_mustache),
+            ("children", PackageResources.children_mustache), ("child", PackageResources.child_mustache),
         ] {
             try library.register("{{% CONTENT_TYPE: \(ScalarHTMLEscaping.name)}}" + String(decoding: bytes, as: UTF8.self), named: name)
         }

@@ -10,10 +10,19 @@ enum Text: String, CaseIterable, Sendable {
     case registrationWindow, opens, closes, sessions, session, dates, schedule, place, online
     case requirements, contract, backToCatalogue, seatsLeftLabel
     case notFoundTitle, notFoundText, errorTitle, errorText, unavailableTitle, unavailableText
+    // Family
+    case childrenTitle, childrenHeading, noChildren, householdsHeading, ownHousehold, resident
+    case nonResident, residency, members, address, childAddedNotice, childLinkedNotice
+    case linkPendingNotice, fileRequestedNotice, addChildTitle, addChildIntro, addChildSubmit, childBirthDateHint
+    case backToChildren, chooseOrganisation, organisationHint, linkChildTitle, linkChildIntro, linkChildSubmit
+    case fileNumber, fileNumberHint, namesAsInFileHint, noFileNumber, requestFileTitle, requestFileIntro
+    case requestFileSubmit, notGiven, schoolHeading, school, level, group
+    case teacher, permanentCode, healthHeading, healthExplained, allergies, medicalConditions
+    case healthInsuranceNumber, lunchArrangement, contactHeading, emergencyContact, volunteerWishes
     // Accounts
     case signUpTitle, signUpIntro, signUpSubmit, firstName, lastName, email
     case emailHint, birthDate, birthDateHint, phone, password, consentHeading
-    case consentAccept, consentRequired, alreadyHaveAccount, codeSent, verifyTitle, verifyIntro
+    case consentAccept, alreadyHaveAccount, codeSent, verifyTitle, verifyIntro
     case verifySubmit, code6, code6Hint, codeRequired, noCodeReceived, sendNewCode
     case confirmLinkTitle, confirmLinkIntro, confirmLinkSubmit, linkFailedTitle, linkFailedText, verifiedNotice
     case notVerifiedNotice, signInTitle, signInSubmit, staySignedIn, forgotPassword, createAccount
@@ -99,7 +108,6 @@ enum Strings {
         .password: "Mot de passe",
         .consentHeading: "Consentement à l'utilisation de vos renseignements personnels",
         .consentAccept: "J'ai lu ce texte et j'y consens",
-        .consentRequired: "Cochez la case pour consentir ; sans consentement, nous ne pouvons pas créer le compte.",
         .alreadyHaveAccount: "J'ai déjà un compte : me connecter",
         .codeSent: "Si cette adresse peut recevoir un code, nous venons de l'envoyer. Vérifiez aussi vos courriels indésirables.",
         .verifyTitle: "Confirmer mon adresse courriel",
@@ -167,6 +175,56 @@ enum Strings {
         .optional: "(facultatif)",
         .formRefusedTitle: "Ce formulaire a expiré",
         .formRefusedText: "Revenez à la page précédente, rechargez-la, puis recommencez.",
+        .childrenTitle: "Mes enfants et ma famille",
+        .childrenHeading: "Les personnes que j'inscris",
+        .noChildren: "Aucun enfant pour l'instant. Liez le dossier de votre enfant ou ajoutez-le.",
+        .householdsHeading: "Ma famille selon les organismes",
+        .ownHousehold: "Ma famille",
+        .resident: "Résident",
+        .nonResident: "Non-résident",
+        .residency: "Résidence",
+        .members: "Membres",
+        .address: "Adresse",
+        .childAddedNotice: "L'enfant est ajouté.",
+        .childLinkedNotice: "Le dossier est lié : votre enfant apparaît avec les renseignements de l'organisme.",
+        .linkPendingNotice: "Ce dossier n'indique pas votre courriel : l'organisme doit approuver le lien. Vous recevrez un courriel.",
+        .fileRequestedNotice: "Votre demande est envoyée à l'organisme, qui vous répondra par courriel.",
+        .addChildTitle: "Ajouter un enfant",
+        .addChildIntro:
+            "Pour un enfant qui n'a pas de dossier auprès de l'organisme. S'il en a un, liez plutôt son dossier : ses renseignements et le bon prix viendront de l'organisme.",
+        .addChildSubmit: "Ajouter l'enfant",
+        .childBirthDateHint: "Sous la forme aaaa-mm-jj (ex. : 2016-05-23).",
+        .backToChildren: "Retour à mes enfants",
+        .chooseOrganisation: "Choisissez un organisme",
+        .organisationHint: "L'école, le centre de services ou la ville qui a le dossier.",
+        .linkChildTitle: "Lier le dossier d'un enfant",
+        .linkChildIntro:
+            "Entrez le numéro de dossier et la date de naissance tels que l'organisme les connaît. Une erreur dans un champ donne la même réponse, pour protéger les dossiers.",
+        .linkChildSubmit: "Lier le dossier",
+        .fileNumber: "Numéro de dossier",
+        .fileNumberHint: "Sur le bulletin ou la facture de l'organisme (ex. : 1234567 ou H-2001).",
+        .namesAsInFileHint: "Comme dans le dossier ; certains organismes les demandent.",
+        .noFileNumber: "Je n'ai pas de numéro de dossier",
+        .requestFileTitle: "Demander un numéro de dossier",
+        .requestFileIntro: "L'organisme crée le dossier ou le retrouve, puis vous répond par courriel.",
+        .requestFileSubmit: "Envoyer la demande",
+        .notGiven: "Non précisé",
+        .schoolHeading: "École et groupe",
+        .school: "École",
+        .level: "Niveau",
+        .group: "Groupe-repère",
+        .teacher: "Enseignant",
+        .permanentCode: "Code permanent",
+        .healthHeading: "Santé",
+        .healthExplained:
+            "Ces renseignements sont chiffrés. Seuls les parents liés à l'enfant et le personnel des organismes où il est inscrit peuvent les lire, et chaque lecture par le personnel est consignée. Le numéro d'assurance maladie n'est montré qu'en partie.",
+        .allergies: "Allergies",
+        .medicalConditions: "Conditions médicales",
+        .healthInsuranceNumber: "Numéro d'assurance maladie",
+        .lunchArrangement: "Dîner",
+        .contactHeading: "Contact d'urgence et bénévolat",
+        .emergencyContact: "Contact d'urgence",
+        .volunteerWishes: "Bénévolat",
     ]
 
     static let english: [Text: String] = [
@@ -231,7 +289,6 @@ enum Strings {
         .password: "Password",
         .consentHeading: "Consent to the use of your personal information",
         .consentAccept: "I have read this text and I consent",
-        .consentRequired: "Tick the box to consent; without consent we cannot create the account.",
         .alreadyHaveAccount: "I already have an account: sign in",
         .codeSent: "If this address can receive a code, we have just sent it. Check your junk mail too.",
         .verifyTitle: "Confirm my email address",
@@ -299,5 +356,55 @@ enum Strings {
         .optional: "(optional)",
         .formRefusedTitle: "This form has expired",
         .formRefusedText: "Go back to the previous page, reload it, then try again.",
+        .childrenTitle: "My children and family",
+        .childrenHeading: "The people I register",
+        .noChildren: "No children yet. Link your child's file or add them.",
+        .householdsHeading: "My family as the organisations know it",
+        .ownHousehold: "My family",
+        .resident: "Resident",
+        .nonResident: "Non-resident",
+        .residency: "Residency",
+        .members: "Members",
+        .address: "Address",
+        .childAddedNotice: "The child is added.",
+        .childLinkedNotice: "The file is linked: your child appears with the organisation's information.",
+        .linkPendingNotice: "This file does not list your email: the organisation must approve the link. You will receive an email.",
+        .fileRequestedNotice: "Your request is sent to the organisation, which will answer by email.",
+        .addChildTitle: "Add a child",
+        .addChildIntro:
+            "For a child with no file at the organisation. If they have one, link their file instead: their information and the right price will come from the organisation.",
+        .addChildSubmit: "Add the child",
+        .childBirthDateHint: "As yyyy-mm-dd (e.g. 2016-05-23).",
+        .backToChildren: "Back to my children",
+        .chooseOrganisation: "Choose an organisation",
+        .organisationHint: "The school, service centre or city that holds the file.",
+        .linkChildTitle: "Link a child's file",
+        .linkChildIntro:
+            "Enter the file number and date of birth as the organisation knows them. A mistake in any field gets the same answer, to protect the files.",
+        .linkChildSubmit: "Link the file",
+        .fileNumber: "File number",
+        .fileNumberHint: "On the report card or the organisation's invoice (e.g. 1234567 or H-2001).",
+        .namesAsInFileHint: "As in the file; some organisations ask for them.",
+        .noFileNumber: "I have no file number",
+        .requestFileTitle: "Ask for a file number",
+        .requestFileIntro: "The organisation creates or finds the file, then answers by email.",
+        .requestFileSubmit: "Send the request",
+        .notGiven: "Not given",
+        .schoolHeading: "School and group",
+        .school: "School",
+        .level: "Level",
+        .group: "Homeroom group",
+        .teacher: "Teacher",
+        .permanentCode: "Permanent code",
+        .healthHeading: "Health",
+        .healthExplained:
+            "This information is encrypted. Only the parents linked to the child and the staff of organisations where the child is registered can read it, and every read by staff is logged. The health-insurance number is only partly shown.",
+        .allergies: "Allergies",
+        .medicalConditions: "Medical conditions",
+        .healthInsuranceNumber: "Health-insurance number",
+        .lunchArrangement: "Lunch",
+        .contactHeading: "Emergency contact and volunteering",
+        .emergencyContact: "Emergency contact",
+        .volunteerWishes: "Volunteering",
     ]
 }

@@ -290,10 +290,12 @@ extension Components {
             internal var birthDate: Swift.String
             /// - Remark: Generated from `#/components/schemas/SignUpRequest/phone`.
             internal var phone: Swift.String?
-            /// The version of the `personal-information` consent text shown and accepted.
+            /// The version of the `personal-information` consent text shown and accepted. Absent when the person did not
+            /// consent: refused with 422 (`consentVersion`: `required`) together with every other reason, nothing created.
+            ///
             ///
             /// - Remark: Generated from `#/components/schemas/SignUpRequest/consentVersion`.
-            internal var consentVersion: Swift.Int
+            internal var consentVersion: Swift.Int?
             /// Creates a new `SignUpRequest`.
             ///
             /// - Parameters:
@@ -304,7 +306,7 @@ extension Components {
             ///   - language:
             ///   - birthDate: The account holder's; the holder must be of the deployment's minimum age (18 by default).
             ///   - phone:
-            ///   - consentVersion: The version of the `personal-information` consent text shown and accepted.
+            ///   - consentVersion: The version of the `personal-information` consent text shown and accepted. Absent when the person did not
             internal init(
                 firstName: Swift.String,
                 lastName: Swift.String,
@@ -313,7 +315,7 @@ extension Components {
                 language: Components.Schemas.Language,
                 birthDate: Swift.String,
                 phone: Swift.String? = nil,
-                consentVersion: Swift.Int
+                consentVersion: Swift.Int? = nil
             ) {
                 self.firstName = firstName
                 self.lastName = lastName

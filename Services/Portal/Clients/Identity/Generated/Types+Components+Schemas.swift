@@ -302,10 +302,12 @@ extension Components {
             package var birthDate: Swift.String
             /// - Remark: Generated from `#/components/schemas/SignUpRequest/phone`.
             package var phone: Swift.String?
-            /// The version of the `personal-information` consent text shown and accepted.
+            /// The version of the `personal-information` consent text shown and accepted. Absent when the person did not
+            /// consent: refused with 422 (`consentVersion`: `required`) together with every other reason, nothing created.
+            ///
             ///
             /// - Remark: Generated from `#/components/schemas/SignUpRequest/consentVersion`.
-            package var consentVersion: Swift.Int
+            package var consentVersion: Swift.Int?
             /// Creates a new `SignUpRequest`.
             ///
             /// - Parameters:
@@ -316,7 +318,7 @@ extension Components {
             ///   - language:
             ///   - birthDate: The account holder's; the holder must be of the deployment's minimum age (18 by default).
             ///   - phone:
-            ///   - consentVersion: The version of the `personal-information` consent text shown and accepted.
+            ///   - consentVersion: The version of the `personal-information` consent text shown and accepted. Absent when the person did not
             package init(
                 firstName: Swift.String,
                 lastName: Swift.String,
@@ -325,7 +327,7 @@ extension Components {
                 language: Components.Schemas.Language,
                 birthDate: Swift.String,
                 phone: Swift.String? = nil,
-                consentVersion: Swift.Int
+                consentVersion: Swift.Int? = nil
             ) {
                 self.firstName = firstName
                 self.lastName = lastName

@@ -1,0 +1,259 @@
+import CatalogueClient
+import EnrolmentClient
+import Foundation
+import Hummingbird
+import ServiceKit
+
+/// The family's pages: the children a guardian registers and the households the organisations know them in; a child
+/// added by hand, linked through an organisation's records (file number + birth date, with the names where the
+/// organisation asks them), or a file number asked for; each child's page with their profile. Enrolment decides who
+/// sees what: another family's child is "not found" here as there.
+struct FamilyPages: Sendable {
+    let kit: PageKit
+    let enrolment: EnrolmentClient.Client
+    let catalogue: CatalogueClient.Client
+
+    func register(on router: Router<GuichetRequestContext>) {
+        let group = router.group()
+        group.get("/enfants") { request, _ in try await childrenPage(request) }
+        group.get("/enfants/ajouter") { request, _ in try await signedInForm(request) { addForm($0) } }
+        group.post("/enfants/ajouter") { request, _ in try await addChild(request) }
+        group.get("/enfants/lier") { request, _ in try await signedInForm(request) { try await linkForm($0) } }
+        group.post("/enfants/lier") { request, _ in try await linkChild(request) }
+        group.get("/enfants/demande") { request, _ in try await signedInForm(request) { try await requestForm($0) } }
+        group.post("/enfants/demande") { request, _ in try await requestFile(request) }
+        group.get("/enfants/:participantId") { request, context in
+            try await childPage(request, id: context.parameters.get("participantId") ?? "")
+        }
+    }
+
+    /// What a notice code in `/enfants?fait=…` says (the page a form sends to after it succeeded).
+    static let notices: [String: Text] = [
+        "ajoute": .childAddedNotice, "lie": .childLinkedNotice, "attente": .linkPendingNotice, "demande": .fileRequestedNotice,
+    ]
+
+    // MARK: - The list
+
+    func childrenPage(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        let (participants, households) = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            async let participants = enrolment.listParticipants(query: .init(limit: 100))
+            async let households = enrolment.listHouseholds()
+            return (try await participants, try await households)
+        }
+        guard case .ok(let listed) = participants, case .ok(let housed) = households else {
+            if case .unauthorized = participants { return kit.signInFirst(request) }
+            throw PageErrors.Upstream(status: 502)
+        }
+        let names = try await organisationNames(language)
+        let children = try listed.body.json.items.map { child -> [String: Any] in
+            withoutEmptyTexts([
+                "id": child.id, "name": "\(child.firstName) \(child.lastName)", "born": Formatting.day(child.birthDate, language),
+                "organisation": child.record.map { names[$0.organisationId] ?? "" } ?? "", "fileNumber": child.record?.fileNumber ?? "",
+                "school": child.record?.school ?? "", "group": child.record?.group ?? "",
+            ])
+        }
+        let householdValues = try housed.body.json.items.map { household -> [String: Any] in
+            let organisation: String = household.organisationId.map { names[$0] ?? "" } ?? Strings.text(.ownHousehold, language)
+            let residency: String = household.residency.map { Strings.text($0 == .resident ? .resident : .nonResident, language) } ?? ""
+            let members: [String] = household.members.map { "\($0.firstName) \($0.lastName)" }
+            let values: [String: Any] = [
+                "id": household.id, "organisation": organisation, "address": household.address ?? "", "phone": household.phone ?? "",
+                "residency": residency, "members": members.joined(separator: ", "),
+            ]
+            return withoutEmptyTexts(values)
+        }
+        var context: [String: Any] = [
+            "heading": Strings.text(.childrenTitle, language), "children": children, "hasChildren": !children.isEmpty,
+            "households": householdValues, "hasHouseholds": !householdValues.isEmpty,
+        ]
+        if let done = FormQuery(request.uri.query)["fait"], let notice = Self.notices[done] { context["notice"] = Strings.text(notice, language) }
+        return kit.pages.render(
+            "children", title: Strings.text(.childrenTitle, language), context: context, language: language, path: "/enfants", signedIn: true)
+    }
+
+    // MARK: - Adding, linking, asking
+
+    func addForm(_ language: Language) -> FormPage {
+        let t = { Strings.text($0, language) }
+        return FormPage(
+            heading: t(.addChildTitle), intro: t(.addChildIntro), action: "/enfants/ajouter", submit: t(.addChildSubmit),
+            fields: [
+                .init(name: "firstName", label: t(.firstName), autocomplete: "off"),
+                .init(name: "lastName", label: t(.lastName), autocomplete: "off"),
+                .init(name: "birthDate", label: t(.birthDate), inputmode: "numeric", hint: t(.childBirthDateHint)),
+            ],
+            links: [.init(href: "/enfants", label: t(.backToChildren))])
+    }
+
+    func addChild(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let form = try await PostedForm(request, cookies: kit.cookies)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        var page = addForm(language)
+        page.keep(form)
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.createParticipant(
+                body: .json(
+                    .init(
+                        firstName: form.text("firstName", limit: 100), lastName: form.text("lastName", limit: 100),
+                        birthDate: form.text("birthDate", limit: 10))))
+        }
+        if case .created = answer { return Response(status: .seeOther, headers: [.location: "/enfants?fait=ajoute"]) }
+        return try kit.refused(answer, page: page, request: request, language: language, signedIn: true)
+    }
+
+    func organisationField(_ language: Language, hint: Text) async throws -> FormPage.Field {
+        let organisations = try await catalogue.listOrganisations(query: .init(limit: 100)).ok.body.json.items
+        let sorted = organisations.map { ($0.id, $0.name.text(language)) }.sorted {
+            $0.1.compare($1.1, locale: Locale(identifier: language == .fr ? "fr_CA" : "en_CA")) == .orderedAscending
+        }
+        return .init(
+            name: "organisationId", label: Strings.text(.organisation, language), kind: .select, hint: Strings.text(hint, language),
+            options: [("", Strings.text(.chooseOrganisation, language))] + sorted.map { ($0.0, $0.1) })
+    }
+
+    func linkForm(_ language: Language) async throws -> FormPage {
+        let t = { Strings.text($0, language) }
+        return FormPage(
+            heading: t(.linkChildTitle), intro: t(.linkChildIntro), action: "/enfants/lier", submit: t(.linkChildSubmit),
+            fields: [
+                try await organisationField(language, hint: .organisationHint),
+                .init(name: "fileNumber", label: t(.fileNumber), autocomplete: "off", hint: t(.fileNumberHint)),
+                .init(name: "birthDate", label: t(.birthDate), inputmode: "numeric", hint: t(.childBirthDateHint)),
+                .init(name: "firstName", label: t(.firstName), autocomplete: "off", hint: t(.namesAsInFileHint), required: false),
+                .init(name: "lastName", label: t(.lastName), autocomplete: "off", required: false),
+            ],
+            links: [.init(href: "/enfants/demande", label: t(.noFileNumber)), .init(href: "/enfants", label: t(.backToChildren))])
+    }
+
+    func linkChild(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let form = try await PostedForm(request, cookies: kit.cookies)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        var page = try await linkForm(language)
+        page.keep(form)
+        let firstName = form.text("firstName", limit: 100)
+        let lastName = form.text("lastName", limit: 100)
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.linkParticipant(
+                body: .json(
+                    .init(
+                        organisationId: form.text("organisationId", limit: 36), fileNumber: form.text("fileNumber", limit: 20),
+                        birthDate: form.text("birthDate", limit: 10), firstName: firstName.isEmpty ? nil : firstName,
+                        lastName: lastName.isEmpty ? nil : lastName)))
+        }
+        switch answer {
+        case .ok: return Response(status: .seeOther, headers: [.location: "/enfants?fait=lie"])
+        case .accepted: return Response(status: .seeOther, headers: [.location: "/enfants?fait=attente"])
+        default: return try kit.refused(answer, page: page, request: request, language: language, signedIn: true)
+        }
+    }
+
+    func requestForm(_ language: Language) async throws -> FormPage {
+        let t = { Strings.text($0, language) }
+        return FormPage(
+            heading: t(.requestFileTitle), intro: t(.requestFileIntro), action: "/enfants/demande", submit: t(.requestFileSubmit),
+            fields: [
+                try await organisationField(language, hint: .organisationHint),
+                .init(name: "firstName", label: t(.firstName), autocomplete: "off"),
+                .init(name: "lastName", label: t(.lastName), autocomplete: "off"),
+                .init(name: "birthDate", label: t(.birthDate), inputmode: "numeric", hint: t(.childBirthDateHint)),
+                .init(name: "address", label: t(.address), autocomplete: "street-address"),
+            ],
+            links: [.init(href: "/enfants", label: t(.backToChildren))])
+    }
+
+    func requestFile(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let form = try await PostedForm(request, cookies: kit.cookies)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        var page = try await requestForm(language)
+        page.keep(form)
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.requestRecord(
+                body: .json(
+                    .init(
+                        organisationId: form.text("organisationId", limit: 36), firstName: form.text("firstName", limit: 100),
+                        lastName: form.text("lastName", limit: 100), birthDate: form.text("birthDate", limit: 10),
+                        address: form.text("address", limit: 500))))
+        }
+        if case .created = answer { return Response(status: .seeOther, headers: [.location: "/enfants?fait=demande"]) }
+        return try kit.refused(answer, page: page, request: request, language: language, signedIn: true)
+    }
+
+    // MARK: - One child
+
+    func childPage(_ request: Request, id: String) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        let path = "/enfants/\(id)"
+        guard UUID(uuidString: id) != nil else {
+            return kit.pages.message(.notFoundTitle, .notFoundText, language: language, path: path, status: .notFound)
+        }
+        let (childAnswer, profileAnswer) = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            async let child = enrolment.getParticipant(path: .init(participantId: id))
+            async let profile = enrolment.getParticipantProfile(path: .init(participantId: id))
+            return (try await child, try await profile)
+        }
+        guard case .ok(let found) = childAnswer else {
+            if case .unauthorized = childAnswer { return kit.signInFirst(request) }
+            return kit.pages.message(.notFoundTitle, .notFoundText, language: language, path: path, status: .notFound)
+        }
+        let child = try found.body.json
+        let profile: EnrolmentClient.Components.Schemas.ParticipantProfile? =
+            if case .ok(let ok) = profileAnswer { try ok.body.json } else { nil }
+        let names = try await organisationNames(language)
+        let t = { Strings.text($0, language) }
+        func rows(_ pairs: [(Text, String?)]) -> [[String: String]] {
+            pairs.map { ["label": t($0.0), "value": ($0.1?.isEmpty == false ? $0.1! : t(.notGiven))] }
+        }
+        let contact = profile?.emergencyContact.map { [$0.name, $0.relationship ?? "", $0.phone].filter { !$0.isEmpty }.joined(separator: ", ") }
+        let context: [String: Any] = withoutEmptyTexts([
+            "heading": "\(child.firstName) \(child.lastName)", "born": Formatting.day(child.birthDate, language),
+            "organisation": child.record.map { names[$0.organisationId] ?? "" } ?? "", "fileNumber": child.record?.fileNumber ?? "",
+            "school": rows([
+                (.school, profile?.school ?? child.record?.school), (.level, profile?.level ?? child.record?.level),
+                (.group, profile?.group ?? child.record?.group), (.teacher, profile?.teacher), (.permanentCode, profile?.permanentCode),
+            ]),
+            "health": rows([
+                (.allergies, profile?.allergies), (.medicalConditions, profile?.medicalConditions),
+                (.healthInsuranceNumber, profile?.healthInsuranceNumber.map(Self.masked)), (.lunchArrangement, profile?.lunchArrangement),
+            ]),
+            "contact": rows([(.emergencyContact, contact), (.volunteerWishes, profile?.volunteerWishes)]),
+        ])
+        return kit.pages.render(
+            "child", title: "\(child.firstName) \(child.lastName)", context: context, language: language, path: path, signedIn: true)
+    }
+
+    /// A health-insurance number on a page: its last four characters (the whole number stays sealed in enrolment).
+    static func masked(_ number: String) -> String {
+        let compact = number.filter { !$0.isWhitespace }
+        return compact.count <= 4 ? "••••" : String(repeating: "•", count: compact.count - 4) + compact.suffix(4)
+    }
+
+    // MARK: - Shared
+
+    /// A form page for a signed-in person, or the sign-in page.
+    func signedInForm(_ request: Request, _ form: (Language) async throws -> FormPage) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        guard try await kit.signedIn(request) != nil else { return kit.signInFirst(request) }
+        return kit.formResponse(try await form(language), request: request, language: language, signedIn: true)
+    }
+
+    func organisationNames(_ language: Language) async throws -> [String: String] {
+        let organisations = try await catalogue.listOrganisations(query: .init(limit: 100)).ok.body.json.items
+        return Dictionary(organisations.map { ($0.id, $0.name.text(language)) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+extension FormPage {
+    /// What the person typed, shown again with the errors (never a password).
+    mutating func keep(_ form: PostedForm) {
+        for index in fields.indices where fields[index].kind != .password {
+            fields[index].value = form.text(fields[index].name, limit: 500)
+            fields[index].checked = form.checked(fields[index].name)
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import IdentityClient
+import OpenAPIRuntime
+import ServiceKit
+
+/// What every page that acts for a person shares: their session (refreshed when needed), the form token and
+/// cookies, rendering a form page, and saying a service's refusal on it.
+struct PageKit: Sendable {
+    let identity: IdentityClient.Client
+    let sessions: BrowserSessionStore
+    let cookies: BrowserCookies
+    let pages: Pages
+    let clock: any WallClock
+
+    /// The signed-in browser's session (its access token fresh), or nil.
+    func signedIn(_ request: Request) async throws -> (BrowserSecret, BrowserSessionStore.Session)? {
+        guard let secret = cookies.sessionSecret(request), let session = try await currentSession(secret) else { return nil }
+        return (secret, session)
+    }
+
+    func currentSession(_ secret: BrowserSecret) async throws -> BrowserSessionStore.Session? {
+        let identity = self.identity
+        let clock = self.clock
+        return try await sessions.session(secret, at: clock.now()) { tokens in
+            let answer = try await identity.refreshSession(body: .json(.init(refreshToken: tokens.refreshToken)))
+            switch answer {
+            case .ok(let ok):
+                let renewed = try ok.body.json
+                return IdentityTokens(
+                    accessToken: renewed.accessToken, accessExpiresAt: clock.now().addingTimeInterval(TimeInterval(renewed.expiresIn)),
+                    refreshToken: renewed.refreshToken, refreshExpiresAt: renewed.refreshExpiresAt)
+            case .unauthorized, .unprocessableContent, .badRequest: return nil
+            case .undocumented(let status, _): throw PageErrors.Upstream(status: status)
+            }
+        }
+    }
+
+    /// To the sign-in page, coming back here after (a form posted once the session had ended comes back to the account).
+    func signInFirst(_ request: Request) -> Response {
+        let back = request.method == .get ? request.uri.path : "/compte"
+        var headers: HTTPFields = [.location: "/connexion?back=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")]
+        headers.append(.init(name: .setCookie, value: cookies.clearing(cookies.sessionName)))
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    /// A sealed value from a page (a link's token, a reset grant), opened with this browser's form secret.
+    func opened(_ sealed: String, request: Request) -> String? {
+        guard let secret = cookies.formSecret(request), let data = Base64URL.decode(sealed), let plain = secret.open(data) else { return nil }
+        return String(decoding: plain, as: UTF8.self)
+    }
+
+    func formResponse(
+        _ page: FormPage, request: Request, language: Language, status: HTTPResponse.Status = .ok, signedIn: Bool? = nil,
+        visit: FormVisit? = nil
+    ) -> Response {
+        let visit = visit ?? FormVisit(request, cookies: cookies)
+        var response = pages.render(
+            "form", title: page.hasErrors ? Strings.text(.errorTitlePrefix, language) + page.heading : page.heading,
+            context: page.context(formToken: visit.secret.formToken, language: language), language: language, path: request.uri.path,
+            status: status, signedIn: signedIn ?? (cookies.sessionSecret(request) != nil))
+        visit.setCookie(on: &response)
+        return response
+    }
+
+    /// A service's refusal said on the form: each field's errors next to it, the rest at the top. `fields` maps the
+    /// service's field names to the form's where they differ.
+    func refused(
+        _ answer: some Sendable, page: FormPage, request: Request, language: Language, signedIn: Bool? = nil, fields: [String: String] = [:]
+    ) throws -> Response {
+        let found = try ServiceProblem.of(answer)
+        var page = page
+        if found.errors.isEmpty {
+            page.formErrors.append(found.detail ?? found.title)
+        } else {
+            for error in found.errors {
+                page.addErrors([language == .fr ? error.message.fr : error.message.en], to: fields[error.field] ?? error.field)
+            }
+        }
+        return formResponse(page, request: request, language: language, status: HTTPResponse.Status(code: found.status), signedIn: signedIn)
+    }
+}
+
+/// A service's problem+json (RFC 9457), whichever generated client it came through: every service writes the same
+/// shape (ServiceKit's `Problem`).
+struct ServiceProblem: Decodable, Sendable {
+    struct FieldError: Decodable, Sendable {
+        struct Message: Decodable, Sendable {
+            var fr: String
+            var en: String
+        }
+        var field: String
+        var code: String
+        var message: Message
+    }
+
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String?
+    var errors: [FieldError]
+
+    enum CodingKeys: String, CodingKey { case type, title, status, detail, errors }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        type = try container.decode(String.self, forKey: .type)
+        title = try container.decode(String.self, forKey: .title)
+        status = try container.decode(Int.self, forKey: .status)
+        detail = try container.decodeIfPresent(String.self, forKey: .detail)
+        errors = try container.decodeIfPresent([FieldError].self, forKey: .errors) ?? []
+    }
+
+    /// The problem in a generated client's answer (`.unprocessableContent(Components.Responses.Problem)` and the
+    /// like). An answer the document does not describe (a 5xx) fails the page, which then says "unavailable".
+    static func of(_ answer: some Sendable) throws -> ServiceProblem {
+        guard let response = Mirror(reflecting: answer).children.first?.value else { throw PageErrors.Upstream(status: 502) }
+        let parts = Mirror(reflecting: response).children
+        if let status = parts.first?.value as? Int { throw PageErrors.Upstream(status: status) }  // .undocumented(statusCode:, _)
+        guard let body = parts.first(where: { $0.label == "body" })?.value,
+            let problem = Mirror(reflecting: body).children.first?.value as? any Encodable
+        else { throw PageErrors.Upstream(status: 502) }
+        return try JSONDecoder().decode(ServiceProblem.self, from: JSONEncoder().encode(problem))
+    }
+}
