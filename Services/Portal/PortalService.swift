@@ -3,6 +3,7 @@ import EnrolmentClient
 import IdentityClient
 import Database
 import Hummingbird
+import Logging
 import OpenAPIURLSession
 import ServiceKit
 
@@ -27,6 +28,7 @@ enum PortalService: ServiceDefinition {
         let sessions: BrowserSessionStore
         let cookies: BrowserCookies
         let pages: Pages
+        let logger: Logger
     }
 
     static func makeParts(environment: ServiceEnvironment) throws -> Parts {
@@ -41,7 +43,12 @@ enum PortalService: ServiceDefinition {
                 serverURL: settings.enrolmentURL, configuration: .guichet, transport: URLSessionTransport(), middlewares: [OnBehalfOfVisitor()]),
             sessions: BrowserSessionStore(client: environment.postgres, logger: environment.logger),
             cookies: BrowserCookies(secure: settings.secureCookies),
-            pages: try Pages())
+            pages: try Pages(), logger: environment.logger)
+    }
+
+    /// Before the request validator: a refused address (a value out of bounds, a method not served) is a page too.
+    static func addRefusalMiddleware(to router: Router<GuichetRequestContext>, parts: Parts) {
+        router.add(middleware: PageErrors(pages: parts.pages, logger: parts.logger))
     }
 
     static func addRoutes(to router: Router<GuichetRequestContext>, parts: Parts, environment: ServiceEnvironment) throws {

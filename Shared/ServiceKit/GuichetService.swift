@@ -27,6 +27,8 @@ public protocol ServiceDefinition {
     /// The composition root: reads the service's own settings and builds everything it runs with, once.
     static func makeParts(environment: ServiceEnvironment) async throws -> Parts
     static func addRoutes(to router: Router<GuichetRequestContext>, parts: Parts, environment: ServiceEnvironment) throws
+    /// Adds what answers a refused request instead of problem+json, before the request validator (the portal's pages).
+    static func addRefusalMiddleware(to router: Router<GuichetRequestContext>, parts: Parts)
     /// Handlers of the events this service consumes, by routing key; its queue is `<name>.inbox`.
     static func eventHandlers(parts: Parts) -> [String: EventHandler]
     /// Work of this service that runs beside the HTTP server once the schema is migrated (mail relays, sweeps).
@@ -46,6 +48,7 @@ extension ServiceDefinition {
     public static var commandsHelp: String { "" }
     public static var publishesEvents: Bool { true }
     public static func eventHandlers(parts: Parts) -> [String: EventHandler] { [:] }
+    public static func addRefusalMiddleware(to router: Router<GuichetRequestContext>, parts: Parts) {}
     public static func backgroundServices(parts: Parts, environment: ServiceEnvironment) -> [any Service] { [] }
 }
 
@@ -139,6 +142,7 @@ public enum GuichetService {
         _ = Observability.registry
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: RequestScopeMiddleware(verifier: verifier, trustForwardedFor: settings.trustForwardedFor))
+        Definition.addRefusalMiddleware(to: router, parts: parts)
         router.add(middleware: SpecValidationMiddleware(validator: try RequestValidator(document: Definition.openAPIJSON)))
         HealthRoutes.add(
             to: router, service: Definition.name,

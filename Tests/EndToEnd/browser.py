@@ -48,8 +48,14 @@ class Browser:
         """Does what leads to another page, waits until the old one is gone and the new one loaded, checks it."""
         from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
         old = self.driver.find_element(By.TAG_NAME, "html")
-        action()
+        try:
+            action()
+        except (StaleElementReferenceException, WebDriverException):
+            # Chromium sometimes reports a node of the page just loaded as detached (an inspector race): once more.
+            time.sleep(0.5)
+            action()
         WebDriverWait(self.driver, 10).until(expected_conditions.staleness_of(old))
         WebDriverWait(self.driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
         self.page_checks()
@@ -165,9 +171,11 @@ def fill(browser, values):
 
 def submit(browser, label=None):
     d = browser.driver
-    buttons = d.find_elements(By.CSS_SELECTOR, "main form button[type=submit]")
-    button = next(b for b in buttons if label is None or b.text == label)
-    browser.navigate(button.click)
+
+    def press():
+        buttons = d.find_elements(By.CSS_SELECTOR, "main form button[type=submit]")
+        next(b for b in buttons if label is None or b.text == label).click()
+    browser.navigate(press)
 
 
 def heading(browser):

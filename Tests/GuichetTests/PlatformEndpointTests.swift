@@ -44,6 +44,13 @@ import Testing
             if name == "portal" {
                 // People read the portal: its 404 is a page, in their language.
                 #expect(missing.status == .notFound && missing.headers[.contentType] == "text/html; charset=utf-8")
+                // A value the document refuses is a page too (in English here, as the browser asks), and so is a method it does not serve.
+                let tooLong = try await client.execute(
+                    uri: "/activites?q=" + String(repeating: "a", count: 201), method: .get, headers: [.acceptLanguage: "en-CA"])
+                #expect(tooLong.status == .badRequest && tooLong.headers[.contentType] == "text/html; charset=utf-8")
+                #expect(tooLong.text.contains("<h1>Address not valid</h1>"))
+                let posted = try await client.execute(uri: "/activites", method: .delete)
+                #expect(posted.status == .methodNotAllowed && posted.text.contains("<h1>Adresse non valide</h1>"))
             } else {
                 try missing.problem("/problems/not-found", status: .notFound)
             }

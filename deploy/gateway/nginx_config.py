@@ -33,7 +33,8 @@ def write(directory, port, identity, catalogue, enrolment, payment, portal):
     temp.mkdir(parents=True, exist_ok=True)
     temp.chmod(0o755)  # nginx makes the folders inside (0700, owned by the workers' user)
     values = {"GATEWAY_PORT": str(port), "IDENTITY_UPSTREAM": identity, "CATALOGUE_UPSTREAM": catalogue,
-              "ENROLMENT_UPSTREAM": enrolment, "PAYMENT_UPSTREAM": payment, "PORTAL_UPSTREAM": portal}
+              "ENROLMENT_UPSTREAM": enrolment, "PAYMENT_UPSTREAM": payment, "PORTAL_UPSTREAM": portal,
+              "GATEWAY_ACCESS_LOG": str(directory / "access.log")}
     template = (pathlib.Path(__file__).resolve().parent / "guichet.conf.template").read_text()
     # Only the template's own variables, as the nginx image's envsubst does: nginx's $host etc. stay.
     (directory / "guichet.conf").write_text(re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], template))
@@ -42,7 +43,6 @@ pid {directory}/nginx.pid;
 error_log {directory}/error.log;
 events {{ worker_connections 1024; }}
 http {{
-    access_log {directory}/access.log;
     client_body_temp_path {temp}/body;
     proxy_temp_path {temp}/proxy;
     fastcgi_temp_path {temp}/fastcgi;

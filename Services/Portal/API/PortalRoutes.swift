@@ -14,8 +14,6 @@ struct PortalRoutes: Sendable {
     let logger: Logger
 
     func register(on router: Router<GuichetRequestContext>) {
-        // On the whole router: unknown addresses too are answered with a page, not JSON.
-        router.add(middleware: PageErrors(pages: pages, logger: logger))
         let group = router.group()
         group.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/activites"]) }
         group.get("/activites") { request, _ in try await catalogue(request) }
@@ -185,8 +183,9 @@ struct CatalogueQuery {
     }
 }
 
-/// Failures answered as pages in the person's language, never as JSON: an unknown address is "not found",
-/// a service that does not answer is "unavailable", anything else a plain apology (and a log line).
+/// Failures answered as pages in the person's language, never as JSON: an unknown address is "not found", an
+/// address the portal refuses (a value out of bounds, a method it does not serve) says so, a service that does not
+/// answer is "unavailable", anything else a plain apology (and a log line). Placed before the request validator.
 struct PageErrors: RouterMiddleware {
     typealias Context = GuichetRequestContext
     let pages: Pages
@@ -195,18 +194,28 @@ struct PageErrors: RouterMiddleware {
     struct Upstream: Error { var status: Int }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let path = request.uri.path
         do {
             return try await next(request, context)
         } catch is PostedForm.Refusal {
             // Another site's form, an old page's, or one whose cookie is gone: nothing done; the person starts again.
-            return pages.message(
-                .formRefusedTitle, .formRefusedText, language: LanguageChoice.of(request), path: request.uri.path, status: .forbidden)
+            return pages.message(.formRefusedTitle, .formRefusedText, language: language, path: path, status: .forbidden)
         } catch let error as HTTPError where error.status == .notFound {
-            return pages.message(.notFoundTitle, .notFoundText, language: LanguageChoice.of(request), path: request.uri.path, status: .notFound)
+            return pages.message(.notFoundTitle, .notFoundText, language: language, path: path, status: .notFound)
+        } catch let problem as Problem where (400..<500).contains(problem.status.code) {
+            var response = pages.message(.badAddressTitle, .badAddressText, language: language, path: "/activites", status: problem.status)
+            if problem.status == .methodNotAllowed { response.headers[.allow] = "GET" }
+            return response
+        } catch let error as Upstream {
+            logger.error("a service failed a page", metadata: ["path": .string(path), "status": .stringConvertible(error.status)])
+            return pages.message(.unavailableTitle, .unavailableText, language: language, path: path, status: .serviceUnavailable)
+        } catch let error as URLError {
+            logger.error("a service did not answer a page", metadata: ["path": .string(path), "error": .string(error.localizedDescription)])
+            return pages.message(.unavailableTitle, .unavailableText, language: language, path: path, status: .serviceUnavailable)
         } catch {
-            logger.error("page failed", metadata: ["path": .string(request.uri.path), "error": .string(String(describing: error))])
-            return pages.message(
-                .unavailableTitle, .unavailableText, language: LanguageChoice.of(request), path: request.uri.path, status: .serviceUnavailable)
+            logger.error("page failed", metadata: ["path": .string(path), "error": .string(String(describing: error))])
+            return pages.message(.errorTitle, .errorText, language: language, path: path, status: .internalServerError)
         }
     }
 }

@@ -9,7 +9,7 @@ enum Text: String, CaseIterable, Sendable {
     case results, noResults, nextPage, seatsLeft, full, startsOn, price, code, from
     case registrationWindow, opens, closes, sessions, session, dates, schedule, place, online
     case requirements, contract, backToCatalogue, seatsLeftLabel
-    case notFoundTitle, notFoundText, errorTitle, errorText, unavailableTitle, unavailableText
+    case notFoundTitle, notFoundText, errorTitle, errorText, unavailableTitle, unavailableText, badAddressTitle, badAddressText
     // Family
     case childrenTitle, childrenHeading, noChildren, householdsHeading, ownHousehold, resident
     case nonResident, residency, members, address, childAddedNotice, childLinkedNotice
@@ -94,7 +94,9 @@ enum Strings {
         .errorTitle: "Une erreur est survenue",
         .errorText: "Réessayez dans un moment. Si le problème persiste, communiquez avec votre organisme.",
         .unavailableTitle: "Service momentanément indisponible",
-        .unavailableText: "Le catalogue ne répond pas pour l'instant. Réessayez dans un moment.",
+        .badAddressTitle: "Adresse non valide",
+        .badAddressText: "Cette adresse contient une valeur que Guichet ne peut pas lire (trop longue ou mal formée). Repartez des activités.",
+        .unavailableText: "Guichet ne peut pas afficher cette page pour l'instant. Réessayez dans un moment.",
         .signUpTitle: "Créer un compte",
         .signUpIntro: "Un compte par adulte : chaque parent ou tuteur a le sien, même s'il partage la garde d'un enfant.",
         .signUpSubmit: "Créer mon compte",
@@ -275,7 +277,9 @@ enum Strings {
         .errorTitle: "Something went wrong",
         .errorText: "Try again in a moment. If the problem persists, contact your organisation.",
         .unavailableTitle: "Service temporarily unavailable",
-        .unavailableText: "The catalogue is not answering right now. Try again in a moment.",
+        .badAddressTitle: "Address not valid",
+        .badAddressText: "This address holds a value Guichet cannot read (too long or malformed). Start again from the activities.",
+        .unavailableText: "Guichet cannot show this page right now. Try again in a moment.",
         .signUpTitle: "Create an account",
         .signUpIntro: "One account per adult: each parent or guardian has their own, even when they share a child's custody.",
         .signUpSubmit: "Create my account",
