@@ -9,9 +9,11 @@
 #              (or at BENCH_RUSH_RATE per second, to compare two builds at one load)
 #              on a 500-seat session (seats taken must equal capacity), beside pgbench's ceiling of one seat
 #              claim per transaction on the same table
+#   portal     the portal's catalogue and offering pages through the gateway at BENCH_CLIENTS (default 50), beside
+#              the catalogue API's own search on the same BENCH_OFFERINGS: requests/s, p50/p95, bytes, the ratio
 #   payment    payments per second through the sandbox processor, and the p50/p99 of a double-submit storm
 #              (10 identical requests per checkout) with the check that each checkout was charged once
-# deploy/benchmark.sh [messaging|identity|catalogue|enrolment|payment|all]. GUICHET_BUILD_CONFIGURATION=release for figures worth comparing.
+# deploy/benchmark.sh [messaging|identity|catalogue|portal|enrolment|payment|all]. GUICHET_BUILD_CONFIGURATION=release for figures worth comparing.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
@@ -76,6 +78,27 @@ if [ "$target" = catalogue ] || [ "$target" = all ]; then
   admin_psql -d "$database" -c "ANALYZE catalogue.offerings; ANALYZE catalogue.sessions" >/dev/null
   serve catalogue "$CATALOGUE_URL" "${catalogue_env[@]}"
   python3 "$root/Tools/Benchmarks/catalogue/search_benchmark.py"
+fi
+
+if [ "$target" = portal ] || [ "$target" = all ]; then
+  database=guichet_bench_portal
+  fresh_database $database
+  swift build -c "$configuration" --product guichet-catalogue
+  swift build -c "$configuration" --product guichet-portal
+  export BENCH_OFFERINGS=${BENCH_OFFERINGS:-20000} CATALOGUE_URL=http://127.0.0.1:18082 GATEWAY_URL=http://127.0.0.1:18080
+  catalogue_env=(HTTP_PORT=18082 POSTGRES_DATABASE=$database JWT_PUBLIC_KEYS_FILE="$work/public.pem" AMQP_NAMESPACE=bench. LOG_LEVEL=warning)
+  env "${catalogue_env[@]}" "$bin/guichet-catalogue" migrate >/dev/null
+  env "${catalogue_env[@]}" "$bin/guichet-catalogue" generate-catalogue "$BENCH_OFFERINGS"
+  admin_psql -d "$database" -c "ANALYZE catalogue.offerings; ANALYZE catalogue.sessions" >/dev/null
+  serve catalogue "$CATALOGUE_URL" "${catalogue_env[@]}"
+  serve portal http://127.0.0.1:18085 HTTP_PORT=18085 POSTGRES_DATABASE=$database CATALOGUE_URL=$CATALOGUE_URL TRUST_FORWARDED_FOR=true
+  # The gateway as run.sh and compose run it (only the catalogue and the portal answer behind it here).
+  configuration_file=$(python3 "$root/deploy/gateway/nginx_config.py" "$work/nginx" 18080 127.0.0.1:18081 127.0.0.1:18082 \
+    127.0.0.1:18083 127.0.0.1:18084 127.0.0.1:18085)
+  nginx -p "$work/nginx" -c "$configuration_file" -g 'daemon off;' >"$work/nginx.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 50); do curl -fsS "$GATEWAY_URL/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+  python3 "$root/Tools/Benchmarks/portal/portal_benchmark.py"
 fi
 
 if [ "$target" = enrolment ] || [ "$target" = all ]; then
