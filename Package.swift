@@ -239,6 +239,7 @@ let package = Package(
                 .embedInCode("API/Templates/offering.mustache"), .embedInCode("API/Templates/message.mustache"),
                 .embedInCode("API/Templates/form.mustache"), .embedInCode("API/Templates/account.mustache"),
                 .embedInCode("API/Templates/children.mustache"), .embedInCode("API/Templates/child.mustache"),
+                .embedInCode("API/Templates/cart.mustache"),
                 .embedInCode("API/Assets/portal.css"),
             ],
             swiftSettings: swiftSettings

@@ -52,9 +52,12 @@ enum PortalService: ServiceDefinition {
     }
 
     static func addRoutes(to router: Router<GuichetRequestContext>, parts: Parts, environment: ServiceEnvironment) throws {
-        PortalRoutes(catalogue: parts.catalogue, pages: parts.pages, cookies: parts.cookies, clock: environment.clock, logger: environment.logger)
-            .register(on: router)
         let kit = PageKit(identity: parts.identity, sessions: parts.sessions, cookies: parts.cookies, pages: parts.pages, clock: environment.clock)
+        let cart = CartPages(kit: kit, enrolment: parts.enrolment, catalogue: parts.catalogue)
+        PortalRoutes(
+            catalogue: parts.catalogue, pages: parts.pages, cookies: parts.cookies, cart: cart, clock: environment.clock, logger: environment.logger
+        ).register(on: router)
+        cart.register(on: router)
         AccountPages(kit: kit).register(on: router)
         FamilyPages(kit: kit, enrolment: parts.enrolment, catalogue: parts.catalogue).register(on: router)
     }

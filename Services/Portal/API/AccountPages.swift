@@ -56,7 +56,7 @@ struct AccountPages: Sendable {
                 .init(name: "firstName", label: t(.firstName), autocomplete: "given-name"),
                 .init(name: "lastName", label: t(.lastName), autocomplete: "family-name"),
                 .init(name: "email", label: t(.email), kind: .email, autocomplete: "email", hint: t(.emailHint)),
-                .init(name: "birthDate", label: t(.birthDate), autocomplete: "bday", inputmode: "numeric", hint: t(.birthDateHint)),
+                .init(name: "birthDate", label: t(.birthDate), autocomplete: "bday", hint: t(.birthDateHint)),
                 .init(name: "phone", label: t(.phone), kind: .tel, autocomplete: "tel", required: false),
                 .init(
                     name: "password", label: t(.password), kind: .password, autocomplete: "new-password",
@@ -189,7 +189,7 @@ struct AccountPages: Sendable {
         return FormPage(
             heading: t(.signInTitle), action: "/connexion", submit: t(.signInSubmit),
             fields: [
-                .init(name: "email", label: t(.email), kind: .email, value: email, autocomplete: "email"),
+                .init(name: "email", label: t(.email), kind: .email, value: email, autocomplete: "username"),
                 .init(name: "password", label: t(.password), kind: .password, autocomplete: "current-password"),
                 .init(name: "staySignedIn", label: t(.staySignedIn), kind: .checkbox, hint: "", required: false),
             ],
@@ -247,11 +247,12 @@ struct AccountPages: Sendable {
         let language = LanguageChoice.of(request)
         _ = try await PostedForm(request, cookies: cookies)
         if let secret = cookies.sessionSecret(request) {
-            if let session = try await kit.currentSession(secret) {
+            // Signing out works even when identity does not answer: the browser's session ends here regardless.
+            if let session = try? await kit.currentSession(secret) {
                 // Identity revokes the session's refresh tokens; its access token lapses within minutes.
                 _ = try? await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) { try await identity.signOut() }
             }
-            try await sessions.delete(secret)
+            try? await sessions.delete(secret)
         }
         var response = pages.message(.signedOutTitle, .signedOutText, language: language, path: "/activites", status: .ok)
         response.headers.append(.init(name: .setCookie, value: cookies.clearing(cookies.sessionName)))
@@ -365,7 +366,8 @@ struct AccountPages: Sendable {
         let visit = FormVisit(request, cookies: cookies)
         var context: [String: Any] = [
             "heading": Strings.text(.accountTitle, language), "name": "\(account.firstName) \(account.lastName)", "email": account.email,
-            "language": account.language == .fr ? "Français" : "English", "formToken": visit.secret.formToken,
+            "language": account.language == .fr ? "Français" : "English", "languageCode": account.language == .fr ? "fr" : "en",
+            "formToken": visit.secret.formToken,
         ]
         if let pending = account.pendingEmail { context["pendingEmail"] = pending }
         if !notice.isEmpty { context["notice"] = notice }

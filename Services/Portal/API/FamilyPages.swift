@@ -82,7 +82,7 @@ struct FamilyPages: Sendable {
             fields: [
                 .init(name: "firstName", label: t(.firstName), autocomplete: "off"),
                 .init(name: "lastName", label: t(.lastName), autocomplete: "off"),
-                .init(name: "birthDate", label: t(.birthDate), inputmode: "numeric", hint: t(.childBirthDateHint)),
+                .init(name: "birthDate", label: t(.birthDate), hint: t(.childBirthDateHint)),
             ],
             links: [.init(href: "/enfants", label: t(.backToChildren))])
     }
@@ -121,7 +121,7 @@ struct FamilyPages: Sendable {
             fields: [
                 try await organisationField(language, hint: .organisationHint),
                 .init(name: "fileNumber", label: t(.fileNumber), autocomplete: "off", hint: t(.fileNumberHint)),
-                .init(name: "birthDate", label: t(.birthDate), inputmode: "numeric", hint: t(.childBirthDateHint)),
+                .init(name: "birthDate", label: t(.birthDate), hint: t(.childBirthDateHint)),
                 .init(name: "firstName", label: t(.firstName), autocomplete: "off", hint: t(.namesAsInFileHint), required: false),
                 .init(name: "lastName", label: t(.lastName), autocomplete: "off", required: false),
             ],
@@ -159,7 +159,7 @@ struct FamilyPages: Sendable {
                 try await organisationField(language, hint: .organisationHint),
                 .init(name: "firstName", label: t(.firstName), autocomplete: "off"),
                 .init(name: "lastName", label: t(.lastName), autocomplete: "off"),
-                .init(name: "birthDate", label: t(.birthDate), inputmode: "numeric", hint: t(.childBirthDateHint)),
+                .init(name: "birthDate", label: t(.birthDate), hint: t(.childBirthDateHint)),
                 .init(name: "address", label: t(.address), autocomplete: "street-address"),
             ],
             links: [.init(href: "/enfants", label: t(.backToChildren))])
@@ -192,18 +192,20 @@ struct FamilyPages: Sendable {
         guard UUID(uuidString: id) != nil else {
             return kit.pages.message(.notFoundTitle, .notFoundText, language: language, path: path, status: .notFound)
         }
-        let (childAnswer, profileAnswer) = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
-            async let child = enrolment.getParticipant(path: .init(participantId: id))
-            async let profile = enrolment.getParticipantProfile(path: .init(participantId: id))
-            return (try await child, try await profile)
+        // The child first: the profile (health fields) is asked for only once the child is known to be this family's.
+        let childAnswer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.getParticipant(path: .init(participantId: id))
         }
         guard case .ok(let found) = childAnswer else {
             if case .unauthorized = childAnswer { return kit.signInFirst(request) }
             return kit.pages.message(.notFoundTitle, .notFoundText, language: language, path: path, status: .notFound)
         }
         let child = try found.body.json
-        let profile: EnrolmentClient.Components.Schemas.ParticipantProfile? =
-            if case .ok(let ok) = profileAnswer { try ok.body.json } else { nil }
+        let profileAnswer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.getParticipantProfile(path: .init(participantId: id))
+        }
+        guard case .ok(let profileFound) = profileAnswer else { throw PageErrors.Upstream(status: 502) }
+        let profile: EnrolmentClient.Components.Schemas.ParticipantProfile? = try profileFound.body.json
         let names = try await organisationNames(language)
         let t = { Strings.text($0, language) }
         func rows(_ pairs: [(Text, String?)]) -> [[String: String]] {

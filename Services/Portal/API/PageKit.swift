@@ -72,13 +72,15 @@ struct PageKit: Sendable {
         let found = try ServiceProblem.of(answer)
         var page = page
         if found.errors.isEmpty {
-            page.formErrors.append(found.detail ?? found.title)
+            page.formErrors.append([found.title, found.detail].compactMap { $0 }.joined(separator: " "))
         } else {
             for error in found.errors {
                 page.addErrors([language == .fr ? error.message.fr : error.message.en], to: fields[error.field] ?? error.field)
             }
         }
-        return formResponse(page, request: request, language: language, status: HTTPResponse.Status(code: found.status), signedIn: signedIn)
+        return formResponse(
+            page, request: request, language: language, status: HTTPResponse.Status(code: (400..<500).contains(found.status) ? found.status : 422),
+            signedIn: signedIn)
     }
 }
 

@@ -21,6 +21,7 @@ struct Pages: Sendable {
             ("offering", PackageResources.offering_mustache), ("message", PackageResources.message_mustache),
             ("form", PackageResources.form_mustache), ("account", PackageResources.account_mustache),
             ("children", PackageResources.children_mustache), ("child", PackageResources.child_mustache),
+            ("cart", PackageResources.cart_mustache),
         ] {
             try library.register("{{% CONTENT_TYPE: \(ScalarHTMLEscaping.name)}}" + String(decoding: bytes, as: UTF8.self), named: name)
         }
@@ -57,12 +58,16 @@ struct Pages: Sendable {
     /// A page that only says something (not found, an error), in the person's language.
     /// `link`: where to go next (the catalogue when none is given).
     func message(
-        _ heading: Text, _ text: Text, language: Language, path: String, status: HTTPResponse.Status, link: (String, String)? = nil
+        _ heading: Text, _ text: Text, language: Language, path: String, status: HTTPResponse.Status, link: (String, String)? = nil,
+        details: [String] = []
     ) -> Response {
         let (href, label) = link ?? ("/activites", Strings.text(.backToCatalogue, language))
         return render(
             "message", title: Strings.text(heading, language),
-            context: ["heading": Strings.text(heading, language), "text": Strings.text(text, language), "href": href, "label": label],
+            context: [
+                "heading": Strings.text(heading, language), "text": Strings.text(text, language), "href": href, "label": label,
+                "details": details, "hasDetails": !details.isEmpty,
+            ],
             language: language, path: path, status: status)
     }
 }

@@ -1,7 +1,9 @@
 import CatalogueClient
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
+import OpenAPIRuntime
 import ServiceKit
 
 /// The family portal's pages. Each page asks the services for what it shows and renders it; nothing here
@@ -10,6 +12,7 @@ struct PortalRoutes: Sendable {
     let catalogue: CatalogueClient.Client
     let pages: Pages
     let cookies: BrowserCookies
+    let cart: CartPages
     let clock: any WallClock
     let logger: Logger
 
@@ -123,9 +126,13 @@ struct PortalRoutes: Sendable {
             "hasContract": !(offering.contract?.clauses ?? []).isEmpty,
             "clauses": (offering.contract?.clauses ?? []).map { $0.text(language) },
         ]
-        return pages.render(
-            "offering", title: offering.title.text(language), context: withoutEmptyTexts(context), language: language, path: path,
-            signedIn: cookies.sessionSecret(request) != nil)
+        var register = try await cart.registerContext(request, offering: offering, language: language)
+        let visit = register.removeValue(forKey: "formVisit") as? FormVisit
+        var response = pages.render(
+            "offering", title: offering.title.text(language), context: withoutEmptyTexts(context).merging(register) { $1 }, language: language,
+            path: path, signedIn: cookies.sessionSecret(request) != nil)
+        visit?.setCookie(on: &response)
+        return response
     }
 }
 
@@ -197,7 +204,8 @@ struct PageErrors: RouterMiddleware {
         let language = LanguageChoice.of(request)
         let path = request.uri.path
         do {
-            return try await next(request, context)
+            // The services answer in the page's language (the cookie's), which may differ from the browser's.
+            return try await OnBehalfOfVisitor.$pageLanguage.withValue(language) { try await next(request, context) }
         } catch is PostedForm.Refusal {
             // Another site's form, an old page's, or one whose cookie is gone: nothing done; the person starts again.
             return pages.message(.formRefusedTitle, .formRefusedText, language: language, path: path, status: .forbidden)
@@ -205,16 +213,22 @@ struct PageErrors: RouterMiddleware {
             return pages.message(.notFoundTitle, .notFoundText, language: language, path: path, status: .notFound)
         } catch let problem as Problem where (400..<500).contains(problem.status.code) {
             var response = pages.message(.badAddressTitle, .badAddressText, language: language, path: "/activites", status: problem.status)
-            if problem.status == .methodNotAllowed { response.headers[.allow] = "GET" }
+            for (name, value) in problem.headers { if let field = HTTPField.Name(name) { response.headers[field] = value } }
             return response
         } catch let error as Upstream {
             logger.error("a service failed a page", metadata: ["path": .string(path), "status": .stringConvertible(error.status)])
             return pages.message(.unavailableTitle, .unavailableText, language: language, path: path, status: .serviceUnavailable)
-        } catch let error as URLError {
-            logger.error("a service did not answer a page", metadata: ["path": .string(path), "error": .string(error.localizedDescription)])
+        } catch let error as ClientError {
+            // Never the error's description: it carries the call's input (a password, a token). Which call, and why.
+            logger.error(
+                "a service did not answer a page",
+                metadata: [
+                    "path": .string(path), "operation": .string(error.operationID),
+                    "cause": .string(String(describing: type(of: error.underlyingError))),
+                ])
             return pages.message(.unavailableTitle, .unavailableText, language: language, path: path, status: .serviceUnavailable)
         } catch {
-            logger.error("page failed", metadata: ["path": .string(path), "error": .string(String(describing: error))])
+            logger.error("page failed", metadata: ["path": .string(path), "error": .string(String(describing: type(of: error)))])
             return pages.message(.errorTitle, .errorText, language: language, path: path, status: .internalServerError)
         }
     }

@@ -9,6 +9,8 @@ import ServiceKit
 struct OnBehalfOfVisitor: ClientMiddleware {
     /// The access token for the calls made while it is set (`ServiceCalls.as(_:)`).
     @TaskLocal static var accessToken: String?
+    /// The language of the page being made (set for every page by `PageErrors`).
+    @TaskLocal static var pageLanguage: Language?
 
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
@@ -16,7 +18,7 @@ struct OnBehalfOfVisitor: ClientMiddleware {
     ) async throws -> (HTTPResponse, HTTPBody?) {
         var request = request
         if let scope = RequestScope.current {
-            request.headerFields[.acceptLanguage] = scope.language.rawValue
+            request.headerFields[.acceptLanguage] = (Self.pageLanguage ?? scope.language).rawValue
             request.headerFields[.xRequestID] = scope.requestID
             if let address = scope.clientAddress { request.headerFields[.xForwardedFor] = address }
             if let agent = scope.userAgent { request.headerFields[.userAgent] = String(agent.prefix(300)) }

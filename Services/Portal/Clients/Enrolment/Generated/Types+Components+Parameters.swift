@@ -22,6 +22,8 @@ extension Components {
         ///
         /// - Remark: Generated from `#/components/parameters/Limit`.
         package typealias Limit = Swift.Int
+        /// - Remark: Generated from `#/components/parameters/LineId`.
+        package typealias LineId = Swift.String
         /// The `nextCursor` of the previous page.
         ///
         /// - Remark: Generated from `#/components/parameters/Cursor`.

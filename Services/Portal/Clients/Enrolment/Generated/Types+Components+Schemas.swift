@@ -446,6 +446,454 @@ extension Components {
                 case nextCursor
             }
         }
+        /// - Remark: Generated from `#/components/schemas/Money`.
+        package struct Money: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Money/amountCents`.
+            package var amountCents: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/Money/currency`.
+            @frozen package enum CurrencyPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case cad = "CAD"
+            }
+            /// - Remark: Generated from `#/components/schemas/Money/currency`.
+            package var currency: Components.Schemas.Money.CurrencyPayload
+            /// Creates a new `Money`.
+            ///
+            /// - Parameters:
+            ///   - amountCents:
+            ///   - currency:
+            package init(
+                amountCents: Swift.Int64,
+                currency: Components.Schemas.Money.CurrencyPayload
+            ) {
+                self.amountCents = amountCents
+                self.currency = currency
+            }
+            package enum CodingKeys: String, CodingKey {
+                case amountCents
+                case currency
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ItemQuantity`.
+        package struct ItemQuantity: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ItemQuantity/itemId`.
+            package var itemId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ItemQuantity/quantity`.
+            package var quantity: Swift.Int
+            /// Creates a new `ItemQuantity`.
+            ///
+            /// - Parameters:
+            ///   - itemId:
+            ///   - quantity:
+            package init(
+                itemId: Swift.String,
+                quantity: Swift.Int
+            ) {
+                self.itemId = itemId
+                self.quantity = quantity
+            }
+            package enum CodingKeys: String, CodingKey {
+                case itemId
+                case quantity
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NewCartLine`.
+        package struct NewCartLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NewCartLine/participantId`.
+            package var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewCartLine/offeringId`.
+            package var offeringId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewCartLine/sessionId`.
+            package var sessionId: Swift.String
+            /// The participant's school or organisation of origin (CAL: the price can depend on it).
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewCartLine/organisationOfOriginId`.
+            package var organisationOfOriginId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/NewCartLine/items`.
+            package var items: [Components.Schemas.ItemQuantity]?
+            /// Creates a new `NewCartLine`.
+            ///
+            /// - Parameters:
+            ///   - participantId:
+            ///   - offeringId:
+            ///   - sessionId:
+            ///   - organisationOfOriginId: The participant's school or organisation of origin (CAL: the price can depend on it).
+            ///   - items:
+            package init(
+                participantId: Swift.String,
+                offeringId: Swift.String,
+                sessionId: Swift.String,
+                organisationOfOriginId: Swift.String? = nil,
+                items: [Components.Schemas.ItemQuantity]? = nil
+            ) {
+                self.participantId = participantId
+                self.offeringId = offeringId
+                self.sessionId = sessionId
+                self.organisationOfOriginId = organisationOfOriginId
+                self.items = items
+            }
+            package enum CodingKeys: String, CodingKey {
+                case participantId
+                case offeringId
+                case sessionId
+                case organisationOfOriginId
+                case items
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ContractAcceptance`.
+        package struct ContractAcceptance: Codable, Hashable, Sendable {
+            /// The contract version shown to the guardian; it must be the offering's current one.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ContractAcceptance/version`.
+            package var version: Swift.Int
+            /// Creates a new `ContractAcceptance`.
+            ///
+            /// - Parameters:
+            ///   - version: The contract version shown to the guardian; it must be the offering's current one.
+            package init(version: Swift.Int) {
+                self.version = version
+            }
+            package enum CodingKeys: String, CodingKey {
+                case version
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ItemLine`.
+        package struct ItemLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ItemLine/itemId`.
+            package var itemId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ItemLine/name`.
+            package var name: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/ItemLine/date`.
+            package var date: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ItemLine/quantity`.
+            package var quantity: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/ItemLine/unitPrice`.
+            package var unitPrice: Components.Schemas.Money
+            /// Creates a new `ItemLine`.
+            ///
+            /// - Parameters:
+            ///   - itemId:
+            ///   - name:
+            ///   - date:
+            ///   - quantity:
+            ///   - unitPrice:
+            package init(
+                itemId: Swift.String,
+                name: Components.Schemas.LocalizedText,
+                date: Swift.String? = nil,
+                quantity: Swift.Int,
+                unitPrice: Components.Schemas.Money
+            ) {
+                self.itemId = itemId
+                self.name = name
+                self.date = date
+                self.quantity = quantity
+                self.unitPrice = unitPrice
+            }
+            package enum CodingKeys: String, CodingKey {
+                case itemId
+                case name
+                case date
+                case quantity
+                case unitPrice
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TaxLine`.
+        package struct TaxLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TaxLine/code`.
+            package var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TaxLine/name`.
+            package var name: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/TaxLine/percent`.
+            package var percent: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TaxLine/amount`.
+            package var amount: Components.Schemas.Money
+            /// Creates a new `TaxLine`.
+            ///
+            /// - Parameters:
+            ///   - code:
+            ///   - name:
+            ///   - percent:
+            ///   - amount:
+            package init(
+                code: Swift.String,
+                name: Components.Schemas.LocalizedText,
+                percent: Swift.String,
+                amount: Components.Schemas.Money
+            ) {
+                self.code = code
+                self.name = name
+                self.percent = percent
+                self.amount = amount
+            }
+            package enum CodingKeys: String, CodingKey {
+                case code
+                case name
+                case percent
+                case amount
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/LinePrice`.
+        package struct LinePrice: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/LinePrice/unitPrice`.
+            package var unitPrice: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/LinePrice/items`.
+            package var items: [Components.Schemas.ItemLine]
+            /// - Remark: Generated from `#/components/schemas/LinePrice/taxes`.
+            package var taxes: [Components.Schemas.TaxLine]
+            /// - Remark: Generated from `#/components/schemas/LinePrice/subtotal`.
+            package var subtotal: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/LinePrice/total`.
+            package var total: Components.Schemas.Money
+            /// Creates a new `LinePrice`.
+            ///
+            /// - Parameters:
+            ///   - unitPrice:
+            ///   - items:
+            ///   - taxes:
+            ///   - subtotal:
+            ///   - total:
+            package init(
+                unitPrice: Components.Schemas.Money,
+                items: [Components.Schemas.ItemLine],
+                taxes: [Components.Schemas.TaxLine],
+                subtotal: Components.Schemas.Money,
+                total: Components.Schemas.Money
+            ) {
+                self.unitPrice = unitPrice
+                self.items = items
+                self.taxes = taxes
+                self.subtotal = subtotal
+                self.total = total
+            }
+            package enum CodingKeys: String, CodingKey {
+                case unitPrice
+                case items
+                case taxes
+                case subtotal
+                case total
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/CartLine`.
+        package struct CartLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/CartLine/id`.
+            package var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CartLine/participantId`.
+            package var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CartLine/participantName`.
+            package var participantName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CartLine/offeringId`.
+            package var offeringId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CartLine/offeringCode`.
+            package var offeringCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CartLine/offeringTitle`.
+            package var offeringTitle: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/CartLine/sessionId`.
+            package var sessionId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CartLine/sellingOrganisationId`.
+            package var sellingOrganisationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CartLine/organisationOfOriginId`.
+            package var organisationOfOriginId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/CartLine/items`.
+            package var items: [Components.Schemas.ItemQuantity]
+            /// The clauses to accept before checkout, when the offering has some.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CartLine/contract`.
+            package struct ContractPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/CartLine/contract/version`.
+                package var version: Swift.Int
+                /// - Remark: Generated from `#/components/schemas/CartLine/contract/clauses`.
+                package var clauses: [Components.Schemas.LocalizedText]
+                /// Creates a new `ContractPayload`.
+                ///
+                /// - Parameters:
+                ///   - version:
+                ///   - clauses:
+                package init(
+                    version: Swift.Int,
+                    clauses: [Components.Schemas.LocalizedText]
+                ) {
+                    self.version = version
+                    self.clauses = clauses
+                }
+                package enum CodingKeys: String, CodingKey {
+                    case version
+                    case clauses
+                }
+            }
+            /// The clauses to accept before checkout, when the offering has some.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CartLine/contract`.
+            package var contract: Components.Schemas.CartLine.ContractPayload?
+            /// - Remark: Generated from `#/components/schemas/CartLine/contractAcceptedVersion`.
+            package var contractAcceptedVersion: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/CartLine/contractAcceptedAt`.
+            package var contractAcceptedAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/CartLine/price`.
+            package var price: Components.Schemas.LinePrice?
+            /// - Remark: Generated from `#/components/schemas/CartLine/ProblemsPayload`.
+            package struct ProblemsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/CartLine/ProblemsPayload/field`.
+                package var field: Swift.String
+                /// - Remark: Generated from `#/components/schemas/CartLine/ProblemsPayload/code`.
+                package var code: Swift.String
+                /// - Remark: Generated from `#/components/schemas/CartLine/ProblemsPayload/message`.
+                package var message: Components.Schemas.LocalizedText
+                /// Creates a new `ProblemsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - field:
+                ///   - code:
+                ///   - message:
+                package init(
+                    field: Swift.String,
+                    code: Swift.String,
+                    message: Components.Schemas.LocalizedText
+                ) {
+                    self.field = field
+                    self.code = code
+                    self.message = message
+                }
+                package enum CodingKeys: String, CodingKey {
+                    case field
+                    case code
+                    case message
+                }
+            }
+            /// What would stop this line at checkout now (registration closed, contract not accepted…).
+            ///
+            /// - Remark: Generated from `#/components/schemas/CartLine/problems`.
+            package typealias ProblemsPayload = [Components.Schemas.CartLine.ProblemsPayloadPayload]
+            /// What would stop this line at checkout now (registration closed, contract not accepted…).
+            ///
+            /// - Remark: Generated from `#/components/schemas/CartLine/problems`.
+            package var problems: Components.Schemas.CartLine.ProblemsPayload
+            /// - Remark: Generated from `#/components/schemas/CartLine/createdAt`.
+            package var createdAt: Foundation.Date
+            /// Creates a new `CartLine`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - participantId:
+            ///   - participantName:
+            ///   - offeringId:
+            ///   - offeringCode:
+            ///   - offeringTitle:
+            ///   - sessionId:
+            ///   - sellingOrganisationId:
+            ///   - organisationOfOriginId:
+            ///   - items:
+            ///   - contract: The clauses to accept before checkout, when the offering has some.
+            ///   - contractAcceptedVersion:
+            ///   - contractAcceptedAt:
+            ///   - price:
+            ///   - problems: What would stop this line at checkout now (registration closed, contract not accepted…).
+            ///   - createdAt:
+            package init(
+                id: Swift.String,
+                participantId: Swift.String,
+                participantName: Swift.String,
+                offeringId: Swift.String,
+                offeringCode: Swift.String,
+                offeringTitle: Components.Schemas.LocalizedText,
+                sessionId: Swift.String,
+                sellingOrganisationId: Swift.String,
+                organisationOfOriginId: Swift.String? = nil,
+                items: [Components.Schemas.ItemQuantity],
+                contract: Components.Schemas.CartLine.ContractPayload? = nil,
+                contractAcceptedVersion: Swift.Int? = nil,
+                contractAcceptedAt: Foundation.Date? = nil,
+                price: Components.Schemas.LinePrice? = nil,
+                problems: Components.Schemas.CartLine.ProblemsPayload,
+                createdAt: Foundation.Date
+            ) {
+                self.id = id
+                self.participantId = participantId
+                self.participantName = participantName
+                self.offeringId = offeringId
+                self.offeringCode = offeringCode
+                self.offeringTitle = offeringTitle
+                self.sessionId = sessionId
+                self.sellingOrganisationId = sellingOrganisationId
+                self.organisationOfOriginId = organisationOfOriginId
+                self.items = items
+                self.contract = contract
+                self.contractAcceptedVersion = contractAcceptedVersion
+                self.contractAcceptedAt = contractAcceptedAt
+                self.price = price
+                self.problems = problems
+                self.createdAt = createdAt
+            }
+            package enum CodingKeys: String, CodingKey {
+                case id
+                case participantId
+                case participantName
+                case offeringId
+                case offeringCode
+                case offeringTitle
+                case sessionId
+                case sellingOrganisationId
+                case organisationOfOriginId
+                case items
+                case contract
+                case contractAcceptedVersion
+                case contractAcceptedAt
+                case price
+                case problems
+                case createdAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Cart`.
+        package struct Cart: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Cart/lines`.
+            package var lines: [Components.Schemas.CartLine]
+            /// - Remark: Generated from `#/components/schemas/Cart/TotalsPayload`.
+            package struct TotalsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Cart/TotalsPayload/sellingOrganisationId`.
+                package var sellingOrganisationId: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Cart/TotalsPayload/total`.
+                package var total: Components.Schemas.Money
+                /// Creates a new `TotalsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - sellingOrganisationId:
+                ///   - total:
+                package init(
+                    sellingOrganisationId: Swift.String,
+                    total: Components.Schemas.Money
+                ) {
+                    self.sellingOrganisationId = sellingOrganisationId
+                    self.total = total
+                }
+                package enum CodingKeys: String, CodingKey {
+                    case sellingOrganisationId
+                    case total
+                }
+            }
+            /// One total per selling organisation, each paid by its own checkout.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Cart/totals`.
+            package typealias TotalsPayload = [Components.Schemas.Cart.TotalsPayloadPayload]
+            /// One total per selling organisation, each paid by its own checkout.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Cart/totals`.
+            package var totals: Components.Schemas.Cart.TotalsPayload
+            /// Creates a new `Cart`.
+            ///
+            /// - Parameters:
+            ///   - lines:
+            ///   - totals: One total per selling organisation, each paid by its own checkout.
+            package init(
+                lines: [Components.Schemas.CartLine],
+                totals: Components.Schemas.Cart.TotalsPayload
+            ) {
+                self.lines = lines
+                self.totals = totals
+            }
+            package enum CodingKeys: String, CodingKey {
+                case lines
+                case totals
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/LinkRequest`.
         package struct LinkRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/LinkRequest/organisationId`.

@@ -32,6 +32,26 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/participants/{participantId}`.
     /// - Remark: Generated from `#/paths//v1/participants/{participantId}/get(getParticipant)`.
     func getParticipant(_ input: Operations.GetParticipant.Input) async throws -> Operations.GetParticipant.Output
+    /// The signed-in account's cart, priced now from the catalogue's data, with what would stop each line at checkout.
+    ///
+    /// - Remark: HTTP `GET /v1/cart`.
+    /// - Remark: Generated from `#/paths//v1/cart/get(getCart)`.
+    func getCart(_ input: Operations.GetCart.Input) async throws -> Operations.GetCart.Output
+    /// Adds a participant to a session ("ajouter un autre cours"); priced and checked from enrolment's copy of the offering.
+    ///
+    /// - Remark: HTTP `POST /v1/cart/lines`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)`.
+    func addCartLine(_ input: Operations.AddCartLine.Input) async throws -> Operations.AddCartLine.Output
+    /// Removes a line ("retirer ce cours").
+    ///
+    /// - Remark: HTTP `DELETE /v1/cart/lines/{lineId}`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/delete(removeCartLine)`.
+    func removeCartLine(_ input: Operations.RemoveCartLine.Input) async throws -> Operations.RemoveCartLine.Output
+    /// Accepts the offering's contract clauses for this line (CAL step 12); the version and time are recorded.
+    ///
+    /// - Remark: HTTP `PUT /v1/cart/lines/{lineId}/contract-acceptance`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)`.
+    func acceptCartLineContract(_ input: Operations.AcceptCartLineContract.Input) async throws -> Operations.AcceptCartLineContract.Output
     /// Links a child (or a household member) to the signed-in guardian through an organisation's records.
     ///
     /// Mozaïk: organisation + names + birth date + file number; Baie-Comeau: organisation + file number + birth
@@ -112,6 +132,54 @@ extension APIProtocol {
         try await getParticipant(Operations.GetParticipant.Input(
             path: path,
             headers: headers
+        ))
+    }
+    /// The signed-in account's cart, priced now from the catalogue's data, with what would stop each line at checkout.
+    ///
+    /// - Remark: HTTP `GET /v1/cart`.
+    /// - Remark: Generated from `#/paths//v1/cart/get(getCart)`.
+    package func getCart(headers: Operations.GetCart.Input.Headers = .init()) async throws -> Operations.GetCart.Output {
+        try await getCart(Operations.GetCart.Input(headers: headers))
+    }
+    /// Adds a participant to a session ("ajouter un autre cours"); priced and checked from enrolment's copy of the offering.
+    ///
+    /// - Remark: HTTP `POST /v1/cart/lines`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/post(addCartLine)`.
+    package func addCartLine(
+        headers: Operations.AddCartLine.Input.Headers = .init(),
+        body: Operations.AddCartLine.Input.Body
+    ) async throws -> Operations.AddCartLine.Output {
+        try await addCartLine(Operations.AddCartLine.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Removes a line ("retirer ce cours").
+    ///
+    /// - Remark: HTTP `DELETE /v1/cart/lines/{lineId}`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/delete(removeCartLine)`.
+    package func removeCartLine(
+        path: Operations.RemoveCartLine.Input.Path,
+        headers: Operations.RemoveCartLine.Input.Headers = .init()
+    ) async throws -> Operations.RemoveCartLine.Output {
+        try await removeCartLine(Operations.RemoveCartLine.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Accepts the offering's contract clauses for this line (CAL step 12); the version and time are recorded.
+    ///
+    /// - Remark: HTTP `PUT /v1/cart/lines/{lineId}/contract-acceptance`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)`.
+    package func acceptCartLineContract(
+        path: Operations.AcceptCartLineContract.Input.Path,
+        headers: Operations.AcceptCartLineContract.Input.Headers = .init(),
+        body: Operations.AcceptCartLineContract.Input.Body
+    ) async throws -> Operations.AcceptCartLineContract.Output {
+        try await acceptCartLineContract(Operations.AcceptCartLineContract.Input(
+            path: path,
+            headers: headers,
+            body: body
         ))
     }
     /// Links a child (or a household member) to the signed-in guardian through an organisation's records.

@@ -1,0 +1,157 @@
+import CatalogueClient
+import EnrolmentClient
+import Foundation
+import Hummingbird
+import ServiceKit
+
+/// The cart: several children and courses, one group per course, each line priced by enrolment for this family
+/// (the organisation of origin or residency comes from the child's file), what would stop a line at checkout said
+/// next to it, the contract of each course read and accepted line by line, a line removed.
+struct CartPages: Sendable {
+    let kit: PageKit
+    let enrolment: EnrolmentClient.Client
+    let catalogue: CatalogueClient.Client
+
+    typealias Line = EnrolmentClient.Components.Schemas.CartLine
+
+    func register(on router: Router<GuichetRequestContext>) {
+        let group = router.group()
+        group.get("/panier") { request, _ in try await cartPage(request) }
+        group.post("/panier/ajouter") { request, _ in try await addLine(request) }
+        group.post("/panier/:lineId/contrat") { request, context in
+            try await acceptContract(request, lineId: context.parameters.get("lineId") ?? "")
+        }
+        group.post("/panier/:lineId/retirer") { request, context in
+            try await removeLine(request, lineId: context.parameters.get("lineId") ?? "")
+        }
+    }
+
+    static let notices: [String: Text] = ["ajoute": .lineAddedNotice, "contrat": .contractAcceptedNotice, "retire": .lineRemovedNotice]
+
+    func cartPage(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) { try await enrolment.getCart() }
+        guard case .ok(let ok) = answer else {
+            if case .unauthorized = answer { return kit.signInFirst(request) }
+            throw PageErrors.Upstream(status: 502)
+        }
+        let cart = try ok.body.json
+        let organisations = try await catalogue.listOrganisations(query: .init(limit: 100)).ok.body.json.items
+        let names = Dictionary(organisations.map { ($0.id, $0.name.text(language)) }, uniquingKeysWith: { first, _ in first })
+        let visit = FormVisit(request, cookies: kit.cookies)
+        let lines = cart.lines.map { line(context: $0, language: language, names: names) }
+        let totals = cart.totals.map { total -> [String: String] in
+            ["organisation": names[total.sellingOrganisationId] ?? "", "total": Formatting.money(cents: total.total.amountCents, language)]
+        }
+        var context: [String: Any] = [
+            "heading": Strings.text(.cartTitle, language), "lines": lines, "hasLines": !lines.isEmpty, "totals": totals,
+            "formToken": visit.secret.formToken,
+        ]
+        if let done = FormQuery(request.uri.query)["fait"], let notice = Self.notices[done] { context["notice"] = Strings.text(notice, language) }
+        var response = kit.pages.render(
+            "cart", title: Strings.text(.cartTitle, language), context: context, language: language, path: "/panier", signedIn: true)
+        visit.setCookie(on: &response)
+        return response
+    }
+
+    func line(context line: Line, language: Language, names: [String: String]) -> [String: Any] {
+        let clauses = line.contract?.clauses.map { $0.text(language) } ?? []
+        let accepted = line.contract.map { line.contractAcceptedVersion == $0.version } ?? true
+        var values: [String: Any] = [
+            "id": line.id, "participant": line.participantName, "title": line.offeringTitle.text(language), "code": line.offeringCode,
+            "offeringId": line.offeringId, "organisation": names[line.sellingOrganisationId] ?? "",
+            "problems": line.problems.map { $0.message.text(language) }, "hasProblems": !line.problems.isEmpty,
+            "clauses": clauses, "needsAcceptance": !clauses.isEmpty && !accepted, "accepted": !clauses.isEmpty && accepted,
+            "contractVersion": String(line.contract?.version ?? 0),
+        ]
+        if let price = line.price {
+            values["price"] = Formatting.money(cents: price.total.amountCents, language)
+            values["taxes"] =
+                price.taxes.isEmpty ? nil : price.taxes.map { Formatting.money(cents: $0.amount.amountCents, language) }.joined(separator: " + ")
+        }
+        return values.compactMapValues { $0 }
+    }
+
+    func addLine(_ request: Request) async throws -> Response {
+        let form = try await PostedForm(request, cookies: kit.cookies)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        let offeringId = form.text("offeringId", limit: 36)
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.addCartLine(
+                body: .json(
+                    .init(participantId: form.text("participantId", limit: 36), offeringId: offeringId, sessionId: form.text("sessionId", limit: 36)))
+            )
+        }
+        if case .created = answer { return Response(status: .seeOther, headers: [.location: "/panier?fait=ajoute"]) }
+        // Refused (already in the cart, closed, not eligible): said on the activity's page, with the choice kept.
+        let problem = try ServiceProblem.of(answer)
+        let language = LanguageChoice.of(request)
+        let messages =
+            problem.errors.isEmpty
+            ? [[problem.title, problem.detail].compactMap { $0 }.joined(separator: " ")]
+            : problem.errors.map { language == .fr ? $0.message.fr : $0.message.en }
+        return kit.pages.message(
+            .cannotAddTitle, .cannotAddText, language: language, path: "/activites/\(offeringId)",
+            status: HTTPResponse.Status(code: (400..<500).contains(problem.status) ? problem.status : 422),
+            link: ("/activites/\(offeringId)", Strings.text(.backToOffering, language)), details: messages)
+    }
+
+    func acceptContract(_ request: Request, lineId: String) async throws -> Response {
+        let form = try await PostedForm(request, cookies: kit.cookies)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        guard form.checked("accept") else { return Response(status: .seeOther, headers: [.location: "/panier"]) }
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.acceptCartLineContract(
+                path: .init(lineId: lineId), body: .json(.init(version: Int(form.text("version", limit: 9)) ?? 0)))
+        }
+        if case .ok = answer { return Response(status: .seeOther, headers: [.location: "/panier?fait=contrat"]) }
+        if case .notFound = answer { throw HTTPError(.notFound) }
+        _ = try ServiceProblem.of(answer)
+        return Response(status: .seeOther, headers: [.location: "/panier"])
+    }
+
+    func removeLine(_ request: Request, lineId: String) async throws -> Response {
+        _ = try await PostedForm(request, cookies: kit.cookies)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.removeCartLine(path: .init(lineId: lineId))
+        }
+        switch answer {
+        case .noContent: return Response(status: .seeOther, headers: [.location: "/panier?fait=retire"])
+        case .notFound: throw HTTPError(.notFound)
+        default: throw PageErrors.Upstream(status: 502)
+        }
+    }
+
+    /// The activity page's "register" part: the children to choose from and the groups, for a signed-in guardian.
+    func registerContext(
+        _ request: Request, offering: CatalogueClient.Components.Schemas.Offering, language: Language
+    ) async throws -> [String: Any] {
+        guard let (_, session) = try await kit.signedIn(request) else {
+            let back = "/activites/\(offering.id)".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            return ["signInToRegister": true, "signInHref": "/connexion?back=\(back)"]
+        }
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.listParticipants(query: .init(limit: 100))
+        }
+        guard case .ok(let ok) = answer else { return ["signInToRegister": true] }
+        let children = try ok.body.json.items
+        guard !children.isEmpty else { return ["noChildren": true] }
+        let visit = FormVisit(request, cookies: kit.cookies)
+        let sessions = offering.sessions.map { session -> [String: String] in
+            ["id": session.id, "label": session.name.text(language) + " (" + Formatting.day(session.startsOn, language) + ")"]
+        }
+        return [
+            "register": [
+                "offeringId": offering.id, "formToken": visit.secret.formToken, "sessionChoices": sessions,
+                "children": children.map { ["id": $0.id, "name": "\($0.firstName) \($0.lastName)"] },
+            ] as [String: Any],
+            "formVisit": visit,
+        ]
+    }
+}
+
+extension EnrolmentClient.Components.Schemas.LocalizedText {
+    func text(_ language: Language) -> String { language == .fr ? fr : en }
+}
