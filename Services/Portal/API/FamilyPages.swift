@@ -187,11 +187,12 @@ struct FamilyPages: Sendable {
 
     func childPage(_ request: Request, id: String) async throws -> Response {
         let language = LanguageChoice.of(request)
-        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
         let path = "/enfants/\(id)"
+        // An identifier that cannot exist is not found, signed in or not.
         guard UUID(uuidString: id) != nil else {
             return kit.pages.message(.notFoundTitle, .notFoundText, language: language, path: path, status: .notFound)
         }
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
         // The child first: the profile (health fields) is asked for only once the child is known to be this family's.
         let childAnswer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await enrolment.getParticipant(path: .init(participantId: id))
