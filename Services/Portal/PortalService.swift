@@ -53,12 +53,14 @@ enum PortalService: ServiceDefinition {
 
     static func addRoutes(to router: Router<GuichetRequestContext>, parts: Parts, environment: ServiceEnvironment) throws {
         let kit = PageKit(identity: parts.identity, sessions: parts.sessions, cookies: parts.cookies, pages: parts.pages, clock: environment.clock)
-        let cart = CartPages(kit: kit, enrolment: parts.enrolment, catalogue: parts.catalogue)
+        let reference = CatalogueReference(catalogue: parts.catalogue, clock: environment.clock)
+        let cart = CartPages(kit: kit, enrolment: parts.enrolment, reference: reference)
         PortalRoutes(
-            catalogue: parts.catalogue, pages: parts.pages, cookies: parts.cookies, cart: cart, clock: environment.clock, logger: environment.logger
+            catalogue: parts.catalogue, pages: parts.pages, cookies: parts.cookies, cart: cart, reference: reference, clock: environment.clock,
+            logger: environment.logger
         ).register(on: router)
         cart.register(on: router)
         AccountPages(kit: kit).register(on: router)
-        FamilyPages(kit: kit, enrolment: parts.enrolment, catalogue: parts.catalogue).register(on: router)
+        FamilyPages(kit: kit, enrolment: parts.enrolment, reference: reference).register(on: router)
     }
 }

@@ -10,7 +10,7 @@ import ServiceKit
 struct CartPages: Sendable {
     let kit: PageKit
     let enrolment: EnrolmentClient.Client
-    let catalogue: CatalogueClient.Client
+    let reference: CatalogueReference
 
     typealias Line = EnrolmentClient.Components.Schemas.CartLine
 
@@ -37,8 +37,7 @@ struct CartPages: Sendable {
             throw PageErrors.Upstream(status: 502)
         }
         let cart = try ok.body.json
-        let organisations = try await catalogue.listOrganisations(query: .init(limit: 100)).ok.body.json.items
-        let names = Dictionary(organisations.map { ($0.id, $0.name.text(language)) }, uniquingKeysWith: { first, _ in first })
+        let names = try await reference.organisationNames(language)
         let visit = FormVisit(request, cookies: kit.cookies)
         let lines = cart.lines.map { line(context: $0, language: language, names: names) }
         let totals = cart.totals.map { total -> [String: String] in

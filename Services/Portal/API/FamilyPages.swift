@@ -11,7 +11,7 @@ import ServiceKit
 struct FamilyPages: Sendable {
     let kit: PageKit
     let enrolment: EnrolmentClient.Client
-    let catalogue: CatalogueClient.Client
+    let reference: CatalogueReference
 
     func register(on router: Router<GuichetRequestContext>) {
         let group = router.group()
@@ -105,7 +105,7 @@ struct FamilyPages: Sendable {
     }
 
     func organisationField(_ language: Language, hint: Text) async throws -> FormPage.Field {
-        let organisations = try await catalogue.listOrganisations(query: .init(limit: 100)).ok.body.json.items
+        let organisations = try await reference.organisations()
         let sorted = organisations.map { ($0.id, $0.name.text(language)) }.sorted {
             $0.1.compare($1.1, locale: Locale(identifier: language == .fr ? "fr_CA" : "en_CA")) == .orderedAscending
         }
@@ -246,8 +246,7 @@ struct FamilyPages: Sendable {
     }
 
     func organisationNames(_ language: Language) async throws -> [String: String] {
-        let organisations = try await catalogue.listOrganisations(query: .init(limit: 100)).ok.body.json.items
-        return Dictionary(organisations.map { ($0.id, $0.name.text(language)) }, uniquingKeysWith: { first, _ in first })
+        try await reference.organisationNames(language)
     }
 }
 

@@ -13,6 +13,7 @@ struct PortalRoutes: Sendable {
     let pages: Pages
     let cookies: BrowserCookies
     let cart: CartPages
+    let reference: CatalogueReference
     let clock: any WallClock
     let logger: Logger
 
@@ -46,8 +47,8 @@ struct PortalRoutes: Sendable {
         let language = LanguageChoice.of(request)
         let parameters = FormQuery(request.uri.query)
         var query = CatalogueQuery { parameters[$0] }
-        async let organisationsAnswer = catalogue.listOrganisations(query: .init(limit: 100))
-        async let categoriesAnswer = catalogue.listCategories(query: .init(limit: 100))
+        async let organisationsList = reference.organisations()
+        async let categoriesList = reference.categories()
         var answer = try await catalogue.listOfferings(query: query.apiQuery)
         if case .badRequest = answer, query.cursor != nil {
             // A cursor the catalogue no longer reads (an old or edited link): the first page of the same search.
@@ -57,13 +58,13 @@ struct PortalRoutes: Sendable {
         let found: CatalogueClient.Components.Schemas.OfferingPage
         if case .badRequest = answer {
             // Nothing a person typed should get this far (the query is cleaned above); say "no results", and log it.
-            logger.warning("the catalogue refused a search", metadata: ["query": .string(query.href(cursor: nil))])
+            logger.warning("the catalogue refused a search")  // not the words: they are the person's
             found = .init(items: [])
         } else {
             found = try answer.ok.body.json
         }
-        let organisations = try await organisationsAnswer.ok.body.json.items
-        let categories = try await categoriesAnswer.ok.body.json.items
+        let organisations = try await organisationsList
+        let categories = try await categoriesList
         let names = Dictionary(organisations.map { ($0.id, $0.name.text(language)) }, uniquingKeysWith: { first, _ in first })
         let sorts: [(String, Text)] = [("title", .sortTitle), ("startsOn", .sortStartsOn), ("price", .sortPrice)]
         let context: [String: Any] = [
@@ -105,7 +106,7 @@ struct PortalRoutes: Sendable {
         case .notFound, .badRequest: return pages.message(.notFoundTitle, .notFoundText, language: language, path: path, status: .notFound)
         case .undocumented(let status, _): throw PageErrors.Upstream(status: status)
         }
-        let organisations = try await catalogue.listOrganisations(query: .init(limit: 100)).ok.body.json.items
+        let organisations = try await reference.organisations()
         let context: [String: Any] = [
             "title": offering.title.text(language), "code": offering.code,
             "organisation": organisations.first { $0.id == offering.sellingOrganisationId }?.name.text(language) ?? "",

@@ -1,0 +1,44 @@
+import CatalogueClient
+import Foundation
+import ServiceKit
+
+/// The catalogue's organisations and categories, which every catalogue, family and cart page names, kept for a
+/// minute: asking the catalogue for them on every page tripled its load for lists that change a few times a year.
+/// A new organisation appears in the pages within `lifetime`.
+actor CatalogueReference {
+    typealias Organisation = CatalogueClient.Components.Schemas.Organisation
+    typealias Category = CatalogueClient.Components.Schemas.Category
+
+    let catalogue: CatalogueClient.Client
+    let clock: any WallClock
+    let lifetime: TimeInterval
+    private var organisationsCache: (items: [Organisation], at: Date)?
+    private var categoriesCache: (items: [Category], at: Date)?
+
+    init(catalogue: CatalogueClient.Client, clock: any WallClock, lifetime: TimeInterval = 60) {
+        self.catalogue = catalogue
+        self.clock = clock
+        self.lifetime = lifetime
+    }
+
+    func organisations() async throws -> [Organisation] {
+        let now = clock.now()
+        if let cached = organisationsCache, now.timeIntervalSince(cached.at) < lifetime { return cached.items }
+        let items = try await catalogue.listOrganisations(query: .init(limit: 100)).ok.body.json.items
+        organisationsCache = (items, now)
+        return items
+    }
+
+    func categories() async throws -> [Category] {
+        let now = clock.now()
+        if let cached = categoriesCache, now.timeIntervalSince(cached.at) < lifetime { return cached.items }
+        let items = try await catalogue.listCategories(query: .init(limit: 100)).ok.body.json.items
+        categoriesCache = (items, now)
+        return items
+    }
+
+    /// Organisation names by id, in a language.
+    func organisationNames(_ language: Language) async throws -> [String: String] {
+        Dictionary(try await organisations().map { ($0.id, $0.name.text(language)) }, uniquingKeysWith: { first, _ in first })
+    }
+}
