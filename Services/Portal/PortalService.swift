@@ -42,7 +42,7 @@ enum PortalService: ServiceDefinition {
             enrolment: EnrolmentClient.Client(
                 serverURL: settings.enrolmentURL, configuration: .guichet, transport: URLSessionTransport(), middlewares: [OnBehalfOfVisitor()]),
             sessions: BrowserSessionStore(client: environment.postgres, logger: environment.logger),
-            cookies: BrowserCookies(secure: settings.secureCookies),
+            cookies: BrowserCookies(secure: settings.secureCookies, publicOrigin: settings.publicOrigin),
             pages: try Pages(), logger: environment.logger)
     }
 

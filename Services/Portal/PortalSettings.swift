@@ -26,4 +26,11 @@ struct PortalSettings: Sendable {
     }
 
     var secureCookies: Bool { publicBaseURL.scheme == "https" }
+
+    /// `scheme://host[:port]` of the public address, as a browser writes it in `Origin`.
+    var publicOrigin: String {
+        let scheme = publicBaseURL.scheme ?? "http"
+        let port = publicBaseURL.port.map { ":\($0)" } ?? ""
+        return "\(scheme)://\(publicBaseURL.host ?? "")\(port)".lowercased()
+    }
 }

@@ -84,6 +84,8 @@ import Testing
         ]
         // Another site's form, or one without this browser's token: refused, and no account is made.
         #expect(try await browser.post("/compte/inscription", fields, origin: "https://evil.example").status == .forbidden)
+        #expect(try await browser.post("/compte/inscription", fields, origin: "https://localhost").status == .forbidden, "another scheme")
+        #expect(try await browser.post("/compte/inscription", fields, origin: "null").status == .forbidden)
         var forged = fields
         forged["form_token"] = "x" + browser.formToken.dropFirst()
         #expect(try await browser.request("/compte/inscription", method: .post, form: forged).status == .forbidden)
@@ -155,9 +157,10 @@ import Testing
     @Test func aBrowserSecretSealsForItselfOnly() throws {
         let secret = BrowserSecret.generate()
         let other = BrowserSecret.generate()
-        let sealed = try secret.seal(Data("refresh-token".utf8))
-        #expect(secret.open(sealed) == Data("refresh-token".utf8))
-        #expect(other.open(sealed) == nil)
+        let sealed = try secret.seal(Data("refresh-token".utf8), for: .identityTokens)
+        #expect(secret.open(sealed, for: .identityTokens) == Data("refresh-token".utf8))
+        #expect(other.open(sealed, for: .identityTokens) == nil)
+        #expect(secret.open(sealed, for: .resetGrant) == nil, "a value sealed for one purpose does not open for another")
         #expect(secret.accepts(formToken: secret.formToken))
         #expect(!secret.accepts(formToken: other.formToken))
         #expect(!secret.accepts(formToken: nil))

@@ -122,7 +122,7 @@ struct AccountPages: Sendable {
         let form = try await PostedForm(request, cookies: cookies)
         let email = form.text("email")
         var page = verificationForm(language, email: email)
-        let code = form.text("code", limit: 16)
+        let code = form.code()
         guard !code.isEmpty else {
             page.addErrors([Strings.text(.codeRequired, language)], to: "code")
             return kit.formResponse(page, request: request, language: language, status: .unprocessableContent)
@@ -157,14 +157,14 @@ struct AccountPages: Sendable {
         let token = String((FormQuery(request.uri.query)["token"] ?? "").prefix(128))
         let visit = FormVisit(request, cookies: cookies)
         // The link's token goes into the page sealed with the browser's form secret, never as it came.
-        let sealed = token.isEmpty ? "" : Base64URL.encode(try visit.secret.seal(Data(token.utf8)))
+        let sealed = token.isEmpty ? "" : Base64URL.encode(try visit.secret.seal(Data(token.utf8), for: .mailedLinkToken))
         return kit.formResponse(linkForm(language, sealedToken: sealed), request: request, language: language, visit: visit)
     }
 
     func confirmLink(_ request: Request) async throws -> Response {
         let language = LanguageChoice.of(request)
         let form = try await PostedForm(request, cookies: cookies)
-        let token = kit.opened(form.text("link", limit: 400), request: request)
+        let token = kit.opened(form.text("link", limit: 400), for: .mailedLinkToken, request: request)
         if let token {
             let answer = try await identity.verifyAccount(body: .json(.init(token: token)))
             if case .ok(let ok) = answer { return verified(request, language: language, email: (try? ok.body.json.email) ?? "") }
@@ -225,6 +225,8 @@ struct AccountPages: Sendable {
         }
         let tokens = try created.body.json
         let now = clock.now()
+        // Signing in again in the same browser ends the session it had (its tokens are not left behind).
+        if let previous = cookies.sessionSecret(request) { try await sessions.delete(previous) }
         let secret = BrowserSecret.generate()
         try await sessions.create(
             secret,
@@ -256,6 +258,8 @@ struct AccountPages: Sendable {
         }
         var response = pages.message(.signedOutTitle, .signedOutText, language: language, path: "/activites", status: .ok)
         response.headers.append(.init(name: .setCookie, value: cookies.clearing(cookies.sessionName)))
+        // A new form secret too: nothing sealed or posted before signing out is accepted after.
+        response.headers.append(.init(name: .setCookie, value: cookies.setting(cookies.formName, BrowserSecret.generate().value, maxAge: nil)))
         return response
     }
 
@@ -310,13 +314,13 @@ struct AccountPages: Sendable {
         let language = LanguageChoice.of(request)
         let form = try await PostedForm(request, cookies: cookies)
         let email = form.text("email")
-        let answer = try await identity.verifyPasswordReset(body: .json(.init(email: email, code: form.text("code", limit: 16))))
+        let answer = try await identity.verifyPasswordReset(body: .json(.init(email: email, code: form.code())))
         guard case .ok(let ok) = answer else {
             return try kit.refused(answer, page: resetCodeForm(language, email: email), request: request, language: language)
         }
         // The grant goes into the page sealed with the browser's form secret: readable only with that browser's cookie.
         let visit = FormVisit(request, cookies: cookies)
-        let sealed = Base64URL.encode(try visit.secret.seal(Data(try ok.body.json.resetToken.utf8)))
+        let sealed = Base64URL.encode(try visit.secret.seal(Data(try ok.body.json.resetToken.utf8), for: .resetGrant))
         return kit.formResponse(
             newPasswordForm(language, sealedGrant: sealed, rules: try await passwordRules(language)), request: request, language: language,
             visit: visit)
@@ -326,7 +330,7 @@ struct AccountPages: Sendable {
         let language = LanguageChoice.of(request)
         let form = try await PostedForm(request, cookies: cookies)
         let sealed = form.text("grant", limit: 400)
-        guard let grant = kit.opened(sealed, request: request) else {
+        guard let grant = kit.opened(sealed, for: .resetGrant, request: request) else {
             return pages.message(
                 .linkFailedTitle, .resetExpiredText, language: language, path: "/mot-de-passe-oublie", status: .unprocessableContent,
                 link: ("/mot-de-passe-oublie", Strings.text(.resetTitle, language)))
@@ -458,7 +462,7 @@ struct AccountPages: Sendable {
         let form = try await PostedForm(request, cookies: cookies)
         guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
-            try await identity.confirmEmailChange(body: .json(.init(code: form.text("code", limit: 16))))
+            try await identity.confirmEmailChange(body: .json(.init(code: form.code())))
         }
         guard case .ok = answer else {
             return try kit.refused(answer, page: emailCodeForm(language), request: request, language: language, signedIn: true)
@@ -493,6 +497,7 @@ struct AccountPages: Sendable {
         try await sessions.delete(secret)
         var response = pages.message(.accountDeletedTitle, .accountDeletedText, language: language, path: "/activites", status: .ok)
         response.headers.append(.init(name: .setCookie, value: cookies.clearing(cookies.sessionName)))
+        response.headers.append(.init(name: .setCookie, value: cookies.setting(cookies.formName, BrowserSecret.generate().value, maxAge: nil)))
         return response
     }
 

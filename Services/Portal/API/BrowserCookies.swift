@@ -8,6 +8,8 @@ import ServiceKit
 /// and take the `__Host-` prefix, which a browser only accepts from this very host, over HTTPS, for `Path=/`.
 struct BrowserCookies: Sendable {
     let secure: Bool
+    /// The public address's origin (`https://guichet.example`), which a form's `Origin` may name.
+    let publicOrigin: String
 
     var formName: String { secure ? "__Host-guichet_form" : "guichet_form" }
     var sessionName: String { secure ? "__Host-guichet_session" : "guichet_session" }
@@ -39,22 +41,26 @@ struct PostedForm: Sendable {
     static let maximumBytes = 64 * 1024
 
     init(_ request: Request, cookies: BrowserCookies) async throws(Refusal) {
-        guard Self.sameOrigin(request) else { throw .otherOrigin }
+        guard Self.sameOrigin(request, publicOrigin: cookies.publicOrigin) else { throw .otherOrigin }
         let buffer: ByteBuffer
         do { buffer = try await request.body.collect(upTo: Self.maximumBytes) } catch { throw .tooLarge }
         fields = FormQuery(String(buffer: buffer))
         guard let secret = cookies.formSecret(request), secret.accepts(formToken: fields["form_token"]) else { throw .missingToken }
     }
 
-    /// A browser sends `Origin` with every POST; it must name the host the request was sent to. Without it (an old
-    /// browser), `Sec-Fetch-Site` must not say another site; the form token is checked either way.
-    static func sameOrigin(_ request: Request) -> Bool {
-        if let origin = request.headers[.origin] {
-            guard let url = URL(string: origin), let host = url.host else { return false }
+    /// A browser sends `Origin` with every POST. It must be the public address's origin, or name the very scheme,
+    /// host and port the request was sent to (a newcomer may open `localhost` rather than `127.0.0.1`); the scheme is
+    /// the one the gateway saw (`X-Forwarded-Proto`), plain HTTP otherwise. `Origin: null` is refused. Without
+    /// `Origin` (an old browser), `Sec-Fetch-Site` must not say another site; the form token is checked either way.
+    static func sameOrigin(_ request: Request, publicOrigin: String) -> Bool {
+        if let origin = request.headers[.origin]?.lowercased() {
+            if origin == publicOrigin { return true }
+            guard let url = URL(string: origin), let host = url.host, let scheme = url.scheme else { return false }
             let authority = url.port.map { "\(host):\($0)" } ?? host
             // HTTP/1.1's Host header becomes the request's authority; a request built without one keeps the header.
             let target = request.head.authority ?? request.headers[.host]
-            return authority.lowercased() == target?.lowercased()
+            let forwarded = request.headers[.xForwardedProto]?.split(separator: ",").first?.trimmingCharacters(in: .whitespaces)
+            return authority == target?.lowercased() && scheme == (forwarded?.lowercased() ?? "http")
         }
         if let site = request.headers[.secFetchSite] { return site == "same-origin" || site == "none" }
         return true
@@ -69,9 +75,13 @@ struct PostedForm: Sendable {
     func password(_ name: String) -> String { String((fields[name] ?? "").prefix(1024)) }
 
     func checked(_ name: String) -> Bool { fields[name] == "true" }
+
+    /// A mailed code as typed, spaces and dashes left out ("123 456" is 123456).
+    func code() -> String { String(text("code", limit: 40).filter { $0.isNumber }.prefix(16)) }
 }
 
 extension HTTPField.Name {
     static let secFetchSite = Self("Sec-Fetch-Site")!
     static let host = Self("Host")!
+    static let xForwardedProto = Self("X-Forwarded-Proto")!
 }

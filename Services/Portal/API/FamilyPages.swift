@@ -222,7 +222,8 @@ struct FamilyPages: Sendable {
             ]),
             "health": rows([
                 (.allergies, profile?.allergies), (.medicalConditions, profile?.medicalConditions),
-                (.healthInsuranceNumber, profile?.healthInsuranceNumber.map(Self.masked)), (.lunchArrangement, profile?.lunchArrangement),
+                (.healthInsuranceNumber, profile?.healthInsuranceNumber.map { Self.masked($0, language) }),
+                (.lunchArrangement, profile?.lunchArrangement),
             ]),
             "contact": rows([(.emergencyContact, contact), (.volunteerWishes, profile?.volunteerWishes)]),
         ])
@@ -230,10 +231,11 @@ struct FamilyPages: Sendable {
             "child", title: "\(child.firstName) \(child.lastName)", context: context, language: language, path: path, signedIn: true)
     }
 
-    /// A health-insurance number on a page: its last four characters (the whole number stays sealed in enrolment).
-    static func masked(_ number: String) -> String {
+    /// A health-insurance number on a page: its last four characters, in words a screen reader says well (the whole
+    /// number stays sealed in enrolment).
+    static func masked(_ number: String, _ language: Language) -> String {
         let compact = number.filter { !$0.isWhitespace }
-        return compact.count <= 4 ? "••••" : String(repeating: "•", count: compact.count - 4) + compact.suffix(4)
+        return Strings.text(.endingIn, language) + " " + (compact.count <= 4 ? "…" : String(compact.suffix(4)))
     }
 
     // MARK: - Shared

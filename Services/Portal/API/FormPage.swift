@@ -60,6 +60,16 @@ struct FormPage {
         }
     }
 
+    /// Where the language switch goes back to when this page answered a form (a POST has no page to return to):
+    /// the form's own address, or for a form that has no page of its own, the page its journey starts from.
+    var restartPath: String {
+        let journeys = [
+            "/mot-de-passe-oublie/code": "/mot-de-passe-oublie", "/mot-de-passe-oublie/nouveau": "/mot-de-passe-oublie",
+            "/compte/courriel/code": "/compte/courriel", "/compte/verification/nouveau-code": "/compte/verification",
+        ]
+        return journeys[action] ?? action
+    }
+
     var hasErrors: Bool { !formErrors.isEmpty || fields.contains { !$0.errors.isEmpty } }
 
     func context(formToken: String, language: Language) -> [String: Any] {

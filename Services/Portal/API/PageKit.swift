@@ -46,8 +46,10 @@ struct PageKit: Sendable {
     }
 
     /// A sealed value from a page (a link's token, a reset grant), opened with this browser's form secret.
-    func opened(_ sealed: String, request: Request) -> String? {
-        guard let secret = cookies.formSecret(request), let data = Base64URL.decode(sealed), let plain = secret.open(data) else { return nil }
+    func opened(_ sealed: String, for purpose: BrowserSecret.Purpose, request: Request) -> String? {
+        guard let secret = cookies.formSecret(request), let data = Base64URL.decode(sealed), let plain = secret.open(data, for: purpose) else {
+            return nil
+        }
         return String(decoding: plain, as: UTF8.self)
     }
 
@@ -58,7 +60,8 @@ struct PageKit: Sendable {
         let visit = visit ?? FormVisit(request, cookies: cookies)
         var response = pages.render(
             "form", title: page.hasErrors ? Strings.text(.errorTitlePrefix, language) + page.heading : page.heading,
-            context: page.context(formToken: visit.secret.formToken, language: language), language: language, path: request.uri.path,
+            context: page.context(formToken: visit.secret.formToken, language: language), language: language,
+            path: request.method == .get ? request.uri.description : page.restartPath,
             status: status, signedIn: signedIn ?? (cookies.sessionSecret(request) != nil))
         visit.setCookie(on: &response)
         return response

@@ -43,14 +43,19 @@ struct BrowserSecret: Sendable, Equatable {
             inputKeyMaterial: SymmetricKey(data: Data(value.utf8)), info: Data("guichet-portal-seal".utf8), outputByteCount: 32)
     }
 
-    func seal(_ plaintext: Data) throws -> Data {
-        try AES.GCM.seal(plaintext, using: sealingKey).combined ?? Data()
+    /// What a sealed value is for: a value sealed for one purpose does not open for another.
+    enum Purpose: String, Sendable {
+        case identityTokens, mailedLinkToken, resetGrant
     }
 
-    /// Nil when the data was not sealed with this secret (or was altered).
-    func open(_ sealed: Data) -> Data? {
+    func seal(_ plaintext: Data, for purpose: Purpose) throws -> Data {
+        try AES.GCM.seal(plaintext, using: sealingKey, authenticating: Data(purpose.rawValue.utf8)).combined ?? Data()
+    }
+
+    /// Nil when the data was not sealed with this secret for this purpose (or was altered).
+    func open(_ sealed: Data, for purpose: Purpose) -> Data? {
         guard let box = try? AES.GCM.SealedBox(combined: sealed) else { return nil }
-        return try? AES.GCM.open(box, using: sealingKey)
+        return try? AES.GCM.open(box, using: sealingKey, authenticating: Data(purpose.rawValue.utf8))
     }
 }
 

@@ -33,7 +33,7 @@ enum Text: String, CaseIterable, Sendable {
     case backToAccount, passwordChangedNotice, changeEmailTitle, changeEmailIntro, changeEmailSubmit, newEmail
     case changeEmailCodeTitle, emailCodeSent, emailChangedNotice, deleteAccountTitle, deleteAccountIntro, deleteAccountSubmit
     case accountDeletedTitle, accountDeletedText, errorTitlePrefix, errorSummary, errorPrefix, optional
-    case formRefusedTitle, formRefusedText
+    case formRefusedTitle, formRefusedText, endingIn
     // Cart
     case cartTitle, cartEmpty, lineAddedNotice, contractAcceptedNotice, lineRemovedNotice, cannotAddTitle
     case cannotAddText, backToOffering, participant, taxes, lineProblems, acceptContract
@@ -180,6 +180,7 @@ enum Strings {
         .errorSummary: "Corrigez ce qui suit :",
         .errorPrefix: "Erreur :",
         .optional: "(facultatif)",
+        .endingIn: "se termine par",
         .formRefusedTitle: "Ce formulaire a expiré",
         .formRefusedText: "Revenez à la page précédente, rechargez-la, puis recommencez.",
         .childrenTitle: "Mes enfants et ma famille",
@@ -384,6 +385,7 @@ enum Strings {
         .errorSummary: "Please correct the following:",
         .errorPrefix: "Error:",
         .optional: "(optional)",
+        .endingIn: "ending in",
         .formRefusedTitle: "This form has expired",
         .formRefusedText: "Go back to the previous page, reload it, then try again.",
         .childrenTitle: "My children and family",

@@ -15,7 +15,7 @@ struct BrowserSessionStore: Sendable {
     }
 
     func create(_ secret: BrowserSecret, session: Session, at now: Date) async throws {
-        let sealed = try secret.seal(try JSONEncoder().encode(session.tokens))
+        let sealed = try secret.seal(try JSONEncoder().encode(session.tokens), for: .identityTokens)
         let logger = self.logger
         try await client.transaction(logger: logger) { connection in
             // Sessions past their refresh token's expiry are of no use to anyone: cleared as new ones come.
@@ -47,7 +47,7 @@ struct BrowserSessionStore: Sendable {
                 return nil
             }
             locked.tokens = renewed
-            let sealed = try secret.seal(try JSONEncoder().encode(renewed))
+            let sealed = try secret.seal(try JSONEncoder().encode(renewed), for: .identityTokens)
             try await connection.query(
                 "UPDATE browser_sessions SET sealed_tokens = \(sealed), expires_at = \(renewed.refreshExpiresAt) WHERE secret_hash = \(hash)",
                 logger: logger)
@@ -73,7 +73,8 @@ struct BrowserSessionStore: Sendable {
             rows = try await client.query(query, logger: logger)
         }
         for try await (account, sealed, stay) in rows.decode((UUID, Data, Bool).self) {
-            guard let opened = secret.open(sealed), let tokens = try? JSONDecoder().decode(IdentityTokens.self, from: opened) else {
+            guard let opened = secret.open(sealed, for: .identityTokens), let tokens = try? JSONDecoder().decode(IdentityTokens.self, from: opened)
+            else {
                 return nil
             }
             return Session(accountId: account, tokens: tokens, staySignedIn: stay)
