@@ -66,6 +66,8 @@ struct FormPage {
         let journeys = [
             "/mot-de-passe-oublie/code": "/mot-de-passe-oublie", "/mot-de-passe-oublie/nouveau": "/mot-de-passe-oublie",
             "/compte/courriel/code": "/compte/courriel", "/compte/verification/nouveau-code": "/compte/verification",
+            // The mailed link's page: its token is never copied into the page, so the switch goes to the code's page.
+            "/compte/confirmer": "/compte/verification",
         ]
         return journeys[action] ?? action
     }
