@@ -393,10 +393,7 @@ struct AccountPages: Sendable {
     }
 
     func passwordPage(_ request: Request) async throws -> Response {
-        let language = LanguageChoice.of(request)
-        guard try await kit.signedIn(request) != nil else { return kit.signInFirst(request) }
-        return kit.formResponse(
-            passwordForm(language, rules: try await passwordRules(language)), request: request, language: language, signedIn: true)
+        try await kit.signedInForm(request) { passwordForm($0, rules: try await passwordRules($0)) }
     }
 
     func changePassword(_ request: Request) async throws -> Response {
@@ -434,9 +431,7 @@ struct AccountPages: Sendable {
     }
 
     func emailPage(_ request: Request) async throws -> Response {
-        let language = LanguageChoice.of(request)
-        guard try await kit.signedIn(request) != nil else { return kit.signInFirst(request) }
-        return kit.formResponse(emailForm(language), request: request, language: language, signedIn: true)
+        try await kit.signedInForm(request) { emailForm($0) }
     }
 
     func requestEmailChange(_ request: Request) async throws -> Response {
@@ -479,9 +474,7 @@ struct AccountPages: Sendable {
     }
 
     func deletionPage(_ request: Request) async throws -> Response {
-        let language = LanguageChoice.of(request)
-        guard try await kit.signedIn(request) != nil else { return kit.signInFirst(request) }
-        return kit.formResponse(deletionForm(language), request: request, language: language, signedIn: true)
+        try await kit.signedInForm(request) { deletionForm($0) }
     }
 
     func deleteAccount(_ request: Request) async throws -> Response {
@@ -526,6 +519,4 @@ struct FormVisit {
     }
 }
 
-extension IdentityClient.Components.Schemas.LocalizedText {
-    func text(_ language: Language) -> String { language == .fr ? fr : en }
-}
+extension IdentityClient.Components.Schemas.LocalizedText: BilingualText {}

@@ -47,7 +47,7 @@ struct CartPages: Sendable {
             "heading": Strings.text(.cartTitle, language), "lines": lines, "hasLines": !lines.isEmpty, "totals": totals,
             "formToken": visit.secret.formToken,
         ]
-        if let done = FormQuery(request.uri.query)["fait"], let notice = Self.notices[done] { context["notice"] = Strings.text(notice, language) }
+        if let notice = kit.notice(request, Self.notices, language) { context["notice"] = notice }
         var response = kit.pages.render(
             "cart", title: Strings.text(.cartTitle, language), context: context, language: language, path: "/panier", signedIn: true)
         visit.setCookie(on: &response)
@@ -88,11 +88,11 @@ struct CartPages: Sendable {
         let language = LanguageChoice.of(request)
         let messages =
             problem.errors.isEmpty
-            ? [[problem.title, problem.detail].compactMap { $0 }.joined(separator: " ")]
-            : problem.errors.map { language == .fr ? $0.message.fr : $0.message.en }
+            ? [problem.summary]
+            : problem.errors.map { $0.message.text(for: language) }
         return kit.pages.message(
             .cannotAddTitle, .cannotAddText, language: language, path: "/activites/\(offeringId)",
-            status: HTTPResponse.Status(code: (400..<500).contains(problem.status) ? problem.status : 422),
+            status: problem.pageStatus,
             link: ("/activites/\(offeringId)", Strings.text(.backToOffering, language)), details: messages)
     }
 
@@ -151,6 +151,4 @@ struct CartPages: Sendable {
     }
 }
 
-extension EnrolmentClient.Components.Schemas.LocalizedText {
-    func text(_ language: Language) -> String { language == .fr ? fr : en }
-}
+extension EnrolmentClient.Components.Schemas.LocalizedText: BilingualText {}

@@ -16,11 +16,11 @@ struct FamilyPages: Sendable {
     func register(on router: Router<GuichetRequestContext>) {
         let group = router.group()
         group.get("/enfants") { request, _ in try await childrenPage(request) }
-        group.get("/enfants/ajouter") { request, _ in try await signedInForm(request) { addForm($0) } }
+        group.get("/enfants/ajouter") { request, _ in try await kit.signedInForm(request) { addForm($0) } }
         group.post("/enfants/ajouter") { request, _ in try await addChild(request) }
-        group.get("/enfants/lier") { request, _ in try await signedInForm(request) { try await linkForm($0) } }
+        group.get("/enfants/lier") { request, _ in try await kit.signedInForm(request) { try await linkForm($0) } }
         group.post("/enfants/lier") { request, _ in try await linkChild(request) }
-        group.get("/enfants/demande") { request, _ in try await signedInForm(request) { try await requestForm($0) } }
+        group.get("/enfants/demande") { request, _ in try await kit.signedInForm(request) { try await requestForm($0) } }
         group.post("/enfants/demande") { request, _ in try await requestFile(request) }
         group.get("/enfants/:participantId") { request, context in
             try await childPage(request, id: context.parameters.get("participantId") ?? "")
@@ -46,7 +46,7 @@ struct FamilyPages: Sendable {
             if case .unauthorized = participants { return kit.signInFirst(request) }
             throw PageErrors.Upstream(status: 502)
         }
-        let names = try await organisationNames(language)
+        let names = try await reference.organisationNames(language)
         let children = try listed.body.json.items.map { child -> [String: Any] in
             withoutEmptyTexts([
                 "id": child.id, "name": "\(child.firstName) \(child.lastName)", "born": Formatting.day(child.birthDate, language),
@@ -68,7 +68,7 @@ struct FamilyPages: Sendable {
             "heading": Strings.text(.childrenTitle, language), "children": children, "hasChildren": !children.isEmpty,
             "households": householdValues, "hasHouseholds": !householdValues.isEmpty,
         ]
-        if let done = FormQuery(request.uri.query)["fait"], let notice = Self.notices[done] { context["notice"] = Strings.text(notice, language) }
+        if let notice = kit.notice(request, Self.notices, language) { context["notice"] = notice }
         return kit.pages.render(
             "children", title: Strings.text(.childrenTitle, language), context: context, language: language, path: "/enfants", signedIn: true)
     }
@@ -207,7 +207,7 @@ struct FamilyPages: Sendable {
         }
         guard case .ok(let profileFound) = profileAnswer else { throw PageErrors.Upstream(status: 502) }
         let profile: EnrolmentClient.Components.Schemas.ParticipantProfile? = try profileFound.body.json
-        let names = try await organisationNames(language)
+        let names = try await reference.organisationNames(language)
         let t = { Strings.text($0, language) }
         func rows(_ pairs: [(Text, String?)]) -> [[String: String]] {
             pairs.map { ["label": t($0.0), "value": ($0.1?.isEmpty == false ? $0.1! : t(.notGiven))] }
@@ -238,18 +238,6 @@ struct FamilyPages: Sendable {
         return Strings.text(.endingIn, language) + " " + (compact.count <= 4 ? "…" : String(compact.suffix(4)))
     }
 
-    // MARK: - Shared
-
-    /// A form page for a signed-in person, or the sign-in page.
-    func signedInForm(_ request: Request, _ form: (Language) async throws -> FormPage) async throws -> Response {
-        let language = LanguageChoice.of(request)
-        guard try await kit.signedIn(request) != nil else { return kit.signInFirst(request) }
-        return kit.formResponse(try await form(language), request: request, language: language, signedIn: true)
-    }
-
-    func organisationNames(_ language: Language) async throws -> [String: String] {
-        try await reference.organisationNames(language)
-    }
 }
 
 extension FormPage {

@@ -45,6 +45,18 @@ struct PageKit: Sendable {
         return Response(status: .seeOther, headers: headers)
     }
 
+    /// A form page for a signed-in person, or the sign-in page.
+    func signedInForm(_ request: Request, _ form: (Language) async throws -> FormPage) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        guard try await signedIn(request) != nil else { return signInFirst(request) }
+        return formResponse(try await form(language), request: request, language: language, signedIn: true)
+    }
+
+    /// What `?fait=…` says on the page a form sent the person to after it succeeded, if it is one of `notices`.
+    func notice(_ request: Request, _ notices: [String: Text], _ language: Language) -> String? {
+        FormQuery(request.uri.query)["fait"].flatMap { notices[$0] }.map { Strings.text($0, language) }
+    }
+
     /// A sealed value from a page (a link's token, a reset grant), opened with this browser's form secret.
     func opened(_ sealed: String, for purpose: BrowserSecret.Purpose, request: Request) -> String? {
         guard let secret = cookies.formSecret(request), let data = Base64URL.decode(sealed), let plain = secret.open(data, for: purpose) else {
@@ -75,31 +87,20 @@ struct PageKit: Sendable {
         let found = try ServiceProblem.of(answer)
         var page = page
         if found.errors.isEmpty {
-            page.formErrors.append([found.title, found.detail].compactMap { $0 }.joined(separator: " "))
+            page.formErrors.append(found.summary)
         } else {
             for error in found.errors {
-                page.addErrors([language == .fr ? error.message.fr : error.message.en], to: fields[error.field] ?? error.field)
+                page.addErrors([error.message.text(for: language)], to: fields[error.field] ?? error.field)
             }
         }
         return formResponse(
-            page, request: request, language: language, status: HTTPResponse.Status(code: (400..<500).contains(found.status) ? found.status : 422),
-            signedIn: signedIn)
+            page, request: request, language: language, status: found.pageStatus, signedIn: signedIn)
     }
 }
 
 /// A service's problem+json (RFC 9457), whichever generated client it came through: every service writes the same
-/// shape (ServiceKit's `Problem`).
+/// shape (ServiceKit's `Problem`, its errors DomainKit's `FieldError`).
 struct ServiceProblem: Decodable, Sendable {
-    struct FieldError: Decodable, Sendable {
-        struct Message: Decodable, Sendable {
-            var fr: String
-            var en: String
-        }
-        var field: String
-        var code: String
-        var message: Message
-    }
-
     var type: String
     var title: String
     var status: Int
@@ -116,6 +117,12 @@ struct ServiceProblem: Decodable, Sendable {
         detail = try container.decodeIfPresent(String.self, forKey: .detail)
         errors = try container.decodeIfPresent([FieldError].self, forKey: .errors) ?? []
     }
+
+    /// The title and the detail, for a refusal that names no field.
+    var summary: String { [title, detail].compactMap { $0 }.joined(separator: " ") }
+
+    /// The page's status: the service's own refusal (4xx); a body claiming anything else reads as 422.
+    var pageStatus: HTTPResponse.Status { HTTPResponse.Status(code: (400..<500).contains(status) ? status : 422) }
 
     /// The problem in a generated client's answer (`.unprocessableContent(Components.Responses.Problem)` and the
     /// like). An answer the document does not describe (a 5xx) fails the page, which then says "unavailable".

@@ -142,9 +142,17 @@ func withoutEmptyTexts(_ values: [String: Any]) -> [String: Any] {
     values.filter { !(($0.value as? String)?.isEmpty ?? false) }
 }
 
-extension CatalogueClient.Components.Schemas.LocalizedText {
-    func text(_ language: Language) -> String { language == .fr ? fr : en }
+/// A text in both languages, as each generated client spells DomainKit's `LocalizedText`: one way to read it.
+protocol BilingualText {
+    var fr: String { get }
+    var en: String { get }
 }
+
+extension BilingualText {
+    func text(_ language: Language) -> String { LocalizedText(fr: fr, en: en).text(for: language) }
+}
+
+extension CatalogueClient.Components.Schemas.LocalizedText: BilingualText {}
 
 /// The catalogue page's query as the form sends it; what the API would refuse is dropped, not echoed.
 struct CatalogueQuery {

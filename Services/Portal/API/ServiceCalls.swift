@@ -7,7 +7,7 @@ import ServiceKit
 /// messages come back in it), their address (identity throttles per person, not per portal), their browser, the
 /// request id, and their access token when the page acts for a signed-in person.
 struct OnBehalfOfVisitor: ClientMiddleware {
-    /// The access token for the calls made while it is set (`ServiceCalls.as(_:)`).
+    /// The access token for the calls made while it is set (`acting(with:_:)`).
     @TaskLocal static var accessToken: String?
     /// The language of the page being made (set for every page by `PageErrors`).
     @TaskLocal static var pageLanguage: Language?
