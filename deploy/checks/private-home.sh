@@ -67,7 +67,15 @@ pg_isready -q -h 127.0.0.1 -p "$POSTGRES_PORT" || fail "PostgreSQL does not answ
 PGPASSWORD=$POSTGRES_ADMIN_PASSWORD psql -X -qAt -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres -d postgres -c 'SELECT 1' | grep -qx 1 \
   || fail "cannot sign in to PostgreSQL with the admin password"
 (exec 3<>"/dev/tcp/127.0.0.1/$AMQP_PORT") 2>/dev/null || fail "RabbitMQ does not answer on $AMQP_PORT"
-rabbitmqctl -q -n "$RABBITMQ_NODE" list_exchanges name | grep -q '^guichet\.' || fail "the topology was not imported"
+# rabbitmqctl's own VM sometimes stops short (":terminated") right after the node starts: asked up to 5 times.
+topology_seen() {
+  for _ in 1 2 3 4 5; do
+    rabbitmqctl -q -n "$RABBITMQ_NODE" list_exchanges name 2>/dev/null | grep -q '^guichet\.' && return 0
+    sleep 1
+  done
+  return 1
+}
+topology_seen || fail "the topology was not imported"
 
 # The servers' files are where their users reach them.
 postgres_files=$(readlink -m "$checkout/.local/postgres")
