@@ -20,6 +20,21 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 800)}
 
 
+def detached(element):
+    """Whether the page that held `element` is gone. Chromium reports a node of a page it is replacing either as
+    stale or as "does not belong to the document" (an inspector race); both mean the old page has left."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
+
+
 class Browser:
     def __init__(self, base, artifacts, width):
         options = Options()
@@ -46,7 +61,6 @@ class Browser:
 
     def navigate(self, action):
         """Does what leads to another page, waits until the old one is gone and the new one loaded, checks it."""
-        from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
         from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
         old = self.driver.find_element(By.TAG_NAME, "html")
@@ -59,7 +73,7 @@ class Browser:
             # the navigation is under way (clicking again would post the form twice).
             if "does not belong to the document" not in str(error):
                 raise
-        WebDriverWait(self.driver, 10).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, 10).until(lambda _: detached(old))
         WebDriverWait(self.driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
         self.page_checks()
 
