@@ -217,11 +217,18 @@ let package = Package(
             exclude: ["openapi-generator-config.yaml"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "PaymentClient",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            path: "Services/Portal/Clients/Payment",
+            exclude: ["openapi-generator-config.yaml"],
+            swiftSettings: swiftSettings
+        ),
         // The family portal: pages rendered on the server over the services' APIs; the same start-up as the services.
         .executableTarget(
             name: "Portal",
             dependencies: [
-                "ServiceKit", "Database", "CatalogueClient", "IdentityClient", "EnrolmentClient",
+                "ServiceKit", "Database", "CatalogueClient", "IdentityClient", "EnrolmentClient", "PaymentClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -239,8 +246,10 @@ let package = Package(
                 .embedInCode("API/Templates/offering.mustache"), .embedInCode("API/Templates/message.mustache"),
                 .embedInCode("API/Templates/form.mustache"), .embedInCode("API/Templates/account.mustache"),
                 .embedInCode("API/Templates/children.mustache"), .embedInCode("API/Templates/child.mustache"),
-                .embedInCode("API/Templates/cart.mustache"),
-                .embedInCode("API/Assets/portal.css"),
+                .embedInCode("API/Templates/cart.mustache"), .embedInCode("API/Templates/checkout.mustache"),
+                .embedInCode("API/Templates/payment.mustache"), .embedInCode("API/Templates/receipt.mustache"),
+                .embedInCode("API/Templates/payments.mustache"),
+                .embedInCode("API/Assets/portal.css"), .embedInCode("API/Assets/checkout.js"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -70,11 +70,12 @@ for service in "${SERVICES[@]}"; do
       MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}")
   elif [ "$service" = payment ]; then
     own=(PAYMENT_KEY_FILE="$keys_dir/payment.key" PROCESSOR_URL="http://127.0.0.1:$SANDBOX_PORT"
-      PROCESSOR_WEBHOOK_SECRET_FILE="$keys_dir/processor-webhook-secret"
+      PROCESSOR_WEBHOOK_SECRET_FILE="$keys_dir/processor-webhook-secret" PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$GATEWAY_PORT}"
       MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}")
   elif [ "$service" = portal ]; then
     own=(CATALOGUE_URL="http://127.0.0.1:${SERVICE_PORTS[catalogue]}" IDENTITY_URL="http://127.0.0.1:${SERVICE_PORTS[identity]}"
-      ENROLMENT_URL="http://127.0.0.1:${SERVICE_PORTS[enrolment]}"
+      ENROLMENT_URL="http://127.0.0.1:${SERVICE_PORTS[enrolment]}" PAYMENT_URL="http://127.0.0.1:${SERVICE_PORTS[payment]}"
+      CARD_ENTRY_URL="${CARD_ENTRY_URL:-http://127.0.0.1:$SANDBOX_PORT/hosted/card-entry}"
       TRUST_FORWARDED_FOR=true PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$GATEWAY_PORT}")
   fi
   # Loopback only, whatever HTTP_HOST the caller's shell has: nobody bypasses the gateway.
@@ -123,7 +124,7 @@ Guichet is running.
   PostgreSQL 127.0.0.1:$POSTGRES_PORT database $POSTGRES_DATABASE (admin $POSTGRES_ADMIN_USER)
   RabbitMQ   amqp://127.0.0.1:$AMQP_PORT   management http://127.0.0.1:$RABBITMQ_MANAGEMENT_PORT (guest/guest: this local broker only, from loopback only)
   logs       $log_dir
-  mails      $GUICHET_DATA_DIR/mail (one .eml per mail: verification codes, links to $gateway/identity/, resets)
+  mails      $GUICHET_DATA_DIR/mail (one .eml per mail: verification codes, links to the portal at $gateway, resets, receipts)
   demo       parent@guichet.local / Demo-Guichet-2026 (two children; token in $GUICHET_DATA_DIR/demo-token)
              admin@guichet.local / Demo-Guichet-2026 (platform admin, token in $GUICHET_DATA_DIR/demo-admin-token)
              the tokens expire after $token_minutes minutes (at $token_until); sign in again for a fresh one (admin@guichet.local and demo-admin-token for the admin's):

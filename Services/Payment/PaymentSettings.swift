@@ -23,6 +23,8 @@ struct PaymentSettings: Sendable {
     /// Seals queued mails.
     var mailKey: SymmetricKey
     var mailFrom: MailMessage.Address
+    /// The gateway's public address, where the portal is: receipts' links in mails point there.
+    var publicBaseURL: String
 
     init(reader: ConfigReader) throws {
         let url = reader.string(forKey: "processor.url", default: "http://127.0.0.1:8090")
@@ -54,5 +56,8 @@ struct PaymentSettings: Sendable {
         let key = try reader.secretKey(inline: "payment.key", file: "payment.key.file", defaultFile: ".local/keys/payment.key", name: "PAYMENT_KEY")
         mailKey = MailQueue.key(fromSecret: key)
         mailFrom = .sender(reader: reader)
+        var base = reader.string(forKey: "public.base.url", default: "http://127.0.0.1:8080")
+        while base.hasSuffix("/") { base.removeLast() }
+        publicBaseURL = base
     }
 }

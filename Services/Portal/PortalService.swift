@@ -1,6 +1,7 @@
 import CatalogueClient
 import EnrolmentClient
 import IdentityClient
+import PaymentClient
 import Database
 import Hummingbird
 import Logging
@@ -25,6 +26,7 @@ enum PortalService: ServiceDefinition {
         let catalogue: CatalogueClient.Client
         let identity: IdentityClient.Client
         let enrolment: EnrolmentClient.Client
+        let payment: PaymentClient.Client
         let sessions: BrowserSessionStore
         let cookies: BrowserCookies
         let pages: Pages
@@ -41,6 +43,8 @@ enum PortalService: ServiceDefinition {
                 serverURL: settings.identityURL, configuration: .guichet, transport: URLSessionTransport(), middlewares: [OnBehalfOfVisitor()]),
             enrolment: EnrolmentClient.Client(
                 serverURL: settings.enrolmentURL, configuration: .guichet, transport: URLSessionTransport(), middlewares: [OnBehalfOfVisitor()]),
+            payment: PaymentClient.Client(
+                serverURL: settings.paymentURL, configuration: .guichet, transport: URLSessionTransport(), middlewares: [OnBehalfOfVisitor()]),
             sessions: BrowserSessionStore(client: environment.postgres, logger: environment.logger),
             cookies: BrowserCookies(secure: settings.secureCookies, publicOrigin: settings.publicOrigin),
             pages: try Pages(), logger: environment.logger)
@@ -62,5 +66,10 @@ enum PortalService: ServiceDefinition {
         cart.register(on: router)
         AccountPages(kit: kit).register(on: router)
         FamilyPages(kit: kit, enrolment: parts.enrolment, reference: reference).register(on: router)
+        CheckoutPages(
+            kit: kit, enrolment: parts.enrolment, payment: parts.payment, reference: reference,
+            cardEntry: .init(url: parts.settings.cardEntryURL, origin: parts.settings.cardEntryOrigin, pageOrigin: parts.settings.publicOrigin),
+            clock: environment.clock, logger: environment.logger
+        ).register(on: router)
     }
 }

@@ -8,6 +8,9 @@ struct PortalSettings: Sendable {
     var catalogueURL: URL
     var identityURL: URL
     var enrolmentURL: URL
+    var paymentURL: URL
+    /// The card processor's hosted card-entry page, as the payer's browser reaches it (framed by the payment page).
+    var cardEntryURL: URL
     /// The address people open (the gateway's): over https, cookies are `Secure` and `__Host-` prefixed.
     var publicBaseURL: URL
 
@@ -22,15 +25,22 @@ struct PortalSettings: Sendable {
         catalogueURL = try url("catalogue.url", "CATALOGUE_URL", "http://127.0.0.1:8082")
         identityURL = try url("identity.url", "IDENTITY_URL", "http://127.0.0.1:8081")
         enrolmentURL = try url("enrolment.url", "ENROLMENT_URL", "http://127.0.0.1:8083")
+        paymentURL = try url("payment.url", "PAYMENT_URL", "http://127.0.0.1:8084")
         publicBaseURL = try url("public.base.url", "PUBLIC_BASE_URL", "http://127.0.0.1:8080")
+        cardEntryURL = try url("card.entry.url", "CARD_ENTRY_URL", "http://127.0.0.1:8090/hosted/card-entry")
     }
 
     var secureCookies: Bool { publicBaseURL.scheme == "https" }
 
     /// `scheme://host[:port]` of the public address, as a browser writes it in `Origin`.
-    var publicOrigin: String {
-        let scheme = publicBaseURL.scheme ?? "http"
-        let port = publicBaseURL.port.map { ":\($0)" } ?? ""
-        return "\(scheme)://\(publicBaseURL.host ?? "")\(port)".lowercased()
+    var publicOrigin: String { Self.origin(publicBaseURL) }
+
+    /// The card entry's origin: the only one the payment page frames and takes a card token from.
+    var cardEntryOrigin: String { Self.origin(cardEntryURL) }
+
+    static func origin(_ url: URL) -> String {
+        let scheme = url.scheme ?? "http"
+        let port = url.port.map { ":\($0)" } ?? ""
+        return "\(scheme)://\(url.host ?? "")\(port)".lowercased()
     }
 }

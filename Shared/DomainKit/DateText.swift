@@ -7,6 +7,11 @@ public enum DateText {
         date.formatted(style(date: .long, time: .omitted, language))
     }
 
+    /// The time of day alone (`9 h 20`, `9:20 a.m.`), where the organisations are.
+    public static func time(_ date: Date, _ language: Language) -> String {
+        date.formatted(style(date: .omitted, time: .shortened, language))
+    }
+
     public static func dayAndTime(_ date: Date, _ language: Language) -> String {
         date.formatted(style(date: .long, time: .shortened, language))
     }

@@ -102,6 +102,13 @@ class Browser:
         from axe_selenium_python import Axe
         axe = Axe(d)
         axe.inject()
+        # A framed page (the processor's card entry) is audited too: axe reaches into frames that run it.
+        for frame in d.find_elements(By.TAG_NAME, "iframe"):
+            d.switch_to.frame(frame)
+            try:
+                axe.inject()
+            finally:
+                d.switch_to.default_content()
         result = axe.run(options=json.dumps({"runOnly": {"type": "tag", "values": WCAG_TAGS}}))
         for violation in result["violations"]:
             self.violations.append(f"{d.current_url} [{lang}, {self.width}] {violation['id']}: {violation['help']} "
@@ -191,7 +198,7 @@ def submit(browser, label=None):
 
     def press():
         buttons = d.find_elements(By.CSS_SELECTOR, "main form button[type=submit]")
-        next(b for b in buttons if label is None or b.text == label).click()
+        next(b for b in buttons if label is None or b.text.replace("\xa0", " ") == label).click()
     browser.navigate(press)
 
 
@@ -307,6 +314,80 @@ def link_a_child_by_file_number(browser, expect):
     assert "Votre panier est vide" in main_text(browser), main_text(browser)
 
 
+def card_in_frame(browser, number):
+    """Types a card into the processor's framed page (its own origin, so the portal never sees the number), presses
+    its button, and returns what the portal's page then says of the card chosen."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    d = browser.driver
+    frame = d.find_element(By.CSS_SELECTOR, ".card-entry iframe")
+    framed, page = urllib.parse.urlparse(frame.get_attribute("src")), urllib.parse.urlparse(d.current_url)
+    assert framed.netloc != page.netloc, f"the card entry must be the processor's page, not the portal's: {framed.netloc}"
+    d.switch_to.frame(frame)
+    try:
+        expiry = f"12/{(time.gmtime().tm_year + 3) % 100:02d}"
+        for field, value in (("number", number), ("expiry", expiry), ("cvc", "123")):
+            d.find_element(By.ID, field).clear()
+            d.find_element(By.ID, field).send_keys(value)
+        d.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(d, 10).until(lambda _: d.find_element(By.ID, "card-status").text or d.find_element(By.ID, "card-error").text)
+        assert not d.find_element(By.ID, "card-error").text, d.find_element(By.ID, "card-error").text
+    finally:
+        d.switch_to.default_content()
+    WebDriverWait(d, 10).until(lambda _: d.find_element(By.ID, "card-chosen").text)
+    return d.find_element(By.ID, "card-chosen").text
+
+
+def pay_for_the_cart(browser, expect):
+    """CAL and CSSPO: Mozaïk's parent (signed up above) puts the outing in the cart for the linked child, accepts
+    its contract, holds the seat, reviews what is paid and until when the seat is held, asks for more time, presses "Pay" before
+    entering a card (told to enter it), types a declined card in the processor's frame (said on the page, nothing
+    paid), then a good one; then the payment's page, the receipt reached from the mailed link, and the history.
+    The phone's parent pays for the outing, the desktop's (the child's other guardian) for a day camp."""
+    d, child, mail = browser.driver, expect["child"], expect["mail"]
+    search, title = expect["paid"][browser.width]
+    email = f"parent.{browser.width}@e2e.test"
+    browser.open("/connexion")
+    fill(browser, {"email": email, "password": expect["password"] + "-2"})
+    submit(browser)
+    assert heading(browser) == "Mon compte", heading(browser)
+    browser.open("/activites?q=" + urllib.parse.quote_plus(search))
+    browser.click(title)
+    Select(d.find_element(By.ID, "participantId")).select_by_visible_text(child["name"])
+    submit(browser, "Ajouter au panier")
+    while d.find_elements(By.CSS_SELECTOR, "form.contract"):
+        form = d.find_element(By.CSS_SELECTOR, "form.contract")
+        form.find_element(By.CSS_SELECTOR, "input[type=checkbox]").click()
+        browser.navigate(lambda: form.find_element(By.CSS_SELECTOR, "button").click())
+    total = d.find_element(By.CSS_SELECTOR, "ul.totals li p").text.replace("\xa0", " ").split(" — ")[-1]
+    browser.navigate(lambda: d.find_element(By.CSS_SELECTOR, "ul.totals button").click())
+    assert heading(browser) == "Payer mes inscriptions", f"{heading(browser)}: {main_text(browser)}"
+    text = main_text(browser)
+    assert child["name"] in text and total in text and "Vos places sont retenues jusqu'à" in text, text
+    assert d.find_element(By.ID, "hold-remaining").text.startswith("(il reste environ"), "the script counts the minutes"
+    submit(browser, "Demander plus de temps")  # WCAG 2.2.1: more time, asked for by a button
+    assert "Le délai est prolongé" in main_text(browser) and "encore 9 fois" in main_text(browser), main_text(browser)
+    fill(browser, {"name": "Sophie Lavoie", "line1": "12, rue des Érables", "city": "Gatineau", "postalCode": "J8Y 3R4"})
+    submit(browser, f"Payer {total}")
+    assert "Entrez votre carte" in d.find_element(By.CSS_SELECTOR, ".error-summary").text, "a card is asked for"
+    assert d.find_element(By.ID, "city").get_attribute("value") == "Gatineau", "the address typed is kept"
+    assert "0002" in card_in_frame(browser, "4000000000000002")
+    submit(browser, f"Payer {total}")
+    summary = d.find_element(By.CSS_SELECTOR, ".error-summary").text
+    assert "refusée" in summary and "Rien n'a été payé" in summary, f"a declined card is said: {summary}"
+    assert "Visa se terminant par 4242" in card_in_frame(browser, "4242424242424242")
+    submit(browser, f"Payer {total}")
+    assert heading(browser) == "Paiement accepté", heading(browser)
+    assert "4242424242424242" not in d.page_source and "Visa se termine par 4242" in main_text(browser)
+    no_secrets_in_page(browser)
+    link = re.search(r"(http://\S+/paiements/[0-9a-f-]{36}/recu)", mail(email, "Paiement reçu")).group(1)
+    browser.open(urllib.parse.urlparse(link).path)
+    assert heading(browser).startswith("Reçu "), heading(browser)
+    text = main_text(browser)
+    assert child["name"] in text and total in text and "Sophie Lavoie" in text, text
+    browser.click("Mes paiements")
+    assert "Payé" in main_text(browser) and total in main_text(browser), main_text(browser)
+
+
 def baie_comeau_link(browser, expect):
     """Baie-Comeau: an account confirmed by the mailed link, in English: the link's page changes nothing until
     its button is pressed; the same link a second time no longer works."""
@@ -348,7 +429,7 @@ def run(base, artifacts, expect):
     for width in WIDTHS:
         browser = Browser(base, artifacts, width)
         try:
-            for journey in (browse_the_catalogue, keyboard_only, mozaik_sign_up_by_code, baie_comeau_link):
+            for journey in (browse_the_catalogue, keyboard_only, mozaik_sign_up_by_code, pay_for_the_cart, baie_comeau_link):
                 if journey is keyboard_only and width == "phone":
                     continue
                 journeys += 1

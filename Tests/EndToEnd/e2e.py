@@ -108,9 +108,11 @@ class Platform:
             "enrolment": {"ENROLMENT_KEY": (keys / "secret").read_text().strip(), "HOLD_MINUTES": "1", "HOLD_SWEEP_MILLISECONDS": "250"},
             "payment": {"PAYMENT_KEY": (keys / "secret").read_text().strip(), "PROCESSOR_URL": f"http://127.0.0.1:{SANDBOX_PORT}",
                         "PROCESSOR_WEBHOOK_SECRET": (keys / "webhook").read_text().strip(), "PAYMENT_HOLD_MARGIN_SECONDS": "1",
-                        "PROCESSOR_TIMEOUT_SECONDS": "3", "PAYMENT_RECONCILE_MILLISECONDS": "500"},
+                        "PROCESSOR_TIMEOUT_SECONDS": "3", "PAYMENT_RECONCILE_MILLISECONDS": "500",
+                        "PUBLIC_BASE_URL": f"http://127.0.0.1:{GATEWAY_PORT}"},
             "portal": {"CATALOGUE_URL": f"http://127.0.0.1:{PORTS['catalogue']}", "IDENTITY_URL": f"http://127.0.0.1:{PORTS['identity']}",
-                       "ENROLMENT_URL": f"http://127.0.0.1:{PORTS['enrolment']}",
+                       "ENROLMENT_URL": f"http://127.0.0.1:{PORTS['enrolment']}", "PAYMENT_URL": f"http://127.0.0.1:{PORTS['payment']}",
+                       "CARD_ENTRY_URL": f"http://127.0.0.1:{SANDBOX_PORT}/hosted/card-entry",
                        "PUBLIC_BASE_URL": f"http://127.0.0.1:{GATEWAY_PORT}", "TRUST_FORWARDED_FOR": "true"},
         }[service]
         return {**common, **own}
@@ -433,6 +435,7 @@ def browser_journeys(sink):
     artifacts = pathlib.Path(os.environ.get("E2E_ARTIFACTS", WORK / "artifacts")) / "browser"
     expect = {"search": "zoo granby", "title_fr": "Sortie au Zoo de Granby", "title_en": "Granby Zoo outing",
               "price_fr": "35,00 $", "price_en": "$35.00", "password": PASSWORD,
+              "paid": {"phone": ("zoo granby", "Sortie au Zoo de Granby"), "desktop": ("camp de jour", "Camp de jour — semaine 1")},
               "child": {"organisation": "École du Grand-Boisé", "fileNumber": "7654330", "birthDate": born(8), "name": "Léo Lavoie"},
               "mail": lambda address, subject, count=1: sink.wait(address, subject, count=count)["text"]}
     # What a browser does not show: every page's headers through the gateway, the language cookie's attributes,

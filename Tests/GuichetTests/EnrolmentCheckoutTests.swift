@@ -293,6 +293,50 @@ import Testing
         }
     }
 
+    /// WCAG 2.2.1: the payer may ask for more time, ten times at most, only while the hold lasts; each extension
+    /// tells payment the new end (`checkout.requested` again, next version). Nobody else can extend it.
+    @Test func aHoldCanBeExtendedTenTimesByItsPayerOnly() async throws {
+        try await withService(EnrolmentService.self, environment: ["HOLD_MINUTES": "5"]) { enrolment, database in
+            let offering = openOffering(capacity: 2)
+            try await withEvents(database) { events in
+                try await events.publish(offering)
+                let created = try await postCheckout(enrolment, guestCheckout(offering)).json()
+                let id = try #require(created["id"] as? String)
+                let guestToken = try #require(created["guestToken"] as? String)
+                #expect(created["holdExtensionsLeft"] as? Int == 10)
+                func extend(_ token: String?) async throws -> TestResponse {
+                    var headers: HTTPFields = [:]
+                    if let token { headers[HTTPField.Name("Guest-Token")!] = token }
+                    return try await enrolment.execute(uri: "/v1/checkouts/\(id)/hold-extension", method: .post, headers: headers)
+                }
+                try await extend(nil).problem("/problems/not-found", status: .notFound)
+                try await extend("not-the-token").problem("/problems/not-found", status: .notFound)
+                // Three minutes left: an extension makes it five from now.
+                try await database.execute("UPDATE enrolment.checkouts SET hold_expires_at = now() + interval '3 minutes' WHERE id = '\(id)'")
+                let extended = try await extend(guestToken)
+                #expect(extended.status == .ok)
+                let body = try extended.json()
+                #expect(body["holdExtensionsLeft"] as? Int == 9)
+                let ends = try #require((body["holdExpiresAt"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+                #expect(ends.timeIntervalSinceNow > 4 * 60 && ends.timeIntervalSinceNow <= 5 * 60 + 5, "ends \(ends)")
+                #expect(
+                    try await database.count(
+                        "SELECT count(*) FROM enrolment.outbox WHERE routing_key = 'enrolment.checkout.requested' AND convert_from(payload, 'UTF8')::jsonb->>'version' = '2'") == 1)
+                for _ in 0..<9 { #expect(try await extend(guestToken).status == .ok) }
+                try await extend(guestToken).problem("/problems/hold-not-extendable", status: .conflict)
+                #expect(try await database.count("SELECT hold_extensions FROM enrolment.checkouts WHERE id = '\(id)'") == 10)
+                // A hold that has ended cannot be brought back.
+                let other = try #require(try await postCheckout(enrolment, guestCheckout(offering, children: [("Rose", "2016-05-06")])).json())
+                let otherId = try #require(other["id"] as? String)
+                try await database.execute("UPDATE enrolment.checkouts SET hold_expires_at = now() - interval '1 second' WHERE id = '\(otherId)'")
+                var headers: HTTPFields = [:]
+                headers[HTTPField.Name("Guest-Token")!] = try #require(other["guestToken"] as? String)
+                try await enrolment.execute(uri: "/v1/checkouts/\(otherId)/hold-extension", method: .post, headers: headers)
+                    .problem("/problems/hold-not-extendable", status: .conflict)
+            }
+        }
+    }
+
     @Test func aFreeCheckoutIsConfirmedAtOnceAndAFailedChargeReleasesTheSeats() async throws {
         try await withService(EnrolmentService.self) { enrolment, database in
             let free = openOffering(priceCents: 0, capacity: 2)

@@ -1,5 +1,8 @@
 import Contracts
 import Foundation
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 import PostgresNIO
 import HTTPTypes
 import Hummingbird
@@ -12,6 +15,28 @@ import Testing
 
 /// Payment against a real PostgreSQL, RabbitMQ and the sandbox processor (in this process, over HTTP).
 @Suite struct PaymentTests {
+    /// The processor's hosted card entry (what the portal's payment page frames): only the origin it is given may
+    /// frame it, and its script posts the token to that origin only; anything but an http(s) origin is refused.
+    @Test func theHostedCardEntryIsFramedByTheOriginItIsGivenOnly() async throws {
+        try await withSandbox { sandbox in
+            let page = try #require(URL(string: sandbox.url + "/hosted/card-entry?origin=https://guichet.example&lang=en"))
+            let (data, response) = try await URLSession.shared.data(from: page)
+            let http = try #require(response as? HTTPURLResponse)
+            #expect(http.statusCode == 200)
+            let policy = http.value(forHTTPHeaderField: "Content-Security-Policy") ?? ""
+            #expect(policy.hasSuffix("frame-ancestors https://guichet.example") && policy.contains("script-src 'self'"))
+            let html = String(decoding: data, as: UTF8.self)
+            #expect(html.contains(#"data-origin="https://guichet.example""#))
+            #expect(html.contains(#"autocomplete="cc-number""#) && html.contains(#"<html lang="en">"#))
+            for origin in ["javascript:alert(1)", "https://guichet.example/path", "https://user@guichet.example", "*", ""] {
+                let query = try #require(origin.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+                let refusedPage = try #require(URL(string: sandbox.url + "/hosted/card-entry?origin=\(query)"))
+                let (_, refused) = try await URLSession.shared.data(from: refusedPage)
+                #expect((refused as? HTTPURLResponse)?.statusCode == 400, "origin \(origin)")
+            }
+        }
+    }
+
     @Test func twentyIdenticalRequestsWithOneKeyChargeOnce() async throws {
         let (seller, parent) = (UUID(), UUID())
         let token = try await TestKeys.shared.token(for: parent)

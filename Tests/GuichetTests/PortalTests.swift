@@ -15,7 +15,7 @@ import Testing
             #expect(english.map { !$0.isEmpty } == true, "no English text for \(key)")
         }
         // Words that are the same in both languages; anything else still in French on the English side is a miss.
-        let same: Set<Text> = [.siteName, .code, .dates, .allergies, .participant, .taxes]
+        let same: Set<Text> = [.siteName, .code, .dates, .allergies, .participant, .taxes, .total, .province, .paidOn]
         let untranslated = Text.allCases.filter { !same.contains($0) && Strings.french[$0] == Strings.english[$0] }
         #expect(untranslated.isEmpty, "the same text in both languages: \(untranslated)")
     }
@@ -81,5 +81,41 @@ import Testing
         let link = query.href(cursor: nil)
         #expect(link == "/activites?q=C%2B%2B")
         #expect(FormQuery(String(link.dropFirst("/activites?".count)))["q"] == "C++")
+    }
+
+    /// The payment page frames the processor's card entry and holds no card field of its own: the number is typed
+    /// on the processor's origin. Its CSP lets that origin alone into frames; other pages frame nothing.
+    @Test func thePaymentPageFramesTheProcessorAloneAndHasNoCardField() throws {
+        let pages = try Pages()
+        var page = FormPage(heading: "Payer", action: "/caisse/x/payer", submit: "Payer")
+        page.fields = [.init(name: "name", label: "Nom", autocomplete: "cc-name")]
+        page.cardEntry = .init(
+            src: "http://127.0.0.1:8090/hosted/card-entry?origin=http://127.0.0.1:8080&lang=fr", origin: "http://127.0.0.1:8090")
+        var values = page.context(formToken: "token", language: .fr)
+        values["t"] = Strings.table(.fr)
+        let html = try #require(pages.library.render(values, withTemplate: "form"))
+        #expect(html.contains(#"<iframe src="http://127.0.0.1:8090/hosted/card-entry?origin=http://127.0.0.1:8080&amp;lang=fr""#))
+        #expect(html.contains(#"<input type="hidden" name="cardToken""#))
+        #expect(html.contains(#"data-processor-origin="http://127.0.0.1:8090""#))
+        for cardField in ["cc-number", "cc-csc", "cc-exp", #"name="number""#, #"name="cvc""#] {
+            #expect(!html.contains(cardField), "the portal's page has a card field: \(cardField)")
+        }
+        let framing = pages.render(
+            "form", title: "Payer", context: values, language: .fr, path: "/caisse/x", cardEntryOrigin: page.cardEntry?.origin)
+        let policy = try #require(framing.headers[.contentSecurityPolicy])
+        #expect(policy.hasSuffix("; frame-src http://127.0.0.1:8090"))
+        #expect(policy.contains("frame-ancestors 'none'") && policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"))
+        let plain = pages.render("form", title: "Compte", context: values, language: .fr, path: "/compte")
+        #expect(plain.headers[.contentSecurityPolicy] == Pages.contentSecurityPolicy)
+    }
+
+    /// A double click sends the same attempt key (one checkout, one charge); a key that is not one the page made
+    /// is replaced rather than passed on.
+    @Test func anAttemptKeyIsTheOnePageMadeOrANewOne() {
+        let made = "0f8d1c9e-3b2a-4c5d-8e7f-6a5b4c3d2e1f"
+        #expect(CheckoutPages.attemptKey(made) == made)
+        #expect(CheckoutPages.attemptKey(made.uppercased()) == made)
+        let replaced = CheckoutPages.attemptKey("anything else")
+        #expect(UUID(uuidString: replaced) != nil && replaced != CheckoutPages.attemptKey("anything else"))
     }
 }

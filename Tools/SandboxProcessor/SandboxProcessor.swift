@@ -29,7 +29,10 @@ public enum SandboxProcessor {
         let router = Router()
         router.add(middleware: SandboxErrors())
         router.get("/healthz") { _, _ in "ok" }
-        // Hosted fields: the payer's browser posts the card here directly, never to Guichet.
+        // Hosted card entry, framed by the merchant's page: the payer's browser posts the card here, never to Guichet.
+        router.get("/hosted/card-entry") { request, _ in try HostedCardEntry.page(request) }
+        router.get("/hosted/card-entry.js") { _, _ in HostedCardEntry.asset(HostedCardEntry.script, type: "text/javascript; charset=utf-8") }
+        router.get("/hosted/card-entry.css") { _, _ in HostedCardEntry.asset(HostedCardEntry.stylesheet, type: "text/css; charset=utf-8") }
         router.on("/v1/tokens", method: .options) { _, _ in Response(status: .noContent, headers: SandboxHTTP.cors) }
         router.post("/v1/tokens") { request, context in
             let body = try await request.decode(as: TokenRequest.self, context: context)

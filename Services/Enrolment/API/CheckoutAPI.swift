@@ -47,6 +47,14 @@ extension EnrolmentAPI {
         return .ok(.init(body: .json(representation(checkout))))
     }
 
+    func extendCheckoutHold(_ input: Operations.ExtendCheckoutHold.Input) async throws -> Operations.ExtendCheckoutHold.Output {
+        let account = RequestScope.current?.principal?.accountId
+        guard let id = UUID(uuidString: input.path.checkoutId),
+            let checkout = try await checkouts.extendHold(id: id, account: account, guestToken: input.headers.guestToken, now: clock.now())
+        else { throw Problem.notFound }
+        return .ok(.init(body: .json(representation(checkout))))
+    }
+
     func listRegistrations(_ input: Operations.ListRegistrations.Input) async throws -> Operations.ListRegistrations.Output {
         let account = try RequestScope.requirePrincipal().accountId
         let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
@@ -131,6 +139,7 @@ extension EnrolmentAPI {
                         total: Self.money(line.subtotal.amountCents + taxes)))
             },
             total: Self.money(details.total.amountCents), holdExpiresAt: details.holdExpiresAt,
+            holdExtensionsLeft: checkout.status == .awaitingPayment ? checkout.holdExtensionsLeft : 0,
             guestToken: details.payer.accountId == nil ? checkouts.guestTokens.token(for: checkout.id) : nil, createdAt: checkout.createdAt)
     }
 }

@@ -17,6 +17,13 @@ extension Problem {
             })
     }
 
+    static let holdNotExtendable = Problem(
+        type: "/problems/hold-not-extendable", status: .conflict,
+        title: .init(fr: "Le délai de paiement ne peut plus être prolongé.", en: "The time to pay can no longer be extended."),
+        detail: .init(
+            fr: "La commande est déjà payée, expirée, ou a été prolongée le nombre maximal de fois.",
+            en: "The checkout is already paid, expired, or was extended the most times allowed."))
+
     static let cartEmpty = Problem(
         type: "/problems/cart-empty", status: .unprocessableContent,
         title: .init(

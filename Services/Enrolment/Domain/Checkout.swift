@@ -16,6 +16,13 @@ struct Checkout: Codable, Sendable, Equatable {
     /// The amounts, lines and payer, exactly as `enrolment.checkout.requested` carries them.
     var details: CheckoutEvent
     var createdAt: Date
+    /// How many times the payer asked for more time (absent in answers stored before it was counted).
+    var holdExtensions: Int?
+
+    /// WCAG 2.2.1 asks that a time limit can be extended at least ten times.
+    static let maximumHoldExtensions = 10
+
+    var holdExtensionsLeft: Int { max(0, Self.maximumHoldExtensions - (holdExtensions ?? 0)) }
 
     var id: UUID { details.checkoutId }
 }

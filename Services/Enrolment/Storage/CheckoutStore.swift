@@ -182,18 +182,29 @@ struct CheckoutStore: Sendable {
     /// The checkout if `payer` may see it: its account, or the guest holding its token.
     func find(id: UUID, account: UUID?, guestToken: String?) async throws -> Checkout? {
         let rows = try await client.query(
-            "SELECT status, document::text, created_at, account_id, guest_token_hash FROM checkouts WHERE id = \(id)", logger: logger
-        ).decode((String, String, Date, UUID?, ByteBuffer?).self)
-        for try await (status, document, created, owner, tokenHash) in rows {
+            "SELECT status, document::text, created_at, account_id, guest_token_hash, hold_extensions FROM checkouts WHERE id = \(id)",
+            logger: logger
+        ).decode((String, String, Date, UUID?, ByteBuffer?, Int).self)
+        for try await (status, document, created, owner, tokenHash, extensions) in rows {
             let allowed =
                 (owner != nil && owner == account)
                 || (tokenHash.map { stored in guestToken.map { GuestTokens.hash($0) == Array(stored.readableBytesView) } == true } == true)
             guard allowed else { return nil }
             return Checkout(
                 status: Checkout.Status(rawValue: status) ?? .expired,
-                details: try EventJSON.decoder.decode(CheckoutEvent.self, from: Data(document.utf8)), createdAt: created)
+                details: try EventJSON.decoder.decode(CheckoutEvent.self, from: Data(document.utf8)), createdAt: created,
+                holdExtensions: extensions)
         }
         return nil
+    }
+
+    /// More time to pay, for the checkout's account or the guest holding its token (`CheckoutTransitions.extendHold`).
+    func extendHold(id: UUID, account: UUID?, guestToken: String?, now: Date) async throws -> Checkout? {
+        guard try await find(id: id, account: account, guestToken: guestToken) != nil else { return nil }
+        try await client.transaction(logger: logger) { connection in
+            try await CheckoutTransitions.extendHold(id, by: holdDuration, at: now, on: connection, logger: logger)
+        }
+        return try await find(id: id, account: account, guestToken: guestToken)
     }
 
     /// The sessions among `counts` with fewer seats left than asked, or that enrolment has no seats row for yet.

@@ -14,15 +14,18 @@ enum CheckoutTransitions {
         var status: Checkout.Status
         var details: CheckoutEvent
         var version: Int64
+        var holdExtensions: Int
     }
 
     private static func lock(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Locked? {
-        for try await (status, document, version) in try await connection.query(
-            "SELECT status, document::text, version FROM checkouts WHERE id = \(id) FOR UPDATE", logger: logger
-        ).decode((String, String, Int64).self) {
+        for try await (status, document, version, extensions, holdExpiresAt) in try await connection.query(
+            "SELECT status, document::text, version, hold_extensions, hold_expires_at FROM checkouts WHERE id = \(id) FOR UPDATE",
+            logger: logger
+        ).decode((String, String, Int64, Int, Date).self) {
+            var details = try EventJSON.decoder.decode(CheckoutEvent.self, from: Data(document.utf8))
+            details.holdExpiresAt = holdExpiresAt  // the column is what the expiry sweep reads
             return Locked(
-                status: Checkout.Status(rawValue: status) ?? .expired,
-                details: try EventJSON.decoder.decode(CheckoutEvent.self, from: Data(document.utf8)), version: version)
+                status: Checkout.Status(rawValue: status) ?? .expired, details: details, version: version, holdExtensions: extensions)
         }
         return nil
     }
@@ -109,6 +112,29 @@ enum CheckoutTransitions {
             on: connection, logger: logger)
         try await CheckoutStore.recordRegistrations(EventName.registrationExpired, expired.map(\.id), at: now, on: connection, logger: logger)
         try await SeatLedger.releaseHeld(SeatLedger.counts(expired.map(\.session)), at: now, on: connection, logger: logger)
+    }
+
+    /// More time to pay (WCAG 2.2.1): the hold ends `duration` from now (never sooner than it did), at most
+    /// `Checkout.maximumHoldExtensions` times, and only while awaiting payment within the hold. Payment hears of the
+    /// new end through `enrolment.checkout.requested` sent again with the next version (its copy keeps the newest).
+    static func extendHold(_ id: UUID, by duration: TimeInterval, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        guard var checkout = try await lock(id, on: connection, logger: logger) else { throw Problem.notFound }
+        guard checkout.status == .awaitingPayment, checkout.details.holdExpiresAt > now,
+            checkout.holdExtensions < Checkout.maximumHoldExtensions
+        else { throw Problem.holdNotExtendable }
+        checkout.details.holdExpiresAt = max(checkout.details.holdExpiresAt, now.addingTimeInterval(duration))
+        checkout.details.version = checkout.version + 1
+        try await connection.query(
+            """
+            UPDATE checkouts SET hold_expires_at = \(checkout.details.holdExpiresAt), hold_extensions = hold_extensions + 1,
+                version = \(checkout.details.version), document = \(String(decoding: try EventJSON.encoder.encode(checkout.details), as: UTF8.self))::jsonb,
+                updated_at = \(now)
+            WHERE id = \(id)
+            """, logger: logger)
+        try await Outbox.enqueue(
+            PendingEvent(
+                routingKey: EventName.checkoutRequested, subject: id.uuidString.lowercased(), occurredAt: now, payload: checkout.details),
+            on: connection, logger: logger)
     }
 
     /// Releases the holds of checkouts past `holdExpiresAt`, a batch at a time; several instances share the work

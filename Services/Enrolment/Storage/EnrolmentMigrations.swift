@@ -405,5 +405,7 @@ enum EnrolmentMigrations {
                 "ALTER TABLE participants ADD COLUMN profile_fields text[] NOT NULL DEFAULT '{}'",
                 "ALTER TABLE registrations ADD COLUMN override_reason text",
             ]),
+        // How many times a payer asked for more time to pay (WCAG 2.2.1; capped per checkout).
+        Migration(16, "hold extensions", ["ALTER TABLE checkouts ADD COLUMN hold_extensions integer NOT NULL DEFAULT 0"]),
     ]
 }

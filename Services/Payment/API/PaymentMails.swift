@@ -18,13 +18,15 @@ struct PaymentMails: Sendable {
                     - {{participant}} — {{code}} {{title}} : {{amount}}
                     {{/lines}}
 
-                    Votre reçu est aussi dans l'historique de vos paiements. Ce courriel ne demande pas de réponse.
+                    {{#receiptLink}}Votre reçu, à lire et à imprimer : {{receiptLink}}
+                    {{/receiptLink}}Votre reçu est aussi dans l'historique de vos paiements. Ce courriel ne demande pas de réponse.
                     """,
                 html: """
                     <p>Bonjour {{name}},</p>
                     <p>Nous avons reçu votre paiement de <strong>{{total}}</strong> à {{organisation}}, par carte {{card}}.</p>
                     <p>Reçu no {{number}} :</p>
                     <ul>{{#lines}}<li>{{participant}} — {{code}} {{title}} : {{amount}}</li>{{/lines}}</ul>
+                    {{#receiptLink}}<p><a href="{{receiptLink}}">Votre reçu, à lire et à imprimer</a></p>{{/receiptLink}}
                     <p>Votre reçu est aussi dans l'historique de vos paiements.</p>
                     """),
             en: .init(
@@ -38,13 +40,15 @@ struct PaymentMails: Sendable {
                     - {{participant}} — {{code}} {{titleEn}}: {{amount}}
                     {{/lines}}
 
-                    Your receipt is also in your payment history. No reply is needed.
+                    {{#receiptLink}}Your receipt, to read and print: {{receiptLink}}
+                    {{/receiptLink}}Your receipt is also in your payment history. No reply is needed.
                     """,
                 html: """
                     <p>Hello {{name}},</p>
                     <p>We received your payment of <strong>{{total}}</strong> to {{organisation}}, by card {{card}}.</p>
                     <p>Receipt {{number}}:</p>
                     <ul>{{#lines}}<li>{{participant}} — {{code}} {{titleEn}}: {{amount}}</li>{{/lines}}</ul>
+                    {{#receiptLink}}<p><a href="{{receiptLink}}">Your receipt, to read and print</a></p>{{/receiptLink}}
                     <p>Your receipt is also in your payment history.</p>
                     """))
     }

@@ -181,7 +181,7 @@ struct PaymentStore: Sendable {
                             paymentId: id, version: version + 1, checkoutId: checkout.checkoutId, amount: checkout.total,
                             receiptNumber: receipt.number, reason: nil)),
                     on: connection, logger: logger)
-                try await mailing.queueConfirmation(receipt, at: now, on: connection, logger: logger)
+                try await mailing.queueConfirmation(receipt, forAccount: checkout.payer.accountId != nil, at: now, on: connection, logger: logger)
             }
         }
         guard let payment = try await find(id: id) else { throw Problem.notFound }
@@ -271,23 +271,28 @@ struct PaymentMailing: Sendable {
     let mails: PaymentMails
     let key: SymmetricKey
     let from: MailMessage.Address
+    /// The portal's public address: the mail links the receipt's page there.
+    let publicBaseURL: String
 
-    func queueConfirmation(_ receipt: Receipt, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
+    /// `forAccount`: the receipt's page is the signed-in payer's (a guest's mail carries the receipt alone).
+    func queueConfirmation(_ receipt: Receipt, forAccount: Bool, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
         let english = receipt.language == "en"
         func money(_ cents: Int64) -> String { MoneyText.format(cents, english: english) }
+        var values: [String: Any] = [
+            "name": receipt.payer.name ?? receipt.payer.billingAddress.name, "total": money(receipt.total.amountCents), "number": receipt.number,
+            "organisation": english ? receipt.organisation.name.en : receipt.organisation.name.fr,
+            "card": "\(receipt.card.brand.uppercased()) •••• \(receipt.card.last4)",
+            "lines": receipt.lines.map {
+                [
+                    "participant": $0.participantName, "code": $0.offeringCode, "title": $0.title.fr, "titleEn": $0.title.en,
+                    "amount": money($0.total.amountCents),
+                ]
+            },
+        ]
+        // Left out for a guest: a section shows for any string, even an empty one.
+        if forAccount { values["receiptLink"] = "\(publicBaseURL)/paiements/\(receipt.paymentId.uuidString.lowercased())/recu" }
         let message = mails.confirmation.message(
-            language: english ? .en : .fr, from: from, to: .init(email: receipt.payer.email, name: receipt.payer.name),
-            values: [
-                "name": receipt.payer.name ?? receipt.payer.billingAddress.name, "total": money(receipt.total.amountCents), "number": receipt.number,
-                "organisation": english ? receipt.organisation.name.en : receipt.organisation.name.fr,
-                "card": "\(receipt.card.brand.uppercased()) •••• \(receipt.card.last4)",
-                "lines": receipt.lines.map {
-                    [
-                        "participant": $0.participantName, "code": $0.offeringCode, "title": $0.title.fr, "titleEn": $0.title.en,
-                        "amount": money($0.total.amountCents),
-                    ]
-                },
-            ], date: now)
+            language: english ? .en : .fr, from: from, to: .init(email: receipt.payer.email, name: receipt.payer.name), values: values, date: now)
         try await MailQueue.enqueue(message, at: now, sealedWith: key, on: connection, logger: logger)
     }
 }

@@ -41,7 +41,11 @@ struct CartPages: Sendable {
         let visit = FormVisit(request, cookies: kit.cookies)
         let lines = cart.lines.map { line(context: $0, language: language, names: names) }
         let totals = cart.totals.map { total -> [String: String] in
-            ["organisation": names[total.sellingOrganisationId] ?? "", "total": Formatting.money(cents: total.total.amountCents, language)]
+            // One checkout per selling organisation; the attempt key makes a double click one checkout.
+            [
+                "organisation": names[total.sellingOrganisationId] ?? "", "organisationId": total.sellingOrganisationId,
+                "total": Formatting.money(cents: total.total.amountCents, language), "attempt": UUID().uuidString.lowercased(),
+            ]
         }
         var context: [String: Any] = [
             "heading": Strings.text(.cartTitle, language), "lines": lines, "hasLines": !lines.isEmpty, "totals": totals,

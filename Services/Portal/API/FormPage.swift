@@ -49,8 +49,19 @@ struct FormPage {
     var hidden: [(String, String)] = []
     var links: [Link] = []
     var secondary: Secondary?
-    /// Errors that belong to no field (a code sent too often); shown in the summary, linked to the first field.
+    /// Errors that belong to no field (a code sent too often); shown in the summary, linked to `formErrorsTarget`
+    /// (the first field when it is nil).
     var formErrors: [String] = []
+    var formErrorsTarget: String?
+    /// What the person reviews before the form (WCAG 3.3.4): the checkout's lines, total and hold (`review`).
+    var review: [String: Any]?
+    /// The processor's framed card entry, placed before the submit button: its address and origin.
+    var cardEntry: CardEntry?
+
+    struct CardEntry {
+        var src: String
+        var origin: String
+    }
 
     mutating func addErrors(_ messages: [String], to name: String) {
         if let index = fields.firstIndex(where: { $0.name == name }) {
@@ -77,7 +88,7 @@ struct FormPage {
     func context(formToken: String, language: Language) -> [String: Any] {
         // French puts a non-breaking space before a colon.
         let colon = language == .fr ? "\u{00A0}: " : ": "
-        var summary: [[String: String]] = formErrors.map { ["field": fields.first?.name ?? "content", "message": $0] }
+        var summary: [[String: String]] = formErrors.map { ["field": formErrorsTarget ?? fields.first?.name ?? "content", "message": $0] }
         for field in fields {
             summary += field.errors.map { ["field": field.name, "message": field.label + colon + $0] }
         }
@@ -89,6 +100,8 @@ struct FormPage {
             "links": links.map { ["href": $0.href, "label": $0.label] },
         ]
         if !intro.isEmpty { values["intro"] = intro }
+        if let review { values["review"] = review }
+        if let cardEntry { values["cardEntry"] = ["src": cardEntry.src, "origin": cardEntry.origin] }
         if !notice.isEmpty { values["notice"] = notice }
         if let secondary {
             values["secondary"] = [

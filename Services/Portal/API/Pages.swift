@@ -21,7 +21,9 @@ struct Pages: Sendable {
             ("offering", PackageResources.offering_mustache), ("message", PackageResources.message_mustache),
             ("form", PackageResources.form_mustache), ("account", PackageResources.account_mustache),
             ("children", PackageResources.children_mustache), ("child", PackageResources.child_mustache),
-            ("cart", PackageResources.cart_mustache),
+            ("cart", PackageResources.cart_mustache), ("review", PackageResources.checkout_mustache),
+            ("payment", PackageResources.payment_mustache), ("receipt", PackageResources.receipt_mustache),
+            ("payments", PackageResources.payments_mustache),
         ] {
             try library.register("{{% CONTENT_TYPE: \(ScalarHTMLEscaping.name)}}" + String(decoding: bytes, as: UTF8.self), named: name)
         }
@@ -30,9 +32,10 @@ struct Pages: Sendable {
 
     /// A whole page: `body` names the template, `context` its values; texts (`t`) and the language switch are added.
     /// `signedIn`: whether the header offers the account (a session cookie is there) or signing in.
+    /// `cardEntryOrigin`: the processor whose card entry this page frames (the CSP lets that origin, and no other, in).
     func render(
         _ body: String, title: String, context: [String: Any], language: Language, path: String, status: HTTPResponse.Status = .ok,
-        signedIn: Bool = false
+        signedIn: Bool = false, cardEntryOrigin: String? = nil
     ) -> Response {
         let texts = Strings.table(language)
         var values = context
@@ -44,13 +47,13 @@ struct Pages: Sendable {
                 [
                     "lang": language.rawValue, "title": title, "t": texts, "body": inner,
                     "otherLanguage": other.rawValue, "switchHref": LanguageChoice.switchHref(to: other, back: path),
-                    "signedIn": signedIn,
+                    "signedIn": signedIn, "checkoutScript": cardEntryOrigin != nil,
                 ] as [String: Any], withTemplate: "layout") ?? ""
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.contentLanguage] = language.rawValue
         headers[.cacheControl] = "no-store"
-        headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        headers[.contentSecurityPolicy] = Self.contentSecurityPolicy + (cardEntryOrigin.map { "; frame-src \($0)" } ?? "")
         headers[.vary] = "Cookie, Accept-Language"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page)))
     }

@@ -39,6 +39,11 @@ struct PortalRoutes: Sendable {
                 status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
                 body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.portal_css)))
         }
+        router.get("/assets/checkout.js") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.checkout_js)))
+        }
     }
 
     // MARK: - The catalogue

@@ -1123,6 +1123,10 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Checkout/holdExpiresAt`.
             internal var holdExpiresAt: Foundation.Date
+            /// How many more times the hold can be extended (`POST …/hold-extension`) while awaiting payment.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Checkout/holdExtensionsLeft`.
+            internal var holdExtensionsLeft: Swift.Int?
             /// For a guest checkout only; send it as `Guest-Token` to see this checkout and to pay it.
             ///
             /// - Remark: Generated from `#/components/schemas/Checkout/guestToken`.
@@ -1138,6 +1142,7 @@ extension Components {
             ///   - lines:
             ///   - total:
             ///   - holdExpiresAt: Seats are released if payment has not succeeded by then.
+            ///   - holdExtensionsLeft: How many more times the hold can be extended (`POST …/hold-extension`) while awaiting payment.
             ///   - guestToken: For a guest checkout only; send it as `Guest-Token` to see this checkout and to pay it.
             ///   - createdAt:
             internal init(
@@ -1147,6 +1152,7 @@ extension Components {
                 lines: [Components.Schemas.CheckoutLine],
                 total: Components.Schemas.Money,
                 holdExpiresAt: Foundation.Date,
+                holdExtensionsLeft: Swift.Int? = nil,
                 guestToken: Swift.String? = nil,
                 createdAt: Foundation.Date
             ) {
@@ -1156,6 +1162,7 @@ extension Components {
                 self.lines = lines
                 self.total = total
                 self.holdExpiresAt = holdExpiresAt
+                self.holdExtensionsLeft = holdExtensionsLeft
                 self.guestToken = guestToken
                 self.createdAt = createdAt
             }
@@ -1166,6 +1173,7 @@ extension Components {
                 case lines
                 case total
                 case holdExpiresAt
+                case holdExtensionsLeft
                 case guestToken
                 case createdAt
             }

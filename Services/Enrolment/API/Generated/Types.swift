@@ -62,6 +62,18 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/checkouts/{checkoutId}`.
     /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/get(getCheckout)`.
     func getCheckout(_ input: Operations.GetCheckout.Input) async throws -> Operations.GetCheckout.Output
+    /// More time to pay (WCAG 2.2.1); the seats stay held until `holdExpiresAt` is reached again.
+    ///
+    /// For a checkout still awaiting payment whose hold has not ended: the hold then ends `HOLD_MINUTES` from now
+    /// (never sooner than it did), at most 10 times per checkout (`holdExtensionsLeft` says how many remain).
+    /// Payment hears of the new end through `enrolment.checkout.requested` sent again with the next `version`.
+    /// A checkout paid, expired, or past its limit gets 409 `/problems/hold-not-extendable`. For its account, or
+    /// the guest holding its token; 404 for anyone else.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/checkouts/{checkoutId}/hold-extension`.
+    /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/hold-extension/post(extendCheckoutHold)`.
+    func extendCheckoutHold(_ input: Operations.ExtendCheckoutHold.Input) async throws -> Operations.ExtendCheckoutHold.Output
     /// The registrations this account made (a separated guardian does not see the other's), newest first.
     ///
     /// - Remark: HTTP `GET /v1/registrations`.
@@ -351,6 +363,26 @@ extension APIProtocol {
         headers: Operations.GetCheckout.Input.Headers = .init()
     ) async throws -> Operations.GetCheckout.Output {
         try await getCheckout(Operations.GetCheckout.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// More time to pay (WCAG 2.2.1); the seats stay held until `holdExpiresAt` is reached again.
+    ///
+    /// For a checkout still awaiting payment whose hold has not ended: the hold then ends `HOLD_MINUTES` from now
+    /// (never sooner than it did), at most 10 times per checkout (`holdExtensionsLeft` says how many remain).
+    /// Payment hears of the new end through `enrolment.checkout.requested` sent again with the next `version`.
+    /// A checkout paid, expired, or past its limit gets 409 `/problems/hold-not-extendable`. For its account, or
+    /// the guest holding its token; 404 for anyone else.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/checkouts/{checkoutId}/hold-extension`.
+    /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/hold-extension/post(extendCheckoutHold)`.
+    internal func extendCheckoutHold(
+        path: Operations.ExtendCheckoutHold.Input.Path,
+        headers: Operations.ExtendCheckoutHold.Input.Headers = .init()
+    ) async throws -> Operations.ExtendCheckoutHold.Output {
+        try await extendCheckoutHold(Operations.ExtendCheckoutHold.Input(
             path: path,
             headers: headers
         ))

@@ -894,6 +894,277 @@ extension Components {
                 case totals
             }
         }
+        /// - Remark: Generated from `#/components/schemas/GuestLine`.
+        package struct GuestLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/GuestLine/participant`.
+            package var participant: Components.Schemas.NewParticipant
+            /// The fields the offering asks of its participant (its `participantFields`), sealed like a guardian's profile.
+            ///
+            /// - Remark: Generated from `#/components/schemas/GuestLine/profile`.
+            package var profile: Components.Schemas.ParticipantProfile?
+            /// - Remark: Generated from `#/components/schemas/GuestLine/offeringId`.
+            package var offeringId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/GuestLine/sessionId`.
+            package var sessionId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/GuestLine/organisationOfOriginId`.
+            package var organisationOfOriginId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/GuestLine/items`.
+            package var items: [Components.Schemas.ItemQuantity]?
+            /// The contract version the guest accepted, when the offering has one.
+            ///
+            /// - Remark: Generated from `#/components/schemas/GuestLine/contractAcceptedVersion`.
+            package var contractAcceptedVersion: Swift.Int?
+            /// Creates a new `GuestLine`.
+            ///
+            /// - Parameters:
+            ///   - participant:
+            ///   - profile: The fields the offering asks of its participant (its `participantFields`), sealed like a guardian's profile.
+            ///   - offeringId:
+            ///   - sessionId:
+            ///   - organisationOfOriginId:
+            ///   - items:
+            ///   - contractAcceptedVersion: The contract version the guest accepted, when the offering has one.
+            package init(
+                participant: Components.Schemas.NewParticipant,
+                profile: Components.Schemas.ParticipantProfile? = nil,
+                offeringId: Swift.String,
+                sessionId: Swift.String,
+                organisationOfOriginId: Swift.String? = nil,
+                items: [Components.Schemas.ItemQuantity]? = nil,
+                contractAcceptedVersion: Swift.Int? = nil
+            ) {
+                self.participant = participant
+                self.profile = profile
+                self.offeringId = offeringId
+                self.sessionId = sessionId
+                self.organisationOfOriginId = organisationOfOriginId
+                self.items = items
+                self.contractAcceptedVersion = contractAcceptedVersion
+            }
+            package enum CodingKeys: String, CodingKey {
+                case participant
+                case profile
+                case offeringId
+                case sessionId
+                case organisationOfOriginId
+                case items
+                case contractAcceptedVersion
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/CheckoutRequest`.
+        package struct CheckoutRequest: Codable, Hashable, Sendable {
+            /// Signed in: whose cart lines to check out.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CheckoutRequest/sellingOrganisationId`.
+            package var sellingOrganisationId: Swift.String?
+            /// Without an account: who receives the mails and pays.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CheckoutRequest/guest`.
+            package struct GuestPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/CheckoutRequest/guest/email`.
+                package var email: Swift.String
+                /// - Remark: Generated from `#/components/schemas/CheckoutRequest/guest/firstName`.
+                package var firstName: Swift.String
+                /// - Remark: Generated from `#/components/schemas/CheckoutRequest/guest/lastName`.
+                package var lastName: Swift.String
+                /// - Remark: Generated from `#/components/schemas/CheckoutRequest/guest/language`.
+                @frozen package enum LanguagePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case fr = "fr"
+                    case en = "en"
+                }
+                /// - Remark: Generated from `#/components/schemas/CheckoutRequest/guest/language`.
+                package var language: Components.Schemas.CheckoutRequest.GuestPayload.LanguagePayload?
+                /// Creates a new `GuestPayload`.
+                ///
+                /// - Parameters:
+                ///   - email:
+                ///   - firstName:
+                ///   - lastName:
+                ///   - language:
+                package init(
+                    email: Swift.String,
+                    firstName: Swift.String,
+                    lastName: Swift.String,
+                    language: Components.Schemas.CheckoutRequest.GuestPayload.LanguagePayload? = nil
+                ) {
+                    self.email = email
+                    self.firstName = firstName
+                    self.lastName = lastName
+                    self.language = language
+                }
+                package enum CodingKeys: String, CodingKey {
+                    case email
+                    case firstName
+                    case lastName
+                    case language
+                }
+            }
+            /// Without an account: who receives the mails and pays.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CheckoutRequest/guest`.
+            package var guest: Components.Schemas.CheckoutRequest.GuestPayload?
+            /// Without an account, the registrations to make.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CheckoutRequest/lines`.
+            package var lines: [Components.Schemas.GuestLine]?
+            /// Creates a new `CheckoutRequest`.
+            ///
+            /// - Parameters:
+            ///   - sellingOrganisationId: Signed in: whose cart lines to check out.
+            ///   - guest: Without an account: who receives the mails and pays.
+            ///   - lines: Without an account, the registrations to make.
+            package init(
+                sellingOrganisationId: Swift.String? = nil,
+                guest: Components.Schemas.CheckoutRequest.GuestPayload? = nil,
+                lines: [Components.Schemas.GuestLine]? = nil
+            ) {
+                self.sellingOrganisationId = sellingOrganisationId
+                self.guest = guest
+                self.lines = lines
+            }
+            package enum CodingKeys: String, CodingKey {
+                case sellingOrganisationId
+                case guest
+                case lines
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/CheckoutLine`.
+        package struct CheckoutLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/registrationId`.
+            package var registrationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/participantId`.
+            package var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/participantName`.
+            package var participantName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/offeringId`.
+            package var offeringId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/offeringCode`.
+            package var offeringCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/offeringTitle`.
+            package var offeringTitle: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/sessionId`.
+            package var sessionId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/price`.
+            package var price: Components.Schemas.LinePrice
+            /// Creates a new `CheckoutLine`.
+            ///
+            /// - Parameters:
+            ///   - registrationId:
+            ///   - participantId:
+            ///   - participantName:
+            ///   - offeringId:
+            ///   - offeringCode:
+            ///   - offeringTitle:
+            ///   - sessionId:
+            ///   - price:
+            package init(
+                registrationId: Swift.String,
+                participantId: Swift.String,
+                participantName: Swift.String,
+                offeringId: Swift.String,
+                offeringCode: Swift.String,
+                offeringTitle: Components.Schemas.LocalizedText,
+                sessionId: Swift.String,
+                price: Components.Schemas.LinePrice
+            ) {
+                self.registrationId = registrationId
+                self.participantId = participantId
+                self.participantName = participantName
+                self.offeringId = offeringId
+                self.offeringCode = offeringCode
+                self.offeringTitle = offeringTitle
+                self.sessionId = sessionId
+                self.price = price
+            }
+            package enum CodingKeys: String, CodingKey {
+                case registrationId
+                case participantId
+                case participantName
+                case offeringId
+                case offeringCode
+                case offeringTitle
+                case sessionId
+                case price
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Checkout`.
+        package struct Checkout: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Checkout/id`.
+            package var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Checkout/status`.
+            @frozen package enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case awaitingPayment = "awaiting-payment"
+                case confirmed = "confirmed"
+                case expired = "expired"
+                case paymentFailed = "payment-failed"
+            }
+            /// - Remark: Generated from `#/components/schemas/Checkout/status`.
+            package var status: Components.Schemas.Checkout.StatusPayload
+            /// - Remark: Generated from `#/components/schemas/Checkout/sellingOrganisationId`.
+            package var sellingOrganisationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Checkout/lines`.
+            package var lines: [Components.Schemas.CheckoutLine]
+            /// - Remark: Generated from `#/components/schemas/Checkout/total`.
+            package var total: Components.Schemas.Money
+            /// Seats are released if payment has not succeeded by then.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Checkout/holdExpiresAt`.
+            package var holdExpiresAt: Foundation.Date
+            /// How many more times the hold can be extended (`POST …/hold-extension`) while awaiting payment.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Checkout/holdExtensionsLeft`.
+            package var holdExtensionsLeft: Swift.Int?
+            /// For a guest checkout only; send it as `Guest-Token` to see this checkout and to pay it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Checkout/guestToken`.
+            package var guestToken: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Checkout/createdAt`.
+            package var createdAt: Foundation.Date
+            /// Creates a new `Checkout`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - status:
+            ///   - sellingOrganisationId:
+            ///   - lines:
+            ///   - total:
+            ///   - holdExpiresAt: Seats are released if payment has not succeeded by then.
+            ///   - holdExtensionsLeft: How many more times the hold can be extended (`POST …/hold-extension`) while awaiting payment.
+            ///   - guestToken: For a guest checkout only; send it as `Guest-Token` to see this checkout and to pay it.
+            ///   - createdAt:
+            package init(
+                id: Swift.String,
+                status: Components.Schemas.Checkout.StatusPayload,
+                sellingOrganisationId: Swift.String,
+                lines: [Components.Schemas.CheckoutLine],
+                total: Components.Schemas.Money,
+                holdExpiresAt: Foundation.Date,
+                holdExtensionsLeft: Swift.Int? = nil,
+                guestToken: Swift.String? = nil,
+                createdAt: Foundation.Date
+            ) {
+                self.id = id
+                self.status = status
+                self.sellingOrganisationId = sellingOrganisationId
+                self.lines = lines
+                self.total = total
+                self.holdExpiresAt = holdExpiresAt
+                self.holdExtensionsLeft = holdExtensionsLeft
+                self.guestToken = guestToken
+                self.createdAt = createdAt
+            }
+            package enum CodingKeys: String, CodingKey {
+                case id
+                case status
+                case sellingOrganisationId
+                case lines
+                case total
+                case holdExpiresAt
+                case holdExtensionsLeft
+                case guestToken
+                case createdAt
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/LinkRequest`.
         package struct LinkRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/LinkRequest/organisationId`.

@@ -52,6 +52,35 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `PUT /v1/cart/lines/{lineId}/contract-acceptance`.
     /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/contract-acceptance/put(acceptCartLineContract)`.
     func acceptCartLineContract(_ input: Operations.AcceptCartLineContract.Input) async throws -> Operations.AcceptCartLineContract.Output
+    /// Holds a seat in every chosen session at once, or none, and waits for payment until `holdExpiresAt`.
+    ///
+    /// Signed in: checks out the cart's lines of `sellingOrganisationId` (one checkout per selling organisation).
+    /// Without an account (CSSPO's guest registration): `guest` and `lines` describe everything, and the answer
+    /// carries a `guestToken` that opens this checkout, its payment and its receipt, nothing else.
+    /// A checkout of 0 $ is confirmed at once. The same `Idempotency-Key` with the same body gives the first answer
+    /// again (`Idempotent-Replayed: true`) and never holds twice; with another body it is refused (422).
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/checkouts`.
+    /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)`.
+    func createCheckout(_ input: Operations.CreateCheckout.Input) async throws -> Operations.CreateCheckout.Output
+    /// A checkout and its status, for its account or the guest holding its token; 404 for anyone else.
+    ///
+    /// - Remark: HTTP `GET /v1/checkouts/{checkoutId}`.
+    /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/get(getCheckout)`.
+    func getCheckout(_ input: Operations.GetCheckout.Input) async throws -> Operations.GetCheckout.Output
+    /// More time to pay (WCAG 2.2.1); the seats stay held until `holdExpiresAt` is reached again.
+    ///
+    /// For a checkout still awaiting payment whose hold has not ended: the hold then ends `HOLD_MINUTES` from now
+    /// (never sooner than it did), at most 10 times per checkout (`holdExtensionsLeft` says how many remain).
+    /// Payment hears of the new end through `enrolment.checkout.requested` sent again with the next `version`.
+    /// A checkout paid, expired, or past its limit gets 409 `/problems/hold-not-extendable`. For its account, or
+    /// the guest holding its token; 404 for anyone else.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/checkouts/{checkoutId}/hold-extension`.
+    /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/hold-extension/post(extendCheckoutHold)`.
+    func extendCheckoutHold(_ input: Operations.ExtendCheckoutHold.Input) async throws -> Operations.ExtendCheckoutHold.Output
     /// Links a child (or a household member) to the signed-in guardian through an organisation's records.
     ///
     /// Mozaïk: organisation + names + birth date + file number; Baie-Comeau: organisation + file number + birth
@@ -180,6 +209,59 @@ extension APIProtocol {
             path: path,
             headers: headers,
             body: body
+        ))
+    }
+    /// Holds a seat in every chosen session at once, or none, and waits for payment until `holdExpiresAt`.
+    ///
+    /// Signed in: checks out the cart's lines of `sellingOrganisationId` (one checkout per selling organisation).
+    /// Without an account (CSSPO's guest registration): `guest` and `lines` describe everything, and the answer
+    /// carries a `guestToken` that opens this checkout, its payment and its receipt, nothing else.
+    /// A checkout of 0 $ is confirmed at once. The same `Idempotency-Key` with the same body gives the first answer
+    /// again (`Idempotent-Replayed: true`) and never holds twice; with another body it is refused (422).
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/checkouts`.
+    /// - Remark: Generated from `#/paths//v1/checkouts/post(createCheckout)`.
+    package func createCheckout(
+        headers: Operations.CreateCheckout.Input.Headers,
+        body: Operations.CreateCheckout.Input.Body
+    ) async throws -> Operations.CreateCheckout.Output {
+        try await createCheckout(Operations.CreateCheckout.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// A checkout and its status, for its account or the guest holding its token; 404 for anyone else.
+    ///
+    /// - Remark: HTTP `GET /v1/checkouts/{checkoutId}`.
+    /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/get(getCheckout)`.
+    package func getCheckout(
+        path: Operations.GetCheckout.Input.Path,
+        headers: Operations.GetCheckout.Input.Headers = .init()
+    ) async throws -> Operations.GetCheckout.Output {
+        try await getCheckout(Operations.GetCheckout.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// More time to pay (WCAG 2.2.1); the seats stay held until `holdExpiresAt` is reached again.
+    ///
+    /// For a checkout still awaiting payment whose hold has not ended: the hold then ends `HOLD_MINUTES` from now
+    /// (never sooner than it did), at most 10 times per checkout (`holdExtensionsLeft` says how many remain).
+    /// Payment hears of the new end through `enrolment.checkout.requested` sent again with the next `version`.
+    /// A checkout paid, expired, or past its limit gets 409 `/problems/hold-not-extendable`. For its account, or
+    /// the guest holding its token; 404 for anyone else.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/checkouts/{checkoutId}/hold-extension`.
+    /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/hold-extension/post(extendCheckoutHold)`.
+    package func extendCheckoutHold(
+        path: Operations.ExtendCheckoutHold.Input.Path,
+        headers: Operations.ExtendCheckoutHold.Input.Headers = .init()
+    ) async throws -> Operations.ExtendCheckoutHold.Output {
+        try await extendCheckoutHold(Operations.ExtendCheckoutHold.Input(
+            path: path,
+            headers: headers
         ))
     }
     /// Links a child (or a household member) to the signed-in guardian through an organisation's records.

@@ -1,0 +1,414 @@
+import EnrolmentClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PaymentClient
+import ServiceKit
+
+/// Checkout and payment: one organisation's cart lines held at once (enrolment), reviewed with the hold's end
+/// shown, paid by a card entered in the processor's own framed page (the portal receives only the single-use
+/// token the processor hands to the page), then the payment, its receipt and the history. A declined card is said
+/// on the same page and another can be tried while the seats are held.
+struct CheckoutPages: Sendable {
+    let kit: PageKit
+    let enrolment: EnrolmentClient.Client
+    let payment: PaymentClient.Client
+    let reference: CatalogueReference
+    let cardEntry: CardEntrySettings
+    let clock: any WallClock
+    let logger: Logger
+
+    /// The processor's hosted card entry: its page, its origin (the only one framed and listened to), and the
+    /// portal's own origin, which the processor's page posts the token to.
+    struct CardEntrySettings: Sendable {
+        var url: URL
+        var origin: String
+        var pageOrigin: String
+    }
+
+    typealias Checkout = EnrolmentClient.Components.Schemas.Checkout
+    typealias Payment = PaymentClient.Components.Schemas.Payment
+
+    func register(on router: Router<GuichetRequestContext>) {
+        let group = router.group()
+        group.post("/panier/caisse") { request, _ in try await startCheckout(request) }
+        group.get("/caisse/:checkoutId") { request, context in try await checkoutPage(request, id: context.parameters.get("checkoutId") ?? "") }
+        group.post("/caisse/:checkoutId/payer") { request, context in try await pay(request, checkoutId: context.parameters.get("checkoutId") ?? "") }
+        group.post("/caisse/:checkoutId/prolonger") { request, context in
+            try await extendHold(request, checkoutId: context.parameters.get("checkoutId") ?? "")
+        }
+        group.get("/paiements") { request, _ in try await history(request) }
+        group.get("/paiements/:paymentId") { request, context in try await paymentPage(request, id: context.parameters.get("paymentId") ?? "") }
+        group.get("/paiements/:paymentId/recu") { request, context in
+            try await receiptPage(request, id: context.parameters.get("paymentId") ?? "")
+        }
+    }
+
+    // MARK: - Checkout
+
+    /// From the cart: holds the seats of one organisation's lines. The form's attempt key is the checkout's
+    /// `Idempotency-Key`, so a double click gives the same checkout, never a second hold.
+    func startCheckout(_ request: Request) async throws -> Response {
+        let form = try await PostedForm(request, cookies: kit.cookies)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        let attempt = Self.attemptKey(form.text("attempt", limit: 36))
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.createCheckout(
+                headers: .init(idempotencyKey: attempt),
+                body: .json(.init(sellingOrganisationId: form.text("organisationId", limit: 36))))
+        }
+        switch answer {
+        case .created(let created):
+            return Response(status: .seeOther, headers: [.location: "/caisse/\(try created.body.json.id)"])
+        case .unauthorized: return kit.signInFirst(request)
+        default:
+            let problem = try ServiceProblem.of(answer)
+            let language = LanguageChoice.of(request)
+            return kit.pages.message(
+                .cannotCheckoutTitle, .cannotCheckoutText, language: language, path: "/panier", status: problem.pageStatus,
+                link: ("/panier", Strings.text(.backToCart, language)),
+                details: problem.errors.isEmpty ? [problem.summary] : problem.errors.map { $0.message.text(for: language) })
+        }
+    }
+
+    func checkoutPage(_ request: Request, id: String) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }  // before signing in: nothing to come back to
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        guard let checkout = try await fetchCheckout(id, token: session.tokens.accessToken) else { throw HTTPError(.notFound) }
+        switch checkout.status {
+        case .awaitingPayment:
+            var page = try await paymentForm(checkout, language: language)
+            page.notice = kit.notice(request, ["prolonge": .holdExtendedNotice], language) ?? ""
+            return kit.formResponse(page, request: request, language: language, signedIn: true)
+        case .confirmed:
+            // Paid: the payment's page says so and links the receipt.
+            if let paid = try await paymentOf(checkout.id, token: session.tokens.accessToken) {
+                return Response(status: .seeOther, headers: [.location: "/paiements/\(paid.id)"])
+            }
+            return kit.pages.message(
+                .registrationConfirmedTitle, .registrationConfirmedText, language: language, path: "/caisse/\(id)", status: .ok,
+                link: ("/paiements", Strings.text(.paymentsTitle, language)))
+        case .expired, .paymentFailed:
+            return kit.pages.message(
+                .checkoutExpiredTitle, .checkoutExpiredText, language: language, path: "/caisse/\(id)", status: .ok,
+                link: ("/panier", Strings.text(.backToCart, language)))
+        }
+    }
+
+    /// The review and the payment form: billing address, the framed card entry, and a new attempt key (a key
+    /// per try: a declined card then another is two payments; a double click is one).
+    func paymentForm(
+        _ checkout: Checkout, language: Language, typed: PostedForm? = nil, errors: [String: [String]] = [:], formErrors: [String] = []
+    ) async throws -> FormPage {
+        let names = try await reference.organisationNames(language)
+        let total = Formatting.money(cents: checkout.total.amountCents, language)
+        var entry = URLComponents(url: cardEntry.url, resolvingAgainstBaseURL: false)
+        entry?.queryItems = [.init(name: "origin", value: cardEntry.pageOrigin), .init(name: "lang", value: language.rawValue)]
+        func field(_ name: String, _ label: Text, autocomplete: String, fallback: String = "") -> FormPage.Field {
+            FormPage.Field(
+                name: name, label: Strings.text(label, language), value: typed?.text(name, limit: 200) ?? fallback, autocomplete: autocomplete,
+                errors: errors[name] ?? [])
+        }
+        var page = FormPage(
+            heading: Strings.text(.checkoutTitle, language), intro: Strings.text(.checkoutIntro, language),
+            action: "/caisse/\(checkout.id)/payer", submit: Strings.text(.paySubmit, language).replacingOccurrences(of: "{amount}", with: total),
+            fields: [
+                field("name", .cardholderName, autocomplete: "cc-name"),
+                field("line1", .streetAddress, autocomplete: "address-line1"),
+                field("city", .city, autocomplete: "address-level2"),
+                field("province", .province, autocomplete: "address-level1", fallback: "QC"),
+                field("postalCode", .postalCode, autocomplete: "postal-code"),
+            ],
+            hidden: [("attempt", UUID().uuidString.lowercased())])
+        page.formErrors = formErrors
+        page.formErrorsTarget = "card-entry"
+        page.review = [
+            "organisation": names[checkout.sellingOrganisationId] ?? "", "total": total,
+            "holdUntil": DateText.time(checkout.holdExpiresAt, language),
+            "holdEndsAt": ISO8601DateFormatter().string(from: checkout.holdExpiresAt),
+            "canExtend": (checkout.holdExtensionsLeft ?? 0) > 0, "extendAction": "/caisse/\(checkout.id)/prolonger",
+            "extendHint": Strings.text(.extendHoldHint, language).replacingOccurrences(
+                of: "{count}", with: Formatting.number(checkout.holdExtensionsLeft ?? 0, language)),
+            "lines": checkout.lines.map { line -> [String: String] in
+                [
+                    "participant": line.participantName, "title": line.offeringTitle.text(language), "code": line.offeringCode,
+                    "price": Formatting.money(cents: line.price.total.amountCents, language),
+                ]
+            },
+        ]
+        page.cardEntry = .init(src: entry?.url?.absoluteString ?? cardEntry.url.absoluteString, origin: cardEntry.origin)
+        return page
+    }
+
+    // MARK: - Paying
+
+    func pay(_ request: Request, checkoutId: String) async throws -> Response {
+        let form = try await PostedForm(request, cookies: kit.cookies)
+        let language = LanguageChoice.of(request)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        let token = session.tokens.accessToken
+        guard let checkout = try await fetchCheckout(checkoutId, token: token) else { throw HTTPError(.notFound) }
+        guard checkout.status == .awaitingPayment else { return Response(status: .seeOther, headers: [.location: "/caisse/\(checkout.id)"]) }
+        func again(_ errors: [String: [String]] = [:], _ formErrors: [String] = [], status: HTTPResponse.Status = .unprocessableContent) async throws
+            -> Response
+        {
+            let page = try await paymentForm(checkout, language: language, typed: form, errors: errors, formErrors: formErrors)
+            return kit.formResponse(page, request: request, language: language, status: status, signedIn: true)
+        }
+        // Said before asking anyone: a field left empty, no card entered in the frame.
+        var missing: [String: [String]] = [:]
+        for name in ["name", "line1", "city", "postalCode"] where form.text(name).isEmpty {
+            missing[name] = [Strings.text(.requiredField, language)]
+        }
+        let cardToken = form.text("cardToken", limit: 200)
+        if !missing.isEmpty || cardToken.isEmpty {
+            return try await again(missing, cardToken.isEmpty ? [Strings.text(.cardMissing, language)] : [])
+        }
+        let province = form.text("province", limit: 3)
+        let body = PaymentClient.Components.Schemas.PaymentRequest(
+            checkoutId: checkout.id, cardToken: cardToken,
+            billingAddress: .init(
+                name: form.text("name", limit: 200), line1: form.text("line1", limit: 200), city: form.text("city", limit: 100),
+                province: province.isEmpty ? nil : province.uppercased(), postalCode: form.text("postalCode", limit: 12).uppercased()))
+        let attempt = Self.attemptKey(form.text("attempt", limit: 36))
+        // Payment hears of a new checkout through an event: a moment after the hold it may not know it yet.
+        var answer = try await createPayment(body, attempt: attempt, token: token)
+        for _ in 0..<20 {
+            guard case .conflict = answer, let problem = try? ServiceProblem.of(answer), problem.type.hasSuffix("/checkout-not-ready") else { break }
+            try await Task.sleep(for: .milliseconds(250))
+            answer = try await createPayment(body, attempt: attempt, token: token)
+        }
+        switch answer {
+        case .created(let created):
+            let paid = try created.body.json
+            if paid.status == .declined {
+                let reason = paid.failure.map { $0.message.text(language) + " " + Strings.text(.cardDeclined, language) }
+                return try await again([:], [reason ?? Strings.text(.paymentDeclinedText, language)])
+            }
+            return Response(status: .seeOther, headers: [.location: "/paiements/\(paid.id)"])
+        case .accepted(let accepted):
+            return Response(status: .seeOther, headers: [.location: "/paiements/\(try accepted.body.json.id)"])
+        case .unauthorized: return kit.signInFirst(request)
+        case .notFound: throw HTTPError(.notFound)
+        default:
+            let problem = try ServiceProblem.of(answer)
+            if problem.type.hasSuffix("/checkout-already-paid") || problem.type.hasSuffix("/payment-in-progress") {
+                return Response(status: .seeOther, headers: [.location: "/caisse/\(checkout.id)"])
+            }
+            if problem.type.hasSuffix("/checkout-expired") {
+                return kit.pages.message(
+                    .checkoutExpiredTitle, .checkoutExpiredText, language: language, path: "/caisse/\(checkout.id)", status: .conflict,
+                    link: ("/panier", Strings.text(.backToCart, language)))
+            }
+            var fieldErrors: [String: [String]] = [:]
+            var others: [String] = []
+            for error in problem.errors {
+                let name = error.field.replacingOccurrences(of: "billingAddress.", with: "")
+                if ["name", "line1", "city", "province", "postalCode"].contains(name) {
+                    fieldErrors[name, default: []].append(error.message.text(for: language))
+                } else {
+                    others.append(error.message.text(for: language))
+                }
+            }
+            return try await again(fieldErrors, problem.errors.isEmpty ? [problem.summary] : others, status: problem.pageStatus)
+        }
+    }
+
+    /// More time to pay (WCAG 2.2.1): enrolment holds the seats longer, a limited number of times.
+    func extendHold(_ request: Request, checkoutId: String) async throws -> Response {
+        _ = try await PostedForm(request, cookies: kit.cookies)
+        let language = LanguageChoice.of(request)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        guard UUID(uuidString: checkoutId) != nil else { throw HTTPError(.notFound) }
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.extendCheckoutHold(path: .init(checkoutId: checkoutId))
+        }
+        switch answer {
+        case .ok: return Response(status: .seeOther, headers: [.location: "/caisse/\(checkoutId)?fait=prolonge"])
+        case .notFound: throw HTTPError(.notFound)
+        case .unauthorized: return kit.signInFirst(request)
+        default:
+            let problem = try ServiceProblem.of(answer)
+            return kit.pages.message(
+                .holdNotExtendedTitle, .holdNotExtendedText, language: language, path: "/caisse/\(checkoutId)", status: problem.pageStatus,
+                link: ("/caisse/\(checkoutId)", Strings.text(.backToPayment, language)), details: [problem.summary])
+        }
+    }
+
+    private func createPayment(_ body: PaymentClient.Components.Schemas.PaymentRequest, attempt: String, token: String) async throws
+        -> PaymentClient.Operations.CreatePayment.Output
+    {
+        try await OnBehalfOfVisitor.acting(with: token) {
+            try await payment.createPayment(headers: .init(idempotencyKey: attempt), body: .json(body))
+        }
+    }
+
+    // MARK: - After
+
+    /// One payment: succeeded (with its receipt), still with the processor, or declined; and whether enrolment has
+    /// confirmed the registrations yet (it hears of the payment through an event).
+    func paymentPage(_ request: Request, id: String) async throws -> Response {
+        guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
+        let language = LanguageChoice.of(request)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        let token = session.tokens.accessToken
+        let answer = try await OnBehalfOfVisitor.acting(with: token) { try await payment.getPayment(path: .init(paymentId: id)) }
+        guard case .ok(let ok) = answer else {
+            if case .notFound = answer { throw HTTPError(.notFound) }
+            _ = try ServiceProblem.of(answer)
+            throw HTTPError(.notFound)
+        }
+        let paid = try ok.body.json
+        let checkout = try await fetchCheckout(paid.checkoutId, token: token)
+        let names = try await reference.organisationNames(language)
+        let (heading, text, tone): (Text, Text, String) =
+            switch paid.status {
+            case .succeeded: (.paymentSucceededTitle, .paymentSucceededText, "notice")
+            case .pending, .unknown: (.paymentPendingTitle, .paymentPendingText, "notice")
+            case .declined: (.paymentDeclinedTitle, .paymentDeclinedText, "error")
+            }
+        let registrations: Text =
+            switch checkout?.status {
+            case .confirmed: .registrationsConfirmed
+            case .expired, .paymentFailed: .registrationsReleased
+            default: .registrationsPending
+            }
+        let context: [String: Any] = withoutEmptyTexts([
+            "heading": Strings.text(heading, language), "text": Strings.text(text, language), "tone": tone,
+            "organisation": paid.sellingOrganisationId.flatMap { names[$0] } ?? "",
+            "amount": Formatting.money(cents: paid.amount.amountCents, language),
+            "card": paid.card.map { Self.card($0, language) } ?? "",
+            "receiptNumber": paid.receiptNumber ?? "",
+            "receiptHref": paid.status == .succeeded ? "/paiements/\(paid.id)/recu" : "",
+            "refreshHref": "/paiements/\(paid.id)",
+            "registrations": Strings.text(registrations, language),
+            "lines": (checkout?.lines ?? []).map {
+                ["participant": $0.participantName, "title": $0.offeringTitle.text(language), "code": $0.offeringCode]
+            },
+            "hasLines": !(checkout?.lines ?? []).isEmpty,
+        ])
+        return kit.pages.render(
+            "payment", title: Strings.text(heading, language), context: context, language: language, path: "/paiements/\(paid.id)",
+            signedIn: true)
+    }
+
+    /// The receipt as a page to read and print (the link in the mail and the history lead here).
+    func receiptPage(_ request: Request, id: String) async throws -> Response {
+        guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
+        let language = LanguageChoice.of(request)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await payment.getReceipt(path: .init(paymentId: id), headers: .init(accept: [.init(contentType: .json)]))
+        }
+        guard case .ok(let ok) = answer, case .json(let receipt) = ok.body else {
+            if case .notFound = answer { throw HTTPError(.notFound) }
+            _ = try ServiceProblem.of(answer)
+            throw HTTPError(.notFound)
+        }
+        let money = { (cents: Int64) in Formatting.money(cents: cents, language) }
+        let address = receipt.payer.billingAddress
+        let context: [String: Any] = [
+            "heading": Strings.text(.receiptTitle, language).replacingOccurrences(of: "{number}", with: receipt.number),
+            "number": receipt.number, "issuedOn": DateText.dayAndTime(receipt.issuedAt, language),
+            "organisation": receipt.organisation.name.text(language),
+            "payer": receipt.payer.name ?? address.name, "email": receipt.payer.email,
+            "address": [address.line1, address.line2, [address.city, address.province, address.postalCode].compactMap { $0 }.joined(separator: " ")]
+                .compactMap { $0 }.filter { !$0.isEmpty },
+            "card": Self.card(receipt.card, language),
+            "lines": receipt.lines.map { line -> [String: Any] in
+                [
+                    "participant": line.participantName, "title": line.title.text(language), "code": line.offeringCode,
+                    "amount": money(line.subtotal.amountCents),
+                    "items": line.items.map { item in
+                        "\(item.quantity) × \(item.name.text(language))" + (item.date.map { " (" + Formatting.day($0, language) + ")" } ?? "")
+                            + " — " + money(item.amount.amountCents)
+                    },
+                ]
+            },
+            "subtotal": money(receipt.subtotal.amountCents),
+            "taxes": receipt.taxes.map { ["name": $0.name.text(language), "amount": money($0.amount.amountCents)] },
+            "total": money(receipt.total.amountCents),
+        ]
+        return kit.pages.render(
+            "receipt", title: Strings.text(.receiptTitle, language).replacingOccurrences(of: "{number}", with: receipt.number), context: context,
+            language: language, path: "/paiements/\(id)/recu", signedIn: true)
+    }
+
+    /// The account's payments, newest first, each with its receipt.
+    func history(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        let cursor = FormQuery(request.uri.query)["cursor"].flatMap { $0.isEmpty ? nil : String($0.prefix(512)) }
+        var answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await payment.listMyPayments(query: .init(limit: 20, cursor: cursor))
+        }
+        if case .badRequest = answer, cursor != nil {
+            // A cursor payment no longer reads (an old link): the first page.
+            answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+                try await payment.listMyPayments(query: .init(limit: 20))
+            }
+        }
+        guard case .ok(let ok) = answer else {
+            if case .unauthorized = answer { return kit.signInFirst(request) }
+            _ = try ServiceProblem.of(answer)
+            throw PageErrors.Upstream(status: 502)
+        }
+        let found = try ok.body.json
+        let names = try await reference.organisationNames(language)
+        let payments = found.items.map { paid -> [String: Any] in
+            let status: Text =
+                switch paid.status {
+                case .succeeded: .statusPaid
+                case .declined: .statusDeclined
+                case .pending, .unknown: .statusPending
+                }
+            return withoutEmptyTexts([
+                "id": paid.id, "organisation": paid.sellingOrganisationId.flatMap { names[$0] } ?? "",
+                "amount": Formatting.money(cents: paid.amount.amountCents, language),
+                "date": DateText.dayAndTime(paid.createdAt, language), "status": Strings.text(status, language),
+                "refunded": paid.refunded.amountCents > 0 ? Formatting.money(cents: paid.refunded.amountCents, language) : "",
+                "receiptNumber": paid.status == .succeeded ? paid.receiptNumber ?? "" : "",
+            ])
+        }
+        let context: [String: Any] = [
+            "heading": Strings.text(.paymentsTitle, language), "payments": payments, "hasPayments": !payments.isEmpty,
+            "nextHref": found.nextCursor.map { "/paiements?cursor=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") } ?? "",
+        ]
+        return kit.pages.render(
+            "payments", title: Strings.text(.paymentsTitle, language), context: withoutEmptyTexts(context), language: language,
+            path: "/paiements", signedIn: true)
+    }
+
+    // MARK: - Helpers
+
+    private func fetchCheckout(_ id: String, token: String) async throws -> Checkout? {
+        guard UUID(uuidString: id) != nil else { return nil }
+        let answer = try await OnBehalfOfVisitor.acting(with: token) { try await enrolment.getCheckout(path: .init(checkoutId: id)) }
+        switch answer {
+        case .ok(let ok): return try ok.body.json
+        case .notFound, .badRequest, .unauthorized: return nil
+        case .undocumented(let status, _): throw PageErrors.Upstream(status: status)
+        }
+    }
+
+    /// The succeeded payment of a checkout, among the account's latest.
+    private func paymentOf(_ checkoutId: String, token: String) async throws -> Payment? {
+        let answer = try await OnBehalfOfVisitor.acting(with: token) { try await payment.listMyPayments(query: .init(limit: 50)) }
+        guard case .ok(let ok) = answer else { return nil }
+        return try ok.body.json.items.first { $0.checkoutId == checkoutId && $0.status == .succeeded }
+    }
+
+    /// The form's attempt key when it is one (a UUID the page made); otherwise a new one.
+    static func attemptKey(_ typed: String) -> String {
+        UUID(uuidString: typed) != nil ? typed.lowercased() : UUID().uuidString.lowercased()
+    }
+
+    static func card(_ card: PaymentClient.Components.Schemas.Card, _ language: Language) -> String {
+        let brand = ["visa": "Visa", "mastercard": "Mastercard", "amex": "American Express"][card.brand.lowercased()] ?? card.brand
+        return "\(brand) " + Strings.text(.endingIn, language) + " " + card.last4
+    }
+}
+
+extension PaymentClient.Components.Schemas.LocalizedText: BilingualText {}
