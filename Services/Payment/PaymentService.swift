@@ -36,7 +36,9 @@ enum PaymentService: ServiceDefinition {
             settings: settings,
             payments: PaymentStore(
                 client: environment.postgres, logger: environment.logger, processor: processor, holdMargin: settings.holdMargin,
-                mailing: PaymentMailing(mails: try PaymentMails(), key: settings.mailKey, from: settings.mailFrom, publicBaseURL: settings.publicBaseURL), clock: environment.clock),
+                mailing: PaymentMailing(
+                    mails: try PaymentMails(), key: settings.mailKey, from: settings.mailFrom, publicBaseURL: settings.publicBaseURL),
+                clock: environment.clock),
             refunds: RefundStore(client: environment.postgres, logger: environment.logger, processor: processor, clock: environment.clock),
             history: HistoryRepository(client: environment.postgres, logger: environment.logger), receiptPage: try ReceiptPage(),
             mailTransport: MailTransports.from(reader: environment.settings.reader))

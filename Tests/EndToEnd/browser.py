@@ -342,7 +342,8 @@ def pay_for_the_cart(browser, expect):
     its contract, holds the seat, reviews what is paid and until when the seat is held, asks for more time, presses "Pay" before
     entering a card (told to enter it), types a declined card in the processor's frame (said on the page, nothing
     paid), then a good one; then the payment's page, the receipt reached from the mailed link, and the history.
-    The phone's parent pays for the outing, the desktop's (the child's other guardian) for a day camp."""
+    The phone's parent pays for the outing, the desktop's (the child's other guardian) for a day camp; the
+    phone's then chooses lunches by quantity (CSSPO) and sees them priced in the cart."""
     d, child, mail = browser.driver, expect["child"], expect["mail"]
     search, title = expect["paid"][browser.width]
     email = f"parent.{browser.width}@e2e.test"
@@ -386,6 +387,21 @@ def pay_for_the_cart(browser, expect):
     assert child["name"] in text and total in text and "Sophie Lavoie" in text, text
     browser.click("Mes paiements")
     assert "Payé" in main_text(browser) and total in main_text(browser), main_text(browser)
+    if browser.width == "phone":
+        # CSSPO: lunches per date bought by quantity, their total kept live by the page's script, then in the cart.
+        browser.open("/activites?q=macaroni")
+        browser.click("Campagne de financement — dîners macaroni")
+        Select(d.find_element(By.ID, "participantId")).select_by_visible_text(child["name"])
+        quantities = d.find_elements(By.CSS_SELECTOR, "input[data-unit-cents]")
+        assert len(quantities) == 3, f"{len(quantities)} dates"
+        for field, count in ((quantities[0], "2"), (quantities[2], "1")):
+            field.clear()
+            field.send_keys(count)
+        live = d.find_element(By.ID, "items-total").text.replace("\xa0", " ").replace("\u202f", " ")
+        assert live == "16,50 $", f"the live total: {live!r}"
+        submit(browser, "Ajouter au panier")
+        text = main_text(browser)
+        assert "2 × Macaroni" in text and "1 × Macaroni" in text and "16,50 $" in text, text
 
 
 def baie_comeau_link(browser, expect):

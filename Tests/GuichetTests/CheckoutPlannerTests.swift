@@ -39,6 +39,23 @@ import Testing
         #expect(plan.checkout.details.sellingOrganisationId == camp.sellingOrganisationId)
     }
 
+    /// An offering sold by its items alone (a fund-raiser's lunches) is refused without any: a line that buys
+    /// nothing is not a registration confirmed for free.
+    @Test func anOfferingSoldByItsItemsNeedsAtLeastOne() throws {
+        let lunches = EnrolmentCheckoutTests.macaroni
+        let fundRaiser = openOffering(priceCents: 0, items: lunches, now: now)
+        #expect(throws: FieldErrors.self) {
+            try Pricing.price(fundRaiser, origin: nil, residency: nil, quantities: [.init(itemId: lunches[0].itemId, quantity: 0)])
+        }
+        let refusal = #expect(throws: FieldErrors.self) { try Pricing.price(fundRaiser, origin: nil, residency: nil, quantities: []) }
+        #expect(refusal?.errors.map(\.field) == ["items"] && refusal?.errors.map(\.code) == ["required"])
+        let priced = try Pricing.price(fundRaiser, origin: nil, residency: nil, quantities: [.init(itemId: lunches[1].itemId, quantity: 2)])
+        #expect(priced.total == 1_100)
+        // A seat with a price is a registration on its own; its items stay optional.
+        let camp = openOffering(priceCents: 9_500, items: lunches, now: now)
+        #expect(try Pricing.price(camp, origin: nil, residency: nil, quantities: []).total == 9_500)
+    }
+
     @Test func aFreeCheckoutIsConfirmedAtOnce() throws {
         let free = openOffering(priceCents: 0, now: now)
         let plan = try planner.plan(

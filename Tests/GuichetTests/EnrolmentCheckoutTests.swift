@@ -321,7 +321,8 @@ import Testing
                 #expect(ends.timeIntervalSinceNow > 4 * 60 && ends.timeIntervalSinceNow <= 5 * 60 + 5, "ends \(ends)")
                 #expect(
                     try await database.count(
-                        "SELECT count(*) FROM enrolment.outbox WHERE routing_key = 'enrolment.checkout.requested' AND convert_from(payload, 'UTF8')::jsonb->>'version' = '2'") == 1)
+                        "SELECT count(*) FROM enrolment.outbox WHERE routing_key = 'enrolment.checkout.requested' AND convert_from(payload, 'UTF8')::jsonb->>'version' = '2'"
+                    ) == 1)
                 for _ in 0..<9 { #expect(try await extend(guestToken).status == .ok) }
                 try await extend(guestToken).problem("/problems/hold-not-extendable", status: .conflict)
                 #expect(try await database.count("SELECT hold_extensions FROM enrolment.checkouts WHERE id = '\(id)'") == 10)

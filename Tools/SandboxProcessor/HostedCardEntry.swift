@@ -17,7 +17,8 @@ enum HostedCardEntry {
         }
         let english = query.get("lang") == "en"
         let texts = english ? Texts.english : Texts.french
-        let messages = (try? JSONSerialization.data(withJSONObject: texts.messages, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let messages =
+            (try? JSONSerialization.data(withJSONObject: texts.messages, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         let html = """
             <!doctype html>
             <html lang="\(english ? "en" : "fr")">

@@ -62,6 +62,13 @@ enum Pricing {
             }
             items.append(.init(itemId: item.itemId, name: item.name, date: item.date, quantity: wanted.quantity, unitPrice: item.unitPrice))
         }
+        // Sold by its items alone (a fund-raiser's lunches): a line without any buys nothing.
+        if errors.isEmpty, items.isEmpty, seat == 0, !(offering.items ?? []).isEmpty {
+            errors.append(
+                .init(
+                    field: "items", code: "required",
+                    message: .init(fr: "Choisissez au moins un article.", en: "Choose at least one item.")))
+        }
         guard errors.isEmpty else { throw FieldErrors(errors) }
         let subtotal = seat + items.reduce(0) { $0 + Int64($1.quantity) * $1.unitPrice.amountCents }
         let taxes = (offering.taxes ?? []).map {

@@ -69,6 +69,10 @@ struct CartPages: Sendable {
             "contractVersion": String(line.contract?.version ?? 0),
         ]
         if let price = line.price {
+            values["items"] = price.items.map { item in
+                "\(item.quantity) × \(item.name.text(language))" + (item.date.map { " (" + Formatting.day($0, language) + ")" } ?? "")
+            }
+            values["hasItems"] = !price.items.isEmpty
             values["price"] = Formatting.money(cents: price.total.amountCents, language)
             values["taxes"] =
                 price.taxes.isEmpty ? nil : price.taxes.map { Formatting.money(cents: $0.amount.amountCents, language) }.joined(separator: " + ")
@@ -80,16 +84,30 @@ struct CartPages: Sendable {
         let form = try await PostedForm(request, cookies: kit.cookies)
         guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
         let offeringId = form.text("offeringId", limit: 36)
+        let language = LanguageChoice.of(request)
+        // Quantities as typed: an empty field is none; anything but a whole number is said, nothing added.
+        var items: [EnrolmentClient.Components.Schemas.ItemQuantity] = []
+        for name in form.fields.names(prefix: "qty-").prefix(100) {
+            let typed = form.text(name, limit: 9)
+            guard !typed.isEmpty else { continue }
+            guard let quantity = Int(typed), quantity >= 0 else {
+                return kit.pages.message(
+                    .cannotAddTitle, .cannotAddText, language: language, path: "/activites/\(offeringId)", status: .unprocessableContent,
+                    link: ("/activites/\(offeringId)", Strings.text(.backToOffering, language)), details: [Strings.text(.quantityNotNumber, language)]
+                )
+            }
+            if quantity > 0 { items.append(.init(itemId: String(name.dropFirst("qty-".count)), quantity: min(quantity, 100))) }
+        }
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await enrolment.addCartLine(
                 body: .json(
-                    .init(participantId: form.text("participantId", limit: 36), offeringId: offeringId, sessionId: form.text("sessionId", limit: 36)))
-            )
+                    .init(
+                        participantId: form.text("participantId", limit: 36), offeringId: offeringId, sessionId: form.text("sessionId", limit: 36),
+                        items: items.isEmpty ? nil : items)))
         }
         if case .created = answer { return Response(status: .seeOther, headers: [.location: "/panier?fait=ajoute"]) }
         // Refused (already in the cart, closed, not eligible): said on the activity's page, with the choice kept.
         let problem = try ServiceProblem.of(answer)
-        let language = LanguageChoice.of(request)
         let messages =
             problem.errors.isEmpty
             ? [problem.summary]
@@ -145,12 +163,24 @@ struct CartPages: Sendable {
         let sessions = offering.sessions.map { session -> [String: String] in
             ["id": session.id, "label": session.name.text(language) + " (" + Formatting.day(session.startsOn, language) + ")"]
         }
+        // Items bought by quantity (CSSPO's lunches per date): each its own field, the total kept live by portal.js.
+        let items = (offering.items ?? []).map { item -> [String: String] in
+            let price = Formatting.money(cents: item.unitPrice.amountCents, language)
+            let maximum = item.maximumQuantity ?? 99
+            return [
+                "id": item.id, "unitCents": String(item.unitPrice.amountCents), "maximum": String(maximum),
+                "label": item.name.text(language) + (item.date.map { " — " + Formatting.day($0, language) } ?? ""),
+                "hint": Strings.text(.itemHint, language).replacingOccurrences(of: "{price}", with: price)
+                    .replacingOccurrences(of: "{maximum}", with: String(maximum)),
+            ]
+        }
         return [
             "register": [
                 "offeringId": offering.id, "formToken": visit.secret.formToken, "sessionChoices": sessions,
                 "children": children.map { ["id": $0.id, "name": "\($0.firstName) \($0.lastName)"] },
+                "hasItems": !items.isEmpty, "items": items, "zero": Formatting.money(cents: 0, language),
             ] as [String: Any],
-            "formVisit": visit,
+            "formVisit": visit, "script": !items.isEmpty,
         ]
     }
 }

@@ -151,7 +151,9 @@ struct CheckoutPages: Sendable {
         let token = session.tokens.accessToken
         guard let checkout = try await fetchCheckout(checkoutId, token: token) else { throw HTTPError(.notFound) }
         guard checkout.status == .awaitingPayment else { return Response(status: .seeOther, headers: [.location: "/caisse/\(checkout.id)"]) }
-        func again(_ errors: [String: [String]] = [:], _ formErrors: [String] = [], status: HTTPResponse.Status = .unprocessableContent) async throws
+        func again(
+            _ errors: [String: [String]] = [:], _ formErrors: [String] = [], status: HTTPResponse.Status = .unprocessableContent
+        ) async throws
             -> Response
         {
             let page = try await paymentForm(checkout, language: language, typed: form, errors: errors, formErrors: formErrors)
@@ -237,7 +239,9 @@ struct CheckoutPages: Sendable {
         }
     }
 
-    private func createPayment(_ body: PaymentClient.Components.Schemas.PaymentRequest, attempt: String, token: String) async throws
+    private func createPayment(
+        _ body: PaymentClient.Components.Schemas.PaymentRequest, attempt: String, token: String
+    ) async throws
         -> PaymentClient.Operations.CreatePayment.Output
     {
         try await OnBehalfOfVisitor.acting(with: token) {

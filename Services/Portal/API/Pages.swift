@@ -33,9 +33,10 @@ struct Pages: Sendable {
     /// A whole page: `body` names the template, `context` its values; texts (`t`) and the language switch are added.
     /// `signedIn`: whether the header offers the account (a session cookie is there) or signing in.
     /// `cardEntryOrigin`: the processor whose card entry this page frames (the CSP lets that origin, and no other, in).
+    /// `script`: the page has something `portal.js` enhances (live totals); a page with a card entry always has.
     func render(
         _ body: String, title: String, context: [String: Any], language: Language, path: String, status: HTTPResponse.Status = .ok,
-        signedIn: Bool = false, cardEntryOrigin: String? = nil
+        signedIn: Bool = false, cardEntryOrigin: String? = nil, script: Bool = false
     ) -> Response {
         let texts = Strings.table(language)
         var values = context
@@ -47,7 +48,7 @@ struct Pages: Sendable {
                 [
                     "lang": language.rawValue, "title": title, "t": texts, "body": inner,
                     "otherLanguage": other.rawValue, "switchHref": LanguageChoice.switchHref(to: other, back: path),
-                    "signedIn": signedIn, "checkoutScript": cardEntryOrigin != nil,
+                    "signedIn": signedIn, "script": script || cardEntryOrigin != nil,
                 ] as [String: Any], withTemplate: "layout") ?? ""
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"

@@ -39,10 +39,10 @@ struct PortalRoutes: Sendable {
                 status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
                 body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.portal_css)))
         }
-        router.get("/assets/checkout.js") { _, _ in
+        router.get("/assets/portal.js") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=3600"],
-                body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.checkout_js)))
+                body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.portal_js)))
         }
     }
 
@@ -134,9 +134,10 @@ struct PortalRoutes: Sendable {
         ]
         var register = try await cart.registerContext(request, offering: offering, language: language)
         let visit = register.removeValue(forKey: "formVisit") as? FormVisit
+        let script = register.removeValue(forKey: "script") as? Bool ?? false
         var response = pages.render(
             "offering", title: offering.title.text(language), context: withoutEmptyTexts(context).merging(register) { $1 }, language: language,
-            path: path, signedIn: cookies.sessionSecret(request) != nil)
+            path: path, signedIn: cookies.sessionSecret(request) != nil, script: script)
         visit?.setCookie(on: &response)
         return response
     }
@@ -265,4 +266,7 @@ struct FormQuery {
     }
 
     subscript(name: String) -> String? { values[name] }
+
+    /// The names that start with `prefix`, sorted (the items' quantity fields, `qty-<itemId>`).
+    func names(prefix: String) -> [String] { values.keys.filter { $0.hasPrefix(prefix) }.sorted() }
 }

@@ -51,6 +51,7 @@ enum Text: String, CaseIterable, Sendable {
     case activity, subtotal, paymentsTitle, noPayments, paidOn, status
     case refunded, statusPaid, statusDeclined, statusPending
     case extendHold, extendHoldHint, holdExtendedNotice, holdNotExtendedTitle, holdNotExtendedText, backToPayment
+    case itemsLegend, itemsHint, itemHint, itemsTotal, quantityNotNumber
 }
 
 enum Strings {
@@ -275,7 +276,8 @@ enum Strings {
         .checkoutExpiredTitle: "Le délai de paiement est passé",
         .checkoutExpiredText: "Les places retenues ont été libérées et rien n'a été payé. Vous pouvez recommencer à partir du panier.",
         .checkoutTitle: "Payer mes inscriptions",
-        .checkoutIntro: "Vérifiez les inscriptions ci-dessous. Pour corriger quoi que ce soit, retournez au panier. Rien n'est payé avant que vous appuyiez sur « Payer ».",
+        .checkoutIntro:
+            "Vérifiez les inscriptions ci-dessous. Pour corriger quoi que ce soit, retournez au panier. Rien n'est payé avant que vous appuyiez sur « Payer ».",
         .reviewHeading: "Ce que vous payez",
         .total: "Total",
         .holdUntil: "Vos places sont retenues jusqu'à",
@@ -288,7 +290,8 @@ enum Strings {
         .postalCode: "Code postal",
         .requiredField: "Ce champ est obligatoire.",
         .cardHeading: "Carte de paiement",
-        .cardHint: "Votre carte est saisie chez notre processeur de paiement : Guichet ne voit jamais son numéro. Entrez-la dans le cadre, appuyez sur « Utiliser cette carte », puis sur le bouton « Payer ».",
+        .cardHint:
+            "Votre carte est saisie chez notre processeur de paiement : Guichet ne voit jamais son numéro. Entrez-la dans le cadre, appuyez sur « Utiliser cette carte », puis sur le bouton « Payer ».",
         .cardFrameTitle: "Saisie de la carte chez le processeur de paiement",
         .cardChosen: "Carte choisie : {brand} se terminant par {last4}.",
         .cardNeedsScript: "La saisie de la carte chez le processeur de paiement demande JavaScript. Activez-le pour payer en ligne.",
@@ -297,7 +300,8 @@ enum Strings {
         .paymentSucceededTitle: "Paiement accepté",
         .paymentSucceededText: "Merci! Votre paiement est reçu. Votre reçu est ci-dessous et un courriel de confirmation vous a été envoyé.",
         .paymentPendingTitle: "Paiement en vérification",
-        .paymentPendingText: "Le processeur de paiement n'a pas encore répondu. Ne payez pas une deuxième fois : le paiement sera vérifié et jamais débité deux fois. Revenez sur cette page dans un moment.",
+        .paymentPendingText:
+            "Le processeur de paiement n'a pas encore répondu. Ne payez pas une deuxième fois : le paiement sera vérifié et jamais débité deux fois. Revenez sur cette page dans un moment.",
         .paymentDeclinedTitle: "Paiement refusé",
         .paymentDeclinedText: "La carte a été refusée et rien n'a été payé.",
         .registrations: "Inscriptions",
@@ -330,6 +334,11 @@ enum Strings {
         .holdNotExtendedTitle: "Le délai n'a pas été prolongé",
         .holdNotExtendedText: "Vos places n'ont pas été retenues plus longtemps, pour la raison suivante :",
         .backToPayment: "Retour au paiement",
+        .itemsLegend: "Articles",
+        .itemsHint: "Indiquez combien vous en voulez pour chaque date (0 pour aucun).",
+        .itemHint: "{price} chacun, jusqu'à {maximum}.",
+        .itemsTotal: "Total des articles :",
+        .quantityNotNumber: "Chaque quantité doit être un nombre entier, 0 ou plus.",
     ]
 
     static let english: [Text: String] = [
@@ -557,7 +566,8 @@ enum Strings {
         .postalCode: "Postal code",
         .requiredField: "This field is required.",
         .cardHeading: "Payment card",
-        .cardHint: "Your card is entered at our payment processor: Guichet never sees its number. Enter it in the frame, press “Use this card”, then the “Pay” button.",
+        .cardHint:
+            "Your card is entered at our payment processor: Guichet never sees its number. Enter it in the frame, press “Use this card”, then the “Pay” button.",
         .cardFrameTitle: "Card entry at the payment processor",
         .cardChosen: "Card chosen: {brand} ending in {last4}.",
         .cardNeedsScript: "Entering a card at the payment processor needs JavaScript. Turn it on to pay online.",
@@ -566,7 +576,8 @@ enum Strings {
         .paymentSucceededTitle: "Payment accepted",
         .paymentSucceededText: "Thank you! Your payment was received. Your receipt is below and a confirmation email has been sent to you.",
         .paymentPendingTitle: "Payment being checked",
-        .paymentPendingText: "The payment processor has not answered yet. Do not pay a second time: the payment will be checked and never charged twice. Come back to this page in a moment.",
+        .paymentPendingText:
+            "The payment processor has not answered yet. Do not pay a second time: the payment will be checked and never charged twice. Come back to this page in a moment.",
         .paymentDeclinedTitle: "Payment declined",
         .paymentDeclinedText: "The card was declined and nothing was paid.",
         .registrations: "Registrations",
@@ -599,5 +610,10 @@ enum Strings {
         .holdNotExtendedTitle: "The time was not extended",
         .holdNotExtendedText: "Your seats were not held longer, for this reason:",
         .backToPayment: "Back to the payment",
+        .itemsLegend: "Items",
+        .itemsHint: "Enter how many you want for each date (0 for none).",
+        .itemHint: "{price} each, up to {maximum}.",
+        .itemsTotal: "Total of the items:",
+        .quantityNotNumber: "Each quantity must be a whole number, 0 or more.",
     ]
 }

@@ -1,5 +1,6 @@
-// The payment page's enhancements: the card token handed over by the processor's framed card entry (accepted
-// from that origin only), and the minutes left on the seat hold. Without it the page still says until when.
+// The portal's enhancements, which every page works without: the card token handed over by the processor's
+// framed card entry (accepted from that origin only), the minutes left on a seat hold, and the live total of
+// items chosen by quantity (the server prices the line again when it is added).
 (function () {
   "use strict";
   var entry = document.getElementById("card-entry");
@@ -30,5 +31,20 @@
     };
     tick();
     window.setInterval(tick, 20000);
+  }
+  var total = document.getElementById("items-total");
+  if (total) {
+    var inputs = document.querySelectorAll("input[data-unit-cents]");
+    var money = new Intl.NumberFormat(document.documentElement.lang === "en" ? "en-CA" : "fr-CA", { style: "currency", currency: "CAD" });
+    var update = function () {
+      var cents = 0;
+      Array.prototype.forEach.call(inputs, function (input) {
+        var quantity = parseInt(input.value, 10);
+        if (quantity > 0) cents += quantity * parseInt(input.getAttribute("data-unit-cents"), 10);
+      });
+      total.textContent = money.format(cents / 100);
+    };
+    Array.prototype.forEach.call(inputs, function (input) { input.addEventListener("input", update); });
+    update();
   }
 })();
