@@ -40,7 +40,8 @@ struct PortalSettings: Sendable {
 
     static func origin(_ url: URL) -> String {
         let scheme = url.scheme ?? "http"
-        let port = url.port.map { ":\($0)" } ?? ""
+        // A browser writes no default port in an origin.
+        let port = url.port.flatMap { (scheme == "https" && $0 == 443) || (scheme == "http" && $0 == 80) ? nil : ":\($0)" } ?? ""
         return "\(scheme)://\(url.host ?? "")\(port)".lowercased()
     }
 }

@@ -366,7 +366,7 @@ def pay_for_the_cart(browser, expect):
     assert child["name"] in text and total in text and "Vos places sont retenues jusqu'à" in text, text
     assert d.find_element(By.ID, "hold-remaining").text.startswith("(il reste environ"), "the script counts the minutes"
     submit(browser, "Demander plus de temps")  # WCAG 2.2.1: more time, asked for by a button
-    assert "Le délai est prolongé" in main_text(browser) and "encore 9 fois" in main_text(browser), main_text(browser)
+    assert "Le délai est prolongé" in main_text(browser) and "Prolongations possibles : 9" in main_text(browser), main_text(browser)
     fill(browser, {"name": "Sophie Lavoie", "line1": "12, rue des Érables", "city": "Gatineau", "postalCode": "J8Y 3R4"})
     submit(browser, f"Payer {total}")
     assert "Entrez votre carte" in d.find_element(By.CSS_SELECTOR, ".error-summary").text, "a card is asked for"

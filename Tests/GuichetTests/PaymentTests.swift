@@ -28,7 +28,12 @@ import Testing
             let html = String(decoding: data, as: UTF8.self)
             #expect(html.contains(#"data-origin="https://guichet.example""#))
             #expect(html.contains(#"autocomplete="cc-number""#) && html.contains(#"<html lang="en">"#))
-            for origin in ["javascript:alert(1)", "https://guichet.example/path", "https://user@guichet.example", "*", ""] {
+            // An origin as a browser writes it: no default port.
+            let withPort = try #require(URL(string: sandbox.url + "/hosted/card-entry?origin=https://guichet.example:443"))
+            let (_, defaultPort) = try await URLSession.shared.data(from: withPort)
+            let framedBy = (defaultPort as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Security-Policy") ?? ""
+            #expect(framedBy.hasSuffix("frame-ancestors https://guichet.example"), "\(framedBy)")
+            for origin in ["javascript:alert(1)", "https://guichet.example/path", "https://user@guichet.example", "*", "", "http://a;b.example"] {
                 let query = try #require(origin.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
                 let refusedPage = try #require(URL(string: sandbox.url + "/hosted/card-entry?origin=\(query)"))
                 let (_, refused) = try await URLSession.shared.data(from: refusedPage)

@@ -55,9 +55,12 @@ enum HostedCardEntry {
     /// `scheme://host[:port]` when `text` is exactly an http(s) origin.
     static func origin(_ text: String) -> String? {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-            let host = url.host, !host.isEmpty, url.path.isEmpty || url.path == "/", url.query == nil, url.user == nil
+            let host = url.host?.lowercased(), !host.isEmpty, host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-[]:".contains($0)) }),
+            url.path.isEmpty || url.path == "/", url.query == nil, url.user == nil
         else { return nil }
-        return "\(scheme)://\(host.lowercased())" + (url.port.map { ":\($0)" } ?? "")
+        // A browser writes no default port in an origin.
+        let port = url.port.flatMap { (scheme == "https" && $0 == 443) || (scheme == "http" && $0 == 80) ? nil : $0 }
+        return "\(scheme)://\(host)" + (port.map { ":\($0)" } ?? "")
     }
 
     private static func escaped(_ text: String) -> String {
@@ -109,8 +112,9 @@ enum HostedCardEntry {
             error.textContent = "";
             status.textContent = "";
             ["number", "expiry", "cvc"].forEach(function (id) { document.getElementById(id).removeAttribute("aria-invalid"); });
-            var expiry = value("expiry").split("/");
-            var body = { number: value("number"), expMonth: parseInt(expiry[0], 10) || 0, expYear: parseInt(expiry[1], 10) || 0, cvc: value("cvc") };
+            // MM/YY, MM YY or MMYY (a phone's numeric keypad has no slash).
+            var digits = document.getElementById("expiry").value.replace(/[^0-9]/g, "");
+            var body = { number: value("number"), expMonth: parseInt(digits.slice(0, 2), 10) || 0, expYear: parseInt(digits.slice(2), 10) || 0, cvc: value("cvc") };
             fetch("/v1/tokens", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
               .then(function (response) { return response.json().then(function (json) { return { ok: response.ok, json: json }; }); })
               .then(function (answer) {

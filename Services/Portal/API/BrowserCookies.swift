@@ -48,6 +48,17 @@ struct PostedForm: Sendable {
         guard let secret = cookies.formSecret(request), secret.accepts(formToken: fields["form_token"]) else { throw .missingToken }
     }
 
+    /// The origin the browser is on (`scheme://host[:port]`): the scheme the gateway saw, the request's host. A
+    /// page that a processor frames must name this one, which may differ from the public address (`localhost`).
+    static func pageOrigin(_ request: Request, publicOrigin: String) -> String {
+        guard let authority = (request.head.authority ?? request.headers[.host])?.lowercased(),
+            authority.allSatisfy({ $0.isLetter || $0.isNumber || ".-:[]".contains($0) })
+        else { return publicOrigin }
+        let forwarded = request.headers[.xForwardedProto]?.split(separator: ",").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        let scheme = forwarded == "https" ? "https" : "http"
+        return "\(scheme)://\(authority)"
+    }
+
     /// A browser sends `Origin` with every POST. It must be the public address's origin, or name the very scheme,
     /// host and port the request was sent to (a newcomer may open `localhost` rather than `127.0.0.1`); the scheme is
     /// the one the gateway saw (`X-Forwarded-Proto`), plain HTTP otherwise. `Origin: null` is refused. Without

@@ -90,13 +90,13 @@ struct CartPages: Sendable {
         for name in form.fields.names(prefix: "qty-").prefix(100) {
             let typed = form.text(name, limit: 9)
             guard !typed.isEmpty else { continue }
-            guard let quantity = Int(typed), quantity >= 0 else {
+            guard let quantity = Int(typed), (0...99).contains(quantity) else {
                 return kit.pages.message(
                     .cannotAddTitle, .cannotAddText, language: language, path: "/activites/\(offeringId)", status: .unprocessableContent,
                     link: ("/activites/\(offeringId)", Strings.text(.backToOffering, language)), details: [Strings.text(.quantityNotNumber, language)]
                 )
             }
-            if quantity > 0 { items.append(.init(itemId: String(name.dropFirst("qty-".count)), quantity: min(quantity, 100))) }
+            if quantity > 0 { items.append(.init(itemId: String(name.dropFirst("qty-".count)), quantity: quantity)) }
         }
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await enrolment.addCartLine(

@@ -79,8 +79,11 @@ struct CheckoutPages: Sendable {
         guard let checkout = try await fetchCheckout(id, token: session.tokens.accessToken) else { throw HTTPError(.notFound) }
         switch checkout.status {
         case .awaitingPayment:
-            var page = try await paymentForm(checkout, language: language)
-            page.notice = kit.notice(request, ["prolonge": .holdExtendedNotice], language) ?? ""
+            // A payment already under way (or made, and enrolment not told yet): its page, never the form again.
+            if let started = try await paymentOf(checkout.id, token: session.tokens.accessToken) {
+                return Response(status: .seeOther, headers: [.location: "/paiements/\(started.id)"])
+            }
+            let page = try await paymentForm(checkout, request: request, language: language)
             return kit.formResponse(page, request: request, language: language, signedIn: true)
         case .confirmed:
             // Paid: the payment's page says so and links the receipt.
@@ -100,12 +103,14 @@ struct CheckoutPages: Sendable {
     /// The review and the payment form: billing address, the framed card entry, and a new attempt key (a key
     /// per try: a declined card then another is two payments; a double click is one).
     func paymentForm(
-        _ checkout: Checkout, language: Language, typed: PostedForm? = nil, errors: [String: [String]] = [:], formErrors: [String] = []
+        _ checkout: Checkout, request: Request, language: Language, typed: PostedForm? = nil, errors: [String: [String]] = [:],
+        formErrors: [String] = []
     ) async throws -> FormPage {
         let names = try await reference.organisationNames(language)
         let total = Formatting.money(cents: checkout.total.amountCents, language)
         var entry = URLComponents(url: cardEntry.url, resolvingAgainstBaseURL: false)
-        entry?.queryItems = [.init(name: "origin", value: cardEntry.pageOrigin), .init(name: "lang", value: language.rawValue)]
+        let pageOrigin = PostedForm.pageOrigin(request, publicOrigin: cardEntry.pageOrigin)
+        entry?.queryItems = [.init(name: "origin", value: pageOrigin), .init(name: "lang", value: language.rawValue)]
         func field(_ name: String, _ label: Text, autocomplete: String, fallback: String = "") -> FormPage.Field {
             FormPage.Field(
                 name: name, label: Strings.text(label, language), value: typed?.text(name, limit: 200) ?? fallback, autocomplete: autocomplete,
@@ -118,7 +123,11 @@ struct CheckoutPages: Sendable {
                 field("name", .cardholderName, autocomplete: "cc-name"),
                 field("line1", .streetAddress, autocomplete: "address-line1"),
                 field("city", .city, autocomplete: "address-level2"),
-                field("province", .province, autocomplete: "address-level1", fallback: "QC"),
+                {
+                    var province = field("province", .province, autocomplete: "address-level1", fallback: "QC")
+                    province.required = false
+                    return province
+                }(),
                 field("postalCode", .postalCode, autocomplete: "postal-code"),
             ],
             hidden: [("attempt", UUID().uuidString.lowercased())])
@@ -128,9 +137,7 @@ struct CheckoutPages: Sendable {
             "organisation": names[checkout.sellingOrganisationId] ?? "", "total": total,
             "holdUntil": DateText.time(checkout.holdExpiresAt, language),
             "holdEndsAt": ISO8601DateFormatter().string(from: checkout.holdExpiresAt),
-            "canExtend": (checkout.holdExtensionsLeft ?? 0) > 0, "extendAction": "/caisse/\(checkout.id)/prolonger",
-            "extendHint": Strings.text(.extendHoldHint, language).replacingOccurrences(
-                of: "{count}", with: Formatting.number(checkout.holdExtensionsLeft ?? 0, language)),
+            "canExtend": (checkout.holdExtensionsLeft ?? 0) > 0, "extendHint": Strings.text(.extendHoldWhere, language),
             "lines": checkout.lines.map { line -> [String: String] in
                 [
                     "participant": line.participantName, "title": line.offeringTitle.text(language), "code": line.offeringCode,
@@ -139,6 +146,12 @@ struct CheckoutPages: Sendable {
             },
         ]
         page.cardEntry = .init(src: entry?.url?.absoluteString ?? cardEntry.url.absoluteString, origin: cardEntry.origin)
+        if let left = checkout.holdExtensionsLeft, left > 0 {
+            page.alternate = (
+                "/caisse/\(checkout.id)/prolonger", Strings.text(.extendHold, language),
+                Strings.text(.extendHoldHint, language).replacingOccurrences(of: "{count}", with: Formatting.number(left, language))
+            )
+        }
         return page
     }
 
@@ -156,7 +169,7 @@ struct CheckoutPages: Sendable {
         ) async throws
             -> Response
         {
-            let page = try await paymentForm(checkout, language: language, typed: form, errors: errors, formErrors: formErrors)
+            let page = try await paymentForm(checkout, request: request, language: language, typed: form, errors: errors, formErrors: formErrors)
             return kit.formResponse(page, request: request, language: language, status: status, signedIn: true)
         }
         // Said before asking anyone: a field left empty, no card entered in the frame.
@@ -166,7 +179,8 @@ struct CheckoutPages: Sendable {
         }
         let cardToken = form.text("cardToken", limit: 200)
         if !missing.isEmpty || cardToken.isEmpty {
-            return try await again(missing, cardToken.isEmpty ? [Strings.text(.cardMissing, language)] : [])
+            // The frame comes back empty with the page: a card entered is asked for again, never kept in the page.
+            return try await again(missing, [Strings.text(cardToken.isEmpty ? .cardMissing : .cardAgain, language)])
         }
         let province = form.text("province", limit: 3)
         let body = PaymentClient.Components.Schemas.PaymentRequest(
@@ -177,9 +191,14 @@ struct CheckoutPages: Sendable {
         let attempt = Self.attemptKey(form.text("attempt", limit: 36))
         // Payment hears of a new checkout through an event: a moment after the hold it may not know it yet.
         var answer = try await createPayment(body, attempt: attempt, token: token)
-        for _ in 0..<20 {
-            guard case .conflict = answer, let problem = try? ServiceProblem.of(answer), problem.type.hasSuffix("/checkout-not-ready") else { break }
-            try await Task.sleep(for: .milliseconds(250))
+        // A double click's second request finds the first still with the processor (idempotency-in-flight): it
+        // waits and asks again with the same key until the first answer is replayed, so both show the one result.
+        let waiting = ["/checkout-not-ready", "/idempotency-in-flight"]
+        for _ in 0..<30 {
+            guard case .conflict = answer, let problem = try? ServiceProblem.of(answer), waiting.contains(where: problem.type.hasSuffix) else {
+                break
+            }
+            try await Task.sleep(for: .milliseconds(400))
             answer = try await createPayment(body, attempt: attempt, token: token)
         }
         switch answer {
@@ -197,9 +216,17 @@ struct CheckoutPages: Sendable {
         default:
             let problem = try ServiceProblem.of(answer)
             if problem.type.hasSuffix("/checkout-already-paid") || problem.type.hasSuffix("/payment-in-progress") {
-                return Response(status: .seeOther, headers: [.location: "/caisse/\(checkout.id)"])
+                let started = try await paymentOf(checkout.id, token: token)
+                return Response(status: .seeOther, headers: [.location: started.map { "/paiements/\($0.id)" } ?? "/caisse/\(checkout.id)"])
             }
             if problem.type.hasSuffix("/checkout-expired") {
+                // Payment stops a little before the hold's end, and hears of a longer hold by event: while enrolment
+                // still holds the seats, the person is told to ask for more time, not that they were released.
+                if let current = try await fetchCheckout(checkout.id, token: token), current.status == .awaitingPayment,
+                    current.holdExpiresAt > clock.now()
+                {
+                    return try await again([:], [Strings.text(.holdEndingPay, language)], status: .conflict)
+                }
                 return kit.pages.message(
                     .checkoutExpiredTitle, .checkoutExpiredText, language: language, path: "/caisse/\(checkout.id)", status: .conflict,
                     link: ("/panier", Strings.text(.backToCart, language)))
@@ -218,9 +245,10 @@ struct CheckoutPages: Sendable {
         }
     }
 
-    /// More time to pay (WCAG 2.2.1): enrolment holds the seats longer, a limited number of times.
+    /// More time to pay (WCAG 2.2.1): enrolment holds the seats longer, a limited number of times. The button is
+    /// part of the payment form, so what was typed comes back on the page (a card entered is asked for again).
     func extendHold(_ request: Request, checkoutId: String) async throws -> Response {
-        _ = try await PostedForm(request, cookies: kit.cookies)
+        let form = try await PostedForm(request, cookies: kit.cookies)
         let language = LanguageChoice.of(request)
         guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
         guard UUID(uuidString: checkoutId) != nil else { throw HTTPError(.notFound) }
@@ -228,7 +256,11 @@ struct CheckoutPages: Sendable {
             try await enrolment.extendCheckoutHold(path: .init(checkoutId: checkoutId))
         }
         switch answer {
-        case .ok: return Response(status: .seeOther, headers: [.location: "/caisse/\(checkoutId)?fait=prolonge"])
+        case .ok(let ok):
+            var page = try await paymentForm(try ok.body.json, request: request, language: language, typed: form)
+            page.notice = Strings.text(.holdExtendedNotice, language)
+            if !form.text("cardToken", limit: 200).isEmpty { page.notice += " " + Strings.text(.cardAgain, language) }
+            return kit.formResponse(page, request: request, language: language, signedIn: true)
         case .notFound: throw HTTPError(.notFound)
         case .unauthorized: return kit.signInFirst(request)
         default:
@@ -397,11 +429,11 @@ struct CheckoutPages: Sendable {
         }
     }
 
-    /// The succeeded payment of a checkout, among the account's latest.
+    /// The checkout's payment that was not declined (made, or still with the processor), among the account's latest.
     private func paymentOf(_ checkoutId: String, token: String) async throws -> Payment? {
         let answer = try await OnBehalfOfVisitor.acting(with: token) { try await payment.listMyPayments(query: .init(limit: 50)) }
         guard case .ok(let ok) = answer else { return nil }
-        return try ok.body.json.items.first { $0.checkoutId == checkoutId && $0.status == .succeeded }
+        return try ok.body.json.items.first { $0.checkoutId == checkoutId && $0.status != .declined }
     }
 
     /// The form's attempt key when it is one (a UUID the page made); otherwise a new one.

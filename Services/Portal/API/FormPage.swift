@@ -57,6 +57,9 @@ struct FormPage {
     var review: [String: Any]?
     /// The processor's framed card entry, placed before the submit button: its address and origin.
     var cardEntry: CardEntry?
+    /// A second button of the same form, after the main one (which stays the default for Enter), posting what was
+    /// typed elsewhere: asking for more time on the payment page.
+    var alternate: (action: String, label: String, hint: String)?
 
     struct CardEntry {
         var src: String
@@ -80,6 +83,7 @@ struct FormPage {
             // The mailed link's page: its token is never copied into the page, so the switch goes to the code's page.
             "/compte/confirmer": "/compte/verification",
         ]
+        if action.hasPrefix("/caisse/"), action.hasSuffix("/payer") { return String(action.dropLast("/payer".count)) }
         return journeys[action] ?? action
     }
 
@@ -102,6 +106,7 @@ struct FormPage {
         if !intro.isEmpty { values["intro"] = intro }
         if let review { values["review"] = review }
         if let cardEntry { values["cardEntry"] = ["src": cardEntry.src, "origin": cardEntry.origin] }
+        if let alternate { values["alternate"] = ["action": alternate.action, "label": alternate.label, "hint": alternate.hint] }
         if !notice.isEmpty { values["notice"] = notice }
         if let secondary {
             values["secondary"] = [

@@ -52,6 +52,7 @@ enum Text: String, CaseIterable, Sendable {
     case refunded, statusPaid, statusDeclined, statusPending
     case extendHold, extendHoldHint, holdExtendedNotice, holdNotExtendedTitle, holdNotExtendedText, backToPayment
     case itemsLegend, itemsHint, itemHint, itemsTotal, quantityNotNumber
+    case cardAgain, holdEndingPay, holdWarning, holdEnded, extendHoldWhere
 }
 
 enum Strings {
@@ -269,7 +270,7 @@ enum Strings {
         .signInToRegister: "Connectez-vous pour inscrire quelqu'un",
         .checkoutSubmit: "Réserver les places et payer",
         .cannotCheckoutTitle: "Impossible de passer au paiement",
-        .cannotCheckoutText: "Aucune place n'a été réservée, pour la raison suivante :",
+        .cannotCheckoutText: "Aucune place n'a été réservée, pour la raison suivante :",
         .backToCart: "Retour au panier",
         .registrationConfirmedTitle: "Inscription confirmée",
         .registrationConfirmedText: "Les inscriptions sont confirmées. Un courriel de confirmation vous a été envoyé.",
@@ -277,7 +278,7 @@ enum Strings {
         .checkoutExpiredText: "Les places retenues ont été libérées et rien n'a été payé. Vous pouvez recommencer à partir du panier.",
         .checkoutTitle: "Payer mes inscriptions",
         .checkoutIntro:
-            "Vérifiez les inscriptions ci-dessous. Pour corriger quoi que ce soit, retournez au panier. Rien n'est payé avant que vous appuyiez sur « Payer ».",
+            "Vérifiez les inscriptions ci-dessous. Pour corriger quoi que ce soit, retournez au panier. Rien n'est payé avant que vous appuyiez sur « Payer ».",
         .reviewHeading: "Ce que vous payez",
         .total: "Total",
         .holdUntil: "Vos places sont retenues jusqu'à",
@@ -291,14 +292,15 @@ enum Strings {
         .requiredField: "Ce champ est obligatoire.",
         .cardHeading: "Carte de paiement",
         .cardHint:
-            "Votre carte est saisie chez notre processeur de paiement : Guichet ne voit jamais son numéro. Entrez-la dans le cadre, appuyez sur « Utiliser cette carte », puis sur le bouton « Payer ».",
+            "Votre carte est saisie chez notre processeur de paiement : Guichet ne voit jamais son numéro. Entrez-la dans le cadre, appuyez sur « Utiliser cette carte », puis sur le bouton « Payer ».",
         .cardFrameTitle: "Saisie de la carte chez le processeur de paiement",
-        .cardChosen: "Carte choisie : {brand} se terminant par {last4}.",
+        .cardChosen: "Carte choisie : {brand} se terminant par {last4}.",
         .cardNeedsScript: "La saisie de la carte chez le processeur de paiement demande JavaScript. Activez-le pour payer en ligne.",
-        .cardMissing: "Entrez votre carte dans le cadre et appuyez sur « Utiliser cette carte » avant de payer.",
+        .cardMissing: "Entrez votre carte dans le cadre et appuyez sur « Utiliser cette carte » avant de payer.",
         .cardDeclined: "Rien n'a été payé.",
         .paymentSucceededTitle: "Paiement accepté",
-        .paymentSucceededText: "Merci! Votre paiement est reçu. Votre reçu est ci-dessous et un courriel de confirmation vous a été envoyé.",
+        .paymentSucceededText:
+            "Merci! Votre paiement est reçu. Un courriel de confirmation vous a été envoyé; le reçu est aussi accessible par le lien ci-dessous.",
         .paymentPendingTitle: "Paiement en vérification",
         .paymentPendingText:
             "Le processeur de paiement n'a pas encore répondu. Ne payez pas une deuxième fois : le paiement sera vérifié et jamais débité deux fois. Revenez sur cette page dans un moment.",
@@ -307,7 +309,7 @@ enum Strings {
         .registrations: "Inscriptions",
         .registrationsConfirmed: "Confirmées.",
         .registrationsPending: "En cours de confirmation (quelques secondes). Actualisez la page pour voir leur état.",
-        .registrationsReleased: "Non confirmées : les places ont été libérées.",
+        .registrationsReleased: "Non confirmées : les places ont été libérées.",
         .refreshStatus: "Actualiser l'état",
         .amount: "Montant",
         .card: "Carte",
@@ -329,16 +331,21 @@ enum Strings {
         .statusDeclined: "Refusé",
         .statusPending: "En vérification",
         .extendHold: "Demander plus de temps",
-        .extendHoldHint: "Besoin de plus de temps pour payer? Vous pouvez prolonger le délai encore {count} fois.",
-        .holdExtendedNotice: "Le délai est prolongé : vos places sont retenues plus longtemps.",
+        .extendHoldHint: "Prolongations possibles : {count}.",
+        .holdExtendedNotice: "Le délai est prolongé : vos places sont retenues plus longtemps.",
         .holdNotExtendedTitle: "Le délai n'a pas été prolongé",
-        .holdNotExtendedText: "Vos places n'ont pas été retenues plus longtemps, pour la raison suivante :",
+        .holdNotExtendedText: "Vos places n'ont pas été retenues plus longtemps, pour la raison suivante :",
         .backToPayment: "Retour au paiement",
         .itemsLegend: "Articles",
         .itemsHint: "Indiquez combien vous en voulez pour chaque date (0 pour aucun).",
-        .itemHint: "{price} chacun, jusqu'à {maximum}.",
-        .itemsTotal: "Total des articles :",
-        .quantityNotNumber: "Chaque quantité doit être un nombre entier, 0 ou plus.",
+        .itemHint: "{price} l'unité, jusqu'à {maximum}.",
+        .itemsTotal: "Total des articles :",
+        .quantityNotNumber: "Chaque quantité doit être un nombre entier de 0 à 99.",
+        .cardAgain: "Pour votre sécurité, la carte n'est pas gardée : entrez-la de nouveau dans le cadre.",
+        .holdEndingPay: "Le délai de paiement est presque écoulé : demandez plus de temps, puis payez.",
+        .holdWarning: "Il reste moins de {minutes} minutes pour payer. Au besoin, demandez plus de temps (bouton sous « Payer »).",
+        .holdEnded: "(délai écoulé)",
+        .extendHoldWhere: "Besoin de plus de temps? Le bouton « Demander plus de temps » est sous le bouton de paiement.",
     ]
 
     static let english: [Text: String] = [
@@ -574,7 +581,8 @@ enum Strings {
         .cardMissing: "Enter your card in the frame and press “Use this card” before paying.",
         .cardDeclined: "Nothing was paid.",
         .paymentSucceededTitle: "Payment accepted",
-        .paymentSucceededText: "Thank you! Your payment was received. Your receipt is below and a confirmation email has been sent to you.",
+        .paymentSucceededText:
+            "Thank you! Your payment was received. A confirmation email has been sent to you; the receipt is also at the link below.",
         .paymentPendingTitle: "Payment being checked",
         .paymentPendingText:
             "The payment processor has not answered yet. Do not pay a second time: the payment will be checked and never charged twice. Come back to this page in a moment.",
@@ -605,15 +613,20 @@ enum Strings {
         .statusDeclined: "Declined",
         .statusPending: "Being checked",
         .extendHold: "Ask for more time",
-        .extendHoldHint: "Need more time to pay? You can extend the time {count} more times.",
+        .extendHoldHint: "Extensions left: {count}.",
         .holdExtendedNotice: "The time has been extended: your seats are held longer.",
         .holdNotExtendedTitle: "The time was not extended",
         .holdNotExtendedText: "Your seats were not held longer, for this reason:",
         .backToPayment: "Back to the payment",
         .itemsLegend: "Items",
         .itemsHint: "Enter how many you want for each date (0 for none).",
-        .itemHint: "{price} each, up to {maximum}.",
+        .itemHint: "{price} per unit, up to {maximum}.",
         .itemsTotal: "Total of the items:",
-        .quantityNotNumber: "Each quantity must be a whole number, 0 or more.",
+        .quantityNotNumber: "Each quantity must be a whole number from 0 to 99.",
+        .cardAgain: "For your security, the card is not kept: enter it again in the frame.",
+        .holdEndingPay: "The time to pay is almost up: ask for more time, then pay.",
+        .holdWarning: "Less than {minutes} minutes left to pay. If you need to, ask for more time (button under “Pay”).",
+        .holdEnded: "(time is up)",
+        .extendHoldWhere: "Need more time? The “Ask for more time” button is under the payment button.",
     ]
 }
