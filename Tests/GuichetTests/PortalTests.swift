@@ -94,7 +94,7 @@ import Testing
         var values = page.context(formToken: "token", language: .fr)
         values["t"] = Strings.table(.fr)
         let html = try #require(pages.library.render(values, withTemplate: "form"))
-        #expect(html.contains(#"<iframe src="http://127.0.0.1:8090/hosted/card-entry?origin=http://127.0.0.1:8080&amp;lang=fr""#))
+        #expect(html.contains(#"<iframe id="card-frame" src="http://127.0.0.1:8090/hosted/card-entry?origin=http://127.0.0.1:8080&amp;lang=fr""#))
         #expect(html.contains(#"<input type="hidden" name="cardToken""#))
         #expect(html.contains(#"data-processor-origin="http://127.0.0.1:8090""#))
         for cardField in ["cc-number", "cc-csc", "cc-exp", #"name="number""#, #"name="cvc""#] {
