@@ -404,6 +404,43 @@ def pay_for_the_cart(browser, expect):
         assert "2 × Macaroni" in text and "1 × Macaroni" in text and "16,50 $" in text, text
 
 
+def csspo_guest(browser, expect):
+    """CSSPO: a guest registers a child to the lunches without an account (a missing birth date refused first, what
+    was typed kept), chooses quantities per date with a live total, pays in the processor's frame, and opens the
+    receipt from the mailed link in the same browser."""
+    d, mail = browser.driver, expect["mail"]
+    email = f"invite.{browser.width}@e2e.test"
+    browser.open("/activites?q=macaroni")
+    browser.click("Campagne de financement — dîners macaroni")
+    browser.click("S'inscrire sans compte")
+    assert heading(browser).startswith("S'inscrire sans compte"), heading(browser)
+    fill(browser, {"email": email, "firstName": "Sophie", "lastName": "Roy", "childFirstName": "Léo", "childLastName": "Roy"})
+    quantities = d.find_elements(By.CSS_SELECTOR, "input[data-unit-cents]")
+    assert len(quantities) == 3, f"{len(quantities)} dates"
+    for field, count in zip(quantities, ("2", "3", "1")):
+        field.clear()
+        field.send_keys(count)
+    live = d.find_element(By.ID, "items-total").text.replace("\xa0", " ").replace("\u202f", " ")
+    assert live == "33,00 $", f"the live total: {live!r}"
+    submit(browser, "Réserver les places et payer")
+    assert d.find_element(By.ID, "childBirthDate").get_attribute("aria-invalid") == "true", "the birth date is asked for"
+    assert d.find_element(By.ID, "childFirstName").get_attribute("value") == "Léo", "what was typed is kept"
+    fill(browser, {"childBirthDate": expect["child"]["birthDate"]})
+    submit(browser, "Réserver les places et payer")
+    assert heading(browser) == "Payer mes inscriptions", f"{heading(browser)}: {main_text(browser)}"
+    assert "Léo Roy" in main_text(browser) and "33,00 $" in main_text(browser), main_text(browser)
+    fill(browser, {"name": "Sophie Roy", "line1": "3, rue Principale", "city": "Gatineau", "postalCode": "J9H 1A1"})
+    assert "4242" in card_in_frame(browser, "4242424242424242")
+    submit(browser, "Payer 33,00 $")
+    assert heading(browser) == "Paiement accepté", f"{heading(browser)}: {main_text(browser)}"
+    no_secrets_in_page(browser)
+    assert not d.find_elements(By.LINK_TEXT, "Mes paiements"), "a guest has no account's pages"
+    link = re.search(r"(http://\S+/invite/paiements/[0-9a-f-]{36}/recu)", mail(email, "Paiement reçu")).group(1)
+    browser.open(urllib.parse.urlparse(link).path)
+    assert heading(browser).startswith("Reçu "), heading(browser)
+    assert "Léo Roy" in main_text(browser) and "33,00 $" in main_text(browser), main_text(browser)
+
+
 def baie_comeau_link(browser, expect):
     """Baie-Comeau: an account confirmed by the mailed link, in English: the link's page changes nothing until
     its button is pressed; the same link a second time no longer works."""
@@ -445,7 +482,7 @@ def run(base, artifacts, expect):
     for width in WIDTHS:
         browser = Browser(base, artifacts, width)
         try:
-            for journey in (browse_the_catalogue, keyboard_only, mozaik_sign_up_by_code, pay_for_the_cart, baie_comeau_link):
+            for journey in (browse_the_catalogue, keyboard_only, mozaik_sign_up_by_code, pay_for_the_cart, csspo_guest, baie_comeau_link):
                 if journey is keyboard_only and width == "phone":
                     continue
                 journeys += 1

@@ -118,4 +118,25 @@ import Testing
         let replaced = CheckoutPages.attemptKey("anything else")
         #expect(UUID(uuidString: replaced) != nil && replaced != CheckoutPages.attemptKey("anything else"))
     }
+
+    /// A quantity field carries its bounds and unit price for the live total, and the total is an `<output>`; what
+    /// enrolment refuses on a guest's line is said next to the page's own field.
+    @Test func quantitiesCarryTheirBoundsAndAGuestsRefusalsFindTheirFields() throws {
+        let pages = try Pages()
+        var page = FormPage(heading: "Invité", action: "/activites/x/invite", submit: "Réserver")
+        var lunches = FormPage.Field(name: "qty-1", label: "Macaroni", kind: .number, value: "0", inputmode: "numeric")
+        lunches.maximum = 3
+        lunches.unitCents = 550
+        page.fields = [lunches]
+        page.liveTotal = "0,00\u{00A0}$"
+        var values = page.context(formToken: "token", language: .fr)
+        values["t"] = Strings.table(.fr)
+        let html = try #require(pages.library.render(values, withTemplate: "form"))
+        #expect(html.contains(#"type="number" id="qty-1" name="qty-1" value="0" min="0" max="3" data-unit-cents="550""#))
+        #expect(html.contains(#"<output id="items-total">"#))
+        #expect(GuestPages.formField("lines[0].participant.birthDate") == "childBirthDate")
+        #expect(GuestPages.formField("lines[0].contractAcceptance") == "contract")
+        #expect(GuestPages.formField("guest.email") == "email")
+        #expect(GuestPages.formField("lines[1].sessionId") == nil)
+    }
 }

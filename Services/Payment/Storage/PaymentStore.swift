@@ -274,7 +274,8 @@ struct PaymentMailing: Sendable {
     /// The portal's public address: the mail links the receipt's page there.
     let publicBaseURL: String
 
-    /// `forAccount`: the receipt's page is the signed-in payer's (a guest's mail carries the receipt alone).
+    /// `forAccount`: the receipt's page is the signed-in payer's; a guest's opens in the browser they paid with
+    /// (its sealed cookie), under `/invite`.
     func queueConfirmation(_ receipt: Receipt, forAccount: Bool, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
         let english = receipt.language == "en"
         func money(_ cents: Int64) -> String { MoneyText.format(cents, english: english) }
@@ -289,8 +290,7 @@ struct PaymentMailing: Sendable {
                 ]
             },
         ]
-        // Left out for a guest: a section shows for any string, even an empty one.
-        if forAccount { values["receiptLink"] = "\(publicBaseURL)/paiements/\(receipt.paymentId.uuidString.lowercased())/recu" }
+        values["receiptLink"] = "\(publicBaseURL)\(forAccount ? "" : "/invite")/paiements/\(receipt.paymentId.uuidString.lowercased())/recu"
         let message = mails.confirmation.message(
             language: english ? .en : .fr, from: from, to: .init(email: receipt.payer.email, name: receipt.payer.name), values: values, date: now)
         try await MailQueue.enqueue(message, at: now, sealedWith: key, on: connection, logger: logger)

@@ -13,6 +13,8 @@ struct BrowserCookies: Sendable {
 
     var formName: String { secure ? "__Host-guichet_form" : "guichet_form" }
     var sessionName: String { secure ? "__Host-guichet_session" : "guichet_session" }
+    /// A guest's checkout and its token, sealed with the form secret (CSSPO: registering without an account).
+    var guestName: String { secure ? "__Host-guichet_guest" : "guichet_guest" }
 
     static let staySignedInSeconds = 14 * 24 * 3600
 

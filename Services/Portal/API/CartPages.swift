@@ -151,7 +151,7 @@ struct CartPages: Sendable {
     ) async throws -> [String: Any] {
         guard let (_, session) = try await kit.signedIn(request) else {
             let back = "/activites/\(offering.id)".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-            return ["signInToRegister": true, "signInHref": "/connexion?back=\(back)"]
+            return ["signInToRegister": true, "signInHref": "/connexion?back=\(back)", "guestHref": "/activites/\(offering.id)/invite"]
         }
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await enrolment.listParticipants(query: .init(limit: 100))

@@ -30,18 +30,68 @@ struct CheckoutPages: Sendable {
     typealias Checkout = EnrolmentClient.Components.Schemas.Checkout
     typealias Payment = PaymentClient.Components.Schemas.Payment
 
+    /// Who pays: a signed-in account (its access token), or a guest (CSSPO) holding the checkout's token, kept in
+    /// a cookie sealed with the browser's form secret. A guest's pages are under `/invite`.
+    enum Payer: Sendable {
+        case account(accessToken: String)
+        case guest(checkoutId: String, token: String)
+
+        var accessToken: String? { if case .account(let token) = self { token } else { nil } }
+        var guestToken: String? { if case .guest(_, let token) = self { token } else { nil } }
+        var isGuest: Bool { guestToken != nil }
+        var prefix: String { isGuest ? "/invite" : "" }
+    }
+
+    enum Route: Sendable { case account, guest }
+
+    /// The payer of this request: the signed-in person, or the guest whose sealed cookie this browser holds.
+    func payer(_ request: Request, _ route: Route) async throws -> Payer? {
+        switch route {
+        case .account:
+            return try await kit.signedIn(request).map { .account(accessToken: $0.1.tokens.accessToken) }
+        case .guest:
+            guard let sealed = request.cookies[kit.cookies.guestName]?.value,
+                let opened = kit.opened(sealed, for: .guestCheckout, request: request)
+            else { return nil }
+            let parts = opened.split(separator: " ", maxSplits: 1).map(String.init)
+            return parts.count == 2 ? .guest(checkoutId: parts[0], token: parts[1]) : nil
+        }
+    }
+
+    /// Without a payer: the sign-in page for an account's page; for a guest's, "not found" (another browser, or
+    /// the cookie gone).
+    func withoutPayer(_ request: Request, _ route: Route) throws -> Response {
+        if route == .account { return kit.signInFirst(request) }
+        throw HTTPError(.notFound)
+    }
+
+    /// Runs the calls of `body` as the payer: with the account's access token, or with nothing (a guest's token
+    /// goes in each call's `Guest-Token` header).
+    func acting<Result: Sendable>(_ payer: Payer, _ body: () async throws -> Result) async throws -> Result {
+        if let token = payer.accessToken { return try await OnBehalfOfVisitor.acting(with: token, body) }
+        return try await body()
+    }
+
     func register(on router: Router<GuichetRequestContext>) {
         let group = router.group()
         group.post("/panier/caisse") { request, _ in try await startCheckout(request) }
-        group.get("/caisse/:checkoutId") { request, context in try await checkoutPage(request, id: context.parameters.get("checkoutId") ?? "") }
-        group.post("/caisse/:checkoutId/payer") { request, context in try await pay(request, checkoutId: context.parameters.get("checkoutId") ?? "") }
-        group.post("/caisse/:checkoutId/prolonger") { request, context in
-            try await extendHold(request, checkoutId: context.parameters.get("checkoutId") ?? "")
-        }
         group.get("/paiements") { request, _ in try await history(request) }
-        group.get("/paiements/:paymentId") { request, context in try await paymentPage(request, id: context.parameters.get("paymentId") ?? "") }
-        group.get("/paiements/:paymentId/recu") { request, context in
-            try await receiptPage(request, id: context.parameters.get("paymentId") ?? "")
+        for (prefix, route) in [("", Route.account), ("/invite", Route.guest)] {
+            group.get("\(prefix)/caisse/:checkoutId") { request, context in
+                try await checkoutPage(request, id: context.parameters.get("checkoutId") ?? "", route)
+            }
+            group.post("\(prefix)/caisse/:checkoutId/payer") { request, context in
+                try await pay(request, checkoutId: context.parameters.get("checkoutId") ?? "", route)
+            }
+            group.post("\(prefix)/caisse/:checkoutId/prolonger") { request, context in
+                try await extendHold(request, checkoutId: context.parameters.get("checkoutId") ?? "", route)
+            }
+            group.get("\(prefix)/paiements/:paymentId") { request, context in
+                try await paymentPage(request, id: context.parameters.get("paymentId") ?? "", route)
+            }
+            group.get("\(prefix)/paiements/:paymentId/recu") { request, context in
+                try await receiptPage(request, id: context.parameters.get("paymentId") ?? "", route)
+            }
         }
     }
 
@@ -72,38 +122,43 @@ struct CheckoutPages: Sendable {
         }
     }
 
-    func checkoutPage(_ request: Request, id: String) async throws -> Response {
+    func checkoutPage(_ request: Request, id: String, _ route: Route) async throws -> Response {
         let language = LanguageChoice.of(request)
         guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }  // before signing in: nothing to come back to
-        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
-        guard let checkout = try await fetchCheckout(id, token: session.tokens.accessToken) else { throw HTTPError(.notFound) }
+        guard let payer = try await payer(request, route) else { return try withoutPayer(request, route) }
+        guard let checkout = try await fetchCheckout(id, payer) else { throw HTTPError(.notFound) }
+        let path = "\(payer.prefix)/caisse/\(id)"
         switch checkout.status {
         case .awaitingPayment:
             // A payment already under way (or made, and enrolment not told yet): its page, never the form again.
-            if let started = try await paymentOf(checkout.id, token: session.tokens.accessToken) {
-                return Response(status: .seeOther, headers: [.location: "/paiements/\(started.id)"])
+            if let started = try await paymentOf(checkout.id, payer) {
+                return Response(status: .seeOther, headers: [.location: "\(payer.prefix)/paiements/\(started.id)"])
             }
-            let page = try await paymentForm(checkout, request: request, language: language)
-            return kit.formResponse(page, request: request, language: language, signedIn: true)
+            let page = try await paymentForm(checkout, payer, request: request, language: language)
+            return kit.formResponse(page, request: request, language: language, signedIn: !payer.isGuest)
         case .confirmed:
             // Paid: the payment's page says so and links the receipt.
-            if let paid = try await paymentOf(checkout.id, token: session.tokens.accessToken) {
-                return Response(status: .seeOther, headers: [.location: "/paiements/\(paid.id)"])
+            if let paid = try await paymentOf(checkout.id, payer) {
+                return Response(status: .seeOther, headers: [.location: "\(payer.prefix)/paiements/\(paid.id)"])
             }
             return kit.pages.message(
-                .registrationConfirmedTitle, .registrationConfirmedText, language: language, path: "/caisse/\(id)", status: .ok,
-                link: ("/paiements", Strings.text(.paymentsTitle, language)))
+                .registrationConfirmedTitle, .registrationConfirmedText, language: language, path: path, status: .ok,
+                link: payer.isGuest ? nil : ("/paiements", Strings.text(.paymentsTitle, language)))
         case .expired, .paymentFailed:
             return kit.pages.message(
-                .checkoutExpiredTitle, .checkoutExpiredText, language: language, path: "/caisse/\(id)", status: .ok,
-                link: ("/panier", Strings.text(.backToCart, language)))
+                .checkoutExpiredTitle, .checkoutExpiredText, language: language, path: path, status: .ok, link: startAgain(payer, language))
         }
+    }
+
+    /// Where a payer starts again: the cart, or for a guest the catalogue.
+    func startAgain(_ payer: Payer, _ language: Language) -> (String, String) {
+        payer.isGuest ? ("/activites", Strings.text(.backToCatalogue, language)) : ("/panier", Strings.text(.backToCart, language))
     }
 
     /// The review and the payment form: billing address, the framed card entry, and a new attempt key (a key
     /// per try: a declined card then another is two payments; a double click is one).
     func paymentForm(
-        _ checkout: Checkout, request: Request, language: Language, typed: PostedForm? = nil, errors: [String: [String]] = [:],
+        _ checkout: Checkout, _ payer: Payer, request: Request, language: Language, typed: PostedForm? = nil, errors: [String: [String]] = [:],
         formErrors: [String] = []
     ) async throws -> FormPage {
         let names = try await reference.organisationNames(language)
@@ -118,7 +173,8 @@ struct CheckoutPages: Sendable {
         }
         var page = FormPage(
             heading: Strings.text(.checkoutTitle, language), intro: Strings.text(.checkoutIntro, language),
-            action: "/caisse/\(checkout.id)/payer", submit: Strings.text(.paySubmit, language).replacingOccurrences(of: "{amount}", with: total),
+            action: "\(payer.prefix)/caisse/\(checkout.id)/payer",
+            submit: Strings.text(.paySubmit, language).replacingOccurrences(of: "{amount}", with: total),
             fields: [
                 field("name", .cardholderName, autocomplete: "cc-name"),
                 field("line1", .streetAddress, autocomplete: "address-line1"),
@@ -138,6 +194,7 @@ struct CheckoutPages: Sendable {
             "holdUntil": DateText.time(checkout.holdExpiresAt, language),
             "holdEndsAt": ISO8601DateFormatter().string(from: checkout.holdExpiresAt),
             "canExtend": (checkout.holdExtensionsLeft ?? 0) > 0, "extendHint": Strings.text(.extendHoldWhere, language),
+            "backHref": startAgain(payer, language).0, "backLabel": startAgain(payer, language).1,
             "lines": checkout.lines.map { line -> [String: String] in
                 [
                     "participant": line.participantName, "title": line.offeringTitle.text(language), "code": line.offeringCode,
@@ -148,7 +205,7 @@ struct CheckoutPages: Sendable {
         page.cardEntry = .init(src: entry?.url?.absoluteString ?? cardEntry.url.absoluteString, origin: cardEntry.origin)
         if let left = checkout.holdExtensionsLeft, left > 0 {
             page.alternate = (
-                "/caisse/\(checkout.id)/prolonger", Strings.text(.extendHold, language),
+                "\(payer.prefix)/caisse/\(checkout.id)/prolonger", Strings.text(.extendHold, language),
                 Strings.text(.extendHoldHint, language).replacingOccurrences(of: "{count}", with: Formatting.number(left, language))
             )
         }
@@ -157,20 +214,21 @@ struct CheckoutPages: Sendable {
 
     // MARK: - Paying
 
-    func pay(_ request: Request, checkoutId: String) async throws -> Response {
+    func pay(_ request: Request, checkoutId: String, _ route: Route) async throws -> Response {
         let form = try await PostedForm(request, cookies: kit.cookies)
         let language = LanguageChoice.of(request)
-        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
-        let token = session.tokens.accessToken
-        guard let checkout = try await fetchCheckout(checkoutId, token: token) else { throw HTTPError(.notFound) }
-        guard checkout.status == .awaitingPayment else { return Response(status: .seeOther, headers: [.location: "/caisse/\(checkout.id)"]) }
+        guard let payer = try await payer(request, route) else { return try withoutPayer(request, route) }
+        guard let checkout = try await fetchCheckout(checkoutId, payer) else { throw HTTPError(.notFound) }
+        let checkoutPath = "\(payer.prefix)/caisse/\(checkout.id)"
+        guard checkout.status == .awaitingPayment else { return Response(status: .seeOther, headers: [.location: checkoutPath]) }
         func again(
             _ errors: [String: [String]] = [:], _ formErrors: [String] = [], status: HTTPResponse.Status = .unprocessableContent
         ) async throws
             -> Response
         {
-            let page = try await paymentForm(checkout, request: request, language: language, typed: form, errors: errors, formErrors: formErrors)
-            return kit.formResponse(page, request: request, language: language, status: status, signedIn: true)
+            let page = try await paymentForm(
+                checkout, payer, request: request, language: language, typed: form, errors: errors, formErrors: formErrors)
+            return kit.formResponse(page, request: request, language: language, status: status, signedIn: !payer.isGuest)
         }
         // Said before asking anyone: a field left empty, no card entered in the frame.
         var missing: [String: [String]] = [:]
@@ -190,7 +248,7 @@ struct CheckoutPages: Sendable {
                 province: province.isEmpty ? nil : province.uppercased(), postalCode: form.text("postalCode", limit: 12).uppercased()))
         let attempt = Self.attemptKey(form.text("attempt", limit: 36))
         // Payment hears of a new checkout through an event: a moment after the hold it may not know it yet.
-        var answer = try await createPayment(body, attempt: attempt, token: token)
+        var answer = try await createPayment(body, attempt: attempt, payer)
         // A double click's second request finds the first still with the processor (idempotency-in-flight): it
         // waits and asks again with the same key until the first answer is replayed, so both show the one result.
         let waiting = ["/checkout-not-ready", "/idempotency-in-flight"]
@@ -199,7 +257,7 @@ struct CheckoutPages: Sendable {
                 break
             }
             try await Task.sleep(for: .milliseconds(400))
-            answer = try await createPayment(body, attempt: attempt, token: token)
+            answer = try await createPayment(body, attempt: attempt, payer)
         }
         switch answer {
         case .created(let created):
@@ -208,28 +266,29 @@ struct CheckoutPages: Sendable {
                 let reason = paid.failure.map { $0.message.text(language) + " " + Strings.text(.cardDeclined, language) }
                 return try await again([:], [reason ?? Strings.text(.paymentDeclinedText, language)])
             }
-            return Response(status: .seeOther, headers: [.location: "/paiements/\(paid.id)"])
+            return Response(status: .seeOther, headers: [.location: "\(payer.prefix)/paiements/\(paid.id)"])
         case .accepted(let accepted):
-            return Response(status: .seeOther, headers: [.location: "/paiements/\(try accepted.body.json.id)"])
-        case .unauthorized: return kit.signInFirst(request)
+            return Response(status: .seeOther, headers: [.location: "\(payer.prefix)/paiements/\(try accepted.body.json.id)"])
+        case .unauthorized: return try withoutPayer(request, route)
         case .notFound: throw HTTPError(.notFound)
         default:
             let problem = try ServiceProblem.of(answer)
             if problem.type.hasSuffix("/checkout-already-paid") || problem.type.hasSuffix("/payment-in-progress") {
-                let started = try await paymentOf(checkout.id, token: token)
-                return Response(status: .seeOther, headers: [.location: started.map { "/paiements/\($0.id)" } ?? "/caisse/\(checkout.id)"])
+                let started = try await paymentOf(checkout.id, payer)
+                return Response(
+                    status: .seeOther, headers: [.location: started.map { "\(payer.prefix)/paiements/\($0.id)" } ?? checkoutPath])
             }
             if problem.type.hasSuffix("/checkout-expired") {
                 // Payment stops a little before the hold's end, and hears of a longer hold by event: while enrolment
                 // still holds the seats, the person is told to ask for more time, not that they were released.
-                if let current = try await fetchCheckout(checkout.id, token: token), current.status == .awaitingPayment,
+                if let current = try await fetchCheckout(checkout.id, payer), current.status == .awaitingPayment,
                     current.holdExpiresAt > clock.now()
                 {
                     return try await again([:], [Strings.text(.holdEndingPay, language)], status: .conflict)
                 }
                 return kit.pages.message(
-                    .checkoutExpiredTitle, .checkoutExpiredText, language: language, path: "/caisse/\(checkout.id)", status: .conflict,
-                    link: ("/panier", Strings.text(.backToCart, language)))
+                    .checkoutExpiredTitle, .checkoutExpiredText, language: language, path: checkoutPath, status: .conflict,
+                    link: startAgain(payer, language))
             }
             var fieldErrors: [String: [String]] = [:]
             var others: [String] = []
@@ -247,37 +306,38 @@ struct CheckoutPages: Sendable {
 
     /// More time to pay (WCAG 2.2.1): enrolment holds the seats longer, a limited number of times. The button is
     /// part of the payment form, so what was typed comes back on the page (a card entered is asked for again).
-    func extendHold(_ request: Request, checkoutId: String) async throws -> Response {
+    func extendHold(_ request: Request, checkoutId: String, _ route: Route) async throws -> Response {
         let form = try await PostedForm(request, cookies: kit.cookies)
         let language = LanguageChoice.of(request)
-        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        guard let payer = try await payer(request, route) else { return try withoutPayer(request, route) }
         guard UUID(uuidString: checkoutId) != nil else { throw HTTPError(.notFound) }
-        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
-            try await enrolment.extendCheckoutHold(path: .init(checkoutId: checkoutId))
+        let answer = try await acting(payer) {
+            try await enrolment.extendCheckoutHold(path: .init(checkoutId: checkoutId), headers: .init(guestToken: payer.guestToken))
         }
         switch answer {
         case .ok(let ok):
-            var page = try await paymentForm(try ok.body.json, request: request, language: language, typed: form)
+            var page = try await paymentForm(try ok.body.json, payer, request: request, language: language, typed: form)
             page.notice = Strings.text(.holdExtendedNotice, language)
             if !form.text("cardToken", limit: 200).isEmpty { page.notice += " " + Strings.text(.cardAgain, language) }
-            return kit.formResponse(page, request: request, language: language, signedIn: true)
+            return kit.formResponse(page, request: request, language: language, signedIn: !payer.isGuest)
         case .notFound: throw HTTPError(.notFound)
-        case .unauthorized: return kit.signInFirst(request)
+        case .unauthorized: return try withoutPayer(request, route)
         default:
             let problem = try ServiceProblem.of(answer)
             return kit.pages.message(
-                .holdNotExtendedTitle, .holdNotExtendedText, language: language, path: "/caisse/\(checkoutId)", status: problem.pageStatus,
-                link: ("/caisse/\(checkoutId)", Strings.text(.backToPayment, language)), details: [problem.summary])
+                .holdNotExtendedTitle, .holdNotExtendedText, language: language, path: "\(payer.prefix)/caisse/\(checkoutId)",
+                status: problem.pageStatus, link: ("\(payer.prefix)/caisse/\(checkoutId)", Strings.text(.backToPayment, language)),
+                details: [problem.summary])
         }
     }
 
     private func createPayment(
-        _ body: PaymentClient.Components.Schemas.PaymentRequest, attempt: String, token: String
+        _ body: PaymentClient.Components.Schemas.PaymentRequest, attempt: String, _ payer: Payer
     ) async throws
         -> PaymentClient.Operations.CreatePayment.Output
     {
-        try await OnBehalfOfVisitor.acting(with: token) {
-            try await payment.createPayment(headers: .init(idempotencyKey: attempt), body: .json(body))
+        try await acting(payer) {
+            try await payment.createPayment(headers: .init(idempotencyKey: attempt, guestToken: payer.guestToken), body: .json(body))
         }
     }
 
@@ -285,19 +345,20 @@ struct CheckoutPages: Sendable {
 
     /// One payment: succeeded (with its receipt), still with the processor, or declined; and whether enrolment has
     /// confirmed the registrations yet (it hears of the payment through an event).
-    func paymentPage(_ request: Request, id: String) async throws -> Response {
+    func paymentPage(_ request: Request, id: String, _ route: Route) async throws -> Response {
         guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
         let language = LanguageChoice.of(request)
-        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
-        let token = session.tokens.accessToken
-        let answer = try await OnBehalfOfVisitor.acting(with: token) { try await payment.getPayment(path: .init(paymentId: id)) }
+        guard let payer = try await payer(request, route) else { return try withoutPayer(request, route) }
+        let answer = try await acting(payer) {
+            try await payment.getPayment(path: .init(paymentId: id), headers: .init(guestToken: payer.guestToken))
+        }
         guard case .ok(let ok) = answer else {
             if case .notFound = answer { throw HTTPError(.notFound) }
             _ = try ServiceProblem.of(answer)
             throw HTTPError(.notFound)
         }
         let paid = try ok.body.json
-        let checkout = try await fetchCheckout(paid.checkoutId, token: token)
+        let checkout = try await fetchCheckout(paid.checkoutId, payer)
         let names = try await reference.organisationNames(language)
         let (heading, text, tone): (Text, Text, String) =
             switch paid.status {
@@ -317,8 +378,8 @@ struct CheckoutPages: Sendable {
             "amount": Formatting.money(cents: paid.amount.amountCents, language),
             "card": paid.card.map { Self.card($0, language) } ?? "",
             "receiptNumber": paid.receiptNumber ?? "",
-            "receiptHref": paid.status == .succeeded ? "/paiements/\(paid.id)/recu" : "",
-            "refreshHref": "/paiements/\(paid.id)",
+            "receiptHref": paid.status == .succeeded ? "\(payer.prefix)/paiements/\(paid.id)/recu" : "",
+            "refreshHref": "\(payer.prefix)/paiements/\(paid.id)", "member": !payer.isGuest,
             "registrations": Strings.text(registrations, language),
             "lines": (checkout?.lines ?? []).map {
                 ["participant": $0.participantName, "title": $0.offeringTitle.text(language), "code": $0.offeringCode]
@@ -326,17 +387,18 @@ struct CheckoutPages: Sendable {
             "hasLines": !(checkout?.lines ?? []).isEmpty,
         ])
         return kit.pages.render(
-            "payment", title: Strings.text(heading, language), context: context, language: language, path: "/paiements/\(paid.id)",
-            signedIn: true)
+            "payment", title: Strings.text(heading, language), context: context, language: language,
+            path: "\(payer.prefix)/paiements/\(paid.id)", signedIn: !payer.isGuest)
     }
 
     /// The receipt as a page to read and print (the link in the mail and the history lead here).
-    func receiptPage(_ request: Request, id: String) async throws -> Response {
+    func receiptPage(_ request: Request, id: String, _ route: Route) async throws -> Response {
         guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
         let language = LanguageChoice.of(request)
-        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
-        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
-            try await payment.getReceipt(path: .init(paymentId: id), headers: .init(accept: [.init(contentType: .json)]))
+        guard let payer = try await payer(request, route) else { return try withoutPayer(request, route) }
+        let answer = try await acting(payer) {
+            try await payment.getReceipt(
+                path: .init(paymentId: id), headers: .init(guestToken: payer.guestToken, accept: [.init(contentType: .json)]))
         }
         guard case .ok(let ok) = answer, case .json(let receipt) = ok.body else {
             if case .notFound = answer { throw HTTPError(.notFound) }
@@ -365,11 +427,11 @@ struct CheckoutPages: Sendable {
             },
             "subtotal": money(receipt.subtotal.amountCents),
             "taxes": receipt.taxes.map { ["name": $0.name.text(language), "amount": money($0.amount.amountCents)] },
-            "total": money(receipt.total.amountCents),
+            "total": money(receipt.total.amountCents), "member": !payer.isGuest,
         ]
         return kit.pages.render(
             "receipt", title: Strings.text(.receiptTitle, language).replacingOccurrences(of: "{number}", with: receipt.number), context: context,
-            language: language, path: "/paiements/\(id)/recu", signedIn: true)
+            language: language, path: "\(payer.prefix)/paiements/\(id)/recu", signedIn: !payer.isGuest)
     }
 
     /// The account's payments, newest first, each with its receipt.
@@ -419,9 +481,11 @@ struct CheckoutPages: Sendable {
 
     // MARK: - Helpers
 
-    private func fetchCheckout(_ id: String, token: String) async throws -> Checkout? {
+    private func fetchCheckout(_ id: String, _ payer: Payer) async throws -> Checkout? {
         guard UUID(uuidString: id) != nil else { return nil }
-        let answer = try await OnBehalfOfVisitor.acting(with: token) { try await enrolment.getCheckout(path: .init(checkoutId: id)) }
+        let answer = try await acting(payer) {
+            try await enrolment.getCheckout(path: .init(checkoutId: id), headers: .init(guestToken: payer.guestToken))
+        }
         switch answer {
         case .ok(let ok): return try ok.body.json
         case .notFound, .badRequest, .unauthorized: return nil
@@ -430,7 +494,9 @@ struct CheckoutPages: Sendable {
     }
 
     /// The checkout's payment that was not declined (made, or still with the processor), among the account's latest.
-    private func paymentOf(_ checkoutId: String, token: String) async throws -> Payment? {
+    /// A guest has no history to look in: their payment's page comes from paying.
+    private func paymentOf(_ checkoutId: String, _ payer: Payer) async throws -> Payment? {
+        guard let token = payer.accessToken else { return nil }
         let answer = try await OnBehalfOfVisitor.acting(with: token) { try await payment.listMyPayments(query: .init(limit: 50)) }
         guard case .ok(let ok) = answer else { return nil }
         return try ok.body.json.items.first { $0.checkoutId == checkoutId && $0.status != .declined }

@@ -6,7 +6,7 @@ import Foundation
 /// a link to each field (WCAG 3.3.1, 3.3.3).
 struct FormPage {
     enum Kind: String {
-        case text, email, password, date, tel, checkbox, select
+        case text, email, password, date, tel, checkbox, select, number
     }
 
     struct Field {
@@ -25,6 +25,9 @@ struct FormPage {
         var errors: [String] = []
         /// A select's choices: value and label (the field's `value` is the one chosen).
         var options: [(value: String, label: String)] = []
+        /// A quantity's bounds and unit price in cents (the page's live total adds them up).
+        var maximum: Int?
+        var unitCents: Int64?
     }
 
     struct Link {
@@ -60,6 +63,8 @@ struct FormPage {
     /// A second button of the same form, after the main one (which stays the default for Enter), posting what was
     /// typed elsewhere: asking for more time on the payment page.
     var alternate: (action: String, label: String, hint: String)?
+    /// The live total of the quantity fields, as first shown (`portal.js` keeps it up to date).
+    var liveTotal: String?
 
     struct CardEntry {
         var src: String
@@ -107,6 +112,7 @@ struct FormPage {
         if let review { values["review"] = review }
         if let cardEntry { values["cardEntry"] = ["src": cardEntry.src, "origin": cardEntry.origin] }
         if let alternate { values["alternate"] = ["action": alternate.action, "label": alternate.label, "hint": alternate.hint] }
+        if let liveTotal { values["liveTotal"] = liveTotal }
         if !notice.isEmpty { values["notice"] = notice }
         if let secondary {
             values["secondary"] = [
@@ -135,7 +141,8 @@ struct FormPage {
         // Mustache shows a section for any string, even an empty one: what a field does not have is left out.
         for (key, text) in [
             ("value", field.value), ("autocomplete", field.autocomplete), ("inputmode", field.inputmode), ("hint", field.hint),
-            ("describedBy", describedBy.joined(separator: " ")),
+            ("describedBy", describedBy.joined(separator: " ")), ("maximum", field.maximum.map(String.init) ?? ""),
+            ("unitCents", field.unitCents.map(String.init) ?? ""),
         ] where !text.isEmpty {
             values[key] = text
         }

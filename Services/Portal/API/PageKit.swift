@@ -74,7 +74,8 @@ struct PageKit: Sendable {
             "form", title: page.hasErrors ? Strings.text(.errorTitlePrefix, language) + page.heading : page.heading,
             context: page.context(formToken: visit.secret.formToken, language: language), language: language,
             path: request.method == .get && request.uri.query?.contains("token") != true ? request.uri.description : page.restartPath,
-            status: status, signedIn: signedIn ?? (cookies.sessionSecret(request) != nil), cardEntryOrigin: page.cardEntry?.origin)
+            status: status, signedIn: signedIn ?? (cookies.sessionSecret(request) != nil), cardEntryOrigin: page.cardEntry?.origin,
+            script: page.liveTotal != nil)
         visit.setCookie(on: &response)
         return response
     }

@@ -45,7 +45,7 @@ struct BrowserSecret: Sendable, Equatable {
 
     /// What a sealed value is for: a value sealed for one purpose does not open for another.
     enum Purpose: String, Sendable {
-        case identityTokens, mailedLinkToken, resetGrant
+        case identityTokens, mailedLinkToken, resetGrant, guestCheckout
     }
 
     func seal(_ plaintext: Data, for purpose: Purpose) throws -> Data {

@@ -53,6 +53,7 @@ enum Text: String, CaseIterable, Sendable {
     case extendHold, extendHoldHint, holdExtendedNotice, holdNotExtendedTitle, holdNotExtendedText, backToPayment
     case itemsLegend, itemsHint, itemHint, itemsTotal, quantityNotNumber
     case cardAgain, holdEndingPay, holdWarning, holdEnded, extendHoldWhere
+    case guestTitle, guestIntro, guestEmailHint, participantFirstName, participantLastName, participantBirthDate, guestHasAccount, registerAsGuest
 }
 
 enum Strings {
@@ -346,6 +347,14 @@ enum Strings {
         .holdWarning: "Il reste moins de {minutes} minutes pour payer. Au besoin, demandez plus de temps (bouton sous « Payer »).",
         .holdEnded: "(délai écoulé)",
         .extendHoldWhere: "Besoin de plus de temps? Le bouton « Demander plus de temps » est sous le bouton de paiement.",
+        .guestTitle: "S'inscrire sans compte : {title}",
+        .guestIntro: "Sans compte, vous inscrivez une personne et payez par carte. Le reçu vous est envoyé par courriel.",
+        .guestEmailHint: "Le reçu et la confirmation y seront envoyés.",
+        .participantFirstName: "Prénom de la personne inscrite",
+        .participantLastName: "Nom de la personne inscrite",
+        .participantBirthDate: "Date de naissance de la personne inscrite",
+        .guestHasAccount: "J'ai un compte : me connecter pour inscrire",
+        .registerAsGuest: "S'inscrire sans compte",
     ]
 
     static let english: [Text: String] = [
@@ -628,5 +637,13 @@ enum Strings {
         .holdWarning: "Less than {minutes} minutes left to pay. If you need to, ask for more time (button under “Pay”).",
         .holdEnded: "(time is up)",
         .extendHoldWhere: "Need more time? The “Ask for more time” button is under the payment button.",
+        .guestTitle: "Register without an account: {title}",
+        .guestIntro: "Without an account, you register one person and pay by card. The receipt is emailed to you.",
+        .guestEmailHint: "The receipt and the confirmation will be sent there.",
+        .participantFirstName: "First name of the person registered",
+        .participantLastName: "Last name of the person registered",
+        .participantBirthDate: "Birth date of the person registered",
+        .guestHasAccount: "I have an account: sign in to register",
+        .registerAsGuest: "Register without an account",
     ]
 }

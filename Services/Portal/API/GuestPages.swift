@@ -1,0 +1,166 @@
+import CatalogueClient
+import EnrolmentClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ServiceKit
+
+/// Registering without an account (CSSPO): the payer's name and email, the participant, the group, the items by
+/// quantity and the contract on one page. Enrolment holds the seat and answers with the checkout's token, which
+/// the browser keeps sealed with its form secret (`guichet_guest`); the payment and receipt pages are under
+/// `/invite` and open with it (`CheckoutPages`).
+struct GuestPages: Sendable {
+    let kit: PageKit
+    let catalogue: CatalogueClient.Client
+    let enrolment: EnrolmentClient.Client
+
+    typealias Offering = CatalogueClient.Components.Schemas.Offering
+
+    /// Long enough to come back to the receipt from the mail the same day or the next.
+    static let cookieSeconds = 2 * 24 * 3600
+
+    func register(on router: Router<GuichetRequestContext>) {
+        let group = router.group()
+        group.get("/activites/:offeringId/invite") { request, context in
+            try await page(request, offeringId: context.parameters.get("offeringId") ?? "")
+        }
+        group.post("/activites/:offeringId/invite") { request, context in
+            try await submit(request, offeringId: context.parameters.get("offeringId") ?? "")
+        }
+    }
+
+    func page(_ request: Request, offeringId: String) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let offering = try await find(offeringId)
+        return kit.formResponse(form(offering, language: language), request: request, language: language)
+    }
+
+    func form(
+        _ offering: Offering, language: Language, typed: PostedForm? = nil, errors: [String: [String]] = [:], formErrors: [String] = []
+    ) -> FormPage {
+        func t(_ key: Text) -> String { Strings.text(key, language) }
+        func field(_ name: String, _ label: Text, _ kind: FormPage.Kind = .text, autocomplete: String = "", hint: Text? = nil) -> FormPage.Field {
+            FormPage.Field(
+                name: name, label: t(label), kind: kind, value: typed?.text(name, limit: 254) ?? "", autocomplete: autocomplete,
+                hint: hint.map(t) ?? "", errors: errors[name] ?? [])
+        }
+        var fields = [
+            field("email", .email, .email, autocomplete: "email", hint: .guestEmailHint),
+            field("firstName", .firstName, autocomplete: "given-name"),
+            field("lastName", .lastName, autocomplete: "family-name"),
+            field("childFirstName", .participantFirstName),
+            field("childLastName", .participantLastName),
+            field("childBirthDate", .participantBirthDate, hint: .childBirthDateHint),
+        ]
+        var session = field("sessionId", .session, .select)
+        session.options = offering.sessions.map { ($0.id, $0.name.text(language) + " (" + Formatting.day($0.startsOn, language) + ")") }
+        session.value = typed?.text("sessionId", limit: 36) ?? offering.sessions.first?.id ?? ""
+        fields.append(session)
+        // Items bought by quantity (CSSPO's lunches per date), with their live total.
+        for item in offering.items ?? [] {
+            let price = Formatting.money(cents: item.unitPrice.amountCents, language)
+            let maximum = item.maximumQuantity ?? 99
+            var quantity = FormPage.Field(
+                name: "qty-" + item.id, label: item.name.text(language) + (item.date.map { " — " + Formatting.day($0, language) } ?? ""),
+                kind: .number, value: typed?.text("qty-" + item.id, limit: 9) ?? "0", inputmode: "numeric",
+                hint: t(.itemHint).replacingOccurrences(of: "{price}", with: price).replacingOccurrences(of: "{maximum}", with: String(maximum)),
+                errors: errors["qty-" + item.id] ?? [])
+            quantity.maximum = maximum
+            quantity.unitCents = item.unitPrice.amountCents
+            fields.append(quantity)
+        }
+        if let contract = offering.contract, !contract.clauses.isEmpty {
+            var accept = field("contract", .acceptContract, .checkbox)
+            accept.preamble = [t(.contract)] + contract.clauses.map { $0.text(language) }
+            accept.checked = typed?.checked("contract") ?? false
+            fields.append(accept)
+        }
+        var page = FormPage(
+            heading: t(.guestTitle).replacingOccurrences(of: "{title}", with: offering.title.text(language)), intro: t(.guestIntro),
+            action: "/activites/\(offering.id)/invite", submit: t(.checkoutSubmit), fields: fields,
+            hidden: [("attempt", CheckoutPages.attemptKey(typed?.text("attempt", limit: 36) ?? ""))],
+            links: [.init(href: "/connexion?back=%2Factivites%2F\(offering.id)", label: t(.guestHasAccount))])
+        page.formErrors = formErrors
+        if !(offering.items ?? []).isEmpty { page.liveTotal = Formatting.money(cents: 0, language) }
+        return page
+    }
+
+    /// Holds the seat for a guest. The attempt key is the checkout's `Idempotency-Key` (a double click holds once).
+    func submit(_ request: Request, offeringId: String) async throws -> Response {
+        let form = try await PostedForm(request, cookies: kit.cookies)
+        let language = LanguageChoice.of(request)
+        let offering = try await find(offeringId)
+        func again(_ errors: [String: [String]], _ formErrors: [String] = [], status: HTTPResponse.Status = .unprocessableContent) -> Response {
+            kit.formResponse(
+                self.form(offering, language: language, typed: form, errors: errors, formErrors: formErrors), request: request, language: language,
+                status: status)
+        }
+        var items: [EnrolmentClient.Components.Schemas.ItemQuantity] = []
+        var quantityErrors: [String: [String]] = [:]
+        for item in offering.items ?? [] {
+            let typed = form.text("qty-" + item.id, limit: 9)
+            guard !typed.isEmpty else { continue }
+            guard let quantity = Int(typed), (0...99).contains(quantity) else {
+                quantityErrors["qty-" + item.id] = [Strings.text(.quantityNotNumber, language)]
+                continue
+            }
+            if quantity > 0 { items.append(.init(itemId: item.id, quantity: quantity)) }
+        }
+        if !quantityErrors.isEmpty { return again(quantityErrors) }
+        let line = EnrolmentClient.Components.Schemas.GuestLine(
+            participant: .init(
+                firstName: form.text("childFirstName", limit: 100), lastName: form.text("childLastName", limit: 100),
+                birthDate: form.text("childBirthDate", limit: 10)),
+            offeringId: offering.id, sessionId: form.text("sessionId", limit: 36), items: items.isEmpty ? nil : items,
+            contractAcceptedVersion: form.checked("contract") ? offering.contract?.version : nil)
+        let answer = try await enrolment.createCheckout(
+            headers: .init(idempotencyKey: CheckoutPages.attemptKey(form.text("attempt", limit: 36))),
+            body: .json(
+                .init(
+                    guest: .init(
+                        email: form.text("email"), firstName: form.text("firstName", limit: 100), lastName: form.text("lastName", limit: 100),
+                        language: language == .en ? .en : .fr),
+                    lines: [line])))
+        guard case .created(let created) = answer else {
+            // Every reason at once, each next to its field.
+            let problem = try ServiceProblem.of(answer)
+            var errors: [String: [String]] = [:]
+            var others: [String] = []
+            for error in problem.errors {
+                if let name = Self.formField(error.field) {
+                    errors[name, default: []].append(error.message.text(for: language))
+                } else {
+                    others.append(error.message.text(for: language))
+                }
+            }
+            return again(errors, problem.errors.isEmpty ? [problem.summary] : others, status: problem.pageStatus)
+        }
+        let checkout = try created.body.json
+        guard let token = checkout.guestToken, let secret = kit.cookies.formSecret(request) else { throw PageErrors.Upstream(status: 502) }
+        let sealed = try secret.seal(Data("\(checkout.id) \(token)".utf8), for: .guestCheckout)
+        var headers: HTTPFields = [.location: "/invite/caisse/\(checkout.id)"]
+        headers.append(
+            .init(name: .setCookie, value: kit.cookies.setting(kit.cookies.guestName, Base64URL.encode(sealed), maxAge: Self.cookieSeconds)))
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    /// The page's field for a field enrolment names (`guest.email`, `lines[0].participant.birthDate`, …).
+    static func formField(_ field: String) -> String? {
+        let names = [
+            "guest.email": "email", "guest.firstName": "firstName", "guest.lastName": "lastName",
+            "lines[0].participant.firstName": "childFirstName", "lines[0].participant.lastName": "childLastName",
+            "lines[0].participant.birthDate": "childBirthDate", "lines[0].sessionId": "sessionId",
+            "lines[0].contractAcceptedVersion": "contract", "lines[0].contractAcceptance": "contract",
+        ]
+        return names[field]
+    }
+
+    private func find(_ offeringId: String) async throws -> Offering {
+        guard UUID(uuidString: offeringId) != nil else { throw HTTPError(.notFound) }
+        switch try await catalogue.getOffering(path: .init(offeringId: offeringId)) {
+        case .ok(let ok): return try ok.body.json
+        case .notFound, .badRequest: throw HTTPError(.notFound)
+        case .undocumented(let status, _): throw PageErrors.Upstream(status: status)
+        }
+    }
+}
