@@ -404,6 +404,35 @@ def pay_for_the_cart(browser, expect):
         assert "2 × Macaroni" in text and "1 × Macaroni" in text and "16,50 $" in text, text
 
 
+def waitlist_offer(browser, expect):
+    """A full workshop's waiting list: Mozaïk's parent puts the child on it (position 1); the family holding the
+    only seat gives it up; the seat is offered to the child, taken into the cart, and held at checkout."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    d, child = browser.driver, expect["child"]
+    browser.open("/connexion")
+    fill(browser, {"email": f"parent.{browser.width}@e2e.test", "password": expect["password"] + "-2"})
+    submit(browser)
+    browser.open("/activites?q=robotique")
+    browser.click("Atelier de robotique")
+    assert "Groupe complet" in main_text(browser), main_text(browser)
+    Select(d.find_element(By.ID, "waitlistParticipantId")).select_by_visible_text(child["name"])
+    submit(browser, "M'inscrire sur la liste d'attente")
+    assert heading(browser) == "Mes listes d'attente", heading(browser)
+    assert "En attente, position 1" in main_text(browser), main_text(browser)
+    expect["free_the_seat"]()
+
+    def offered(_):
+        browser.open("/listes-attente")
+        return "Une place vous est offerte" in main_text(browser)
+    WebDriverWait(d, 30, poll_frequency=1).until(offered)
+    browser.navigate(lambda: d.find_element(By.CSS_SELECTOR, "form[action$='/reserver'] button").click())
+    text = main_text(browser)
+    assert "La place offerte est dans votre panier" in text and "Atelier de robotique" in text, text
+    browser.navigate(lambda: d.find_element(By.CSS_SELECTOR, "ul.totals button").click())
+    assert heading(browser) == "Payer mes inscriptions", f"{heading(browser)}: {main_text(browser)}"
+    assert "Atelier de robotique" in main_text(browser), "the offered seat is held at checkout"
+
+
 def csspo_guest(browser, expect):
     """CSSPO: a guest registers a child to the lunches without an account (a missing birth date refused first, what
     was typed kept), chooses quantities per date with a live total, pays in the processor's frame, and opens the
@@ -482,8 +511,10 @@ def run(base, artifacts, expect):
     for width in WIDTHS:
         browser = Browser(base, artifacts, width)
         try:
-            for journey in (browse_the_catalogue, keyboard_only, mozaik_sign_up_by_code, pay_for_the_cart, csspo_guest, baie_comeau_link):
-                if journey is keyboard_only and width == "phone":
+            for journey in (browse_the_catalogue, keyboard_only, mozaik_sign_up_by_code, pay_for_the_cart, waitlist_offer, csspo_guest,
+                            baie_comeau_link):
+                # The keyboard alone at a desktop's width; one waiting list for the child both guardians share.
+                if (journey is keyboard_only and width == "phone") or (journey is waitlist_offer and width == "desktop"):
                     continue
                 journeys += 1
                 browser.driver.delete_all_cookies()

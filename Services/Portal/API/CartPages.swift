@@ -26,7 +26,9 @@ struct CartPages: Sendable {
         }
     }
 
-    static let notices: [String: Text] = ["ajoute": .lineAddedNotice, "contrat": .contractAcceptedNotice, "retire": .lineRemovedNotice]
+    static let notices: [String: Text] = [
+        "ajoute": .lineAddedNotice, "contrat": .contractAcceptedNotice, "retire": .lineRemovedNotice, "offre": .waitlistClaimedNotice,
+    ]
 
     func cartPage(_ request: Request) async throws -> Response {
         let language = LanguageChoice.of(request)
@@ -179,6 +181,11 @@ struct CartPages: Sendable {
                 "offeringId": offering.id, "formToken": visit.secret.formToken, "sessionChoices": sessions,
                 "children": children.map { ["id": $0.id, "name": "\($0.firstName) \($0.lastName)"] },
                 "hasItems": !items.isEmpty, "items": items, "zero": Formatting.money(cents: 0, language),
+                // A full group: its waiting list instead (a seat freed is offered to the next in line).
+                "fullSessions": offering.sessions.filter { $0.seatsLeft == 0 }.map { session -> [String: String] in
+                    ["id": session.id, "label": session.name.text(language) + " (" + Formatting.day(session.startsOn, language) + ")"]
+                },
+                "hasFullSessions": offering.sessions.contains { $0.seatsLeft == 0 },
             ] as [String: Any],
             "formVisit": visit, "script": !items.isEmpty,
         ]

@@ -54,6 +54,9 @@ enum Text: String, CaseIterable, Sendable {
     case itemsLegend, itemsHint, itemHint, itemsTotal, quantityNotNumber
     case cardAgain, holdEndingPay, holdWarning, holdEnded, extendHoldWhere
     case guestTitle, guestIntro, guestEmailHint, participantFirstName, participantLastName, participantBirthDate, guestHasAccount, registerAsGuest
+    case waitlistTitle, waitlistIntroPage, waitlistEmpty, waitlistWaiting, waitlistOffered, waitlistClaimed, waitlistExpired
+    case waitlistWithdrawn, waitlistClaim, waitlistLeave, waitlistJoinedNotice, waitlistLeftNotice, waitlistClaimedNotice
+    case waitlistRefusedTitle, waitlistRefusedText, waitlistNoOfferTitle, waitlistNoOfferText, waitlistHeading, waitlistOfferingIntro, joinWaitlist
 }
 
 enum Strings {
@@ -355,6 +358,27 @@ enum Strings {
         .participantBirthDate: "Date de naissance de la personne inscrite",
         .guestHasAccount: "J'ai un compte : me connecter pour inscrire",
         .registerAsGuest: "S'inscrire sans compte",
+        .waitlistTitle: "Mes listes d'attente",
+        .waitlistIntroPage:
+            "Quand une place se libère, elle est offerte à la première personne en attente, qui reçoit un courriel et a un délai pour la réserver; passé ce délai, elle est offerte à la suivante.",
+        .waitlistEmpty: "Aucune inscription en liste d'attente.",
+        .waitlistWaiting: "En attente, position {position}",
+        .waitlistOffered: "Une place vous est offerte jusqu'au {until}.",
+        .waitlistClaimed: "Place réservée",
+        .waitlistExpired: "Offre expirée",
+        .waitlistWithdrawn: "Retiré de la liste",
+        .waitlistClaim: "Réserver cette place",
+        .waitlistLeave: "Quitter la liste",
+        .waitlistJoinedNotice: "L'inscription est sur la liste d'attente.",
+        .waitlistLeftNotice: "L'inscription a quitté la liste d'attente.",
+        .waitlistClaimedNotice: "La place offerte est dans votre panier : payez-la avant la fin de l'offre.",
+        .waitlistRefusedTitle: "Impossible de s'inscrire sur la liste d'attente",
+        .waitlistRefusedText: "L'inscription n'a pas été mise sur la liste d'attente, pour la raison suivante :",
+        .waitlistNoOfferTitle: "Aucune place offerte",
+        .waitlistNoOfferText: "Cette inscription n'a pas (ou plus) de place offerte. Sa position est sur la page de vos listes d'attente.",
+        .waitlistHeading: "Groupe complet : liste d'attente",
+        .waitlistOfferingIntro: "Un groupe complet a une liste d'attente. Si une place se libère, elle vous est offerte par courriel.",
+        .joinWaitlist: "M'inscrire sur la liste d'attente",
     ]
 
     static let english: [Text: String] = [
@@ -645,5 +669,26 @@ enum Strings {
         .participantBirthDate: "Birth date of the person registered",
         .guestHasAccount: "I have an account: sign in to register",
         .registerAsGuest: "Register without an account",
+        .waitlistTitle: "My waiting lists",
+        .waitlistIntroPage:
+            "When a seat is freed, it is offered to the first person waiting, who gets an email and has a set time to take it; after that it is offered to the next.",
+        .waitlistEmpty: "No registration on a waiting list.",
+        .waitlistWaiting: "Waiting, position {position}",
+        .waitlistOffered: "A seat is offered to you until {until}.",
+        .waitlistClaimed: "Seat taken",
+        .waitlistExpired: "Offer expired",
+        .waitlistWithdrawn: "Left the list",
+        .waitlistClaim: "Take this seat",
+        .waitlistLeave: "Leave the list",
+        .waitlistJoinedNotice: "The registration is on the waiting list.",
+        .waitlistLeftNotice: "The registration has left the waiting list.",
+        .waitlistClaimedNotice: "The seat offered is in your cart: pay for it before the offer ends.",
+        .waitlistRefusedTitle: "Cannot join the waiting list",
+        .waitlistRefusedText: "The registration was not put on the waiting list, for this reason:",
+        .waitlistNoOfferTitle: "No seat offered",
+        .waitlistNoOfferText: "This registration has no seat offered (or no longer). Its position is on your waiting lists' page.",
+        .waitlistHeading: "Full group: waiting list",
+        .waitlistOfferingIntro: "A full group has a waiting list. If a seat is freed, it is offered to you by email.",
+        .joinWaitlist: "Join the waiting list",
     ]
 }

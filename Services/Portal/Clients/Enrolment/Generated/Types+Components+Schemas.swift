@@ -1208,6 +1208,77 @@ extension Components {
                 case lastName
             }
         }
+        /// - Remark: Generated from `#/components/schemas/WaitlistEntry`.
+        package struct WaitlistEntry: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/id`.
+            package var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/sessionId`.
+            package var sessionId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/offeringId`.
+            package var offeringId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/participantId`.
+            package var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/status`.
+            @frozen package enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case waiting = "waiting"
+                case offered = "offered"
+                case claimed = "claimed"
+                case expired = "expired"
+                case withdrawn = "withdrawn"
+            }
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/status`.
+            package var status: Components.Schemas.WaitlistEntry.StatusPayload
+            /// 1 for the next in line; only while waiting.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/position`.
+            package var position: Swift.Int?
+            /// While offered, check the session out before this time.
+            ///
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/offerExpiresAt`.
+            package var offerExpiresAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/WaitlistEntry/createdAt`.
+            package var createdAt: Foundation.Date
+            /// Creates a new `WaitlistEntry`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - sessionId:
+            ///   - offeringId:
+            ///   - participantId:
+            ///   - status:
+            ///   - position: 1 for the next in line; only while waiting.
+            ///   - offerExpiresAt: While offered, check the session out before this time.
+            ///   - createdAt:
+            package init(
+                id: Swift.String,
+                sessionId: Swift.String,
+                offeringId: Swift.String,
+                participantId: Swift.String,
+                status: Components.Schemas.WaitlistEntry.StatusPayload,
+                position: Swift.Int? = nil,
+                offerExpiresAt: Foundation.Date? = nil,
+                createdAt: Foundation.Date
+            ) {
+                self.id = id
+                self.sessionId = sessionId
+                self.offeringId = offeringId
+                self.participantId = participantId
+                self.status = status
+                self.position = position
+                self.offerExpiresAt = offerExpiresAt
+                self.createdAt = createdAt
+            }
+            package enum CodingKeys: String, CodingKey {
+                case id
+                case sessionId
+                case offeringId
+                case participantId
+                case status
+                case position
+                case offerExpiresAt
+                case createdAt
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/ParticipantProfile`.
         package struct ParticipantProfile: Codable, Hashable, Sendable {
             /// Québec permanent code (4 letters, 8 digits).

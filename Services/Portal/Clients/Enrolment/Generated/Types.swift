@@ -99,6 +99,26 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/participants/links`.
     /// - Remark: Generated from `#/paths//v1/participants/links/post(linkParticipant)`.
     func linkParticipant(_ input: Operations.LinkParticipant.Input) async throws -> Operations.LinkParticipant.Output
+    /// Puts a participant on a full session's waiting list, with a visible position.
+    ///
+    /// Only when the session is full (or others already wait). A freed seat is held for the next in line, who is
+    /// mailed and has `WAITLIST_OFFER_HOURS` to check it out (the checkout takes the held seat over); an
+    /// unclaimed offer passes on to the next.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/sessions/{sessionId}/waitlist`.
+    /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)`.
+    func joinWaitlist(_ input: Operations.JoinWaitlist.Input) async throws -> Operations.JoinWaitlist.Output
+    /// The signed-in guardian's waiting-list entries, newest first, with positions and offers.
+    ///
+    /// - Remark: HTTP `GET /v1/waitlist`.
+    /// - Remark: Generated from `#/paths//v1/waitlist/get(listWaitlistEntries)`.
+    func listWaitlistEntries(_ input: Operations.ListWaitlistEntries.Input) async throws -> Operations.ListWaitlistEntries.Output
+    /// Leaves the list; an offered seat goes to the next in line.
+    ///
+    /// - Remark: HTTP `DELETE /v1/waitlist/{entryId}`.
+    /// - Remark: Generated from `#/paths//v1/waitlist/{entryId}/delete(leaveWaitlist)`.
+    func leaveWaitlist(_ input: Operations.LeaveWaitlist.Input) async throws -> Operations.LeaveWaitlist.Output
     /// The participant's profile, for their guardians and for staff of an organisation where they are registered (each staff read is logged).
     ///
     /// - Remark: HTTP `GET /v1/participants/{participantId}/profile`.
@@ -288,6 +308,46 @@ extension APIProtocol {
         try await linkParticipant(Operations.LinkParticipant.Input(
             headers: headers,
             body: body
+        ))
+    }
+    /// Puts a participant on a full session's waiting list, with a visible position.
+    ///
+    /// Only when the session is full (or others already wait). A freed seat is held for the next in line, who is
+    /// mailed and has `WAITLIST_OFFER_HOURS` to check it out (the checkout takes the held seat over); an
+    /// unclaimed offer passes on to the next.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/sessions/{sessionId}/waitlist`.
+    /// - Remark: Generated from `#/paths//v1/sessions/{sessionId}/waitlist/post(joinWaitlist)`.
+    package func joinWaitlist(
+        path: Operations.JoinWaitlist.Input.Path,
+        headers: Operations.JoinWaitlist.Input.Headers = .init(),
+        body: Operations.JoinWaitlist.Input.Body
+    ) async throws -> Operations.JoinWaitlist.Output {
+        try await joinWaitlist(Operations.JoinWaitlist.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The signed-in guardian's waiting-list entries, newest first, with positions and offers.
+    ///
+    /// - Remark: HTTP `GET /v1/waitlist`.
+    /// - Remark: Generated from `#/paths//v1/waitlist/get(listWaitlistEntries)`.
+    package func listWaitlistEntries(headers: Operations.ListWaitlistEntries.Input.Headers = .init()) async throws -> Operations.ListWaitlistEntries.Output {
+        try await listWaitlistEntries(Operations.ListWaitlistEntries.Input(headers: headers))
+    }
+    /// Leaves the list; an offered seat goes to the next in line.
+    ///
+    /// - Remark: HTTP `DELETE /v1/waitlist/{entryId}`.
+    /// - Remark: Generated from `#/paths//v1/waitlist/{entryId}/delete(leaveWaitlist)`.
+    package func leaveWaitlist(
+        path: Operations.LeaveWaitlist.Input.Path,
+        headers: Operations.LeaveWaitlist.Input.Headers = .init()
+    ) async throws -> Operations.LeaveWaitlist.Output {
+        try await leaveWaitlist(Operations.LeaveWaitlist.Input(
+            path: path,
+            headers: headers
         ))
     }
     /// The participant's profile, for their guardians and for staff of an organisation where they are registered (each staff read is logged).
