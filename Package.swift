@@ -249,6 +249,7 @@ let package = Package(
                 .embedInCode("API/Templates/cart.mustache"), .embedInCode("API/Templates/checkout.mustache"),
                 .embedInCode("API/Templates/payment.mustache"), .embedInCode("API/Templates/receipt.mustache"),
                 .embedInCode("API/Templates/payments.mustache"), .embedInCode("API/Templates/waitlist.mustache"),
+                .embedInCode("API/Templates/registrations.mustache"),
                 .embedInCode("API/Assets/portal.css"), .embedInCode("API/Assets/portal.js"),
             ],
             swiftSettings: swiftSettings

@@ -342,8 +342,9 @@ def pay_for_the_cart(browser, expect):
     its contract, holds the seat, reviews what is paid and until when the seat is held, asks for more time, presses "Pay" before
     entering a card (told to enter it), types a declined card in the processor's frame (said on the page, nothing
     paid), then a good one; then the payment's page, the receipt reached from the mailed link, and the history.
-    The phone's parent pays for the outing, the desktop's (the child's other guardian) for a day camp; the
-    phone's then chooses lunches by quantity (CSSPO) and sees them priced in the cart."""
+    The phone's parent pays for the outing, the desktop's (the child's other guardian) for a day camp, which it
+    then cancels with the refund shown first; the phone's then chooses lunches by quantity (CSSPO) and sees them
+    priced in the cart."""
     d, child, mail = browser.driver, expect["child"], expect["mail"]
     search, title = expect["paid"][browser.width]
     email = f"parent.{browser.width}@e2e.test"
@@ -387,6 +388,15 @@ def pay_for_the_cart(browser, expect):
     assert child["name"] in text and total in text and "Sophie Lavoie" in text, text
     browser.click("Mes paiements")
     assert "Payé" in main_text(browser) and total in main_text(browser), main_text(browser)
+    if browser.width == "desktop":
+        # The day camp given up before it starts: the refund its policy gives (less the 5 $ fee) is shown first.
+        browser.click("Mon compte")
+        browser.click("Mes inscriptions")
+        browser.navigate(lambda: d.find_element(By.CSS_SELECTOR, "a[href$='/annulation']").click())
+        assert heading(browser) == "Annuler l'inscription", heading(browser)
+        assert "seront remboursés sur la carte" in main_text(browser), main_text(browser)
+        submit(browser, "Confirmer l'annulation")
+        assert "L'inscription est annulée" in main_text(browser) and "Annulée" in main_text(browser), main_text(browser)
     if browser.width == "phone":
         # CSSPO: lunches per date bought by quantity, their total kept live by the page's script, then in the cart.
         browser.open("/activites?q=macaroni")

@@ -149,6 +149,14 @@ import Testing
                 #expect(
                     try await enrolment.execute(uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(strangerToken))
                         .status == .notFound)
+                // The quote shown before confirming: the same refund, nothing changed, nobody else's.
+                #expect(
+                    try await enrolment.execute(uri: "/v1/registrations/\(registration)/cancellation", method: .get, headers: bearer(strangerToken))
+                        .status == .notFound)
+                let quote = try await enrolment.execute(
+                    uri: "/v1/registrations/\(registration)/cancellation", method: .get, headers: bearer(parentToken))
+                #expect(((try quote.json()["refund"] as? [String: Any])?["amountCents"]) as? Int == 8_000, "\(quote.text)")
+                #expect(try await database.seats(camp.sessions[0].sessionId) == (5, 0, 1), "a quote changes nothing")
                 let cancelled = try await enrolment.execute(
                     uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(parentToken))
                 #expect(cancelled.status == .ok, "\(cancelled.text)")

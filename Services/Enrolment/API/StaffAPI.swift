@@ -16,6 +16,14 @@ extension EnrolmentAPI {
         )
     }
 
+    func getCancellationQuote(_ input: Operations.GetCancellationQuote.Input) async throws -> Operations.GetCancellationQuote.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard let id = UUID(uuidString: input.path.registrationId) else { throw Problem.notFound }
+        let quote = try await Cancellations.quote(
+            registration: id, by: principal, at: clock.now(), client: checkouts.client, logger: checkouts.logger)
+        return .ok(.init(body: .json(.init(registrationId: quote.registrationId.uuidString.lowercased(), refund: Self.money(quote.refundCents)))))
+    }
+
     func searchParticipants(_ input: Operations.SearchParticipants.Input) async throws -> Operations.SearchParticipants.Output {
         let principal = try RequestScope.requirePrincipal()
         var errors: [FieldError] = []

@@ -15,49 +15,80 @@ enum Cancellations {
         var refundCents: Int64
     }
 
+    /// What cancelling would do, decided from the locked (or read) row: who may, and the refund.
+    struct Decision: Sendable {
+        var refundCents: Int64
+        var session: UUID
+        var checkout: UUID?
+        var reason: String
+    }
+
     /// A guardian cancels their own registrations before the start; staff of the selling organisation any time.
+    /// In the caller's transaction, the registration row locked.
+    private static func decide(
+        _ id: UUID, by principal: Principal, at now: Date, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Decision {
+        var found: (status: String, amount: Int64, checkout: UUID?, session: UUID, owner: UUID?, seller: UUID, offering: String)?
+        for try await row in try await connection.query(
+            """
+            SELECT r.status, r.amount_cents, r.checkout_id, r.session_id, c.account_id, o.selling_organisation_id, o.document::text
+            FROM registrations r LEFT JOIN checkouts c ON c.id = r.checkout_id JOIN offerings o ON o.id = r.offering_id
+            WHERE r.id = \(id) FOR UPDATE OF r
+            """, logger: logger
+        ).decode((String, Int64, UUID?, UUID, UUID?, UUID, String).self) {
+            found = row
+        }
+        guard let found else { throw Problem.notFound }
+        let byStaff = principal.isStaff(of: found.seller)
+        guard byStaff || (found.owner != nil && found.owner == principal.accountId) else { throw Problem.notFound }
+        guard found.status == "confirmed" else { throw Problem.notCancellable }
+        let offering = try EventJSON.decoder.decode(OfferingEvent.self, from: Data(found.offering.utf8))
+        let session = offering.sessions.first { $0.sessionId == found.session }
+        let today = CalendarDate(now)
+        guard let starts = session.flatMap({ CalendarDate($0.startsOn) }), let ends = session.flatMap({ CalendarDate($0.endsOn) }) else {
+            throw Problem.notCancellable
+        }
+        if !byStaff && !(today < starts) { throw Problem.cancellationClosed }
+        // Staff registrations were not paid online: nothing to give back to a card.
+        let refund =
+            found.checkout == nil
+            ? 0 : RefundRules.refund(paidCents: found.amount, policy: offering.refundPolicy, startsOn: starts, endsOn: ends, today: today)
+        let reason = byStaff && found.owner != principal.accountId ? "cancelled-by-staff" : "cancelled-by-guardian"
+        return Decision(refundCents: refund, session: found.session, checkout: found.checkout, reason: reason)
+    }
+
+    /// What cancelling now would refund, changing nothing: shown before the person confirms.
+    static func quote(
+        registration id: UUID, by principal: Principal, at now: Date, client: PostgresClient, logger: Logger
+    ) async throws
+        -> Outcome
+    {
+        // The same decision as cancelling, in a transaction that changes nothing.
+        try await client.transaction(logger: logger) { connection in
+            let decision = try await decide(id, by: principal, at: now, on: connection, logger: logger)
+            return Outcome(registrationId: id, refundCents: decision.refundCents)
+        }
+    }
+
     static func cancel(
         registration id: UUID, by principal: Principal, at now: Date, client: PostgresClient, logger: Logger
     ) async throws -> Outcome {
         return try await client.transaction(logger: logger) { connection in
-            var found: (status: String, amount: Int64, checkout: UUID?, session: UUID, owner: UUID?, seller: UUID, offering: String)?
-            for try await row in try await connection.query(
-                """
-                SELECT r.status, r.amount_cents, r.checkout_id, r.session_id, c.account_id, o.selling_organisation_id, o.document::text
-                FROM registrations r LEFT JOIN checkouts c ON c.id = r.checkout_id JOIN offerings o ON o.id = r.offering_id
-                WHERE r.id = \(id) FOR UPDATE OF r
-                """, logger: logger
-            ).decode((String, Int64, UUID?, UUID, UUID?, UUID, String).self) {
-                found = row
-            }
-            guard let found else { throw Problem.notFound }
-            let byStaff = principal.isStaff(of: found.seller)
-            guard byStaff || (found.owner != nil && found.owner == principal.accountId) else { throw Problem.notFound }
-            guard found.status == "confirmed" else { throw Problem.notCancellable }
-            let offering = try EventJSON.decoder.decode(OfferingEvent.self, from: Data(found.offering.utf8))
-            let session = offering.sessions.first { $0.sessionId == found.session }
-            let today = CalendarDate(now)
-            guard let starts = session.flatMap({ CalendarDate($0.startsOn) }), let ends = session.flatMap({ CalendarDate($0.endsOn) }) else {
-                throw Problem.notCancellable
-            }
-            if !byStaff && !(today < starts) { throw Problem.cancellationClosed }
-            // Staff registrations were not paid online: nothing to give back to a card.
-            let refund =
-                found.checkout == nil
-                ? 0 : RefundRules.refund(paidCents: found.amount, policy: offering.refundPolicy, startsOn: starts, endsOn: ends, today: today)
-            let reason = byStaff && found.owner != principal.accountId ? "cancelled-by-staff" : "cancelled-by-guardian"
+            let decision = try await decide(id, by: principal, at: now, on: connection, logger: logger)
             try await connection.query(
                 """
-                UPDATE registrations SET status = 'cancelled', status_reason = \(reason), cancelled_by = \(principal.accountId),
+                UPDATE registrations SET status = 'cancelled', status_reason = \(decision.reason), cancelled_by = \(principal.accountId),
                     version = version + 1, updated_at = \(now)
                 WHERE id = \(id)
                 """, logger: logger)
             try await CheckoutStore.recordRegistrations(EventName.registrationCancelled, [id], at: now, on: connection, logger: logger)
-            if refund > 0, let checkout = found.checkout {
-                try await requestRefund(registration: id, checkout: checkout, cents: refund, reason: reason, at: now, on: connection, logger: logger)
+            if decision.refundCents > 0, let checkout = decision.checkout {
+                try await requestRefund(
+                    registration: id, checkout: checkout, cents: decision.refundCents, reason: decision.reason, at: now, on: connection,
+                    logger: logger)
             }
-            try await SeatLedger.releaseConfirmed([found.session: 1], at: now, on: connection, logger: logger)
-            return Outcome(registrationId: id, refundCents: refund)
+            try await SeatLedger.releaseConfirmed([decision.session: 1], at: now, on: connection, logger: logger)
+            return Outcome(registrationId: id, refundCents: decision.refundCents)
         }
     }
 

@@ -57,6 +57,9 @@ enum Text: String, CaseIterable, Sendable {
     case waitlistTitle, waitlistIntroPage, waitlistEmpty, waitlistWaiting, waitlistOffered, waitlistClaimed, waitlistExpired
     case waitlistWithdrawn, waitlistClaim, waitlistLeave, waitlistJoinedNotice, waitlistLeftNotice, waitlistClaimedNotice
     case waitlistRefusedTitle, waitlistRefusedText, waitlistNoOfferTitle, waitlistNoOfferText, waitlistHeading, waitlistOfferingIntro, joinWaitlist
+    case registrationsTitle, registrationsEmpty, registrationConfirmed, registrationHeld, registrationCancelled, registrationExpired
+    case cancelRegistration, cancellationTitle, cancellationRefund, cancellationNoRefund, cancellationSubmit, cancellationKeep
+    case registrationCancelledNotice, cannotCancelTitle, cannotCancelText
 }
 
 enum Strings {
@@ -379,6 +382,22 @@ enum Strings {
         .waitlistHeading: "Groupe complet : liste d'attente",
         .waitlistOfferingIntro: "Un groupe complet a une liste d'attente. Si une place se libère, elle vous est offerte par courriel.",
         .joinWaitlist: "M'inscrire sur la liste d'attente",
+        .registrationsTitle: "Mes inscriptions",
+        .registrationsEmpty: "Aucune inscription pour le moment.",
+        .registrationConfirmed: "Confirmée",
+        .registrationHeld: "En attente de paiement",
+        .registrationCancelled: "Annulée",
+        .registrationExpired: "Non payée à temps",
+        .cancelRegistration: "Annuler cette inscription",
+        .cancellationTitle: "Annuler l'inscription",
+        .cancellationRefund:
+            "Si vous annulez maintenant, {amount} seront remboursés sur la carte utilisée pour payer, selon la politique de l'organisme. La place sera libérée.",
+        .cancellationNoRefund: "Si vous annulez maintenant, rien ne sera remboursé, selon la politique de l'organisme. La place sera libérée.",
+        .cancellationSubmit: "Confirmer l'annulation",
+        .cancellationKeep: "Garder l'inscription",
+        .registrationCancelledNotice: "L'inscription est annulée. Un remboursement éventuel apparaîtra dans vos paiements.",
+        .cannotCancelTitle: "Impossible d'annuler",
+        .cannotCancelText: "L'inscription n'a pas été annulée, pour la raison suivante :",
     ]
 
     static let english: [Text: String] = [
@@ -690,5 +709,21 @@ enum Strings {
         .waitlistHeading: "Full group: waiting list",
         .waitlistOfferingIntro: "A full group has a waiting list. If a seat is freed, it is offered to you by email.",
         .joinWaitlist: "Join the waiting list",
+        .registrationsTitle: "My registrations",
+        .registrationsEmpty: "No registration yet.",
+        .registrationConfirmed: "Confirmed",
+        .registrationHeld: "Awaiting payment",
+        .registrationCancelled: "Cancelled",
+        .registrationExpired: "Not paid in time",
+        .cancelRegistration: "Cancel this registration",
+        .cancellationTitle: "Cancel the registration",
+        .cancellationRefund:
+            "If you cancel now, {amount} will be refunded to the card used to pay, under the organisation's policy. The seat will be freed.",
+        .cancellationNoRefund: "If you cancel now, nothing will be refunded, under the organisation's policy. The seat will be freed.",
+        .cancellationSubmit: "Confirm the cancellation",
+        .cancellationKeep: "Keep the registration",
+        .registrationCancelledNotice: "The registration is cancelled. Any refund will appear in your payments.",
+        .cannotCancelTitle: "Cannot cancel",
+        .cannotCancelText: "The registration was not cancelled, for this reason:",
     ]
 }

@@ -129,6 +129,15 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `DELETE /v1/waitlist/{entryId}`.
     /// - Remark: Generated from `#/paths//v1/waitlist/{entryId}/delete(leaveWaitlist)`.
     func leaveWaitlist(_ input: Operations.LeaveWaitlist.Input) async throws -> Operations.LeaveWaitlist.Output
+    /// What cancelling now would refund, changing nothing (shown to the person before they confirm).
+    ///
+    /// The same rules as cancelling: for the guardian who made the registration, before the session starts; for
+    /// the selling organisation's staff, any time. 404 for anyone else; 409 when it cannot be cancelled.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/registrations/{registrationId}/cancellation`.
+    /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/cancellation/get(getCancellationQuote)`.
+    func getCancellationQuote(_ input: Operations.GetCancellationQuote.Input) async throws -> Operations.GetCancellationQuote.Output
     /// Cancels a confirmed registration; the refund follows the offering's policy.
     ///
     /// A guardian cancels the registrations they made, before the session starts; the selling organisation's
@@ -484,6 +493,23 @@ extension APIProtocol {
         headers: Operations.LeaveWaitlist.Input.Headers = .init()
     ) async throws -> Operations.LeaveWaitlist.Output {
         try await leaveWaitlist(Operations.LeaveWaitlist.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// What cancelling now would refund, changing nothing (shown to the person before they confirm).
+    ///
+    /// The same rules as cancelling: for the guardian who made the registration, before the session starts; for
+    /// the selling organisation's staff, any time. 404 for anyone else; 409 when it cannot be cancelled.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/registrations/{registrationId}/cancellation`.
+    /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/cancellation/get(getCancellationQuote)`.
+    internal func getCancellationQuote(
+        path: Operations.GetCancellationQuote.Input.Path,
+        headers: Operations.GetCancellationQuote.Input.Headers = .init()
+    ) async throws -> Operations.GetCancellationQuote.Output {
+        try await getCancellationQuote(Operations.GetCancellationQuote.Input(
             path: path,
             headers: headers
         ))

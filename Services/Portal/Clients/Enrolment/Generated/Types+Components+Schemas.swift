@@ -1165,6 +1165,105 @@ extension Components {
                 case createdAt
             }
         }
+        /// - Remark: Generated from `#/components/schemas/Registration`.
+        package struct Registration: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Registration/id`.
+            package var id: Swift.String
+            /// The checkout it was paid by; absent for a registration made by staff without payment.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Registration/checkoutId`.
+            package var checkoutId: Swift.String?
+            /// Who pays, for a registration made by staff.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Registration/fundingSource`.
+            package var fundingSource: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Registration/participantId`.
+            package var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Registration/offeringId`.
+            package var offeringId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Registration/sessionId`.
+            package var sessionId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Registration/status`.
+            @frozen package enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case held = "held"
+                case confirmed = "confirmed"
+                case expired = "expired"
+                case cancelled = "cancelled"
+            }
+            /// - Remark: Generated from `#/components/schemas/Registration/status`.
+            package var status: Components.Schemas.Registration.StatusPayload
+            /// - Remark: Generated from `#/components/schemas/Registration/amount`.
+            package var amount: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Registration/createdAt`.
+            package var createdAt: Foundation.Date
+            /// Creates a new `Registration`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - checkoutId: The checkout it was paid by; absent for a registration made by staff without payment.
+            ///   - fundingSource: Who pays, for a registration made by staff.
+            ///   - participantId:
+            ///   - offeringId:
+            ///   - sessionId:
+            ///   - status:
+            ///   - amount:
+            ///   - createdAt:
+            package init(
+                id: Swift.String,
+                checkoutId: Swift.String? = nil,
+                fundingSource: Swift.String? = nil,
+                participantId: Swift.String,
+                offeringId: Swift.String,
+                sessionId: Swift.String,
+                status: Components.Schemas.Registration.StatusPayload,
+                amount: Components.Schemas.Money,
+                createdAt: Foundation.Date
+            ) {
+                self.id = id
+                self.checkoutId = checkoutId
+                self.fundingSource = fundingSource
+                self.participantId = participantId
+                self.offeringId = offeringId
+                self.sessionId = sessionId
+                self.status = status
+                self.amount = amount
+                self.createdAt = createdAt
+            }
+            package enum CodingKeys: String, CodingKey {
+                case id
+                case checkoutId
+                case fundingSource
+                case participantId
+                case offeringId
+                case sessionId
+                case status
+                case amount
+                case createdAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RegistrationPage`.
+        package struct RegistrationPage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RegistrationPage/items`.
+            package var items: [Components.Schemas.Registration]
+            /// - Remark: Generated from `#/components/schemas/RegistrationPage/nextCursor`.
+            package var nextCursor: Swift.String?
+            /// Creates a new `RegistrationPage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            package init(
+                items: [Components.Schemas.Registration],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            package enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/LinkRequest`.
         package struct LinkRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/LinkRequest/organisationId`.

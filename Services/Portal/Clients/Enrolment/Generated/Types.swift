@@ -81,6 +81,11 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/checkouts/{checkoutId}/hold-extension`.
     /// - Remark: Generated from `#/paths//v1/checkouts/{checkoutId}/hold-extension/post(extendCheckoutHold)`.
     func extendCheckoutHold(_ input: Operations.ExtendCheckoutHold.Input) async throws -> Operations.ExtendCheckoutHold.Output
+    /// The registrations this account made (a separated guardian does not see the other's), newest first.
+    ///
+    /// - Remark: HTTP `GET /v1/registrations`.
+    /// - Remark: Generated from `#/paths//v1/registrations/get(listRegistrations)`.
+    func listRegistrations(_ input: Operations.ListRegistrations.Input) async throws -> Operations.ListRegistrations.Output
     /// Links a child (or a household member) to the signed-in guardian through an organisation's records.
     ///
     /// Mozaïk: organisation + names + birth date + file number; Baie-Comeau: organisation + file number + birth
@@ -119,6 +124,26 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `DELETE /v1/waitlist/{entryId}`.
     /// - Remark: Generated from `#/paths//v1/waitlist/{entryId}/delete(leaveWaitlist)`.
     func leaveWaitlist(_ input: Operations.LeaveWaitlist.Input) async throws -> Operations.LeaveWaitlist.Output
+    /// What cancelling now would refund, changing nothing (shown to the person before they confirm).
+    ///
+    /// The same rules as cancelling: for the guardian who made the registration, before the session starts; for
+    /// the selling organisation's staff, any time. 404 for anyone else; 409 when it cannot be cancelled.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/registrations/{registrationId}/cancellation`.
+    /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/cancellation/get(getCancellationQuote)`.
+    func getCancellationQuote(_ input: Operations.GetCancellationQuote.Input) async throws -> Operations.GetCancellationQuote.Output
+    /// Cancels a confirmed registration; the refund follows the offering's policy.
+    ///
+    /// A guardian cancels the registrations they made, before the session starts; the selling organisation's
+    /// staff cancel any registration at any time. The seat returns to the session (its waitlist first); the
+    /// amount the policy allows (none, full before the start, or pro rata, less the administration fee) is asked
+    /// of payment (`enrolment.refund.requested`).
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/registrations/{registrationId}/cancellation`.
+    /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/cancellation/post(cancelRegistration)`.
+    func cancelRegistration(_ input: Operations.CancelRegistration.Input) async throws -> Operations.CancelRegistration.Output
     /// The participant's profile, for their guardians and for staff of an organisation where they are registered (each staff read is logged).
     ///
     /// - Remark: HTTP `GET /v1/participants/{participantId}/profile`.
@@ -284,6 +309,19 @@ extension APIProtocol {
             headers: headers
         ))
     }
+    /// The registrations this account made (a separated guardian does not see the other's), newest first.
+    ///
+    /// - Remark: HTTP `GET /v1/registrations`.
+    /// - Remark: Generated from `#/paths//v1/registrations/get(listRegistrations)`.
+    package func listRegistrations(
+        query: Operations.ListRegistrations.Input.Query = .init(),
+        headers: Operations.ListRegistrations.Input.Headers = .init()
+    ) async throws -> Operations.ListRegistrations.Output {
+        try await listRegistrations(Operations.ListRegistrations.Input(
+            query: query,
+            headers: headers
+        ))
+    }
     /// Links a child (or a household member) to the signed-in guardian through an organisation's records.
     ///
     /// Mozaïk: organisation + names + birth date + file number; Baie-Comeau: organisation + file number + birth
@@ -346,6 +384,42 @@ extension APIProtocol {
         headers: Operations.LeaveWaitlist.Input.Headers = .init()
     ) async throws -> Operations.LeaveWaitlist.Output {
         try await leaveWaitlist(Operations.LeaveWaitlist.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// What cancelling now would refund, changing nothing (shown to the person before they confirm).
+    ///
+    /// The same rules as cancelling: for the guardian who made the registration, before the session starts; for
+    /// the selling organisation's staff, any time. 404 for anyone else; 409 when it cannot be cancelled.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/registrations/{registrationId}/cancellation`.
+    /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/cancellation/get(getCancellationQuote)`.
+    package func getCancellationQuote(
+        path: Operations.GetCancellationQuote.Input.Path,
+        headers: Operations.GetCancellationQuote.Input.Headers = .init()
+    ) async throws -> Operations.GetCancellationQuote.Output {
+        try await getCancellationQuote(Operations.GetCancellationQuote.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Cancels a confirmed registration; the refund follows the offering's policy.
+    ///
+    /// A guardian cancels the registrations they made, before the session starts; the selling organisation's
+    /// staff cancel any registration at any time. The seat returns to the session (its waitlist first); the
+    /// amount the policy allows (none, full before the start, or pro rata, less the administration fee) is asked
+    /// of payment (`enrolment.refund.requested`).
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/registrations/{registrationId}/cancellation`.
+    /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/cancellation/post(cancelRegistration)`.
+    package func cancelRegistration(
+        path: Operations.CancelRegistration.Input.Path,
+        headers: Operations.CancelRegistration.Input.Headers = .init()
+    ) async throws -> Operations.CancelRegistration.Output {
+        try await cancelRegistration(Operations.CancelRegistration.Input(
             path: path,
             headers: headers
         ))

@@ -1,0 +1,120 @@
+import CatalogueClient
+import EnrolmentClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ServiceKit
+
+/// The registrations this account made, and cancelling one: the refund the offering's policy gives is shown,
+/// asked of enrolment without changing anything, before the person confirms.
+struct RegistrationPages: Sendable {
+    let kit: PageKit
+    let catalogue: CatalogueClient.Client
+    let enrolment: EnrolmentClient.Client
+
+    static let notices: [String: Text] = ["annulee": .registrationCancelledNotice]
+
+    func register(on router: Router<GuichetRequestContext>) {
+        let group = router.group()
+        group.get("/inscriptions") { request, _ in try await listPage(request) }
+        group.get("/inscriptions/:registrationId/annulation") { request, context in
+            try await cancellationPage(request, id: context.parameters.get("registrationId") ?? "")
+        }
+        group.post("/inscriptions/:registrationId/annulation") { request, context in
+            try await cancel(request, id: context.parameters.get("registrationId") ?? "")
+        }
+    }
+
+    func listPage(_ request: Request) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        let (registrations, names) = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            guard case .ok(let listed) = try await enrolment.listRegistrations(query: .init(limit: 100)) else {
+                throw PageErrors.Upstream(status: 502)
+            }
+            guard case .ok(let children) = try await enrolment.listParticipants(query: .init(limit: 100)) else {
+                throw PageErrors.Upstream(status: 502)
+            }
+            let names = Dictionary(
+                try children.body.json.items.map { ($0.id, "\($0.firstName) \($0.lastName)") }, uniquingKeysWith: { first, _ in first })
+            return (try listed.body.json.items, names)
+        }
+        var offerings: [String: CatalogueClient.Components.Schemas.Offering] = [:]
+        for id in Set(registrations.map(\.offeringId)) {
+            if case .ok(let ok) = try await catalogue.getOffering(path: .init(offeringId: id)) { offerings[id] = try ok.body.json }
+        }
+        let items = registrations.map { registration -> [String: Any] in
+            let offering = offerings[registration.offeringId]
+            let status: Text =
+                switch registration.status {
+                case .confirmed: .registrationConfirmed
+                case .held: .registrationHeld
+                case .cancelled: .registrationCancelled
+                case .expired: .registrationExpired
+                }
+            return withoutEmptyTexts([
+                "id": registration.id, "title": offering?.title.text(language) ?? "", "offeringId": registration.offeringId,
+                "participant": names[registration.participantId] ?? "",
+                "session": offering?.sessions.first { $0.id == registration.sessionId }?.name.text(language) ?? "",
+                "amount": Formatting.money(cents: registration.amount.amountCents, language), "status": Strings.text(status, language),
+            ]).merging(["cancellable": registration.status == .confirmed]) { $1 }
+        }
+        var context: [String: Any] = [
+            "heading": Strings.text(.registrationsTitle, language), "registrations": items, "hasRegistrations": !items.isEmpty,
+        ]
+        if let notice = kit.notice(request, Self.notices, language) { context["notice"] = notice }
+        return kit.pages.render(
+            "registrations", title: Strings.text(.registrationsTitle, language), context: context, language: language, path: "/inscriptions",
+            signedIn: true)
+    }
+
+    /// The refund shown before confirming (WCAG 3.3.4: a financial step reviewed first).
+    func cancellationPage(_ request: Request, id: String) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.getCancellationQuote(path: .init(registrationId: id))
+        }
+        switch answer {
+        case .ok(let ok):
+            let refund = try ok.body.json.refund.amountCents
+            let text =
+                refund > 0
+                ? Strings.text(.cancellationRefund, language).replacingOccurrences(of: "{amount}", with: Formatting.money(cents: refund, language))
+                : Strings.text(.cancellationNoRefund, language)
+            var page = FormPage(
+                heading: Strings.text(.cancellationTitle, language), intro: text, action: "/inscriptions/\(id)/annulation",
+                submit: Strings.text(.cancellationSubmit, language))
+            page.links = [.init(href: "/inscriptions", label: Strings.text(.cancellationKeep, language))]
+            return kit.formResponse(page, request: request, language: language, signedIn: true)
+        case .notFound: throw HTTPError(.notFound)
+        case .unauthorized: return kit.signInFirst(request)
+        default:
+            let problem = try ServiceProblem.of(answer)
+            return kit.pages.message(
+                .cannotCancelTitle, .cannotCancelText, language: language, path: "/inscriptions/\(id)/annulation", status: problem.pageStatus,
+                link: ("/inscriptions", Strings.text(.registrationsTitle, language)), details: [problem.summary])
+        }
+    }
+
+    func cancel(_ request: Request, id: String) async throws -> Response {
+        _ = try await PostedForm(request, cookies: kit.cookies)
+        let language = LanguageChoice.of(request)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.cancelRegistration(path: .init(registrationId: id))
+        }
+        switch answer {
+        case .ok: return Response(status: .seeOther, headers: [.location: "/inscriptions?fait=annulee"])
+        case .notFound: throw HTTPError(.notFound)
+        case .unauthorized: return kit.signInFirst(request)
+        default:
+            let problem = try ServiceProblem.of(answer)
+            return kit.pages.message(
+                .cannotCancelTitle, .cannotCancelText, language: language, path: "/inscriptions", status: problem.pageStatus,
+                link: ("/inscriptions", Strings.text(.registrationsTitle, language)), details: [problem.summary])
+        }
+    }
+}
