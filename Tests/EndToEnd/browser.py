@@ -388,6 +388,10 @@ def pay_for_the_cart(browser, expect):
     assert child["name"] in text and total in text and "Sophie Lavoie" in text, text
     browser.click("Mes paiements")
     assert "Payé" in main_text(browser) and total in main_text(browser), main_text(browser)
+    # The child's page lists what this guardian paid for the child (CSSPO's history per child).
+    browser.click("Mes enfants et ma famille")
+    browser.click(child["name"])
+    assert "Paiements pour cet enfant" in main_text(browser) and title in main_text(browser), main_text(browser)
     if browser.width == "desktop":
         # The day camp given up before it starts: the refund its policy gives (less the 5 $ fee) is shown first.
         browser.click("Mon compte")

@@ -328,7 +328,11 @@ class Capture:
 
     def open(self):
         """A new queue (after a broker restart, the exclusive one is gone with its connection)."""
-        connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+        # No heartbeats: a blocking connection answers them only while it is called, and the browser journeys leave
+        # it idle for minutes; the broker would close it, and its exclusive queue (every event so far) with it.
+        parameters = pika.URLParameters(AMQP_URL)
+        parameters.heartbeat = 0
+        connection = pika.BlockingConnection(parameters)
         channel = connection.channel()
         queue = channel.queue_declare("", exclusive=True).method.queue
         for producer in ("identity", "catalogue", "enrolment", "payment"):

@@ -1,5 +1,6 @@
 import CatalogueClient
 import EnrolmentClient
+import PaymentClient
 import Foundation
 import Hummingbird
 import ServiceKit
@@ -11,6 +12,7 @@ import ServiceKit
 struct FamilyPages: Sendable {
     let kit: PageKit
     let enrolment: EnrolmentClient.Client
+    let payment: PaymentClient.Client
     let reference: CatalogueReference
 
     func register(on router: Router<GuichetRequestContext>) {
@@ -208,6 +210,11 @@ struct FamilyPages: Sendable {
         guard case .ok(let profileFound) = profileAnswer else { throw PageErrors.Upstream(status: 502) }
         let profile: EnrolmentClient.Components.Schemas.ParticipantProfile? = try profileFound.body.json
         let names = try await reference.organisationNames(language)
+        // What this guardian paid for the child (CSSPO's history): another guardian's payments never show.
+        let paidAnswer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await payment.listParticipantPayments(path: .init(participantId: id))
+        }
+        let paid = (try? paidAnswer.ok.body.json.items) ?? []
         let t = { Strings.text($0, language) }
         func rows(_ pairs: [(Text, String?)]) -> [[String: String]] {
             pairs.map { ["label": t($0.0), "value": ($0.1?.isEmpty == false ? $0.1! : t(.notGiven))] }
@@ -226,7 +233,16 @@ struct FamilyPages: Sendable {
                 (.lunchArrangement, profile?.lunchArrangement),
             ]),
             "contact": rows([(.emergencyContact, contact), (.volunteerWishes, profile?.volunteerWishes)]),
-        ])
+        ]).merging([
+            "hasPaid": !paid.isEmpty,
+            "paid": paid.map { line -> [String: Any] in
+                withoutEmptyTexts([
+                    "title": line.title.text(language) + " (" + line.offeringCode + ")", "date": DateText.day(line.paidAt, language),
+                    "total": Formatting.money(cents: line.total.amountCents, language),
+                    "receiptHref": line.receiptNumber == nil ? "" : "/paiements/\(line.paymentId)/recu", "receiptNumber": line.receiptNumber ?? "",
+                ])
+            },
+        ]) { $1 }
         return kit.pages.render(
             "child", title: "\(child.firstName) \(child.lastName)", context: context, language: language, path: path, signedIn: true)
     }

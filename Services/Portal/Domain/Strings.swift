@@ -59,7 +59,7 @@ enum Text: String, CaseIterable, Sendable {
     case waitlistRefusedTitle, waitlistRefusedText, waitlistNoOfferTitle, waitlistNoOfferText, waitlistHeading, waitlistOfferingIntro, joinWaitlist
     case registrationsTitle, registrationsEmpty, registrationConfirmed, registrationHeld, registrationCancelled, registrationExpired
     case cancelRegistration, cancellationTitle, cancellationRefund, cancellationNoRefund, cancellationSubmit, cancellationKeep
-    case registrationCancelledNotice, cannotCancelTitle, cannotCancelText
+    case registrationCancelledNotice, cannotCancelTitle, cannotCancelText, childPaymentsHeading
 }
 
 enum Strings {
@@ -398,6 +398,7 @@ enum Strings {
         .registrationCancelledNotice: "L'inscription est annulée. Un remboursement éventuel apparaîtra dans vos paiements.",
         .cannotCancelTitle: "Impossible d'annuler",
         .cannotCancelText: "L'inscription n'a pas été annulée, pour la raison suivante :",
+        .childPaymentsHeading: "Paiements pour cet enfant",
     ]
 
     static let english: [Text: String] = [
@@ -725,5 +726,6 @@ enum Strings {
         .registrationCancelledNotice: "The registration is cancelled. Any refund will appear in your payments.",
         .cannotCancelTitle: "Cannot cancel",
         .cannotCancelText: "The registration was not cancelled, for this reason:",
+        .childPaymentsHeading: "Payments for this child",
     ]
 }

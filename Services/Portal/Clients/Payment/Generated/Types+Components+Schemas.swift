@@ -773,5 +773,58 @@ extension Components {
                 case amount
             }
         }
+        /// - Remark: Generated from `#/components/schemas/PaidLine`.
+        package struct PaidLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PaidLine/paymentId`.
+            package var paymentId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/PaidLine/receiptNumber`.
+            package var receiptNumber: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/PaidLine/paidAt`.
+            package var paidAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/PaidLine/offeringCode`.
+            package var offeringCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/PaidLine/title`.
+            package var title: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/PaidLine/total`.
+            package var total: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/PaidLine/paymentRefunded`.
+            package var paymentRefunded: Components.Schemas.Money?
+            /// Creates a new `PaidLine`.
+            ///
+            /// - Parameters:
+            ///   - paymentId:
+            ///   - receiptNumber:
+            ///   - paidAt:
+            ///   - offeringCode:
+            ///   - title:
+            ///   - total:
+            ///   - paymentRefunded:
+            package init(
+                paymentId: Swift.String,
+                receiptNumber: Swift.String? = nil,
+                paidAt: Foundation.Date,
+                offeringCode: Swift.String,
+                title: Components.Schemas.LocalizedText,
+                total: Components.Schemas.Money,
+                paymentRefunded: Components.Schemas.Money? = nil
+            ) {
+                self.paymentId = paymentId
+                self.receiptNumber = receiptNumber
+                self.paidAt = paidAt
+                self.offeringCode = offeringCode
+                self.title = title
+                self.total = total
+                self.paymentRefunded = paymentRefunded
+            }
+            package enum CodingKeys: String, CodingKey {
+                case paymentId
+                case receiptNumber
+                case paidAt
+                case offeringCode
+                case title
+                case total
+                case paymentRefunded
+            }
+        }
     }
 }

@@ -51,6 +51,11 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/payments/{paymentId}/receipt`.
     /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/receipt/get(getReceipt)`.
     func getReceipt(_ input: Operations.GetReceipt.Input) async throws -> Operations.GetReceipt.Output
+    /// What the signed-in guardian paid for this participant (CSSPO "Historique"); another guardian's payments never show.
+    ///
+    /// - Remark: HTTP `GET /v1/participants/{participantId}/payments`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/payments/get(listParticipantPayments)`.
+    func listParticipantPayments(_ input: Operations.ListParticipantPayments.Input) async throws -> Operations.ListParticipantPayments.Output
     /// The signed-in account's payments, newest first.
     ///
     /// - Remark: HTTP `GET /v1/me/payments`.
@@ -114,6 +119,19 @@ extension APIProtocol {
         headers: Operations.GetReceipt.Input.Headers = .init()
     ) async throws -> Operations.GetReceipt.Output {
         try await getReceipt(Operations.GetReceipt.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// What the signed-in guardian paid for this participant (CSSPO "Historique"); another guardian's payments never show.
+    ///
+    /// - Remark: HTTP `GET /v1/participants/{participantId}/payments`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/payments/get(listParticipantPayments)`.
+    package func listParticipantPayments(
+        path: Operations.ListParticipantPayments.Input.Path,
+        headers: Operations.ListParticipantPayments.Input.Headers = .init()
+    ) async throws -> Operations.ListParticipantPayments.Output {
+        try await listParticipantPayments(Operations.ListParticipantPayments.Input(
             path: path,
             headers: headers
         ))
