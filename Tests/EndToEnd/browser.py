@@ -465,11 +465,11 @@ def csspo_guest(browser, expect):
         field.send_keys(count)
     live = d.find_element(By.ID, "items-total").text.replace("\xa0", " ").replace("\u202f", " ")
     assert live == "33,00 $", f"the live total: {live!r}"
-    submit(browser, "Réserver les places et payer")
+    submit(browser, "Réserver la place et payer")
     assert d.find_element(By.ID, "childBirthDate").get_attribute("aria-invalid") == "true", "the birth date is asked for"
     assert d.find_element(By.ID, "childFirstName").get_attribute("value") == "Léo", "what was typed is kept"
     fill(browser, {"childBirthDate": expect["child"]["birthDate"]})
-    submit(browser, "Réserver les places et payer")
+    submit(browser, "Réserver la place et payer")
     assert heading(browser) == "Payer mes inscriptions", f"{heading(browser)}: {main_text(browser)}"
     assert "Léo Roy" in main_text(browser) and "33,00 $" in main_text(browser), main_text(browser)
     fill(browser, {"name": "Sophie Roy", "line1": "3, rue Principale", "city": "Gatineau", "postalCode": "J9H 1A1"})
@@ -482,6 +482,10 @@ def csspo_guest(browser, expect):
     browser.open(urllib.parse.urlparse(link).path)
     assert heading(browser).startswith("Reçu "), heading(browser)
     assert "Léo Roy" in main_text(browser) and "33,00 $" in main_text(browser), main_text(browser)
+    # Done on a shared computer: the browser forgets the guest's receipt.
+    submit(browser, "Terminé : effacer de ce navigateur")
+    browser.open(urllib.parse.urlparse(link).path)
+    assert heading(browser) == "Page introuvable dans ce navigateur", heading(browser)
 
 
 def baie_comeau_link(browser, expect):

@@ -138,5 +138,23 @@ import Testing
         #expect(GuestPages.formField("lines[0].contractAcceptance") == "contract")
         #expect(GuestPages.formField("guest.email") == "email")
         #expect(GuestPages.formField("lines[1].sessionId") == nil)
+        // An item's refusal names its index among the items sent, which are those with a quantity.
+        #expect(GuestPages.formField("lines[0].items[1].quantity", items: ["a", "c"], firstItem: "a") == "qty-c")
+        #expect(GuestPages.formField("lines[0].items[2].quantity", items: ["a", "c"], firstItem: "a") == nil)
+        #expect(GuestPages.formField("lines[0].items", items: [], firstItem: "a") == "qty-a")
+    }
+
+    /// A guest's checkouts in one browser: two children registered one after the other can both be paid and
+    /// reread; the latest five are kept; the text survives the cookie and nothing else is read from it.
+    @Test func aBrowserKeepsItsLatestGuestCheckouts() {
+        var held = GuestCheckouts()
+        for index in 1...6 { held.add(checkoutId: "c\(index)", token: "t\(index)") }
+        #expect(held.entries.map(\.checkoutId) == ["c2", "c3", "c4", "c5", "c6"])
+        held.paid(checkoutId: "c3", paymentId: "p3")
+        let reread = GuestCheckouts(text: held.text)
+        #expect(reread == held)
+        #expect(reread.entry(checkout: "c3")?.token == "t3" && reread.entry(payment: "p3")?.checkoutId == "c3")
+        #expect(reread.entry(checkout: "c1") == nil && reread.entry(payment: "p4") == nil)
+        #expect(GuestCheckouts(text: "broken;c9 t9 -;x").entries.map(\.checkoutId) == ["c9"])
     }
 }

@@ -24,18 +24,24 @@ enum Cancellations {
     }
 
     /// A guardian cancels their own registrations before the start; staff of the selling organisation any time.
-    /// In the caller's transaction, the registration row locked.
+    /// `lock`: the registration row locked, in the caller's transaction that will act; a quote only reads it.
     private static func decide(
-        _ id: UUID, by principal: Principal, at now: Date, on connection: PostgresConnection, logger: Logger
+        _ id: UUID, by principal: Principal, at now: Date, lock: Bool, on connection: PostgresConnection, logger: Logger
     ) async throws -> Decision {
         var found: (status: String, amount: Int64, checkout: UUID?, session: UUID, owner: UUID?, seller: UUID, offering: String)?
-        for try await row in try await connection.query(
-            """
+        let read: PostgresQuery =
+            lock
+            ? """
             SELECT r.status, r.amount_cents, r.checkout_id, r.session_id, c.account_id, o.selling_organisation_id, o.document::text
             FROM registrations r LEFT JOIN checkouts c ON c.id = r.checkout_id JOIN offerings o ON o.id = r.offering_id
             WHERE r.id = \(id) FOR UPDATE OF r
-            """, logger: logger
-        ).decode((String, Int64, UUID?, UUID, UUID?, UUID, String).self) {
+            """
+            : """
+            SELECT r.status, r.amount_cents, r.checkout_id, r.session_id, c.account_id, o.selling_organisation_id, o.document::text
+            FROM registrations r LEFT JOIN checkouts c ON c.id = r.checkout_id JOIN offerings o ON o.id = r.offering_id
+            WHERE r.id = \(id)
+            """
+        for try await row in try await connection.query(read, logger: logger).decode((String, Int64, UUID?, UUID, UUID?, UUID, String).self) {
             found = row
         }
         guard let found else { throw Problem.notFound }
@@ -63,9 +69,9 @@ enum Cancellations {
     ) async throws
         -> Outcome
     {
-        // The same decision as cancelling, in a transaction that changes nothing.
-        try await client.transaction(logger: logger) { connection in
-            let decision = try await decide(id, by: principal, at: now, on: connection, logger: logger)
+        // The same decision as cancelling, read without locking.
+        try await client.withConnection { connection in
+            let decision = try await decide(id, by: principal, at: now, lock: false, on: connection, logger: logger)
             return Outcome(registrationId: id, refundCents: decision.refundCents)
         }
     }
@@ -74,7 +80,7 @@ enum Cancellations {
         registration id: UUID, by principal: Principal, at now: Date, client: PostgresClient, logger: Logger
     ) async throws -> Outcome {
         return try await client.transaction(logger: logger) { connection in
-            let decision = try await decide(id, by: principal, at: now, on: connection, logger: logger)
+            let decision = try await decide(id, by: principal, at: now, lock: true, on: connection, logger: logger)
             try await connection.query(
                 """
                 UPDATE registrations SET status = 'cancelled', status_reason = \(decision.reason), cancelled_by = \(principal.accountId),

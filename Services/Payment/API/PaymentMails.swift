@@ -19,7 +19,7 @@ struct PaymentMails: Sendable {
                     {{/lines}}
 
                     {{#receiptLink}}Votre reçu, à lire et à imprimer : {{receiptLink}}
-                    {{/receiptLink}}Votre reçu est aussi dans l'historique de vos paiements. Ce courriel ne demande pas de réponse.
+                    {{/receiptLink}}{{#forAccount}}Votre reçu est aussi dans l'historique de vos paiements. {{/forAccount}}{{^forAccount}}Le lien du reçu s'ouvre dans le navigateur qui a servi à payer; gardez ce courriel comme preuve de paiement. {{/forAccount}}Ce courriel ne demande pas de réponse.
                     """,
                 html: """
                     <p>Bonjour {{name}},</p>
@@ -27,7 +27,8 @@ struct PaymentMails: Sendable {
                     <p>Reçu no {{number}} :</p>
                     <ul>{{#lines}}<li>{{participant}} — {{code}} {{title}} : {{amount}}</li>{{/lines}}</ul>
                     {{#receiptLink}}<p><a href="{{receiptLink}}">Votre reçu, à lire et à imprimer</a></p>{{/receiptLink}}
-                    <p>Votre reçu est aussi dans l'historique de vos paiements.</p>
+                    {{#forAccount}}<p>Votre reçu est aussi dans l'historique de vos paiements.</p>{{/forAccount}}
+                    {{^forAccount}}<p>Le lien du reçu s'ouvre dans le navigateur qui a servi à payer; gardez ce courriel comme preuve de paiement.</p>{{/forAccount}}
                     """),
             en: .init(
                 subject: "Payment received: {{total}} (receipt {{number}})",
@@ -41,7 +42,7 @@ struct PaymentMails: Sendable {
                     {{/lines}}
 
                     {{#receiptLink}}Your receipt, to read and print: {{receiptLink}}
-                    {{/receiptLink}}Your receipt is also in your payment history. No reply is needed.
+                    {{/receiptLink}}{{#forAccount}}Your receipt is also in your payment history. {{/forAccount}}{{^forAccount}}The receipt's link opens in the browser used to pay; keep this email as proof of payment. {{/forAccount}}No reply is needed.
                     """,
                 html: """
                     <p>Hello {{name}},</p>
@@ -49,7 +50,8 @@ struct PaymentMails: Sendable {
                     <p>Receipt {{number}}:</p>
                     <ul>{{#lines}}<li>{{participant}} — {{code}} {{titleEn}}: {{amount}}</li>{{/lines}}</ul>
                     {{#receiptLink}}<p><a href="{{receiptLink}}">Your receipt, to read and print</a></p>{{/receiptLink}}
-                    <p>Your receipt is also in your payment history.</p>
+                    {{#forAccount}}<p>Your receipt is also in your payment history.</p>{{/forAccount}}
+                    {{^forAccount}}<p>The receipt's link opens in the browser used to pay; keep this email as proof of payment.</p>{{/forAccount}}
                     """))
     }
 }

@@ -290,6 +290,7 @@ struct PaymentMailing: Sendable {
                 ]
             },
         ]
+        values["forAccount"] = forAccount
         values["receiptLink"] = "\(publicBaseURL)\(forAccount ? "" : "/invite")/paiements/\(receipt.paymentId.uuidString.lowercased())/recu"
         let message = mails.confirmation.message(
             language: english ? .en : .fr, from: from, to: .init(email: receipt.payer.email, name: receipt.payer.name), values: values, date: now)

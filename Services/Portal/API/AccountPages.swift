@@ -242,6 +242,7 @@ struct AccountPages: Sendable {
         headers.append(.init(name: .setCookie, value: cookies.setting(cookies.sessionName, secret.value, maxAge: lifetime)))
         // A new form secret with the new session: nothing posted before signing in is accepted after.
         headers.append(.init(name: .setCookie, value: cookies.setting(cookies.formName, BrowserSecret.generate().value, maxAge: nil)))
+        headers.append(.init(name: .setCookie, value: cookies.clearing(cookies.guestName)))
         return Response(status: .seeOther, headers: headers)
     }
 
@@ -260,6 +261,7 @@ struct AccountPages: Sendable {
         response.headers.append(.init(name: .setCookie, value: cookies.clearing(cookies.sessionName)))
         // A new form secret too: nothing sealed or posted before signing out is accepted after.
         response.headers.append(.init(name: .setCookie, value: cookies.setting(cookies.formName, BrowserSecret.generate().value, maxAge: nil)))
+        response.headers.append(.init(name: .setCookie, value: cookies.clearing(cookies.guestName)))
         return response
     }
 
@@ -491,6 +493,7 @@ struct AccountPages: Sendable {
         var response = pages.message(.accountDeletedTitle, .accountDeletedText, language: language, path: "/activites", status: .ok)
         response.headers.append(.init(name: .setCookie, value: cookies.clearing(cookies.sessionName)))
         response.headers.append(.init(name: .setCookie, value: cookies.setting(cookies.formName, BrowserSecret.generate().value, maxAge: nil)))
+        response.headers.append(.init(name: .setCookie, value: cookies.clearing(cookies.guestName)))
         return response
     }
 

@@ -34,35 +34,36 @@ struct CheckoutPages: Sendable {
     /// a cookie sealed with the browser's form secret. A guest's pages are under `/invite`.
     enum Payer: Sendable {
         case account(accessToken: String)
-        case guest(checkoutId: String, token: String)
+        case guest(GuestCheckouts.Entry)
 
         var accessToken: String? { if case .account(let token) = self { token } else { nil } }
-        var guestToken: String? { if case .guest(_, let token) = self { token } else { nil } }
+        var guestToken: String? { if case .guest(let entry) = self { entry.token } else { nil } }
         var isGuest: Bool { guestToken != nil }
         var prefix: String { isGuest ? "/invite" : "" }
     }
 
     enum Route: Sendable { case account, guest }
 
-    /// The payer of this request: the signed-in person, or the guest whose sealed cookie this browser holds.
-    func payer(_ request: Request, _ route: Route) async throws -> Payer? {
+    /// The payer of this request: the signed-in person, or the guest whose sealed cookie holds this checkout (or
+    /// this payment).
+    func payer(_ request: Request, _ route: Route, checkout: String? = nil, payment: String? = nil) async throws -> Payer? {
         switch route {
         case .account:
             return try await kit.signedIn(request).map { .account(accessToken: $0.1.tokens.accessToken) }
         case .guest:
-            guard let sealed = request.cookies[kit.cookies.guestName]?.value,
-                let opened = kit.opened(sealed, for: .guestCheckout, request: request)
-            else { return nil }
-            let parts = opened.split(separator: " ", maxSplits: 1).map(String.init)
-            return parts.count == 2 ? .guest(checkoutId: parts[0], token: parts[1]) : nil
+            let held = kit.guestCheckouts(request)
+            return (checkout.flatMap(held.entry(checkout:)) ?? payment.flatMap(held.entry(payment:))).map { .guest($0) }
         }
     }
 
-    /// Without a payer: the sign-in page for an account's page; for a guest's, "not found" (another browser, or
-    /// the cookie gone).
+    /// Without a payer: the sign-in page for an account's page; for a guest's, a page saying it opens only in the
+    /// browser that registered (the mail has the payment's details).
     func withoutPayer(_ request: Request, _ route: Route) throws -> Response {
         if route == .account { return kit.signInFirst(request) }
-        throw HTTPError(.notFound)
+        let language = LanguageChoice.of(request)
+        return kit.pages.message(
+            .guestElsewhereTitle, .guestElsewhereText, language: language, path: request.uri.path, status: .notFound,
+            link: ("/activites", Strings.text(.backToCatalogue, language)))
     }
 
     /// Runs the calls of `body` as the payer: with the account's access token, or with nothing (a guest's token
@@ -76,6 +77,7 @@ struct CheckoutPages: Sendable {
         let group = router.group()
         group.post("/panier/caisse") { request, _ in try await startCheckout(request) }
         group.get("/paiements") { request, _ in try await history(request) }
+        group.post("/invite/terminer") { request, _ in try await forgetGuest(request) }
         for (prefix, route) in [("", Route.account), ("/invite", Route.guest)] {
             group.get("\(prefix)/caisse/:checkoutId") { request, context in
                 try await checkoutPage(request, id: context.parameters.get("checkoutId") ?? "", route)
@@ -125,7 +127,7 @@ struct CheckoutPages: Sendable {
     func checkoutPage(_ request: Request, id: String, _ route: Route) async throws -> Response {
         let language = LanguageChoice.of(request)
         guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }  // before signing in: nothing to come back to
-        guard let payer = try await payer(request, route) else { return try withoutPayer(request, route) }
+        guard let payer = try await payer(request, route, checkout: id) else { return try withoutPayer(request, route) }
         guard let checkout = try await fetchCheckout(id, payer) else { throw HTTPError(.notFound) }
         let path = "\(payer.prefix)/caisse/\(id)"
         switch checkout.status {
@@ -217,7 +219,7 @@ struct CheckoutPages: Sendable {
     func pay(_ request: Request, checkoutId: String, _ route: Route) async throws -> Response {
         let form = try await PostedForm(request, cookies: kit.cookies)
         let language = LanguageChoice.of(request)
-        guard let payer = try await payer(request, route) else { return try withoutPayer(request, route) }
+        guard let payer = try await payer(request, route, checkout: checkoutId) else { return try withoutPayer(request, route) }
         guard let checkout = try await fetchCheckout(checkoutId, payer) else { throw HTTPError(.notFound) }
         let checkoutPath = "\(payer.prefix)/caisse/\(checkout.id)"
         guard checkout.status == .awaitingPayment else { return Response(status: .seeOther, headers: [.location: checkoutPath]) }
@@ -266,9 +268,9 @@ struct CheckoutPages: Sendable {
                 let reason = paid.failure.map { $0.message.text(language) + " " + Strings.text(.cardDeclined, language) }
                 return try await again([:], [reason ?? Strings.text(.paymentDeclinedText, language)])
             }
-            return Response(status: .seeOther, headers: [.location: "\(payer.prefix)/paiements/\(paid.id)"])
+            return try toPayment(paid.id, checkout: checkout.id, payer, request)
         case .accepted(let accepted):
-            return Response(status: .seeOther, headers: [.location: "\(payer.prefix)/paiements/\(try accepted.body.json.id)"])
+            return try toPayment(try accepted.body.json.id, checkout: checkout.id, payer, request)
         case .unauthorized: return try withoutPayer(request, route)
         case .notFound: throw HTTPError(.notFound)
         default:
@@ -304,12 +306,32 @@ struct CheckoutPages: Sendable {
         }
     }
 
+    /// To the payment's page; a guest's cookie records the payment, which its page and receipt open with.
+    func toPayment(_ paymentId: String, checkout: String, _ payer: Payer, _ request: Request) throws -> Response {
+        var headers: HTTPFields = [.location: "\(payer.prefix)/paiements/\(paymentId)"]
+        if payer.isGuest {
+            var held = kit.guestCheckouts(request)
+            held.paid(checkoutId: checkout, paymentId: paymentId.lowercased())
+            if let cookie = try kit.guestCookie(held, request) { headers.append(.init(name: .setCookie, value: cookie)) }
+        }
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    /// A guest done on a shared computer: this browser forgets their checkouts, payments and receipts.
+    func forgetGuest(_ request: Request) async throws -> Response {
+        _ = try await PostedForm(request, cookies: kit.cookies)
+        let language = LanguageChoice.of(request)
+        var response = kit.pages.message(.guestForgottenTitle, .guestForgottenText, language: language, path: "/activites", status: .ok)
+        response.headers.append(.init(name: .setCookie, value: kit.cookies.clearing(kit.cookies.guestName)))
+        return response
+    }
+
     /// More time to pay (WCAG 2.2.1): enrolment holds the seats longer, a limited number of times. The button is
     /// part of the payment form, so what was typed comes back on the page (a card entered is asked for again).
     func extendHold(_ request: Request, checkoutId: String, _ route: Route) async throws -> Response {
         let form = try await PostedForm(request, cookies: kit.cookies)
         let language = LanguageChoice.of(request)
-        guard let payer = try await payer(request, route) else { return try withoutPayer(request, route) }
+        guard let payer = try await payer(request, route, checkout: checkoutId) else { return try withoutPayer(request, route) }
         guard UUID(uuidString: checkoutId) != nil else { throw HTTPError(.notFound) }
         let answer = try await acting(payer) {
             try await enrolment.extendCheckoutHold(path: .init(checkoutId: checkoutId), headers: .init(guestToken: payer.guestToken))
@@ -348,7 +370,7 @@ struct CheckoutPages: Sendable {
     func paymentPage(_ request: Request, id: String, _ route: Route) async throws -> Response {
         guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
         let language = LanguageChoice.of(request)
-        guard let payer = try await payer(request, route) else { return try withoutPayer(request, route) }
+        guard let payer = try await payer(request, route, payment: id) else { return try withoutPayer(request, route) }
         let answer = try await acting(payer) {
             try await payment.getPayment(path: .init(paymentId: id), headers: .init(guestToken: payer.guestToken))
         }
@@ -379,23 +401,26 @@ struct CheckoutPages: Sendable {
             "card": paid.card.map { Self.card($0, language) } ?? "",
             "receiptNumber": paid.receiptNumber ?? "",
             "receiptHref": paid.status == .succeeded ? "\(payer.prefix)/paiements/\(paid.id)/recu" : "",
-            "refreshHref": "\(payer.prefix)/paiements/\(paid.id)", "member": !payer.isGuest,
+            "refreshHref": "\(payer.prefix)/paiements/\(paid.id)", "member": !payer.isGuest, "guest": payer.isGuest,
             "registrations": Strings.text(registrations, language),
             "lines": (checkout?.lines ?? []).map {
                 ["participant": $0.participantName, "title": $0.offeringTitle.text(language), "code": $0.offeringCode]
             },
             "hasLines": !(checkout?.lines ?? []).isEmpty,
         ])
-        return kit.pages.render(
-            "payment", title: Strings.text(heading, language), context: context, language: language,
-            path: "\(payer.prefix)/paiements/\(paid.id)", signedIn: !payer.isGuest)
+        let visit = FormVisit(request, cookies: kit.cookies)
+        var response = kit.pages.render(
+            "payment", title: Strings.text(heading, language), context: context.merging(["formToken": visit.secret.formToken]) { $1 },
+            language: language, path: "\(payer.prefix)/paiements/\(paid.id)", signedIn: !payer.isGuest)
+        visit.setCookie(on: &response)
+        return response
     }
 
     /// The receipt as a page to read and print (the link in the mail and the history lead here).
     func receiptPage(_ request: Request, id: String, _ route: Route) async throws -> Response {
         guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
         let language = LanguageChoice.of(request)
-        guard let payer = try await payer(request, route) else { return try withoutPayer(request, route) }
+        guard let payer = try await payer(request, route, payment: id) else { return try withoutPayer(request, route) }
         let answer = try await acting(payer) {
             try await payment.getReceipt(
                 path: .init(paymentId: id), headers: .init(guestToken: payer.guestToken, accept: [.init(contentType: .json)]))
@@ -427,11 +452,15 @@ struct CheckoutPages: Sendable {
             },
             "subtotal": money(receipt.subtotal.amountCents),
             "taxes": receipt.taxes.map { ["name": $0.name.text(language), "amount": money($0.amount.amountCents)] },
-            "total": money(receipt.total.amountCents), "member": !payer.isGuest,
+            "total": money(receipt.total.amountCents), "member": !payer.isGuest, "guest": payer.isGuest,
         ]
-        return kit.pages.render(
-            "receipt", title: Strings.text(.receiptTitle, language).replacingOccurrences(of: "{number}", with: receipt.number), context: context,
-            language: language, path: "\(payer.prefix)/paiements/\(id)/recu", signedIn: !payer.isGuest)
+        let visit = FormVisit(request, cookies: kit.cookies)
+        var response = kit.pages.render(
+            "receipt", title: Strings.text(.receiptTitle, language).replacingOccurrences(of: "{number}", with: receipt.number),
+            context: context.merging(["formToken": visit.secret.formToken]) { $1 }, language: language,
+            path: "\(payer.prefix)/paiements/\(id)/recu", signedIn: !payer.isGuest)
+        visit.setCookie(on: &response)
+        return response
     }
 
     /// The account's payments, newest first, each with its receipt.
@@ -496,6 +525,12 @@ struct CheckoutPages: Sendable {
     /// The checkout's payment that was not declined (made, or still with the processor), among the account's latest.
     /// A guest has no history to look in: their payment's page comes from paying.
     private func paymentOf(_ checkoutId: String, _ payer: Payer) async throws -> Payment? {
+        if case .guest(let entry) = payer {
+            guard let paymentId = entry.paymentId else { return nil }
+            let answer = try await payment.getPayment(path: .init(paymentId: paymentId), headers: .init(guestToken: entry.token))
+            guard case .ok(let ok) = answer, let found = try? ok.body.json, found.status != .declined else { return nil }
+            return found
+        }
         guard let token = payer.accessToken else { return nil }
         let answer = try await OnBehalfOfVisitor.acting(with: token) { try await payment.listMyPayments(query: .init(limit: 50)) }
         guard case .ok(let ok) = answer else { return nil }

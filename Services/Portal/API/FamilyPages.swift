@@ -214,7 +214,7 @@ struct FamilyPages: Sendable {
         let paidAnswer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await payment.listParticipantPayments(path: .init(participantId: id))
         }
-        let paid = (try? paidAnswer.ok.body.json.items) ?? []
+        let paid = try? paidAnswer.ok.body.json.items
         let t = { Strings.text($0, language) }
         func rows(_ pairs: [(Text, String?)]) -> [[String: String]] {
             pairs.map { ["label": t($0.0), "value": ($0.1?.isEmpty == false ? $0.1! : t(.notGiven))] }
@@ -234,11 +234,13 @@ struct FamilyPages: Sendable {
             ]),
             "contact": rows([(.emergencyContact, contact), (.volunteerWishes, profile?.volunteerWishes)]),
         ]).merging([
-            "hasPaid": !paid.isEmpty,
-            "paid": paid.map { line -> [String: Any] in
+            "hasPaid": !(paid ?? []).isEmpty, "paymentsUnavailable": paid == nil,
+            "paid": (paid ?? []).map { line -> [String: Any] in
                 withoutEmptyTexts([
                     "title": line.title.text(language) + " (" + line.offeringCode + ")", "date": DateText.day(line.paidAt, language),
                     "total": Formatting.money(cents: line.total.amountCents, language),
+                    "refunded": (line.paymentRefunded?.amountCents ?? 0) > 0
+                        ? Strings.text(.refunded, language) + " " + Formatting.money(cents: line.paymentRefunded?.amountCents ?? 0, language) : "",
                     "receiptHref": line.receiptNumber == nil ? "" : "/paiements/\(line.paymentId)/recu", "receiptNumber": line.receiptNumber ?? "",
                 ])
             },

@@ -88,7 +88,9 @@ struct FormPage {
             // The mailed link's page: its token is never copied into the page, so the switch goes to the code's page.
             "/compte/confirmer": "/compte/verification",
         ]
-        if action.hasPrefix("/caisse/"), action.hasSuffix("/payer") { return String(action.dropLast("/payer".count)) }
+        if action.hasPrefix("/caisse/") || action.hasPrefix("/invite/caisse/"), action.hasSuffix("/payer") {
+            return String(action.dropLast("/payer".count))
+        }
         return journeys[action] ?? action
     }
 

@@ -16,9 +16,6 @@ struct GuestPages: Sendable {
 
     typealias Offering = CatalogueClient.Components.Schemas.Offering
 
-    /// Long enough to come back to the receipt from the mail the same day or the next.
-    static let cookieSeconds = 2 * 24 * 3600
-
     func register(on router: Router<GuichetRequestContext>) {
         let group = router.group()
         group.get("/activites/:offeringId/invite") { request, context in
@@ -45,9 +42,9 @@ struct GuestPages: Sendable {
                 hint: hint.map(t) ?? "", errors: errors[name] ?? [])
         }
         var fields = [
-            field("email", .email, .email, autocomplete: "email", hint: .guestEmailHint),
-            field("firstName", .firstName, autocomplete: "given-name"),
-            field("lastName", .lastName, autocomplete: "family-name"),
+            field("firstName", .guestFirstName, autocomplete: "given-name"),
+            field("lastName", .guestLastName, autocomplete: "family-name"),
+            field("email", .guestEmail, .email, autocomplete: "email", hint: .guestEmailHint),
             field("childFirstName", .participantFirstName),
             field("childLastName", .participantLastName),
             field("childBirthDate", .participantBirthDate, hint: .childBirthDateHint),
@@ -77,10 +74,12 @@ struct GuestPages: Sendable {
         }
         var page = FormPage(
             heading: t(.guestTitle).replacingOccurrences(of: "{title}", with: offering.title.text(language)), intro: t(.guestIntro),
-            action: "/activites/\(offering.id)/invite", submit: t(.checkoutSubmit), fields: fields,
+            action: "/activites/\(offering.id)/invite", submit: t(.guestSubmit), fields: fields,
             hidden: [("attempt", CheckoutPages.attemptKey(typed?.text("attempt", limit: 36) ?? ""))],
             links: [.init(href: "/connexion?back=%2Factivites%2F\(offering.id)", label: t(.guestHasAccount))])
         page.formErrors = formErrors
+        // What belongs to no field of its own (the group full, too many holds) is about the group chosen.
+        page.formErrorsTarget = "sessionId"
         if !(offering.items ?? []).isEmpty { page.liveTotal = Formatting.money(cents: 0, language) }
         return page
     }
@@ -95,18 +94,18 @@ struct GuestPages: Sendable {
                 self.form(offering, language: language, typed: form, errors: errors, formErrors: formErrors), request: request, language: language,
                 status: status)
         }
+        // Quantities as typed; what is not a whole number is said with enrolment's own refusals, all at once.
         var items: [EnrolmentClient.Components.Schemas.ItemQuantity] = []
-        var quantityErrors: [String: [String]] = [:]
+        var errors: [String: [String]] = [:]
         for item in offering.items ?? [] {
             let typed = form.text("qty-" + item.id, limit: 9)
             guard !typed.isEmpty else { continue }
             guard let quantity = Int(typed), (0...99).contains(quantity) else {
-                quantityErrors["qty-" + item.id] = [Strings.text(.quantityNotNumber, language)]
+                errors["qty-" + item.id] = [Strings.text(.quantityNotNumber, language)]
                 continue
             }
             if quantity > 0 { items.append(.init(itemId: item.id, quantity: quantity)) }
         }
-        if !quantityErrors.isEmpty { return again(quantityErrors) }
         let line = EnrolmentClient.Components.Schemas.GuestLine(
             participant: .init(
                 firstName: form.text("childFirstName", limit: 100), lastName: form.text("childLastName", limit: 100),
@@ -124,10 +123,9 @@ struct GuestPages: Sendable {
         guard case .created(let created) = answer else {
             // Every reason at once, each next to its field.
             let problem = try ServiceProblem.of(answer)
-            var errors: [String: [String]] = [:]
             var others: [String] = []
             for error in problem.errors {
-                if let name = Self.formField(error.field) {
+                if let name = Self.formField(error.field, items: items.map(\.itemId), firstItem: offering.items?.first?.id) {
                     errors[name, default: []].append(error.message.text(for: language))
                 } else {
                     others.append(error.message.text(for: language))
@@ -135,17 +133,29 @@ struct GuestPages: Sendable {
             }
             return again(errors, problem.errors.isEmpty ? [problem.summary] : others, status: problem.pageStatus)
         }
+        if !errors.isEmpty {
+            // A quantity that was not a number, while enrolment accepted the rest: nothing is kept half done.
+            return again(errors)
+        }
         let checkout = try created.body.json
-        guard let token = checkout.guestToken, let secret = kit.cookies.formSecret(request) else { throw PageErrors.Upstream(status: 502) }
-        let sealed = try secret.seal(Data("\(checkout.id) \(token)".utf8), for: .guestCheckout)
+        guard let token = checkout.guestToken else { throw PageErrors.Upstream(status: 502) }
+        var held = kit.guestCheckouts(request)
+        held.add(checkoutId: checkout.id.lowercased(), token: token)
         var headers: HTTPFields = [.location: "/invite/caisse/\(checkout.id)"]
-        headers.append(
-            .init(name: .setCookie, value: kit.cookies.setting(kit.cookies.guestName, Base64URL.encode(sealed), maxAge: Self.cookieSeconds)))
+        if let cookie = try kit.guestCookie(held, request) { headers.append(.init(name: .setCookie, value: cookie)) }
         return Response(status: .seeOther, headers: headers)
     }
 
-    /// The page's field for a field enrolment names (`guest.email`, `lines[0].participant.birthDate`, …).
-    static func formField(_ field: String) -> String? {
+    /// The page's field for a field enrolment names (`guest.email`, `lines[0].participant.birthDate`,
+    /// `lines[0].items[1].quantity` for the second item sent, …).
+    static func formField(_ field: String, items sent: [String] = [], firstItem: String? = nil) -> String? {
+        if field == "lines[0].items" { return firstItem.map { "qty-" + $0 } }
+        let itemPrefix = "lines[0].items["
+        if field.hasPrefix(itemPrefix) {
+            let rest = field.dropFirst(itemPrefix.count)
+            if let close = rest.firstIndex(of: "]"), let index = Int(rest[..<close]), sent.indices.contains(index) { return "qty-" + sent[index] }
+            return nil
+        }
         let names = [
             "guest.email": "email", "guest.firstName": "firstName", "guest.lastName": "lastName",
             "lines[0].participant.firstName": "childFirstName", "lines[0].participant.lastName": "childLastName",

@@ -65,6 +65,22 @@ struct PageKit: Sendable {
         return String(decoding: plain, as: UTF8.self)
     }
 
+    /// The guest checkouts this browser holds (empty without the cookie, or once the form secret changed).
+    func guestCheckouts(_ request: Request) -> GuestCheckouts {
+        guard let sealed = request.cookies[cookies.guestName]?.value, let opened = opened(sealed, for: .guestCheckout, request: request) else {
+            return GuestCheckouts()
+        }
+        return GuestCheckouts(text: opened)
+    }
+
+    /// The cookie holding `checkouts`, sealed with this browser's form secret; it lasts as long as that secret (the
+    /// browser's session), and a new secret (sign-in, sign-out) leaves it unreadable.
+    func guestCookie(_ checkouts: GuestCheckouts, _ request: Request) throws -> String? {
+        guard let secret = cookies.formSecret(request) else { return nil }
+        let sealed = try secret.seal(Data(checkouts.text.utf8), for: .guestCheckout)
+        return cookies.setting(cookies.guestName, Base64URL.encode(sealed), maxAge: nil)
+    }
+
     func formResponse(
         _ page: FormPage, request: Request, language: Language, status: HTTPResponse.Status = .ok, signedIn: Bool? = nil,
         visit: FormVisit? = nil

@@ -68,8 +68,8 @@ struct RegistrationPages: Sendable {
             signedIn: true)
     }
 
-    /// The refund shown before confirming (WCAG 3.3.4: a financial step reviewed first).
-    func cancellationPage(_ request: Request, id: String) async throws -> Response {
+    /// The refund shown before confirming, with what is cancelled (WCAG 3.3.4: a financial step reviewed first).
+    func cancellationPage(_ request: Request, id: String, changedFrom: Int64? = nil) async throws -> Response {
         let language = LanguageChoice.of(request)
         guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
         guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
@@ -83,9 +83,13 @@ struct RegistrationPages: Sendable {
                 refund > 0
                 ? Strings.text(.cancellationRefund, language).replacingOccurrences(of: "{amount}", with: Formatting.money(cents: refund, language))
                 : Strings.text(.cancellationNoRefund, language)
+            let what = try await description(of: id, token: session.tokens.accessToken, language: language)
             var page = FormPage(
-                heading: Strings.text(.cancellationTitle, language), intro: text, action: "/inscriptions/\(id)/annulation",
-                submit: Strings.text(.cancellationSubmit, language))
+                heading: Strings.text(.cancellationTitle, language), intro: [what, text].compactMap { $0 }.joined(separator: " "),
+                action: "/inscriptions/\(id)/annulation", submit: Strings.text(.cancellationSubmit, language))
+            // The amount shown goes with the form: if it changed before the click, the page shows the new one first.
+            page.hidden = [("expectedRefund", String(refund))]
+            if changedFrom != nil { page.notice = Strings.text(.cancellationAmountChanged, language) }
             page.links = [.init(href: "/inscriptions", label: Strings.text(.cancellationKeep, language))]
             return kit.formResponse(page, request: request, language: language, signedIn: true)
         case .notFound: throw HTTPError(.notFound)
@@ -98,11 +102,39 @@ struct RegistrationPages: Sendable {
         }
     }
 
+    /// "Registration of Léo Roy to “Day camp” (Week 1).", from the account's registrations and the catalogue.
+    private func description(of id: String, token: String, language: Language) async throws -> String? {
+        let found = try await OnBehalfOfVisitor.acting(with: token) { () -> (EnrolmentClient.Components.Schemas.Registration, String)? in
+            guard case .ok(let listed) = try await enrolment.listRegistrations(query: .init(limit: 100)),
+                let registration = try listed.body.json.items.first(where: { $0.id == id }),
+                case .ok(let children) = try await enrolment.listParticipants(query: .init(limit: 100))
+            else { return nil }
+            let child = try children.body.json.items.first { $0.id == registration.participantId }
+            return (registration, child.map { "\($0.firstName) \($0.lastName)" } ?? "")
+        }
+        guard let (registration, participant) = found,
+            case .ok(let ok) = try await catalogue.getOffering(path: .init(offeringId: registration.offeringId))
+        else { return nil }
+        let offering = try ok.body.json
+        let session = offering.sessions.first { $0.id == registration.sessionId }.map { " (" + $0.name.text(language) + ")" } ?? ""
+        return Strings.text(.cancellationOf, language).replacingOccurrences(of: "{participant}", with: participant)
+            .replacingOccurrences(of: "{title}", with: offering.title.text(language)).replacingOccurrences(of: "{session}", with: session)
+    }
+
     func cancel(_ request: Request, id: String) async throws -> Response {
-        _ = try await PostedForm(request, cookies: kit.cookies)
+        let form = try await PostedForm(request, cookies: kit.cookies)
         let language = LanguageChoice.of(request)
         guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
         guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
+        // The refund the person saw: if the policy now gives another amount (a deadline passed), they see it first.
+        if case .ok(let quoted) = try await OnBehalfOfVisitor.acting(
+            with: session.tokens.accessToken,
+            {
+                try await enrolment.getCancellationQuote(path: .init(registrationId: id))
+            }), let expected = Int64(form.text("expectedRefund", limit: 12)), try quoted.body.json.refund.amountCents != expected
+        {
+            return try await cancellationPage(request, id: id, changedFrom: expected)
+        }
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await enrolment.cancelRegistration(path: .init(registrationId: id))
         }

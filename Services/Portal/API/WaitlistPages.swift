@@ -51,8 +51,9 @@ struct WaitlistPages: Sendable {
             let status: String =
                 switch entry.status {
                 case .waiting:
-                    Strings.text(.waitlistWaiting, language).replacingOccurrences(
-                        of: "{position}", with: Formatting.number(entry.position ?? 0, language))
+                    entry.position.map {
+                        Strings.text(.waitlistWaiting, language).replacingOccurrences(of: "{position}", with: Formatting.number($0, language))
+                    } ?? Strings.text(.waitlistWaitingNoPosition, language)
                 case .offered:
                     Strings.text(.waitlistOffered, language).replacingOccurrences(
                         of: "{until}", with: entry.offerExpiresAt.map { DateText.dayAndTime($0, language) } ?? "")
@@ -84,7 +85,7 @@ struct WaitlistPages: Sendable {
         guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
         let offeringId = form.text("offeringId", limit: 36)
         let sessionId = form.text("sessionId", limit: 36)
-        guard UUID(uuidString: sessionId) != nil else { throw HTTPError(.notFound) }
+        guard UUID(uuidString: sessionId) != nil, UUID(uuidString: offeringId) != nil else { throw HTTPError(.notFound) }
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await enrolment.joinWaitlist(
                 path: .init(sessionId: sessionId), body: .json(.init(participantId: form.text("participantId", limit: 36))))
@@ -134,15 +135,12 @@ struct WaitlistPages: Sendable {
             try await enrolment.addCartLine(
                 body: .json(.init(participantId: entry.participantId, offeringId: entry.offeringId, sessionId: entry.sessionId)))
         }
-        switch answer {
-        case .created, .conflict:  // in the cart now, or already
-            return Response(status: .seeOther, headers: [.location: "/panier?fait=offre"])
-        default:
-            let problem = try ServiceProblem.of(answer)
-            return kit.pages.message(
-                .cannotAddTitle, .cannotAddText, language: language, path: "/listes-attente", status: problem.pageStatus,
-                link: ("/listes-attente", Strings.text(.waitlistTitle, language)),
-                details: problem.errors.isEmpty ? [problem.summary] : problem.errors.map { $0.message.text(for: language) })
-        }
+        if case .created = answer { return Response(status: .seeOther, headers: [.location: "/panier?fait=offre"]) }
+        let problem = try ServiceProblem.of(answer)
+        if problem.type.hasSuffix("/already-in-cart") { return Response(status: .seeOther, headers: [.location: "/panier?fait=offre"]) }
+        return kit.pages.message(
+            .cannotAddTitle, .cannotAddText, language: language, path: "/listes-attente", status: problem.pageStatus,
+            link: ("/listes-attente", Strings.text(.waitlistTitle, language)),
+            details: problem.errors.isEmpty ? [problem.summary] : problem.errors.map { $0.message.text(for: language) })
     }
 }

@@ -60,6 +60,9 @@ enum Text: String, CaseIterable, Sendable {
     case registrationsTitle, registrationsEmpty, registrationConfirmed, registrationHeld, registrationCancelled, registrationExpired
     case cancelRegistration, cancellationTitle, cancellationRefund, cancellationNoRefund, cancellationSubmit, cancellationKeep
     case registrationCancelledNotice, cannotCancelTitle, cannotCancelText, childPaymentsHeading
+    case guestElsewhereTitle, guestElsewhereText, guestForgottenTitle, guestForgottenText, guestForgetHint, guestForget, paymentsUnavailable
+    case waitlistWaitingNoPosition, waitlistLeaveHint, cancellationOf, cancellationAmountChanged
+    case guestFirstName, guestLastName, guestEmail, guestSubmit
 }
 
 enum Strings {
@@ -357,7 +360,7 @@ enum Strings {
         .guestIntro: "Sans compte, vous inscrivez une personne et payez par carte. Le reçu vous est envoyé par courriel.",
         .guestEmailHint: "Le reçu et la confirmation y seront envoyés.",
         .participantFirstName: "Prénom de la personne inscrite",
-        .participantLastName: "Nom de la personne inscrite",
+        .participantLastName: "Nom de famille de la personne inscrite",
         .participantBirthDate: "Date de naissance de la personne inscrite",
         .guestHasAccount: "J'ai un compte : me connecter pour inscrire",
         .registerAsGuest: "S'inscrire sans compte",
@@ -399,6 +402,22 @@ enum Strings {
         .cannotCancelTitle: "Impossible d'annuler",
         .cannotCancelText: "L'inscription n'a pas été annulée, pour la raison suivante :",
         .childPaymentsHeading: "Paiements pour cet enfant",
+        .guestElsewhereTitle: "Page introuvable dans ce navigateur",
+        .guestElsewhereText:
+            "Sans compte, une inscription, son paiement et son reçu s'ouvrent seulement dans le navigateur qui a servi à s'inscrire, tant qu'il reste ouvert. Le courriel de confirmation contient le détail du paiement.",
+        .guestForgottenTitle: "Effacé de ce navigateur",
+        .guestForgottenText: "Ce navigateur ne garde plus vos inscriptions, paiements ni reçus. Le courriel de confirmation en contient le détail.",
+        .guestForgetHint: "Sur un ordinateur partagé?",
+        .guestForget: "Terminé : effacer de ce navigateur",
+        .paymentsUnavailable: "Les paiements ne peuvent pas être affichés pour le moment. Réessayez dans quelques minutes.",
+        .waitlistWaitingNoPosition: "En attente",
+        .waitlistLeaveHint: "Quitter la liste abandonne aussi une place offerte : elle passe à la personne suivante.",
+        .cancellationOf: "Inscription de {participant} à « {title} »{session}.",
+        .cancellationAmountChanged: "Le remboursement a changé depuis l'affichage de la page. Voici le nouveau montant.",
+        .guestFirstName: "Votre prénom",
+        .guestLastName: "Votre nom de famille",
+        .guestEmail: "Votre courriel",
+        .guestSubmit: "Réserver la place et payer",
     ]
 
     static let english: [Text: String] = [
@@ -727,5 +746,21 @@ enum Strings {
         .cannotCancelTitle: "Cannot cancel",
         .cannotCancelText: "The registration was not cancelled, for this reason:",
         .childPaymentsHeading: "Payments for this child",
+        .guestElsewhereTitle: "Page not found in this browser",
+        .guestElsewhereText:
+            "Without an account, a registration, its payment and its receipt open only in the browser used to register, while it stays open. The confirmation email has the payment's details.",
+        .guestForgottenTitle: "Cleared from this browser",
+        .guestForgottenText: "This browser no longer keeps your registrations, payments or receipts. The confirmation email has their details.",
+        .guestForgetHint: "On a shared computer?",
+        .guestForget: "Done: clear from this browser",
+        .paymentsUnavailable: "The payments cannot be shown right now. Try again in a few minutes.",
+        .waitlistWaitingNoPosition: "Waiting",
+        .waitlistLeaveHint: "Leaving the list also gives up a seat offered: it goes to the next person.",
+        .cancellationOf: "Registration of {participant} to “{title}”{session}.",
+        .cancellationAmountChanged: "The refund changed since the page was shown. Here is the new amount.",
+        .guestFirstName: "Your first name",
+        .guestLastName: "Your last name",
+        .guestEmail: "Your email",
+        .guestSubmit: "Hold the seat and pay",
     ]
 }
