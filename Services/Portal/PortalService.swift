@@ -67,8 +67,8 @@ enum PortalService: ServiceDefinition {
         AccountPages(kit: kit).register(on: router)
         FamilyPages(kit: kit, enrolment: parts.enrolment, payment: parts.payment, reference: reference).register(on: router)
         GuestPages(kit: kit, catalogue: parts.catalogue, enrolment: parts.enrolment).register(on: router)
-        WaitlistPages(kit: kit, catalogue: parts.catalogue, enrolment: parts.enrolment).register(on: router)
-        RegistrationPages(kit: kit, catalogue: parts.catalogue, enrolment: parts.enrolment).register(on: router)
+        WaitlistPages(kit: kit, enrolment: parts.enrolment, reference: reference).register(on: router)
+        RegistrationPages(kit: kit, enrolment: parts.enrolment, reference: reference).register(on: router)
         CheckoutPages(
             kit: kit, enrolment: parts.enrolment, payment: parts.payment, reference: reference,
             cardEntry: .init(url: parts.settings.cardEntryURL, origin: parts.settings.cardEntryOrigin, pageOrigin: parts.settings.publicOrigin),

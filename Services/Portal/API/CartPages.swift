@@ -87,18 +87,13 @@ struct CartPages: Sendable {
         guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
         let offeringId = form.text("offeringId", limit: 36)
         let language = LanguageChoice.of(request)
-        // Quantities as typed: an empty field is none; anything but a whole number is said, nothing added.
-        var items: [EnrolmentClient.Components.Schemas.ItemQuantity] = []
-        for name in form.fields.names(prefix: "qty-").prefix(100) {
-            let typed = form.text(name, limit: 9)
-            guard !typed.isEmpty else { continue }
-            guard let quantity = Int(typed), (0...99).contains(quantity) else {
-                return kit.pages.message(
-                    .cannotAddTitle, .cannotAddText, language: language, path: "/activites/\(offeringId)", status: .unprocessableContent,
-                    link: ("/activites/\(offeringId)", Strings.text(.backToOffering, language)), details: [Strings.text(.quantityNotNumber, language)]
-                )
-            }
-            if quantity > 0 { items.append(.init(itemId: String(name.dropFirst("qty-".count)), quantity: quantity)) }
+        // Anything but a whole number is said, nothing added.
+        let ids = form.fields.names(prefix: "qty-").prefix(100).map { String($0.dropFirst("qty-".count)) }
+        let (items, invalid) = Self.quantities(form, items: ids)
+        guard invalid.isEmpty else {
+            return kit.pages.message(
+                .cannotAddTitle, .cannotAddText, language: language, path: "/activites/\(offeringId)", status: .unprocessableContent,
+                link: ("/activites/\(offeringId)", Strings.text(.backToOffering, language)), details: [Strings.text(.quantityNotNumber, language)])
         }
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await enrolment.addCartLine(
@@ -110,14 +105,27 @@ struct CartPages: Sendable {
         if case .created = answer { return Response(status: .seeOther, headers: [.location: "/panier?fait=ajoute"]) }
         // Refused (already in the cart, closed, not eligible): said on the activity's page, with the choice kept.
         let problem = try ServiceProblem.of(answer)
-        let messages =
-            problem.errors.isEmpty
-            ? [problem.summary]
-            : problem.errors.map { $0.message.text(for: language) }
         return kit.pages.message(
             .cannotAddTitle, .cannotAddText, language: language, path: "/activites/\(offeringId)",
             status: problem.pageStatus,
-            link: ("/activites/\(offeringId)", Strings.text(.backToOffering, language)), details: messages)
+            link: ("/activites/\(offeringId)", Strings.text(.backToOffering, language)), details: problem.messages(language))
+    }
+
+    /// Items' quantities as typed in their `qty-<itemId>` fields: an empty field is none, 0 is left out; the ids of
+    /// fields that are not a whole number from 0 to 99 come back apart.
+    static func quantities(_ form: PostedForm, items ids: [String]) -> (items: [EnrolmentClient.Components.Schemas.ItemQuantity], invalid: [String]) {
+        var items: [EnrolmentClient.Components.Schemas.ItemQuantity] = []
+        var invalid: [String] = []
+        for id in ids {
+            let typed = form.text("qty-" + id, limit: 9)
+            guard !typed.isEmpty else { continue }
+            guard let quantity = Int(typed), (0...99).contains(quantity) else {
+                invalid.append(id)
+                continue
+            }
+            if quantity > 0 { items.append(.init(itemId: id, quantity: quantity)) }
+        }
+        return (items, invalid)
     }
 
     func acceptContract(_ request: Request, lineId: String) async throws -> Response {

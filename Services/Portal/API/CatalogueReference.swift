@@ -37,6 +37,15 @@ actor CatalogueReference {
         return items
     }
 
+    /// The offerings of `ids`, by id (not kept: their seats change); one missing from the catalogue is left out.
+    func offerings(_ ids: some Sequence<String>) async throws -> [String: CatalogueClient.Components.Schemas.Offering] {
+        var found: [String: CatalogueClient.Components.Schemas.Offering] = [:]
+        for id in Set(ids) {
+            if case .ok(let ok) = try await catalogue.getOffering(path: .init(offeringId: id)) { found[id] = try ok.body.json }
+        }
+        return found
+    }
+
     /// Organisation names by id, in a language.
     func organisationNames(_ language: Language) async throws -> [String: String] {
         Dictionary(try await organisations().map { ($0.id, $0.name.text(language)) }, uniquingKeysWith: { first, _ in first })

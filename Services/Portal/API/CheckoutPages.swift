@@ -120,7 +120,7 @@ struct CheckoutPages: Sendable {
             return kit.pages.message(
                 .cannotCheckoutTitle, .cannotCheckoutText, language: language, path: "/panier", status: problem.pageStatus,
                 link: ("/panier", Strings.text(.backToCart, language)),
-                details: problem.errors.isEmpty ? [problem.summary] : problem.errors.map { $0.message.text(for: language) })
+                details: problem.messages(language))
         }
     }
 

@@ -267,3 +267,12 @@ extension FormPage {
         }
     }
 }
+
+extension EnrolmentClient.Client {
+    /// The signed-in family's children by id, as "First Last" (the waiting lists and registrations name them).
+    func childNames() async throws -> [String: String] {
+        guard case .ok(let children) = try await listParticipants(query: .init(limit: 100)) else { throw PageErrors.Upstream(status: 502) }
+        return Dictionary(
+            try children.body.json.items.map { ($0.id, "\($0.firstName) \($0.lastName)") }, uniquingKeysWith: { first, _ in first })
+    }
+}

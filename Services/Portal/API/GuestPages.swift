@@ -95,17 +95,8 @@ struct GuestPages: Sendable {
                 status: status)
         }
         // Quantities as typed; what is not a whole number is said with enrolment's own refusals, all at once.
-        var items: [EnrolmentClient.Components.Schemas.ItemQuantity] = []
-        var errors: [String: [String]] = [:]
-        for item in offering.items ?? [] {
-            let typed = form.text("qty-" + item.id, limit: 9)
-            guard !typed.isEmpty else { continue }
-            guard let quantity = Int(typed), (0...99).contains(quantity) else {
-                errors["qty-" + item.id] = [Strings.text(.quantityNotNumber, language)]
-                continue
-            }
-            if quantity > 0 { items.append(.init(itemId: item.id, quantity: quantity)) }
-        }
+        let (items, invalid) = CartPages.quantities(form, items: (offering.items ?? []).map(\.id))
+        var errors = Dictionary(uniqueKeysWithValues: invalid.map { ("qty-" + $0, [Strings.text(.quantityNotNumber, language)]) })
         let line = EnrolmentClient.Components.Schemas.GuestLine(
             participant: .init(
                 firstName: form.text("childFirstName", limit: 100), lastName: form.text("childLastName", limit: 100),

@@ -138,6 +138,9 @@ struct ServiceProblem: Decodable, Sendable {
     /// The title and the detail, for a refusal that names no field.
     var summary: String { [title, detail].compactMap { $0 }.joined(separator: " ") }
 
+    /// Every reason, for a page that has no field to put them next to: each field's message, or the summary.
+    func messages(_ language: Language) -> [String] { errors.isEmpty ? [summary] : errors.map { $0.message.text(for: language) } }
+
     /// The page's status: the service's own refusal (4xx); a body claiming anything else reads as 422.
     var pageStatus: HTTPResponse.Status { HTTPResponse.Status(code: (400..<500).contains(status) ? status : 422) }
 

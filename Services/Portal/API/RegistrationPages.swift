@@ -1,4 +1,3 @@
-import CatalogueClient
 import EnrolmentClient
 import Foundation
 import HTTPTypes
@@ -9,8 +8,8 @@ import ServiceKit
 /// asked of enrolment without changing anything, before the person confirms.
 struct RegistrationPages: Sendable {
     let kit: PageKit
-    let catalogue: CatalogueClient.Client
     let enrolment: EnrolmentClient.Client
+    let reference: CatalogueReference
 
     static let notices: [String: Text] = ["annulee": .registrationCancelledNotice]
 
@@ -32,17 +31,9 @@ struct RegistrationPages: Sendable {
             guard case .ok(let listed) = try await enrolment.listRegistrations(query: .init(limit: 100)) else {
                 throw PageErrors.Upstream(status: 502)
             }
-            guard case .ok(let children) = try await enrolment.listParticipants(query: .init(limit: 100)) else {
-                throw PageErrors.Upstream(status: 502)
-            }
-            let names = Dictionary(
-                try children.body.json.items.map { ($0.id, "\($0.firstName) \($0.lastName)") }, uniquingKeysWith: { first, _ in first })
-            return (try listed.body.json.items, names)
+            return (try listed.body.json.items, try await enrolment.childNames())
         }
-        var offerings: [String: CatalogueClient.Components.Schemas.Offering] = [:]
-        for id in Set(registrations.map(\.offeringId)) {
-            if case .ok(let ok) = try await catalogue.getOffering(path: .init(offeringId: id)) { offerings[id] = try ok.body.json }
-        }
+        let offerings = try await reference.offerings(registrations.map(\.offeringId))
         let items = registrations.map { registration -> [String: Any] in
             let offering = offerings[registration.offeringId]
             let status: Text =
@@ -106,16 +97,13 @@ struct RegistrationPages: Sendable {
     private func description(of id: String, token: String, language: Language) async throws -> String? {
         let found = try await OnBehalfOfVisitor.acting(with: token) { () -> (EnrolmentClient.Components.Schemas.Registration, String)? in
             guard case .ok(let listed) = try await enrolment.listRegistrations(query: .init(limit: 100)),
-                let registration = try listed.body.json.items.first(where: { $0.id == id }),
-                case .ok(let children) = try await enrolment.listParticipants(query: .init(limit: 100))
+                let registration = try listed.body.json.items.first(where: { $0.id == id })
             else { return nil }
-            let child = try children.body.json.items.first { $0.id == registration.participantId }
-            return (registration, child.map { "\($0.firstName) \($0.lastName)" } ?? "")
+            return (registration, try await enrolment.childNames()[registration.participantId] ?? "")
         }
         guard let (registration, participant) = found,
-            case .ok(let ok) = try await catalogue.getOffering(path: .init(offeringId: registration.offeringId))
+            let offering = try await reference.offerings([registration.offeringId])[registration.offeringId]
         else { return nil }
-        let offering = try ok.body.json
         let session = offering.sessions.first { $0.id == registration.sessionId }.map { " (" + $0.name.text(language) + ")" } ?? ""
         return Strings.text(.cancellationOf, language).replacingOccurrences(of: "{participant}", with: participant)
             .replacingOccurrences(of: "{title}", with: offering.title.text(language)).replacingOccurrences(of: "{session}", with: session)

@@ -1,4 +1,3 @@
-import CatalogueClient
 import EnrolmentClient
 import Foundation
 import HTTPTypes
@@ -9,8 +8,8 @@ import ServiceKit
 /// position, a seat offered to them (enrolment holds it until the offer ends) taken into the cart, an entry left.
 struct WaitlistPages: Sendable {
     let kit: PageKit
-    let catalogue: CatalogueClient.Client
     let enrolment: EnrolmentClient.Client
+    let reference: CatalogueReference
 
     typealias Entry = EnrolmentClient.Components.Schemas.WaitlistEntry
 
@@ -34,17 +33,9 @@ struct WaitlistPages: Sendable {
         let token = session.tokens.accessToken
         let (entries, names) = try await OnBehalfOfVisitor.acting(with: token) {
             guard case .ok(let listed) = try await enrolment.listWaitlistEntries() else { throw PageErrors.Upstream(status: 502) }
-            guard case .ok(let children) = try await enrolment.listParticipants(query: .init(limit: 100)) else {
-                throw PageErrors.Upstream(status: 502)
-            }
-            let names = Dictionary(
-                try children.body.json.items.map { ($0.id, "\($0.firstName) \($0.lastName)") }, uniquingKeysWith: { first, _ in first })
-            return (try listed.body.json.items, names)
+            return (try listed.body.json.items, try await enrolment.childNames())
         }
-        var offerings: [String: CatalogueClient.Components.Schemas.Offering] = [:]
-        for id in Set(entries.map(\.offeringId)) {
-            if case .ok(let ok) = try await catalogue.getOffering(path: .init(offeringId: id)) { offerings[id] = try ok.body.json }
-        }
+        let offerings = try await reference.offerings(entries.map(\.offeringId))
         let visit = FormVisit(request, cookies: kit.cookies)
         let items = entries.map { entry -> [String: Any] in
             let offering = offerings[entry.offeringId]
@@ -97,7 +88,7 @@ struct WaitlistPages: Sendable {
         return kit.pages.message(
             .waitlistRefusedTitle, .waitlistRefusedText, language: language, path: "/activites/\(offeringId)", status: problem.pageStatus,
             link: ("/activites/\(offeringId)", Strings.text(.backToOffering, language)),
-            details: problem.errors.isEmpty ? [problem.summary] : problem.errors.map { $0.message.text(for: language) })
+            details: problem.messages(language))
     }
 
     func leave(_ request: Request, entryId: String) async throws -> Response {
@@ -141,6 +132,6 @@ struct WaitlistPages: Sendable {
         return kit.pages.message(
             .cannotAddTitle, .cannotAddText, language: language, path: "/listes-attente", status: problem.pageStatus,
             link: ("/listes-attente", Strings.text(.waitlistTitle, language)),
-            details: problem.errors.isEmpty ? [problem.summary] : problem.errors.map { $0.message.text(for: language) })
+            details: problem.messages(language))
     }
 }
