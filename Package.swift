@@ -67,6 +67,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-openapi-urlsession.git", from: "1.4.0"),
     ],
     targets: [
@@ -235,6 +236,7 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -249,7 +251,7 @@ let package = Package(
                 .embedInCode("API/Templates/cart.mustache"), .embedInCode("API/Templates/checkout.mustache"),
                 .embedInCode("API/Templates/payment.mustache"), .embedInCode("API/Templates/receipt.mustache"),
                 .embedInCode("API/Templates/payments.mustache"), .embedInCode("API/Templates/waitlist.mustache"),
-                .embedInCode("API/Templates/registrations.mustache"),
+                .embedInCode("API/Templates/registrations.mustache"), .embedInCode("API/Templates/plan.mustache"),
                 .embedInCode("API/Assets/portal.css"), .embedInCode("API/Assets/portal.js"),
             ],
             swiftSettings: swiftSettings

@@ -69,6 +69,7 @@ enum PortalService: ServiceDefinition {
         GuestPages(kit: kit, catalogue: parts.catalogue, enrolment: parts.enrolment).register(on: router)
         WaitlistPages(kit: kit, enrolment: parts.enrolment, reference: reference).register(on: router)
         RegistrationPages(kit: kit, enrolment: parts.enrolment, reference: reference).register(on: router)
+        DocumentPages(kit: kit, enrolment: parts.enrolment).register(on: router)
         CheckoutPages(
             kit: kit, enrolment: parts.enrolment, payment: parts.payment, reference: reference,
             cardEntry: .init(url: parts.settings.cardEntryURL, origin: parts.settings.cardEntryOrigin, pageOrigin: parts.settings.publicOrigin),

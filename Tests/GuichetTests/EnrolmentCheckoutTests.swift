@@ -396,6 +396,17 @@ import Testing
                 try await postCheckout(enrolment, checkoutBody, token: parentToken).fieldErrors() == [
                     "lines[0].documents": "interventionPlanRequired"
                 ])
+            // The cart says what is asked, and that the missing plan would stop the checkout.
+            func cartLine() async throws -> [String: Any] {
+                try #require(
+                    (try await enrolment.execute(uri: "/v1/cart", method: .get, headers: bearer(parentToken)).json()["lines"] as? [[String: Any]])?
+                        .first)
+            }
+            let asked = try await cartLine()
+            #expect((asked["interventionPlan"] as? [String: Any])?["asked"] as? String == "required")
+            #expect((asked["interventionPlan"] as? [String: Any])?["maximumBytes"] as? Int == 1_000)
+            #expect((asked["documents"] as? [Any])?.isEmpty == true)
+            #expect((asked["problems"] as? [[String: Any]])?.contains { $0["code"] as? String == "interventionPlanRequired" } == true)
 
             func upload(_ bytes: [UInt8], declared: String, token: String? = nil) async throws -> TestResponse {
                 try await enrolment.execute(
@@ -416,6 +427,9 @@ import Testing
                 try await database.count("SELECT count(*) FROM enrolment.documents WHERE position('\\x25504446'::bytea in sealed) > 0") == 0,
                 "sealed: no PDF header in the clear")
             #expect(try await database.count("SELECT count(*) FROM enrolment.documents") == 1)
+            let attached = try await cartLine()
+            #expect((attached["documents"] as? [[String: Any]])?.map { $0["id"] as? String } == [documentId])
+            #expect((attached["problems"] as? [[String: Any]])?.contains { $0["code"] as? String == "interventionPlanRequired" } == false)
 
             let created = try await postCheckout(enrolment, checkoutBody, token: parentToken)
             #expect(created.status == .created, "\(created.text)")
@@ -438,6 +452,16 @@ import Testing
                 headers: [.authorization: "Bearer \(parentToken)", .contentType: "application/pdf"], body: ByteBuffer(bytes: pdf))
             #expect(later.status == .created, "\(later.text)")
             #expect(try later.json()["schoolYear"] as? String == "2027-2028")
+            // Both plans listed with the registration, the one from the cart first; another family sees none of it.
+            let listed = try #require(
+                (try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(parentToken))
+                    .json()["items"] as? [[String: Any]])?.first)
+            #expect((listed["documents"] as? [[String: Any]])?.count == 2)
+            #expect((listed["documents"] as? [[String: Any]])?.first?["id"] as? String == documentId)
+            #expect((listed["interventionPlan"] as? [String: Any])?["asked"] as? String == "required")
+            #expect(
+                (try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(strangerToken)).json()["items"] as? [Any])?
+                    .isEmpty == true)
         }
     }
 }

@@ -228,6 +228,15 @@ import Testing
             #expect(try await decide(id, ["approve": false], token: staff).status == .notFound, "decided once")
             #expect(try await decide(other, ["approve": false], token: staff).json()["status"] as? String == "rejected")
 
+            // The guardian reads where each request stands, newest first; another account sees none.
+            let mine = try #require(
+                try await enrolment.execute(uri: "/v1/record-requests", method: .get, headers: bearer(token)).json()["items"] as? [[String: Any]])
+            #expect(mine.map { $0["status"] as? String } == ["rejected", "approved"])
+            #expect(mine.last?["fileNumber"] as? String == "H-2001")
+            #expect(
+                (try await enrolment.execute(uri: "/v1/record-requests", method: .get, headers: bearer(outsider)).json()["items"] as? [Any])?
+                    .isEmpty == true)
+
             // The guardian now has the child, a resident with a file number.
             let children =
                 try await enrolment.execute(uri: "/v1/participants", method: .get, headers: bearer(token)).json()["items"] as? [[String: Any]]
@@ -363,6 +372,71 @@ import Testing
             let cleared = try await patch(parentToken, ["phone": ""]).json()
             #expect(cleared["phone"] == nil && cleared["address"] as? String == "5 rue des Pins")
             #expect(try await database.count("SELECT count(*) FROM enrolment.households") == 1)
+        }
+    }
+
+    @Test func aChildAddedByHandIsCorrectedOrRemovedByTheFamilyOnly() async throws {
+        let (parent, other) = (UUID(), UUID())
+        let parentToken = try await TestKeys.shared.token(for: parent)
+        let otherToken = try await TestKeys.shared.token(for: other)
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let course = openOffering()
+            try await withEvents(database) { events in
+                try await events.publish(course)
+                try await events.verifiedAccount(parent, email: "famille@example.org")
+            }
+            func add(_ name: String) async throws -> String {
+                let created = try await enrolment.execute(
+                    uri: "/v1/participants", method: .post, headers: bearer(parentToken, json: true),
+                    body: jsonBody(["firstName": name, "lastName": "Roy", "birthDate": "2015-01-01"]))
+                return try #require(try created.json()["id"] as? String)
+            }
+            let (noe, lou) = (try await add("Noé"), try await add("Lou"))
+            func put(_ id: String, _ body: [String: Any], token: String) async throws -> TestResponse {
+                try await enrolment.execute(uri: "/v1/participants/\(id)", method: .put, headers: bearer(token, json: true), body: jsonBody(body))
+            }
+            func delete(_ id: String, token: String) async throws -> TestResponse {
+                try await enrolment.execute(uri: "/v1/participants/\(id)", method: .delete, headers: bearer(token))
+            }
+            // Corrected: every refused field said at once, nothing changed; another family's child is not found.
+            let refused = try await put(noe, ["firstName": " ", "lastName": "Roy", "birthDate": "2999-01-01"], token: parentToken)
+            #expect(try refused.fieldErrors() == ["firstName": "required", "birthDate": "inFuture"])
+            #expect(try await put(noe, ["firstName": "Noah", "lastName": "Roy", "birthDate": "2015-02-03"], token: otherToken).status == .notFound)
+            let corrected = try await put(noe, ["firstName": " Noah ", "lastName": "Roy", "birthDate": "2015-02-03"], token: parentToken)
+            #expect(corrected.status == .ok, "\(corrected.text)")
+            #expect(try corrected.json()["firstName"] as? String == "Noah" && corrected.json()["birthDate"] as? String == "2015-02-03")
+
+            // Lou, registered once, stays (the registration names her); Noah, only in the cart, goes with his line.
+            for id in [noe, lou] {
+                let line: [String: Any] = [
+                    "participantId": id, "offeringId": course.offeringId.uuidString, "sessionId": course.sessions[0].sessionId.uuidString,
+                ]
+                #expect(
+                    try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(parentToken, json: true), body: jsonBody(line))
+                        .status == .created)
+            }
+            try await database.execute("DELETE FROM enrolment.cart_lines WHERE participant_id = '\(noe)'")
+            let held = try await postCheckout(enrolment, ["sellingOrganisationId": course.sellingOrganisationId.uuidString], token: parentToken)
+            #expect(held.status == .created, "\(held.text)")
+            #expect(
+                try await enrolment.execute(
+                    uri: "/v1/cart/lines", method: .post, headers: bearer(parentToken, json: true),
+                    body: jsonBody([
+                        "participantId": noe, "offeringId": course.offeringId.uuidString, "sessionId": course.sessions[0].sessionId.uuidString,
+                    ])
+                ).status == .created)
+            try await delete(lou, token: parentToken).problem("/problems/participant-has-registrations", status: .conflict)
+            #expect(try await delete(noe, token: otherToken).status == .notFound)
+            #expect(try await delete(noe, token: parentToken).status == .noContent)
+            #expect(try await delete(noe, token: parentToken).status == .notFound, "removed once")
+            #expect(try await database.count("SELECT count(*) FROM enrolment.participants") == 1)
+            #expect(try await database.count("SELECT count(*) FROM enrolment.cart_lines WHERE participant_id = '\(noe)'") == 0)
+
+            // A child linked to an organisation's record is the organisation's to correct.
+            try await database.execute(
+                "UPDATE enrolment.participants SET organisation_id = '\(course.sellingOrganisationId)', file_number = 'F-1' WHERE id = '\(lou)'")
+            try await put(lou, ["firstName": "Louise", "lastName": "Roy", "birthDate": "2015-01-01"], token: parentToken)
+                .problem("/problems/participant-linked", status: .conflict)
         }
     }
 }

@@ -6,7 +6,9 @@ extension EnrolmentAPI {
     func getCart(_ input: Operations.GetCart.Input) async throws -> Operations.GetCart.Output {
         let account = try RequestScope.requirePrincipal().accountId
         let now = clock.now()
-        let lines = try await cart.list(account: account).map { representation($0, now: now) }
+        let listed = try await cart.list(account: account)
+        let attached = try await documents.attached(to: listed.map { .cartLine($0.id) })
+        let lines = listed.map { representation($0, now: now, documents: attached[$0.id] ?? []) }
         var totals: [String: Int64] = [:]
         for line in lines { totals[line.sellingOrganisationId, default: 0] += line.price?.total.amountCents ?? 0 }
         return .ok(
@@ -31,7 +33,7 @@ extension EnrolmentAPI {
         let line = try await cart.add(
             account: account, participantId: participant, offeringId: offering, sessionId: session, origin: origin, items: items, now: now)
         RequestScope.setResponseHeader(.location, "/v1/cart/lines/\(line.id.uuidString.lowercased())")
-        return .created(.init(body: .json(representation(line, now: now))))
+        return .created(.init(body: .json(representation(line, now: now, documents: []))))
     }
 
     func removeCartLine(_ input: Operations.RemoveCartLine.Input) async throws -> Operations.RemoveCartLine.Output {
@@ -47,11 +49,12 @@ extension EnrolmentAPI {
         guard let id = UUID(uuidString: input.path.lineId),
             let line = try await cart.acceptContract(account: account, id: id, version: body.version, now: now)
         else { throw Problem.notFound }
-        return .ok(.init(body: .json(representation(line, now: now))))
+        let attached = try await documents.attached(to: [.cartLine(line.id)])
+        return .ok(.init(body: .json(representation(line, now: now, documents: attached[line.id] ?? []))))
     }
 
-    /// A line priced now, with what would stop it at checkout.
-    func representation(_ line: CartLine, now: Date) -> Components.Schemas.CartLine {
+    /// A line priced now, with what would stop it at checkout (a required plan not yet attached among them).
+    func representation(_ line: CartLine, now: Date, documents: [DocumentInfo]) -> Components.Schemas.CartLine {
         var problems = Eligibility.errors(
             offering: line.offering, sessionId: line.sessionId, birthDate: line.birthDate, contractVersion: line.contractVersion, now: now)
         var price: Components.Schemas.LinePrice?
@@ -60,6 +63,12 @@ extension EnrolmentAPI {
                 try Pricing.price(line.offering, origin: line.organisationOfOriginId, residency: line.residency, quantities: line.items))
         } catch {
             problems += error.errors
+        }
+        if line.offering.documents?.interventionPlan == "required" && documents.isEmpty {
+            problems.append(
+                .init(
+                    field: "documents", code: "interventionPlanRequired",
+                    message: .init(fr: "Joignez le plan d'intervention avant de payer.", en: "Attach the intervention plan before paying.")))
         }
         return .init(
             id: line.id.uuidString.lowercased(), participantId: line.participantId.uuidString.lowercased(), participantName: line.participantName,
@@ -70,8 +79,16 @@ extension EnrolmentAPI {
             items: line.items.map { .init(itemId: $0.itemId.uuidString.lowercased(), quantity: $0.quantity) },
             contract: line.offering.contract.map { .init(version: $0.version, clauses: $0.clauses.map { .init(fr: $0.fr, en: $0.en) }) },
             contractAcceptedVersion: line.contractVersion, contractAcceptedAt: line.contractAcceptedAt, price: price,
+            interventionPlan: Self.planRules(line.offering.documents), documents: documents.map(Self.representation),
             problems: problems.map { .init(field: $0.field, code: $0.code, message: .init(fr: $0.message.fr, en: $0.message.en)) },
             createdAt: line.createdAt)
+    }
+
+    /// What an offering asks of an intervention plan, when it asks for one.
+    static func planRules(_ rules: DocumentRequirements?) -> Components.Schemas.PlanRules? {
+        guard let rules, let asked = Components.Schemas.PlanRules.AskedPayload(rawValue: rules.interventionPlan) else { return nil }
+        return .init(
+            asked: asked, acceptedTypes: rules.acceptedTypes.compactMap { .init(rawValue: $0) }, maximumBytes: rules.maximumBytes)
     }
 
     static func representation(_ price: PricedLine) -> Components.Schemas.LinePrice {

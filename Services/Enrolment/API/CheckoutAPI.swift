@@ -65,6 +65,7 @@ extension EnrolmentAPI {
         }
         let rows = try await checkouts.registrations(account: account, after: after, limit: page.fetchLimit)
         let (items, nextCursor) = page.page(rows) { [String($0.createdMicros), $0.id.uuidString] }
+        let attached = try await documents.attached(to: items.map { .registration($0.id) })
         return .ok(
             .init(
                 body: .json(
@@ -74,7 +75,8 @@ extension EnrolmentAPI {
                                 id: $0.id.uuidString.lowercased(), checkoutId: $0.checkoutId?.uuidString.lowercased(),
                                 participantId: $0.participantId.uuidString.lowercased(), offeringId: $0.offeringId.uuidString.lowercased(),
                                 sessionId: $0.sessionId.uuidString.lowercased(), status: .init(rawValue: $0.status) ?? .expired,
-                                amount: Self.money($0.amountCents), createdAt: $0.createdAt)
+                                amount: Self.money($0.amountCents), createdAt: $0.createdAt, interventionPlan: Self.planRules($0.planRules),
+                                documents: (attached[$0.id] ?? []).map(Self.representation))
                         }, nextCursor: nextCursor))))
     }
 

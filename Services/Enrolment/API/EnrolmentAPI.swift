@@ -64,6 +64,31 @@ struct EnrolmentAPI: APIProtocol {
         return .ok(.init(body: .json(Self.representation(participant))))
     }
 
+    func updateParticipant(_ input: Operations.UpdateParticipant.Input) async throws -> Operations.UpdateParticipant.Output {
+        let guardian = try RequestScope.requirePrincipal().accountId
+        guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
+        guard let id = UUID(uuidString: input.path.participantId) else { throw Problem.notFound }
+        let corrected = try NewParticipant.validated(
+            firstName: body.firstName, lastName: body.lastName, birthDate: body.birthDate, today: clock.now())
+        switch try await participants.update(id: id, guardian: guardian, to: corrected) {
+        case .done(let participant?): return .ok(.init(body: .json(Self.representation(participant))))
+        case .done(nil), .notFound: throw Problem.notFound
+        case .linked: throw Problem.participantLinked
+        case .hasRegistrations: throw Problem.participantHasRegistrations
+        }
+    }
+
+    func removeParticipant(_ input: Operations.RemoveParticipant.Input) async throws -> Operations.RemoveParticipant.Output {
+        let guardian = try RequestScope.requirePrincipal().accountId
+        guard let id = UUID(uuidString: input.path.participantId) else { throw Problem.notFound }
+        switch try await participants.remove(id: id, guardian: guardian) {
+        case .done: return .noContent(.init())
+        case .notFound: throw Problem.notFound
+        case .linked: throw Problem.participantLinked
+        case .hasRegistrations: throw Problem.participantHasRegistrations
+        }
+    }
+
     static func representation(_ participant: Participant) -> Components.Schemas.Participant {
         .init(
             id: participant.id.uuidString.lowercased(), firstName: participant.firstName,

@@ -57,6 +57,20 @@ extension Problem {
 }
 
 extension Problem {
+    static let participantLinked = Problem(
+        type: "/problems/participant-linked", status: .conflict,
+        title: .init(
+            fr: "Cet enfant est lié au dossier d'un organisme : c'est l'organisme qui corrige son nom et sa date de naissance.",
+            en: "This child is linked to an organisation's file: the organisation corrects their name and birth date."))
+
+    static let participantHasRegistrations = Problem(
+        type: "/problems/participant-has-registrations", status: .conflict,
+        title: .init(
+            fr: "Cet enfant a déjà été inscrit ou mis sur une liste d'attente : ses inscriptions le nomment encore.",
+            en: "This child has already been registered or put on a waiting list: their registrations still name them."))
+}
+
+extension Problem {
     static let notCancellable = Problem(
         type: "/problems/not-cancellable", status: .conflict,
         title: .init(fr: "Seule une inscription confirmée peut être annulée.", en: "Only a confirmed registration can be cancelled."))

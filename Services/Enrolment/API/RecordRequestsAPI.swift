@@ -20,6 +20,11 @@ extension EnrolmentAPI {
         return .created(.init(body: .json(Self.representation(request))))
     }
 
+    func listMyRecordRequests(_ input: Operations.ListMyRecordRequests.Input) async throws -> Operations.ListMyRecordRequests.Output {
+        let account = try RequestScope.requirePrincipal().accountId
+        return .ok(.init(body: .json(.init(items: try await recordRequests.made(by: account).map(Self.representation)))))
+    }
+
     func listRecordRequests(_ input: Operations.ListRecordRequests.Input) async throws -> Operations.ListRecordRequests.Output {
         let principal = try RequestScope.requirePrincipal()
         guard let organisation = UUID(uuidString: input.path.organisationId) else { throw Problem.notFound }

@@ -231,6 +231,8 @@ struct CheckoutStore: Sendable {
         var amountCents: Int64
         var createdAt: Date
         var createdMicros: Int64
+        /// What the offering asks of an intervention plan (a plan may be added after registering).
+        var planRules: DocumentRequirements? = nil
     }
 
     /// The registrations of the account's own checkouts, newest first: a separated guardian does not see the other's.
@@ -240,16 +242,17 @@ struct CheckoutStore: Sendable {
         for try await row in try await client.query(
             """
             SELECT r.id, r.checkout_id, r.participant_id, r.offering_id, r.session_id, r.status, r.amount_cents, r.created_at,
-                   (extract(epoch FROM r.created_at) * 1000000)::bigint AS micros
-            FROM registrations r JOIN checkouts c ON c.id = r.checkout_id
+                   (extract(epoch FROM r.created_at) * 1000000)::bigint AS micros, (o.document -> 'documents')::text
+            FROM registrations r JOIN checkouts c ON c.id = r.checkout_id LEFT JOIN offerings o ON o.id = r.offering_id
             WHERE c.account_id = \(account) AND ((extract(epoch FROM r.created_at) * 1000000)::bigint, r.id) < (\(micros), \(id))
             ORDER BY micros DESC, r.id DESC LIMIT \(limit)
             """, logger: logger
-        ).decode((UUID, UUID, UUID, UUID, UUID, String, Int64, Date, Int64).self) {
+        ).decode((UUID, UUID, UUID, UUID, UUID, String, Int64, Date, Int64, String?).self) {
             found.append(
                 .init(
                     id: row.0, checkoutId: row.1, participantId: row.2, offeringId: row.3, sessionId: row.4, status: row.5, amountCents: row.6,
-                    createdAt: row.7, createdMicros: row.8))
+                    createdAt: row.7, createdMicros: row.8,
+                    planRules: row.9.flatMap { try? EventJSON.decoder.decode(DocumentRequirements.self, from: Data($0.utf8)) }))
         }
         return found
     }

@@ -89,6 +89,27 @@ struct DocumentStore: Sendable {
         return nil
     }
 
+    /// The documents attached to these cart lines or registrations (what is listed, never the bytes), oldest first.
+    func attached(to target: [Target]) async throws -> [UUID: [DocumentInfo]] {
+        let lines = target.compactMap { if case .cartLine(let id) = $0 { id } else { nil } }
+        let registrations = target.compactMap { if case .registration(let id) = $0 { id } else { nil } }
+        guard !lines.isEmpty || !registrations.isEmpty else { return [:] }
+        var found: [UUID: [DocumentInfo]] = [:]
+        for try await (line, registration, id, kind, type, size, year, at) in try await client.query(
+            """
+            SELECT cart_line_id, registration_id, id, kind, content_type, size_bytes, school_year, uploaded_at FROM documents
+            WHERE cart_line_id = ANY(\(lines)) OR registration_id = ANY(\(registrations))
+            ORDER BY uploaded_at, id
+            """, logger: logger
+        ).decode((UUID?, UUID?, UUID, String, String, Int, String?, Date).self) {
+            let info = DocumentInfo(id: id, kind: kind, contentType: type, sizeBytes: size, schoolYear: year, uploadedAt: at)
+            // A plan attached in the cart follows its line to the registration: listed under whichever was asked.
+            if let line, lines.contains(line) { found[line, default: []].append(info) }
+            if let registration, registrations.contains(registration) { found[registration, default: []].append(info) }
+        }
+        return found
+    }
+
     /// At checkout: the lines' plans follow them to their registrations; a required plan must be there.
     static func missingRequiredPlans(cartLines: [UUID], on connection: PostgresConnection, logger: Logger) async throws -> Set<UUID> {
         guard !cartLines.isEmpty else { return [] }

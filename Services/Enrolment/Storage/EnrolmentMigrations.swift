@@ -407,5 +407,9 @@ enum EnrolmentMigrations {
             ]),
         // How many times a payer asked for more time to pay (WCAG 2.2.1; capped per checkout).
         Migration(16, "hold extensions", ["ALTER TABLE checkouts ADD COLUMN hold_extensions integer NOT NULL DEFAULT 0"]),
+        // A guardian reads their own file-number requests and their status.
+        Migration(
+            17, "record requests by account",
+            ["CREATE INDEX record_requests_by_account ON record_requests (account_id, created_at DESC, id DESC)"]),
     ]
 }

@@ -9,6 +9,21 @@ protocol ParticipantRepository: Sendable {
     func find(id: UUID, guardian: UUID) async throws -> Participant?
     /// Ordered by (last name, first name, id), after the given key.
     func list(guardian: UUID, after: [String]?, limit: Int) async throws -> [Participant]
+    /// Corrects a participant added by hand; one linked to an organisation's record is the organisation's to correct.
+    func update(id: UUID, guardian: UUID, to corrected: NewParticipant) async throws -> ParticipantChange
+    /// Removes a participant added by hand who was never registered nor put on a waiting list.
+    func remove(id: UUID, guardian: UUID) async throws -> ParticipantChange
+}
+
+/// What a correction or removal came to.
+enum ParticipantChange: Sendable, Equatable {
+    case done(Participant?)
+    /// Not one of this guardian's participants.
+    case notFound
+    /// Linked to an organisation's record: the organisation keeps the names and birth date.
+    case linked
+    /// Registered (or held, or on a waiting list) at least once: the registrations keep naming them.
+    case hasRegistrations
 }
 
 struct PostgresParticipantRepository: ParticipantRepository {
@@ -64,6 +79,57 @@ struct PostgresParticipantRepository: ParticipantRepository {
             LIMIT \(limit)
             """, logger: logger)
         return try await Self.decode(rows)
+    }
+
+    func update(id: UUID, guardian: UUID, to corrected: NewParticipant) async throws -> ParticipantChange {
+        try await client.transaction(logger: logger) { connection in
+            switch try await Self.lockedForChange(id: id, guardian: guardian, on: connection, logger: logger) {
+            case .done: break
+            case let refused: return refused
+            }
+            try await connection.query(
+                """
+                UPDATE participants SET first_name = \(corrected.firstName), last_name = \(corrected.lastName),
+                    birth_date = \(corrected.birthDate)::date WHERE id = \(id)
+                """, logger: logger)
+            let rows = try await connection.query(
+                "SELECT \(unescaped: Self.columns) FROM participants p WHERE p.id = \(id)", logger: logger)
+            return .done(try await Self.decode(rows).first)
+        }
+    }
+
+    func remove(id: UUID, guardian: UUID) async throws -> ParticipantChange {
+        try await client.transaction(logger: logger) { connection in
+            switch try await Self.lockedForChange(id: id, guardian: guardian, on: connection, logger: logger) {
+            case .done: break
+            case let refused: return refused
+            }
+            let history = try await connection.query(
+                """
+                SELECT EXISTS (SELECT 1 FROM registrations WHERE participant_id = \(id))
+                    OR EXISTS (SELECT 1 FROM waitlist_entries WHERE participant_id = \(id))
+                    OR EXISTS (SELECT 1 FROM documents WHERE participant_id = \(id) AND registration_id IS NOT NULL)
+                """, logger: logger
+            ).decode(Bool.self)
+            for try await registered in history where registered { return .hasRegistrations }
+            // Plans attached to cart lines go with the lines; guardians and lines cascade.
+            try await connection.query("DELETE FROM documents WHERE participant_id = \(id)", logger: logger)
+            try await connection.query("DELETE FROM participants WHERE id = \(id)", logger: logger)
+            return .done(nil)
+        }
+    }
+
+    /// Locks the participant if it is this guardian's and was added by hand; otherwise says why not.
+    static func lockedForChange(id: UUID, guardian: UUID, on connection: PostgresConnection, logger: Logger) async throws -> ParticipantChange {
+        let rows = try await connection.query(
+            """
+            SELECT p.organisation_id IS NOT NULL FROM participants p
+            JOIN participant_guardians g ON g.participant_id = p.id AND g.account_id = \(guardian)
+            WHERE p.id = \(id) FOR UPDATE OF p
+            """, logger: logger
+        ).decode(Bool.self)
+        for try await linked in rows { return linked ? .linked : .done(nil) }
+        return .notFound
     }
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [Participant] {

@@ -80,6 +80,16 @@ struct RecordRequestStore: Sendable {
                 logger: logger))
     }
 
+    /// The account's own requests, newest first (the latest 100), whatever their status.
+    func made(by account: UUID) async throws -> [RecordRequest] {
+        try await Self.decode(
+            try await client.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM record_requests WHERE account_id = \(account)
+                ORDER BY created_at DESC, id DESC LIMIT 100
+                """, logger: logger))
+    }
+
     func kind(of request: UUID) async throws -> RecordRequest.Kind? {
         for try await kind in try await client.query(
             "SELECT kind FROM record_requests WHERE id = \(request)", logger: logger

@@ -2,6 +2,7 @@ import CatalogueClient
 import EnrolmentClient
 import Foundation
 import Hummingbird
+import OpenAPIRuntime
 import ServiceKit
 
 /// The cart: several children and courses, one group per course, each line priced by enrolment for this family
@@ -24,13 +25,18 @@ struct CartPages: Sendable {
         group.post("/panier/:lineId/retirer") { request, context in
             try await removeLine(request, lineId: context.parameters.get("lineId") ?? "")
         }
+        group.post("/panier/:lineId/plan") { request, context in
+            try await attachPlan(request, lineId: context.parameters.get("lineId") ?? "")
+        }
     }
 
     static let notices: [String: Text] = [
         "ajoute": .lineAddedNotice, "contrat": .contractAcceptedNotice, "retire": .lineRemovedNotice, "offre": .waitlistClaimedNotice,
+        "plan": .planAttachedNotice,
     ]
 
-    func cartPage(_ request: Request) async throws -> Response {
+    /// The cart; `planError` is a refused plan's message, said next to that line's file field and summarised on top.
+    func cartPage(_ request: Request, planError: (lineId: String, message: String)? = nil) async throws -> Response {
         let language = LanguageChoice.of(request)
         guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) { try await enrolment.getCart() }
@@ -41,7 +47,9 @@ struct CartPages: Sendable {
         let cart = try ok.body.json
         let names = try await reference.organisationNames(language)
         let visit = FormVisit(request, cookies: kit.cookies)
-        let lines = cart.lines.map { line(context: $0, language: language, names: names) }
+        let lines = cart.lines.map { line in
+            self.line(context: line, language: language, names: names, planError: planError?.lineId == line.id ? planError?.message : nil)
+        }
         let totals = cart.totals.map { total -> [String: String] in
             // One checkout per selling organisation; the attempt key makes a double click one checkout.
             [
@@ -54,13 +62,16 @@ struct CartPages: Sendable {
             "formToken": visit.secret.formToken,
         ]
         if let notice = kit.notice(request, Self.notices, language) { context["notice"] = notice }
+        if let planError { context["planErrorSummary"] = DocumentPages.errorSummary(lineId: planError.lineId, message: planError.message) }
+        let title = (planError == nil ? "" : Strings.text(.errorTitlePrefix, language)) + Strings.text(.cartTitle, language)
         var response = kit.pages.render(
-            "cart", title: Strings.text(.cartTitle, language), context: context, language: language, path: "/panier", signedIn: true)
+            "cart", title: title, context: context, language: language, path: "/panier", status: planError == nil ? .ok : .unprocessableContent,
+            signedIn: true)
         visit.setCookie(on: &response)
         return response
     }
 
-    func line(context line: Line, language: Language, names: [String: String]) -> [String: Any] {
+    func line(context line: Line, language: Language, names: [String: String], planError: String? = nil) -> [String: Any] {
         let clauses = line.contract?.clauses.map { $0.text(language) } ?? []
         let accepted = line.contract.map { line.contractAcceptedVersion == $0.version } ?? true
         var values: [String: Any] = [
@@ -70,6 +81,9 @@ struct CartPages: Sendable {
             "clauses": clauses, "needsAcceptance": !clauses.isEmpty && !accepted, "accepted": !clauses.isEmpty && accepted,
             "contractVersion": String(line.contract?.version ?? 0),
         ]
+        values["plan"] = DocumentPages.context(
+            id: line.id, participant: line.participantName, rules: line.interventionPlan, documents: line.documents ?? [],
+            action: "/panier/\(line.id)/plan", mayUpload: true, error: planError, language: language)
         if let price = line.price {
             values["items"] = price.items.map { item in
                 "\(item.quantity) × \(item.name.text(language))" + (item.date.map { " (" + Formatting.day($0, language) + ")" } ?? "")
@@ -140,6 +154,33 @@ struct CartPages: Sendable {
         if case .notFound = answer { throw HTTPError(.notFound) }
         _ = try ServiceProblem.of(answer)
         return Response(status: .seeOther, headers: [.location: "/panier"])
+    }
+
+    /// A line's intervention plan sent to enrolment; a refusal (type, size, none chosen) is said next to the field.
+    func attachPlan(_ request: Request, lineId: String) async throws -> Response {
+        let form = try await UploadedForm(request, cookies: kit.cookies)
+        let language = LanguageChoice.of(request)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        guard UUID(uuidString: lineId) != nil else { throw HTTPError(.notFound) }
+        guard !form.file.isEmpty else { return try await cartPage(request, planError: (lineId, Strings.text(.planMissingFile, language))) }
+        let file = HTTPBody(form.file)
+        let body: EnrolmentClient.Operations.UploadCartLinePlan.Input.Body =
+            switch DocumentPages.kind(of: form.file) {
+            case "image/jpeg": .jpeg(file)
+            case "image/png": .png(file)
+            default: .pdf(file)
+            }
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.uploadCartLinePlan(
+                path: .init(lineId: lineId), query: .init(),
+                body: body)
+        }
+        switch answer {
+        case .created: return Response(status: .seeOther, headers: [.location: "/panier?fait=plan"])
+        case .notFound: throw HTTPError(.notFound)
+        case .unauthorized: return kit.signInFirst(request)
+        default: return try await cartPage(request, planError: (lineId, try DocumentPages.refusal(answer, language)))
+        }
     }
 
     func removeLine(_ request: Request, lineId: String) async throws -> Response {

@@ -27,11 +27,24 @@ struct FamilyPages: Sendable {
         group.get("/enfants/:participantId") { request, context in
             try await childPage(request, id: context.parameters.get("participantId") ?? "")
         }
+        group.get("/enfants/:participantId/modifier") { request, context in
+            try await editPage(request, id: context.parameters.get("participantId") ?? "")
+        }
+        group.post("/enfants/:participantId/modifier") { request, context in
+            try await editChild(request, id: context.parameters.get("participantId") ?? "")
+        }
+        group.get("/enfants/:participantId/retirer") { request, context in
+            try await removePage(request, id: context.parameters.get("participantId") ?? "")
+        }
+        group.post("/enfants/:participantId/retirer") { request, context in
+            try await removeChild(request, id: context.parameters.get("participantId") ?? "")
+        }
     }
 
     /// What a notice code in `/enfants?fait=…` says (the page a form sends to after it succeeded).
     static let notices: [String: Text] = [
         "ajoute": .childAddedNotice, "lie": .childLinkedNotice, "attente": .linkPendingNotice, "demande": .fileRequestedNotice,
+        "retire": .childRemovedNotice, "modifie": .childUpdatedNotice,
     ]
 
     // MARK: - The list
@@ -39,12 +52,13 @@ struct FamilyPages: Sendable {
     func childrenPage(_ request: Request) async throws -> Response {
         let language = LanguageChoice.of(request)
         guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
-        let (participants, households) = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+        let (participants, households, requests) = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             async let participants = enrolment.listParticipants(query: .init(limit: 100))
             async let households = enrolment.listHouseholds()
-            return (try await participants, try await households)
+            async let requests = enrolment.listMyRecordRequests()
+            return (try await participants, try await households, try await requests)
         }
-        guard case .ok(let listed) = participants, case .ok(let housed) = households else {
+        guard case .ok(let listed) = participants, case .ok(let housed) = households, case .ok(let asked) = requests else {
             if case .unauthorized = participants { return kit.signInFirst(request) }
             throw PageErrors.Upstream(status: 502)
         }
@@ -66,9 +80,26 @@ struct FamilyPages: Sendable {
             ]
             return withoutEmptyTexts(values)
         }
+        // What was asked of an organisation and where it stands (Baie-Comeau's "formulaire de demande").
+        let requestValues = try asked.body.json.items.map { request -> [String: Any] in
+            let status: String =
+                switch request.status {
+                case .pending: Strings.text(.requestPending, language)
+                case .approved:
+                    Strings.text(.requestApproved, language)
+                        + (request.fileNumber.map { " — " + Strings.text(.fileNumber, language) + " " + $0 } ?? "")
+                case .rejected: Strings.text(.requestRejected, language)
+                }
+            return withoutEmptyTexts([
+                "id": request.id, "name": "\(request.firstName) \(request.lastName)", "organisation": names[request.organisationId] ?? "",
+                "kind": Strings.text(request.kind == .link ? .requestKindLink : .requestKindNew, language),
+                "date": DateText.day(request.createdAt, language), "status": status,
+            ])
+        }
         var context: [String: Any] = [
             "heading": Strings.text(.childrenTitle, language), "children": children, "hasChildren": !children.isEmpty,
             "households": householdValues, "hasHouseholds": !householdValues.isEmpty,
+            "requests": requestValues, "hasRequests": !requestValues.isEmpty,
         ]
         if let notice = kit.notice(request, Self.notices, language) { context["notice"] = notice }
         return kit.pages.render(
@@ -233,7 +264,10 @@ struct FamilyPages: Sendable {
                 (.lunchArrangement, profile?.lunchArrangement),
             ]),
             "contact": rows([(.emergencyContact, contact), (.volunteerWishes, profile?.volunteerWishes)]),
+            "notice": kit.notice(request, Self.notices, language) ?? "",
         ]).merging([
+            // Added by hand: the family corrects or removes the child; linked: the organisation keeps the file.
+            "addedByHand": child.record == nil, "childId": child.id,
             "hasPaid": !(paid ?? []).isEmpty, "paymentsUnavailable": paid == nil,
             "paid": (paid ?? []).map { line -> [String: Any] in
                 withoutEmptyTexts([
@@ -247,6 +281,97 @@ struct FamilyPages: Sendable {
         ]) { $1 }
         return kit.pages.render(
             "child", title: "\(child.firstName) \(child.lastName)", context: context, language: language, path: path, signedIn: true)
+    }
+
+    // MARK: - Correcting and removing a child added by hand
+
+    func editForm(_ language: Language, id: String) -> FormPage {
+        let t = { Strings.text($0, language) }
+        return FormPage(
+            heading: t(.editChildTitle), action: "/enfants/\(id)/modifier", submit: t(.editChildSubmit),
+            fields: [
+                .init(name: "firstName", label: t(.firstName), autocomplete: "off"),
+                .init(name: "lastName", label: t(.lastName), autocomplete: "off"),
+                .init(name: "birthDate", label: t(.birthDate), hint: t(.childBirthDateHint)),
+            ],
+            links: [.init(href: "/enfants/\(id)", label: t(.backToChildren))])
+    }
+
+    /// This family's child, or nil (another family's, or none: the page then says "not found").
+    func child(_ id: String, token: String) async throws -> EnrolmentClient.Components.Schemas.Participant? {
+        guard UUID(uuidString: id) != nil else { return nil }
+        let answer = try await OnBehalfOfVisitor.acting(with: token) { try await enrolment.getParticipant(path: .init(participantId: id)) }
+        if case .ok(let found) = answer { return try found.body.json }
+        return nil
+    }
+
+    func editPage(_ request: Request, id: String) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        guard let child = try await child(id, token: session.tokens.accessToken) else { throw HTTPError(.notFound) }
+        var page = editForm(language, id: id)
+        guard child.record == nil else {
+            return kit.pages.message(
+                .editChildTitle, .linkedChildHint, language: language, path: request.uri.path, status: .conflict,
+                link: ("/enfants/\(id)", Strings.text(.backToChildren, language)))
+        }
+        for (index, value) in [child.firstName, child.lastName, child.birthDate].enumerated() { page.fields[index].value = value }
+        return kit.formResponse(page, request: request, language: language, signedIn: true)
+    }
+
+    func editChild(_ request: Request, id: String) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let form = try await PostedForm(request, cookies: kit.cookies)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
+        var page = editForm(language, id: id)
+        page.keep(form)
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.updateParticipant(
+                path: .init(participantId: id),
+                body: .json(
+                    .init(
+                        firstName: form.text("firstName", limit: 100), lastName: form.text("lastName", limit: 100),
+                        birthDate: form.text("birthDate", limit: 10))))
+        }
+        switch answer {
+        case .ok: return Response(status: .seeOther, headers: [.location: "/enfants/\(id)?fait=modifie"])
+        case .notFound: throw HTTPError(.notFound)
+        default: return try kit.refused(answer, page: page, request: request, language: language, signedIn: true)
+        }
+    }
+
+    func removeForm(_ language: Language, id: String, name: String) -> FormPage {
+        let t = { Strings.text($0, language) }
+        return FormPage(
+            heading: t(.removeChildTitle), intro: t(.removeChildIntro).replacingOccurrences(of: "{name}", with: name),
+            action: "/enfants/\(id)/retirer", submit: t(.removeChildSubmit), fields: [],
+            links: [.init(href: "/enfants/\(id)", label: t(.keepChild))])
+    }
+
+    func removePage(_ request: Request, id: String) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        guard let child = try await child(id, token: session.tokens.accessToken) else { throw HTTPError(.notFound) }
+        return kit.formResponse(
+            removeForm(language, id: id, name: "\(child.firstName) \(child.lastName)"), request: request, language: language, signedIn: true)
+    }
+
+    func removeChild(_ request: Request, id: String) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        _ = try await PostedForm(request, cookies: kit.cookies)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        guard let child = try await child(id, token: session.tokens.accessToken) else { throw HTTPError(.notFound) }
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.removeParticipant(path: .init(participantId: id))
+        }
+        switch answer {
+        case .noContent: return Response(status: .seeOther, headers: [.location: "/enfants?fait=retire"])
+        case .notFound: throw HTTPError(.notFound)
+        default:
+            let page = removeForm(language, id: id, name: "\(child.firstName) \(child.lastName)")
+            return try kit.refused(answer, page: page, request: request, language: language, signedIn: true)
+        }
     }
 
     /// A health-insurance number on a page: its last four characters, in words a screen reader says well (the whole

@@ -24,7 +24,7 @@ struct Pages: Sendable {
             ("cart", PackageResources.cart_mustache), ("review", PackageResources.checkout_mustache),
             ("payment", PackageResources.payment_mustache), ("receipt", PackageResources.receipt_mustache),
             ("payments", PackageResources.payments_mustache), ("waitlist", PackageResources.waitlist_mustache),
-            ("registrations", PackageResources.registrations_mustache),
+            ("registrations", PackageResources.registrations_mustache), ("plan", PackageResources.plan_mustache),
         ] {
             try library.register("{{% CONTENT_TYPE: \(ScalarHTMLEscaping.name)}}" + String(decoding: bytes, as: UTF8.self), named: name)
         }

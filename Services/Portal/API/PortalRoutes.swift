@@ -221,6 +221,8 @@ struct PageErrors: RouterMiddleware {
         do {
             // The services answer in the page's language (the cookie's), which may differ from the browser's.
             return try await OnBehalfOfVisitor.$pageLanguage.withValue(language) { try await next(request, context) }
+        } catch PostedForm.Refusal.tooLarge {
+            return pages.message(.fileTooLargeTitle, .fileTooLargeText, language: language, path: path, status: .contentTooLarge)
         } catch is PostedForm.Refusal {
             // Another site's form, an old page's, or one whose cookie is gone: nothing done; the person starts again.
             return pages.message(.formRefusedTitle, .formRefusedText, language: language, path: path, status: .forbidden)

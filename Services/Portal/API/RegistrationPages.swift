@@ -1,6 +1,7 @@
 import EnrolmentClient
 import Foundation
 import HTTPTypes
+import OpenAPIRuntime
 import Hummingbird
 import ServiceKit
 
@@ -11,7 +12,7 @@ struct RegistrationPages: Sendable {
     let enrolment: EnrolmentClient.Client
     let reference: CatalogueReference
 
-    static let notices: [String: Text] = ["annulee": .registrationCancelledNotice]
+    static let notices: [String: Text] = ["annulee": .registrationCancelledNotice, "plan": .planAttachedNotice]
 
     func register(on router: Router<GuichetRequestContext>) {
         let group = router.group()
@@ -22,9 +23,14 @@ struct RegistrationPages: Sendable {
         group.post("/inscriptions/:registrationId/annulation") { request, context in
             try await cancel(request, id: context.parameters.get("registrationId") ?? "")
         }
+        group.post("/inscriptions/:registrationId/plan") { request, context in
+            try await attachPlan(request, id: context.parameters.get("registrationId") ?? "")
+        }
     }
 
-    func listPage(_ request: Request) async throws -> Response {
+    /// The account's registrations, each with its plans where the offering asks for one ("documents uploaded later");
+    /// `planError` is a refused plan's message, said next to that registration's file field and summarised on top.
+    func listPage(_ request: Request, planError: (registrationId: String, message: String)? = nil) async throws -> Response {
         let language = LanguageChoice.of(request)
         guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
         let (registrations, names) = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
@@ -34,6 +40,7 @@ struct RegistrationPages: Sendable {
             return (try listed.body.json.items, try await enrolment.childNames())
         }
         let offerings = try await reference.offerings(registrations.map(\.offeringId))
+        let visit = FormVisit(request, cookies: kit.cookies)
         let items = registrations.map { registration -> [String: Any] in
             let offering = offerings[registration.offeringId]
             let status: Text =
@@ -48,15 +55,53 @@ struct RegistrationPages: Sendable {
                 "participant": names[registration.participantId] ?? "",
                 "session": offering?.sessions.first { $0.id == registration.sessionId }?.name.text(language) ?? "",
                 "amount": Formatting.money(cents: registration.amount.amountCents, language), "status": Strings.text(status, language),
-            ]).merging(["cancellable": registration.status == .confirmed]) { $1 }
+            ]).merging(["cancellable": registration.status == .confirmed]) { $1 }.merging(
+                DocumentPages.context(
+                    id: registration.id, participant: names[registration.participantId] ?? "", rules: registration.interventionPlan,
+                    documents: registration.documents ?? [], action: "/inscriptions/\(registration.id)/plan",
+                    mayUpload: registration.status == .confirmed || registration.status == .held,
+                    error: planError?.registrationId == registration.id ? planError?.message : nil, language: language
+                ).map { ["plan": $0] } ?? [:]
+            ) { $1 }
         }
         var context: [String: Any] = [
             "heading": Strings.text(.registrationsTitle, language), "registrations": items, "hasRegistrations": !items.isEmpty,
+            "formToken": visit.secret.formToken,
         ]
         if let notice = kit.notice(request, Self.notices, language) { context["notice"] = notice }
-        return kit.pages.render(
-            "registrations", title: Strings.text(.registrationsTitle, language), context: context, language: language, path: "/inscriptions",
-            signedIn: true)
+        if let planError { context["planErrorSummary"] = DocumentPages.errorSummary(lineId: planError.registrationId, message: planError.message) }
+        var response = kit.pages.render(
+            "registrations", title: (planError == nil ? "" : Strings.text(.errorTitlePrefix, language)) + Strings.text(.registrationsTitle, language),
+            context: context, language: language, path: "/inscriptions", status: planError == nil ? .ok : .unprocessableContent, signedIn: true)
+        visit.setCookie(on: &response)
+        return response
+    }
+
+    /// A plan added to a registration after paying (CSSPO's "Dépôt de documents").
+    func attachPlan(_ request: Request, id: String) async throws -> Response {
+        let form = try await UploadedForm(request, cookies: kit.cookies)
+        let language = LanguageChoice.of(request)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
+        guard !form.file.isEmpty else { return try await listPage(request, planError: (id, Strings.text(.planMissingFile, language))) }
+        let file = HTTPBody(form.file)
+        let body: EnrolmentClient.Operations.UploadRegistrationPlan.Input.Body =
+            switch DocumentPages.kind(of: form.file) {
+            case "image/jpeg": .jpeg(file)
+            case "image/png": .png(file)
+            default: .pdf(file)
+            }
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.uploadRegistrationPlan(
+                path: .init(registrationId: id), query: .init(),
+                body: body)
+        }
+        switch answer {
+        case .created: return Response(status: .seeOther, headers: [.location: "/inscriptions?fait=plan"])
+        case .notFound: throw HTTPError(.notFound)
+        case .unauthorized: return kit.signInFirst(request)
+        default: return try await listPage(request, planError: (id, try DocumentPages.refusal(answer, language)))
+        }
     }
 
     /// The refund shown before confirming, with what is cancelled (WCAG 3.3.4: a financial step reviewed first).

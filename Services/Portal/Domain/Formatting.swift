@@ -37,4 +37,24 @@ enum Formatting {
         return DateText.day(noon, language)
     }
 
+    /// A file's size as people read it: `850 ko` / `850 KB` below a megabyte, `4,8 Mo` / `4.8 MB` above.
+    static func size(bytes: Int, _ language: Language) -> String {
+        if bytes < 1_000_000 {
+            return number(max(1, (bytes + 999) / 1000), language) + (language == .fr ? "\u{00A0}ko" : " KB")
+        }
+        let tenths = (bytes + 50_000) / 100_000
+        let whole = number(tenths / 10, language)
+        let text = tenths % 10 == 0 ? whole : whole + (language == .fr ? "," : ".") + String(tenths % 10)
+        return text + (language == .fr ? "\u{00A0}Mo" : " MB")
+    }
+
+    /// A document's type as people name it.
+    static func documentType(_ contentType: String) -> String {
+        switch contentType {
+        case "application/pdf": "PDF"
+        case "image/jpeg": "JPEG"
+        case "image/png": "PNG"
+        default: contentType
+        }
+    }
 }

@@ -63,6 +63,13 @@ enum Text: String, CaseIterable, Sendable {
     case guestElsewhereTitle, guestElsewhereText, guestForgottenTitle, guestForgottenText, guestForgetHint, guestForget, paymentsUnavailable
     case waitlistWaitingNoPosition, waitlistLeaveHint, cancellationOf, cancellationAmountChanged
     case guestFirstName, guestLastName, guestEmail, guestSubmit
+    // Children corrected or removed, requests' status, intervention plans
+    case editChild, editChildTitle, editChildSubmit, childUpdatedNotice, removeChild, removeChildTitle
+    case removeChildIntro, removeChildSubmit, keepChild, childRemovedNotice, linkedChildHint, requestsHeading
+    case requestKindNew, requestKindLink, requestPending, requestApproved, requestRejected, requestedOn
+    case planHeading, planOptional, planRequired, planFile, planFileHint, planSubmit
+    case planReplace, planAdd, planAttachedNotice, planMissingFile, documentUploaded, openDocument
+    case documentsHeading, noDocuments, fileTooLargeTitle, fileTooLargeText
 }
 
 enum Strings {
@@ -418,6 +425,42 @@ enum Strings {
         .guestLastName: "Votre nom de famille",
         .guestEmail: "Votre courriel",
         .guestSubmit: "Réserver la place et payer",
+        .editChild: "Corriger le nom ou la date de naissance",
+        .editChildTitle: "Corriger les renseignements de l'enfant",
+        .editChildSubmit: "Enregistrer la correction",
+        .childUpdatedNotice: "Les renseignements de l'enfant sont corrigés.",
+        .removeChild: "Retirer cet enfant de mon compte",
+        .removeChildTitle: "Retirer l'enfant de mon compte",
+        .removeChildIntro:
+            "{name} sera retiré de votre compte, avec son profil et ses lignes dans votre panier. Un enfant déjà inscrit, même une fois, ou sur une liste d'attente reste dans le compte : ses inscriptions le nomment.",
+        .removeChildSubmit: "Retirer l'enfant",
+        .keepChild: "Garder l'enfant",
+        .childRemovedNotice: "L'enfant est retiré de votre compte.",
+        .linkedChildHint:
+            "Cet enfant est lié au dossier de l'organisme : pour corriger son nom ou sa date de naissance, communiquez avec l'organisme.",
+        .requestsHeading: "Mes demandes à un organisme",
+        .requestKindNew: "Demande de numéro de dossier",
+        .requestKindLink: "Demande de lien au dossier",
+        .requestPending: "En attente de l'organisme",
+        .requestApproved: "Acceptée",
+        .requestRejected: "Refusée : communiquez avec l'organisme",
+        .requestedOn: "Demandée le",
+        .planHeading: "Plan d'intervention",
+        .planOptional: "Facultatif : joignez-le si l'élève en a un. L'organisme seul pourra l'ouvrir.",
+        .planRequired: "Obligatoire : joignez-le avant de payer. L'organisme seul pourra l'ouvrir.",
+        .planFile: "Fichier du plan",
+        .planFileHint: "{types}, {size} au plus.",
+        .planSubmit: "Joindre le plan",
+        .planReplace: "Remplacer le plan joint",
+        .planAdd: "Ajouter un plan",
+        .planAttachedNotice: "Le plan d'intervention est joint.",
+        .planMissingFile: "Choisissez le fichier du plan.",
+        .documentUploaded: "{type}, {size}, déposé le {date}",
+        .openDocument: "Ouvrir",
+        .documentsHeading: "Documents joints",
+        .noDocuments: "Aucun document joint.",
+        .fileTooLargeTitle: "Fichier trop volumineux",
+        .fileTooLargeText: "Rien n'a été envoyé : un plan compte 20 Mo au plus. Revenez à la page précédente pour en choisir un plus petit.",
     ]
 
     static let english: [Text: String] = [
@@ -762,5 +805,40 @@ enum Strings {
         .guestLastName: "Your last name",
         .guestEmail: "Your email",
         .guestSubmit: "Hold the seat and pay",
+        .editChild: "Correct the name or birth date",
+        .editChildTitle: "Correct the child's details",
+        .editChildSubmit: "Save the correction",
+        .childUpdatedNotice: "The child's details have been corrected.",
+        .removeChild: "Remove this child from my account",
+        .removeChildTitle: "Remove the child from my account",
+        .removeChildIntro:
+            "{name} will be removed from your account, with their profile and their lines in your cart. A child registered even once, or on a waiting list, stays in the account: their registrations name them.",
+        .removeChildSubmit: "Remove the child",
+        .keepChild: "Keep the child",
+        .childRemovedNotice: "The child has been removed from your account.",
+        .linkedChildHint: "This child is linked to the organisation's file: to correct their name or birth date, contact the organisation.",
+        .requestsHeading: "My requests to an organisation",
+        .requestKindNew: "File-number request",
+        .requestKindLink: "Request to be linked to the file",
+        .requestPending: "Waiting for the organisation",
+        .requestApproved: "Accepted",
+        .requestRejected: "Refused: contact the organisation",
+        .requestedOn: "Asked on",
+        .planHeading: "Intervention plan",
+        .planOptional: "Optional: attach it if the student has one. Only the organisation can open it.",
+        .planRequired: "Required: attach it before paying. Only the organisation can open it.",
+        .planFile: "Plan file",
+        .planFileHint: "{types}, at most {size}.",
+        .planSubmit: "Attach the plan",
+        .planReplace: "Replace the attached plan",
+        .planAdd: "Add a plan",
+        .planAttachedNotice: "The intervention plan is attached.",
+        .planMissingFile: "Choose the plan's file.",
+        .documentUploaded: "{type}, {size}, uploaded on {date}",
+        .openDocument: "Open",
+        .documentsHeading: "Attached documents",
+        .noDocuments: "No document attached.",
+        .fileTooLargeTitle: "File too large",
+        .fileTooLargeText: "Nothing was sent: a plan is at most 20 MB. Go back to the previous page to choose a smaller one.",
     ]
 }

@@ -743,6 +743,12 @@ extension Components {
             internal var contractAcceptedAt: Foundation.Date?
             /// - Remark: Generated from `#/components/schemas/CartLine/price`.
             internal var price: Components.Schemas.LinePrice?
+            /// - Remark: Generated from `#/components/schemas/CartLine/interventionPlan`.
+            internal var interventionPlan: Components.Schemas.PlanRules?
+            /// The intervention plans attached (a cart line keeps its latest; a registration every one added).
+            ///
+            /// - Remark: Generated from `#/components/schemas/CartLine/documents`.
+            internal var documents: [Components.Schemas.Document]?
             /// - Remark: Generated from `#/components/schemas/CartLine/ProblemsPayload`.
             internal struct ProblemsPayloadPayload: Codable, Hashable, Sendable {
                 /// - Remark: Generated from `#/components/schemas/CartLine/ProblemsPayload/field`.
@@ -799,6 +805,8 @@ extension Components {
             ///   - contractAcceptedVersion:
             ///   - contractAcceptedAt:
             ///   - price:
+            ///   - interventionPlan:
+            ///   - documents: The intervention plans attached (a cart line keeps its latest; a registration every one added).
             ///   - problems: What would stop this line at checkout now (registration closed, contract not accepted…).
             ///   - createdAt:
             internal init(
@@ -816,6 +824,8 @@ extension Components {
                 contractAcceptedVersion: Swift.Int? = nil,
                 contractAcceptedAt: Foundation.Date? = nil,
                 price: Components.Schemas.LinePrice? = nil,
+                interventionPlan: Components.Schemas.PlanRules? = nil,
+                documents: [Components.Schemas.Document]? = nil,
                 problems: Components.Schemas.CartLine.ProblemsPayload,
                 createdAt: Foundation.Date
             ) {
@@ -833,6 +843,8 @@ extension Components {
                 self.contractAcceptedVersion = contractAcceptedVersion
                 self.contractAcceptedAt = contractAcceptedAt
                 self.price = price
+                self.interventionPlan = interventionPlan
+                self.documents = documents
                 self.problems = problems
                 self.createdAt = createdAt
             }
@@ -851,6 +863,8 @@ extension Components {
                 case contractAcceptedVersion
                 case contractAcceptedAt
                 case price
+                case interventionPlan
+                case documents
                 case problems
                 case createdAt
             }
@@ -1209,6 +1223,12 @@ extension Components {
             internal var amount: Components.Schemas.Money
             /// - Remark: Generated from `#/components/schemas/Registration/createdAt`.
             internal var createdAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/Registration/interventionPlan`.
+            internal var interventionPlan: Components.Schemas.PlanRules?
+            /// The intervention plans attached (a cart line keeps its latest; a registration every one added).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Registration/documents`.
+            internal var documents: [Components.Schemas.Document]?
             /// Creates a new `Registration`.
             ///
             /// - Parameters:
@@ -1221,6 +1241,8 @@ extension Components {
             ///   - status:
             ///   - amount:
             ///   - createdAt:
+            ///   - interventionPlan:
+            ///   - documents: The intervention plans attached (a cart line keeps its latest; a registration every one added).
             internal init(
                 id: Swift.String,
                 checkoutId: Swift.String? = nil,
@@ -1230,7 +1252,9 @@ extension Components {
                 sessionId: Swift.String,
                 status: Components.Schemas.Registration.StatusPayload,
                 amount: Components.Schemas.Money,
-                createdAt: Foundation.Date
+                createdAt: Foundation.Date,
+                interventionPlan: Components.Schemas.PlanRules? = nil,
+                documents: [Components.Schemas.Document]? = nil
             ) {
                 self.id = id
                 self.checkoutId = checkoutId
@@ -1241,6 +1265,8 @@ extension Components {
                 self.status = status
                 self.amount = amount
                 self.createdAt = createdAt
+                self.interventionPlan = interventionPlan
+                self.documents = documents
             }
             internal enum CodingKeys: String, CodingKey {
                 case id
@@ -1252,6 +1278,8 @@ extension Components {
                 case status
                 case amount
                 case createdAt
+                case interventionPlan
+                case documents
             }
         }
         /// - Remark: Generated from `#/components/schemas/RegistrationPage`.
@@ -1562,6 +1590,50 @@ extension Components {
                 case fileNumber
                 case group
                 case fundingSource
+            }
+        }
+        /// Present when the offering asks for an intervention plan.
+        ///
+        /// - Remark: Generated from `#/components/schemas/PlanRules`.
+        internal struct PlanRules: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PlanRules/asked`.
+            internal enum AskedPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case optional = "optional"
+                case required = "required"
+            }
+            /// - Remark: Generated from `#/components/schemas/PlanRules/asked`.
+            internal var asked: Components.Schemas.PlanRules.AskedPayload
+            /// - Remark: Generated from `#/components/schemas/PlanRules/AcceptedTypesPayload`.
+            internal enum AcceptedTypesPayloadPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case applicationPdf = "application/pdf"
+                case imageJpeg = "image/jpeg"
+                case imagePng = "image/png"
+            }
+            /// - Remark: Generated from `#/components/schemas/PlanRules/acceptedTypes`.
+            internal typealias AcceptedTypesPayload = [Components.Schemas.PlanRules.AcceptedTypesPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/PlanRules/acceptedTypes`.
+            internal var acceptedTypes: Components.Schemas.PlanRules.AcceptedTypesPayload
+            /// - Remark: Generated from `#/components/schemas/PlanRules/maximumBytes`.
+            internal var maximumBytes: Swift.Int
+            /// Creates a new `PlanRules`.
+            ///
+            /// - Parameters:
+            ///   - asked:
+            ///   - acceptedTypes:
+            ///   - maximumBytes:
+            internal init(
+                asked: Components.Schemas.PlanRules.AskedPayload,
+                acceptedTypes: Components.Schemas.PlanRules.AcceptedTypesPayload,
+                maximumBytes: Swift.Int
+            ) {
+                self.asked = asked
+                self.acceptedTypes = acceptedTypes
+                self.maximumBytes = maximumBytes
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case asked
+                case acceptedTypes
+                case maximumBytes
             }
         }
         /// - Remark: Generated from `#/components/schemas/Document`.

@@ -121,6 +121,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -156,6 +157,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -339,6 +341,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -374,6 +377,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -409,6 +413,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -578,6 +583,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -613,6 +619,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -648,6 +655,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -707,6 +715,585 @@ internal enum Operations {
             internal static var allCases: [Self] {
                 [
                     .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Corrects the names and birth date of a participant added by hand (a linked one is the organisation's to correct).
+    ///
+    /// - Remark: HTTP `PUT /v1/participants/{participantId}`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/put(updateParticipant)`.
+    internal enum UpdateParticipant {
+        internal static let id: Swift.String = "updateParticipant"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/participants/{participantId}/PUT/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/participants/{participantId}/PUT/path/participantId`.
+                internal var participantId: Swift.String
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - participantId:
+                internal init(participantId: Swift.String) {
+                    self.participantId = participantId
+                }
+            }
+            internal var path: Operations.UpdateParticipant.Input.Path
+            /// - Remark: Generated from `#/paths/v1/participants/{participantId}/PUT/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.UpdateParticipant.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.UpdateParticipant.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.UpdateParticipant.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/participants/{participantId}/PUT/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/participants/{participantId}/PUT/requestBody/content/application\/json`.
+                case json(Components.Schemas.NewParticipant)
+            }
+            internal var body: Operations.UpdateParticipant.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.UpdateParticipant.Input.Path,
+                headers: Operations.UpdateParticipant.Input.Headers = .init(),
+                body: Operations.UpdateParticipant.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/participants/{participantId}/PUT/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/participants/{participantId}/PUT/responses/200/content/application\/json`.
+                    case json(Components.Schemas.Participant)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Participant {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.UpdateParticipant.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.UpdateParticipant.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// Corrected.
+            ///
+            /// - Remark: Generated from `#/paths//v1/participants/{participantId}/put(updateParticipant)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.UpdateParticipant.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.UpdateParticipant.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/participants/{participantId}/put(updateParticipant)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/participants/{participantId}/put(updateParticipant)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/participants/{participantId}/put(updateParticipant)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/participants/{participantId}/put(updateParticipant)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/participants/{participantId}/put(updateParticipant)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Removes a participant added by hand who was never registered (not even held) nor put on a waiting list; their cart lines go with them.
+    ///
+    /// - Remark: HTTP `DELETE /v1/participants/{participantId}`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/delete(removeParticipant)`.
+    internal enum RemoveParticipant {
+        internal static let id: Swift.String = "removeParticipant"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/participants/{participantId}/DELETE/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/participants/{participantId}/DELETE/path/participantId`.
+                internal var participantId: Swift.String
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - participantId:
+                internal init(participantId: Swift.String) {
+                    self.participantId = participantId
+                }
+            }
+            internal var path: Operations.RemoveParticipant.Input.Path
+            /// - Remark: Generated from `#/paths/v1/participants/{participantId}/DELETE/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RemoveParticipant.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RemoveParticipant.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.RemoveParticipant.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            internal init(
+                path: Operations.RemoveParticipant.Input.Path,
+                headers: Operations.RemoveParticipant.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct NoContent: Sendable, Hashable {
+                /// Creates a new `NoContent`.
+                internal init() {}
+            }
+            /// Removed.
+            ///
+            /// - Remark: Generated from `#/paths//v1/participants/{participantId}/delete(removeParticipant)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            case noContent(Operations.RemoveParticipant.Output.NoContent)
+            /// Removed.
+            ///
+            /// - Remark: Generated from `#/paths//v1/participants/{participantId}/delete(removeParticipant)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            internal static var noContent: Self {
+                .noContent(.init())
+            }
+            /// The associated value of the enum case if `self` is `.noContent`.
+            ///
+            /// - Throws: An error if `self` is not `.noContent`.
+            /// - SeeAlso: `.noContent`.
+            internal var noContent: Operations.RemoveParticipant.Output.NoContent {
+                get throws {
+                    switch self {
+                    case let .noContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "noContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/participants/{participantId}/delete(removeParticipant)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/participants/{participantId}/delete(removeParticipant)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/participants/{participantId}/delete(removeParticipant)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/participants/{participantId}/delete(removeParticipant)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
                     .applicationProblemJson
                 ]
             }
@@ -817,6 +1404,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -852,6 +1440,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -1003,6 +1592,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -1186,6 +1776,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -1221,6 +1812,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -1256,6 +1848,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -1291,6 +1884,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -1444,6 +2038,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -1479,6 +2074,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -1651,6 +2247,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -1686,6 +2283,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -1721,6 +2319,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -1756,6 +2355,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -1955,6 +2555,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -1990,6 +2591,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -2025,6 +2627,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -2060,6 +2663,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -2095,6 +2699,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -2273,6 +2878,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -2308,6 +2914,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -2343,6 +2950,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -2528,6 +3136,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -2563,6 +3172,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -2598,6 +3208,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -2633,6 +3244,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -2813,6 +3425,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -2848,6 +3461,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -3074,6 +3688,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -3109,6 +3724,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -3144,6 +3760,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -3179,6 +3796,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -3214,6 +3832,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -3399,6 +4018,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -3434,6 +4054,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -3469,6 +4090,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -3504,6 +4126,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -3539,6 +4162,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -3574,6 +4198,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -3772,6 +4397,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -3807,6 +4433,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -3842,6 +4469,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -3877,6 +4505,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -3912,6 +4541,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -4078,6 +4708,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -4231,6 +4862,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -4266,6 +4898,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -4456,6 +5089,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -4491,6 +5125,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -4526,6 +5161,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -4734,6 +5370,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -4769,6 +5406,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -4804,6 +5442,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -5004,6 +5643,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -5039,6 +5679,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -5074,6 +5715,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -5380,6 +6022,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -5415,6 +6058,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -5450,6 +6094,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -5485,6 +6130,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -5647,6 +6293,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -5682,6 +6329,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -5717,6 +6365,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -5752,6 +6401,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -5787,6 +6437,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -5995,6 +6646,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -6030,6 +6682,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -6065,6 +6718,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -6289,6 +6943,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -6324,6 +6979,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -6359,6 +7015,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -6394,6 +7051,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -6429,6 +7087,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -6631,6 +7290,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -6666,6 +7326,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -6701,6 +7362,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -6736,6 +7398,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -6771,6 +7434,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -6806,6 +7470,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -7006,6 +7671,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -7041,6 +7707,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -7076,6 +7743,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -7111,6 +7779,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -7146,6 +7815,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -7181,6 +7851,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -7393,6 +8064,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -7428,6 +8100,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -7630,6 +8303,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -7665,6 +8339,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -7876,6 +8551,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -7911,6 +8587,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -7946,6 +8623,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -7981,6 +8659,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -8016,6 +8695,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -8051,6 +8731,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -8073,6 +8754,173 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "preconditionRequired",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// The file-number and link requests the signed-in account made, newest first, each with its status.
+    ///
+    /// - Remark: HTTP `GET /v1/record-requests`.
+    /// - Remark: Generated from `#/paths//v1/record-requests/get(listMyRecordRequests)`.
+    internal enum ListMyRecordRequests {
+        internal static let id: Swift.String = "listMyRecordRequests"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/record-requests/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListMyRecordRequests.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListMyRecordRequests.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.ListMyRecordRequests.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            internal init(headers: Operations.ListMyRecordRequests.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/record-requests/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/record-requests/GET/responses/200/content/json`.
+                    internal struct JsonPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/v1/record-requests/GET/responses/200/content/json/items`.
+                        internal var items: [Components.Schemas.RecordRequest]
+                        /// Creates a new `JsonPayload`.
+                        ///
+                        /// - Parameters:
+                        ///   - items:
+                        internal init(items: [Components.Schemas.RecordRequest]) {
+                            self.items = items
+                        }
+                        internal enum CodingKeys: String, CodingKey {
+                            case items
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/v1/record-requests/GET/responses/200/content/application\/json`.
+                    case json(Operations.ListMyRecordRequests.Output.Ok.Body.JsonPayload)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Operations.ListMyRecordRequests.Output.Ok.Body.JsonPayload {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.ListMyRecordRequests.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.ListMyRecordRequests.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The account's requests (at most the latest 100).
+            ///
+            /// - Remark: Generated from `#/paths//v1/record-requests/get(listMyRecordRequests)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListMyRecordRequests.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.ListMyRecordRequests.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/record-requests/get(listMyRecordRequests)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
                             response: self
                         )
                     }
@@ -8254,6 +9102,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -8289,6 +9138,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -8324,6 +9174,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -8508,6 +9359,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -8543,6 +9395,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -8578,6 +9431,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -8781,6 +9635,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -8816,6 +9671,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -8851,6 +9707,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -8886,6 +9743,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -8921,6 +9779,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -9093,6 +9952,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -9271,6 +10131,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -9306,6 +10167,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -9341,6 +10203,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -9376,6 +10239,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
@@ -9411,6 +10275,7 @@ internal enum Operations {
             /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
             /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
             /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
             /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
             /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
             /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;

@@ -20,6 +20,16 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/participants/{participantId}`.
     /// - Remark: Generated from `#/paths//v1/participants/{participantId}/get(getParticipant)`.
     func getParticipant(_ input: Operations.GetParticipant.Input) async throws -> Operations.GetParticipant.Output
+    /// Corrects the names and birth date of a participant added by hand (a linked one is the organisation's to correct).
+    ///
+    /// - Remark: HTTP `PUT /v1/participants/{participantId}`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/put(updateParticipant)`.
+    func updateParticipant(_ input: Operations.UpdateParticipant.Input) async throws -> Operations.UpdateParticipant.Output
+    /// Removes a participant added by hand who was never registered (not even held) nor put on a waiting list; their cart lines go with them.
+    ///
+    /// - Remark: HTTP `DELETE /v1/participants/{participantId}`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/delete(removeParticipant)`.
+    func removeParticipant(_ input: Operations.RemoveParticipant.Input) async throws -> Operations.RemoveParticipant.Output
     /// What enrolment knows of an offering, from the catalogue's events (the data carts are priced from).
     ///
     /// - Remark: HTTP `GET /v1/offerings/{offeringId}`.
@@ -208,6 +218,11 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `PUT /v1/participants/{participantId}/profile`.
     /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)`.
     func replaceParticipantProfile(_ input: Operations.ReplaceParticipantProfile.Input) async throws -> Operations.ReplaceParticipantProfile.Output
+    /// The file-number and link requests the signed-in account made, newest first, each with its status.
+    ///
+    /// - Remark: HTTP `GET /v1/record-requests`.
+    /// - Remark: Generated from `#/paths//v1/record-requests/get(listMyRecordRequests)`.
+    func listMyRecordRequests(_ input: Operations.ListMyRecordRequests.Input) async throws -> Operations.ListMyRecordRequests.Output
     /// Asks an organisation for a file number (Baie-Comeau's "formulaire de demande"); staff approve it.
     ///
     /// - Remark: HTTP `POST /v1/record-requests`.
@@ -278,6 +293,34 @@ extension APIProtocol {
         headers: Operations.GetParticipant.Input.Headers = .init()
     ) async throws -> Operations.GetParticipant.Output {
         try await getParticipant(Operations.GetParticipant.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Corrects the names and birth date of a participant added by hand (a linked one is the organisation's to correct).
+    ///
+    /// - Remark: HTTP `PUT /v1/participants/{participantId}`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/put(updateParticipant)`.
+    internal func updateParticipant(
+        path: Operations.UpdateParticipant.Input.Path,
+        headers: Operations.UpdateParticipant.Input.Headers = .init(),
+        body: Operations.UpdateParticipant.Input.Body
+    ) async throws -> Operations.UpdateParticipant.Output {
+        try await updateParticipant(Operations.UpdateParticipant.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Removes a participant added by hand who was never registered (not even held) nor put on a waiting list; their cart lines go with them.
+    ///
+    /// - Remark: HTTP `DELETE /v1/participants/{participantId}`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/delete(removeParticipant)`.
+    internal func removeParticipant(
+        path: Operations.RemoveParticipant.Input.Path,
+        headers: Operations.RemoveParticipant.Input.Headers = .init()
+    ) async throws -> Operations.RemoveParticipant.Output {
+        try await removeParticipant(Operations.RemoveParticipant.Input(
             path: path,
             headers: headers
         ))
@@ -685,6 +728,13 @@ extension APIProtocol {
             headers: headers,
             body: body
         ))
+    }
+    /// The file-number and link requests the signed-in account made, newest first, each with its status.
+    ///
+    /// - Remark: HTTP `GET /v1/record-requests`.
+    /// - Remark: Generated from `#/paths//v1/record-requests/get(listMyRecordRequests)`.
+    internal func listMyRecordRequests(headers: Operations.ListMyRecordRequests.Input.Headers = .init()) async throws -> Operations.ListMyRecordRequests.Output {
+        try await listMyRecordRequests(Operations.ListMyRecordRequests.Input(headers: headers))
     }
     /// Asks an organisation for a file number (Baie-Comeau's "formulaire de demande"); staff approve it.
     ///

@@ -22,6 +22,10 @@ extension Components {
         ///
         /// - Remark: Generated from `#/components/parameters/Limit`.
         package typealias Limit = Swift.Int
+        /// The school year the plan is for (`2026-2027`).
+        ///
+        /// - Remark: Generated from `#/components/parameters/SchoolYear`.
+        package typealias SchoolYear = Swift.String
         /// - Remark: Generated from `#/components/parameters/LineId`.
         package typealias LineId = Swift.String
         /// The `nextCursor` of the previous page.

@@ -730,6 +730,12 @@ extension Components {
             package var contractAcceptedAt: Foundation.Date?
             /// - Remark: Generated from `#/components/schemas/CartLine/price`.
             package var price: Components.Schemas.LinePrice?
+            /// - Remark: Generated from `#/components/schemas/CartLine/interventionPlan`.
+            package var interventionPlan: Components.Schemas.PlanRules?
+            /// The intervention plans attached (a cart line keeps its latest; a registration every one added).
+            ///
+            /// - Remark: Generated from `#/components/schemas/CartLine/documents`.
+            package var documents: [Components.Schemas.Document]?
             /// - Remark: Generated from `#/components/schemas/CartLine/ProblemsPayload`.
             package struct ProblemsPayloadPayload: Codable, Hashable, Sendable {
                 /// - Remark: Generated from `#/components/schemas/CartLine/ProblemsPayload/field`.
@@ -786,6 +792,8 @@ extension Components {
             ///   - contractAcceptedVersion:
             ///   - contractAcceptedAt:
             ///   - price:
+            ///   - interventionPlan:
+            ///   - documents: The intervention plans attached (a cart line keeps its latest; a registration every one added).
             ///   - problems: What would stop this line at checkout now (registration closed, contract not accepted…).
             ///   - createdAt:
             package init(
@@ -803,6 +811,8 @@ extension Components {
                 contractAcceptedVersion: Swift.Int? = nil,
                 contractAcceptedAt: Foundation.Date? = nil,
                 price: Components.Schemas.LinePrice? = nil,
+                interventionPlan: Components.Schemas.PlanRules? = nil,
+                documents: [Components.Schemas.Document]? = nil,
                 problems: Components.Schemas.CartLine.ProblemsPayload,
                 createdAt: Foundation.Date
             ) {
@@ -820,6 +830,8 @@ extension Components {
                 self.contractAcceptedVersion = contractAcceptedVersion
                 self.contractAcceptedAt = contractAcceptedAt
                 self.price = price
+                self.interventionPlan = interventionPlan
+                self.documents = documents
                 self.problems = problems
                 self.createdAt = createdAt
             }
@@ -838,6 +850,8 @@ extension Components {
                 case contractAcceptedVersion
                 case contractAcceptedAt
                 case price
+                case interventionPlan
+                case documents
                 case problems
                 case createdAt
             }
@@ -1196,6 +1210,12 @@ extension Components {
             package var amount: Components.Schemas.Money
             /// - Remark: Generated from `#/components/schemas/Registration/createdAt`.
             package var createdAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/Registration/interventionPlan`.
+            package var interventionPlan: Components.Schemas.PlanRules?
+            /// The intervention plans attached (a cart line keeps its latest; a registration every one added).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Registration/documents`.
+            package var documents: [Components.Schemas.Document]?
             /// Creates a new `Registration`.
             ///
             /// - Parameters:
@@ -1208,6 +1228,8 @@ extension Components {
             ///   - status:
             ///   - amount:
             ///   - createdAt:
+            ///   - interventionPlan:
+            ///   - documents: The intervention plans attached (a cart line keeps its latest; a registration every one added).
             package init(
                 id: Swift.String,
                 checkoutId: Swift.String? = nil,
@@ -1217,7 +1239,9 @@ extension Components {
                 sessionId: Swift.String,
                 status: Components.Schemas.Registration.StatusPayload,
                 amount: Components.Schemas.Money,
-                createdAt: Foundation.Date
+                createdAt: Foundation.Date,
+                interventionPlan: Components.Schemas.PlanRules? = nil,
+                documents: [Components.Schemas.Document]? = nil
             ) {
                 self.id = id
                 self.checkoutId = checkoutId
@@ -1228,6 +1252,8 @@ extension Components {
                 self.status = status
                 self.amount = amount
                 self.createdAt = createdAt
+                self.interventionPlan = interventionPlan
+                self.documents = documents
             }
             package enum CodingKeys: String, CodingKey {
                 case id
@@ -1239,6 +1265,8 @@ extension Components {
                 case status
                 case amount
                 case createdAt
+                case interventionPlan
+                case documents
             }
         }
         /// - Remark: Generated from `#/components/schemas/RegistrationPage`.
@@ -1376,6 +1404,107 @@ extension Components {
                 case position
                 case offerExpiresAt
                 case createdAt
+            }
+        }
+        /// Present when the offering asks for an intervention plan.
+        ///
+        /// - Remark: Generated from `#/components/schemas/PlanRules`.
+        package struct PlanRules: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PlanRules/asked`.
+            @frozen package enum AskedPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case optional = "optional"
+                case required = "required"
+            }
+            /// - Remark: Generated from `#/components/schemas/PlanRules/asked`.
+            package var asked: Components.Schemas.PlanRules.AskedPayload
+            /// - Remark: Generated from `#/components/schemas/PlanRules/AcceptedTypesPayload`.
+            @frozen package enum AcceptedTypesPayloadPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case applicationPdf = "application/pdf"
+                case imageJpeg = "image/jpeg"
+                case imagePng = "image/png"
+            }
+            /// - Remark: Generated from `#/components/schemas/PlanRules/acceptedTypes`.
+            package typealias AcceptedTypesPayload = [Components.Schemas.PlanRules.AcceptedTypesPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/PlanRules/acceptedTypes`.
+            package var acceptedTypes: Components.Schemas.PlanRules.AcceptedTypesPayload
+            /// - Remark: Generated from `#/components/schemas/PlanRules/maximumBytes`.
+            package var maximumBytes: Swift.Int
+            /// Creates a new `PlanRules`.
+            ///
+            /// - Parameters:
+            ///   - asked:
+            ///   - acceptedTypes:
+            ///   - maximumBytes:
+            package init(
+                asked: Components.Schemas.PlanRules.AskedPayload,
+                acceptedTypes: Components.Schemas.PlanRules.AcceptedTypesPayload,
+                maximumBytes: Swift.Int
+            ) {
+                self.asked = asked
+                self.acceptedTypes = acceptedTypes
+                self.maximumBytes = maximumBytes
+            }
+            package enum CodingKeys: String, CodingKey {
+                case asked
+                case acceptedTypes
+                case maximumBytes
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Document`.
+        package struct Document: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Document/id`.
+            package var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Document/kind`.
+            @frozen package enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case interventionPlan = "intervention-plan"
+            }
+            /// - Remark: Generated from `#/components/schemas/Document/kind`.
+            package var kind: Components.Schemas.Document.KindPayload
+            /// - Remark: Generated from `#/components/schemas/Document/contentType`.
+            @frozen package enum ContentTypePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case applicationPdf = "application/pdf"
+                case imageJpeg = "image/jpeg"
+                case imagePng = "image/png"
+            }
+            /// - Remark: Generated from `#/components/schemas/Document/contentType`.
+            package var contentType: Components.Schemas.Document.ContentTypePayload
+            /// - Remark: Generated from `#/components/schemas/Document/sizeBytes`.
+            package var sizeBytes: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/Document/schoolYear`.
+            package var schoolYear: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Document/uploadedAt`.
+            package var uploadedAt: Foundation.Date
+            /// Creates a new `Document`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - kind:
+            ///   - contentType:
+            ///   - sizeBytes:
+            ///   - schoolYear:
+            ///   - uploadedAt:
+            package init(
+                id: Swift.String,
+                kind: Components.Schemas.Document.KindPayload,
+                contentType: Components.Schemas.Document.ContentTypePayload,
+                sizeBytes: Swift.Int,
+                schoolYear: Swift.String? = nil,
+                uploadedAt: Foundation.Date
+            ) {
+                self.id = id
+                self.kind = kind
+                self.contentType = contentType
+                self.sizeBytes = sizeBytes
+                self.schoolYear = schoolYear
+                self.uploadedAt = uploadedAt
+            }
+            package enum CodingKeys: String, CodingKey {
+                case id
+                case kind
+                case contentType
+                case sizeBytes
+                case schoolYear
+                case uploadedAt
             }
         }
         /// - Remark: Generated from `#/components/schemas/ParticipantProfile`.

@@ -32,6 +32,16 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/participants/{participantId}`.
     /// - Remark: Generated from `#/paths//v1/participants/{participantId}/get(getParticipant)`.
     func getParticipant(_ input: Operations.GetParticipant.Input) async throws -> Operations.GetParticipant.Output
+    /// Corrects the names and birth date of a participant added by hand (a linked one is the organisation's to correct).
+    ///
+    /// - Remark: HTTP `PUT /v1/participants/{participantId}`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/put(updateParticipant)`.
+    func updateParticipant(_ input: Operations.UpdateParticipant.Input) async throws -> Operations.UpdateParticipant.Output
+    /// Removes a participant added by hand who was never registered (not even held) nor put on a waiting list; their cart lines go with them.
+    ///
+    /// - Remark: HTTP `DELETE /v1/participants/{participantId}`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/delete(removeParticipant)`.
+    func removeParticipant(_ input: Operations.RemoveParticipant.Input) async throws -> Operations.RemoveParticipant.Output
     /// The signed-in account's cart, priced now from the catalogue's data, with what would stop each line at checkout.
     ///
     /// - Remark: HTTP `GET /v1/cart`.
@@ -144,11 +154,33 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/registrations/{registrationId}/cancellation`.
     /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/cancellation/post(cancelRegistration)`.
     func cancelRegistration(_ input: Operations.CancelRegistration.Input) async throws -> Operations.CancelRegistration.Output
+    /// Attaches the participant's intervention plan to a cart line (replacing an earlier one).
+    ///
+    /// Accepted when the offering asks for a plan; the type (by content) and size follow the offering's rules.
+    ///
+    /// - Remark: HTTP `PUT /v1/cart/lines/{lineId}/documents/intervention-plan`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)`.
+    func uploadCartLinePlan(_ input: Operations.UploadCartLinePlan.Input) async throws -> Operations.UploadCartLinePlan.Output
+    /// Adds an intervention plan to a registration later ("Dépôt de documents"), with the plan's school year.
+    ///
+    /// - Remark: HTTP `POST /v1/registrations/{registrationId}/documents/intervention-plan`.
+    /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)`.
+    func uploadRegistrationPlan(_ input: Operations.UploadRegistrationPlan.Input) async throws -> Operations.UploadRegistrationPlan.Output
+    /// The document itself, for the participant's guardians and the selling organisation's staff only (404 for anyone else).
+    ///
+    /// - Remark: HTTP `GET /v1/documents/{documentId}`.
+    /// - Remark: Generated from `#/paths//v1/documents/{documentId}/get(downloadDocument)`.
+    func downloadDocument(_ input: Operations.DownloadDocument.Input) async throws -> Operations.DownloadDocument.Output
     /// The participant's profile, for their guardians and for staff of an organisation where they are registered (each staff read is logged).
     ///
     /// - Remark: HTTP `GET /v1/participants/{participantId}/profile`.
     /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/get(getParticipantProfile)`.
     func getParticipantProfile(_ input: Operations.GetParticipantProfile.Input) async throws -> Operations.GetParticipantProfile.Output
+    /// The file-number and link requests the signed-in account made, newest first, each with its status.
+    ///
+    /// - Remark: HTTP `GET /v1/record-requests`.
+    /// - Remark: Generated from `#/paths//v1/record-requests/get(listMyRecordRequests)`.
+    func listMyRecordRequests(_ input: Operations.ListMyRecordRequests.Input) async throws -> Operations.ListMyRecordRequests.Output
     /// Asks an organisation for a file number (Baie-Comeau's "formulaire de demande"); staff approve it.
     ///
     /// - Remark: HTTP `POST /v1/record-requests`.
@@ -204,6 +236,34 @@ extension APIProtocol {
         headers: Operations.GetParticipant.Input.Headers = .init()
     ) async throws -> Operations.GetParticipant.Output {
         try await getParticipant(Operations.GetParticipant.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Corrects the names and birth date of a participant added by hand (a linked one is the organisation's to correct).
+    ///
+    /// - Remark: HTTP `PUT /v1/participants/{participantId}`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/put(updateParticipant)`.
+    package func updateParticipant(
+        path: Operations.UpdateParticipant.Input.Path,
+        headers: Operations.UpdateParticipant.Input.Headers = .init(),
+        body: Operations.UpdateParticipant.Input.Body
+    ) async throws -> Operations.UpdateParticipant.Output {
+        try await updateParticipant(Operations.UpdateParticipant.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Removes a participant added by hand who was never registered (not even held) nor put on a waiting list; their cart lines go with them.
+    ///
+    /// - Remark: HTTP `DELETE /v1/participants/{participantId}`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/delete(removeParticipant)`.
+    package func removeParticipant(
+        path: Operations.RemoveParticipant.Input.Path,
+        headers: Operations.RemoveParticipant.Input.Headers = .init()
+    ) async throws -> Operations.RemoveParticipant.Output {
+        try await removeParticipant(Operations.RemoveParticipant.Input(
             path: path,
             headers: headers
         ))
@@ -424,6 +484,55 @@ extension APIProtocol {
             headers: headers
         ))
     }
+    /// Attaches the participant's intervention plan to a cart line (replacing an earlier one).
+    ///
+    /// Accepted when the offering asks for a plan; the type (by content) and size follow the offering's rules.
+    ///
+    /// - Remark: HTTP `PUT /v1/cart/lines/{lineId}/documents/intervention-plan`.
+    /// - Remark: Generated from `#/paths//v1/cart/lines/{lineId}/documents/intervention-plan/put(uploadCartLinePlan)`.
+    package func uploadCartLinePlan(
+        path: Operations.UploadCartLinePlan.Input.Path,
+        query: Operations.UploadCartLinePlan.Input.Query = .init(),
+        headers: Operations.UploadCartLinePlan.Input.Headers = .init(),
+        body: Operations.UploadCartLinePlan.Input.Body
+    ) async throws -> Operations.UploadCartLinePlan.Output {
+        try await uploadCartLinePlan(Operations.UploadCartLinePlan.Input(
+            path: path,
+            query: query,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Adds an intervention plan to a registration later ("Dépôt de documents"), with the plan's school year.
+    ///
+    /// - Remark: HTTP `POST /v1/registrations/{registrationId}/documents/intervention-plan`.
+    /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)`.
+    package func uploadRegistrationPlan(
+        path: Operations.UploadRegistrationPlan.Input.Path,
+        query: Operations.UploadRegistrationPlan.Input.Query = .init(),
+        headers: Operations.UploadRegistrationPlan.Input.Headers = .init(),
+        body: Operations.UploadRegistrationPlan.Input.Body
+    ) async throws -> Operations.UploadRegistrationPlan.Output {
+        try await uploadRegistrationPlan(Operations.UploadRegistrationPlan.Input(
+            path: path,
+            query: query,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The document itself, for the participant's guardians and the selling organisation's staff only (404 for anyone else).
+    ///
+    /// - Remark: HTTP `GET /v1/documents/{documentId}`.
+    /// - Remark: Generated from `#/paths//v1/documents/{documentId}/get(downloadDocument)`.
+    package func downloadDocument(
+        path: Operations.DownloadDocument.Input.Path,
+        headers: Operations.DownloadDocument.Input.Headers = .init()
+    ) async throws -> Operations.DownloadDocument.Output {
+        try await downloadDocument(Operations.DownloadDocument.Input(
+            path: path,
+            headers: headers
+        ))
+    }
     /// The participant's profile, for their guardians and for staff of an organisation where they are registered (each staff read is logged).
     ///
     /// - Remark: HTTP `GET /v1/participants/{participantId}/profile`.
@@ -436,6 +545,13 @@ extension APIProtocol {
             path: path,
             headers: headers
         ))
+    }
+    /// The file-number and link requests the signed-in account made, newest first, each with its status.
+    ///
+    /// - Remark: HTTP `GET /v1/record-requests`.
+    /// - Remark: Generated from `#/paths//v1/record-requests/get(listMyRecordRequests)`.
+    package func listMyRecordRequests(headers: Operations.ListMyRecordRequests.Input.Headers = .init()) async throws -> Operations.ListMyRecordRequests.Output {
+        try await listMyRecordRequests(Operations.ListMyRecordRequests.Input(headers: headers))
     }
     /// Asks an organisation for a file number (Baie-Comeau's "formulaire de demande"); staff approve it.
     ///
