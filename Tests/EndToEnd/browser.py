@@ -488,6 +488,265 @@ def csspo_guest(browser, expect):
     assert heading(browser) == "Page introuvable dans ce navigateur", heading(browser)
 
 
+# A person acting on a page, two ways: with a mouse (or a finger), or with the keyboard alone (Tab and Shift+Tab to
+# move, Enter to follow a link or press a button, Space to tick, typing to fill). A journey written once against
+# `go`, `tick`, `type`, `attach` and `card` runs either way; what to act on is a predicate on an element.
+def link(text):
+    return lambda e: e.tag_name == "a" and e.text.replace("\xa0", " ").strip() == text
+
+
+def button(label):
+    return lambda e: e.tag_name == "button" and e.text.replace("\xa0", " ").strip().startswith(label)
+
+
+def field(ident):
+    return lambda e: e.get_attribute("id") == ident
+
+
+def css(browser, selector):
+    return lambda e: browser.driver.execute_script("return arguments[0].matches(arguments[1])", e, selector)
+
+
+FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, iframe"
+
+
+class Mouse:
+    def __init__(self, browser):
+        self.browser, self.d = browser, browser.driver
+
+    def find(self, matches):
+        for element in self.d.find_elements(By.CSS_SELECTOR, FOCUSABLE):
+            if element.is_displayed() and matches(element):
+                return element
+        raise AssertionError(f"{self.d.current_url}: nothing to act on")
+
+    def go(self, matches):
+        self.browser.navigate(lambda: self.find(matches).click())
+
+    def tick(self, matches):
+        self.find(matches).click()
+
+    def type(self, values):
+        fill(self.browser, values)
+
+    def attach(self, matches, path):
+        self.find(matches).send_keys(str(path))
+
+    def card(self, number):
+        return card_in_frame(self.browser, number)
+
+
+class Keyboard:
+    def __init__(self, browser):
+        self.browser, self.d = browser, browser.driver
+
+    def keys(self, *keys):
+        from selenium.webdriver.common.action_chains import ActionChains
+        ActionChains(self.d).send_keys(*keys).perform()  # a new chain each time: a chain replays what it holds
+
+    def focused(self):
+        from selenium.common.exceptions import StaleElementReferenceException
+        try:
+            return self.d.switch_to.active_element
+        except StaleElementReferenceException:
+            return None
+
+    def tab_to(self, matches, limit=200):
+        from selenium.webdriver.common.keys import Keys
+        for _ in range(limit):
+            self.keys(Keys.TAB)
+            element = self.focused()
+            if element is not None and matches(element):
+                return element
+        raise AssertionError(f"{self.d.current_url}: Tab never reached what it looked for")
+
+    def go(self, matches):
+        from selenium.webdriver.common.keys import Keys
+        self.tab_to(matches)
+        self.browser.navigate(lambda: self.keys(Keys.ENTER))
+
+    def tick(self, matches):
+        from selenium.webdriver.common.keys import Keys
+        self.tab_to(matches)
+        self.keys(Keys.SPACE)
+
+    def type(self, values):
+        from selenium.webdriver.common.keys import Keys
+        from selenium.webdriver.common.action_chains import ActionChains
+        for name, value in values.items():
+            element = self.tab_to(field(name))
+            if element.get_attribute("type") == "checkbox":
+                if element.is_selected() != bool(value):
+                    self.keys(Keys.SPACE)
+                continue
+            ActionChains(self.d).key_down(Keys.CONTROL).send_keys("a").key_up(Keys.CONTROL).send_keys(Keys.DELETE).perform()
+            self.keys(value)
+
+    def attach(self, matches, path):
+        # A file is named by typing its path into the focused field: headless, no system dialog opens.
+        self.tab_to(matches).send_keys(str(path))
+
+    def card(self, number):
+        """Tab into the processor's frame, type the card, Enter; the frame's own page says what was chosen."""
+        from selenium.webdriver.support.ui import WebDriverWait
+        from selenium.webdriver.common.keys import Keys
+        d = self.d
+        frame = self.tab_to(lambda e: e.tag_name == "iframe")
+        expiry = f"12/{(time.gmtime().tm_year + 3) % 100:02d}"
+        d.switch_to.frame(frame)
+        try:
+            for name, value in (("number", number), ("expiry", expiry), ("cvc", "123")):
+                if (self.focused() is None) or self.focused().get_attribute("id") != name:
+                    self.tab_to(field(name), limit=10)
+                self.keys(value)
+            self.keys(Keys.ENTER)
+            WebDriverWait(d, 10).until(lambda _: d.find_element(By.ID, "card-status").text or d.find_element(By.ID, "card-error").text)
+            assert not d.find_element(By.ID, "card-error").text, d.find_element(By.ID, "card-error").text
+        finally:
+            d.switch_to.default_content()
+        WebDriverWait(d, 10).until(lambda _: d.find_element(By.ID, "card-chosen").text)
+        return d.find_element(By.ID, "card-chosen").text
+
+
+def cal_adult_learner(browser, expect):
+    """CAL (CSSBE's summer courses): a learner creates an account, adds herself (a name typo corrected, a brother
+    added by mistake removed), puts two courses in the cart, accepts each contract, attaches her intervention plan
+    (a text file refused next to its field first), holds both seats in one checkout, pays by card in the processor's
+    frame, then adds a plan to her other registration later and opens it. On a phone with taps; at a desktop's
+    width with the keyboard alone (Tab, Enter, Space and typing: WCAG 2.1.1)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    d, mail = browser.driver, expect["mail"]
+    person = Keyboard(browser) if browser.width == "desktop" else Mouse(browser)
+    email = f"eleve.{browser.width}@e2e.test"
+    first, last = ("Julie", "Tremblay") if browser.width == "phone" else ("Marc", "Gagnon")
+    files = pathlib.Path(browser.artifacts)
+    (files / "plan.pdf").write_bytes(b"%PDF-1.4\n% Plan d'intervention\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    (files / "plan.txt").write_text("pas un PDF")
+    browser.open("/compte/inscription")
+    person.type({"firstName": first, "lastName": last, "email": email, "birthDate": "2008-03-14", "password": expect["password"]})
+    person.tick(field("consent"))
+    person.go(button("Créer mon compte"))
+    assert heading(browser) == "Confirmer mon adresse courriel", heading(browser)
+    person.type({"code": re.search(r"\b(\d{6})\b", mail(email, "code")).group(1)})
+    person.go(button("Confirmer"))
+    person.type({"email": email, "password": expect["password"]})
+    person.go(button("Me connecter"))
+    assert heading(browser) == "Mon compte", heading(browser)
+    # Herself, with a typo in her first name, then corrected; her brother, added by mistake, removed.
+    person.go(link("Mes enfants et ma famille"))
+    person.go(link("Ajouter un enfant ou moi-même"))
+    person.type({"firstName": first[:-2] + first[-1] + first[-2], "lastName": last, "birthDate": "2008-03-14"})
+    person.go(button("Ajouter la personne"))
+    assert "La personne est ajoutée" in main_text(browser), main_text(browser)
+    person.go(link(f"{first[:-2] + first[-1] + first[-2]} {last}"))
+    person.go(link("Corriger le nom ou la date de naissance"))
+    assert d.find_element(By.ID, "birthDate").get_attribute("value") == "2008-03-14", "the form shows what is known"
+    person.type({"firstName": first, "birthDate": "2008-13-14"})
+    person.go(button("Enregistrer la correction"))
+    assert d.find_element(By.ID, "birthDate").get_attribute("aria-invalid") == "true", "an impossible date is refused"
+    person.type({"birthDate": "2008-03-14"})
+    person.go(button("Enregistrer la correction"))
+    assert heading(browser) == f"{first} {last}" and "Les renseignements sont corrigés" in main_text(browser), main_text(browser)
+    person.go(link("Mes enfants et ma famille"))
+    person.go(link("Ajouter un enfant ou moi-même"))
+    person.type({"firstName": "Léo", "lastName": last, "birthDate": "2012-06-01"})
+    person.go(button("Ajouter la personne"))
+    person.go(link(f"Léo {last}"))
+    person.go(link("Retirer cette personne de mon compte"))
+    assert f"Léo {last} sera retiré" in main_text(browser), main_text(browser)
+    person.go(button("Retirer de mon compte"))
+    assert "La personne est retirée" in main_text(browser) and f"Léo {last}" not in main_text(browser), main_text(browser)
+    # Two courses in the cart, each contract accepted.
+    courses = ["Mathématiques, séquence culture, société et technique", "Science et environnement"]
+    for search, title in zip(("mathematiques culture societe", "science environnement"), courses):
+        person.go(link("Activités et cours"))
+        person.type({"q": search})
+        person.go(button("Rechercher"))
+        person.go(link(title))
+        assert Select(d.find_element(By.ID, "participantId")).first_selected_option.text == f"{first} {last}"
+        person.go(button("Ajouter au panier"))
+        assert heading(browser) == "Mon panier", heading(browser)
+    while d.find_elements(By.CSS_SELECTOR, "form.contract"):
+        person.tick(css(browser, "form.contract input[type=checkbox]"))
+        person.go(button("Accepter le contrat"))
+    # The plan: a text file refused next to its field, then the PDF attached to the first course.
+    person.attach(css(browser, "input[type=file]"), files / "plan.txt")
+    person.go(button("Joindre le plan"))
+    plan_field = d.find_element(By.CSS_SELECTOR, "input[type=file]")
+    assert plan_field.get_attribute("aria-invalid") == "true", "the refused file is said next to its field"
+    assert "n'est pas accepté" in d.find_element(By.CSS_SELECTOR, ".error-summary").text and "Erreur" in d.title
+    person.attach(css(browser, "input[type=file]"), files / "plan.pdf")
+    person.go(button("Joindre le plan"))
+    text = main_text(browser)
+    assert "Le plan d'intervention est joint" in text and "PDF, 1 ko, déposé le" in text, text
+    # One checkout for the organisation, paid by card.
+    total = d.find_element(By.CSS_SELECTOR, "ul.totals li p").text.replace("\xa0", " ").split(" — ")[-1]
+    person.go(css(browser, "ul.totals button"))
+    assert heading(browser) == "Payer mes inscriptions", f"{heading(browser)}: {main_text(browser)}"
+    assert all(course in main_text(browser) for course in courses), main_text(browser)
+    person.type({"name": f"{first} {last}", "line1": "125, 1re Avenue", "city": "Saint-Georges", "postalCode": "G5Y 2C5"})
+    assert "4242" in person.card("4242424242424242")
+    person.go(button(f"Payer {total}"))
+    assert heading(browser) == "Paiement accepté", f"{heading(browser)}: {main_text(browser)}"
+    no_secrets_in_page(browser)
+    # Later: a plan for the other course, once the registrations are confirmed.
+    person.go(link("Mon compte"))
+    person.go(link("Mes inscriptions"))
+
+    def confirmed(_):
+        browser.open("/inscriptions")
+        return main_text(browser).count("Confirmée") >= 2
+    WebDriverWait(d, 30, poll_frequency=1).until(confirmed)
+    person.attach(css(browser, "li.line:not(:has(.plan ul)) input[type=file]"), files / "plan.pdf")
+    person.go(css(browser, "li.line:not(:has(.plan ul)) .plan button"))
+    assert "Le plan d'intervention est joint" in main_text(browser), main_text(browser)
+    hrefs = [a.get_attribute("href") for a in d.find_elements(By.CSS_SELECTOR, ".plan a[href*='/documents/']")]
+    assert len(hrefs) == 2, f"a plan listed under each registration: {hrefs}"
+    opened = d.execute_async_script(
+        "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => done([r.status, r.headers.get('content-type'), "
+        "r.headers.get('content-disposition')]))", hrefs[0])
+    assert opened[0] == 200 and opened[1] == "application/pdf" and opened[2].startswith("attachment"), opened
+    expect.setdefault("document_urls", []).append(urllib.parse.urlparse(hrefs[0]).path)
+
+
+def profile_asked_by_an_outing(browser, expect):
+    """CSSPO's "fiche santé": the ski day asks the child's allergies, emergency contact and health-insurance number.
+    In the cart the line says what is missing and links to the child's profile; a malformed number is refused next
+    to its field; once saved, the line is ready (and the child's page shows only the number's end). A guest is asked
+    the same fields on the guest form, required."""
+    d, child = browser.driver, expect["child"]
+    browser.open("/connexion")
+    fill(browser, {"email": f"parent.{browser.width}@e2e.test", "password": expect["password"] + "-2"})
+    submit(browser)
+    browser.open("/activites?q=ski")
+    browser.click("Journée de ski au mont Cascades")
+    guest_form = urllib.parse.urlparse(d.current_url).path + "/invite"
+    Select(d.find_element(By.ID, "participantId")).select_by_visible_text(child["name"])
+    submit(browser, "Ajouter au panier")
+    assert "manquants au profil" in main_text(browser), main_text(browser)
+    browser.click(f"Remplir le profil de {child['name']}")
+    assert heading(browser) == f"Profil de {child['name']}", heading(browser)
+    fill(browser, {"allergies": "Arachides", "emergencyName": "Sophie Lavoie", "emergencyPhone": "819 555-0147",
+                   "emergencyRelationship": "Mère", "healthInsuranceNumber": "1234"})
+    submit(browser, "Enregistrer le profil")
+    assert d.find_element(By.ID, "healthInsuranceNumber").get_attribute("aria-invalid") == "true", "a malformed number is refused"
+    assert d.find_element(By.ID, "allergies").get_attribute("value") == "Arachides", "what was typed is kept"
+    fill(browser, {"healthInsuranceNumber": "LAVL 1234 5678"})
+    submit(browser, "Enregistrer le profil")
+    text = main_text(browser)
+    assert "Le profil est enregistré" in text and "Arachides" in text and "5678" in text and "LAVL12345678" not in d.page_source, text
+    browser.click("Mon panier")
+    assert "manquants au profil" not in main_text(browser), main_text(browser)
+    browser.navigate(lambda: d.find_element(By.CSS_SELECTOR, "form.secondary button").click())
+    # The guest form asks the same, and refuses the seat without it.
+    browser.open(guest_form)
+    assert d.find_element(By.ID, "allergies") and d.find_element(By.ID, "healthInsuranceNumber"), "the fields the outing asks"
+    fill(browser, {"email": f"invite.ski.{browser.width}@e2e.test", "firstName": "Sophie", "lastName": "Roy", "childFirstName": "Léo",
+                   "childLastName": "Roy", "childBirthDate": child["birthDate"]})
+    submit(browser, "Réserver la place et payer")
+    assert d.find_element(By.ID, "allergies").get_attribute("aria-invalid") == "true", "the outing's fields are asked of a guest"
+
+
 def baie_comeau_link(browser, expect):
     """Baie-Comeau: an account confirmed by the mailed link, in English: the link's page changes nothing until
     its button is pressed; the same link a second time no longer works."""
@@ -519,6 +778,10 @@ def baie_comeau_link(browser, expect):
         browser.open(url)
         assert heading(browser) == "Page not found", f"another family's child at {url}"
         assert expect["child"]["name"] not in d.page_source
+    # Another family's intervention plan: not found either.
+    for url in expect.get("document_urls", []):
+        status = d.execute_async_script("const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => done(r.status))", url)
+        assert status == 404, f"another family's plan at {url}: {status}"
 
 
 def run(base, artifacts, expect):
@@ -530,9 +793,9 @@ def run(base, artifacts, expect):
         browser = Browser(base, artifacts, width)
         try:
             for journey in (browse_the_catalogue, keyboard_only, mozaik_sign_up_by_code, pay_for_the_cart, waitlist_offer, csspo_guest,
-                            baie_comeau_link):
+                            cal_adult_learner, profile_asked_by_an_outing, baie_comeau_link):
                 # The keyboard alone at a desktop's width; one waiting list for the child both guardians share.
-                if (journey is keyboard_only and width == "phone") or (journey is waitlist_offer and width == "desktop"):
+                if (journey is keyboard_only and width == "phone") or (journey in (waitlist_offer, profile_asked_by_an_outing) and width == "desktop"):
                     continue
                 journeys += 1
                 browser.driver.delete_all_cookies()

@@ -248,11 +248,18 @@ import Testing
                     == .created)
             let early = try await postCheckout(enrolment, ["sellingOrganisationId": school.uuidString], token: token)
             #expect(try early.fieldErrors() == ["lines[0].participantFields": "participantFieldsMissing"], "\(early.text)")
+            // The cart says so on the line, before any checkout, and stops saying it once the profile holds it.
+            func lineProblems() async throws -> [String] {
+                let lines = try await enrolment.execute(uri: "/v1/cart", method: .get, headers: bearer(token)).json()["lines"] as? [[String: Any]]
+                return (lines?.first?["problems"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+            }
+            #expect(try await lineProblems() == ["participantFieldsMissing"])
             #expect(
                 try await enrolment.execute(
                     uri: "/v1/participants/\(child)/profile", method: .put, headers: bearer(token, json: true),
                     body: jsonBody(["allergies": "aucune", "emergencyContact": ["name": "Ana Roy", "phone": "418 555-0101"]])
                 ).status == .ok)
+            #expect(try await lineProblems() == [])
             #expect(try await postCheckout(enrolment, ["sellingOrganisationId": school.uuidString], token: token).status == .created)
 
             // A guest answers on the line; the answers are sealed like a profile.

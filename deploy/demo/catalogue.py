@@ -119,6 +119,9 @@ offering(grand_boise, "MACARONI", "Campagne de financement — dîners macaroni"
          items=[{"name": {"fr": "Macaroni", "en": "Macaroni"}, "unitPrice": money(550), "date": day(d), "maximumQuantity": 3} for d in (7, 14, 21)],
          refundPolicy={"kind": "none"})
 offering(grand_boise, "SORTIE-ZOO", "Sortie au Zoo de Granby", "Granby Zoo outing", "outings", 3500, [session("Sortie", "Outing", 20, 20, 60)])
+# A day out that asks what CSSPO's "fiche santé" holds: filled on the child's profile, or on the guest's form.
+offering(grand_boise, "SKI", "Journée de ski au mont Cascades", "Ski day at Mont Cascades", "outings", 4500,
+         [session("Journée", "Day", 27, 27, 45)], participantFields=["allergies", "emergency-contact", "health-insurance-number"])
 # A workshop of one seat: once taken, families join its waiting list.
 offering(grand_boise, "ROBOTIQUE", "Atelier de robotique", "Robotics workshop", "outings", 2000, [session("Samedi", "Saturday", 25, 25, 1)],
          refundPolicy={"kind": "full-before-start"})

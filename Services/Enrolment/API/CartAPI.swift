@@ -64,6 +64,9 @@ extension EnrolmentAPI {
         } catch {
             problems += error.errors
         }
+        // What the offering asks of its participant and the profile lacks: filled on the profile before paying.
+        problems += Eligibility.fieldErrors(
+            offering: line.offering, participant: .init(name: line.participantName, birthDate: line.birthDate, filledFields: line.filledFields))
         if line.offering.documents?.interventionPlan == "required" && documents.isEmpty {
             problems.append(
                 .init(

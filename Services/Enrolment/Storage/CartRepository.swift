@@ -19,6 +19,8 @@ struct CartLine: Sendable {
     var contractVersion: Int?
     var contractAcceptedAt: Date?
     var createdAt: Date
+    /// The participant fields (the catalogue's names) the participant's profile or record fills.
+    var filledFields: Set<String> = []
 
     /// The line as a checkout asks for it.
     var request: CheckoutRequestLine {
@@ -113,20 +115,23 @@ struct CartRepository: Sendable {
             """
             SELECT c.id, c.participant_id, p.first_name || ' ' || p.last_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.residency,
                    o.document::text, c.session_id, c.organisation_of_origin_id, c.item_quantities::text, c.contract_version,
-                   c.contract_accepted_at, c.created_at
+                   c.contract_accepted_at, c.created_at,
+                   p.profile_fields || CASE WHEN p.file_number IS NULL THEN '{}'::text[] ELSE '{file-number}'::text[] END
             FROM cart_lines c JOIN participants p ON p.id = c.participant_id JOIN offerings o ON o.id = c.offering_id
             WHERE c.account_id = \(account) AND (\(id)::uuid IS NULL OR c.id = \(id))
             ORDER BY c.created_at, c.id
             """, logger: logger
-        ).decode((UUID, UUID, String, String, String?, String, UUID, UUID?, String, Int?, Date?, Date).self)
-        for try await (lineId, participant, name, birth, residency, document, session, origin, items, contractVersion, acceptedAt, created) in rows {
+        ).decode((UUID, UUID, String, String, String?, String, UUID, UUID?, String, Int?, Date?, Date, [String]).self)
+        for try await (lineId, participant, name, birth, residency, document, session, origin, items, contractVersion, acceptedAt, created, filled)
+            in rows
+        {
             guard let offering = try? EventJSON.decoder.decode(OfferingEvent.self, from: Data(document.utf8)) else { continue }
             lines.append(
                 CartLine(
                     id: lineId, participantId: participant, participantName: name, birthDate: birth, residency: residency, offering: offering,
                     sessionId: session, organisationOfOriginId: origin,
                     items: (try? JSONDecoder().decode([ItemQuantity].self, from: Data(items.utf8))) ?? [], contractVersion: contractVersion,
-                    contractAcceptedAt: acceptedAt, createdAt: created))
+                    contractAcceptedAt: acceptedAt, createdAt: created, filledFields: Set(filled)))
         }
         return lines
     }

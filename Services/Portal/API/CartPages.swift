@@ -81,6 +81,11 @@ struct CartPages: Sendable {
             "clauses": clauses, "needsAcceptance": !clauses.isEmpty && !accepted, "accepted": !clauses.isEmpty && accepted,
             "contractVersion": String(line.contract?.version ?? 0),
         ]
+        // Information the offering asks that the profile lacks: filled on the participant's profile page.
+        if line.problems.contains(where: { $0.code == "participantFieldsMissing" }) {
+            values["completeProfile"] = Strings.text(.completeProfile, language).replacingOccurrences(of: "{name}", with: line.participantName)
+            values["profileHref"] = "/enfants/\(line.participantId)/profil"
+        }
         values["plan"] = DocumentPages.context(
             id: line.id, participant: line.participantName, rules: line.interventionPlan, documents: line.documents ?? [],
             action: "/panier/\(line.id)/plan", mayUpload: true, error: planError, language: language)

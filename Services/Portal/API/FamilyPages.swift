@@ -33,6 +33,12 @@ struct FamilyPages: Sendable {
         group.post("/enfants/:participantId/modifier") { request, context in
             try await editChild(request, id: context.parameters.get("participantId") ?? "")
         }
+        group.get("/enfants/:participantId/profil") { request, context in
+            try await profilePage(request, id: context.parameters.get("participantId") ?? "")
+        }
+        group.post("/enfants/:participantId/profil") { request, context in
+            try await saveProfile(request, id: context.parameters.get("participantId") ?? "")
+        }
         group.get("/enfants/:participantId/retirer") { request, context in
             try await removePage(request, id: context.parameters.get("participantId") ?? "")
         }
@@ -44,7 +50,7 @@ struct FamilyPages: Sendable {
     /// What a notice code in `/enfants?fait=…` says (the page a form sends to after it succeeded).
     static let notices: [String: Text] = [
         "ajoute": .childAddedNotice, "lie": .childLinkedNotice, "attente": .linkPendingNotice, "demande": .fileRequestedNotice,
-        "retire": .childRemovedNotice, "modifie": .childUpdatedNotice,
+        "retire": .childRemovedNotice, "modifie": .childUpdatedNotice, "profil": .profileSavedNotice,
     ]
 
     // MARK: - The list
@@ -267,7 +273,7 @@ struct FamilyPages: Sendable {
             "notice": kit.notice(request, Self.notices, language) ?? "",
         ]).merging([
             // Added by hand: the family corrects or removes the child; linked: the organisation keeps the file.
-            "addedByHand": child.record == nil, "childId": child.id,
+            "addedByHand": child.record == nil, "childId": child.id, "profileHref": "/enfants/\(child.id)/profil",
             "hasPaid": !(paid ?? []).isEmpty, "paymentsUnavailable": paid == nil,
             "paid": (paid ?? []).map { line -> [String: Any] in
                 withoutEmptyTexts([
@@ -281,6 +287,73 @@ struct FamilyPages: Sendable {
         ]) { $1 }
         return kit.pages.render(
             "child", title: "\(child.firstName) \(child.lastName)", context: context, language: language, path: path, signedIn: true)
+    }
+
+    // MARK: - The profile
+
+    /// The profile as enrolment has it, with its version (sent back as `If-Match`, so another guardian's save is
+    /// never overwritten unseen).
+    func profile(_ id: String, token: String) async throws -> (ProfileForm.Profile?, String?) {
+        let answer = try await OnBehalfOfVisitor.acting(with: token) { try await enrolment.getParticipantProfile(path: .init(participantId: id)) }
+        switch answer {
+        case .ok(let ok): return (try ok.body.json, ok.headers.eTag)
+        case .notFound: throw HTTPError(.notFound)
+        default: throw PageErrors.Upstream(status: 502)
+        }
+    }
+
+    func profileForm(_ language: Language, id: String, name: String, profile: ProfileForm.Profile?, version: String?) -> FormPage {
+        let t = { Strings.text($0, language) }
+        return FormPage(
+            heading: t(.profileTitle).replacingOccurrences(of: "{name}", with: name), intro: t(.profileIntro), action: "/enfants/\(id)/profil",
+            submit: t(.profileSubmit), fields: ProfileForm.fields(ProfileForm.whole, profile: profile, required: false, language: language),
+            hidden: version.map { [("version", $0)] } ?? [], links: [.init(href: "/enfants/\(id)", label: t(.backToChildren))])
+    }
+
+    func profilePage(_ request: Request, id: String) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        // An identifier that cannot exist is not found, signed in or not.
+        guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        guard let child = try await child(id, token: session.tokens.accessToken) else { throw HTTPError(.notFound) }
+        let (profile, version) = try await profile(id, token: session.tokens.accessToken)
+        let page = profileForm(language, id: id, name: "\(child.firstName) \(child.lastName)", profile: profile, version: version)
+        return kit.formResponse(page, request: request, language: language, signedIn: true)
+    }
+
+    func saveProfile(_ request: Request, id: String) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let form = try await PostedForm(request, cookies: kit.cookies)
+        guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
+        guard let child = try await child(id, token: session.tokens.accessToken) else { throw HTTPError(.notFound) }
+        let name = "\(child.firstName) \(child.lastName)"
+        // What the form does not show (the address, the number left empty) is kept as the version read.
+        let (current, currentVersion) = try await profile(id, token: session.tokens.accessToken)
+        let typedVersion = form.text("version", limit: 64)
+        let profile = ProfileForm.profile(from: form, names: ProfileForm.whole, keeping: current)
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+            try await enrolment.replaceParticipantProfile(
+                path: .init(participantId: id), headers: .init(ifMatch: typedVersion.isEmpty ? currentVersion : typedVersion),
+                body: .json(profile))
+        }
+        switch answer {
+        case .ok: return Response(status: .seeOther, headers: [.location: "/enfants/\(id)?fait=profil"])
+        case .notFound: throw HTTPError(.notFound)
+        case .preconditionFailed, .preconditionRequired:
+            // Another guardian saved first: their version, to change again.
+            var page = profileForm(language, id: id, name: name, profile: current, version: currentVersion)
+            page.formErrors = [Strings.text(.profileChangedElsewhere, language)]
+            return kit.formResponse(page, request: request, language: language, status: .conflict, signedIn: true)
+        default:
+            var page = profileForm(language, id: id, name: name, profile: current, version: typedVersion.isEmpty ? currentVersion : typedVersion)
+            page.keep(form)
+            let found = try ServiceProblem.of(answer)
+            for error in found.errors {
+                page.addErrors([error.message.text(for: language)], to: ProfileForm.formField(error.field) ?? "")
+            }
+            if found.errors.isEmpty { page.formErrors.append(found.summary) }
+            return kit.formResponse(page, request: request, language: language, status: found.pageStatus, signedIn: true)
+        }
     }
 
     // MARK: - Correcting and removing a child added by hand
@@ -307,6 +380,8 @@ struct FamilyPages: Sendable {
 
     func editPage(_ request: Request, id: String) async throws -> Response {
         let language = LanguageChoice.of(request)
+        // An identifier that cannot exist is not found, signed in or not.
+        guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
         guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
         guard let child = try await child(id, token: session.tokens.accessToken) else { throw HTTPError(.notFound) }
         var page = editForm(language, id: id)
@@ -351,6 +426,8 @@ struct FamilyPages: Sendable {
 
     func removePage(_ request: Request, id: String) async throws -> Response {
         let language = LanguageChoice.of(request)
+        // An identifier that cannot exist is not found, signed in or not.
+        guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
         guard let (_, session) = try await kit.signedIn(request) else { return kit.signInFirst(request) }
         guard let child = try await child(id, token: session.tokens.accessToken) else { throw HTTPError(.notFound) }
         return kit.formResponse(

@@ -49,6 +49,14 @@ struct GuestPages: Sendable {
             field("childLastName", .participantLastName),
             field("childBirthDate", .participantBirthDate, hint: .childBirthDateHint),
         ]
+        // What the organisation asks of the participant (the catalogue's participantFields), answered here.
+        for var asked in ProfileForm.fields(
+            ProfileForm.asked((offering.participantFields ?? []).map(\.rawValue)), profile: nil, required: true, language: language)
+        {
+            asked.value = typed?.text(asked.name, limit: 2000) ?? ""
+            asked.errors = errors[asked.name] ?? []
+            fields.append(asked)
+        }
         var session = field("sessionId", .session, .select)
         session.options = offering.sessions.map { ($0.id, $0.name.text(language) + " (" + Formatting.day($0.startsOn, language) + ")") }
         session.value = typed?.text("sessionId", limit: 36) ?? offering.sessions.first?.id ?? ""
@@ -96,11 +104,13 @@ struct GuestPages: Sendable {
         }
         // Quantities as typed; what is not a whole number is said with enrolment's own refusals, all at once.
         let (items, invalid) = CartPages.quantities(form, items: (offering.items ?? []).map(\.id))
+        let asked = ProfileForm.asked((offering.participantFields ?? []).map(\.rawValue))
         var errors = Dictionary(uniqueKeysWithValues: invalid.map { ("qty-" + $0, [Strings.text(.quantityNotNumber, language)]) })
         let line = EnrolmentClient.Components.Schemas.GuestLine(
             participant: .init(
                 firstName: form.text("childFirstName", limit: 100), lastName: form.text("childLastName", limit: 100),
                 birthDate: form.text("childBirthDate", limit: 10)),
+            profile: asked.isEmpty ? nil : ProfileForm.profile(from: form, names: asked, keeping: nil),
             offeringId: offering.id, sessionId: form.text("sessionId", limit: 36), items: items.isEmpty ? nil : items,
             contractAcceptedVersion: form.checked("contract") ? offering.contract?.version : nil)
         let answer = try await enrolment.createCheckout(
@@ -116,7 +126,9 @@ struct GuestPages: Sendable {
             let problem = try ServiceProblem.of(answer)
             var others: [String] = []
             for error in problem.errors {
-                if let name = Self.formField(error.field, items: items.map(\.itemId), firstItem: offering.items?.first?.id) {
+                if let name = Self.formField(error.field, items: items.map(\.itemId), firstItem: offering.items?.first?.id)
+                    ?? ProfileForm.formField(error.field) ?? (error.field == "lines[0].participantFields" ? asked.first : nil)
+                {
                     errors[name, default: []].append(error.message.text(for: language))
                 } else {
                     others.append(error.message.text(for: language))

@@ -176,6 +176,16 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/participants/{participantId}/profile`.
     /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/get(getParticipantProfile)`.
     func getParticipantProfile(_ input: Operations.GetParticipantProfile.Input) async throws -> Operations.GetParticipantProfile.Output
+    /// A guardian fills in the profile (CSSPO); health fields and the insurance number are sealed at rest.
+    ///
+    /// The profile is replaced whole, so a guardian replaces only the version they read: once a profile exists,
+    /// `If-Match` with the `ETag` of `GET` is required (428 without it, 412 when another guardian saved since),
+    /// so one guardian's partial form never silently wipes what the other wrote.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/participants/{participantId}/profile`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)`.
+    func replaceParticipantProfile(_ input: Operations.ReplaceParticipantProfile.Input) async throws -> Operations.ReplaceParticipantProfile.Output
     /// The file-number and link requests the signed-in account made, newest first, each with its status.
     ///
     /// - Remark: HTTP `GET /v1/record-requests`.
@@ -544,6 +554,26 @@ extension APIProtocol {
         try await getParticipantProfile(Operations.GetParticipantProfile.Input(
             path: path,
             headers: headers
+        ))
+    }
+    /// A guardian fills in the profile (CSSPO); health fields and the insurance number are sealed at rest.
+    ///
+    /// The profile is replaced whole, so a guardian replaces only the version they read: once a profile exists,
+    /// `If-Match` with the `ETag` of `GET` is required (428 without it, 412 when another guardian saved since),
+    /// so one guardian's partial form never silently wipes what the other wrote.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/participants/{participantId}/profile`.
+    /// - Remark: Generated from `#/paths//v1/participants/{participantId}/profile/put(replaceParticipantProfile)`.
+    package func replaceParticipantProfile(
+        path: Operations.ReplaceParticipantProfile.Input.Path,
+        headers: Operations.ReplaceParticipantProfile.Input.Headers = .init(),
+        body: Operations.ReplaceParticipantProfile.Input.Body
+    ) async throws -> Operations.ReplaceParticipantProfile.Output {
+        try await replaceParticipantProfile(Operations.ReplaceParticipantProfile.Input(
+            path: path,
+            headers: headers,
+            body: body
         ))
     }
     /// The file-number and link requests the signed-in account made, newest first, each with its status.
