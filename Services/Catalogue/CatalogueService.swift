@@ -25,7 +25,8 @@ enum CatalogueService: ServiceDefinition {
             api: CatalogueAPI(
                 organisations: OrganisationRepository(client: environment.postgres, logger: environment.logger),
                 categories: PostgresCategoryRepository(client: environment.postgres, logger: environment.logger),
-                offerings: PostgresOfferingRepository(client: environment.postgres, logger: environment.logger), clock: environment.clock))
+                offerings: PostgresOfferingRepository(client: environment.postgres, logger: environment.logger),
+                letters: ParentLetterStore(client: environment.postgres, logger: environment.logger), clock: environment.clock))
     }
 
     static func eventHandlers(parts: Parts) -> [String: EventHandler] {

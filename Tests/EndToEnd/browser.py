@@ -136,6 +136,11 @@ def browse_the_catalogue(browser, expect):
     assert d.find_element(By.TAG_NAME, "h1").text == expect["title_fr"]
     body = d.find_element(By.TAG_NAME, "main").text.replace("\xa0", " ")
     assert expect["price_fr"] in body, f"the French price {expect['price_fr']!r} is not on the page"
+    assert "Prévoyez un lunch froid" in body, "the description, in French"
+    letter = d.find_element(By.PARTIAL_LINK_TEXT, "Lettre aux parents (PDF").get_attribute("href")
+    fetched = d.execute_async_script(
+        "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => done([r.status, r.headers.get('content-type')]))", letter)
+    assert fetched == [200, "application/pdf"], f"the letter to parents: {fetched}"
     browser.click("English")
     assert d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     assert d.find_element(By.TAG_NAME, "h1").text == expect["title_en"], "the English title"
@@ -723,7 +728,7 @@ def profile_asked_by_an_outing(browser, expect):
     guest_form = urllib.parse.urlparse(d.current_url).path + "/invite"
     Select(d.find_element(By.ID, "participantId")).select_by_visible_text(child["name"])
     submit(browser, "Ajouter au panier")
-    assert "manquants au profil" in main_text(browser), main_text(browser)
+    assert f"qui manquent au profil de {child['name']}" in main_text(browser), main_text(browser)
     browser.click(f"Remplir le profil de {child['name']}")
     assert heading(browser) == f"Profil de {child['name']}", heading(browser)
     fill(browser, {"allergies": "Arachides", "emergencyName": "Sophie Lavoie", "emergencyPhone": "819 555-0147",
@@ -736,7 +741,7 @@ def profile_asked_by_an_outing(browser, expect):
     text = main_text(browser)
     assert "Le profil est enregistré" in text and "Arachides" in text and "5678" in text and "LAVL12345678" not in d.page_source, text
     browser.click("Mon panier")
-    assert "manquants au profil" not in main_text(browser), main_text(browser)
+    assert "qui manquent au profil" not in main_text(browser), main_text(browser)
     browser.navigate(lambda: d.find_element(By.CSS_SELECTOR, "form.secondary button").click())
     # The guest form asks the same, and refuses the seat without it.
     browser.open(guest_form)
@@ -745,6 +750,9 @@ def profile_asked_by_an_outing(browser, expect):
                    "childLastName": "Roy", "childBirthDate": child["birthDate"]})
     submit(browser, "Réserver la place et payer")
     assert d.find_element(By.ID, "allergies").get_attribute("aria-invalid") == "true", "the outing's fields are asked of a guest"
+    assert d.find_element(By.ID, "emergencyRelationship").get_attribute("aria-invalid") != "true", "an optional part stays optional"
+    summary = d.find_element(By.CSS_SELECTOR, ".error-summary").text
+    assert "demande ce renseignement" in summary and "manquants" not in summary, summary
 
 
 def baie_comeau_link(browser, expect):

@@ -242,6 +242,55 @@ import Testing
     }
 }
 
+/// What families read before registering: a description in both languages and a letter to parents (a PDF).
+@Suite struct CatalogueDescriptionTests {
+    @Test func anOfferingIsDescribedInBothLanguagesAndCarriesALetterOnlyItsStaffAttach() async throws {
+        let organisation = UUID()
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "staff")])
+        let otherStaff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: UUID(), role: "staff")])
+        try await withService(CatalogueService.self) { catalogue, database in
+            var body: [String: Any] = [
+                "sellingOrganisationId": organisation.uuidString, "code": "ZOO", "title": ["fr": "Sortie au zoo", "en": "Zoo outing"],
+                "description": ["fr": "Départ à 8 h.", "en": " "],
+                "basePrice": ["amountCents": 3500, "currency": "CAD"],
+                "sessions": [["name": ["fr": "Sortie", "en": "Outing"], "startsOn": "2027-05-20", "endsOn": "2027-05-20", "capacity": 60]],
+            ]
+            let post = { (body: [String: Any]) in
+                try await catalogue.execute(uri: "/v1/offerings", method: .post, headers: bearer(staff, json: true), body: jsonBody(body))
+            }
+            #expect(try await post(body).fieldErrors() == ["description.en": "required"], "each language is written")
+            body["description"] = ["fr": "Départ à 8 h.\n\nApportez un lunch.", "en": "Leaving at 8 a.m.\n\nBring a lunch."]
+            let created = try await post(body)
+            #expect(created.status == .created, "\(created.text)")
+            let id = try #require(try created.json()["id"] as? String)
+            let shown = try await catalogue.execute(uri: "/v1/offerings/\(id)", method: .get, headers: bearer(staff)).json()
+            #expect((shown["description"] as? [String: String])?["en"] == "Leaving at 8 a.m.\n\nBring a lunch.")
+            #expect(shown["parentLetter"] == nil)
+
+            func put(_ bytes: [UInt8], token: String) async throws -> TestResponse {
+                try await catalogue.execute(
+                    uri: "/v1/offerings/\(id)/parent-letter", method: .put,
+                    headers: [.authorization: "Bearer \(token)", .contentType: "application/pdf"], body: ByteBuffer(bytes: bytes))
+            }
+            let pdf = Array("%PDF-1.4 lettre aux parents".utf8)
+            try await put(Array("pas un PDF".utf8), token: staff).problem("/problems/unsupported-document", status: .unsupportedMediaType)
+            #expect(try await put(pdf, token: otherStaff).status == .notFound, "another organisation's staff")
+            let attached = try await put(pdf, token: staff)
+            #expect(attached.status == .ok, "\(attached.text)")
+            #expect((try attached.json()["parentLetter"] as? [String: Any])?["sizeBytes"] as? Int == pdf.count)
+            // A draft's letter: its staff only; published, anyone's.
+            #expect(try await catalogue.execute(uri: "/v1/offerings/\(id)/parent-letter", method: .get).status == .notFound)
+            try await database.execute("UPDATE catalogue.offerings SET status = 'published' WHERE id = '\(id)'")
+            let letter = try await catalogue.execute(uri: "/v1/offerings/\(id)/parent-letter", method: .get)
+            #expect(letter.status == .ok && Array(letter.body.readableBytesView) == pdf)
+            #expect(
+                try await catalogue.execute(uri: "/v1/offerings/\(id)/parent-letter", method: .delete, headers: bearer(staff)).status == .noContent)
+            #expect(try await catalogue.execute(uri: "/v1/offerings/\(id)/parent-letter", method: .get).status == .notFound)
+            #expect(try await catalogue.execute(uri: "/v1/offerings/\(id)", method: .get).json()["parentLetter"] == nil)
+        }
+    }
+}
+
 /// Seats come from enrolment's events: the catalogue shows what is left, filters on it, and refuses a capacity
 /// below the confirmed seats.
 @Suite struct CatalogueSeatsTests {

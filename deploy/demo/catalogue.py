@@ -67,7 +67,28 @@ def programme(college, code, fr, en):
     return next(p["id"] for p in page["items"] if p["code"] == code)
 
 
-def offering(seller, code, fr, en, category, price, sessions, **extra):
+def attach_letter(offering_id, title):
+    """A one-page letter to parents (a PDF written here, no tool needed), attached to the offering."""
+    text = f"Lettre aux parents - {title}".encode("latin-1", "replace").decode("latin-1")
+    stream = f"BT /F1 14 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    pdf, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    request = urllib.request.Request(URL + f"/v1/offerings/{offering_id}/parent-letter", method="PUT", data=pdf,
+                                     headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/pdf"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200, response.status
+
+
+def offering(seller, code, fr, en, category, price, sessions, letter=False, **extra):
     body = {"sellingOrganisationId": seller, "code": code, "title": {"fr": fr, "en": en}, "categoryId": CATEGORY[category],
             "basePrice": money(price), "registrationOpensAt": moment(-1), "registrationClosesAt": closes_before(sessions),
             "refundPolicy": {"kind": "full-before-start", "administrationFee": money(1500)}, "sessions": sessions, **extra}
@@ -77,6 +98,8 @@ def offering(seller, code, fr, en, category, price, sessions, **extra):
     assert status == 201, (status, created)
     status, published = call("POST", f"/v1/offerings/{created['id']}/publication")
     assert status == 200, (status, published)
+    if letter:
+        attach_letter(created["id"], fr)
     print(f"  {code} {fr}")
 
 
@@ -118,7 +141,12 @@ offering(grand_boise, "MACARONI", "Campagne de financement — dîners macaroni"
          [session("Hiver", "Winter", 7, 21, 500, 0)],
          items=[{"name": {"fr": "Macaroni", "en": "Macaroni"}, "unitPrice": money(550), "date": day(d), "maximumQuantity": 3} for d in (7, 14, 21)],
          refundPolicy={"kind": "none"})
-offering(grand_boise, "SORTIE-ZOO", "Sortie au Zoo de Granby", "Granby Zoo outing", "outings", 3500, [session("Sortie", "Outing", 20, 20, 60)])
+offering(grand_boise, "SORTIE-ZOO", "Sortie au Zoo de Granby", "Granby Zoo outing", "outings", 3500, [session("Sortie", "Outing", 20, 20, 60)],
+         letter=True,
+         description={"fr": "Une journée au Zoo de Granby avec la classe : départ de l'école à 8 h, retour vers 16 h.\n\n"
+                            "Prévoyez un lunch froid, une bouteille d'eau et des vêtements selon la météo.",
+                      "en": "A day at the Granby Zoo with the class: leaving the school at 8 a.m., back around 4 p.m.\n\n"
+                            "Bring a cold lunch, a water bottle and clothes for the weather."})
 # A day out that asks what CSSPO's "fiche santé" holds: filled on the child's profile, or on the guest's form.
 offering(grand_boise, "SKI", "Journée de ski au mont Cascades", "Ski day at Mont Cascades", "outings", 4500,
          [session("Journée", "Day", 27, 27, 45)], participantFields=["allergies", "emergency-contact", "health-insurance-number"])

@@ -6,6 +6,7 @@ struct CatalogueAPI: APIProtocol {
     let organisations: OrganisationRepository
     let categories: any CategoryRepository
     let offerings: any OfferingRepository
+    let letters: ParentLetterStore
     let clock: any WallClock
 
     func listSubjects(_ input: Operations.ListSubjects.Input) async throws -> Operations.ListSubjects.Output {

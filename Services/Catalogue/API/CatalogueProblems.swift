@@ -63,3 +63,9 @@ extension Problem {
         type: "/problems/duplicate-code", status: .conflict,
         title: .init(fr: "Ce code court est déjà utilisé.", en: "This short code is already used."))
 }
+
+extension Problem {
+    static let notAPDF = Problem(
+        type: "/problems/unsupported-document", status: .unsupportedMediaType,
+        title: .init(fr: "La lettre aux parents doit être un PDF.", en: "The letter to parents must be a PDF."))
+}

@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import OpenAPIRuntime
 import ServiceKit
 
 extension CatalogueAPI {
@@ -109,7 +110,7 @@ extension CatalogueAPI {
         let asNew = Components.Schemas.NewOffering(
             sellingOrganisationId: UUID().uuidString, code: "-", categoryId: body.categoryId, programmeId: body.programmeId,
             schoolYear: body.schoolYear, term: body.term, subjectId: body.subjectId,
-            levels: body.levels, title: body.title, basePrice: body.basePrice,
+            levels: body.levels, title: body.title, description: body.description, basePrice: body.basePrice,
             registrationOpensAt: body.registrationOpensAt, registrationClosesAt: body.registrationClosesAt, sessions: [],
             prices: body.prices,
             items: body.items?.map { .init(name: $0.name, unitPrice: $0.unitPrice, date: $0.date, maximumQuantity: $0.maximumQuantity) },
@@ -186,7 +187,41 @@ extension CatalogueAPI {
                 throw Problem.notFound
             }
         }
-        return .ok(.init(body: .json(Self.representation(offering))))
+        return .ok(.init(body: .json(Self.representation(offering, letter: try await letters.info(offering: id)))))
+    }
+
+    func getParentLetter(_ input: Operations.GetParentLetter.Input) async throws -> Operations.GetParentLetter.Output {
+        // Whoever may see the offering may read its letter (a draft's: its organisation's staff only).
+        _ = try await getOffering(.init(path: .init(offeringId: input.path.offeringId)))
+        guard let id = UUID(uuidString: input.path.offeringId), let bytes = try await letters.bytes(offering: id) else { throw Problem.notFound }
+        return .ok(.init(body: .pdf(HTTPBody(bytes))))
+    }
+
+    func replaceParentLetter(_ input: Operations.ReplaceParentLetter.Input) async throws -> Operations.ReplaceParentLetter.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard let id = UUID(uuidString: input.path.offeringId), let offering = try await offerings.find(id: id),
+            principal.isStaff(of: offering.sellingOrganisationId)
+        else { throw Problem.notFound }
+        guard case .pdf(let body) = input.body else { throw Problem.notAPDF }
+        let bytes: [UInt8]
+        do {
+            bytes = try await [UInt8](collecting: body, upTo: ParentLetterStore.maximumBytes)
+        } catch {
+            throw Problem.bodyTooLarge(maximumBytes: ParentLetterStore.maximumBytes)
+        }
+        // The content decides, not the header: a PDF starts with its signature.
+        guard bytes.starts(with: Array("%PDF-".utf8)) else { throw Problem.notAPDF }
+        try await letters.replace(offering: id, with: bytes, by: principal.accountId, at: clock.now())
+        return .ok(.init(body: .json(Self.representation(offering, letter: try await letters.info(offering: id)))))
+    }
+
+    func removeParentLetter(_ input: Operations.RemoveParentLetter.Input) async throws -> Operations.RemoveParentLetter.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard let id = UUID(uuidString: input.path.offeringId), let offering = try await offerings.find(id: id),
+            principal.isStaff(of: offering.sellingOrganisationId)
+        else { throw Problem.notFound }
+        try await letters.remove(offering: id)
+        return .noContent(.init())
     }
 
     func publishOffering(_ input: Operations.PublishOffering.Input) async throws -> Operations.PublishOffering.Output {
@@ -251,11 +286,14 @@ extension CatalogueAPI {
             requirements: (body.requirements ?? []).map { LocalizedName(fr: $0.fr, en: $0.en) },
             participantFields: (body.participantFields ?? []).map(\.rawValue),
             childcareReceipt: body.childcareReceipt ?? false,
-            taxes: (body.taxes ?? []).map { OfferingTax(code: $0.code, name: .init(fr: $0.name.fr, en: $0.name.en), percent: $0.percent) })
+            taxes: (body.taxes ?? []).map { OfferingTax(code: $0.code, name: .init(fr: $0.name.fr, en: $0.name.en), percent: $0.percent) },
+            description: body.description.map {
+                LocalizedText(fr: $0.fr.trimmingCharacters(in: .whitespacesAndNewlines), en: $0.en.trimmingCharacters(in: .whitespacesAndNewlines))
+            })
     }
 
     /// The offering as the caller may see it: access instructions (meeting links) only for its organisation's staff.
-    static func representation(_ offering: Offering) -> Components.Schemas.Offering {
+    static func representation(_ offering: Offering, letter: ParentLetterInfo? = nil) -> Components.Schemas.Offering {
         let staff = RequestScope.current?.principal?.isStaff(of: offering.sellingOrganisationId) == true
         return .init(
             id: offering.id.uuidString.lowercased(), sellingOrganisationId: offering.sellingOrganisationId.uuidString.lowercased(),
@@ -263,6 +301,8 @@ extension CatalogueAPI {
             programmeId: offering.programmeId?.uuidString.lowercased(), schoolYear: offering.schoolYear, term: offering.term,
             subjectId: offering.subjectId?.uuidString.lowercased(), levels: offering.levels,
             title: .init(fr: offering.title.fr, en: offering.title.en),
+            description: offering.terms.description.map { .init(fr: $0.fr, en: $0.en) },
+            parentLetter: letter.map { .init(sizeBytes: $0.sizeBytes, uploadedAt: $0.uploadedAt) },
             basePrice: .init(amountCents: offering.basePriceCents, currency: .cad),
             registrationOpensAt: offering.registrationOpensAt, registrationClosesAt: offering.registrationClosesAt,
             status: .init(rawValue: offering.status.rawValue)!, version: offering.version,

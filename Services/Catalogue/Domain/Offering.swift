@@ -41,8 +41,10 @@ struct Offering: Sendable, Equatable {
     var sessions: [Session]
     var terms = Terms()
 
-    /// Prices, items and policies: what a registration costs and what it commits to.
+    /// Prices, items and policies: what a registration costs and what it commits to; and how it is described.
     struct Terms: Codable, Sendable, Equatable {
+        /// What the offering is, in both languages (shown on its page, never in events: no consumer needs it).
+        var description: LocalizedText?
         var prices: [OfferingPrice] = []
         var items: [OfferingItem] = []
         var contract: ContractTerms?
@@ -57,8 +59,9 @@ struct Offering: Sendable, Equatable {
         init(
             prices: [OfferingPrice] = [], items: [OfferingItem] = [], contract: ContractTerms? = nil, refundPolicy: RefundPolicy? = nil,
             documents: DocumentRequirements? = nil, eligibility: OfferingEligibility? = nil, requirements: [LocalizedName] = [],
-            participantFields: [String] = [], childcareReceipt: Bool = false, taxes: [OfferingTax] = []
+            participantFields: [String] = [], childcareReceipt: Bool = false, taxes: [OfferingTax] = [], description: LocalizedText? = nil
         ) {
+            self.description = description
             self.prices = prices
             self.items = items
             self.contract = contract
@@ -74,6 +77,7 @@ struct Offering: Sendable, Equatable {
         /// Rows written before a field existed read as its empty value.
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
+            description = try container.decodeIfPresent(LocalizedText.self, forKey: .description)
             prices = try container.decodeIfPresent([OfferingPrice].self, forKey: .prices) ?? []
             items = try container.decodeIfPresent([OfferingItem].self, forKey: .items) ?? []
             contract = try container.decodeIfPresent(ContractTerms.self, forKey: .contract)
@@ -283,6 +287,14 @@ enum TermsRules {
         var errors: [FieldError] = []
         func add(_ field: String, _ code: String, fr: String, en: String) {
             errors.append(FieldError(field: field, code: code, message: .init(fr: fr, en: en)))
+        }
+        if let description = terms.description {
+            for (language, text) in [("fr", description.fr), ("en", description.en)]
+            where text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                add(
+                    "description.\(language)", "required", fr: "La description est vide dans cette langue.",
+                    en: "The description is empty in this language.")
+            }
         }
         var taxCodes: Set<String> = []
         for (index, tax) in terms.taxes.enumerated() {

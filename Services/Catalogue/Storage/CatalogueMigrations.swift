@@ -195,5 +195,19 @@ enum CatalogueMigrations {
                 "ALTER TABLE offerings ADD COLUMN term text CHECK (term ~ '^[AHE]-[0-9]{4}$')",
                 "CREATE INDEX offerings_by_programme ON offerings (programme_id) WHERE status = 'published'",
             ]),
+        // The letter to parents an organisation attaches to an offering (a PDF, public like the offering).
+        Migration(
+            11, "letters to parents",
+            [
+                """
+                CREATE TABLE parent_letters (
+                    offering_id uuid PRIMARY KEY REFERENCES offerings (id) ON DELETE CASCADE,
+                    size_bytes integer NOT NULL CHECK (size_bytes > 0),
+                    bytes bytea NOT NULL,
+                    uploaded_by uuid NOT NULL,
+                    uploaded_at timestamptz NOT NULL
+                )
+                """
+            ]),
     ]
 }

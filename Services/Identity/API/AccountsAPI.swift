@@ -49,7 +49,12 @@ extension IdentityAPI {
                 fr: "Le consentement accepté n'est pas le texte en vigueur; relisez-le et acceptez-le.",
                 en: "The consent accepted is not the text in force; read it again and accept it.")
         }
-        guard errors.isEmpty, let consentVersion = body.consentVersion else { throw Problem.validation(errors) }
+        guard errors.isEmpty, let consentVersion = body.consentVersion else {
+            // Refused before anything is hashed or mailed: it does not count against the address (a school's
+            // shared address on registration day sees many parents correct a password rule).
+            try await throttles.release(.mailByAddress, client.address)
+            throw Problem.validation(errors)
+        }
 
         // Hashed whether or not the address has an account, so both take the same time.
         let passwordHash = try await hasher.hash(body.password)

@@ -17,7 +17,8 @@ struct ThrottleRule: Sendable {
     static let signInByAddress = ThrottleRule(name: "sign-in:address", freeFailures: 30, maximumDelay: 60)
     static let codeByEmail = ThrottleRule(name: "code:email", freeFailures: 5, maximumDelay: 300)
     static let codeByAddress = ThrottleRule(name: "code:address", freeFailures: 30, maximumDelay: 300)
-    /// Requests that mail someone (sign-up, resend, reset): counted whether they succeed or not.
+    /// Requests that mail someone (sign-up, resend, reset): counted whether the address has an account or not; a
+    /// sign-up refused by its own rules (nothing hashed, nothing mailed) is given back.
     static let mailByAddress = ThrottleRule(name: "mail:address", freeFailures: 20, maximumDelay: 300)
     static let passwordCheckByAccount = ThrottleRule(name: "password:account", freeFailures: 5, maximumDelay: 60)
 

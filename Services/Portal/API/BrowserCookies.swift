@@ -38,9 +38,10 @@ struct BrowserCookies: Sendable {
 struct PostedForm: Sendable {
     let fields: FormQuery
 
-    enum Refusal: Error { case otherOrigin, missingToken, tooLarge }
+    enum Refusal: Error { case otherOrigin, missingToken, tooLarge, fileTooLarge }
 
-    static let maximumBytes = 64 * 1024
+    /// A form's fields: the longest (a profile's five 2,000-character answers, accents percent-encoded) fit.
+    static let maximumBytes = 128 * 1024
 
     init(_ request: Request, cookies: BrowserCookies) async throws(Refusal) {
         guard Self.sameOrigin(request, publicOrigin: cookies.publicOrigin) else { throw .otherOrigin }

@@ -77,7 +77,12 @@ struct CartPages: Sendable {
         var values: [String: Any] = [
             "id": line.id, "participant": line.participantName, "title": line.offeringTitle.text(language), "code": line.offeringCode,
             "offeringId": line.offeringId, "organisation": names[line.sellingOrganisationId] ?? "",
-            "problems": line.problems.map { $0.message.text(language) }, "hasProblems": !line.problems.isEmpty,
+            "problems": line.problems.map { problem in
+                problem.code == "participantFieldsMissing"
+                    ? Strings.text(.profileMissing, language).replacingOccurrences(of: "{name}", with: line.participantName)
+                    : problem.message.text(language)
+            },
+            "hasProblems": !line.problems.isEmpty,
             "clauses": clauses, "needsAcceptance": !clauses.isEmpty && !accepted, "accepted": !clauses.isEmpty && accepted,
             "contractVersion": String(line.contract?.version ?? 0),
         ]

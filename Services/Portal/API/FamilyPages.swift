@@ -62,9 +62,9 @@ struct FamilyPages: Sendable {
             async let participants = enrolment.listParticipants(query: .init(limit: 100))
             async let households = enrolment.listHouseholds()
             async let requests = enrolment.listMyRecordRequests()
-            return (try await participants, try await households, try await requests)
+            return (try await participants, try await households, try? await requests)
         }
-        guard case .ok(let listed) = participants, case .ok(let housed) = households, case .ok(let asked) = requests else {
+        guard case .ok(let listed) = participants, case .ok(let housed) = households else {
             if case .unauthorized = participants { return kit.signInFirst(request) }
             throw PageErrors.Upstream(status: 502)
         }
@@ -87,7 +87,9 @@ struct FamilyPages: Sendable {
             return withoutEmptyTexts(values)
         }
         // What was asked of an organisation and where it stands (Baie-Comeau's "formulaire de demande").
-        let requestValues = try asked.body.json.items.map { request -> [String: Any] in
+        // The list of requests is a side note: without it, the page still shows the family.
+        let asked = try? requests?.ok.body.json.items
+        let requestValues = (asked ?? []).map { request -> [String: Any] in
             let status: String =
                 switch request.status {
                 case .pending: Strings.text(.requestPending, language)
@@ -330,10 +332,16 @@ struct FamilyPages: Sendable {
         // What the form does not show (the address, the number left empty) is kept as the version read.
         let (current, currentVersion) = try await profile(id, token: session.tokens.accessToken)
         let typedVersion = form.text("version", limit: 64)
+        // A profile saved since the form was shown (or a form without its version) is not overwritten unseen.
+        if let currentVersion, typedVersion != currentVersion {
+            var page = profileForm(language, id: id, name: name, profile: current, version: currentVersion)
+            page.formErrors = [Strings.text(.profileChangedElsewhere, language)]
+            return kit.formResponse(page, request: request, language: language, status: .conflict, signedIn: true)
+        }
         let profile = ProfileForm.profile(from: form, names: ProfileForm.whole, keeping: current)
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await enrolment.replaceParticipantProfile(
-                path: .init(participantId: id), headers: .init(ifMatch: typedVersion.isEmpty ? currentVersion : typedVersion),
+                path: .init(participantId: id), headers: .init(ifMatch: currentVersion),
                 body: .json(profile))
         }
         switch answer {
@@ -345,7 +353,7 @@ struct FamilyPages: Sendable {
             page.formErrors = [Strings.text(.profileChangedElsewhere, language)]
             return kit.formResponse(page, request: request, language: language, status: .conflict, signedIn: true)
         default:
-            var page = profileForm(language, id: id, name: name, profile: current, version: typedVersion.isEmpty ? currentVersion : typedVersion)
+            var page = profileForm(language, id: id, name: name, profile: current, version: currentVersion)
             page.keep(form)
             let found = try ServiceProblem.of(answer)
             for error in found.errors {
@@ -464,7 +472,7 @@ extension FormPage {
     /// What the person typed, shown again with the errors (never a password).
     mutating func keep(_ form: PostedForm) {
         for index in fields.indices where fields[index].kind != .password {
-            fields[index].value = form.text(fields[index].name, limit: 500)
+            fields[index].value = form.text(fields[index].name, limit: 2000)
             fields[index].checked = form.checked(fields[index].name)
         }
     }

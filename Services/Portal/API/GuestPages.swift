@@ -113,6 +113,11 @@ struct GuestPages: Sendable {
             profile: asked.isEmpty ? nil : ProfileForm.profile(from: form, names: asked, keeping: nil),
             offeringId: offering.id, sessionId: form.text("sessionId", limit: 36), items: items.isEmpty ? nil : items,
             contractAcceptedVersion: form.checked("contract") ? offering.contract?.version : nil)
+        // What the organisation asks of the participant, each left empty said next to itself (enrolment names only
+        // the list); an optional part (a relationship, an expiry) may stay empty.
+        for field in ProfileForm.fields(asked, profile: nil, required: true, language: language) where field.required {
+            if form.text(field.name).isEmpty { errors[field.name, default: []].append(Strings.text(.askedByOrganisation, language)) }
+        }
         let answer = try await enrolment.createCheckout(
             headers: .init(idempotencyKey: CheckoutPages.attemptKey(form.text("attempt", limit: 36))),
             body: .json(
@@ -126,8 +131,10 @@ struct GuestPages: Sendable {
             let problem = try ServiceProblem.of(answer)
             var others: [String] = []
             for error in problem.errors {
+                // The list of what is missing, already said next to each empty field.
+                if error.field == "lines[0].participantFields", asked.contains(where: { errors[$0] != nil }) { continue }
                 if let name = Self.formField(error.field, items: items.map(\.itemId), firstItem: offering.items?.first?.id)
-                    ?? ProfileForm.formField(error.field) ?? (error.field == "lines[0].participantFields" ? asked.first : nil)
+                    ?? ProfileForm.formField(error.field)
                 {
                     errors[name, default: []].append(error.message.text(for: language))
                 } else {

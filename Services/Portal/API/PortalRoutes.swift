@@ -24,6 +24,9 @@ struct PortalRoutes: Sendable {
         group.get("/activites/:offeringId") { request, context in
             try await offering(request, id: context.parameters.get("offeringId") ?? "")
         }
+        group.get("/activites/:offeringId/lettre") { request, context in
+            try await parentLetter(request, id: context.parameters.get("offeringId") ?? "")
+        }
         group.get("/language/:language") { request, context in
             guard let language = Language(rawValue: context.parameters.get("language") ?? "") else {
                 return pages.message(.notFoundTitle, .notFoundText, language: LanguageChoice.of(request), path: "/activites", status: .notFound)
@@ -113,7 +116,7 @@ struct PortalRoutes: Sendable {
         }
         let organisations = try await reference.organisations()
         let context: [String: Any] = [
-            "title": offering.title.text(language), "code": offering.code,
+            "id": offering.id, "title": offering.title.text(language), "code": offering.code,
             "organisation": organisations.first { $0.id == offering.sellingOrganisationId }?.name.text(language) ?? "",
             "price": Formatting.money(cents: offering.basePrice.amountCents, language),
             "opens": offering.registrationOpensAt.map { DateText.dayAndTime($0, language) } ?? "",
@@ -127,6 +130,13 @@ struct PortalRoutes: Sendable {
                     "seats": session.seatsLeft.map { $0 > 0 ? Formatting.number($0, language) : Strings.text(.full, language) } ?? "",
                 ])
             },
+            // Paragraphs as the organisation wrote them (separated by a blank line); the letter to parents, a PDF.
+            "description": (offering.description?.text(language) ?? "").components(separatedBy: "\n\n")
+                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty },
+            "letter": offering.parentLetter.map { letter in
+                Strings.text(.parentLetterLink, language).replacingOccurrences(
+                    of: "{size}", with: Formatting.size(bytes: letter.sizeBytes, language))
+            } ?? "",
             "hasRequirements": !(offering.requirements ?? []).isEmpty,
             "requirements": (offering.requirements ?? []).map { $0.text(language) },
             "hasContract": !(offering.contract?.clauses ?? []).isEmpty,
@@ -140,6 +150,29 @@ struct PortalRoutes: Sendable {
             path: path, signedIn: cookies.sessionSecret(request) != nil, script: script)
         visit?.setCookie(on: &response)
         return response
+    }
+}
+
+extension PortalRoutes {
+    /// The offering's letter to parents, as an attachment (a PDF from an organisation is never shown inside a page).
+    func parentLetter(_ request: Request, id: String) async throws -> Response {
+        guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
+        let body: HTTPBody
+        switch try await catalogue.getParentLetter(path: .init(offeringId: id)) {
+        case .ok(let ok):
+            guard case .pdf(let file) = ok.body else { throw PageErrors.Upstream(status: 502) }
+            body = file
+        case .notFound, .badRequest: throw HTTPError(.notFound)
+        case .undocumented(let status, _): throw PageErrors.Upstream(status: status)
+        }
+        let bytes = try await [UInt8](collecting: body, upTo: 6 * 1024 * 1024)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/pdf", .contentDisposition: "attachment; filename=\"lettre-\(id.prefix(8)).pdf\"",
+                .cacheControl: "public, max-age=300", .xContentTypeOptions: "nosniff",
+            ],
+            body: .init(byteBuffer: .init(bytes: bytes)))
     }
 }
 
@@ -221,7 +254,7 @@ struct PageErrors: RouterMiddleware {
         do {
             // The services answer in the page's language (the cookie's), which may differ from the browser's.
             return try await OnBehalfOfVisitor.$pageLanguage.withValue(language) { try await next(request, context) }
-        } catch PostedForm.Refusal.tooLarge {
+        } catch PostedForm.Refusal.fileTooLarge {
             return pages.message(.fileTooLargeTitle, .fileTooLargeText, language: language, path: path, status: .contentTooLarge)
         } catch is PostedForm.Refusal {
             // Another site's form, an old page's, or one whose cookie is gone: nothing done; the person starts again.

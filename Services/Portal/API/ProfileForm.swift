@@ -99,7 +99,7 @@ enum ProfileForm {
         if shown.contains("allergies") { profile.allergies = typed("allergies") }
         if shown.contains("medicalConditions") { profile.medicalConditions = typed("medicalConditions") }
         if shown.contains("healthInsuranceNumber"), let number = typed("healthInsuranceNumber", limit: 20) {
-            profile.healthInsuranceNumber = number.uppercased()
+            profile.healthInsuranceNumber = number.uppercased().filter { !$0.isWhitespace }
         }
         if shown.contains("healthInsuranceExpiry") { profile.healthInsuranceExpiry = typed("healthInsuranceExpiry", limit: 7) }
         if shown.contains("volunteerWishes") { profile.volunteerWishes = typed("volunteerWishes") }

@@ -11,7 +11,7 @@ struct UploadedForm: Sendable {
     let file: [UInt8]
 
     /// The largest file an offering may ask for (enrolment's limit, 20 MiB) and the form around it; the gateway
-    /// lets these routes through at 21 MiB.
+    /// lets these routes through at 22 MiB, so that the portal answers with its own page just past this.
     static let maximumBytes = 20 * 1024 * 1024 + 64 * 1024
 
     private struct Fields: Decodable {
@@ -21,8 +21,10 @@ struct UploadedForm: Sendable {
 
     init(_ request: Request, cookies: BrowserCookies) async throws(PostedForm.Refusal) {
         guard PostedForm.sameOrigin(request, publicOrigin: cookies.publicOrigin) else { throw .otherOrigin }
+        // Only a signed-in browser with its form secret sends a plan: nothing is read for anyone else.
+        guard cookies.formSecret(request) != nil, cookies.sessionSecret(request) != nil else { throw .missingToken }
         let buffer: ByteBuffer
-        do { buffer = try await request.body.collect(upTo: Self.maximumBytes) } catch { throw .tooLarge }
+        do { buffer = try await request.body.collect(upTo: Self.maximumBytes) } catch { throw .fileTooLarge }
         // Not a multipart body, or one that does not parse: the same as a form without its token.
         guard let boundary = request.headers[.contentType].flatMap(Self.boundary),
             let fields = try? FormDataDecoder().decode(Fields.self, from: buffer, boundary: boundary)

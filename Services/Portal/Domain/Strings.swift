@@ -69,7 +69,7 @@ enum Text: String, CaseIterable, Sendable {
     case requestKindNew, requestKindLink, requestPending, requestApproved, requestRejected, requestedOn
     case planHeading, planOptional, planRequired, planFile, planFileHint, planSubmit
     case planReplace, planAdd, planAttachedNotice, planMissingFile, documentUploaded, openDocument
-    case documentsHeading, noDocuments, fileTooLargeTitle, fileTooLargeText
+    case documentsHeading, noDocuments, fileTooLargeTitle, fileTooLargeText, parentLetterLink, askedByOrganisation, profileMissing
     case healthInsuranceExpiry, emergencyName, emergencyPhone, emergencyRelationship, permanentCodeHint, sealedFieldHint
     case healthInsuranceHint, healthInsuranceExpiryHint, phoneHint, keepNumberHint, profileTitle, editProfile
     case profileSubmit, profileSavedNotice, profileChangedElsewhere, completeProfile, profileIntro
@@ -463,6 +463,9 @@ enum Strings {
         .documentsHeading: "Documents joints",
         .noDocuments: "Aucun document joint.",
         .fileTooLargeTitle: "Fichier trop volumineux",
+        .parentLetterLink: "Lettre aux parents (PDF, {size})",
+        .askedByOrganisation: "L'organisme demande ce renseignement.",
+        .profileMissing: "L'activité demande des renseignements qui manquent au profil de {name}.",
         .healthInsuranceExpiry: "Date d'expiration de la carte d'assurance maladie",
         .emergencyName: "Personne à joindre en cas d'urgence",
         .emergencyPhone: "Téléphone de cette personne",
@@ -481,7 +484,7 @@ enum Strings {
             "Un autre parent a modifié ce profil pendant que vous le remplissiez. Voici sa version : refaites vos changements, puis enregistrez.",
         .completeProfile: "Remplir le profil de {name}",
         .profileIntro: "Ce que les organismes demandent à l'inscription. Tous les champs sont facultatifs ici; une activité peut en exiger certains.",
-        .fileTooLargeText: "Rien n'a été envoyé : un plan compte 20 Mo au plus. Revenez à la page précédente pour en choisir un plus petit.",
+        .fileTooLargeText: "Rien n'a été envoyé : un plan compte 21 Mo au plus. Revenez à la page précédente pour en choisir un plus petit.",
     ]
 
     static let english: [Text: String] = [
@@ -860,6 +863,9 @@ enum Strings {
         .documentsHeading: "Attached documents",
         .noDocuments: "No document attached.",
         .fileTooLargeTitle: "File too large",
+        .parentLetterLink: "Letter to parents (PDF, {size})",
+        .askedByOrganisation: "The organisation asks for this information.",
+        .profileMissing: "The activity asks for information missing from {name}'s profile.",
         .healthInsuranceExpiry: "Health-insurance card expiry",
         .emergencyName: "Emergency contact",
         .emergencyPhone: "Their phone",
@@ -878,6 +884,6 @@ enum Strings {
             "Another parent changed this profile while you were filling it in. Here is their version: make your changes again, then save.",
         .completeProfile: "Fill in {name}'s profile",
         .profileIntro: "What organisations ask at registration. Every field is optional here; an activity may require some.",
-        .fileTooLargeText: "Nothing was sent: a plan is at most 20 MB. Go back to the previous page to choose a smaller one.",
+        .fileTooLargeText: "Nothing was sent: a plan is at most 21 MB. Go back to the previous page to choose a smaller one.",
     ]
 }

@@ -446,6 +446,10 @@ extension Components {
             internal var levels: [Swift.String]?
             /// - Remark: Generated from `#/components/schemas/NewOffering/title`.
             internal var title: Components.Schemas.LocalizedText
+            /// What the offering is, for families, in both languages (paragraphs separated by a blank line).
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/description`.
+            internal var description: Components.Schemas.LocalizedText?
             /// - Remark: Generated from `#/components/schemas/NewOffering/basePrice`.
             internal var basePrice: Components.Schemas.Money
             /// - Remark: Generated from `#/components/schemas/NewOffering/registrationOpensAt`.
@@ -500,6 +504,7 @@ extension Components {
             ///   - subjectId:
             ///   - levels: Level codes from `GET /v1/levels`.
             ///   - title:
+            ///   - description: What the offering is, for families, in both languages (paragraphs separated by a blank line).
             ///   - basePrice:
             ///   - registrationOpensAt:
             ///   - registrationClosesAt:
@@ -524,6 +529,7 @@ extension Components {
                 subjectId: Swift.String? = nil,
                 levels: [Swift.String]? = nil,
                 title: Components.Schemas.LocalizedText,
+                description: Components.Schemas.LocalizedText? = nil,
                 basePrice: Components.Schemas.Money,
                 registrationOpensAt: Foundation.Date? = nil,
                 registrationClosesAt: Foundation.Date? = nil,
@@ -548,6 +554,7 @@ extension Components {
                 self.subjectId = subjectId
                 self.levels = levels
                 self.title = title
+                self.description = description
                 self.basePrice = basePrice
                 self.registrationOpensAt = registrationOpensAt
                 self.registrationClosesAt = registrationClosesAt
@@ -573,6 +580,7 @@ extension Components {
                 case subjectId
                 case levels
                 case title
+                case description
                 case basePrice
                 case registrationOpensAt
                 case registrationClosesAt
@@ -615,6 +623,39 @@ extension Components {
             internal var levels: [Swift.String]?
             /// - Remark: Generated from `#/components/schemas/Offering/title`.
             internal var title: Components.Schemas.LocalizedText
+            /// What the offering is, for families, in both languages (paragraphs separated by a blank line).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Offering/description`.
+            internal var description: Components.Schemas.LocalizedText?
+            /// The letter to parents (a PDF), when the organisation attached one; `GET /v1/offerings/{offeringId}/parent-letter` gives it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Offering/parentLetter`.
+            internal struct ParentLetterPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Offering/parentLetter/sizeBytes`.
+                internal var sizeBytes: Swift.Int
+                /// - Remark: Generated from `#/components/schemas/Offering/parentLetter/uploadedAt`.
+                internal var uploadedAt: Foundation.Date
+                /// Creates a new `ParentLetterPayload`.
+                ///
+                /// - Parameters:
+                ///   - sizeBytes:
+                ///   - uploadedAt:
+                internal init(
+                    sizeBytes: Swift.Int,
+                    uploadedAt: Foundation.Date
+                ) {
+                    self.sizeBytes = sizeBytes
+                    self.uploadedAt = uploadedAt
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case sizeBytes
+                    case uploadedAt
+                }
+            }
+            /// The letter to parents (a PDF), when the organisation attached one; `GET /v1/offerings/{offeringId}/parent-letter` gives it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Offering/parentLetter`.
+            internal var parentLetter: Components.Schemas.Offering.ParentLetterPayload?
             /// - Remark: Generated from `#/components/schemas/Offering/basePrice`.
             internal var basePrice: Components.Schemas.Money
             /// - Remark: Generated from `#/components/schemas/Offering/registrationOpensAt`.
@@ -677,6 +718,8 @@ extension Components {
             ///   - subjectId:
             ///   - levels: Level codes from `GET /v1/levels`.
             ///   - title:
+            ///   - description: What the offering is, for families, in both languages (paragraphs separated by a blank line).
+            ///   - parentLetter: The letter to parents (a PDF), when the organisation attached one; `GET /v1/offerings/{offeringId}/parent-letter` gives it.
             ///   - basePrice:
             ///   - registrationOpensAt:
             ///   - registrationClosesAt:
@@ -704,6 +747,8 @@ extension Components {
                 subjectId: Swift.String? = nil,
                 levels: [Swift.String]? = nil,
                 title: Components.Schemas.LocalizedText,
+                description: Components.Schemas.LocalizedText? = nil,
+                parentLetter: Components.Schemas.Offering.ParentLetterPayload? = nil,
                 basePrice: Components.Schemas.Money,
                 registrationOpensAt: Foundation.Date? = nil,
                 registrationClosesAt: Foundation.Date? = nil,
@@ -731,6 +776,8 @@ extension Components {
                 self.subjectId = subjectId
                 self.levels = levels
                 self.title = title
+                self.description = description
+                self.parentLetter = parentLetter
                 self.basePrice = basePrice
                 self.registrationOpensAt = registrationOpensAt
                 self.registrationClosesAt = registrationClosesAt
@@ -759,6 +806,8 @@ extension Components {
                 case subjectId
                 case levels
                 case title
+                case description
+                case parentLetter
                 case basePrice
                 case registrationOpensAt
                 case registrationClosesAt
@@ -1172,6 +1221,10 @@ extension Components {
         internal struct OfferingTermsUpdate: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/title`.
             internal var title: Components.Schemas.LocalizedText
+            /// What the offering is, for families, in both languages (paragraphs separated by a blank line).
+            ///
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/description`.
+            internal var description: Components.Schemas.LocalizedText?
             /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/categoryId`.
             internal var categoryId: Swift.String?
             /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/programmeId`.
@@ -1228,6 +1281,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - title:
+            ///   - description: What the offering is, for families, in both languages (paragraphs separated by a blank line).
             ///   - categoryId:
             ///   - programmeId:
             ///   - schoolYear:
@@ -1249,6 +1303,7 @@ extension Components {
             ///   - taxes: Sales taxes on the prices and items (none when the offering is exempt, as most school activities are).
             internal init(
                 title: Components.Schemas.LocalizedText,
+                description: Components.Schemas.LocalizedText? = nil,
                 categoryId: Swift.String? = nil,
                 programmeId: Swift.String? = nil,
                 schoolYear: Swift.String? = nil,
@@ -1270,6 +1325,7 @@ extension Components {
                 taxes: [Components.Schemas.Tax]? = nil
             ) {
                 self.title = title
+                self.description = description
                 self.categoryId = categoryId
                 self.programmeId = programmeId
                 self.schoolYear = schoolYear
@@ -1292,6 +1348,7 @@ extension Components {
             }
             internal enum CodingKeys: String, CodingKey {
                 case title
+                case description
                 case categoryId
                 case programmeId
                 case schoolYear

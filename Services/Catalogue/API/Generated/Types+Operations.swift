@@ -129,7 +129,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/get(listOrganisations)/responses/400`.
@@ -307,7 +308,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/400`.
@@ -337,7 +339,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/401`.
@@ -367,7 +370,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/403`.
@@ -397,7 +401,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/409`.
@@ -427,7 +432,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/422`.
@@ -591,7 +597,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/get(getOrganisation)/responses/404`.
@@ -764,7 +771,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/400`.
@@ -794,7 +802,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/401`.
@@ -824,7 +833,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/403`.
@@ -854,7 +864,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/404`.
@@ -884,7 +895,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/422`.
@@ -1048,7 +1060,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/get(listProgrammes)/responses/404`.
@@ -1221,7 +1234,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/post(createProgramme)/responses/400`.
@@ -1251,7 +1265,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/post(createProgramme)/responses/401`.
@@ -1281,7 +1296,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/post(createProgramme)/responses/403`.
@@ -1311,7 +1327,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/post(createProgramme)/responses/404`.
@@ -1341,7 +1358,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/post(createProgramme)/responses/409`.
@@ -1371,7 +1389,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/post(createProgramme)/responses/422`.
@@ -1766,7 +1785,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/categories/get(listCategories)/responses/400`.
@@ -2033,7 +2053,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/get(listOfferings)/responses/400`.
@@ -2211,7 +2232,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/400`.
@@ -2241,7 +2263,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/401`.
@@ -2271,7 +2294,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/403`.
@@ -2301,7 +2325,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/409`.
@@ -2331,7 +2356,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/422`.
@@ -2495,7 +2521,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getOffering)/responses/400`.
@@ -2525,7 +2552,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getOffering)/responses/404`.
@@ -2718,7 +2746,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)/responses/400`.
@@ -2748,7 +2777,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)/responses/401`.
@@ -2778,7 +2808,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)/responses/404`.
@@ -2808,7 +2839,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)/responses/409`.
@@ -2838,7 +2870,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)/responses/422`.
@@ -3015,7 +3048,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/terms/put(replaceOfferingTerms)/responses/400`.
@@ -3045,7 +3079,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/terms/put(replaceOfferingTerms)/responses/401`.
@@ -3075,7 +3110,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/terms/put(replaceOfferingTerms)/responses/404`.
@@ -3105,7 +3141,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/terms/put(replaceOfferingTerms)/responses/409`.
@@ -3135,7 +3172,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/terms/put(replaceOfferingTerms)/responses/422`.
@@ -3191,6 +3229,705 @@ internal enum Operations {
             internal static var allCases: [Self] {
                 [
                     .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// The offering's letter to parents (a PDF), for anyone who may see the offering.
+    ///
+    /// - Remark: HTTP `GET /v1/offerings/{offeringId}/parent-letter`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/get(getParentLetter)`.
+    internal enum GetParentLetter {
+        internal static let id: Swift.String = "getParentLetter"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/parent-letter/GET/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/parent-letter/GET/path/offeringId`.
+                internal var offeringId: Components.Parameters.OfferingId
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - offeringId:
+                internal init(offeringId: Components.Parameters.OfferingId) {
+                    self.offeringId = offeringId
+                }
+            }
+            internal var path: Operations.GetParentLetter.Input.Path
+            /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/parent-letter/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetParentLetter.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetParentLetter.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.GetParentLetter.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            internal init(
+                path: Operations.GetParentLetter.Input.Path,
+                headers: Operations.GetParentLetter.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/parent-letter/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/parent-letter/GET/responses/200/content/application\/pdf`.
+                    case pdf(OpenAPIRuntime.HTTPBody)
+                    /// The associated value of the enum case if `self` is `.pdf`.
+                    ///
+                    /// - Throws: An error if `self` is not `.pdf`.
+                    /// - SeeAlso: `.pdf`.
+                    internal var pdf: OpenAPIRuntime.HTTPBody {
+                        get throws {
+                            switch self {
+                            case let .pdf(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.GetParentLetter.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.GetParentLetter.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The letter.
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/get(getParentLetter)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.GetParentLetter.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.GetParentLetter.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/get(getParentLetter)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/get(getParentLetter)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case pdf
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/pdf":
+                    self = .pdf
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .pdf:
+                    return "application/pdf"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .pdf,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Staff of the selling organisation attach the letter to parents (a PDF of at most 5 MiB), replacing an earlier one.
+    ///
+    /// - Remark: HTTP `PUT /v1/offerings/{offeringId}/parent-letter`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/put(replaceParentLetter)`.
+    internal enum ReplaceParentLetter {
+        internal static let id: Swift.String = "replaceParentLetter"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/parent-letter/PUT/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/parent-letter/PUT/path/offeringId`.
+                internal var offeringId: Components.Parameters.OfferingId
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - offeringId:
+                internal init(offeringId: Components.Parameters.OfferingId) {
+                    self.offeringId = offeringId
+                }
+            }
+            internal var path: Operations.ReplaceParentLetter.Input.Path
+            /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/parent-letter/PUT/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ReplaceParentLetter.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ReplaceParentLetter.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.ReplaceParentLetter.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/parent-letter/PUT/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/parent-letter/PUT/requestBody/content/application\/pdf`.
+                case pdf(OpenAPIRuntime.HTTPBody)
+            }
+            internal var body: Operations.ReplaceParentLetter.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.ReplaceParentLetter.Input.Path,
+                headers: Operations.ReplaceParentLetter.Input.Headers = .init(),
+                body: Operations.ReplaceParentLetter.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/parent-letter/PUT/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/parent-letter/PUT/responses/200/content/application\/json`.
+                    case json(Components.Schemas.Offering)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Offering {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.ReplaceParentLetter.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.ReplaceParentLetter.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// Attached; the offering with its letter.
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/put(replaceParentLetter)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ReplaceParentLetter.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.ReplaceParentLetter.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/put(replaceParentLetter)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/put(replaceParentLetter)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/put(replaceParentLetter)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/put(replaceParentLetter)/responses/413`.
+            ///
+            /// HTTP response code: `413 contentTooLarge`.
+            case contentTooLarge(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.contentTooLarge`.
+            ///
+            /// - Throws: An error if `self` is not `.contentTooLarge`.
+            /// - SeeAlso: `.contentTooLarge`.
+            internal var contentTooLarge: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .contentTooLarge(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "contentTooLarge",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/put(replaceParentLetter)/responses/415`.
+            ///
+            /// HTTP response code: `415 unsupportedMediaType`.
+            case unsupportedMediaType(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unsupportedMediaType`.
+            ///
+            /// - Throws: An error if `self` is not `.unsupportedMediaType`.
+            /// - SeeAlso: `.unsupportedMediaType`.
+            internal var unsupportedMediaType: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unsupportedMediaType(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unsupportedMediaType",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Staff of the selling organisation take the letter off.
+    ///
+    /// - Remark: HTTP `DELETE /v1/offerings/{offeringId}/parent-letter`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/delete(removeParentLetter)`.
+    internal enum RemoveParentLetter {
+        internal static let id: Swift.String = "removeParentLetter"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/parent-letter/DELETE/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/parent-letter/DELETE/path/offeringId`.
+                internal var offeringId: Components.Parameters.OfferingId
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - offeringId:
+                internal init(offeringId: Components.Parameters.OfferingId) {
+                    self.offeringId = offeringId
+                }
+            }
+            internal var path: Operations.RemoveParentLetter.Input.Path
+            /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/parent-letter/DELETE/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RemoveParentLetter.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RemoveParentLetter.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.RemoveParentLetter.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            internal init(
+                path: Operations.RemoveParentLetter.Input.Path,
+                headers: Operations.RemoveParentLetter.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct NoContent: Sendable, Hashable {
+                /// Creates a new `NoContent`.
+                internal init() {}
+            }
+            /// Removed (or there was none).
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/delete(removeParentLetter)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            case noContent(Operations.RemoveParentLetter.Output.NoContent)
+            /// Removed (or there was none).
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/delete(removeParentLetter)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            internal static var noContent: Self {
+                .noContent(.init())
+            }
+            /// The associated value of the enum case if `self` is `.noContent`.
+            ///
+            /// - Throws: An error if `self` is not `.noContent`.
+            /// - SeeAlso: `.noContent`.
+            internal var noContent: Operations.RemoveParentLetter.Output.NoContent {
+                get throws {
+                    switch self {
+                    case let .noContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "noContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/delete(removeParentLetter)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/delete(removeParentLetter)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/delete(removeParentLetter)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
                     .applicationProblemJson
                 ]
             }
@@ -3315,7 +4052,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)/responses/400`.
@@ -3345,7 +4083,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)/responses/401`.
@@ -3375,7 +4114,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)/responses/404`.
@@ -3405,7 +4145,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)/responses/409`.
@@ -3435,7 +4176,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)/responses/422`.
@@ -3599,7 +4341,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/401`.
@@ -3629,7 +4372,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/403`.
@@ -3659,7 +4403,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/404`.
@@ -3689,7 +4434,8 @@ internal enum Operations {
             /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
-            /// `/problems/offering-status` (409: a change the offering's status does not allow).
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/409`.

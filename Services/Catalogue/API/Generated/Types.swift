@@ -83,6 +83,21 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `PUT /v1/offerings/{offeringId}/terms`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/terms/put(replaceOfferingTerms)`.
     func replaceOfferingTerms(_ input: Operations.ReplaceOfferingTerms.Input) async throws -> Operations.ReplaceOfferingTerms.Output
+    /// The offering's letter to parents (a PDF), for anyone who may see the offering.
+    ///
+    /// - Remark: HTTP `GET /v1/offerings/{offeringId}/parent-letter`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/get(getParentLetter)`.
+    func getParentLetter(_ input: Operations.GetParentLetter.Input) async throws -> Operations.GetParentLetter.Output
+    /// Staff of the selling organisation attach the letter to parents (a PDF of at most 5 MiB), replacing an earlier one.
+    ///
+    /// - Remark: HTTP `PUT /v1/offerings/{offeringId}/parent-letter`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/put(replaceParentLetter)`.
+    func replaceParentLetter(_ input: Operations.ReplaceParentLetter.Input) async throws -> Operations.ReplaceParentLetter.Output
+    /// Staff of the selling organisation take the letter off.
+    ///
+    /// - Remark: HTTP `DELETE /v1/offerings/{offeringId}/parent-letter`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/delete(removeParentLetter)`.
+    func removeParentLetter(_ input: Operations.RemoveParentLetter.Input) async throws -> Operations.RemoveParentLetter.Output
     /// Staff change a session's capacity; raising is always allowed, lowering below the confirmed seats is refused.
     ///
     /// - Remark: HTTP `PATCH /v1/offerings/{offeringId}/sessions/{sessionId}`.
@@ -281,6 +296,47 @@ extension APIProtocol {
             path: path,
             headers: headers,
             body: body
+        ))
+    }
+    /// The offering's letter to parents (a PDF), for anyone who may see the offering.
+    ///
+    /// - Remark: HTTP `GET /v1/offerings/{offeringId}/parent-letter`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/get(getParentLetter)`.
+    internal func getParentLetter(
+        path: Operations.GetParentLetter.Input.Path,
+        headers: Operations.GetParentLetter.Input.Headers = .init()
+    ) async throws -> Operations.GetParentLetter.Output {
+        try await getParentLetter(Operations.GetParentLetter.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Staff of the selling organisation attach the letter to parents (a PDF of at most 5 MiB), replacing an earlier one.
+    ///
+    /// - Remark: HTTP `PUT /v1/offerings/{offeringId}/parent-letter`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/put(replaceParentLetter)`.
+    internal func replaceParentLetter(
+        path: Operations.ReplaceParentLetter.Input.Path,
+        headers: Operations.ReplaceParentLetter.Input.Headers = .init(),
+        body: Operations.ReplaceParentLetter.Input.Body
+    ) async throws -> Operations.ReplaceParentLetter.Output {
+        try await replaceParentLetter(Operations.ReplaceParentLetter.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Staff of the selling organisation take the letter off.
+    ///
+    /// - Remark: HTTP `DELETE /v1/offerings/{offeringId}/parent-letter`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/delete(removeParentLetter)`.
+    internal func removeParentLetter(
+        path: Operations.RemoveParentLetter.Input.Path,
+        headers: Operations.RemoveParentLetter.Input.Headers = .init()
+    ) async throws -> Operations.RemoveParentLetter.Output {
+        try await removeParentLetter(Operations.RemoveParentLetter.Input(
+            path: path,
+            headers: headers
         ))
     }
     /// Staff change a session's capacity; raising is always allowed, lowering below the confirmed seats is refused.

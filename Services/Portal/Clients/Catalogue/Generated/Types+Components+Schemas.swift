@@ -376,6 +376,39 @@ extension Components {
             package var levels: [Swift.String]?
             /// - Remark: Generated from `#/components/schemas/Offering/title`.
             package var title: Components.Schemas.LocalizedText
+            /// What the offering is, for families, in both languages (paragraphs separated by a blank line).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Offering/description`.
+            package var description: Components.Schemas.LocalizedText?
+            /// The letter to parents (a PDF), when the organisation attached one; `GET /v1/offerings/{offeringId}/parent-letter` gives it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Offering/parentLetter`.
+            package struct ParentLetterPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Offering/parentLetter/sizeBytes`.
+                package var sizeBytes: Swift.Int
+                /// - Remark: Generated from `#/components/schemas/Offering/parentLetter/uploadedAt`.
+                package var uploadedAt: Foundation.Date
+                /// Creates a new `ParentLetterPayload`.
+                ///
+                /// - Parameters:
+                ///   - sizeBytes:
+                ///   - uploadedAt:
+                package init(
+                    sizeBytes: Swift.Int,
+                    uploadedAt: Foundation.Date
+                ) {
+                    self.sizeBytes = sizeBytes
+                    self.uploadedAt = uploadedAt
+                }
+                package enum CodingKeys: String, CodingKey {
+                    case sizeBytes
+                    case uploadedAt
+                }
+            }
+            /// The letter to parents (a PDF), when the organisation attached one; `GET /v1/offerings/{offeringId}/parent-letter` gives it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Offering/parentLetter`.
+            package var parentLetter: Components.Schemas.Offering.ParentLetterPayload?
             /// - Remark: Generated from `#/components/schemas/Offering/basePrice`.
             package var basePrice: Components.Schemas.Money
             /// - Remark: Generated from `#/components/schemas/Offering/registrationOpensAt`.
@@ -438,6 +471,8 @@ extension Components {
             ///   - subjectId:
             ///   - levels: Level codes from `GET /v1/levels`.
             ///   - title:
+            ///   - description: What the offering is, for families, in both languages (paragraphs separated by a blank line).
+            ///   - parentLetter: The letter to parents (a PDF), when the organisation attached one; `GET /v1/offerings/{offeringId}/parent-letter` gives it.
             ///   - basePrice:
             ///   - registrationOpensAt:
             ///   - registrationClosesAt:
@@ -465,6 +500,8 @@ extension Components {
                 subjectId: Swift.String? = nil,
                 levels: [Swift.String]? = nil,
                 title: Components.Schemas.LocalizedText,
+                description: Components.Schemas.LocalizedText? = nil,
+                parentLetter: Components.Schemas.Offering.ParentLetterPayload? = nil,
                 basePrice: Components.Schemas.Money,
                 registrationOpensAt: Foundation.Date? = nil,
                 registrationClosesAt: Foundation.Date? = nil,
@@ -492,6 +529,8 @@ extension Components {
                 self.subjectId = subjectId
                 self.levels = levels
                 self.title = title
+                self.description = description
+                self.parentLetter = parentLetter
                 self.basePrice = basePrice
                 self.registrationOpensAt = registrationOpensAt
                 self.registrationClosesAt = registrationClosesAt
@@ -520,6 +559,8 @@ extension Components {
                 case subjectId
                 case levels
                 case title
+                case description
+                case parentLetter
                 case basePrice
                 case registrationOpensAt
                 case registrationClosesAt

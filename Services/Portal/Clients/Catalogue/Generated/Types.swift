@@ -51,6 +51,11 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/offerings/{offeringId}`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getOffering)`.
     func getOffering(_ input: Operations.GetOffering.Input) async throws -> Operations.GetOffering.Output
+    /// The offering's letter to parents (a PDF), for anyone who may see the offering.
+    ///
+    /// - Remark: HTTP `GET /v1/offerings/{offeringId}/parent-letter`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/get(getParentLetter)`.
+    func getParentLetter(_ input: Operations.GetParentLetter.Input) async throws -> Operations.GetParentLetter.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -121,6 +126,19 @@ extension APIProtocol {
         headers: Operations.GetOffering.Input.Headers = .init()
     ) async throws -> Operations.GetOffering.Output {
         try await getOffering(Operations.GetOffering.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// The offering's letter to parents (a PDF), for anyone who may see the offering.
+    ///
+    /// - Remark: HTTP `GET /v1/offerings/{offeringId}/parent-letter`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/get(getParentLetter)`.
+    package func getParentLetter(
+        path: Operations.GetParentLetter.Input.Path,
+        headers: Operations.GetParentLetter.Input.Headers = .init()
+    ) async throws -> Operations.GetParentLetter.Output {
+        try await getParentLetter(Operations.GetParentLetter.Input(
             path: path,
             headers: headers
         ))
