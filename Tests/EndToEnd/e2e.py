@@ -797,7 +797,8 @@ def schemathesis_runs(sink):
                    "-H", f"Authorization: Bearer {token}", "--no-color", "--exclude-path-regex", "^/(metrics|v1/processor/webhooks)$",
                    # A fixed seed keeps CI reproducible; change E2E_SCHEMATHESIS_SEED to explore further.
                    "--seed", os.environ.get("E2E_SCHEMATHESIS_SEED", "20261202")]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=WORK)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=WORK,
+                                env={**os.environ, "SCHEMATHESIS_HOOKS": str(ROOT / "Tests/EndToEnd/schemathesis_hooks.py")})
         summary = [l for l in result.stdout.splitlines() if l.strip()][-3:]
         print(f"  {service}: exit {result.returncode} — " + " / ".join(s.strip() for s in summary))
         (WORK / f"schemathesis-{service}.txt").write_text(result.stdout + result.stderr)

@@ -34,6 +34,11 @@ import Testing
         #expect(Formatting.day("2027-07-03", .fr) == "3 juillet 2027")
         #expect(Formatting.day("2027-07-03", .en) == "July 3, 2027")
         #expect(Formatting.day("not a date", .en) == "not a date")
+        // Times as Quebec writes them, in the organisations' zone (13:05 UTC is 9:05 in Montreal in July).
+        let morning = Date(timeIntervalSince1970: 1_814_619_900)  // 2027-07-03T13:05:00Z
+        #expect(DateText.time(morning, .fr) == "9\u{00A0}h\u{00A0}05")
+        #expect(DateText.time(morning.addingTimeInterval(3 * 3600 - 300), .fr) == "12\u{00A0}h")
+        #expect(DateText.dayAndTime(morning, .fr) == "3 juillet 2027 à 9\u{00A0}h\u{00A0}05")
     }
 
     @Test func theLanguageSwitchOnlyGoesBackToThisSite() {

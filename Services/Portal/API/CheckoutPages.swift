@@ -164,6 +164,8 @@ struct CheckoutPages: Sendable {
         formErrors: [String] = []
     ) async throws -> FormPage {
         let names = try await reference.organisationNames(language)
+        // Each line's group, as the catalogue names it (the checkout carries only its id).
+        let offerings = try await reference.offerings(checkout.lines.map(\.offeringId))
         let total = Formatting.money(cents: checkout.total.amountCents, language)
         var entry = URLComponents(url: cardEntry.url, resolvingAgainstBaseURL: false)
         let pageOrigin = PostedForm.pageOrigin(request, publicOrigin: cardEntry.pageOrigin)
@@ -198,10 +200,12 @@ struct CheckoutPages: Sendable {
             "canExtend": (checkout.holdExtensionsLeft ?? 0) > 0, "extendHint": Strings.text(.extendHoldWhere, language),
             "backHref": startAgain(payer, language).0, "backLabel": startAgain(payer, language).1,
             "lines": checkout.lines.map { line -> [String: String] in
-                [
+                var values = [
                     "participant": line.participantName, "title": line.offeringTitle.text(language), "code": line.offeringCode,
                     "price": Formatting.money(cents: line.price.total.amountCents, language),
                 ]
+                values["session"] = offerings[line.offeringId]?.sessions.first { $0.id == line.sessionId }?.name.text(language)
+                return values
             },
         ]
         page.cardEntry = .init(src: entry?.url?.absoluteString ?? cardEntry.url.absoluteString, origin: cardEntry.origin)

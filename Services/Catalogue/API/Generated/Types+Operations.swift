@@ -4459,6 +4459,37 @@ internal enum Operations {
                     }
                 }
             }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
             /// Undocumented response.
             ///
             /// A response with a code that is not documented in the OpenAPI document.
