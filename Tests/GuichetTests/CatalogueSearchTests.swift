@@ -273,7 +273,7 @@ import Testing
                     headers: [.authorization: "Bearer \(token)", .contentType: "application/pdf"], body: ByteBuffer(bytes: bytes))
             }
             let pdf = Array("%PDF-1.4 lettre aux parents".utf8)
-            try await put(Array("pas un PDF".utf8), token: staff).problem("/problems/unsupported-document", status: .unsupportedMediaType)
+            try await put(Array("pas un PDF".utf8), token: staff).problem("/problems/document-not-pdf", status: .unprocessableContent)
             #expect(try await put(pdf, token: otherStaff).status == .notFound, "another organisation's staff")
             let attached = try await put(pdf, token: staff)
             #expect(attached.status == .ok, "\(attached.text)")

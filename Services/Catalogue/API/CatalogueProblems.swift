@@ -65,7 +65,8 @@ extension Problem {
 }
 
 extension Problem {
+    /// Sent as a PDF, but its content is not one (the media type was right: 422, not 415).
     static let notAPDF = Problem(
-        type: "/problems/unsupported-document", status: .unsupportedMediaType,
+        type: "/problems/document-not-pdf", status: .unprocessableContent,
         title: .init(fr: "La lettre aux parents doit être un PDF.", en: "The letter to parents must be a PDF."))
 }

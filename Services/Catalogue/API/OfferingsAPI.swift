@@ -202,7 +202,7 @@ extension CatalogueAPI {
         guard let id = UUID(uuidString: input.path.offeringId), let offering = try await offerings.find(id: id),
             principal.isStaff(of: offering.sellingOrganisationId)
         else { throw Problem.notFound }
-        guard case .pdf(let body) = input.body else { throw Problem.notAPDF }
+        guard case .pdf(let body) = input.body else { throw Problem.malformedRequest("Expected application/pdf.") }
         let bytes: [UInt8]
         do {
             bytes = try await [UInt8](collecting: body, upTo: ParentLetterStore.maximumBytes)

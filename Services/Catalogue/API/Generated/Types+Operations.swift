@@ -130,7 +130,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/get(listOrganisations)/responses/400`.
@@ -309,7 +309,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/400`.
@@ -340,7 +340,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/401`.
@@ -371,7 +371,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/403`.
@@ -402,7 +402,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/409`.
@@ -433,7 +433,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)/responses/422`.
@@ -598,7 +598,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/get(getOrganisation)/responses/404`.
@@ -772,7 +772,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/400`.
@@ -803,7 +803,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/401`.
@@ -834,7 +834,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/403`.
@@ -865,7 +865,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/404`.
@@ -896,7 +896,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)/responses/422`.
@@ -1061,7 +1061,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/get(listProgrammes)/responses/404`.
@@ -1235,7 +1235,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/post(createProgramme)/responses/400`.
@@ -1266,7 +1266,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/post(createProgramme)/responses/401`.
@@ -1297,7 +1297,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/post(createProgramme)/responses/403`.
@@ -1328,7 +1328,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/post(createProgramme)/responses/404`.
@@ -1359,7 +1359,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/post(createProgramme)/responses/409`.
@@ -1390,7 +1390,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/programmes/post(createProgramme)/responses/422`.
@@ -1786,7 +1786,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/categories/get(listCategories)/responses/400`.
@@ -2054,7 +2054,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/get(listOfferings)/responses/400`.
@@ -2233,7 +2233,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/400`.
@@ -2264,7 +2264,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/401`.
@@ -2295,7 +2295,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/403`.
@@ -2326,7 +2326,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/409`.
@@ -2357,7 +2357,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)/responses/422`.
@@ -2522,7 +2522,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getOffering)/responses/400`.
@@ -2553,7 +2553,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getOffering)/responses/404`.
@@ -2747,7 +2747,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)/responses/400`.
@@ -2778,7 +2778,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)/responses/401`.
@@ -2809,7 +2809,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)/responses/404`.
@@ -2840,7 +2840,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)/responses/409`.
@@ -2871,7 +2871,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)/responses/422`.
@@ -3049,7 +3049,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/terms/put(replaceOfferingTerms)/responses/400`.
@@ -3080,7 +3080,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/terms/put(replaceOfferingTerms)/responses/401`.
@@ -3111,7 +3111,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/terms/put(replaceOfferingTerms)/responses/404`.
@@ -3142,7 +3142,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/terms/put(replaceOfferingTerms)/responses/409`.
@@ -3173,7 +3173,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/terms/put(replaceOfferingTerms)/responses/422`.
@@ -3338,7 +3338,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/get(getParentLetter)/responses/400`.
@@ -3369,7 +3369,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/get(getParentLetter)/responses/404`.
@@ -3543,7 +3543,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/put(replaceParentLetter)/responses/400`.
@@ -3574,7 +3574,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/put(replaceParentLetter)/responses/401`.
@@ -3605,7 +3605,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/put(replaceParentLetter)/responses/404`.
@@ -3636,7 +3636,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/put(replaceParentLetter)/responses/413`.
@@ -3667,7 +3667,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/put(replaceParentLetter)/responses/415`.
@@ -3686,6 +3686,37 @@ internal enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "unsupportedMediaType",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/put(replaceParentLetter)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
                             response: self
                         )
                     }
@@ -3816,7 +3847,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/delete(removeParentLetter)/responses/400`.
@@ -3847,7 +3878,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/delete(removeParentLetter)/responses/401`.
@@ -3878,7 +3909,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/delete(removeParentLetter)/responses/404`.
@@ -4053,7 +4084,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)/responses/400`.
@@ -4084,7 +4115,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)/responses/401`.
@@ -4115,7 +4146,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)/responses/404`.
@@ -4146,7 +4177,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)/responses/409`.
@@ -4177,7 +4208,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)/responses/422`.
@@ -4342,7 +4373,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/401`.
@@ -4373,7 +4404,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/403`.
@@ -4404,7 +4435,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/404`.
@@ -4435,7 +4466,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/409`.
@@ -4466,7 +4497,7 @@ internal enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)/responses/422`.

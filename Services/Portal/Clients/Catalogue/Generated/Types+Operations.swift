@@ -142,7 +142,7 @@ package enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/organisations/get(listOrganisations)/responses/400`.
@@ -538,7 +538,7 @@ package enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/categories/get(listCategories)/responses/400`.
@@ -806,7 +806,7 @@ package enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/get(listOfferings)/responses/400`.
@@ -971,7 +971,7 @@ package enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getOffering)/responses/400`.
@@ -1002,7 +1002,7 @@ package enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getOffering)/responses/404`.
@@ -1167,7 +1167,7 @@ package enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/get(getParentLetter)/responses/400`.
@@ -1198,7 +1198,7 @@ package enum Operations {
             /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
             /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
             /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
-            /// and `/problems/unsupported-document` (415: a letter to parents that is not a PDF).
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/get(getParentLetter)/responses/404`.
