@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
@@ -128,19 +129,40 @@ struct SandboxProcessorClient: PaymentProcessor {
             request.httpBody = try JSONSerialization.data(withJSONObject: body)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
-        // URLRequest's timeout is an idle timeout on Linux: the whole exchange is bounded here.
+        // URLRequest's timeout is an idle timeout on Linux: the whole exchange is bounded here. Not
+        // `URLSession.data(for:)` in a task group: on Linux, cancelling its task (a service shutting down
+        // mid-request) can race Foundation's own bookkeeping and crash the process ("a task that is not in the
+        // registry"). The request is never cancelled: it finishes or reaches its idle timeout, and the caller is
+        // answered by whichever comes first, the answer or the timeout.
         let prepared = request
-        return try await withThrowingTaskGroup(of: (Int, Data).self) { group in
-            group.addTask {
-                let (data, response) = try await URLSession.shared.data(for: prepared)
-                return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+        let timeout = self.timeout
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Int, Data), any Error>) in
+            let answer = AnswerOnce(continuation)
+            URLSession.shared.dataTask(with: prepared) { data, response, error in
+                if let error {
+                    answer.resume(with: .failure(error))
+                } else {
+                    answer.resume(with: .success(((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data())))
+                }
+            }.resume()
+            Task {
+                try? await Task.sleep(for: .seconds(timeout))
+                answer.resume(with: .failure(URLError(.timedOut)))
             }
-            group.addTask {
-                try await Task.sleep(for: .seconds(timeout))
-                throw URLError(.timedOut)
+        }
+    }
+
+    /// A continuation resumed by the first of two racers only.
+    final class AnswerOnce: Sendable {
+        private let continuation: Mutex<CheckedContinuation<(Int, Data), any Error>?>
+
+        init(_ continuation: CheckedContinuation<(Int, Data), any Error>) { self.continuation = Mutex(continuation) }
+
+        func resume(with result: Result<(Int, Data), any Error>) {
+            continuation.withLock { waiting in
+                waiting?.resume(with: result)
+                waiting = nil
             }
-            defer { group.cancelAll() }
-            return try await group.next()!
         }
     }
 
