@@ -145,10 +145,9 @@ struct SandboxProcessorClient: PaymentProcessor {
                     answer.resume(with: .success(((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data())))
                 }
             }.resume()
-            Task {
-                try? await Task.sleep(for: .seconds(timeout))
-                answer.resume(with: .failure(URLError(.timedOut)))
-            }
+            // On a dispatch queue, as URLSession answers: the timeout does not wait for a free thread of the
+            // concurrency pool (two on two cores, and busy under load).
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { answer.resume(with: .failure(URLError(.timedOut))) }
         }
     }
 
