@@ -178,30 +178,20 @@ extension CatalogueAPI {
     }
 
     func getOffering(_ input: Operations.GetOffering.Input) async throws -> Operations.GetOffering.Output {
-        guard let id = UUID(uuidString: input.path.offeringId), let offering = try await offerings.find(id: id) else {
-            throw Problem.notFound
-        }
-        if offering.status == .draft {
-            // A draft exists only for its organisation's staff.
-            guard let principal = RequestScope.current?.principal, principal.isStaff(of: offering.sellingOrganisationId) else {
-                throw Problem.notFound
-            }
-        }
-        return .ok(.init(body: .json(Self.representation(offering, letter: try await letters.info(offering: id)))))
+        let offering = try await visibleOffering(input.path.offeringId)
+        return .ok(.init(body: .json(Self.representation(offering, letter: try await letters.info(offering: offering.id)))))
     }
 
     func getParentLetter(_ input: Operations.GetParentLetter.Input) async throws -> Operations.GetParentLetter.Output {
-        // Whoever may see the offering may read its letter (a draft's: its organisation's staff only).
-        _ = try await getOffering(.init(path: .init(offeringId: input.path.offeringId)))
-        guard let id = UUID(uuidString: input.path.offeringId), let bytes = try await letters.bytes(offering: id) else { throw Problem.notFound }
+        // Whoever may see the offering may read its letter.
+        let offering = try await visibleOffering(input.path.offeringId)
+        guard let bytes = try await letters.bytes(offering: offering.id) else { throw Problem.notFound }
         return .ok(.init(body: .pdf(HTTPBody(bytes))))
     }
 
     func replaceParentLetter(_ input: Operations.ReplaceParentLetter.Input) async throws -> Operations.ReplaceParentLetter.Output {
         let principal = try RequestScope.requirePrincipal()
-        guard let id = UUID(uuidString: input.path.offeringId), let offering = try await offerings.find(id: id),
-            principal.isStaff(of: offering.sellingOrganisationId)
-        else { throw Problem.notFound }
+        let offering = try await staffOffering(input.path.offeringId, principal: principal)
         guard case .pdf(let body) = input.body else { throw Problem.malformedRequest("Expected application/pdf.") }
         let bytes: [UInt8]
         do {
@@ -211,17 +201,33 @@ extension CatalogueAPI {
         }
         // The content decides, not the header: a PDF starts with its signature.
         guard bytes.starts(with: Array("%PDF-".utf8)) else { throw Problem.notAPDF }
-        try await letters.replace(offering: id, with: bytes, by: principal.accountId, at: clock.now())
-        return .ok(.init(body: .json(Self.representation(offering, letter: try await letters.info(offering: id)))))
+        let letter = try await letters.replace(offering: offering.id, with: bytes, by: principal.accountId, at: clock.now())
+        return .ok(.init(body: .json(Self.representation(offering, letter: letter))))
     }
 
     func removeParentLetter(_ input: Operations.RemoveParentLetter.Input) async throws -> Operations.RemoveParentLetter.Output {
         let principal = try RequestScope.requirePrincipal()
-        guard let id = UUID(uuidString: input.path.offeringId), let offering = try await offerings.find(id: id),
+        try await letters.remove(offering: try await staffOffering(input.path.offeringId, principal: principal).id)
+        return .noContent(.init())
+    }
+
+    /// The offering if the caller may see it: a draft exists only for its organisation's staff (404 for anyone else).
+    func visibleOffering(_ idText: String) async throws -> Offering {
+        guard let id = UUID(uuidString: idText), let offering = try await offerings.find(id: id) else { throw Problem.notFound }
+        if offering.status == .draft {
+            guard let principal = RequestScope.current?.principal, principal.isStaff(of: offering.sellingOrganisationId) else {
+                throw Problem.notFound
+            }
+        }
+        return offering
+    }
+
+    /// The offering if `principal` is staff of its organisation (404 otherwise, so that existence does not leak).
+    func staffOffering(_ idText: String, principal: Principal) async throws -> Offering {
+        guard let id = UUID(uuidString: idText), let offering = try await offerings.find(id: id),
             principal.isStaff(of: offering.sellingOrganisationId)
         else { throw Problem.notFound }
-        try await letters.remove(offering: id)
-        return .noContent(.init())
+        return offering
     }
 
     func publishOffering(_ input: Operations.PublishOffering.Input) async throws -> Operations.PublishOffering.Output {

@@ -18,7 +18,8 @@ struct ParentLetterStore: Sendable {
     /// The largest letter accepted (a few scanned pages).
     static let maximumBytes = 5 * 1024 * 1024
 
-    func replace(offering: UUID, with bytes: [UInt8], by account: UUID, at now: Date) async throws {
+    /// Stores the letter (replacing an earlier one) and says what is now said of it.
+    func replace(offering: UUID, with bytes: [UInt8], by account: UUID, at now: Date) async throws -> ParentLetterInfo {
         try await client.query(
             """
             INSERT INTO parent_letters (offering_id, size_bytes, bytes, uploaded_by, uploaded_at)
@@ -26,6 +27,7 @@ struct ParentLetterStore: Sendable {
             ON CONFLICT (offering_id) DO UPDATE
             SET size_bytes = excluded.size_bytes, bytes = excluded.bytes, uploaded_by = excluded.uploaded_by, uploaded_at = excluded.uploaded_at
             """, logger: logger)
+        return ParentLetterInfo(sizeBytes: bytes.count, uploadedAt: now)
     }
 
     func remove(offering: UUID) async throws {

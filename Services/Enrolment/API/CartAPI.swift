@@ -67,12 +67,7 @@ extension EnrolmentAPI {
         // What the offering asks of its participant and the profile lacks: filled on the profile before paying.
         problems += Eligibility.fieldErrors(
             offering: line.offering, participant: .init(name: line.participantName, birthDate: line.birthDate, filledFields: line.filledFields))
-        if line.offering.documents?.interventionPlan == "required" && documents.isEmpty {
-            problems.append(
-                .init(
-                    field: "documents", code: "interventionPlanRequired",
-                    message: .init(fr: "Joignez le plan d'intervention avant de payer.", en: "Attach the intervention plan before paying.")))
-        }
+        problems += Eligibility.planErrors(offering: line.offering, hasPlan: !documents.isEmpty)
         return .init(
             id: line.id.uuidString.lowercased(), participantId: line.participantId.uuidString.lowercased(), participantName: line.participantName,
             offeringId: line.offering.offeringId.uuidString.lowercased(), offeringCode: line.offering.code,

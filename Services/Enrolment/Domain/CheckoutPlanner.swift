@@ -122,13 +122,10 @@ struct CheckoutPlanner: Sendable {
                     contractVersion: line.contractVersion, contractAcceptedAt: line.contractAcceptedAt, cartLineId: line.cartLineId))
         }
         // A required intervention plan must be attached to its line before paying.
-        for (index, line) in lines.enumerated() where facts.offerings[line.offeringId]?.documents?.interventionPlan == "required" {
-            if line.cartLineId.map(facts.cartLinesMissingPlans.contains) ?? true {
-                errors.append(
-                    .init(
-                        field: "lines[\(index)].documents", code: "interventionPlanRequired",
-                        message: .init(fr: "Joignez le plan d'intervention avant de payer.", en: "Attach the intervention plan before paying.")))
-            }
+        for (index, line) in lines.enumerated() {
+            guard let offering = facts.offerings[line.offeringId] else { continue }
+            let hasPlan = !(line.cartLineId.map(facts.cartLinesMissingPlans.contains) ?? true)
+            errors += Eligibility.planErrors(offering: offering, hasPlan: hasPlan, prefix: "lines[\(index)].")
         }
         guard errors.isEmpty else { throw .invalid(errors) }
         guard let seller, !registrations.isEmpty else { throw .empty }

@@ -83,6 +83,17 @@ enum Eligibility {
         return errors
     }
 
+    /// A plan the offering requires (`documents.interventionPlan == "required"`) that is not attached yet: said on
+    /// the cart line and refused at checkout.
+    static func planErrors(offering: OfferingEvent, hasPlan: Bool, prefix: String = "") -> [FieldError] {
+        guard offering.documents?.interventionPlan == "required", !hasPlan else { return [] }
+        return [
+            FieldError(
+                field: prefix + "documents", code: "interventionPlanRequired",
+                message: .init(fr: "Joignez le plan d'intervention avant de payer.", en: "Attach the intervention plan before paying."))
+        ]
+    }
+
     /// The participant fields the offering asks (`participantFields`) that the participant's profile or record
     /// does not fill: a guardian fills the profile, a guest answers on the line, staff may override.
     static func fieldErrors(offering: OfferingEvent, participant: ParticipantFacts, prefix: String = "") -> [FieldError] {

@@ -116,7 +116,7 @@ struct CartRepository: Sendable {
             SELECT c.id, c.participant_id, p.first_name || ' ' || p.last_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.residency,
                    o.document::text, c.session_id, c.organisation_of_origin_id, c.item_quantities::text, c.contract_version,
                    c.contract_accepted_at, c.created_at,
-                   p.profile_fields || CASE WHEN p.file_number IS NULL THEN '{}'::text[] ELSE '{file-number}'::text[] END
+                   \(unescaped: PostgresParticipantRepository.filledFields)
             FROM cart_lines c JOIN participants p ON p.id = c.participant_id JOIN offerings o ON o.id = c.offering_id
             WHERE c.account_id = \(account) AND (\(id)::uuid IS NULL OR c.id = \(id))
             ORDER BY c.created_at, c.id

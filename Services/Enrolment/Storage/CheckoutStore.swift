@@ -293,7 +293,7 @@ struct CheckoutStore: Sendable {
                 (SELECT o.parent_id FROM organisations o WHERE o.id = p.organisation_id),
                 ARRAY(SELECT DISTINCT f.code FROM registrations r JOIN offerings f ON f.id = r.offering_id
                       WHERE r.participant_id = p.id AND r.status = 'confirmed'),
-                p.profile_fields || CASE WHEN p.file_number IS NULL THEN '{}'::text[] ELSE '{file-number}'::text[] END
+                \(unescaped: PostgresParticipantRepository.filledFields)
             FROM participants p
             WHERE p.id = ANY(\(ids))
               AND (\(anyGuardian) OR EXISTS (SELECT 1 FROM participant_guardians g WHERE g.participant_id = p.id AND g.account_id = \(guardian)))

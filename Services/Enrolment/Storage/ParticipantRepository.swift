@@ -31,6 +31,10 @@ struct PostgresParticipantRepository: ParticipantRepository {
     /// The service's logger, given where the service is composed.
     let logger: Logger
 
+    /// The participant fields (the catalogue's names) a participant `p` fills: their profile's, and the file
+    /// number of a linked record. What a cart line shows and a checkout checks alike.
+    static let filledFields = "p.profile_fields || CASE WHEN p.file_number IS NULL THEN '{}'::text[] ELSE '{file-number}'::text[] END"
+
     static let columns = """
         p.id, p.first_name, p.last_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.created_at, p.organisation_id, p.file_number, p.school,
         p.level, p.group_name, p.residency, p.programme, p.household_id

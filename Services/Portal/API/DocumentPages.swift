@@ -40,12 +40,22 @@ struct DocumentPages: Sendable {
         case .notFound: throw HTTPError(.notFound)
         case .undocumented(let status, _): throw PageErrors.Upstream(status: status)
         }
-        let bytes = try await [UInt8](collecting: body, upTo: UploadedForm.maximumBytes)
+        // A child's plan: kept by no cache.
+        return try await Self.attachment(
+            body, type: type, filename: "plan-\(id.prefix(8)).\(ext)", upTo: UploadedForm.maximumBytes, cacheControl: "private, no-store")
+    }
+
+    /// A file handed to the browser to save (`Content-Disposition: attachment`, `nosniff`): a document from a family
+    /// or an organisation is never shown inside a page of the portal's origin.
+    static func attachment(
+        _ body: HTTPBody, type: String, filename: String, upTo maximumBytes: Int, cacheControl: String
+    ) async throws -> Response {
+        let bytes = try await [UInt8](collecting: body, upTo: maximumBytes)
         return Response(
             status: .ok,
             headers: [
-                .contentType: type, .contentDisposition: "attachment; filename=\"plan-\(id.prefix(8)).\(ext)\"",
-                .cacheControl: "private, no-store", .xContentTypeOptions: "nosniff",
+                .contentType: type, .contentDisposition: "attachment; filename=\"\(filename)\"", .cacheControl: cacheControl,
+                .xContentTypeOptions: "nosniff",
             ],
             body: .init(byteBuffer: .init(bytes: bytes)))
     }

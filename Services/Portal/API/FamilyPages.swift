@@ -331,13 +331,14 @@ struct FamilyPages: Sendable {
         let name = "\(child.firstName) \(child.lastName)"
         // What the form does not show (the address, the number left empty) is kept as the version read.
         let (current, currentVersion) = try await profile(id, token: session.tokens.accessToken)
-        let typedVersion = form.text("version", limit: 64)
-        // A profile saved since the form was shown (or a form without its version) is not overwritten unseen.
-        if let currentVersion, typedVersion != currentVersion {
+        // Another guardian's version, to change again: never overwritten unseen.
+        func changedElsewhere() -> Response {
             var page = profileForm(language, id: id, name: name, profile: current, version: currentVersion)
             page.formErrors = [Strings.text(.profileChangedElsewhere, language)]
             return kit.formResponse(page, request: request, language: language, status: .conflict, signedIn: true)
         }
+        // A profile saved since the form was shown (or a form without its version).
+        if let currentVersion, form.text("version", limit: 64) != currentVersion { return changedElsewhere() }
         let profile = ProfileForm.profile(from: form, names: ProfileForm.whole, keeping: current)
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await enrolment.replaceParticipantProfile(
@@ -347,11 +348,7 @@ struct FamilyPages: Sendable {
         switch answer {
         case .ok: return Response(status: .seeOther, headers: [.location: "/enfants/\(id)?fait=profil"])
         case .notFound: throw HTTPError(.notFound)
-        case .preconditionFailed, .preconditionRequired:
-            // Another guardian saved first: their version, to change again.
-            var page = profileForm(language, id: id, name: name, profile: current, version: currentVersion)
-            page.formErrors = [Strings.text(.profileChangedElsewhere, language)]
-            return kit.formResponse(page, request: request, language: language, status: .conflict, signedIn: true)
+        case .preconditionFailed, .preconditionRequired: return changedElsewhere()  // saved by another in between
         default:
             var page = profileForm(language, id: id, name: name, profile: current, version: currentVersion)
             page.keep(form)

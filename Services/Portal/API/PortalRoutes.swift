@@ -165,14 +165,9 @@ extension PortalRoutes {
         case .notFound, .badRequest: throw HTTPError(.notFound)
         case .undocumented(let status, _): throw PageErrors.Upstream(status: status)
         }
-        let bytes = try await [UInt8](collecting: body, upTo: 6 * 1024 * 1024)
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: "application/pdf", .contentDisposition: "attachment; filename=\"lettre-\(id.prefix(8)).pdf\"",
-                .cacheControl: "public, max-age=300", .xContentTypeOptions: "nosniff",
-            ],
-            body: .init(byteBuffer: .init(bytes: bytes)))
+        // Public like the offering (the catalogue keeps letters of at most 5 MiB).
+        return try await DocumentPages.attachment(
+            body, type: "application/pdf", filename: "lettre-\(id.prefix(8)).pdf", upTo: 6 * 1024 * 1024, cacheControl: "public, max-age=300")
     }
 }
 
