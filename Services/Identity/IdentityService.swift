@@ -34,7 +34,10 @@ enum IdentityService: ServiceDefinition {
             consentTexts: PostgresConsentTextRepository(client: postgres, logger: environment.logger),
             accounts: AccountStore(
                 client: postgres, logger: environment.logger, codec: codec, mailKey: MailQueue.key(fromSecret: settings.codeHashKey)),
-            sessions: SessionStore(client: postgres, logger: environment.logger), staff: StaffStore(client: postgres, logger: environment.logger),
+            sessions: SessionStore(client: postgres, logger: environment.logger),
+            secondFactors: SecondFactorStore(
+                client: postgres, logger: environment.logger, mailKey: MailQueue.key(fromSecret: settings.codeHashKey)),
+            staff: StaffStore(client: postgres, logger: environment.logger),
             throttles: ThrottleStore(client: postgres, logger: environment.logger),
             hasher: PasswordHasher(cost: settings.bcryptCost, threads: settings.bcryptThreads, queueLimit: settings.bcryptQueueLimit),
             signer: try await AccessTokenSigner(privateKeyPEM: settings.privateKeyPEM), codec: codec, mails: try IdentityMails(),
@@ -63,11 +66,18 @@ enum IdentityService: ServiceDefinition {
         ]
     }
 
-    static let commandsHelp = "\n  sign-token ACCOUNT_ID [ROLE@ORGANISATION_ID ...]  print a 12-hour access token (needs JWT_PRIVATE_KEY_FILE)"
+    static let commandsHelp = """
+
+          sign-token [--second-factor] ACCOUNT_ID [ROLE@ORGANISATION_ID ...]
+                                   print a 12-hour access token (needs JWT_PRIVATE_KEY_FILE); --second-factor:
+                                   as if the second factor had just been given
+        """
 
     /// `sign-token`: an access token for smoke tests and demo data, signed with the private key on disk.
     static func runCommand(_ command: String, arguments: [String], reader: ConfigReader, logger: Logger) async throws -> Bool {
         guard command == "sign-token" else { return false }
+        let secondFactor = arguments.first == "--second-factor"
+        let arguments = secondFactor ? Array(arguments.dropFirst()) : arguments
         guard let account = arguments.first.flatMap(UUID.init(uuidString:)) else {
             throw ConfigurationError.invalid("ACCOUNT_ID", "sign-token needs an account UUID")
         }
@@ -82,7 +92,10 @@ enum IdentityService: ServiceDefinition {
         let pem = try String(contentsOfFile: path, encoding: .utf8)
         let signer = try await AccessTokenSigner(privateKeyPEM: pem)
         let now = Date()
-        print(try await signer.sign(AccessTokenClaims(accountId: account, issuedAt: now, expiresAt: now + 12 * 3600, roles: roles)))
+        print(
+            try await signer.sign(
+                AccessTokenClaims(
+                    accountId: account, issuedAt: now, expiresAt: now + 12 * 3600, roles: roles, secondFactorAt: secondFactor ? now : nil)))
         return true
     }
 }

@@ -24,6 +24,7 @@ struct IdentitySettings: Sendable {
     static let refreshLifetime: TimeInterval = 12 * 3600
     static let staySignedInLifetime: TimeInterval = 14 * 24 * 3600
     static let maximumCodeAttempts = 5
+    static let secondFactorChallengeLifetime: TimeInterval = 5 * 60
 
     init(reader: ConfigReader) throws {
         privateKeyPEM = try reader.secret(

@@ -28,10 +28,19 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
     public var sid: String?
     /// A platform administrator (from identity's `ADMIN_EMAILS`): creates organisations and their first staff.
     public var admin: Bool?
+    /// How the holder proved who they are (RFC 8176): `pwd`, and `otp` once the second factor was given.
+    public var amr: [String]?
+    /// When the second factor was last given (seconds since 1970), so a service can ask for it again.
+    public var secondFactorTime: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case sub, iss, aud, iat, exp, roles, sid, admin, amr
+        case secondFactorTime = "mfa_time"
+    }
 
     public init(
         accountId: UUID, issuedAt: Date, expiresAt: Date, roles: [OrganisationRole] = [], sessionId: UUID? = nil,
-        isAdmin: Bool = false
+        isAdmin: Bool = false, secondFactorAt: Date? = nil
     ) {
         sub = .init(value: accountId.uuidString.lowercased())
         iss = .init(value: Self.issuer)
@@ -41,6 +50,8 @@ public struct AccessTokenClaims: JWTPayload, Equatable {
         self.roles = roles
         sid = sessionId?.uuidString.lowercased()
         admin = isAdmin ? true : nil
+        amr = secondFactorAt == nil ? ["pwd"] : ["pwd", "otp"]
+        secondFactorTime = secondFactorAt.map { Int($0.timeIntervalSince1970.rounded(.down)) }
     }
 
     /// Signature, issuer and audience are checked here; expiry against the injected clock in `AccessTokenVerifier`.
@@ -56,12 +67,17 @@ public struct Principal: Sendable, Equatable {
     public var roles: [OrganisationRole]
     public var sessionId: UUID?
     public var isAdmin: Bool
+    /// When the holder last gave their second factor in this session; nil if they signed in with a password only.
+    public var secondFactorAt: Date?
 
-    public init(accountId: UUID, roles: [OrganisationRole], sessionId: UUID? = nil, isAdmin: Bool = false) {
+    public init(
+        accountId: UUID, roles: [OrganisationRole], sessionId: UUID? = nil, isAdmin: Bool = false, secondFactorAt: Date? = nil
+    ) {
         self.accountId = accountId
         self.roles = roles
         self.sessionId = sessionId
         self.isAdmin = isAdmin
+        self.secondFactorAt = secondFactorAt
     }
 
     public func has(role: String, in organisationId: UUID) -> Bool {
@@ -124,7 +140,9 @@ public struct AccessTokenVerifier: Sendable {
         }
         return Principal(
             accountId: accountId, roles: claims.roles, sessionId: claims.sid.flatMap(UUID.init(uuidString:)),
-            isAdmin: claims.admin == true)
+            isAdmin: claims.admin == true,
+            secondFactorAt: claims.amr?.contains("otp") == true
+                ? claims.secondFactorTime.map { Date(timeIntervalSince1970: TimeInterval($0)) } : nil)
     }
 }
 

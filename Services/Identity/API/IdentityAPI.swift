@@ -8,6 +8,7 @@ struct IdentityAPI: APIProtocol {
     let consentTexts: any ConsentTextRepository
     let accounts: AccountStore
     let sessions: SessionStore
+    let secondFactors: SecondFactorStore
     let staff: StaffStore
     let throttles: ThrottleStore
     let hasher: PasswordHasher
@@ -116,6 +117,9 @@ struct IdentityAPI: APIProtocol {
             createdAt: account.createdAt, verifiedAt: account.verifiedAt,
             pendingEmail: try await accounts.pendingEmail(account: account.id, at: clock.now()),
             staffRoles: grants.map { .init(organisationId: $0.uuidString.lowercased(), role: .staff) },
-            admin: settings.adminEmails.contains(account.email))
+            admin: settings.adminEmails.contains(account.email),
+            secondFactor: .init(
+                enabled: try await secondFactors.isOn(account: account.id),
+                recoveryCodesLeft: try await secondFactors.recoveryCodesLeft(account: account.id)))
     }
 }

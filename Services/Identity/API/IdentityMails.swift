@@ -10,6 +10,8 @@ struct IdentityMails: Sendable {
     let passwordChanged: MailTemplate
     let emailChange: MailTemplate
     let emailChanged: MailTemplate
+    let secondFactorEnabled: MailTemplate
+    let secondFactorDisabled: MailTemplate
 
     init() throws {
         signUp = try MailTemplate(
@@ -217,6 +219,64 @@ struct IdentityMails: Sendable {
                     <p>Hello {{firstName}},</p>
                     <p>Your Guichet account now uses the address {{newEmail}}. Mails will no longer arrive here.</p>
                     <p>If it was not you, contact the organisation that offers your activities.</p>
+                    """))
+        secondFactorEnabled = try MailTemplate(
+            fr: .init(
+                subject: "La double authentification est activée sur votre compte Guichet",
+                text: """
+                    Bonjour {{firstName}},
+
+                    Votre compte Guichet demande maintenant, après le mot de passe, un code de votre application d'authentification.
+                    Gardez vos codes de récupération en lieu sûr : ils remplacent l'application si vous perdez votre téléphone.
+                    Si ce n'était pas vous, choisissez « Mot de passe oublié » immédiatement.
+                    """,
+                html: """
+                    <p>Bonjour {{firstName}},</p>
+                    <p>Votre compte Guichet demande maintenant, après le mot de passe, un code de votre application d'authentification.</p>
+                    <p>Gardez vos codes de récupération en lieu sûr : ils remplacent l'application si vous perdez votre téléphone.</p>
+                    <p>Si ce n'était pas vous, choisissez « Mot de passe oublié » immédiatement.</p>
+                    """),
+            en: .init(
+                subject: "Two-step verification is on for your Guichet account",
+                text: """
+                    Hello {{firstName}},
+
+                    Your Guichet account now asks, after the password, for a code from your authenticator app.
+                    Keep your recovery codes somewhere safe: they replace the app if you lose your phone.
+                    If it was not you, choose "Forgot password" right away.
+                    """,
+                html: """
+                    <p>Hello {{firstName}},</p>
+                    <p>Your Guichet account now asks, after the password, for a code from your authenticator app.</p>
+                    <p>Keep your recovery codes somewhere safe: they replace the app if you lose your phone.</p>
+                    <p>If it was not you, choose "Forgot password" right away.</p>
+                    """))
+        secondFactorDisabled = try MailTemplate(
+            fr: .init(
+                subject: "La double authentification est désactivée sur votre compte Guichet",
+                text: """
+                    Bonjour {{firstName}},
+
+                    Votre compte Guichet ne demande plus de code d'application après le mot de passe.
+                    Si ce n'était pas vous, choisissez « Mot de passe oublié » immédiatement.
+                    """,
+                html: """
+                    <p>Bonjour {{firstName}},</p>
+                    <p>Votre compte Guichet ne demande plus de code d'application après le mot de passe.</p>
+                    <p>Si ce n'était pas vous, choisissez « Mot de passe oublié » immédiatement.</p>
+                    """),
+            en: .init(
+                subject: "Two-step verification is off for your Guichet account",
+                text: """
+                    Hello {{firstName}},
+
+                    Your Guichet account no longer asks for an app code after the password.
+                    If it was not you, choose "Forgot password" right away.
+                    """,
+                html: """
+                    <p>Hello {{firstName}},</p>
+                    <p>Your Guichet account no longer asks for an app code after the password.</p>
+                    <p>If it was not you, choose "Forgot password" right away.</p>
                     """))
     }
 }

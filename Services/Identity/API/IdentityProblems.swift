@@ -45,6 +45,41 @@ extension Problem {
             en: "Identity does not know this organisation yet; if it was just created, try again in a moment."))
 }
 
+extension Problem {
+    static let secondFactorCodeInvalid = Problem(
+        type: "/problems/second-factor-code-invalid", status: .unprocessableContent,
+        title: .init(fr: "Ce code n'est pas valide.", en: "This code is not valid."),
+        detail: .init(
+            fr:
+                "Entrez le code que votre application affiche maintenant (il change toutes les 30 secondes), ou un code de récupération. Un code ne sert qu'une fois.",
+            en: "Enter the code your app shows now (it changes every 30 seconds), or a recovery code. A code works once."))
+
+    static let secondFactorChallengeInvalid = Problem(
+        type: "/problems/second-factor-challenge-invalid", status: .unauthorized,
+        title: .init(
+            fr: "Cette connexion a expiré. Recommencez avec votre mot de passe.", en: "This sign-in has expired. Start again with your password."),
+        detail: .init(
+            fr: "Une connexion attend son code 5 minutes et accepte 5 essais.",
+            en: "A sign-in waits 5 minutes for its code and accepts 5 attempts."))
+
+    static let secondFactorAlreadyOn = Problem(
+        type: "/problems/second-factor-already-on", status: .conflict,
+        title: .init(fr: "La double authentification est déjà activée.", en: "Two-step verification is already on."))
+
+    static let secondFactorOff = Problem(
+        type: "/problems/second-factor-off", status: .conflict,
+        title: .init(fr: "La double authentification n'est pas activée.", en: "Two-step verification is not on."))
+
+    static let secondFactorNotStarted = Problem(
+        type: "/problems/second-factor-not-started", status: .conflict,
+        title: .init(
+            fr: "Commencez par ajouter Guichet à votre application d'authentification.", en: "Start by adding Guichet to your authenticator app."
+        ),
+        detail: .init(
+            fr: "La clé affichée a peut-être été remplacée par une nouvelle : recommencez l'activation.",
+            en: "The key shown may have been replaced by a new one: start turning it on again."))
+}
+
 extension ClientInfo {
     /// The client of the request being handled.
     static var current: ClientInfo {

@@ -18,6 +18,9 @@ extension IdentityAPI {
         try await throttles.reset(.signInByEmail, email)
         try await throttles.release(.signInByAddress, client.address)
         let staySignedIn = body.staySignedIn ?? false
+        if try await secondFactors.isOn(account: account.id) {
+            return .accepted(.init(body: .json(try await secondFactorChallenge(for: account, staySignedIn: staySignedIn, at: now))))
+        }
         let refreshToken = SecretCodec.newToken()
         let session = try await sessions.create(
             account: account.id, staySignedIn: staySignedIn, refreshHash: SecretCodec.tokenHash(refreshToken),
@@ -42,10 +45,11 @@ extension IdentityAPI {
         let roles = try await staff.roles(account: account.id)
         let claims = AccessTokenClaims(
             accountId: account.id, issuedAt: at, expiresAt: at.addingTimeInterval(settings.accessTokenLifetime), roles: roles,
-            sessionId: session.id, isAdmin: settings.adminEmails.contains(account.email))
+            sessionId: session.id, isAdmin: settings.adminEmails.contains(account.email), secondFactorAt: session.secondFactorAt)
         return .init(
-            accessToken: try await signer.sign(claims), tokenType: .bearer, expiresIn: Int(settings.accessTokenLifetime),
-            refreshToken: refreshToken, refreshExpiresAt: session.expiresAt, accountId: account.id.uuidString.lowercased())
+            secondFactorAt: session.secondFactorAt, accessToken: try await signer.sign(claims), tokenType: .bearer,
+            expiresIn: Int(settings.accessTokenLifetime), refreshToken: refreshToken, refreshExpiresAt: session.expiresAt,
+            accountId: account.id.uuidString.lowercased())
     }
 
     func refreshSession(_ input: Operations.RefreshSession.Input) async throws -> Operations.RefreshSession.Output {

@@ -68,6 +68,11 @@ enum SecurityEventKind: String, Sendable {
     case profileUpdated = "profile-updated"
     case staffRoleGranted = "staff-role-granted"
     case staffRoleRevoked = "staff-role-revoked"
+    case secondFactorEnabled = "second-factor-enabled"
+    case secondFactorDisabled = "second-factor-disabled"
+    case secondFactorFailed = "second-factor-failed"
+    case recoveryCodeUsed = "recovery-code-used"
+    case recoveryCodesRenewed = "recovery-codes-renewed"
 }
 
 /// Where a security event came from, from the request.

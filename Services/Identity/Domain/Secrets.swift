@@ -34,6 +34,29 @@ struct SecretCodec: Sendable {
         Data(SHA256.hash(data: Array(token.utf8)))
     }
 
+    /// A TOTP secret must be read back (to compute the expected code), so it is sealed, not hashed: AES-GCM under
+    /// a key derived from the code key, bound to its account so a sealed secret copied to another row fails.
+    func sealSecondFactorSecret(_ secret: [UInt8], account: UUID) throws -> Data {
+        let sealed = try AES.GCM.seal(secret, using: secondFactorKey, authenticating: Array(account.uuidString.lowercased().utf8))
+        guard let combined = sealed.combined else { throw CryptoKitError.incorrectParameterSize }
+        return combined
+    }
+
+    func openSecondFactorSecret(_ sealed: Data, account: UUID) throws -> [UInt8] {
+        Array(
+            try AES.GCM.open(
+                AES.GCM.SealedBox(combined: sealed), using: secondFactorKey, authenticating: Array(account.uuidString.lowercased().utf8)))
+    }
+
+    private var secondFactorKey: SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: codeKey, info: Array("guichet second-factor secret".utf8), outputByteCount: 32)
+    }
+
+    /// Recovery codes (50 bits) are keyed like the short codes, and bound to their account.
+    func recoveryCodeHash(_ normalizedCode: String, account: UUID) -> Data {
+        Data(HMAC<SHA256>.authenticationCode(for: Array("recovery:\(account.uuidString.lowercased()):\(normalizedCode)".utf8), using: codeKey))
+    }
+
     /// Constant-time comparison of two hashes.
     static func equal(_ a: Data, _ b: Data) -> Bool {
         guard a.count == b.count else { return false }

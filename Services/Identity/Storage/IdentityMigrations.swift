@@ -144,5 +144,42 @@ enum IdentityMigrations {
             ]),
         // The organisations table is now the shared `OrganisationProjection`'s, which keeps the kind too.
         Migration(5, "organisation kind", ["ALTER TABLE organisations ADD COLUMN kind text"]),
+        // The second factor: one authenticator app per account (its secret sealed, see SecretCodec), the last
+        // step whose code was used (so a code works once), ten recovery codes as HMACs, and the challenge a
+        // sign-in with a correct password gets instead of tokens.
+        Migration(
+            6, "second factor",
+            [
+                """
+                CREATE TABLE second_factors (
+                    account_id uuid PRIMARY KEY REFERENCES accounts ON DELETE CASCADE,
+                    sealed_secret bytea NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    confirmed_at timestamptz,
+                    last_used_step bigint NOT NULL DEFAULT 0
+                )
+                """,
+                """
+                CREATE TABLE recovery_codes (
+                    account_id uuid NOT NULL REFERENCES accounts ON DELETE CASCADE,
+                    code_hash bytea NOT NULL,
+                    used_at timestamptz,
+                    PRIMARY KEY (account_id, code_hash)
+                )
+                """,
+                """
+                CREATE TABLE second_factor_challenges (
+                    id uuid PRIMARY KEY,
+                    account_id uuid NOT NULL REFERENCES accounts ON DELETE CASCADE,
+                    token_hash bytea NOT NULL UNIQUE,
+                    stay_signed_in boolean NOT NULL,
+                    failed_attempts integer NOT NULL DEFAULT 0,
+                    created_at timestamptz NOT NULL,
+                    expires_at timestamptz NOT NULL,
+                    used_at timestamptz
+                )
+                """,
+                "ALTER TABLE sign_in_sessions ADD COLUMN second_factor_at timestamptz",
+            ]),
     ]
 }

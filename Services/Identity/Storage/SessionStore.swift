@@ -15,18 +15,21 @@ struct SessionStore: Sendable {
         var id: UUID
         var accountId: UUID
         var expiresAt: Date
+        /// When the second factor was last given in this session (at sign-in, or again before a sensitive action).
+        var secondFactorAt: Date?
     }
 
     func create(
-        account: UUID, staySignedIn: Bool, refreshHash: Data, expiresAt: Date, at: Date, client clientInfo: ClientInfo
+        account: UUID, staySignedIn: Bool, refreshHash: Data, expiresAt: Date, secondFactorAt: Date? = nil, at: Date,
+        client clientInfo: ClientInfo
     ) async throws -> Session {
         let logger = self.logger
-        let session = Session(id: UUID(), accountId: account, expiresAt: expiresAt)
+        let session = Session(id: UUID(), accountId: account, expiresAt: expiresAt, secondFactorAt: secondFactorAt)
         try await client.transaction(logger: logger) { connection in
             try await connection.query(
                 """
-                INSERT INTO sign_in_sessions (id, account_id, stay_signed_in, created_at, expires_at)
-                VALUES (\(session.id), \(account), \(staySignedIn), \(at), \(expiresAt))
+                INSERT INTO sign_in_sessions (id, account_id, stay_signed_in, created_at, expires_at, second_factor_at)
+                VALUES (\(session.id), \(account), \(staySignedIn), \(at), \(expiresAt), \(secondFactorAt))
                 """, logger: logger)
             try await connection.query(
                 "INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES (\(refreshHash), \(session.id), \(at))",
@@ -48,15 +51,15 @@ struct SessionStore: Sendable {
         return try await client.transaction(logger: logger) { connection in
             let rows = try await connection.query(
                 """
-                SELECT s.id, s.account_id, s.expires_at, s.revoked_at, t.used_at FROM refresh_tokens t
+                SELECT s.id, s.account_id, s.expires_at, s.revoked_at, t.used_at, s.second_factor_at FROM refresh_tokens t
                 JOIN sign_in_sessions s ON s.id = t.session_id
                 JOIN accounts a ON a.id = s.account_id AND a.status = 'active'
                 WHERE t.token_hash = \(presented)
                 FOR UPDATE OF s
                 """, logger: logger)
-            var found: (UUID, UUID, Date, Date?, Date?)?
-            for try await row in rows.decode((UUID, UUID, Date, Date?, Date?).self) { found = row }
-            guard let (id, account, expiresAt, revokedAt, usedAt) = found, revokedAt == nil, expiresAt > at else { return .invalid }
+            var found: (UUID, UUID, Date, Date?, Date?, Date?)?
+            for try await row in rows.decode((UUID, UUID, Date, Date?, Date?, Date?).self) { found = row }
+            guard let (id, account, expiresAt, revokedAt, usedAt, secondFactorAt) = found, revokedAt == nil, expiresAt > at else { return .invalid }
             if usedAt != nil {
                 try await connection.query(
                     "UPDATE sign_in_sessions SET revoked_at = \(at), revoked_reason = 'refresh-token-reused' WHERE id = \(id)",
@@ -67,8 +70,18 @@ struct SessionStore: Sendable {
             try await connection.query("UPDATE refresh_tokens SET used_at = \(at) WHERE token_hash = \(presented)", logger: logger)
             try await connection.query(
                 "INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES (\(next), \(id), \(at))", logger: logger)
-            return .rotated(Session(id: id, accountId: account, expiresAt: expiresAt))
+            return .rotated(Session(id: id, accountId: account, expiresAt: expiresAt, secondFactorAt: secondFactorAt))
         }
+    }
+
+    /// The second factor given again in a live session (a step-up before a sensitive action).
+    func recordSecondFactor(session: UUID, account: UUID, at: Date) async throws -> Bool {
+        try await client.query(
+            """
+            UPDATE sign_in_sessions SET second_factor_at = \(at)
+            WHERE id = \(session) AND account_id = \(account) AND revoked_at IS NULL AND expires_at > \(at) RETURNING 1
+            """, logger: logger
+        ).collect().count == 1
     }
 
     func revoke(session: UUID, account: UUID, at: Date, client clientInfo: ClientInfo) async throws {

@@ -21,6 +21,8 @@ struct ThrottleRule: Sendable {
     /// sign-up refused by its own rules (nothing hashed, nothing mailed) is given back.
     static let mailByAddress = ThrottleRule(name: "mail:address", freeFailures: 20, maximumDelay: 300)
     static let passwordCheckByAccount = ThrottleRule(name: "password:account", freeFailures: 5, maximumDelay: 60)
+    /// Second-factor codes (10⁶ values, three accepted at a time): past 5 wrong ones, waits grow to 5 minutes.
+    static let secondFactorByAccount = ThrottleRule(name: "second-factor:account", freeFailures: 5, maximumDelay: 300)
 
     func key(_ value: String) -> String { "\(name):\(value)" }
 }

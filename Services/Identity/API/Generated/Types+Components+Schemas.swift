@@ -467,8 +467,105 @@ extension Components {
                 case staySignedIn
             }
         }
+        /// Six digits from the authenticator app, or a recovery code (`xxxxx-xxxxx`).
+        ///
+        /// - Remark: Generated from `#/components/schemas/SecondFactorCode`.
+        internal typealias SecondFactorCode = Swift.String
+        /// - Remark: Generated from `#/components/schemas/SecondFactorChallenge`.
+        internal struct SecondFactorChallenge: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SecondFactorChallenge/secondFactorToken`.
+            internal var secondFactorToken: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SecondFactorChallenge/expiresAt`.
+            internal var expiresAt: Foundation.Date
+            /// Creates a new `SecondFactorChallenge`.
+            ///
+            /// - Parameters:
+            ///   - secondFactorToken:
+            ///   - expiresAt:
+            internal init(
+                secondFactorToken: Swift.String,
+                expiresAt: Foundation.Date
+            ) {
+                self.secondFactorToken = secondFactorToken
+                self.expiresAt = expiresAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case secondFactorToken
+                case expiresAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/SecondFactorSetup`.
+        internal struct SecondFactorSetup: Codable, Hashable, Sendable {
+            /// Base32 (RFC 4648), for typing into the app.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SecondFactorSetup/secret`.
+            internal var secret: Swift.String
+            /// The `otpauth://totp/…` address a QR code carries.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SecondFactorSetup/keyUri`.
+            internal var keyUri: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SecondFactorSetup/algorithm`.
+            internal enum AlgorithmPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case sha1 = "SHA1"
+            }
+            /// - Remark: Generated from `#/components/schemas/SecondFactorSetup/algorithm`.
+            internal var algorithm: Components.Schemas.SecondFactorSetup.AlgorithmPayload
+            /// - Remark: Generated from `#/components/schemas/SecondFactorSetup/digits`.
+            internal var digits: Swift.Int
+            /// Seconds.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SecondFactorSetup/period`.
+            internal var period: Swift.Int
+            /// Creates a new `SecondFactorSetup`.
+            ///
+            /// - Parameters:
+            ///   - secret: Base32 (RFC 4648), for typing into the app.
+            ///   - keyUri: The `otpauth://totp/…` address a QR code carries.
+            ///   - algorithm:
+            ///   - digits:
+            ///   - period: Seconds.
+            internal init(
+                secret: Swift.String,
+                keyUri: Swift.String,
+                algorithm: Components.Schemas.SecondFactorSetup.AlgorithmPayload,
+                digits: Swift.Int,
+                period: Swift.Int
+            ) {
+                self.secret = secret
+                self.keyUri = keyUri
+                self.algorithm = algorithm
+                self.digits = digits
+                self.period = period
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case secret
+                case keyUri
+                case algorithm
+                case digits
+                case period
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RecoveryCodes`.
+        internal struct RecoveryCodes: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RecoveryCodes/recoveryCodes`.
+            internal var recoveryCodes: [Swift.String]
+            /// Creates a new `RecoveryCodes`.
+            ///
+            /// - Parameters:
+            ///   - recoveryCodes:
+            internal init(recoveryCodes: [Swift.String]) {
+                self.recoveryCodes = recoveryCodes
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case recoveryCodes
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/SessionTokens`.
         internal struct SessionTokens: Codable, Hashable, Sendable {
+            /// When the second factor was last given in this session; absent if it was not.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SessionTokens/secondFactorAt`.
+            internal var secondFactorAt: Foundation.Date?
             /// - Remark: Generated from `#/components/schemas/SessionTokens/accessToken`.
             internal var accessToken: Swift.String
             /// - Remark: Generated from `#/components/schemas/SessionTokens/tokenType`.
@@ -490,6 +587,7 @@ extension Components {
             /// Creates a new `SessionTokens`.
             ///
             /// - Parameters:
+            ///   - secondFactorAt: When the second factor was last given in this session; absent if it was not.
             ///   - accessToken:
             ///   - tokenType:
             ///   - expiresIn: Seconds until the access token expires.
@@ -497,6 +595,7 @@ extension Components {
             ///   - refreshExpiresAt:
             ///   - accountId:
             internal init(
+                secondFactorAt: Foundation.Date? = nil,
                 accessToken: Swift.String,
                 tokenType: Components.Schemas.SessionTokens.TokenTypePayload,
                 expiresIn: Swift.Int,
@@ -504,6 +603,7 @@ extension Components {
                 refreshExpiresAt: Foundation.Date,
                 accountId: Swift.String
             ) {
+                self.secondFactorAt = secondFactorAt
                 self.accessToken = accessToken
                 self.tokenType = tokenType
                 self.expiresIn = expiresIn
@@ -512,6 +612,7 @@ extension Components {
                 self.accountId = accountId
             }
             internal enum CodingKeys: String, CodingKey {
+                case secondFactorAt
                 case accessToken
                 case tokenType
                 case expiresIn
@@ -619,6 +720,31 @@ extension Components {
             internal var staffRoles: [Components.Schemas.StaffRole]
             /// - Remark: Generated from `#/components/schemas/Account/admin`.
             internal var admin: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/Account/secondFactor`.
+            internal struct SecondFactorPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Account/secondFactor/enabled`.
+                internal var enabled: Swift.Bool
+                /// - Remark: Generated from `#/components/schemas/Account/secondFactor/recoveryCodesLeft`.
+                internal var recoveryCodesLeft: Swift.Int
+                /// Creates a new `SecondFactorPayload`.
+                ///
+                /// - Parameters:
+                ///   - enabled:
+                ///   - recoveryCodesLeft:
+                internal init(
+                    enabled: Swift.Bool,
+                    recoveryCodesLeft: Swift.Int
+                ) {
+                    self.enabled = enabled
+                    self.recoveryCodesLeft = recoveryCodesLeft
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case enabled
+                    case recoveryCodesLeft
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/Account/secondFactor`.
+            internal var secondFactor: Components.Schemas.Account.SecondFactorPayload?
             /// Creates a new `Account`.
             ///
             /// - Parameters:
@@ -635,6 +761,7 @@ extension Components {
             ///   - pendingEmail: A new address waiting for its code.
             ///   - staffRoles:
             ///   - admin:
+            ///   - secondFactor:
             internal init(
                 id: Swift.String,
                 email: Swift.String,
@@ -648,7 +775,8 @@ extension Components {
                 verifiedAt: Foundation.Date? = nil,
                 pendingEmail: Swift.String? = nil,
                 staffRoles: [Components.Schemas.StaffRole],
-                admin: Swift.Bool
+                admin: Swift.Bool,
+                secondFactor: Components.Schemas.Account.SecondFactorPayload? = nil
             ) {
                 self.id = id
                 self.email = email
@@ -663,6 +791,7 @@ extension Components {
                 self.pendingEmail = pendingEmail
                 self.staffRoles = staffRoles
                 self.admin = admin
+                self.secondFactor = secondFactor
             }
             internal enum CodingKeys: String, CodingKey {
                 case id
@@ -678,6 +807,7 @@ extension Components {
                 case pendingEmail
                 case staffRoles
                 case admin
+                case secondFactor
             }
         }
         /// - Remark: Generated from `#/components/schemas/AccountUpdate`.
@@ -787,6 +917,11 @@ extension Components {
                 case profileUpdated = "profile-updated"
                 case staffRoleGranted = "staff-role-granted"
                 case staffRoleRevoked = "staff-role-revoked"
+                case secondFactorEnabled = "second-factor-enabled"
+                case secondFactorDisabled = "second-factor-disabled"
+                case secondFactorFailed = "second-factor-failed"
+                case recoveryCodeUsed = "recovery-code-used"
+                case recoveryCodesRenewed = "recovery-codes-renewed"
             }
             /// - Remark: Generated from `#/components/schemas/SecurityEvent/kind`.
             internal var kind: Components.Schemas.SecurityEvent.KindPayload

@@ -40,11 +40,31 @@ internal protocol APIProtocol: Sendable {
     ///
     /// An access token (ES256, at most 15 minutes) and a refresh token (12 hours, or 14 days with
     /// `staySignedIn`). A wrong password and an unknown email get the same answer in comparable time.
+    /// An account with a second factor gets, for the right password, a challenge instead: its token and a
+    /// code from the authenticator app (or a recovery code) go to `POST /v1/sessions/second-factor`.
     ///
     ///
     /// - Remark: HTTP `POST /v1/sessions`.
     /// - Remark: Generated from `#/paths//v1/sessions/post(signIn)`.
     func signIn(_ input: Operations.SignIn.Input) async throws -> Operations.SignIn.Output
+    /// Finish a sign-in with the second factor.
+    ///
+    /// The challenge lasts 5 minutes and takes 5 wrong codes; an app code works once (a code seen over a
+    /// shoulder cannot be replayed), as does each recovery code. Wrong codes are also throttled per account.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/sessions/second-factor`.
+    /// - Remark: Generated from `#/paths//v1/sessions/second-factor/post(completeSignIn)`.
+    func completeSignIn(_ input: Operations.CompleteSignIn.Input) async throws -> Operations.CompleteSignIn.Output
+    /// Give the second factor again in the current session (before a sensitive action).
+    ///
+    /// The session's next tokens (`POST /v1/sessions/refresh`) carry the new time in `mfa_time` and
+    /// `secondFactorAt`.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/sessions/current/second-factor`.
+    /// - Remark: Generated from `#/paths//v1/sessions/current/second-factor/post(confirmSecondFactorAgain)`.
+    func confirmSecondFactorAgain(_ input: Operations.ConfirmSecondFactorAgain.Input) async throws -> Operations.ConfirmSecondFactorAgain.Output
     /// Exchange a refresh token for new tokens. Each refresh token works once; presenting a used one signs the whole session out.
     ///
     /// - Remark: HTTP `POST /v1/sessions/refresh`.
@@ -87,6 +107,34 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/me/password`.
     /// - Remark: Generated from `#/paths//v1/me/password/post(changeMyPassword)`.
     func changeMyPassword(_ input: Operations.ChangeMyPassword.Input) async throws -> Operations.ChangeMyPassword.Output
+    /// Start turning the second factor on; a new secret for the authenticator app.
+    ///
+    /// The secret waits for its first code (`POST /v1/me/second-factor/confirmation`); starting again
+    /// replaces a secret still waiting. 409 if the second factor is already on.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/me/second-factor`.
+    /// - Remark: Generated from `#/paths//v1/me/second-factor/post(startSecondFactor)`.
+    func startSecondFactor(_ input: Operations.StartSecondFactor.Input) async throws -> Operations.StartSecondFactor.Output
+    /// Turn the second factor on with a first code from the app; answers the ten recovery codes, shown once.
+    ///
+    /// The current password is asked too. The current session counts as having given the second factor;
+    /// the holder is mailed.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/me/second-factor/confirmation`.
+    /// - Remark: Generated from `#/paths//v1/me/second-factor/confirmation/post(confirmSecondFactor)`.
+    func confirmSecondFactor(_ input: Operations.ConfirmSecondFactor.Input) async throws -> Operations.ConfirmSecondFactor.Output
+    /// Ten new recovery codes, shown once; the earlier ones stop working.
+    ///
+    /// - Remark: HTTP `POST /v1/me/second-factor/recovery-codes`.
+    /// - Remark: Generated from `#/paths//v1/me/second-factor/recovery-codes/post(renewRecoveryCodes)`.
+    func renewRecoveryCodes(_ input: Operations.RenewRecoveryCodes.Input) async throws -> Operations.RenewRecoveryCodes.Output
+    /// Turn the second factor off, with the current password and a code; the holder is mailed.
+    ///
+    /// - Remark: HTTP `POST /v1/me/second-factor/removal`.
+    /// - Remark: Generated from `#/paths//v1/me/second-factor/removal/post(removeSecondFactor)`.
+    func removeSecondFactor(_ input: Operations.RemoveSecondFactor.Input) async throws -> Operations.RemoveSecondFactor.Output
     /// Sign-ins, failures, password and email changes on one's account, newest first.
     ///
     /// - Remark: HTTP `GET /v1/me/security-events`.
@@ -203,6 +251,8 @@ extension APIProtocol {
     ///
     /// An access token (ES256, at most 15 minutes) and a refresh token (12 hours, or 14 days with
     /// `staySignedIn`). A wrong password and an unknown email get the same answer in comparable time.
+    /// An account with a second factor gets, for the right password, a challenge instead: its token and a
+    /// code from the authenticator app (or a recovery code) go to `POST /v1/sessions/second-factor`.
     ///
     ///
     /// - Remark: HTTP `POST /v1/sessions`.
@@ -212,6 +262,40 @@ extension APIProtocol {
         body: Operations.SignIn.Input.Body
     ) async throws -> Operations.SignIn.Output {
         try await signIn(Operations.SignIn.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Finish a sign-in with the second factor.
+    ///
+    /// The challenge lasts 5 minutes and takes 5 wrong codes; an app code works once (a code seen over a
+    /// shoulder cannot be replayed), as does each recovery code. Wrong codes are also throttled per account.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/sessions/second-factor`.
+    /// - Remark: Generated from `#/paths//v1/sessions/second-factor/post(completeSignIn)`.
+    internal func completeSignIn(
+        headers: Operations.CompleteSignIn.Input.Headers = .init(),
+        body: Operations.CompleteSignIn.Input.Body
+    ) async throws -> Operations.CompleteSignIn.Output {
+        try await completeSignIn(Operations.CompleteSignIn.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Give the second factor again in the current session (before a sensitive action).
+    ///
+    /// The session's next tokens (`POST /v1/sessions/refresh`) carry the new time in `mfa_time` and
+    /// `secondFactorAt`.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/sessions/current/second-factor`.
+    /// - Remark: Generated from `#/paths//v1/sessions/current/second-factor/post(confirmSecondFactorAgain)`.
+    internal func confirmSecondFactorAgain(
+        headers: Operations.ConfirmSecondFactorAgain.Input.Headers = .init(),
+        body: Operations.ConfirmSecondFactorAgain.Input.Body
+    ) async throws -> Operations.ConfirmSecondFactorAgain.Output {
+        try await confirmSecondFactorAgain(Operations.ConfirmSecondFactorAgain.Input(
             headers: headers,
             body: body
         ))
@@ -306,6 +390,60 @@ extension APIProtocol {
         body: Operations.ChangeMyPassword.Input.Body
     ) async throws -> Operations.ChangeMyPassword.Output {
         try await changeMyPassword(Operations.ChangeMyPassword.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Start turning the second factor on; a new secret for the authenticator app.
+    ///
+    /// The secret waits for its first code (`POST /v1/me/second-factor/confirmation`); starting again
+    /// replaces a secret still waiting. 409 if the second factor is already on.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/me/second-factor`.
+    /// - Remark: Generated from `#/paths//v1/me/second-factor/post(startSecondFactor)`.
+    internal func startSecondFactor(headers: Operations.StartSecondFactor.Input.Headers = .init()) async throws -> Operations.StartSecondFactor.Output {
+        try await startSecondFactor(Operations.StartSecondFactor.Input(headers: headers))
+    }
+    /// Turn the second factor on with a first code from the app; answers the ten recovery codes, shown once.
+    ///
+    /// The current password is asked too. The current session counts as having given the second factor;
+    /// the holder is mailed.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/me/second-factor/confirmation`.
+    /// - Remark: Generated from `#/paths//v1/me/second-factor/confirmation/post(confirmSecondFactor)`.
+    internal func confirmSecondFactor(
+        headers: Operations.ConfirmSecondFactor.Input.Headers = .init(),
+        body: Operations.ConfirmSecondFactor.Input.Body
+    ) async throws -> Operations.ConfirmSecondFactor.Output {
+        try await confirmSecondFactor(Operations.ConfirmSecondFactor.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Ten new recovery codes, shown once; the earlier ones stop working.
+    ///
+    /// - Remark: HTTP `POST /v1/me/second-factor/recovery-codes`.
+    /// - Remark: Generated from `#/paths//v1/me/second-factor/recovery-codes/post(renewRecoveryCodes)`.
+    internal func renewRecoveryCodes(
+        headers: Operations.RenewRecoveryCodes.Input.Headers = .init(),
+        body: Operations.RenewRecoveryCodes.Input.Body
+    ) async throws -> Operations.RenewRecoveryCodes.Output {
+        try await renewRecoveryCodes(Operations.RenewRecoveryCodes.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Turn the second factor off, with the current password and a code; the holder is mailed.
+    ///
+    /// - Remark: HTTP `POST /v1/me/second-factor/removal`.
+    /// - Remark: Generated from `#/paths//v1/me/second-factor/removal/post(removeSecondFactor)`.
+    internal func removeSecondFactor(
+        headers: Operations.RemoveSecondFactor.Input.Headers = .init(),
+        body: Operations.RemoveSecondFactor.Input.Body
+    ) async throws -> Operations.RemoveSecondFactor.Output {
+        try await removeSecondFactor(Operations.RemoveSecondFactor.Input(
             headers: headers,
             body: body
         ))

@@ -472,6 +472,8 @@ package struct Client: APIProtocol {
     ///
     /// An access token (ES256, at most 15 minutes) and a refresh token (12 hours, or 14 days with
     /// `staySignedIn`). A wrong password and an unknown email get the same answer in comparable time.
+    /// An account with a second factor gets, for the right password, a challenge instead: its token and a
+    /// code from the authenticator app (or a recovery code) go to `POST /v1/sessions/second-factor`.
     ///
     ///
     /// - Remark: HTTP `POST /v1/sessions`.
@@ -529,6 +531,28 @@ package struct Client: APIProtocol {
                         preconditionFailure("bestContentType chose an invalid content type.")
                     }
                     return .created(.init(body: body))
+                case 202:
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Operations.SignIn.Output.Accepted.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.SecondFactorChallenge.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .json(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .accepted(.init(body: body))
                 case 400:
                     let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
                     let body: Components.Responses.Problem.Body

@@ -479,8 +479,35 @@ extension Components {
                 case staySignedIn
             }
         }
+        /// - Remark: Generated from `#/components/schemas/SecondFactorChallenge`.
+        package struct SecondFactorChallenge: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SecondFactorChallenge/secondFactorToken`.
+            package var secondFactorToken: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SecondFactorChallenge/expiresAt`.
+            package var expiresAt: Foundation.Date
+            /// Creates a new `SecondFactorChallenge`.
+            ///
+            /// - Parameters:
+            ///   - secondFactorToken:
+            ///   - expiresAt:
+            package init(
+                secondFactorToken: Swift.String,
+                expiresAt: Foundation.Date
+            ) {
+                self.secondFactorToken = secondFactorToken
+                self.expiresAt = expiresAt
+            }
+            package enum CodingKeys: String, CodingKey {
+                case secondFactorToken
+                case expiresAt
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/SessionTokens`.
         package struct SessionTokens: Codable, Hashable, Sendable {
+            /// When the second factor was last given in this session; absent if it was not.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SessionTokens/secondFactorAt`.
+            package var secondFactorAt: Foundation.Date?
             /// - Remark: Generated from `#/components/schemas/SessionTokens/accessToken`.
             package var accessToken: Swift.String
             /// - Remark: Generated from `#/components/schemas/SessionTokens/tokenType`.
@@ -502,6 +529,7 @@ extension Components {
             /// Creates a new `SessionTokens`.
             ///
             /// - Parameters:
+            ///   - secondFactorAt: When the second factor was last given in this session; absent if it was not.
             ///   - accessToken:
             ///   - tokenType:
             ///   - expiresIn: Seconds until the access token expires.
@@ -509,6 +537,7 @@ extension Components {
             ///   - refreshExpiresAt:
             ///   - accountId:
             package init(
+                secondFactorAt: Foundation.Date? = nil,
                 accessToken: Swift.String,
                 tokenType: Components.Schemas.SessionTokens.TokenTypePayload,
                 expiresIn: Swift.Int,
@@ -516,6 +545,7 @@ extension Components {
                 refreshExpiresAt: Foundation.Date,
                 accountId: Swift.String
             ) {
+                self.secondFactorAt = secondFactorAt
                 self.accessToken = accessToken
                 self.tokenType = tokenType
                 self.expiresIn = expiresIn
@@ -524,6 +554,7 @@ extension Components {
                 self.accountId = accountId
             }
             package enum CodingKeys: String, CodingKey {
+                case secondFactorAt
                 case accessToken
                 case tokenType
                 case expiresIn
@@ -631,6 +662,31 @@ extension Components {
             package var staffRoles: [Components.Schemas.StaffRole]
             /// - Remark: Generated from `#/components/schemas/Account/admin`.
             package var admin: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/Account/secondFactor`.
+            package struct SecondFactorPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Account/secondFactor/enabled`.
+                package var enabled: Swift.Bool
+                /// - Remark: Generated from `#/components/schemas/Account/secondFactor/recoveryCodesLeft`.
+                package var recoveryCodesLeft: Swift.Int
+                /// Creates a new `SecondFactorPayload`.
+                ///
+                /// - Parameters:
+                ///   - enabled:
+                ///   - recoveryCodesLeft:
+                package init(
+                    enabled: Swift.Bool,
+                    recoveryCodesLeft: Swift.Int
+                ) {
+                    self.enabled = enabled
+                    self.recoveryCodesLeft = recoveryCodesLeft
+                }
+                package enum CodingKeys: String, CodingKey {
+                    case enabled
+                    case recoveryCodesLeft
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/Account/secondFactor`.
+            package var secondFactor: Components.Schemas.Account.SecondFactorPayload?
             /// Creates a new `Account`.
             ///
             /// - Parameters:
@@ -647,6 +703,7 @@ extension Components {
             ///   - pendingEmail: A new address waiting for its code.
             ///   - staffRoles:
             ///   - admin:
+            ///   - secondFactor:
             package init(
                 id: Swift.String,
                 email: Swift.String,
@@ -660,7 +717,8 @@ extension Components {
                 verifiedAt: Foundation.Date? = nil,
                 pendingEmail: Swift.String? = nil,
                 staffRoles: [Components.Schemas.StaffRole],
-                admin: Swift.Bool
+                admin: Swift.Bool,
+                secondFactor: Components.Schemas.Account.SecondFactorPayload? = nil
             ) {
                 self.id = id
                 self.email = email
@@ -675,6 +733,7 @@ extension Components {
                 self.pendingEmail = pendingEmail
                 self.staffRoles = staffRoles
                 self.admin = admin
+                self.secondFactor = secondFactor
             }
             package enum CodingKeys: String, CodingKey {
                 case id
@@ -690,6 +749,7 @@ extension Components {
                 case pendingEmail
                 case staffRoles
                 case admin
+                case secondFactor
             }
         }
     }

@@ -654,6 +654,8 @@ package enum Operations {
     ///
     /// An access token (ES256, at most 15 minutes) and a refresh token (12 hours, or 14 days with
     /// `staySignedIn`). A wrong password and an unknown email get the same answer in comparable time.
+    /// An account with a second factor gets, for the right password, a challenge instead: its token and a
+    /// code from the authenticator app (or a recovery code) go to `POST /v1/sessions/second-factor`.
     ///
     ///
     /// - Remark: HTTP `POST /v1/sessions`.
@@ -739,6 +741,57 @@ package enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "created",
+                            response: self
+                        )
+                    }
+                }
+            }
+            package struct Accepted: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/sessions/POST/responses/202/content`.
+                @frozen package enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/sessions/POST/responses/202/content/application\/json`.
+                    case json(Components.Schemas.SecondFactorChallenge)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    package var json: Components.Schemas.SecondFactorChallenge {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                package var body: Operations.SignIn.Output.Accepted.Body
+                /// Creates a new `Accepted`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                package init(body: Operations.SignIn.Output.Accepted.Body) {
+                    self.body = body
+                }
+            }
+            /// The password is right; the second factor is asked.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sessions/post(signIn)/responses/202`.
+            ///
+            /// HTTP response code: `202 accepted`.
+            case accepted(Operations.SignIn.Output.Accepted)
+            /// The associated value of the enum case if `self` is `.accepted`.
+            ///
+            /// - Throws: An error if `self` is not `.accepted`.
+            /// - SeeAlso: `.accepted`.
+            package var accepted: Operations.SignIn.Output.Accepted {
+                get throws {
+                    switch self {
+                    case let .accepted(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "accepted",
                             response: self
                         )
                     }

@@ -47,6 +47,8 @@ package protocol APIProtocol: Sendable {
     ///
     /// An access token (ES256, at most 15 minutes) and a refresh token (12 hours, or 14 days with
     /// `staySignedIn`). A wrong password and an unknown email get the same answer in comparable time.
+    /// An account with a second factor gets, for the right password, a challenge instead: its token and a
+    /// code from the authenticator app (or a recovery code) go to `POST /v1/sessions/second-factor`.
     ///
     ///
     /// - Remark: HTTP `POST /v1/sessions`.
@@ -172,6 +174,8 @@ extension APIProtocol {
     ///
     /// An access token (ES256, at most 15 minutes) and a refresh token (12 hours, or 14 days with
     /// `staySignedIn`). A wrong password and an unknown email get the same answer in comparable time.
+    /// An account with a second factor gets, for the right password, a challenge instead: its token and a
+    /// code from the authenticator app (or a recovery code) go to `POST /v1/sessions/second-factor`.
     ///
     ///
     /// - Remark: HTTP `POST /v1/sessions`.
