@@ -157,6 +157,12 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CQREncode",
+            path: "Shared/CQREncode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"])]
+        ),
         .target(
             name: "Mail",
             dependencies: [
@@ -229,7 +235,7 @@ let package = Package(
         .executableTarget(
             name: "Portal",
             dependencies: [
-                "ServiceKit", "Database", "CatalogueClient", "IdentityClient", "EnrolmentClient", "PaymentClient",
+                "ServiceKit", "Database", "CatalogueClient", "IdentityClient", "EnrolmentClient", "PaymentClient", "CQREncode",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -247,6 +253,7 @@ let package = Package(
                 .embedInCode("API/Templates/layout.mustache"), .embedInCode("API/Templates/catalogue.mustache"),
                 .embedInCode("API/Templates/offering.mustache"), .embedInCode("API/Templates/message.mustache"),
                 .embedInCode("API/Templates/form.mustache"), .embedInCode("API/Templates/account.mustache"),
+                .embedInCode("API/Templates/second-factor.mustache"),
                 .embedInCode("API/Templates/children.mustache"), .embedInCode("API/Templates/child.mustache"),
                 .embedInCode("API/Templates/cart.mustache"), .embedInCode("API/Templates/checkout.mustache"),
                 .embedInCode("API/Templates/payment.mustache"), .embedInCode("API/Templates/receipt.mustache"),

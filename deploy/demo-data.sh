@@ -14,7 +14,8 @@ demo_account() {
   local email=$1 first=$2 last=$3 signed_in
   if signed_in=$(curl -fsS -H 'Content-Type: application/json' \
     -d "{\"email\":\"$email\",\"password\":\"$demo_password\"}" "$identity/v1/sessions" 2>/dev/null); then
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])' <<<"$signed_in"
+    # An account with the second factor answers with a challenge instead (the admin's: see below).
+    python3 -c 'import json,sys; print(json.load(sys.stdin).get("accessToken", ""))' <<<"$signed_in"
     return
   fi
   local since
@@ -50,7 +51,11 @@ PY
 }
 
 token=$(demo_account parent@guichet.local "Isabelle" "Tremblay")
-demo_account admin@guichet.local "Admin" "Guichet" > "$GUICHET_DATA_DIR/demo-admin-token"
+demo_account admin@guichet.local "Admin" "Guichet" > /dev/null
+# Admins and staff use a second factor: the admin's is turned on here, its authenticator-app key kept in
+# demo-admin-totp-key (add it to an app, or print a code with deploy/demo/second_factor.py code KEY).
+python3 "$root/deploy/demo/second_factor.py" token "$identity" admin@guichet.local "$demo_password" \
+  "$GUICHET_DATA_DIR/demo-admin-totp-key" > "$GUICHET_DATA_DIR/demo-admin-token"
 printf '%s\n' "$token" > "$GUICHET_DATA_DIR/demo-token"
 enrolment=http://127.0.0.1:${SERVICE_PORTS[enrolment]}
 existing=$(curl -fsS -H "Authorization: Bearer $token" "$enrolment/v1/participants")

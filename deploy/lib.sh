@@ -83,7 +83,7 @@ admin_psql() {
 # Installs the Debian packages the platform needs when one is missing (root only).
 install_packages() {
   # chromium and its driver: the portal's browser tests (headless, the same version from Debian).
-  local wanted=(postgresql postgresql-contrib rabbitmq-server librabbitmq-dev libcurl4-openssl-dev openssl curl python3-aiosmtpd nginx-light
+  local wanted=(postgresql postgresql-contrib rabbitmq-server librabbitmq-dev libcurl4-openssl-dev libqrencode-dev openssl curl python3-aiosmtpd nginx-light
     chromium chromium-driver)
   local missing=()
   for package in "${wanted[@]}"; do

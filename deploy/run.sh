@@ -126,8 +126,11 @@ Guichet is running.
   logs       $log_dir
   mails      $GUICHET_DATA_DIR/mail (one .eml per mail: verification codes, links to the portal at $gateway, resets, receipts)
   demo       parent@guichet.local / Demo-Guichet-2026 (two children; token in $GUICHET_DATA_DIR/demo-token)
-             admin@guichet.local / Demo-Guichet-2026 (platform admin, token in $GUICHET_DATA_DIR/demo-admin-token)
-             the tokens expire after $token_minutes minutes (at $token_until); sign in again for a fresh one (admin@guichet.local and demo-admin-token for the admin's):
+             admin@guichet.local / Demo-Guichet-2026 (platform admin, token in $GUICHET_DATA_DIR/demo-admin-token), with the second
+               factor staff must use: its authenticator-app key is in $GUICHET_DATA_DIR/demo-admin-totp-key; add it to an app, or
+               python3 deploy/demo/second_factor.py code \$(cat $GUICHET_DATA_DIR/demo-admin-totp-key)   prints the code to sign in with
+             the tokens expire after $token_minutes minutes (at $token_until); sign in again for a fresh one (the admin's: python3
+               deploy/demo/second_factor.py token $gateway/identity admin@guichet.local Demo-Guichet-2026 $GUICHET_DATA_DIR/demo-admin-totp-key):
                curl -fsS -H 'Content-Type: application/json' -d '{"email":"parent@guichet.local","password":"Demo-Guichet-2026"}' \\
                  $gateway/identity/v1/sessions | python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])' > $GUICHET_DATA_DIR/demo-token
              the seeds' catalogue: CAL recovery courses, CSSPO macaroni fund-raiser, Baie-Comeau day camps, a Cégep course

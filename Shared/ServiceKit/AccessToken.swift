@@ -167,7 +167,8 @@ public struct AccessTokenSigner: Sendable {
 extension Principal {
     /// Staff rights in an organisation (identity lists the organisations below a staff member's own in the
     /// token, so a school service centre's staff act on its schools); platform admins have them everywhere.
+    /// Only with the second factor given: a staff member signed in with a password alone acts as a family does.
     public func isStaff(of organisationId: UUID) -> Bool {
-        isAdmin || has(role: "staff", in: organisationId) || has(role: "admin", in: organisationId)
+        secondFactorAt != nil && (isAdmin || has(role: "staff", in: organisationId) || has(role: "admin", in: organisationId))
     }
 }

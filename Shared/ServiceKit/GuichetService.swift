@@ -143,7 +143,7 @@ public enum GuichetService {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: RequestScopeMiddleware(verifier: verifier, trustForwardedFor: settings.trustForwardedFor))
         Definition.addRefusalMiddleware(to: router, parts: parts)
-        router.add(middleware: SpecValidationMiddleware(validator: try RequestValidator(document: Definition.openAPIJSON)))
+        router.add(middleware: SpecValidationMiddleware(validator: try RequestValidator(document: Definition.openAPIJSON), clock: clock))
         HealthRoutes.add(
             to: router, service: Definition.name,
             checks: [

@@ -14,6 +14,7 @@ public struct RequestValidator: Sendable {
         var method: HTTPRequest.Method
         var parameters: [Parameter]
         var jsonBody: JSONValue?
+        var secondFactor: SecondFactorRule
     }
 
     enum Segment: Sendable, Equatable {
@@ -53,7 +54,8 @@ public struct RequestValidator: Sendable {
                 operations.append(
                     .init(
                         segments: segments, method: method, parameters: parameters,
-                        jsonBody: body?["content"]?["application/json"]?["schema"]))
+                        jsonBody: body?["content"]?["application/json"]?["schema"],
+                        secondFactor: SecondFactorRule(rawValue: operation["x-guichet-second-factor"]?.string ?? "") ?? .none))
             }
         }
         // Literal segments win over variables (`/v1/offerings/search` before `/v1/offerings/{id}`).
@@ -299,12 +301,16 @@ enum JSONValue: Sendable, Equatable, Decodable {
 
 /// Runs `RequestValidator` on every request that matches an operation of the document; a JSON body is read
 /// (up to `maximumJSONBytes`, else 413) and handed on unchanged.
+/// It also asks the second factor where the document marks an operation `x-guichet-second-factor`, before anything
+/// else is looked at.
 public struct SpecValidationMiddleware<Context: RequestContext>: RouterMiddleware {
     let validator: RequestValidator
+    let clock: any WallClock
     let maximumJSONBytes: Int
 
-    public init(validator: RequestValidator, maximumJSONBytes: Int = 1 << 20) {
+    public init(validator: RequestValidator, clock: any WallClock, maximumJSONBytes: Int = 1 << 20) {
         self.validator = validator
+        self.clock = clock
         self.maximumJSONBytes = maximumJSONBytes
     }
 
@@ -318,6 +324,11 @@ public struct SpecValidationMiddleware<Context: RequestContext>: RouterMiddlewar
                 throw problem
             }
             return try await next(request, context)
+        }
+        // Without a token the handler answers 401; a token without the second factor (or with one too old for the
+        // operation) is refused here, whatever the rest of the request says.
+        if let principal = RequestScope.current?.principal {
+            try operation.secondFactor.check(principal, at: clock.now())
         }
         var request = request
         var errors = validator.parameterErrors(operation, request: request)
@@ -340,7 +351,43 @@ public struct SpecValidationMiddleware<Context: RequestContext>: RouterMiddlewar
     }
 }
 
+/// What an operation asks of the second factor (`x-guichet-second-factor` in the service's document): staff work
+/// reads health fields, plans and payments, so a staff route needs a token that says the second factor was given
+/// (`required`), and a sensitive one that it was given within the last 15 minutes (`recent`).
+enum SecondFactorRule: String, Sendable {
+    case none = ""
+    case required
+    case recent
+
+    static let recentWindow: TimeInterval = 15 * 60
+
+    /// Only for someone who holds a staff role or is an admin: anyone else is refused by the handler as before
+    /// (403 or 404), and is not told to turn on a second factor that would not help.
+    func check(_ principal: Principal, at now: Date) throws(Problem) {
+        guard self != .none, principal.isAdmin || !principal.roles.isEmpty else { return }
+        guard let givenAt = principal.secondFactorAt else { throw .secondFactorRequired }
+        if self == .recent, now.timeIntervalSince(givenAt) > Self.recentWindow { throw .secondFactorStale }
+    }
+}
+
 extension Problem {
+    public static let secondFactorRequired = Problem(
+        type: "/problems/second-factor-required", status: .forbidden,
+        title: .init(
+            fr: "Cette action demande la double authentification.", en: "This action requires two-step verification."),
+        detail: .init(
+            fr:
+                "Le personnel se connecte avec un code de son application d'authentification. Activez la double authentification dans votre compte, puis reconnectez-vous.",
+            en: "Staff sign in with a code from their authenticator app. Turn on two-step verification in your account, then sign in again."))
+
+    public static let secondFactorStale = Problem(
+        type: "/problems/second-factor-stale", status: .forbidden,
+        title: .init(
+            fr: "Entrez de nouveau le code de votre application d'authentification.", en: "Enter the code from your authenticator app again."),
+        detail: .init(
+            fr: "Cette action demande un code donné depuis moins de 15 minutes.",
+            en: "This action needs a code given within the last 15 minutes."))
+
     /// A request outside what the service's OpenAPI document allows: each field named, nothing done.
     public static func invalidRequest(_ errors: [FieldError]) -> Problem {
         Problem(

@@ -10,6 +10,7 @@ import time
 import traceback
 import urllib.parse
 
+from second_factor import totp  # deploy/demo/second_factor.py, on the path e2e.py sets: TOTP as an app computes it
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -792,6 +793,84 @@ def baie_comeau_link(browser, expect):
         assert status == 404, f"another family's plan at {url}: {status}"
 
 
+def two_step_verification(browser, expect):
+    """A parent turns on two-step verification: scans the QR code (here: reads the key beside it), a wrong first
+    code refused with the same key still shown, then the right one and the password; the ten recovery codes are
+    shown once. Signed out, then in English: the password, a wrong app code refused, a recovery code accepted; a
+    recovery code used twice refused; new recovery codes; turned off with one of them and the password."""
+    d, mail = browser.driver, expect["mail"]
+    person = Keyboard(browser) if browser.width == "desktop" else Mouse(browser)
+    email = f"deux.etapes.{browser.width}@e2e.test"
+    browser.open("/compte/inscription")
+    person.type({"firstName": "Nadia", "lastName": "Bouchard", "email": email, "birthDate": "1981-11-02", "password": expect["password"]})
+    person.tick(field("consent"))
+    person.go(button("Créer mon compte"))
+    person.type({"code": re.search(r"\b(\d{6})\b", mail(email, "code")).group(1)})
+    person.go(button("Confirmer"))
+    person.type({"email": email, "password": expect["password"]})
+    person.go(button("Me connecter"))
+    assert "Double authentification\nDésactivée" in main_text(browser), main_text(browser)
+    person.go(link("Double authentification"))
+    assert heading(browser) == "Double authentification" and "Désactivée" in main_text(browser)
+    person.go(button("Activer la double authentification"))
+    assert heading(browser) == "Ajouter Guichet à votre application", heading(browser)
+    qr = d.find_element(By.CSS_SELECTOR, ".key-setup svg")
+    assert qr.get_attribute("role") == "img" and "Code QR" in d.find_element(By.ID, "key-qr-title").get_attribute("textContent")
+    key = d.find_element(By.CSS_SELECTOR, "code.key").text
+    assert re.fullmatch(r"[A-Z2-7]{4}( [A-Z2-7]{1,4})+", key), f"the key in groups of four: {key!r}"
+    code = totp(key)
+    person.type({"code": f"{(int(code) + 500_000) % 1_000_000:06d}", "currentPassword": expect["password"]})
+    person.go(button("Activer"))
+    assert "Ce code n'est pas valide." in d.find_element(By.CSS_SELECTOR, ".error-summary").text
+    assert d.find_element(By.CSS_SELECTOR, "code.key").text == key, "a refused code shows the same key again"
+    person.type({"code": totp(key), "currentPassword": expect["password"]})
+    person.go(button("Activer"))
+    assert "La double authentification est activée." in main_text(browser), main_text(browser)
+    codes = [li.text for li in d.find_elements(By.CSS_SELECTOR, ".recovery-codes code")]
+    assert len(codes) == 10 and all(re.fullmatch(r"[0-9a-z]{5}-[0-9a-z]{5}", c) for c in codes), codes
+    assert "codes de récupération" in mail(email, "double authentification est activée")
+    person.go(link("Retour à mon compte"))
+    person.go(button("Me déconnecter"))
+
+    # In English: the password, then the app's code.
+    browser.open("/language/en?back=/connexion")
+    person.type({"email": email, "password": expect["password"]})
+    person.go(button("Sign in"))
+    assert heading(browser) == "Code from your authenticator app", heading(browser)
+    person.type({"code": f"{(int(totp(key)) + 500_000) % 1_000_000:06d}"})
+    person.go(button("Sign in"))
+    assert "This code is not valid." in d.find_element(By.CSS_SELECTOR, ".error-summary").text
+    no_secrets_in_page(browser)
+    person.type({"code": codes[0].upper()})
+    person.go(button("Sign in"))
+    assert heading(browser) == "My account", heading(browser)
+    assert "Two-step verification\nOn" in main_text(browser), main_text(browser)
+    person.go(button("Sign out"))
+    browser.open("/connexion")
+    person.type({"email": email, "password": expect["password"]})
+    person.go(button("Sign in"))
+    person.type({"code": codes[0]})
+    person.go(button("Sign in"))
+    assert "This code is not valid." in d.find_element(By.CSS_SELECTOR, ".error-summary").text, "a recovery code works once"
+    person.type({"code": codes[1]})
+    person.go(button("Sign in"))
+    person.go(link("Two-step verification"))
+    assert "Unused recovery codes\n8" in main_text(browser), main_text(browser)
+    person.go(link("Get 10 new recovery codes"))
+    person.type({"code": codes[2]})
+    person.go(button("Get new codes"))
+    renewed = [li.text for li in d.find_elements(By.CSS_SELECTOR, ".recovery-codes code")]
+    assert len(renewed) == 10 and not set(renewed) & set(codes), renewed
+    person.go(link("Turn off two-step verification"))
+    person.type({"code": codes[3], "currentPassword": expect["password"]})
+    person.go(button("Turn off"))
+    assert "This code is not valid." in d.find_element(By.CSS_SELECTOR, ".error-summary").text, "the old codes stopped working"
+    person.type({"code": renewed[0], "currentPassword": expect["password"]})
+    person.go(button("Turn off"))
+    assert "Two-step verification is off." in main_text(browser) and "Off" in main_text(browser), main_text(browser)
+    browser.open("/language/fr?back=/compte")
+
+
 def run(base, artifacts, expect):
     """Runs every journey at both widths; returns (journeys, failures, pages audited, violations)."""
     artifacts = pathlib.Path(artifacts)
@@ -801,7 +880,7 @@ def run(base, artifacts, expect):
         browser = Browser(base, artifacts, width)
         try:
             for journey in (browse_the_catalogue, keyboard_only, mozaik_sign_up_by_code, pay_for_the_cart, waitlist_offer, csspo_guest,
-                            cal_adult_learner, profile_asked_by_an_outing, baie_comeau_link):
+                            cal_adult_learner, profile_asked_by_an_outing, baie_comeau_link, two_step_verification):
                 # The keyboard alone at a desktop's width; one waiting list for the child both guardians share.
                 if (journey is keyboard_only and width == "phone") or (journey in (waitlist_offer, profile_asked_by_an_outing) and width == "desktop"):
                     continue

@@ -94,8 +94,9 @@ import Testing
         try await TestDatabase.withDatabase { database in
             try await withService(IdentityService.self, on: database, environment: ["ADMIN_EMAILS": "admin@guichet.example"]) { identityClient in
                 let identity = IdentityDriver(client: identityClient, database: database)
-                let (_, adminToken, _) = try await identity.verifiedAccount("admin@guichet.example")
-                let (staffId, _, _) = try await identity.verifiedAccount("direction@cssbe.example")
+                let (_, adminToken, _) = try await identity.accountWithSecondFactorSession("admin@guichet.example", clock: SystemWallClock())
+                let (staffId, _, staffRefresh) = try await identity.accountWithSecondFactorSession(
+                    "direction@cssbe.example", clock: SystemWallClock())
                 try await withService(CatalogueService.self, on: database) { catalogue in
                     let centre = try await create(
                         catalogue, token: adminToken,
@@ -111,7 +112,8 @@ import Testing
                     let granted = try await identityClient.execute(
                         uri: "/v1/organisations/\(centreId)/staff/\(staffId)", method: .put, headers: bearer(adminToken))
                     #expect(granted.status == .noContent, "\(granted.text)")
-                    let staffToken = try #require(try await identity.signIn("direction@cssbe.example").json()["accessToken"] as? String)
+                    // The staff member's next token (a refresh) carries the new role, and the second factor they gave.
+                    let staffToken = try await identity.refresh(staffRefresh).access
                     let renamed = try await catalogue.execute(
                         uri: "/v1/organisations/\(schoolId)", method: .patch, headers: bearer(staffToken, json: true),
                         body: jsonBody(["name": ["fr": "École secondaire Bélanger", "en": "Bélanger High School"]]))

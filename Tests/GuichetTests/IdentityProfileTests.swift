@@ -102,7 +102,7 @@ import Testing
     /// The first admin comes from configuration; admins make staff of an organisation known from the catalogue's
     /// events; staff of a school service centre act on its schools; a revoked role is gone from the next token.
     @Test func adminsGrantStaffRolesScopedByOrganisation() async throws {
-        try await withIdentity(environment: ["ADMIN_EMAILS": "admin@cssbe.example.ca"]) { identity, _ in
+        try await withIdentity(environment: ["ADMIN_EMAILS": "admin@cssbe.example.ca,admin2@cssbe.example.ca"]) { identity, clock in
             let database = identity.database
             let centre = UUID()
             let school = UUID()
@@ -128,19 +128,22 @@ import Testing
                 try await database.count("SELECT count(*) FROM identity.organisations") == 2
             }
 
-            let (_, adminToken, _) = try await identity.verifiedAccount("admin@cssbe.example.ca")
-            let (staffId, staffToken, _) = try await identity.verifiedAccount("secretariat@cssbe.example.ca")
+            let (_, passwordOnlyAdmin, _) = try await identity.verifiedAccount("admin@cssbe.example.ca")
+            let (_, adminToken, _) = try await identity.accountWithSecondFactorSession("admin2@cssbe.example.ca", clock: clock)
+            let (staffId, staffToken, staffRefresh) = try await identity.accountWithSecondFactorSession("secretariat@cssbe.example.ca", clock: clock)
             let put = { (token: String, organisation: UUID) in
                 try await identity.client.execute(uri: "/v1/organisations/\(organisation)/staff/\(staffId)", method: .put, headers: bearer(token))
             }
             try (try await put(staffToken, centre)).problem("/problems/forbidden", status: .forbidden)
+            // An admin signed in with a password alone is asked for the second factor; nothing is granted.
+            try (try await put(passwordOnlyAdmin, centre)).problem("/problems/second-factor-required", status: .forbidden)
             try (try await put(adminToken, UUID())).problem("/problems/organisation-unknown", status: .notFound)
             #expect(try await put(adminToken, centre).status == .noContent)
 
             let found = try await identity.get("/v1/accounts?email=SECRETARIAT@cssbe.example.ca", token: adminToken)
             #expect((try found.json()["items"] as? [[String: Any]])?.first?["id"] as? String == staffId)
             let verifier = try await AccessTokenVerifier(publicKeysPEM: TestKeys.shared.publicKeyPEM, clock: SystemWallClock())
-            let newToken = try #require(try await identity.signIn("secretariat@cssbe.example.ca").json()["accessToken"] as? String)
+            let (newToken, nextRefresh) = try await identity.refresh(staffRefresh)
             let principal = try await verifier.verify(newToken)
             #expect(principal.isStaff(of: centre) && principal.isStaff(of: school), "the centre's staff act on its schools")
             #expect(!principal.isStaff(of: UUID()) && !principal.isAdmin)
@@ -151,7 +154,7 @@ import Testing
             let revoked = try await identity.client.execute(
                 uri: "/v1/organisations/\(centre)/staff/\(staffId)", method: .delete, headers: bearer(adminToken))
             #expect(revoked.status == .noContent)
-            let after = try #require(try await identity.signIn("secretariat@cssbe.example.ca").json()["accessToken"] as? String)
+            let after = try await identity.refresh(nextRefresh).access
             #expect(!(try await verifier.verify(after)).isStaff(of: centre))
             try (try await identity.get("/v1/organisations/\(centre)/staff", token: after)).problem("/problems/not-found", status: .notFound)
         }

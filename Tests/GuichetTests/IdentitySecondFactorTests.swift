@@ -2,10 +2,14 @@ import DomainKit
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import HTTPTypes
 import ServiceKit
 import Testing
 
+@testable import Catalogue
+@testable import Enrolment
 @testable import Identity
+@testable import Payment
 
 /// The second factor: TOTP (RFC 6238) with an authenticator app, recovery codes, the code asked at sign-in and
 /// again before sensitive actions, and what the tokens say of it.
@@ -207,6 +211,21 @@ import Testing
         }
     }
 
+    /// Staff routes, in every service, refuse a token without the second factor (and sensitive ones an old one);
+    /// the spec check (`second_factor.py`) keeps every staff route marked.
+    @Test func everyStaffRouteAsksTheSecondFactor() async throws {
+        let counts = [
+            try await walkSecondFactorRoutes(IdentityService.self), try await walkSecondFactorRoutes(CatalogueService.self),
+            try await walkSecondFactorRoutes(EnrolmentService.self), try await walkSecondFactorRoutes(PaymentService.self),
+        ]
+        #expect(counts == [4, 10, 8, 2], "marked routes per service: \(counts)")
+        // A staff member signed in with a password alone acts as a family does on shared routes.
+        let organisation = UUID()
+        let staff = Principal(accountId: UUID(), roles: [.init(organisationId: organisation, role: "staff")])
+        #expect(!staff.isStaff(of: organisation))
+        #expect(Principal(accountId: UUID(), roles: [], isAdmin: true, secondFactorAt: Date()).isStaff(of: organisation))
+    }
+
     /// Services read the second factor from the token only when `amr` says it was given.
     @Test func principalReadsTheSecondFactorFromAmr() async throws {
         let signer = try await AccessTokenSigner(privateKeyPEM: TestKeys.shared.privateKeyPEM)
@@ -222,6 +241,50 @@ import Testing
             try await verifier.verify(try await signer.sign(AccessTokenClaims(accountId: UUID(), issuedAt: now, expiresAt: now + 60))).secondFactorAt
                 == nil)
     }
+}
+
+/// Every operation a service's document marks `x-guichet-second-factor`, called as staff and platform admin
+/// with a password alone (403 second-factor-required), and with a second factor given 16 minutes ago (403
+/// second-factor-stale where the mark is `recent`, let through where it is `required`). Returns how many.
+func walkSecondFactorRoutes<Definition: ServiceDefinition>(_ definition: Definition.Type) async throws -> Int {
+    let document = try #require(try JSONSerialization.jsonObject(with: Data(Definition.openAPIJSON)) as? [String: Any])
+    var found: [(method: HTTPRequest.Method, path: String, rule: String)] = []
+    for (path, item) in try #require(document["paths"] as? [String: Any]) {
+        for (method, operation) in item as? [String: Any] ?? [:] {
+            guard let rule = (operation as? [String: Any])?["x-guichet-second-factor"] as? String,
+                let method = HTTPRequest.Method(method.uppercased())
+            else { continue }
+            found.append((method, path, rule))
+        }
+    }
+    let routes = found
+    let clock = ManualWallClock(Date(timeIntervalSince1970: 1_790_000_000))
+    try await withService(definition, clock: clock) { client, _ in
+        let roles = [OrganisationRole(organisationId: UUID(), role: "staff")]
+        let passwordOnly = try await TestKeys.shared.token(
+            for: UUID(), roles: roles, isAdmin: true, issuedAt: clock.now(), secondFactorAt: .some(nil))
+        let givenLongAgo = try await TestKeys.shared.token(
+            for: UUID(), roles: roles, isAdmin: true, issuedAt: clock.now(), secondFactorAt: clock.now() - 16 * 60)
+        for route in routes {
+            let uri = route.path.split(separator: "/").map { $0.hasPrefix("{") ? UUID().uuidString.lowercased() : String($0) }
+                .joined(separator: "/")
+            let hasBody = [.post, .put, .patch].contains(route.method)
+            let refused = try await client.execute(
+                uri: "/" + uri, method: route.method, headers: bearer(passwordOnly, json: hasBody), body: hasBody ? jsonBody([:]) : nil)
+            #expect(
+                refused.status == .forbidden && (try? refused.json()["type"] as? String) == "/problems/second-factor-required",
+                "\(route.method) \(route.path): \(refused.status) \(refused.text)")
+            let late = try await client.execute(
+                uri: "/" + uri, method: route.method, headers: bearer(givenLongAgo, json: hasBody), body: hasBody ? jsonBody([:]) : nil)
+            let lateType = (try? late.json()["type"] as? String) ?? ""
+            if route.rule == "recent" {
+                #expect(late.status == .forbidden && lateType == "/problems/second-factor-stale", "\(route.method) \(route.path): \(late.text)")
+            } else {
+                #expect(!lateType.hasPrefix("/problems/second-factor"), "\(route.method) \(route.path): \(late.text)")
+            }
+        }
+    }
+    return routes.count
 }
 
 /// The payload of a JWT, unverified (the tests read what identity put in it).

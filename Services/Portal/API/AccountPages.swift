@@ -27,6 +27,7 @@ struct AccountPages: Sendable {
         group.post("/compte/confirmer") { request, _ in try await confirmLink(request) }
         group.get("/connexion") { request, _ in try await signInPage(request, email: "") }
         group.post("/connexion") { request, _ in try await signIn(request) }
+        group.post("/connexion/code") { request, _ in try await SecondFactorPages(kit: kit).completeSignIn(request) }
         group.post("/deconnexion") { request, _ in try await signOut(request) }
         group.get("/mot-de-passe-oublie") { request, _ in try await resetPage(request) }
         group.post("/mot-de-passe-oublie") { request, _ in try await requestReset(request) }
@@ -215,7 +216,16 @@ struct AccountPages: Sendable {
         page.fields[2].checked = form.checked("staySignedIn")
         let stay = form.checked("staySignedIn")
         let answer = try await identity.signIn(body: .json(.init(email: email, password: form.password("password"), staySignedIn: stay)))
-        guard case .created(let created) = answer else {
+        switch answer {
+        case .created(let created):
+            return try await kit.startSession(request, tokens: try created.body.json, staySignedIn: stay, back: back)
+        case .accepted(let accepted):
+            // The password is right and the account has a second factor: its code, on the next page.
+            let challenge = try accepted.body.json
+            return kit.formResponse(
+                SecondFactorPages.signInCodeForm(language, challenge: challenge.secondFactorToken, staySignedIn: stay, back: back),
+                request: request, language: language)
+        default:
             if case .forbidden(let forbidden) = answer, (try? forbidden.body.applicationProblemJson)?._type == "/problems/email-not-verified" {
                 var next = verificationForm(language, email: email)
                 next.notice = Strings.text(.notVerifiedNotice, language)
@@ -223,27 +233,6 @@ struct AccountPages: Sendable {
             }
             return try kit.refused(answer, page: page, request: request, language: language)
         }
-        let tokens = try created.body.json
-        let now = clock.now()
-        // Signing in again in the same browser ends the session it had (its tokens are not left behind).
-        if let previous = cookies.sessionSecret(request) { try await sessions.delete(previous) }
-        let secret = BrowserSecret.generate()
-        try await sessions.create(
-            secret,
-            session: .init(
-                accountId: UUID(uuidString: tokens.accountId) ?? UUID(),
-                tokens: .init(
-                    accessToken: tokens.accessToken, accessExpiresAt: now.addingTimeInterval(TimeInterval(tokens.expiresIn)),
-                    refreshToken: tokens.refreshToken, refreshExpiresAt: tokens.refreshExpiresAt),
-                staySignedIn: stay),
-            at: now)
-        var headers: HTTPFields = [.location: back]
-        let lifetime = stay ? BrowserCookies.staySignedInSeconds : nil
-        headers.append(.init(name: .setCookie, value: cookies.setting(cookies.sessionName, secret.value, maxAge: lifetime)))
-        // A new form secret with the new session: nothing posted before signing in is accepted after.
-        headers.append(.init(name: .setCookie, value: cookies.setting(cookies.formName, BrowserSecret.generate().value, maxAge: nil)))
-        headers.append(.init(name: .setCookie, value: cookies.clearing(cookies.guestName)))
-        return Response(status: .seeOther, headers: headers)
     }
 
     func signOut(_ request: Request) async throws -> Response {
@@ -376,6 +365,7 @@ struct AccountPages: Sendable {
             "formToken": visit.secret.formToken,
         ]
         if let pending = account.pendingEmail { context["pendingEmail"] = pending }
+        context["secondFactorState"] = Strings.text(account.secondFactor?.enabled == true ? .secondFactorIsOn : .secondFactorIsOff, language)
         if !notice.isEmpty { context["notice"] = notice }
         var response = pages.render(
             "account", title: Strings.text(.accountTitle, language), context: context, language: language, path: "/compte", signedIn: true)

@@ -65,6 +65,8 @@ struct FormPage {
     var alternate: (action: String, label: String, hint: String)?
     /// The live total of the quantity fields, as first shown (`portal.js` keeps it up to date).
     var liveTotal: String?
+    /// The second factor's setup: the QR code (inline SVG, drawn by `QRCodeImage`, never from the request) and the key.
+    var keySetup: (svg: String, key: String)?
 
     struct CardEntry {
         var src: String
@@ -115,6 +117,7 @@ struct FormPage {
         if let cardEntry { values["cardEntry"] = ["src": cardEntry.src, "origin": cardEntry.origin] }
         if let alternate { values["alternate"] = ["action": alternate.action, "label": alternate.label, "hint": alternate.hint] }
         if let liveTotal { values["liveTotal"] = liveTotal }
+        if let keySetup { values["keySetup"] = ["svg": keySetup.svg, "key": keySetup.key] }
         if !notice.isEmpty { values["notice"] = notice }
         if let secondary {
             values["secondary"] = [

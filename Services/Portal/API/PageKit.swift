@@ -37,6 +37,32 @@ struct PageKit: Sendable {
         }
     }
 
+    /// Signed in at identity: the browser's session is made (the one it had before ends), and the browser goes `back`.
+    func startSession(
+        _ request: Request, tokens: Components.Schemas.SessionTokens, staySignedIn: Bool, back: String
+    ) async throws -> Response {
+        let now = clock.now()
+        // Signing in again in the same browser ends the session it had (its tokens are not left behind).
+        if let previous = cookies.sessionSecret(request) { try await sessions.delete(previous) }
+        let secret = BrowserSecret.generate()
+        try await sessions.create(
+            secret,
+            session: .init(
+                accountId: UUID(uuidString: tokens.accountId) ?? UUID(),
+                tokens: .init(
+                    accessToken: tokens.accessToken, accessExpiresAt: now.addingTimeInterval(TimeInterval(tokens.expiresIn)),
+                    refreshToken: tokens.refreshToken, refreshExpiresAt: tokens.refreshExpiresAt),
+                staySignedIn: staySignedIn),
+            at: now)
+        var headers: HTTPFields = [.location: back]
+        let lifetime = staySignedIn ? BrowserCookies.staySignedInSeconds : nil
+        headers.append(.init(name: .setCookie, value: cookies.setting(cookies.sessionName, secret.value, maxAge: lifetime)))
+        // A new form secret with the new session: nothing posted before signing in is accepted after.
+        headers.append(.init(name: .setCookie, value: cookies.setting(cookies.formName, BrowserSecret.generate().value, maxAge: nil)))
+        headers.append(.init(name: .setCookie, value: cookies.clearing(cookies.guestName)))
+        return Response(status: .seeOther, headers: headers)
+    }
+
     /// To the sign-in page, coming back here after (a form posted once the session had ended comes back to the account).
     func signInFirst(_ request: Request) -> Response {
         let back = request.method == .get ? request.uri.path : "/compte"

@@ -20,6 +20,7 @@ struct Pages: Sendable {
             ("layout", PackageResources.layout_mustache), ("catalogue", PackageResources.catalogue_mustache),
             ("offering", PackageResources.offering_mustache), ("message", PackageResources.message_mustache),
             ("form", PackageResources.form_mustache), ("account", PackageResources.account_mustache),
+            ("second-factor", PackageResources.second_factor_mustache),
             ("children", PackageResources.children_mustache), ("child", PackageResources.child_mustache),
             ("cart", PackageResources.cart_mustache), ("review", PackageResources.checkout_mustache),
             ("payment", PackageResources.payment_mustache), ("receipt", PackageResources.receipt_mustache),

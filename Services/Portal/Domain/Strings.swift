@@ -73,6 +73,13 @@ enum Text: String, CaseIterable, Sendable {
     case healthInsuranceExpiry, emergencyName, emergencyPhone, emergencyRelationship, permanentCodeHint, sealedFieldHint
     case healthInsuranceHint, healthInsuranceExpiryHint, phoneHint, keepNumberHint, profileTitle, editProfile
     case profileSubmit, profileSavedNotice, profileChangedElsewhere, completeProfile, profileIntro
+    // The second factor
+    case secondFactorTitle, secondFactorIsOn, secondFactorIsOff, secondFactorOnText, secondFactorOffText
+    case secondFactorWhy, secondFactorStart, secondFactorSetupTitle, secondFactorScan, secondFactorQRTitle, secondFactorKey
+    case appCode, appCodeHint, secondFactorConfirm, recoveryCodesTitle, recoveryCodesIntro, secondFactorOnNotice
+    case recoveryCodesLeft, renewRecoveryCodes, renewRecoveryCodesIntro, renewRecoveryCodesSubmit, turnOffTitle, turnOffIntro
+    case turnOffSubmit, secondFactorOffNotice, signInCodeTitle, signInCodeIntro, signInCodeHint, secondFactorAlreadyOnNotice
+    case backToSecondFactor
 }
 
 enum Strings {
@@ -485,6 +492,39 @@ enum Strings {
         .completeProfile: "Remplir le profil de {name}",
         .profileIntro: "Ce que les organismes demandent à l'inscription. Tous les champs sont facultatifs ici; une activité peut en exiger certains.",
         .fileTooLargeText: "Rien n'a été envoyé : un plan compte 21 Mo au plus. Revenez à la page précédente pour en choisir un plus petit.",
+        .secondFactorTitle: "Double authentification",
+        .secondFactorIsOn: "Activée",
+        .secondFactorIsOff: "Désactivée",
+        .secondFactorOnText: "Après votre mot de passe, Guichet demande le code que votre application d'authentification affiche.",
+        .secondFactorOffText: "Votre mot de passe suffit pour vous connecter.",
+        .secondFactorWhy:
+            "Avec la double authentification, quelqu'un qui connaît votre mot de passe ne peut pas se connecter sans votre téléphone. Il vous faut une application d'authentification : Google Authenticator, Microsoft Authenticator, FreeOTP ou celle de votre gestionnaire de mots de passe, par exemple.",
+        .secondFactorStart: "Activer la double authentification",
+        .secondFactorSetupTitle: "Ajouter Guichet à votre application",
+        .secondFactorScan:
+            "Dans votre application d'authentification, ajoutez un compte en balayant ce code QR, ou en tapant la clé. Entrez ensuite le code que l'application affiche, et votre mot de passe.",
+        .secondFactorQRTitle: "Code QR de votre clé Guichet, à balayer avec votre application d'authentification",
+        .secondFactorKey: "Clé à taper si vous ne pouvez pas balayer le code",
+        .appCode: "Code de l'application",
+        .appCodeHint: "Les 6 chiffres que l'application affiche maintenant pour Guichet. Ils changent toutes les 30 secondes.",
+        .secondFactorConfirm: "Activer",
+        .recoveryCodesTitle: "Vos codes de récupération",
+        .recoveryCodesIntro:
+            "Si vous perdez votre téléphone, chacun de ces codes remplace une fois le code de l'application. Imprimez cette page ou notez les codes, et gardez-les en lieu sûr : ils ne seront plus affichés.",
+        .secondFactorOnNotice: "La double authentification est activée. Un courriel vous le confirme.",
+        .recoveryCodesLeft: "Codes de récupération inutilisés",
+        .renewRecoveryCodes: "Obtenir 10 nouveaux codes de récupération",
+        .renewRecoveryCodesIntro: "Les codes de récupération actuels cesseront de fonctionner.",
+        .renewRecoveryCodesSubmit: "Obtenir de nouveaux codes",
+        .turnOffTitle: "Désactiver la double authentification",
+        .turnOffIntro: "Votre mot de passe suffira de nouveau pour vous connecter. Un courriel vous le confirmera.",
+        .turnOffSubmit: "Désactiver",
+        .secondFactorOffNotice: "La double authentification est désactivée.",
+        .signInCodeTitle: "Code de votre application d'authentification",
+        .signInCodeIntro: "Votre mot de passe est bon. Entrez maintenant le code que votre application d'authentification affiche pour Guichet.",
+        .signInCodeHint: "6 chiffres. Sans votre téléphone, entrez un de vos codes de récupération (comme abcde-12345).",
+        .secondFactorAlreadyOnNotice: "La double authentification est déjà activée.",
+        .backToSecondFactor: "Retour à la double authentification",
     ]
 
     static let english: [Text: String] = [
@@ -885,5 +925,38 @@ enum Strings {
         .completeProfile: "Fill in {name}'s profile",
         .profileIntro: "What organisations ask at registration. Every field is optional here; an activity may require some.",
         .fileTooLargeText: "Nothing was sent: a plan is at most 21 MB. Go back to the previous page to choose a smaller one.",
+        .secondFactorTitle: "Two-step verification",
+        .secondFactorIsOn: "On",
+        .secondFactorIsOff: "Off",
+        .secondFactorOnText: "After your password, Guichet asks for the code your authenticator app shows.",
+        .secondFactorOffText: "Your password is enough to sign in.",
+        .secondFactorWhy:
+            "With two-step verification, someone who knows your password cannot sign in without your phone. You need an authenticator app: Google Authenticator, Microsoft Authenticator, FreeOTP or your password manager's, for example.",
+        .secondFactorStart: "Turn on two-step verification",
+        .secondFactorSetupTitle: "Add Guichet to your app",
+        .secondFactorScan:
+            "In your authenticator app, add an account by scanning this QR code, or by typing the key. Then enter the code the app shows, and your password.",
+        .secondFactorQRTitle: "QR code of your Guichet key, to scan with your authenticator app",
+        .secondFactorKey: "Key to type if you cannot scan the code",
+        .appCode: "Code from the app",
+        .appCodeHint: "The 6 digits the app shows now for Guichet. They change every 30 seconds.",
+        .secondFactorConfirm: "Turn on",
+        .recoveryCodesTitle: "Your recovery codes",
+        .recoveryCodesIntro:
+            "If you lose your phone, each of these codes replaces the app's code once. Print this page or write the codes down, and keep them somewhere safe: they will not be shown again.",
+        .secondFactorOnNotice: "Two-step verification is on. A mail confirms it.",
+        .recoveryCodesLeft: "Unused recovery codes",
+        .renewRecoveryCodes: "Get 10 new recovery codes",
+        .renewRecoveryCodesIntro: "The current recovery codes will stop working.",
+        .renewRecoveryCodesSubmit: "Get new codes",
+        .turnOffTitle: "Turn off two-step verification",
+        .turnOffIntro: "Your password will again be enough to sign in. A mail will confirm it.",
+        .turnOffSubmit: "Turn off",
+        .secondFactorOffNotice: "Two-step verification is off.",
+        .signInCodeTitle: "Code from your authenticator app",
+        .signInCodeIntro: "Your password is right. Now enter the code your authenticator app shows for Guichet.",
+        .signInCodeHint: "6 digits. Without your phone, enter one of your recovery codes (like abcde-12345).",
+        .secondFactorAlreadyOnNotice: "Two-step verification is already on.",
+        .backToSecondFactor: "Back to two-step verification",
     ]
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import DomainKit
 import ServiceKit
 import Testing
 
@@ -58,6 +59,33 @@ struct IdentityDriver {
             try #require(body["accountId"] as? String), try #require(body["accessToken"] as? String),
             try #require(body["refreshToken"] as? String)
         )
+    }
+}
+
+extension IdentityDriver {
+    /// A verified account with the second factor on, as staff must have: its session counts the second factor as
+    /// given (confirming it does), and `refresh` brings the account's current roles into a new access token.
+    func accountWithSecondFactorSession(
+        _ email: String, clock: any WallClock
+    ) async throws -> (account: String, access: String, refresh: String) {
+        let (account, access, refresh) = try await verifiedAccount(email)
+        let setup = try await post("/v1/me/second-factor", [:], token: access)
+        let secretText = try #require(try setup.json()["secret"] as? String, "\(setup.text)")
+        let secret = try #require(Base32.decode(secretText))
+        let confirmed = try await post(
+            "/v1/me/second-factor/confirmation",
+            ["code": Totp.code(secret: secret, step: Totp.step(at: clock.now())), "currentPassword": IdentityDriver.password], token: access)
+        #expect(confirmed.status == .ok, "\(confirmed.text)")
+        let tokens = try await self.refresh(refresh)
+        return (account, tokens.access, tokens.refresh)
+    }
+
+    /// New tokens for a session (with the account's roles as they are now).
+    func refresh(_ refreshToken: String) async throws -> (access: String, refresh: String) {
+        let refreshed = try await post("/v1/sessions/refresh", ["refreshToken": refreshToken])
+        #expect(refreshed.status == .ok, "\(refreshed.text)")
+        let body = try refreshed.json()
+        return (try #require(body["accessToken"] as? String), try #require(body["refreshToken"] as? String))
     }
 }
 

@@ -187,12 +187,17 @@ final class TestKeys: Sendable {
         codeHashKey = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
     }
 
+    /// Staff and admins have given the second factor at `issuedAt` unless `secondFactorAt` says otherwise (`.some(nil)`:
+    /// a password alone).
     func token(
-        for account: UUID, roles: [OrganisationRole] = [], isAdmin: Bool = false, issuedAt: Date = Date(), lifetime: TimeInterval = 900
+        for account: UUID, roles: [OrganisationRole] = [], isAdmin: Bool = false, issuedAt: Date = Date(), lifetime: TimeInterval = 900,
+        secondFactorAt: Date?? = nil
     ) async throws -> String {
         let signer = try await AccessTokenSigner(privateKeyPEM: privateKeyPEM)
+        let given = secondFactorAt ?? (roles.isEmpty && !isAdmin ? nil : issuedAt)
         return try await signer.sign(
-            AccessTokenClaims(accountId: account, issuedAt: issuedAt, expiresAt: issuedAt + lifetime, roles: roles, isAdmin: isAdmin))
+            AccessTokenClaims(
+                accountId: account, issuedAt: issuedAt, expiresAt: issuedAt + lifetime, roles: roles, isAdmin: isAdmin, secondFactorAt: given))
     }
 }
 

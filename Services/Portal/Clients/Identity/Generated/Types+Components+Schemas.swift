@@ -479,6 +479,10 @@ extension Components {
                 case staySignedIn
             }
         }
+        /// Six digits from the authenticator app, or a recovery code (`xxxxx-xxxxx`).
+        ///
+        /// - Remark: Generated from `#/components/schemas/SecondFactorCode`.
+        package typealias SecondFactorCode = Swift.String
         /// - Remark: Generated from `#/components/schemas/SecondFactorChallenge`.
         package struct SecondFactorChallenge: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/SecondFactorChallenge/secondFactorToken`.
@@ -500,6 +504,72 @@ extension Components {
             package enum CodingKeys: String, CodingKey {
                 case secondFactorToken
                 case expiresAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/SecondFactorSetup`.
+        package struct SecondFactorSetup: Codable, Hashable, Sendable {
+            /// Base32 (RFC 4648), for typing into the app.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SecondFactorSetup/secret`.
+            package var secret: Swift.String
+            /// The `otpauth://totp/…` address a QR code carries.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SecondFactorSetup/keyUri`.
+            package var keyUri: Swift.String
+            /// - Remark: Generated from `#/components/schemas/SecondFactorSetup/algorithm`.
+            @frozen package enum AlgorithmPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case sha1 = "SHA1"
+            }
+            /// - Remark: Generated from `#/components/schemas/SecondFactorSetup/algorithm`.
+            package var algorithm: Components.Schemas.SecondFactorSetup.AlgorithmPayload
+            /// - Remark: Generated from `#/components/schemas/SecondFactorSetup/digits`.
+            package var digits: Swift.Int
+            /// Seconds.
+            ///
+            /// - Remark: Generated from `#/components/schemas/SecondFactorSetup/period`.
+            package var period: Swift.Int
+            /// Creates a new `SecondFactorSetup`.
+            ///
+            /// - Parameters:
+            ///   - secret: Base32 (RFC 4648), for typing into the app.
+            ///   - keyUri: The `otpauth://totp/…` address a QR code carries.
+            ///   - algorithm:
+            ///   - digits:
+            ///   - period: Seconds.
+            package init(
+                secret: Swift.String,
+                keyUri: Swift.String,
+                algorithm: Components.Schemas.SecondFactorSetup.AlgorithmPayload,
+                digits: Swift.Int,
+                period: Swift.Int
+            ) {
+                self.secret = secret
+                self.keyUri = keyUri
+                self.algorithm = algorithm
+                self.digits = digits
+                self.period = period
+            }
+            package enum CodingKeys: String, CodingKey {
+                case secret
+                case keyUri
+                case algorithm
+                case digits
+                case period
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/RecoveryCodes`.
+        package struct RecoveryCodes: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RecoveryCodes/recoveryCodes`.
+            package var recoveryCodes: [Swift.String]
+            /// Creates a new `RecoveryCodes`.
+            ///
+            /// - Parameters:
+            ///   - recoveryCodes:
+            package init(recoveryCodes: [Swift.String]) {
+                self.recoveryCodes = recoveryCodes
+            }
+            package enum CodingKeys: String, CodingKey {
+                case recoveryCodes
             }
         }
         /// - Remark: Generated from `#/components/schemas/SessionTokens`.

@@ -54,6 +54,15 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/sessions`.
     /// - Remark: Generated from `#/paths//v1/sessions/post(signIn)`.
     func signIn(_ input: Operations.SignIn.Input) async throws -> Operations.SignIn.Output
+    /// Finish a sign-in with the second factor.
+    ///
+    /// The challenge lasts 5 minutes and takes 5 wrong codes; an app code works once (a code seen over a
+    /// shoulder cannot be replayed), as does each recovery code. Wrong codes are also throttled per account.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/sessions/second-factor`.
+    /// - Remark: Generated from `#/paths//v1/sessions/second-factor/post(completeSignIn)`.
+    func completeSignIn(_ input: Operations.CompleteSignIn.Input) async throws -> Operations.CompleteSignIn.Output
     /// Exchange a refresh token for new tokens. Each refresh token works once; presenting a used one signs the whole session out.
     ///
     /// - Remark: HTTP `POST /v1/sessions/refresh`.
@@ -91,6 +100,34 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/me/password`.
     /// - Remark: Generated from `#/paths//v1/me/password/post(changeMyPassword)`.
     func changeMyPassword(_ input: Operations.ChangeMyPassword.Input) async throws -> Operations.ChangeMyPassword.Output
+    /// Start turning the second factor on; a new secret for the authenticator app.
+    ///
+    /// The secret waits for its first code (`POST /v1/me/second-factor/confirmation`); starting again
+    /// replaces a secret still waiting. 409 if the second factor is already on.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/me/second-factor`.
+    /// - Remark: Generated from `#/paths//v1/me/second-factor/post(startSecondFactor)`.
+    func startSecondFactor(_ input: Operations.StartSecondFactor.Input) async throws -> Operations.StartSecondFactor.Output
+    /// Turn the second factor on with a first code from the app; answers the ten recovery codes, shown once.
+    ///
+    /// The current password is asked too. The current session counts as having given the second factor;
+    /// the holder is mailed.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/me/second-factor/confirmation`.
+    /// - Remark: Generated from `#/paths//v1/me/second-factor/confirmation/post(confirmSecondFactor)`.
+    func confirmSecondFactor(_ input: Operations.ConfirmSecondFactor.Input) async throws -> Operations.ConfirmSecondFactor.Output
+    /// Ten new recovery codes, shown once; the earlier ones stop working.
+    ///
+    /// - Remark: HTTP `POST /v1/me/second-factor/recovery-codes`.
+    /// - Remark: Generated from `#/paths//v1/me/second-factor/recovery-codes/post(renewRecoveryCodes)`.
+    func renewRecoveryCodes(_ input: Operations.RenewRecoveryCodes.Input) async throws -> Operations.RenewRecoveryCodes.Output
+    /// Turn the second factor off, with the current password and a code; the holder is mailed.
+    ///
+    /// - Remark: HTTP `POST /v1/me/second-factor/removal`.
+    /// - Remark: Generated from `#/paths//v1/me/second-factor/removal/post(removeSecondFactor)`.
+    func removeSecondFactor(_ input: Operations.RemoveSecondFactor.Input) async throws -> Operations.RemoveSecondFactor.Output
     /// Mail a 6-digit code (15 minutes, single use, 5 attempts). Same answer whether the email has an account or not.
     ///
     /// - Remark: HTTP `POST /v1/password-resets`.
@@ -189,6 +226,23 @@ extension APIProtocol {
             body: body
         ))
     }
+    /// Finish a sign-in with the second factor.
+    ///
+    /// The challenge lasts 5 minutes and takes 5 wrong codes; an app code works once (a code seen over a
+    /// shoulder cannot be replayed), as does each recovery code. Wrong codes are also throttled per account.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/sessions/second-factor`.
+    /// - Remark: Generated from `#/paths//v1/sessions/second-factor/post(completeSignIn)`.
+    package func completeSignIn(
+        headers: Operations.CompleteSignIn.Input.Headers = .init(),
+        body: Operations.CompleteSignIn.Input.Body
+    ) async throws -> Operations.CompleteSignIn.Output {
+        try await completeSignIn(Operations.CompleteSignIn.Input(
+            headers: headers,
+            body: body
+        ))
+    }
     /// Exchange a refresh token for new tokens. Each refresh token works once; presenting a used one signs the whole session out.
     ///
     /// - Remark: HTTP `POST /v1/sessions/refresh`.
@@ -266,6 +320,60 @@ extension APIProtocol {
         body: Operations.ChangeMyPassword.Input.Body
     ) async throws -> Operations.ChangeMyPassword.Output {
         try await changeMyPassword(Operations.ChangeMyPassword.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Start turning the second factor on; a new secret for the authenticator app.
+    ///
+    /// The secret waits for its first code (`POST /v1/me/second-factor/confirmation`); starting again
+    /// replaces a secret still waiting. 409 if the second factor is already on.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/me/second-factor`.
+    /// - Remark: Generated from `#/paths//v1/me/second-factor/post(startSecondFactor)`.
+    package func startSecondFactor(headers: Operations.StartSecondFactor.Input.Headers = .init()) async throws -> Operations.StartSecondFactor.Output {
+        try await startSecondFactor(Operations.StartSecondFactor.Input(headers: headers))
+    }
+    /// Turn the second factor on with a first code from the app; answers the ten recovery codes, shown once.
+    ///
+    /// The current password is asked too. The current session counts as having given the second factor;
+    /// the holder is mailed.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/me/second-factor/confirmation`.
+    /// - Remark: Generated from `#/paths//v1/me/second-factor/confirmation/post(confirmSecondFactor)`.
+    package func confirmSecondFactor(
+        headers: Operations.ConfirmSecondFactor.Input.Headers = .init(),
+        body: Operations.ConfirmSecondFactor.Input.Body
+    ) async throws -> Operations.ConfirmSecondFactor.Output {
+        try await confirmSecondFactor(Operations.ConfirmSecondFactor.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Ten new recovery codes, shown once; the earlier ones stop working.
+    ///
+    /// - Remark: HTTP `POST /v1/me/second-factor/recovery-codes`.
+    /// - Remark: Generated from `#/paths//v1/me/second-factor/recovery-codes/post(renewRecoveryCodes)`.
+    package func renewRecoveryCodes(
+        headers: Operations.RenewRecoveryCodes.Input.Headers = .init(),
+        body: Operations.RenewRecoveryCodes.Input.Body
+    ) async throws -> Operations.RenewRecoveryCodes.Output {
+        try await renewRecoveryCodes(Operations.RenewRecoveryCodes.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Turn the second factor off, with the current password and a code; the holder is mailed.
+    ///
+    /// - Remark: HTTP `POST /v1/me/second-factor/removal`.
+    /// - Remark: Generated from `#/paths//v1/me/second-factor/removal/post(removeSecondFactor)`.
+    package func removeSecondFactor(
+        headers: Operations.RemoveSecondFactor.Input.Headers = .init(),
+        body: Operations.RemoveSecondFactor.Input.Body
+    ) async throws -> Operations.RemoveSecondFactor.Output {
+        try await removeSecondFactor(Operations.RemoveSecondFactor.Input(
             headers: headers,
             body: body
         ))
