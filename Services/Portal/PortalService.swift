@@ -66,6 +66,7 @@ enum PortalService: ServiceDefinition {
         cart.register(on: router)
         AccountPages(kit: kit).register(on: router)
         SecondFactorPages(kit: kit).register(on: router)
+        StaffPages(kit: kit, reference: reference).register(on: router)
         FamilyPages(kit: kit, enrolment: parts.enrolment, payment: parts.payment, reference: reference).register(on: router)
         GuestPages(kit: kit, catalogue: parts.catalogue, enrolment: parts.enrolment).register(on: router)
         WaitlistPages(kit: kit, enrolment: parts.enrolment, reference: reference).register(on: router)

@@ -171,4 +171,9 @@ extension Principal {
     public func isStaff(of organisationId: UUID) -> Bool {
         secondFactorAt != nil && (isAdmin || has(role: "staff", in: organisationId) || has(role: "admin", in: organisationId))
     }
+
+    /// The organisation's administrator (its staff list, its logs), or a platform admin; with the second factor.
+    public func isOrganisationAdmin(of organisationId: UUID) -> Bool {
+        secondFactorAt != nil && (isAdmin || has(role: "admin", in: organisationId))
+    }
 }

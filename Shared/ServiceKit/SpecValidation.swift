@@ -316,6 +316,12 @@ public struct SpecValidationMiddleware<Context: RequestContext>: RouterMiddlewar
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let declared = validator.operations(path: request.uri.path)
+        // HEAD runs the GET handler: the GET's second-factor mark holds for it too.
+        if request.method == .head, let get = declared.first(where: { $0.method == .get }),
+            let principal = RequestScope.current?.principal
+        {
+            try get.secondFactor.check(principal, at: clock.now())
+        }
         guard let operation = declared.first(where: { $0.method == request.method }) else {
             // A documented path asked with a method it does not have: 405 naming the ones it has (HEAD is GET's).
             if !declared.isEmpty, request.method != .head || !declared.contains(where: { $0.method == .get }) {

@@ -871,6 +871,66 @@ def two_step_verification(browser, expect):
     browser.open("/language/fr?back=/compte")
 
 
+def staff_sign_in(browser, person, email, key, password):
+    """A staff member signs in: the password, then the code of the authenticator app (the next one if the API
+    just used this step's: a code works once)."""
+    browser.open("/connexion")
+    person.type({"email": email, "password": password})
+    person.go(button("Me connecter"))
+    assert heading(browser) == "Code de votre application d'authentification", heading(browser)
+    person.type({"code": totp(key)})
+    person.go(button("Me connecter"))
+    if browser.driver.find_elements(By.CSS_SELECTOR, ".error-summary"):
+        time.sleep(30 - time.time() % 30 + 0.5)
+        person.type({"code": totp(key)})
+        person.go(button("Me connecter"))
+    assert heading(browser) == "Mon compte", heading(browser)
+
+
+def admin_grants_and_revokes_a_staff_role(browser, expect):
+    """admin grants and revokes a staff role: the platform admin signs in with the second factor, opens the staff
+    area, finds the school among the organisations, is told an unknown address has no account, grants a verified
+    account the staff role, sees it in the staff list and the role log, revokes it, and reads the page in English."""
+    d, admin = browser.driver, expect["admin"]
+    person = Mouse(browser)
+    staff_sign_in(browser, person, admin["email"], admin["key"], expect["password"])
+    person.go(link("Espace du personnel"))
+    assert heading(browser) == "Espace du personnel", heading(browser)
+    person.go(link("Organismes et personnel"))
+    person.go(link(admin["organisation"]))
+    assert heading(browser) == admin["organisation"], heading(browser)
+    person.type({"email": "personne.inconnue@e2e.test"})
+    person.go(button("Donner le rôle"))
+    assert "Aucun compte vérifié n'a cette adresse." in d.find_element(By.CSS_SELECTOR, ".error-summary").text
+    assert d.find_element(By.ID, "email").get_attribute("aria-invalid") == "true"
+    person.type({"email": admin["grantee"]})
+    Select(d.find_element(By.ID, "role")).select_by_visible_text("Personnel")
+    person.go(button("Donner le rôle"))
+    assert "Le rôle est donné." in main_text(browser), main_text(browser)
+    rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "table.list tbody tr")]
+    assert any(admin["grantee"] in r and "Personnel" in r for r in rows), rows
+    assert any(admin["granteeName"] in r and "Rôle donné" in r for r in rows), f"the log: {rows}"
+    revoke = d.find_element(By.CSS_SELECTOR, f"button[aria-label='Retirer le rôle — {admin['granteeName']}']")
+    browser.navigate(revoke.click)
+    assert "Le rôle est retiré." in main_text(browser), main_text(browser)
+    rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "table.list tbody tr")]
+    assert not any(admin["grantee"] in r for r in rows), f"still listed: {rows}"
+    assert any(admin["granteeName"] in r and "Rôle retiré" in r for r in rows), f"the log: {rows}"
+    page = urllib.parse.urlparse(d.current_url).path
+    browser.open(f"/language/en?back={page}")
+    assert "Role log" in main_text(browser) and "Role revoked" in main_text(browser), main_text(browser)
+    browser.open("/staff")
+    assert heading(browser) == "Staff area", heading(browser)
+    browser.open("/staff/organisations")
+    assert heading(browser) == "Organisations and staff", heading(browser)
+    browser.open("/language/fr?back=/staff")
+
+
+# Staff journeys: at a desktop's width (the staff area is for work at a desk, and must still not scroll sideways
+# on a phone, which every page check asserts at that width); each prints `staff: <its first line>` as it passes.
+STAFF_JOURNEYS = (admin_grants_and_revokes_a_staff_role,)
+
+
 def run(base, artifacts, expect):
     """Runs every journey at both widths; returns (journeys, failures, pages audited, violations)."""
     artifacts = pathlib.Path(artifacts)
@@ -880,14 +940,18 @@ def run(base, artifacts, expect):
         browser = Browser(base, artifacts, width)
         try:
             for journey in (browse_the_catalogue, keyboard_only, mozaik_sign_up_by_code, pay_for_the_cart, waitlist_offer, csspo_guest,
-                            cal_adult_learner, profile_asked_by_an_outing, baie_comeau_link, two_step_verification):
+                            cal_adult_learner, profile_asked_by_an_outing, baie_comeau_link, two_step_verification) + STAFF_JOURNEYS:
                 # The keyboard alone at a desktop's width; one waiting list for the child both guardians share.
                 if (journey is keyboard_only and width == "phone") or (journey in (waitlist_offer, profile_asked_by_an_outing) and width == "desktop"):
+                    continue
+                if journey in STAFF_JOURNEYS and width == "phone":
                     continue
                 journeys += 1
                 browser.driver.delete_all_cookies()
                 try:
                     journey(browser, expect)
+                    if journey in STAFF_JOURNEYS:
+                        print(f"staff: {journey.__doc__.split(':')[0].strip()}")
                 except Exception as error:  # one journey's failure does not hide the others'
                     failures.append(f"{journey.__name__} at {width}: {error}\n{traceback.format_exc(limit=3)}")
         finally:

@@ -478,6 +478,9 @@ def browser_journeys(sink):
     cookie = switched.headers.get("set-cookie", "")
     check(all(part in cookie for part in ("guichet_lang=en", "HttpOnly", "SameSite=Lax", "Path=/")), f"language cookie: {cookie}")
     expect["free_the_seat"] = full_workshop(sink)
+    # The platform admin (second factor on, its key kept by staff_session) grants a verified family account a role.
+    expect["admin"] = {"email": "admin@e2e.test", "key": SECOND_FACTOR_KEYS["admin@e2e.test"], "organisation": "École du Grand-Boisé",
+                       "grantee": "visiteur@e2e.test", "granteeName": "Paul Visiteur"}
     journeys, failures, pages, violations = browser.run(f"http://127.0.0.1:{GATEWAY_PORT}", artifacts, expect)
     print(f"  screenshots in {artifacts}")
     check(not failures, "browser journeys failed:\n" + "\n".join(failures))

@@ -129,7 +129,7 @@ import Testing
             }
 
             let (_, passwordOnlyAdmin, _) = try await identity.verifiedAccount("admin@cssbe.example.ca")
-            let (_, adminToken, _) = try await identity.accountWithSecondFactorSession("admin2@cssbe.example.ca", clock: clock)
+            let (adminId, adminToken, _) = try await identity.accountWithSecondFactorSession("admin2@cssbe.example.ca", clock: clock)
             let (staffId, staffToken, staffRefresh) = try await identity.accountWithSecondFactorSession("secretariat@cssbe.example.ca", clock: clock)
             let put = { (token: String, organisation: UUID) in
                 try await identity.client.execute(uri: "/v1/organisations/\(organisation)/staff/\(staffId)", method: .put, headers: bearer(token))
@@ -151,10 +151,29 @@ import Testing
             let list = try await identity.get("/v1/organisations/\(centre)/staff", token: newToken)
             #expect((try list.json()["items"] as? [[String: Any]])?.count == 1)
 
+            // The organisation's staff read its staff list, not its role log; made its admin, they read both.
+            try (try await identity.get("/v1/organisations/\(centre)/staff-changes", token: newToken))
+                .problem("/problems/not-found", status: .notFound)
+            clock.advance(by: 1)
+            let promoted = try await identity.client.execute(
+                uri: "/v1/organisations/\(centre)/staff/\(staffId)?role=admin", method: .put, headers: bearer(adminToken))
+            #expect(promoted.status == .noContent, "\(promoted.text)")
+            let (adminOfCentre, lastRefresh) = try await identity.refresh(nextRefresh)
+            #expect(try await verifier.verify(adminOfCentre).roles.contains(.init(organisationId: school, role: "admin")))
+            let members = try await identity.get("/v1/organisations/\(centre)/staff", token: adminOfCentre).json()["items"] as? [[String: Any]]
+            #expect(members?.first?["role"] as? String == "admin")
+            #expect(try await identity.get("/v1/organisations/\(centre)/staff-changes", token: adminOfCentre).status == .ok)
+            clock.advance(by: 1)
+
             let revoked = try await identity.client.execute(
                 uri: "/v1/organisations/\(centre)/staff/\(staffId)", method: .delete, headers: bearer(adminToken))
             #expect(revoked.status == .noContent)
-            let after = try await identity.refresh(nextRefresh).access
+            let after = try await identity.refresh(lastRefresh).access
+            // Every change in the organisation's log, newest first, with who made it.
+            let log = try await identity.get("/v1/organisations/\(centre)/staff-changes", token: adminToken).json()["items"] as? [[String: Any]] ?? []
+            #expect(log.map { $0["change"] as? String } == ["revoked", "role-changed", "granted"])
+            #expect(log.allSatisfy { $0["changedBy"] as? String == adminId && $0["accountId"] as? String == staffId })
+            #expect(log.map { $0["role"] as? String } == ["admin", "admin", "staff"])
             #expect(!(try await verifier.verify(after)).isStaff(of: centre))
             try (try await identity.get("/v1/organisations/\(centre)/staff", token: after)).problem("/problems/not-found", status: .notFound)
         }

@@ -55,6 +55,7 @@ import Testing
             #expect(keyURI.hasPrefix("otpauth://totp/Guichet:deux-etapes@example.ca?secret="))
 
             let code = Totp.code(secret: secret, step: Totp.step(at: clock.now()))
+            let elsewhere = try #require(try await identity.signIn(email).json()["refreshToken"] as? String)
             try
                 (try await identity.post(
                     "/v1/me/second-factor/confirmation", ["code": code, "currentPassword": "Pas-Le-Bon-2026"], token: access))
@@ -70,6 +71,9 @@ import Testing
             let codes = try #require(try confirmed.json()["recoveryCodes"] as? [String])
             #expect(codes.count == 10 && Set(codes).count == 10)
             #expect(codes.allSatisfy { $0.count == 11 && RecoveryCode.normalized($0) != nil })
+            // Another session, signed in with the password alone, ends.
+            try (try await identity.post("/v1/sessions/refresh", ["refreshToken": elsewhere]))
+                .problem("/problems/refresh-token-invalid", status: .unauthorized)
 
             let me = try await identity.get("/v1/me", token: access).json()
             let factor = try #require(me["secondFactor"] as? [String: Any])
@@ -205,6 +209,9 @@ import Testing
             let removed = try await identity.post(
                 "/v1/me/second-factor/removal", ["code": code, "currentPassword": IdentityDriver.password], token: access)
             #expect(removed.status == .noContent, "\(removed.text)")
+            // The session no longer says it gave a second factor the account does not have.
+            let plainAgain = try await identity.post("/v1/sessions/refresh", ["refreshToken": try #require(after["refreshToken"] as? String)])
+            #expect(try jwtClaims(try #require(try plainAgain.json()["accessToken"] as? String))["amr"] as? [String] == ["pwd"])
             let mail = try await identity.mailbox.waitForMail(to: email, count: 3)
             #expect(mail.subject.contains("double authentification est désactivée"))
             #expect(try await identity.signIn(email).status == .created)
@@ -218,7 +225,7 @@ import Testing
             try await walkSecondFactorRoutes(IdentityService.self), try await walkSecondFactorRoutes(CatalogueService.self),
             try await walkSecondFactorRoutes(EnrolmentService.self), try await walkSecondFactorRoutes(PaymentService.self),
         ]
-        #expect(counts == [4, 10, 8, 2], "marked routes per service: \(counts)")
+        #expect(counts == [5, 10, 8, 2], "marked routes per service: \(counts)")
         // A staff member signed in with a password alone acts as a family does on shared routes.
         let organisation = UUID()
         let staff = Principal(accountId: UUID(), roles: [.init(organisationId: organisation, role: "staff")])

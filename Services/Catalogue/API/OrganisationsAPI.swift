@@ -22,7 +22,7 @@ extension CatalogueAPI {
 
     func createOrganisation(_ input: Operations.CreateOrganisation.Input) async throws -> Operations.CreateOrganisation.Output {
         let principal = try RequestScope.requirePrincipal()
-        guard principal.isAdmin else { throw Problem.forbidden }
+        guard principal.isAdmin, principal.secondFactorAt != nil else { throw Problem.forbidden }
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
         var parent: UUID?
         if let parentId = body.parentId {

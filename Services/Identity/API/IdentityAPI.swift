@@ -116,7 +116,7 @@ struct IdentityAPI: APIProtocol {
             birthDate: account.birthDate, phone: account.phone, language: account.language == .fr ? .fr : .en, status: .active,
             createdAt: account.createdAt, verifiedAt: account.verifiedAt,
             pendingEmail: try await accounts.pendingEmail(account: account.id, at: clock.now()),
-            staffRoles: grants.map { .init(organisationId: $0.uuidString.lowercased(), role: .staff) },
+            staffRoles: grants.map { .init(organisationId: $0.organisation.uuidString.lowercased(), role: $0.role == .admin ? .admin : .staff) },
             admin: settings.adminEmails.contains(account.email),
             secondFactor: .init(
                 enabled: try await secondFactors.isOn(account: account.id),

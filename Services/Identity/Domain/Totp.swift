@@ -57,7 +57,8 @@ enum Totp {
 
     /// The address an authenticator app reads from the QR code (Google Authenticator's key URI format).
     static func keyURI(secret: [UInt8], account email: String, issuer: String = "Guichet") -> String {
-        var allowed = CharacterSet.alphanumerics
+        // ASCII only: `alphanumerics` holds every script's letters, which an otpauth address must percent-encode.
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         allowed.insert(charactersIn: "-._~@")
         let label = "\(issuer):\(email)".addingPercentEncoding(withAllowedCharacters: allowed.union(.init(charactersIn: ":"))) ?? email
         return "otpauth://totp/\(label)?secret=\(Base32.encode(secret))&issuer=\(issuer)&algorithm=SHA1&digits=\(digits)&period=\(period)"

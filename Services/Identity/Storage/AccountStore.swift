@@ -357,10 +357,11 @@ struct AccountStore: Sendable {
             UPDATE sign_in_sessions SET revoked_at = \(at), revoked_reason = 'password-changed'
             WHERE account_id = \(account) AND revoked_at IS NULL AND id IS DISTINCT FROM \(session)
             """, logger: logger)
-        // Codes mailed before the change are of no use after it.
+        // Codes mailed before the change are of no use after it, nor sign-ins waiting for their second factor.
         try await connection.query(
             "UPDATE email_challenges SET voided_at = \(at) WHERE account_id = \(account) AND used_at IS NULL AND voided_at IS NULL",
             logger: logger)
+        try await connection.query("DELETE FROM second_factor_challenges WHERE account_id = \(account)", logger: logger)
     }
 
     // MARK: One's own account
@@ -514,6 +515,10 @@ struct AccountStore: Sendable {
             try await connection.query("DELETE FROM email_challenges WHERE account_id = \(account)", logger: logger)
             try await connection.query("DELETE FROM security_events WHERE account_id = \(account)", logger: logger)
             try await connection.query("DELETE FROM staff_grants WHERE account_id = \(account)", logger: logger)
+            // The row stays (status 'deleted'), so nothing cascades: the second factor goes explicitly.
+            for table in ["second_factor_challenges", "recovery_codes", "second_factors"] {
+                try await connection.query("DELETE FROM \(unescaped: table) WHERE account_id = \(account)", logger: logger)
+            }
             try await Outbox.enqueue(
                 PendingEvent(
                     routingKey: EventName.accountDeleted, subject: account.uuidString.lowercased(), occurredAt: at,

@@ -181,5 +181,25 @@ enum IdentityMigrations {
                 """,
                 "ALTER TABLE sign_in_sessions ADD COLUMN second_factor_at timestamptz",
             ]),
+        // A grant's kind: `staff` (the organisation's work) or `admin` (also its staff list and its logs). Every
+        // grant, change of kind and revocation is logged per organisation, with who did it; the log outlives the
+        // accounts it names.
+        Migration(
+            7, "staff role kinds and their log",
+            [
+                "ALTER TABLE staff_grants ADD COLUMN role text NOT NULL DEFAULT 'staff' CHECK (role IN ('staff', 'admin'))",
+                """
+                CREATE TABLE staff_changes (
+                    id uuid PRIMARY KEY,
+                    organisation_id uuid NOT NULL,
+                    account_id uuid NOT NULL,
+                    change text NOT NULL CHECK (change IN ('granted', 'role-changed', 'revoked')),
+                    role text NOT NULL,
+                    changed_by uuid NOT NULL,
+                    changed_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX staff_changes_by_organisation ON staff_changes (organisation_id, changed_at DESC, id DESC)",
+            ]),
     ]
 }

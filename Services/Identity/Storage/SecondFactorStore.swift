@@ -76,6 +76,13 @@ struct SecondFactorStore: Sendable {
                     "UPDATE sign_in_sessions SET second_factor_at = \(at) WHERE id = \(session) AND account_id = \(account.id)",
                     logger: logger)
             }
+            // Sessions signed in with the password alone end: turning it on after something odd must lock out whoever
+            // else holds the password.
+            try await connection.query(
+                """
+                UPDATE sign_in_sessions SET revoked_at = \(at), revoked_reason = 'second-factor-enabled'
+                WHERE account_id = \(account.id) AND revoked_at IS NULL AND id IS DISTINCT FROM \(session)
+                """, logger: logger)
             try await MailQueue.enqueue(mail, at: at, sealedWith: mailKey, on: connection, logger: logger)
             try await SecurityEventLog.record(.secondFactorEnabled, account: account.id, at: at, client: clientInfo, on: connection, logger: logger)
             return true
@@ -145,6 +152,10 @@ struct SecondFactorStore: Sendable {
             guard removed else { return false }
             try await connection.query("DELETE FROM recovery_codes WHERE account_id = \(account)", logger: logger)
             try await connection.query("DELETE FROM second_factor_challenges WHERE account_id = \(account)", logger: logger)
+            // No session keeps saying it gave a second factor the account no longer has.
+            try await connection.query(
+                "UPDATE sign_in_sessions SET second_factor_at = NULL WHERE account_id = \(account) AND second_factor_at IS NOT NULL",
+                logger: logger)
             try await MailQueue.enqueue(mail, at: at, sealedWith: mailKey, on: connection, logger: logger)
             try await SecurityEventLog.record(.secondFactorDisabled, account: account, at: at, client: clientInfo, on: connection, logger: logger)
             return true

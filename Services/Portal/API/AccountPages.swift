@@ -365,6 +365,7 @@ struct AccountPages: Sendable {
             "formToken": visit.secret.formToken,
         ]
         if let pending = account.pendingEmail { context["pendingEmail"] = pending }
+        context["isStaff"] = account.admin || !account.staffRoles.isEmpty
         context["secondFactorState"] = Strings.text(account.secondFactor?.enabled == true ? .secondFactorIsOn : .secondFactorIsOff, language)
         if !notice.isEmpty { context["notice"] = notice }
         var response = pages.render(

@@ -20,17 +20,17 @@ struct PageKit: Sendable {
         return (secret, session)
     }
 
-    func currentSession(_ secret: BrowserSecret) async throws -> BrowserSessionStore.Session? {
+    func currentSession(_ secret: BrowserSecret, refreshNow: Bool = false) async throws -> BrowserSessionStore.Session? {
         let identity = self.identity
         let clock = self.clock
-        return try await sessions.session(secret, at: clock.now()) { tokens in
+        return try await sessions.session(secret, at: clock.now(), refreshNow: refreshNow) { tokens in
             let answer = try await identity.refreshSession(body: .json(.init(refreshToken: tokens.refreshToken)))
             switch answer {
             case .ok(let ok):
                 let renewed = try ok.body.json
                 return IdentityTokens(
                     accessToken: renewed.accessToken, accessExpiresAt: clock.now().addingTimeInterval(TimeInterval(renewed.expiresIn)),
-                    refreshToken: renewed.refreshToken, refreshExpiresAt: renewed.refreshExpiresAt)
+                    refreshToken: renewed.refreshToken, refreshExpiresAt: renewed.refreshExpiresAt, secondFactorAt: renewed.secondFactorAt)
             case .unauthorized, .unprocessableContent, .badRequest: return nil
             case .undocumented(let status, _): throw PageErrors.Upstream(status: status)
             }
@@ -51,7 +51,7 @@ struct PageKit: Sendable {
                 accountId: UUID(uuidString: tokens.accountId) ?? UUID(),
                 tokens: .init(
                     accessToken: tokens.accessToken, accessExpiresAt: now.addingTimeInterval(TimeInterval(tokens.expiresIn)),
-                    refreshToken: tokens.refreshToken, refreshExpiresAt: tokens.refreshExpiresAt),
+                    refreshToken: tokens.refreshToken, refreshExpiresAt: tokens.refreshExpiresAt, secondFactorAt: tokens.secondFactorAt),
                 staySignedIn: staySignedIn),
             at: now)
         var headers: HTTPFields = [.location: back]

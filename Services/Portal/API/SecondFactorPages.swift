@@ -43,7 +43,10 @@ struct SecondFactorPages: Sendable {
         let back = LanguageChoice.safeBack(form.text("back", limit: 600))
         let answer = try await identity.completeSignIn(body: .json(.init(secondFactorToken: challenge, code: form.text("code", limit: 32))))
         if case .created(let created) = answer {
-            return try await kit.startSession(request, tokens: try created.body.json, staySignedIn: stay, back: back)
+            // How long the browser keeps the session is identity's answer (the challenge kept the choice), not the form's.
+            let tokens = try created.body.json
+            let long = tokens.refreshExpiresAt.timeIntervalSince(kit.clock.now()) > 24 * 3600
+            return try await kit.startSession(request, tokens: tokens, staySignedIn: long, back: back)
         }
         if case .unauthorized = answer {
             // The challenge ended (5 minutes, or 5 wrong codes): the password again, saying why.
@@ -140,15 +143,21 @@ struct SecondFactorPages: Sendable {
             // Only a key address this page could have made is drawn again; anything else starts over.
             let secret = form.text("secret", limit: 64)
             let keyURI = form.text("keyUri", limit: 400)
-            guard keyURI.hasPrefix("otpauth://totp/"), keyURI.contains("secret=\(secret)&") else {
+            let base32 = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+            guard secret.unicodeScalars.allSatisfy(base32.contains), keyURI.hasPrefix("otpauth://totp/Guichet:"),
+                keyURI.hasSuffix("?secret=\(secret)&issuer=Guichet&algorithm=SHA1&digits=6&period=30")
+            else {
                 return try await statusView(request, session: session, notice: nil, recoveryCodes: [])
             }
             return try kit.refused(
                 answer, page: Self.setupForm(language, secret: secret, keyURI: keyURI), request: request, language: language,
                 signedIn: true)
         }
+        // Identity counts this session as having given the second factor; new tokens say so.
+        var renewed: BrowserSessionStore.Session?
+        if let secret = cookies.sessionSecret(request) { renewed = try await kit.currentSession(secret, refreshNow: true) }
         return try await statusView(
-            request, session: session, notice: .secondFactorOnNotice, recoveryCodes: try ok.body.json.recoveryCodes)
+            request, session: renewed ?? session, notice: .secondFactorOnNotice, recoveryCodes: try ok.body.json.recoveryCodes)
     }
 
     static func renewForm(_ language: Language) -> FormPage {

@@ -65,6 +65,8 @@ struct IdentityTokens: Codable, Sendable, Equatable {
     var accessExpiresAt: Date
     var refreshToken: String
     var refreshExpiresAt: Date
+    /// When the second factor was last given in identity's session (staff pages need it; nil: a password alone).
+    var secondFactorAt: Date?
 
     /// Refreshed a little before it expires, so that a page never calls a service with a token about to lapse.
     func accessUsable(at now: Date) -> Bool { accessExpiresAt.timeIntervalSince(now) > 30 }

@@ -80,6 +80,14 @@ enum Text: String, CaseIterable, Sendable {
     case recoveryCodesLeft, renewRecoveryCodes, renewRecoveryCodesIntro, renewRecoveryCodesSubmit, turnOffTitle, turnOffIntro
     case turnOffSubmit, secondFactorOffNotice, signInCodeTitle, signInCodeIntro, signInCodeHint, secondFactorAlreadyOnNotice
     case backToSecondFactor
+    // Staff area (foundation and platform administration)
+    case staffTitle, staffIntro, staffRoleStaff, staffRoleAdmin, staffPlatformAdmin, staffYourOrganisations, staffOrganisationsTitle
+    case staffNeedsSecondFactorTitle, staffNeedsSecondFactorText, staffStepUpTitle, staffStepUpIntro, staffStepUpStale
+    case staffCodeConfirmedNotice, kindSchoolServiceCentre, kindSchool, kindMunicipality, kindCollege, kindPrivateSchool
+    case organisationKind, partOf, staffMembersHeading, noStaffMembers, staffRole, grantedOn, grantHeading, grantIntro
+    case grantSubmit, staffAccountUnknown, revokeRole, roleGrantedNotice, roleRevokedNotice, staffLogHeading, staffLogEmpty
+    case changeGranted, changeRoleChanged, changeRevoked, changedBy, changedAt, person, closedAccount, backToStaff, backToOrganisations
+    case staffNotStaffTitle, staffNotStaffText
 }
 
 enum Strings {
@@ -525,6 +533,53 @@ enum Strings {
         .signInCodeHint: "6 chiffres. Sans votre téléphone, entrez un de vos codes de récupération (comme abcde-12345).",
         .secondFactorAlreadyOnNotice: "La double authentification est déjà activée.",
         .backToSecondFactor: "Retour à la double authentification",
+        .staffTitle: "Espace du personnel",
+        .staffIntro: "Les organismes où vous travaillez dans Guichet.",
+        .staffRoleStaff: "Personnel",
+        .staffRoleAdmin: "Administration de l'organisme",
+        .staffPlatformAdmin: "Administration de la plateforme",
+        .staffYourOrganisations: "Vos organismes",
+        .staffOrganisationsTitle: "Organismes et personnel",
+        .staffNeedsSecondFactorTitle: "Activez d'abord la double authentification",
+        .staffNeedsSecondFactorText:
+            "Le personnel voit des renseignements de santé, des plans d'intervention et des paiements : son compte doit demander, après le mot de passe, le code d'une application d'authentification.",
+        .staffStepUpTitle: "Confirmez avec votre application d'authentification",
+        .staffStepUpIntro: "Entrez le code que votre application affiche pour Guichet : l'espace du personnel le demande à chaque connexion.",
+        .staffStepUpStale:
+            "Cette action demande un code donné depuis moins de 15 minutes. Entrez le code de votre application, puis refaites l'action.",
+        .staffCodeConfirmedNotice: "Code confirmé.",
+        .kindSchoolServiceCentre: "Centre de services scolaire",
+        .kindSchool: "École",
+        .kindMunicipality: "Municipalité",
+        .kindCollege: "Collège",
+        .kindPrivateSchool: "École privée",
+        .organisationKind: "Type",
+        .partOf: "Relève de",
+        .staffMembersHeading: "Personnel de l'organisme",
+        .noStaffMembers: "Personne n'a encore de rôle dans cet organisme.",
+        .staffRole: "Rôle",
+        .grantedOn: "Depuis le",
+        .grantHeading: "Donner un rôle",
+        .grantIntro:
+            "La personne doit avoir un compte Guichet vérifié; elle devra activer la double authentification. Le rôle vaut aussi pour les organismes qui relèvent de celui-ci.",
+        .grantSubmit: "Donner le rôle",
+        .staffAccountUnknown: "Aucun compte vérifié n'a cette adresse.",
+        .revokeRole: "Retirer le rôle",
+        .roleGrantedNotice: "Le rôle est donné. Il s'applique dès que la personne se connecte (au plus tard dans 15 minutes).",
+        .roleRevokedNotice: "Le rôle est retiré. Il cesse au plus tard dans 15 minutes.",
+        .staffLogHeading: "Journal des rôles",
+        .staffLogEmpty: "Aucun changement pour l'instant.",
+        .changeGranted: "Rôle donné",
+        .changeRoleChanged: "Rôle changé",
+        .changeRevoked: "Rôle retiré",
+        .changedBy: "Par",
+        .changedAt: "Quand",
+        .person: "Personne",
+        .closedAccount: "Compte fermé",
+        .backToStaff: "Retour à l'espace du personnel",
+        .backToOrganisations: "Retour aux organismes",
+        .staffNotStaffTitle: "Réservé au personnel",
+        .staffNotStaffText: "Votre compte n'a de rôle dans aucun organisme. Un administrateur de Guichet peut vous en donner un.",
     ]
 
     static let english: [Text: String] = [
@@ -958,5 +1013,51 @@ enum Strings {
         .signInCodeHint: "6 digits. Without your phone, enter one of your recovery codes (like abcde-12345).",
         .secondFactorAlreadyOnNotice: "Two-step verification is already on.",
         .backToSecondFactor: "Back to two-step verification",
+        .staffTitle: "Staff area",
+        .staffIntro: "The organisations you work in on Guichet.",
+        .staffRoleStaff: "Staff",
+        .staffRoleAdmin: "Organisation administrator",
+        .staffPlatformAdmin: "Platform administration",
+        .staffYourOrganisations: "Your organisations",
+        .staffOrganisationsTitle: "Organisations and staff",
+        .staffNeedsSecondFactorTitle: "Turn on two-step verification first",
+        .staffNeedsSecondFactorText:
+            "Staff see health information, intervention plans and payments: their account must ask, after the password, for a code from an authenticator app.",
+        .staffStepUpTitle: "Confirm with your authenticator app",
+        .staffStepUpIntro: "Enter the code your app shows for Guichet: the staff area asks for it at each sign-in.",
+        .staffStepUpStale: "This action needs a code given within the last 15 minutes. Enter your app's code, then do the action again.",
+        .staffCodeConfirmedNotice: "Code confirmed.",
+        .kindSchoolServiceCentre: "School service centre",
+        .kindSchool: "School",
+        .kindMunicipality: "Municipality",
+        .kindCollege: "College",
+        .kindPrivateSchool: "Private school",
+        .organisationKind: "Kind",
+        .partOf: "Part of",
+        .staffMembersHeading: "The organisation's staff",
+        .noStaffMembers: "Nobody holds a role in this organisation yet.",
+        .staffRole: "Role",
+        .grantedOn: "Since",
+        .grantHeading: "Grant a role",
+        .grantIntro:
+            "The person needs a verified Guichet account; they will have to turn on two-step verification. The role also covers the organisations that are part of this one.",
+        .grantSubmit: "Grant the role",
+        .staffAccountUnknown: "No verified account has this address.",
+        .revokeRole: "Revoke the role",
+        .roleGrantedNotice: "The role is granted. It applies when the person signs in (within 15 minutes at most).",
+        .roleRevokedNotice: "The role is revoked. It ends within 15 minutes at most.",
+        .staffLogHeading: "Role log",
+        .staffLogEmpty: "No changes yet.",
+        .changeGranted: "Role granted",
+        .changeRoleChanged: "Role changed",
+        .changeRevoked: "Role revoked",
+        .changedBy: "By",
+        .changedAt: "When",
+        .person: "Person",
+        .closedAccount: "Closed account",
+        .backToStaff: "Back to the staff area",
+        .backToOrganisations: "Back to the organisations",
+        .staffNotStaffTitle: "For staff only",
+        .staffNotStaffText: "Your account has no role in any organisation. A Guichet administrator can give you one.",
     ]
 }

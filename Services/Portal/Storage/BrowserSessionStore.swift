@@ -32,16 +32,18 @@ struct BrowserSessionStore: Sendable {
     /// identity with the refresh token and returns the new tokens, or nil when identity no longer accepts it (the
     /// session is then removed). The row stays locked during the refresh: two pages loading at once never present
     /// the same refresh token twice (identity would take that for a copied token and sign the person out).
+    /// `refreshNow`: refreshed whatever its expiry (the session just gave the second factor, which only new tokens say).
     func session(
-        _ secret: BrowserSecret, at now: Date, refresh: @Sendable (IdentityTokens) async throws -> IdentityTokens?
+        _ secret: BrowserSecret, at now: Date, refreshNow: Bool = false, refresh: @Sendable (IdentityTokens) async throws -> IdentityTokens?
     ) async throws -> Session? {
         let logger = self.logger
         let hash = secret.lookupHash
         guard let found = try await read(secret, hash: hash, at: now, on: nil) else { return nil }
-        if found.tokens.accessUsable(at: now) { return found }
+        if found.tokens.accessUsable(at: now), !refreshNow { return found }
         return try await client.transaction(logger: logger) { connection in
             guard var locked = try await read(secret, hash: hash, at: now, on: connection, forUpdate: true) else { return nil }
-            if locked.tokens.accessUsable(at: now) { return locked }  // refreshed by another page meanwhile
+            // Refreshed by another page meanwhile.
+            if locked.tokens.accessUsable(at: now), !refreshNow || locked.tokens.refreshToken != found.tokens.refreshToken { return locked }
             guard let renewed = try await refresh(locked.tokens) else {
                 try await connection.query("DELETE FROM browser_sessions WHERE secret_hash = \(hash)", logger: logger)
                 return nil

@@ -290,6 +290,17 @@ extension APIProtocol {
         )
         try transport.register(
             {
+                try await server.listStaffChanges(
+                    request: $0,
+                    body: $1,
+                    metadata: $2
+                )
+            },
+            method: .get,
+            path: server.apiPathComponentsWithServerPrefix("/v1/organisations/{organisationId}/staff-changes")
+        )
+        try transport.register(
+            {
                 try await server.grantStaffRole(
                     request: $0,
                     body: $1,
@@ -3365,7 +3376,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
             }
         )
     }
-    /// The staff of an organisation (administrators, and the organisation's staff).
+    /// The staff of an organisation (administrators, and the organisation's staff), with the kind of each grant.
     ///
     /// - Remark: HTTP `GET /v1/organisations/{organisationId}/staff`.
     /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/get(listStaff)`.
@@ -3474,7 +3485,157 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
             }
         )
     }
+    /// The organisation's log of staff roles granted, changed and revoked, newest first, with who did it.
+    ///
+    /// Platform administrators, and the organisation's own administrators.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations/{organisationId}/staff-changes`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff-changes/get(listStaffChanges)`.
+    func listStaffChanges(
+        request: HTTPTypes.HTTPRequest,
+        body: OpenAPIRuntime.HTTPBody?,
+        metadata: OpenAPIRuntime.ServerRequestMetadata
+    ) async throws -> (HTTPTypes.HTTPResponse, OpenAPIRuntime.HTTPBody?) {
+        try await handle(
+            request: request,
+            requestBody: body,
+            metadata: metadata,
+            forOperation: Operations.ListStaffChanges.id,
+            using: {
+                APIHandler.listStaffChanges($0)
+            },
+            deserializer: { request, requestBody, metadata in
+                let path: Operations.ListStaffChanges.Input.Path = .init(organisationId: try converter.getPathParameterAsURI(
+                    in: metadata.pathParameters,
+                    name: "organisationId",
+                    as: Components.Parameters.OrganisationId.self
+                ))
+                let query: Operations.ListStaffChanges.Input.Query = .init(
+                    limit: try converter.getOptionalQueryItemAsURI(
+                        in: request.soar_query,
+                        style: .form,
+                        explode: true,
+                        name: "limit",
+                        as: Components.Parameters.Limit.self
+                    ),
+                    cursor: try converter.getOptionalQueryItemAsURI(
+                        in: request.soar_query,
+                        style: .form,
+                        explode: true,
+                        name: "cursor",
+                        as: Components.Parameters.Cursor.self
+                    )
+                )
+                let headers: Operations.ListStaffChanges.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
+                return Operations.ListStaffChanges.Input(
+                    path: path,
+                    query: query,
+                    headers: headers
+                )
+            },
+            serializer: { output, request in
+                switch output {
+                case let .ok(value):
+                    suppressUnusedWarning(value)
+                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 200)
+                    suppressMutabilityWarning(&response)
+                    let body: OpenAPIRuntime.HTTPBody
+                    switch value.body {
+                    case let .json(value):
+                        try converter.validateAcceptIfPresent(
+                            "application/json",
+                            in: request.headerFields
+                        )
+                        body = try converter.setResponseBodyAsJSON(
+                            value,
+                            headerFields: &response.headerFields,
+                            contentType: "application/json; charset=utf-8"
+                        )
+                    }
+                    return (response, body)
+                case let .badRequest(value):
+                    suppressUnusedWarning(value)
+                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 400)
+                    suppressMutabilityWarning(&response)
+                    let body: OpenAPIRuntime.HTTPBody
+                    switch value.body {
+                    case let .applicationProblemJson(value):
+                        try converter.validateAcceptIfPresent(
+                            "application/problem+json",
+                            in: request.headerFields
+                        )
+                        body = try converter.setResponseBodyAsJSON(
+                            value,
+                            headerFields: &response.headerFields,
+                            contentType: "application/problem+json; charset=utf-8"
+                        )
+                    }
+                    return (response, body)
+                case let .unauthorized(value):
+                    suppressUnusedWarning(value)
+                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 401)
+                    suppressMutabilityWarning(&response)
+                    let body: OpenAPIRuntime.HTTPBody
+                    switch value.body {
+                    case let .applicationProblemJson(value):
+                        try converter.validateAcceptIfPresent(
+                            "application/problem+json",
+                            in: request.headerFields
+                        )
+                        body = try converter.setResponseBodyAsJSON(
+                            value,
+                            headerFields: &response.headerFields,
+                            contentType: "application/problem+json; charset=utf-8"
+                        )
+                    }
+                    return (response, body)
+                case let .forbidden(value):
+                    suppressUnusedWarning(value)
+                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 403)
+                    suppressMutabilityWarning(&response)
+                    let body: OpenAPIRuntime.HTTPBody
+                    switch value.body {
+                    case let .applicationProblemJson(value):
+                        try converter.validateAcceptIfPresent(
+                            "application/problem+json",
+                            in: request.headerFields
+                        )
+                        body = try converter.setResponseBodyAsJSON(
+                            value,
+                            headerFields: &response.headerFields,
+                            contentType: "application/problem+json; charset=utf-8"
+                        )
+                    }
+                    return (response, body)
+                case let .notFound(value):
+                    suppressUnusedWarning(value)
+                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 404)
+                    suppressMutabilityWarning(&response)
+                    let body: OpenAPIRuntime.HTTPBody
+                    switch value.body {
+                    case let .applicationProblemJson(value):
+                        try converter.validateAcceptIfPresent(
+                            "application/problem+json",
+                            in: request.headerFields
+                        )
+                        body = try converter.setResponseBodyAsJSON(
+                            value,
+                            headerFields: &response.headerFields,
+                            contentType: "application/problem+json; charset=utf-8"
+                        )
+                    }
+                    return (response, body)
+                case let .undocumented(statusCode, _):
+                    return (.init(soar_statusCode: statusCode), nil)
+                }
+            }
+        )
+    }
     /// Make a verified account staff of an organisation (and of the organisations below it). Administrators only.
+    ///
+    /// `role` is `staff` (the default) or `admin` (the organisation's administrator: also its staff list and logs).
+    /// Granting another kind to someone who holds one there changes it. Each change is in the organisation's log.
+    ///
     ///
     /// - Remark: HTTP `PUT /v1/organisations/{organisationId}/staff/{accountId}`.
     /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/put(grantStaffRole)`.
@@ -3504,9 +3665,17 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                         as: Components.Parameters.AccountId.self
                     )
                 )
+                let query: Operations.GrantStaffRole.Input.Query = .init(role: try converter.getOptionalQueryItemAsURI(
+                    in: request.soar_query,
+                    style: .form,
+                    explode: true,
+                    name: "role",
+                    as: Operations.GrantStaffRole.Input.Query.RolePayload.self
+                ))
                 let headers: Operations.GrantStaffRole.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
                 return Operations.GrantStaffRole.Input(
                     path: path,
+                    query: query,
                     headers: headers
                 )
             },

@@ -666,6 +666,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/StaffRole/role`.
             internal enum RolePayload: String, Codable, Hashable, Sendable, CaseIterable {
                 case staff = "staff"
+                case admin = "admin"
             }
             /// - Remark: Generated from `#/components/schemas/StaffRole/role`.
             internal var role: Components.Schemas.StaffRole.RolePayload
@@ -684,6 +685,172 @@ extension Components {
             internal enum CodingKeys: String, CodingKey {
                 case organisationId
                 case role
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StaffMember`.
+        internal struct StaffMember: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StaffMember/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffMember/email`.
+            internal var email: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffMember/firstName`.
+            internal var firstName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffMember/lastName`.
+            internal var lastName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffMember/role`.
+            internal enum RolePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case staff = "staff"
+                case admin = "admin"
+            }
+            /// - Remark: Generated from `#/components/schemas/StaffMember/role`.
+            internal var role: Components.Schemas.StaffMember.RolePayload
+            /// - Remark: Generated from `#/components/schemas/StaffMember/grantedAt`.
+            internal var grantedAt: Foundation.Date
+            /// Creates a new `StaffMember`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - email:
+            ///   - firstName:
+            ///   - lastName:
+            ///   - role:
+            ///   - grantedAt:
+            internal init(
+                id: Swift.String,
+                email: Swift.String,
+                firstName: Swift.String,
+                lastName: Swift.String,
+                role: Components.Schemas.StaffMember.RolePayload,
+                grantedAt: Foundation.Date
+            ) {
+                self.id = id
+                self.email = email
+                self.firstName = firstName
+                self.lastName = lastName
+                self.role = role
+                self.grantedAt = grantedAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case email
+                case firstName
+                case lastName
+                case role
+                case grantedAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StaffList`.
+        internal struct StaffList: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StaffList/items`.
+            internal var items: [Components.Schemas.StaffMember]
+            /// Creates a new `StaffList`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            internal init(items: [Components.Schemas.StaffMember]) {
+                self.items = items
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StaffChange`.
+        internal struct StaffChange: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StaffChange/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffChange/accountId`.
+            internal var accountId: Swift.String
+            /// Absent once the account is closed.
+            ///
+            /// - Remark: Generated from `#/components/schemas/StaffChange/accountName`.
+            internal var accountName: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/StaffChange/change`.
+            internal enum ChangePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case granted = "granted"
+                case roleChanged = "role-changed"
+                case revoked = "revoked"
+            }
+            /// - Remark: Generated from `#/components/schemas/StaffChange/change`.
+            internal var change: Components.Schemas.StaffChange.ChangePayload
+            /// The kind granted, changed to, or revoked.
+            ///
+            /// - Remark: Generated from `#/components/schemas/StaffChange/role`.
+            internal enum RolePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case staff = "staff"
+                case admin = "admin"
+            }
+            /// The kind granted, changed to, or revoked.
+            ///
+            /// - Remark: Generated from `#/components/schemas/StaffChange/role`.
+            internal var role: Components.Schemas.StaffChange.RolePayload
+            /// - Remark: Generated from `#/components/schemas/StaffChange/changedBy`.
+            internal var changedBy: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffChange/changedByName`.
+            internal var changedByName: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/StaffChange/changedAt`.
+            internal var changedAt: Foundation.Date
+            /// Creates a new `StaffChange`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - accountId:
+            ///   - accountName: Absent once the account is closed.
+            ///   - change:
+            ///   - role: The kind granted, changed to, or revoked.
+            ///   - changedBy:
+            ///   - changedByName:
+            ///   - changedAt:
+            internal init(
+                id: Swift.String,
+                accountId: Swift.String,
+                accountName: Swift.String? = nil,
+                change: Components.Schemas.StaffChange.ChangePayload,
+                role: Components.Schemas.StaffChange.RolePayload,
+                changedBy: Swift.String,
+                changedByName: Swift.String? = nil,
+                changedAt: Foundation.Date
+            ) {
+                self.id = id
+                self.accountId = accountId
+                self.accountName = accountName
+                self.change = change
+                self.role = role
+                self.changedBy = changedBy
+                self.changedByName = changedByName
+                self.changedAt = changedAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case accountId
+                case accountName
+                case change
+                case role
+                case changedBy
+                case changedByName
+                case changedAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StaffChangePage`.
+        internal struct StaffChangePage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StaffChangePage/items`.
+            internal var items: [Components.Schemas.StaffChange]
+            /// - Remark: Generated from `#/components/schemas/StaffChangePage/nextCursor`.
+            internal var nextCursor: Swift.String?
+            /// Creates a new `StaffChangePage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            internal init(
+                items: [Components.Schemas.StaffChange],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
             }
         }
         /// - Remark: Generated from `#/components/schemas/Account`.

@@ -5748,7 +5748,7 @@ internal enum Operations {
             }
         }
     }
-    /// The staff of an organisation (administrators, and the organisation's staff).
+    /// The staff of an organisation (administrators, and the organisation's staff), with the kind of each grant.
     ///
     /// - Remark: HTTP `GET /v1/organisations/{organisationId}/staff`.
     /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/get(listStaff)`.
@@ -5798,12 +5798,12 @@ internal enum Operations {
                 /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/GET/responses/200/content`.
                 internal enum Body: Sendable, Hashable {
                     /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/GET/responses/200/content/application\/json`.
-                    case json(Components.Schemas.AccountList)
+                    case json(Components.Schemas.StaffList)
                     /// The associated value of the enum case if `self` is `.json`.
                     ///
                     /// - Throws: An error if `self` is not `.json`.
                     /// - SeeAlso: `.json`.
-                    internal var json: Components.Schemas.AccountList {
+                    internal var json: Components.Schemas.StaffList {
                         get throws {
                             switch self {
                             case let .json(body):
@@ -5981,7 +5981,306 @@ internal enum Operations {
             }
         }
     }
+    /// The organisation's log of staff roles granted, changed and revoked, newest first, with who did it.
+    ///
+    /// Platform administrators, and the organisation's own administrators.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations/{organisationId}/staff-changes`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff-changes/get(listStaffChanges)`.
+    internal enum ListStaffChanges {
+        internal static let id: Swift.String = "listStaffChanges"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff-changes/GET/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff-changes/GET/path/organisationId`.
+                internal var organisationId: Components.Parameters.OrganisationId
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - organisationId:
+                internal init(organisationId: Components.Parameters.OrganisationId) {
+                    self.organisationId = organisationId
+                }
+            }
+            internal var path: Operations.ListStaffChanges.Input.Path
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff-changes/GET/query`.
+            internal struct Query: Sendable, Hashable {
+                /// Items per page, 1 to 100 (default 20).
+                ///
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff-changes/GET/query/limit`.
+                internal var limit: Components.Parameters.Limit?
+                /// The `nextCursor` of the previous page.
+                ///
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff-changes/GET/query/cursor`.
+                internal var cursor: Components.Parameters.Cursor?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - limit: Items per page, 1 to 100 (default 20).
+                ///   - cursor: The `nextCursor` of the previous page.
+                internal init(
+                    limit: Components.Parameters.Limit? = nil,
+                    cursor: Components.Parameters.Cursor? = nil
+                ) {
+                    self.limit = limit
+                    self.cursor = cursor
+                }
+            }
+            internal var query: Operations.ListStaffChanges.Input.Query
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff-changes/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListStaffChanges.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListStaffChanges.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.ListStaffChanges.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - query:
+            ///   - headers:
+            internal init(
+                path: Operations.ListStaffChanges.Input.Path,
+                query: Operations.ListStaffChanges.Input.Query = .init(),
+                headers: Operations.ListStaffChanges.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.query = query
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff-changes/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff-changes/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.StaffChangePage)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.StaffChangePage {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.ListStaffChanges.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.ListStaffChanges.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// A page of the log.
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff-changes/get(listStaffChanges)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListStaffChanges.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.ListStaffChanges.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff-changes/get(listStaffChanges)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff-changes/get(listStaffChanges)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff-changes/get(listStaffChanges)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            internal var forbidden: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff-changes/get(listStaffChanges)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
     /// Make a verified account staff of an organisation (and of the organisations below it). Administrators only.
+    ///
+    /// `role` is `staff` (the default) or `admin` (the organisation's administrator: also its staff list and logs).
+    /// Granting another kind to someone who holds one there changes it. Each change is in the organisation's log.
+    ///
     ///
     /// - Remark: HTTP `PUT /v1/organisations/{organisationId}/staff/{accountId}`.
     /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/put(grantStaffRole)`.
@@ -6008,6 +6307,24 @@ internal enum Operations {
                 }
             }
             internal var path: Operations.GrantStaffRole.Input.Path
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/{accountId}/PUT/query`.
+            internal struct Query: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/{accountId}/PUT/query/role`.
+                internal enum RolePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case staff = "staff"
+                    case admin = "admin"
+                }
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/{accountId}/PUT/query/role`.
+                internal var role: Operations.GrantStaffRole.Input.Query.RolePayload?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - role:
+                internal init(role: Operations.GrantStaffRole.Input.Query.RolePayload? = nil) {
+                    self.role = role
+                }
+            }
+            internal var query: Operations.GrantStaffRole.Input.Query
             /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/{accountId}/PUT/header`.
             internal struct Headers: Sendable, Hashable {
                 internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GrantStaffRole.AcceptableContentType>]
@@ -6024,12 +6341,15 @@ internal enum Operations {
             ///
             /// - Parameters:
             ///   - path:
+            ///   - query:
             ///   - headers:
             internal init(
                 path: Operations.GrantStaffRole.Input.Path,
+                query: Operations.GrantStaffRole.Input.Query = .init(),
                 headers: Operations.GrantStaffRole.Input.Headers = .init()
             ) {
                 self.path = path
+                self.query = query
                 self.headers = headers
             }
         }

@@ -155,12 +155,23 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/password-resets/completion`.
     /// - Remark: Generated from `#/paths//v1/password-resets/completion/post(completePasswordReset)`.
     func completePasswordReset(_ input: Operations.CompletePasswordReset.Input) async throws -> Operations.CompletePasswordReset.Output
-    /// The staff of an organisation (administrators, and the organisation's staff).
+    /// The staff of an organisation (administrators, and the organisation's staff), with the kind of each grant.
     ///
     /// - Remark: HTTP `GET /v1/organisations/{organisationId}/staff`.
     /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/get(listStaff)`.
     func listStaff(_ input: Operations.ListStaff.Input) async throws -> Operations.ListStaff.Output
+    /// The organisation's log of staff roles granted, changed and revoked, newest first, with who did it.
+    ///
+    /// Platform administrators, and the organisation's own administrators.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations/{organisationId}/staff-changes`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff-changes/get(listStaffChanges)`.
+    func listStaffChanges(_ input: Operations.ListStaffChanges.Input) async throws -> Operations.ListStaffChanges.Output
     /// Make a verified account staff of an organisation (and of the organisations below it). Administrators only.
+    ///
+    /// `role` is `staff` (the default) or `admin` (the organisation's administrator: also its staff list and logs).
+    /// Granting another kind to someone who holds one there changes it. Each change is in the organisation's log.
+    ///
     ///
     /// - Remark: HTTP `PUT /v1/organisations/{organisationId}/staff/{accountId}`.
     /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/put(grantStaffRole)`.
@@ -500,7 +511,7 @@ extension APIProtocol {
             body: body
         ))
     }
-    /// The staff of an organisation (administrators, and the organisation's staff).
+    /// The staff of an organisation (administrators, and the organisation's staff), with the kind of each grant.
     ///
     /// - Remark: HTTP `GET /v1/organisations/{organisationId}/staff`.
     /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/get(listStaff)`.
@@ -513,16 +524,39 @@ extension APIProtocol {
             headers: headers
         ))
     }
+    /// The organisation's log of staff roles granted, changed and revoked, newest first, with who did it.
+    ///
+    /// Platform administrators, and the organisation's own administrators.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations/{organisationId}/staff-changes`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff-changes/get(listStaffChanges)`.
+    internal func listStaffChanges(
+        path: Operations.ListStaffChanges.Input.Path,
+        query: Operations.ListStaffChanges.Input.Query = .init(),
+        headers: Operations.ListStaffChanges.Input.Headers = .init()
+    ) async throws -> Operations.ListStaffChanges.Output {
+        try await listStaffChanges(Operations.ListStaffChanges.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
     /// Make a verified account staff of an organisation (and of the organisations below it). Administrators only.
+    ///
+    /// `role` is `staff` (the default) or `admin` (the organisation's administrator: also its staff list and logs).
+    /// Granting another kind to someone who holds one there changes it. Each change is in the organisation's log.
+    ///
     ///
     /// - Remark: HTTP `PUT /v1/organisations/{organisationId}/staff/{accountId}`.
     /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/put(grantStaffRole)`.
     internal func grantStaffRole(
         path: Operations.GrantStaffRole.Input.Path,
+        query: Operations.GrantStaffRole.Input.Query = .init(),
         headers: Operations.GrantStaffRole.Input.Headers = .init()
     ) async throws -> Operations.GrantStaffRole.Output {
         try await grantStaffRole(Operations.GrantStaffRole.Input(
             path: path,
+            query: query,
             headers: headers
         ))
     }

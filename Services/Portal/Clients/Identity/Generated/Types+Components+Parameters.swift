@@ -17,5 +17,18 @@ package import struct Foundation.Data
 package import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/parameters` section of the OpenAPI document.
-    package enum Parameters {}
+    package enum Parameters {
+        /// - Remark: Generated from `#/components/parameters/OrganisationId`.
+        package typealias OrganisationId = Swift.String
+        /// - Remark: Generated from `#/components/parameters/AccountId`.
+        package typealias AccountId = Swift.String
+        /// Items per page, 1 to 100 (default 20).
+        ///
+        /// - Remark: Generated from `#/components/parameters/Limit`.
+        package typealias Limit = Swift.Int
+        /// The `nextCursor` of the previous page.
+        ///
+        /// - Remark: Generated from `#/components/parameters/Cursor`.
+        package typealias Cursor = Swift.String
+    }
 }

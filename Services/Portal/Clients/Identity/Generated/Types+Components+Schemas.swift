@@ -678,6 +678,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/StaffRole/role`.
             @frozen package enum RolePayload: String, Codable, Hashable, Sendable, CaseIterable {
                 case staff = "staff"
+                case admin = "admin"
             }
             /// - Remark: Generated from `#/components/schemas/StaffRole/role`.
             package var role: Components.Schemas.StaffRole.RolePayload
@@ -696,6 +697,172 @@ extension Components {
             package enum CodingKeys: String, CodingKey {
                 case organisationId
                 case role
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StaffMember`.
+        package struct StaffMember: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StaffMember/id`.
+            package var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffMember/email`.
+            package var email: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffMember/firstName`.
+            package var firstName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffMember/lastName`.
+            package var lastName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffMember/role`.
+            @frozen package enum RolePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case staff = "staff"
+                case admin = "admin"
+            }
+            /// - Remark: Generated from `#/components/schemas/StaffMember/role`.
+            package var role: Components.Schemas.StaffMember.RolePayload
+            /// - Remark: Generated from `#/components/schemas/StaffMember/grantedAt`.
+            package var grantedAt: Foundation.Date
+            /// Creates a new `StaffMember`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - email:
+            ///   - firstName:
+            ///   - lastName:
+            ///   - role:
+            ///   - grantedAt:
+            package init(
+                id: Swift.String,
+                email: Swift.String,
+                firstName: Swift.String,
+                lastName: Swift.String,
+                role: Components.Schemas.StaffMember.RolePayload,
+                grantedAt: Foundation.Date
+            ) {
+                self.id = id
+                self.email = email
+                self.firstName = firstName
+                self.lastName = lastName
+                self.role = role
+                self.grantedAt = grantedAt
+            }
+            package enum CodingKeys: String, CodingKey {
+                case id
+                case email
+                case firstName
+                case lastName
+                case role
+                case grantedAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StaffList`.
+        package struct StaffList: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StaffList/items`.
+            package var items: [Components.Schemas.StaffMember]
+            /// Creates a new `StaffList`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            package init(items: [Components.Schemas.StaffMember]) {
+                self.items = items
+            }
+            package enum CodingKeys: String, CodingKey {
+                case items
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StaffChange`.
+        package struct StaffChange: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StaffChange/id`.
+            package var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffChange/accountId`.
+            package var accountId: Swift.String
+            /// Absent once the account is closed.
+            ///
+            /// - Remark: Generated from `#/components/schemas/StaffChange/accountName`.
+            package var accountName: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/StaffChange/change`.
+            @frozen package enum ChangePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case granted = "granted"
+                case roleChanged = "role-changed"
+                case revoked = "revoked"
+            }
+            /// - Remark: Generated from `#/components/schemas/StaffChange/change`.
+            package var change: Components.Schemas.StaffChange.ChangePayload
+            /// The kind granted, changed to, or revoked.
+            ///
+            /// - Remark: Generated from `#/components/schemas/StaffChange/role`.
+            @frozen package enum RolePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case staff = "staff"
+                case admin = "admin"
+            }
+            /// The kind granted, changed to, or revoked.
+            ///
+            /// - Remark: Generated from `#/components/schemas/StaffChange/role`.
+            package var role: Components.Schemas.StaffChange.RolePayload
+            /// - Remark: Generated from `#/components/schemas/StaffChange/changedBy`.
+            package var changedBy: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffChange/changedByName`.
+            package var changedByName: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/StaffChange/changedAt`.
+            package var changedAt: Foundation.Date
+            /// Creates a new `StaffChange`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - accountId:
+            ///   - accountName: Absent once the account is closed.
+            ///   - change:
+            ///   - role: The kind granted, changed to, or revoked.
+            ///   - changedBy:
+            ///   - changedByName:
+            ///   - changedAt:
+            package init(
+                id: Swift.String,
+                accountId: Swift.String,
+                accountName: Swift.String? = nil,
+                change: Components.Schemas.StaffChange.ChangePayload,
+                role: Components.Schemas.StaffChange.RolePayload,
+                changedBy: Swift.String,
+                changedByName: Swift.String? = nil,
+                changedAt: Foundation.Date
+            ) {
+                self.id = id
+                self.accountId = accountId
+                self.accountName = accountName
+                self.change = change
+                self.role = role
+                self.changedBy = changedBy
+                self.changedByName = changedByName
+                self.changedAt = changedAt
+            }
+            package enum CodingKeys: String, CodingKey {
+                case id
+                case accountId
+                case accountName
+                case change
+                case role
+                case changedBy
+                case changedByName
+                case changedAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StaffChangePage`.
+        package struct StaffChangePage: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StaffChangePage/items`.
+            package var items: [Components.Schemas.StaffChange]
+            /// - Remark: Generated from `#/components/schemas/StaffChangePage/nextCursor`.
+            package var nextCursor: Swift.String?
+            /// Creates a new `StaffChangePage`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            ///   - nextCursor:
+            package init(
+                items: [Components.Schemas.StaffChange],
+                nextCursor: Swift.String? = nil
+            ) {
+                self.items = items
+                self.nextCursor = nextCursor
+            }
+            package enum CodingKeys: String, CodingKey {
+                case items
+                case nextCursor
             }
         }
         /// - Remark: Generated from `#/components/schemas/Account`.
@@ -820,6 +987,56 @@ extension Components {
                 case staffRoles
                 case admin
                 case secondFactor
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/AccountSummary`.
+        package struct AccountSummary: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/AccountSummary/id`.
+            package var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/AccountSummary/email`.
+            package var email: Swift.String
+            /// - Remark: Generated from `#/components/schemas/AccountSummary/firstName`.
+            package var firstName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/AccountSummary/lastName`.
+            package var lastName: Swift.String
+            /// Creates a new `AccountSummary`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - email:
+            ///   - firstName:
+            ///   - lastName:
+            package init(
+                id: Swift.String,
+                email: Swift.String,
+                firstName: Swift.String,
+                lastName: Swift.String
+            ) {
+                self.id = id
+                self.email = email
+                self.firstName = firstName
+                self.lastName = lastName
+            }
+            package enum CodingKeys: String, CodingKey {
+                case id
+                case email
+                case firstName
+                case lastName
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/AccountList`.
+        package struct AccountList: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/AccountList/items`.
+            package var items: [Components.Schemas.AccountSummary]
+            /// Creates a new `AccountList`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            package init(items: [Components.Schemas.AccountSummary]) {
+                self.items = items
+            }
+            package enum CodingKeys: String, CodingKey {
+                case items
             }
         }
     }

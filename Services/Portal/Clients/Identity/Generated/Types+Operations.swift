@@ -17,6 +17,239 @@ package import struct Foundation.Data
 package import struct Foundation.Date
 /// API operations, with input and output types, generated from `#/paths` in the OpenAPI document.
 package enum Operations {
+    /// Administrators find a verified account by email, to grant it a staff role.
+    ///
+    /// - Remark: HTTP `GET /v1/accounts`.
+    /// - Remark: Generated from `#/paths//v1/accounts/get(findAccounts)`.
+    package enum FindAccounts {
+        package static let id: Swift.String = "findAccounts"
+        package struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/accounts/GET/query`.
+            package struct Query: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/accounts/GET/query/email`.
+                package var email: Swift.String
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - email:
+                package init(email: Swift.String) {
+                    self.email = email
+                }
+            }
+            package var query: Operations.FindAccounts.Input.Query
+            /// - Remark: Generated from `#/paths/v1/accounts/GET/header`.
+            package struct Headers: Sendable, Hashable {
+                package var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.FindAccounts.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                package init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.FindAccounts.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            package var headers: Operations.FindAccounts.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - query:
+            ///   - headers:
+            package init(
+                query: Operations.FindAccounts.Input.Query,
+                headers: Operations.FindAccounts.Input.Headers = .init()
+            ) {
+                self.query = query
+                self.headers = headers
+            }
+        }
+        @frozen package enum Output: Sendable, Hashable {
+            package struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/accounts/GET/responses/200/content`.
+                @frozen package enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/accounts/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.AccountList)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    package var json: Components.Schemas.AccountList {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                package var body: Operations.FindAccounts.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                package init(body: Operations.FindAccounts.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The matching accounts (zero or one).
+            ///
+            /// - Remark: Generated from `#/paths//v1/accounts/get(findAccounts)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.FindAccounts.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            package var ok: Operations.FindAccounts.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/accounts/get(findAccounts)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            package var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/accounts/get(findAccounts)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            package var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/accounts/get(findAccounts)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            package var forbidden: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen package enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            package init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            package var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            package static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
     /// Sign up. The password works once the address is verified with the mailed code or link.
     ///
     /// Always `202` with the same body when the fields are valid, whether the address is new, waits for
@@ -1313,6 +1546,295 @@ package enum Operations {
             package static var allCases: [Self] {
                 [
                     .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Give the second factor again in the current session (before a sensitive action).
+    ///
+    /// The session's next tokens (`POST /v1/sessions/refresh`) carry the new time in `mfa_time` and
+    /// `secondFactorAt`.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/sessions/current/second-factor`.
+    /// - Remark: Generated from `#/paths//v1/sessions/current/second-factor/post(confirmSecondFactorAgain)`.
+    package enum ConfirmSecondFactorAgain {
+        package static let id: Swift.String = "confirmSecondFactorAgain"
+        package struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/sessions/current/second-factor/POST/header`.
+            package struct Headers: Sendable, Hashable {
+                package var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ConfirmSecondFactorAgain.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                package init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ConfirmSecondFactorAgain.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            package var headers: Operations.ConfirmSecondFactorAgain.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/sessions/current/second-factor/POST/requestBody`.
+            @frozen package enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/sessions/current/second-factor/POST/requestBody/json`.
+                package struct JsonPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/paths/v1/sessions/current/second-factor/POST/requestBody/json/code`.
+                    package var code: Components.Schemas.SecondFactorCode
+                    /// Creates a new `JsonPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - code:
+                    package init(code: Components.Schemas.SecondFactorCode) {
+                        self.code = code
+                    }
+                    package enum CodingKeys: String, CodingKey {
+                        case code
+                    }
+                }
+                /// - Remark: Generated from `#/paths/v1/sessions/current/second-factor/POST/requestBody/content/application\/json`.
+                case json(Operations.ConfirmSecondFactorAgain.Input.Body.JsonPayload)
+            }
+            package var body: Operations.ConfirmSecondFactorAgain.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            ///   - body:
+            package init(
+                headers: Operations.ConfirmSecondFactorAgain.Input.Headers = .init(),
+                body: Operations.ConfirmSecondFactorAgain.Input.Body
+            ) {
+                self.headers = headers
+                self.body = body
+            }
+        }
+        @frozen package enum Output: Sendable, Hashable {
+            package struct NoContent: Sendable, Hashable {
+                /// Creates a new `NoContent`.
+                package init() {}
+            }
+            /// Given; refresh the tokens.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sessions/current/second-factor/post(confirmSecondFactorAgain)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            case noContent(Operations.ConfirmSecondFactorAgain.Output.NoContent)
+            /// Given; refresh the tokens.
+            ///
+            /// - Remark: Generated from `#/paths//v1/sessions/current/second-factor/post(confirmSecondFactorAgain)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            package static var noContent: Self {
+                .noContent(.init())
+            }
+            /// The associated value of the enum case if `self` is `.noContent`.
+            ///
+            /// - Throws: An error if `self` is not `.noContent`.
+            /// - SeeAlso: `.noContent`.
+            package var noContent: Operations.ConfirmSecondFactorAgain.Output.NoContent {
+                get throws {
+                    switch self {
+                    case let .noContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "noContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/sessions/current/second-factor/post(confirmSecondFactorAgain)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            package var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/sessions/current/second-factor/post(confirmSecondFactorAgain)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            package var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/sessions/current/second-factor/post(confirmSecondFactorAgain)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            package var conflict: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/sessions/current/second-factor/post(confirmSecondFactorAgain)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            package var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/sessions/current/second-factor/post(confirmSecondFactorAgain)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            package var tooManyRequests: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen package enum AcceptableContentType: AcceptableProtocol {
+            case applicationProblemJson
+            case other(Swift.String)
+            package init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            package var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            package static var allCases: [Self] {
+                [
                     .applicationProblemJson
                 ]
             }
@@ -4765,6 +5287,995 @@ package enum Operations {
                     default:
                         try throwUnexpectedResponseStatus(
                             expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen package enum AcceptableContentType: AcceptableProtocol {
+            case applicationProblemJson
+            case other(Swift.String)
+            package init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            package var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            package static var allCases: [Self] {
+                [
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// The staff of an organisation (administrators, and the organisation's staff), with the kind of each grant.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations/{organisationId}/staff`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/get(listStaff)`.
+    package enum ListStaff {
+        package static let id: Swift.String = "listStaff"
+        package struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/GET/path`.
+            package struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/GET/path/organisationId`.
+                package var organisationId: Components.Parameters.OrganisationId
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - organisationId:
+                package init(organisationId: Components.Parameters.OrganisationId) {
+                    self.organisationId = organisationId
+                }
+            }
+            package var path: Operations.ListStaff.Input.Path
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/GET/header`.
+            package struct Headers: Sendable, Hashable {
+                package var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListStaff.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                package init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListStaff.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            package var headers: Operations.ListStaff.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            package init(
+                path: Operations.ListStaff.Input.Path,
+                headers: Operations.ListStaff.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        @frozen package enum Output: Sendable, Hashable {
+            package struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/GET/responses/200/content`.
+                @frozen package enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.StaffList)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    package var json: Components.Schemas.StaffList {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                package var body: Operations.ListStaff.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                package init(body: Operations.ListStaff.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The staff.
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/get(listStaff)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListStaff.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            package var ok: Operations.ListStaff.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/get(listStaff)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            package var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/get(listStaff)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            package var forbidden: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/get(listStaff)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            package var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen package enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            package init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            package var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            package static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// The organisation's log of staff roles granted, changed and revoked, newest first, with who did it.
+    ///
+    /// Platform administrators, and the organisation's own administrators.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations/{organisationId}/staff-changes`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff-changes/get(listStaffChanges)`.
+    package enum ListStaffChanges {
+        package static let id: Swift.String = "listStaffChanges"
+        package struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff-changes/GET/path`.
+            package struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff-changes/GET/path/organisationId`.
+                package var organisationId: Components.Parameters.OrganisationId
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - organisationId:
+                package init(organisationId: Components.Parameters.OrganisationId) {
+                    self.organisationId = organisationId
+                }
+            }
+            package var path: Operations.ListStaffChanges.Input.Path
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff-changes/GET/query`.
+            package struct Query: Sendable, Hashable {
+                /// Items per page, 1 to 100 (default 20).
+                ///
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff-changes/GET/query/limit`.
+                package var limit: Components.Parameters.Limit?
+                /// The `nextCursor` of the previous page.
+                ///
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff-changes/GET/query/cursor`.
+                package var cursor: Components.Parameters.Cursor?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - limit: Items per page, 1 to 100 (default 20).
+                ///   - cursor: The `nextCursor` of the previous page.
+                package init(
+                    limit: Components.Parameters.Limit? = nil,
+                    cursor: Components.Parameters.Cursor? = nil
+                ) {
+                    self.limit = limit
+                    self.cursor = cursor
+                }
+            }
+            package var query: Operations.ListStaffChanges.Input.Query
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff-changes/GET/header`.
+            package struct Headers: Sendable, Hashable {
+                package var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListStaffChanges.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                package init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListStaffChanges.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            package var headers: Operations.ListStaffChanges.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - query:
+            ///   - headers:
+            package init(
+                path: Operations.ListStaffChanges.Input.Path,
+                query: Operations.ListStaffChanges.Input.Query = .init(),
+                headers: Operations.ListStaffChanges.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.query = query
+                self.headers = headers
+            }
+        }
+        @frozen package enum Output: Sendable, Hashable {
+            package struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff-changes/GET/responses/200/content`.
+                @frozen package enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff-changes/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.StaffChangePage)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    package var json: Components.Schemas.StaffChangePage {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                package var body: Operations.ListStaffChanges.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                package init(body: Operations.ListStaffChanges.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// A page of the log.
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff-changes/get(listStaffChanges)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListStaffChanges.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            package var ok: Operations.ListStaffChanges.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff-changes/get(listStaffChanges)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            package var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff-changes/get(listStaffChanges)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            package var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff-changes/get(listStaffChanges)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            package var forbidden: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff-changes/get(listStaffChanges)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            package var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen package enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            package init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            package var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            package static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Make a verified account staff of an organisation (and of the organisations below it). Administrators only.
+    ///
+    /// `role` is `staff` (the default) or `admin` (the organisation's administrator: also its staff list and logs).
+    /// Granting another kind to someone who holds one there changes it. Each change is in the organisation's log.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/organisations/{organisationId}/staff/{accountId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/put(grantStaffRole)`.
+    package enum GrantStaffRole {
+        package static let id: Swift.String = "grantStaffRole"
+        package struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/{accountId}/PUT/path`.
+            package struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/{accountId}/PUT/path/organisationId`.
+                package var organisationId: Components.Parameters.OrganisationId
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/{accountId}/PUT/path/accountId`.
+                package var accountId: Components.Parameters.AccountId
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - organisationId:
+                ///   - accountId:
+                package init(
+                    organisationId: Components.Parameters.OrganisationId,
+                    accountId: Components.Parameters.AccountId
+                ) {
+                    self.organisationId = organisationId
+                    self.accountId = accountId
+                }
+            }
+            package var path: Operations.GrantStaffRole.Input.Path
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/{accountId}/PUT/query`.
+            package struct Query: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/{accountId}/PUT/query/role`.
+                @frozen package enum RolePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case staff = "staff"
+                    case admin = "admin"
+                }
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/{accountId}/PUT/query/role`.
+                package var role: Operations.GrantStaffRole.Input.Query.RolePayload?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - role:
+                package init(role: Operations.GrantStaffRole.Input.Query.RolePayload? = nil) {
+                    self.role = role
+                }
+            }
+            package var query: Operations.GrantStaffRole.Input.Query
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/{accountId}/PUT/header`.
+            package struct Headers: Sendable, Hashable {
+                package var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GrantStaffRole.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                package init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GrantStaffRole.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            package var headers: Operations.GrantStaffRole.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - query:
+            ///   - headers:
+            package init(
+                path: Operations.GrantStaffRole.Input.Path,
+                query: Operations.GrantStaffRole.Input.Query = .init(),
+                headers: Operations.GrantStaffRole.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.query = query
+                self.headers = headers
+            }
+        }
+        @frozen package enum Output: Sendable, Hashable {
+            package struct NoContent: Sendable, Hashable {
+                /// Creates a new `NoContent`.
+                package init() {}
+            }
+            /// Granted (or already held); effective at the holder's next token.
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/put(grantStaffRole)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            case noContent(Operations.GrantStaffRole.Output.NoContent)
+            /// Granted (or already held); effective at the holder's next token.
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/put(grantStaffRole)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            package static var noContent: Self {
+                .noContent(.init())
+            }
+            /// The associated value of the enum case if `self` is `.noContent`.
+            ///
+            /// - Throws: An error if `self` is not `.noContent`.
+            /// - SeeAlso: `.noContent`.
+            package var noContent: Operations.GrantStaffRole.Output.NoContent {
+                get throws {
+                    switch self {
+                    case let .noContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "noContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/put(grantStaffRole)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            package var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/put(grantStaffRole)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            package var forbidden: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/put(grantStaffRole)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            package var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen package enum AcceptableContentType: AcceptableProtocol {
+            case applicationProblemJson
+            case other(Swift.String)
+            package init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            package var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            package static var allCases: [Self] {
+                [
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Revoke a staff role. Tokens already issued carry it until they expire (at most 15 minutes).
+    ///
+    /// - Remark: HTTP `DELETE /v1/organisations/{organisationId}/staff/{accountId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/delete(revokeStaffRole)`.
+    package enum RevokeStaffRole {
+        package static let id: Swift.String = "revokeStaffRole"
+        package struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/{accountId}/DELETE/path`.
+            package struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/{accountId}/DELETE/path/organisationId`.
+                package var organisationId: Components.Parameters.OrganisationId
+                /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/{accountId}/DELETE/path/accountId`.
+                package var accountId: Components.Parameters.AccountId
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - organisationId:
+                ///   - accountId:
+                package init(
+                    organisationId: Components.Parameters.OrganisationId,
+                    accountId: Components.Parameters.AccountId
+                ) {
+                    self.organisationId = organisationId
+                    self.accountId = accountId
+                }
+            }
+            package var path: Operations.RevokeStaffRole.Input.Path
+            /// - Remark: Generated from `#/paths/v1/organisations/{organisationId}/staff/{accountId}/DELETE/header`.
+            package struct Headers: Sendable, Hashable {
+                package var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RevokeStaffRole.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                package init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.RevokeStaffRole.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            package var headers: Operations.RevokeStaffRole.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            package init(
+                path: Operations.RevokeStaffRole.Input.Path,
+                headers: Operations.RevokeStaffRole.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        @frozen package enum Output: Sendable, Hashable {
+            package struct NoContent: Sendable, Hashable {
+                /// Creates a new `NoContent`.
+                package init() {}
+            }
+            /// Revoked (or not held).
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/delete(revokeStaffRole)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            case noContent(Operations.RevokeStaffRole.Output.NoContent)
+            /// Revoked (or not held).
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/delete(revokeStaffRole)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            package static var noContent: Self {
+                .noContent(.init())
+            }
+            /// The associated value of the enum case if `self` is `.noContent`.
+            ///
+            /// - Throws: An error if `self` is not `.noContent`.
+            /// - SeeAlso: `.noContent`.
+            package var noContent: Operations.RevokeStaffRole.Output.NoContent {
+                get throws {
+                    switch self {
+                    case let .noContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "noContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/delete(revokeStaffRole)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            package var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/delete(revokeStaffRole)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            package var forbidden: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/delete(revokeStaffRole)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            package var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
                             response: self
                         )
                     }

@@ -17,6 +17,11 @@ package import struct Foundation.Data
 package import struct Foundation.Date
 /// A type that performs HTTP operations defined by the OpenAPI document.
 package protocol APIProtocol: Sendable {
+    /// Administrators find a verified account by email, to grant it a staff role.
+    ///
+    /// - Remark: HTTP `GET /v1/accounts`.
+    /// - Remark: Generated from `#/paths//v1/accounts/get(findAccounts)`.
+    func findAccounts(_ input: Operations.FindAccounts.Input) async throws -> Operations.FindAccounts.Output
     /// Sign up. The password works once the address is verified with the mailed code or link.
     ///
     /// Always `202` with the same body when the fields are valid, whether the address is new, waits for
@@ -63,6 +68,15 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/sessions/second-factor`.
     /// - Remark: Generated from `#/paths//v1/sessions/second-factor/post(completeSignIn)`.
     func completeSignIn(_ input: Operations.CompleteSignIn.Input) async throws -> Operations.CompleteSignIn.Output
+    /// Give the second factor again in the current session (before a sensitive action).
+    ///
+    /// The session's next tokens (`POST /v1/sessions/refresh`) carry the new time in `mfa_time` and
+    /// `secondFactorAt`.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/sessions/current/second-factor`.
+    /// - Remark: Generated from `#/paths//v1/sessions/current/second-factor/post(confirmSecondFactorAgain)`.
+    func confirmSecondFactorAgain(_ input: Operations.ConfirmSecondFactorAgain.Input) async throws -> Operations.ConfirmSecondFactorAgain.Output
     /// Exchange a refresh token for new tokens. Each refresh token works once; presenting a used one signs the whole session out.
     ///
     /// - Remark: HTTP `POST /v1/sessions/refresh`.
@@ -143,6 +157,32 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/password-resets/completion`.
     /// - Remark: Generated from `#/paths//v1/password-resets/completion/post(completePasswordReset)`.
     func completePasswordReset(_ input: Operations.CompletePasswordReset.Input) async throws -> Operations.CompletePasswordReset.Output
+    /// The staff of an organisation (administrators, and the organisation's staff), with the kind of each grant.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations/{organisationId}/staff`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/get(listStaff)`.
+    func listStaff(_ input: Operations.ListStaff.Input) async throws -> Operations.ListStaff.Output
+    /// The organisation's log of staff roles granted, changed and revoked, newest first, with who did it.
+    ///
+    /// Platform administrators, and the organisation's own administrators.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations/{organisationId}/staff-changes`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff-changes/get(listStaffChanges)`.
+    func listStaffChanges(_ input: Operations.ListStaffChanges.Input) async throws -> Operations.ListStaffChanges.Output
+    /// Make a verified account staff of an organisation (and of the organisations below it). Administrators only.
+    ///
+    /// `role` is `staff` (the default) or `admin` (the organisation's administrator: also its staff list and logs).
+    /// Granting another kind to someone who holds one there changes it. Each change is in the organisation's log.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/organisations/{organisationId}/staff/{accountId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/put(grantStaffRole)`.
+    func grantStaffRole(_ input: Operations.GrantStaffRole.Input) async throws -> Operations.GrantStaffRole.Output
+    /// Revoke a staff role. Tokens already issued carry it until they expire (at most 15 minutes).
+    ///
+    /// - Remark: HTTP `DELETE /v1/organisations/{organisationId}/staff/{accountId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/delete(revokeStaffRole)`.
+    func revokeStaffRole(_ input: Operations.RevokeStaffRole.Input) async throws -> Operations.RevokeStaffRole.Output
     /// The current version of a consent text, shown at sign-up and recorded with the account's consent.
     ///
     /// - Remark: HTTP `GET /v1/consent-texts/current`.
@@ -157,6 +197,19 @@ package protocol APIProtocol: Sendable {
 
 /// Convenience overloads for operation inputs.
 extension APIProtocol {
+    /// Administrators find a verified account by email, to grant it a staff role.
+    ///
+    /// - Remark: HTTP `GET /v1/accounts`.
+    /// - Remark: Generated from `#/paths//v1/accounts/get(findAccounts)`.
+    package func findAccounts(
+        query: Operations.FindAccounts.Input.Query,
+        headers: Operations.FindAccounts.Input.Headers = .init()
+    ) async throws -> Operations.FindAccounts.Output {
+        try await findAccounts(Operations.FindAccounts.Input(
+            query: query,
+            headers: headers
+        ))
+    }
     /// Sign up. The password works once the address is verified with the mailed code or link.
     ///
     /// Always `202` with the same body when the fields are valid, whether the address is new, waits for
@@ -239,6 +292,23 @@ extension APIProtocol {
         body: Operations.CompleteSignIn.Input.Body
     ) async throws -> Operations.CompleteSignIn.Output {
         try await completeSignIn(Operations.CompleteSignIn.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Give the second factor again in the current session (before a sensitive action).
+    ///
+    /// The session's next tokens (`POST /v1/sessions/refresh`) carry the new time in `mfa_time` and
+    /// `secondFactorAt`.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/sessions/current/second-factor`.
+    /// - Remark: Generated from `#/paths//v1/sessions/current/second-factor/post(confirmSecondFactorAgain)`.
+    package func confirmSecondFactorAgain(
+        headers: Operations.ConfirmSecondFactorAgain.Input.Headers = .init(),
+        body: Operations.ConfirmSecondFactorAgain.Input.Body
+    ) async throws -> Operations.ConfirmSecondFactorAgain.Output {
+        try await confirmSecondFactorAgain(Operations.ConfirmSecondFactorAgain.Input(
             headers: headers,
             body: body
         ))
@@ -415,6 +485,68 @@ extension APIProtocol {
         try await completePasswordReset(Operations.CompletePasswordReset.Input(
             headers: headers,
             body: body
+        ))
+    }
+    /// The staff of an organisation (administrators, and the organisation's staff), with the kind of each grant.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations/{organisationId}/staff`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/get(listStaff)`.
+    package func listStaff(
+        path: Operations.ListStaff.Input.Path,
+        headers: Operations.ListStaff.Input.Headers = .init()
+    ) async throws -> Operations.ListStaff.Output {
+        try await listStaff(Operations.ListStaff.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// The organisation's log of staff roles granted, changed and revoked, newest first, with who did it.
+    ///
+    /// Platform administrators, and the organisation's own administrators.
+    ///
+    /// - Remark: HTTP `GET /v1/organisations/{organisationId}/staff-changes`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff-changes/get(listStaffChanges)`.
+    package func listStaffChanges(
+        path: Operations.ListStaffChanges.Input.Path,
+        query: Operations.ListStaffChanges.Input.Query = .init(),
+        headers: Operations.ListStaffChanges.Input.Headers = .init()
+    ) async throws -> Operations.ListStaffChanges.Output {
+        try await listStaffChanges(Operations.ListStaffChanges.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Make a verified account staff of an organisation (and of the organisations below it). Administrators only.
+    ///
+    /// `role` is `staff` (the default) or `admin` (the organisation's administrator: also its staff list and logs).
+    /// Granting another kind to someone who holds one there changes it. Each change is in the organisation's log.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/organisations/{organisationId}/staff/{accountId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/put(grantStaffRole)`.
+    package func grantStaffRole(
+        path: Operations.GrantStaffRole.Input.Path,
+        query: Operations.GrantStaffRole.Input.Query = .init(),
+        headers: Operations.GrantStaffRole.Input.Headers = .init()
+    ) async throws -> Operations.GrantStaffRole.Output {
+        try await grantStaffRole(Operations.GrantStaffRole.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Revoke a staff role. Tokens already issued carry it until they expire (at most 15 minutes).
+    ///
+    /// - Remark: HTTP `DELETE /v1/organisations/{organisationId}/staff/{accountId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/staff/{accountId}/delete(revokeStaffRole)`.
+    package func revokeStaffRole(
+        path: Operations.RevokeStaffRole.Input.Path,
+        headers: Operations.RevokeStaffRole.Input.Headers = .init()
+    ) async throws -> Operations.RevokeStaffRole.Output {
+        try await revokeStaffRole(Operations.RevokeStaffRole.Input(
+            path: path,
+            headers: headers
         ))
     }
     /// The current version of a consent text, shown at sign-up and recorded with the account's consent.
