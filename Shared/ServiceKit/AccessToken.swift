@@ -172,6 +172,14 @@ extension Principal {
         secondFactorAt != nil && (isAdmin || has(role: "staff", in: organisationId) || has(role: "admin", in: organisationId))
     }
 
+    /// How long a second factor counts as recent, for sensitive actions (refunds, roles, record imports).
+    public static let recentSecondFactorWindow: TimeInterval = 15 * 60
+
+    /// The second factor given within `recentSecondFactorWindow` of `now`.
+    public func hasRecentSecondFactor(at now: Date) -> Bool {
+        secondFactorAt.map { now.timeIntervalSince($0) <= Self.recentSecondFactorWindow } ?? false
+    }
+
     /// The organisation's administrator (its staff list, its logs), or a platform admin; with the second factor.
     public func isOrganisationAdmin(of organisationId: UUID) -> Bool {
         secondFactorAt != nil && (isAdmin || has(role: "admin", in: organisationId))

@@ -917,6 +917,7 @@ def admin_grants_and_revokes_a_staff_role(browser, expect):
     assert not any(admin["grantee"] in r for r in rows), f"still listed: {rows}"
     assert any(admin["granteeName"] in r and "Rôle retiré" in r for r in rows), f"the log: {rows}"
     page = urllib.parse.urlparse(d.current_url).path
+    assert re.fullmatch(r"/staff/organisations/[0-9a-f-]{36}", page), f"back on the organisation's page by GET: {page}"
     browser.open(f"/language/en?back={page}")
     assert "Role log" in main_text(browser) and "Role revoked" in main_text(browser), main_text(browser)
     browser.open("/staff")

@@ -157,6 +157,12 @@ import Testing
                     uri: "/v1/registrations/\(registration)/cancellation", method: .get, headers: bearer(parentToken))
                 #expect(((try quote.json()["refund"] as? [String: Any])?["amountCents"]) as? Int == 8_000, "\(quote.text)")
                 #expect(try await database.seats(camp.sessions[0].sessionId) == (5, 0, 1), "a quote changes nothing")
+                // Staff cancelling it would send money back: with a code given 16 minutes ago, they are asked again.
+                let staleStaff = try await TestKeys.shared.token(
+                    for: UUID(), roles: [.init(organisationId: camp.sellingOrganisationId, role: "staff")], secondFactorAt: Date() - 16 * 60)
+                try await enrolment.execute(uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(staleStaff))
+                    .problem("/problems/second-factor-stale", status: .forbidden)
+                #expect(try await database.seats(camp.sessions[0].sessionId) == (5, 0, 1), "nothing cancelled")
                 let cancelled = try await enrolment.execute(
                     uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(parentToken))
                 #expect(cancelled.status == .ok, "\(cancelled.text)")

@@ -162,6 +162,8 @@ import Testing
             #expect((me["secondFactor"] as? [String: Any])?["recoveryCodesLeft"] as? Int == 9)
             let events = try await identity.get("/v1/me/security-events", token: access).json()["items"] as? [[String: Any]] ?? []
             #expect(events.contains { $0["kind"] as? String == "recovery-code-used" })
+            let notice = try await identity.mailbox.waitForMail(to: email, count: 3)
+            #expect(notice.subject.contains("code de récupération a servi") && notice.text.contains("Il vous en reste 9"))
             #expect(events.contains { $0["kind"] as? String == "second-factor-failed" })
 
             clock.advance(by: 30)

@@ -60,6 +60,8 @@ enum Cancellations {
             found.checkout == nil
             ? 0 : RefundRules.refund(paidCents: found.amount, policy: offering.refundPolicy, startsOn: starts, endsOn: ends, today: today)
         let reason = byStaff && found.owner != principal.accountId ? "cancelled-by-staff" : "cancelled-by-guardian"
+        // Staff cancelling someone else's paid registration send money back: the code, as for a refund, within 15 minutes.
+        if reason == "cancelled-by-staff", refund > 0, lock, !principal.hasRecentSecondFactor(at: now) { throw Problem.secondFactorStale }
         return Decision(refundCents: refund, session: found.session, checkout: found.checkout, reason: reason)
     }
 

@@ -12,6 +12,7 @@ struct IdentityMails: Sendable {
     let emailChanged: MailTemplate
     let secondFactorEnabled: MailTemplate
     let secondFactorDisabled: MailTemplate
+    let recoveryCodeUsed: MailTemplate
 
     init() throws {
         signUp = try MailTemplate(
@@ -277,6 +278,33 @@ struct IdentityMails: Sendable {
                     <p>Hello {{firstName}},</p>
                     <p>Your Guichet account no longer asks for an app code after the password.</p>
                     <p>If it was not you, choose "Forgot password" right away.</p>
+                    """))
+        recoveryCodeUsed = try MailTemplate(
+            fr: .init(
+                subject: "Un code de récupération a servi à ouvrir votre compte Guichet",
+                text: """
+                    Bonjour {{firstName}},
+
+                    Un de vos codes de récupération vient de remplacer le code de votre application d'authentification. Il vous en reste {{left}}.
+                    Si ce n'était pas vous, choisissez « Mot de passe oublié » immédiatement, puis obtenez de nouveaux codes de récupération.
+                    """,
+                html: """
+                    <p>Bonjour {{firstName}},</p>
+                    <p>Un de vos codes de récupération vient de remplacer le code de votre application d'authentification. Il vous en reste {{left}}.</p>
+                    <p>Si ce n'était pas vous, choisissez « Mot de passe oublié » immédiatement, puis obtenez de nouveaux codes de récupération.</p>
+                    """),
+            en: .init(
+                subject: "A recovery code was used to open your Guichet account",
+                text: """
+                    Hello {{firstName}},
+
+                    One of your recovery codes just replaced your authenticator app's code. You have {{left}} left.
+                    If it was not you, choose "Forgot password" right away, then get new recovery codes.
+                    """,
+                html: """
+                    <p>Hello {{firstName}},</p>
+                    <p>One of your recovery codes just replaced your authenticator app's code. You have {{left}} left.</p>
+                    <p>If it was not you, choose "Forgot password" right away, then get new recovery codes.</p>
                     """))
     }
 }

@@ -75,12 +75,10 @@ extension IdentityAPI {
                 tokenHash: SecretCodec.tokenHash(body.secondFactorToken), at: now, maximumAttempts: IdentitySettings.maximumCodeAttempts),
             let account = try await accounts.find(id: challenge.accountId)
         else { throw Problem.secondFactorChallengeInvalid }
-        do {
-            try await checkSecondFactor(body.code, of: account.id)
-        } catch let problem as Problem where problem.type == Problem.secondFactorCodeInvalid.type {
-            try await secondFactors.countFailure(challenge: challenge.id)
-            throw problem
+        guard try await secondFactors.claimAttempt(challenge: challenge.id, maximumAttempts: IdentitySettings.maximumCodeAttempts) else {
+            throw Problem.secondFactorChallengeInvalid
         }
+        try await checkSecondFactor(body.code, of: account.id)
         guard try await secondFactors.useChallenge(challenge.id, at: now) else { throw Problem.secondFactorChallengeInvalid }
         let refreshToken = SecretCodec.newToken()
         let session = try await sessions.create(
@@ -132,8 +130,11 @@ extension IdentityAPI {
                 accepted = false
             }
         } else if let recovery = RecoveryCode.normalized(code) {
+            let holder = try await accounts.find(id: account)
+            let (api, template) = (self, mails.recoveryCodeUsed)
             accepted = try await secondFactors.useRecoveryCode(
-                account: account, hash: codec.recoveryCodeHash(recovery, account: account), at: now, client: client)
+                account: account, hash: codec.recoveryCodeHash(recovery, account: account), at: now, client: client
+            ) { left in holder.map { api.mail(template, to: $0, values: ["left": String(left)]) } }
         } else {
             accepted = false
         }

@@ -99,9 +99,13 @@ struct SecondFactorStore: Sendable {
         ).collect().count == 1
     }
 
-    /// Uses a recovery code: true once per code.
-    func useRecoveryCode(account: UUID, hash: Data, at: Date, client clientInfo: ClientInfo) async throws -> Bool {
+    /// Uses a recovery code: true once per code. The holder is mailed (`mail`, given how many codes are left):
+    /// a recovery code used by someone else is the sign that both the password and the codes leaked.
+    func useRecoveryCode(
+        account: UUID, hash: Data, at: Date, client clientInfo: ClientInfo, mail: @escaping @Sendable (Int) -> MailMessage?
+    ) async throws -> Bool {
         let logger = self.logger
+        let mailKey = self.mailKey
         return try await client.transaction(logger: logger) { connection in
             let used =
                 try await connection.query(
@@ -112,6 +116,11 @@ struct SecondFactorStore: Sendable {
                 ).collect().count == 1
             if used {
                 try await SecurityEventLog.record(.recoveryCodeUsed, account: account, at: at, client: clientInfo, on: connection, logger: logger)
+                let left =
+                    try await connection.query(
+                        "SELECT count(*)::integer FROM recovery_codes WHERE account_id = \(account) AND used_at IS NULL", logger: logger
+                    ).collect().first?.decode(Int.self) ?? 0
+                if let message = mail(left) { try await MailQueue.enqueue(message, at: at, sealedWith: mailKey, on: connection, logger: logger) }
             }
             return used
         }
@@ -196,9 +205,14 @@ struct SecondFactorStore: Sendable {
         return nil
     }
 
-    func countFailure(challenge: UUID) async throws {
+    /// Counts an attempt before its code is checked, in one statement: parallel guesses cannot pass the cap.
+    func claimAttempt(challenge: UUID, maximumAttempts: Int) async throws -> Bool {
         try await client.query(
-            "UPDATE second_factor_challenges SET failed_attempts = failed_attempts + 1 WHERE id = \(challenge)", logger: logger)
+            """
+            UPDATE second_factor_challenges SET failed_attempts = failed_attempts + 1
+            WHERE id = \(challenge) AND used_at IS NULL AND failed_attempts < \(maximumAttempts) RETURNING 1
+            """, logger: logger
+        ).collect().count == 1
     }
 
     /// True once: two requests with the same challenge cannot both sign in.

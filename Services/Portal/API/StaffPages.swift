@@ -24,7 +24,8 @@ struct StaffPages: Sendable {
         group.post("/staff/code") { request, _ in try await stepUp(request) }
         group.get("/staff/organisations") { request, _ in try await organisationsPage(request) }
         group.get("/staff/organisations/:organisationId") { request, context in
-            try await organisationPage(request, id: try context.parameters.require("organisationId"), notice: nil)
+            let notice = kit.notice(request, ["role-donne": .roleGrantedNotice, "role-retire": .roleRevokedNotice], LanguageChoice.of(request))
+            return try await organisationPage(request, id: try context.parameters.require("organisationId"), notice: notice)
         }
         group.post("/staff/organisations/:organisationId/personnel") { request, context in
             try await grant(request, organisation: try context.parameters.require("organisationId"))
@@ -167,7 +168,7 @@ struct StaffPages: Sendable {
     /// An organisation's staff (its staff and admins see the list; platform admins grant and revoke) and the log
     /// of its roles (its admins and platform admins).
     func organisationPage(
-        _ request: Request, id: String, notice: Text?, email: String = "", emailError: String? = nil, status: HTTPResponse.Status = .ok
+        _ request: Request, id: String, notice: String?, email: String = "", emailError: String? = nil, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         guard case .open(let session, let account) = try await gate(request) else { return try await closed(request) }
         let language = LanguageChoice.of(request)
@@ -216,7 +217,7 @@ struct StaffPages: Sendable {
             context["hasLog"] = !rows.isEmpty
             context["log"] = rows
         }
-        if let notice { context["notice"] = Strings.text(notice, language) }
+        if let notice { context["notice"] = notice }
         if !email.isEmpty { context["email"] = email }
         if let emailError {
             context["emailError"] = emailError
@@ -253,7 +254,8 @@ struct StaffPages: Sendable {
         }
         if let refusal = try staleOrRefused(answer, request: request, back: page) { return refusal }
         guard case .noContent = answer else { return try await organisationPage(request, id: organisation, notice: nil, status: .notFound) }
-        return try await organisationPage(request, id: organisation, notice: .roleGrantedNotice)
+        // Back to the organisation's page by GET: reloading it does not grant again.
+        return Response(status: .seeOther, headers: [.location: "\(page)?fait=role-donne"])
     }
 
     func revoke(_ request: Request, organisation: String, account: String) async throws -> Response {
@@ -262,8 +264,9 @@ struct StaffPages: Sendable {
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await identity.revokeStaffRole(path: .init(organisationId: organisation, accountId: account))
         }
-        if let refusal = try staleOrRefused(answer, request: request, back: "/staff/organisations/\(organisation)") { return refusal }
-        return try await organisationPage(request, id: organisation, notice: .roleRevokedNotice)
+        let page = "/staff/organisations/\(organisation)"
+        if let refusal = try staleOrRefused(answer, request: request, back: page) { return refusal }
+        return Response(status: .seeOther, headers: [.location: "\(page)?fait=role-retire"])
     }
 
     /// A sensitive action refused because the code is older than 15 minutes: the code page, which comes back here.

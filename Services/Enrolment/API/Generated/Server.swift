@@ -2936,7 +2936,8 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
     /// A guardian cancels the registrations they made, before the session starts; the selling organisation's
     /// staff cancel any registration at any time. The seat returns to the session (its waitlist first); the
     /// amount the policy allows (none, full before the start, or pro rata, less the administration fee) is asked
-    /// of payment (`enrolment.refund.requested`).
+    /// of payment (`enrolment.refund.requested`). Staff cancelling another person's paid registration must have
+    /// given their second factor within 15 minutes (403 `/problems/second-factor-stale`), as for a refund.
     ///
     ///
     /// - Remark: HTTP `POST /v1/registrations/{registrationId}/cancellation`.
@@ -2989,6 +2990,24 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 case let .unauthorized(value):
                     suppressUnusedWarning(value)
                     var response = HTTPTypes.HTTPResponse(soar_statusCode: 401)
+                    suppressMutabilityWarning(&response)
+                    let body: OpenAPIRuntime.HTTPBody
+                    switch value.body {
+                    case let .applicationProblemJson(value):
+                        try converter.validateAcceptIfPresent(
+                            "application/problem+json",
+                            in: request.headerFields
+                        )
+                        body = try converter.setResponseBodyAsJSON(
+                            value,
+                            headerFields: &response.headerFields,
+                            contentType: "application/problem+json; charset=utf-8"
+                        )
+                    }
+                    return (response, body)
+                case let .forbidden(value):
+                    suppressUnusedWarning(value)
+                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 403)
                     suppressMutabilityWarning(&response)
                     let body: OpenAPIRuntime.HTTPBody
                     switch value.body {

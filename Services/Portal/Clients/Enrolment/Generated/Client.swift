@@ -2556,7 +2556,8 @@ package struct Client: APIProtocol {
     /// A guardian cancels the registrations they made, before the session starts; the selling organisation's
     /// staff cancel any registration at any time. The seat returns to the session (its waitlist first); the
     /// amount the policy allows (none, full before the start, or pro rata, less the administration fee) is asked
-    /// of payment (`enrolment.refund.requested`).
+    /// of payment (`enrolment.refund.requested`). Staff cancelling another person's paid registration must have
+    /// given their second factor within 15 minutes (403 `/problems/second-factor-stale`), as for a refund.
     ///
     ///
     /// - Remark: HTTP `POST /v1/registrations/{registrationId}/cancellation`.
@@ -2629,6 +2630,28 @@ package struct Client: APIProtocol {
                         preconditionFailure("bestContentType chose an invalid content type.")
                     }
                     return .unauthorized(.init(body: body))
+                case 403:
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Components.Responses.Problem.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/problem+json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/problem+json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.Problem.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .applicationProblemJson(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .forbidden(.init(body: body))
                 case 404:
                     let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
                     let body: Components.Responses.Problem.Body

@@ -148,7 +148,8 @@ package protocol APIProtocol: Sendable {
     /// A guardian cancels the registrations they made, before the session starts; the selling organisation's
     /// staff cancel any registration at any time. The seat returns to the session (its waitlist first); the
     /// amount the policy allows (none, full before the start, or pro rata, less the administration fee) is asked
-    /// of payment (`enrolment.refund.requested`).
+    /// of payment (`enrolment.refund.requested`). Staff cancelling another person's paid registration must have
+    /// given their second factor within 15 minutes (403 `/problems/second-factor-stale`), as for a refund.
     ///
     ///
     /// - Remark: HTTP `POST /v1/registrations/{registrationId}/cancellation`.
@@ -480,7 +481,8 @@ extension APIProtocol {
     /// A guardian cancels the registrations they made, before the session starts; the selling organisation's
     /// staff cancel any registration at any time. The seat returns to the session (its waitlist first); the
     /// amount the policy allows (none, full before the start, or pro rata, less the administration fee) is asked
-    /// of payment (`enrolment.refund.requested`).
+    /// of payment (`enrolment.refund.requested`). Staff cancelling another person's paid registration must have
+    /// given their second factor within 15 minutes (403 `/problems/second-factor-stale`), as for a refund.
     ///
     ///
     /// - Remark: HTTP `POST /v1/registrations/{registrationId}/cancellation`.
