@@ -50,6 +50,21 @@ public struct PageRequest: Sendable, Equatable {
         return (items, Self.encode(key(items[items.count - 1])))
     }
 
+    /// The key of the lists paged newest first by a time and an id: where the page starts (nil on the first page).
+    public func afterTimeAndID() throws(Problem) -> (micros: Int64, id: UUID)? {
+        guard let after else { return nil }
+        guard after.count == 2, let micros = Int64(after[0]), let id = UUID(uuidString: after[1]) else { throw .invalidCursor }
+        return (micros, id)
+    }
+
+    /// The cursor key of a row of such a list.
+    public static func timeAndIDKey(micros: Int64, id: UUID) -> [String] { [String(micros), id.uuidString] }
+
+    /// The same, from a time read back from PostgreSQL (microseconds).
+    public static func timeAndIDKey(_ time: Date, id: UUID) -> [String] {
+        timeAndIDKey(micros: Int64((time.timeIntervalSince1970 * 1_000_000).rounded()), id: id)
+    }
+
     static func encode(_ key: [String]) -> String {
         Base64URL.encode((try? JSONEncoder().encode(key)) ?? Data())
     }

@@ -900,16 +900,16 @@ def admin_grants_and_revokes_a_staff_role(browser, expect):
     person.go(link(admin["organisation"]))
     assert heading(browser) == admin["organisation"], heading(browser)
     person.type({"email": "personne.inconnue@e2e.test"})
-    person.go(button("Donner le rôle"))
+    person.go(button("Attribuer le rôle"))
     assert "Aucun compte vérifié n'a cette adresse." in d.find_element(By.CSS_SELECTOR, ".error-summary").text
     assert d.find_element(By.ID, "email").get_attribute("aria-invalid") == "true"
     person.type({"email": admin["grantee"]})
     Select(d.find_element(By.ID, "role")).select_by_visible_text("Personnel")
-    person.go(button("Donner le rôle"))
-    assert "Le rôle est donné." in main_text(browser), main_text(browser)
+    person.go(button("Attribuer le rôle"))
+    assert "Le rôle est attribué." in main_text(browser), main_text(browser)
     rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "table.list tbody tr")]
     assert any(admin["grantee"] in r and "Personnel" in r for r in rows), rows
-    assert any(admin["granteeName"] in r and "Rôle donné" in r for r in rows), f"the log: {rows}"
+    assert any(admin["granteeName"] in r and "Rôle attribué" in r for r in rows), f"the log: {rows}"
     revoke = d.find_element(By.CSS_SELECTOR, f"button[aria-label='Retirer le rôle — {admin['granteeName']}']")
     browser.navigate(revoke.click)
     assert "Le rôle est retiré." in main_text(browser), main_text(browser)
@@ -927,9 +927,28 @@ def admin_grants_and_revokes_a_staff_role(browser, expect):
     browser.open("/language/fr?back=/staff")
 
 
-# Staff journeys: at a desktop's width (the staff area is for work at a desk, and must still not scroll sideways
-# on a phone, which every page check asserts at that width); each prints `staff: <its first line>` as it passes.
-STAFF_JOURNEYS = (admin_grants_and_revokes_a_staff_role,)
+def staff_see_only_their_organisation(browser, expect):
+    """staff see only their own organisation: a school's secretary signs in with the second factor, finds their
+    school in the staff area with its staff list but not its role log (they are not its administrator), and gets
+    "not found" for another organisation's page and for the platform's list of organisations."""
+    d, staff = browser.driver, expect["staffOfOne"]
+    person = Mouse(browser)
+    staff_sign_in(browser, person, staff["email"], staff["key"], expect["password"])
+    person.go(link("Espace du personnel"))
+    assert "Organismes et personnel" not in main_text(browser), "only platform admins see every organisation"
+    person.go(link(staff["own"]))
+    assert heading(browser) == staff["own"], heading(browser)
+    assert staff["email"] in main_text(browser), "their school's staff list"
+    assert "Journal des rôles" not in main_text(browser) and "Attribuer un rôle" not in main_text(browser), main_text(browser)
+    for path in (f"/staff/organisations/{staff['otherId']}", "/staff/organisations"):
+        browser.open(path)
+        assert heading(browser) == "Page introuvable", f"{path}: {heading(browser)}"
+        assert staff["otherName"] not in main_text(browser)
+
+
+# Staff journeys: the staff area is for work at a desk, and must still fit a phone (every page check asserts no
+# sideways scrolling at that width); each prints `staff: <its first line>` as it passes.
+STAFF_JOURNEYS = (admin_grants_and_revokes_a_staff_role, staff_see_only_their_organisation)
 
 
 def run(base, artifacts, expect):
@@ -945,14 +964,12 @@ def run(base, artifacts, expect):
                 # The keyboard alone at a desktop's width; one waiting list for the child both guardians share.
                 if (journey is keyboard_only and width == "phone") or (journey in (waitlist_offer, profile_asked_by_an_outing) and width == "desktop"):
                     continue
-                if journey in STAFF_JOURNEYS and width == "phone":
-                    continue
                 journeys += 1
                 browser.driver.delete_all_cookies()
                 try:
                     journey(browser, expect)
                     if journey in STAFF_JOURNEYS:
-                        print(f"staff: {journey.__doc__.split(':')[0].strip()}")
+                        print(f"staff: {journey.__doc__.split(':')[0].strip()} ({width})")
                 except Exception as error:  # one journey's failure does not hide the others'
                     failures.append(f"{journey.__name__} at {width}: {error}\n{traceback.format_exc(limit=3)}")
         finally:

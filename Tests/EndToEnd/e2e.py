@@ -481,6 +481,8 @@ def browser_journeys(sink):
     # The platform admin (second factor on, its key kept by staff_session) grants a verified family account a role.
     expect["admin"] = {"email": "admin@e2e.test", "key": SECOND_FACTOR_KEYS["admin@e2e.test"], "organisation": "École du Grand-Boisé",
                        "grantee": "visiteur@e2e.test", "granteeName": "Paul Visiteur"}
+    expect["staffOfOne"] = {"email": "secretariat@e2e.test", "key": SECOND_FACTOR_KEYS["secretariat@e2e.test"], "own": "École du Grand-Boisé",
+                            "otherId": organisations()["BAIE-COMEAU"], "otherName": "Baie-Comeau"}
     journeys, failures, pages, violations = browser.run(f"http://127.0.0.1:{GATEWAY_PORT}", artifacts, expect)
     print(f"  screenshots in {artifacts}")
     check(not failures, "browser journeys failed:\n" + "\n".join(failures))

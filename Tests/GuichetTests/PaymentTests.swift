@@ -222,13 +222,13 @@ import Testing
     @Test func anUnknownPaymentIsReconciledOnceAndNeverChargedTwice() async throws {
         let (seller, parent) = (UUID(), UUID())
         let token = try await TestKeys.shared.token(for: parent)
-        try await withSandbox(responseDelay: .seconds(3)) { sandbox in
+        try await withSandbox(responseDelay: .seconds(6)) { sandbox in
             try await withService(PaymentService.self, environment: sandbox.environment) { payment, database in
                 let checkout = checkoutEvent(
                     seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Marie", language: "fr"))
                 try await withEvents(database) { events in try await events.checkout(checkout) }
                 let key = UUID().uuidString
-                // The timeout card: charged at the processor, but its answer comes after payment's 1 s timeout.
+                // The timeout card: charged at the processor, but its answer comes after payment's 2 s timeout (tests' PROCESSOR_TIMEOUT_SECONDS; the sandbox answers after 6 s).
                 let first = try await pay(
                     payment, checkout: checkout.checkoutId, token: try await sandbox.token("4000000000000770"), key: key, bearer: token)
                 #expect(first.status == .accepted, "\(first.text)")

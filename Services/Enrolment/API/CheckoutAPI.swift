@@ -58,13 +58,9 @@ extension EnrolmentAPI {
     func listRegistrations(_ input: Operations.ListRegistrations.Input) async throws -> Operations.ListRegistrations.Output {
         let account = try RequestScope.requirePrincipal().accountId
         let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
-        var after: (Int64, UUID)?
-        if let key = page.after {
-            guard key.count == 2, let micros = Int64(key[0]), let id = UUID(uuidString: key[1]) else { throw Problem.invalidCursor }
-            after = (micros, id)
-        }
+        let after = try page.afterTimeAndID().map { ($0.micros, $0.id) }
         let rows = try await checkouts.registrations(account: account, after: after, limit: page.fetchLimit)
-        let (items, nextCursor) = page.page(rows) { [String($0.createdMicros), $0.id.uuidString] }
+        let (items, nextCursor) = page.page(rows) { PageRequest.timeAndIDKey(micros: $0.createdMicros, id: $0.id) }
         let attached = try await documents.attached(to: items.map { .registration($0.id) })
         return .ok(
             .init(

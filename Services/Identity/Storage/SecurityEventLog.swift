@@ -27,12 +27,8 @@ enum SecurityEventLog {
     static func page(
         account: UUID, request: PageRequest, client: PostgresClient, logger: Logger
     ) async throws -> (items: [Entry], nextCursor: String?) {
-        var afterMicros: Int64?
-        var afterID: UUID?
-        if let after = request.after {
-            guard after.count == 2, let micros = Int64(after[0]), let id = UUID(uuidString: after[1]) else { throw Problem.invalidCursor }
-            (afterMicros, afterID) = (micros, id)
-        }
+        let after = try request.afterTimeAndID()
+        let (afterMicros, afterID) = (after?.micros, after?.id)
         let rows = try await client.query(
             """
             SELECT id, kind, occurred_at, client_address, user_agent FROM security_events
@@ -45,6 +41,6 @@ enum SecurityEventLog {
         for try await (id, kind, at, address, agent) in rows.decode((UUID, String, Date, String?, String?).self) {
             entries.append(Entry(id: id, kind: kind, occurredAt: at, clientAddress: address, userAgent: agent))
         }
-        return request.page(entries) { [String(Int64(($0.occurredAt.timeIntervalSince1970 * 1_000_000).rounded())), $0.id.uuidString] }
+        return request.page(entries) { PageRequest.timeAndIDKey($0.occurredAt, id: $0.id) }
     }
 }

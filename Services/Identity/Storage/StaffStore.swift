@@ -135,12 +135,8 @@ struct StaffStore: Sendable {
 
     /// An organisation's log of grants and revocations, newest first; the names of accounts still open.
     func changes(of organisation: UUID, request: PageRequest) async throws -> (items: [Change], nextCursor: String?) {
-        var afterMicros: Int64?
-        var afterID: UUID?
-        if let after = request.after {
-            guard after.count == 2, let micros = Int64(after[0]), let id = UUID(uuidString: after[1]) else { throw Problem.invalidCursor }
-            (afterMicros, afterID) = (micros, id)
-        }
+        let after = try request.afterTimeAndID()
+        let (afterMicros, afterID) = (after?.micros, after?.id)
         let rows = try await client.query(
             """
             SELECT c.id, c.account_id, a.first_name || ' ' || a.last_name, c.change, c.role, c.changed_by,
@@ -160,6 +156,6 @@ struct StaffStore: Sendable {
             items.append(
                 Change(id: id, account: account, accountName: name, change: change, role: role, changedBy: by, changedByName: byName, changedAt: at))
         }
-        return request.page(items) { [String(Int64(($0.changedAt.timeIntervalSince1970 * 1_000_000).rounded())), $0.id.uuidString] }
+        return request.page(items) { PageRequest.timeAndIDKey($0.changedAt, id: $0.id) }
     }
 }

@@ -67,13 +67,9 @@ struct PaymentAPI: APIProtocol {
     func listMyPayments(_ input: Operations.ListMyPayments.Input) async throws -> Operations.ListMyPayments.Output {
         let payer = try RequestScope.requirePrincipal().accountId
         let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
-        var before: (createdMicros: Int64, id: UUID)?
-        if let key = page.after {
-            guard key.count == 2, let micros = Int64(key[0]), let id = UUID(uuidString: key[1]) else { throw Problem.invalidCursor }
-            before = (micros, id)
-        }
+        let before = try page.afterTimeAndID().map { (createdMicros: $0.micros, id: $0.id) }
         let rows = try await history.payments(payer: payer, before: before, limit: page.fetchLimit)
-        let (items, nextCursor) = page.page(rows) { [String($0.1), $0.0.id.uuidString] }
+        let (items, nextCursor) = page.page(rows) { PageRequest.timeAndIDKey(micros: $0.1, id: $0.0.id) }
         return .ok(.init(body: .json(.init(items: items.map { Self.representation($0.0) }, nextCursor: nextCursor))))
     }
 

@@ -96,11 +96,14 @@ struct FormPage {
         return journeys[action] ?? action
     }
 
+    /// A label and its message: French puts a non-breaking space before a colon.
+    static func colon(_ language: Language) -> String { language == .fr ? "\u{00A0}: " : ": " }
+
     var hasErrors: Bool { !formErrors.isEmpty || fields.contains { !$0.errors.isEmpty } }
 
     func context(formToken: String, language: Language) -> [String: Any] {
         // French puts a non-breaking space before a colon.
-        let colon = language == .fr ? "\u{00A0}: " : ": "
+        let colon = Self.colon(language)
         var summary: [[String: String]] = formErrors.map { ["field": formErrorsTarget ?? fields.first?.name ?? "content", "message": $0] }
         for field in fields {
             summary += field.errors.map { ["field": field.name, "message": field.label + colon + $0] }

@@ -67,7 +67,7 @@ struct Pages: Sendable {
     /// `link`: where to go next (the catalogue when none is given).
     func message(
         _ heading: Text, _ text: Text, language: Language, path: String, status: HTTPResponse.Status, link: (String, String)? = nil,
-        details: [String] = []
+        details: [String] = [], signedIn: Bool = false
     ) -> Response {
         let (href, label) = link ?? ("/activites", Strings.text(.backToCatalogue, language))
         return render(
@@ -76,7 +76,7 @@ struct Pages: Sendable {
                 "heading": Strings.text(heading, language), "text": Strings.text(text, language), "href": href, "label": label,
                 "details": details, "hasDetails": !details.isEmpty,
             ],
-            language: language, path: path, status: status)
+            language: language, path: path, status: status, signedIn: signedIn)
     }
 }
 

@@ -45,7 +45,8 @@ struct StaffPages: Sendable {
 
     /// Signed in, staff (or platform admin), second factor on, and given in this session; else the page that says
     /// what is missing (the sign-in, turning it on, or the code).
-    func gate(_ request: Request) async throws -> Gate {
+    /// `back`: the page to come back to once the code is given (a form's own page, not the address it posts to).
+    func gate(_ request: Request, back: String? = nil) async throws -> Gate {
         let language = LanguageChoice.of(request)
         guard let (_, session) = try await kit.signedIn(request) else { return .closed(kit.signInFirst(request)) }
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) { try await identity.getMyAccount() }
@@ -57,17 +58,18 @@ struct StaffPages: Sendable {
         guard account.admin || !account.staffRoles.isEmpty else {
             return .closed(
                 pages.message(
-                    .staffNotStaffTitle, .staffNotStaffText, language: language, path: request.uri.path, status: .forbidden,
-                    link: ("/compte", Strings.text(.backToAccount, language))))
+                    .staffNotStaffTitle, .staffNotStaffText, language: language, path: back ?? request.uri.path, status: .forbidden,
+                    link: ("/compte", Strings.text(.backToAccount, language)), signedIn: true))
         }
         guard account.secondFactor?.enabled == true else {
             return .closed(
                 pages.message(
-                    .staffNeedsSecondFactorTitle, .staffNeedsSecondFactorText, language: language, path: request.uri.path, status: .forbidden,
-                    link: (SecondFactorPages.path, Strings.text(.secondFactorStart, language))))
+                    .staffNeedsSecondFactorTitle, .staffNeedsSecondFactorText, language: language, path: back ?? request.uri.path,
+                    status: .forbidden, link: (SecondFactorPages.path, Strings.text(.secondFactorStart, language)), signedIn: true))
         }
         guard session.tokens.secondFactorAt != nil else {
-            return .closed(kit.formResponse(stepUpForm(language, back: request.uri.path, stale: false), request: request, language: language))
+            return .closed(
+                kit.formResponse(stepUpForm(language, back: back ?? request.uri.path, stale: false), request: request, language: language))
         }
         return .open(session, account)
     }
@@ -78,7 +80,7 @@ struct StaffPages: Sendable {
             heading: t(.staffStepUpTitle), intro: t(stale ? .staffStepUpStale : .staffStepUpIntro), action: "/staff/code",
             submit: t(.verifySubmit),
             fields: [.init(name: "code", label: t(.appCode), autocomplete: "one-time-code", hint: t(.signInCodeHint))],
-            hidden: [("back", back)])
+            hidden: [("back", back), ("stale", stale ? "true" : "")])
     }
 
     /// The code given again in this session: identity records it, the session's tokens are renewed to say so, and
@@ -92,7 +94,8 @@ struct StaffPages: Sendable {
             try await identity.confirmSecondFactorAgain(body: .json(.init(code: form.text("code", limit: 32))))
         }
         guard case .noContent = answer else {
-            return try kit.refused(answer, page: stepUpForm(language, back: back, stale: false), request: request, language: language, signedIn: true)
+            return try kit.refused(
+                answer, page: stepUpForm(language, back: back, stale: form.checked("stale")), request: request, language: language, signedIn: true)
         }
         _ = try await kit.currentSession(secret, refreshNow: true)
         return Response(status: .seeOther, headers: [.location: back])
@@ -125,8 +128,8 @@ struct StaffPages: Sendable {
     }
 
     /// The gate's page, asked again (a `Gate` is not kept between calls: each page asks identity once).
-    private func closed(_ request: Request) async throws -> Response {
-        if case .closed(let response) = try await gate(request) { return response }
+    private func closed(_ request: Request, back: String? = nil) async throws -> Response {
+        if case .closed(let response) = try await gate(request, back: back) { return response }
         throw PageErrors.Upstream(status: 502)
     }
 
@@ -149,7 +152,7 @@ struct StaffPages: Sendable {
         guard case .open(_, let account) = gate else { return try await closed(request) }
         let language = LanguageChoice.of(request)
         guard account.admin else {
-            return pages.message(.notFoundTitle, .notFoundText, language: language, path: request.uri.path, status: .notFound)
+            return pages.message(.notFoundTitle, .notFoundText, language: language, path: request.uri.path, status: .notFound, signedIn: true)
         }
         let organisations = try await reference.organisations()
         let names = Dictionary(organisations.map { ($0.id, $0.name.text(language)) }, uniquingKeysWith: { first, _ in first })
@@ -168,11 +171,17 @@ struct StaffPages: Sendable {
     /// An organisation's staff (its staff and admins see the list; platform admins grant and revoke) and the log
     /// of its roles (its admins and platform admins).
     func organisationPage(
-        _ request: Request, id: String, notice: String?, email: String = "", emailError: String? = nil, status: HTTPResponse.Status = .ok
+        _ request: Request, id: String, notice: String?, email: String = "", role: String = "staff", emailError: String? = nil,
+        status: HTTPResponse.Status = .ok
     ) async throws -> Response {
-        guard case .open(let session, let account) = try await gate(request) else { return try await closed(request) }
         let language = LanguageChoice.of(request)
-        let notFound = pages.message(.notFoundTitle, .notFoundText, language: language, path: request.uri.path, status: .notFound)
+        // An identifier that cannot exist is not found before the sign-in check, as on the family's pages.
+        guard UUID(uuidString: id) != nil else {
+            return pages.message(.notFoundTitle, .notFoundText, language: language, path: request.uri.path, status: .notFound)
+        }
+        let path = "/staff/organisations/\(id)"
+        guard case .open(let session, let account) = try await gate(request, back: path) else { return try await closed(request, back: path) }
+        let notFound = pages.message(.notFoundTitle, .notFoundText, language: language, path: request.uri.path, status: .notFound, signedIn: true)
         let organisations = try await reference.organisations()
         guard let organisation = organisations.first(where: { $0.id == id.lowercased() }) else { return notFound }
         let (members, log) = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
@@ -219,15 +228,16 @@ struct StaffPages: Sendable {
         }
         if let notice { context["notice"] = notice }
         if !email.isEmpty { context["email"] = email }
+        context["roleAdmin"] = role == "admin"
         if let emailError {
             context["emailError"] = emailError
             context["hasErrors"] = true
-            context["errors"] = [["field": "email", "message": "\(Strings.text(.email, language)) : \(emailError)"]]
+            context["errors"] = [["field": "email", "message": Strings.text(.email, language) + FormPage.colon(language) + emailError]]
         }
         var response = pages.render(
             "staff-organisation",
             title: (emailError == nil ? "" : Strings.text(.errorTitlePrefix, language)) + organisation.name.text(language), context: context,
-            language: language, path: request.uri.path, status: status, signedIn: true)
+            language: language, path: path, status: status, signedIn: true)
         visit.setCookie(on: &response)
         return response
     }
@@ -235,49 +245,53 @@ struct StaffPages: Sendable {
     func grant(_ request: Request, organisation: String) async throws -> Response {
         let language = LanguageChoice.of(request)
         let form = try await PostedForm(request, cookies: cookies)
-        guard case .open(let session, _) = try await gate(request) else { return try await closed(request) }
-        let email = form.text("email")
-        let role: IdentityClient.Operations.GrantStaffRole.Input.Query.RolePayload =
-            form.text("role", limit: 10) == "admin" ? .admin : .staff
         let page = "/staff/organisations/\(organisation)"
+        guard case .open(let session, _) = try await gate(request, back: page) else { return try await closed(request, back: page) }
+        let email = form.text("email")
+        let roleText = form.text("role", limit: 10) == "admin" ? "admin" : "staff"
+        let role: IdentityClient.Operations.GrantStaffRole.Input.Query.RolePayload = roleText == "admin" ? .admin : .staff
         let found = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await identity.findAccounts(query: .init(email: email))
         }
-        if let refusal = try staleOrRefused(found, request: request, back: page) { return refusal }
-        guard case .ok(let ok) = found, let person = try ok.body.json.items.first else {
+        guard case .ok(let ok) = found else { return try refusal(found, request: request, back: page) }
+        guard let person = try ok.body.json.items.first else {
             return try await organisationPage(
-                request, id: organisation, notice: nil, email: email, emailError: Strings.text(.staffAccountUnknown, language),
+                request, id: organisation, notice: nil, email: email, role: roleText, emailError: Strings.text(.staffAccountUnknown, language),
                 status: .unprocessableContent)
         }
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await identity.grantStaffRole(path: .init(organisationId: organisation, accountId: person.id), query: .init(role: role))
         }
-        if let refusal = try staleOrRefused(answer, request: request, back: page) { return refusal }
-        guard case .noContent = answer else { return try await organisationPage(request, id: organisation, notice: nil, status: .notFound) }
+        guard case .noContent = answer else { return try refusal(answer, request: request, back: page) }
         // Back to the organisation's page by GET: reloading it does not grant again.
         return Response(status: .seeOther, headers: [.location: "\(page)?fait=role-donne"])
     }
 
     func revoke(_ request: Request, organisation: String, account: String) async throws -> Response {
         _ = try await PostedForm(request, cookies: cookies)
-        guard case .open(let session, _) = try await gate(request) else { return try await closed(request) }
+        let page = "/staff/organisations/\(organisation)"
+        guard case .open(let session, _) = try await gate(request, back: page) else { return try await closed(request, back: page) }
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await identity.revokeStaffRole(path: .init(organisationId: organisation, accountId: account))
         }
-        let page = "/staff/organisations/\(organisation)"
-        if let refusal = try staleOrRefused(answer, request: request, back: page) { return refusal }
+        guard case .noContent = answer else { return try refusal(answer, request: request, back: page) }
         return Response(status: .seeOther, headers: [.location: "\(page)?fait=role-retire"])
     }
 
-    /// A sensitive action refused because the code is older than 15 minutes: the code page, which comes back here.
-    /// Another refusal (403, 404) is the not-found page: what another organisation holds is not shown.
-    func staleOrRefused(_ answer: some Sendable, request: Request, back: String) throws -> Response? {
+    /// What a refused staff action shows: a code older than 15 minutes (or none) asks it again and comes back to
+    /// `back`; an ended session, the sign-in; anything else (403, 404) the not-found page, as what another
+    /// organisation holds is not shown. An answer the document does not describe (a 5xx) fails the page.
+    func refusal(_ answer: some Sendable, request: Request, back: String) throws -> Response {
         let language = LanguageChoice.of(request)
-        guard let problem = try? ServiceProblem.of(answer) else { return nil }
-        if problem.type == "/problems/second-factor-stale" || problem.type == "/problems/second-factor-required" {
+        let problem = try ServiceProblem.of(answer)
+        switch problem.type {
+        case "/problems/second-factor-stale", "/problems/second-factor-required":
             return kit.formResponse(
                 stepUpForm(language, back: back, stale: true), request: request, language: language, status: .forbidden, signedIn: true)
+        case "/problems/unauthenticated", "/problems/invalid-token":
+            return kit.signInFirst(request)
+        default:
+            return pages.message(.notFoundTitle, .notFoundText, language: language, path: back, status: .notFound, signedIn: true)
         }
-        return pages.message(.notFoundTitle, .notFoundText, language: language, path: request.uri.path, status: .notFound)
     }
 }

@@ -146,7 +146,7 @@ struct TestDatabase: Sendable {
             // Payment's: its key, the test webhook secret, a short processor timeout and frequent reconciliation.
             "PAYMENT_KEY": TestKeys.shared.codeHashKey,
             "PROCESSOR_WEBHOOK_SECRET": PaymentTestSupport.webhookSecret,
-            "PROCESSOR_TIMEOUT_SECONDS": "1",
+            "PROCESSOR_TIMEOUT_SECONDS": "2",
             "PAYMENT_RECONCILE_MILLISECONDS": "100",
         ]
     }
