@@ -33,8 +33,7 @@ extension IdentityAPI {
         guard let step = Totp.matchingStep(Self.digits(body.code), secret: secret, at: now, after: factor.lastUsedStep) else {
             throw Problem.secondFactorCodeInvalid
         }
-        let codes = (0..<RecoveryCode.count).map { _ in RecoveryCode.generate() }
-        let hashes = codes.compactMap(RecoveryCode.normalized).map { codec.recoveryCodeHash($0, account: account.id) }
+        let (codes, hashes) = newRecoveryCodes(account: account.id)
         guard
             try await secondFactors.confirm(
                 account: account, step: step, sealedSecret: factor.sealedSecret, recoveryHashes: hashes, session: principal.sessionId,
@@ -48,10 +47,8 @@ extension IdentityAPI {
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("JSON body expected.") }
         let (_, account) = try await signedInAccount()
         try await checkSecondFactor(body.code, of: account.id)
-        let codes = (0..<RecoveryCode.count).map { _ in RecoveryCode.generate() }
-        try await secondFactors.replaceRecoveryCodes(
-            account: account.id, with: codes.compactMap(RecoveryCode.normalized).map { codec.recoveryCodeHash($0, account: account.id) },
-            at: clock.now(), client: client)
+        let (codes, hashes) = newRecoveryCodes(account: account.id)
+        try await secondFactors.replaceRecoveryCodes(account: account.id, with: hashes, at: clock.now(), client: client)
         return .ok(.init(body: .json(.init(recoveryCodes: codes))))
     }
 
@@ -143,6 +140,12 @@ extension IdentityAPI {
             throw Problem.secondFactorCodeInvalid
         }
         try await throttles.release(.secondFactorByAccount, key)
+    }
+
+    /// Ten new recovery codes, as shown once, and the hashes they are kept as.
+    func newRecoveryCodes(account: UUID) -> (codes: [String], hashes: [Data]) {
+        let codes = (0..<RecoveryCode.count).map { _ in RecoveryCode.generate() }
+        return (codes, codes.compactMap(RecoveryCode.normalized).map { codec.recoveryCodeHash($0, account: account) })
     }
 
     /// An app code as typed: "123 456" is 123456.

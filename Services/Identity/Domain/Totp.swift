@@ -49,9 +49,9 @@ enum Totp {
     /// no code older than the last one used works at all.
     static func matchingStep(_ code: String, secret: [UInt8], at date: Date, after lastUsedStep: Int64) -> Int64? {
         let current = step(at: date)
-        let presented = Array(code.utf8)
+        let presented = Data(code.utf8)
         return (current - tolerance...current + tolerance).first { step in
-            step > lastUsedStep && constantTimeEqual(Array(Self.code(secret: secret, step: step).utf8), presented)
+            step > lastUsedStep && SecretCodec.equal(Data(Self.code(secret: secret, step: step).utf8), presented)
         }
     }
 
@@ -62,11 +62,6 @@ enum Totp {
         allowed.insert(charactersIn: "-._~@")
         let label = "\(issuer):\(email)".addingPercentEncoding(withAllowedCharacters: allowed.union(.init(charactersIn: ":"))) ?? email
         return "otpauth://totp/\(label)?secret=\(Base32.encode(secret))&issuer=\(issuer)&algorithm=SHA1&digits=\(digits)&period=\(period)"
-    }
-
-    private static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 

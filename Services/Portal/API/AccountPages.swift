@@ -351,13 +351,7 @@ struct AccountPages: Sendable {
     }
 
     func accountView(_ request: Request, session: BrowserSessionStore.Session, language: Language, notice: String) async throws -> Response {
-        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) { try await identity.getMyAccount() }
-        guard case .ok(let ok) = answer else {
-            if case .unauthorized = answer { return kit.signInFirst(request) }
-            _ = try ServiceProblem.of(answer)
-            throw PageErrors.Upstream(status: 502)
-        }
-        let account = try ok.body.json
+        guard let account = try await kit.account(session) else { return kit.signInFirst(request) }
         let visit = FormVisit(request, cookies: cookies)
         var context: [String: Any] = [
             "heading": Strings.text(.accountTitle, language), "name": "\(account.firstName) \(account.lastName)", "email": account.email,

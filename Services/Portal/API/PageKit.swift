@@ -64,6 +64,17 @@ struct PageKit: Sendable {
     }
 
     /// To the sign-in page, coming back here after (a form posted once the session had ended comes back to the account).
+    /// The signed-in person's account at identity; nil when identity no longer accepts the session (to sign in again).
+    func account(_ session: BrowserSessionStore.Session) async throws -> IdentityClient.Components.Schemas.Account? {
+        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) { try await identity.getMyAccount() }
+        guard case .ok(let ok) = answer else {
+            if case .unauthorized = answer { return nil }
+            _ = try ServiceProblem.of(answer)
+            throw PageErrors.Upstream(status: 502)
+        }
+        return try ok.body.json
+    }
+
     func signInFirst(_ request: Request) -> Response {
         let back = request.method == .get ? request.uri.path : "/compte"
         var headers: HTTPFields = [.location: "/connexion?back=" + (back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")]

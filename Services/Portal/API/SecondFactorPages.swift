@@ -70,13 +70,8 @@ struct SecondFactorPages: Sendable {
         _ request: Request, session: BrowserSessionStore.Session, notice: Text?, recoveryCodes: [String]
     ) async throws -> Response {
         let language = LanguageChoice.of(request)
-        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) { try await identity.getMyAccount() }
-        guard case .ok(let ok) = answer else {
-            if case .unauthorized = answer { return kit.signInFirst(request) }
-            _ = try ServiceProblem.of(answer)
-            throw PageErrors.Upstream(status: 502)
-        }
-        let factor = try ok.body.json.secondFactor
+        guard let account = try await kit.account(session) else { return kit.signInFirst(request) }
+        let factor = account.secondFactor
         let visit = FormVisit(request, cookies: cookies)
         var context: [String: Any] = [
             "heading": Strings.text(.secondFactorTitle, language), "on": factor?.enabled == true,

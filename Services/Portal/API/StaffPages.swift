@@ -48,13 +48,9 @@ struct StaffPages: Sendable {
     /// `back`: the page to come back to once the code is given (a form's own page, not the address it posts to).
     func gate(_ request: Request, back: String? = nil) async throws -> Gate {
         let language = LanguageChoice.of(request)
-        guard let (_, session) = try await kit.signedIn(request) else { return .closed(kit.signInFirst(request)) }
-        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) { try await identity.getMyAccount() }
-        guard case .ok(let ok) = answer else {
-            if case .unauthorized = answer { return .closed(kit.signInFirst(request)) }
-            throw PageErrors.Upstream(status: 502)
+        guard let (_, session) = try await kit.signedIn(request), let account = try await kit.account(session) else {
+            return .closed(kit.signInFirst(request))
         }
-        let account = try ok.body.json
         guard account.admin || !account.staffRoles.isEmpty else {
             return .closed(
                 pages.message(
@@ -110,27 +106,32 @@ struct StaffPages: Sendable {
     // MARK: - Home
 
     func home(_ request: Request) async throws -> Response {
-        guard case .open(_, let account) = try await gate(request) else { return try await closed(request) }
-        let language = LanguageChoice.of(request)
-        let names = try await reference.organisationNames(language)
-        let organisations = account.staffRoles.map { role -> [String: String] in
-            [
-                "id": role.organisationId, "name": names[role.organisationId] ?? role.organisationId,
-                "role": Strings.text(role.role == .admin ? .staffRoleAdmin : .staffRoleStaff, language),
-            ]
-        }.sorted { ($0["name"] ?? "") < ($1["name"] ?? "") }
-        return pages.render(
-            "staff", title: Strings.text(.staffTitle, language),
-            context: [
-                "heading": Strings.text(.staffTitle, language), "isAdmin": account.admin, "hasOrganisations": !organisations.isEmpty,
-                "organisations": organisations,
-            ], language: language, path: request.uri.path, signedIn: true)
+        return try await staffPage(request) { _, account in
+            let language = LanguageChoice.of(request)
+            let names = try await reference.organisationNames(language)
+            let organisations = account.staffRoles.map { role -> [String: String] in
+                [
+                    "id": role.organisationId, "name": names[role.organisationId] ?? role.organisationId,
+                    "role": Strings.text(role.role == .admin ? .staffRoleAdmin : .staffRoleStaff, language),
+                ]
+            }.sorted { ($0["name"] ?? "") < ($1["name"] ?? "") }
+            return pages.render(
+                "staff", title: Strings.text(.staffTitle, language),
+                context: [
+                    "heading": Strings.text(.staffTitle, language), "isAdmin": account.admin, "hasOrganisations": !organisations.isEmpty,
+                    "organisations": organisations,
+                ], language: language, path: request.uri.path, signedIn: true)
+        }
     }
 
-    /// The gate's page, asked again (a `Gate` is not kept between calls: each page asks identity once).
-    private func closed(_ request: Request, back: String? = nil) async throws -> Response {
-        if case .closed(let response) = try await gate(request, back: back) { return response }
-        throw PageErrors.Upstream(status: 502)
+    /// The gate, then `page` for whoever passes it; whoever does not gets the gate's own page.
+    func staffPage(
+        _ request: Request, back: String? = nil, _ page: (BrowserSessionStore.Session, Account) async throws -> Response
+    ) async throws -> Response {
+        switch try await gate(request, back: back) {
+        case .open(let session, let account): try await page(session, account)
+        case .closed(let response): response
+        }
     }
 
     // MARK: - Platform administration: organisations and their staff
@@ -148,24 +149,24 @@ struct StaffPages: Sendable {
     }
 
     func organisationsPage(_ request: Request) async throws -> Response {
-        let gate = try await gate(request)
-        guard case .open(_, let account) = gate else { return try await closed(request) }
-        let language = LanguageChoice.of(request)
-        guard account.admin else {
-            return pages.message(.notFoundTitle, .notFoundText, language: language, path: request.uri.path, status: .notFound, signedIn: true)
+        return try await staffPage(request) { _, account in
+            let language = LanguageChoice.of(request)
+            guard account.admin else {
+                return pages.message(.notFoundTitle, .notFoundText, language: language, path: request.uri.path, status: .notFound, signedIn: true)
+            }
+            let organisations = try await reference.organisations()
+            let names = Dictionary(organisations.map { ($0.id, $0.name.text(language)) }, uniquingKeysWith: { first, _ in first })
+            let rows = organisations.map { organisation -> [String: String] in
+                [
+                    "id": organisation.id, "name": organisation.name.text(language), "kind": kindText(organisation.kind, language),
+                    "shortCode": organisation.shortCode, "parent": organisation.parentId.flatMap { names[$0] } ?? "",
+                ]
+            }.sorted { ($0["name"] ?? "") < ($1["name"] ?? "") }
+            return pages.render(
+                "staff-organisations", title: Strings.text(.staffOrganisationsTitle, language),
+                context: ["heading": Strings.text(.staffOrganisationsTitle, language), "organisations": rows], language: language,
+                path: request.uri.path, signedIn: true)
         }
-        let organisations = try await reference.organisations()
-        let names = Dictionary(organisations.map { ($0.id, $0.name.text(language)) }, uniquingKeysWith: { first, _ in first })
-        let rows = organisations.map { organisation -> [String: String] in
-            [
-                "id": organisation.id, "name": organisation.name.text(language), "kind": kindText(organisation.kind, language),
-                "shortCode": organisation.shortCode, "parent": organisation.parentId.flatMap { names[$0] } ?? "",
-            ]
-        }.sorted { ($0["name"] ?? "") < ($1["name"] ?? "") }
-        return pages.render(
-            "staff-organisations", title: Strings.text(.staffOrganisationsTitle, language),
-            context: ["heading": Strings.text(.staffOrganisationsTitle, language), "organisations": rows], language: language,
-            path: request.uri.path, signedIn: true)
     }
 
     /// An organisation's staff (its staff and admins see the list; platform admins grant and revoke) and the log
@@ -180,102 +181,105 @@ struct StaffPages: Sendable {
             return pages.message(.notFoundTitle, .notFoundText, language: language, path: request.uri.path, status: .notFound)
         }
         let path = "/staff/organisations/\(id)"
-        guard case .open(let session, let account) = try await gate(request, back: path) else { return try await closed(request, back: path) }
-        let notFound = pages.message(.notFoundTitle, .notFoundText, language: language, path: request.uri.path, status: .notFound, signedIn: true)
-        let organisations = try await reference.organisations()
-        guard let organisation = organisations.first(where: { $0.id == id.lowercased() }) else { return notFound }
-        let (members, log) = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
-            async let members = identity.listStaff(path: .init(organisationId: organisation.id))
-            async let log = identity.listStaffChanges(path: .init(organisationId: organisation.id), query: .init(limit: 50))
-            return (try await members, try await log)
-        }
-        // Identity decides who sees what: another organisation's staff get 404, as for anything of theirs.
-        guard case .ok(let membersOK) = members else { return notFound }
-        let names = Dictionary(organisations.map { ($0.id, $0.name.text(language)) }, uniquingKeysWith: { first, _ in first })
-        let visit = FormVisit(request, cookies: cookies)
-        let roleText = { (admin: Bool) in Strings.text(admin ? .staffRoleAdmin : .staffRoleStaff, language) }
-        let memberRows = try membersOK.body.json.items.map { member -> [String: Any] in
-            let name = "\(member.firstName) \(member.lastName)"
-            return [
-                "id": member.id, "name": name, "email": member.email, "role": roleText(member.role == .admin),
-                "since": DateText.day(member.grantedAt, language), "organisationId": organisation.id, "formToken": visit.secret.formToken,
-                "revokeLabel": "\(Strings.text(.revokeRole, language)) — \(name)", "canGrant": account.admin,
-            ]
-        }
-        var context: [String: Any] = [
-            "heading": organisation.name.text(language), "kind": kindText(organisation.kind, language), "shortCode": organisation.shortCode,
-            "organisationId": organisation.id, "formToken": visit.secret.formToken, "hasMembers": !memberRows.isEmpty,
-            "members": memberRows, "canGrant": account.admin,
-            "backHref": account.admin ? "/staff/organisations" : "/staff",
-            "backLabel": Strings.text(account.admin ? .backToOrganisations : .backToStaff, language),
-        ]
-        if let parent = organisation.parentId.flatMap({ names[$0] }) { context["parent"] = parent }
-        if case .ok(let logOK) = log {
-            let changeText: [IdentityClient.Components.Schemas.StaffChange.ChangePayload: Text] = [
-                .granted: .changeGranted, .roleChanged: .changeRoleChanged, .revoked: .changeRevoked,
-            ]
-            let rows = try logOK.body.json.items.map { change -> [String: String] in
-                [
-                    "when": DateText.dayAndTime(change.changedAt, language),
-                    "person": change.accountName ?? Strings.text(.closedAccount, language),
-                    "change": Strings.text(changeText[change.change] ?? .changeGranted, language), "role": roleText(change.role == .admin),
-                    "by": change.changedByName ?? Strings.text(.closedAccount, language),
+        return try await staffPage(request, back: path) { session, account in
+            let notFound = pages.message(.notFoundTitle, .notFoundText, language: language, path: request.uri.path, status: .notFound, signedIn: true)
+            let organisations = try await reference.organisations()
+            guard let organisation = organisations.first(where: { $0.id == id.lowercased() }) else { return notFound }
+            let (members, log) = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+                async let members = identity.listStaff(path: .init(organisationId: organisation.id))
+                async let log = identity.listStaffChanges(path: .init(organisationId: organisation.id), query: .init(limit: 50))
+                return (try await members, try await log)
+            }
+            // Identity decides who sees what: another organisation's staff get 404, as for anything of theirs.
+            guard case .ok(let membersOK) = members else { return notFound }
+            let names = Dictionary(organisations.map { ($0.id, $0.name.text(language)) }, uniquingKeysWith: { first, _ in first })
+            let visit = FormVisit(request, cookies: cookies)
+            let roleText = { (admin: Bool) in Strings.text(admin ? .staffRoleAdmin : .staffRoleStaff, language) }
+            let memberRows = try membersOK.body.json.items.map { member -> [String: Any] in
+                let name = "\(member.firstName) \(member.lastName)"
+                return [
+                    "id": member.id, "name": name, "email": member.email, "role": roleText(member.role == .admin),
+                    "since": DateText.day(member.grantedAt, language), "organisationId": organisation.id, "formToken": visit.secret.formToken,
+                    "revokeLabel": "\(Strings.text(.revokeRole, language)) — \(name)", "canGrant": account.admin,
                 ]
             }
-            context["canSeeLog"] = true
-            context["hasLog"] = !rows.isEmpty
-            context["log"] = rows
+            var context: [String: Any] = [
+                "heading": organisation.name.text(language), "kind": kindText(organisation.kind, language), "shortCode": organisation.shortCode,
+                "organisationId": organisation.id, "formToken": visit.secret.formToken, "hasMembers": !memberRows.isEmpty,
+                "members": memberRows, "canGrant": account.admin,
+                "backHref": account.admin ? "/staff/organisations" : "/staff",
+                "backLabel": Strings.text(account.admin ? .backToOrganisations : .backToStaff, language),
+            ]
+            if let parent = organisation.parentId.flatMap({ names[$0] }) { context["parent"] = parent }
+            if case .ok(let logOK) = log {
+                let changeText: [IdentityClient.Components.Schemas.StaffChange.ChangePayload: Text] = [
+                    .granted: .changeGranted, .roleChanged: .changeRoleChanged, .revoked: .changeRevoked,
+                ]
+                let rows = try logOK.body.json.items.map { change -> [String: String] in
+                    [
+                        "when": DateText.dayAndTime(change.changedAt, language),
+                        "person": change.accountName ?? Strings.text(.closedAccount, language),
+                        "change": Strings.text(changeText[change.change] ?? .changeGranted, language), "role": roleText(change.role == .admin),
+                        "by": change.changedByName ?? Strings.text(.closedAccount, language),
+                    ]
+                }
+                context["canSeeLog"] = true
+                context["hasLog"] = !rows.isEmpty
+                context["log"] = rows
+            }
+            if let notice { context["notice"] = notice }
+            if !email.isEmpty { context["email"] = email }
+            context["roleAdmin"] = role == "admin"
+            if let emailError {
+                context["emailError"] = emailError
+                context["hasErrors"] = true
+                context["errors"] = [["field": "email", "message": Strings.text(.email, language) + FormPage.colon(language) + emailError]]
+            }
+            var response = pages.render(
+                "staff-organisation",
+                title: (emailError == nil ? "" : Strings.text(.errorTitlePrefix, language)) + organisation.name.text(language), context: context,
+                language: language, path: path, status: status, signedIn: true)
+            visit.setCookie(on: &response)
+            return response
         }
-        if let notice { context["notice"] = notice }
-        if !email.isEmpty { context["email"] = email }
-        context["roleAdmin"] = role == "admin"
-        if let emailError {
-            context["emailError"] = emailError
-            context["hasErrors"] = true
-            context["errors"] = [["field": "email", "message": Strings.text(.email, language) + FormPage.colon(language) + emailError]]
-        }
-        var response = pages.render(
-            "staff-organisation",
-            title: (emailError == nil ? "" : Strings.text(.errorTitlePrefix, language)) + organisation.name.text(language), context: context,
-            language: language, path: path, status: status, signedIn: true)
-        visit.setCookie(on: &response)
-        return response
     }
 
     func grant(_ request: Request, organisation: String) async throws -> Response {
         let language = LanguageChoice.of(request)
         let form = try await PostedForm(request, cookies: cookies)
         let page = "/staff/organisations/\(organisation)"
-        guard case .open(let session, _) = try await gate(request, back: page) else { return try await closed(request, back: page) }
-        let email = form.text("email")
-        let roleText = form.text("role", limit: 10) == "admin" ? "admin" : "staff"
-        let role: IdentityClient.Operations.GrantStaffRole.Input.Query.RolePayload = roleText == "admin" ? .admin : .staff
-        let found = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
-            try await identity.findAccounts(query: .init(email: email))
+        return try await staffPage(request, back: page) { session, _ in
+            let email = form.text("email")
+            let roleText = form.text("role", limit: 10) == "admin" ? "admin" : "staff"
+            let role: IdentityClient.Operations.GrantStaffRole.Input.Query.RolePayload = roleText == "admin" ? .admin : .staff
+            let found = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+                try await identity.findAccounts(query: .init(email: email))
+            }
+            guard case .ok(let ok) = found else { return try refusal(found, request: request, back: page) }
+            guard let person = try ok.body.json.items.first else {
+                return try await organisationPage(
+                    request, id: organisation, notice: nil, email: email, role: roleText, emailError: Strings.text(.staffAccountUnknown, language),
+                    status: .unprocessableContent)
+            }
+            let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+                try await identity.grantStaffRole(path: .init(organisationId: organisation, accountId: person.id), query: .init(role: role))
+            }
+            guard case .noContent = answer else { return try refusal(answer, request: request, back: page) }
+            // Back to the organisation's page by GET: reloading it does not grant again.
+            return Response(status: .seeOther, headers: [.location: "\(page)?fait=role-donne"])
         }
-        guard case .ok(let ok) = found else { return try refusal(found, request: request, back: page) }
-        guard let person = try ok.body.json.items.first else {
-            return try await organisationPage(
-                request, id: organisation, notice: nil, email: email, role: roleText, emailError: Strings.text(.staffAccountUnknown, language),
-                status: .unprocessableContent)
-        }
-        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
-            try await identity.grantStaffRole(path: .init(organisationId: organisation, accountId: person.id), query: .init(role: role))
-        }
-        guard case .noContent = answer else { return try refusal(answer, request: request, back: page) }
-        // Back to the organisation's page by GET: reloading it does not grant again.
-        return Response(status: .seeOther, headers: [.location: "\(page)?fait=role-donne"])
     }
 
     func revoke(_ request: Request, organisation: String, account: String) async throws -> Response {
         _ = try await PostedForm(request, cookies: cookies)
         let page = "/staff/organisations/\(organisation)"
-        guard case .open(let session, _) = try await gate(request, back: page) else { return try await closed(request, back: page) }
-        let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
-            try await identity.revokeStaffRole(path: .init(organisationId: organisation, accountId: account))
+        return try await staffPage(request, back: page) { session, _ in
+            let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
+                try await identity.revokeStaffRole(path: .init(organisationId: organisation, accountId: account))
+            }
+            guard case .noContent = answer else { return try refusal(answer, request: request, back: page) }
+            return Response(status: .seeOther, headers: [.location: "\(page)?fait=role-retire"])
         }
-        guard case .noContent = answer else { return try refusal(answer, request: request, back: page) }
-        return Response(status: .seeOther, headers: [.location: "\(page)?fait=role-retire"])
     }
 
     /// What a refused staff action shows: a code older than 15 minutes (or none) asks it again and comes back to
