@@ -15,6 +15,7 @@ public enum EventName {
     public static let registrationConfirmed = "enrolment.registration.confirmed"
     public static let registrationCancelled = "enrolment.registration.cancelled"
     public static let registrationExpired = "enrolment.registration.expired"
+    public static let registrationMoved = "enrolment.registration.moved"
     public static let sessionSeatsChanged = "enrolment.session.seats_changed"
     public static let refundRequested = "enrolment.refund.requested"
     public static let chargeSucceeded = "payment.charge.succeeded"

@@ -96,7 +96,10 @@ class Browser:
         self.shots += 1
         name = f"{self.shots:02d}-{self.width}-{lang}-" + (urllib.parse.urlparse(d.current_url).path.strip("/").replace("/", "_") or "home")
         d.save_screenshot(str(self.artifacts / f"{name[:80]}.png"))
-        key = (urllib.parse.urlparse(d.current_url).path.split("/")[1:3].__str__(), lang, self.width)
+        # Once per kind of page, language and width: the staff area's pages by their shape (identifiers aside).
+        path = urllib.parse.urlparse(d.current_url).path
+        shape = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "{id}", path)
+        key = (shape if path.startswith("/staff") else str(path.split("/")[1:3]), lang, self.width)
         if key in self.audited:
             return
         self.audited.add(key)
@@ -940,15 +943,136 @@ def staff_see_only_their_organisation(browser, expect):
     assert heading(browser) == staff["own"], heading(browser)
     assert staff["email"] in main_text(browser), "their school's staff list"
     assert "Journal des rôles" not in main_text(browser) and "Attribuer un rôle" not in main_text(browser), main_text(browser)
-    for path in (f"/staff/organisations/{staff['otherId']}", "/staff/organisations"):
+    other, own, course = staff["otherId"], staff["ownId"], expect["otherCourse"]
+    # Every page of another organisation, and another organisation's person under their own: not found.
+    for path in (f"/staff/organisations/{other}", "/staff/organisations", f"/staff/organisations/{other}/personnes",
+                 f"/staff/organisations/{other}/personnes?q=Cormier", f"/staff/organisations/{other}/personnes/{staff['otherPerson']}",
+                 f"/staff/organisations/{own}/personnes/{staff['otherPerson']}",
+                 f"/staff/organisations/{other}/personnes/{staff['otherPerson']}/inscription", f"/staff/organisations/{other}/offres",
+                 f"/staff/organisations/{course[0]}/offres/{course[1]}/groupes/{course[2]}",
+                 f"/staff/organisations/{own}/offres/{course[1]}/groupes/{course[2]}", f"/staff/organisations/{other}/dossiers"):
         browser.open(path)
         assert heading(browser) == "Page introuvable", f"{path}: {heading(browser)}"
-        assert staff["otherName"] not in main_text(browser)
+        assert staff["otherName"] not in main_text(browser) and "Cormier" not in main_text(browser), path
+
+
+def choose(person, ident, label):
+    """Picks a select's option by its label: the mouse clicks it in the list; the keyboard reaches the field
+    with Tab and moves with the arrow keys until the label is chosen."""
+    d = person.d
+    if isinstance(person, Keyboard):
+        from selenium.webdriver.common.keys import Keys
+        element = person.tab_to(field(ident))
+        person.keys(Keys.HOME)
+        for _ in range(200):
+            if Select(element).first_selected_option.text.startswith(label):
+                return
+            person.keys(Keys.ARROW_DOWN)
+        raise AssertionError(f"{d.current_url}: no option {label!r} in {ident}")
+    options = [o.text for o in Select(d.find_element(By.ID, ident)).options]
+    Select(d.find_element(By.ID, ident)).select_by_visible_text(next(o for o in options if o.startswith(label)))
+
+
+def table_rows(browser):
+    return [r.text for r in browser.driver.find_elements(By.CSS_SELECTOR, "table.list tbody tr")]
+
+
+def registrar_registers_moves_and_prints(browser, expect):
+    """registrar finds Lebl*, registers to a group, changes the group, prints the class list: the college's
+    registrar signs in with the second factor, finds the students whose names start with "Lebl", opens one
+    record, registers the student to a course's first group with a funding source and no payment (at a desk, with
+    the keyboard alone), moves the registration to the second group, opens that group's class list (ready to
+    print, the site's header hidden on paper; its CSV has the student), and reads the list in English."""
+    d, registrar = browser.driver, expect["registrar"]
+    person = Keyboard(browser) if browser.width == "desktop" else Mouse(browser)
+    listed, name = registrar["student"][browser.width]
+    staff_sign_in(browser, person, registrar["email"], registrar["key"], expect["password"])
+    person.go(link("Espace du personnel"))
+    person.go(link(registrar["organisation"]))
+    person.go(link("Rechercher une personne"))
+    person.type({"q": "Lebl*"})
+    person.go(button("Rechercher"))
+    found = [r.split("\n")[0] for r in table_rows(browser)]
+    assert any(r.startswith("Leblanc, Julie") for r in found) and any(r.startswith(listed) for r in found), found
+    assert "Personnes trouvées\u00a0: 3" in main_text(browser), main_text(browser)
+    person.go(link(listed))
+    assert heading(browser) == name, heading(browser)
+    person.go(link("Inscrire à un cours"))
+    assert heading(browser) == f"Inscrire à un cours — {name}", heading(browser)
+    # Nothing chosen: said next to the field, nothing registered.
+    person.type({"fundingSource": "Emploi-Québec"})
+    person.go(button("Inscrire"))
+    assert heading(browser) == f"Inscrire à un cours — {name}" and d.title.startswith("Erreur"), d.title
+    assert d.find_element(By.ID, "courseGroup").get_attribute("aria-invalid") == "true"
+    choose(person, "courseGroup", f"{registrar['course']} — Groupe 01")
+    person.go(button("Inscrire"))
+    assert "L'inscription est faite et confirmée." in main_text(browser), main_text(browser)
+    rows = table_rows(browser)
+    assert any("Groupe 01" in r and "Emploi-Québec" in r and "Confirmée" in r for r in rows), rows
+    person.go(css(browser, "a[href$='/groupe']"))
+    assert heading(browser) == f"Changer de groupe — {name}", heading(browser)
+    choose(person, "sessionId", "Groupe 02")
+    person.go(button("Changer de groupe"))
+    assert "Le groupe est changé." in main_text(browser), main_text(browser)
+    rows = table_rows(browser)
+    assert any("Groupe 02" in r and "Emploi-Québec" in r for r in rows) and not any("Groupe 01" in r for r in rows), rows
+    person.go(link("Groupe 02"))
+    assert heading(browser) == "Liste de classe — 601-103-MQ Groupe 02", heading(browser)
+    names = [r for r in table_rows(browser)]
+    assert any(name.split(" ")[1] in r for r in names) and any("Leblanc" in r for r in names), names
+    # On paper: the list without the site's header and links.
+    d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not d.find_element(By.CSS_SELECTOR, "header.site").is_displayed(), "the site's header printed"
+        assert not d.find_element(By.CSS_SELECTOR, ".print-hidden").is_displayed(), "the links printed"
+        assert d.find_element(By.CSS_SELECTOR, "table.list").is_displayed()
+    finally:
+        d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    href = d.find_element(By.PARTIAL_LINK_TEXT, "CSV").get_attribute("href")
+    csv = d.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then(r => r.text().then(t => done(r.status + ' ' + r.headers.get('content-type') + '\\n' + t)))", href)
+    assert csv.startswith("200 text/csv") and f"{name.split(' ')[1]},{name.split(' ')[0]}" in csv, csv
+    page = urllib.parse.urlparse(d.current_url).path
+    browser.open(f"/language/en?back={page}")
+    assert heading(browser) == "Class list — 601-103-MQ Group 02", heading(browser)
+    browser.open(f"/language/fr?back={page}")
+
+
+def clerk_imports_records_with_a_bad_row(browser, expect):
+    """clerk imports a records CSV with one bad row: a school's secretary opens the import page, sends no file
+    (told so next to the field), then the school's export with a row whose birth date is impossible, and reads
+    the report: the good rows unchanged or added, the bad row refused with its line, column and reason, in French
+    then in English."""
+    d, clerk = browser.driver, expect["recordsImport"]
+    person = Mouse(browser)
+    staff_sign_in(browser, person, clerk["email"], clerk["key"], expect["password"])
+    person.go(link("Espace du personnel"))
+    person.go(link(clerk["organisation"]))
+    person.go(link("Importer les dossiers"))
+    assert heading(browser) == "Importer les dossiers", heading(browser)
+    person.go(button("Importer"))
+    assert d.title.startswith("Erreur") and "Choisissez un fichier." in main_text(browser), main_text(browser)
+    assert d.find_element(By.ID, "file").get_attribute("aria-invalid") == "true"
+    export = browser.artifacts / f"dossiers-{browser.width}.csv"
+    export.write_text(clerk["csv"], encoding="utf-8")
+    person.attach(field("file"), export)
+    person.go(button("Importer"))
+    assert "L'importation est faite, sauf les lignes refusées" in main_text(browser), main_text(browser)
+    rows = table_rows(browser)
+    assert rows == ["4 birthDate Une date réelle, écrite AAAA-MM-JJ."], rows
+    facts = d.find_element(By.CSS_SELECTOR, "dl.facts").text
+    assert "Lignes refusées\n1" in facts and "Retirés (absents du fichier)\n0" in facts, facts
+    # The report is the answer to the form: the language switch goes back to the import page, not a resend.
+    browser.open("/language/en?back=" + urllib.parse.urlparse(d.current_url).path)
+    assert heading(browser) == "Import records", heading(browser)
+    browser.open("/language/fr?back=/staff")
 
 
 # Staff journeys: the staff area is for work at a desk, and must still fit a phone (every page check asserts no
 # sideways scrolling at that width); each prints `staff: <its first line>` as it passes.
-STAFF_JOURNEYS = (admin_grants_and_revokes_a_staff_role, staff_see_only_their_organisation)
+STAFF_JOURNEYS = (admin_grants_and_revokes_a_staff_role, staff_see_only_their_organisation, registrar_registers_moves_and_prints,
+                  clerk_imports_records_with_a_bad_row)
 
 
 def run(base, artifacts, expect):

@@ -53,6 +53,12 @@ import Testing
             #expect(
                 (report["rejected"] as? [[String: Any]])?.compactMap { $0["line"] as? Int } == [5, 6, 7, 8],
                 "a name too long for storage is a refused row, not a 500")
+            let firstRefusal = (report["rejected"] as? [[String: Any]])?.first?["errors"] as? [[String: Any]]
+            #expect(firstRefusal?.first?["field"] as? String == "fileNumber")
+            #expect(
+                (firstRefusal?.first?["message"] as? [String: String]) == [
+                    "fr": "De 1 à 20 lettres, chiffres ou traits d'union.", "en": "1 to 20 letters, digits or hyphens.",
+                ], "each row's reason in French and English")
 
             let again = try await put(enrolment, school, night1, token: centreStaff).json()
             #expect(again["added"] as? Int == 0 && again["updated"] as? Int == 0 && again["unchanged"] as? Int == 3 && again["retired"] as? Int == 0)
@@ -196,7 +202,15 @@ import Testing
         let guardian = UUID()
         let token = try await TestKeys.shared.token(for: guardian)
         try await withService(EnrolmentService.self) { enrolment, database in
-            try await withEvents(database) { events in try await events.verifiedAccount(guardian, email: "nouveau@example.org") }
+            try await withEvents(database) { events in
+                try await events.send(
+                    EventName.organisationCreated, from: "catalogue",
+                    OrganisationEvent(
+                        organisationId: city, version: 1, parentId: nil, kind: "municipality", shortCode: "BAIE-COMEAU",
+                        name: .init(fr: "Ville de Baie-Comeau", en: "City of Baie-Comeau")))
+                try await events.verifiedAccount(guardian, email: "nouveau@example.org")
+                try await eventually("enrolment knows the city") { try await database.count("SELECT count(*) FROM enrolment.organisations") == 1 }
+            }
             func ask(_ body: [String: Any]) async throws -> TestResponse {
                 try await enrolment.execute(uri: "/v1/record-requests", method: .post, headers: bearer(token, json: true), body: jsonBody(body))
             }
@@ -227,6 +241,11 @@ import Testing
             #expect(try approved.json()["status"] as? String == "approved", "\(approved.text)")
             #expect(try await decide(id, ["approve": false], token: staff).status == .notFound, "decided once")
             #expect(try await decide(other, ["approve": false], token: staff).json()["status"] as? String == "rejected")
+            // The requester is told each decision by mail, in their language.
+            let accepted = try await database.mailbox.waitForMail(to: "nouveau@example.org")
+            #expect(accepted.subject.contains("Ville de Baie-Comeau") && accepted.text.contains("Numéro de fiche : H-2001"), "\(accepted.text)")
+            let refused = try await database.mailbox.waitForMail(to: "nouveau@example.org", count: 2)
+            #expect(refused.text.contains("n'a pas accepté votre demande pour Max Nouveau"), "\(refused.text)")
 
             // The guardian reads where each request stands, newest first; another account sees none.
             let mine = try #require(

@@ -99,6 +99,70 @@ import Testing
         }
     }
 
+    @Test func staffMoveARegistrationToAnotherGroupWithItsSeat() async throws {
+        let college = UUID()
+        let staffToken = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: college, role: "staff")])
+        let outsider = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: UUID(), role: "staff")])
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let course = openOffering(seller: college, code: "601-103-MQ", capacity: 1, sessions: 3)
+            let other = openOffering(seller: college, code: "109-101-MQ", capacity: 5)
+            try await withEvents(database) { events in
+                try await events.publish(course)
+                try await events.publish(other)
+            }
+            let csv = "fileNumber,firstName,lastName,birthDate\n1111111,Julie,Leblanc,2006-01-02\n2222222,Marc,Leblond,2006-03-04\n"
+            let imported = try await enrolment.execute(
+                uri: "/v1/staff/organisations/\(college.uuidString)/records", method: .put,
+                headers: [.authorization: "Bearer \(staffToken)", .contentType: "text/csv"], body: ByteBuffer(string: csv))
+            #expect(imported.status == .ok)
+            let found = try await enrolment.execute(
+                uri: "/v1/staff/participants?organisation=\(college.uuidString)&q=Lebl*", method: .get, headers: bearer(staffToken))
+            let ids = try #require(try found.json()["items"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+            try #require(ids.count == 2)
+            func register(_ participant: String, group: Int) async throws -> String {
+                let answer = try await enrolment.execute(
+                    uri: "/v1/staff/registrations", method: .post, headers: bearer(staffToken, json: true),
+                    body: jsonBody([
+                        "participantId": participant, "offeringId": course.offeringId.uuidString,
+                        "sessionId": course.sessions[group].sessionId.uuidString, "fundingSource": "Emploi-Québec",
+                    ]))
+                #expect(answer.status == .created, "\(answer.text)")
+                return try #require(try answer.json()["id"] as? String)
+            }
+            let julie = try await register(ids[0], group: 0)
+            _ = try await register(ids[1], group: 1)
+            func move(_ registration: String, to session: UUID, token: String? = nil) async throws -> TestResponse {
+                try await enrolment.execute(
+                    uri: "/v1/staff/registrations/\(registration)/session", method: .put, headers: bearer(token ?? staffToken, json: true),
+                    body: jsonBody(["sessionId": session.uuidString]))
+            }
+            #expect(try await move(julie, to: course.sessions[1].sessionId, token: outsider).status == .notFound, "another organisation's staff")
+            let full = try await move(julie, to: course.sessions[1].sessionId)
+            #expect(try full.status == .conflict && full.json()["type"] as? String == "/problems/session-full", "\(full.text)")
+            #expect(try await database.seats(course.sessions[0].sessionId) == (1, 0, 1), "a full group moves nothing")
+            #expect(try await move(julie, to: course.sessions[0].sessionId).fieldErrors() == ["sessionId": "same"])
+            #expect(try await move(julie, to: other.sessions[0].sessionId).fieldErrors() == ["sessionId": "unknown"])
+
+            let moved = try await move(julie, to: course.sessions[2].sessionId)
+            #expect(moved.status == .ok, "\(moved.text)")
+            #expect(try moved.json()["previousSessionId"] as? String == course.sessions[0].sessionId.uuidString.lowercased())
+            #expect(try await database.seats(course.sessions[0].sessionId) == (1, 0, 0))
+            #expect(try await database.seats(course.sessions[2].sessionId) == (1, 0, 1))
+            let list = try await enrolment.execute(
+                uri: "/v1/staff/sessions/\(course.sessions[2].sessionId.uuidString)/class-list", method: .get, headers: bearer(staffToken))
+            #expect((try list.json()["items"] as? [[String: Any]])?.map { $0["lastName"] as? String } == ["Leblanc"])
+            #expect(
+                try await database.count(
+                    "SELECT count(*) FROM enrolment.outbox WHERE routing_key = 'enrolment.registration.moved' AND subject = '\(julie)'") == 1)
+
+            // A cancelled registration stays where it was.
+            #expect(
+                try await enrolment.execute(uri: "/v1/registrations/\(julie)/cancellation", method: .post, headers: bearer(staffToken)).status == .ok)
+            let cancelled = try await move(julie, to: course.sessions[0].sessionId)
+            #expect(try cancelled.status == .conflict && cancelled.json()["type"] as? String == "/problems/not-movable")
+        }
+    }
+
     @Test func aGuardianCancelsBeforeTheStartAndGetsWhatThePolicyAllows() async throws {
         let (parent, stranger) = (UUID(), UUID())
         let parentToken = try await TestKeys.shared.token(for: parent)

@@ -197,6 +197,10 @@ class Checks:
             ("PUT", f"/enrolment/v1/cart/lines/{line}/documents/intervention-plan", 12 * MiB, "application/pdf", False),
             ("POST", f"/enrolment/v1/registrations/{registration}/documents/intervention-plan", 12 * MiB, "application/pdf", False),
             ("PUT", f"/enrolment/v1/cart/lines/{line}/documents/intervention-plan", 25 * MiB, "application/pdf", True),
+            # The staff area's records import (the portal's form): a records export and the form around it.
+            ("POST", f"/staff/organisations/{organisation}/dossiers", 25 * MiB, "text/csv", False),
+            ("POST", f"/staff/organisations/{organisation}/dossiers", 40 * MiB, "text/csv", True),
+            ("POST", f"/staff/organisations/{organisation}/personnes", 2 * MiB, "text/csv", True),
             # A large body's route on another prefix gets the default.
             ("PUT", f"/catalogue/v1/staff/organisations/{organisation}/records", 2 * MiB, "text/csv", True),
         ]
@@ -212,6 +216,8 @@ class Checks:
                 self.check(status < 500, f"{method} {path} with {size} bytes: {status} (the gateway could not buffer it?)")
                 if self.stubs:
                     service, rest = path.lstrip("/").split("/", 1)
+                    if service not in SERVICES:
+                        service, rest = "portal", path.lstrip("/")
                     seen = json.loads(answer) if status == 200 else None
                     self.check(seen == {"service": service, "path": "/" + rest, "bytes": size},
                                f"{method} {path}: the stub saw {seen}")

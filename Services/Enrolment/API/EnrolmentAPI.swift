@@ -158,10 +158,7 @@ extension EnrolmentAPI {
         }
         let parsed = RecordsCSV.parse(text)
         guard parsed.headerErrors.isEmpty else {
-            throw Problem.validation(
-                parsed.headerErrors.map {
-                    .init(field: "body", code: "header", message: .init(fr: "En-tête invalide : \($0)", en: "Invalid header: \($0)"))
-                })
+            throw Problem.validation(parsed.headerErrors)
         }
         let report = try await records.importRecords(
             parsed.records, rejected: parsed.rejected, organisation: organisation, by: principal.accountId, at: clock.now())
@@ -170,7 +167,11 @@ extension EnrolmentAPI {
                 body: .json(
                     .init(
                         added: report.added, updated: report.updated, unchanged: report.unchanged, retired: report.retired,
-                        rejected: report.rejected.map { .init(line: $0.line, errors: $0.errors) }))))
+                        rejected: report.rejected.map {
+                            .init(
+                                line: $0.line,
+                                errors: $0.errors.map { .init(field: $0.field, code: $0.code, message: .init(fr: $0.message.fr, en: $0.message.en)) })
+                        }))))
     }
 }
 

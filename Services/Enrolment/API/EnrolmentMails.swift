@@ -8,6 +8,8 @@ struct EnrolmentMails: Sendable {
     let waitlistOffer: MailTemplate
     /// Staff's own words, framed in both languages (they write in one).
     let sessionMessage: MailTemplate
+    /// The organisation's answer to a file-number or link request.
+    let recordRequestDecided: MailTemplate
 
     init() throws {
         confirmation = try MailTemplate(
@@ -81,6 +83,41 @@ struct EnrolmentMails: Sendable {
                 html: """
                     <p>Message from the organisation about {{code}} {{titleEn}}, {{sessionEn}}:</p>
                     <p style="white-space:pre-wrap">{{body}}</p>
+                    """))
+        recordRequestDecided = try MailTemplate(
+            fr: .init(
+                subject: "{{organisation}} : votre demande pour {{person}}",
+                text: """
+                    Bonjour {{name}},
+
+                    {{#approved}}{{organisation}} a accepté votre demande pour {{person}}. Numéro de fiche : {{fileNumber}}.
+                    {{person}} est maintenant dans vos enfants et participants sur Guichet : vous pouvez l'inscrire.{{/approved}}
+                    {{^approved}}{{organisation}} n'a pas accepté votre demande pour {{person}}.
+                    Pour en savoir plus, communiquez avec l'organisme.{{/approved}}
+                    """,
+                html: """
+                    <p>Bonjour {{name}},</p>
+                    {{#approved}}<p>{{organisation}} a accepté votre demande pour <strong>{{person}}</strong>. Numéro de fiche : <strong>{{fileNumber}}</strong>.</p>
+                    <p>{{person}} est maintenant dans vos enfants et participants sur Guichet : vous pouvez l'inscrire.</p>{{/approved}}
+                    {{^approved}}<p>{{organisation}} n'a pas accepté votre demande pour <strong>{{person}}</strong>.</p>
+                    <p>Pour en savoir plus, communiquez avec l'organisme.</p>{{/approved}}
+                    """),
+            en: .init(
+                subject: "{{organisationEn}}: your request for {{person}}",
+                text: """
+                    Hello {{name}},
+
+                    {{#approved}}{{organisationEn}} accepted your request for {{person}}. File number: {{fileNumber}}.
+                    {{person}} is now among your children and participants on Guichet: you can register them.{{/approved}}
+                    {{^approved}}{{organisationEn}} did not accept your request for {{person}}.
+                    To learn more, contact the organisation.{{/approved}}
+                    """,
+                html: """
+                    <p>Hello {{name}},</p>
+                    {{#approved}}<p>{{organisationEn}} accepted your request for <strong>{{person}}</strong>. File number: <strong>{{fileNumber}}</strong>.</p>
+                    <p>{{person}} is now among your children and participants on Guichet: you can register them.</p>{{/approved}}
+                    {{^approved}}<p>{{organisationEn}} did not accept your request for <strong>{{person}}</strong>.</p>
+                    <p>To learn more, contact the organisation.</p>{{/approved}}
                     """))
         waitlistOffer = try MailTemplate(
             fr: .init(

@@ -46,9 +46,9 @@ extension EnrolmentAPI {
             guard !fileNumber.isEmpty || isLink else {
                 throw Problem.validation([.required("fileNumber")])
             }
-            decided = try await recordRequests.approve(id, fileNumber: fileNumber, by: principal.accountId, at: clock.now())
+            decided = try await recordRequests.approve(id, fileNumber: fileNumber, by: principal.accountId, at: clock.now(), mailing: mailing)
         } else {
-            decided = try await recordRequests.reject(id, by: principal.accountId, at: clock.now())
+            decided = try await recordRequests.reject(id, by: principal.accountId, at: clock.now(), mailing: mailing)
         }
         guard let decided else { throw Problem.notFound }
         return .ok(.init(body: .json(Self.representation(decided))))

@@ -86,6 +86,23 @@ extension EnrolmentAPI {
                         amount: Self.money(0), createdAt: row.createdAt))))
     }
 
+    func moveRegistration(_ input: Operations.MoveRegistration.Input) async throws -> Operations.MoveRegistration.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
+        var errors: [FieldError] = []
+        guard let id = UUID(uuidString: input.path.registrationId) else { throw Problem.notFound }
+        guard let session = Self.uuid(body.sessionId, field: "sessionId", into: &errors) else { throw Problem.validation(errors) }
+        let records = self.records
+        let moved = try await staff.move(
+            registration: id, to: session, mayManage: { try await records.mayManage($0, principal: principal) }, at: clock.now())
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        registrationId: id.uuidString.lowercased(), sessionId: moved.session.uuidString.lowercased(),
+                        previousSessionId: moved.previous.uuidString.lowercased()))))
+    }
+
     func getClassList(_ input: Operations.GetClassList.Input) async throws -> Operations.GetClassList.Output {
         let principal = try RequestScope.requirePrincipal()
         guard let session = UUID(uuidString: input.path.sessionId), let seller = try await staff.seller(ofSession: session) else {

@@ -37,7 +37,7 @@ enum RecordsCSV {
 
     struct Rejected: Sendable, Equatable {
         var line: Int
-        var errors: [String]
+        var errors: [FieldError]
     }
 
     static let columnLimits = [
@@ -45,13 +45,20 @@ enum RecordsCSV {
         ("household", 40), ("phone", 30), ("programme", 20),
     ]
 
-    static func parse(_ text: String) -> (records: [PersonRecord], rejected: [Rejected], headerErrors: [String]) {
+    static func parse(_ text: String) -> (records: [PersonRecord], rejected: [Rejected], headerErrors: [FieldError]) {
         let rows = rows(of: text)
         guard let header = rows.first?.fields.map({ $0.trimmingCharacters(in: .whitespaces) }) else {
-            return ([], [], ["The file is empty."])
+            return ([], [], [.init(field: "body", code: "empty", message: .init(fr: "Le fichier est vide.", en: "The file is empty."))])
         }
         let missing = required.filter { !header.contains($0) }
-        guard missing.isEmpty else { return ([], [], missing.map { "Missing column \($0)." }) }
+        guard missing.isEmpty else {
+            return (
+                [], [],
+                missing.map {
+                    .init(field: "body", code: "header", message: .init(fr: "Il manque la colonne \($0).", en: "The column \($0) is missing."))
+                }
+            )
+        }
         let index = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         var records: [PersonRecord] = []
         var rejected: [Rejected] = []
@@ -62,30 +69,42 @@ enum RecordsCSV {
                 let value = row.fields[at].trimmingCharacters(in: .whitespaces)
                 return value.isEmpty ? nil : value
             }
-            var errors: [String] = []
+            var errors: [FieldError] = []
+            func refuse(_ column: String, _ code: String, fr: String, en: String) {
+                errors.append(.init(field: column, code: code, message: .init(fr: fr, en: en)))
+            }
             let fileNumber = field("fileNumber") ?? ""
             if fileNumber.isEmpty || fileNumber.count > 20 || !fileNumber.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) {
-                errors.append("fileNumber: 1 to 20 letters, digits or hyphens")
+                refuse("fileNumber", "invalid", fr: "De 1 à 20 lettres, chiffres ou traits d'union.", en: "1 to 20 letters, digits or hyphens.")
             } else if !seen.insert(fileNumber).inserted {
-                errors.append("fileNumber: appears twice in the file")
+                refuse(
+                    "fileNumber", "duplicate", fr: "Ce numéro de dossier est deux fois dans le fichier.",
+                    en: "This file number appears twice in the file.")
             }
-            if field("firstName") == nil { errors.append("firstName: required") }
-            if field("lastName") == nil { errors.append("lastName: required") }
+            if field("firstName") == nil { refuse("firstName", "required", fr: "Le prénom est obligatoire.", en: "The first name is required.") }
+            if field("lastName") == nil { refuse("lastName", "required", fr: "Le nom est obligatoire.", en: "The last name is required.") }
             let birth = field("birthDate") ?? ""
-            if CalendarDate(birth) == nil { errors.append("birthDate: YYYY-MM-DD") }
+            if CalendarDate(birth) == nil {
+                refuse("birthDate", "invalid", fr: "Une date réelle, écrite AAAA-MM-JJ.", en: "A real date, written YYYY-MM-DD.")
+            }
             let residency = field("residency")
-            if let residency, residency != "resident", residency != "non-resident" { errors.append("residency: resident or non-resident") }
+            if let residency, residency != "resident", residency != "non-resident" {
+                refuse("residency", "invalid", fr: "resident ou non-resident.", en: "resident or non-resident.")
+            }
             let emails = (field("guardianEmails") ?? "").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
                 .filter { !$0.isEmpty }
             if emails.contains(where: { !EmailAddress.isPlausible(EmailAddress.normalized($0)) }) {
-                errors.append("guardianEmails: valid addresses separated by ;")
+                refuse(
+                    "guardianEmails", "invalid", fr: "Des adresses valides, séparées par des ;.", en: "Valid addresses separated by ;.")
             }
             // Every column within what the participant and record tables keep (characters as PostgreSQL counts them):
             // a row beyond them is reported, never a failed import.
             for (name, limit) in Self.columnLimits where (field(name)?.unicodeScalars.count ?? 0) > limit {
-                errors.append("\(name): at most \(limit) characters")
+                refuse(name, "tooLong", fr: "Au plus \(limit) caractères.", en: "At most \(limit) characters.")
             }
-            if row.fields.contains(where: { $0.unicodeScalars.contains("\u{0}") }) { errors.append("the NUL character is not allowed") }
+            if row.fields.contains(where: { $0.unicodeScalars.contains("\u{0}") }) {
+                refuse("row", "invalid", fr: "Le caractère NUL n'est pas permis.", en: "The NUL character is not allowed.")
+            }
             guard errors.isEmpty else {
                 rejected.append(.init(line: row.line, errors: errors))
                 continue

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Mail
 import PostgresNIO
 import ServiceKit
 
@@ -109,7 +110,7 @@ struct RecordRequestStore: Sendable {
     }
 
     /// Approves with `fileNumber` (a resident's record) and links the requesting guardian; nil if not pending.
-    func approve(_ id: UUID, fileNumber: String, by staff: UUID, at now: Date) async throws -> RecordRequest? {
+    func approve(_ id: UUID, fileNumber: String, by staff: UUID, at now: Date, mailing: Mailing) async throws -> RecordRequest? {
         do {
             return try await client.transaction(logger: logger) { connection in
                 let rows = try await connection.query(
@@ -129,6 +130,7 @@ struct RecordRequestStore: Sendable {
                         try await RecordRepository.grant(participant: participant, to: account, at: now, on: connection, logger: logger)
                         request.fileNumber = number
                     }
+                    try await Self.tellRequester(request, mailing: mailing, at: now, on: connection, logger: logger)
                     return request
                 }
                 var account: UUID?
@@ -157,6 +159,7 @@ struct RecordRequestStore: Sendable {
                         SELECT id, \(account), \(now) FROM participants WHERE organisation_id = \(request.organisationId) AND file_number = \(fileNumber)
                         """, logger: logger)
                 }
+                try await Self.tellRequester(request, mailing: mailing, at: now, on: connection, logger: logger)
                 return request
             }
         } catch  where error.sqlState == "23505" {
@@ -167,14 +170,42 @@ struct RecordRequestStore: Sendable {
         }
     }
 
-    func reject(_ id: UUID, by staff: UUID, at now: Date) async throws -> RecordRequest? {
-        try await Self.decode(
-            try await client.query(
-                """
-                UPDATE record_requests SET status = 'rejected', decided_by = \(staff), decided_at = \(now)
-                WHERE id = \(id) AND status = 'pending' RETURNING \(unescaped: Self.columns)
-                """, logger: logger)
-        ).first
+    func reject(_ id: UUID, by staff: UUID, at now: Date, mailing: Mailing) async throws -> RecordRequest? {
+        try await client.transaction(logger: logger) { connection in
+            guard
+                let request = try await Self.decode(
+                    try await connection.query(
+                        """
+                        UPDATE record_requests SET status = 'rejected', decided_by = \(staff), decided_at = \(now)
+                        WHERE id = \(id) AND status = 'pending' RETURNING \(unescaped: Self.columns)
+                        """, logger: logger)
+                ).first
+            else { return nil }
+            try await Self.tellRequester(request, mailing: mailing, at: now, on: connection, logger: logger)
+            return request
+        }
+    }
+
+    /// The requester's mail saying the decision, in their language, queued with the decision itself.
+    private static func tellRequester(
+        _ request: RecordRequest, mailing: Mailing, at now: Date, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        for try await (email, name, language, organisation, organisationEn) in try await connection.query(
+            """
+            SELECT c.email, c.first_name || ' ' || c.last_name, c.language, o.name_fr, o.name_en
+            FROM record_requests r JOIN account_contacts c ON c.account_id = r.account_id JOIN organisations o ON o.id = r.organisation_id
+            WHERE r.id = \(request.id)
+            """, logger: logger
+        ).decode((String, String, String, String, String).self) {
+            var values: [String: Any] = [
+                "name": name, "person": "\(request.firstName) \(request.lastName)", "organisation": organisation, "organisationEn": organisationEn,
+                "approved": request.status == .approved,
+            ]
+            if let number = request.fileNumber { values["fileNumber"] = number }
+            let mail = mailing.mails.recordRequestDecided.message(
+                language: language == "en" ? .en : .fr, from: mailing.from, to: .init(email: email, name: name), values: values, date: now)
+            try await MailQueue.enqueue(mail, at: now, sealedWith: mailing.key, on: connection, logger: logger)
+        }
     }
 
     private static func decode(_ rows: PostgresRowSequence) async throws -> [RecordRequest] {

@@ -129,6 +129,57 @@ struct StaffRepository: Sendable {
         }
     }
 
+    /// Moves a confirmed registration to another session of its offering: the new seat taken (or 409, nothing
+    /// moved) and the old one freed, in one transaction. Anyone but the seller's staff gets 404.
+    func move(
+        registration id: UUID, to session: UUID, mayManage: @Sendable (UUID) async throws -> Bool, at now: Date
+    ) async throws -> (previous: UUID, session: UUID) {
+        do {
+            return try await client.transaction(logger: logger) { connection in
+                var found: (status: String, session: UUID, offering: UUID, seller: UUID)?
+                for try await row in try await connection.query(
+                    """
+                    SELECT r.status, r.session_id, r.offering_id, o.selling_organisation_id
+                    FROM registrations r JOIN offerings o ON o.id = r.offering_id WHERE r.id = \(id) FOR UPDATE OF r
+                    """, logger: logger
+                ).decode((String, UUID, UUID, UUID).self) {
+                    found = row
+                }
+                guard let found, try await mayManage(found.seller) else { throw Problem.notFound }
+                guard found.status == "confirmed" else { throw Problem.notMovable }
+                guard found.session != session else {
+                    throw Problem.validation([
+                        .init(
+                            field: "sessionId", code: "same",
+                            message: .init(fr: "L'inscription est déjà dans ce groupe.", en: "The registration is already in this group."))
+                    ])
+                }
+                guard let offering = try await CheckoutStore.offerings([found.offering], on: connection, logger: logger)[found.offering],
+                    offering.sessions.contains(where: { $0.sessionId == session })
+                else {
+                    throw Problem.validation([
+                        .init(
+                            field: "sessionId", code: "unknown",
+                            message: .init(fr: "Ce groupe n'appartient pas à cette offre.", en: "This group is not one of this offering's."))
+                    ])
+                }
+                try await connection.query(
+                    "UPDATE registrations SET session_id = \(session), version = version + 1, updated_at = \(now) WHERE id = \(id)", logger: logger)
+                guard
+                    try await SeatLedger.hold(
+                        [session: 1], confirmed: true,
+                        recording: try await CheckoutStore.registrationEvents(
+                            EventName.registrationMoved, [id], at: now, on: connection, logger: logger),
+                        at: now, on: connection, logger: logger) != nil
+                else { throw Problem.sessionFull(["sessionId"]) }
+                try await SeatLedger.releaseConfirmed([found.session: 1], at: now, on: connection, logger: logger)
+                return (found.session, session)
+            }
+        } catch  where error.sqlState == "23505" {
+            throw Problem.validation([.alreadyRegistered("sessionId")])
+        }
+    }
+
     struct ClassListEntry: Sendable {
         var registrationId: UUID
         var participantId: UUID

@@ -13,18 +13,20 @@ struct UploadedForm: Sendable {
     /// The largest file an offering may ask for (enrolment's limit, 20 MiB) and the form around it; the gateway
     /// lets these routes through at 22 MiB, so that the portal answers with its own page just past this.
     static let maximumBytes = 20 * 1024 * 1024 + 64 * 1024
+    /// An organisation's records export (enrolment takes 32 MiB) and the form around it; the gateway allows 33 MiB.
+    static let maximumRecordsBytes = 32 * 1024 * 1024 + 64 * 1024
 
     private struct Fields: Decodable {
         var form_token: String?
         var file: Data?
     }
 
-    init(_ request: Request, cookies: BrowserCookies) async throws(PostedForm.Refusal) {
+    init(_ request: Request, cookies: BrowserCookies, maximumBytes: Int = Self.maximumBytes) async throws(PostedForm.Refusal) {
         guard PostedForm.sameOrigin(request, publicOrigin: cookies.publicOrigin) else { throw .otherOrigin }
-        // Only a signed-in browser with its form secret sends a plan: nothing is read for anyone else.
+        // Only a signed-in browser with its form secret sends a file: nothing is read for anyone else.
         guard cookies.formSecret(request) != nil, cookies.sessionSecret(request) != nil else { throw .missingToken }
         let buffer: ByteBuffer
-        do { buffer = try await request.body.collect(upTo: Self.maximumBytes) } catch { throw .fileTooLarge }
+        do { buffer = try await request.body.collect(upTo: maximumBytes) } catch { throw .fileTooLarge }
         // Not a multipart body, or one that does not parse: the same as a form without its token.
         guard let boundary = request.headers[.contentType].flatMap(Self.boundary),
             let fields = try? FormDataDecoder().decode(Fields.self, from: buffer, boundary: boundary)

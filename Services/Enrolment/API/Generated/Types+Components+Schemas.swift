@@ -1360,18 +1360,20 @@ extension Components {
             internal var retired: Swift.Int
             /// - Remark: Generated from `#/components/schemas/ImportReport/RejectedPayload`.
             internal struct RejectedPayloadPayload: Codable, Hashable, Sendable {
+                /// The line of the file the row starts on (the header is line 1).
+                ///
                 /// - Remark: Generated from `#/components/schemas/ImportReport/RejectedPayload/line`.
                 internal var line: Swift.Int
                 /// - Remark: Generated from `#/components/schemas/ImportReport/RejectedPayload/errors`.
-                internal var errors: [Swift.String]
+                internal var errors: [Components.Schemas.RowError]
                 /// Creates a new `RejectedPayloadPayload`.
                 ///
                 /// - Parameters:
-                ///   - line:
+                ///   - line: The line of the file the row starts on (the header is line 1).
                 ///   - errors:
                 internal init(
                     line: Swift.Int,
-                    errors: [Swift.String]
+                    errors: [Components.Schemas.RowError]
                 ) {
                     self.line = line
                     self.errors = errors
@@ -1412,6 +1414,39 @@ extension Components {
                 case unchanged
                 case retired
                 case rejected
+            }
+        }
+        /// Why a row was refused, naming its column, in French and English.
+        ///
+        /// - Remark: Generated from `#/components/schemas/RowError`.
+        internal struct RowError: Codable, Hashable, Sendable {
+            /// The column (`fileNumber`, `birthDate`…), or `row` for the row as a whole.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RowError/field`.
+            internal var field: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RowError/code`.
+            internal var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RowError/message`.
+            internal var message: Components.Schemas.LocalizedText
+            /// Creates a new `RowError`.
+            ///
+            /// - Parameters:
+            ///   - field: The column (`fileNumber`, `birthDate`…), or `row` for the row as a whole.
+            ///   - code:
+            ///   - message:
+            internal init(
+                field: Swift.String,
+                code: Swift.String,
+                message: Components.Schemas.LocalizedText
+            ) {
+                self.field = field
+                self.code = code
+                self.message = message
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case field
+                case code
+                case message
             }
         }
         /// - Remark: Generated from `#/components/schemas/WaitlistEntry`.

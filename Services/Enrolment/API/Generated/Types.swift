@@ -175,6 +175,16 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/staff/registrations`.
     /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)`.
     func registerByStaff(_ input: Operations.RegisterByStaff.Input) async throws -> Operations.RegisterByStaff.Output
+    /// Staff: moves a confirmed registration to another group (session) of the same offering, its seat with it.
+    ///
+    /// For the selling organisation's staff (404 for anyone else). The new group's seat is taken and the old one
+    /// freed in one transaction: a full group answers 409 and nothing moves. The registration keeps its payment,
+    /// funding source and documents; `enrolment.registration.moved` tells subscribers its new session.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/staff/registrations/{registrationId}/session`.
+    /// - Remark: Generated from `#/paths//v1/staff/registrations/{registrationId}/session/put(moveRegistration)`.
+    func moveRegistration(_ input: Operations.MoveRegistration.Input) async throws -> Operations.MoveRegistration.Output
     /// Staff: who is registered (confirmed) in a session, as JSON or CSV (`Accept: text/csv`).
     ///
     /// - Remark: HTTP `GET /v1/staff/sessions/{sessionId}/class-list`.
@@ -615,6 +625,26 @@ extension APIProtocol {
         body: Operations.RegisterByStaff.Input.Body
     ) async throws -> Operations.RegisterByStaff.Output {
         try await registerByStaff(Operations.RegisterByStaff.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Staff: moves a confirmed registration to another group (session) of the same offering, its seat with it.
+    ///
+    /// For the selling organisation's staff (404 for anyone else). The new group's seat is taken and the old one
+    /// freed in one transaction: a full group answers 409 and nothing moves. The registration keeps its payment,
+    /// funding source and documents; `enrolment.registration.moved` tells subscribers its new session.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/staff/registrations/{registrationId}/session`.
+    /// - Remark: Generated from `#/paths//v1/staff/registrations/{registrationId}/session/put(moveRegistration)`.
+    internal func moveRegistration(
+        path: Operations.MoveRegistration.Input.Path,
+        headers: Operations.MoveRegistration.Input.Headers = .init(),
+        body: Operations.MoveRegistration.Input.Body
+    ) async throws -> Operations.MoveRegistration.Output {
+        try await moveRegistration(Operations.MoveRegistration.Input(
+            path: path,
             headers: headers,
             body: body
         ))

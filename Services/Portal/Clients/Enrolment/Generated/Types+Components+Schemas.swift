@@ -1335,6 +1335,107 @@ extension Components {
                 case lastName
             }
         }
+        /// - Remark: Generated from `#/components/schemas/ImportReport`.
+        package struct ImportReport: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ImportReport/added`.
+            package var added: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/ImportReport/updated`.
+            package var updated: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/ImportReport/unchanged`.
+            package var unchanged: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/ImportReport/retired`.
+            package var retired: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/ImportReport/RejectedPayload`.
+            package struct RejectedPayloadPayload: Codable, Hashable, Sendable {
+                /// The line of the file the row starts on (the header is line 1).
+                ///
+                /// - Remark: Generated from `#/components/schemas/ImportReport/RejectedPayload/line`.
+                package var line: Swift.Int
+                /// - Remark: Generated from `#/components/schemas/ImportReport/RejectedPayload/errors`.
+                package var errors: [Components.Schemas.RowError]
+                /// Creates a new `RejectedPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - line: The line of the file the row starts on (the header is line 1).
+                ///   - errors:
+                package init(
+                    line: Swift.Int,
+                    errors: [Components.Schemas.RowError]
+                ) {
+                    self.line = line
+                    self.errors = errors
+                }
+                package enum CodingKeys: String, CodingKey {
+                    case line
+                    case errors
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/ImportReport/rejected`.
+            package typealias RejectedPayload = [Components.Schemas.ImportReport.RejectedPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/ImportReport/rejected`.
+            package var rejected: Components.Schemas.ImportReport.RejectedPayload
+            /// Creates a new `ImportReport`.
+            ///
+            /// - Parameters:
+            ///   - added:
+            ///   - updated:
+            ///   - unchanged:
+            ///   - retired:
+            ///   - rejected:
+            package init(
+                added: Swift.Int,
+                updated: Swift.Int,
+                unchanged: Swift.Int,
+                retired: Swift.Int,
+                rejected: Components.Schemas.ImportReport.RejectedPayload
+            ) {
+                self.added = added
+                self.updated = updated
+                self.unchanged = unchanged
+                self.retired = retired
+                self.rejected = rejected
+            }
+            package enum CodingKeys: String, CodingKey {
+                case added
+                case updated
+                case unchanged
+                case retired
+                case rejected
+            }
+        }
+        /// Why a row was refused, naming its column, in French and English.
+        ///
+        /// - Remark: Generated from `#/components/schemas/RowError`.
+        package struct RowError: Codable, Hashable, Sendable {
+            /// The column (`fileNumber`, `birthDate`…), or `row` for the row as a whole.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RowError/field`.
+            package var field: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RowError/code`.
+            package var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RowError/message`.
+            package var message: Components.Schemas.LocalizedText
+            /// Creates a new `RowError`.
+            ///
+            /// - Parameters:
+            ///   - field: The column (`fileNumber`, `birthDate`…), or `row` for the row as a whole.
+            ///   - code:
+            ///   - message:
+            package init(
+                field: Swift.String,
+                code: Swift.String,
+                message: Components.Schemas.LocalizedText
+            ) {
+                self.field = field
+                self.code = code
+                self.message = message
+            }
+            package enum CodingKeys: String, CodingKey {
+                case field
+                case code
+                case message
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/WaitlistEntry`.
         package struct WaitlistEntry: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/WaitlistEntry/id`.
@@ -1404,6 +1505,113 @@ extension Components {
                 case position
                 case offerExpiresAt
                 case createdAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StaffRegistration`.
+        package struct StaffRegistration: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StaffRegistration/participantId`.
+            package var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffRegistration/offeringId`.
+            package var offeringId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffRegistration/sessionId`.
+            package var sessionId: Swift.String
+            /// Who pays (a ministry programme, an employer, the school…).
+            ///
+            /// - Remark: Generated from `#/components/schemas/StaffRegistration/fundingSource`.
+            package var fundingSource: Swift.String
+            /// Why staff register a participant the offering's rules would refuse (an organisation not eligible, a
+            /// prerequisite not passed, a participant field not filled): without it those rules answer 422 naming each;
+            /// with it the registration is made, the reason kept on it and logged.
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/StaffRegistration/overrideReason`.
+            package var overrideReason: Swift.String?
+            /// Creates a new `StaffRegistration`.
+            ///
+            /// - Parameters:
+            ///   - participantId:
+            ///   - offeringId:
+            ///   - sessionId:
+            ///   - fundingSource: Who pays (a ministry programme, an employer, the school…).
+            ///   - overrideReason: Why staff register a participant the offering's rules would refuse (an organisation not eligible, a
+            package init(
+                participantId: Swift.String,
+                offeringId: Swift.String,
+                sessionId: Swift.String,
+                fundingSource: Swift.String,
+                overrideReason: Swift.String? = nil
+            ) {
+                self.participantId = participantId
+                self.offeringId = offeringId
+                self.sessionId = sessionId
+                self.fundingSource = fundingSource
+                self.overrideReason = overrideReason
+            }
+            package enum CodingKeys: String, CodingKey {
+                case participantId
+                case offeringId
+                case sessionId
+                case fundingSource
+                case overrideReason
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ClassListEntry`.
+        package struct ClassListEntry: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/registrationId`.
+            package var registrationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/participantId`.
+            package var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/firstName`.
+            package var firstName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/lastName`.
+            package var lastName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/birthDate`.
+            package var birthDate: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/fileNumber`.
+            package var fileNumber: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/group`.
+            package var group: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/fundingSource`.
+            package var fundingSource: Swift.String?
+            /// Creates a new `ClassListEntry`.
+            ///
+            /// - Parameters:
+            ///   - registrationId:
+            ///   - participantId:
+            ///   - firstName:
+            ///   - lastName:
+            ///   - birthDate:
+            ///   - fileNumber:
+            ///   - group:
+            ///   - fundingSource:
+            package init(
+                registrationId: Swift.String,
+                participantId: Swift.String,
+                firstName: Swift.String,
+                lastName: Swift.String,
+                birthDate: Swift.String,
+                fileNumber: Swift.String? = nil,
+                group: Swift.String? = nil,
+                fundingSource: Swift.String? = nil
+            ) {
+                self.registrationId = registrationId
+                self.participantId = participantId
+                self.firstName = firstName
+                self.lastName = lastName
+                self.birthDate = birthDate
+                self.fileNumber = fileNumber
+                self.group = group
+                self.fundingSource = fundingSource
+            }
+            package enum CodingKeys: String, CodingKey {
+                case registrationId
+                case participantId
+                case firstName
+                case lastName
+                case birthDate
+                case fileNumber
+                case group
+                case fundingSource
             }
         }
         /// Present when the offering asks for an intervention plan.

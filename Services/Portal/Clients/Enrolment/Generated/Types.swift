@@ -114,6 +114,18 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/participants/links`.
     /// - Remark: Generated from `#/paths//v1/participants/links/post(linkParticipant)`.
     func linkParticipant(_ input: Operations.LinkParticipant.Input) async throws -> Operations.LinkParticipant.Output
+    /// Replaces the organisation's student or citizen records with tonight's export (CSV), incrementally.
+    ///
+    /// Columns by header name, in any order: `fileNumber`, `firstName`, `lastName`, `birthDate` (required),
+    /// `school`, `level`, `group`, `address`, `guardianEmails` (separated by `;`), `residency`
+    /// (`resident` | `non-resident`). New records are added, changed ones updated, records absent from the file
+    /// retired; each bad row is reported with its line and the rest applied. Re-importing the same file changes
+    /// nothing. Staff of the organisation or of the organisation above it.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/staff/organisations/{organisationId}/records`.
+    /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/records/put(importRecords)`.
+    func importRecords(_ input: Operations.ImportRecords.Input) async throws -> Operations.ImportRecords.Output
     /// Puts a participant on a full session's waiting list, with a visible position.
     ///
     /// Only when the session is full (or others already wait). A freed seat is held for the next in line, who is
@@ -155,6 +167,36 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/registrations/{registrationId}/cancellation`.
     /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/cancellation/post(cancelRegistration)`.
     func cancelRegistration(_ input: Operations.CancelRegistration.Input) async throws -> Operations.CancelRegistration.Output
+    /// Staff: participants of an organisation by name, file number, permanent code, phone or programme, with `*` and `?` wildcards (Clara: `Lebl*`).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/participants`.
+    /// - Remark: Generated from `#/paths//v1/staff/participants/get(searchParticipants)`.
+    func searchParticipants(_ input: Operations.SearchParticipants.Input) async throws -> Operations.SearchParticipants.Output
+    /// Staff: a participant's registrations with the organisation, by term (Clara's student record).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/participants/{participantId}/record`.
+    /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)`.
+    func getParticipantRecord(_ input: Operations.GetParticipantRecord.Input) async throws -> Operations.GetParticipantRecord.Output
+    /// Staff: registers a participant directly to a session or group, without online payment, saying who pays.
+    ///
+    /// - Remark: HTTP `POST /v1/staff/registrations`.
+    /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)`.
+    func registerByStaff(_ input: Operations.RegisterByStaff.Input) async throws -> Operations.RegisterByStaff.Output
+    /// Staff: moves a confirmed registration to another group (session) of the same offering, its seat with it.
+    ///
+    /// For the selling organisation's staff (404 for anyone else). The new group's seat is taken and the old one
+    /// freed in one transaction: a full group answers 409 and nothing moves. The registration keeps its payment,
+    /// funding source and documents; `enrolment.registration.moved` tells subscribers its new session.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/staff/registrations/{registrationId}/session`.
+    /// - Remark: Generated from `#/paths//v1/staff/registrations/{registrationId}/session/put(moveRegistration)`.
+    func moveRegistration(_ input: Operations.MoveRegistration.Input) async throws -> Operations.MoveRegistration.Output
+    /// Staff: who is registered (confirmed) in a session, as JSON or CSV (`Accept: text/csv`).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/sessions/{sessionId}/class-list`.
+    /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/class-list/get(getClassList)`.
+    func getClassList(_ input: Operations.GetClassList.Input) async throws -> Operations.GetClassList.Output
     /// Attaches the participant's intervention plan to a cart line (replacing an earlier one).
     ///
     /// Accepted when the offering asks for a plan; the type (by content) and size follow the offering's rules.
@@ -419,6 +461,28 @@ extension APIProtocol {
             body: body
         ))
     }
+    /// Replaces the organisation's student or citizen records with tonight's export (CSV), incrementally.
+    ///
+    /// Columns by header name, in any order: `fileNumber`, `firstName`, `lastName`, `birthDate` (required),
+    /// `school`, `level`, `group`, `address`, `guardianEmails` (separated by `;`), `residency`
+    /// (`resident` | `non-resident`). New records are added, changed ones updated, records absent from the file
+    /// retired; each bad row is reported with its line and the rest applied. Re-importing the same file changes
+    /// nothing. Staff of the organisation or of the organisation above it.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/staff/organisations/{organisationId}/records`.
+    /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/records/put(importRecords)`.
+    package func importRecords(
+        path: Operations.ImportRecords.Input.Path,
+        headers: Operations.ImportRecords.Input.Headers = .init(),
+        body: Operations.ImportRecords.Input.Body
+    ) async throws -> Operations.ImportRecords.Output {
+        try await importRecords(Operations.ImportRecords.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
     /// Puts a participant on a full session's waiting list, with a visible position.
     ///
     /// Only when the session is full (or others already wait). A freed seat is held for the next in line, who is
@@ -492,6 +556,80 @@ extension APIProtocol {
         headers: Operations.CancelRegistration.Input.Headers = .init()
     ) async throws -> Operations.CancelRegistration.Output {
         try await cancelRegistration(Operations.CancelRegistration.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Staff: participants of an organisation by name, file number, permanent code, phone or programme, with `*` and `?` wildcards (Clara: `Lebl*`).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/participants`.
+    /// - Remark: Generated from `#/paths//v1/staff/participants/get(searchParticipants)`.
+    package func searchParticipants(
+        query: Operations.SearchParticipants.Input.Query,
+        headers: Operations.SearchParticipants.Input.Headers = .init()
+    ) async throws -> Operations.SearchParticipants.Output {
+        try await searchParticipants(Operations.SearchParticipants.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Staff: a participant's registrations with the organisation, by term (Clara's student record).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/participants/{participantId}/record`.
+    /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)`.
+    package func getParticipantRecord(
+        path: Operations.GetParticipantRecord.Input.Path,
+        query: Operations.GetParticipantRecord.Input.Query,
+        headers: Operations.GetParticipantRecord.Input.Headers = .init()
+    ) async throws -> Operations.GetParticipantRecord.Output {
+        try await getParticipantRecord(Operations.GetParticipantRecord.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Staff: registers a participant directly to a session or group, without online payment, saying who pays.
+    ///
+    /// - Remark: HTTP `POST /v1/staff/registrations`.
+    /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)`.
+    package func registerByStaff(
+        headers: Operations.RegisterByStaff.Input.Headers = .init(),
+        body: Operations.RegisterByStaff.Input.Body
+    ) async throws -> Operations.RegisterByStaff.Output {
+        try await registerByStaff(Operations.RegisterByStaff.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Staff: moves a confirmed registration to another group (session) of the same offering, its seat with it.
+    ///
+    /// For the selling organisation's staff (404 for anyone else). The new group's seat is taken and the old one
+    /// freed in one transaction: a full group answers 409 and nothing moves. The registration keeps its payment,
+    /// funding source and documents; `enrolment.registration.moved` tells subscribers its new session.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/staff/registrations/{registrationId}/session`.
+    /// - Remark: Generated from `#/paths//v1/staff/registrations/{registrationId}/session/put(moveRegistration)`.
+    package func moveRegistration(
+        path: Operations.MoveRegistration.Input.Path,
+        headers: Operations.MoveRegistration.Input.Headers = .init(),
+        body: Operations.MoveRegistration.Input.Body
+    ) async throws -> Operations.MoveRegistration.Output {
+        try await moveRegistration(Operations.MoveRegistration.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Staff: who is registered (confirmed) in a session, as JSON or CSV (`Accept: text/csv`).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/sessions/{sessionId}/class-list`.
+    /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/class-list/get(getClassList)`.
+    package func getClassList(
+        path: Operations.GetClassList.Input.Path,
+        headers: Operations.GetClassList.Input.Headers = .init()
+    ) async throws -> Operations.GetClassList.Output {
+        try await getClassList(Operations.GetClassList.Input(
             path: path,
             headers: headers
         ))
