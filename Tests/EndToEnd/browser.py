@@ -950,7 +950,10 @@ def staff_see_only_their_organisation(browser, expect):
                  f"/staff/organisations/{own}/personnes/{staff['otherPerson']}",
                  f"/staff/organisations/{other}/personnes/{staff['otherPerson']}/inscription", f"/staff/organisations/{other}/offres",
                  f"/staff/organisations/{course[0]}/offres/{course[1]}/groupes/{course[2]}",
-                 f"/staff/organisations/{own}/offres/{course[1]}/groupes/{course[2]}", f"/staff/organisations/{other}/dossiers"):
+                 f"/staff/organisations/{own}/offres/{course[1]}/groupes/{course[2]}", f"/staff/organisations/{other}/dossiers",
+                 f"/staff/organisations/{other}/offres/nouvelle", f"/staff/organisations/{course[0]}/offres/{course[1]}",
+                 f"/staff/organisations/{own}/offres/{course[1]}", f"/staff/organisations/{other}/paiements",
+                 f"/staff/organisations/{other}/documents"):
         browser.open(path)
         assert heading(browser) == "Page introuvable", f"{path}: {heading(browser)}"
         assert staff["otherName"] not in main_text(browser) and "Cormier" not in main_text(browser), path
@@ -994,7 +997,7 @@ def registrar_registers_moves_and_prints(browser, expect):
     person.go(button("Rechercher"))
     found = [r.split("\n")[0] for r in table_rows(browser)]
     assert any(r.startswith("Leblanc, Julie") for r in found) and any(r.startswith(listed) for r in found), found
-    assert "Personnes trouvées\u00a0: 3" in main_text(browser), main_text(browser)
+    assert "Personnes trouvées : 3" in main_text(browser).replace("\xa0", " "), main_text(browser)
     person.go(link(listed))
     assert heading(browser) == name, heading(browser)
     person.go(link("Inscrire à un cours"))
@@ -1039,6 +1042,137 @@ def registrar_registers_moves_and_prints(browser, expect):
     browser.open(f"/language/fr?back={page}")
 
 
+def clerk_creates_previews_and_publishes(browser, expect):
+    """catalogue clerk creates, previews and publishes an offering that a family then sees: the city's recreation
+    clerk signs in with the second factor, creates a draft in both languages (a price that is not one refused next
+    to its field first), previews it as families will see it, publishes it, lowers a group's capacity below nobody,
+    and a family visitor then finds it by searching the catalogue, in French and in English."""
+    d, clerk = browser.driver, expect["clerk"]
+    person = Mouse(browser)
+    number = "1" if browser.width == "phone" else "2"
+    title_fr, title_en, code = f"Atelier de bande dessinée {number}", f"Comic workshop {number}", f"BD-{number}"
+    staff_sign_in(browser, person, clerk["email"], clerk["key"], expect["password"])
+    person.go(link("Espace du personnel"))
+    person.go(link(clerk["organisation"]))
+    person.go(link("Offres et listes de classe"))
+    person.go(link("Créer une offre"))
+    assert heading(browser) == "Créer une offre", heading(browser)
+    values = {"code": code, "titleFr": title_fr, "titleEn": title_en,
+              "descriptionFr": "Créer sa propre bande dessinée.\n\nLe matériel est fourni.",
+              "descriptionEn": "Make your own comic.\n\nMaterials are provided.", "price": "quarante",
+              "opensOn": clerk["opensOn"], "closesOn": clerk["closesOn"], "groupFr": "Groupe du samedi", "groupEn": "Saturday group",
+              "startsOn": clerk["startsOn"], "endsOn": clerk["endsOn"], "capacity": "12"}
+    person.type(values)
+    Select(d.find_element(By.ID, "category")).select_by_index(1)
+    person.go(button("Créer le brouillon"))
+    assert d.title.startswith("Erreur") and d.find_element(By.ID, "price").get_attribute("aria-invalid") == "true", d.title
+    assert d.find_element(By.ID, "titleFr").get_attribute("value") == title_fr, "what was typed is kept"
+    person.type({"price": "40,00"})
+    person.go(button("Créer le brouillon"))
+    assert heading(browser) == f"{code} {title_fr}", heading(browser)
+    assert "L'offre est créée en brouillon" in main_text(browser) and "Brouillon" in main_text(browser), main_text(browser)
+    person.go(link("Aperçu pour les familles"))
+    assert heading(browser) == title_fr, heading(browser)
+    assert "Aperçu" in main_text(browser) and "Le matériel est fourni." in main_text(browser) and "40,00" in main_text(browser), main_text(browser)
+    person.go(link("Retour à l'activité"))
+    person.go(button("Publier"))
+    assert "L'offre est publiée" in main_text(browser) and "Publiée" in main_text(browser), main_text(browser)
+    person.type({d.find_element(By.CSS_SELECTOR, "input[name=capacity]").get_attribute("id"): "10"})
+    person.go(button("Changer la capacité"))
+    assert "La capacité est changée." in main_text(browser), main_text(browser)
+    page = urllib.parse.urlparse(d.current_url).path
+    browser.open(f"/language/en?back={page}")
+    assert heading(browser) == f"{code} {title_en}" and "Published" in main_text(browser), heading(browser)
+    browser.open(f"/language/fr?back={page}")
+    # A family (another browser: no staff session) finds it in the catalogue.
+    d.delete_all_cookies()
+    browser.open("/activites")
+    person.type({"q": f"bande dessinee {number}"})
+    person.go(button("Rechercher"))
+    person.go(link(title_fr))
+    assert heading(browser) == title_fr and code in main_text(browser) and "40,00" in main_text(browser), main_text(browser)
+    assert "Places restantes" in main_text(browser) and "10" in main_text(browser), main_text(browser)
+
+
+def refund_shows_its_credit_note(browser, expect):
+    """a refund from the payment page shows its credit note: the platform admin opens a school's payments of the
+    year, one payment with its lines, refunds a dollar of it (an amount that is not one refused next to its field
+    first), sees the refund completed and opens its credit note, printable, in French and English."""
+    d, admin = browser.driver, expect["admin"]
+    person = Mouse(browser)
+    staff_sign_in(browser, person, admin["email"], admin["key"], expect["password"])
+    person.go(link("Espace du personnel"))
+    person.go(link("Organismes et personnel"))
+    person.go(link(admin["organisation"]))
+    person.go(link("Paiements et remboursements"))
+    assert heading(browser) == "Paiements", heading(browser)
+    rows = d.find_elements(By.CSS_SELECTOR, "table.list tbody tr")
+    untouched = [r for r in rows if r.find_elements(By.TAG_NAME, "td")[-1].text.replace("\xa0", " ") == "0,00 $"]
+    assert untouched, [r.text for r in rows]
+    receipt = untouched[0].find_element(By.TAG_NAME, "a").text
+    browser.navigate(untouched[0].find_element(By.TAG_NAME, "a").click)
+    assert heading(browser) == f"Reçu {receipt}", heading(browser)
+    person.type({"amount": "un dollar", "reason": "Geste commercial"})
+    person.go(button("Rembourser"))
+    assert d.title.startswith("Erreur") and d.find_element(By.ID, "amount").get_attribute("aria-invalid") == "true", d.title
+    assert d.find_element(By.ID, "reason").get_attribute("value") == "Geste commercial"
+    person.type({"amount": "1,00"})
+    person.go(button("Rembourser"))
+    assert "Le remboursement est envoyé" in main_text(browser), main_text(browser)
+    page = urllib.parse.urlparse(d.current_url).path
+    for _ in range(15):  # the processor settles the refund within seconds; its credit note is numbered then
+        notes = d.find_elements(By.CSS_SELECTOR, "a[href*='/remboursements/']")
+        if notes:
+            break
+        time.sleep(1)
+        browser.open(page)
+    assert notes, f"no credit note: {table_rows(browser)}"
+    number = notes[0].text
+    assert any("1,00" in r and "Geste commercial" in r and "Complété" in r for r in table_rows(browser)), table_rows(browser)
+    browser.navigate(notes[0].click)
+    assert heading(browser) == f"Note de crédit {number}", heading(browser)
+    text = main_text(browser).replace("\xa0", " ")
+    assert "1,00 $" in text and "Geste commercial" in text and receipt in text, text
+    note = urllib.parse.urlparse(d.current_url).path
+    browser.open(f"/language/en?back={note}")
+    assert heading(browser) == f"Credit note {number}" and "$1.00" in main_text(browser), heading(browser)
+    browser.open(f"/language/fr?back={note}")
+    # The school's registration documents, and (an administrator) the log of who opened them.
+    browser.open(note.split("/remboursements/")[0] + "/documents")
+    assert heading(browser) == "Documents des inscriptions" and "Journal des consultations" in main_text(browser), main_text(browser)
+
+
+def fundraiser_report_matches_the_orders(browser, expect):
+    """fund-raiser report matches the families' orders: a school's secretary opens the macaroni fund-raiser's
+    quantities per date and school, and each date's total is what the families ordered (the guest's and the
+    parent's orders through the API, a pupil's two lunches under her school, and the guest's order in this
+    browser at each width so far); its CSV says the same."""
+    d, report = browser.driver, expect["fundraiser"]
+    person = Mouse(browser)
+    orders_here = 1 if browser.width == "phone" else 2  # csspo_guest ordered once per width that ran
+    expected = [before + orders_here * extra for before, extra in zip(report["before"], report["perBrowserOrder"])]
+    staff_sign_in(browser, person, report["email"], report["key"], expect["password"])
+    person.go(link("Espace du personnel"))
+    person.go(link(report["organisation"]))
+    person.go(link("Offres et listes de classe"))
+    person.go(link("MACARONI Campagne de financement — dîners macaroni"))
+    person.go(link("Quantités par date"))
+    assert heading(browser) == "Quantités par date — MACARONI", heading(browser)
+    totals = [r.text for r in d.find_elements(By.CSS_SELECTOR, "table.list tbody tr.total")]
+    found = [int(r.split()[-1]) for r in totals]
+    assert found == expected, f"per date {found}, ordered {expected}: {totals}"
+    school, count = report["school"]
+    assert any(f" {school} {count}" in r.text for r in d.find_elements(By.CSS_SELECTOR, "table.list tbody tr")), table_rows(browser)
+    href = d.find_element(By.PARTIAL_LINK_TEXT, "CSV").get_attribute("href")
+    csv = d.execute_async_script(
+        "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => r.text().then(done))", href)
+    lines = [line.split(",") for line in csv.strip().splitlines()[1:]]
+    by_date = {}
+    for date, _, _, quantity in lines:
+        by_date[date] = by_date.get(date, 0) + int(quantity)
+    assert [by_date[k] for k in sorted(by_date)] == expected, csv
+
+
 def clerk_imports_records_with_a_bad_row(browser, expect):
     """clerk imports a records CSV with one bad row: a school's secretary opens the import page, sends no file
     (told so next to the field), then the school's export with a row whose birth date is impossible, and reads
@@ -1072,7 +1206,8 @@ def clerk_imports_records_with_a_bad_row(browser, expect):
 # Staff journeys: the staff area is for work at a desk, and must still fit a phone (every page check asserts no
 # sideways scrolling at that width); each prints `staff: <its first line>` as it passes.
 STAFF_JOURNEYS = (admin_grants_and_revokes_a_staff_role, staff_see_only_their_organisation, registrar_registers_moves_and_prints,
-                  clerk_imports_records_with_a_bad_row)
+                  clerk_imports_records_with_a_bad_row, clerk_creates_previews_and_publishes, refund_shows_its_credit_note,
+                  fundraiser_report_matches_the_orders)
 
 
 def run(base, artifacts, expect):

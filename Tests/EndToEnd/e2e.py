@@ -485,8 +485,9 @@ def browser_journeys(sink):
                             "otherId": organisations()["BAIE-COMEAU"], "otherName": "Baie-Comeau"}
     orgs = organisations()
     city = staff_session("loisirs@e2e.test")
-    nora = expect(call("enrolment", "GET", f"/v1/staff/participants?organisation={orgs['BAIE-COMEAU']}&q=Cormier", token=city), 200,
-                  "the city's people")["items"][0]["id"]
+    people = call("enrolment", "GET", f"/v1/staff/participants?organisation={orgs['BAIE-COMEAU']}&q=Cormier", token=city)
+    check(people.status == 200, f"the city's people: {people!r}")
+    nora = people.json()["items"][0]["id"]  # `expect` is this step's dict of what the browser checks
     course = offering("601-103-MQ")
     expect["staffOfOne"].update({"otherPerson": nora, "ownId": orgs["EGB"]})
     expect["registrar"] = {"email": "registrariat@e2e.test", "key": SECOND_FACTOR_KEYS["registrariat@e2e.test"],
@@ -496,6 +497,12 @@ def browser_journeys(sink):
                                "csv": RECORDS_HEADER + "\n" + "\n".join(",".join(row) for row in EGB_RECORDS) + "\n"
                                + "7654340,Emma,Bouchard,2016-13-40,EGB,2e année,201,,,,,,\n"}
     expect["otherCourse"] = (orgs["CEGEP-TR"], course["id"], course["sessions"][0]["id"])
+    # The macaroni lunches ordered through the API before the browser runs: per date, and Zoé's under her school.
+    expect["fundraiser"] = {"email": "secretariat@e2e.test", "key": SECOND_FACTOR_KEYS["secretariat@e2e.test"], "organisation": "École du Grand-Boisé",
+                            "before": [2 + 1, 3 + 2, 1], "school": ("EGB", 2), "perBrowserOrder": [2, 3, 1]}
+    expect["clerk"] = {"email": "loisirs@e2e.test", "key": SECOND_FACTOR_KEYS["loisirs@e2e.test"], "organisation": "Ville de Baie-Comeau",
+                       "opensOn": TODAY.isoformat(), "closesOn": (TODAY + datetime.timedelta(days=30)).isoformat(),
+                       "startsOn": (TODAY + datetime.timedelta(days=40)).isoformat(), "endsOn": (TODAY + datetime.timedelta(days=40)).isoformat()}
     journeys, failures, pages, violations = browser.run(f"http://127.0.0.1:{GATEWAY_PORT}", artifacts, expect)
     print(f"  screenshots in {artifacts}")
     check(not failures, "browser journeys failed:\n" + "\n".join(failures))
@@ -667,6 +674,10 @@ def mozaik(sink, orgs):
     body["fileNumber"] = "7654321"
     child = expect(call("enrolment", "POST", "/v1/participants/links", body, token=token), 200, "link")
     check(child["firstName"] == "Zoé" and child["record"]["group"] == "401", f"{child}")
+    # Zoé's school is in her record: the fund-raiser's report counts her two lunches under it.
+    macaroni = offering("MACARONI")
+    add_line(token, child["id"], "MACARONI", items=[{"itemId": macaroni["items"][1]["id"], "quantity": 2}])
+    expect(pay(checkout(token, macaroni["sellingOrganisationId"])["id"], token=token), 201, "a pupil's lunches")
     expect(call("identity", "POST", "/v1/password-resets", {"email": "mozaik@e2e.test"}), 202, "reset asked")
     mail = sink.wait("mozaik@e2e.test", "", count=2)
     code = re.search(r"\b(\d{6})\b", mail["text"]).group(1)

@@ -122,6 +122,29 @@ import Testing
         }
     }
 
+    @Test func staffListTheirOwnOfferingsInEveryStatusFamiliesOnlyPublishedOnes() async throws {
+        let (city, other) = (UUID(), UUID())
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: city, role: "staff")])
+        let outsider = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: other, role: "staff")])
+        try await withService(CatalogueService.self) { catalogue, _ in
+            let published = try await createOffering(on: catalogue, staff: staff, organisation: city, code: "AQUA-1")
+            #expect(try await catalogue.execute(uri: "/v1/offerings/\(published)/publication", method: .post, headers: bearer(staff)).status == .ok)
+            _ = try await createOffering(on: catalogue, staff: staff, organisation: city, code: "BD-1")
+            func codes(_ uri: String, token: String? = nil) async throws -> [String] {
+                let answer = try await catalogue.execute(uri: uri, method: .get, headers: token.map { bearer($0) } ?? [:])
+                #expect(answer.status == .ok, "\(answer.text)")
+                return (try answer.json()["items"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+            }
+            let list = "/v1/staff/organisations/\(city.uuidString)/offerings"
+            #expect(try await codes(list, token: staff) == ["AQUA-1", "BD-1"], "by code, the draft included")
+            #expect(try await codes(list + "?status=draft", token: staff) == ["BD-1"])
+            #expect(try await codes(list + "?limit=1", token: staff) == ["AQUA-1"])
+            #expect(try await catalogue.execute(uri: list, method: .get, headers: bearer(outsider)).status == .forbidden)
+            #expect(try await catalogue.execute(uri: list, method: .get).status == .unauthorized)
+            #expect(try await codes("/v1/offerings?organisation=\(city.uuidString)") == ["AQUA-1"], "families see the published one only")
+        }
+    }
+
     @Test func anUnknownCategoryIsRefused() async throws {
         let organisation = UUID()
         let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "staff")])

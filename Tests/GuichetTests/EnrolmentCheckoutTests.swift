@@ -442,6 +442,24 @@ import Testing
             #expect(mine.status == .ok && Array(mine.body.readableBytesView) == pdf)
             #expect(try await download(staffToken).status == .ok)
             #expect(try await download(strangerToken).status == .notFound)
+            // Every opening is logged; the organisation's staff list the documents, its admin reads the log.
+            #expect(
+                try await database.count("SELECT count(*) FROM enrolment.document_reads") == 2, "the parent's and the staff's, not the stranger's")
+            let seller = course.sellingOrganisationId.uuidString
+            let listedForStaff = try await enrolment.execute(
+                uri: "/v1/staff/organisations/\(seller)/documents", method: .get, headers: bearer(staffToken))
+            #expect((try listedForStaff.json()["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [documentId], "\(listedForStaff.text)")
+            #expect(
+                try await enrolment.execute(uri: "/v1/staff/organisations/\(seller)/documents", method: .get, headers: bearer(strangerToken)).status
+                    == .forbidden)
+            let reads = "/v1/staff/organisations/\(seller)/document-reads"
+            #expect(try await enrolment.execute(uri: reads, method: .get, headers: bearer(staffToken)).status == .forbidden, "staff, not admin")
+            let organisationAdmin = try await TestKeys.shared.token(
+                for: UUID(), roles: [.init(organisationId: course.sellingOrganisationId, role: "admin")])
+            let log = try #require(
+                try await enrolment.execute(uri: reads, method: .get, headers: bearer(organisationAdmin)).json()["items"] as? [[String: Any]])
+            #expect(log.count == 2 && log.allSatisfy { $0["documentId"] as? String == documentId })
+            #expect(log.last?["readerName"] as? String != nil, "the parent's name, from their contact")
 
             // Later, from the registration ("Dépôt de documents").
             let registration = try #require(

@@ -163,6 +163,54 @@ import Testing
         }
     }
 
+    @Test func anOfferingCancelledByItsOrganisationCancelsRefundsAndTellsItsFamilies() async throws {
+        let parent = UUID()
+        let parentToken = try await TestKeys.shared.token(for: parent)
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let camp = openOffering(priceCents: 9_500, capacity: 5, refundPolicy: .init(kind: "none", administrationFee: .init(amountCents: 0)))
+            try await withEvents(database) { events in
+                try await events.publish(camp)
+                try await events.verifiedAccount(parent, email: "parent@example.org")
+                let child = try await enrolment.execute(
+                    uri: "/v1/participants", method: .post, headers: bearer(parentToken, json: true),
+                    body: jsonBody(["firstName": "Noé", "lastName": "Roy", "birthDate": "2016-01-01"]))
+                let line: [String: Any] = [
+                    "participantId": try #require(try child.json()["id"] as? String), "offeringId": camp.offeringId.uuidString,
+                    "sessionId": camp.sessions[0].sessionId.uuidString,
+                ]
+                _ = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(parentToken, json: true), body: jsonBody(line))
+                let checkout = try #require(
+                    try await postCheckout(enrolment, ["sellingOrganisationId": camp.sellingOrganisationId.uuidString], token: parentToken)
+                        .json()["id"] as? String)
+                try await events.charge(checkout, amountCents: 9_500, succeeded: true)
+                try await eventually("confirmed") { try await database.seats(camp.sessions[0].sessionId) == (5, 0, 1) }
+                _ = try await database.mailbox.waitForMail(to: "parent@example.org")
+
+                // The organisation cancels: even with a "no refund" policy, what was paid goes back.
+                var cancelled = camp
+                cancelled.version = 2
+                cancelled.status = "cancelled"
+                try await events.send(EventName.offeringCancelled, from: "catalogue", cancelled)
+                try await eventually("the registration is cancelled with its offering") {
+                    try await database.count(
+                        "SELECT count(*) FROM enrolment.registrations WHERE status = 'cancelled' AND status_reason = 'offering-cancelled'") == 1
+                }
+                #expect(try await database.seats(camp.sessions[0].sessionId) == (5, 0, 0))
+                #expect(
+                    try await database.count(
+                        "SELECT count(*) FROM enrolment.refund_requests WHERE amount_cents = 9500 AND reason = 'offering-cancelled'") == 1)
+                let mail = try await database.mailbox.waitForMail(to: "parent@example.org", count: 2)
+                #expect(mail.subject.hasPrefix("Activité annulée") && mail.text.contains("remboursé en entier"), "\(mail.subject) \(mail.text)")
+
+                // The same event again (a redelivery) cancels, refunds and mails nothing more.
+                try await events.send(EventName.offeringCancelled, from: "catalogue", cancelled)
+                try await Task.sleep(for: .seconds(2))
+                #expect(try await database.count("SELECT count(*) FROM enrolment.refund_requests") == 1)
+                #expect(try database.mailbox.mails(to: "parent@example.org").count == 2)
+            }
+        }
+    }
+
     @Test func aGuardianCancelsBeforeTheStartAndGetsWhatThePolicyAllows() async throws {
         let (parent, stranger) = (UUID(), UUID())
         let parentToken = try await TestKeys.shared.token(for: parent)

@@ -84,6 +84,24 @@ extension CatalogueAPI {
         return .ok(.init(body: .json(.init(items: items.map { Self.representation($0.offering) }, nextCursor: nextCursor))))
     }
 
+    func listStaffOfferings(_ input: Operations.ListStaffOfferings.Input) async throws -> Operations.ListStaffOfferings.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard let organisation = UUID(uuidString: input.path.organisationId) else { throw Problem.notFound }
+        guard principal.isStaff(of: organisation) else { throw Problem.forbidden }
+        let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
+        var after: (String, UUID)?
+        if let key = page.after {
+            guard key.count == 2, let id = UUID(uuidString: key[1]) else { throw Problem.invalidCursor }
+            after = (key[0], id)
+        }
+        let statuses: [Offering.Status] =
+            input.query.status.flatMap { Offering.Status(rawValue: $0.rawValue) }.map { [$0] } ?? [.draft, .published, .closed, .cancelled]
+        let search = OfferingSearch(organisationId: organisation, order: .code, statuses: statuses)
+        let rows = try await offerings.search(search, after: after, limit: page.fetchLimit)
+        let (items, nextCursor) = page.page(rows) { [$0.sortKey, $0.offering.id.uuidString] }
+        return .ok(.init(body: .json(.init(items: items.map { Self.representation($0.offering) }, nextCursor: nextCursor))))
+    }
+
     func changeOfferingStatus(_ input: Operations.ChangeOfferingStatus.Input) async throws -> Operations.ChangeOfferingStatus.Output {
         let principal = try RequestScope.requirePrincipal()
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }

@@ -239,10 +239,12 @@ struct OfferingSearch: Sendable {
     var from: String?
     var to: String?
     var order: Order = .title
+    /// Families see published offerings; the organisation's staff see every status of their own.
+    var statuses: [Offering.Status] = [.published]
 
     /// Result order; each sorts by a text key then id, so every order pages by keyset alike.
     enum Order: String, Sendable {
-        case title, startsOn, price
+        case title, startsOn, price, code
     }
 
     /// The words of a query, each at least 2 characters, at most 8 of them, with LIKE's wildcards made literal.

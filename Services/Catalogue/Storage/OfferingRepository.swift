@@ -20,7 +20,7 @@ protocol OfferingRepository: Sendable {
     func setCapacity(
         offering id: UUID, session: UUID, capacity: Int, at: Date, authorize: @Sendable (Offering) throws -> Void
     ) async throws -> Offering?
-    /// Published offerings matching `search`, in its order then by id, after the given key.
+    /// Offerings matching `search` (of its statuses), in its order then by id, after the given key.
     func search(_ search: OfferingSearch, after: (String, UUID)?, limit: Int) async throws -> [(sortKey: String, offering: Offering)]
     /// Records the current state of every published offering again (projection rebuilds).
     func republishAll(at: Date) async throws -> Int
@@ -138,11 +138,11 @@ struct PostgresOfferingRepository: OfferingRepository {
     func search(_ search: OfferingSearch, after: (String, UUID)?, limit: Int) async throws -> [(sortKey: String, offering: Offering)] {
         // One LIKE per word on the trigram-indexed `search_text`; the rest are plain binds.
         var bindings = PostgresBindings()
-        var conditions = ["o.status = 'published'"]
         func bind(_ value: some PostgresEncodable & Sendable) throws -> String {
             try bindings.append(value)
             return "$\(bindings.count)"
         }
+        var conditions = ["o.status = ANY(\(try bind(search.statuses.map(\.rawValue)))::text[])"]
         for word in search.words {
             conditions.append("o.search_text LIKE '%' || search_form(\(try bind(word))) || '%'")
         }
@@ -293,6 +293,7 @@ extension OfferingSearch.Order {
         case .startsOn:
             "coalesce((SELECT to_char(min(s.starts_on), 'YYYY-MM-DD') FROM sessions s WHERE s.offering_id = o.id), '9999-12-31') || ' ' || lower(o.title_fr)"
         case .price: "lpad(o.base_price_cents::text, 19, '0') || ' ' || lower(o.title_fr)"
+        case .code: "o.code"
         }
     }
 }

@@ -31,7 +31,8 @@ extension EnrolmentAPI {
 
     func downloadDocument(_ input: Operations.DownloadDocument.Input) async throws -> Operations.DownloadDocument.Output {
         let principal = try RequestScope.requirePrincipal()
-        guard let id = UUID(uuidString: input.path.documentId), let file = try await documents.download(id: id, principal: principal) else {
+        guard let id = UUID(uuidString: input.path.documentId), let file = try await documents.download(id: id, principal: principal, at: clock.now())
+        else {
             throw Problem.notFound
         }
         let body = HTTPBody(file.bytes)
@@ -40,6 +41,44 @@ extension EnrolmentAPI {
         case "image/jpeg": return .ok(.init(body: .jpeg(body)))
         default: return .ok(.init(body: .png(body)))
         }
+    }
+
+    func listOrganisationDocuments(_ input: Operations.ListOrganisationDocuments.Input) async throws -> Operations.ListOrganisationDocuments.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard let organisation = UUID(uuidString: input.path.organisationId) else { throw Problem.notFound }
+        guard principal.isStaff(of: organisation) else { throw Problem.forbidden }
+        let limit = min(max(input.query.limit ?? PageRequest.defaultLimit, 1), PageRequest.maximumLimit)
+        let found = try await documents.documents(organisation: organisation, limit: limit)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: found.map {
+                            .init(
+                                id: $0.info.id.uuidString.lowercased(), kind: .interventionPlan,
+                                contentType: .init(rawValue: $0.info.contentType) ?? .applicationPdf, sizeBytes: $0.info.sizeBytes,
+                                schoolYear: $0.info.schoolYear, uploadedAt: $0.info.uploadedAt,
+                                registrationId: $0.registrationId.uuidString.lowercased(),
+                                participantName: $0.participantName, offeringCode: $0.offeringCode,
+                                offeringTitle: .init(fr: $0.offeringTitle.fr, en: $0.offeringTitle.en))
+                        }))))
+    }
+
+    func listDocumentReads(_ input: Operations.ListDocumentReads.Input) async throws -> Operations.ListDocumentReads.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard let organisation = UUID(uuidString: input.path.organisationId) else { throw Problem.notFound }
+        guard principal.isOrganisationAdmin(of: organisation) else { throw Problem.forbidden }
+        let limit = min(max(input.query.limit ?? PageRequest.defaultLimit, 1), PageRequest.maximumLimit)
+        let found = try await documents.reads(organisation: organisation, limit: limit)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: found.map {
+                            .init(
+                                documentId: $0.documentId.uuidString.lowercased(), participantName: $0.participantName, offeringCode: $0.offeringCode,
+                                readerAccountId: $0.readerAccountId.uuidString.lowercased(), readerName: $0.readerName, readAt: $0.readAt)
+                        }))))
     }
 
     static func file(_ body: Operations.UploadCartLinePlan.Input.Body) -> HTTPBody {

@@ -10,6 +10,8 @@ struct EnrolmentMails: Sendable {
     let sessionMessage: MailTemplate
     /// The organisation's answer to a file-number or link request.
     let recordRequestDecided: MailTemplate
+    /// The organisation cancelled an offering: each registration it took with it.
+    let offeringCancelled: MailTemplate
 
     init() throws {
         confirmation = try MailTemplate(
@@ -118,6 +120,39 @@ struct EnrolmentMails: Sendable {
                     <p>{{person}} is now among your children and participants on Guichet: you can register them.</p>{{/approved}}
                     {{^approved}}<p>{{organisationEn}} did not accept your request for <strong>{{person}}</strong>.</p>
                     <p>To learn more, contact the organisation.</p>{{/approved}}
+                    """))
+        offeringCancelled = try MailTemplate(
+            fr: .init(
+                subject: "Activité annulée : {{code}} {{title}}",
+                text: """
+                    Bonjour {{name}},
+
+                    L'organisme a annulé {{code}} {{title}}, {{session}}. L'inscription de {{participant}} est donc annulée.
+                    {{#paid}}Ce qui a été payé pour cette inscription vous est remboursé en entier sur la carte utilisée ; un avis de remboursement suivra.{{/paid}}
+
+                    Pour toute question, communiquez avec l'organisme.
+                    """,
+                html: """
+                    <p>Bonjour {{name}},</p>
+                    <p>L'organisme a annulé <strong>{{code}} {{title}}</strong>, {{session}}. L'inscription de {{participant}} est donc annulée.</p>
+                    {{#paid}}<p>Ce qui a été payé pour cette inscription vous est remboursé en entier sur la carte utilisée ; un avis de remboursement suivra.</p>{{/paid}}
+                    <p>Pour toute question, communiquez avec l'organisme.</p>
+                    """),
+            en: .init(
+                subject: "Activity cancelled: {{code}} {{titleEn}}",
+                text: """
+                    Hello {{name}},
+
+                    The organisation cancelled {{code}} {{titleEn}}, {{sessionEn}}. {{participant}}'s registration is therefore cancelled.
+                    {{#paid}}What was paid for this registration is refunded in full to the card used; a refund notice will follow.{{/paid}}
+
+                    For any question, contact the organisation.
+                    """,
+                html: """
+                    <p>Hello {{name}},</p>
+                    <p>The organisation cancelled <strong>{{code}} {{titleEn}}</strong>, {{sessionEn}}. {{participant}}'s registration is therefore cancelled.</p>
+                    {{#paid}}<p>What was paid for this registration is refunded in full to the card used; a refund notice will follow.</p>{{/paid}}
+                    <p>For any question, contact the organisation.</p>
                     """))
         waitlistOffer = try MailTemplate(
             fr: .init(

@@ -103,6 +103,29 @@ extension EnrolmentAPI {
                         previousSessionId: moved.previous.uuidString.lowercased()))))
     }
 
+    func getItemQuantities(_ input: Operations.GetItemQuantities.Input) async throws -> Operations.GetItemQuantities.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard let offering = UUID(uuidString: input.path.offeringId), let seller = try await staff.seller(ofOffering: offering),
+            try await records.mayManage(seller, principal: principal)
+        else { throw Problem.notFound }
+        let quantities = try await staff.itemQuantities(offering: offering)
+        if ContentNegotiation.prefers(.csv, over: .json, in: input.headers.accept) {
+            var csv = "date,item,school,quantity\n"
+            for row in quantities { csv += CSVText.row([row.date ?? "", row.name.fr, row.school, String(row.quantity)]) }
+            return .ok(.init(body: .csv(HTTPBody(csv))))
+        }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: quantities.map {
+                            .init(
+                                itemId: $0.itemId.uuidString.lowercased(), name: .init(fr: $0.name.fr, en: $0.name.en), date: $0.date,
+                                school: $0.school,
+                                quantity: $0.quantity)
+                        }))))
+    }
+
     func getClassList(_ input: Operations.GetClassList.Input) async throws -> Operations.GetClassList.Output {
         let principal = try RequestScope.requirePrincipal()
         guard let session = UUID(uuidString: input.path.sessionId), let seller = try await staff.seller(ofSession: session) else {

@@ -26,6 +26,7 @@ struct EnrolmentMailer: Service {
         await Periodic.run(every: interval, logger: logger, failure: "confirmation mails failed") { _ in
             while try await mailDue() > 0 {}
             while try await mailOffers() > 0 {}
+            while try await mailCancellations() > 0 {}
         }
     }
 
@@ -132,6 +133,59 @@ struct EnrolmentMailer: Service {
             }
             if !handled.isEmpty {
                 try await connection.query("UPDATE waitlist_entries SET offer_mailed_at = \(now) WHERE id = ANY(\(handled))", logger: logger)
+            }
+            return handled.count
+        }
+    }
+
+    /// Queues the mails of up to 50 registrations an offering's cancellation took: each participant's guardians,
+    /// or the guest who paid, in their language. Returns how many registrations were handled.
+    func mailCancellations() async throws -> Int {
+        let (mails, mailKey, from, logger, now) = (self.mails, self.mailKey, self.from, self.logger, clock.now())
+        return try await client.transaction(logger: logger) { connection in
+            var handled: [UUID] = []
+            var rows: [(UUID, UUID, Int64, String, String)] = []
+            for try await row in try await connection.query(
+                """
+                SELECT r.id, r.session_id, r.amount_cents, p.first_name || ' ' || p.last_name, o.document::text
+                FROM registrations r JOIN participants p ON p.id = r.participant_id JOIN offerings o ON o.id = r.offering_id
+                WHERE r.status_reason = 'offering-cancelled' AND r.cancellation_mailed_at IS NULL
+                ORDER BY r.updated_at LIMIT 50 FOR UPDATE OF r SKIP LOCKED
+                """, logger: logger
+            ).decode((UUID, UUID, Int64, String, String).self) {
+                rows.append(row)
+            }
+            for (id, sessionId, amount, participant, offeringDocument) in rows {
+                handled.append(id)
+                guard let offering = try? EventJSON.decoder.decode(OfferingEvent.self, from: Data(offeringDocument.utf8)),
+                    let session = offering.sessions.first(where: { $0.sessionId == sessionId })
+                else { continue }
+                var recipients: [String: (name: String, language: String)] = [:]
+                for try await (email, name, language) in try await connection.query(
+                    """
+                    SELECT c.email, c.first_name, c.language FROM registrations r JOIN participant_guardians g ON g.participant_id = r.participant_id
+                    JOIN account_contacts c ON c.account_id = g.account_id WHERE r.id = \(id)
+                    UNION
+                    SELECT k.document->'payer'->>'email', coalesce(k.document->'payer'->>'name', ''), coalesce(k.document->'payer'->>'language', 'fr')
+                    FROM registrations r JOIN checkouts k ON k.id = r.checkout_id WHERE r.id = \(id) AND k.account_id IS NULL
+                    """, logger: logger
+                ).decode((String, String, String).self) {
+                    recipients[email.lowercased()] = (name, language)
+                }
+                for (email, recipient) in recipients.sorted(by: { $0.key < $1.key }) {
+                    var values: [String: Any] = [
+                        "name": recipient.name, "participant": participant, "code": offering.code, "title": offering.title.fr,
+                        "titleEn": offering.title.en, "session": session.name.fr, "sessionEn": session.name.en,
+                    ]
+                    if amount > 0 { values["paid"] = true }
+                    let message = mails.offeringCancelled.message(
+                        language: recipient.language == "en" ? .en : .fr, from: from, to: .init(email: email, name: recipient.name), values: values,
+                        date: now)
+                    try await MailQueue.enqueue(message, at: now, sealedWith: mailKey, on: connection, logger: logger)
+                }
+            }
+            if !handled.isEmpty {
+                try await connection.query("UPDATE registrations SET cancellation_mailed_at = \(now) WHERE id = ANY(\(handled))", logger: logger)
             }
             return handled.count
         }

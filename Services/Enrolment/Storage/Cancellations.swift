@@ -121,6 +121,32 @@ enum Cancellations {
 }
 
 extension Cancellations {
+    /// The organisation cancelled the offering: every confirmed registration is cancelled, what was paid for it is
+    /// asked back in full, its seat freed, and its family mailed later (`EnrolmentMailer`), all in the consumer's
+    /// transaction (a redelivered event finds nothing left to cancel).
+    static func cancelOffering(_ offering: UUID, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        var cancelled: [(id: UUID, session: UUID, checkout: UUID?, amount: Int64)] = []
+        for try await row in try await connection.query(
+            """
+            UPDATE registrations SET status = 'cancelled', status_reason = 'offering-cancelled', version = version + 1, updated_at = \(now)
+            WHERE offering_id = \(offering) AND status = 'confirmed'
+            RETURNING id, session_id, checkout_id, amount_cents
+            """, logger: logger
+        ).decode((UUID, UUID, UUID?, Int64).self) {
+            cancelled.append(row)
+        }
+        guard !cancelled.isEmpty else { return }
+        try await CheckoutStore.recordRegistrations(EventName.registrationCancelled, cancelled.map(\.id), at: now, on: connection, logger: logger)
+        for registration in cancelled where registration.amount > 0 {
+            guard let checkout = registration.checkout else { continue }
+            try await requestRefund(
+                registration: registration.id, checkout: checkout, cents: registration.amount, reason: "offering-cancelled", at: now,
+                on: connection, logger: logger)
+        }
+        try await SeatLedger.releaseConfirmed(SeatLedger.counts(cancelled.map(\.session)), at: now, on: connection, logger: logger)
+        logger.notice("offering cancelled: registrations cancelled", metadata: ["offering": "\(offering)", "count": "\(cancelled.count)"])
+    }
+
     /// Payment refunded what a request asked (or what a staff refund covered): the requests it answers are closed.
     static func refundCompleted(_ refund: RefundCompletedEvent, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(

@@ -74,19 +74,83 @@ struct DocumentStore: Sendable {
     }
 
     /// The file if `principal` is a guardian of its participant or staff of the offering's seller; nil otherwise.
-    func download(id: UUID, principal: Principal) async throws -> (contentType: String, bytes: [UInt8])? {
-        for try await (type, sealed, seller, isGuardian) in try await client.query(
-            """
-            SELECT d.content_type, d.sealed, o.selling_organisation_id,
-                   EXISTS (SELECT 1 FROM participant_guardians g WHERE g.participant_id = d.participant_id AND g.account_id = \(principal.accountId))
-            FROM documents d JOIN offerings o ON o.id = d.offering_id WHERE d.id = \(id)
-            """, logger: logger
-        ).decode((String, ByteBuffer, UUID, Bool).self) {
-            guard isGuardian || principal.isStaff(of: seller) else { return nil }
-            let box = try ChaChaPoly.SealedBox(combined: Data(sealed.readableBytesView))
-            return (type, Array(try ChaChaPoly.open(box, using: key, authenticating: Array(id.uuidString.utf8))))
+    /// Each opening is logged (who, when) for the organisation's admin, in the same transaction as the read.
+    func download(id: UUID, principal: Principal, at now: Date) async throws -> (contentType: String, bytes: [UInt8])? {
+        try await client.transaction(logger: logger) { connection in
+            for try await (type, sealed, seller, isGuardian) in try await connection.query(
+                """
+                SELECT d.content_type, d.sealed, o.selling_organisation_id,
+                       EXISTS (SELECT 1 FROM participant_guardians g WHERE g.participant_id = d.participant_id AND g.account_id = \(principal.accountId))
+                FROM documents d JOIN offerings o ON o.id = d.offering_id WHERE d.id = \(id)
+                """, logger: logger
+            ).decode((String, ByteBuffer, UUID, Bool).self) {
+                guard isGuardian || principal.isStaff(of: seller) else { return nil }
+                let box = try ChaChaPoly.SealedBox(combined: Data(sealed.readableBytesView))
+                let bytes = Array(try ChaChaPoly.open(box, using: key, authenticating: Array(id.uuidString.utf8)))
+                try await connection.query(
+                    """
+                    INSERT INTO document_reads (document_id, organisation_id, account_id, read_at)
+                    VALUES (\(id), \(seller), \(principal.accountId), \(now))
+                    """, logger: logger)
+                return (type, bytes)
+            }
+            return nil
         }
-        return nil
+    }
+
+    struct StaffDocument: Sendable {
+        var info: DocumentInfo
+        var registrationId: UUID
+        var participantName: String
+        var offeringCode: String
+        var offeringTitle: LocalizedText
+    }
+
+    /// The documents of the organisation's registrations, newest first (never their bytes).
+    func documents(organisation: UUID, limit: Int) async throws -> [StaffDocument] {
+        var found: [StaffDocument] = []
+        for try await (id, kind, type, size, year, at, registration, participant, code, titleFr, titleEn) in try await client.query(
+            """
+            SELECT d.id, d.kind, d.content_type, d.size_bytes, d.school_year, d.uploaded_at, d.registration_id,
+                   p.first_name || ' ' || p.last_name, o.code, o.title_fr, o.title_en
+            FROM documents d JOIN offerings o ON o.id = d.offering_id JOIN participants p ON p.id = d.participant_id
+            WHERE o.selling_organisation_id = \(organisation) AND d.registration_id IS NOT NULL
+            ORDER BY d.uploaded_at DESC, d.id DESC LIMIT \(limit)
+            """, logger: logger
+        ).decode((UUID, String, String, Int, String?, Date, UUID, String, String, String, String).self) {
+            found.append(
+                StaffDocument(
+                    info: DocumentInfo(id: id, kind: kind, contentType: type, sizeBytes: size, schoolYear: year, uploadedAt: at),
+                    registrationId: registration, participantName: participant, offeringCode: code, offeringTitle: .init(fr: titleFr, en: titleEn)))
+        }
+        return found
+    }
+
+    struct Read: Sendable {
+        var documentId: UUID
+        var participantName: String
+        var offeringCode: String
+        var readerAccountId: UUID
+        var readerName: String?
+        var readAt: Date
+    }
+
+    /// Who opened the organisation's documents, newest first.
+    func reads(organisation: UUID, limit: Int) async throws -> [Read] {
+        var found: [Read] = []
+        for try await (document, participant, code, reader, name, at) in try await client.query(
+            """
+            SELECT r.document_id, p.first_name || ' ' || p.last_name, o.code, r.account_id, c.first_name || ' ' || c.last_name, r.read_at
+            FROM document_reads r JOIN documents d ON d.id = r.document_id JOIN participants p ON p.id = d.participant_id
+            JOIN offerings o ON o.id = d.offering_id LEFT JOIN account_contacts c ON c.account_id = r.account_id
+            WHERE r.organisation_id = \(organisation)
+            ORDER BY r.read_at DESC, r.id DESC LIMIT \(limit)
+            """, logger: logger
+        ).decode((UUID, String, String, UUID, String?, Date).self) {
+            found.append(
+                Read(documentId: document, participantName: participant, offeringCode: code, readerAccountId: reader, readerName: name, readAt: at))
+        }
+        return found
     }
 
     /// The documents attached to these cart lines or registrations (what is listed, never the bytes), oldest first.

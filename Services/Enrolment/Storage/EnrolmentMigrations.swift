@@ -411,5 +411,30 @@ enum EnrolmentMigrations {
         Migration(
             17, "record requests by account",
             ["CREATE INDEX record_requests_by_account ON record_requests (account_id, created_at DESC, id DESC)"]),
+        // An offering its organisation cancels: each registration cancelled with it is mailed once (EnrolmentMailer).
+        Migration(
+            18, "offering cancellations mailed",
+            [
+                "ALTER TABLE registrations ADD COLUMN cancellation_mailed_at timestamptz",
+                """
+                CREATE INDEX registrations_cancellation_to_mail ON registrations (updated_at)
+                WHERE status_reason = 'offering-cancelled' AND cancellation_mailed_at IS NULL
+                """,
+            ]),
+        // Who opened a document (an intervention plan) and when, for the organisation's admin.
+        Migration(
+            19, "document reads",
+            [
+                """
+                CREATE TABLE document_reads (
+                    id bigserial PRIMARY KEY,
+                    document_id uuid NOT NULL REFERENCES documents (id),
+                    organisation_id uuid NOT NULL,
+                    account_id uuid NOT NULL,
+                    read_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX document_reads_by_organisation ON document_reads (organisation_id, read_at DESC, id DESC)",
+            ]),
     ]
 }

@@ -52,8 +52,10 @@ struct OfferingProjection: Sendable {
 }
 
 extension OfferingProjection {
-    /// Stores an offering's newer version (its event's JSON kept as the document) with its sessions' capacity.
-    static func keep(_ offering: OfferingEvent, document: String, on connection: PostgresConnection, logger: Logger) async throws {
+    /// Stores an offering's newer version (its event's JSON kept as the document) with its sessions' capacity;
+    /// false when the stored version is as new (a redelivered or older event).
+    @discardableResult
+    static func keep(_ offering: OfferingEvent, document: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
         let applied =
             try await connection.query(
                 """
@@ -74,7 +76,7 @@ extension OfferingProjection {
             ).collect().count == 1
         guard applied else {
             logger.debug("older offering event ignored", metadata: ["offering": "\(offering.offeringId)", "version": "\(offering.version)"])
-            return
+            return false
         }
         let kept = offering.sessions.map(\.sessionId)
         try await connection.query(
@@ -97,5 +99,6 @@ extension OfferingProjection {
                 WHERE session_seats.capacity <> EXCLUDED.capacity
                 """, logger: logger)
         }
+        return true
     }
 }

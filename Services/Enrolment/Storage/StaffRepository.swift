@@ -180,6 +180,53 @@ struct StaffRepository: Sendable {
         }
     }
 
+    struct ItemQuantity: Sendable, Equatable {
+        var itemId: UUID
+        var name: LocalizedText
+        var date: String?
+        var school: String
+        var quantity: Int
+    }
+
+    /// The offering's seller, when enrolment knows the offering.
+    func seller(ofOffering offering: UUID) async throws -> UUID? {
+        for try await seller in try await client.query(
+            "SELECT selling_organisation_id FROM offerings WHERE id = \(offering)", logger: logger
+        ).decode(UUID.self) {
+            return seller
+        }
+        return nil
+    }
+
+    /// The items the offering's confirmed registrations bought (from their checkouts), summed by item, date and
+    /// the participant's school; ordered by date, then item, then school.
+    func itemQuantities(offering: UUID) async throws -> [ItemQuantity] {
+        struct Key: Hashable {
+            var item: UUID
+            var school: String
+        }
+        var sums: [Key: Int] = [:]
+        var items: [UUID: (name: LocalizedText, date: String?)] = [:]
+        for try await (registration, document, school) in try await client.query(
+            """
+            SELECT r.id, c.document::text, coalesce(p.school, '')
+            FROM registrations r JOIN checkouts c ON c.id = r.checkout_id JOIN participants p ON p.id = r.participant_id
+            WHERE r.offering_id = \(offering) AND r.status = 'confirmed'
+            """, logger: logger
+        ).decode((UUID, String, String).self) {
+            guard let checkout = try? EventJSON.decoder.decode(CheckoutEvent.self, from: Data(document.utf8)),
+                let line = checkout.lines.first(where: { $0.registrationId == registration })
+            else { continue }
+            for item in line.items where item.quantity > 0 {
+                items[item.itemId] = (.init(fr: item.name.fr, en: item.name.en), item.date)
+                sums[Key(item: item.itemId, school: school), default: 0] += item.quantity
+            }
+        }
+        return sums.map { key, quantity in
+            ItemQuantity(itemId: key.item, name: items[key.item]!.name, date: items[key.item]!.date, school: key.school, quantity: quantity)
+        }.sorted { ($0.date ?? "", $0.name.fr, $0.itemId.uuidString, $0.school) < ($1.date ?? "", $1.name.fr, $1.itemId.uuidString, $1.school) }
+    }
+
     struct ClassListEntry: Sendable {
         var registrationId: UUID
         var participantId: UUID

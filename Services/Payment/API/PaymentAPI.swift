@@ -150,6 +150,12 @@ struct PaymentAPI: APIProtocol {
         return .accepted(.init(body: .json(Self.representation(refund))))
     }
 
+    func listPaymentRefunds(_ input: Operations.ListPaymentRefunds.Input) async throws -> Operations.ListPaymentRefunds.Output {
+        _ = try RequestScope.requirePrincipal()
+        guard let id = UUID(uuidString: input.path.paymentId), try await mayRead(payment: id, guestToken: nil) else { throw Problem.notFound }
+        return .ok(.init(body: .json(.init(items: try await refunds.refunds(payment: id).map(Self.representation)))))
+    }
+
     func getRefund(_ input: Operations.GetRefund.Input) async throws -> Operations.GetRefund.Output {
         let principal = try RequestScope.requirePrincipal()
         guard let id = UUID(uuidString: input.path.refundId), let (refund, organisation, payer) = try await refunds.find(id: id),

@@ -173,6 +173,26 @@ struct RefundStore: Sendable {
         }
     }
 
+    /// A payment's refunds, oldest first.
+    func refunds(payment: UUID) async throws -> [PaymentRefund] {
+        let rows = try await client.query(
+            """
+            SELECT \(unescaped: Self.columns)
+            FROM refunds f LEFT JOIN receipts r ON r.payment_id = f.payment_id WHERE f.payment_id = \(payment) ORDER BY f.created_at, f.id
+            """, logger: logger)
+        var found: [PaymentRefund] = []
+        for try await (id, payment, amount, status, reason, requestId, receipt, creditNote, failure, created, completed)
+            in rows.decode((UUID, UUID, Int64, String, String, UUID?, String?, String?, String?, Date, Date?).self)
+        {
+            found.append(
+                PaymentRefund(
+                    id: id, paymentId: payment, amountCents: amount, status: .init(rawValue: status) ?? .pending, reason: reason,
+                    refundRequestId: requestId, receiptNumber: receipt, creditNoteNumber: creditNote, failureCode: failure, createdAt: created,
+                    completedAt: completed))
+        }
+        return found
+    }
+
     func find(id: UUID) async throws -> (PaymentRefund, organisation: UUID, payer: UUID?)? {
         let rows = try await client.query(
             """

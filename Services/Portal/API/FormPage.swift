@@ -6,7 +6,7 @@ import Foundation
 /// a link to each field (WCAG 3.3.1, 3.3.3).
 struct FormPage {
     enum Kind: String {
-        case text, email, password, date, tel, checkbox, select, number
+        case text, email, password, date, tel, checkbox, select, number, textarea
     }
 
     struct Field {
@@ -139,7 +139,7 @@ struct FormPage {
         describedBy += field.errors.indices.map { "\(field.name)-error-\($0)" }
         var values: [String: Any] = [
             "name": field.name, "label": field.label, "type": field.kind.rawValue, "checkbox": field.kind == .checkbox,
-            "select": field.kind == .select,
+            "select": field.kind == .select, "textarea": field.kind == .textarea,
             "options": field.options.map { ["value": $0.value, "label": $0.label, "selected": $0.value == field.value] as [String: Any] },
             "required": field.required, "checked": field.checked, "invalid": !field.errors.isEmpty,
             "hasRules": !field.rules.isEmpty, "rules": field.rules,

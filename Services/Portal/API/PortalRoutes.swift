@@ -115,9 +115,28 @@ struct PortalRoutes: Sendable {
         case .undocumented(let status, _): throw PageErrors.Upstream(status: status)
         }
         let organisations = try await reference.organisations()
+        let context = Self.offeringContext(
+            offering, organisationName: organisations.first { $0.id == offering.sellingOrganisationId }?.name.text(language) ?? "",
+            language: language)
+        var register = try await cart.registerContext(request, offering: offering, language: language)
+        let visit = register.removeValue(forKey: "formVisit") as? FormVisit
+        let script = register.removeValue(forKey: "script") as? Bool ?? false
+        var response = pages.render(
+            "offering", title: offering.title.text(language), context: context.merging(register) { $1 }, language: language,
+            path: path, signedIn: cookies.sessionSecret(request) != nil, script: script)
+        visit?.setCookie(on: &response)
+        return response
+    }
+}
+
+extension PortalRoutes {
+    /// What the offering's page shows of it (and the staff's preview, the same page).
+    static func offeringContext(
+        _ offering: CatalogueClient.Components.Schemas.Offering, organisationName: String, language: Language
+    ) -> [String: Any] {
         let context: [String: Any] = [
             "id": offering.id, "title": offering.title.text(language), "code": offering.code,
-            "organisation": organisations.first { $0.id == offering.sellingOrganisationId }?.name.text(language) ?? "",
+            "organisation": organisationName,
             "price": Formatting.money(cents: offering.basePrice.amountCents, language),
             "opens": offering.registrationOpensAt.map { DateText.dayAndTime($0, language) } ?? "",
             "closes": offering.registrationClosesAt.map { DateText.dayAndTime($0, language) } ?? "",
@@ -142,14 +161,7 @@ struct PortalRoutes: Sendable {
             "hasContract": !(offering.contract?.clauses ?? []).isEmpty,
             "clauses": (offering.contract?.clauses ?? []).map { $0.text(language) },
         ]
-        var register = try await cart.registerContext(request, offering: offering, language: language)
-        let visit = register.removeValue(forKey: "formVisit") as? FormVisit
-        let script = register.removeValue(forKey: "script") as? Bool ?? false
-        var response = pages.render(
-            "offering", title: offering.title.text(language), context: withoutEmptyTexts(context).merging(register) { $1 }, language: language,
-            path: path, signedIn: cookies.sessionSecret(request) != nil, script: script)
-        visit?.setCookie(on: &response)
-        return response
+        return withoutEmptyTexts(context)
     }
 }
 

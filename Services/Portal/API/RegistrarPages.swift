@@ -456,19 +456,35 @@ struct RegistrarPages: Sendable {
     func offeringsPage(_ request: Request, organisation: String) async throws -> Response {
         let language = LanguageChoice.of(request)
         let t = { Strings.text($0, language) }
-        return try await organisationPage(request, organisation) { _, found in
-            let rows = try await offerings(of: found.id).map { offering -> [String: Any] in
-                [
-                    "title": "\(offering.code) \(offering.title.text(language))",
-                    "sessions": offering.sessions.map { session -> [String: String] in
-                        [
-                            "name": session.name.text(language),
-                            "href": "/staff/organisations/\(found.id)/offres/\(offering.id)/groupes/\(session.id)",
-                            "dates": "\(Formatting.day(session.startsOn, language)) – \(Formatting.day(session.endsOn, language))",
-                            "seats": t(.registeredCount) + FormPage.colon(language)
-                                + "\(Formatting.number(session.confirmed ?? 0, language)) / \(Formatting.number(session.capacity, language))",
-                        ]
-                    },
+        return try await organisationPage(request, organisation) { session, found in
+            var all: [Offering] = []
+            var cursor: String?
+            for _ in 0..<10 {
+                let answer = try await acting(session) {
+                    try await catalogue.listStaffOfferings(path: .init(organisationId: found.id), query: .init(limit: 100, cursor: cursor))
+                }
+                guard case .ok(let ok) = answer else { return try staffArea.refusal(answer, request: request, back: request.uri.path) }
+                let page = try ok.body.json
+                all += page.items
+                guard let next = page.nextCursor else { break }
+                cursor = next
+            }
+            let desk = OfferingDeskPages.statusText
+            let rows = all.map { offering -> [String: Any] in
+                let path = "/staff/organisations/\(found.id)/offres/\(offering.id)"
+                return [
+                    "title": "\(offering.code) \(offering.title.text(language))", "href": path, "status": desk(offering.status, language),
+                    "colon": FormPage.colon(language),
+                    "sessions": offering.status == .draft
+                        ? []
+                        : offering.sessions.map { session -> [String: String] in
+                            [
+                                "name": session.name.text(language), "href": "\(path)/groupes/\(session.id)",
+                                "dates": "\(Formatting.day(session.startsOn, language)) – \(Formatting.day(session.endsOn, language))",
+                                "seats": t(.registeredCount) + FormPage.colon(language)
+                                    + "\(Formatting.number(session.confirmed ?? 0, language)) / \(Formatting.number(session.capacity, language))",
+                            ]
+                        },
                 ]
             }
             return render(
@@ -476,7 +492,7 @@ struct RegistrarPages: Sendable {
                 context: [
                     "heading": t(.staffOfferingsTitle), "organisationName": found.name.text(language), "offerings": rows,
                     "hasOfferings": !rows.isEmpty,
-                    "organisationHref": "/staff/organisations/\(found.id)",
+                    "organisationHref": "/staff/organisations/\(found.id)", "newHref": "/staff/organisations/\(found.id)/offres/nouvelle",
                 ], request: request)
         }
     }

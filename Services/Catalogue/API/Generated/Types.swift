@@ -64,6 +64,13 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/offerings`.
     /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)`.
     func createOffering(_ input: Operations.CreateOffering.Input) async throws -> Operations.CreateOffering.Output
+    /// Staff: the organisation's own offerings in every status (drafts, published, closed, cancelled), by code.
+    ///
+    /// For the organisation's staff and platform admins (403 for anyone else). An optional status narrows the list.
+    ///
+    /// - Remark: HTTP `GET /v1/staff/organisations/{organisationId}/offerings`.
+    /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/offerings/get(listStaffOfferings)`.
+    func listStaffOfferings(_ input: Operations.ListStaffOfferings.Input) async throws -> Operations.ListStaffOfferings.Output
     /// A published offering (anyone), or a draft (staff of its organisation); otherwise 404.
     ///
     /// - Remark: HTTP `GET /v1/offerings/{offeringId}`.
@@ -249,6 +256,23 @@ extension APIProtocol {
         try await createOffering(Operations.CreateOffering.Input(
             headers: headers,
             body: body
+        ))
+    }
+    /// Staff: the organisation's own offerings in every status (drafts, published, closed, cancelled), by code.
+    ///
+    /// For the organisation's staff and platform admins (403 for anyone else). An optional status narrows the list.
+    ///
+    /// - Remark: HTTP `GET /v1/staff/organisations/{organisationId}/offerings`.
+    /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/offerings/get(listStaffOfferings)`.
+    internal func listStaffOfferings(
+        path: Operations.ListStaffOfferings.Input.Path,
+        query: Operations.ListStaffOfferings.Input.Query = .init(),
+        headers: Operations.ListStaffOfferings.Input.Headers = .init()
+    ) async throws -> Operations.ListStaffOfferings.Output {
+        try await listStaffOfferings(Operations.ListStaffOfferings.Input(
+            path: path,
+            query: query,
+            headers: headers
         ))
     }
     /// A published offering (anyone), or a draft (staff of its organisation); otherwise 404.

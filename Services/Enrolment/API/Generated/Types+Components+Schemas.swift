@@ -1348,6 +1348,87 @@ extension Components {
                 case lastName
             }
         }
+        /// - Remark: Generated from `#/components/schemas/StaffDocument`.
+        internal struct StaffDocument: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/kind`.
+            internal enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case interventionPlan = "intervention-plan"
+            }
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/kind`.
+            internal var kind: Components.Schemas.StaffDocument.KindPayload
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/contentType`.
+            internal enum ContentTypePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case applicationPdf = "application/pdf"
+                case imageJpeg = "image/jpeg"
+                case imagePng = "image/png"
+            }
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/contentType`.
+            internal var contentType: Components.Schemas.StaffDocument.ContentTypePayload
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/sizeBytes`.
+            internal var sizeBytes: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/schoolYear`.
+            internal var schoolYear: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/uploadedAt`.
+            internal var uploadedAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/registrationId`.
+            internal var registrationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/participantName`.
+            internal var participantName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/offeringCode`.
+            internal var offeringCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/offeringTitle`.
+            internal var offeringTitle: Components.Schemas.LocalizedText
+            /// Creates a new `StaffDocument`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - kind:
+            ///   - contentType:
+            ///   - sizeBytes:
+            ///   - schoolYear:
+            ///   - uploadedAt:
+            ///   - registrationId:
+            ///   - participantName:
+            ///   - offeringCode:
+            ///   - offeringTitle:
+            internal init(
+                id: Swift.String,
+                kind: Components.Schemas.StaffDocument.KindPayload,
+                contentType: Components.Schemas.StaffDocument.ContentTypePayload,
+                sizeBytes: Swift.Int,
+                schoolYear: Swift.String? = nil,
+                uploadedAt: Foundation.Date,
+                registrationId: Swift.String,
+                participantName: Swift.String,
+                offeringCode: Swift.String,
+                offeringTitle: Components.Schemas.LocalizedText
+            ) {
+                self.id = id
+                self.kind = kind
+                self.contentType = contentType
+                self.sizeBytes = sizeBytes
+                self.schoolYear = schoolYear
+                self.uploadedAt = uploadedAt
+                self.registrationId = registrationId
+                self.participantName = participantName
+                self.offeringCode = offeringCode
+                self.offeringTitle = offeringTitle
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case kind
+                case contentType
+                case sizeBytes
+                case schoolYear
+                case uploadedAt
+                case registrationId
+                case participantName
+                case offeringCode
+                case offeringTitle
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/ImportReport`.
         internal struct ImportReport: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/ImportReport/added`.

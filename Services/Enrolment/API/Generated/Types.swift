@@ -185,6 +185,16 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `PUT /v1/staff/registrations/{registrationId}/session`.
     /// - Remark: Generated from `#/paths//v1/staff/registrations/{registrationId}/session/put(moveRegistration)`.
     func moveRegistration(_ input: Operations.MoveRegistration.Input) async throws -> Operations.MoveRegistration.Output
+    /// Staff: how many of each item (a macaroni lunch) per date and per school the confirmed registrations bought, as JSON or CSV (`Accept: text/csv`).
+    ///
+    /// The fund-raiser's count for the kitchen: every confirmed registration's items, summed by item, date and the
+    /// participant's school in the organisation's records (empty when unknown, as for a guest's child). For the
+    /// selling organisation's staff (404 for anyone else).
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/staff/offerings/{offeringId}/item-quantities`.
+    /// - Remark: Generated from `#/paths//v1/staff/offerings/{offeringId}/item-quantities/get(getItemQuantities)`.
+    func getItemQuantities(_ input: Operations.GetItemQuantities.Input) async throws -> Operations.GetItemQuantities.Output
     /// Staff: who is registered (confirmed) in a session, as JSON or CSV (`Accept: text/csv`).
     ///
     /// - Remark: HTTP `GET /v1/staff/sessions/{sessionId}/class-list`.
@@ -209,11 +219,25 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/registrations/{registrationId}/documents/intervention-plan`.
     /// - Remark: Generated from `#/paths//v1/registrations/{registrationId}/documents/intervention-plan/post(uploadRegistrationPlan)`.
     func uploadRegistrationPlan(_ input: Operations.UploadRegistrationPlan.Input) async throws -> Operations.UploadRegistrationPlan.Output
-    /// The document itself, for the participant's guardians and the selling organisation's staff only (404 for anyone else).
+    /// The document itself, for the participant's guardians and the selling organisation's staff only (404 for anyone else); every opening is logged for the organisation's admin.
     ///
     /// - Remark: HTTP `GET /v1/documents/{documentId}`.
     /// - Remark: Generated from `#/paths//v1/documents/{documentId}/get(downloadDocument)`.
     func downloadDocument(_ input: Operations.DownloadDocument.Input) async throws -> Operations.DownloadDocument.Output
+    /// Staff: the documents attached to the organisation's registrations (what they are, never their bytes), newest first.
+    ///
+    /// For the organisation's staff (403 for anyone else). Opening one is `GET /v1/documents/{id}`, which logs the read.
+    ///
+    /// - Remark: HTTP `GET /v1/staff/organisations/{organisationId}/documents`.
+    /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/documents/get(listOrganisationDocuments)`.
+    func listOrganisationDocuments(_ input: Operations.ListOrganisationDocuments.Input) async throws -> Operations.ListOrganisationDocuments.Output
+    /// The organisation's administrator: who opened which of its registrations' documents, and when, newest first.
+    ///
+    /// Every opening of a document is logged (guardians' and staff's). For the organisation's admins and platform admins (403 for anyone else).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/organisations/{organisationId}/document-reads`.
+    /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/document-reads/get(listDocumentReads)`.
+    func listDocumentReads(_ input: Operations.ListDocumentReads.Input) async throws -> Operations.ListDocumentReads.Output
     /// The participant's profile, for their guardians and for staff of an organisation where they are registered (each staff read is logged).
     ///
     /// - Remark: HTTP `GET /v1/participants/{participantId}/profile`.
@@ -649,6 +673,24 @@ extension APIProtocol {
             body: body
         ))
     }
+    /// Staff: how many of each item (a macaroni lunch) per date and per school the confirmed registrations bought, as JSON or CSV (`Accept: text/csv`).
+    ///
+    /// The fund-raiser's count for the kitchen: every confirmed registration's items, summed by item, date and the
+    /// participant's school in the organisation's records (empty when unknown, as for a guest's child). For the
+    /// selling organisation's staff (404 for anyone else).
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/staff/offerings/{offeringId}/item-quantities`.
+    /// - Remark: Generated from `#/paths//v1/staff/offerings/{offeringId}/item-quantities/get(getItemQuantities)`.
+    internal func getItemQuantities(
+        path: Operations.GetItemQuantities.Input.Path,
+        headers: Operations.GetItemQuantities.Input.Headers = .init()
+    ) async throws -> Operations.GetItemQuantities.Output {
+        try await getItemQuantities(Operations.GetItemQuantities.Input(
+            path: path,
+            headers: headers
+        ))
+    }
     /// Staff: who is registered (confirmed) in a session, as JSON or CSV (`Accept: text/csv`).
     ///
     /// - Remark: HTTP `GET /v1/staff/sessions/{sessionId}/class-list`.
@@ -715,7 +757,7 @@ extension APIProtocol {
             body: body
         ))
     }
-    /// The document itself, for the participant's guardians and the selling organisation's staff only (404 for anyone else).
+    /// The document itself, for the participant's guardians and the selling organisation's staff only (404 for anyone else); every opening is logged for the organisation's admin.
     ///
     /// - Remark: HTTP `GET /v1/documents/{documentId}`.
     /// - Remark: Generated from `#/paths//v1/documents/{documentId}/get(downloadDocument)`.
@@ -725,6 +767,40 @@ extension APIProtocol {
     ) async throws -> Operations.DownloadDocument.Output {
         try await downloadDocument(Operations.DownloadDocument.Input(
             path: path,
+            headers: headers
+        ))
+    }
+    /// Staff: the documents attached to the organisation's registrations (what they are, never their bytes), newest first.
+    ///
+    /// For the organisation's staff (403 for anyone else). Opening one is `GET /v1/documents/{id}`, which logs the read.
+    ///
+    /// - Remark: HTTP `GET /v1/staff/organisations/{organisationId}/documents`.
+    /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/documents/get(listOrganisationDocuments)`.
+    internal func listOrganisationDocuments(
+        path: Operations.ListOrganisationDocuments.Input.Path,
+        query: Operations.ListOrganisationDocuments.Input.Query = .init(),
+        headers: Operations.ListOrganisationDocuments.Input.Headers = .init()
+    ) async throws -> Operations.ListOrganisationDocuments.Output {
+        try await listOrganisationDocuments(Operations.ListOrganisationDocuments.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// The organisation's administrator: who opened which of its registrations' documents, and when, newest first.
+    ///
+    /// Every opening of a document is logged (guardians' and staff's). For the organisation's admins and platform admins (403 for anyone else).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/organisations/{organisationId}/document-reads`.
+    /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/document-reads/get(listDocumentReads)`.
+    internal func listDocumentReads(
+        path: Operations.ListDocumentReads.Input.Path,
+        query: Operations.ListDocumentReads.Input.Query = .init(),
+        headers: Operations.ListDocumentReads.Input.Headers = .init()
+    ) async throws -> Operations.ListDocumentReads.Output {
+        try await listDocumentReads(Operations.ListDocumentReads.Input(
+            path: path,
+            query: query,
             headers: headers
         ))
     }

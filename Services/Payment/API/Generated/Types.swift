@@ -39,6 +39,11 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/payments/{paymentId}/receipt`.
     /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/receipt/get(getReceipt)`.
     func getReceipt(_ input: Operations.GetReceipt.Input) async throws -> Operations.GetReceipt.Output
+    /// A payment's refunds, oldest first, each with its credit note number once completed; to the payer and the organisation's staff.
+    ///
+    /// - Remark: HTTP `GET /v1/payments/{paymentId}/refunds`.
+    /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/get(listPaymentRefunds)`.
+    func listPaymentRefunds(_ input: Operations.ListPaymentRefunds.Input) async throws -> Operations.ListPaymentRefunds.Output
     /// Staff: refunds part or all of a payment to the original card.
     ///
     /// Never more than what remains of the capture (422 `/problems/refund-exceeds-captured`). `Idempotency-Key`
@@ -132,6 +137,19 @@ extension APIProtocol {
         headers: Operations.GetReceipt.Input.Headers = .init()
     ) async throws -> Operations.GetReceipt.Output {
         try await getReceipt(Operations.GetReceipt.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// A payment's refunds, oldest first, each with its credit note number once completed; to the payer and the organisation's staff.
+    ///
+    /// - Remark: HTTP `GET /v1/payments/{paymentId}/refunds`.
+    /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/get(listPaymentRefunds)`.
+    internal func listPaymentRefunds(
+        path: Operations.ListPaymentRefunds.Input.Path,
+        headers: Operations.ListPaymentRefunds.Input.Headers = .init()
+    ) async throws -> Operations.ListPaymentRefunds.Output {
+        try await listPaymentRefunds(Operations.ListPaymentRefunds.Input(
             path: path,
             headers: headers
         ))

@@ -261,6 +261,71 @@ extension Components {
                 case currency
             }
         }
+        /// - Remark: Generated from `#/components/schemas/NewSession`.
+        package struct NewSession: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NewSession/name`.
+            package var name: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/NewSession/startsOn`.
+            package var startsOn: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewSession/endsOn`.
+            package var endsOn: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewSession/capacity`.
+            package var capacity: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/NewSession/waitlistSize`.
+            package var waitlistSize: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/NewSession/schedule`.
+            package var schedule: Components.Schemas.LocalizedText?
+            /// - Remark: Generated from `#/components/schemas/NewSession/location`.
+            package var location: Components.Schemas.LocalizedText?
+            /// - Remark: Generated from `#/components/schemas/NewSession/online`.
+            package var online: Swift.Bool?
+            /// - Remark: Generated from `#/components/schemas/NewSession/accessInstructions`.
+            package var accessInstructions: Components.Schemas.LocalizedText?
+            /// Creates a new `NewSession`.
+            ///
+            /// - Parameters:
+            ///   - name:
+            ///   - startsOn:
+            ///   - endsOn:
+            ///   - capacity:
+            ///   - waitlistSize:
+            ///   - schedule:
+            ///   - location:
+            ///   - online:
+            ///   - accessInstructions:
+            package init(
+                name: Components.Schemas.LocalizedText,
+                startsOn: Swift.String,
+                endsOn: Swift.String,
+                capacity: Swift.Int,
+                waitlistSize: Swift.Int? = nil,
+                schedule: Components.Schemas.LocalizedText? = nil,
+                location: Components.Schemas.LocalizedText? = nil,
+                online: Swift.Bool? = nil,
+                accessInstructions: Components.Schemas.LocalizedText? = nil
+            ) {
+                self.name = name
+                self.startsOn = startsOn
+                self.endsOn = endsOn
+                self.capacity = capacity
+                self.waitlistSize = waitlistSize
+                self.schedule = schedule
+                self.location = location
+                self.online = online
+                self.accessInstructions = accessInstructions
+            }
+            package enum CodingKeys: String, CodingKey {
+                case name
+                case startsOn
+                case endsOn
+                case capacity
+                case waitlistSize
+                case schedule
+                case location
+                case online
+                case accessInstructions
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/Session`.
         package struct Session: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Session/id`.
@@ -348,6 +413,200 @@ extension Components {
                 case location
                 case online
                 case accessInstructions
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/SessionUpdate`.
+        package struct SessionUpdate: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/capacity`.
+            package var capacity: Swift.Int
+            /// Creates a new `SessionUpdate`.
+            ///
+            /// - Parameters:
+            ///   - capacity:
+            package init(capacity: Swift.Int) {
+                self.capacity = capacity
+            }
+            package enum CodingKeys: String, CodingKey {
+                case capacity
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NewOffering`.
+        package struct NewOffering: Codable, Hashable, Sendable {
+            /// The organisation that is paid and issues the receipt.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/sellingOrganisationId`.
+            package var sellingOrganisationId: Swift.String
+            /// The organisation's course code, e.g. `058-402` or `601-103-MQ`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/code`.
+            package var code: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewOffering/categoryId`.
+            package var categoryId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/programmeId`.
+            package var programmeId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/schoolYear`.
+            package var schoolYear: Swift.String?
+            /// A (autumn), H (winter), E (summer) and the year.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/term`.
+            package var term: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/subjectId`.
+            package var subjectId: Swift.String?
+            /// Level codes from `GET /v1/levels`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/levels`.
+            package var levels: [Swift.String]?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/title`.
+            package var title: Components.Schemas.LocalizedText
+            /// What the offering is, for families, in both languages (paragraphs separated by a blank line).
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/description`.
+            package var description: Components.Schemas.LocalizedText?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/basePrice`.
+            package var basePrice: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/NewOffering/registrationOpensAt`.
+            package var registrationOpensAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/registrationClosesAt`.
+            package var registrationClosesAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/sessions`.
+            package var sessions: [Components.Schemas.NewSession]
+            /// Prices by organisation of origin and/or residency; the most specific match wins, else `basePrice`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/prices`.
+            package var prices: [Components.Schemas.PriceRule]?
+            /// Things bought by quantity (a meal per date); ids are given by the catalogue.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/items`.
+            package var items: [Components.Schemas.NewItem]?
+            /// Clauses accepted at registration, each in French and English (version 1).
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/contractClauses`.
+            package var contractClauses: [Components.Schemas.LocalizedText]?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/refundPolicy`.
+            package var refundPolicy: Components.Schemas.RefundPolicy?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/documents`.
+            package var documents: Components.Schemas.DocumentRequirements?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/eligibility`.
+            package var eligibility: Components.Schemas.Eligibility?
+            /// Shown before registering (CAL: a webcam and a headset).
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/requirements`.
+            package var requirements: [Components.Schemas.LocalizedText]?
+            /// Participant fields the organisation needs at registration.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/participantFields`.
+            package var participantFields: [Components.Schemas.ParticipantField]?
+            /// A childcare expenses receipt (Relevé 24) is issued.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/childcareReceipt`.
+            package var childcareReceipt: Swift.Bool?
+            /// Sales taxes on the prices and items (none when the offering is exempt, as most school activities are).
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOffering/taxes`.
+            package var taxes: [Components.Schemas.Tax]?
+            /// Creates a new `NewOffering`.
+            ///
+            /// - Parameters:
+            ///   - sellingOrganisationId: The organisation that is paid and issues the receipt.
+            ///   - code: The organisation's course code, e.g. `058-402` or `601-103-MQ`.
+            ///   - categoryId:
+            ///   - programmeId:
+            ///   - schoolYear:
+            ///   - term: A (autumn), H (winter), E (summer) and the year.
+            ///   - subjectId:
+            ///   - levels: Level codes from `GET /v1/levels`.
+            ///   - title:
+            ///   - description: What the offering is, for families, in both languages (paragraphs separated by a blank line).
+            ///   - basePrice:
+            ///   - registrationOpensAt:
+            ///   - registrationClosesAt:
+            ///   - sessions:
+            ///   - prices: Prices by organisation of origin and/or residency; the most specific match wins, else `basePrice`.
+            ///   - items: Things bought by quantity (a meal per date); ids are given by the catalogue.
+            ///   - contractClauses: Clauses accepted at registration, each in French and English (version 1).
+            ///   - refundPolicy:
+            ///   - documents:
+            ///   - eligibility:
+            ///   - requirements: Shown before registering (CAL: a webcam and a headset).
+            ///   - participantFields: Participant fields the organisation needs at registration.
+            ///   - childcareReceipt: A childcare expenses receipt (Relevé 24) is issued.
+            ///   - taxes: Sales taxes on the prices and items (none when the offering is exempt, as most school activities are).
+            package init(
+                sellingOrganisationId: Swift.String,
+                code: Swift.String,
+                categoryId: Swift.String? = nil,
+                programmeId: Swift.String? = nil,
+                schoolYear: Swift.String? = nil,
+                term: Swift.String? = nil,
+                subjectId: Swift.String? = nil,
+                levels: [Swift.String]? = nil,
+                title: Components.Schemas.LocalizedText,
+                description: Components.Schemas.LocalizedText? = nil,
+                basePrice: Components.Schemas.Money,
+                registrationOpensAt: Foundation.Date? = nil,
+                registrationClosesAt: Foundation.Date? = nil,
+                sessions: [Components.Schemas.NewSession],
+                prices: [Components.Schemas.PriceRule]? = nil,
+                items: [Components.Schemas.NewItem]? = nil,
+                contractClauses: [Components.Schemas.LocalizedText]? = nil,
+                refundPolicy: Components.Schemas.RefundPolicy? = nil,
+                documents: Components.Schemas.DocumentRequirements? = nil,
+                eligibility: Components.Schemas.Eligibility? = nil,
+                requirements: [Components.Schemas.LocalizedText]? = nil,
+                participantFields: [Components.Schemas.ParticipantField]? = nil,
+                childcareReceipt: Swift.Bool? = nil,
+                taxes: [Components.Schemas.Tax]? = nil
+            ) {
+                self.sellingOrganisationId = sellingOrganisationId
+                self.code = code
+                self.categoryId = categoryId
+                self.programmeId = programmeId
+                self.schoolYear = schoolYear
+                self.term = term
+                self.subjectId = subjectId
+                self.levels = levels
+                self.title = title
+                self.description = description
+                self.basePrice = basePrice
+                self.registrationOpensAt = registrationOpensAt
+                self.registrationClosesAt = registrationClosesAt
+                self.sessions = sessions
+                self.prices = prices
+                self.items = items
+                self.contractClauses = contractClauses
+                self.refundPolicy = refundPolicy
+                self.documents = documents
+                self.eligibility = eligibility
+                self.requirements = requirements
+                self.participantFields = participantFields
+                self.childcareReceipt = childcareReceipt
+                self.taxes = taxes
+            }
+            package enum CodingKeys: String, CodingKey {
+                case sellingOrganisationId
+                case code
+                case categoryId
+                case programmeId
+                case schoolYear
+                case term
+                case subjectId
+                case levels
+                case title
+                case description
+                case basePrice
+                case registrationOpensAt
+                case registrationClosesAt
+                case sessions
+                case prices
+                case items
+                case contractClauses
+                case refundPolicy
+                case documents
+                case eligibility
+                case requirements
+                case participantFields
+                case childcareReceipt
+                case taxes
             }
         }
         /// - Remark: Generated from `#/components/schemas/Offering`.
@@ -712,6 +971,41 @@ extension Components {
                 case amount
                 case organisationOfOriginId
                 case residency
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/NewItem`.
+        package struct NewItem: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NewItem/name`.
+            package var name: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/NewItem/unitPrice`.
+            package var unitPrice: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/NewItem/date`.
+            package var date: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/NewItem/maximumQuantity`.
+            package var maximumQuantity: Swift.Int?
+            /// Creates a new `NewItem`.
+            ///
+            /// - Parameters:
+            ///   - name:
+            ///   - unitPrice:
+            ///   - date:
+            ///   - maximumQuantity:
+            package init(
+                name: Components.Schemas.LocalizedText,
+                unitPrice: Components.Schemas.Money,
+                date: Swift.String? = nil,
+                maximumQuantity: Swift.Int? = nil
+            ) {
+                self.name = name
+                self.unitPrice = unitPrice
+                self.date = date
+                self.maximumQuantity = maximumQuantity
+            }
+            package enum CodingKeys: String, CodingKey {
+                case name
+                case unitPrice
+                case date
+                case maximumQuantity
             }
         }
         /// - Remark: Generated from `#/components/schemas/Item`.

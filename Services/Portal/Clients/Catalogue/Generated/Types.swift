@@ -46,16 +46,43 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/offerings`.
     /// - Remark: Generated from `#/paths//v1/offerings/get(listOfferings)`.
     func listOfferings(_ input: Operations.ListOfferings.Input) async throws -> Operations.ListOfferings.Output
+    /// Staff of the selling organisation create an offering (a draft, with its sessions).
+    ///
+    /// - Remark: HTTP `POST /v1/offerings`.
+    /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)`.
+    func createOffering(_ input: Operations.CreateOffering.Input) async throws -> Operations.CreateOffering.Output
+    /// Staff: the organisation's own offerings in every status (drafts, published, closed, cancelled), by code.
+    ///
+    /// For the organisation's staff and platform admins (403 for anyone else). An optional status narrows the list.
+    ///
+    /// - Remark: HTTP `GET /v1/staff/organisations/{organisationId}/offerings`.
+    /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/offerings/get(listStaffOfferings)`.
+    func listStaffOfferings(_ input: Operations.ListStaffOfferings.Input) async throws -> Operations.ListStaffOfferings.Output
     /// A published offering (anyone), or a draft (staff of its organisation); otherwise 404.
     ///
     /// - Remark: HTTP `GET /v1/offerings/{offeringId}`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/get(getOffering)`.
     func getOffering(_ input: Operations.GetOffering.Input) async throws -> Operations.GetOffering.Output
+    /// Staff close registration (`closed`) or cancel (`cancelled`) a published offering; the event follows.
+    ///
+    /// - Remark: HTTP `PUT /v1/offerings/{offeringId}/status`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)`.
+    func changeOfferingStatus(_ input: Operations.ChangeOfferingStatus.Input) async throws -> Operations.ChangeOfferingStatus.Output
     /// The offering's letter to parents (a PDF), for anyone who may see the offering.
     ///
     /// - Remark: HTTP `GET /v1/offerings/{offeringId}/parent-letter`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/get(getParentLetter)`.
     func getParentLetter(_ input: Operations.GetParentLetter.Input) async throws -> Operations.GetParentLetter.Output
+    /// Staff change a session's capacity; raising is always allowed, lowering below the confirmed seats is refused.
+    ///
+    /// - Remark: HTTP `PATCH /v1/offerings/{offeringId}/sessions/{sessionId}`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)`.
+    func updateSession(_ input: Operations.UpdateSession.Input) async throws -> Operations.UpdateSession.Output
+    /// Publishes a draft; `catalogue.offering.published` is emitted in the same transaction.
+    ///
+    /// - Remark: HTTP `POST /v1/offerings/{offeringId}/publication`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)`.
+    func publishOffering(_ input: Operations.PublishOffering.Input) async throws -> Operations.PublishOffering.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -117,6 +144,36 @@ extension APIProtocol {
             headers: headers
         ))
     }
+    /// Staff of the selling organisation create an offering (a draft, with its sessions).
+    ///
+    /// - Remark: HTTP `POST /v1/offerings`.
+    /// - Remark: Generated from `#/paths//v1/offerings/post(createOffering)`.
+    package func createOffering(
+        headers: Operations.CreateOffering.Input.Headers = .init(),
+        body: Operations.CreateOffering.Input.Body
+    ) async throws -> Operations.CreateOffering.Output {
+        try await createOffering(Operations.CreateOffering.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Staff: the organisation's own offerings in every status (drafts, published, closed, cancelled), by code.
+    ///
+    /// For the organisation's staff and platform admins (403 for anyone else). An optional status narrows the list.
+    ///
+    /// - Remark: HTTP `GET /v1/staff/organisations/{organisationId}/offerings`.
+    /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/offerings/get(listStaffOfferings)`.
+    package func listStaffOfferings(
+        path: Operations.ListStaffOfferings.Input.Path,
+        query: Operations.ListStaffOfferings.Input.Query = .init(),
+        headers: Operations.ListStaffOfferings.Input.Headers = .init()
+    ) async throws -> Operations.ListStaffOfferings.Output {
+        try await listStaffOfferings(Operations.ListStaffOfferings.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
     /// A published offering (anyone), or a draft (staff of its organisation); otherwise 404.
     ///
     /// - Remark: HTTP `GET /v1/offerings/{offeringId}`.
@@ -130,6 +187,21 @@ extension APIProtocol {
             headers: headers
         ))
     }
+    /// Staff close registration (`closed`) or cancel (`cancelled`) a published offering; the event follows.
+    ///
+    /// - Remark: HTTP `PUT /v1/offerings/{offeringId}/status`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)`.
+    package func changeOfferingStatus(
+        path: Operations.ChangeOfferingStatus.Input.Path,
+        headers: Operations.ChangeOfferingStatus.Input.Headers = .init(),
+        body: Operations.ChangeOfferingStatus.Input.Body
+    ) async throws -> Operations.ChangeOfferingStatus.Output {
+        try await changeOfferingStatus(Operations.ChangeOfferingStatus.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
     /// The offering's letter to parents (a PDF), for anyone who may see the offering.
     ///
     /// - Remark: HTTP `GET /v1/offerings/{offeringId}/parent-letter`.
@@ -139,6 +211,34 @@ extension APIProtocol {
         headers: Operations.GetParentLetter.Input.Headers = .init()
     ) async throws -> Operations.GetParentLetter.Output {
         try await getParentLetter(Operations.GetParentLetter.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Staff change a session's capacity; raising is always allowed, lowering below the confirmed seats is refused.
+    ///
+    /// - Remark: HTTP `PATCH /v1/offerings/{offeringId}/sessions/{sessionId}`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)`.
+    package func updateSession(
+        path: Operations.UpdateSession.Input.Path,
+        headers: Operations.UpdateSession.Input.Headers = .init(),
+        body: Operations.UpdateSession.Input.Body
+    ) async throws -> Operations.UpdateSession.Output {
+        try await updateSession(Operations.UpdateSession.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Publishes a draft; `catalogue.offering.published` is emitted in the same transaction.
+    ///
+    /// - Remark: HTTP `POST /v1/offerings/{offeringId}/publication`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/publication/post(publishOffering)`.
+    package func publishOffering(
+        path: Operations.PublishOffering.Input.Path,
+        headers: Operations.PublishOffering.Input.Headers = .init()
+    ) async throws -> Operations.PublishOffering.Output {
+        try await publishOffering(Operations.PublishOffering.Input(
             path: path,
             headers: headers
         ))

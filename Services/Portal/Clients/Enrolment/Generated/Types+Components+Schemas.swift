@@ -1335,6 +1335,87 @@ extension Components {
                 case lastName
             }
         }
+        /// - Remark: Generated from `#/components/schemas/StaffDocument`.
+        package struct StaffDocument: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/id`.
+            package var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/kind`.
+            @frozen package enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case interventionPlan = "intervention-plan"
+            }
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/kind`.
+            package var kind: Components.Schemas.StaffDocument.KindPayload
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/contentType`.
+            @frozen package enum ContentTypePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case applicationPdf = "application/pdf"
+                case imageJpeg = "image/jpeg"
+                case imagePng = "image/png"
+            }
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/contentType`.
+            package var contentType: Components.Schemas.StaffDocument.ContentTypePayload
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/sizeBytes`.
+            package var sizeBytes: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/schoolYear`.
+            package var schoolYear: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/uploadedAt`.
+            package var uploadedAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/registrationId`.
+            package var registrationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/participantName`.
+            package var participantName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/offeringCode`.
+            package var offeringCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffDocument/offeringTitle`.
+            package var offeringTitle: Components.Schemas.LocalizedText
+            /// Creates a new `StaffDocument`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - kind:
+            ///   - contentType:
+            ///   - sizeBytes:
+            ///   - schoolYear:
+            ///   - uploadedAt:
+            ///   - registrationId:
+            ///   - participantName:
+            ///   - offeringCode:
+            ///   - offeringTitle:
+            package init(
+                id: Swift.String,
+                kind: Components.Schemas.StaffDocument.KindPayload,
+                contentType: Components.Schemas.StaffDocument.ContentTypePayload,
+                sizeBytes: Swift.Int,
+                schoolYear: Swift.String? = nil,
+                uploadedAt: Foundation.Date,
+                registrationId: Swift.String,
+                participantName: Swift.String,
+                offeringCode: Swift.String,
+                offeringTitle: Components.Schemas.LocalizedText
+            ) {
+                self.id = id
+                self.kind = kind
+                self.contentType = contentType
+                self.sizeBytes = sizeBytes
+                self.schoolYear = schoolYear
+                self.uploadedAt = uploadedAt
+                self.registrationId = registrationId
+                self.participantName = participantName
+                self.offeringCode = offeringCode
+                self.offeringTitle = offeringTitle
+            }
+            package enum CodingKeys: String, CodingKey {
+                case id
+                case kind
+                case contentType
+                case sizeBytes
+                case schoolYear
+                case uploadedAt
+                case registrationId
+                case participantName
+                case offeringCode
+                case offeringTitle
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/ImportReport`.
         package struct ImportReport: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/ImportReport/added`.

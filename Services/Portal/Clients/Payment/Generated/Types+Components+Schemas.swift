@@ -773,6 +773,124 @@ extension Components {
                 case amount
             }
         }
+        /// - Remark: Generated from `#/components/schemas/RefundRequest`.
+        package struct RefundRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/amountCents`.
+            package var amountCents: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/reason`.
+            package var reason: Swift.String
+            /// The registrations the refund is for, when it is for some.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/registrationIds`.
+            package var registrationIds: [Swift.String]?
+            /// Creates a new `RefundRequest`.
+            ///
+            /// - Parameters:
+            ///   - amountCents:
+            ///   - reason:
+            ///   - registrationIds: The registrations the refund is for, when it is for some.
+            package init(
+                amountCents: Swift.Int64,
+                reason: Swift.String,
+                registrationIds: [Swift.String]? = nil
+            ) {
+                self.amountCents = amountCents
+                self.reason = reason
+                self.registrationIds = registrationIds
+            }
+            package enum CodingKeys: String, CodingKey {
+                case amountCents
+                case reason
+                case registrationIds
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Refund`.
+        package struct Refund: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Refund/id`.
+            package var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Refund/paymentId`.
+            package var paymentId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Refund/amount`.
+            package var amount: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Refund/status`.
+            @frozen package enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case pending = "pending"
+                case succeeded = "succeeded"
+                case failed = "failed"
+            }
+            /// - Remark: Generated from `#/components/schemas/Refund/status`.
+            package var status: Components.Schemas.Refund.StatusPayload
+            /// - Remark: Generated from `#/components/schemas/Refund/reason`.
+            package var reason: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Refund/refundRequestId`.
+            package var refundRequestId: Swift.String?
+            /// The receipt the credit note refers to.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Refund/receiptNumber`.
+            package var receiptNumber: Swift.String?
+            /// `<organisation>-NC-<year>-<6 digits>`, once the refund succeeded.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Refund/creditNoteNumber`.
+            package var creditNoteNumber: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Refund/failureCode`.
+            package var failureCode: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Refund/createdAt`.
+            package var createdAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/Refund/completedAt`.
+            package var completedAt: Foundation.Date?
+            /// Creates a new `Refund`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - paymentId:
+            ///   - amount:
+            ///   - status:
+            ///   - reason:
+            ///   - refundRequestId:
+            ///   - receiptNumber: The receipt the credit note refers to.
+            ///   - creditNoteNumber: `<organisation>-NC-<year>-<6 digits>`, once the refund succeeded.
+            ///   - failureCode:
+            ///   - createdAt:
+            ///   - completedAt:
+            package init(
+                id: Swift.String,
+                paymentId: Swift.String,
+                amount: Components.Schemas.Money,
+                status: Components.Schemas.Refund.StatusPayload,
+                reason: Swift.String,
+                refundRequestId: Swift.String? = nil,
+                receiptNumber: Swift.String? = nil,
+                creditNoteNumber: Swift.String? = nil,
+                failureCode: Swift.String? = nil,
+                createdAt: Foundation.Date,
+                completedAt: Foundation.Date? = nil
+            ) {
+                self.id = id
+                self.paymentId = paymentId
+                self.amount = amount
+                self.status = status
+                self.reason = reason
+                self.refundRequestId = refundRequestId
+                self.receiptNumber = receiptNumber
+                self.creditNoteNumber = creditNoteNumber
+                self.failureCode = failureCode
+                self.createdAt = createdAt
+                self.completedAt = completedAt
+            }
+            package enum CodingKeys: String, CodingKey {
+                case id
+                case paymentId
+                case amount
+                case status
+                case reason
+                case refundRequestId
+                case receiptNumber
+                case creditNoteNumber
+                case failureCode
+                case createdAt
+                case completedAt
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/PaidLine`.
         package struct PaidLine: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/PaidLine/paymentId`.
@@ -824,6 +942,101 @@ extension Components {
                 case title
                 case total
                 case paymentRefunded
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StaffPaidLine`.
+        package struct StaffPaidLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/paymentId`.
+            package var paymentId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/receiptNumber`.
+            package var receiptNumber: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/paidAt`.
+            package var paidAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/payerAccountId`.
+            package var payerAccountId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/payerName`.
+            package var payerName: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/payerEmail`.
+            package var payerEmail: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/participantId`.
+            package var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/participantName`.
+            package var participantName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/offeringCode`.
+            package var offeringCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/subtotal`.
+            package var subtotal: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/taxes`.
+            package var taxes: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/total`.
+            package var total: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/paymentRefunded`.
+            package var paymentRefunded: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/StaffPaidLine/releve24`.
+            package var releve24: Swift.Bool
+            /// Creates a new `StaffPaidLine`.
+            ///
+            /// - Parameters:
+            ///   - paymentId:
+            ///   - receiptNumber:
+            ///   - paidAt:
+            ///   - payerAccountId:
+            ///   - payerName:
+            ///   - payerEmail:
+            ///   - participantId:
+            ///   - participantName:
+            ///   - offeringCode:
+            ///   - subtotal:
+            ///   - taxes:
+            ///   - total:
+            ///   - paymentRefunded:
+            ///   - releve24:
+            package init(
+                paymentId: Swift.String,
+                receiptNumber: Swift.String,
+                paidAt: Foundation.Date,
+                payerAccountId: Swift.String? = nil,
+                payerName: Swift.String? = nil,
+                payerEmail: Swift.String,
+                participantId: Swift.String,
+                participantName: Swift.String,
+                offeringCode: Swift.String,
+                subtotal: Components.Schemas.Money,
+                taxes: Components.Schemas.Money,
+                total: Components.Schemas.Money,
+                paymentRefunded: Components.Schemas.Money,
+                releve24: Swift.Bool
+            ) {
+                self.paymentId = paymentId
+                self.receiptNumber = receiptNumber
+                self.paidAt = paidAt
+                self.payerAccountId = payerAccountId
+                self.payerName = payerName
+                self.payerEmail = payerEmail
+                self.participantId = participantId
+                self.participantName = participantName
+                self.offeringCode = offeringCode
+                self.subtotal = subtotal
+                self.taxes = taxes
+                self.total = total
+                self.paymentRefunded = paymentRefunded
+                self.releve24 = releve24
+            }
+            package enum CodingKeys: String, CodingKey {
+                case paymentId
+                case receiptNumber
+                case paidAt
+                case payerAccountId
+                case payerName
+                case payerEmail
+                case participantId
+                case participantName
+                case offeringCode
+                case subtotal
+                case taxes
+                case total
+                case paymentRefunded
+                case releve24
             }
         }
     }

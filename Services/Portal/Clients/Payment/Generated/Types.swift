@@ -51,11 +51,41 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/payments/{paymentId}/receipt`.
     /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/receipt/get(getReceipt)`.
     func getReceipt(_ input: Operations.GetReceipt.Input) async throws -> Operations.GetReceipt.Output
+    /// A payment's refunds, oldest first, each with its credit note number once completed; to the payer and the organisation's staff.
+    ///
+    /// - Remark: HTTP `GET /v1/payments/{paymentId}/refunds`.
+    /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/get(listPaymentRefunds)`.
+    func listPaymentRefunds(_ input: Operations.ListPaymentRefunds.Input) async throws -> Operations.ListPaymentRefunds.Output
+    /// Staff: refunds part or all of a payment to the original card.
+    ///
+    /// Never more than what remains of the capture (422 `/problems/refund-exceeds-captured`). `Idempotency-Key`
+    /// is required as for payments. The refund is sent to the processor at once; the answer (202) says where
+    /// it stands, and `payment.refund.completed` follows with its credit note number. Refunds enrolment asks
+    /// for (`enrolment.refund.requested`, the offering's policy applied) take the same path.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/payments/{paymentId}/refunds`.
+    /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/post(createRefund)`.
+    func createRefund(_ input: Operations.CreateRefund.Input) async throws -> Operations.CreateRefund.Output
+    /// One refund with its credit note number and the receipt it refers to; to the payer and the organisation's staff.
+    ///
+    /// - Remark: HTTP `GET /v1/refunds/{refundId}`.
+    /// - Remark: Generated from `#/paths//v1/refunds/{refundId}/get(getRefund)`.
+    func getRefund(_ input: Operations.GetRefund.Input) async throws -> Operations.GetRefund.Output
     /// What the signed-in guardian paid for this participant (CSSPO "Historique"); another guardian's payments never show.
     ///
     /// - Remark: HTTP `GET /v1/participants/{participantId}/payments`.
     /// - Remark: Generated from `#/paths//v1/participants/{participantId}/payments/get(listParticipantPayments)`.
     func listParticipantPayments(_ input: Operations.ListParticipantPayments.Input) async throws -> Operations.ListParticipantPayments.Output
+    /// Staff: an organisation's paid lines for a year, as JSON or CSV (`Accept: text/csv`).
+    ///
+    /// One row per line of each succeeded payment: receipt, date, payer, participant, offering, amounts, what was
+    /// refunded of the payment — enough for the year's Relevé 24 (payer, participant, year, offering).
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/staff/payments`.
+    /// - Remark: Generated from `#/paths//v1/staff/payments/get(listOrganisationPayments)`.
+    func listOrganisationPayments(_ input: Operations.ListOrganisationPayments.Input) async throws -> Operations.ListOrganisationPayments.Output
     /// The signed-in account's payments, newest first.
     ///
     /// - Remark: HTTP `GET /v1/me/payments`.
@@ -123,6 +153,53 @@ extension APIProtocol {
             headers: headers
         ))
     }
+    /// A payment's refunds, oldest first, each with its credit note number once completed; to the payer and the organisation's staff.
+    ///
+    /// - Remark: HTTP `GET /v1/payments/{paymentId}/refunds`.
+    /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/get(listPaymentRefunds)`.
+    package func listPaymentRefunds(
+        path: Operations.ListPaymentRefunds.Input.Path,
+        headers: Operations.ListPaymentRefunds.Input.Headers = .init()
+    ) async throws -> Operations.ListPaymentRefunds.Output {
+        try await listPaymentRefunds(Operations.ListPaymentRefunds.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Staff: refunds part or all of a payment to the original card.
+    ///
+    /// Never more than what remains of the capture (422 `/problems/refund-exceeds-captured`). `Idempotency-Key`
+    /// is required as for payments. The refund is sent to the processor at once; the answer (202) says where
+    /// it stands, and `payment.refund.completed` follows with its credit note number. Refunds enrolment asks
+    /// for (`enrolment.refund.requested`, the offering's policy applied) take the same path.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/payments/{paymentId}/refunds`.
+    /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/post(createRefund)`.
+    package func createRefund(
+        path: Operations.CreateRefund.Input.Path,
+        headers: Operations.CreateRefund.Input.Headers,
+        body: Operations.CreateRefund.Input.Body
+    ) async throws -> Operations.CreateRefund.Output {
+        try await createRefund(Operations.CreateRefund.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// One refund with its credit note number and the receipt it refers to; to the payer and the organisation's staff.
+    ///
+    /// - Remark: HTTP `GET /v1/refunds/{refundId}`.
+    /// - Remark: Generated from `#/paths//v1/refunds/{refundId}/get(getRefund)`.
+    package func getRefund(
+        path: Operations.GetRefund.Input.Path,
+        headers: Operations.GetRefund.Input.Headers = .init()
+    ) async throws -> Operations.GetRefund.Output {
+        try await getRefund(Operations.GetRefund.Input(
+            path: path,
+            headers: headers
+        ))
+    }
     /// What the signed-in guardian paid for this participant (CSSPO "Historique"); another guardian's payments never show.
     ///
     /// - Remark: HTTP `GET /v1/participants/{participantId}/payments`.
@@ -133,6 +210,23 @@ extension APIProtocol {
     ) async throws -> Operations.ListParticipantPayments.Output {
         try await listParticipantPayments(Operations.ListParticipantPayments.Input(
             path: path,
+            headers: headers
+        ))
+    }
+    /// Staff: an organisation's paid lines for a year, as JSON or CSV (`Accept: text/csv`).
+    ///
+    /// One row per line of each succeeded payment: receipt, date, payer, participant, offering, amounts, what was
+    /// refunded of the payment — enough for the year's Relevé 24 (payer, participant, year, offering).
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/staff/payments`.
+    /// - Remark: Generated from `#/paths//v1/staff/payments/get(listOrganisationPayments)`.
+    package func listOrganisationPayments(
+        query: Operations.ListOrganisationPayments.Input.Query,
+        headers: Operations.ListOrganisationPayments.Input.Headers = .init()
+    ) async throws -> Operations.ListOrganisationPayments.Output {
+        try await listOrganisationPayments(Operations.ListOrganisationPayments.Input(
+            query: query,
             headers: headers
         ))
     }
