@@ -52,7 +52,7 @@ postgres_up() {
   fi
   say "starting PostgreSQL on 127.0.0.1:$POSTGRES_PORT"
   as_postgres "$bin/pg_ctl" -D "$postgres_dir/data" -l "$postgres_dir/postgres.log" -w -t 60 start \
-    -o "-p $POSTGRES_PORT -k $postgres_dir/run -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=${POSTGRES_FSYNC:-on}" >/dev/null \
+    -o "-p $POSTGRES_PORT -k $postgres_dir/run -c listen_addresses=127.0.0.1 -c max_connections=800 -c fsync=${POSTGRES_FSYNC:-on}" >/dev/null \
     || { tail -20 "$postgres_dir/postgres.log" >&2; die "PostgreSQL did not start"; }
 }
 

@@ -87,6 +87,26 @@ import Testing
             #expect(event.lines[0].taxes.map(\.amount.amountCents) == [558, 1_112])
             #expect(event.payer.guestTokenSHA256?.count == 64)
             #expect(!payload.contains(token))
+
+            // The fund-raiser's count: nothing until paid, then each date's quantity (a guest's child: no school).
+            let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: offering.sellingOrganisationId, role: "staff")])
+            let outsider = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: UUID(), role: "staff")])
+            let quantities = "/v1/staff/offerings/\(offering.offeringId.uuidString)/item-quantities"
+            func counted() async throws -> [[String: Any]] {
+                try #require(try await enrolment.execute(uri: quantities, method: .get, headers: bearer(staff)).json()["items"] as? [[String: Any]])
+            }
+            #expect(try await counted().isEmpty, "held, not paid")
+            try await withEvents(database) { events in try await events.charge(id, amountCents: 12_820, succeeded: true) }
+            try await eventually("confirmed") { try await database.seats(offering.sessions[0].sessionId) == (10, 0, 1) }
+            let rows = try await counted()
+            #expect(rows.map { $0["date"] as? String } == ["2027-01-11", "2027-01-13"])
+            #expect(rows.map { $0["quantity"] as? Int } == [2, 1] && rows.allSatisfy { $0["school"] as? String == "" })
+            var csvHeaders = bearer(staff)
+            csvHeaders[.accept] = "text/csv"
+            #expect(
+                try await enrolment.execute(uri: quantities, method: .get, headers: csvHeaders).text
+                    == "date,item,school,quantity\n2027-01-11,Macaroni,,2\n2027-01-13,Macaroni,,1\n")
+            #expect(try await enrolment.execute(uri: quantities, method: .get, headers: bearer(outsider)).status == .notFound)
         }
     }
 

@@ -243,7 +243,7 @@ import Testing
             #expect(try await decide(other, ["approve": false], token: staff).json()["status"] as? String == "rejected")
             // The requester is told each decision by mail, in their language.
             let accepted = try await database.mailbox.waitForMail(to: "nouveau@example.org")
-            #expect(accepted.subject.contains("Ville de Baie-Comeau") && accepted.text.contains("Numéro de fiche : H-2001"), "\(accepted.text)")
+            #expect(accepted.subject.contains("Ville de Baie-Comeau") && accepted.text.contains("Numéro de dossier : H-2001"), "\(accepted.text)")
             let refused = try await database.mailbox.waitForMail(to: "nouveau@example.org", count: 2)
             #expect(refused.text.contains("n'a pas accepté votre demande pour Max Nouveau"), "\(refused.text)")
 

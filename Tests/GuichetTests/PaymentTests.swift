@@ -467,6 +467,15 @@ import Testing
                 #expect((completed.last?["refundRequestId"] as? String).flatMap(UUID.init(uuidString:)) == request.refundRequestId)
                 let after = try await payment.execute(uri: "/v1/payments/\(id)", method: .get, headers: bearer(token)).json()
                 #expect((after["refunded"] as? [String: Any])?["amountCents"] as? Int == 6_000)
+                // The payment's refunds, oldest first with their credit notes, for the payer and the staff only.
+                let listed = try #require(
+                    try await payment.execute(uri: "/v1/payments/\(id)/refunds", method: .get, headers: bearer(token)).json()["items"]
+                        as? [[String: Any]])
+                #expect(listed.compactMap { ($0["amount"] as? [String: Any])?["amountCents"] as? Int } == [2_500, 3_500])
+                #expect(listed.allSatisfy { ($0["creditNoteNumber"] as? String)?.contains("-NC-") == true })
+                #expect(try await payment.execute(uri: "/v1/payments/\(id)/refunds", method: .get, headers: bearer(staff)).status == .ok)
+                let stranger = try await TestKeys.shared.token(for: UUID())
+                #expect(try await payment.execute(uri: "/v1/payments/\(id)/refunds", method: .get, headers: bearer(stranger)).status == .notFound)
                 try await refund(1, as: staff).problem("/problems/refund-exceeds-captured", status: .unprocessableContent)
             }
         }

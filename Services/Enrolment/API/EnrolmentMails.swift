@@ -92,14 +92,14 @@ struct EnrolmentMails: Sendable {
                 text: """
                     Bonjour {{name}},
 
-                    {{#approved}}{{organisation}} a accepté votre demande pour {{person}}. Numéro de fiche : {{fileNumber}}.
+                    {{#approved}}{{organisation}} a accepté votre demande pour {{person}}. Numéro de dossier : {{fileNumber}}.
                     {{person}} est maintenant dans vos enfants et participants sur Guichet : vous pouvez l'inscrire.{{/approved}}
                     {{^approved}}{{organisation}} n'a pas accepté votre demande pour {{person}}.
                     Pour en savoir plus, communiquez avec l'organisme.{{/approved}}
                     """,
                 html: """
                     <p>Bonjour {{name}},</p>
-                    {{#approved}}<p>{{organisation}} a accepté votre demande pour <strong>{{person}}</strong>. Numéro de fiche : <strong>{{fileNumber}}</strong>.</p>
+                    {{#approved}}<p>{{organisation}} a accepté votre demande pour <strong>{{person}}</strong>. Numéro de dossier : <strong>{{fileNumber}}</strong>.</p>
                     <p>{{person}} est maintenant dans vos enfants et participants sur Guichet : vous pouvez l'inscrire.</p>{{/approved}}
                     {{^approved}}<p>{{organisation}} n'a pas accepté votre demande pour <strong>{{person}}</strong>.</p>
                     <p>Pour en savoir plus, communiquez avec l'organisme.</p>{{/approved}}

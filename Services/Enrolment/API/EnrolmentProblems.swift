@@ -75,6 +75,10 @@ extension Problem {
         type: "/problems/not-cancellable", status: .conflict,
         title: .init(fr: "Seule une inscription confirmée peut être annulée.", en: "Only a confirmed registration can be cancelled."))
 
+    static let offeringCancelled = Problem(
+        type: "/problems/offering-cancelled", status: .conflict,
+        title: .init(fr: "Cette offre est annulée.", en: "This offering is cancelled."))
+
     static let notMovable = Problem(
         type: "/problems/not-movable", status: .conflict,
         title: .init(fr: "Seule une inscription confirmée change de groupe.", en: "Only a confirmed registration changes group."))

@@ -135,6 +135,17 @@ extension Cancellations {
         ).decode((UUID, UUID, UUID?, Int64).self) {
             cancelled.append(row)
         }
+        // Its waiting lists end: an offered seat (held for the family) returns, and no freed seat is offered again.
+        var offered: [UUID] = []
+        for try await session in try await connection.query(
+            "UPDATE waitlist_entries SET status = 'withdrawn' WHERE offering_id = \(offering) AND status = 'offered' RETURNING session_id",
+            logger: logger
+        ).decode(UUID.self) {
+            offered.append(session)
+        }
+        try await connection.query(
+            "UPDATE waitlist_entries SET status = 'withdrawn' WHERE offering_id = \(offering) AND status = 'waiting'", logger: logger)
+        try await SeatLedger.releaseHeld(SeatLedger.counts(offered), at: now, on: connection, logger: logger)
         guard !cancelled.isEmpty else { return }
         try await CheckoutStore.recordRegistrations(EventName.registrationCancelled, cancelled.map(\.id), at: now, on: connection, logger: logger)
         for registration in cancelled where registration.amount > 0 {
@@ -145,6 +156,21 @@ extension Cancellations {
         }
         try await SeatLedger.releaseConfirmed(SeatLedger.counts(cancelled.map(\.session)), at: now, on: connection, logger: logger)
         logger.notice("offering cancelled: registrations cancelled", metadata: ["offering": "\(offering)", "count": "\(cancelled.count)"])
+    }
+
+    /// A checkout paid after one of its offerings was cancelled: what it just confirmed is cancelled with the
+    /// offering, refunded and mailed like the rest (called in the payment's transaction).
+    static func cancelWithCancelledOfferings(checkout: UUID, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        var offerings: [UUID] = []
+        for try await offering in try await connection.query(
+            """
+            SELECT DISTINCT o.id FROM registrations r JOIN offerings o ON o.id = r.offering_id
+            WHERE r.checkout_id = \(checkout) AND r.status = 'confirmed' AND o.status = 'cancelled'
+            """, logger: logger
+        ).decode(UUID.self) {
+            offerings.append(offering)
+        }
+        for offering in offerings { try await cancelOffering(offering, at: now, on: connection, logger: logger) }
     }
 
     /// Payment refunded what a request asked (or what a staff refund covered): the requests it answers are closed.

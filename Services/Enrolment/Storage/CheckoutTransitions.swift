@@ -51,6 +51,8 @@ enum CheckoutTransitions {
         case .expired, .paymentFailed:
             try await paidLate(charge, checkout: checkout, at: now, on: connection, logger: logger)
         }
+        // Paid while its organisation cancelled an offering: those registrations go with the offering.
+        try await Cancellations.cancelWithCancelledOfferings(checkout: charge.checkoutId, at: now, on: connection, logger: logger)
     }
 
     private static func paidLate(

@@ -428,7 +428,8 @@ enum EnrolmentMigrations {
                 """
                 CREATE TABLE document_reads (
                     id bigserial PRIMARY KEY,
-                    document_id uuid NOT NULL REFERENCES documents (id),
+                    -- No foreign key: a replaced plan keeps its reads in the log.
+                    document_id uuid NOT NULL,
                     organisation_id uuid NOT NULL,
                     account_id uuid NOT NULL,
                     read_at timestamptz NOT NULL

@@ -37,8 +37,10 @@ struct StaffRepository: Sendable {
         let sql = """
             SELECT \(PostgresParticipantRepository.columns) FROM participants p
             WHERE \(Self.scope)
-              AND (lower(p.last_name) LIKE $2 OR lower(p.first_name || ' ' || p.last_name) LIKE $2 OR lower(p.file_number) LIKE $2
-                   OR lower(p.permanent_code) LIKE $2 OR lower(p.programme) LIKE $2 OR p.phone LIKE $4)
+              AND (lower(p.last_name) LIKE $2 OR lower(p.first_name || ' ' || p.last_name) LIKE $2 OR lower(p.permanent_code) LIKE $2
+                   OR p.phone LIKE $4
+                   -- What another organisation's records hold (a school's file number, a programme) is not searched by this one's staff.
+                   OR (p.organisation_id = $1 AND (lower(p.file_number) LIKE $2 OR lower(p.programme) LIKE $2)))
             ORDER BY p.last_name, p.first_name, p.id LIMIT $3
             """
         let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
@@ -81,6 +83,7 @@ struct StaffRepository: Sendable {
                     ])
                 }
                 guard try await mayManage(offering.sellingOrganisationId) else { throw Problem.forbidden }
+                guard offering.status != "cancelled" else { throw Problem.offeringCancelled }
                 guard try await isInScope(participant: participant, organisation: offering.sellingOrganisationId, on: connection),
                     let facts = try await CheckoutStore.participants([participant], guardian: nil, anyGuardian: true, on: connection, logger: logger)[
                         participant]
@@ -163,6 +166,11 @@ struct StaffRepository: Sendable {
                             message: .init(fr: "Ce groupe n'appartient pas à cette offre.", en: "This group is not one of this offering's."))
                     ])
                 }
+                guard offering.status != "cancelled" else { throw Problem.offeringCancelled }
+                // Both sessions' seat rows locked in id order, as every seat change takes them: no deadlock with a checkout.
+                _ = try await connection.query(
+                    "SELECT 1 FROM session_seats WHERE session_id = ANY(\([found.session, session])) ORDER BY session_id FOR UPDATE", logger: logger
+                ).collect()
                 try await connection.query(
                     "UPDATE registrations SET session_id = \(session), version = version + 1, updated_at = \(now) WHERE id = \(id)", logger: logger)
                 guard
@@ -253,8 +261,11 @@ struct StaffRepository: Sendable {
         var entries: [ClassListEntry] = []
         for try await row in try await client.query(
             """
-            SELECT r.id, p.id, p.first_name, p.last_name, to_char(p.birth_date, 'YYYY-MM-DD'), p.file_number, p.group_name, r.funding_source
-            FROM registrations r JOIN participants p ON p.id = r.participant_id
+            SELECT r.id, p.id, p.first_name, p.last_name, to_char(p.birth_date, 'YYYY-MM-DD'),
+                   -- The record's file number and group only when the record is the selling organisation's own.
+                   CASE WHEN p.organisation_id = o.selling_organisation_id THEN p.file_number END,
+                   CASE WHEN p.organisation_id = o.selling_organisation_id THEN p.group_name END, r.funding_source
+            FROM registrations r JOIN participants p ON p.id = r.participant_id JOIN offerings o ON o.id = r.offering_id
             WHERE r.session_id = \(session) AND r.status = 'confirmed'
             ORDER BY p.last_name, p.first_name, p.id
             """, logger: logger

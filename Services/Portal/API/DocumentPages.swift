@@ -111,3 +111,10 @@ struct DocumentPages: Sendable {
 extension HTTPField.Name {
     static let xContentTypeOptions = Self("X-Content-Type-Options")!
 }
+
+extension DocumentPages {
+    /// A file name safe inside `Content-Disposition`'s quotes: ASCII letters, digits and hyphens only.
+    static func safeFileName(_ text: String) -> String {
+        String(text.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") ? $0 : "-" })
+    }
+}

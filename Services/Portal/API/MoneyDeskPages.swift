@@ -199,7 +199,10 @@ struct MoneyDeskPages: Sendable {
         let reason = form.text("reason", limit: 500)
         // The attempt key the page made: a double click sends the same one, and payment refunds once.
         let attempt = CheckoutPages.attemptKey(form.text("attempt", limit: 36))
-        return try await registrar.organisationPage(request, organisation, ids: [id], back: path) { session, _ in
+        return try await registrar.organisationPage(request, organisation, ids: [id], back: path) { session, found in
+            // Only this organisation's payment, as its page shows it.
+            let paid = try await registrar.acting(session) { try await payment.getPayment(path: .init(paymentId: id)) }
+            guard case .ok(let paidOK) = paid, try paidOK.body.json.sellingOrganisationId == found.id else { return registrar.notFound(request) }
             guard let cents = OfferingDeskPages.cents(amount), cents > 0 else {
                 return try await paymentPage(
                     request, organisation: organisation, id: id, amount: amount, reason: reason, errors: ["amount": [t(.priceError)]],
@@ -242,7 +245,7 @@ struct MoneyDeskPages: Sendable {
             let receipt = try await registrar.acting(session) {
                 try await payment.getReceipt(path: .init(paymentId: refund.paymentId), headers: .init(accept: [.init(contentType: .json)]))
             }
-            guard case .ok(let receiptOK) = receipt, case .json(let original) = receiptOK.body, original.organisation.id == found.id,
+            guard case .ok(let receiptOK) = receipt, case .json(let original) = receiptOK.body, original.organisation.id.lowercased() == found.id,
                 let number = refund.creditNoteNumber
             else { return registrar.notFound(request) }
             let address = original.payer.billingAddress

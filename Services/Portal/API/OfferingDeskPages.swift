@@ -73,6 +73,7 @@ struct OfferingDeskPages: Sendable {
     struct Draft {
         var code = "", titleFr = "", titleEn = "", category = "", descriptionFr = "", descriptionEn = "", price = ""
         var opensOn = "", closesOn = "", groupFr = "", groupEn = "", startsOn = "", endsOn = "", capacity = ""
+        var refundPolicy = "full-before-start"
     }
 
     func createForm(_ language: Language, organisation: String, draft: Draft, categories: [CatalogueReference.Category]) -> FormPage {
@@ -99,6 +100,11 @@ struct OfferingDeskPages: Sendable {
                 .init(name: "startsOn", label: t(.groupStartsOn), value: draft.startsOn, autocomplete: "off", hint: t(.dateHint)),
                 .init(name: "endsOn", label: t(.groupEndsOn), value: draft.endsOn, autocomplete: "off", hint: t(.dateHint)),
                 .init(name: "capacity", label: t(.capacity), kind: .number, value: draft.capacity, inputmode: "numeric"),
+                .init(
+                    name: "refundPolicy", label: t(.refundPolicy), kind: .select, value: draft.refundPolicy, hint: t(.refundPolicyHint),
+                    options: [
+                        ("full-before-start", t(.refundFullBeforeStart)), ("pro-rata", t(.refundProRata)), ("none", t(.refundNone)),
+                    ]),
             ],
             links: [.init(href: "/staff/organisations/\(organisation)/offres", label: Strings.text(.backToOfferings, language))])
     }
@@ -115,9 +121,11 @@ struct OfferingDeskPages: Sendable {
     static func cents(_ text: String) -> Int64? {
         let cleaned = text.filter { !$0.isWhitespace && $0 != "$" && $0 != "\u{00A0}" }.replacingOccurrences(of: ",", with: ".")
         let parts = cleaned.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), let dollars = Int64(parts[0]), dollars >= 0, dollars <= 100_000 else { return nil }
+        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts[0].allSatisfy({ $0.isASCII && $0.isNumber }), let dollars = Int64(parts[0]),
+            dollars <= 100_000
+        else { return nil }
         guard parts.count == 2 else { return dollars * 100 }
-        guard (1...2).contains(parts[1].count), parts[1].allSatisfy(\.isNumber), let fraction = Int64(parts[1]) else { return nil }
+        guard (1...2).contains(parts[1].count), parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let fraction = Int64(parts[1]) else { return nil }
         return dollars * 100 + (parts[1].count == 1 ? fraction * 10 : fraction)
     }
 
@@ -141,7 +149,8 @@ struct OfferingDeskPages: Sendable {
                 descriptionEn: form.text("descriptionEn", limit: 5000), price: form.text("price", limit: 20),
                 opensOn: form.text("opensOn", limit: 10),
                 closesOn: form.text("closesOn", limit: 10), groupFr: form.text("groupFr", limit: 100), groupEn: form.text("groupEn", limit: 100),
-                startsOn: form.text("startsOn", limit: 10), endsOn: form.text("endsOn", limit: 10), capacity: form.text("capacity", limit: 6))
+                startsOn: form.text("startsOn", limit: 10), endsOn: form.text("endsOn", limit: 10), capacity: form.text("capacity", limit: 6),
+                refundPolicy: form.text("refundPolicy", limit: 20))
             var page = createForm(language, organisation: found.id, draft: draft, categories: try await registrar.reference.categories())
             // What the form itself can tell (a number, a date); the rest is the catalogue's to say.
             let price = Self.cents(draft.price)
@@ -152,7 +161,9 @@ struct OfferingDeskPages: Sendable {
             where CalendarDate(value) == nil {
                 page.addErrors([t(.dateError)], to: name)
             }
-            guard !page.hasErrors, let price, let capacity else {
+            let policy = CatalogueClient.Components.Schemas.RefundPolicy.KindPayload(rawValue: draft.refundPolicy)
+            if policy == nil { page.addErrors([t(.refundPolicyHint)], to: "refundPolicy") }
+            guard !page.hasErrors, let price, let capacity, let policy else {
                 return kit.formResponse(page, request: request, language: language, status: .unprocessableContent, signedIn: true)
             }
             let description: CatalogueClient.Components.Schemas.LocalizedText? =
@@ -164,7 +175,8 @@ struct OfferingDeskPages: Sendable {
                 registrationClosesAt: Self.instant(draft.closesOn, hour: 23, minute: 59),
                 sessions: [
                     .init(name: .init(fr: draft.groupFr, en: draft.groupEn), startsOn: draft.startsOn, endsOn: draft.endsOn, capacity: capacity)
-                ])
+                ],
+                refundPolicy: .init(kind: policy, administrationFee: .init(amountCents: 0, currency: .cad)))
             let answer = try await registrar.acting(session) { try await catalogue.createOffering(body: .json(body)) }
             switch answer {
             case .created(let created):
@@ -211,7 +223,9 @@ struct OfferingDeskPages: Sendable {
                         "dates": "\(Formatting.day(group.startsOn, language)) – \(Formatting.day(group.endsOn, language))",
                         "registered": Formatting.number(group.confirmed ?? 0, language), "capacity": String(group.capacity),
                         "capacityLabel": "\(t(.capacity)) — \(group.name.text(language))",
-                        "classListHref": "\(ids.path)/groupes/\(group.id)", "editable": offering.status != .cancelled,
+                        "classListHref": offering.status == .draft ? "" : "\(ids.path)/groupes/\(group.id)",
+                        "editable": offering.status != .cancelled,
+                        "registeredText": t(.registeredCount) + FormPage.colon(language) + Formatting.number(group.confirmed ?? 0, language),
                     ]
                     if let capacityError, capacityError.session == group.id { row["error"] = capacityError.message }
                     return row
@@ -250,6 +264,7 @@ struct OfferingDeskPages: Sendable {
     func publish(_ request: Request, ids: IDs) async throws -> Response {
         _ = try await PostedForm(request, cookies: kit.cookies)
         return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering], back: ids.path) { session, _ in
+            guard try await staffOffering(session, ids: ids) != nil else { return registrar.notFound(request) }
             let answer = try await registrar.acting(session) { try await catalogue.publishOffering(path: .init(offeringId: ids.offering)) }
             switch answer {
             case .ok: return Response(status: .seeOther, headers: [.location: "\(ids.path)?fait=publiee"])
@@ -282,6 +297,7 @@ struct OfferingDeskPages: Sendable {
         _ = try await PostedForm(request, cookies: kit.cookies)
         let back = status == .cancelled ? "\(ids.path)/annulation" : ids.path
         return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering], back: back) { session, _ in
+            guard try await staffOffering(session, ids: ids) != nil else { return registrar.notFound(request) }
             let answer = try await registrar.acting(session) {
                 try await catalogue.changeOfferingStatus(path: .init(offeringId: ids.offering), body: .json(.init(status: status)))
             }
@@ -309,6 +325,7 @@ struct OfferingDeskPages: Sendable {
         let form = try await PostedForm(request, cookies: kit.cookies)
         if let refused = registrar.notFoundUnlessIDs([group], request) { return refused }
         return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering], back: ids.path) { session, _ in
+            guard try await staffOffering(session, ids: ids) != nil else { return registrar.notFound(request) }
             guard let capacity = Int(form.text("capacity", limit: 6)), capacity >= 0 else {
                 return try await offeringPage(
                     request, ids: ids, capacityError: (group.lowercased(), Strings.text(.capacityError, language)), status: .unprocessableContent)
@@ -344,7 +361,7 @@ struct OfferingDeskPages: Sendable {
             guard case .ok(let ok) = answer else { return try registrar.staffArea.refusal(answer, request: request, back: request.uri.path) }
             if csv, case .csv(let body) = ok.body {
                 return try await DocumentPages.attachment(
-                    body, type: "text/csv; charset=utf-8", filename: "quantites-\(offering.code).csv".filter { $0.isASCII && $0 != "\"" },
+                    body, type: "text/csv; charset=utf-8", filename: "quantites-\(DocumentPages.safeFileName(offering.code)).csv",
                     upTo: 8 * 1024 * 1024, cacheControl: "private, no-store")
             }
             var rows: [[String: Any]] = []

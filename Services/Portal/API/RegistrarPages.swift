@@ -189,13 +189,17 @@ struct RegistrarPages: Sendable {
                 let answer = try await acting(session) {
                     try await enrolment.searchParticipants(query: .init(organisation: found.id, q: query, limit: 100))
                 }
+                // Another organisation's record (a school's, for a city's clerk) is not this organisation's to show.
+                let own = { (record: EnrolmentClient.Components.Schemas.Participant.RecordPayload?) in
+                    record?.organisationId == found.id ? record : nil
+                }
                 guard case .ok(let ok) = answer else { return try staffArea.refusal(answer, request: request, back: request.uri.description) }
                 let people = try ok.body.json.items.map { person -> [String: String] in
                     [
                         "href": "/staff/organisations/\(found.id)/personnes/\(person.id)", "name": "\(person.lastName), \(person.firstName)",
-                        "birthDate": Formatting.day(person.birthDate, language), "fileNumber": person.record?.fileNumber ?? "",
-                        "programme": [person.record?.programme, person.record?.level, person.record?.group].compactMap { $0 }.joined(
-                            separator: " · "),
+                        "birthDate": Formatting.day(person.birthDate, language), "fileNumber": own(person.record)?.fileNumber ?? "",
+                        "programme": [own(person.record)?.programme, own(person.record)?.level, own(person.record)?.group].compactMap { $0 }
+                            .joined(separator: " · "),
                     ]
                 }
                 context["people"] = people
@@ -239,7 +243,7 @@ struct RegistrarPages: Sendable {
                 ]
             }
             var facts: [[String: String]] = [["label": t(.birthDate), "value": Formatting.day(participant.birthDate, language)]]
-            if let file = participant.record {
+            if let file = participant.record, file.organisationId == found.id {
                 facts.append(["label": t(.fileNumber), "value": file.fileNumber])
                 for (key, value) in [(Text.programme, file.programme), (.school, file.school), (.level, file.level), (.group, file.group)] {
                     if let value { facts.append(["label": t(key), "value": value]) }
@@ -310,11 +314,14 @@ struct RegistrarPages: Sendable {
             let chosen = form.text("courseGroup", limit: 80)
             let funding = form.text("fundingSource", limit: 100)
             let reason = form.text("overrideReason", limit: 500)
+            let organisationOfferings = try await offerings(of: found.id)
             var page = registerForm(
-                language, organisation: found.id, person: person, name: name, offerings: try await offerings(of: found.id), chosen: chosen,
+                language, organisation: found.id, person: person, name: name, offerings: organisationOfferings, chosen: chosen,
                 funding: funding, reason: reason)
             let parts = chosen.split(separator: "/").map(String.init)
-            guard parts.count == 2, parts.allSatisfy({ UUID(uuidString: $0) != nil }) else {
+            // Only a group of this organisation's own offerings.
+            let offered = Set(organisationOfferings.flatMap { offering in offering.sessions.map { "\(offering.id)/\($0.id)" } })
+            guard parts.count == 2, offered.contains(chosen.lowercased()) else {
                 page.addErrors([t(.chooseCourseGroupError)], to: "courseGroup")
                 return kit.formResponse(page, request: request, language: language, status: .unprocessableContent, signedIn: true)
             }
@@ -438,6 +445,7 @@ struct RegistrarPages: Sendable {
         _ = try await PostedForm(request, cookies: kit.cookies)
         let back = "\(ids.personPath)/inscriptions/\(ids.registration)/annulation"
         return try await organisationPage(request, ids.organisation, ids: [ids.person, ids.registration], back: back) { session, _ in
+            guard try await registration(session, ids: ids, language: LanguageChoice.of(request)) != nil else { return notFound(request) }
             let answer = try await acting(session) { try await enrolment.cancelRegistration(path: .init(registrationId: ids.registration)) }
             guard case .ok = answer else {
                 if case .conflict = answer {
@@ -510,7 +518,7 @@ struct RegistrarPages: Sendable {
             }
             guard case .ok(let ok) = answer else { return try staffArea.refusal(answer, request: request, back: request.uri.path) }
             if csv, case .csv(let body) = ok.body {
-                let name = "liste-\(offering.code)-\(group.name.fr)".filter { $0.isLetter || $0.isNumber || $0 == "-" }
+                let name = DocumentPages.safeFileName("liste-\(offering.code)-\(group.name.fr)")
                 return try await DocumentPages.attachment(
                     body, type: "text/csv; charset=utf-8", filename: "\(name).csv", upTo: 8 * 1024 * 1024, cacheControl: "private, no-store")
             }

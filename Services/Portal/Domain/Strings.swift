@@ -116,7 +116,8 @@ enum Text: String, CaseIterable, Sendable {
     case staffDocumentsTitle, staffDocumentsIntro, staffDocumentsEmpty, documentFile, documentReadsHeading, documentReader, documentReadsEmpty,
         uploadedOn
     // Staff area: a fund-raiser's quantities
-    case dateHint, quantitiesTitle, schoolUnknown, quantitiesEmpty, item, quantity
+    case courseGroup, refundPolicy, refundPolicyHint, refundFullBeforeStart, refundProRata, refundNone, dateHint, quantitiesTitle, schoolUnknown,
+        quantitiesEmpty, item, quantity
 }
 
 enum Strings {
@@ -648,7 +649,7 @@ enum Strings {
         .newGroup: "Nouveau groupe",
         .staffCancelRefund: "Remboursement selon la politique de l'offre",
         .staffOfferingsTitle: "Offres et listes de classe",
-        .staffOfferingsEmpty: "Aucune offre publiée pour l'instant.",
+        .staffOfferingsEmpty: "Aucune offre pour l'instant.",
         .registeredCount: "Inscrits",
         .classListTitle: "Liste de classe",
         .classGroup: "Groupe-classe",
@@ -677,6 +678,12 @@ enum Strings {
             "Une ligne d'en-tête nomme les colonnes, dans n'importe quel ordre : fileNumber, firstName, lastName et birthDate (AAAA-MM-JJ) sont obligatoires ; school, level, group, address, guardianEmails (séparés par ;), residency, household, phone et programme sont facultatifs. Les dossiers absents du fichier sont retirés ; importer deux fois le même fichier ne change rien.",
         .importSubmit: "Importer",
         .staffWorkHeading: "Travail courant",
+        .courseGroup: "Groupe",
+        .refundPolicy: "Remboursement en cas d'annulation par la famille",
+        .refundPolicyHint: "Appliqué quand une famille annule ; si l'organisme annule l'offre, tout est remboursé.",
+        .refundFullBeforeStart: "En entier avant le début",
+        .refundProRata: "Au prorata des jours restants",
+        .refundNone: "Aucun remboursement",
         .quantitiesTitle: "Quantités par date",
         .schoolUnknown: "École non précisée",
         .quantitiesEmpty: "Aucune quantité commandée pour l'instant.",
@@ -1281,7 +1288,7 @@ enum Strings {
         .newGroup: "New group",
         .staffCancelRefund: "Refund under the offering's policy",
         .staffOfferingsTitle: "Offerings and class lists",
-        .staffOfferingsEmpty: "No published offering yet.",
+        .staffOfferingsEmpty: "No offering yet.",
         .registeredCount: "Registered",
         .classListTitle: "Class list",
         .classGroup: "Homeroom",
@@ -1310,6 +1317,12 @@ enum Strings {
             "A header line names the columns, in any order: fileNumber, firstName, lastName and birthDate (YYYY-MM-DD) are required; school, level, group, address, guardianEmails (separated by ;), residency, household, phone and programme are optional. Records absent from the file are retired; importing the same file twice changes nothing.",
         .importSubmit: "Import",
         .staffWorkHeading: "Daily work",
+        .courseGroup: "Group",
+        .refundPolicy: "Refund when a family cancels",
+        .refundPolicyHint: "Applied when a family cancels; if the organisation cancels the offering, everything is refunded.",
+        .refundFullBeforeStart: "In full before the start",
+        .refundProRata: "Pro rata of the days left",
+        .refundNone: "No refund",
         .quantitiesTitle: "Quantities by date",
         .schoolUnknown: "School not given",
         .quantitiesEmpty: "Nothing ordered yet.",
@@ -1350,7 +1363,8 @@ enum Strings {
         .offeringCreatedNotice: "The offering is created as a draft: check it in the preview, then publish it.",
         .offeringPublishedNotice: "The offering is published: families see it in the catalogue.",
         .offeringClosedNotice: "Registration is closed. Registrations already made stay.",
-        .offeringCancelledNotice: "The offering is cancelled. Its registrations are cancelled and refunded in full, and the families receive a mail.",
+        .offeringCancelledNotice:
+            "The offering is cancelled. Its registrations are cancelled and refunded in full, and the families receive an email.",
         .capacityChangedNotice: "The capacity is changed.",
         .offeringDraft: "Draft",
         .offeringPublished: "Published",
@@ -1386,7 +1400,7 @@ enum Strings {
         .previewRegisterNote: "Families see the registration form here.",
         .cancelOfferingTitle: "Cancel the offering",
         .cancelOfferingIntro:
-            "Every registration will be cancelled and what was paid refunded in full; each family will receive a mail. This cannot be undone.",
+            "Every registration will be cancelled and what was paid refunded in full; each family will receive an email. This cannot be undone.",
         .cancelOfferingSubmit: "Confirm the offering's cancellation",
         .cancelOfferingKeep: "Keep the offering",
         .offeringActionRefusedTitle: "Action refused",

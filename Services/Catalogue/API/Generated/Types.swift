@@ -78,6 +78,10 @@ internal protocol APIProtocol: Sendable {
     func getOffering(_ input: Operations.GetOffering.Input) async throws -> Operations.GetOffering.Output
     /// Staff close registration (`closed`) or cancel (`cancelled`) a published offering; the event follows.
     ///
+    /// Cancelling refunds every registration in full (enrolment, on `catalogue.offering.cancelled`): like a refund,
+    /// it needs a second factor given within 15 minutes (403 `/problems/second-factor-stale`).
+    ///
+    ///
     /// - Remark: HTTP `PUT /v1/offerings/{offeringId}/status`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)`.
     func changeOfferingStatus(_ input: Operations.ChangeOfferingStatus.Input) async throws -> Operations.ChangeOfferingStatus.Output
@@ -289,6 +293,10 @@ extension APIProtocol {
         ))
     }
     /// Staff close registration (`closed`) or cancel (`cancelled`) a published offering; the event follows.
+    ///
+    /// Cancelling refunds every registration in full (enrolment, on `catalogue.offering.cancelled`): like a refund,
+    /// it needs a second factor given within 15 minutes (403 `/problems/second-factor-stale`).
+    ///
     ///
     /// - Remark: HTTP `PUT /v1/offerings/{offeringId}/status`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)`.

@@ -1003,6 +1003,10 @@ package struct Client: APIProtocol {
     }
     /// Staff close registration (`closed`) or cancel (`cancelled`) a published offering; the event follows.
     ///
+    /// Cancelling refunds every registration in full (enrolment, on `catalogue.offering.cancelled`): like a refund,
+    /// it needs a second factor given within 15 minutes (403 `/problems/second-factor-stale`).
+    ///
+    ///
     /// - Remark: HTTP `PUT /v1/offerings/{offeringId}/status`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)`.
     package func changeOfferingStatus(_ input: Operations.ChangeOfferingStatus.Input) async throws -> Operations.ChangeOfferingStatus.Output {
