@@ -171,17 +171,7 @@ import Testing
             try await withEvents(database) { events in
                 try await events.publish(camp)
                 try await events.verifiedAccount(parent, email: "parent@example.org")
-                let child = try await enrolment.execute(
-                    uri: "/v1/participants", method: .post, headers: bearer(parentToken, json: true),
-                    body: jsonBody(["firstName": "Noé", "lastName": "Roy", "birthDate": "2016-01-01"]))
-                let line: [String: Any] = [
-                    "participantId": try #require(try child.json()["id"] as? String), "offeringId": camp.offeringId.uuidString,
-                    "sessionId": camp.sessions[0].sessionId.uuidString,
-                ]
-                _ = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(parentToken, json: true), body: jsonBody(line))
-                let checkout = try #require(
-                    try await postCheckout(enrolment, ["sellingOrganisationId": camp.sellingOrganisationId.uuidString], token: parentToken)
-                        .json()["id"] as? String)
+                let checkout = try await checkOutOneChild(enrolment, camp, token: parentToken)
                 try await events.charge(checkout, amountCents: 9_500, succeeded: true)
                 try await eventually("confirmed") { try await database.seats(camp.sessions[0].sessionId) == (5, 0, 1) }
                 _ = try await database.mailbox.waitForMail(to: "parent@example.org")
@@ -221,17 +211,7 @@ import Testing
             try await withEvents(database) { events in
                 try await events.publish(camp)
                 try await events.verifiedAccount(parent, email: "parent@example.org")
-                let child = try await enrolment.execute(
-                    uri: "/v1/participants", method: .post, headers: bearer(parentToken, json: true),
-                    body: jsonBody(["firstName": "Noé", "lastName": "Roy", "birthDate": "2016-01-01"]))
-                let line: [String: Any] = [
-                    "participantId": try #require(try child.json()["id"] as? String), "offeringId": camp.offeringId.uuidString,
-                    "sessionId": camp.sessions[0].sessionId.uuidString,
-                ]
-                _ = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(parentToken, json: true), body: jsonBody(line))
-                let checkout = try #require(
-                    try await postCheckout(enrolment, ["sellingOrganisationId": camp.sellingOrganisationId.uuidString], token: parentToken)
-                        .json()["id"] as? String)
+                let checkout = try await checkOutOneChild(enrolment, camp, token: parentToken)
                 let registration =
                     try #require(
                         try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(parentToken))

@@ -47,7 +47,7 @@ extension EnrolmentAPI {
         let principal = try RequestScope.requirePrincipal()
         guard let organisation = UUID(uuidString: input.path.organisationId) else { throw Problem.notFound }
         guard principal.isStaff(of: organisation) else { throw Problem.forbidden }
-        let limit = min(max(input.query.limit ?? PageRequest.defaultLimit, 1), PageRequest.maximumLimit)
+        let limit = try PageRequest(limit: input.query.limit, cursor: nil).limit
         let found = try await documents.documents(organisation: organisation, limit: limit)
         return .ok(
             .init(
@@ -68,7 +68,7 @@ extension EnrolmentAPI {
         let principal = try RequestScope.requirePrincipal()
         guard let organisation = UUID(uuidString: input.path.organisationId) else { throw Problem.notFound }
         guard principal.isOrganisationAdmin(of: organisation) else { throw Problem.forbidden }
-        let limit = min(max(input.query.limit ?? PageRequest.defaultLimit, 1), PageRequest.maximumLimit)
+        let limit = try PageRequest(limit: input.query.limit, cursor: nil).limit
         let found = try await documents.reads(organisation: organisation, limit: limit)
         return .ok(
             .init(

@@ -29,7 +29,7 @@ extension EnrolmentAPI {
         var errors: [FieldError] = []
         guard let organisation = Self.uuid(input.query.organisation, field: "organisation", into: &errors) else { throw Problem.validation(errors) }
         guard try await records.mayManage(organisation, principal: principal) else { throw Problem.forbidden }
-        let limit = min(max(input.query.limit ?? PageRequest.defaultLimit, 1), PageRequest.maximumLimit)
+        let limit = try PageRequest(limit: input.query.limit, cursor: nil).limit
         let found = try await staff.search(organisation: organisation, query: input.query.q, limit: limit)
         return .ok(.init(body: .json(.init(items: found.map(Self.representation)))))
     }

@@ -124,3 +124,18 @@ func postCheckout(
     if let token { headers[.authorization] = "Bearer \(token)" }
     return try await client.execute(uri: "/v1/checkouts", method: .post, headers: headers, body: jsonBody(body))
 }
+
+/// A guardian adds a child (Noé Roy), puts them in the cart for the offering's first session and checks out;
+/// returns the checkout's id.
+func checkOutOneChild(_ enrolment: any TestClientProtocol, _ offering: OfferingEvent, token: String) async throws -> String {
+    let child = try await enrolment.execute(
+        uri: "/v1/participants", method: .post, headers: bearer(token, json: true),
+        body: jsonBody(["firstName": "Noé", "lastName": "Roy", "birthDate": "2016-01-01"]))
+    let line: [String: Any] = [
+        "participantId": try #require(try child.json()["id"] as? String), "offeringId": offering.offeringId.uuidString,
+        "sessionId": offering.sessions[0].sessionId.uuidString,
+    ]
+    _ = try await enrolment.execute(uri: "/v1/cart/lines", method: .post, headers: bearer(token, json: true), body: jsonBody(line))
+    return try #require(
+        try await postCheckout(enrolment, ["sellingOrganisationId": offering.sellingOrganisationId.uuidString], token: token).json()["id"] as? String)
+}
