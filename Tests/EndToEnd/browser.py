@@ -1019,7 +1019,7 @@ def registrar_registers_moves_and_prints(browser, expect):
     assert "Le groupe est changé." in main_text(browser), main_text(browser)
     rows = table_rows(browser)
     assert any("Groupe 02" in r and "Emploi-Québec" in r for r in rows) and not any("Groupe 01" in r for r in rows), rows
-    person.go(lambda e: e.tag_name == "a" and e.text.replace("\xa0", " ").startswith("Groupe 02 — "))  # its name says the course too
+    person.go(css(browser, "a[href*='/groupes/']"))  # the record's one group link, now to Groupe 02
     assert heading(browser) == "Liste de classe — 601-103-MQ Groupe 02", heading(browser)
     names = [r for r in table_rows(browser)]
     assert any(name.split(" ")[1] in r for r in names) and any("Leblanc" in r for r in names), names
