@@ -113,6 +113,12 @@ extension HTTPField.Name {
 }
 
 extension DocumentPages {
+    /// A staff list as a CSV file (`name`.csv, made safe), kept by no cache: it names people.
+    static func csvFile(_ body: HTTPBody, name: String, upTo maximumBytes: Int = 8 * 1024 * 1024) async throws -> Response {
+        try await attachment(
+            body, type: "text/csv; charset=utf-8", filename: safeFileName(name) + ".csv", upTo: maximumBytes, cacheControl: "private, no-store")
+    }
+
     /// A file name safe inside `Content-Disposition`'s quotes: ASCII letters, digits and hyphens only.
     static func safeFileName(_ text: String) -> String {
         String(text.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") ? $0 : "-" })

@@ -38,7 +38,7 @@ struct MoneyDeskPages: Sendable {
     /// The year asked for (`?annee=2026`), this year by default; nil for one that cannot be.
     func year(_ request: Request) -> Int? {
         guard let text = FormQuery(request.uri.query)["annee"], !text.isEmpty else {
-            return Calendar(identifier: .gregorian).dateComponents(in: CalendarDate.timeZone, from: kit.clock.now()).year
+            return CalendarDate(kit.clock.now()).year
         }
         guard let year = Int(text), (2000...2100).contains(year) else { return nil }
         return year
@@ -50,7 +50,7 @@ struct MoneyDeskPages: Sendable {
         let language = LanguageChoice.of(request)
         let t = { Strings.text($0, language) }
         return try await registrar.organisationPage(request, organisation, back: request.uri.description) { session, found in
-            guard let year = year(request) else { return registrar.notFound(request) }
+            guard let year = year(request) else { return registrar.staffArea.notFound(request) }
             let answer = try await registrar.acting(session) {
                 try await payment.listOrganisationPayments(
                     query: .init(organisation: found.id, year: year), headers: .init(accept: [.init(contentType: .json)]))
@@ -75,7 +75,7 @@ struct MoneyDeskPages: Sendable {
                     "total": money(lines.reduce(0) { $0 + $1.total.amountCents }), "refunded": money(first.paymentRefunded.amountCents),
                 ]
             }
-            let current = Calendar(identifier: .gregorian).dateComponents(in: CalendarDate.timeZone, from: kit.clock.now()).year ?? year
+            let current = CalendarDate(kit.clock.now()).year
             let years = (0..<4).map { current - $0 }.map { ["value": String($0), "selected": $0 == year] as [String: Any] }
             return registrar.render(
                 "staff-payments", title: "\(t(.staffPaymentsTitle)) \(year) — \(found.name.text(language))",
@@ -89,7 +89,7 @@ struct MoneyDeskPages: Sendable {
 
     func paymentsFile(_ request: Request, organisation: String) async throws -> Response {
         return try await registrar.organisationPage(request, organisation, back: request.uri.description) { session, found in
-            guard let year = year(request) else { return registrar.notFound(request) }
+            guard let year = year(request) else { return registrar.staffArea.notFound(request) }
             let answer = try await registrar.acting(session) {
                 try await payment.listOrganisationPayments(
                     query: .init(organisation: found.id, year: year), headers: .init(accept: [.init(contentType: .csv)]))
@@ -97,9 +97,7 @@ struct MoneyDeskPages: Sendable {
             guard case .ok(let ok) = answer, case .csv(let body) = ok.body else {
                 return try registrar.staffArea.refusal(answer, request: request, back: request.uri.path)
             }
-            return try await DocumentPages.attachment(
-                body, type: "text/csv; charset=utf-8", filename: "paiements-\(found.shortCode)-\(year).csv", upTo: 64 * 1024 * 1024,
-                cacheControl: "private, no-store")
+            return try await DocumentPages.csvFile(body, name: "paiements-\(found.shortCode)-\(year)", upTo: 64 * 1024 * 1024)
         }
     }
 
@@ -132,10 +130,10 @@ struct MoneyDeskPages: Sendable {
             }
             guard case .ok(let paidOK) = paid, case .ok(let receiptOK) = receipt, case .json(let receiptBody) = receiptOK.body,
                 case .ok(let refundsOK) = refunds
-            else { return registrar.notFound(request) }
+            else { return registrar.staffArea.notFound(request) }
             let details = try paidOK.body.json
             // Payment answers any organisation's staff for a payment it can read; the page is this organisation's.
-            guard details.sellingOrganisationId == found.id else { return registrar.notFound(request) }
+            guard details.sellingOrganisationId == found.id else { return registrar.staffArea.notFound(request) }
             let money = { (cents: Int64) in Formatting.money(cents: cents, language) }
             let remaining = details.amount.amountCents - details.refunded.amountCents
             let visit = FormVisit(request, cookies: kit.cookies)
@@ -202,7 +200,9 @@ struct MoneyDeskPages: Sendable {
         return try await registrar.organisationPage(request, organisation, ids: [id], back: path) { session, found in
             // Only this organisation's payment, as its page shows it.
             let paid = try await registrar.acting(session) { try await payment.getPayment(path: .init(paymentId: id)) }
-            guard case .ok(let paidOK) = paid, try paidOK.body.json.sellingOrganisationId == found.id else { return registrar.notFound(request) }
+            guard case .ok(let paidOK) = paid, try paidOK.body.json.sellingOrganisationId == found.id else {
+                return registrar.staffArea.notFound(request)
+            }
             guard let cents = OfferingDeskPages.cents(amount), cents > 0 else {
                 return try await paymentPage(
                     request, organisation: organisation, id: id, amount: amount, reason: reason, errors: ["amount": [t(.priceError)]],
@@ -240,14 +240,14 @@ struct MoneyDeskPages: Sendable {
         let t = { Strings.text($0, language) }
         return try await registrar.organisationPage(request, organisation, ids: [id]) { session, found in
             let answer = try await registrar.acting(session) { try await payment.getRefund(path: .init(refundId: id)) }
-            guard case .ok(let ok) = answer else { return registrar.notFound(request) }
+            guard case .ok(let ok) = answer else { return registrar.staffArea.notFound(request) }
             let refund = try ok.body.json
             let receipt = try await registrar.acting(session) {
                 try await payment.getReceipt(path: .init(paymentId: refund.paymentId), headers: .init(accept: [.init(contentType: .json)]))
             }
             guard case .ok(let receiptOK) = receipt, case .json(let original) = receiptOK.body, original.organisation.id.lowercased() == found.id,
                 let number = refund.creditNoteNumber
-            else { return registrar.notFound(request) }
+            else { return registrar.staffArea.notFound(request) }
             let address = original.payer.billingAddress
             let heading = t(.creditNoteTitle).replacingOccurrences(of: "{number}", with: number)
             return registrar.render(

@@ -205,7 +205,7 @@ struct OfferingDeskPages: Sendable {
         let t = { Strings.text($0, language) }
         let notice = kit.notice(request, Self.notices, language)
         return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering], back: ids.path) { session, found in
-            guard let offering = try await staffOffering(session, ids: ids) else { return registrar.notFound(request) }
+            guard let offering = try await staffOffering(session, ids: ids) else { return registrar.staffArea.notFound(request) }
             let visit = FormVisit(request, cookies: kit.cookies)
             let title = "\(offering.code) \(offering.title.text(language))"
             var context: [String: Any] = [
@@ -220,7 +220,7 @@ struct OfferingDeskPages: Sendable {
                 "sessions": offering.sessions.map { group -> [String: Any] in
                     var row: [String: Any] = [
                         "id": group.id, "name": group.name.text(language),
-                        "dates": "\(Formatting.day(group.startsOn, language)) – \(Formatting.day(group.endsOn, language))",
+                        "dates": Formatting.days(group.startsOn, group.endsOn, language),
                         "registered": Formatting.number(group.confirmed ?? 0, language), "capacity": String(group.capacity),
                         "capacityLabel": "\(t(.capacity)) — \(group.name.text(language))",
                         "classListHref": offering.status == .draft ? "" : "\(ids.path)/groupes/\(group.id)",
@@ -249,7 +249,7 @@ struct OfferingDeskPages: Sendable {
     func previewPage(_ request: Request, ids: IDs) async throws -> Response {
         let language = LanguageChoice.of(request)
         return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering]) { session, found in
-            guard let offering = try await staffOffering(session, ids: ids) else { return registrar.notFound(request) }
+            guard let offering = try await staffOffering(session, ids: ids) else { return registrar.staffArea.notFound(request) }
             var context = PortalRoutes.offeringContext(offering, organisationName: found.name.text(language), language: language)
             context["preview"] = Strings.text(offering.status == .draft ? .previewDraftNotice : .previewNotice, language)
             context["previewBackHref"] = ids.path
@@ -264,7 +264,7 @@ struct OfferingDeskPages: Sendable {
     func publish(_ request: Request, ids: IDs) async throws -> Response {
         _ = try await PostedForm(request, cookies: kit.cookies)
         return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering], back: ids.path) { session, _ in
-            guard try await staffOffering(session, ids: ids) != nil else { return registrar.notFound(request) }
+            guard try await staffOffering(session, ids: ids) != nil else { return registrar.staffArea.notFound(request) }
             let answer = try await registrar.acting(session) { try await catalogue.publishOffering(path: .init(offeringId: ids.offering)) }
             switch answer {
             case .ok: return Response(status: .seeOther, headers: [.location: "\(ids.path)?fait=publiee"])
@@ -280,7 +280,7 @@ struct OfferingDeskPages: Sendable {
         let t = { Strings.text($0, language) }
         return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering]) { session, _ in
             guard let offering = try await staffOffering(session, ids: ids), offering.status == .published || offering.status == .closed else {
-                return registrar.notFound(request)
+                return registrar.staffArea.notFound(request)
             }
             let registered = offering.sessions.reduce(0) { $0 + ($1.confirmed ?? 0) }
             let form = FormPage(
@@ -297,7 +297,7 @@ struct OfferingDeskPages: Sendable {
         _ = try await PostedForm(request, cookies: kit.cookies)
         let back = status == .cancelled ? "\(ids.path)/annulation" : ids.path
         return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering], back: back) { session, _ in
-            guard try await staffOffering(session, ids: ids) != nil else { return registrar.notFound(request) }
+            guard try await staffOffering(session, ids: ids) != nil else { return registrar.staffArea.notFound(request) }
             let answer = try await registrar.acting(session) {
                 try await catalogue.changeOfferingStatus(path: .init(offeringId: ids.offering), body: .json(.init(status: status)))
             }
@@ -323,9 +323,9 @@ struct OfferingDeskPages: Sendable {
     func changeCapacity(_ request: Request, ids: IDs, session group: String) async throws -> Response {
         let language = LanguageChoice.of(request)
         let form = try await PostedForm(request, cookies: kit.cookies)
-        if let refused = registrar.notFoundUnlessIDs([group], request) { return refused }
+        if let refused = registrar.staffArea.notFoundUnlessIDs([group], request) { return refused }
         return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering], back: ids.path) { session, _ in
-            guard try await staffOffering(session, ids: ids) != nil else { return registrar.notFound(request) }
+            guard try await staffOffering(session, ids: ids) != nil else { return registrar.staffArea.notFound(request) }
             guard let capacity = Int(form.text("capacity", limit: 6)), capacity >= 0 else {
                 return try await offeringPage(
                     request, ids: ids, capacityError: (group.lowercased(), Strings.text(.capacityError, language)), status: .unprocessableContent)
@@ -353,16 +353,14 @@ struct OfferingDeskPages: Sendable {
         let language = LanguageChoice.of(request)
         let t = { Strings.text($0, language) }
         return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering]) { session, found in
-            guard let offering = try await staffOffering(session, ids: ids) else { return registrar.notFound(request) }
+            guard let offering = try await staffOffering(session, ids: ids) else { return registrar.staffArea.notFound(request) }
             let answer = try await registrar.acting(session) {
                 try await registrar.enrolment.getItemQuantities(
                     path: .init(offeringId: offering.id), headers: .init(accept: [.init(contentType: csv ? .csv : .json)]))
             }
             guard case .ok(let ok) = answer else { return try registrar.staffArea.refusal(answer, request: request, back: request.uri.path) }
             if csv, case .csv(let body) = ok.body {
-                return try await DocumentPages.attachment(
-                    body, type: "text/csv; charset=utf-8", filename: "quantites-\(DocumentPages.safeFileName(offering.code)).csv",
-                    upTo: 8 * 1024 * 1024, cacheControl: "private, no-store")
+                return try await DocumentPages.csvFile(body, name: "quantites-\(offering.code)")
             }
             var rows: [[String: Any]] = []
             var group: (key: String, date: String, item: String, total: Int)?

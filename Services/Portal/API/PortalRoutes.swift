@@ -143,7 +143,7 @@ extension PortalRoutes {
             "sessions": offering.sessions.map { session -> [String: Any] in
                 withoutEmptyTexts([
                     "name": session.name.text(language),
-                    "dates": Formatting.day(session.startsOn, language) + " – " + Formatting.day(session.endsOn, language),
+                    "dates": Formatting.days(session.startsOn, session.endsOn, language),
                     "schedule": session.schedule?.text(language) ?? "",
                     "place": session.online == true ? Strings.text(.online, language) : session.location?.text(language) ?? "",
                     "seats": session.seatsLeft.map { $0 > 0 ? Formatting.number($0, language) : Strings.text(.full, language) } ?? "",

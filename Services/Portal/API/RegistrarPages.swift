@@ -90,30 +90,17 @@ struct RegistrarPages: Sendable {
 
     // MARK: - Shared steps
 
-    /// Identifiers that cannot exist are not found before the sign-in check, as everywhere in the portal.
-    func notFoundUnlessIDs(_ ids: [String], _ request: Request) -> Response? {
-        guard ids.allSatisfy({ UUID(uuidString: $0) != nil }) else {
-            return pages.message(.notFoundTitle, .notFoundText, language: LanguageChoice.of(request), path: request.uri.path, status: .notFound)
-        }
-        return nil
-    }
-
-    func notFound(_ request: Request) -> Response {
-        pages.message(
-            .notFoundTitle, .notFoundText, language: LanguageChoice.of(request), path: request.uri.path, status: .notFound, signedIn: true)
-    }
-
     /// The gate, then the organisation (by the catalogue) for `page`; an unknown one is not found.
     func organisationPage(
         _ request: Request, _ organisation: String, ids: [String] = [], back: String? = nil,
         _ page: (BrowserSessionStore.Session, CatalogueReference.Organisation) async throws -> Response
     ) async throws -> Response {
-        if let refused = notFoundUnlessIDs([organisation] + ids, request) { return refused }
+        if let refused = staffArea.notFoundUnlessIDs([organisation] + ids, request) { return refused }
         return try await staffArea.staffPage(request, back: back) { session, account in
             let organisations = try await reference.organisations()
             guard let found = organisations.first(where: { $0.id == organisation.lowercased() }),
                 Self.worksIn(found.id, account: account, organisations: organisations)
-            else { return notFound(request) }
+            else { return staffArea.notFound(request) }
             return try await page(session, found)
         }
     }
@@ -149,14 +136,6 @@ struct RegistrarPages: Sendable {
             cursor = next
         }
         return found.sorted { ($0.code, $0.id) < ($1.code, $1.id) }
-    }
-
-    func statusText(_ status: String, _ language: Language) -> String {
-        let key: Text? = [
-            "confirmed": .registrationConfirmed, "held": .registrationHeld, "cancelled": .registrationCancelled,
-            "expired": .registrationExpired,
-        ][status]
-        return key.map { Strings.text($0, language) } ?? status
     }
 
     func render(
@@ -232,7 +211,7 @@ struct RegistrarPages: Sendable {
                         return [
                             "course": course, "group": registration.session,
                             "groupHref": "/staff/organisations/\(found.id)/offres/\(registration.offeringId)/groupes/\(registration.sessionId)",
-                            "status": statusText(registration.status, language), "funding": registration.fundingSource ?? "",
+                            "status": RegistrationPages.statusText(registration.status, language), "funding": registration.fundingSource ?? "",
                             "confirmed": registration.status == "confirmed",
                             "moveHref": "\(personPath)/inscriptions/\(registration.registrationId)/groupe",
                             "moveLabel": "\(t(.changeGroup)) — \(course), \(registration.session)",
@@ -298,7 +277,7 @@ struct RegistrarPages: Sendable {
     func registerPage(_ request: Request, organisation: String, person: String) async throws -> Response {
         let language = LanguageChoice.of(request)
         return try await organisationPage(request, organisation, ids: [person]) { session, found in
-            guard let name = try await personName(session, person: person, organisation: found.id) else { return notFound(request) }
+            guard let name = try await personName(session, person: person, organisation: found.id) else { return staffArea.notFound(request) }
             let form = registerForm(language, organisation: found.id, person: person, name: name, offerings: try await offerings(of: found.id))
             return kit.formResponse(form, request: request, language: language, signedIn: true)
         }
@@ -310,7 +289,7 @@ struct RegistrarPages: Sendable {
         let form = try await PostedForm(request, cookies: kit.cookies)
         let back = "/staff/organisations/\(organisation)/personnes/\(person)/inscription"
         return try await organisationPage(request, organisation, ids: [person], back: back) { session, found in
-            guard let name = try await personName(session, person: person, organisation: found.id) else { return notFound(request) }
+            guard let name = try await personName(session, person: person, organisation: found.id) else { return staffArea.notFound(request) }
             let chosen = form.text("courseGroup", limit: 80)
             let funding = form.text("fundingSource", limit: 100)
             let reason = form.text("overrideReason", limit: 500)
@@ -386,7 +365,9 @@ struct RegistrarPages: Sendable {
     func movePage(_ request: Request, ids: RegistrationIDs) async throws -> Response {
         let language = LanguageChoice.of(request)
         return try await organisationPage(request, ids.organisation, ids: [ids.person, ids.registration]) { session, _ in
-            guard let found = try await registration(session, ids: ids, language: language), found.confirmed else { return notFound(request) }
+            guard let found = try await registration(session, ids: ids, language: language), found.confirmed else {
+                return staffArea.notFound(request)
+            }
             let offering = try await reference.offerings([found.offeringId])[found.offeringId]
             let form = moveForm(
                 language, ids: ids, name: found.name, course: found.course, group: found.group, current: found.sessionId, offering: offering)
@@ -399,7 +380,9 @@ struct RegistrarPages: Sendable {
         let form = try await PostedForm(request, cookies: kit.cookies)
         let back = "\(ids.personPath)/inscriptions/\(ids.registration)/groupe"
         return try await organisationPage(request, ids.organisation, ids: [ids.person, ids.registration], back: back) { session, _ in
-            guard let found = try await registration(session, ids: ids, language: language), found.confirmed else { return notFound(request) }
+            guard let found = try await registration(session, ids: ids, language: language), found.confirmed else {
+                return staffArea.notFound(request)
+            }
             let offering = try await reference.offerings([found.offeringId])[found.offeringId]
             var page = moveForm(
                 language, ids: ids, name: found.name, course: found.course, group: found.group, current: found.sessionId, offering: offering)
@@ -432,7 +415,9 @@ struct RegistrarPages: Sendable {
     func cancelPage(_ request: Request, ids: RegistrationIDs) async throws -> Response {
         let language = LanguageChoice.of(request)
         return try await organisationPage(request, ids.organisation, ids: [ids.person, ids.registration]) { session, _ in
-            guard let found = try await registration(session, ids: ids, language: language), found.confirmed else { return notFound(request) }
+            guard let found = try await registration(session, ids: ids, language: language), found.confirmed else {
+                return staffArea.notFound(request)
+            }
             let quote = try await acting(session) { try await enrolment.getCancellationQuote(path: .init(registrationId: ids.registration)) }
             guard case .ok(let ok) = quote else { return try staffArea.refusal(quote, request: request, back: request.uri.path) }
             let form = cancelForm(
@@ -445,7 +430,7 @@ struct RegistrarPages: Sendable {
         _ = try await PostedForm(request, cookies: kit.cookies)
         let back = "\(ids.personPath)/inscriptions/\(ids.registration)/annulation"
         return try await organisationPage(request, ids.organisation, ids: [ids.person, ids.registration], back: back) { session, _ in
-            guard try await registration(session, ids: ids, language: LanguageChoice.of(request)) != nil else { return notFound(request) }
+            guard try await registration(session, ids: ids, language: LanguageChoice.of(request)) != nil else { return staffArea.notFound(request) }
             let answer = try await acting(session) { try await enrolment.cancelRegistration(path: .init(registrationId: ids.registration)) }
             guard case .ok = answer else {
                 if case .conflict = answer {
@@ -488,7 +473,7 @@ struct RegistrarPages: Sendable {
                         : offering.sessions.map { session -> [String: String] in
                             [
                                 "name": session.name.text(language), "href": "\(path)/groupes/\(session.id)",
-                                "dates": "\(Formatting.day(session.startsOn, language)) – \(Formatting.day(session.endsOn, language))",
+                                "dates": Formatting.days(session.startsOn, session.endsOn, language),
                                 "seats": t(.registeredCount) + FormPage.colon(language)
                                     + "\(Formatting.number(session.confirmed ?? 0, language)) / \(Formatting.number(session.capacity, language))",
                             ]
@@ -511,16 +496,14 @@ struct RegistrarPages: Sendable {
         return try await organisationPage(request, ids.organisation, ids: [ids.offering, ids.session]) { session, found in
             guard let offering = try await reference.offerings([ids.offering.lowercased()])[ids.offering.lowercased()],
                 offering.sellingOrganisationId == found.id, let group = offering.sessions.first(where: { $0.id == ids.session.lowercased() })
-            else { return notFound(request) }
+            else { return staffArea.notFound(request) }
             let answer = try await acting(session) {
                 try await enrolment.getClassList(
                     path: .init(sessionId: group.id), headers: .init(accept: [.init(contentType: csv ? .csv : .json)]))
             }
             guard case .ok(let ok) = answer else { return try staffArea.refusal(answer, request: request, back: request.uri.path) }
             if csv, case .csv(let body) = ok.body {
-                let name = DocumentPages.safeFileName("liste-\(offering.code)-\(group.name.fr)")
-                return try await DocumentPages.attachment(
-                    body, type: "text/csv; charset=utf-8", filename: "\(name).csv", upTo: 8 * 1024 * 1024, cacheControl: "private, no-store")
+                return try await DocumentPages.csvFile(body, name: "liste-\(offering.code)-\(group.name.fr)")
             }
             let entries = try ok.body.json.items.enumerated().map { index, entry -> [String: String] in
                 [
@@ -534,7 +517,7 @@ struct RegistrarPages: Sendable {
                 "staff-class-list", title: heading,
                 context: [
                     "heading": heading, "course": offering.title.text(language), "organisationName": found.name.text(language),
-                    "dates": "\(Formatting.day(group.startsOn, language)) – \(Formatting.day(group.endsOn, language))",
+                    "dates": Formatting.days(group.startsOn, group.endsOn, language),
                     "count": t(.registeredCount) + FormPage.colon(language) + Formatting.number(entries.count, language), "entries": entries,
                     "hasEntries": !entries.isEmpty, "csvHref": "\(request.uri.path)/liste.csv",
                     "offeringsHref": "/staff/organisations/\(found.id)/offres",

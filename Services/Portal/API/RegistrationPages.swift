@@ -14,6 +14,15 @@ struct RegistrationPages: Sendable {
 
     static let notices: [String: Text] = ["annulee": .registrationCancelledNotice, "plan": .planAttachedNotice]
 
+    /// A registration's status (`confirmed`, `held`, `cancelled`, `expired`) as people read it; an unknown one as is.
+    static func statusText(_ status: String, _ language: Language) -> String {
+        let key: Text? = [
+            "confirmed": .registrationConfirmed, "held": .registrationHeld, "cancelled": .registrationCancelled,
+            "expired": .registrationExpired,
+        ][status]
+        return key.map { Strings.text($0, language) } ?? status
+    }
+
     func register(on router: Router<GuichetRequestContext>) {
         let group = router.group()
         group.get("/inscriptions") { request, _ in try await listPage(request) }
@@ -43,18 +52,12 @@ struct RegistrationPages: Sendable {
         let visit = FormVisit(request, cookies: kit.cookies)
         let items = registrations.map { registration -> [String: Any] in
             let offering = offerings[registration.offeringId]
-            let status: Text =
-                switch registration.status {
-                case .confirmed: .registrationConfirmed
-                case .held: .registrationHeld
-                case .cancelled: .registrationCancelled
-                case .expired: .registrationExpired
-                }
             return withoutEmptyTexts([
                 "id": registration.id, "title": offering?.title.text(language) ?? "", "offeringId": registration.offeringId,
                 "participant": names[registration.participantId] ?? "",
                 "session": offering?.sessions.first { $0.id == registration.sessionId }?.name.text(language) ?? "",
-                "amount": Formatting.money(cents: registration.amount.amountCents, language), "status": Strings.text(status, language),
+                "amount": Formatting.money(cents: registration.amount.amountCents, language),
+                "status": Self.statusText(registration.status.rawValue, language),
             ]).merging(["cancellable": registration.status == .confirmed]) { $1 }.merging(
                 DocumentPages.context(
                     id: registration.id, participant: names[registration.participantId] ?? "", rules: registration.interventionPlan,

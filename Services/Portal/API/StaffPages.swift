@@ -134,6 +134,20 @@ struct StaffPages: Sendable {
         }
     }
 
+    /// Identifiers that cannot exist are not found before the sign-in check, as on the family's pages.
+    func notFoundUnlessIDs(_ ids: [String], _ request: Request) -> Response? {
+        guard ids.allSatisfy({ UUID(uuidString: $0) != nil }) else {
+            return pages.message(.notFoundTitle, .notFoundText, language: LanguageChoice.of(request), path: request.uri.path, status: .notFound)
+        }
+        return nil
+    }
+
+    /// What another organisation's object, or one that does not exist, answers to a signed-in staff member.
+    func notFound(_ request: Request) -> Response {
+        pages.message(
+            .notFoundTitle, .notFoundText, language: LanguageChoice.of(request), path: request.uri.path, status: .notFound, signedIn: true)
+    }
+
     // MARK: - Platform administration: organisations and their staff
 
     func kindText(_ kind: CatalogueClient.Components.Schemas.OrganisationKind, _ language: Language) -> String {
@@ -151,9 +165,7 @@ struct StaffPages: Sendable {
     func organisationsPage(_ request: Request) async throws -> Response {
         return try await staffPage(request) { _, account in
             let language = LanguageChoice.of(request)
-            guard account.admin else {
-                return pages.message(.notFoundTitle, .notFoundText, language: language, path: request.uri.path, status: .notFound, signedIn: true)
-            }
+            guard account.admin else { return notFound(request) }
             let organisations = try await reference.organisations()
             let names = Dictionary(organisations.map { ($0.id, $0.name.text(language)) }, uniquingKeysWith: { first, _ in first })
             let rows = organisations.map { organisation -> [String: String] in
@@ -176,22 +188,18 @@ struct StaffPages: Sendable {
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let language = LanguageChoice.of(request)
-        // An identifier that cannot exist is not found before the sign-in check, as on the family's pages.
-        guard UUID(uuidString: id) != nil else {
-            return pages.message(.notFoundTitle, .notFoundText, language: language, path: request.uri.path, status: .notFound)
-        }
+        if let refused = notFoundUnlessIDs([id], request) { return refused }
         let path = "/staff/organisations/\(id)"
         return try await staffPage(request, back: path) { session, account in
-            let notFound = pages.message(.notFoundTitle, .notFoundText, language: language, path: request.uri.path, status: .notFound, signedIn: true)
             let organisations = try await reference.organisations()
-            guard let organisation = organisations.first(where: { $0.id == id.lowercased() }) else { return notFound }
+            guard let organisation = organisations.first(where: { $0.id == id.lowercased() }) else { return notFound(request) }
             let (members, log) = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
                 async let members = identity.listStaff(path: .init(organisationId: organisation.id))
                 async let log = identity.listStaffChanges(path: .init(organisationId: organisation.id), query: .init(limit: 50))
                 return (try await members, try await log)
             }
             // Identity decides who sees what: another organisation's staff get 404, as for anything of theirs.
-            guard case .ok(let membersOK) = members else { return notFound }
+            guard case .ok(let membersOK) = members else { return notFound(request) }
             let names = Dictionary(organisations.map { ($0.id, $0.name.text(language)) }, uniquingKeysWith: { first, _ in first })
             let visit = FormVisit(request, cookies: cookies)
             let roleText = { (admin: Bool) in Strings.text(admin ? .staffRoleAdmin : .staffRoleStaff, language) }

@@ -37,6 +37,11 @@ enum Formatting {
         return DateText.day(noon, language)
     }
 
+    /// A span of calendar dates, first – last, in words.
+    static func days(_ first: String, _ last: String, _ language: Language) -> String {
+        day(first, language) + " – " + day(last, language)
+    }
+
     /// A file's size as people read it: `850 ko` / `850 KB` below a megabyte, `4,8 Mo` / `4.8 MB` above.
     static func size(bytes: Int, _ language: Language) -> String {
         if bytes < 1_000_000 {
