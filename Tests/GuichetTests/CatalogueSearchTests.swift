@@ -535,6 +535,29 @@ import Testing
     }
 }
 
+extension CatalogueSessionDetailsTests {
+    /// A college's groups start the same day: they are listed by name, whatever order they were typed in (the
+    /// registrar's "Groupe 02" is the second group on every page and in every answer).
+    @Test func groupsStartingTheSameDayAreListedByName() async throws {
+        let organisation = UUID()
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "staff")])
+        try await withService(CatalogueService.self) { catalogue, _ in
+            let names = ["Groupe 01", "Groupe 02", "Groupe 03", "Groupe 04", "Groupe 05"]
+            let id = try await createOffering(
+                on: catalogue, staff: staff, organisation: organisation, code: "601-103-MQ",
+                extra: [
+                    "sessions": names.reversed().map { name in
+                        ["name": ["fr": name, "en": name], "startsOn": "2027-08-23", "endsOn": "2027-12-10", "capacity": 40]
+                    }
+                ])
+            let sessions = try #require(
+                (try await catalogue.execute(uri: "/v1/offerings/\(id)", method: .get, headers: bearer(staff)).json()["sessions"] as? [[String: Any]])
+            )
+            #expect(sessions.compactMap { ($0["name"] as? [String: String])?["fr"] } == names)
+        }
+    }
+}
+
 /// Clara: a college's programme groups its courses, dated by term and school year.
 @Suite struct CatalogueProgrammeTests {
     @Test func programmesGroupCollegeCourses() async throws {

@@ -269,7 +269,7 @@ struct PostgresOfferingRepository: OfferingRepository {
             SELECT s.offering_id, s.id, s.name_fr, s.name_en, to_char(s.starts_on, 'YYYY-MM-DD'), to_char(s.ends_on, 'YYYY-MM-DD'),
                    s.capacity, s.waitlist_size, coalesce(seats.held, 0), coalesce(seats.confirmed, 0), s.details::text
             FROM sessions s LEFT JOIN session_seats seats ON seats.session_id = s.id
-            WHERE s.offering_id = ANY(\(Array(found.keys))) ORDER BY s.starts_on, s.id
+            WHERE s.offering_id = ANY(\(Array(found.keys))) ORDER BY s.starts_on, s.name_fr, s.id
             \(unescaped: lock ? "FOR UPDATE OF s" : "")
             """, logger: logger)
         for try await (offeringId, sessionId, nameFr, nameEn, startsOn, endsOn, capacity, waitlist, held, confirmed, details)

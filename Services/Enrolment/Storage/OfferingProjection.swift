@@ -42,7 +42,7 @@ struct OfferingProjection: Sendable {
         for try await (sessionId, startsOn, endsOn, capacity) in try await client.query(
             """
             SELECT id, to_char(starts_on, 'YYYY-MM-DD'), to_char(ends_on, 'YYYY-MM-DD'), capacity
-            FROM offering_sessions WHERE offering_id = \(id) ORDER BY starts_on, id
+            FROM offering_sessions WHERE offering_id = \(id) ORDER BY starts_on, name_fr, id
             """, logger: logger
         ).decode((UUID, String, String, Int).self) {
             found.sessions.append(.init(id: sessionId, startsOn: startsOn, endsOn: endsOn, capacity: capacity))
