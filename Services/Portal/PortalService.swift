@@ -73,6 +73,8 @@ enum PortalService: ServiceDefinition {
         OfferingDeskPages(registrar: registrar, catalogue: parts.catalogue).register(on: router)
         MoneyDeskPages(registrar: registrar, payment: parts.payment).register(on: router)
         DocumentDeskPages(registrar: registrar, enrolment: parts.enrolment).register(on: router)
+        SessionDeskPages(registrar: registrar, enrolment: parts.enrolment).register(on: router)
+        RefundDecisionPages(registrar: registrar, enrolment: parts.enrolment).register(on: router)
         FamilyPages(kit: kit, enrolment: parts.enrolment, payment: parts.payment, reference: reference).register(on: router)
         GuestPages(kit: kit, catalogue: parts.catalogue, enrolment: parts.enrolment).register(on: router)
         WaitlistPages(kit: kit, enrolment: parts.enrolment, reference: reference).register(on: router)

@@ -45,8 +45,8 @@ public struct ContractTerms: Codable, Sendable, Equatable {
     }
 }
 
-/// `none` (CSSPO: "aucun remboursement individuel possible"), `full-before-start`, or `pro-rata`; an
-/// administration fee kept in every case.
+/// `none` (CSSPO: "aucun remboursement individuel possible"), `full-before-start`, `pro-rata`, or `on-request`
+/// (the organisation's staff decide); an administration fee kept in every case.
 public struct RefundPolicy: Codable, Sendable, Equatable {
     public var kind: String
     public var administrationFee: MoneyAmount?

@@ -1205,9 +1205,121 @@ def clerk_imports_records_with_a_bad_row(browser, expect):
 
 # Staff journeys: the staff area is for work at a desk, and must still fit a phone (every page check asserts no
 # sideways scrolling at that width); each prints `staff: <its first line>` as it passes.
+def group_list_attendance_and_message(browser, expect):
+    """staff read a group's fiche santé, take its attendance and write to its families: a school's secretary opens the
+    ski day's class list (the allergies and emergency contact the outing asks, never its insurance number), marks the
+    pupil late then present on the group's date (a date outside the group refused next to its field first), finds the
+    mark kept and in the CSV, reads the page in English, and writes to the group (an empty subject refused first): the
+    family receives the message."""
+    d, group = browser.driver, expect["group"]
+    person = Mouse(browser)
+    last, first = group["pupil"]
+    staff_sign_in(browser, person, group["email"], group["key"], expect["password"])
+    person.go(link("Espace du personnel"))
+    person.go(link(group["organisation"]))
+    person.go(link("Offres et listes de classe"))
+    person.go(link(group["offering"]))
+    person.go(css(browser, "a[href*='/groupes/']"))
+    assert heading(browser).startswith("Liste de classe — SKI"), heading(browser)
+    headers = [th.text for th in d.find_elements(By.CSS_SELECTOR, "table.list thead th")]
+    assert "Allergies" in headers and "Contact d'urgence" in headers and not any("assurance" in h for h in headers), headers
+    rows = table_rows(browser)
+    assert any(last in r and first in r and group["allergies"] in r and "Karine Roy" in r for r in rows), rows
+    assert "ROYM" not in d.page_source, "the insurance number stays on the profile"
+    person.go(link("Présences"))
+    assert heading(browser).startswith("Présences — SKI"), heading(browser)
+    person.type({"date": "2020-01-01"})
+    person.go(button("Afficher cette date"))
+    assert d.title.startswith("Erreur") and d.find_element(By.ID, "date").get_attribute("aria-invalid") == "true", d.title
+    day = re.search(r"\d{4}-\d{2}-\d{2}", d.find_element(By.ID, "date-hint").text).group(0)  # the group's first date
+    person.type({"date": day})
+    person.go(button("Afficher cette date"))
+    legend = f"{last}, {first}"
+    choice = lambda value: css(browser, f"fieldset.attendance input[value={value}]")
+    assert any(l.text == legend for l in d.find_elements(By.CSS_SELECTOR, "fieldset.attendance legend")), main_text(browser)
+    person.tick(choice("late"))
+    person.go(button("Enregistrer les présences"))
+    assert "Les présences sont enregistrées." in main_text(browser), main_text(browser)
+    assert d.find_element(By.CSS_SELECTOR, "fieldset.attendance input[value=late]").is_selected(), "the mark is kept"
+    person.tick(choice("present"))
+    person.go(button("Enregistrer les présences"))
+    assert d.find_element(By.CSS_SELECTOR, "fieldset.attendance input[value=present]").is_selected(), "the new mark replaces it"
+    href = d.find_element(By.PARTIAL_LINK_TEXT, "CSV").get_attribute("href")
+    csv = d.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then(r => r.text().then(t => done(r.status + ' ' + r.headers.get('content-type') + '\\n' + t)))", href)
+    assert csv.startswith("200 text/csv") and f"{day},{last},{first},present," in csv, csv
+    page = urllib.parse.urlparse(d.current_url).path
+    browser.open(f"/language/en?back={urllib.parse.quote(page + '?date=' + day)}")
+    assert heading(browser).startswith("Attendance — SKI"), heading(browser)
+    assert any(l.text == "Present" for l in d.find_elements(By.CSS_SELECTOR, "fieldset.attendance label")), main_text(browser)
+    browser.open(f"/language/fr?back={page}")
+    person.go(link("Retour à la liste de classe"))
+    person.go(link("Écrire au groupe"))
+    subject = f"Départ de l'autobus à 7 h 30 ({browser.width})"
+    person.type({"body": "Rendez-vous devant l'école. Apportez un lunch froid."})
+    person.go(button("Envoyer le message"))
+    assert d.title.startswith("Erreur") and d.find_element(By.ID, "subject").get_attribute("aria-invalid") == "true", d.title
+    assert d.find_element(By.ID, "body").get_attribute("value").startswith("Rendez-vous"), "what was typed is kept"
+    person.type({"subject": subject})
+    person.go(button("Envoyer le message"))
+    assert "Le message est envoyé. Destinataires : 1." in main_text(browser).replace("\xa0", " "), main_text(browser)
+    mail = expect["sink"].wait(group["family"], subject)
+    assert "Rendez-vous devant l'école" in mail["text"], mail
+
+
+def refund_decided_by_the_organisation(browser, expect):
+    """a refund the policy leaves to the organisation waits for its decision: a family cancels its skating lessons
+    (told the city decides, at most what was paid less the fee), then the city's clerk opens the refunds to decide
+    and grants part of it on a phone (an amount that is not one refused first) or refuses it at a desk (a refusal
+    without a message refused first); the family receives the decision by email."""
+    d, case = browser.driver, expect["refundDecision"]
+    mine = case[browser.width]
+    person = Mouse(browser)
+    browser.open("/connexion")
+    fill(browser, {"email": mine["family"], "password": expect["password"]})
+    submit(browser)
+    browser.click("Mon compte")
+    browser.click("Mes inscriptions")
+    browser.navigate(lambda: d.find_element(By.CSS_SELECTOR, "a[href$='/annulation']").click())
+    text = main_text(browser).replace("\xa0", " ")
+    assert "l'organisme décidera du remboursement, au plus 50,00 $" in text, text
+    submit(browser, "Confirmer l'annulation")
+    assert "L'organisme décidera du remboursement" in main_text(browser), main_text(browser)
+    d.delete_all_cookies()
+    staff_sign_in(browser, person, case["email"], case["key"], expect["password"])
+    person.go(link("Espace du personnel"))
+    person.go(link(case["organisation"]))
+    person.go(link("Remboursements à décider"))
+    assert heading(browser) == "Remboursements à décider", heading(browser)
+    rows = table_rows(browser)
+    assert any(mine["child"] in r and "PATIN" in r and "50,00" in r for r in rows), rows
+    person.go(css(browser, f"a[aria-label$='{mine['child']}, PATIN']"))
+    assert heading(browser) == f"Décider du remboursement — {mine['child']}", heading(browser)
+    assert d.find_element(By.ID, "amount").get_attribute("value") == "50,00", "the most allowed, by default"
+    if browser.width == "phone":
+        person.type({"amount": "vingt"})
+        person.go(button("Accorder le remboursement"))
+        assert d.title.startswith("Erreur") and d.find_element(By.ID, "amount").get_attribute("aria-invalid") == "true", d.title
+        person.type({"amount": "20,00", "note": "La moitié, la session étant commencée."})
+        person.go(button("Accorder le remboursement"))
+        assert "Le remboursement est accordé" in main_text(browser), main_text(browser)
+        mail = expect["sink"].wait(mine["family"], "Remboursement accordé")
+        assert "20,00 $" in mail["text"] and "La moitié" in mail["text"], mail
+    else:
+        person.go(button("Refuser le remboursement"))
+        assert d.title.startswith("Erreur") and d.find_element(By.ID, "note").get_attribute("aria-invalid") == "true", d.title
+        person.type({"note": "Le règlement ne prévoit pas de remboursement après l'inscription."})
+        person.go(button("Refuser le remboursement"))
+        assert "Le remboursement est refusé" in main_text(browser), main_text(browser)
+        mail = expect["sink"].wait(mine["family"], "Remboursement refusé")
+        assert "Le règlement ne prévoit pas" in mail["text"], mail
+    assert not any(mine["child"] in r for r in table_rows(browser)), "decided: no longer listed"
+
+
 STAFF_JOURNEYS = (admin_grants_and_revokes_a_staff_role, staff_see_only_their_organisation, registrar_registers_moves_and_prints,
                   clerk_imports_records_with_a_bad_row, clerk_creates_previews_and_publishes, refund_shows_its_credit_note,
-                  fundraiser_report_matches_the_orders)
+                  fundraiser_report_matches_the_orders, group_list_attendance_and_message, refund_decided_by_the_organisation)
 
 
 def run(base, artifacts, expect):

@@ -500,6 +500,20 @@ def browser_journeys(sink):
     # The macaroni lunches ordered through the API before the browser runs: per date, and Zoé's under her school.
     expect["fundraiser"] = {"email": "secretariat@e2e.test", "key": SECOND_FACTOR_KEYS["secretariat@e2e.test"], "organisation": "École du Grand-Boisé",
                             "before": [2 + 1, 3 + 2, 1], "school": ("EGB", 2), "perBrowserOrder": [2, 3, 1]}
+    expect["group"] = {"email": "secretariat@e2e.test", "key": SECOND_FACTOR_KEYS["secretariat@e2e.test"], "organisation": "École du Grand-Boisé",
+                       "offering": "SKI Journée de ski au mont Cascades", "pupil": ("Roy", "Mia"), "allergies": "Arachides",
+                       "family": "csspo@e2e.test"}
+    expect["sink"] = sink
+    # Skating lessons refunded on request: one family per width, paid through the API; the browser cancels and
+    # the city's clerk decides (the phone's granted in part, the desktop's refused).
+    patin = offering("PATIN")
+    expect["refundDecision"] = {"email": "loisirs@e2e.test", "key": SECOND_FACTOR_KEYS["loisirs@e2e.test"], "organisation": "Ville de Baie-Comeau"}
+    for width, first in (("phone", "Élodie"), ("desktop", "Jacob")):
+        address = f"patin.{width}@e2e.test"
+        family = account(sink, address, "Nadia", "Gagnon")
+        add_line(family, participant(family, first, "Gagnon", born(9)), "PATIN")
+        expect(pay(checkout(family, patin["sellingOrganisationId"])["id"], token=family), 201, f"the skating lessons ({width})")
+        expect["refundDecision"][width] = {"family": address, "child": f"{first} Gagnon"}
     expect["clerk"] = {"email": "loisirs@e2e.test", "key": SECOND_FACTOR_KEYS["loisirs@e2e.test"], "organisation": "Ville de Baie-Comeau",
                        "opensOn": TODAY.isoformat(), "closesOn": (TODAY + datetime.timedelta(days=30)).isoformat(),
                        "startsOn": (TODAY + datetime.timedelta(days=40)).isoformat(), "endsOn": (TODAY + datetime.timedelta(days=40)).isoformat()}
@@ -627,6 +641,13 @@ def csspo(sink, orgs):
     expect(pay(checkout(token, macaroni["sellingOrganisationId"])["id"], token=token), 201, "parent's payment")
     history = expect(call("payment", "GET", f"/v1/participants/{child}/payments", token=token), 200, "history per child")["items"]
     check(sorted(l["total"]["amountCents"] for l in history) == [550, 3500], f"history {history}")
+    # The ski day asks CSSPO's "fiche santé": Mia's allergies and emergency contact are on the class list the
+    # school's staff print (the browser's group journey reads them there, takes attendance, writes to the family).
+    expect(call("enrolment", "PUT", f"/v1/participants/{child}/profile",
+                {"allergies": "Arachides", "emergencyContact": {"name": "Karine Roy", "phone": "819 555-0199", "relationship": "Mère"},
+                 "healthInsuranceNumber": "ROYM 1234 5678", "healthInsuranceExpiry": "2029-06"}, token=token), 200, "Mia's fiche santé")
+    add_line(token, child, "SKI")
+    expect(pay(checkout(token, macaroni["sellingOrganisationId"])["id"], token=token), 201, "the ski day")
 
 
 def baie_comeau(sink, orgs):

@@ -163,6 +163,72 @@ import Testing
         }
     }
 
+    @Test func staffTakeAttendanceOnTheGroupsDatesKeptAndExported() async throws {
+        let college = UUID()
+        let staffToken = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: college, role: "staff")])
+        let outsider = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: UUID(), role: "staff")])
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let course = openOffering(seller: college, code: "601-103-MQ", capacity: 5, sessions: 2)
+            try await withEvents(database) { events in try await events.publish(course) }
+            let csv = "fileNumber,firstName,lastName,birthDate\n1111111,Julie,Leblanc,2006-01-02\n2222222,Marc,Leblond,2006-03-04\n"
+            let imported = try await enrolment.execute(
+                uri: "/v1/staff/organisations/\(college.uuidString)/records", method: .put,
+                headers: [.authorization: "Bearer \(staffToken)", .contentType: "text/csv"], body: ByteBuffer(string: csv))
+            #expect(imported.status == .ok)
+            let found = try await enrolment.execute(
+                uri: "/v1/staff/participants?organisation=\(college.uuidString)&q=Lebl*", method: .get, headers: bearer(staffToken))
+            let people = try #require(try found.json()["items"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+            try #require(people.count == 2)
+            var registrations: [String] = []
+            for (person, group) in zip(people, [0, 1]) {
+                let answer = try await enrolment.execute(
+                    uri: "/v1/staff/registrations", method: .post, headers: bearer(staffToken, json: true),
+                    body: jsonBody([
+                        "participantId": person, "offeringId": course.offeringId.uuidString, "sessionId": course.sessions[group].sessionId.uuidString,
+                        "fundingSource": "Emploi-Québec",
+                    ]))
+                registrations.append(try #require(try answer.json()["id"] as? String, "\(answer.text)"))
+            }
+            let session = course.sessions[0]
+            let day = session.startsOn
+            let sheetURI = "/v1/staff/sessions/\(session.sessionId.uuidString)/attendance/\(day)"
+            func mark(_ marks: [[String: String]], uri: String? = nil, token: String? = nil) async throws -> TestResponse {
+                try await enrolment.execute(
+                    uri: uri ?? sheetURI, method: .put, headers: bearer(token ?? staffToken, json: true), body: jsonBody(["marks": marks]))
+            }
+            // Before anything is marked: the group's one confirmed registration, no mark.
+            let empty = try await enrolment.execute(uri: sheetURI, method: .get, headers: bearer(staffToken))
+            let entries = try #require(try empty.json()["entries"] as? [[String: Any]], "\(empty.text)")
+            #expect(entries.map { $0["lastName"] as? String } == ["Leblanc"] && entries[0]["status"] == nil)
+
+            // Another group's registration, a date outside the group, another organisation: refused, nothing kept.
+            let wrong = try await mark([
+                ["registrationId": registrations[0], "status": "present"], ["registrationId": registrations[1], "status": "late"],
+            ])
+            #expect(try wrong.fieldErrors() == ["marks[1].registrationId": "not-in-session"], "\(wrong.text)")
+            let outside = try await mark(
+                [["registrationId": registrations[0], "status": "present"]],
+                uri: "/v1/staff/sessions/\(session.sessionId.uuidString)/attendance/2020-01-01")
+            #expect(try outside.fieldErrors() == ["date": "outside-session"])
+            #expect(try await mark([["registrationId": registrations[0], "status": "present"]], token: outsider).status == .notFound)
+            #expect(try await enrolment.execute(uri: sheetURI, method: .get, headers: bearer(outsider)).status == .notFound)
+            #expect(try await database.count("SELECT count(*) FROM enrolment.attendance") == 0)
+
+            // Marked late, then present: one mark kept, the last.
+            #expect(try await mark([["registrationId": registrations[0], "status": "late"]]).status == .ok)
+            let saved = try await mark([["registrationId": registrations[0], "status": "present"]])
+            #expect(try (saved.json()["entries"] as? [[String: Any]])?.first?["status"] as? String == "present", "\(saved.text)")
+            #expect(try await database.count("SELECT count(*) FROM enrolment.attendance") == 1)
+
+            let export = try await enrolment.execute(
+                uri: "/v1/staff/sessions/\(session.sessionId.uuidString)/attendance", method: .get,
+                headers: [.authorization: "Bearer \(staffToken)", .accept: "text/csv"])
+            let rows = export.text.split(separator: "\n")
+            #expect(rows.first == "date,lastName,firstName,status,recordedAt" && rows.count == 2, "\(export.text)")
+            #expect(rows.last?.hasPrefix("\(day),Leblanc,Julie,present,") == true, "\(export.text)")
+        }
+    }
+
     @Test func anOfferingCancelledByItsOrganisationCancelsRefundsAndTellsItsFamilies() async throws {
         let parent = UUID()
         let parentToken = try await TestKeys.shared.token(for: parent)
@@ -276,6 +342,74 @@ import Testing
         }
     }
 
+    /// An `on-request` policy: the guardian's cancellation waits for the organisation, whose staff grant part of it
+    /// (asked of payment, the family mailed) once; nothing is asked of payment before.
+    @Test func anOnRequestRefundWaitsForTheOrganisationsDecision() async throws {
+        let parent = UUID()
+        let parentToken = try await TestKeys.shared.token(for: parent)
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let camp = openOffering(
+                priceCents: 9_500, capacity: 5, refundPolicy: .init(kind: "on-request", administrationFee: .init(amountCents: 500)))
+            let staffToken = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: camp.sellingOrganisationId, role: "staff")])
+            let outsider = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: UUID(), role: "staff")])
+            try await withEvents(database) { events in
+                try await events.publish(camp)
+                try await events.verifiedAccount(parent, email: "parent@example.org")
+                let checkout = try await checkOutOneChild(enrolment, camp, token: parentToken)
+                try await events.charge(checkout, amountCents: 9_500, succeeded: true)
+                try await eventually("confirmed") { try await database.seats(camp.sessions[0].sessionId) == (5, 0, 1) }
+            }
+            let registration =
+                try #require(
+                    try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(parentToken)).json()["items"]
+                        as? [[String: Any]]
+                ).first?["id"] as? String ?? ""
+            let cancellation = "/v1/registrations/\(registration)/cancellation"
+            let quote = try await enrolment.execute(uri: cancellation, method: .get, headers: bearer(parentToken)).json()
+            #expect((quote["refund"] as? [String: Any])?["amountCents"] as? Int == 9_000 && quote["refundAwaitsDecision"] as? Bool == true)
+            let cancelled = try await enrolment.execute(uri: cancellation, method: .post, headers: bearer(parentToken))
+            #expect(try cancelled.json()["refundAwaitsDecision"] as? Bool == true, "\(cancelled.text)")
+            #expect(try await database.seats(camp.sessions[0].sessionId) == (5, 0, 0), "the seat is freed at once")
+            let asked = "SELECT count(*) FROM enrolment.outbox WHERE routing_key = '\(EventName.refundRequested)'"
+            #expect(try await database.count(asked) == 0, "nothing asked of payment before the decision")
+
+            let list = "/v1/staff/organisations/\(camp.sellingOrganisationId.uuidString)/refund-requests"
+            let listed = try #require(
+                try await enrolment.execute(uri: list, method: .get, headers: bearer(staffToken)).json()["items"] as? [[String: Any]])
+            #expect(listed.count == 1 && (listed[0]["maximum"] as? [String: Any])?["amountCents"] as? Int == 9_000)
+            #expect(listed[0]["status"] as? String == "awaiting-decision" && listed[0]["participantName"] as? String == "Noé Roy", "\(listed)")
+            #expect(try await enrolment.execute(uri: list, method: .get, headers: bearer(outsider)).status == .forbidden)
+            let request = try #require(listed[0]["id"] as? String)
+            let decision = "/v1/staff/refund-requests/\(request)/decision"
+            func decide(_ body: [String: Any], token: String? = nil) async throws -> TestResponse {
+                try await enrolment.execute(uri: decision, method: .post, headers: bearer(token ?? staffToken, json: true), body: jsonBody(body))
+            }
+            #expect(try await decide(["grant": true], token: outsider).status == .notFound, "another organisation's")
+            let stale = try await TestKeys.shared.token(
+                for: UUID(), roles: [.init(organisationId: camp.sellingOrganisationId, role: "staff")], secondFactorAt: Date() - 16 * 60)
+            try await decide(["grant": true], token: stale).problem("/problems/second-factor-stale", status: .forbidden)
+            #expect(try await decide(["grant": true, "amountCents": 9_500]).fieldErrors() == ["amountCents": "tooLarge"])
+            #expect(try await decide(["grant": false]).fieldErrors() == ["note": "required"])
+            #expect(try await database.count(asked) == 0, "refused attempts change nothing")
+
+            let granted = try await decide(["grant": true, "amountCents": 4_000, "note": "Moitié, la semaine était commencée."])
+            #expect(granted.status == .ok, "\(granted.text)")
+            #expect(
+                try granted.json()["status"] as? String == "requested"
+                    && (granted.json()["granted"] as? [String: Any])?["amountCents"] as? Int == 4_000)
+            let event = try EventJSON.decoder.decode(
+                RefundRequestedEvent.self, from: Data(try await database.outboxPayload(EventName.refundRequested).utf8))
+            #expect(event.amount.amountCents == 4_000 && event.reason == "cancelled-by-guardian")
+            try await decide(["grant": false, "note": "Non."]).problem("/problems/already-decided", status: .conflict)
+            _ = try await database.mailbox.waitForMail(to: "parent@example.org", count: 2)
+            let mail = try #require(try database.mailbox.mails(to: "parent@example.org").first { $0.subject.hasPrefix("Remboursement accordé") })
+            #expect(mail.text.contains("40,00 $") && mail.text.contains("Moitié, la semaine était commencée."), "\(mail.text)")
+            #expect(
+                (try await enrolment.execute(uri: list, method: .get, headers: bearer(staffToken)).json()["items"] as? [[String: Any]])?.isEmpty
+                    == true)
+        }
+    }
+
     @Test func profilesAreSealedAndOnlyGuardiansAndTheirOrganisationsStaffReadThemLogged() async throws {
         let (parent, stranger) = (UUID(), UUID())
         let parentToken = try await TestKeys.shared.token(for: parent)
@@ -345,6 +479,21 @@ import Testing
             #expect(try read.json()["healthInsuranceNumber"] as? String == "ROYN 1401 0199".uppercased())
             #expect(try read.json()["phone"] == nil && read.json()["emergencyContact"] == nil, "only the fields the outing asked")
             #expect(try await database.count("SELECT count(*) FROM enrolment.profile_reads") == 1, "the staff read is logged, the guardian's are not")
+
+            // The class list shows the fields the outing asked that a list shows (allergies, not the insurance
+            // number), and opening it is a logged read too; the stranger's staff see nothing.
+            let classList = "/v1/staff/sessions/\(outing.sessions[0].sessionId.uuidString)/class-list"
+            let listed = try await enrolment.execute(uri: classList, method: .get, headers: bearer(staffToken))
+            #expect(try listed.json()["askedFields"] as? [String] == ["allergies"], "\(listed.text)")
+            #expect(try (listed.json()["items"] as? [[String: Any]])?.first?["fields"] as? [String] == ["Arachides (EpiPen dans le sac)"])
+            #expect(!listed.text.contains("ROYN"))
+            #expect(try await database.count("SELECT count(*) FROM enrolment.profile_reads") == 2, "the class list's read is logged")
+            let csv = try await enrolment.execute(
+                uri: classList, method: .get, headers: [.authorization: "Bearer \(staffToken)", .accept: "text/csv"])
+            #expect(csv.text.hasPrefix("lastName,firstName,birthDate,fileNumber,group,fundingSource,allergies\n"), "\(csv.text)")
+            #expect(csv.text.contains("Roy,Noé,2014-01-01,,,,Arachides (EpiPen dans le sac)"), "\(csv.text)")
+            #expect(try await enrolment.execute(uri: classList, method: .get, headers: bearer(strangerToken)).status == .forbidden)
+            #expect(try await database.count("SELECT count(*) FROM enrolment.profile_reads") == 3)
 
             func found(_ q: String) async throws -> Int {
                 (try await enrolment.execute(

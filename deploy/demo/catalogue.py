@@ -159,6 +159,10 @@ for week in (1, 2):
              [session(f"Semaine {week}", f"Week {week}", 30 + 7 * week, 34 + 7 * week, 60)],
              prices=[{"residency": "non-resident", "amount": money(14500)}],
              refundPolicy={"kind": "full-before-start", "administrationFee": money(500)})
+# Skating lessons whose refunds the city decides case by case ("sur demande"): a family's cancellation waits for
+# its recreation clerk, who grants all or part of what was paid (less the fee) or refuses it.
+offering(baie_comeau, "PATIN", "Cours de patinage", "Skating lessons", "activities", 6000,
+         [session("Hiver", "Winter", 45, 100, 30)], refundPolicy={"kind": "on-request", "administrationFee": money(1000)})
 # Adult recreation is taxable (GST and QST); children's activities are not.
 offering(baie_comeau, "AQUAFORME", "Aquaforme (adultes)", "Aquafitness (adults)", "activities", 6000,
          [session("Automne", "Fall", 14, 84, 25)], prices=[{"residency": "non-resident", "amount": money(9000)}],

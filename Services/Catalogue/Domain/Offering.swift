@@ -281,7 +281,7 @@ enum CalendarRules {
 }
 
 enum TermsRules {
-    static let refundKinds: Set = ["none", "full-before-start", "pro-rata"]
+    static let refundKinds: Set = ["none", "full-before-start", "pro-rata", "on-request"]
     static let documentTypes: Set = ["application/pdf", "image/jpeg", "image/png"]
 
     /// Every problem with prices, items and policies, with the field it concerns.

@@ -12,6 +12,8 @@ struct EnrolmentMails: Sendable {
     let recordRequestDecided: MailTemplate
     /// The organisation cancelled an offering: each registration it took with it.
     let offeringCancelled: MailTemplate
+    /// The organisation's decision on a refund its policy left to it (`on-request`).
+    let refundDecided: MailTemplate
 
     init() throws {
         confirmation = try MailTemplate(
@@ -152,6 +154,47 @@ struct EnrolmentMails: Sendable {
                     <p>Hello {{name}},</p>
                     <p>The organisation cancelled <strong>{{code}} {{titleEn}}</strong>, {{sessionEn}}. {{participant}}'s registration is therefore cancelled.</p>
                     {{#paid}}<p>What was paid for this registration is refunded in full to the card used; a refund notice will follow.</p>{{/paid}}
+                    <p>For any question, contact the organisation.</p>
+                    """))
+        refundDecided = try MailTemplate(
+            fr: .init(
+                subject: "Remboursement {{#granted}}accordé{{/granted}}{{^granted}}refusé{{/granted}} : {{code}} {{title}}",
+                text: """
+                    Bonjour {{name}},
+
+                    Vous avez annulé l'inscription de {{participant}} à {{code}} {{title}}.
+                    {{#granted}}L'organisme vous accorde un remboursement de {{amount}}, versé sur la carte utilisée ; un avis de remboursement suivra.{{/granted}}
+                    {{^granted}}L'organisme ne vous accorde pas de remboursement.{{/granted}}
+                    {{#note}}Message de l'organisme : {{note}}{{/note}}
+
+                    Pour toute question, communiquez avec l'organisme.
+                    """,
+                html: """
+                    <p>Bonjour {{name}},</p>
+                    <p>Vous avez annulé l'inscription de {{participant}} à <strong>{{code}} {{title}}</strong>.</p>
+                    {{#granted}}<p>L'organisme vous accorde un remboursement de <strong>{{amount}}</strong>, versé sur la carte utilisée ; un avis de remboursement suivra.</p>{{/granted}}
+                    {{^granted}}<p>L'organisme ne vous accorde pas de remboursement.</p>{{/granted}}
+                    {{#note}}<p>Message de l'organisme : {{note}}</p>{{/note}}
+                    <p>Pour toute question, communiquez avec l'organisme.</p>
+                    """),
+            en: .init(
+                subject: "Refund {{#granted}}granted{{/granted}}{{^granted}}refused{{/granted}}: {{code}} {{titleEn}}",
+                text: """
+                    Hello {{name}},
+
+                    You cancelled {{participant}}'s registration to {{code}} {{titleEn}}.
+                    {{#granted}}The organisation grants you a refund of {{amountEn}}, paid back to the card used; a refund notice will follow.{{/granted}}
+                    {{^granted}}The organisation does not grant a refund.{{/granted}}
+                    {{#note}}The organisation's message: {{note}}{{/note}}
+
+                    For any question, contact the organisation.
+                    """,
+                html: """
+                    <p>Hello {{name}},</p>
+                    <p>You cancelled {{participant}}'s registration to <strong>{{code}} {{titleEn}}</strong>.</p>
+                    {{#granted}}<p>The organisation grants you a refund of <strong>{{amountEn}}</strong>, paid back to the card used; a refund notice will follow.</p>{{/granted}}
+                    {{^granted}}<p>The organisation does not grant a refund.</p>{{/granted}}
+                    {{#note}}<p>The organisation's message: {{note}}</p>{{/note}}
                     <p>For any question, contact the organisation.</p>
                     """))
         waitlistOffer = try MailTemplate(

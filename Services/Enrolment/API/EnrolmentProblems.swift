@@ -24,6 +24,10 @@ extension Problem {
             fr: "La commande est déjà payée, expirée, ou a été prolongée le nombre maximal de fois.",
             en: "The checkout is already paid, expired, or was extended the most times allowed."))
 
+    static let alreadyDecided = Problem(
+        type: "/problems/already-decided", status: .conflict,
+        title: .init(fr: "Cette demande de remboursement est déjà décidée.", en: "This refund request is already decided."))
+
     static let cartEmpty = Problem(
         type: "/problems/cart-empty", status: .unprocessableContent,
         title: .init(

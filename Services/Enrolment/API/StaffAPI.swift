@@ -12,7 +12,8 @@ extension EnrolmentAPI {
             .init(
                 body: .json(
                     .init(
-                        registrationId: outcome.registrationId.uuidString.lowercased(), status: .cancelled, refund: Self.money(outcome.refundCents))))
+                        registrationId: outcome.registrationId.uuidString.lowercased(), status: .cancelled, refund: Self.money(outcome.refundCents),
+                        refundAwaitsDecision: outcome.awaitsDecision ? true : nil)))
         )
     }
 
@@ -21,7 +22,43 @@ extension EnrolmentAPI {
         guard let id = UUID(uuidString: input.path.registrationId) else { throw Problem.notFound }
         let quote = try await Cancellations.quote(
             registration: id, by: principal, at: clock.now(), client: checkouts.client, logger: checkouts.logger)
-        return .ok(.init(body: .json(.init(registrationId: quote.registrationId.uuidString.lowercased(), refund: Self.money(quote.refundCents)))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        registrationId: quote.registrationId.uuidString.lowercased(), refund: Self.money(quote.refundCents),
+                        refundAwaitsDecision: quote.awaitsDecision ? true : nil))))
+    }
+
+    static func representation(_ request: Cancellations.RefundRequestView) -> Components.Schemas.RefundRequest {
+        .init(
+            id: request.id.uuidString.lowercased(), registrationId: request.registrationId.uuidString.lowercased(),
+            participantName: request.participantName, offeringCode: request.offeringCode,
+            offeringTitle: .init(fr: request.offeringTitle.fr, en: request.offeringTitle.en), maximum: money(request.maximumCents),
+            granted: request.grantedCents.map(Self.money), status: .init(rawValue: request.status) ?? .awaitingDecision, note: request.note,
+            requestedAt: request.requestedAt, decidedAt: request.decidedAt)
+    }
+
+    func listRefundRequests(_ input: Operations.ListRefundRequests.Input) async throws -> Operations.ListRefundRequests.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard let organisation = UUID(uuidString: input.path.organisationId) else { throw Problem.notFound }
+        guard try await records.mayManage(organisation, principal: principal) else { throw Problem.forbidden }
+        let limit = try PageRequest(limit: input.query.limit, cursor: nil).limit
+        let found = try await Cancellations.refundRequests(
+            organisation: organisation, status: input.query.status?.rawValue ?? "awaiting-decision", limit: limit, client: checkouts.client,
+            logger: checkouts.logger)
+        return .ok(.init(body: .json(.init(items: found.map(Self.representation)))))
+    }
+
+    func decideRefundRequest(_ input: Operations.DecideRefundRequest.Input) async throws -> Operations.DecideRefundRequest.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
+        guard let id = UUID(uuidString: input.path.requestId) else { throw Problem.notFound }
+        let note = body.note?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let decided = try await Cancellations.decide(
+            request: id, body.grant ? .grant(cents: body.amountCents.map(Int64.init)) : .refuse, note: note?.isEmpty == true ? nil : note,
+            by: principal, at: clock.now(), mailing: mailing, client: checkouts.client, logger: checkouts.logger)
+        return .ok(.init(body: .json(Self.representation(decided))))
     }
 
     func searchParticipants(_ input: Operations.SearchParticipants.Input) async throws -> Operations.SearchParticipants.Output {
@@ -133,11 +170,14 @@ extension EnrolmentAPI {
         }
         guard try await records.mayManage(seller, principal: principal) else { throw Problem.forbidden }
         let entries = try await staff.classList(session: session)
+        let (asked, answers) = try await profiles.classListFields(session: session, organisation: seller, by: principal, at: clock.now())
         // CSV only when asked for over JSON (no Accept header lists both, equally).
         if ContentNegotiation.prefers(.csv, over: .json, in: input.headers.accept) {
-            var csv = "lastName,firstName,birthDate,fileNumber,group,fundingSource\n"
+            var csv = CSVText.row((["lastName", "firstName", "birthDate", "fileNumber", "group", "fundingSource"] + asked).map { Optional($0) })
             for entry in entries {
-                csv += CSVText.row([entry.lastName, entry.firstName, entry.birthDate, entry.fileNumber, entry.group, entry.fundingSource])
+                var cells: [String?] = [entry.lastName, entry.firstName, entry.birthDate, entry.fileNumber, entry.group, entry.fundingSource]
+                cells.append(contentsOf: (answers[entry.participantId] ?? asked.map { _ in "" }).map { Optional($0) })
+                csv += CSVText.row(cells)
             }
             return .ok(.init(body: .csv(HTTPBody(csv))))
         }
@@ -145,11 +185,120 @@ extension EnrolmentAPI {
             .init(
                 body: .json(
                     .init(
+                        askedFields: asked.compactMap(Components.Schemas.ClassListField.init(rawValue:)),
                         items: entries.map {
                             .init(
                                 registrationId: $0.registrationId.uuidString.lowercased(), participantId: $0.participantId.uuidString.lowercased(),
                                 firstName: $0.firstName, lastName: $0.lastName, birthDate: $0.birthDate, fileNumber: $0.fileNumber, group: $0.group,
-                                fundingSource: $0.fundingSource)
+                                fundingSource: $0.fundingSource, fields: asked.isEmpty ? nil : answers[$0.participantId])
+                        }))))
+    }
+
+    /// The session and its selling organisation when the principal manages it; not found otherwise (another
+    /// organisation's session is not said to exist).
+    private func managedSession(_ id: String, by principal: Principal) async throws -> (session: UUID, seller: UUID) {
+        guard let session = UUID(uuidString: id), let seller = try await staff.seller(ofSession: session),
+            try await records.mayManage(seller, principal: principal)
+        else { throw Problem.notFound }
+        return (session, seller)
+    }
+
+    /// The session's date named in the path: a real date within the session, or 422 on `date`.
+    private func sessionDate(_ date: String, of session: UUID) async throws -> String {
+        guard let dates = try await staff.dates(ofSession: session) else { throw Problem.notFound }
+        guard CalendarDate(date) != nil else {
+            throw Problem.validation([
+                .init(field: "date", code: "invalid", message: .init(fr: "Une date réelle, aaaa-mm-jj.", en: "A real date, yyyy-mm-dd."))
+            ])
+        }
+        guard dates.startsOn <= date, date <= dates.endsOn else {
+            throw Problem.validation([
+                .init(
+                    field: "date", code: "outside-session",
+                    message: .init(
+                        fr: "Une date du groupe, du \(dates.startsOn) au \(dates.endsOn).",
+                        en: "A date of the group, \(dates.startsOn) to \(dates.endsOn)."))
+            ])
+        }
+        return date
+    }
+
+    private static func sheet(session: UUID, date: String, lines: [StaffRepository.AttendanceLine]) -> Components.Schemas.AttendanceSheet {
+        .init(
+            sessionId: session.uuidString.lowercased(), date: date,
+            entries: lines.map {
+                .init(
+                    registrationId: $0.registrationId.uuidString.lowercased(), participantId: $0.participantId.uuidString.lowercased(),
+                    firstName: $0.firstName, lastName: $0.lastName, status: $0.status.flatMap { .init(rawValue: $0.rawValue) },
+                    recordedAt: $0.recordedAt)
+            })
+    }
+
+    func getAttendanceSheet(_ input: Operations.GetAttendanceSheet.Input) async throws -> Operations.GetAttendanceSheet.Output {
+        let principal = try RequestScope.requirePrincipal()
+        let (session, _) = try await managedSession(input.path.sessionId, by: principal)
+        let date = try await sessionDate(input.path.date, of: session)
+        let lines = try await staff.attendanceSheet(session: session, date: date)
+        return .ok(.init(body: .json(Self.sheet(session: session, date: date, lines: lines))))
+    }
+
+    func recordAttendance(_ input: Operations.RecordAttendance.Input) async throws -> Operations.RecordAttendance.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
+        let (session, _) = try await managedSession(input.path.sessionId, by: principal)
+        let date = try await sessionDate(input.path.date, of: session)
+        var errors: [FieldError] = []
+        var marks: [(registration: UUID, status: StaffRepository.AttendanceStatus)] = []
+        for (index, mark) in body.marks.enumerated() {
+            guard let registration = UUID(uuidString: mark.registrationId),
+                let status = StaffRepository.AttendanceStatus(rawValue: mark.status.rawValue)
+            else {
+                errors.append(
+                    .init(field: "marks[\(index)].registrationId", code: "invalid", message: .init(fr: "Identifiant invalide.", en: "Invalid id.")))
+                continue
+            }
+            if marks.contains(where: { $0.registration == registration }) {
+                errors.append(
+                    .init(
+                        field: "marks[\(index)].registrationId", code: "duplicate",
+                        message: .init(fr: "Une seule marque par inscription.", en: "One mark per registration.")))
+            }
+            marks.append((registration, status))
+        }
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        let unknown = try await staff.recordAttendance(session: session, date: date, marks: marks, by: principal.accountId, at: clock.now())
+        guard unknown.isEmpty else {
+            throw Problem.validation(
+                unknown.map {
+                    .init(
+                        field: "marks[\($0)].registrationId", code: "not-in-session",
+                        message: .init(
+                            fr: "Cette inscription n'est pas confirmée dans ce groupe.", en: "This registration is not confirmed in this group."))
+                })
+        }
+        let lines = try await staff.attendanceSheet(session: session, date: date)
+        return .ok(.init(body: .json(Self.sheet(session: session, date: date, lines: lines))))
+    }
+
+    func listAttendance(_ input: Operations.ListAttendance.Input) async throws -> Operations.ListAttendance.Output {
+        let principal = try RequestScope.requirePrincipal()
+        let (session, _) = try await managedSession(input.path.sessionId, by: principal)
+        let marks = try await staff.attendanceMarks(session: session)
+        if ContentNegotiation.prefers(.csv, over: .json, in: input.headers.accept) {
+            var csv = CSVText.row(["date", "lastName", "firstName", "status", "recordedAt"])
+            for mark in marks {
+                csv += CSVText.row([mark.date, mark.lastName, mark.firstName, mark.status.rawValue, mark.recordedAt.formatted(.iso8601)])
+            }
+            return .ok(.init(body: .csv(HTTPBody(csv))))
+        }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: marks.map {
+                            .init(
+                                date: $0.date, registrationId: $0.registrationId.uuidString.lowercased(), firstName: $0.firstName,
+                                lastName: $0.lastName, status: .init(rawValue: $0.status.rawValue) ?? .present, recordedAt: $0.recordedAt)
                         }))))
     }
 

@@ -46,6 +46,28 @@ struct ParticipantProfile: Codable, Sendable, Equatable {
         return filled
     }
 
+    /// The answer to one of the catalogue's participant fields, as a line of a class list; nil when not filled.
+    func answer(to field: String) -> String? {
+        let text: String? =
+            switch field {
+            case "permanent-code": permanentCode
+            case "school": school
+            case "level": level
+            case "group": group
+            case "teacher": teacher
+            case "lunch-arrangement": lunchArrangement
+            case "allergies": allergies
+            case "medical-conditions": medicalConditions
+            case "health-insurance-number": healthInsuranceNumber
+            case "emergency-contact":
+                emergencyContact.map { contact in
+                    [contact.name, contact.phone, contact.relationship].compactMap { $0?.isEmpty == false ? $0 : nil }.joined(separator: ", ")
+                }
+            default: nil
+            }
+        return text?.isEmpty == false ? text : nil
+    }
+
     /// Only the fields named (the catalogue's `participantFields`): what staff of an organisation may read.
     func limited(to fields: Set<String>) -> ParticipantProfile {
         var shown = ParticipantProfile()

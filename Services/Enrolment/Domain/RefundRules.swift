@@ -3,8 +3,8 @@ import Foundation
 import DomainKit
 
 /// What a cancelled registration gets back under its offering's policy: nothing (CSSPO: "aucun remboursement
-/// individuel possible"), everything before the start, or the part of the session not yet given; the
-/// administration fee is kept in every case.
+/// individuel possible"), everything before the start, the part of the session not yet given, or (`on-request`)
+/// what the organisation decides, at most what was paid; the administration fee is kept in every case.
 enum RefundRules {
     static func refund(paidCents: Int64, policy: RefundPolicy?, startsOn: CalendarDate, endsOn: CalendarDate, today: CalendarDate) -> Int64 {
         guard let policy, paidCents > 0 else { return 0 }
@@ -24,6 +24,9 @@ enum RefundRules {
                 let left = Int64(today.days(until: endsOn))
                 gross = paidCents * left / total
             }
+        case "on-request":
+            // The most the organisation may grant, whenever the family asks: staff decide (Cancellations.decide).
+            gross = paidCents
         default:
             gross = 0
         }

@@ -13,6 +13,8 @@ enum Cancellations {
     struct Outcome: Sendable {
         var registrationId: UUID
         var refundCents: Int64
+        /// The policy leaves the refund to the organisation: `refundCents` is the most it may give.
+        var awaitsDecision = false
     }
 
     /// What cancelling would do, decided from the locked (or read) row: who may, and the refund.
@@ -21,6 +23,7 @@ enum Cancellations {
         var session: UUID
         var checkout: UUID?
         var reason: String
+        var awaitsDecision: Bool
     }
 
     /// A guardian cancels their own registrations before the start; staff of the selling organisation any time.
@@ -62,7 +65,9 @@ enum Cancellations {
         let reason = byStaff && found.owner != principal.accountId ? "cancelled-by-staff" : "cancelled-by-guardian"
         // Staff cancelling someone else's paid registration send money back: the code, as for a refund, within 15 minutes.
         if reason == "cancelled-by-staff", refund > 0, lock, !principal.hasRecentSecondFactor(at: now) { throw Problem.secondFactorStale }
-        return Decision(refundCents: refund, session: found.session, checkout: found.checkout, reason: reason)
+        // An `on-request` policy leaves a guardian's refund to the organisation; staff cancelling decide it now.
+        let awaitsDecision = offering.refundPolicy?.kind == "on-request" && reason == "cancelled-by-guardian" && refund > 0
+        return Decision(refundCents: refund, session: found.session, checkout: found.checkout, reason: reason, awaitsDecision: awaitsDecision)
     }
 
     /// What cancelling now would refund, changing nothing: shown before the person confirms.
@@ -74,7 +79,7 @@ enum Cancellations {
         // The same decision as cancelling, read without locking.
         try await client.withConnection { connection in
             let decision = try await decide(id, by: principal, at: now, lock: false, on: connection, logger: logger)
-            return Outcome(registrationId: id, refundCents: decision.refundCents)
+            return Outcome(registrationId: id, refundCents: decision.refundCents, awaitsDecision: decision.awaitsDecision)
         }
     }
 
@@ -91,12 +96,18 @@ enum Cancellations {
                 """, logger: logger)
             try await CheckoutStore.recordRegistrations(EventName.registrationCancelled, [id], at: now, on: connection, logger: logger)
             if decision.refundCents > 0, let checkout = decision.checkout {
-                try await requestRefund(
-                    registration: id, checkout: checkout, cents: decision.refundCents, reason: decision.reason, at: now, on: connection,
-                    logger: logger)
+                if decision.awaitsDecision {
+                    try await awaitDecision(
+                        registration: id, checkout: checkout, maximumCents: decision.refundCents, reason: decision.reason, at: now,
+                        on: connection, logger: logger)
+                } else {
+                    try await requestRefund(
+                        registration: id, checkout: checkout, cents: decision.refundCents, reason: decision.reason, at: now, on: connection,
+                        logger: logger)
+                }
             }
             try await SeatLedger.releaseConfirmed([decision.session: 1], at: now, on: connection, logger: logger)
-            return Outcome(registrationId: id, refundCents: decision.refundCents)
+            return Outcome(registrationId: id, refundCents: decision.refundCents, awaitsDecision: decision.awaitsDecision)
         }
     }
 
@@ -110,11 +121,21 @@ enum Cancellations {
             INSERT INTO refund_requests (id, registration_id, checkout_id, amount_cents, reason, status, requested_at)
             VALUES (\(requestId), \(registration), \(checkout), \(cents), \(reason), 'requested', \(now))
             """, logger: logger)
+        try await enqueueRefund(
+            request: requestId, registration: registration, checkout: checkout, cents: cents, reason: reason, at: now, on: connection,
+            logger: logger)
+    }
+
+    /// Asks payment for the refund (`enrolment.refund.requested`), in the caller's transaction.
+    static func enqueueRefund(
+        request: UUID, registration: UUID, checkout: UUID, cents: Int64, reason: String, at now: Date, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
         try await Outbox.enqueue(
             PendingEvent(
                 routingKey: EventName.refundRequested, subject: registration.uuidString.lowercased(), occurredAt: now,
                 payload: RefundRequestedEvent(
-                    refundRequestId: requestId, version: 1, registrationId: registration, checkoutId: checkout,
+                    refundRequestId: request, version: 1, registrationId: registration, checkoutId: checkout,
                     amount: .init(amountCents: cents), reason: reason)),
             on: connection, logger: logger)
     }

@@ -437,5 +437,38 @@ enum EnrolmentMigrations {
                 """,
                 "CREATE INDEX document_reads_by_organisation ON document_reads (organisation_id, read_at DESC, id DESC)",
             ]),
+        // A session's attendance, one mark per registration and date, kept in the group it was taken in (a
+        // registration moved later keeps its marks where they were given).
+        Migration(
+            20, "attendance",
+            [
+                """
+                CREATE TABLE attendance (
+                    session_id uuid NOT NULL,
+                    registration_id uuid NOT NULL REFERENCES registrations (id) ON DELETE CASCADE,
+                    attended_on date NOT NULL,
+                    status text NOT NULL CHECK (status IN ('present', 'absent', 'late')),
+                    recorded_by uuid NOT NULL,
+                    recorded_at timestamptz NOT NULL,
+                    PRIMARY KEY (session_id, attended_on, registration_id)
+                )
+                """
+            ]),
+        // Refunds an `on-request` policy leaves to the organisation: awaiting a decision, then refused or asked of
+        // payment; the most the policy allowed is kept beside what was granted.
+        Migration(
+            21, "refund decisions",
+            [
+                "ALTER TABLE refund_requests DROP CONSTRAINT refund_requests_status_check",
+                """
+                ALTER TABLE refund_requests ADD CONSTRAINT refund_requests_status_check
+                    CHECK (status IN ('awaiting-decision', 'refused', 'requested', 'completed'))
+                """,
+                "ALTER TABLE refund_requests ADD COLUMN maximum_cents bigint",
+                "ALTER TABLE refund_requests ADD COLUMN decided_by uuid",
+                "ALTER TABLE refund_requests ADD COLUMN decided_at timestamptz",
+                "ALTER TABLE refund_requests ADD COLUMN decision_note text",
+                "CREATE INDEX refund_requests_awaiting ON refund_requests (requested_at) WHERE status = 'awaiting-decision'",
+            ]),
     ]
 }

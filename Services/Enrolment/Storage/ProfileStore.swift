@@ -97,10 +97,56 @@ struct ProfileStore: Sendable {
                     """, logger: logger)
             }
             guard let sealed = found.sealed else { return (ParticipantProfile(), found.version) }
-            let box = try ChaChaPoly.SealedBox(combined: Data(sealed.readableBytesView))
-            let json = try ChaChaPoly.open(box, using: key, authenticating: Array(participant.uuidString.utf8))
-            let profile = try JSONDecoder().decode(ParticipantProfile.self, from: json)
+            let profile = try unsealed(sealed, participant: participant)
             return (asked.map(profile.limited(to:)) ?? profile, found.version)
+        }
+    }
+
+    private func unsealed(_ sealed: ByteBuffer, participant: UUID) throws -> ParticipantProfile {
+        let box = try ChaChaPoly.SealedBox(combined: Data(sealed.readableBytesView))
+        let json = try ChaChaPoly.open(box, using: key, authenticating: Array(participant.uuidString.utf8))
+        return try JSONDecoder().decode(ParticipantProfile.self, from: json)
+    }
+
+    /// The participant fields a class list shows, in its columns' order (the health insurance number stays on the
+    /// person's profile).
+    static let classListFields = [
+        "permanent-code", "school", "level", "group", "teacher", "lunch-arrangement", "allergies", "medical-conditions", "emergency-contact",
+    ]
+
+    /// For a session's class list: the fields its offering asks that a class list shows, and each confirmed
+    /// participant's answers, every profile opened logged as a read by `organisation`'s staff member.
+    func classListFields(
+        session: UUID, organisation: UUID, by principal: Principal, at now: Date
+    ) async throws -> (asked: [String], answers: [UUID: [String]]) {
+        try await client.transaction(logger: logger) { connection in
+            var offeringFields: [String] = []
+            for try await fields in try await connection.query(
+                """
+                SELECT coalesce(ARRAY(SELECT jsonb_array_elements_text(o.document->'participantFields')), '{}')
+                FROM offering_sessions s JOIN offerings o ON o.id = s.offering_id WHERE s.id = \(session)
+                """, logger: logger
+            ).decode([String].self) {
+                offeringFields = fields
+            }
+            let asked = Self.classListFields.filter(offeringFields.contains)
+            guard !asked.isEmpty else { return ([], [:]) }
+            var answers: [UUID: [String]] = [:]
+            for try await (participant, sealed) in try await connection.query(
+                """
+                SELECT DISTINCT p.id, p.profile_sealed FROM registrations r JOIN participants p ON p.id = r.participant_id
+                WHERE r.session_id = \(session) AND r.status = 'confirmed'
+                """, logger: logger
+            ).decode((UUID, ByteBuffer?).self) {
+                let profile = try sealed.map { try unsealed($0, participant: participant) } ?? ParticipantProfile()
+                answers[participant] = asked.map { profile.answer(to: $0) ?? "" }
+            }
+            try await connection.query(
+                """
+                INSERT INTO profile_reads (participant_id, account_id, organisation_id, read_at)
+                SELECT participant, \(principal.accountId), \(organisation), \(now) FROM unnest(\(Array(answers.keys))) AS participant
+                """, logger: logger)
+            return (asked, answers)
         }
     }
 }

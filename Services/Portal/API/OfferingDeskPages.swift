@@ -103,7 +103,8 @@ struct OfferingDeskPages: Sendable {
                 .init(
                     name: "refundPolicy", label: t(.refundPolicy), kind: .select, value: draft.refundPolicy, hint: t(.refundPolicyHint),
                     options: [
-                        ("full-before-start", t(.refundFullBeforeStart)), ("pro-rata", t(.refundProRata)), ("none", t(.refundNone)),
+                        ("full-before-start", t(.refundFullBeforeStart)), ("pro-rata", t(.refundProRata)), ("on-request", t(.refundOnRequest)),
+                        ("none", t(.refundNone)),
                     ]),
             ],
             links: [.init(href: "/staff/organisations/\(organisation)/offres", label: Strings.text(.backToOfferings, language))])

@@ -490,13 +490,29 @@ struct RegistrarPages: Sendable {
         }
     }
 
-    func classListPage(_ request: Request, ids: SessionIDs, csv: Bool) async throws -> Response {
-        let language = LanguageChoice.of(request)
-        let t = { Strings.text($0, language) }
-        return try await organisationPage(request, ids.organisation, ids: [ids.offering, ids.session]) { session, found in
+    typealias Group = CatalogueClient.Components.Schemas.Session
+
+    /// The gate, the organisation, then the offering and its group named in the path (the organisation's own, or
+    /// not found).
+    func groupPage(
+        _ request: Request, _ ids: SessionIDs, back: String? = nil,
+        _ page: (BrowserSessionStore.Session, CatalogueReference.Organisation, Offering, Group) async throws -> Response
+    ) async throws -> Response {
+        try await organisationPage(request, ids.organisation, ids: [ids.offering, ids.session], back: back) { session, found in
             guard let offering = try await reference.offerings([ids.offering.lowercased()])[ids.offering.lowercased()],
                 offering.sellingOrganisationId == found.id, let group = offering.sessions.first(where: { $0.id == ids.session.lowercased() })
             else { return staffArea.notFound(request) }
+            return try await page(session, found, offering, group)
+        }
+    }
+
+    static let groupNotices: [String: Text] = ["message": .groupMessageSentNotice]
+
+    func classListPage(_ request: Request, ids: SessionIDs, csv: Bool) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let t = { Strings.text($0, language) }
+        let notice = kit.notice(request, Self.groupNotices, language)
+        return try await groupPage(request, ids) { session, found, offering, group in
             let answer = try await acting(session) {
                 try await enrolment.getClassList(
                     path: .init(sessionId: group.id), headers: .init(accept: [.init(contentType: csv ? .csv : .json)]))
@@ -505,24 +521,48 @@ struct RegistrarPages: Sendable {
             if csv, case .csv(let body) = ok.body {
                 return try await DocumentPages.csvFile(body, name: "liste-\(offering.code)-\(group.name.fr)")
             }
-            let entries = try ok.body.json.items.enumerated().map { index, entry -> [String: String] in
+            let list = try ok.body.json
+            let entries = list.items.enumerated().map { index, entry -> [String: Any] in
                 [
                     "number": String(index + 1), "lastName": entry.lastName, "firstName": entry.firstName,
                     "birthDate": Formatting.day(entry.birthDate, language), "fileNumber": entry.fileNumber ?? "", "classGroup": entry.group ?? "",
-                    "funding": entry.fundingSource ?? "",
+                    "funding": entry.fundingSource ?? "", "answers": entry.fields ?? [],
                 ]
             }
             let heading = "\(t(.classListTitle)) — \(offering.code) \(group.name.text(language))"
-            return render(
-                "staff-class-list", title: heading,
-                context: [
-                    "heading": heading, "course": offering.title.text(language), "organisationName": found.name.text(language),
-                    "dates": Formatting.days(group.startsOn, group.endsOn, language),
-                    "count": t(.registeredCount) + FormPage.colon(language) + Formatting.number(entries.count, language), "entries": entries,
-                    "hasEntries": !entries.isEmpty, "csvHref": "\(request.uri.path)/liste.csv",
-                    "offeringsHref": "/staff/organisations/\(found.id)/offres",
-                ], request: request)
+            let groupPath = "/staff/organisations/\(found.id)/offres/\(offering.id)/groupes/\(group.id)"
+            var context: [String: Any] = [
+                "heading": heading, "course": offering.title.text(language), "organisationName": found.name.text(language),
+                "dates": Formatting.days(group.startsOn, group.endsOn, language),
+                "count": t(.registeredCount) + FormPage.colon(language) + Formatting.number(entries.count, language), "entries": entries,
+                "hasEntries": !entries.isEmpty, "csvHref": "\(groupPath)/liste.csv", "attendanceHref": "\(groupPath)/presences",
+                "messageHref": "\(groupPath)/message", "offeringsHref": "/staff/organisations/\(found.id)/offres",
+                "askedFields": list.askedFields.map { Self.classListFieldLabel($0, language) },
+                "fieldsNote": list.askedFields.isEmpty ? "" : t(.classListFieldsNote),
+            ]
+            if let notice {
+                // How many were written to, as enrolment counted them.
+                let count = FormQuery(request.uri.query)["destinataires"].flatMap { Int($0.prefix(6)) } ?? 0
+                context["notice"] = notice.replacingOccurrences(of: "{count}", with: Formatting.number(count, language))
+            }
+            return render("staff-class-list", title: heading, context: context, request: request)
         }
+    }
+
+    static func classListFieldLabel(_ field: EnrolmentClient.Components.Schemas.ClassListField, _ language: Language) -> String {
+        let text: Text =
+            switch field {
+            case .permanentCode: .permanentCode
+            case .school: .school
+            case .level: .level
+            case .group: .group
+            case .teacher: .teacher
+            case .lunchArrangement: .lunchArrangement
+            case .allergies: .allergies
+            case .medicalConditions: .medicalConditions
+            case .emergencyContact: .emergencyContact
+            }
+        return Strings.text(text, language)
     }
 
     // MARK: - Importing records

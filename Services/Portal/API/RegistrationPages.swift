@@ -12,7 +12,9 @@ struct RegistrationPages: Sendable {
     let enrolment: EnrolmentClient.Client
     let reference: CatalogueReference
 
-    static let notices: [String: Text] = ["annulee": .registrationCancelledNotice, "plan": .planAttachedNotice]
+    static let notices: [String: Text] = [
+        "annulee": .registrationCancelledNotice, "annulee-a-decider": .registrationCancelledAwaitingNotice, "plan": .planAttachedNotice,
+    ]
 
     /// A registration's status (`confirmed`, `held`, `cancelled`, `expired`) as people read it; an unknown one as is.
     static func statusText(_ status: String, _ language: Language) -> String {
@@ -118,9 +120,11 @@ struct RegistrationPages: Sendable {
         switch answer {
         case .ok(let ok):
             let refund = try ok.body.json.refund.amountCents
+            let awaitsDecision = try ok.body.json.refundAwaitsDecision == true
             let text =
                 refund > 0
-                ? Strings.text(.cancellationRefund, language).replacingOccurrences(of: "{amount}", with: Formatting.money(cents: refund, language))
+                ? Strings.text(awaitsDecision ? .cancellationRefundOnRequest : .cancellationRefund, language).replacingOccurrences(
+                    of: "{amount}", with: Formatting.money(cents: refund, language))
                 : Strings.text(.cancellationNoRefund, language)
             let what = try await description(of: id, token: session.tokens.accessToken, language: language)
             var page = FormPage(
@@ -175,7 +179,9 @@ struct RegistrationPages: Sendable {
             try await enrolment.cancelRegistration(path: .init(registrationId: id))
         }
         switch answer {
-        case .ok: return Response(status: .seeOther, headers: [.location: "/inscriptions?fait=annulee"])
+        case .ok(let ok):
+            let awaitsDecision = try ok.body.json.refundAwaitsDecision == true
+            return Response(status: .seeOther, headers: [.location: "/inscriptions?fait=\(awaitsDecision ? "annulee-a-decider" : "annulee")"])
         case .notFound: throw HTTPError(.notFound)
         case .unauthorized: return kit.signInFirst(request)
         default:

@@ -13,6 +13,12 @@ enum Formatting {
         return negative ? "-" + amount : amount
     }
 
+    /// An amount as a person types it in a field ("12,50" in French, "12.50" in English): no sign, no grouping.
+    static func typedAmount(cents: Int64, _ language: Language) -> String {
+        let fraction = String(format: "%02d", Int(cents.magnitude % 100))
+        return "\(cents.magnitude / 100)\(language == .fr ? "," : ".")\(fraction)"
+    }
+
     static func number(_ value: Int, _ language: Language) -> String {
         (value < 0 ? "-" : "") + group(UInt64(value.magnitude), separator: language == .fr ? "\u{00A0}" : ",")
     }

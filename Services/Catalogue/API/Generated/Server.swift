@@ -1524,7 +1524,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
     }
     /// Staff: the organisation's own offerings in every status (drafts, published, closed, cancelled), by code.
     ///
-    /// For the organisation's staff and platform admins (403 for anyone else). An optional status narrows the list.
+    /// For the organisation's staff and platform admins (403 for anyone else; 404 for an organisation id that is not one). An optional status narrows the list.
     ///
     /// - Remark: HTTP `GET /v1/staff/organisations/{organisationId}/offerings`.
     /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/offerings/get(listStaffOfferings)`.
@@ -1636,6 +1636,24 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 case let .forbidden(value):
                     suppressUnusedWarning(value)
                     var response = HTTPTypes.HTTPResponse(soar_statusCode: 403)
+                    suppressMutabilityWarning(&response)
+                    let body: OpenAPIRuntime.HTTPBody
+                    switch value.body {
+                    case let .applicationProblemJson(value):
+                        try converter.validateAcceptIfPresent(
+                            "application/problem+json",
+                            in: request.headerFields
+                        )
+                        body = try converter.setResponseBodyAsJSON(
+                            value,
+                            headerFields: &response.headerFields,
+                            contentType: "application/problem+json; charset=utf-8"
+                        )
+                    }
+                    return (response, body)
+                case let .notFound(value):
+                    suppressUnusedWarning(value)
+                    var response = HTTPTypes.HTTPResponse(soar_statusCode: 404)
                     suppressMutabilityWarning(&response)
                     let body: OpenAPIRuntime.HTTPBody
                     switch value.body {

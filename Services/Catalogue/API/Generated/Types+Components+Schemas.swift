@@ -1145,6 +1145,11 @@ extension Components {
                 case percent
             }
         }
+        /// What a family's cancellation gives back: `none`, `full-before-start`, `pro-rata` (the days not yet given),
+        /// or `on-request` (the organisation's staff decide, at most what was paid); less the administration fee.
+        /// When the organisation cancels the offering, everything is refunded whatever the policy.
+        ///
+        ///
         /// - Remark: Generated from `#/components/schemas/RefundPolicy`.
         internal struct RefundPolicy: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/RefundPolicy/kind`.
@@ -1152,6 +1157,7 @@ extension Components {
                 case none = "none"
                 case fullBeforeStart = "full-before-start"
                 case proRata = "pro-rata"
+                case onRequest = "on-request"
             }
             /// - Remark: Generated from `#/components/schemas/RefundPolicy/kind`.
             internal var kind: Components.Schemas.RefundPolicy.KindPayload

@@ -66,7 +66,7 @@ internal protocol APIProtocol: Sendable {
     func createOffering(_ input: Operations.CreateOffering.Input) async throws -> Operations.CreateOffering.Output
     /// Staff: the organisation's own offerings in every status (drafts, published, closed, cancelled), by code.
     ///
-    /// For the organisation's staff and platform admins (403 for anyone else). An optional status narrows the list.
+    /// For the organisation's staff and platform admins (403 for anyone else; 404 for an organisation id that is not one). An optional status narrows the list.
     ///
     /// - Remark: HTTP `GET /v1/staff/organisations/{organisationId}/offerings`.
     /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/offerings/get(listStaffOfferings)`.
@@ -264,7 +264,7 @@ extension APIProtocol {
     }
     /// Staff: the organisation's own offerings in every status (drafts, published, closed, cancelled), by code.
     ///
-    /// For the organisation's staff and platform admins (403 for anyone else). An optional status narrows the list.
+    /// For the organisation's staff and platform admins (403 for anyone else; 404 for an organisation id that is not one). An optional status narrows the list.
     ///
     /// - Remark: HTTP `GET /v1/staff/organisations/{organisationId}/offerings`.
     /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/offerings/get(listStaffOfferings)`.

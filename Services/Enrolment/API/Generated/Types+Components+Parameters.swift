@@ -16,6 +16,12 @@ extension Components {
         internal typealias SchoolYear = Swift.String
         /// - Remark: Generated from `#/components/parameters/LineId`.
         internal typealias LineId = Swift.String
+        /// - Remark: Generated from `#/components/parameters/SessionId`.
+        internal typealias SessionId = Swift.String
+        /// One of the session's dates (`YYYY-MM-DD`).
+        ///
+        /// - Remark: Generated from `#/components/parameters/AttendanceDate`.
+        internal typealias AttendanceDate = Swift.String
         /// The `nextCursor` of the previous page.
         ///
         /// - Remark: Generated from `#/components/parameters/Cursor`.

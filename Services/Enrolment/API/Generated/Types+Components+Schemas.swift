@@ -1667,6 +1667,10 @@ extension Components {
             internal var group: Swift.String?
             /// - Remark: Generated from `#/components/schemas/ClassListEntry/fundingSource`.
             internal var fundingSource: Swift.String?
+            /// The profile's answer to each of `askedFields`, in that order (empty when not filled).
+            ///
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/fields`.
+            internal var fields: [Swift.String]?
             /// Creates a new `ClassListEntry`.
             ///
             /// - Parameters:
@@ -1678,6 +1682,7 @@ extension Components {
             ///   - fileNumber:
             ///   - group:
             ///   - fundingSource:
+            ///   - fields: The profile's answer to each of `askedFields`, in that order (empty when not filled).
             internal init(
                 registrationId: Swift.String,
                 participantId: Swift.String,
@@ -1686,7 +1691,8 @@ extension Components {
                 birthDate: Swift.String,
                 fileNumber: Swift.String? = nil,
                 group: Swift.String? = nil,
-                fundingSource: Swift.String? = nil
+                fundingSource: Swift.String? = nil,
+                fields: [Swift.String]? = nil
             ) {
                 self.registrationId = registrationId
                 self.participantId = participantId
@@ -1696,6 +1702,7 @@ extension Components {
                 self.fileNumber = fileNumber
                 self.group = group
                 self.fundingSource = fundingSource
+                self.fields = fields
             }
             internal enum CodingKeys: String, CodingKey {
                 case registrationId
@@ -1706,6 +1713,191 @@ extension Components {
                 case fileNumber
                 case group
                 case fundingSource
+                case fields
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ClassListField`.
+        internal enum ClassListField: String, Codable, Hashable, Sendable, CaseIterable {
+            case permanentCode = "permanent-code"
+            case school = "school"
+            case level = "level"
+            case group = "group"
+            case teacher = "teacher"
+            case lunchArrangement = "lunch-arrangement"
+            case allergies = "allergies"
+            case medicalConditions = "medical-conditions"
+            case emergencyContact = "emergency-contact"
+        }
+        /// `awaiting-decision` (an `on-request` policy), `refused`, `requested` (asked of payment), `completed` (refunded).
+        ///
+        /// - Remark: Generated from `#/components/schemas/RefundRequestStatus`.
+        internal enum RefundRequestStatus: String, Codable, Hashable, Sendable, CaseIterable {
+            case awaitingDecision = "awaiting-decision"
+            case refused = "refused"
+            case requested = "requested"
+            case completed = "completed"
+        }
+        /// - Remark: Generated from `#/components/schemas/RefundRequest`.
+        internal struct RefundRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/registrationId`.
+            internal var registrationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/participantName`.
+            internal var participantName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/offeringCode`.
+            internal var offeringCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/offeringTitle`.
+            internal var offeringTitle: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/maximum`.
+            internal var maximum: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/granted`.
+            internal var granted: Components.Schemas.Money?
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/status`.
+            internal var status: Components.Schemas.RefundRequestStatus
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/note`.
+            internal var note: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/requestedAt`.
+            internal var requestedAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/decidedAt`.
+            internal var decidedAt: Foundation.Date?
+            /// Creates a new `RefundRequest`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - registrationId:
+            ///   - participantName:
+            ///   - offeringCode:
+            ///   - offeringTitle:
+            ///   - maximum:
+            ///   - granted:
+            ///   - status:
+            ///   - note:
+            ///   - requestedAt:
+            ///   - decidedAt:
+            internal init(
+                id: Swift.String,
+                registrationId: Swift.String,
+                participantName: Swift.String,
+                offeringCode: Swift.String,
+                offeringTitle: Components.Schemas.LocalizedText,
+                maximum: Components.Schemas.Money,
+                granted: Components.Schemas.Money? = nil,
+                status: Components.Schemas.RefundRequestStatus,
+                note: Swift.String? = nil,
+                requestedAt: Foundation.Date,
+                decidedAt: Foundation.Date? = nil
+            ) {
+                self.id = id
+                self.registrationId = registrationId
+                self.participantName = participantName
+                self.offeringCode = offeringCode
+                self.offeringTitle = offeringTitle
+                self.maximum = maximum
+                self.granted = granted
+                self.status = status
+                self.note = note
+                self.requestedAt = requestedAt
+                self.decidedAt = decidedAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case registrationId
+                case participantName
+                case offeringCode
+                case offeringTitle
+                case maximum
+                case granted
+                case status
+                case note
+                case requestedAt
+                case decidedAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/AttendanceStatus`.
+        internal enum AttendanceStatus: String, Codable, Hashable, Sendable, CaseIterable {
+            case present = "present"
+            case absent = "absent"
+            case late = "late"
+        }
+        /// A session's attendance on one date, every confirmed registration with its mark (none yet when not taken).
+        ///
+        /// - Remark: Generated from `#/components/schemas/AttendanceSheet`.
+        internal struct AttendanceSheet: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/AttendanceSheet/sessionId`.
+            internal var sessionId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/AttendanceSheet/date`.
+            internal var date: Swift.String
+            /// - Remark: Generated from `#/components/schemas/AttendanceSheet/EntriesPayload`.
+            internal struct EntriesPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/AttendanceSheet/EntriesPayload/registrationId`.
+                internal var registrationId: Swift.String
+                /// - Remark: Generated from `#/components/schemas/AttendanceSheet/EntriesPayload/participantId`.
+                internal var participantId: Swift.String
+                /// - Remark: Generated from `#/components/schemas/AttendanceSheet/EntriesPayload/firstName`.
+                internal var firstName: Swift.String
+                /// - Remark: Generated from `#/components/schemas/AttendanceSheet/EntriesPayload/lastName`.
+                internal var lastName: Swift.String
+                /// - Remark: Generated from `#/components/schemas/AttendanceSheet/EntriesPayload/status`.
+                internal var status: Components.Schemas.AttendanceStatus?
+                /// - Remark: Generated from `#/components/schemas/AttendanceSheet/EntriesPayload/recordedAt`.
+                internal var recordedAt: Foundation.Date?
+                /// Creates a new `EntriesPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - registrationId:
+                ///   - participantId:
+                ///   - firstName:
+                ///   - lastName:
+                ///   - status:
+                ///   - recordedAt:
+                internal init(
+                    registrationId: Swift.String,
+                    participantId: Swift.String,
+                    firstName: Swift.String,
+                    lastName: Swift.String,
+                    status: Components.Schemas.AttendanceStatus? = nil,
+                    recordedAt: Foundation.Date? = nil
+                ) {
+                    self.registrationId = registrationId
+                    self.participantId = participantId
+                    self.firstName = firstName
+                    self.lastName = lastName
+                    self.status = status
+                    self.recordedAt = recordedAt
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case registrationId
+                    case participantId
+                    case firstName
+                    case lastName
+                    case status
+                    case recordedAt
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/AttendanceSheet/entries`.
+            internal typealias EntriesPayload = [Components.Schemas.AttendanceSheet.EntriesPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/AttendanceSheet/entries`.
+            internal var entries: Components.Schemas.AttendanceSheet.EntriesPayload
+            /// Creates a new `AttendanceSheet`.
+            ///
+            /// - Parameters:
+            ///   - sessionId:
+            ///   - date:
+            ///   - entries:
+            internal init(
+                sessionId: Swift.String,
+                date: Swift.String,
+                entries: Components.Schemas.AttendanceSheet.EntriesPayload
+            ) {
+                self.sessionId = sessionId
+                self.date = date
+                self.entries = entries
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case sessionId
+                case date
+                case entries
             }
         }
         /// Present when the offering asks for an intervention plan.

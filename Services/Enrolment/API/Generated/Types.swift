@@ -153,7 +153,8 @@ internal protocol APIProtocol: Sendable {
     /// A guardian cancels the registrations they made, before the session starts; the selling organisation's
     /// staff cancel any registration at any time. The seat returns to the session (its waitlist first); the
     /// amount the policy allows (none, full before the start, or pro rata, less the administration fee) is asked
-    /// of payment (`enrolment.refund.requested`). Staff cancelling another person's paid registration must have
+    /// of payment (`enrolment.refund.requested`); under an `on-request` policy a guardian's cancellation leaves the
+    /// refund to the organisation's staff (`/v1/staff/organisations/{id}/refund-requests`). Staff cancelling another person's paid registration must have
     /// given their second factor within 15 minutes (403 `/problems/second-factor-stale`), as for a refund.
     ///
     ///
@@ -197,6 +198,12 @@ internal protocol APIProtocol: Sendable {
     func getItemQuantities(_ input: Operations.GetItemQuantities.Input) async throws -> Operations.GetItemQuantities.Output
     /// Staff: who is registered (confirmed) in a session, as JSON or CSV (`Accept: text/csv`).
     ///
+    /// With the participant fields the offering asks that a class list shows (school, level, group, teacher, lunch
+    /// arrangement, allergies, medical conditions, emergency contact, permanent code; the health insurance number
+    /// stays on the person's profile). Opening the list opens those profiles: each is logged as a profile read, as
+    /// the person's profile page is. The CSV has one more column per field, named as `askedFields` names it.
+    ///
+    ///
     /// - Remark: HTTP `GET /v1/staff/sessions/{sessionId}/class-list`.
     /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/class-list/get(getClassList)`.
     func getClassList(_ input: Operations.GetClassList.Input) async throws -> Operations.GetClassList.Output
@@ -207,6 +214,40 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/staff/sessions/{sessionId}/messages`.
     /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/messages/post(messageSession)`.
     func messageSession(_ input: Operations.MessageSession.Input) async throws -> Operations.MessageSession.Output
+    /// Staff: every attendance mark kept for a session, by date then name, as JSON or CSV (`Accept: text/csv`).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/sessions/{sessionId}/attendance`.
+    /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/attendance/get(listAttendance)`.
+    func listAttendance(_ input: Operations.ListAttendance.Input) async throws -> Operations.ListAttendance.Output
+    /// Staff: a session's attendance on one of its dates: who is registered, and each one's mark if taken.
+    ///
+    /// - Remark: HTTP `GET /v1/staff/sessions/{sessionId}/attendance/{date}`.
+    /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/attendance/{date}/get(getAttendanceSheet)`.
+    func getAttendanceSheet(_ input: Operations.GetAttendanceSheet.Input) async throws -> Operations.GetAttendanceSheet.Output
+    /// Staff: marks people present, absent or late on one of the session's dates (a mark given again replaces the earlier one).
+    ///
+    /// Every mark names a confirmed registration of the session; the date lies within the session. Anything wrong
+    /// answers 422 naming each mark, and nothing is kept. Marks not given are left as they are.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/staff/sessions/{sessionId}/attendance/{date}`.
+    /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/attendance/{date}/put(recordAttendance)`.
+    func recordAttendance(_ input: Operations.RecordAttendance.Input) async throws -> Operations.RecordAttendance.Output
+    /// Staff: refunds families asked by cancelling under an `on-request` policy, oldest first (those awaiting a decision by default).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/organisations/{organisationId}/refund-requests`.
+    /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/refund-requests/get(listRefundRequests)`.
+    func listRefundRequests(_ input: Operations.ListRefundRequests.Input) async throws -> Operations.ListRefundRequests.Output
+    /// Staff: grants a refund awaiting a decision (all or part of the most the policy allows) or refuses it; the family is mailed either way.
+    ///
+    /// A grant asks payment for the amount (`enrolment.refund.requested`), as any cancellation's refund; a refusal
+    /// says why. Decided once: 409 `/problems/already-decided` afterwards. Money moves: the second factor within
+    /// 15 minutes.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/staff/refund-requests/{requestId}/decision`.
+    /// - Remark: Generated from `#/paths//v1/staff/refund-requests/{requestId}/decision/post(decideRefundRequest)`.
+    func decideRefundRequest(_ input: Operations.DecideRefundRequest.Input) async throws -> Operations.DecideRefundRequest.Output
     /// Attaches the participant's intervention plan to a cart line (replacing an earlier one).
     ///
     /// Accepted when the offering asks for a plan; the type (by content) and size follow the offering's rules.
@@ -597,7 +638,8 @@ extension APIProtocol {
     /// A guardian cancels the registrations they made, before the session starts; the selling organisation's
     /// staff cancel any registration at any time. The seat returns to the session (its waitlist first); the
     /// amount the policy allows (none, full before the start, or pro rata, less the administration fee) is asked
-    /// of payment (`enrolment.refund.requested`). Staff cancelling another person's paid registration must have
+    /// of payment (`enrolment.refund.requested`); under an `on-request` policy a guardian's cancellation leaves the
+    /// refund to the organisation's staff (`/v1/staff/organisations/{id}/refund-requests`). Staff cancelling another person's paid registration must have
     /// given their second factor within 15 minutes (403 `/problems/second-factor-stale`), as for a refund.
     ///
     ///
@@ -693,6 +735,12 @@ extension APIProtocol {
     }
     /// Staff: who is registered (confirmed) in a session, as JSON or CSV (`Accept: text/csv`).
     ///
+    /// With the participant fields the offering asks that a class list shows (school, level, group, teacher, lunch
+    /// arrangement, allergies, medical conditions, emergency contact, permanent code; the health insurance number
+    /// stays on the person's profile). Opening the list opens those profiles: each is logged as a profile read, as
+    /// the person's profile page is. The CSV has one more column per field, named as `askedFields` names it.
+    ///
+    ///
     /// - Remark: HTTP `GET /v1/staff/sessions/{sessionId}/class-list`.
     /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/class-list/get(getClassList)`.
     internal func getClassList(
@@ -716,6 +764,86 @@ extension APIProtocol {
         body: Operations.MessageSession.Input.Body
     ) async throws -> Operations.MessageSession.Output {
         try await messageSession(Operations.MessageSession.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Staff: every attendance mark kept for a session, by date then name, as JSON or CSV (`Accept: text/csv`).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/sessions/{sessionId}/attendance`.
+    /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/attendance/get(listAttendance)`.
+    internal func listAttendance(
+        path: Operations.ListAttendance.Input.Path,
+        headers: Operations.ListAttendance.Input.Headers = .init()
+    ) async throws -> Operations.ListAttendance.Output {
+        try await listAttendance(Operations.ListAttendance.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Staff: a session's attendance on one of its dates: who is registered, and each one's mark if taken.
+    ///
+    /// - Remark: HTTP `GET /v1/staff/sessions/{sessionId}/attendance/{date}`.
+    /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/attendance/{date}/get(getAttendanceSheet)`.
+    internal func getAttendanceSheet(
+        path: Operations.GetAttendanceSheet.Input.Path,
+        headers: Operations.GetAttendanceSheet.Input.Headers = .init()
+    ) async throws -> Operations.GetAttendanceSheet.Output {
+        try await getAttendanceSheet(Operations.GetAttendanceSheet.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Staff: marks people present, absent or late on one of the session's dates (a mark given again replaces the earlier one).
+    ///
+    /// Every mark names a confirmed registration of the session; the date lies within the session. Anything wrong
+    /// answers 422 naming each mark, and nothing is kept. Marks not given are left as they are.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/staff/sessions/{sessionId}/attendance/{date}`.
+    /// - Remark: Generated from `#/paths//v1/staff/sessions/{sessionId}/attendance/{date}/put(recordAttendance)`.
+    internal func recordAttendance(
+        path: Operations.RecordAttendance.Input.Path,
+        headers: Operations.RecordAttendance.Input.Headers = .init(),
+        body: Operations.RecordAttendance.Input.Body
+    ) async throws -> Operations.RecordAttendance.Output {
+        try await recordAttendance(Operations.RecordAttendance.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Staff: refunds families asked by cancelling under an `on-request` policy, oldest first (those awaiting a decision by default).
+    ///
+    /// - Remark: HTTP `GET /v1/staff/organisations/{organisationId}/refund-requests`.
+    /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/refund-requests/get(listRefundRequests)`.
+    internal func listRefundRequests(
+        path: Operations.ListRefundRequests.Input.Path,
+        query: Operations.ListRefundRequests.Input.Query = .init(),
+        headers: Operations.ListRefundRequests.Input.Headers = .init()
+    ) async throws -> Operations.ListRefundRequests.Output {
+        try await listRefundRequests(Operations.ListRefundRequests.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Staff: grants a refund awaiting a decision (all or part of the most the policy allows) or refuses it; the family is mailed either way.
+    ///
+    /// A grant asks payment for the amount (`enrolment.refund.requested`), as any cancellation's refund; a refusal
+    /// says why. Decided once: 409 `/problems/already-decided` afterwards. Money moves: the second factor within
+    /// 15 minutes.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/staff/refund-requests/{requestId}/decision`.
+    /// - Remark: Generated from `#/paths//v1/staff/refund-requests/{requestId}/decision/post(decideRefundRequest)`.
+    internal func decideRefundRequest(
+        path: Operations.DecideRefundRequest.Input.Path,
+        headers: Operations.DecideRefundRequest.Input.Headers = .init(),
+        body: Operations.DecideRefundRequest.Input.Body
+    ) async throws -> Operations.DecideRefundRequest.Output {
+        try await decideRefundRequest(Operations.DecideRefundRequest.Input(
             path: path,
             headers: headers,
             body: body

@@ -746,7 +746,7 @@ package struct Client: APIProtocol {
     }
     /// Staff: the organisation's own offerings in every status (drafts, published, closed, cancelled), by code.
     ///
-    /// For the organisation's staff and platform admins (403 for anyone else). An optional status narrows the list.
+    /// For the organisation's staff and platform admins (403 for anyone else; 404 for an organisation id that is not one). An optional status narrows the list.
     ///
     /// - Remark: HTTP `GET /v1/staff/organisations/{organisationId}/offerings`.
     /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/offerings/get(listStaffOfferings)`.
@@ -883,6 +883,28 @@ package struct Client: APIProtocol {
                         preconditionFailure("bestContentType chose an invalid content type.")
                     }
                     return .forbidden(.init(body: body))
+                case 404:
+                    let contentType = converter.extractContentTypeIfPresent(in: response.headerFields)
+                    let body: Components.Responses.Problem.Body
+                    let chosenContentType = try converter.bestContentType(
+                        received: contentType,
+                        options: [
+                            "application/problem+json"
+                        ]
+                    )
+                    switch chosenContentType {
+                    case "application/problem+json":
+                        body = try await converter.getResponseBodyAsJSON(
+                            Components.Schemas.Problem.self,
+                            from: responseBody,
+                            transforming: { value in
+                                .applicationProblemJson(value)
+                            }
+                        )
+                    default:
+                        preconditionFailure("bestContentType chose an invalid content type.")
+                    }
+                    return .notFound(.init(body: body))
                 default:
                     return .undocumented(
                         statusCode: response.status.code,

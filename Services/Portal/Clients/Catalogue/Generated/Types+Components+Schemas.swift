@@ -1103,6 +1103,11 @@ extension Components {
                 case percent
             }
         }
+        /// What a family's cancellation gives back: `none`, `full-before-start`, `pro-rata` (the days not yet given),
+        /// or `on-request` (the organisation's staff decide, at most what was paid); less the administration fee.
+        /// When the organisation cancels the offering, everything is refunded whatever the policy.
+        ///
+        ///
         /// - Remark: Generated from `#/components/schemas/RefundPolicy`.
         package struct RefundPolicy: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/RefundPolicy/kind`.
@@ -1110,6 +1115,7 @@ extension Components {
                 case none = "none"
                 case fullBeforeStart = "full-before-start"
                 case proRata = "pro-rata"
+                case onRequest = "on-request"
             }
             /// - Remark: Generated from `#/components/schemas/RefundPolicy/kind`.
             package var kind: Components.Schemas.RefundPolicy.KindPayload

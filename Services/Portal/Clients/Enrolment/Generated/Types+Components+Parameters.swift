@@ -28,6 +28,12 @@ extension Components {
         package typealias SchoolYear = Swift.String
         /// - Remark: Generated from `#/components/parameters/LineId`.
         package typealias LineId = Swift.String
+        /// - Remark: Generated from `#/components/parameters/SessionId`.
+        package typealias SessionId = Swift.String
+        /// One of the session's dates (`YYYY-MM-DD`).
+        ///
+        /// - Remark: Generated from `#/components/parameters/AttendanceDate`.
+        package typealias AttendanceDate = Swift.String
         /// The `nextCursor` of the previous page.
         ///
         /// - Remark: Generated from `#/components/parameters/Cursor`.

@@ -1654,6 +1654,10 @@ extension Components {
             package var group: Swift.String?
             /// - Remark: Generated from `#/components/schemas/ClassListEntry/fundingSource`.
             package var fundingSource: Swift.String?
+            /// The profile's answer to each of `askedFields`, in that order (empty when not filled).
+            ///
+            /// - Remark: Generated from `#/components/schemas/ClassListEntry/fields`.
+            package var fields: [Swift.String]?
             /// Creates a new `ClassListEntry`.
             ///
             /// - Parameters:
@@ -1665,6 +1669,7 @@ extension Components {
             ///   - fileNumber:
             ///   - group:
             ///   - fundingSource:
+            ///   - fields: The profile's answer to each of `askedFields`, in that order (empty when not filled).
             package init(
                 registrationId: Swift.String,
                 participantId: Swift.String,
@@ -1673,7 +1678,8 @@ extension Components {
                 birthDate: Swift.String,
                 fileNumber: Swift.String? = nil,
                 group: Swift.String? = nil,
-                fundingSource: Swift.String? = nil
+                fundingSource: Swift.String? = nil,
+                fields: [Swift.String]? = nil
             ) {
                 self.registrationId = registrationId
                 self.participantId = participantId
@@ -1683,6 +1689,7 @@ extension Components {
                 self.fileNumber = fileNumber
                 self.group = group
                 self.fundingSource = fundingSource
+                self.fields = fields
             }
             package enum CodingKeys: String, CodingKey {
                 case registrationId
@@ -1693,6 +1700,191 @@ extension Components {
                 case fileNumber
                 case group
                 case fundingSource
+                case fields
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ClassListField`.
+        @frozen package enum ClassListField: String, Codable, Hashable, Sendable, CaseIterable {
+            case permanentCode = "permanent-code"
+            case school = "school"
+            case level = "level"
+            case group = "group"
+            case teacher = "teacher"
+            case lunchArrangement = "lunch-arrangement"
+            case allergies = "allergies"
+            case medicalConditions = "medical-conditions"
+            case emergencyContact = "emergency-contact"
+        }
+        /// `awaiting-decision` (an `on-request` policy), `refused`, `requested` (asked of payment), `completed` (refunded).
+        ///
+        /// - Remark: Generated from `#/components/schemas/RefundRequestStatus`.
+        @frozen package enum RefundRequestStatus: String, Codable, Hashable, Sendable, CaseIterable {
+            case awaitingDecision = "awaiting-decision"
+            case refused = "refused"
+            case requested = "requested"
+            case completed = "completed"
+        }
+        /// - Remark: Generated from `#/components/schemas/RefundRequest`.
+        package struct RefundRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/id`.
+            package var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/registrationId`.
+            package var registrationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/participantName`.
+            package var participantName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/offeringCode`.
+            package var offeringCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/offeringTitle`.
+            package var offeringTitle: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/maximum`.
+            package var maximum: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/granted`.
+            package var granted: Components.Schemas.Money?
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/status`.
+            package var status: Components.Schemas.RefundRequestStatus
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/note`.
+            package var note: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/requestedAt`.
+            package var requestedAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/RefundRequest/decidedAt`.
+            package var decidedAt: Foundation.Date?
+            /// Creates a new `RefundRequest`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - registrationId:
+            ///   - participantName:
+            ///   - offeringCode:
+            ///   - offeringTitle:
+            ///   - maximum:
+            ///   - granted:
+            ///   - status:
+            ///   - note:
+            ///   - requestedAt:
+            ///   - decidedAt:
+            package init(
+                id: Swift.String,
+                registrationId: Swift.String,
+                participantName: Swift.String,
+                offeringCode: Swift.String,
+                offeringTitle: Components.Schemas.LocalizedText,
+                maximum: Components.Schemas.Money,
+                granted: Components.Schemas.Money? = nil,
+                status: Components.Schemas.RefundRequestStatus,
+                note: Swift.String? = nil,
+                requestedAt: Foundation.Date,
+                decidedAt: Foundation.Date? = nil
+            ) {
+                self.id = id
+                self.registrationId = registrationId
+                self.participantName = participantName
+                self.offeringCode = offeringCode
+                self.offeringTitle = offeringTitle
+                self.maximum = maximum
+                self.granted = granted
+                self.status = status
+                self.note = note
+                self.requestedAt = requestedAt
+                self.decidedAt = decidedAt
+            }
+            package enum CodingKeys: String, CodingKey {
+                case id
+                case registrationId
+                case participantName
+                case offeringCode
+                case offeringTitle
+                case maximum
+                case granted
+                case status
+                case note
+                case requestedAt
+                case decidedAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/AttendanceStatus`.
+        @frozen package enum AttendanceStatus: String, Codable, Hashable, Sendable, CaseIterable {
+            case present = "present"
+            case absent = "absent"
+            case late = "late"
+        }
+        /// A session's attendance on one date, every confirmed registration with its mark (none yet when not taken).
+        ///
+        /// - Remark: Generated from `#/components/schemas/AttendanceSheet`.
+        package struct AttendanceSheet: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/AttendanceSheet/sessionId`.
+            package var sessionId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/AttendanceSheet/date`.
+            package var date: Swift.String
+            /// - Remark: Generated from `#/components/schemas/AttendanceSheet/EntriesPayload`.
+            package struct EntriesPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/AttendanceSheet/EntriesPayload/registrationId`.
+                package var registrationId: Swift.String
+                /// - Remark: Generated from `#/components/schemas/AttendanceSheet/EntriesPayload/participantId`.
+                package var participantId: Swift.String
+                /// - Remark: Generated from `#/components/schemas/AttendanceSheet/EntriesPayload/firstName`.
+                package var firstName: Swift.String
+                /// - Remark: Generated from `#/components/schemas/AttendanceSheet/EntriesPayload/lastName`.
+                package var lastName: Swift.String
+                /// - Remark: Generated from `#/components/schemas/AttendanceSheet/EntriesPayload/status`.
+                package var status: Components.Schemas.AttendanceStatus?
+                /// - Remark: Generated from `#/components/schemas/AttendanceSheet/EntriesPayload/recordedAt`.
+                package var recordedAt: Foundation.Date?
+                /// Creates a new `EntriesPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - registrationId:
+                ///   - participantId:
+                ///   - firstName:
+                ///   - lastName:
+                ///   - status:
+                ///   - recordedAt:
+                package init(
+                    registrationId: Swift.String,
+                    participantId: Swift.String,
+                    firstName: Swift.String,
+                    lastName: Swift.String,
+                    status: Components.Schemas.AttendanceStatus? = nil,
+                    recordedAt: Foundation.Date? = nil
+                ) {
+                    self.registrationId = registrationId
+                    self.participantId = participantId
+                    self.firstName = firstName
+                    self.lastName = lastName
+                    self.status = status
+                    self.recordedAt = recordedAt
+                }
+                package enum CodingKeys: String, CodingKey {
+                    case registrationId
+                    case participantId
+                    case firstName
+                    case lastName
+                    case status
+                    case recordedAt
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/AttendanceSheet/entries`.
+            package typealias EntriesPayload = [Components.Schemas.AttendanceSheet.EntriesPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/AttendanceSheet/entries`.
+            package var entries: Components.Schemas.AttendanceSheet.EntriesPayload
+            /// Creates a new `AttendanceSheet`.
+            ///
+            /// - Parameters:
+            ///   - sessionId:
+            ///   - date:
+            ///   - entries:
+            package init(
+                sessionId: Swift.String,
+                date: Swift.String,
+                entries: Components.Schemas.AttendanceSheet.EntriesPayload
+            ) {
+                self.sessionId = sessionId
+                self.date = date
+                self.entries = entries
+            }
+            package enum CodingKeys: String, CodingKey {
+                case sessionId
+                case date
+                case entries
             }
         }
         /// Present when the offering asks for an intervention plan.
