@@ -45,6 +45,17 @@ public struct CalendarDate: Comparable, Sendable, Hashable, CustomStringConverti
         return calendar.dateComponents([.day], from: start, to: end).day!
     }
 
+    /// The date `count` days later (earlier when negative).
+    public func adding(days count: Int) -> CalendarDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let start = calendar.date(from: DateComponents(year: year, month: month, day: day))!
+        let parts = calendar.dateComponents([.year, .month, .day], from: calendar.date(byAdding: .day, value: count, to: start)!)
+        var moved = self
+        (moved.year, moved.month, moved.day) = (parts.year!, parts.month!, parts.day!)
+        return moved
+    }
+
     public var description: String {
         String(format: "%04d-%02d-%02d", year, month, day)
     }

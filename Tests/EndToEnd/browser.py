@@ -1045,7 +1045,8 @@ def registrar_registers_moves_and_prints(browser, expect):
 def clerk_creates_previews_and_publishes(browser, expect):
     """catalogue clerk creates, previews and publishes an offering that a family then sees: the city's recreation
     clerk signs in with the second factor, creates a draft in both languages (a price that is not one refused next
-    to its field first), previews it as families will see it, publishes it, lowers a group's capacity below nobody,
+    to its field first), edits its terms (a non-resident's price, a contract clause in both languages, the
+    allergies asked), previews it as families will see it, publishes it, lowers a group's capacity below nobody,
     and a family visitor then finds it by searching the catalogue, in French and in English."""
     d, clerk = browser.driver, expect["clerk"]
     person = Mouse(browser)
@@ -1071,9 +1072,22 @@ def clerk_creates_previews_and_publishes(browser, expect):
     person.go(button("Créer le brouillon"))
     assert heading(browser) == f"{code} {title_fr}", heading(browser)
     assert "L'offre est créée en brouillon" in main_text(browser) and "Brouillon" in main_text(browser), main_text(browser)
+    # The terms the creation form does not ask: a non-resident's price, a contract clause in both languages (one
+    # left untranslated refused first), the allergies asked of families.
+    person.go(link("Modifier l'offre"))
+    assert heading(browser) == "Modifier l'offre" and d.find_element(By.ID, "titleFr").get_attribute("value") == title_fr, heading(browser)
+    person.type({"nonResidentPrice": "55,00", "contractFr": "Je m'engage à respecter le code de vie de l'atelier."})
+    person.tick(field("field-allergies"))
+    person.go(button("Enregistrer les modifications"))
+    assert d.title.startswith("Erreur") and d.find_element(By.ID, "contractEn").get_attribute("aria-invalid") == "true", d.title
+    assert d.find_element(By.ID, "field-allergies").is_selected(), "what was ticked is kept"
+    person.type({"contractEn": "I agree to follow the workshop's code of conduct."})
+    person.go(button("Enregistrer les modifications"))
+    assert "L'offre est modifiée." in main_text(browser), main_text(browser)
     person.go(link("Aperçu pour les familles"))
     assert heading(browser) == title_fr, heading(browser)
     assert "Aperçu" in main_text(browser) and "Le matériel est fourni." in main_text(browser) and "40,00" in main_text(browser), main_text(browser)
+    assert "Je m'engage à respecter le code de vie de l'atelier." in main_text(browser), main_text(browser)
     person.go(link("Retour à l'activité"))
     person.go(button("Publier"))
     assert "L'offre est publiée" in main_text(browser) and "Publiée" in main_text(browser), main_text(browser)
@@ -1228,10 +1242,10 @@ def group_list_attendance_and_message(browser, expect):
     assert "ROYM" not in d.page_source, "the insurance number stays on the profile"
     person.go(link("Présences"))
     assert heading(browser).startswith("Présences — SKI"), heading(browser)
+    day = d.find_element(By.ID, "date").get_attribute("value")  # the group's day (its first, before it starts)
     person.type({"date": "2020-01-01"})
     person.go(button("Afficher cette date"))
     assert d.title.startswith("Erreur") and d.find_element(By.ID, "date").get_attribute("aria-invalid") == "true", d.title
-    day = re.search(r"\d{4}-\d{2}-\d{2}", d.find_element(By.ID, "date-hint").text).group(0)  # the group's first date
     person.type({"date": day})
     person.go(button("Afficher cette date"))
     legend = f"{last}, {first}"

@@ -512,7 +512,8 @@ def browser_journeys(sink):
         address = f"patin.{width}@e2e.test"
         family = account(sink, address, "Nadia", "Gagnon")
         add_line(family, participant(family, first, "Gagnon", born(9)), "PATIN")
-        expect(pay(checkout(family, patin["sellingOrganisationId"])["id"], token=family), 201, f"the skating lessons ({width})")
+        paid = pay(checkout(family, patin["sellingOrganisationId"])["id"], token=family)  # `expect` is this step's dict
+        check(paid.status == 201, f"the skating lessons ({width}): {paid!r}")
         expect["refundDecision"][width] = {"family": address, "child": f"{first} Gagnon"}
     expect["clerk"] = {"email": "loisirs@e2e.test", "key": SECOND_FACTOR_KEYS["loisirs@e2e.test"], "organisation": "Ville de Baie-Comeau",
                        "opensOn": TODAY.isoformat(), "closesOn": (TODAY + datetime.timedelta(days=30)).isoformat(),

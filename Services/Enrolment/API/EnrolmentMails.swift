@@ -158,23 +158,23 @@ struct EnrolmentMails: Sendable {
                     """))
         refundDecided = try MailTemplate(
             fr: .init(
-                subject: "Remboursement {{#granted}}accordé{{/granted}}{{^granted}}refusé{{/granted}} : {{code}} {{title}}",
+                subject: "Remboursement {{#granted}}accordé{{/granted}}{{^granted}}refusé{{/granted}}\u{00A0}: {{code}} {{title}}",
                 text: """
                     Bonjour {{name}},
 
-                    Vous avez annulé l'inscription de {{participant}} à {{code}} {{title}}.
-                    {{#granted}}L'organisme vous accorde un remboursement de {{amount}}, versé sur la carte utilisée ; un avis de remboursement suivra.{{/granted}}
+                    L'inscription de {{participant}} à {{code}} {{title}} est annulée.
+                    {{#granted}}L'organisme vous accorde un remboursement de {{amount}}, versé sur la carte utilisée\u{202F}; un avis de remboursement suivra.{{/granted}}
                     {{^granted}}L'organisme ne vous accorde pas de remboursement.{{/granted}}
-                    {{#note}}Message de l'organisme : {{note}}{{/note}}
+                    {{#note}}Message de l'organisme\u{00A0}: {{note}}{{/note}}
 
                     Pour toute question, communiquez avec l'organisme.
                     """,
                 html: """
                     <p>Bonjour {{name}},</p>
-                    <p>Vous avez annulé l'inscription de {{participant}} à <strong>{{code}} {{title}}</strong>.</p>
-                    {{#granted}}<p>L'organisme vous accorde un remboursement de <strong>{{amount}}</strong>, versé sur la carte utilisée ; un avis de remboursement suivra.</p>{{/granted}}
+                    <p>L'inscription de {{participant}} à <strong>{{code}} {{title}}</strong> est annulée.</p>
+                    {{#granted}}<p>L'organisme vous accorde un remboursement de <strong>{{amount}}</strong>, versé sur la carte utilisée\u{202F}; un avis de remboursement suivra.</p>{{/granted}}
                     {{^granted}}<p>L'organisme ne vous accorde pas de remboursement.</p>{{/granted}}
-                    {{#note}}<p>Message de l'organisme : {{note}}</p>{{/note}}
+                    {{#note}}<p>Message de l'organisme\u{00A0}: {{note}}</p>{{/note}}
                     <p>Pour toute question, communiquez avec l'organisme.</p>
                     """),
             en: .init(
@@ -182,7 +182,7 @@ struct EnrolmentMails: Sendable {
                 text: """
                     Hello {{name}},
 
-                    You cancelled {{participant}}'s registration to {{code}} {{titleEn}}.
+                    {{participant}}'s registration for {{code}} {{titleEn}} is cancelled.
                     {{#granted}}The organisation grants you a refund of {{amountEn}}, paid back to the card used; a refund notice will follow.{{/granted}}
                     {{^granted}}The organisation does not grant a refund.{{/granted}}
                     {{#note}}The organisation's message: {{note}}{{/note}}
@@ -191,7 +191,7 @@ struct EnrolmentMails: Sendable {
                     """,
                 html: """
                     <p>Hello {{name}},</p>
-                    <p>You cancelled {{participant}}'s registration to <strong>{{code}} {{titleEn}}</strong>.</p>
+                    <p>{{participant}}'s registration for <strong>{{code}} {{titleEn}}</strong> is cancelled.</p>
                     {{#granted}}<p>The organisation grants you a refund of <strong>{{amountEn}}</strong>, paid back to the card used; a refund notice will follow.</p>{{/granted}}
                     {{^granted}}<p>The organisation does not grant a refund.</p>{{/granted}}
                     {{#note}}<p>The organisation's message: {{note}}</p>{{/note}}

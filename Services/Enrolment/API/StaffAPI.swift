@@ -55,9 +55,11 @@ extension EnrolmentAPI {
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
         guard let id = UUID(uuidString: input.path.requestId) else { throw Problem.notFound }
         let note = body.note?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let records = self.records
         let decided = try await Cancellations.decide(
             request: id, body.grant ? .grant(cents: body.amountCents.map(Int64.init)) : .refuse, note: note?.isEmpty == true ? nil : note,
-            by: principal, at: clock.now(), mailing: mailing, client: checkouts.client, logger: checkouts.logger)
+            by: principal, mayDecide: { try await records.mayManage($0, principal: principal) }, at: clock.now(), mailing: mailing,
+            client: checkouts.client, logger: checkouts.logger)
         return .ok(.init(body: .json(Self.representation(decided))))
     }
 
@@ -170,7 +172,11 @@ extension EnrolmentAPI {
         }
         guard try await records.mayManage(seller, principal: principal) else { throw Problem.forbidden }
         let entries = try await staff.classList(session: session)
-        let (asked, answers) = try await profiles.classListFields(session: session, organisation: seller, by: principal, at: clock.now())
+        // Health fields as the profile page shows them: to the seller's own staff (a parent organisation's staff,
+        // whom the list admits, read them through their token's roles below or not at all).
+        let (asked, answers) =
+            principal.isStaff(of: seller)
+            ? try await profiles.classListFields(session: session, organisation: seller, by: principal, at: clock.now()) : ([], [:])
         // CSV only when asked for over JSON (no Accept header lists both, equally).
         if ContentNegotiation.prefers(.csv, over: .json, in: input.headers.accept) {
             var csv = CSVText.row((["lastName", "firstName", "birthDate", "fileNumber", "group", "fundingSource"] + asked).map { Optional($0) })
@@ -190,7 +196,7 @@ extension EnrolmentAPI {
                             .init(
                                 registrationId: $0.registrationId.uuidString.lowercased(), participantId: $0.participantId.uuidString.lowercased(),
                                 firstName: $0.firstName, lastName: $0.lastName, birthDate: $0.birthDate, fileNumber: $0.fileNumber, group: $0.group,
-                                fundingSource: $0.fundingSource, fields: asked.isEmpty ? nil : answers[$0.participantId])
+                                fundingSource: $0.fundingSource, fields: asked.isEmpty ? nil : answers[$0.participantId] ?? asked.map { _ in "" })
                         }))))
     }
 

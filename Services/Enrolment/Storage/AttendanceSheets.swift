@@ -66,7 +66,7 @@ extension StaffRepository {
         try await client.transaction(logger: logger) { connection in
             var confirmed = Set<UUID>()
             for try await id in try await connection.query(
-                "SELECT id FROM registrations WHERE session_id = \(session) AND status = 'confirmed' AND id = ANY(\(marks.map(\.registration)))",
+                "SELECT id FROM registrations WHERE session_id = \(session) AND status = 'confirmed' AND id = ANY(\(marks.map(\.registration))) FOR SHARE",
                 logger: logger
             ).decode(UUID.self) {
                 confirmed.insert(id)

@@ -65,8 +65,9 @@ enum Cancellations {
         let reason = byStaff && found.owner != principal.accountId ? "cancelled-by-staff" : "cancelled-by-guardian"
         // Staff cancelling someone else's paid registration send money back: the code, as for a refund, within 15 minutes.
         if reason == "cancelled-by-staff", refund > 0, lock, !principal.hasRecentSecondFactor(at: now) { throw Problem.secondFactorStale }
-        // An `on-request` policy leaves a guardian's refund to the organisation; staff cancelling decide it now.
-        let awaitsDecision = offering.refundPolicy?.kind == "on-request" && reason == "cancelled-by-guardian" && refund > 0
+        // An `on-request` policy leaves the refund to the organisation's decision, whoever cancels (staff
+        // cancelling decide it afterwards, on the same list, with the amount they choose).
+        let awaitsDecision = offering.refundPolicy?.kind == "on-request" && refund > 0
         return Decision(refundCents: refund, session: found.session, checkout: found.checkout, reason: reason, awaitsDecision: awaitsDecision)
     }
 
@@ -201,5 +202,14 @@ extension Cancellations {
             UPDATE refund_requests SET status = 'completed', completed_at = now()
             WHERE status = 'requested' AND (id = \(refund.refundRequestId) OR (\(refund.refundRequestId)::uuid IS NULL AND registration_id = ANY(\(refund.registrationIds))))
             """, logger: logger)
+        // A refund staff made from the payment's page settles what still awaited their decision: it is not granted again.
+        if refund.refundRequestId == nil {
+            try await connection.query(
+                """
+                UPDATE refund_requests SET status = 'completed', completed_at = now(), decided_at = now(),
+                    decision_note = coalesce(decision_note, 'settled by a refund from the payment')
+                WHERE status = 'awaiting-decision' AND registration_id = ANY(\(refund.registrationIds))
+                """, logger: logger)
+        }
     }
 }

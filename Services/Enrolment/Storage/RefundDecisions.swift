@@ -76,22 +76,27 @@ extension Cancellations {
 
     /// Decides a request awaiting a decision, once: a grant (at most the maximum) is asked of payment; the payer is
     /// mailed in their language with the decision, in the same transaction.
+    /// `mayDecide`: whether the principal manages the selling organisation (as the list's reader must).
     static func decide(
-        request id: UUID, _ decision: RefundDecision, note: String?, by principal: Principal, at now: Date, mailing: Mailing,
-        client: PostgresClient, logger: Logger
+        request id: UUID, _ decision: RefundDecision, note: String?, by principal: Principal,
+        mayDecide: @Sendable (UUID) async throws -> Bool, at now: Date, mailing: Mailing, client: PostgresClient, logger: Logger
     ) async throws -> RefundRequestView {
         try await client.transaction(logger: logger) { connection in
-            var found: (status: String, maximum: Int64, registration: UUID, checkout: UUID, seller: UUID, reason: String)?
+            var found: (status: String, maximum: Int64, registration: UUID, checkout: UUID, seller: UUID, reason: String, payer: UUID?)?
             for try await row in try await connection.query(
                 """
-                SELECT rr.status, coalesce(rr.maximum_cents, rr.amount_cents), rr.registration_id, rr.checkout_id, o.selling_organisation_id, rr.reason
+                SELECT rr.status, coalesce(rr.maximum_cents, rr.amount_cents), rr.registration_id, rr.checkout_id, o.selling_organisation_id, rr.reason,
+                       c.account_id
                 FROM refund_requests rr JOIN registrations r ON r.id = rr.registration_id JOIN offerings o ON o.id = r.offering_id
+                LEFT JOIN checkouts c ON c.id = rr.checkout_id
                 WHERE rr.id = \(id) FOR UPDATE OF rr
                 """, logger: logger
-            ).decode((String, Int64, UUID, UUID, UUID, String).self) {
+            ).decode((String, Int64, UUID, UUID, UUID, String, UUID?).self) {
                 found = row
             }
-            guard let found, principal.isStaff(of: found.seller) else { throw Problem.notFound }
+            guard let found, try await mayDecide(found.seller) else { throw Problem.notFound }
+            // Staff who paid for their own child do not decide their own refund: a colleague does.
+            guard found.payer != principal.accountId else { throw Problem.forbidden }
             guard found.status == "awaiting-decision" else { throw Problem.alreadyDecided }
             switch decision {
             case .grant(let cents):

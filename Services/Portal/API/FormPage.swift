@@ -67,6 +67,8 @@ struct FormPage {
     var liveTotal: String?
     /// The second factor's setup: the QR code (inline SVG, drawn by `QRCodeImage`, never from the request) and the key.
     var keySetup: (svg: String, key: String)?
+    /// Sent once: a second click while the first is on its way does nothing (a charge, a mail to a whole group).
+    var submitOnce = false
 
     struct CardEntry {
         var src: String
@@ -118,6 +120,7 @@ struct FormPage {
         if !intro.isEmpty { values["intro"] = intro }
         if let review { values["review"] = review }
         if let cardEntry { values["cardEntry"] = ["src": cardEntry.src, "origin": cardEntry.origin] }
+        if submitOnce || cardEntry != nil { values["once"] = true }
         if let alternate { values["alternate"] = ["action": alternate.action, "label": alternate.label, "hint": alternate.hint] }
         if let liveTotal { values["liveTotal"] = liveTotal }
         if let keySetup { values["keySetup"] = ["svg": keySetup.svg, "key": keySetup.key] }

@@ -19,7 +19,7 @@ struct OfferingDeskPages: Sendable {
 
     static let notices: [String: Text] = [
         "creee": .offeringCreatedNotice, "publiee": .offeringPublishedNotice, "fermee": .offeringClosedNotice,
-        "annulee": .offeringCancelledNotice, "capacite": .capacityChangedNotice,
+        "annulee": .offeringCancelledNotice, "capacite": .capacityChangedNotice, "modifiee": .offeringUpdatedNotice,
     ]
 
     func register(on router: Router<GuichetRequestContext>) {
@@ -28,6 +28,8 @@ struct OfferingDeskPages: Sendable {
         group.post("nouvelle") { request, context in try await create(request, organisation: try context.parameters.require("organisationId")) }
         group.get(":offeringId") { request, context in try await offeringPage(request, ids: try Self.ids(context)) }
         group.get(":offeringId/apercu") { request, context in try await previewPage(request, ids: try Self.ids(context)) }
+        group.get(":offeringId/modifier") { request, context in try await termsPage(request, ids: try Self.ids(context)) }
+        group.post(":offeringId/modifier") { request, context in try await saveTerms(request, ids: try Self.ids(context)) }
         group.post(":offeringId/publication") { request, context in try await publish(request, ids: try Self.ids(context)) }
         group.post(":offeringId/fermeture") { request, context in try await changeStatus(request, ids: try Self.ids(context), to: .closed) }
         group.get(":offeringId/annulation") { request, context in try await cancelPage(request, ids: try Self.ids(context)) }

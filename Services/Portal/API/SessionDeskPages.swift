@@ -70,8 +70,7 @@ struct SessionDeskPages: Sendable {
             var context: [String: Any] = [
                 "heading": heading, "course": offering.title.text(language), "organisationName": found.name.text(language),
                 "dates": Formatting.days(group.startsOn, group.endsOn, language), "path": "\(path)/presences", "date": date,
-                "dateHint": t(.attendanceDateHint).replacingOccurrences(of: "{first}", with: group.startsOn)
-                    .replacingOccurrences(of: "{last}", with: group.endsOn),
+                "dateHint": t(.attendanceDateHint).replacingOccurrences(of: "{dates}", with: Formatting.days(group.startsOn, group.endsOn, language)),
                 "csvHref": "\(path)/presences.csv", "classListHref": path, "formToken": visit.secret.formToken,
             ]
             if let notice { context["notice"] = notice }
@@ -83,6 +82,16 @@ struct SessionDeskPages: Sendable {
             case .ok(let ok):
                 let sheet = try ok.body.json
                 context["hasSheet"] = true
+                // The group's day before and after, one tap each (typing a date on a phone is slow).
+                if let day = CalendarDate(sheet.date) {
+                    for (key, step) in [("previousDay", -1), ("nextDay", 1)] {
+                        let other = day.adding(days: step).description
+                        if group.startsOn <= other && other <= group.endsOn {
+                            context[key] = ["href": "\(path)/presences?date=\(other)", "label": Formatting.day(other, language)]
+                            context["hasDaySteps"] = true
+                        }
+                    }
+                }
                 context["dayHeading"] = "\(t(.attendanceOn)) \(Formatting.day(sheet.date, language))"
                 context["hasEntries"] = !sheet.entries.isEmpty
                 context["entries"] = sheet.entries.map { entry -> [String: Any] in
@@ -136,7 +145,7 @@ struct SessionDeskPages: Sendable {
             }
             guard !marks.isEmpty else {
                 return try await attendanceResponse(
-                    request, ids: ids, marked: marked, errors: [(field: "date", message: Strings.text(.attendanceNothingMarked, language))],
+                    request, ids: ids, marked: marked, errors: [(field: "sheet", message: Strings.text(.attendanceNothingMarked, language))],
                     status: .unprocessableContent)
             }
             let answer = try await registrar.acting(session) {
@@ -147,8 +156,11 @@ struct SessionDeskPages: Sendable {
                 let query = "date=\(date.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["-"])) ?? "")&fait=presences"
                 return Response(status: .seeOther, headers: [.location: "\(path)?\(query)"])
             case .badRequest, .unprocessableContent:
-                // A date not the group's, or a registration cancelled meanwhile: the page says which, as typed.
-                return try await attendanceResponse(request, ids: ids, marked: marked, errors: [], status: .unprocessableContent)
+                // A registration cancelled or moved meanwhile (or a date no longer the group's): nothing was kept; the
+                // page shows the group as it is now, with what was ticked, and says so.
+                return try await attendanceResponse(
+                    request, ids: ids, marked: marked, errors: [(field: "sheet", message: Strings.text(.attendanceChangedError, language))],
+                    status: .unprocessableContent)
             default:
                 return try registrar.staffArea.refusal(answer, request: request, back: path)
             }
@@ -172,7 +184,7 @@ struct SessionDeskPages: Sendable {
     func messageForm(_ language: Language, ids: SessionIDs, offering: RegistrarPages.Offering, group: RegistrarPages.Group) -> FormPage {
         let t = { Strings.text($0, language) }
         let path = Self.groupPath(ids)
-        return FormPage(
+        var page = FormPage(
             heading: "\(t(.groupMessageTitle)) — \(offering.code) \(group.name.text(language))", intro: t(.groupMessageIntro),
             action: "\(path)/message", submit: t(.groupMessageSubmit),
             fields: [
@@ -180,6 +192,8 @@ struct SessionDeskPages: Sendable {
                 .init(name: "body", label: t(.messageBody), kind: .textarea, required: true),
             ],
             links: [.init(href: path, label: t(.backToClassList))])
+        page.submitOnce = true  // a double tap would mail every family twice
+        return page
     }
 
     func messagePage(_ request: Request, ids: SessionIDs) async throws -> Response {

@@ -1181,6 +1181,200 @@ extension Components {
                 case maximumBytes
             }
         }
+        /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate`.
+        package struct OfferingTermsUpdate: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/title`.
+            package var title: Components.Schemas.LocalizedText
+            /// What the offering is, for families, in both languages (paragraphs separated by a blank line).
+            ///
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/description`.
+            package var description: Components.Schemas.LocalizedText?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/categoryId`.
+            package var categoryId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/programmeId`.
+            package var programmeId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/schoolYear`.
+            package var schoolYear: Swift.String?
+            /// A (autumn), H (winter), E (summer) and the year.
+            ///
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/term`.
+            package var term: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/subjectId`.
+            package var subjectId: Swift.String?
+            /// Level codes from `GET /v1/levels`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/levels`.
+            package var levels: [Swift.String]?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/basePrice`.
+            package var basePrice: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/registrationOpensAt`.
+            package var registrationOpensAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/registrationClosesAt`.
+            package var registrationClosesAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/prices`.
+            package var prices: [Components.Schemas.PriceRule]?
+            /// Items to keep carry their `id`; items without one are new.
+            ///
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/items`.
+            package var items: [Components.Schemas.ItemUpdate]?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/contractClauses`.
+            package var contractClauses: [Components.Schemas.LocalizedText]?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/refundPolicy`.
+            package var refundPolicy: Components.Schemas.RefundPolicy?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/documents`.
+            package var documents: Components.Schemas.DocumentRequirements?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/eligibility`.
+            package var eligibility: Components.Schemas.Eligibility?
+            /// Shown before registering (CAL: a webcam and a headset).
+            ///
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/requirements`.
+            package var requirements: [Components.Schemas.LocalizedText]?
+            /// Participant fields the organisation needs at registration.
+            ///
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/participantFields`.
+            package var participantFields: [Components.Schemas.ParticipantField]?
+            /// A childcare expenses receipt (Relevé 24) is issued.
+            ///
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/childcareReceipt`.
+            package var childcareReceipt: Swift.Bool?
+            /// Sales taxes on the prices and items (none when the offering is exempt, as most school activities are).
+            ///
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/taxes`.
+            package var taxes: [Components.Schemas.Tax]?
+            /// Creates a new `OfferingTermsUpdate`.
+            ///
+            /// - Parameters:
+            ///   - title:
+            ///   - description: What the offering is, for families, in both languages (paragraphs separated by a blank line).
+            ///   - categoryId:
+            ///   - programmeId:
+            ///   - schoolYear:
+            ///   - term: A (autumn), H (winter), E (summer) and the year.
+            ///   - subjectId:
+            ///   - levels: Level codes from `GET /v1/levels`.
+            ///   - basePrice:
+            ///   - registrationOpensAt:
+            ///   - registrationClosesAt:
+            ///   - prices:
+            ///   - items: Items to keep carry their `id`; items without one are new.
+            ///   - contractClauses:
+            ///   - refundPolicy:
+            ///   - documents:
+            ///   - eligibility:
+            ///   - requirements: Shown before registering (CAL: a webcam and a headset).
+            ///   - participantFields: Participant fields the organisation needs at registration.
+            ///   - childcareReceipt: A childcare expenses receipt (Relevé 24) is issued.
+            ///   - taxes: Sales taxes on the prices and items (none when the offering is exempt, as most school activities are).
+            package init(
+                title: Components.Schemas.LocalizedText,
+                description: Components.Schemas.LocalizedText? = nil,
+                categoryId: Swift.String? = nil,
+                programmeId: Swift.String? = nil,
+                schoolYear: Swift.String? = nil,
+                term: Swift.String? = nil,
+                subjectId: Swift.String? = nil,
+                levels: [Swift.String]? = nil,
+                basePrice: Components.Schemas.Money,
+                registrationOpensAt: Foundation.Date? = nil,
+                registrationClosesAt: Foundation.Date? = nil,
+                prices: [Components.Schemas.PriceRule]? = nil,
+                items: [Components.Schemas.ItemUpdate]? = nil,
+                contractClauses: [Components.Schemas.LocalizedText]? = nil,
+                refundPolicy: Components.Schemas.RefundPolicy? = nil,
+                documents: Components.Schemas.DocumentRequirements? = nil,
+                eligibility: Components.Schemas.Eligibility? = nil,
+                requirements: [Components.Schemas.LocalizedText]? = nil,
+                participantFields: [Components.Schemas.ParticipantField]? = nil,
+                childcareReceipt: Swift.Bool? = nil,
+                taxes: [Components.Schemas.Tax]? = nil
+            ) {
+                self.title = title
+                self.description = description
+                self.categoryId = categoryId
+                self.programmeId = programmeId
+                self.schoolYear = schoolYear
+                self.term = term
+                self.subjectId = subjectId
+                self.levels = levels
+                self.basePrice = basePrice
+                self.registrationOpensAt = registrationOpensAt
+                self.registrationClosesAt = registrationClosesAt
+                self.prices = prices
+                self.items = items
+                self.contractClauses = contractClauses
+                self.refundPolicy = refundPolicy
+                self.documents = documents
+                self.eligibility = eligibility
+                self.requirements = requirements
+                self.participantFields = participantFields
+                self.childcareReceipt = childcareReceipt
+                self.taxes = taxes
+            }
+            package enum CodingKeys: String, CodingKey {
+                case title
+                case description
+                case categoryId
+                case programmeId
+                case schoolYear
+                case term
+                case subjectId
+                case levels
+                case basePrice
+                case registrationOpensAt
+                case registrationClosesAt
+                case prices
+                case items
+                case contractClauses
+                case refundPolicy
+                case documents
+                case eligibility
+                case requirements
+                case participantFields
+                case childcareReceipt
+                case taxes
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ItemUpdate`.
+        package struct ItemUpdate: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ItemUpdate/id`.
+            package var id: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ItemUpdate/name`.
+            package var name: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/ItemUpdate/unitPrice`.
+            package var unitPrice: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/ItemUpdate/date`.
+            package var date: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ItemUpdate/maximumQuantity`.
+            package var maximumQuantity: Swift.Int?
+            /// Creates a new `ItemUpdate`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - name:
+            ///   - unitPrice:
+            ///   - date:
+            ///   - maximumQuantity:
+            package init(
+                id: Swift.String? = nil,
+                name: Components.Schemas.LocalizedText,
+                unitPrice: Components.Schemas.Money,
+                date: Swift.String? = nil,
+                maximumQuantity: Swift.Int? = nil
+            ) {
+                self.id = id
+                self.name = name
+                self.unitPrice = unitPrice
+                self.date = date
+                self.maximumQuantity = maximumQuantity
+            }
+            package enum CodingKeys: String, CodingKey {
+                case id
+                case name
+                case unitPrice
+                case date
+                case maximumQuantity
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/SubjectList`.
         package struct SubjectList: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/SubjectList/ItemsPayload`.

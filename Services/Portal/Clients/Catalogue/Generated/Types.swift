@@ -72,6 +72,15 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `PUT /v1/offerings/{offeringId}/status`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/status/put(changeOfferingStatus)`.
     func changeOfferingStatus(_ input: Operations.ChangeOfferingStatus.Input) async throws -> Operations.ChangeOfferingStatus.Output
+    /// Staff replace an offering's title, category, window, prices, items and policies (sessions have their own route).
+    ///
+    /// New contract clauses make a new contract version (registrations keep the version they accepted).
+    /// A published offering emits `catalogue.offering.updated`; a cancelled one cannot change.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/offerings/{offeringId}/terms`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/terms/put(replaceOfferingTerms)`.
+    func replaceOfferingTerms(_ input: Operations.ReplaceOfferingTerms.Input) async throws -> Operations.ReplaceOfferingTerms.Output
     /// The offering's letter to parents (a PDF), for anyone who may see the offering.
     ///
     /// - Remark: HTTP `GET /v1/offerings/{offeringId}/parent-letter`.
@@ -205,6 +214,25 @@ extension APIProtocol {
         body: Operations.ChangeOfferingStatus.Input.Body
     ) async throws -> Operations.ChangeOfferingStatus.Output {
         try await changeOfferingStatus(Operations.ChangeOfferingStatus.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Staff replace an offering's title, category, window, prices, items and policies (sessions have their own route).
+    ///
+    /// New contract clauses make a new contract version (registrations keep the version they accepted).
+    /// A published offering emits `catalogue.offering.updated`; a cancelled one cannot change.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/offerings/{offeringId}/terms`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/terms/put(replaceOfferingTerms)`.
+    package func replaceOfferingTerms(
+        path: Operations.ReplaceOfferingTerms.Input.Path,
+        headers: Operations.ReplaceOfferingTerms.Input.Headers = .init(),
+        body: Operations.ReplaceOfferingTerms.Input.Body
+    ) async throws -> Operations.ReplaceOfferingTerms.Output {
+        try await replaceOfferingTerms(Operations.ReplaceOfferingTerms.Input(
             path: path,
             headers: headers,
             body: body

@@ -1,0 +1,220 @@
+import CatalogueClient
+import DomainKit
+import Foundation
+import Hummingbird
+import ServiceKit
+
+/// Editing an offering's terms after its creation (the catalogue's `PUT /v1/offerings/{id}/terms`, which replaces
+/// them whole): titles and description, category, price and the non-resident's price, registration window, refund
+/// policy and its fee, contract clauses (a new contract version when they change), the intervention plan asked,
+/// the participant fields asked, and the childcare-receipt flag. What this form does not show (items by date,
+/// prices by organisation of origin, eligibility, requirements, taxes, programme, term, levels) is sent back as
+/// the catalogue holds it, so saving never drops it.
+extension OfferingDeskPages {
+    typealias TermsUpdate = CatalogueClient.Components.Schemas.OfferingTermsUpdate
+    typealias ParticipantField = CatalogueClient.Components.Schemas.ParticipantField
+    typealias PlanAsked = CatalogueClient.Components.Schemas.DocumentRequirements.InterventionPlanPayload
+
+    /// The participant fields a family can be asked, in the order the form lists them, with their labels.
+    static let askableFields: [(field: ParticipantField, label: Text)] = [
+        (.permanentCode, .permanentCode), (.fileNumber, .fileNumber), (.school, .school), (.level, .level), (.group, .group),
+        (.teacher, .teacher), (.lunchArrangement, .lunchArrangement), (.allergies, .allergies), (.medicalConditions, .medicalConditions),
+        (.healthInsuranceNumber, .healthInsuranceNumber), (.emergencyContact, .emergencyContact),
+    ]
+
+    struct TermsDraft {
+        var titleFr = "", titleEn = "", category = "", descriptionFr = "", descriptionEn = "", price = "", nonResidentPrice = ""
+        var opensOn = "", closesOn = "", refundPolicy = "full-before-start", fee = "", contractFr = "", contractEn = "", plan = "not-asked"
+        var fields: Set<String> = []
+        var childcareReceipt = false
+
+        init() {}
+
+        /// What the catalogue holds, as the form shows it.
+        init(_ offering: Offering, _ language: Language) {
+            titleFr = offering.title.fr
+            titleEn = offering.title.en
+            category = offering.categoryId ?? ""
+            descriptionFr = offering.description?.fr ?? ""
+            descriptionEn = offering.description?.en ?? ""
+            price = Formatting.typedAmount(cents: offering.basePrice.amountCents, language)
+            if let rule = (offering.prices ?? []).first(where: { $0.residency == .nonResident && $0.organisationOfOriginId == nil }) {
+                nonResidentPrice = Formatting.typedAmount(cents: rule.amount.amountCents, language)
+            }
+            opensOn = offering.registrationOpensAt.map { CalendarDate($0).description } ?? ""
+            closesOn = offering.registrationClosesAt.map { CalendarDate($0).description } ?? ""
+            refundPolicy = offering.refundPolicy?.kind.rawValue ?? "full-before-start"
+            fee = offering.refundPolicy?.administrationFee.map { Formatting.typedAmount(cents: $0.amountCents, language) } ?? ""
+            let clauses = offering.contract?.clauses ?? []
+            contractFr = clauses.map(\.fr).joined(separator: "\n\n")
+            contractEn = clauses.map(\.en).joined(separator: "\n\n")
+            plan = offering.documents?.interventionPlan.rawValue ?? "not-asked"
+            fields = Set((offering.participantFields ?? []).map(\.rawValue))
+            childcareReceipt = offering.childcareReceipt ?? false
+        }
+    }
+
+    static func clauses(_ text: String) -> [String] {
+        text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n")
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+    }
+
+    func termsForm(_ language: Language, ids: IDs, draft: TermsDraft, categories: [CatalogueReference.Category]) -> FormPage {
+        let t = { Strings.text($0, language) }
+        var fields: [FormPage.Field] = [
+            .init(name: "titleFr", label: t(.titleFrench), value: draft.titleFr, autocomplete: "off"),
+            .init(name: "titleEn", label: t(.titleEnglish), value: draft.titleEn, autocomplete: "off"),
+            .init(
+                name: "category", label: t(.category), kind: .select, value: draft.category,
+                options: [("", t(.chooseCategory))] + categories.map { (value: $0.id, label: $0.name.text(language)) }),
+            .init(
+                name: "descriptionFr", label: t(.descriptionFrench), kind: .textarea, value: draft.descriptionFr, hint: t(.descriptionHint),
+                required: false),
+            .init(name: "descriptionEn", label: t(.descriptionEnglish), kind: .textarea, value: draft.descriptionEn, required: false),
+            .init(name: "price", label: t(.priceDollars), value: draft.price, inputmode: "decimal", hint: t(.priceHint)),
+            .init(
+                name: "nonResidentPrice", label: t(.nonResidentPrice), value: draft.nonResidentPrice, inputmode: "decimal",
+                hint: t(.nonResidentPriceHint), required: false),
+            .init(name: "opensOn", label: t(.registrationOpensOn), value: draft.opensOn, autocomplete: "off", hint: t(.dateHint)),
+            .init(name: "closesOn", label: t(.registrationClosesOn), value: draft.closesOn, autocomplete: "off", hint: t(.dateHint)),
+            .init(
+                name: "refundPolicy", label: t(.refundPolicy), kind: .select, value: draft.refundPolicy, hint: t(.refundPolicyHint),
+                options: [
+                    ("full-before-start", t(.refundFullBeforeStart)), ("pro-rata", t(.refundProRata)), ("on-request", t(.refundOnRequest)),
+                    ("none", t(.refundNone)),
+                ]),
+            .init(
+                name: "fee", label: t(.administrationFee), value: draft.fee, inputmode: "decimal", hint: t(.administrationFeeHint), required: false),
+            .init(name: "contractFr", label: t(.contractFrench), kind: .textarea, value: draft.contractFr, hint: t(.contractHint), required: false),
+            .init(name: "contractEn", label: t(.contractEnglish), kind: .textarea, value: draft.contractEn, required: false),
+            .init(
+                name: "plan", label: t(.planAsked), kind: .select, value: draft.plan,
+                options: [("not-asked", t(.planNotAsked)), ("optional", t(.planAskedOptional)), ("required", t(.planAskedRequired))]),
+        ]
+        for (field, label) in Self.askableFields {
+            var box = FormPage.Field(name: "field-\(field.rawValue)", label: "\(t(.askField)) \(t(label).lowercased())", kind: .checkbox)
+            box.checked = draft.fields.contains(field.rawValue)
+            box.required = false
+            fields.append(box)
+        }
+        var receipt = FormPage.Field(name: "childcareReceipt", label: t(.childcareReceiptAsked), kind: .checkbox)
+        receipt.checked = draft.childcareReceipt
+        receipt.required = false
+        fields.append(receipt)
+        return FormPage(
+            heading: t(.editOfferingTitle), intro: t(.editOfferingIntro), action: "\(ids.path)/modifier", submit: t(.editOfferingSubmit),
+            fields: fields, links: [.init(href: ids.path, label: t(.backToOffering))])
+    }
+
+    func termsPage(_ request: Request, ids: IDs) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering]) { session, _ in
+            guard let offering = try await staffOffering(session, ids: ids), offering.status != .cancelled else {
+                return registrar.staffArea.notFound(request)
+            }
+            let form = termsForm(language, ids: ids, draft: TermsDraft(offering, language), categories: try await registrar.reference.categories())
+            return kit.formResponse(form, request: request, language: language, signedIn: true)
+        }
+    }
+
+    func saveTerms(_ request: Request, ids: IDs) async throws -> Response {
+        let language = LanguageChoice.of(request)
+        let t = { Strings.text($0, language) }
+        let form = try await PostedForm(request, cookies: kit.cookies)
+        let back = "\(ids.path)/modifier"
+        return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering], back: back) { session, _ in
+            guard let offering = try await staffOffering(session, ids: ids), offering.status != .cancelled else {
+                return registrar.staffArea.notFound(request)
+            }
+            var draft = TermsDraft()
+            draft.titleFr = form.text("titleFr", limit: 200)
+            draft.titleEn = form.text("titleEn", limit: 200)
+            draft.category = form.text("category", limit: 40)
+            draft.descriptionFr = form.text("descriptionFr", limit: 5000)
+            draft.descriptionEn = form.text("descriptionEn", limit: 5000)
+            draft.price = form.text("price", limit: 20)
+            draft.nonResidentPrice = form.text("nonResidentPrice", limit: 20)
+            draft.opensOn = form.text("opensOn", limit: 10)
+            draft.closesOn = form.text("closesOn", limit: 10)
+            draft.refundPolicy = form.text("refundPolicy", limit: 20)
+            draft.fee = form.text("fee", limit: 20)
+            draft.contractFr = form.text("contractFr", limit: 20_000)
+            draft.contractEn = form.text("contractEn", limit: 20_000)
+            draft.plan = form.text("plan", limit: 20)
+            draft.fields = Set(Self.askableFields.map(\.field.rawValue).filter { form.checked("field-\($0)") })
+            draft.childcareReceipt = form.checked("childcareReceipt")
+            var page = termsForm(language, ids: ids, draft: draft, categories: try await registrar.reference.categories())
+            // What the form itself can tell (an amount, a date, clauses in pairs); the rest is the catalogue's to say.
+            let price = Self.cents(draft.price)
+            if price == nil { page.addErrors([t(.priceError)], to: "price") }
+            let nonResident = draft.nonResidentPrice.isEmpty ? nil : Self.cents(draft.nonResidentPrice)
+            if !draft.nonResidentPrice.isEmpty, nonResident == nil { page.addErrors([t(.priceError)], to: "nonResidentPrice") }
+            let fee = draft.fee.isEmpty ? 0 : Self.cents(draft.fee)
+            if fee == nil { page.addErrors([t(.priceError)], to: "fee") }
+            for (name, value) in [("opensOn", draft.opensOn), ("closesOn", draft.closesOn)] where CalendarDate(value) == nil {
+                page.addErrors([t(.dateError)], to: name)
+            }
+            let policy = CatalogueClient.Components.Schemas.RefundPolicy.KindPayload(rawValue: draft.refundPolicy)
+            if policy == nil { page.addErrors([t(.refundPolicyHint)], to: "refundPolicy") }
+            let plan = PlanAsked(rawValue: draft.plan)
+            if plan == nil { page.addErrors([t(.planAsked)], to: "plan") }
+            let (french, english) = (Self.clauses(draft.contractFr), Self.clauses(draft.contractEn))
+            if french.count != english.count { page.addErrors([t(.contractPairsError)], to: "contractEn") }
+            guard !page.hasErrors, let price, let fee, let policy, let plan else {
+                return kit.formResponse(page, request: request, language: language, status: .unprocessableContent, signedIn: true)
+            }
+            let body = Self.termsUpdate(
+                offering, draft: draft, price: price, nonResident: nonResident, fee: fee, policy: policy, plan: plan,
+                clauses: zip(french, english).map { .init(fr: $0, en: $1) })
+            let answer = try await registrar.acting(session) {
+                try await catalogue.replaceOfferingTerms(path: .init(offeringId: offering.id), body: .json(body))
+            }
+            switch answer {
+            case .ok: return Response(status: .seeOther, headers: [.location: "\(ids.path)?fait=modifiee"])
+            case .badRequest, .unprocessableContent, .conflict:
+                return try kit.refused(
+                    answer, page: page, request: request, language: language, signedIn: true,
+                    fields: [
+                        "title.fr": "titleFr", "title.en": "titleEn", "description.fr": "descriptionFr", "description.en": "descriptionEn",
+                        "categoryId": "category", "basePrice.amountCents": "price", "basePrice": "price", "registrationOpensAt": "opensOn",
+                        "registrationClosesAt": "closesOn", "refundPolicy": "refundPolicy", "refundPolicy.administrationFee": "fee",
+                        "contractClauses": "contractFr", "documents": "plan",
+                    ])
+            default: return try registrar.staffArea.refusal(answer, request: request, back: back)
+            }
+        }
+    }
+
+    /// The whole terms the catalogue replaces: the form's answers, and the rest as the catalogue holds it.
+    static func termsUpdate(
+        _ offering: Offering, draft: TermsDraft, price: Int64, nonResident: Int64?, fee: Int64,
+        policy: CatalogueClient.Components.Schemas.RefundPolicy.KindPayload, plan: PlanAsked,
+        clauses: [CatalogueClient.Components.Schemas.LocalizedText]
+    ) -> TermsUpdate {
+        let cad = { (cents: Int64) in CatalogueClient.Components.Schemas.Money(amountCents: cents, currency: .cad) }
+        // The residents' rule the form shows is replaced; rules by organisation of origin stay.
+        var prices = (offering.prices ?? []).filter { !($0.residency == .nonResident && $0.organisationOfOriginId == nil) }
+        if let nonResident { prices.append(.init(amount: cad(nonResident), residency: .nonResident)) }
+        let documents: CatalogueClient.Components.Schemas.DocumentRequirements? =
+            plan == .notAsked && offering.documents == nil
+            ? nil
+            : .init(
+                interventionPlan: plan, acceptedTypes: offering.documents?.acceptedTypes ?? [.applicationPdf, .imageJpeg, .imagePng],
+                maximumBytes: offering.documents?.maximumBytes ?? 10_000_000)
+        let description: CatalogueClient.Components.Schemas.LocalizedText? =
+            draft.descriptionFr.isEmpty && draft.descriptionEn.isEmpty ? nil : .init(fr: draft.descriptionFr, en: draft.descriptionEn)
+        return TermsUpdate(
+            title: .init(fr: draft.titleFr, en: draft.titleEn), description: description,
+            categoryId: draft.category.isEmpty ? nil : draft.category, programmeId: offering.programmeId, schoolYear: offering.schoolYear,
+            term: offering.term, subjectId: offering.subjectId, levels: offering.levels, basePrice: cad(price),
+            registrationOpensAt: instant(draft.opensOn, hour: 0, minute: 0), registrationClosesAt: instant(draft.closesOn, hour: 23, minute: 59),
+            prices: prices.isEmpty ? nil : prices,
+            items: offering.items?.map {
+                .init(id: $0.id, name: $0.name, unitPrice: $0.unitPrice, date: $0.date, maximumQuantity: $0.maximumQuantity)
+            },
+            contractClauses: clauses.isEmpty ? nil : clauses, refundPolicy: .init(kind: policy, administrationFee: cad(fee)),
+            documents: documents, eligibility: offering.eligibility, requirements: offering.requirements,
+            participantFields: askableFields.map(\.field).filter { draft.fields.contains($0.rawValue) },
+            childcareReceipt: draft.childcareReceipt, taxes: offering.taxes)
+    }
+}
