@@ -1295,9 +1295,11 @@ def refund_decided_by_the_organisation(browser, expect):
     submit(browser)
     browser.click("Mon compte")
     browser.click("Mes inscriptions")
-    browser.navigate(lambda: d.find_element(By.CSS_SELECTOR, "a[href$='/annulation']").click())
+    cancel = next(a for a in d.find_elements(By.CSS_SELECTOR, "a[href$='/annulation']")
+                  if mine["child"] in a.get_attribute("textContent") and "patinage" in a.get_attribute("textContent"))
+    browser.navigate(lambda: cancel.click())
     text = main_text(browser).replace("\xa0", " ")
-    assert "l'organisme décidera du remboursement, au plus 50,00 $" in text, text
+    assert "l'organisme décidera du remboursement, au plus 50,00 $" in text and mine["child"] in text, text
     submit(browser, "Confirmer l'annulation")
     assert "L'organisme décidera du remboursement" in main_text(browser), main_text(browser)
     d.delete_all_cookies()

@@ -385,6 +385,9 @@ import Testing
                 try await enrolment.execute(uri: decision, method: .post, headers: bearer(token ?? staffToken, json: true), body: jsonBody(body))
             }
             #expect(try await decide(["grant": true], token: outsider).status == .notFound, "another organisation's")
+            let parentAsStaff = try await TestKeys.shared.token(
+                for: parent, roles: [.init(organisationId: camp.sellingOrganisationId, role: "staff")])
+            #expect(try await decide(["grant": true], token: parentAsStaff).status == .forbidden, "the payer does not decide their own refund")
             let stale = try await TestKeys.shared.token(
                 for: UUID(), roles: [.init(organisationId: camp.sellingOrganisationId, role: "staff")], secondFactorAt: Date() - 16 * 60)
             try await decide(["grant": true], token: stale).problem("/problems/second-factor-stale", status: .forbidden)
@@ -407,6 +410,49 @@ import Testing
             #expect(
                 (try await enrolment.execute(uri: list, method: .get, headers: bearer(staffToken)).json()["items"] as? [[String: Any]])?.isEmpty
                     == true)
+        }
+    }
+
+    /// Staff who refund the payment from its page have decided: the request awaiting a decision is settled, never
+    /// granted on top.
+    @Test func aRefundFromThePaymentPageSettlesARequestAwaitingADecision() async throws {
+        let parent = UUID()
+        let parentToken = try await TestKeys.shared.token(for: parent)
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let camp = openOffering(priceCents: 9_500, capacity: 5, refundPolicy: .init(kind: "on-request", administrationFee: nil))
+            let staffToken = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: camp.sellingOrganisationId, role: "staff")])
+            try await withEvents(database) { events in
+                try await events.publish(camp)
+                try await events.verifiedAccount(parent, email: "parent@example.org")
+                let checkout = try await checkOutOneChild(enrolment, camp, token: parentToken)
+                try await events.charge(checkout, amountCents: 9_500, succeeded: true)
+                try await eventually("confirmed") { try await database.seats(camp.sessions[0].sessionId) == (5, 0, 1) }
+                let registration = try #require(
+                    (try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(parentToken)).json()["items"]
+                        as? [[String: Any]])?.first?["id"] as? String)
+                #expect(
+                    try await enrolment.execute(uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(parentToken))
+                        .status == .ok)
+                let list = "/v1/staff/organisations/\(camp.sellingOrganisationId.uuidString)/refund-requests"
+                let request = try #require(
+                    (try await enrolment.execute(uri: list, method: .get, headers: bearer(staffToken)).json()["items"] as? [[String: Any]])?.first?[
+                        "id"]
+                        as? String)
+                try await events.send(
+                    EventName.refundCompleted, from: "payment",
+                    RefundCompletedEvent(
+                        refundId: UUID(), version: 1, paymentId: UUID(), checkoutId: try #require(UUID(uuidString: checkout)),
+                        registrationIds: [try #require(UUID(uuidString: registration))],
+                        amount: .init(amountCents: 3_000), refundRequestId: nil))
+                try await eventually("the awaiting request is settled") {
+                    try await database.count("SELECT count(*) FROM enrolment.refund_requests WHERE status = 'completed'") == 1
+                }
+                try await enrolment.execute(
+                    uri: "/v1/staff/refund-requests/\(request)/decision", method: .post, headers: bearer(staffToken, json: true),
+                    body: jsonBody(["grant": true])
+                ).problem("/problems/already-decided", status: .conflict)
+                #expect(try await database.count("SELECT count(*) FROM enrolment.outbox WHERE routing_key = '\(EventName.refundRequested)'") == 0)
+            }
         }
     }
 
