@@ -976,6 +976,14 @@ def choose(person, ident, label):
     Select(d.find_element(By.ID, ident)).select_by_visible_text(next(o for o in options if o.startswith(label)))
 
 
+def fetched_csv(d):
+    """The page's CSV link fetched as the browser would (its session cookie): "<status> <content type>\n<body>"."""
+    href = d.find_element(By.PARTIAL_LINK_TEXT, "CSV").get_attribute("href")
+    return d.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then(r => r.text().then(t => done(r.status + ' ' + r.headers.get('content-type') + '\\n' + t)))", href)
+
+
 def table_rows(browser):
     return [r.text for r in browser.driver.find_elements(By.CSS_SELECTOR, "table.list tbody tr")]
 
@@ -1031,10 +1039,7 @@ def registrar_registers_moves_and_prints(browser, expect):
         assert d.find_element(By.CSS_SELECTOR, "table.list").is_displayed()
     finally:
         d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
-    href = d.find_element(By.PARTIAL_LINK_TEXT, "CSV").get_attribute("href")
-    csv = d.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "fetch(arguments[0]).then(r => r.text().then(t => done(r.status + ' ' + r.headers.get('content-type') + '\\n' + t)))", href)
+    csv = fetched_csv(d)
     assert csv.startswith("200 text/csv") and f"{name.split(' ')[1]},{name.split(' ')[0]}" in csv, csv
     page = urllib.parse.urlparse(d.current_url).path
     browser.open(f"/language/en?back={page}")
@@ -1258,10 +1263,7 @@ def group_list_attendance_and_message(browser, expect):
     person.tick(choice("present"))
     person.go(button("Enregistrer les présences"))
     assert d.find_element(By.CSS_SELECTOR, "fieldset.attendance input[value=present]").is_selected(), "the new mark replaces it"
-    href = d.find_element(By.PARTIAL_LINK_TEXT, "CSV").get_attribute("href")
-    csv = d.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "fetch(arguments[0]).then(r => r.text().then(t => done(r.status + ' ' + r.headers.get('content-type') + '\\n' + t)))", href)
+    csv = fetched_csv(d)
     assert csv.startswith("200 text/csv") and f"{day},{last},{first},present," in csv, csv
     page = urllib.parse.urlparse(d.current_url).path
     browser.open(f"/language/en?back={urllib.parse.quote(page + '?date=' + day)}")

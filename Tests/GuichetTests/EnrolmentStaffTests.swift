@@ -110,15 +110,7 @@ import Testing
                 try await events.publish(course)
                 try await events.publish(other)
             }
-            let csv = "fileNumber,firstName,lastName,birthDate\n1111111,Julie,Leblanc,2006-01-02\n2222222,Marc,Leblond,2006-03-04\n"
-            let imported = try await enrolment.execute(
-                uri: "/v1/staff/organisations/\(college.uuidString)/records", method: .put,
-                headers: [.authorization: "Bearer \(staffToken)", .contentType: "text/csv"], body: ByteBuffer(string: csv))
-            #expect(imported.status == .ok)
-            let found = try await enrolment.execute(
-                uri: "/v1/staff/participants?organisation=\(college.uuidString)&q=Lebl*", method: .get, headers: bearer(staffToken))
-            let ids = try #require(try found.json()["items"] as? [[String: Any]]).compactMap { $0["id"] as? String }
-            try #require(ids.count == 2)
+            let ids = try await importTwoStudents(enrolment, college: college, staffToken: staffToken)
             func register(_ participant: String, group: Int) async throws -> String {
                 let answer = try await enrolment.execute(
                     uri: "/v1/staff/registrations", method: .post, headers: bearer(staffToken, json: true),
@@ -170,15 +162,7 @@ import Testing
         try await withService(EnrolmentService.self) { enrolment, database in
             let course = openOffering(seller: college, code: "601-103-MQ", capacity: 5, sessions: 2)
             try await withEvents(database) { events in try await events.publish(course) }
-            let csv = "fileNumber,firstName,lastName,birthDate\n1111111,Julie,Leblanc,2006-01-02\n2222222,Marc,Leblond,2006-03-04\n"
-            let imported = try await enrolment.execute(
-                uri: "/v1/staff/organisations/\(college.uuidString)/records", method: .put,
-                headers: [.authorization: "Bearer \(staffToken)", .contentType: "text/csv"], body: ByteBuffer(string: csv))
-            #expect(imported.status == .ok)
-            let found = try await enrolment.execute(
-                uri: "/v1/staff/participants?organisation=\(college.uuidString)&q=Lebl*", method: .get, headers: bearer(staffToken))
-            let people = try #require(try found.json()["items"] as? [[String: Any]]).compactMap { $0["id"] as? String }
-            try #require(people.count == 2)
+            let people = try await importTwoStudents(enrolment, college: college, staffToken: staffToken)
             var registrations: [String] = []
             for (person, group) in zip(people, [0, 1]) {
                 let answer = try await enrolment.execute(
@@ -568,4 +552,18 @@ import Testing
         #expect(refund("pro-rata", today: "2027-07-15") == 0)
         #expect(refund("pro-rata", today: "2027-07-13", fee: 5_000) == 0, "never below zero")
     }
+}
+
+/// A college's records for Julie Leblanc and Marc Leblond, imported by its staff; their participant ids, Leblanc first.
+func importTwoStudents(_ enrolment: any TestClientProtocol, college: UUID, staffToken: String) async throws -> [String] {
+    let csv = "fileNumber,firstName,lastName,birthDate\n1111111,Julie,Leblanc,2006-01-02\n2222222,Marc,Leblond,2006-03-04\n"
+    let imported = try await enrolment.execute(
+        uri: "/v1/staff/organisations/\(college.uuidString)/records", method: .put,
+        headers: [.authorization: "Bearer \(staffToken)", .contentType: "text/csv"], body: ByteBuffer(string: csv))
+    #expect(imported.status == .ok)
+    let found = try await enrolment.execute(
+        uri: "/v1/staff/participants?organisation=\(college.uuidString)&q=Lebl*", method: .get, headers: bearer(staffToken))
+    let ids = try #require(try found.json()["items"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+    try #require(ids.count == 2)
+    return ids
 }

@@ -78,37 +78,55 @@ struct OfferingDeskPages: Sendable {
         var refundPolicy = "full-before-start"
     }
 
+    /// What an offering is, in both languages: the creation form's and the terms form's first fields.
+    static func describingFields(
+        _ language: Language, titleFr: String, titleEn: String, category: String, descriptionFr: String, descriptionEn: String,
+        categories: [CatalogueReference.Category]
+    ) -> [FormPage.Field] {
+        let t = { Strings.text($0, language) }
+        return [
+            .init(name: "titleFr", label: t(.titleFrench), value: titleFr, autocomplete: "off"),
+            .init(name: "titleEn", label: t(.titleEnglish), value: titleEn, autocomplete: "off"),
+            .init(
+                name: "category", label: t(.category), kind: .select, value: category,
+                options: [("", t(.chooseCategory))] + categories.map { (value: $0.id, label: $0.name.text(language)) }),
+            .init(
+                name: "descriptionFr", label: t(.descriptionFrench), kind: .textarea, value: descriptionFr, hint: t(.descriptionHint),
+                required: false),
+            .init(name: "descriptionEn", label: t(.descriptionEnglish), kind: .textarea, value: descriptionEn, required: false),
+        ]
+    }
+
+    static func refundPolicyField(_ language: Language, value: String) -> FormPage.Field {
+        let t = { Strings.text($0, language) }
+        return .init(
+            name: "refundPolicy", label: t(.refundPolicy), kind: .select, value: value, hint: t(.refundPolicyHint),
+            options: [
+                ("full-before-start", t(.refundFullBeforeStart)), ("pro-rata", t(.refundProRata)), ("on-request", t(.refundOnRequest)),
+                ("none", t(.refundNone)),
+            ])
+    }
+
     func createForm(_ language: Language, organisation: String, draft: Draft, categories: [CatalogueReference.Category]) -> FormPage {
         let t = { Strings.text($0, language) }
         return FormPage(
             heading: t(.newOfferingTitle), intro: t(.newOfferingIntro), action: "/staff/organisations/\(organisation)/offres/nouvelle",
             submit: t(.newOfferingSubmit),
-            fields: [
-                .init(name: "code", label: t(.code), value: draft.code, autocomplete: "off", hint: t(.offeringCodeHint)),
-                .init(name: "titleFr", label: t(.titleFrench), value: draft.titleFr, autocomplete: "off"),
-                .init(name: "titleEn", label: t(.titleEnglish), value: draft.titleEn, autocomplete: "off"),
-                .init(
-                    name: "category", label: t(.category), kind: .select, value: draft.category,
-                    options: [("", t(.chooseCategory))] + categories.map { (value: $0.id, label: $0.name.text(language)) }),
-                .init(
-                    name: "descriptionFr", label: t(.descriptionFrench), kind: .textarea, value: draft.descriptionFr, hint: t(.descriptionHint),
-                    required: false),
-                .init(name: "descriptionEn", label: t(.descriptionEnglish), kind: .textarea, value: draft.descriptionEn, required: false),
-                .init(name: "price", label: t(.priceDollars), value: draft.price, inputmode: "decimal", hint: t(.priceHint)),
-                .init(name: "opensOn", label: t(.registrationOpensOn), value: draft.opensOn, autocomplete: "off", hint: t(.dateHint)),
-                .init(name: "closesOn", label: t(.registrationClosesOn), value: draft.closesOn, autocomplete: "off", hint: t(.dateHint)),
-                .init(name: "groupFr", label: t(.groupNameFrench), value: draft.groupFr, hint: t(.groupNameHint)),
-                .init(name: "groupEn", label: t(.groupNameEnglish), value: draft.groupEn),
-                .init(name: "startsOn", label: t(.groupStartsOn), value: draft.startsOn, autocomplete: "off", hint: t(.dateHint)),
-                .init(name: "endsOn", label: t(.groupEndsOn), value: draft.endsOn, autocomplete: "off", hint: t(.dateHint)),
-                .init(name: "capacity", label: t(.capacity), kind: .number, value: draft.capacity, inputmode: "numeric"),
-                .init(
-                    name: "refundPolicy", label: t(.refundPolicy), kind: .select, value: draft.refundPolicy, hint: t(.refundPolicyHint),
-                    options: [
-                        ("full-before-start", t(.refundFullBeforeStart)), ("pro-rata", t(.refundProRata)), ("on-request", t(.refundOnRequest)),
-                        ("none", t(.refundNone)),
-                    ]),
-            ],
+            fields: [.init(name: "code", label: t(.code), value: draft.code, autocomplete: "off", hint: t(.offeringCodeHint))]
+                + Self.describingFields(
+                    language, titleFr: draft.titleFr, titleEn: draft.titleEn, category: draft.category, descriptionFr: draft.descriptionFr,
+                    descriptionEn: draft.descriptionEn, categories: categories)
+                + [
+                    .init(name: "price", label: t(.priceDollars), value: draft.price, inputmode: "decimal", hint: t(.priceHint)),
+                    .init(name: "opensOn", label: t(.registrationOpensOn), value: draft.opensOn, autocomplete: "off", hint: t(.dateHint)),
+                    .init(name: "closesOn", label: t(.registrationClosesOn), value: draft.closesOn, autocomplete: "off", hint: t(.dateHint)),
+                    .init(name: "groupFr", label: t(.groupNameFrench), value: draft.groupFr, hint: t(.groupNameHint)),
+                    .init(name: "groupEn", label: t(.groupNameEnglish), value: draft.groupEn),
+                    .init(name: "startsOn", label: t(.groupStartsOn), value: draft.startsOn, autocomplete: "off", hint: t(.dateHint)),
+                    .init(name: "endsOn", label: t(.groupEndsOn), value: draft.endsOn, autocomplete: "off", hint: t(.dateHint)),
+                    .init(name: "capacity", label: t(.capacity), kind: .number, value: draft.capacity, inputmode: "numeric"),
+                    Self.refundPolicyField(language, value: draft.refundPolicy),
+                ],
             links: [.init(href: "/staff/organisations/\(organisation)/offres", label: Strings.text(.backToOfferings, language))])
     }
 

@@ -61,28 +61,18 @@ extension OfferingDeskPages {
 
     func termsForm(_ language: Language, ids: IDs, draft: TermsDraft, categories: [CatalogueReference.Category]) -> FormPage {
         let t = { Strings.text($0, language) }
-        var fields: [FormPage.Field] = [
-            .init(name: "titleFr", label: t(.titleFrench), value: draft.titleFr, autocomplete: "off"),
-            .init(name: "titleEn", label: t(.titleEnglish), value: draft.titleEn, autocomplete: "off"),
-            .init(
-                name: "category", label: t(.category), kind: .select, value: draft.category,
-                options: [("", t(.chooseCategory))] + categories.map { (value: $0.id, label: $0.name.text(language)) }),
-            .init(
-                name: "descriptionFr", label: t(.descriptionFrench), kind: .textarea, value: draft.descriptionFr, hint: t(.descriptionHint),
-                required: false),
-            .init(name: "descriptionEn", label: t(.descriptionEnglish), kind: .textarea, value: draft.descriptionEn, required: false),
+        var fields =
+            Self.describingFields(
+                language, titleFr: draft.titleFr, titleEn: draft.titleEn, category: draft.category, descriptionFr: draft.descriptionFr,
+                descriptionEn: draft.descriptionEn, categories: categories)
+        fields += [
             .init(name: "price", label: t(.priceDollars), value: draft.price, inputmode: "decimal", hint: t(.priceHint)),
             .init(
                 name: "nonResidentPrice", label: t(.nonResidentPrice), value: draft.nonResidentPrice, inputmode: "decimal",
                 hint: t(.nonResidentPriceHint), required: false),
             .init(name: "opensOn", label: t(.registrationOpensOn), value: draft.opensOn, autocomplete: "off", hint: t(.dateHint)),
             .init(name: "closesOn", label: t(.registrationClosesOn), value: draft.closesOn, autocomplete: "off", hint: t(.dateHint)),
-            .init(
-                name: "refundPolicy", label: t(.refundPolicy), kind: .select, value: draft.refundPolicy, hint: t(.refundPolicyHint),
-                options: [
-                    ("full-before-start", t(.refundFullBeforeStart)), ("pro-rata", t(.refundProRata)), ("on-request", t(.refundOnRequest)),
-                    ("none", t(.refundNone)),
-                ]),
+            Self.refundPolicyField(language, value: draft.refundPolicy),
             .init(
                 name: "fee", label: t(.administrationFee), value: draft.fee, inputmode: "decimal", hint: t(.administrationFeeHint), required: false),
             .init(name: "contractFr", label: t(.contractFrench), kind: .textarea, value: draft.contractFr, hint: t(.contractHint), required: false),

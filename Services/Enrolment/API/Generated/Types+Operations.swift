@@ -9156,6 +9156,42 @@ internal enum Operations {
             /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
             ///
             ///
+            /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/refund-requests/get(listRefundRequests)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); for carts and checkouts `/problems/already-in-cart`,
+            /// `/problems/session-full`, `/problems/account-not-ready` (409, with `Retry-After`), `/problems/cart-empty` (422),
+            /// `/problems/idempotency-key-reused` (422) and `/problems/idempotency-in-flight` (409, with `Retry-After`);
+            /// `/problems/not-cancellable` and `/problems/cancellation-closed` (409) for cancellations;
+            /// `/problems/seats-available`, `/problems/waitlist-full` and `/problems/already-waiting` (409) for waitlists;
+            /// `/problems/participant-linked` and `/problems/participant-has-registrations` (409) for participants;
+            /// `/problems/unsupported-document` (415), `/problems/document-not-asked` (422) for documents;
+            /// `/problems/link-not-found` (422) and `/problems/too-many-requests` (429) when linking; `/problems/payload-too-large` (413);
+            /// `/problems/precondition-required` (428) and `/problems/precondition-failed` (412) for profiles;
+            /// `/problems/guest-holds-too-many` (409) and `/problems/too-many-requests` (429) for guests' checkouts.
+            ///
+            ///
             /// - Remark: Generated from `#/paths//v1/staff/organisations/{organisationId}/refund-requests/get(listRefundRequests)/responses/401`.
             ///
             /// HTTP response code: `401 unauthorized`.
