@@ -54,15 +54,8 @@ token=$(demo_account parent@guichet.local "Isabelle" "Tremblay")
 demo_account admin@guichet.local "Admin" "Guichet" > /dev/null
 # Admins and staff use a second factor: the admin's is turned on here, its authenticator-app key kept in
 # demo-admin-totp-key (add it to an app, or print a code with deploy/demo/second_factor.py code KEY).
-# The key lives with the database that holds its account: when PostgreSQL's files are outside the checkout
-# (root's private home, see server_dir), beside them, linked from here, so a checkout cloned again into the
-# same folder finds the account and its key together.
-servers_home=$(dirname "$(readlink -m "$GUICHET_DATA_DIR/postgres")")
-if [ "$servers_home" != "$(realpath -m "$GUICHET_DATA_DIR")" ]; then
-  [ -e "$servers_home/demo-admin-totp-key" ] || [ ! -s "$GUICHET_DATA_DIR/demo-admin-totp-key" ] ||
-    cp "$GUICHET_DATA_DIR/demo-admin-totp-key" "$servers_home/demo-admin-totp-key"
-  ln -sfn "$servers_home/demo-admin-totp-key" "$GUICHET_DATA_DIR/demo-admin-totp-key"
-fi
+# The key lives with the database that holds its account (keep_with_database).
+keep_with_database demo-admin-totp-key
 python3 "$root/deploy/demo/second_factor.py" token "$identity" admin@guichet.local "$demo_password" \
   "$GUICHET_DATA_DIR/demo-admin-totp-key" > "$GUICHET_DATA_DIR/demo-admin-token"
 printf '%s\n' "$token" > "$GUICHET_DATA_DIR/demo-token"

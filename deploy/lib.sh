@@ -48,6 +48,20 @@ server_dir() {
   fi
 }
 
+# Files that must live as long as the database they open (the keys that seal its rows and sign its tokens,
+# the demo admin's authenticator key): beside PostgreSQL's files when those are outside the checkout
+# (server_dir), linked from $GUICHET_DATA_DIR/NAME, so a checkout cloned again into the same folder finds them
+# with its data. When both places hold one, the database's side wins (it is the one that opens its rows).
+keep_with_database() {
+  local name=$1 here=$GUICHET_DATA_DIR/$1 home
+  home=$(dirname "$(readlink -m "$GUICHET_DATA_DIR/postgres")")
+  [ "$home" != "$(realpath -m "$GUICHET_DATA_DIR")" ] || return 0
+  if [ -e "$here" ] && [ ! -L "$here" ]; then
+    if [ -e "$home/$name" ]; then rm -rf "$here"; else mv "$here" "$home/$name"; fi
+  fi
+  ln -sfn "$home/$name" "$here"
+}
+
 # Makes server_dir's folder (and the link to it when it is elsewhere). A folder of the same name holding data
 # (the given marker, non-empty) is never replaced: say what to do instead.
 prepare_server_dir() {

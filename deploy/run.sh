@@ -14,6 +14,8 @@ mkdir -p "$run_dir" "$log_dir" "$keys_dir"
 
 "$root/deploy/servers.sh" up
 "$root/deploy/postgres/setup.sh" "$POSTGRES_DATABASE"
+keep_with_database keys
+mkdir -p "$(readlink -m "$keys_dir")"
 
 # Identity signs access tokens with this key; every service verifies them with the public half.
 if [ ! -s "$keys_dir/access-token-private.pem" ]; then
