@@ -36,21 +36,24 @@ public struct CalendarDate: Comparable, Sendable, Hashable, CustomStringConverti
         later.year - year - ((later.month, later.day) < (month, day) ? 1 : 0)
     }
 
-    /// Days from this date to `later` (0 for the same day, negative when `later` is earlier).
-    public func days(until later: CalendarDate) -> Int {
+    /// Day arithmetic in UTC, where every day has 24 hours.
+    private static let utc: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        let start = calendar.date(from: DateComponents(year: year, month: month, day: day))!
-        let end = calendar.date(from: DateComponents(year: later.year, month: later.month, day: later.day))!
-        return calendar.dateComponents([.day], from: start, to: end).day!
+        return calendar
+    }()
+
+    /// This date's midnight in UTC.
+    private var utcMidnight: Date { Self.utc.date(from: DateComponents(year: year, month: month, day: day))! }
+
+    /// Days from this date to `later` (0 for the same day, negative when `later` is earlier).
+    public func days(until later: CalendarDate) -> Int {
+        Self.utc.dateComponents([.day], from: utcMidnight, to: later.utcMidnight).day!
     }
 
     /// The date `count` days later (earlier when negative).
     public func adding(days count: Int) -> CalendarDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let start = calendar.date(from: DateComponents(year: year, month: month, day: day))!
-        let parts = calendar.dateComponents([.year, .month, .day], from: calendar.date(byAdding: .day, value: count, to: start)!)
+        let parts = Self.utc.dateComponents([.year, .month, .day], from: Self.utc.date(byAdding: .day, value: count, to: utcMidnight)!)
         var moved = self
         (moved.year, moved.month, moved.day) = (parts.year!, parts.month!, parts.day!)
         return moved

@@ -552,6 +552,14 @@ import Testing
         #expect(refund("pro-rata", today: "2027-07-15") == 0)
         #expect(refund("pro-rata", today: "2027-07-13", fee: 5_000) == 0, "never below zero")
     }
+
+    /// The attendance page's previous and next days, across a month's end, a leap day and a year's end.
+    @Test func calendarDaysStepAcrossMonthsAndYears() {
+        #expect(CalendarDate("2028-02-28")!.adding(days: 1).description == "2028-02-29")
+        #expect(CalendarDate("2028-03-01")!.adding(days: -1).description == "2028-02-29")
+        #expect(CalendarDate("2026-12-31")!.adding(days: 1).description == "2027-01-01")
+        #expect(CalendarDate("2027-03-14")!.days(until: CalendarDate("2027-03-15")!) == 1, "a daylight-saving change is still one day")
+    }
 }
 
 /// A college's records for Julie Leblanc and Marc Leblond, imported by its staff; their participant ids, Leblanc first.

@@ -167,7 +167,7 @@ extension EnrolmentAPI {
 
     func getClassList(_ input: Operations.GetClassList.Input) async throws -> Operations.GetClassList.Output {
         let principal = try RequestScope.requirePrincipal()
-        guard let session = UUID(uuidString: input.path.sessionId), let seller = try await staff.seller(ofSession: session) else {
+        guard let session = UUID(uuidString: input.path.sessionId), let seller = try await staff.session(session)?.seller else {
             throw Problem.notFound
         }
         guard try await records.mayManage(seller, principal: principal) else { throw Problem.forbidden }
@@ -200,18 +200,17 @@ extension EnrolmentAPI {
                         }))))
     }
 
-    /// The session and its selling organisation when the principal manages it; not found otherwise (another
+    /// The session and its dates when the principal manages its organisation; not found otherwise (another
     /// organisation's session is not said to exist).
-    private func managedSession(_ id: String, by principal: Principal) async throws -> (session: UUID, seller: UUID) {
-        guard let session = UUID(uuidString: id), let seller = try await staff.seller(ofSession: session),
-            try await records.mayManage(seller, principal: principal)
+    private func managedSession(_ id: String, by principal: Principal) async throws -> (id: UUID, startsOn: String, endsOn: String) {
+        guard let session = UUID(uuidString: id), let found = try await staff.session(session),
+            try await records.mayManage(found.seller, principal: principal)
         else { throw Problem.notFound }
-        return (session, seller)
+        return (session, found.startsOn, found.endsOn)
     }
 
     /// The session's date named in the path: a real date within the session, or 422 on `date`.
-    private func sessionDate(_ date: String, of session: UUID) async throws -> String {
-        guard let dates = try await staff.dates(ofSession: session) else { throw Problem.notFound }
+    private static func sessionDate(_ date: String, of dates: (id: UUID, startsOn: String, endsOn: String)) throws -> String {
         guard CalendarDate(date) != nil else {
             throw Problem.validation([
                 .init(field: "date", code: "invalid", message: .init(fr: "Une date réelle, aaaa-mm-jj.", en: "A real date, yyyy-mm-dd."))
@@ -242,17 +241,17 @@ extension EnrolmentAPI {
 
     func getAttendanceSheet(_ input: Operations.GetAttendanceSheet.Input) async throws -> Operations.GetAttendanceSheet.Output {
         let principal = try RequestScope.requirePrincipal()
-        let (session, _) = try await managedSession(input.path.sessionId, by: principal)
-        let date = try await sessionDate(input.path.date, of: session)
-        let lines = try await staff.attendanceSheet(session: session, date: date)
-        return .ok(.init(body: .json(Self.sheet(session: session, date: date, lines: lines))))
+        let session = try await managedSession(input.path.sessionId, by: principal)
+        let date = try Self.sessionDate(input.path.date, of: session)
+        let lines = try await staff.attendanceSheet(session: session.id, date: date)
+        return .ok(.init(body: .json(Self.sheet(session: session.id, date: date, lines: lines))))
     }
 
     func recordAttendance(_ input: Operations.RecordAttendance.Input) async throws -> Operations.RecordAttendance.Output {
         let principal = try RequestScope.requirePrincipal()
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
-        let (session, _) = try await managedSession(input.path.sessionId, by: principal)
-        let date = try await sessionDate(input.path.date, of: session)
+        let session = try await managedSession(input.path.sessionId, by: principal)
+        let date = try Self.sessionDate(input.path.date, of: session)
         var errors: [FieldError] = []
         var marks: [(registration: UUID, status: StaffRepository.AttendanceStatus)] = []
         for (index, mark) in body.marks.enumerated() {
@@ -272,7 +271,7 @@ extension EnrolmentAPI {
             marks.append((registration, status))
         }
         guard errors.isEmpty else { throw Problem.validation(errors) }
-        let unknown = try await staff.recordAttendance(session: session, date: date, marks: marks, by: principal.accountId, at: clock.now())
+        let unknown = try await staff.recordAttendance(session: session.id, date: date, marks: marks, by: principal.accountId, at: clock.now())
         guard unknown.isEmpty else {
             throw Problem.validation(
                 unknown.map {
@@ -282,14 +281,14 @@ extension EnrolmentAPI {
                             fr: "Cette inscription n'est pas confirmée dans ce groupe.", en: "This registration is not confirmed in this group."))
                 })
         }
-        let lines = try await staff.attendanceSheet(session: session, date: date)
-        return .ok(.init(body: .json(Self.sheet(session: session, date: date, lines: lines))))
+        let lines = try await staff.attendanceSheet(session: session.id, date: date)
+        return .ok(.init(body: .json(Self.sheet(session: session.id, date: date, lines: lines))))
     }
 
     func listAttendance(_ input: Operations.ListAttendance.Input) async throws -> Operations.ListAttendance.Output {
         let principal = try RequestScope.requirePrincipal()
-        let (session, _) = try await managedSession(input.path.sessionId, by: principal)
-        let marks = try await staff.attendanceMarks(session: session)
+        let session = try await managedSession(input.path.sessionId, by: principal)
+        let marks = try await staff.attendanceMarks(session: session.id)
         if ContentNegotiation.prefers(.csv, over: .json, in: input.headers.accept) {
             var csv = CSVText.row(["date", "lastName", "firstName", "status", "recordedAt"])
             for mark in marks {
@@ -311,7 +310,7 @@ extension EnrolmentAPI {
     func messageSession(_ input: Operations.MessageSession.Input) async throws -> Operations.MessageSession.Output {
         let principal = try RequestScope.requirePrincipal()
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
-        guard let session = UUID(uuidString: input.path.sessionId), let seller = try await staff.seller(ofSession: session) else {
+        guard let session = UUID(uuidString: input.path.sessionId), let seller = try await staff.session(session)?.seller else {
             throw Problem.notFound
         }
         guard try await records.mayManage(seller, principal: principal) else { throw Problem.forbidden }

@@ -27,17 +27,6 @@ extension StaffRepository {
         var recordedAt: Date
     }
 
-    /// The session's first and last dates (`YYYY-MM-DD`), when enrolment knows the session.
-    func dates(ofSession session: UUID) async throws -> (startsOn: String, endsOn: String)? {
-        for try await dates in try await client.query(
-            "SELECT to_char(starts_on, 'YYYY-MM-DD'), to_char(ends_on, 'YYYY-MM-DD') FROM offering_sessions WHERE id = \(session)",
-            logger: logger
-        ).decode((String, String).self) {
-            return dates
-        }
-        return nil
-    }
-
     /// The day's sheet: every confirmed registration of the session with its mark on `date`, if any, by name.
     func attendanceSheet(session: UUID, date: String) async throws -> [AttendanceLine] {
         var lines: [AttendanceLine] = []

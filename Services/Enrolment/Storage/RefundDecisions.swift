@@ -24,11 +24,12 @@ extension Cancellations {
         var decidedAt: Date?
     }
 
-    static let refundRequestStatuses: Set = ["awaiting-decision", "refused", "requested", "completed"]
-
-    private static let viewColumns = """
-        rr.id, rr.registration_id, p.first_name || ' ' || p.last_name, o.code, o.title_fr, o.title_en,
-        coalesce(rr.maximum_cents, rr.amount_cents), rr.amount_cents, rr.status, rr.decision_note, rr.requested_at, rr.decided_at
+    /// A request as staff read it, with its participant and offering (a `WHERE` follows).
+    private static let viewSelect = """
+        SELECT rr.id, rr.registration_id, p.first_name || ' ' || p.last_name, o.code, o.title_fr, o.title_en,
+            coalesce(rr.maximum_cents, rr.amount_cents), rr.amount_cents, rr.status, rr.decision_note, rr.requested_at, rr.decided_at
+        FROM refund_requests rr JOIN registrations r ON r.id = rr.registration_id JOIN offerings o ON o.id = r.offering_id
+        JOIN participants p ON p.id = r.participant_id
         """
 
     private static func views(_ rows: PostgresRowSequence) async throws -> [RefundRequestView] {
@@ -61,9 +62,7 @@ extension Cancellations {
         try await views(
             try await client.query(
                 """
-                SELECT \(unescaped: viewColumns)
-                FROM refund_requests rr JOIN registrations r ON r.id = rr.registration_id JOIN offerings o ON o.id = r.offering_id
-                JOIN participants p ON p.id = r.participant_id
+                \(unescaped: viewSelect)
                 WHERE o.selling_organisation_id = \(organisation) AND rr.status = \(status)
                 ORDER BY rr.requested_at, rr.id LIMIT \(limit)
                 """, logger: logger))
@@ -127,14 +126,7 @@ extension Cancellations {
                     WHERE id = \(id)
                     """, logger: logger)
             }
-            let view = try await views(
-                try await connection.query(
-                    """
-                    SELECT \(unescaped: viewColumns)
-                    FROM refund_requests rr JOIN registrations r ON r.id = rr.registration_id JOIN offerings o ON o.id = r.offering_id
-                    JOIN participants p ON p.id = r.participant_id
-                    WHERE rr.id = \(id)
-                    """, logger: logger))
+            let view = try await views(try await connection.query("\(unescaped: viewSelect) WHERE rr.id = \(id)", logger: logger))
             guard let decided = view.first else { throw Problem.notFound }
             try await tellPayer(decided, checkout: found.checkout, mailing: mailing, at: now, on: connection, logger: logger)
             return decided

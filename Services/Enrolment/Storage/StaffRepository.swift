@@ -246,13 +246,15 @@ struct StaffRepository: Sendable {
         var fundingSource: String?
     }
 
-    /// The session's selling organisation, when enrolment knows the session.
-    func seller(ofSession session: UUID) async throws -> UUID? {
-        for try await seller in try await client.query(
-            "SELECT o.selling_organisation_id FROM offering_sessions s JOIN offerings o ON o.id = s.offering_id WHERE s.id = \(session)",
-            logger: logger
-        ).decode(UUID.self) {
-            return seller
+    /// The session's selling organisation and its first and last dates (`YYYY-MM-DD`), when enrolment knows it.
+    func session(_ id: UUID) async throws -> (seller: UUID, startsOn: String, endsOn: String)? {
+        for try await found in try await client.query(
+            """
+            SELECT o.selling_organisation_id, to_char(s.starts_on, 'YYYY-MM-DD'), to_char(s.ends_on, 'YYYY-MM-DD')
+            FROM offering_sessions s JOIN offerings o ON o.id = s.offering_id WHERE s.id = \(id)
+            """, logger: logger
+        ).decode((UUID, String, String).self) {
+            return found
         }
         return nil
     }

@@ -16,11 +16,9 @@ extension OfferingDeskPages {
     typealias PlanAsked = CatalogueClient.Components.Schemas.DocumentRequirements.InterventionPlanPayload
 
     /// The participant fields a family can be asked, in the order the form lists them, with their labels.
-    static let askableFields: [(field: ParticipantField, label: Text)] = [
-        (.permanentCode, .permanentCode), (.fileNumber, .fileNumber), (.school, .school), (.level, .level), (.group, .group),
-        (.teacher, .teacher), (.lunchArrangement, .lunchArrangement), (.allergies, .allergies), (.medicalConditions, .medicalConditions),
-        (.healthInsuranceNumber, .healthInsuranceNumber), (.emergencyContact, .emergencyContact),
-    ]
+    static let askableFields: [(field: ParticipantField, label: Text)] = ProfileForm.fieldLabels.compactMap { name, label in
+        ParticipantField(rawValue: name).map { ($0, label) }
+    }
 
     struct TermsDraft {
         var titleFr = "", titleEn = "", category = "", descriptionFr = "", descriptionEn = "", price = "", nonResidentPrice = ""

@@ -16,6 +16,14 @@ enum ProfileForm {
         ("emergency-contact", ["emergencyName", "emergencyPhone", "emergencyRelationship"]),
     ]
 
+    /// The catalogue's participant fields as staff read their names (the terms form's boxes, a class list's
+    /// columns), in the terms form's order.
+    static let fieldLabels: [(catalogue: String, label: Text)] = [
+        ("permanent-code", .permanentCode), ("file-number", .fileNumber), ("school", .school), ("level", .level), ("group", .group),
+        ("teacher", .teacher), ("lunch-arrangement", .lunchArrangement), ("allergies", .allergies), ("medical-conditions", .medicalConditions),
+        ("health-insurance-number", .healthInsuranceNumber), ("emergency-contact", .emergencyContact),
+    ]
+
     /// Every field of the guardian's form.
     static let whole: [String] = formFields.flatMap(\.form) + ["volunteerWishes"]
 

@@ -36,20 +36,13 @@ struct RefundDecisionPages: Sendable {
 
     static func listPath(_ organisation: String) -> String { "/staff/organisations/\(organisation)/remboursements-a-decider" }
 
-    /// The organisation's requests awaiting a decision (enrolment's answer), or the refusal page.
+    /// Enrolment's answer: the organisation's requests awaiting a decision, oldest first.
     func awaiting(
         _ session: BrowserSessionStore.Session, organisation: String
-    ) async throws -> Result<[RefundRequest], RefusedAnswer> {
-        let answer = try await registrar.acting(session) {
+    ) async throws -> EnrolmentClient.Operations.ListRefundRequests.Output {
+        try await registrar.acting(session) {
             try await enrolment.listRefundRequests(path: .init(organisationId: organisation), query: .init(status: .awaitingDecision, limit: 100))
         }
-        guard case .ok(let ok) = answer else { return .failure(RefusedAnswer(answer)) }
-        return .success(try ok.body.json.items)
-    }
-
-    struct RefusedAnswer: Error {
-        let answer: any Sendable
-        init(_ answer: any Sendable) { self.answer = answer }
     }
 
     func listPage(_ request: Request, organisation: String) async throws -> Response {
@@ -57,12 +50,9 @@ struct RefundDecisionPages: Sendable {
         let t = { Strings.text($0, language) }
         let notice = kit.notice(request, Self.notices, language)
         return try await registrar.organisationPage(request, organisation) { session, found in
-            let requests: [RefundRequest]
-            switch try await awaiting(session, organisation: found.id) {
-            case .success(let items): requests = items
-            case .failure(let refused): return try registrar.staffArea.refusal(refused.answer, request: request, back: request.uri.path)
-            }
-            let rows = requests.map { item -> [String: String] in
+            let answer = try await awaiting(session, organisation: found.id)
+            guard case .ok(let ok) = answer else { return try registrar.staffArea.refusal(answer, request: request, back: request.uri.path) }
+            let rows = try ok.body.json.items.map { item -> [String: String] in
                 let offering = "\(item.offeringCode) \(item.offeringTitle.text(language))"
                 return [
                     "requestedOn": DateText.dayAndTime(item.requestedAt, language), "participant": item.participantName, "offering": offering,
@@ -102,8 +92,8 @@ struct RefundDecisionPages: Sendable {
 
     /// The request when it still awaits a decision and is this organisation's; nil otherwise (not found).
     func findAwaiting(_ session: BrowserSessionStore.Session, organisation: String, id: String) async throws -> RefundRequest? {
-        guard case .success(let items) = try await awaiting(session, organisation: organisation) else { return nil }
-        return items.first { $0.id == id.lowercased() }
+        guard case .ok(let ok) = try await awaiting(session, organisation: organisation) else { return nil }
+        return try ok.body.json.items.first { $0.id == id.lowercased() }
     }
 
     func decisionPage(_ request: Request, organisation: String, id: String) async throws -> Response {

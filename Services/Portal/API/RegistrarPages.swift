@@ -74,6 +74,8 @@ struct RegistrarPages: Sendable {
         var organisation: String
         var offering: String
         var session: String
+        /// The group's class list; its attendance and message pages are below it.
+        var path: String { "/staff/organisations/\(organisation)/offres/\(offering)/groupes/\(session)" }
     }
 
     static func registrationIDs(_ context: GuichetRequestContext) throws -> RegistrationIDs {
@@ -530,7 +532,7 @@ struct RegistrarPages: Sendable {
                 ]
             }
             let heading = "\(t(.classListTitle)) — \(offering.code) \(group.name.text(language))"
-            let groupPath = "/staff/organisations/\(found.id)/offres/\(offering.id)/groupes/\(group.id)"
+            let groupPath = ids.path
             var context: [String: Any] = [
                 "heading": heading, "course": offering.title.text(language), "organisationName": found.name.text(language),
                 "dates": Formatting.days(group.startsOn, group.endsOn, language),
@@ -550,19 +552,7 @@ struct RegistrarPages: Sendable {
     }
 
     static func classListFieldLabel(_ field: EnrolmentClient.Components.Schemas.ClassListField, _ language: Language) -> String {
-        let text: Text =
-            switch field {
-            case .permanentCode: .permanentCode
-            case .school: .school
-            case .level: .level
-            case .group: .group
-            case .teacher: .teacher
-            case .lunchArrangement: .lunchArrangement
-            case .allergies: .allergies
-            case .medicalConditions: .medicalConditions
-            case .emergencyContact: .emergencyContact
-            }
-        return Strings.text(text, language)
+        ProfileForm.fieldLabels.first { $0.catalogue == field.rawValue }.map { Strings.text($0.label, language) } ?? field.rawValue
     }
 
     // MARK: - Importing records

@@ -25,10 +25,6 @@ struct SessionDeskPages: Sendable {
         group.post("message") { request, context in try await sendMessage(request, ids: try RegistrarPages.sessionIDs(context)) }
     }
 
-    static func groupPath(_ ids: SessionIDs) -> String {
-        "/staff/organisations/\(ids.organisation)/offres/\(ids.offering)/groupes/\(ids.session)"
-    }
-
     // MARK: - Attendance
 
     static func statusText(_ status: Status, _ language: Language) -> String {
@@ -51,13 +47,13 @@ struct SessionDeskPages: Sendable {
     }
 
     func attendancePage(_ request: Request, ids: SessionIDs) async throws -> Response {
-        try await attendanceResponse(request, ids: ids, marked: [:], errors: [], status: .ok)
+        try await attendanceResponse(request, ids: ids, marked: [:], errors: [])
     }
 
     /// The page for the chosen date: the day's sheet as a form (what was typed, when refused, kept over what is
-    /// recorded), or the date's error when it is not one of the group's.
+    /// recorded), or the date's error when it is not one of the group's; 422 with any error.
     func attendanceResponse(
-        _ request: Request, ids: SessionIDs, marked: [String: String], errors: [(field: String, message: String)], status: HTTPResponse.Status
+        _ request: Request, ids: SessionIDs, marked: [String: String], errors: [(field: String, message: String)]
     ) async throws -> Response {
         let language = LanguageChoice.of(request)
         let t = { Strings.text($0, language) }
@@ -65,12 +61,13 @@ struct SessionDeskPages: Sendable {
         return try await registrar.groupPage(request, ids, back: request.uri.description) { session, found, offering, group in
             let date = chosenDate(request, group: group)
             let heading = "\(t(.attendanceTitle)) — \(offering.code) \(group.name.text(language))"
-            let path = Self.groupPath(ids)
+            let path = ids.path
             let visit = FormVisit(request, cookies: kit.cookies)
+            let dates = Formatting.days(group.startsOn, group.endsOn, language)
             var context: [String: Any] = [
                 "heading": heading, "course": offering.title.text(language), "organisationName": found.name.text(language),
-                "dates": Formatting.days(group.startsOn, group.endsOn, language), "path": "\(path)/presences", "date": date,
-                "dateHint": t(.attendanceDateHint).replacingOccurrences(of: "{dates}", with: Formatting.days(group.startsOn, group.endsOn, language)),
+                "dates": dates, "path": "\(path)/presences", "date": date,
+                "dateHint": t(.attendanceDateHint).replacingOccurrences(of: "{dates}", with: dates),
                 "csvHref": "\(path)/presences.csv", "classListHref": path, "formToken": visit.secret.formToken,
             ]
             if let notice { context["notice"] = notice }
@@ -123,7 +120,7 @@ struct SessionDeskPages: Sendable {
             }
             let title = errors.isEmpty ? heading : t(.errorTitlePrefix) + heading
             return registrar.render(
-                "staff-attendance", title: title, context: context, request: request, status: errors.isEmpty ? status : .unprocessableContent,
+                "staff-attendance", title: title, context: context, request: request, status: errors.isEmpty ? .ok : .unprocessableContent,
                 visit: visit)
         }
     }
@@ -131,7 +128,7 @@ struct SessionDeskPages: Sendable {
     func recordAttendance(_ request: Request, ids: SessionIDs) async throws -> Response {
         let language = LanguageChoice.of(request)
         let form = try await PostedForm(request, cookies: kit.cookies)
-        let path = "\(Self.groupPath(ids))/presences"
+        let path = "\(ids.path)/presences"
         return try await registrar.groupPage(request, ids, back: request.uri.description) { session, _, _, group in
             let date = chosenDate(request, group: group)
             var marked: [String: String] = [:]
@@ -145,22 +142,19 @@ struct SessionDeskPages: Sendable {
             }
             guard !marks.isEmpty else {
                 return try await attendanceResponse(
-                    request, ids: ids, marked: marked, errors: [(field: "sheet", message: Strings.text(.attendanceNothingMarked, language))],
-                    status: .unprocessableContent)
+                    request, ids: ids, marked: marked, errors: [(field: "sheet", message: Strings.text(.attendanceNothingMarked, language))])
             }
             let answer = try await registrar.acting(session) {
                 try await enrolment.recordAttendance(path: .init(sessionId: group.id, date: date), body: .json(.init(marks: marks)))
             }
             switch answer {
-            case .ok:
-                let query = "date=\(date.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["-"])) ?? "")&fait=presences"
-                return Response(status: .seeOther, headers: [.location: "\(path)?\(query)"])
+            case .ok:  // enrolment took the date: a real one, `YYYY-MM-DD`
+                return Response(status: .seeOther, headers: [.location: "\(path)?date=\(date)&fait=presences"])
             case .badRequest, .unprocessableContent:
                 // A registration cancelled or moved meanwhile (or a date no longer the group's): nothing was kept; the
                 // page shows the group as it is now, with what was ticked, and says so.
                 return try await attendanceResponse(
-                    request, ids: ids, marked: marked, errors: [(field: "sheet", message: Strings.text(.attendanceChangedError, language))],
-                    status: .unprocessableContent)
+                    request, ids: ids, marked: marked, errors: [(field: "sheet", message: Strings.text(.attendanceChangedError, language))])
             default:
                 return try registrar.staffArea.refusal(answer, request: request, back: path)
             }
@@ -181,17 +175,19 @@ struct SessionDeskPages: Sendable {
 
     // MARK: - Writing to the group
 
-    func messageForm(_ language: Language, ids: SessionIDs, offering: RegistrarPages.Offering, group: RegistrarPages.Group) -> FormPage {
+    func messageForm(
+        _ language: Language, ids: SessionIDs, offering: RegistrarPages.Offering, group: RegistrarPages.Group, subject: String = "",
+        body: String = ""
+    ) -> FormPage {
         let t = { Strings.text($0, language) }
-        let path = Self.groupPath(ids)
         var page = FormPage(
             heading: "\(t(.groupMessageTitle)) — \(offering.code) \(group.name.text(language))", intro: t(.groupMessageIntro),
-            action: "\(path)/message", submit: t(.groupMessageSubmit),
+            action: "\(ids.path)/message", submit: t(.groupMessageSubmit),
             fields: [
-                .init(name: "subject", label: t(.messageSubject), required: true),
-                .init(name: "body", label: t(.messageBody), kind: .textarea, required: true),
+                .init(name: "subject", label: t(.messageSubject), value: subject, required: true),
+                .init(name: "body", label: t(.messageBody), kind: .textarea, value: body, required: true),
             ],
-            links: [.init(href: path, label: t(.backToClassList))])
+            links: [.init(href: ids.path, label: t(.backToClassList))])
         page.submitOnce = true  // a double tap would mail every family twice
         return page
     }
@@ -206,18 +202,16 @@ struct SessionDeskPages: Sendable {
     func sendMessage(_ request: Request, ids: SessionIDs) async throws -> Response {
         let language = LanguageChoice.of(request)
         let form = try await PostedForm(request, cookies: kit.cookies)
-        let path = Self.groupPath(ids)
+        let path = ids.path
+        let subject = form.text("subject", limit: 200)
+        let body = form.text("body", limit: 10_000)
         return try await registrar.groupPage(request, ids, back: "\(path)/message") { session, _, offering, group in
-            var page = messageForm(language, ids: ids, offering: offering, group: group)
-            let subject = form.text("subject", limit: 200)
-            let body = form.text("body", limit: 10_000)
-            for index in page.fields.indices { page.fields[index].value = page.fields[index].name == "subject" ? subject : body }
-            var missing = false
-            for (name, value) in [("subject", subject), ("body", body)] where value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            var page = messageForm(language, ids: ids, offering: offering, group: group, subject: subject, body: body)
+            // `text` trims: only spaces is empty.
+            for (name, value) in [("subject", subject), ("body", body)] where value.isEmpty {
                 page.addErrors([Strings.text(.requiredField, language)], to: name)
-                missing = true
             }
-            guard !missing else {
+            guard !page.hasErrors else {
                 return kit.formResponse(page, request: request, language: language, status: .unprocessableContent, signedIn: true)
             }
             let answer = try await registrar.acting(session) {
