@@ -378,6 +378,83 @@ import Testing
 /// Staff change a published offering's terms (a new contract text is a new version, kept items keep their id),
 /// close its registration, then cancel it; each change is one event.
 @Suite struct CatalogueOfferingChangeTests {
+    @Test func staffAddAGroupAndMoveItsDatesWithinWhatThePublishedOfferingPromises() async throws {
+        let organisation = UUID()
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "staff")])
+        let stranger = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: UUID(), role: "staff")])
+        try await withService(CatalogueService.self) { catalogue, database in
+            let lunch: [String: Any] = [
+                "name": ["fr": "Dîner", "en": "Lunch"], "unitPrice": ["amountCents": 550, "currency": "CAD"], "date": "2027-07-20",
+            ]
+            let id = try await createOffering(on: catalogue, staff: staff, organisation: organisation, code: "CAMP-G", extra: ["items": [lunch]])
+            func add(_ body: [String: Any], token: String = staff) async throws -> TestResponse {
+                try await catalogue.execute(
+                    uri: "/v1/offerings/\(id)/sessions", method: .post, headers: bearer(token, json: true), body: jsonBody(body))
+            }
+            func change(_ session: String, _ body: [String: Any]) async throws -> TestResponse {
+                try await catalogue.execute(
+                    uri: "/v1/offerings/\(id)/sessions/\(session)", method: .patch, headers: bearer(staff, json: true), body: jsonBody(body))
+            }
+            func sessions() async throws -> [[String: Any]] {
+                try #require(
+                    try await catalogue.execute(uri: "/v1/offerings/\(id)", method: .get, headers: bearer(staff)).json()["sessions"]
+                        as? [[String: Any]])
+            }
+            let august: [String: Any] = [
+                "name": ["fr": "Août", "en": "August"], "startsOn": "2027-08-02", "endsOn": "2027-08-13", "capacity": 20,
+                "schedule": ["fr": "Lundi au vendredi, 8 h à 16 h", "en": "Monday to Friday, 8 a.m. to 4 p.m."],
+            ]
+            // A group that ends before it starts, and another organisation's staff: refused, nothing added.
+            var backwards = august
+            backwards["endsOn"] = "2027-07-30"
+            #expect(try await add(backwards).fieldErrors() == ["endsOn": "beforeStart"])
+            try (try await add(august, token: stranger)).problem("/problems/not-found", status: .notFound)
+            #expect(try await sessions().count == 1)
+
+            let added = try await add(august)
+            #expect(added.status == .created, "\(added.text)")
+            let groups = try await sessions()
+            #expect(groups.map { ($0["name"] as? [String: Any])?["fr"] as? String } == ["Été 2027", "Août"])
+            #expect((groups[1]["schedule"] as? [String: Any])?["en"] as? String == "Monday to Friday, 8 a.m. to 4 p.m.")
+            #expect(try await database.count("SELECT count(*) FROM catalogue.outbox WHERE routing_key = 'catalogue.offering.updated'") == 0)
+
+            #expect(try await catalogue.execute(uri: "/v1/offerings/\(id)/publication", method: .post, headers: bearer(staff)).status == .ok)
+            let summer = try #require(groups[0]["id"] as? String)
+            // Published: the lunch of July 20 must stay within the groups.
+            let tooLate = try await change(summer, ["startsOn": "2027-07-26"])
+            #expect(try tooLate.fieldErrors() == ["items[0].date": "outsideSessions"], "\(tooLate.text)")
+            let moved = try await change(summer, ["startsOn": "2027-07-12", "endsOn": "2027-07-23", "name": ["fr": "Juillet", "en": "July"]])
+            #expect(moved.status == .ok, "\(moved.text)")
+            let after = try await sessions()
+            #expect(after[0]["startsOn"] as? String == "2027-07-12" && after[0]["endsOn"] as? String == "2027-07-23")
+            #expect((after[0]["name"] as? [String: Any])?["fr"] as? String == "Juillet" && after[0]["capacity"] as? Int == 60)
+            // The schedule taken away with empty texts; nothing else changes.
+            let august2 = try #require(after[1]["id"] as? String)
+            #expect(try await change(august2, ["schedule": ["fr": "", "en": ""]]).status == .ok)
+            #expect(try await sessions()[1]["schedule"] == nil)
+            #expect(try await database.count("SELECT count(*) FROM catalogue.outbox WHERE routing_key = 'catalogue.offering.updated'") == 2)
+
+            // The terms of a published offering stay coherent too: a lunch after the last group is refused.
+            var september = lunch
+            september["date"] = "2027-09-01"
+            let terms: [String: Any] = [
+                "title": ["fr": "Camp de jour", "en": "English title"], "basePrice": ["amountCents": 9_500, "currency": "CAD"],
+                "categoryId": "6f1c1f52-5d0e-4c47-9d43-0d7c39a3a006", "registrationOpensAt": "2026-01-01T09:00:00-05:00",
+                "registrationClosesAt": "2027-06-30T23:59:00-04:00", "refundPolicy": ["kind": "full-before-start"], "items": [september],
+            ]
+            let incoherent = try await catalogue.execute(
+                uri: "/v1/offerings/\(id)/terms", method: .put, headers: bearer(staff, json: true), body: jsonBody(terms))
+            #expect(try incoherent.fieldErrors() == ["items[0].date": "outsideSessions"], "\(incoherent.text)")
+
+            // Cancelled: no group added.
+            #expect(
+                try await catalogue.execute(
+                    uri: "/v1/offerings/\(id)/status", method: .put, headers: bearer(staff, json: true), body: jsonBody(["status": "cancelled"])
+                ).status == .ok)
+            try (try await add(august)).problem("/problems/offering-status", status: .conflict)
+        }
+    }
+
     @Test func termsChangeClosingAndCancellingAreEmitted() async throws {
         let organisation = UUID()
         let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: organisation, role: "staff")])

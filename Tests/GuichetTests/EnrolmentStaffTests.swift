@@ -251,6 +251,55 @@ import Testing
         }
     }
 
+    @Test func aGroupWhoseDatesMoveTellsItsFamiliesOnceAndADraftsNobody() async throws {
+        let parent = UUID()
+        let parentToken = try await TestKeys.shared.token(for: parent)
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let camp = openOffering(priceCents: 9_500, capacity: 5, sessions: 2)
+            try await withEvents(database) { events in
+                try await events.publish(camp)
+                try await events.verifiedAccount(parent, email: "parent@example.org")
+                let checkout = try await checkOutOneChild(enrolment, camp, token: parentToken)
+                try await events.charge(checkout, amountCents: 9_500, succeeded: true)
+                _ = try await database.mailbox.waitForMail(to: "parent@example.org")
+
+                // The first week (where the child is) moves; the second only changes its name.
+                var moved = camp
+                moved.version = 2
+                moved.sessions[0].startsOn = "2027-07-12"
+                moved.sessions[0].endsOn = "2027-07-16"
+                moved.sessions[1].name = .init(fr: "Semaine B", en: "Week B")
+                try await events.send(EventName.offeringUpdated, from: "catalogue", moved)
+                let mail = try await database.mailbox.waitForMail(to: "parent@example.org", count: 2)
+                #expect(mail.subject.hasPrefix("Nouvelles dates"), "\(mail.subject)")
+                #expect(
+                    mail.text.contains("du 2027-07-01 au 2027-07-05") && mail.text.contains("du 2027-07-12 au 2027-07-16"), "\(mail.text)")
+                #expect(try await database.count("SELECT count(*) FROM enrolment.session_date_changes WHERE mailed_at IS NOT NULL") == 1)
+
+                // The same event again, and an older one: nothing more recorded or mailed.
+                try await events.send(EventName.offeringUpdated, from: "catalogue", moved)
+                try await events.send(EventName.offeringUpdated, from: "catalogue", camp)
+                try await Task.sleep(for: .seconds(2))
+                #expect(try await database.count("SELECT count(*) FROM enrolment.session_date_changes") == 1)
+                #expect(try database.mailbox.mails(to: "parent@example.org").count == 2)
+
+                // A draft's dates move freely: it has nobody to tell.
+                var draft = openOffering(capacity: 5)
+                draft.status = "draft"
+                try await events.send(EventName.offeringUpdated, from: "catalogue", draft)
+                draft.version = 2
+                draft.sessions[0].startsOn = "2027-08-02"
+                try await events.send(EventName.offeringUpdated, from: "catalogue", draft)
+                try await eventually("the draft's second version is kept") {
+                    try await database.count(
+                        "SELECT count(*) FROM enrolment.offering_sessions WHERE id = '\(draft.sessions[0].sessionId.uuidString.lowercased())' AND starts_on = '2027-08-02'"
+                    ) == 1
+                }
+                #expect(try await database.count("SELECT count(*) FROM enrolment.session_date_changes") == 1)
+            }
+        }
+    }
+
     @Test func aGuardianCancelsBeforeTheStartAndGetsWhatThePolicyAllows() async throws {
         let (parent, stranger) = (UUID(), UUID())
         let parentToken = try await TestKeys.shared.token(for: parent)

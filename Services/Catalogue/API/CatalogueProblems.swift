@@ -19,6 +19,12 @@ extension Problem {
                 en: "The offering is \(status.rawValue): this change is not allowed."))
     }
 
+    static let tooManySessions = Problem(
+        type: "/problems/too-many-sessions", status: .conflict,
+        title: .init(
+            fr: "L'offre a déjà \(OfferingRules.maximumSessions) groupes, le plus qu'elle puisse avoir.",
+            en: "The offering already has \(OfferingRules.maximumSessions) sessions, the most it can have."))
+
     static func capacityBelowConfirmed(_ confirmed: Int) -> Problem {
         Problem(
             type: "/problems/capacity-below-confirmed", status: .conflict,

@@ -21,15 +21,7 @@ extension CatalogueAPI {
             title: .init(fr: body.title.fr, en: body.title.en), basePriceCents: body.basePrice.amountCents,
             registrationOpensAt: body.registrationOpensAt, registrationClosesAt: body.registrationClosesAt,
             status: .draft, version: 1,
-            sessions: body.sessions.map {
-                .init(
-                    id: UUID(), name: .init(fr: $0.name.fr, en: $0.name.en), startsOn: $0.startsOn, endsOn: $0.endsOn,
-                    capacity: $0.capacity, waitlistSize: $0.waitlistSize ?? 0,
-                    details: SessionDetails(
-                        schedule: $0.schedule.map { LocalizedName(fr: $0.fr, en: $0.en) },
-                        location: $0.location.map { LocalizedName(fr: $0.fr, en: $0.en) },
-                        online: $0.online ?? false, accessInstructions: $0.accessInstructions.map { LocalizedName(fr: $0.fr, en: $0.en) }))
-            })
+            sessions: body.sessions.map(Self.session))
         offering.terms = try Self.terms(of: body)
         // One answer listing the fields' and the terms' problems together.
         let errors =
@@ -173,9 +165,25 @@ extension CatalogueAPI {
             } else if !newClauses.isEmpty {
                 offering.terms.contract = ContractTerms(version: (previousContract?.version ?? 0) + 1, clauses: newClauses)
             }
+            // Families see a published offering: it stays as coherent as publication found it (items within its groups).
+            if offering.status != .draft {
+                let incoherent = offering.missingForPublication
+                guard incoherent.isEmpty else { throw Problem.validation(incoherent) }
+            }
         }
         guard let updated else { throw Problem.notFound }
         return .ok(.init(body: .json(Self.representation(updated))))
+    }
+
+    func addSession(_ input: Operations.AddSession.Input) async throws -> Operations.AddSession.Output {
+        let principal = try RequestScope.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
+        guard let id = UUID(uuidString: input.path.offeringId) else { throw Problem.notFound }
+        let updated = try await offerings.addSession(Self.session(body), offering: id, at: clock.now()) { offering in
+            guard principal.isStaff(of: offering.sellingOrganisationId) else { throw Problem.notFound }
+        }
+        guard let updated else { throw Problem.notFound }
+        return .created(.init(body: .json(Self.representation(updated))))
     }
 
     func updateSession(_ input: Operations.UpdateSession.Input) async throws -> Operations.UpdateSession.Output {
@@ -184,15 +192,40 @@ extension CatalogueAPI {
         guard let id = UUID(uuidString: input.path.offeringId), let session = UUID(uuidString: input.path.sessionId) else {
             throw Problem.notFound
         }
-        guard (0...OfferingRules.maximumCapacity).contains(body.capacity) else {
-            throw Problem.validation([.init(field: "capacity", code: "outOfRange", message: .init(fr: "Capacité invalide.", en: "Invalid capacity."))]
-            )
+        // An empty text takes an optional text away; the rules then judge the session as it would be.
+        @Sendable func optional(_ text: Components.Schemas.LocalizedText?, _ current: LocalizedName?) -> LocalizedName? {
+            guard let text else { return current }
+            return text.fr.isEmpty && text.en.isEmpty ? nil : LocalizedName(fr: text.fr, en: text.en)
         }
-        let updated = try await offerings.setCapacity(offering: id, session: session, capacity: body.capacity, at: clock.now()) { offering in
-            guard principal.isStaff(of: offering.sellingOrganisationId) else { throw Problem.notFound }
-        }
+        let updated = try await offerings.changeSession(
+            offering: id, session: session, at: clock.now(),
+            authorize: { offering in
+                guard principal.isStaff(of: offering.sellingOrganisationId) else { throw Problem.notFound }
+            },
+            change: { changed in
+                if let name = body.name { changed.name = .init(fr: name.fr, en: name.en) }
+                if let startsOn = body.startsOn { changed.startsOn = startsOn }
+                if let endsOn = body.endsOn { changed.endsOn = endsOn }
+                if let capacity = body.capacity { changed.capacity = capacity }
+                if let waitlistSize = body.waitlistSize { changed.waitlistSize = waitlistSize }
+                changed.details.schedule = optional(body.schedule, changed.details.schedule)
+                changed.details.location = optional(body.location, changed.details.location)
+                changed.details.accessInstructions = optional(body.accessInstructions, changed.details.accessInstructions)
+                if let online = body.online { changed.details.online = online }
+            })
         guard let updated else { throw Problem.notFound }
         return .ok(.init(body: .json(Self.representation(updated))))
+    }
+
+    /// A new session as the catalogue keeps it (an id of its own, no seats counted yet).
+    static func session(_ new: Components.Schemas.NewSession) -> Offering.Session {
+        .init(
+            id: UUID(), name: .init(fr: new.name.fr, en: new.name.en), startsOn: new.startsOn, endsOn: new.endsOn,
+            capacity: new.capacity, waitlistSize: new.waitlistSize ?? 0,
+            details: SessionDetails(
+                schedule: new.schedule.map { LocalizedName(fr: $0.fr, en: $0.en) },
+                location: new.location.map { LocalizedName(fr: $0.fr, en: $0.en) },
+                online: new.online ?? false, accessInstructions: new.accessInstructions.map { LocalizedName(fr: $0.fr, en: $0.en) }))
     }
 
     func getOffering(_ input: Operations.GetOffering.Input) async throws -> Operations.GetOffering.Output {

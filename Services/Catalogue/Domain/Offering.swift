@@ -159,6 +159,8 @@ struct Offering: Sendable, Equatable {
 enum OfferingRules {
     static let maximumPriceCents: Int64 = 10_000_000
     static let maximumCapacity = 100_000
+    /// As many as a creation may list (the spec's `maxItems`).
+    static let maximumSessions = 50
 
     /// Every problem of a new offering, with the field it concerns.
     static func errors(

@@ -16,9 +16,16 @@ protocol OfferingRepository: Sendable {
     func update(
         id: UUID, at: Date, event: @Sendable (Offering) -> String?, change: @Sendable (inout Offering) throws -> Void
     ) async throws -> Offering?
-    /// Sets a session's capacity, refusing less than the confirmed seats; a published offering's change is emitted.
-    func setCapacity(
-        offering id: UUID, session: UUID, capacity: Int, at: Date, authorize: @Sendable (Offering) throws -> Void
+    /// Lets `change` edit one session of the offering (locked), then refuses a capacity below the confirmed seats
+    /// and, once published, sessions that no longer hold the items' dates or the registration period; saves the
+    /// session, bumps the version and emits a published offering's change. Nil when either is not found.
+    func changeSession(
+        offering id: UUID, session: UUID, at: Date, authorize: @Sendable (Offering) throws -> Void,
+        change: @Sendable (inout Offering.Session) throws -> Void
+    ) async throws -> Offering?
+    /// Adds a session to an offering that is not cancelled, as `changeSession` saves one.
+    func addSession(
+        _ session: Offering.Session, offering id: UUID, at: Date, authorize: @Sendable (Offering) throws -> Void
     ) async throws -> Offering?
     /// Offerings matching `search` (of its statuses), in its order then by id, after the given key.
     func search(_ search: OfferingSearch, after: (String, UUID)?, limit: Int) async throws -> [(sortKey: String, offering: Offering)]
@@ -111,27 +118,76 @@ struct PostgresOfferingRepository: OfferingRepository {
         }
     }
 
-    func setCapacity(
-        offering id: UUID, session: UUID, capacity: Int, at: Date, authorize: @Sendable (Offering) throws -> Void
+    func changeSession(
+        offering id: UUID, session: UUID, at: Date, authorize: @Sendable (Offering) throws -> Void,
+        change: @Sendable (inout Offering.Session) throws -> Void
     ) async throws -> Offering? {
-        return try await client.transaction(logger: logger) { connection -> Offering? in
+        try await client.transaction(logger: logger) { connection -> Offering? in
             guard var offering = try await Self.load(id: id, lock: true, on: connection, logger: logger) else { return nil }
             try authorize(offering)
             guard let index = offering.sessions.firstIndex(where: { $0.id == session }) else { return nil }
+            guard offering.status != .cancelled else { throw Problem.offeringStatus(offering.status) }
+            let before = offering.sessions[index]
+            try change(&offering.sessions[index])
+            guard offering.sessions[index] != before else { return offering }
             // The confirmed count read under the session's lock; enrolment re-checks its own holds against capacity.
-            guard capacity >= offering.sessions[index].confirmed else {
-                throw Problem.capacityBelowConfirmed(offering.sessions[index].confirmed)
-            }
-            guard offering.sessions[index].capacity != capacity else { return offering }
-            offering.sessions[index].capacity = capacity
+            guard offering.sessions[index].capacity >= before.confirmed else { throw Problem.capacityBelowConfirmed(before.confirmed) }
+            try Self.checkSessions(of: offering, changed: index)
             offering.version += 1
-            try await connection.query("UPDATE sessions SET capacity = \(capacity) WHERE id = \(session)", logger: logger)
+            let changed = offering.sessions[index]
             try await connection.query(
-                "UPDATE offerings SET version = \(offering.version), updated_at = \(at) WHERE id = \(id)", logger: logger)
-            if offering.status != .draft {
-                try await Self.record(EventName.offeringUpdated, offering, at: at, on: connection, logger: logger)
-            }
+                """
+                UPDATE sessions SET name_fr = \(changed.name.fr), name_en = \(changed.name.en), starts_on = \(changed.startsOn)::date,
+                    ends_on = \(changed.endsOn)::date, capacity = \(changed.capacity), waitlist_size = \(changed.waitlistSize),
+                    details = \(try Self.json(changed.details))::jsonb
+                WHERE id = \(session)
+                """, logger: logger)
+            try await Self.saveSessionChange(&offering, at: at, on: connection, logger: logger)
             return offering
+        }
+    }
+
+    func addSession(
+        _ session: Offering.Session, offering id: UUID, at: Date, authorize: @Sendable (Offering) throws -> Void
+    ) async throws -> Offering? {
+        try await client.transaction(logger: logger) { connection -> Offering? in
+            guard var offering = try await Self.load(id: id, lock: true, on: connection, logger: logger) else { return nil }
+            try authorize(offering)
+            guard offering.status != .cancelled else { throw Problem.offeringStatus(offering.status) }
+            guard offering.sessions.count < OfferingRules.maximumSessions else { throw Problem.tooManySessions }
+            offering.sessions.append(session)
+            try Self.checkSessions(of: offering, changed: offering.sessions.count - 1)
+            offering.version += 1
+            try await connection.query(
+                """
+                INSERT INTO sessions (id, offering_id, name_fr, name_en, starts_on, ends_on, capacity, waitlist_size, details)
+                VALUES (\(session.id), \(offering.id), \(session.name.fr), \(session.name.en), \(session.startsOn)::date,
+                    \(session.endsOn)::date, \(session.capacity), \(session.waitlistSize), \(try Self.json(session.details))::jsonb)
+                """, logger: logger)
+            try await Self.saveSessionChange(&offering, at: at, on: connection, logger: logger)
+            return offering
+        }
+    }
+
+    /// The session's own rules (with its fields named without the `sessions[i].` prefix: the caller names one
+    /// session) and, once published, the offering's coherence as publication checked it.
+    private static func checkSessions(of offering: Offering, changed index: Int) throws {
+        var errors = OfferingRules.sessionErrors([offering.sessions[index]]).map {
+            var error = $0
+            error.field = String(error.field.dropFirst("sessions[0].".count))
+            return error
+        }
+        if offering.status != .draft { errors += offering.missingForPublication }
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+    }
+
+    private static func saveSessionChange(_ offering: inout Offering, at: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        // Listed as `load` orders them, so the answer and the event read like every later one.
+        offering.sessions.sort { ($0.startsOn, $0.name.fr, $0.id.uuidString) < ($1.startsOn, $1.name.fr, $1.id.uuidString) }
+        try await connection.query(
+            "UPDATE offerings SET version = \(offering.version), updated_at = \(at) WHERE id = \(offering.id)", logger: logger)
+        if offering.status != .draft {
+            try await record(EventName.offeringUpdated, offering, at: at, on: connection, logger: logger)
         }
     }
 

@@ -14,6 +14,8 @@ struct EnrolmentMails: Sendable {
     let offeringCancelled: MailTemplate
     /// The organisation's decision on a refund its policy left to it (`on-request`).
     let refundDecided: MailTemplate
+    /// The organisation moved a session's dates: each family registered in it.
+    let sessionDatesChanged: MailTemplate
 
     init() throws {
         confirmation = try MailTemplate(
@@ -155,6 +157,41 @@ struct EnrolmentMails: Sendable {
                     <p>The organisation cancelled <strong>{{code}} {{titleEn}}</strong>, {{sessionEn}}. {{participant}}'s registration is therefore cancelled.</p>
                     {{#paid}}<p>What was paid for this registration is refunded in full to the card used; a refund notice will follow.</p>{{/paid}}
                     <p>For any question, contact the organisation.</p>
+                    """))
+        sessionDatesChanged = try MailTemplate(
+            fr: .init(
+                subject: "Nouvelles dates\u{00A0}: {{code}} {{title}}",
+                text: """
+                    Bonjour {{name}},
+
+                    L'organisme a changé les dates de {{code}} {{title}}, {{session}}, où {{participants}} {{#several}}sont inscrits{{/several}}{{^several}}est inscrit{{/several}}.
+                    Avant\u{00A0}: du {{startsOnBefore}} au {{endsOnBefore}}.
+                    Maintenant\u{00A0}: du {{startsOn}} au {{endsOn}}.
+
+                    L'inscription reste confirmée. Si ces dates ne vous conviennent pas, vous pouvez annuler l'inscription dans le portail, selon la politique de remboursement de l'activité, ou communiquer avec l'organisme.
+                    """,
+                html: """
+                    <p>Bonjour {{name}},</p>
+                    <p>L'organisme a changé les dates de <strong>{{code}} {{title}}</strong>, {{session}}, où {{participants}} {{#several}}sont inscrits{{/several}}{{^several}}est inscrit{{/several}}.</p>
+                    <p>Avant\u{00A0}: du {{startsOnBefore}} au {{endsOnBefore}}.<br>Maintenant\u{00A0}: <strong>du {{startsOn}} au {{endsOn}}</strong>.</p>
+                    <p>L'inscription reste confirmée. Si ces dates ne vous conviennent pas, vous pouvez annuler l'inscription dans le portail, selon la politique de remboursement de l'activité, ou communiquer avec l'organisme.</p>
+                    """),
+            en: .init(
+                subject: "New dates: {{code}} {{titleEn}}",
+                text: """
+                    Hello {{name}},
+
+                    The organisation changed the dates of {{code}} {{titleEn}}, {{sessionEn}}, where {{participants}} {{#several}}are{{/several}}{{^several}}is{{/several}} registered.
+                    Before: {{startsOnBefore}} to {{endsOnBefore}}.
+                    Now: {{startsOn}} to {{endsOn}}.
+
+                    The registration stays confirmed. If these dates do not suit you, you may cancel the registration in the portal, under the activity's refund policy, or contact the organisation.
+                    """,
+                html: """
+                    <p>Hello {{name}},</p>
+                    <p>The organisation changed the dates of <strong>{{code}} {{titleEn}}</strong>, {{sessionEn}}, where {{participants}} {{#several}}are{{/several}}{{^several}}is{{/several}} registered.</p>
+                    <p>Before: {{startsOnBefore}} to {{endsOnBefore}}.<br>Now: <strong>{{startsOn}} to {{endsOn}}</strong>.</p>
+                    <p>The registration stays confirmed. If these dates do not suit you, you may cancel the registration in the portal, under the activity's refund policy, or contact the organisation.</p>
                     """))
         refundDecided = try MailTemplate(
             fr: .init(

@@ -27,6 +27,7 @@ struct EnrolmentMailer: Service {
             while try await mailDue() > 0 {}
             while try await mailOffers() > 0 {}
             while try await mailCancellations() > 0 {}
+            while try await mailDateChanges() > 0 {}
         }
     }
 
@@ -160,18 +161,7 @@ struct EnrolmentMailer: Service {
                 guard let offering = try? EventJSON.decoder.decode(OfferingEvent.self, from: Data(offeringDocument.utf8)),
                     let session = offering.sessions.first(where: { $0.sessionId == sessionId })
                 else { continue }
-                var recipients: [String: (name: String, language: String)] = [:]
-                for try await (email, name, language) in try await connection.query(
-                    """
-                    SELECT c.email, c.first_name, c.language FROM registrations r JOIN participant_guardians g ON g.participant_id = r.participant_id
-                    JOIN account_contacts c ON c.account_id = g.account_id WHERE r.id = \(id)
-                    UNION
-                    SELECT k.document->'payer'->>'email', coalesce(k.document->'payer'->>'name', ''), coalesce(k.document->'payer'->>'language', 'fr')
-                    FROM registrations r JOIN checkouts k ON k.id = r.checkout_id WHERE r.id = \(id) AND k.account_id IS NULL
-                    """, logger: logger
-                ).decode((String, String, String).self) {
-                    recipients[email.lowercased()] = (name, language)
-                }
+                let recipients = try await Self.family(ofRegistrations: [id], on: connection, logger: logger)
                 for (email, recipient) in recipients.sorted(by: { $0.key < $1.key }) {
                     var values: [String: Any] = [
                         "name": recipient.name, "participant": participant, "code": offering.code, "title": offering.title.fr,
@@ -189,5 +179,88 @@ struct EnrolmentMailer: Service {
             }
             return handled.count
         }
+    }
+
+    /// Queues the mails of up to 20 sessions whose dates moved: each family with a confirmed registration in the
+    /// session, once, naming its participants. Returns how many changes were handled.
+    func mailDateChanges() async throws -> Int {
+        let (mails, mailKey, from, logger, now) = (self.mails, self.mailKey, self.from, self.logger, clock.now())
+        return try await client.transaction(logger: logger) { connection in
+            var changes: [(Int64, UUID, String, String, String, String, String)] = []
+            for try await row in try await connection.query(
+                """
+                SELECT d.id, d.session_id, to_char(d.starts_on_before, 'YYYY-MM-DD'), to_char(d.ends_on_before, 'YYYY-MM-DD'),
+                    to_char(d.starts_on, 'YYYY-MM-DD'), to_char(d.ends_on, 'YYYY-MM-DD'), o.document::text
+                FROM session_date_changes d JOIN offerings o ON o.id = d.offering_id
+                WHERE d.mailed_at IS NULL ORDER BY d.id LIMIT 20 FOR UPDATE OF d SKIP LOCKED
+                """, logger: logger
+            ).decode((Int64, UUID, String, String, String, String, String).self) {
+                changes.append(row)
+            }
+            for (_, sessionId, startsOnBefore, endsOnBefore, startsOn, endsOn, offeringDocument) in changes {
+                guard let offering = try? EventJSON.decoder.decode(OfferingEvent.self, from: Data(offeringDocument.utf8)),
+                    let session = offering.sessions.first(where: { $0.sessionId == sessionId })
+                else { continue }
+                var registrations: [(UUID, String)] = []
+                for try await row in try await connection.query(
+                    """
+                    SELECT r.id, p.first_name FROM registrations r JOIN participants p ON p.id = r.participant_id
+                    WHERE r.session_id = \(sessionId) AND r.status = 'confirmed' ORDER BY p.first_name, r.id
+                    """, logger: logger
+                ).decode((UUID, String).self) {
+                    registrations.append(row)
+                }
+                // One mail per address, naming each of its participants in the session.
+                var byAddress: [String: (name: String, language: String, participants: [String])] = [:]
+                for (registration, participant) in registrations {
+                    for (email, recipient) in try await Self.family(ofRegistrations: [registration], on: connection, logger: logger) {
+                        byAddress[email, default: (recipient.name, recipient.language, [])].participants.append(participant)
+                    }
+                }
+                for (email, recipient) in byAddress.sorted(by: { $0.key < $1.key }) {
+                    let english = recipient.language == "en"
+                    let values: [String: Any] = [
+                        "name": recipient.name, "participants": Self.names(recipient.participants, and: english ? "and" : "et"),
+                        "several": recipient.participants.count > 1, "code": offering.code, "title": offering.title.fr, "titleEn": offering.title.en,
+                        "session": session.name.fr, "sessionEn": session.name.en, "startsOnBefore": startsOnBefore, "endsOnBefore": endsOnBefore,
+                        "startsOn": startsOn, "endsOn": endsOn,
+                    ]
+                    let message = mails.sessionDatesChanged.message(
+                        language: english ? .en : .fr, from: from, to: .init(email: email, name: recipient.name), values: values, date: now)
+                    try await MailQueue.enqueue(message, at: now, sealedWith: mailKey, on: connection, logger: logger)
+                }
+            }
+            if !changes.isEmpty {
+                try await connection.query(
+                    "UPDATE session_date_changes SET mailed_at = \(now) WHERE id = ANY(\(changes.map(\.0)))", logger: logger)
+            }
+            return changes.count
+        }
+    }
+
+    /// Who is told about these registrations, by lower-cased address: the participants' guardians, or the guest
+    /// who paid, each with their first name and language.
+    static func family(
+        ofRegistrations ids: [UUID], on connection: PostgresConnection, logger: Logger
+    ) async throws -> [String: (name: String, language: String)] {
+        var recipients: [String: (name: String, language: String)] = [:]
+        for try await (email, name, language) in try await connection.query(
+            """
+            SELECT c.email, c.first_name, c.language FROM registrations r JOIN participant_guardians g ON g.participant_id = r.participant_id
+            JOIN account_contacts c ON c.account_id = g.account_id WHERE r.id = ANY(\(ids))
+            UNION
+            SELECT k.document->'payer'->>'email', coalesce(k.document->'payer'->>'name', ''), coalesce(k.document->'payer'->>'language', 'fr')
+            FROM registrations r JOIN checkouts k ON k.id = r.checkout_id WHERE r.id = ANY(\(ids)) AND k.account_id IS NULL
+            """, logger: logger
+        ).decode((String, String, String).self) {
+            recipients[email.lowercased()] = (name, language)
+        }
+        return recipients
+    }
+
+    /// "Mia", "Mia et Léo", "Mia, Léo et Zoé".
+    static func names(_ names: [String], and word: String) -> String {
+        guard names.count > 1 else { return names.first ?? "" }
+        return names.dropLast().joined(separator: ", ") + " \(word) " + names.last!
     }
 }

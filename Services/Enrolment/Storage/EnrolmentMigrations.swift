@@ -470,5 +470,24 @@ enum EnrolmentMigrations {
                 "ALTER TABLE refund_requests ADD COLUMN decision_note text",
                 "CREATE INDEX refund_requests_awaiting ON refund_requests (requested_at) WHERE status = 'awaiting-decision'",
             ]),
+        // A published session's dates as they were and became, kept until the families registered are mailed.
+        Migration(
+            22, "session date changes",
+            [
+                """
+                CREATE TABLE session_date_changes (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    session_id uuid NOT NULL,
+                    offering_id uuid NOT NULL,
+                    starts_on_before date NOT NULL,
+                    ends_on_before date NOT NULL,
+                    starts_on date NOT NULL,
+                    ends_on date NOT NULL,
+                    changed_at timestamptz NOT NULL,
+                    mailed_at timestamptz
+                )
+                """,
+                "CREATE INDEX session_date_changes_unmailed ON session_date_changes (id) WHERE mailed_at IS NULL",
+            ]),
     ]
 }

@@ -78,6 +78,26 @@ extension OfferingProjection {
             logger.debug("older offering event ignored", metadata: ["offering": "\(offering.offeringId)", "version": "\(offering.version)"])
             return false
         }
+        // A published session whose dates moved: its families are told (`EnrolmentMailer`); a draft has none.
+        if offering.status == "published" || offering.status == "closed" {
+            let sessions = try await connection.query(
+                """
+                SELECT id, to_char(starts_on, 'YYYY-MM-DD'), to_char(ends_on, 'YYYY-MM-DD') FROM offering_sessions
+                WHERE offering_id = \(offering.offeringId)
+                """, logger: logger
+            ).decode((UUID, String, String).self)
+            var before: [UUID: (String, String)] = [:]
+            for try await (id, startsOn, endsOn) in sessions { before[id] = (startsOn, endsOn) }
+            for session in offering.sessions {
+                guard let (startsOn, endsOn) = before[session.sessionId], (startsOn, endsOn) != (session.startsOn, session.endsOn) else { continue }
+                try await connection.query(
+                    """
+                    INSERT INTO session_date_changes (session_id, offering_id, starts_on_before, ends_on_before, starts_on, ends_on, changed_at)
+                    VALUES (\(session.sessionId), \(offering.offeringId), \(startsOn)::date, \(endsOn)::date, \(session.startsOn)::date,
+                        \(session.endsOn)::date, now())
+                    """, logger: logger)
+            }
+        }
         let kept = offering.sessions.map(\.sessionId)
         try await connection.query(
             "DELETE FROM offering_sessions WHERE offering_id = \(offering.offeringId) AND NOT (id = ANY(\(kept)))", logger: logger)

@@ -7,6 +7,8 @@ import Foundation
 struct FormPage {
     enum Kind: String {
         case text, email, password, date, tel, checkbox, select, number, textarea
+        /// Not a field: a heading before the fields that follow (its level in `value`, 2 when empty), for long forms.
+        case heading
     }
 
     struct Field {
@@ -76,7 +78,7 @@ struct FormPage {
     }
 
     mutating func addErrors(_ messages: [String], to name: String) {
-        if let index = fields.firstIndex(where: { $0.name == name }) {
+        if let index = fields.firstIndex(where: { $0.name == name && $0.kind != .heading }) {
             fields[index].errors += messages
         } else {
             formErrors += messages
@@ -142,6 +144,7 @@ struct FormPage {
         describedBy += field.errors.indices.map { "\(field.name)-error-\($0)" }
         var values: [String: Any] = [
             "name": field.name, "label": field.label, "type": field.kind.rawValue, "checkbox": field.kind == .checkbox,
+            "isHeading": field.kind == .heading, "level": field.kind == .heading && !field.value.isEmpty ? field.value : "2",
             "select": field.kind == .select, "textarea": field.kind == .textarea,
             "options": field.options.map { ["value": $0.value, "label": $0.label, "selected": $0.value == field.value] as [String: Any] },
             "required": field.required, "checked": field.checked, "invalid": !field.errors.isEmpty,

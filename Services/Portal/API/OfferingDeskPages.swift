@@ -8,7 +8,9 @@ import ServiceKit
 /// The catalogue clerk's pages, under an organisation of the staff area: its offerings in every status, creating
 /// one (in both languages, with its first group), previewing it as a family will see it, publishing it, closing
 /// its registrations, cancelling it (its families' registrations cancelled, refunded and mailed by enrolment), and
-/// changing a group's capacity (never below who is registered). The catalogue decides; these pages ask and say.
+/// changing a group's capacity (never below who is registered). Its terms, its items, prices and conditions, and
+/// its groups are edited in `OfferingTermsPages`, `OfferingDetailsPages` and `OfferingGroupPages`. The catalogue
+/// decides; these pages ask and say.
 struct OfferingDeskPages: Sendable {
     let registrar: RegistrarPages
     let catalogue: CatalogueClient.Client
@@ -20,6 +22,7 @@ struct OfferingDeskPages: Sendable {
     static let notices: [String: Text] = [
         "creee": .offeringCreatedNotice, "publiee": .offeringPublishedNotice, "fermee": .offeringClosedNotice,
         "annulee": .offeringCancelledNotice, "capacite": .capacityChangedNotice, "modifiee": .offeringUpdatedNotice,
+        "groupe-ajoute": .groupAddedNotice, "groupe-modifie": .groupChangedNotice,
     ]
 
     func register(on router: Router<GuichetRequestContext>) {
@@ -36,6 +39,16 @@ struct OfferingDeskPages: Sendable {
         group.post(":offeringId/annulation") { request, context in try await changeStatus(request, ids: try Self.ids(context), to: .cancelled) }
         group.get(":offeringId/quantites") { request, context in try await quantitiesPage(request, ids: try Self.ids(context), csv: false) }
         group.get(":offeringId/quantites.csv") { request, context in try await quantitiesPage(request, ids: try Self.ids(context), csv: true) }
+        group.get(":offeringId/details") { request, context in try await detailsPage(request, ids: try Self.ids(context)) }
+        group.post(":offeringId/details") { request, context in try await saveDetails(request, ids: try Self.ids(context)) }
+        group.get(":offeringId/nouveau-groupe") { request, context in try await groupPage(request, ids: try Self.ids(context), group: nil) }
+        group.post(":offeringId/nouveau-groupe") { request, context in try await saveGroup(request, ids: try Self.ids(context), group: nil) }
+        group.get(":offeringId/groupes/:sessionId/modifier") { request, context in
+            try await groupPage(request, ids: try Self.ids(context), group: try context.parameters.require("sessionId"))
+        }
+        group.post(":offeringId/groupes/:sessionId/modifier") { request, context in
+            try await saveGroup(request, ids: try Self.ids(context), group: try context.parameters.require("sessionId"))
+        }
         group.post(":offeringId/groupes/:sessionId/capacite") { request, context in
             try await changeCapacity(request, ids: try Self.ids(context), session: try context.parameters.require("sessionId"))
         }
@@ -245,7 +258,7 @@ struct OfferingDeskPages: Sendable {
                         "registered": Formatting.number(group.confirmed ?? 0, language), "capacity": String(group.capacity),
                         "capacityLabel": "\(t(.capacity)) — \(group.name.text(language))",
                         "classListHref": offering.status == .draft ? "" : "\(ids.path)/groupes/\(group.id)",
-                        "editable": offering.status != .cancelled,
+                        "editable": offering.status != .cancelled, "editHref": "\(ids.path)/groupes/\(group.id)/modifier",
                         "registeredText": t(.registeredCount) + FormPage.colon(language) + Formatting.number(group.confirmed ?? 0, language),
                     ]
                     if let capacityError, capacityError.session == group.id { row["error"] = capacityError.message }

@@ -7,9 +7,9 @@ import ServiceKit
 /// Editing an offering's terms after its creation (the catalogue's `PUT /v1/offerings/{id}/terms`, which replaces
 /// them whole): titles and description, category, price and the non-resident's price, registration window, refund
 /// policy and its fee, contract clauses (a new contract version when they change), the intervention plan asked,
-/// the participant fields asked, and the childcare-receipt flag. What this form does not show (items by date,
-/// prices by organisation of origin, eligibility, requirements, taxes, programme, term, levels) is sent back as
-/// the catalogue holds it, so saving never drops it.
+/// the participant fields asked, and the childcare-receipt flag. What this form does not show (items, prices by
+/// organisation of origin, eligibility, requirements and taxes, which `OfferingDetailsPages` edits; programme, term,
+/// levels) is sent back as the catalogue holds it, so saving never drops it.
 extension OfferingDeskPages {
     typealias TermsUpdate = CatalogueClient.Components.Schemas.OfferingTermsUpdate
     typealias ParticipantField = CatalogueClient.Components.Schemas.ParticipantField
@@ -173,36 +173,50 @@ extension OfferingDeskPages {
         }
     }
 
+    /// The terms as the catalogue holds them, to send back whole with a form's answers in place.
+    static func heldTerms(_ offering: Offering) -> TermsUpdate {
+        TermsUpdate(
+            title: offering.title, description: offering.description, categoryId: offering.categoryId, programmeId: offering.programmeId,
+            schoolYear: offering.schoolYear, term: offering.term, subjectId: offering.subjectId, levels: offering.levels,
+            basePrice: offering.basePrice, registrationOpensAt: offering.registrationOpensAt,
+            registrationClosesAt: offering.registrationClosesAt, prices: offering.prices,
+            items: offering.items?.map {
+                .init(id: $0.id, name: $0.name, unitPrice: $0.unitPrice, date: $0.date, maximumQuantity: $0.maximumQuantity)
+            },
+            contractClauses: offering.contract?.clauses, refundPolicy: offering.refundPolicy, documents: offering.documents,
+            eligibility: offering.eligibility, requirements: offering.requirements, participantFields: offering.participantFields,
+            childcareReceipt: offering.childcareReceipt, taxes: offering.taxes)
+    }
+
     /// The whole terms the catalogue replaces: the form's answers, and the rest as the catalogue holds it.
     static func termsUpdate(
         _ offering: Offering, draft: TermsDraft, price: Int64, nonResident: Int64?, fee: Int64,
         policy: CatalogueClient.Components.Schemas.RefundPolicy.KindPayload, plan: PlanAsked,
         clauses: [CatalogueClient.Components.Schemas.LocalizedText]
     ) -> TermsUpdate {
-        let cad = { (cents: Int64) in CatalogueClient.Components.Schemas.Money(amountCents: cents, currency: .cad) }
         // The residents' rule the form shows is replaced; rules by organisation of origin stay.
         var prices = (offering.prices ?? []).filter { !($0.residency == .nonResident && $0.organisationOfOriginId == nil) }
         if let nonResident { prices.append(.init(amount: cad(nonResident), residency: .nonResident)) }
-        let documents: CatalogueClient.Components.Schemas.DocumentRequirements? =
+        var terms = heldTerms(offering)
+        terms.title = .init(fr: draft.titleFr, en: draft.titleEn)
+        terms.description = draft.descriptionFr.isEmpty && draft.descriptionEn.isEmpty ? nil : .init(fr: draft.descriptionFr, en: draft.descriptionEn)
+        terms.categoryId = draft.category.isEmpty ? nil : draft.category
+        terms.basePrice = cad(price)
+        terms.registrationOpensAt = instant(draft.opensOn, hour: 0, minute: 0)
+        terms.registrationClosesAt = instant(draft.closesOn, hour: 23, minute: 59)
+        terms.prices = prices.isEmpty ? nil : prices
+        terms.contractClauses = clauses.isEmpty ? nil : clauses
+        terms.refundPolicy = .init(kind: policy, administrationFee: cad(fee))
+        terms.documents =
             plan == .notAsked && offering.documents == nil
             ? nil
             : .init(
                 interventionPlan: plan, acceptedTypes: offering.documents?.acceptedTypes ?? [.applicationPdf, .imageJpeg, .imagePng],
                 maximumBytes: offering.documents?.maximumBytes ?? 10_000_000)
-        let description: CatalogueClient.Components.Schemas.LocalizedText? =
-            draft.descriptionFr.isEmpty && draft.descriptionEn.isEmpty ? nil : .init(fr: draft.descriptionFr, en: draft.descriptionEn)
-        return TermsUpdate(
-            title: .init(fr: draft.titleFr, en: draft.titleEn), description: description,
-            categoryId: draft.category.isEmpty ? nil : draft.category, programmeId: offering.programmeId, schoolYear: offering.schoolYear,
-            term: offering.term, subjectId: offering.subjectId, levels: offering.levels, basePrice: cad(price),
-            registrationOpensAt: instant(draft.opensOn, hour: 0, minute: 0), registrationClosesAt: instant(draft.closesOn, hour: 23, minute: 59),
-            prices: prices.isEmpty ? nil : prices,
-            items: offering.items?.map {
-                .init(id: $0.id, name: $0.name, unitPrice: $0.unitPrice, date: $0.date, maximumQuantity: $0.maximumQuantity)
-            },
-            contractClauses: clauses.isEmpty ? nil : clauses, refundPolicy: .init(kind: policy, administrationFee: cad(fee)),
-            documents: documents, eligibility: offering.eligibility, requirements: offering.requirements,
-            participantFields: askableFields.map(\.field).filter { draft.fields.contains($0.rawValue) },
-            childcareReceipt: draft.childcareReceipt, taxes: offering.taxes)
+        terms.participantFields = askableFields.map(\.field).filter { draft.fields.contains($0.rawValue) }
+        terms.childcareReceipt = draft.childcareReceipt
+        return terms
     }
+
+    static func cad(_ cents: Int64) -> CatalogueClient.Components.Schemas.Money { .init(amountCents: cents, currency: .cad) }
 }

@@ -403,19 +403,71 @@ extension Components {
                 case accessInstructions
             }
         }
+        /// What changes; a property left out keeps its value, an empty text (schedule, location, access) removes it.
+        ///
         /// - Remark: Generated from `#/components/schemas/SessionUpdate`.
         internal struct SessionUpdate: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/name`.
+            internal var name: Components.Schemas.LocalizedText?
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/startsOn`.
+            internal var startsOn: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/endsOn`.
+            internal var endsOn: Swift.String?
             /// - Remark: Generated from `#/components/schemas/SessionUpdate/capacity`.
-            internal var capacity: Swift.Int
+            internal var capacity: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/waitlistSize`.
+            internal var waitlistSize: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/schedule`.
+            internal var schedule: Components.Schemas.LocalizedText?
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/location`.
+            internal var location: Components.Schemas.LocalizedText?
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/online`.
+            internal var online: Swift.Bool?
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/accessInstructions`.
+            internal var accessInstructions: Components.Schemas.LocalizedText?
             /// Creates a new `SessionUpdate`.
             ///
             /// - Parameters:
+            ///   - name:
+            ///   - startsOn:
+            ///   - endsOn:
             ///   - capacity:
-            internal init(capacity: Swift.Int) {
+            ///   - waitlistSize:
+            ///   - schedule:
+            ///   - location:
+            ///   - online:
+            ///   - accessInstructions:
+            internal init(
+                name: Components.Schemas.LocalizedText? = nil,
+                startsOn: Swift.String? = nil,
+                endsOn: Swift.String? = nil,
+                capacity: Swift.Int? = nil,
+                waitlistSize: Swift.Int? = nil,
+                schedule: Components.Schemas.LocalizedText? = nil,
+                location: Components.Schemas.LocalizedText? = nil,
+                online: Swift.Bool? = nil,
+                accessInstructions: Components.Schemas.LocalizedText? = nil
+            ) {
+                self.name = name
+                self.startsOn = startsOn
+                self.endsOn = endsOn
                 self.capacity = capacity
+                self.waitlistSize = waitlistSize
+                self.schedule = schedule
+                self.location = location
+                self.online = online
+                self.accessInstructions = accessInstructions
             }
             internal enum CodingKeys: String, CodingKey {
+                case name
+                case startsOn
+                case endsOn
                 case capacity
+                case waitlistSize
+                case schedule
+                case location
+                case online
+                case accessInstructions
             }
         }
         /// - Remark: Generated from `#/components/schemas/NewOffering`.

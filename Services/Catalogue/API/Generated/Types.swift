@@ -109,7 +109,16 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `DELETE /v1/offerings/{offeringId}/parent-letter`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/delete(removeParentLetter)`.
     func removeParentLetter(_ input: Operations.RemoveParentLetter.Input) async throws -> Operations.RemoveParentLetter.Output
-    /// Staff change a session's capacity; raising is always allowed, lowering below the confirmed seats is refused.
+    /// Staff add a session (a group) to an offering that is not cancelled; a published offering's change emits `catalogue.offering.updated`.
+    ///
+    /// - Remark: HTTP `POST /v1/offerings/{offeringId}/sessions`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/post(addSession)`.
+    func addSession(_ input: Operations.AddSession.Input) async throws -> Operations.AddSession.Output
+    /// Staff change a session: its name, dates, schedule, place, online access, waitlist or capacity (what the body
+    /// leaves out stays). Raising capacity is always allowed, lowering it below the confirmed seats is refused; a
+    /// published offering's sessions must still hold its items' dates and outlast its registration period. Enrolment
+    /// mails the families already registered when a session's dates change.
+    ///
     ///
     /// - Remark: HTTP `PATCH /v1/offerings/{offeringId}/sessions/{sessionId}`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)`.
@@ -371,7 +380,26 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// Staff change a session's capacity; raising is always allowed, lowering below the confirmed seats is refused.
+    /// Staff add a session (a group) to an offering that is not cancelled; a published offering's change emits `catalogue.offering.updated`.
+    ///
+    /// - Remark: HTTP `POST /v1/offerings/{offeringId}/sessions`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/post(addSession)`.
+    internal func addSession(
+        path: Operations.AddSession.Input.Path,
+        headers: Operations.AddSession.Input.Headers = .init(),
+        body: Operations.AddSession.Input.Body
+    ) async throws -> Operations.AddSession.Output {
+        try await addSession(Operations.AddSession.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Staff change a session: its name, dates, schedule, place, online access, waitlist or capacity (what the body
+    /// leaves out stays). Raising capacity is always allowed, lowering it below the confirmed seats is refused; a
+    /// published offering's sessions must still hold its items' dates and outlast its registration period. Enrolment
+    /// mails the families already registered when a session's dates change.
+    ///
     ///
     /// - Remark: HTTP `PATCH /v1/offerings/{offeringId}/sessions/{sessionId}`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)`.

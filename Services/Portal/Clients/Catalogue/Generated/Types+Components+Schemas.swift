@@ -415,19 +415,71 @@ extension Components {
                 case accessInstructions
             }
         }
+        /// What changes; a property left out keeps its value, an empty text (schedule, location, access) removes it.
+        ///
         /// - Remark: Generated from `#/components/schemas/SessionUpdate`.
         package struct SessionUpdate: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/name`.
+            package var name: Components.Schemas.LocalizedText?
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/startsOn`.
+            package var startsOn: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/endsOn`.
+            package var endsOn: Swift.String?
             /// - Remark: Generated from `#/components/schemas/SessionUpdate/capacity`.
-            package var capacity: Swift.Int
+            package var capacity: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/waitlistSize`.
+            package var waitlistSize: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/schedule`.
+            package var schedule: Components.Schemas.LocalizedText?
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/location`.
+            package var location: Components.Schemas.LocalizedText?
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/online`.
+            package var online: Swift.Bool?
+            /// - Remark: Generated from `#/components/schemas/SessionUpdate/accessInstructions`.
+            package var accessInstructions: Components.Schemas.LocalizedText?
             /// Creates a new `SessionUpdate`.
             ///
             /// - Parameters:
+            ///   - name:
+            ///   - startsOn:
+            ///   - endsOn:
             ///   - capacity:
-            package init(capacity: Swift.Int) {
+            ///   - waitlistSize:
+            ///   - schedule:
+            ///   - location:
+            ///   - online:
+            ///   - accessInstructions:
+            package init(
+                name: Components.Schemas.LocalizedText? = nil,
+                startsOn: Swift.String? = nil,
+                endsOn: Swift.String? = nil,
+                capacity: Swift.Int? = nil,
+                waitlistSize: Swift.Int? = nil,
+                schedule: Components.Schemas.LocalizedText? = nil,
+                location: Components.Schemas.LocalizedText? = nil,
+                online: Swift.Bool? = nil,
+                accessInstructions: Components.Schemas.LocalizedText? = nil
+            ) {
+                self.name = name
+                self.startsOn = startsOn
+                self.endsOn = endsOn
                 self.capacity = capacity
+                self.waitlistSize = waitlistSize
+                self.schedule = schedule
+                self.location = location
+                self.online = online
+                self.accessInstructions = accessInstructions
             }
             package enum CodingKeys: String, CodingKey {
+                case name
+                case startsOn
+                case endsOn
                 case capacity
+                case waitlistSize
+                case schedule
+                case location
+                case online
+                case accessInstructions
             }
         }
         /// - Remark: Generated from `#/components/schemas/NewOffering`.

@@ -2547,7 +2547,340 @@ package enum Operations {
             }
         }
     }
-    /// Staff change a session's capacity; raising is always allowed, lowering below the confirmed seats is refused.
+    /// Staff add a session (a group) to an offering that is not cancelled; a published offering's change emits `catalogue.offering.updated`.
+    ///
+    /// - Remark: HTTP `POST /v1/offerings/{offeringId}/sessions`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/post(addSession)`.
+    package enum AddSession {
+        package static let id: Swift.String = "addSession"
+        package struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/sessions/POST/path`.
+            package struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/sessions/POST/path/offeringId`.
+                package var offeringId: Components.Parameters.OfferingId
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - offeringId:
+                package init(offeringId: Components.Parameters.OfferingId) {
+                    self.offeringId = offeringId
+                }
+            }
+            package var path: Operations.AddSession.Input.Path
+            /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/sessions/POST/header`.
+            package struct Headers: Sendable, Hashable {
+                package var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.AddSession.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                package init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.AddSession.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            package var headers: Operations.AddSession.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/sessions/POST/requestBody`.
+            @frozen package enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/sessions/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.NewSession)
+            }
+            package var body: Operations.AddSession.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            package init(
+                path: Operations.AddSession.Input.Path,
+                headers: Operations.AddSession.Input.Headers = .init(),
+                body: Operations.AddSession.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        @frozen package enum Output: Sendable, Hashable {
+            package struct Created: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/sessions/POST/responses/201/content`.
+                @frozen package enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/offerings/{offeringId}/sessions/POST/responses/201/content/application\/json`.
+                    case json(Components.Schemas.Offering)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    package var json: Components.Schemas.Offering {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                package var body: Operations.AddSession.Output.Created.Body
+                /// Creates a new `Created`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                package init(body: Operations.AddSession.Output.Created.Body) {
+                    self.body = body
+                }
+            }
+            /// The offering with its new session (the last one added is the one whose id the offering did not have).
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/post(addSession)/responses/201`.
+            ///
+            /// HTTP response code: `201 created`.
+            case created(Operations.AddSession.Output.Created)
+            /// The associated value of the enum case if `self` is `.created`.
+            ///
+            /// - Throws: An error if `self` is not `.created`.
+            /// - SeeAlso: `.created`.
+            package var created: Operations.AddSession.Output.Created {
+                get throws {
+                    switch self {
+                    case let .created(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "created",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/post(addSession)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            package var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/post(addSession)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            package var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/post(addSession)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            package var forbidden: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/post(addSession)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            package var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/post(addSession)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            package var conflict: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for the catalogue `/problems/duplicate-code`
+            /// (409: an offering code or organisation short code already used), `/problems/offering-not-draft` (409),
+            /// `/problems/offering-incomplete` (422: what publication still needs), `/problems/capacity-below-confirmed` (409),
+            /// `/problems/offering-status` (409: a change the offering's status does not allow), `/problems/payload-too-large` (413)
+            /// and `/problems/document-not-pdf` (422: a letter to parents sent as a PDF whose content is not one).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/post(addSession)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            package var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen package enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            package init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            package var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            package static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Staff change a session: its name, dates, schedule, place, online access, waitlist or capacity (what the body
+    /// leaves out stays). Raising capacity is always allowed, lowering it below the confirmed seats is refused; a
+    /// published offering's sessions must still hold its items' dates and outlast its registration period. Enrolment
+    /// mails the families already registered when a session's dates change.
+    ///
     ///
     /// - Remark: HTTP `PATCH /v1/offerings/{offeringId}/sessions/{sessionId}`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)`.

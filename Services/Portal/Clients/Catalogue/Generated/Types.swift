@@ -86,7 +86,16 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/offerings/{offeringId}/parent-letter`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/parent-letter/get(getParentLetter)`.
     func getParentLetter(_ input: Operations.GetParentLetter.Input) async throws -> Operations.GetParentLetter.Output
-    /// Staff change a session's capacity; raising is always allowed, lowering below the confirmed seats is refused.
+    /// Staff add a session (a group) to an offering that is not cancelled; a published offering's change emits `catalogue.offering.updated`.
+    ///
+    /// - Remark: HTTP `POST /v1/offerings/{offeringId}/sessions`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/post(addSession)`.
+    func addSession(_ input: Operations.AddSession.Input) async throws -> Operations.AddSession.Output
+    /// Staff change a session: its name, dates, schedule, place, online access, waitlist or capacity (what the body
+    /// leaves out stays). Raising capacity is always allowed, lowering it below the confirmed seats is refused; a
+    /// published offering's sessions must still hold its items' dates and outlast its registration period. Enrolment
+    /// mails the families already registered when a session's dates change.
+    ///
     ///
     /// - Remark: HTTP `PATCH /v1/offerings/{offeringId}/sessions/{sessionId}`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)`.
@@ -251,7 +260,26 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// Staff change a session's capacity; raising is always allowed, lowering below the confirmed seats is refused.
+    /// Staff add a session (a group) to an offering that is not cancelled; a published offering's change emits `catalogue.offering.updated`.
+    ///
+    /// - Remark: HTTP `POST /v1/offerings/{offeringId}/sessions`.
+    /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/post(addSession)`.
+    package func addSession(
+        path: Operations.AddSession.Input.Path,
+        headers: Operations.AddSession.Input.Headers = .init(),
+        body: Operations.AddSession.Input.Body
+    ) async throws -> Operations.AddSession.Output {
+        try await addSession(Operations.AddSession.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Staff change a session: its name, dates, schedule, place, online access, waitlist or capacity (what the body
+    /// leaves out stays). Raising capacity is always allowed, lowering it below the confirmed seats is refused; a
+    /// published offering's sessions must still hold its items' dates and outlast its registration period. Enrolment
+    /// mails the families already registered when a session's dates change.
+    ///
     ///
     /// - Remark: HTTP `PATCH /v1/offerings/{offeringId}/sessions/{sessionId}`.
     /// - Remark: Generated from `#/paths//v1/offerings/{offeringId}/sessions/{sessionId}/patch(updateSession)`.
