@@ -3,6 +3,7 @@ nothing is downloaded), axe-core (bundled by axe-selenium-python) on every page 
 at a phone's width (390×844) and a desktop's (1280×800). Each journey clicks and types as a person would and
 keeps a screenshot of each page under the run's artifacts folder. Ends with the two summary lines CI greps:
 `browser: <N> journeys, <F> failed` and `axe: <P> pages, <V> violations`."""
+import datetime
 import json
 import pathlib
 import re
@@ -1052,7 +1053,9 @@ def clerk_creates_previews_and_publishes(browser, expect):
     clerk signs in with the second factor, creates a draft in both languages (a price that is not one refused next
     to its field first), edits its terms (a non-resident's price, a contract clause in both languages, the
     allergies asked), previews it as families will see it, publishes it, lowers a group's capacity below nobody,
-    and a family visitor then finds it by searching the catalogue, in French and in English."""
+    adds a second group and moves the first a week later, adds an item, what to bring and the ages (each mistake
+    refused next to its field first), and a family visitor then finds it by searching the catalogue, in French and
+    in English."""
     d, clerk = browser.driver, expect["clerk"]
     person = Mouse(browser)
     number = "1" if browser.width == "phone" else "2"
@@ -1100,6 +1103,44 @@ def clerk_creates_previews_and_publishes(browser, expect):
     person.go(button("Changer la capacité"))
     assert "La capacité est changée." in main_text(browser), main_text(browser)
     page = urllib.parse.urlparse(d.current_url).path
+    # A second group, its schedule written in French only refused first; then the first group moved a week later.
+    later = lambda day: (datetime.date.fromisoformat(day) + datetime.timedelta(days=7)).isoformat()
+    person.go(link("Ajouter un groupe"))
+    person.type({"nameFr": "Groupe du dimanche", "nameEn": "Sunday group", "startsOn": later(clerk["startsOn"]),
+                 "endsOn": later(clerk["endsOn"]), "capacity": "8", "scheduleFr": "Dimanche, 10 h à 12 h"})
+    person.go(button("Ajouter le groupe"))
+    assert d.title.startswith("Erreur") and d.find_element(By.ID, "scheduleEn").get_attribute("aria-invalid") == "true", d.title
+    person.type({"scheduleEn": "Sunday, 10 a.m. to noon"})
+    person.go(button("Ajouter le groupe"))
+    assert "Le groupe est ajouté." in main_text(browser) and "Groupe du dimanche" in main_text(browser), main_text(browser)
+    person.go(css(browser, "a[href$='/modifier'][href*='/groupes/']"))  # the first group's (Saturday's) edit link
+    assert heading(browser).startswith("Modifier le groupe") and d.find_element(By.ID, "nameFr").get_attribute("value") == "Groupe du samedi"
+    person.type({"startsOn": later(clerk["startsOn"]), "endsOn": later(clerk["endsOn"])})
+    person.go(button("Enregistrer le groupe"))
+    assert "Le groupe est modifié." in main_text(browser), main_text(browser)
+    # Items, conditions: an item without its English name refused by the form, then one dated outside the groups
+    # refused by the catalogue, next to its date; then kept, with what to bring and the ages.
+    person.go(link("Articles, prix et conditions"))
+    person.type({"item-new-1-nameFr": "Cahier à croquis", "item-new-1-price": "8,00", "item-new-1-date": "2020-01-01",
+                 "requirementsFr": "Apporter des crayons.", "requirementsEn": "Bring pencils.", "minimumAge": "8", "maximumAge": "12"})
+    person.go(button("Enregistrer les modifications"))
+    assert d.title.startswith("Erreur") and d.find_element(By.ID, "item-new-1-nameEn").get_attribute("aria-invalid") == "true", d.title
+    person.type({"item-new-1-nameEn": "Sketchbook"})
+    person.go(button("Enregistrer les modifications"))
+    assert d.title.startswith("Erreur") and d.find_element(By.ID, "item-new-1-date").get_attribute("aria-invalid") == "true", d.title
+    assert "hors des sessions" in main_text(browser), main_text(browser)
+    person.type({"item-new-1-date": ""})
+    person.go(button("Enregistrer les modifications"))
+    assert "L'offre est modifiée." in main_text(browser), main_text(browser)
+    person.go(link("Articles, prix et conditions"))
+    kept = d.find_elements(By.CSS_SELECTOR, "input[id^='item-'][id$='-nameEn'][value='Sketchbook']")
+    assert kept and not kept[0].get_attribute("id").startswith("item-new-"), "the item is kept with its own id"
+    assert d.find_element(By.ID, "minimumAge").get_attribute("value") == "8"
+    person.go(link("Retour à l'activité"))
+    person.go(link("Aperçu pour les familles"))
+    preview = main_text(browser)
+    assert "Apporter des crayons." in preview and "Groupe du dimanche" in preview and "Dimanche, 10 h à 12 h" in preview, preview
+    person.go(link("Retour à l'activité"))
     browser.open(f"/language/en?back={page}")
     assert heading(browser) == f"{code} {title_en}" and "Published" in main_text(browser), heading(browser)
     browser.open(f"/language/fr?back={page}")
