@@ -8,12 +8,15 @@ import ServiceKit
 actor CatalogueReference {
     typealias Organisation = CatalogueClient.Components.Schemas.Organisation
     typealias Category = CatalogueClient.Components.Schemas.Category
+    typealias Subject = CatalogueClient.Components.Schemas.SubjectList.ItemsPayloadPayload
+    typealias Level = CatalogueClient.Components.Schemas.LevelList.ItemsPayloadPayload
 
     let catalogue: CatalogueClient.Client
     let clock: any WallClock
     let lifetime: TimeInterval
     private var organisationsCache: (items: [Organisation], at: Date)?
     private var categoriesCache: (items: [Category], at: Date)?
+    private var subjectsAndLevelsCache: (subjects: [Subject], levels: [Level], at: Date)?
 
     init(catalogue: CatalogueClient.Client, clock: any WallClock, lifetime: TimeInterval = 60) {
         self.catalogue = catalogue
@@ -35,6 +38,16 @@ actor CatalogueReference {
         let items = try await catalogue.listCategories(query: .init(limit: 100)).ok.body.json.items
         categoriesCache = (items, now)
         return items
+    }
+
+    /// School subjects and levels, in display order (the staff's offering forms list them).
+    func subjectsAndLevels() async throws -> (subjects: [Subject], levels: [Level]) {
+        let now = clock.now()
+        if let cached = subjectsAndLevelsCache, now.timeIntervalSince(cached.at) < lifetime { return (cached.subjects, cached.levels) }
+        let subjects = try await catalogue.listSubjects().ok.body.json.items
+        let levels = try await catalogue.listLevels().ok.body.json.items
+        subjectsAndLevelsCache = (subjects, levels, now)
+        return (subjects, levels)
     }
 
     /// The offerings of `ids`, by id (not kept: their seats change); one missing from the catalogue is left out.

@@ -5,11 +5,11 @@ import Hummingbird
 import ServiceKit
 
 /// Editing an offering's terms after its creation (the catalogue's `PUT /v1/offerings/{id}/terms`, which replaces
-/// them whole): titles and description, category, price and the non-resident's price, registration window, refund
+/// them whole): titles and description, category, subject and levels, price and the non-resident's price, registration window, refund
 /// policy and its fee, contract clauses (a new contract version when they change), the intervention plan asked,
 /// the participant fields asked, and the childcare-receipt flag. What this form does not show (items, prices by
-/// organisation of origin, eligibility, requirements and taxes, which `OfferingDetailsPages` edits; programme, term,
-/// levels) is sent back as the catalogue holds it, so saving never drops it.
+/// organisation of origin, eligibility, requirements and taxes, which `OfferingDetailsPages` edits; programme and
+/// term) is sent back as the catalogue holds it, so saving never drops it.
 extension OfferingDeskPages {
     typealias TermsUpdate = CatalogueClient.Components.Schemas.OfferingTermsUpdate
     typealias ParticipantField = CatalogueClient.Components.Schemas.ParticipantField
@@ -25,6 +25,8 @@ extension OfferingDeskPages {
         var opensOn = "", closesOn = "", refundPolicy = "full-before-start", fee = "", contractFr = "", contractEn = "", plan = "not-asked"
         var fields: Set<String> = []
         var childcareReceipt = false
+        var subject = ""
+        var levels: Set<String> = []
 
         init() {}
 
@@ -49,6 +51,8 @@ extension OfferingDeskPages {
             plan = offering.documents?.interventionPlan.rawValue ?? "not-asked"
             fields = Set((offering.participantFields ?? []).map(\.rawValue))
             childcareReceipt = offering.childcareReceipt ?? false
+            subject = offering.subjectId ?? ""
+            levels = Set(offering.levels ?? [])
         }
     }
 
@@ -57,12 +61,34 @@ extension OfferingDeskPages {
             .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
     }
 
-    func termsForm(_ language: Language, ids: IDs, draft: TermsDraft, categories: [CatalogueReference.Category]) -> FormPage {
+    /// What the terms form offers to choose from.
+    struct TermsChoices {
+        var categories: [CatalogueReference.Category]
+        var subjects: [CatalogueReference.Subject]
+        var levels: [CatalogueReference.Level]
+    }
+
+    func termsChoices() async throws -> TermsChoices {
+        let (subjects, levels) = try await registrar.reference.subjectsAndLevels()
+        return TermsChoices(categories: try await registrar.reference.categories(), subjects: subjects, levels: levels)
+    }
+
+    func termsForm(_ language: Language, ids: IDs, draft: TermsDraft, choices: TermsChoices) -> FormPage {
         let t = { Strings.text($0, language) }
         var fields =
             Self.describingFields(
                 language, titleFr: draft.titleFr, titleEn: draft.titleEn, category: draft.category, descriptionFr: draft.descriptionFr,
-                descriptionEn: draft.descriptionEn, categories: categories)
+                descriptionEn: draft.descriptionEn, categories: choices.categories)
+        fields.append(
+            .init(
+                name: "subject", label: t(.subject), kind: .select, value: draft.subject, required: false,
+                options: [("", t(.noSubject))] + choices.subjects.map { (value: $0.id, label: $0.name.text(language)) }))
+        for level in choices.levels {
+            var box = FormPage.Field(name: "level-\(level.code)", label: "\(t(.levelAsked)) \(level.name.text(language))", kind: .checkbox)
+            box.checked = draft.levels.contains(level.code)
+            box.required = false
+            fields.append(box)
+        }
         fields += [
             .init(name: "price", label: t(.priceDollars), value: draft.price, inputmode: "decimal", hint: t(.priceHint)),
             .init(
@@ -100,7 +126,7 @@ extension OfferingDeskPages {
             guard let offering = try await staffOffering(session, ids: ids), offering.status != .cancelled else {
                 return registrar.staffArea.notFound(request)
             }
-            let form = termsForm(language, ids: ids, draft: TermsDraft(offering, language), categories: try await registrar.reference.categories())
+            let form = termsForm(language, ids: ids, draft: TermsDraft(offering, language), choices: try await termsChoices())
             return kit.formResponse(form, request: request, language: language, signedIn: true)
         }
     }
@@ -131,7 +157,10 @@ extension OfferingDeskPages {
             draft.plan = form.text("plan", limit: 20)
             draft.fields = Set(Self.askableFields.map(\.field.rawValue).filter { form.checked("field-\($0)") })
             draft.childcareReceipt = form.checked("childcareReceipt")
-            var page = termsForm(language, ids: ids, draft: draft, categories: try await registrar.reference.categories())
+            let choices = try await termsChoices()
+            draft.subject = form.text("subject", limit: 40)
+            draft.levels = Set(choices.levels.map(\.code).filter { form.checked("level-\($0)") })
+            var page = termsForm(language, ids: ids, draft: draft, choices: choices)
             // What the form itself can tell (an amount, a date, clauses in pairs); the rest is the catalogue's to say.
             let price = Self.cents(draft.price)
             if price == nil { page.addErrors([t(.priceError)], to: "price") }
@@ -152,7 +181,8 @@ extension OfferingDeskPages {
                 return kit.formResponse(page, request: request, language: language, status: .unprocessableContent, signedIn: true)
             }
             let body = Self.termsUpdate(
-                offering, draft: draft, price: price, nonResident: nonResident, fee: fee, policy: policy, plan: plan,
+                offering, draft: draft, levels: choices.levels.map(\.code).filter { draft.levels.contains($0) }, price: price,
+                nonResident: nonResident, fee: fee, policy: policy, plan: plan,
                 clauses: zip(french, english).map { .init(fr: $0, en: $1) })
             let answer = try await registrar.acting(session) {
                 try await catalogue.replaceOfferingTerms(path: .init(offeringId: offering.id), body: .json(body))
@@ -166,7 +196,7 @@ extension OfferingDeskPages {
                         "title.fr": "titleFr", "title.en": "titleEn", "description.fr": "descriptionFr", "description.en": "descriptionEn",
                         "categoryId": "category", "basePrice.amountCents": "price", "basePrice": "price", "registrationOpensAt": "opensOn",
                         "registrationClosesAt": "closesOn", "refundPolicy": "refundPolicy", "refundPolicy.administrationFee": "fee",
-                        "contractClauses": "contractFr", "documents": "plan",
+                        "contractClauses": "contractFr", "documents": "plan", "subjectId": "subject", "levels": "subject",
                     ])
             default: return try registrar.staffArea.refusal(answer, request: request, back: back)
             }
@@ -190,7 +220,7 @@ extension OfferingDeskPages {
 
     /// The whole terms the catalogue replaces: the form's answers, and the rest as the catalogue holds it.
     static func termsUpdate(
-        _ offering: Offering, draft: TermsDraft, price: Int64, nonResident: Int64?, fee: Int64,
+        _ offering: Offering, draft: TermsDraft, levels: [String], price: Int64, nonResident: Int64?, fee: Int64,
         policy: CatalogueClient.Components.Schemas.RefundPolicy.KindPayload, plan: PlanAsked,
         clauses: [CatalogueClient.Components.Schemas.LocalizedText]
     ) -> TermsUpdate {
@@ -201,6 +231,8 @@ extension OfferingDeskPages {
         terms.title = .init(fr: draft.titleFr, en: draft.titleEn)
         terms.description = draft.descriptionFr.isEmpty && draft.descriptionEn.isEmpty ? nil : .init(fr: draft.descriptionFr, en: draft.descriptionEn)
         terms.categoryId = draft.category.isEmpty ? nil : draft.category
+        terms.subjectId = draft.subject.isEmpty ? nil : draft.subject
+        terms.levels = levels.isEmpty ? nil : levels
         terms.basePrice = cad(price)
         terms.registrationOpensAt = instant(draft.opensOn, hour: 0, minute: 0)
         terms.registrationClosesAt = instant(draft.closesOn, hour: 23, minute: 59)

@@ -140,7 +140,8 @@ enum Text: String, CaseIterable, Sendable {
         organisationOfOrigin, residencyAny, residencyResident, residencyNonResident, priceRuleNeedsWhom, removePriceRule, eligibilityHeading,
         minimumAge,
         maximumAge, ageHint, ageError, ageOrderError, prerequisiteCodes, prerequisiteCodesHint, onlyPupilsOf, requirementsHeading,
-        requirementsFrench, requirementsEnglish, requirementsHint, taxesHeading, taxGST, taxQST, addGroupLink, editGroupLink
+        requirementsFrench, requirementsEnglish, requirementsHint, taxesHeading, taxGST, taxQST, addGroupLink, editGroupLink, subject, noSubject,
+        levelAsked
 }
 
 enum Strings {
@@ -849,6 +850,9 @@ enum Strings {
         .taxQST: "TVQ 9,975\u{00A0}% sur les prix et les articles",
         .addGroupLink: "Ajouter un groupe",
         .editGroupLink: "Modifier le groupe",
+        .subject: "Matière",
+        .noSubject: "Aucune matière",
+        .levelAsked: "Pour le niveau\u{00A0}:",
         .staffDocumentsTitle: "Documents des inscriptions",
         .staffDocumentsIntro: "Les plans d'intervention joints aux inscriptions. Chaque ouverture est consignée : qui, quand.",
         .staffDocumentsEmpty: "Aucun document pour l'instant.",
@@ -1620,6 +1624,9 @@ enum Strings {
         .taxQST: "QST 9.975% on prices and items",
         .addGroupLink: "Add a group",
         .editGroupLink: "Edit the group",
+        .subject: "Subject",
+        .noSubject: "No subject",
+        .levelAsked: "For the level:",
         .staffDocumentsTitle: "Registration documents",
         .staffDocumentsIntro: "The intervention plans attached to registrations. Every opening is logged: who, when.",
         .staffDocumentsEmpty: "No documents yet.",
