@@ -85,6 +85,42 @@ import Testing
                     .collect().map { try $0.decode(String.self) }
             }
             #expect(keys == ["catalogue.organisation.created", "catalogue.organisation.created", "catalogue.organisation.updated"])
+
+            // Its address and numbers are its administrators' to set: staff are refused; bad numbers are said field by
+            // field and change nothing; written as people write them, they are kept in one form; empty removes one.
+            let details = { (token: String, body: [String: Any]) in
+                try await catalogue.execute(
+                    uri: "/v1/organisations/\(schoolId)", method: .patch, headers: bearer(token, json: true), body: jsonBody(body))
+            }
+            let address: [String: Any] = ["street": "1055, rue du Collège", "city": "Saint-Martin", "province": "QC", "postalCode": "g0m 1b0"]
+            try (try await details(staffOfCentre, ["gstNumber": "123456789RT0001"])).problem("/problems/forbidden", status: .forbidden)
+            let adminOfCentre = try await TestKeys.shared.token(
+                for: UUID(),
+                roles: [
+                    .init(organisationId: UUID(uuidString: centreId)!, role: "admin"),
+                    .init(organisationId: UUID(uuidString: schoolId)!, role: "admin"),
+                ])
+            var wrongAddress = address
+            wrongAddress["postalCode"] = "12345"
+            let wrong = try await details(adminOfCentre, ["address": wrongAddress, "gstNumber": "12345", "qstNumber": "1234567890TQ0001"])
+            #expect(try wrong.fieldErrors() == ["address.postalCode": "invalid", "gstNumber": "invalid"], "\(wrong.text)")
+            #expect(try await catalogue.execute(uri: "/v1/organisations/\(schoolId)", method: .get).json()["qstNumber"] == nil)
+            let set = try await details(
+                adminOfCentre,
+                ["address": address, "gstNumber": "123 456 789 rt 0001", "qstNumber": "1234567890-TQ-0001", "enterpriseNumber": "1143456789"])
+            #expect(set.status == .ok, "\(set.text)")
+            let saved = try set.json()
+            #expect((saved["address"] as? [String: Any])?["postalCode"] as? String == "G0M 1B0")
+            #expect(saved["gstNumber"] as? String == "123456789RT0001" && saved["qstNumber"] as? String == "1234567890TQ0001")
+            let removed = try await details(adminOfCentre, ["gstNumber": ""])
+            #expect(try removed.json()["gstNumber"] == nil && removed.json()["qstNumber"] as? String == "1234567890TQ0001", "\(removed.text)")
+            let event = try await TestDatabase.admin(database: database.name) { connection in
+                try await connection.query(
+                    "SELECT convert_from(payload, 'UTF8') FROM catalogue.outbox WHERE routing_key = 'catalogue.organisation.updated' ORDER BY position DESC LIMIT 1",
+                    logger: TestEnvironment.logger
+                ).collect().map { try $0.decode(String.self) }.first ?? ""
+            }
+            #expect(event.contains("\"qstNumber\":\"1234567890TQ0001\"") && !event.contains("gstNumber"), "\(event)")
         }
     }
 

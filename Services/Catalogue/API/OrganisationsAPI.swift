@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import ServiceKit
 
@@ -52,17 +53,28 @@ extension CatalogueAPI {
         let principal = try RequestScope.requirePrincipal()
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
         guard let id = UUID(uuidString: input.path.organisationId) else { throw Problem.notFound }
-        guard let requested = body.name else {
-            guard let current = try await organisations.find(id: id) else { throw Problem.notFound }
-            return .ok(.init(body: .json(Self.representation(current))))
+        let name = body.name.map {
+            LocalizedText(fr: $0.fr.trimmingCharacters(in: .whitespacesAndNewlines), en: $0.en.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        let name = LocalizedText(
-            fr: requested.fr.trimmingCharacters(in: .whitespacesAndNewlines), en: requested.en.trimmingCharacters(in: .whitespacesAndNewlines))
         let errors = OrganisationRules.nameErrors(name)
         guard errors.isEmpty else { throw Problem.validation(errors) }
-        // Identity lists the organisations below a staff member's own in the token, so this covers the parent's staff.
-        let updated = try await organisations.rename(id: id, to: name, at: clock.now()) { organisation in
+        let address = body.address.map {
+            PostalAddress(street: $0.street, city: $0.city, province: $0.province.rawValue, postalCode: $0.postalCode)
+        }
+        let touchesDetails = address != nil || body.gstNumber != nil || body.qstNumber != nil || body.enterpriseNumber != nil
+        let updated = try await organisations.update(id: id, at: clock.now()) { organisation in
+            // Identity lists the organisations below a staff member's own in the token, so this covers the parent's staff.
             guard principal.isStaff(of: organisation.id) else { throw Problem.forbidden }
+            // The numbers printed on receipts and slips are the organisation's administrators' to set.
+            if touchesDetails, !principal.isOrganisationAdmin(of: organisation.id) { throw Problem.forbidden }
+            if let name { organisation.name = name }
+            do {
+                organisation.details = try OrganisationDetailsRules.apply(
+                    address: address, gstNumber: body.gstNumber, qstNumber: body.qstNumber, enterpriseNumber: body.enterpriseNumber,
+                    to: organisation.details)
+            } catch let invalid as FieldErrors {
+                throw Problem.validation(invalid.errors)
+            }
         }
         guard let updated else { throw Problem.notFound }
         return .ok(.init(body: .json(Self.representation(updated))))
@@ -105,6 +117,11 @@ extension CatalogueAPI {
         .init(
             id: organisation.id.uuidString.lowercased(), kind: .init(rawValue: organisation.kind.rawValue)!,
             shortCode: organisation.shortCode, name: .init(fr: organisation.name.fr, en: organisation.name.en),
-            parentId: organisation.parentId?.uuidString.lowercased(), version: organisation.version)
+            parentId: organisation.parentId?.uuidString.lowercased(),
+            address: organisation.details.address.map {
+                .init(street: $0.street, city: $0.city, province: .init(rawValue: $0.province) ?? .qc, postalCode: $0.postalCode)
+            },
+            gstNumber: organisation.details.gstNumber, qstNumber: organisation.details.qstNumber,
+            enterpriseNumber: organisation.details.enterpriseNumber, version: organisation.version)
     }
 }

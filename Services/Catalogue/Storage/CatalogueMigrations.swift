@@ -209,5 +209,7 @@ enum CatalogueMigrations {
                 )
                 """
             ]),
+        // An organisation's address and numbers (GST, QST, NEQ), which its receipts, invoices and slips print.
+        Migration(12, "organisation details", ["ALTER TABLE organisations ADD COLUMN details jsonb NOT NULL DEFAULT '{}'"]),
     ]
 }

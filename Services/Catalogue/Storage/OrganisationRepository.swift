@@ -12,15 +12,17 @@ struct OrganisationRepository: Sendable {
     /// The service's logger, given where the service is composed.
     let logger: Logger
 
-    private static let columns = "id, kind, short_code, name_fr, name_en, parent_id, version"
+    private static let columns = "id, kind, short_code, name_fr, name_en, parent_id, version, details::text"
 
     private static func decode(_ rows: PostgresRowSequence) async throws -> [Organisation] {
         var organisations: [Organisation] = []
-        for try await (id, kind, code, fr, en, parent, version) in rows.decode((UUID, String, String, String, String, UUID?, Int64).self) {
+        for try await (id, kind, code, fr, en, parent, version, details)
+            in rows.decode((UUID, String, String, String, String, UUID?, Int64, String).self)
+        {
             organisations.append(
                 Organisation(
                     id: id, kind: Organisation.Kind(rawValue: kind) ?? .school, shortCode: code, name: .init(fr: fr, en: en),
-                    parentId: parent, version: version))
+                    parentId: parent, version: version, details: try JSONDecoder().decode(Organisation.Details.self, from: Data(details.utf8))))
         }
         return organisations
     }
@@ -68,8 +70,9 @@ struct OrganisationRepository: Sendable {
         }
     }
 
-    /// Renames; `authorize` sees the organisation as stored (its parent decides who may).
-    func rename(id: UUID, to name: LocalizedText, at: Date, authorize: @Sendable (Organisation) throws -> Void) async throws -> Organisation? {
+    /// Lets `change` edit the organisation as stored, locked (it may throw: who may, what is valid), then saves its
+    /// name and details and records the change when there is one.
+    func update(id: UUID, at: Date, change: @Sendable (inout Organisation) throws -> Void) async throws -> Organisation? {
         let logger = self.logger
         return try await client.transaction(logger: logger) { connection in
             guard
@@ -77,13 +80,15 @@ struct OrganisationRepository: Sendable {
                     connection.query("SELECT \(unescaped: Self.columns) FROM organisations WHERE id = \(id) FOR UPDATE", logger: logger)
                 ).first
             else { return nil }
-            try authorize(organisation)
-            guard organisation.name != name else { return organisation }
-            organisation.name = name
+            let before = organisation
+            try change(&organisation)
+            guard organisation != before else { return organisation }
             organisation.version += 1
+            let details = String(decoding: try JSONEncoder().encode(organisation.details), as: UTF8.self)
             try await connection.query(
                 """
-                UPDATE organisations SET name_fr = \(name.fr), name_en = \(name.en), version = \(organisation.version), updated_at = \(at)
+                UPDATE organisations SET name_fr = \(organisation.name.fr), name_en = \(organisation.name.en), details = \(details)::jsonb,
+                    version = \(organisation.version), updated_at = \(at)
                 WHERE id = \(id)
                 """, logger: logger)
             try await Outbox.enqueue(

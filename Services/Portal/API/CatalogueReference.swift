@@ -32,6 +32,11 @@ actor CatalogueReference {
         return items
     }
 
+    /// After a change the portal made itself, so its own pages show it at once.
+    func forgetOrganisations() {
+        organisationsCache = nil
+    }
+
     func categories() async throws -> [Category] {
         let now = clock.now()
         if let cached = categoriesCache, now.timeIntervalSince(cached.at) < lifetime { return cached.items }

@@ -24,8 +24,16 @@ struct StaffPages: Sendable {
         group.post("/staff/code") { request, _ in try await stepUp(request) }
         group.get("/staff/organisations") { request, _ in try await organisationsPage(request) }
         group.get("/staff/organisations/:organisationId") { request, context in
-            let notice = kit.notice(request, ["role-donne": .roleGrantedNotice, "role-retire": .roleRevokedNotice], LanguageChoice.of(request))
+            let notice = kit.notice(
+                request, ["role-donne": .roleGrantedNotice, "role-retire": .roleRevokedNotice, "coordonnees": .organisationDetailsNotice],
+                LanguageChoice.of(request))
             return try await organisationPage(request, id: try context.parameters.require("organisationId"), notice: notice)
+        }
+        group.get("/staff/organisations/:organisationId/coordonnees") { request, context in
+            try await organisationDetailsPage(request, id: try context.parameters.require("organisationId"))
+        }
+        group.post("/staff/organisations/:organisationId/coordonnees") { request, context in
+            try await saveOrganisationDetails(request, id: try context.parameters.require("organisationId"))
         }
         group.post("/staff/organisations/:organisationId/personnel") { request, context in
             try await grant(request, organisation: try context.parameters.require("organisationId"))
@@ -219,6 +227,13 @@ struct StaffPages: Sendable {
                 "backLabel": Strings.text(account.admin ? .backToOrganisations : .backToStaff, language),
             ]
             if let parent = organisation.parentId.flatMap({ names[$0] }) { context["parent"] = parent }
+            let notSet = Strings.text(.notSet, language)
+            context["address"] =
+                organisation.address.map { "\($0.street), \($0.city) (\($0.province.rawValue)) \($0.postalCode)" } ?? notSet
+            context["gstNumber"] = organisation.gstNumber ?? notSet
+            context["qstNumber"] = organisation.qstNumber ?? notSet
+            context["enterpriseNumber"] = organisation.enterpriseNumber ?? notSet
+            context["canEditDetails"] = Self.mayEditDetails(account)
             if case .ok(let logOK) = log {
                 let changeText: [IdentityClient.Components.Schemas.StaffChange.ChangePayload: Text] = [
                     .granted: .changeGranted, .roleChanged: .changeRoleChanged, .revoked: .changeRevoked,

@@ -929,15 +929,102 @@ extension Components {
         internal struct OrganisationUpdate: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/OrganisationUpdate/name`.
             internal var name: Components.Schemas.LocalizedText?
+            /// - Remark: Generated from `#/components/schemas/OrganisationUpdate/address`.
+            internal var address: Components.Schemas.PostalAddress?
+            /// GST/HST registration, 9 digits then RT and 4 digits (`123456789RT0001`); empty removes it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/OrganisationUpdate/gstNumber`.
+            internal var gstNumber: Swift.String?
+            /// QST registration, 10 digits then TQ and 4 digits (`1234567890TQ0001`); empty removes it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/OrganisationUpdate/qstNumber`.
+            internal var qstNumber: Swift.String?
+            /// Québec enterprise number (NEQ), 10 digits; empty removes it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/OrganisationUpdate/enterpriseNumber`.
+            internal var enterpriseNumber: Swift.String?
             /// Creates a new `OrganisationUpdate`.
             ///
             /// - Parameters:
             ///   - name:
-            internal init(name: Components.Schemas.LocalizedText? = nil) {
+            ///   - address:
+            ///   - gstNumber: GST/HST registration, 9 digits then RT and 4 digits (`123456789RT0001`); empty removes it.
+            ///   - qstNumber: QST registration, 10 digits then TQ and 4 digits (`1234567890TQ0001`); empty removes it.
+            ///   - enterpriseNumber: Québec enterprise number (NEQ), 10 digits; empty removes it.
+            internal init(
+                name: Components.Schemas.LocalizedText? = nil,
+                address: Components.Schemas.PostalAddress? = nil,
+                gstNumber: Swift.String? = nil,
+                qstNumber: Swift.String? = nil,
+                enterpriseNumber: Swift.String? = nil
+            ) {
                 self.name = name
+                self.address = address
+                self.gstNumber = gstNumber
+                self.qstNumber = qstNumber
+                self.enterpriseNumber = enterpriseNumber
             }
             internal enum CodingKeys: String, CodingKey {
                 case name
+                case address
+                case gstNumber
+                case qstNumber
+                case enterpriseNumber
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/PostalAddress`.
+        internal struct PostalAddress: Codable, Hashable, Sendable {
+            /// Number, street and unit, as on an envelope.
+            ///
+            /// - Remark: Generated from `#/components/schemas/PostalAddress/street`.
+            internal var street: Swift.String
+            /// - Remark: Generated from `#/components/schemas/PostalAddress/city`.
+            internal var city: Swift.String
+            /// - Remark: Generated from `#/components/schemas/PostalAddress/province`.
+            internal enum ProvincePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case qc = "QC"
+                case on = "ON"
+                case nb = "NB"
+                case ns = "NS"
+                case pe = "PE"
+                case nl = "NL"
+                case mb = "MB"
+                case sk = "SK"
+                case ab = "AB"
+                case bc = "BC"
+                case yt = "YT"
+                case nt = "NT"
+                case nu = "NU"
+            }
+            /// - Remark: Generated from `#/components/schemas/PostalAddress/province`.
+            internal var province: Components.Schemas.PostalAddress.ProvincePayload
+            /// Canadian, `G4Z 1A1` (spaces and case forgiven on the way in).
+            ///
+            /// - Remark: Generated from `#/components/schemas/PostalAddress/postalCode`.
+            internal var postalCode: Swift.String
+            /// Creates a new `PostalAddress`.
+            ///
+            /// - Parameters:
+            ///   - street: Number, street and unit, as on an envelope.
+            ///   - city:
+            ///   - province:
+            ///   - postalCode: Canadian, `G4Z 1A1` (spaces and case forgiven on the way in).
+            internal init(
+                street: Swift.String,
+                city: Swift.String,
+                province: Components.Schemas.PostalAddress.ProvincePayload,
+                postalCode: Swift.String
+            ) {
+                self.street = street
+                self.city = city
+                self.province = province
+                self.postalCode = postalCode
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case street
+                case city
+                case province
+                case postalCode
             }
         }
         /// - Remark: Generated from `#/components/schemas/Organisation`.
@@ -952,6 +1039,14 @@ extension Components {
             internal var name: Components.Schemas.LocalizedText
             /// - Remark: Generated from `#/components/schemas/Organisation/parentId`.
             internal var parentId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Organisation/address`.
+            internal var address: Components.Schemas.PostalAddress?
+            /// - Remark: Generated from `#/components/schemas/Organisation/gstNumber`.
+            internal var gstNumber: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Organisation/qstNumber`.
+            internal var qstNumber: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Organisation/enterpriseNumber`.
+            internal var enterpriseNumber: Swift.String?
             /// - Remark: Generated from `#/components/schemas/Organisation/version`.
             internal var version: Swift.Int64
             /// Creates a new `Organisation`.
@@ -962,6 +1057,10 @@ extension Components {
             ///   - shortCode:
             ///   - name:
             ///   - parentId:
+            ///   - address:
+            ///   - gstNumber:
+            ///   - qstNumber:
+            ///   - enterpriseNumber:
             ///   - version:
             internal init(
                 id: Swift.String,
@@ -969,6 +1068,10 @@ extension Components {
                 shortCode: Swift.String,
                 name: Components.Schemas.LocalizedText,
                 parentId: Swift.String? = nil,
+                address: Components.Schemas.PostalAddress? = nil,
+                gstNumber: Swift.String? = nil,
+                qstNumber: Swift.String? = nil,
+                enterpriseNumber: Swift.String? = nil,
                 version: Swift.Int64
             ) {
                 self.id = id
@@ -976,6 +1079,10 @@ extension Components {
                 self.shortCode = shortCode
                 self.name = name
                 self.parentId = parentId
+                self.address = address
+                self.gstNumber = gstNumber
+                self.qstNumber = qstNumber
+                self.enterpriseNumber = enterpriseNumber
                 self.version = version
             }
             internal enum CodingKeys: String, CodingKey {
@@ -984,6 +1091,10 @@ extension Components {
                 case shortCode
                 case name
                 case parentId
+                case address
+                case gstNumber
+                case qstNumber
+                case enterpriseNumber
                 case version
             }
         }

@@ -659,7 +659,10 @@ internal enum Operations {
             }
         }
     }
-    /// Rename an organisation (its staff, the staff of the one above it, or admins).
+    /// Rename an organisation (its staff, the staff of the one above it, or admins), or set its address and numbers
+    /// (its administrators or platform admins: receipts, invoices and Relevé 24 slips print them). What the body leaves
+    /// out stays; an empty number removes it. `catalogue.organisation.updated` follows.
+    ///
     ///
     /// - Remark: HTTP `PATCH /v1/organisations/{organisationId}`.
     /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)`.

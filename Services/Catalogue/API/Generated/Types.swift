@@ -20,7 +20,10 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/organisations/{organisationId}`.
     /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/get(getOrganisation)`.
     func getOrganisation(_ input: Operations.GetOrganisation.Input) async throws -> Operations.GetOrganisation.Output
-    /// Rename an organisation (its staff, the staff of the one above it, or admins).
+    /// Rename an organisation (its staff, the staff of the one above it, or admins), or set its address and numbers
+    /// (its administrators or platform admins: receipts, invoices and Relevé 24 slips print them). What the body leaves
+    /// out stays; an empty number removes it. `catalogue.organisation.updated` follows.
+    ///
     ///
     /// - Remark: HTTP `PATCH /v1/organisations/{organisationId}`.
     /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)`.
@@ -171,7 +174,10 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// Rename an organisation (its staff, the staff of the one above it, or admins).
+    /// Rename an organisation (its staff, the staff of the one above it, or admins), or set its address and numbers
+    /// (its administrators or platform admins: receipts, invoices and Relevé 24 slips print them). What the body leaves
+    /// out stays; an empty number removes it. `catalogue.organisation.updated` follows.
+    ///
     ///
     /// - Remark: HTTP `PATCH /v1/organisations/{organisationId}`.
     /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)`.

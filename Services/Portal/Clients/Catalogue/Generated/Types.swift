@@ -22,6 +22,14 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/organisations`.
     /// - Remark: Generated from `#/paths//v1/organisations/get(listOrganisations)`.
     func listOrganisations(_ input: Operations.ListOrganisations.Input) async throws -> Operations.ListOrganisations.Output
+    /// Rename an organisation (its staff, the staff of the one above it, or admins), or set its address and numbers
+    /// (its administrators or platform admins: receipts, invoices and Relevé 24 slips print them). What the body leaves
+    /// out stays; an empty number removes it. `catalogue.organisation.updated` follows.
+    ///
+    ///
+    /// - Remark: HTTP `PATCH /v1/organisations/{organisationId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)`.
+    func updateOrganisation(_ input: Operations.UpdateOrganisation.Input) async throws -> Operations.UpdateOrganisation.Output
     /// School subjects (Anglais, Arts, Français, Mathématiques, Sciences…), in display order; one page holds them all.
     ///
     /// - Remark: HTTP `GET /v1/subjects`.
@@ -120,6 +128,24 @@ extension APIProtocol {
         try await listOrganisations(Operations.ListOrganisations.Input(
             query: query,
             headers: headers
+        ))
+    }
+    /// Rename an organisation (its staff, the staff of the one above it, or admins), or set its address and numbers
+    /// (its administrators or platform admins: receipts, invoices and Relevé 24 slips print them). What the body leaves
+    /// out stays; an empty number removes it. `catalogue.organisation.updated` follows.
+    ///
+    ///
+    /// - Remark: HTTP `PATCH /v1/organisations/{organisationId}`.
+    /// - Remark: Generated from `#/paths//v1/organisations/{organisationId}/patch(updateOrganisation)`.
+    package func updateOrganisation(
+        path: Operations.UpdateOrganisation.Input.Path,
+        headers: Operations.UpdateOrganisation.Input.Headers = .init(),
+        body: Operations.UpdateOrganisation.Input.Body
+    ) async throws -> Operations.UpdateOrganisation.Output {
+        try await updateOrganisation(Operations.UpdateOrganisation.Input(
+            path: path,
+            headers: headers,
+            body: body
         ))
     }
     /// School subjects (Anglais, Arts, Français, Mathématiques, Sciences…), in display order; one page holds them all.
