@@ -894,7 +894,8 @@ def staff_sign_in(browser, person, email, key, password):
 def admin_grants_and_revokes_a_staff_role(browser, expect):
     """admin grants and revokes a staff role: the platform admin signs in with the second factor, opens the staff
     area, finds the school among the organisations, is told an unknown address has no account, grants a verified
-    account the staff role, sees it in the staff list and the role log, revokes it, and reads the page in English."""
+    account the staff role, sees it in the staff list and the role log, revokes it, sets the school's address and
+    GST number (one that is not one refused first), and reads the page in English."""
     d, admin = browser.driver, expect["admin"]
     person = Mouse(browser)
     staff_sign_in(browser, person, admin["email"], admin["key"], expect["password"])
@@ -922,6 +923,16 @@ def admin_grants_and_revokes_a_staff_role(browser, expect):
     assert any(admin["granteeName"] in r and "Rôle retiré" in r for r in rows), f"the log: {rows}"
     page = urllib.parse.urlparse(d.current_url).path
     assert re.fullmatch(r"/staff/organisations/[0-9a-f-]{36}", page), f"back on the organisation's page by GET: {page}"
+    # The school's address and numbers: a GST number that is not one refused next to its field, then kept as written
+    # in its one form and shown on the organisation's page.
+    person.go(link("Coordonnées et numéros"))
+    person.type({"street": "1055, rue du Collège", "city": "Baie-Comeau", "postalCode": "g4z 1a1", "gstNumber": "12345"})
+    person.go(button("Enregistrer les modifications"))
+    assert d.title.startswith("Erreur") and d.find_element(By.ID, "gstNumber").get_attribute("aria-invalid") == "true", d.title
+    person.type({"gstNumber": "123456789 RT 0001"})
+    person.go(button("Enregistrer les modifications"))
+    facts = main_text(browser)
+    assert "Les coordonnées et les numéros sont enregistrés." in facts and "123456789RT0001" in facts and "G4Z 1A1" in facts, facts
     browser.open(f"/language/en?back={page}")
     assert "Role log" in main_text(browser) and "Role revoked" in main_text(browser), main_text(browser)
     browser.open("/staff")
