@@ -895,7 +895,8 @@ def admin_grants_and_revokes_a_staff_role(browser, expect):
     """admin grants and revokes a staff role: the platform admin signs in with the second factor, opens the staff
     area, finds the school among the organisations, is told an unknown address has no account, grants a verified
     account the staff role, sees it in the staff list and the role log, revokes it, sets the school's address and
-    GST number (one that is not one refused first), and reads the page in English."""
+    GST number (one that is not one refused first), reads the page in English, and adds a new school (a short code
+    that is not one refused first)."""
     d, admin = browser.driver, expect["admin"]
     person = Mouse(browser)
     staff_sign_in(browser, person, admin["email"], admin["key"], expect["password"])
@@ -925,7 +926,7 @@ def admin_grants_and_revokes_a_staff_role(browser, expect):
     assert re.fullmatch(r"/staff/organisations/[0-9a-f-]{36}", page), f"back on the organisation's page by GET: {page}"
     # The school's address and numbers: a GST number that is not one refused next to its field, then kept as written
     # in its one form and shown on the organisation's page.
-    person.go(link("Coordonnées et numéros"))
+    person.go(link("Nom, coordonnées et numéros"))
     person.type({"street": "1055, rue du Collège", "city": "Baie-Comeau", "postalCode": "g4z 1a1", "gstNumber": "12345"})
     person.go(button("Enregistrer les modifications"))
     assert d.title.startswith("Erreur") and d.find_element(By.ID, "gstNumber").get_attribute("aria-invalid") == "true", d.title
@@ -939,7 +940,18 @@ def admin_grants_and_revokes_a_staff_role(browser, expect):
     assert heading(browser) == "Staff area", heading(browser)
     browser.open("/staff/organisations")
     assert heading(browser) == "Organisations and staff", heading(browser)
-    browser.open("/language/fr?back=/staff")
+    browser.open("/language/fr?back=/staff/organisations")
+    # A new school under the same centre: a short code that is not one refused first.
+    number = "1" if browser.width == "phone" else "2"
+    person.go(link("Ajouter un organisme"))
+    Select(d.find_element(By.ID, "kind")).select_by_visible_text("École")
+    person.type({"shortCode": "école 1", "nameFr": f"École des Découvertes {number}", "nameEn": f"Discovery School {number}"})
+    person.go(button("Ajouter l'organisme"))
+    assert d.title.startswith("Erreur") and d.find_element(By.ID, "shortCode").get_attribute("aria-invalid") == "true", d.title
+    person.type({"shortCode": f"EDD-{number}"})
+    person.go(button("Ajouter l'organisme"))
+    assert heading(browser) == f"École des Découvertes {number}" and "L'organisme est ajouté." in main_text(browser), main_text(browser)
+    browser.open("/staff")
 
 
 def staff_see_only_their_organisation(browser, expect):
@@ -1139,7 +1151,7 @@ def clerk_creates_previews_and_publishes(browser, expect):
     person.type({"item-new-1-nameEn": "Sketchbook"})
     person.go(button("Enregistrer les modifications"))
     assert d.title.startswith("Erreur") and d.find_element(By.ID, "item-new-1-date").get_attribute("aria-invalid") == "true", d.title
-    assert "hors des sessions" in main_text(browser), main_text(browser)
+    assert "hors des groupes" in main_text(browser), main_text(browser)
     person.type({"item-new-1-date": ""})
     person.go(button("Enregistrer les modifications"))
     assert "L'offre est modifiée." in main_text(browser), main_text(browser)

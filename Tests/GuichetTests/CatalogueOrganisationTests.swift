@@ -112,6 +112,10 @@ import Testing
             let saved = try set.json()
             #expect((saved["address"] as? [String: Any])?["postalCode"] as? String == "G0M 1B0")
             #expect(saved["gstNumber"] as? String == "123456789RT0001" && saved["qstNumber"] as? String == "1234567890TQ0001")
+            // Every province and territory is one (YAML once read `ON` as a boolean, and the validator refused Ontario).
+            var ontario = address
+            ontario["province"] = "ON"
+            #expect(try await details(adminOfCentre, ["address": ontario]).status == .ok)
             let removed = try await details(adminOfCentre, ["gstNumber": ""])
             #expect(try removed.json()["gstNumber"] == nil && removed.json()["qstNumber"] as? String == "1234567890TQ0001", "\(removed.text)")
             let event = try await TestDatabase.admin(database: database.name) { connection in

@@ -408,6 +408,9 @@ import Testing
             var backwards = august
             backwards["endsOn"] = "2027-07-30"
             #expect(try await add(backwards).fieldErrors() == ["endsOn": "beforeStart"])
+            var nameless = august
+            nameless["name"] = ["fr": " ", "en": "August"]
+            #expect(try await add(nameless).fieldErrors() == ["name.fr": "invalid"])
             try (try await add(august, token: stranger)).problem("/problems/not-found", status: .notFound)
             #expect(try await sessions().count == 1)
 
@@ -432,7 +435,9 @@ import Testing
             let august2 = try #require(after[1]["id"] as? String)
             #expect(try await change(august2, ["schedule": ["fr": "", "en": ""]]).status == .ok)
             #expect(try await sessions()[1]["schedule"] == nil)
-            #expect(try await database.count("SELECT count(*) FROM catalogue.outbox WHERE routing_key = 'catalogue.offering.updated'") == 2)
+            // A group may stop selling (no seats) while published; only the dates must stay coherent.
+            #expect(try await change(august2, ["capacity": 0]).status == .ok)
+            #expect(try await database.count("SELECT count(*) FROM catalogue.outbox WHERE routing_key = 'catalogue.offering.updated'") == 3)
 
             // The terms of a published offering stay coherent too: a lunch after the last group is refused.
             var september = lunch

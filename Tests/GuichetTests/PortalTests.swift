@@ -17,7 +17,7 @@ import Testing
         // Words that are the same in both languages; anything else still in French on the English side is a miss.
         let same: Set<Text> = [
             .siteName, .code, .dates, .allergies, .participant, .taxes, .total, .province, .paidOn, .organisationKind, .changedAt, .actions,
-            .attendanceDate, .attendanceAbsent, .messageBody,
+            .attendanceDate, .attendanceAbsent, .messageBody, .itemDate,
         ]
         let untranslated = Text.allCases.filter { !same.contains($0) && Strings.french[$0] == Strings.english[$0] }
         #expect(untranslated.isEmpty, "the same text in both languages: \(untranslated)")

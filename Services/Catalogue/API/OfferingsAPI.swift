@@ -165,9 +165,9 @@ extension CatalogueAPI {
             } else if !newClauses.isEmpty {
                 offering.terms.contract = ContractTerms(version: (previousContract?.version ?? 0) + 1, clauses: newClauses)
             }
-            // Families see a published offering: it stays as coherent as publication found it (items within its groups).
+            // Families see a published offering: its dates stay as coherent as publication found them.
             if offering.status != .draft {
-                let incoherent = offering.missingForPublication
+                let incoherent = offering.incoherentDates
                 guard incoherent.isEmpty else { throw Problem.validation(incoherent) }
             }
         }

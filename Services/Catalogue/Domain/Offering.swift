@@ -128,11 +128,18 @@ struct Offering: Sendable, Equatable {
                     field: "refundPolicy", code: "required",
                     message: .init(fr: "Indiquez la politique de remboursement.", en: "Set the refund policy.")))
         }
-        // Coherence: a seat to sell, a window that closes while a session can still be attended, items dated
-        // within the sessions.
+        // Coherence: a seat to sell, and the dates (below).
         if !sessions.contains(where: { $0.capacity > 0 }) {
             errors.append(.init(field: "sessions", code: "noSeats", message: .init(fr: "Aucune session n'a de places.", en: "No session has seats.")))
         }
+        return errors + incoherentDates
+    }
+
+    /// What a published offering must keep through every change of its terms or groups: a window that closes
+    /// while a group can still be attended, items dated within the groups. (Its seats may go to none: that is how
+    /// a clerk stops selling a group.)
+    var incoherentDates: [FieldError] {
+        var errors: [FieldError] = []
         let starts = sessions.compactMap { CalendarDate($0.startsOn) }
         let ends = sessions.compactMap { CalendarDate($0.endsOn) }
         if let closes = registrationClosesAt, let lastEnd = ends.max(), CalendarDate(closes) > lastEnd {
@@ -140,8 +147,8 @@ struct Offering: Sendable, Equatable {
                 .init(
                     field: "registrationClosesAt", code: "afterLastSession",
                     message: .init(
-                        fr: "Les inscriptions fermeraient après la fin de la dernière session.",
-                        en: "Registration would close after the last session ends.")))
+                        fr: "Les inscriptions fermeraient après la fin du dernier groupe.",
+                        en: "Registration would close after the last group ends.")))
         }
         if let firstStart = starts.min(), let lastEnd = ends.max() {
             for (index, item) in terms.items.enumerated() {
@@ -149,7 +156,9 @@ struct Offering: Sendable, Equatable {
                 errors.append(
                     .init(
                         field: "items[\(index)].date", code: "outsideSessions",
-                        message: .init(fr: "La date de l'article est hors des sessions.", en: "The item's date is outside the sessions.")))
+                        message: .init(
+                            fr: "La date de l'article \(index + 1) est hors des groupes de l'offre.",
+                            en: "Item \(index + 1)'s date is outside the offering's groups.")))
             }
         }
         return errors
@@ -219,8 +228,17 @@ enum OfferingRules {
             if let start, let end, end < start {
                 add("sessions[\(index)].endsOn", "beforeStart", fr: "La fin doit suivre le début.", en: "The end must follow the start.")
             }
-            if !(0...maximumCapacity).contains(session.capacity) || !(0...maximumCapacity).contains(session.waitlistSize) {
+            if !(0...maximumCapacity).contains(session.capacity) {
                 add("sessions[\(index)].capacity", "outOfRange", fr: "Capacité invalide.", en: "Invalid capacity.")
+            }
+            if !(0...maximumCapacity).contains(session.waitlistSize) {
+                add("sessions[\(index)].waitlistSize", "outOfRange", fr: "Liste d'attente invalide.", en: "Invalid waitlist.")
+            }
+            for (language, text) in [("fr", session.name.fr), ("en", session.name.en)]
+            where text.trimmingCharacters(in: .whitespaces).isEmpty || text.count > 100 {
+                add(
+                    "sessions[\(index)].name.\(language)", "invalid", fr: "Le nom du groupe est obligatoire (100 caractères au plus).",
+                    en: "The group's name is required (at most 100 characters).")
             }
         }
         return errors

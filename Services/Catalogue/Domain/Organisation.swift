@@ -106,7 +106,7 @@ enum OrganisationDetailsRules {
             if city.isEmpty || city.count > 100 { add("address.city", fr: "La ville est obligatoire.", en: "The city is required.") }
             if !provinces.contains(address.province) { add("address.province", fr: "Province inconnue.", en: "Unknown province.") }
             let postal = postalCode(address.postalCode)
-            if postal == nil { add("address.postalCode", fr: "Code postal attendu : G4Z 1A1.", en: "Postal code expected: G4Z 1A1.") }
+            if postal == nil { add("address.postalCode", fr: "Code postal attendu\u{00A0}: G4Z\u{00A0}1A1.", en: "Postal code expected: G4Z 1A1.") }
             details.address = PostalAddress(street: street, city: city, province: address.province, postalCode: postal ?? "")
         }
         func number(_ text: String?, _ field: String, _ parse: (String) -> String?, fr: String, en: String) -> String?? {
@@ -119,12 +119,13 @@ enum OrganisationDetailsRules {
             return .some(parsed)
         }
         if let gst = number(
-            gstNumber, "gstNumber", Self.gstNumber, fr: "Numéro de TPS attendu : 123456789RT0001.", en: "GST number expected: 123456789RT0001.")
-        {
+            gstNumber, "gstNumber", Self.gstNumber, fr: "Numéro de TPS attendu\u{00A0}: 123456789RT0001.", en: "GST number expected: 123456789RT0001."
+        ) {
             details.gstNumber = gst
         }
         if let qst = number(
-            qstNumber, "qstNumber", Self.qstNumber, fr: "Numéro de TVQ attendu : 1234567890TQ0001.", en: "QST number expected: 1234567890TQ0001.")
+            qstNumber, "qstNumber", Self.qstNumber, fr: "Numéro de TVQ attendu\u{00A0}: 1234567890TQ0001.",
+            en: "QST number expected: 1234567890TQ0001.")
         {
             details.qstNumber = qst
         }

@@ -17,7 +17,7 @@ protocol OfferingRepository: Sendable {
         id: UUID, at: Date, event: @Sendable (Offering) -> String?, change: @Sendable (inout Offering) throws -> Void
     ) async throws -> Offering?
     /// Lets `change` edit one session of the offering (locked), then refuses a capacity below the confirmed seats
-    /// and, once published, sessions that no longer hold the items' dates or the registration period; saves the
+    /// and, once published, groups that no longer hold the items' dates or the registration period; saves the
     /// session, bumps the version and emits a published offering's change. Nil when either is not found.
     func changeSession(
         offering id: UUID, session: UUID, at: Date, authorize: @Sendable (Offering) throws -> Void,
@@ -170,14 +170,14 @@ struct PostgresOfferingRepository: OfferingRepository {
     }
 
     /// The session's own rules (with its fields named without the `sessions[i].` prefix: the caller names one
-    /// session) and, once published, the offering's coherence as publication checked it.
+    /// session) and, once published, the offering's dates as publication checked them.
     private static func checkSessions(of offering: Offering, changed index: Int) throws {
         var errors = OfferingRules.sessionErrors([offering.sessions[index]]).map {
             var error = $0
             error.field = String(error.field.dropFirst("sessions[0].".count))
             return error
         }
-        if offering.status != .draft { errors += offering.missingForPublication }
+        if offering.status != .draft { errors += offering.incoherentDates }
         guard errors.isEmpty else { throw Problem.validation(errors) }
     }
 

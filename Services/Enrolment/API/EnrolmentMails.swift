@@ -164,7 +164,7 @@ struct EnrolmentMails: Sendable {
                 text: """
                     Bonjour {{name}},
 
-                    L'organisme a changé les dates de {{code}} {{title}}, {{session}}, où {{participants}} {{#several}}sont inscrits{{/several}}{{^several}}est inscrit{{/several}}.
+                    L'organisme a changé les dates de {{code}} {{title}}, {{session}}. Cela concerne l'inscription de {{participants}}.
                     Avant\u{00A0}: du {{startsOnBefore}} au {{endsOnBefore}}.
                     Maintenant\u{00A0}: du {{startsOn}} au {{endsOn}}.
 
@@ -172,7 +172,7 @@ struct EnrolmentMails: Sendable {
                     """,
                 html: """
                     <p>Bonjour {{name}},</p>
-                    <p>L'organisme a changé les dates de <strong>{{code}} {{title}}</strong>, {{session}}, où {{participants}} {{#several}}sont inscrits{{/several}}{{^several}}est inscrit{{/several}}.</p>
+                    <p>L'organisme a changé les dates de <strong>{{code}} {{title}}</strong>, {{session}}. Cela concerne l'inscription de {{participants}}.</p>
                     <p>Avant\u{00A0}: du {{startsOnBefore}} au {{endsOnBefore}}.<br>Maintenant\u{00A0}: <strong>du {{startsOn}} au {{endsOn}}</strong>.</p>
                     <p>L'inscription reste confirmée. Si ces dates ne vous conviennent pas, vous pouvez annuler l'inscription dans le portail, selon la politique de remboursement de l'activité, ou communiquer avec l'organisme.</p>
                     """),
@@ -181,7 +181,7 @@ struct EnrolmentMails: Sendable {
                 text: """
                     Hello {{name}},
 
-                    The organisation changed the dates of {{code}} {{titleEn}}, {{sessionEn}}, where {{participants}} {{#several}}are{{/several}}{{^several}}is{{/several}} registered.
+                    The organisation changed the dates of {{code}} {{titleEn}}, {{sessionEn}}. This concerns the registration of {{participants}}.
                     Before: {{startsOnBefore}} to {{endsOnBefore}}.
                     Now: {{startsOn}} to {{endsOn}}.
 
@@ -189,7 +189,7 @@ struct EnrolmentMails: Sendable {
                     """,
                 html: """
                     <p>Hello {{name}},</p>
-                    <p>The organisation changed the dates of <strong>{{code}} {{titleEn}}</strong>, {{sessionEn}}, where {{participants}} {{#several}}are{{/several}}{{^several}}is{{/several}} registered.</p>
+                    <p>The organisation changed the dates of <strong>{{code}} {{titleEn}}</strong>, {{sessionEn}}. This concerns the registration of {{participants}}.</p>
                     <p>Before: {{startsOnBefore}} to {{endsOnBefore}}.<br>Now: <strong>{{startsOn}} to {{endsOn}}</strong>.</p>
                     <p>The registration stays confirmed. If these dates do not suit you, you may cancel the registration in the portal, under the activity's refund policy, or contact the organisation.</p>
                     """))

@@ -221,7 +221,7 @@ struct EnrolmentMailer: Service {
                     let english = recipient.language == "en"
                     let values: [String: Any] = [
                         "name": recipient.name, "participants": Self.names(recipient.participants, and: english ? "and" : "et"),
-                        "several": recipient.participants.count > 1, "code": offering.code, "title": offering.title.fr, "titleEn": offering.title.en,
+                        "code": offering.code, "title": offering.title.fr, "titleEn": offering.title.en,
                         "session": session.name.fr, "sessionEn": session.name.en, "startsOnBefore": startsOnBefore, "endsOnBefore": endsOnBefore,
                         "startsOn": startsOn, "endsOn": endsOn,
                     ]

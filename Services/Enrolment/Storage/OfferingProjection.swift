@@ -90,6 +90,23 @@ extension OfferingProjection {
             for try await (id, startsOn, endsOn) in sessions { before[id] = (startsOn, endsOn) }
             for session in offering.sessions {
                 guard let (startsOn, endsOn) = before[session.sessionId], (startsOn, endsOn) != (session.startsOn, session.endsOn) else { continue }
+                // A change not mailed yet (a typo corrected at once) becomes this one, from the dates families last
+                // heard of; moved back to them, there is nothing to tell.
+                let merged =
+                    try await connection.query(
+                        """
+                        UPDATE session_date_changes SET starts_on = \(session.startsOn)::date, ends_on = \(session.endsOn)::date, changed_at = now()
+                        WHERE session_id = \(session.sessionId) AND mailed_at IS NULL RETURNING 1
+                        """, logger: logger
+                    ).collect().count > 0
+                if merged {
+                    try await connection.query(
+                        """
+                        DELETE FROM session_date_changes WHERE session_id = \(session.sessionId) AND mailed_at IS NULL
+                            AND starts_on = starts_on_before AND ends_on = ends_on_before
+                        """, logger: logger)
+                    continue
+                }
                 try await connection.query(
                     """
                     INSERT INTO session_date_changes (session_id, offering_id, starts_on_before, ends_on_before, starts_on, ends_on, changed_at)

@@ -83,6 +83,18 @@ struct OfferingDeskPages: Sendable {
         return offering.sellingOrganisationId == ids.organisation.lowercased() ? offering : nil
     }
 
+    /// The pages that change an offering: the organisation's offering, not cancelled; not found otherwise.
+    func changingOffering(
+        _ request: Request, ids: IDs, back: String? = nil, _ page: (BrowserSessionStore.Session, Offering) async throws -> Response
+    ) async throws -> Response {
+        try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering], back: back) { session, _ in
+            guard let offering = try await staffOffering(session, ids: ids), offering.status != .cancelled else {
+                return registrar.staffArea.notFound(request)
+            }
+            return try await page(session, offering)
+        }
+    }
+
     // MARK: - Creating
 
     struct Draft {

@@ -46,6 +46,8 @@ extension OfferingDeskPages {
         var schools: Set<String> = []
         var requirementsFr = "", requirementsEn = ""
         var taxes: Set<String> = []
+        /// The offering's version the page showed: a save over a newer one is said, not done.
+        var version = ""
 
         /// What the catalogue holds, as the form shows it, with the blank rows.
         init(_ offering: Offering, _ language: Language) {
@@ -68,12 +70,15 @@ extension OfferingDeskPages {
             requirementsFr = (offering.requirements ?? []).map(\.fr).joined(separator: "\n\n")
             requirementsEn = (offering.requirements ?? []).map(\.en).joined(separator: "\n\n")
             taxes = Set((offering.taxes ?? []).map(\.code))
+            version = String(offering.version)
         }
 
         /// What was typed, row by row as the form listed them.
         init(_ form: PostedForm, listed: DetailsDraft, schools choices: [String]) {
+            // A row the page did not show (added by someone else since) is kept as the catalogue holds it.
             items = listed.items.map { row in
                 let name = "item-\(row.key)"
+                guard form.fields["\(name)-nameFr"] != nil else { return row }
                 return ItemRow(
                     key: row.key, id: row.id, nameFr: form.text("\(name)-nameFr", limit: 200), nameEn: form.text("\(name)-nameEn", limit: 200),
                     date: form.text("\(name)-date", limit: 10), price: form.text("\(name)-price", limit: 20),
@@ -81,6 +86,7 @@ extension OfferingDeskPages {
             }
             prices = listed.prices.map { row in
                 let name = "price-\(row.key)"
+                guard form.fields["\(name)-amount"] != nil else { return row }
                 return PriceRow(
                     key: row.key, organisation: form.text("\(name)-organisation", limit: 40), residency: form.text("\(name)-residency", limit: 20),
                     amount: form.text("\(name)-amount", limit: 20), remove: form.checked("\(name)-remove"))
@@ -92,7 +98,14 @@ extension OfferingDeskPages {
             requirementsFr = form.text("requirementsFr", limit: 20_000)
             requirementsEn = form.text("requirementsEn", limit: 20_000)
             taxes = Set(quebecTaxes.map(\.tax.code).filter { form.checked("tax-\($0)") })
+            version = form.text("version", limit: 20)
         }
+    }
+
+    /// The organisations a registration may be limited to: schools, and any other the offering already names (a
+    /// school service centre), so that saving never drops one.
+    static func eligibilityChoices(_ organisations: [CatalogueReference.Organisation], held: Set<String>) -> [CatalogueReference.Organisation] {
+        organisations.filter { $0.kind == .school || $0.kind == .privateSchool || held.contains($0.id) }
     }
 
     /// The price rules this page shows: all but the non-residents' rule, which the terms form shows.
@@ -163,8 +176,7 @@ extension OfferingDeskPages {
             optional("maximumAge", t(.maximumAge), draft.maximumAge, kind: .number, inputmode: "numeric"),
             optional("prerequisites", t(.prerequisiteCodes), draft.prerequisites, hint: t(.prerequisiteCodesHint)),
         ]
-        let schools = organisations.filter { $0.kind == .school || $0.kind == .privateSchool }
-        for school in schools.sorted(by: { $0.name.text(language) < $1.name.text(language) }) {
+        for school in Self.eligibilityChoices(organisations, held: draft.schools).sorted(by: { $0.name.text(language) < $1.name.text(language) }) {
             fields.append(box("school-\(school.id)", "\(t(.onlyPupilsOf)) \(school.name.text(language))", checked: draft.schools.contains(school.id)))
         }
         fields += [
@@ -178,15 +190,13 @@ extension OfferingDeskPages {
         }
         return FormPage(
             heading: "\(t(.offeringDetailsTitle)) — \(offering.code) \(offering.title.text(language))", intro: t(.offeringDetailsIntro),
-            action: "\(ids.path)/details", submit: t(.editOfferingSubmit), fields: fields, links: [.init(href: ids.path, label: t(.backToOffering))])
+            action: "\(ids.path)/details", submit: t(.editOfferingSubmit), fields: fields, hidden: [("version", draft.version)],
+            links: [.init(href: ids.path, label: t(.backToOffering))])
     }
 
     func detailsPage(_ request: Request, ids: IDs) async throws -> Response {
         let language = LanguageChoice.of(request)
-        return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering]) { session, _ in
-            guard let offering = try await staffOffering(session, ids: ids), offering.status != .cancelled else {
-                return registrar.staffArea.notFound(request)
-            }
+        return try await changingOffering(request, ids: ids) { session, offering in
             let form = detailsForm(
                 language, ids: ids, draft: DetailsDraft(offering, language), offering: offering,
                 organisations: try await registrar.reference.organisations())
@@ -199,13 +209,18 @@ extension OfferingDeskPages {
         let t = { Strings.text($0, language) }
         let form = try await PostedForm(request, cookies: kit.cookies)
         let back = "\(ids.path)/details"
-        return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering], back: back) { session, _ in
-            guard let offering = try await staffOffering(session, ids: ids), offering.status != .cancelled else {
-                return registrar.staffArea.notFound(request)
-            }
+        return try await changingOffering(request, ids: ids, back: back) { session, offering in
             let organisations = try await registrar.reference.organisations()
-            let draft = DetailsDraft(form, listed: DetailsDraft(offering, language), schools: organisations.map(\.id))
+            let held = DetailsDraft(offering, language)
+            let choices = Self.eligibilityChoices(organisations, held: held.schools).map(\.id)
+            var draft = DetailsDraft(form, listed: held, schools: choices)
+            draft.version = String(offering.version)
             var page = detailsForm(language, ids: ids, draft: draft, offering: offering, organisations: organisations)
+            // Someone saved the offering since this page was shown: what was typed comes back over what is held now.
+            if form.text("version", limit: 20) != String(offering.version) {
+                page.formErrors.append(t(.offeringChangedMeanwhile))
+                return kit.formResponse(page, request: request, language: language, status: .conflict, signedIn: true)
+            }
             var terms = Self.heldTerms(offering)
             // Items: the rows kept, each checked as the form can (the catalogue checks dates against the groups).
             var items: [CatalogueClient.Components.Schemas.ItemUpdate] = []
@@ -259,7 +274,7 @@ extension OfferingDeskPages {
             }
             terms.items = items.isEmpty ? nil : items
             terms.prices = prices.isEmpty ? nil : prices
-            let schools = organisations.map(\.id).filter { draft.schools.contains($0) }
+            let schools = choices.filter { draft.schools.contains($0) }
             terms.eligibility =
                 minimumAge == nil && maximumAge == nil && schools.isEmpty && prerequisites.isEmpty
                 ? nil

@@ -98,10 +98,7 @@ extension OfferingDeskPages {
     func groupPage(_ request: Request, ids: IDs, group id: String?) async throws -> Response {
         let language = LanguageChoice.of(request)
         if let id, let refused = registrar.staffArea.notFoundUnlessIDs([id], request) { return refused }
-        return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering]) { session, _ in
-            guard let offering = try await staffOffering(session, ids: ids), offering.status != .cancelled else {
-                return registrar.staffArea.notFound(request)
-            }
+        return try await changingOffering(request, ids: ids) { session, offering in
             let group = Self.group(offering, id)
             if id != nil, group == nil { return registrar.staffArea.notFound(request) }
             let form = groupForm(language, ids: ids, draft: group.map(GroupDraft.init) ?? GroupDraft(), editing: group, offering: offering)
@@ -115,10 +112,7 @@ extension OfferingDeskPages {
         let form = try await PostedForm(request, cookies: kit.cookies)
         if let id, let refused = registrar.staffArea.notFoundUnlessIDs([id], request) { return refused }
         let back = id.map { "\(ids.path)/groupes/\($0)/modifier" } ?? "\(ids.path)/nouveau-groupe"
-        return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering], back: back) { session, _ in
-            guard let offering = try await staffOffering(session, ids: ids), offering.status != .cancelled else {
-                return registrar.staffArea.notFound(request)
-            }
+        return try await changingOffering(request, ids: ids, back: back) { session, offering in
             let group = Self.group(offering, id)
             if id != nil, group == nil { return registrar.staffArea.notFound(request) }
             let draft = GroupDraft(form)
@@ -164,6 +158,7 @@ extension OfferingDeskPages {
             }
             switch try ServiceProblem.of(answer).status {
             case 400, 409, 422:
+                page.formErrorsTarget = "capacity"  // what names no field: the capacity below the seats taken, mostly
                 return try kit.refused(
                     answer, page: page, request: request, language: language, signedIn: true,
                     fields: [

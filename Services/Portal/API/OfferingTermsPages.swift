@@ -27,6 +27,8 @@ extension OfferingDeskPages {
         var childcareReceipt = false
         var subject = ""
         var levels: Set<String> = []
+        /// The offering's version the page showed: a save over a newer one is said, not done.
+        var version = ""
 
         init() {}
 
@@ -53,6 +55,7 @@ extension OfferingDeskPages {
             childcareReceipt = offering.childcareReceipt ?? false
             subject = offering.subjectId ?? ""
             levels = Set(offering.levels ?? [])
+            version = String(offering.version)
         }
     }
 
@@ -117,15 +120,12 @@ extension OfferingDeskPages {
         fields.append(receipt)
         return FormPage(
             heading: t(.editOfferingTitle), intro: t(.editOfferingIntro), action: "\(ids.path)/modifier", submit: t(.editOfferingSubmit),
-            fields: fields, links: [.init(href: ids.path, label: t(.backToOffering))])
+            fields: fields, hidden: [("version", draft.version)], links: [.init(href: ids.path, label: t(.backToOffering))])
     }
 
     func termsPage(_ request: Request, ids: IDs) async throws -> Response {
         let language = LanguageChoice.of(request)
-        return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering]) { session, _ in
-            guard let offering = try await staffOffering(session, ids: ids), offering.status != .cancelled else {
-                return registrar.staffArea.notFound(request)
-            }
+        return try await changingOffering(request, ids: ids) { session, offering in
             let form = termsForm(language, ids: ids, draft: TermsDraft(offering, language), choices: try await termsChoices())
             return kit.formResponse(form, request: request, language: language, signedIn: true)
         }
@@ -136,10 +136,7 @@ extension OfferingDeskPages {
         let t = { Strings.text($0, language) }
         let form = try await PostedForm(request, cookies: kit.cookies)
         let back = "\(ids.path)/modifier"
-        return try await registrar.organisationPage(request, ids.organisation, ids: [ids.offering], back: back) { session, _ in
-            guard let offering = try await staffOffering(session, ids: ids), offering.status != .cancelled else {
-                return registrar.staffArea.notFound(request)
-            }
+        return try await changingOffering(request, ids: ids, back: back) { session, offering in
             var draft = TermsDraft()
             draft.titleFr = form.text("titleFr", limit: 200)
             draft.titleEn = form.text("titleEn", limit: 200)
@@ -160,7 +157,13 @@ extension OfferingDeskPages {
             let choices = try await termsChoices()
             draft.subject = form.text("subject", limit: 40)
             draft.levels = Set(choices.levels.map(\.code).filter { form.checked("level-\($0)") })
+            draft.version = String(offering.version)
             var page = termsForm(language, ids: ids, draft: draft, choices: choices)
+            // Someone saved the offering since this page was shown: what was typed comes back over what is held now.
+            if form.text("version", limit: 20) != String(offering.version) {
+                page.formErrors.append(t(.offeringChangedMeanwhile))
+                return kit.formResponse(page, request: request, language: language, status: .conflict, signedIn: true)
+            }
             // What the form itself can tell (an amount, a date, clauses in pairs); the rest is the catalogue's to say.
             let price = Self.cents(draft.price)
             if price == nil { page.addErrors([t(.priceError)], to: "price") }

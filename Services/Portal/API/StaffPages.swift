@@ -25,10 +25,16 @@ struct StaffPages: Sendable {
         group.get("/staff/organisations") { request, _ in try await organisationsPage(request) }
         group.get("/staff/organisations/:organisationId") { request, context in
             let notice = kit.notice(
-                request, ["role-donne": .roleGrantedNotice, "role-retire": .roleRevokedNotice, "coordonnees": .organisationDetailsNotice],
+                request,
+                [
+                    "role-donne": .roleGrantedNotice, "role-retire": .roleRevokedNotice, "coordonnees": .organisationDetailsNotice,
+                    "cree": .organisationCreatedNotice,
+                ],
                 LanguageChoice.of(request))
             return try await organisationPage(request, id: try context.parameters.require("organisationId"), notice: notice)
         }
+        group.get("/staff/organisations/nouvel-organisme") { request, _ in try await newOrganisationPage(request) }
+        group.post("/staff/organisations/nouvel-organisme") { request, _ in try await createOrganisation(request) }
         group.get("/staff/organisations/:organisationId/coordonnees") { request, context in
             try await organisationDetailsPage(request, id: try context.parameters.require("organisationId"))
         }
@@ -233,7 +239,7 @@ struct StaffPages: Sendable {
             context["gstNumber"] = organisation.gstNumber ?? notSet
             context["qstNumber"] = organisation.qstNumber ?? notSet
             context["enterpriseNumber"] = organisation.enterpriseNumber ?? notSet
-            context["canEditDetails"] = Self.mayEditDetails(account)
+            context["canEditDetails"] = Self.administers(account, organisation, in: organisations)
             if case .ok(let logOK) = log {
                 let changeText: [IdentityClient.Components.Schemas.StaffChange.ChangePayload: Text] = [
                     .granted: .changeGranted, .roleChanged: .changeRoleChanged, .revoked: .changeRevoked,

@@ -898,6 +898,45 @@ extension Components {
             case college = "college"
             case privateSchool = "private-school"
         }
+        /// - Remark: Generated from `#/components/schemas/NewOrganisation`.
+        package struct NewOrganisation: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/NewOrganisation/kind`.
+            package var kind: Components.Schemas.OrganisationKind
+            /// Upper-case letters, digits and hyphens (`CSSBE`, `ESB-001`); unique.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOrganisation/shortCode`.
+            package var shortCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/NewOrganisation/name`.
+            package var name: Components.Schemas.LocalizedText
+            /// A school's school service centre.
+            ///
+            /// - Remark: Generated from `#/components/schemas/NewOrganisation/parentId`.
+            package var parentId: Swift.String?
+            /// Creates a new `NewOrganisation`.
+            ///
+            /// - Parameters:
+            ///   - kind:
+            ///   - shortCode: Upper-case letters, digits and hyphens (`CSSBE`, `ESB-001`); unique.
+            ///   - name:
+            ///   - parentId: A school's school service centre.
+            package init(
+                kind: Components.Schemas.OrganisationKind,
+                shortCode: Swift.String,
+                name: Components.Schemas.LocalizedText,
+                parentId: Swift.String? = nil
+            ) {
+                self.kind = kind
+                self.shortCode = shortCode
+                self.name = name
+                self.parentId = parentId
+            }
+            package enum CodingKeys: String, CodingKey {
+                case kind
+                case shortCode
+                case name
+                case parentId
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/OrganisationUpdate`.
         package struct OrganisationUpdate: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/OrganisationUpdate/name`.

@@ -22,6 +22,11 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/organisations`.
     /// - Remark: Generated from `#/paths//v1/organisations/get(listOrganisations)`.
     func listOrganisations(_ input: Operations.ListOrganisations.Input) async throws -> Operations.ListOrganisations.Output
+    /// Platform admins create an organisation; identity learns of it through `catalogue.organisation.created`.
+    ///
+    /// - Remark: HTTP `POST /v1/organisations`.
+    /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)`.
+    func createOrganisation(_ input: Operations.CreateOrganisation.Input) async throws -> Operations.CreateOrganisation.Output
     /// Rename an organisation (its staff, the staff of the one above it, or admins), or set its address and numbers
     /// (its administrators or platform admins: receipts, invoices and Relevé 24 slips print them). What the body leaves
     /// out stays; an empty number removes it. `catalogue.organisation.updated` follows.
@@ -128,6 +133,19 @@ extension APIProtocol {
         try await listOrganisations(Operations.ListOrganisations.Input(
             query: query,
             headers: headers
+        ))
+    }
+    /// Platform admins create an organisation; identity learns of it through `catalogue.organisation.created`.
+    ///
+    /// - Remark: HTTP `POST /v1/organisations`.
+    /// - Remark: Generated from `#/paths//v1/organisations/post(createOrganisation)`.
+    package func createOrganisation(
+        headers: Operations.CreateOrganisation.Input.Headers = .init(),
+        body: Operations.CreateOrganisation.Input.Body
+    ) async throws -> Operations.CreateOrganisation.Output {
+        try await createOrganisation(Operations.CreateOrganisation.Input(
+            headers: headers,
+            body: body
         ))
     }
     /// Rename an organisation (its staff, the staff of the one above it, or admins), or set its address and numbers
