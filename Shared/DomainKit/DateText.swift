@@ -7,6 +7,22 @@ public enum DateText {
         date.formatted(style(date: .long, time: .omitted, language))
     }
 
+    /// A calendar date (`2027-07-03`) in words, the same day whatever the server's zone.
+    public static func day(_ date: CalendarDate, _ language: Language) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = CalendarDate.timeZone
+        // Noon of that day where the organisations are.
+        guard let noon = calendar.date(from: DateComponents(year: date.year, month: date.month, day: date.day, hour: 12)) else {
+            return date.description
+        }
+        return day(noon, language)
+    }
+
+    /// An ISO date as `day(_:_:)` writes it; anything else as it is.
+    public static func day(iso text: String, _ language: Language) -> String {
+        CalendarDate(text).map { day($0, language) } ?? text
+    }
+
     /// The time of day alone (`9 h 20`, `12 h`, `9:20 a.m.`), where the organisations are. French is written as
     /// the Office québécois de la langue française asks (Foundation's fr_CA gives `09:20`).
     public static func time(_ date: Date, _ language: Language) -> String {

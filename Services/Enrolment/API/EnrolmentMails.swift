@@ -51,7 +51,7 @@ struct EnrolmentMails: Sendable {
                     These registrations are confirmed:
                     {{#registrations}}
 
-                    - {{participant}} — {{code}} {{titleEn}}, {{sessionEn}} ({{startsOn}} to {{endsOn}})
+                    - {{participant}} — {{code}} {{titleEn}}, {{sessionEn}} ({{startsOnEn}} to {{endsOnEn}})
                     {{#scheduleEn}}  Schedule: {{scheduleEn}}{{/scheduleEn}}
                     {{#locationEn}}  Place: {{locationEn}}{{/locationEn}}
                     {{#accessEn}}  To join the class: {{accessEn}}{{/accessEn}}
@@ -62,7 +62,7 @@ struct EnrolmentMails: Sendable {
                 html: """
                     <p>Hello {{payerName}},</p>
                     <p>These registrations are confirmed:</p>
-                    <ul>{{#registrations}}<li><strong>{{participant}}</strong> — {{code}} {{titleEn}}, {{sessionEn}} ({{startsOn}} to {{endsOn}})
+                    <ul>{{#registrations}}<li><strong>{{participant}}</strong> — {{code}} {{titleEn}}, {{sessionEn}} ({{startsOnEn}} to {{endsOnEn}})
                     {{#scheduleEn}}<br>Schedule: {{scheduleEn}}{{/scheduleEn}}{{#locationEn}}<br>Place: {{locationEn}}{{/locationEn}}
                     {{#accessEn}}<br>To join the class: {{accessEn}}{{/accessEn}}</li>{{/registrations}}</ul>
                     <p>Keep this mail. For any question, contact the organisation offering the activity.</p>
@@ -182,15 +182,15 @@ struct EnrolmentMails: Sendable {
                     Hello {{name}},
 
                     The organisation changed the dates of {{code}} {{titleEn}}, {{sessionEn}}. This concerns the registration of {{participants}}.
-                    Before: {{startsOnBefore}} to {{endsOnBefore}}.
-                    Now: {{startsOn}} to {{endsOn}}.
+                    Before: {{startsOnBeforeEn}} to {{endsOnBeforeEn}}.
+                    Now: {{startsOnEn}} to {{endsOnEn}}.
 
                     The registration stays confirmed. If these dates do not suit you, you may cancel the registration in the portal, under the activity's refund policy, or contact the organisation.
                     """,
                 html: """
                     <p>Hello {{name}},</p>
                     <p>The organisation changed the dates of <strong>{{code}} {{titleEn}}</strong>, {{sessionEn}}. This concerns the registration of {{participants}}.</p>
-                    <p>Before: {{startsOnBefore}} to {{endsOnBefore}}.<br>Now: <strong>{{startsOn}} to {{endsOn}}</strong>.</p>
+                    <p>Before: {{startsOnBeforeEn}} to {{endsOnBeforeEn}}.<br>Now: <strong>{{startsOn}} to {{endsOn}}</strong>.</p>
                     <p>The registration stays confirmed. If these dates do not suit you, you may cancel the registration in the portal, under the activity's refund policy, or contact the organisation.</p>
                     """))
         refundDecided = try MailTemplate(

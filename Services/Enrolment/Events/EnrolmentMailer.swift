@@ -63,8 +63,9 @@ struct EnrolmentMailer: Service {
                 else { continue }
                 var values: [String: Any] = [
                     "participant": line.participantName, "code": offering.code, "title": offering.title.fr, "titleEn": offering.title.en,
-                    "session": session.name.fr, "sessionEn": session.name.en, "startsOn": session.startsOn, "endsOn": session.endsOn,
+                    "session": session.name.fr, "sessionEn": session.name.en,
                 ]
+                values.merge(Self.days(["startsOn": session.startsOn, "endsOn": session.endsOn])) { $1 }
                 values["schedule"] = session.schedule?.fr
                 values["scheduleEn"] = session.schedule?.en
                 values["location"] = session.location?.fr
@@ -222,9 +223,10 @@ struct EnrolmentMailer: Service {
                     let values: [String: Any] = [
                         "name": recipient.name, "participants": Self.names(recipient.participants, and: english ? "and" : "et"),
                         "code": offering.code, "title": offering.title.fr, "titleEn": offering.title.en,
-                        "session": session.name.fr, "sessionEn": session.name.en, "startsOnBefore": startsOnBefore, "endsOnBefore": endsOnBefore,
-                        "startsOn": startsOn, "endsOn": endsOn,
-                    ]
+                        "session": session.name.fr, "sessionEn": session.name.en,
+                    ].merging(
+                        Self.days(["startsOnBefore": startsOnBefore, "endsOnBefore": endsOnBefore, "startsOn": startsOn, "endsOn": endsOn])
+                    ) { $1 }
                     let message = mails.sessionDatesChanged.message(
                         language: english ? .en : .fr, from: from, to: .init(email: email, name: recipient.name), values: values, date: now)
                     try await MailQueue.enqueue(message, at: now, sealedWith: mailKey, on: connection, logger: logger)
@@ -262,5 +264,15 @@ struct EnrolmentMailer: Service {
     static func names(_ names: [String], and word: String) -> String {
         guard names.count > 1 else { return names.first ?? "" }
         return names.dropLast().joined(separator: ", ") + " \(word) " + names.last!
+    }
+
+    /// Each ISO date in words, in French under its name and in English under its name + `En` (the mails' two texts).
+    static func days(_ dates: [String: String]) -> [String: Any] {
+        var values: [String: Any] = [:]
+        for (name, date) in dates {
+            values[name] = DateText.day(iso: date, .fr)
+            values[name + "En"] = DateText.day(iso: date, .en)
+        }
+        return values
     }
 }

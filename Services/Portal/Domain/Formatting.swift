@@ -35,12 +35,7 @@ enum Formatting {
 
     /// A calendar date (`2027-07-03`) in words; the text itself when it is not one.
     static func day(_ isoDate: String, _ language: Language) -> String {
-        guard let date = CalendarDate(isoDate) else { return isoDate }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = CalendarDate.timeZone
-        // Noon of that day where the organisations are: the same date whatever the server's zone.
-        guard let noon = calendar.date(from: DateComponents(year: date.year, month: date.month, day: date.day, hour: 12)) else { return isoDate }
-        return DateText.day(noon, language)
+        DateText.day(iso: isoDate, language)
     }
 
     /// A span of calendar dates, first – last, in words.
