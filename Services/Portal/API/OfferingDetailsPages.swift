@@ -108,9 +108,14 @@ extension OfferingDeskPages {
         organisations.filter { $0.kind == .school || $0.kind == .privateSchool || held.contains($0.id) }
     }
 
+    /// The non-residents' price whatever their origin: the one rule the terms form shows; this page shows the rest.
+    static func isNonResidentsPrice(_ rule: PriceRule) -> Bool {
+        rule.residency == .nonResident && rule.organisationOfOriginId == nil
+    }
+
     /// The price rules this page shows: all but the non-residents' rule, which the terms form shows.
     static func detailRules(_ offering: Offering) -> [PriceRule] {
-        (offering.prices ?? []).filter { !($0.residency == .nonResident && $0.organisationOfOriginId == nil) }
+        (offering.prices ?? []).filter { !isNonResidentsPrice($0) }
     }
 
     func detailsForm(
@@ -243,7 +248,7 @@ extension OfferingDeskPages {
                 }
             }
             // Price rules: the non-residents' rule of the terms form stays; this page's rules are replaced.
-            var prices = (offering.prices ?? []).filter { $0.residency == .nonResident && $0.organisationOfOriginId == nil }
+            var prices = (offering.prices ?? []).filter(Self.isNonResidentsPrice)
             for row in draft.prices where !row.remove && !row.isBlank {
                 let name = "price-\(row.key)"
                 let amount = Self.cents(row.amount)
@@ -304,7 +309,7 @@ extension OfferingDeskPages {
                     fields["items[\(index)].unitPrice.amountCents"] = "item-\(row.key)-price"
                     fields["items[\(index)].maximumQuantity"] = "item-\(row.key)-maximum"
                 }
-                let held = (offering.prices ?? []).filter { $0.residency == .nonResident && $0.organisationOfOriginId == nil }.count
+                let held = (offering.prices ?? []).filter(Self.isNonResidentsPrice).count
                 for (index, row) in draft.prices.filter({ !$0.remove && !$0.isBlank }).enumerated() {
                     fields["prices[\(held + index)]"] = "price-\(row.key)-organisation"
                     fields["prices[\(held + index)].amount.amountCents"] = "price-\(row.key)-amount"

@@ -40,7 +40,7 @@ extension OfferingDeskPages {
             descriptionFr = offering.description?.fr ?? ""
             descriptionEn = offering.description?.en ?? ""
             price = Formatting.typedAmount(cents: offering.basePrice.amountCents, language)
-            if let rule = (offering.prices ?? []).first(where: { $0.residency == .nonResident && $0.organisationOfOriginId == nil }) {
+            if let rule = (offering.prices ?? []).first(where: OfferingDeskPages.isNonResidentsPrice) {
                 nonResidentPrice = Formatting.typedAmount(cents: rule.amount.amountCents, language)
             }
             opensOn = offering.registrationOpensAt.map { CalendarDate($0).description } ?? ""
@@ -228,7 +228,7 @@ extension OfferingDeskPages {
         clauses: [CatalogueClient.Components.Schemas.LocalizedText]
     ) -> TermsUpdate {
         // The residents' rule the form shows is replaced; rules by organisation of origin stay.
-        var prices = (offering.prices ?? []).filter { !($0.residency == .nonResident && $0.organisationOfOriginId == nil) }
+        var prices = detailRules(offering)
         if let nonResident { prices.append(.init(amount: cad(nonResident), residency: .nonResident)) }
         var terms = heldTerms(offering)
         terms.title = .init(fr: draft.titleFr, en: draft.titleEn)
