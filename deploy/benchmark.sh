@@ -121,6 +121,7 @@ if [ "$target" = payment ] || [ "$target" = all ]; then
     "$bin/guichet-sandbox-processor" >"$work/sandbox.log" 2>&1 &
   pids+=($!)
   serve payment "$PAYMENT_URL" HTTP_PORT=18084 POSTGRES_DATABASE=guichet_bench_payment PAYMENT_KEY="$(openssl rand -base64 32)" \
+    PAYMENT_TAX_NUMBER_KEYS="bench $(openssl rand -base64 32)" \
     PROCESSOR_URL=$SANDBOX_URL PROCESSOR_WEBHOOK_SECRET="$webhook_secret" MAIL_TRANSPORT=file MAIL_FILE_DIRECTORY="$work/mail"
   python3 "$root/Tools/Benchmarks/payment/payment_benchmark.py"
 fi

@@ -33,6 +33,11 @@ for key in enrolment payment; do
     (umask 077 && openssl rand -base64 32 > "$keys_dir/$key.key")
   fi
 done
+# Payment seals payers' social insurance numbers with these keys, one per line ('<id> <base64>'); to rotate,
+# append a line: the last seals, older ones still open until payment has sealed their numbers again.
+if [ ! -s "$keys_dir/payment-tax-number.keys" ]; then
+  (umask 077 && echo "$(date -u +%Y%m%d) $(openssl rand -base64 32)" > "$keys_dir/payment-tax-number.keys")
+fi
 # The sandbox processor signs its webhooks with this secret; payment checks them with it.
 if [ ! -s "$keys_dir/processor-webhook-secret" ]; then
   (umask 077 && openssl rand -hex 32 > "$keys_dir/processor-webhook-secret")
@@ -71,7 +76,8 @@ for service in "${SERVICES[@]}"; do
     own=(ENROLMENT_KEY_FILE="$keys_dir/enrolment.key"
       MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}")
   elif [ "$service" = payment ]; then
-    own=(PAYMENT_KEY_FILE="$keys_dir/payment.key" PROCESSOR_URL="http://127.0.0.1:$SANDBOX_PORT"
+    own=(PAYMENT_KEY_FILE="$keys_dir/payment.key" PAYMENT_TAX_NUMBER_KEYS_FILE="$keys_dir/payment-tax-number.keys"
+      PROCESSOR_URL="http://127.0.0.1:$SANDBOX_PORT"
       PROCESSOR_WEBHOOK_SECRET_FILE="$keys_dir/processor-webhook-secret" PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$GATEWAY_PORT}"
       MAIL_TRANSPORT="${MAIL_TRANSPORT:-file}" MAIL_FILE_DIRECTORY="${MAIL_FILE_DIRECTORY:-$GUICHET_DATA_DIR/mail}")
   elif [ "$service" = portal ]; then

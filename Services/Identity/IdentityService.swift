@@ -32,6 +32,7 @@ enum IdentityService: ServiceDefinition {
         let postgres = environment.postgres
         let api = IdentityAPI(
             consentTexts: PostgresConsentTextRepository(client: postgres, logger: environment.logger),
+            consents: ConsentLedger(client: postgres, logger: environment.logger),
             accounts: AccountStore(
                 client: postgres, logger: environment.logger, codec: codec, mailKey: MailQueue.key(fromSecret: settings.codeHashKey)),
             sessions: SessionStore(client: postgres, logger: environment.logger),

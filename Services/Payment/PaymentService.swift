@@ -23,6 +23,8 @@ enum PaymentService: ServiceDefinition {
         let payments: PaymentStore
         let refunds: RefundStore
         let history: HistoryRepository
+        let taxNumbers: TaxNumberStore
+        let releve24: Releve24Store
         let receiptPage: ReceiptPage
         let mailTransport: any MailTransport
     }
@@ -32,15 +34,21 @@ enum PaymentService: ServiceDefinition {
         let processor = SandboxProcessorClient(
             baseURL: settings.processorURL, secretKey: settings.processorSecretKey, webhookSecret: settings.processorWebhookSecret,
             timeout: settings.processorTimeout)
+        let taxNumbers = TaxNumberStore(client: environment.postgres, logger: environment.logger, keys: settings.taxNumberKeys)
+        let mails = try PaymentMails()
         return Parts(
             settings: settings,
             payments: PaymentStore(
                 client: environment.postgres, logger: environment.logger, processor: processor, holdMargin: settings.holdMargin,
                 mailing: PaymentMailing(
-                    mails: try PaymentMails(), key: settings.mailKey, from: settings.mailFrom, publicBaseURL: settings.publicBaseURL),
+                    mails: mails, key: settings.mailKey, from: settings.mailFrom, publicBaseURL: settings.publicBaseURL),
                 clock: environment.clock),
             refunds: RefundStore(client: environment.postgres, logger: environment.logger, processor: processor, clock: environment.clock),
-            history: HistoryRepository(client: environment.postgres, logger: environment.logger), receiptPage: try ReceiptPage(),
+            history: HistoryRepository(client: environment.postgres, logger: environment.logger), taxNumbers: taxNumbers,
+            releve24: Releve24Store(
+                client: environment.postgres, logger: environment.logger, taxNumbers: settings.taxNumberKeys,
+                mailing: Releve24Mailing(mails: mails, key: settings.mailKey, from: settings.mailFrom, publicBaseURL: settings.publicBaseURL)),
+            receiptPage: try ReceiptPage(),
             mailTransport: MailTransports.from(reader: environment.settings.reader))
     }
 
@@ -52,12 +60,14 @@ enum PaymentService: ServiceDefinition {
             EventName.refundRequested: refundRequests.handler,
             EventName.organisationCreated: OrganisationProjection.handler,
             EventName.organisationUpdated: OrganisationProjection.handler,
+            EventName.consentChanged: ConsentProjection.handler,
         ]
     }
 
     static func addRoutes(to router: Router<GuichetRequestContext>, parts: Parts, environment: ServiceEnvironment) throws {
         let api = PaymentAPI(
-            payments: parts.payments, refunds: parts.refunds, history: parts.history, receiptPage: parts.receiptPage, clock: environment.clock)
+            payments: parts.payments, refunds: parts.refunds, history: parts.history, taxNumbers: parts.taxNumbers, releve24: parts.releve24,
+            receiptPage: parts.receiptPage, clock: environment.clock)
         try api.registerHandlers(on: router, configuration: .guichet)
         ProcessorWebhook(payments: parts.payments, refunds: parts.refunds, clock: environment.clock).register(on: router)
     }
@@ -65,7 +75,7 @@ enum PaymentService: ServiceDefinition {
     static func backgroundServices(parts: Parts, environment: ServiceEnvironment) -> [any Service] {
         [
             Reconciler(
-                client: environment.postgres, payments: parts.payments, refunds: parts.refunds,
+                client: environment.postgres, payments: parts.payments, refunds: parts.refunds, taxNumbers: parts.taxNumbers,
                 processorTimeout: parts.settings.processorTimeout, settleHorizon: parts.settings.settleHorizon,
                 clock: environment.clock, interval: parts.settings.reconcileInterval, logger: environment.logger),
             MailRelay(client: environment.postgres, transport: parts.mailTransport, key: parts.settings.mailKey, logger: environment.logger),

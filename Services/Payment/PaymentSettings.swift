@@ -25,6 +25,8 @@ struct PaymentSettings: Sendable {
     var mailFrom: MailMessage.Address
     /// The gateway's public address, where the portal is: receipts' links in mails point there.
     var publicBaseURL: String
+    /// Seal payers' social insurance numbers (the Relevé 24's); the last key seals, older ones still open.
+    var taxNumberKeys: TaxNumberKeys
 
     init(reader: ConfigReader) throws {
         let url = reader.string(forKey: "processor.url", default: "http://127.0.0.1:8090")
@@ -59,5 +61,14 @@ struct PaymentSettings: Sendable {
         var base = reader.string(forKey: "public.base.url", default: "http://127.0.0.1:8080")
         while base.hasSuffix("/") { base.removeLast() }
         publicBaseURL = base
+        let keys = try reader.secret(
+            inline: "payment.tax.number.keys", file: "payment.tax.number.keys.file", defaultFile: ".local/keys/payment-tax-number.keys",
+            name: "PAYMENT_TAX_NUMBER_KEYS")
+        do {
+            taxNumberKeys = try TaxNumberKeys(text: keys)
+        } catch {
+            throw ConfigurationError.invalid(
+                "PAYMENT_TAX_NUMBER_KEYS", "one key per line, '<key-id> <base64 of at least 32 random bytes>', ids distinct; the last line seals")
+        }
     }
 }

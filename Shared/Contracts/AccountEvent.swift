@@ -30,3 +30,25 @@ public struct AccountDeletedEvent: Codable, Sendable, Equatable {
         self.version = version
     }
 }
+
+/// `identity.consent.changed`: an account holder gave or withdrew a consent of the ledger (Law 25: per purpose).
+/// `version` grows with each change of the account's consents; consumers keep the highest they have seen.
+public struct ConsentChangedEvent: Codable, Sendable, Equatable {
+    public var accountId: UUID
+    public var version: Int64
+    /// `electronic-documents`: slips and other documents sent by email rather than by post.
+    public var purpose: String
+    public var given: Bool
+    /// The version of the consent text given (absent when withdrawn).
+    public var textVersion: Int?
+    public var changedAt: Date
+
+    public init(accountId: UUID, version: Int64, purpose: String, given: Bool, textVersion: Int?, changedAt: Date) {
+        self.accountId = accountId
+        self.version = version
+        self.purpose = purpose
+        self.given = given
+        self.textVersion = textVersion
+        self.changedAt = changedAt
+    }
+}

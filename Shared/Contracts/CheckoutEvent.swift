@@ -71,11 +71,17 @@ public struct CheckoutEvent: Codable, Sendable, Equatable {
         public var subtotal: MoneyAmount
         /// A childcare expenses receipt (Relevé 24) is due for this line.
         public var releve24: Bool
+        /// `YYYY-MM-DD`, for the Relevé 24 (absent from checkouts made before it was sent).
+        public var participantBirthDate: String?
+        /// The group's first and last dates (`YYYY-MM-DD`): the days of care a Relevé 24 counts.
+        public var sessionStartDate: String?
+        public var sessionEndDate: String?
 
         public init(
             registrationId: UUID, participantId: UUID, participantName: String, offeringId: UUID, offeringCode: String,
             offeringTitle: LocalizedName, sessionId: UUID, unitPrice: MoneyAmount, items: [ItemLine], taxes: [TaxLine],
-            subtotal: MoneyAmount, releve24: Bool
+            subtotal: MoneyAmount, releve24: Bool, participantBirthDate: String? = nil, sessionStartDate: String? = nil,
+            sessionEndDate: String? = nil
         ) {
             self.registrationId = registrationId
             self.participantId = participantId
@@ -90,6 +96,9 @@ public struct CheckoutEvent: Codable, Sendable, Equatable {
             self.taxes = taxes
             self.subtotal = subtotal
             self.releve24 = releve24
+            self.participantBirthDate = participantBirthDate
+            self.sessionStartDate = sessionStartDate
+            self.sessionEndDate = sessionEndDate
         }
     }
 
@@ -204,5 +213,47 @@ public struct RefundCompletedEvent: Codable, Sendable, Equatable {
         self.registrationIds = registrationIds
         self.amount = amount
         self.refundRequestId = refundRequestId
+    }
+}
+
+/// `payment.releve24.issued|amended|cancelled`: a Relevé 24 slip issued (code R), amending (A) or cancelling (D)
+/// the slip numbered `replacesNumber`. Never carries the payer's social insurance number.
+public struct Releve24SlipEvent: Codable, Sendable, Equatable {
+    public var slipId: UUID
+    public var version: Int64
+    public var organisationId: UUID
+    public var year: Int
+    /// `R` | `A` | `D`
+    public var code: String
+    /// Nine digits, the last a check digit.
+    public var number: String
+    public var replacesNumber: String?
+    public var payerAccountId: UUID
+    public var participantId: UUID
+    public var careDays: Int
+    /// Box C.
+    public var feesPaid: MoneyAmount
+    /// Box D.
+    public var notEligible: MoneyAmount
+    /// Box E = C − D.
+    public var eligible: MoneyAmount
+
+    public init(
+        slipId: UUID, version: Int64, organisationId: UUID, year: Int, code: String, number: String, replacesNumber: String?,
+        payerAccountId: UUID, participantId: UUID, careDays: Int, feesPaid: MoneyAmount, notEligible: MoneyAmount, eligible: MoneyAmount
+    ) {
+        self.slipId = slipId
+        self.version = version
+        self.organisationId = organisationId
+        self.year = year
+        self.code = code
+        self.number = number
+        self.replacesNumber = replacesNumber
+        self.payerAccountId = payerAccountId
+        self.participantId = participantId
+        self.careDays = careDays
+        self.feesPaid = feesPaid
+        self.notEligible = notEligible
+        self.eligible = eligible
     }
 }

@@ -4,6 +4,7 @@ public enum EventName {
     public static let accountVerified = "identity.account.verified"
     public static let accountUpdated = "identity.account.updated"
     public static let accountDeleted = "identity.account.deleted"
+    public static let consentChanged = "identity.consent.changed"
     public static let organisationCreated = "catalogue.organisation.created"
     public static let organisationUpdated = "catalogue.organisation.updated"
     public static let offeringPublished = "catalogue.offering.published"
@@ -21,6 +22,9 @@ public enum EventName {
     public static let chargeSucceeded = "payment.charge.succeeded"
     public static let chargeFailed = "payment.charge.failed"
     public static let refundCompleted = "payment.refund.completed"
+    public static let releve24Issued = "payment.releve24.issued"
+    public static let releve24Amended = "payment.releve24.amended"
+    public static let releve24Cancelled = "payment.releve24.cancelled"
 
     public static let offeringEvents = [offeringPublished, offeringUpdated, offeringClosed, offeringCancelled]
 }

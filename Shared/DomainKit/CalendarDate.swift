@@ -59,6 +59,19 @@ public struct CalendarDate: Comparable, Sendable, Hashable, CustomStringConverti
         return moved
     }
 
+    /// Monday to Friday from this date to `last`, both included (0 when `last` is earlier): the days of care a
+    /// day camp's week counts.
+    public func weekdays(through last: CalendarDate) -> Int {
+        let span = days(until: last) + 1
+        guard span > 0 else { return 0 }
+        // 1 = Sunday … 7 = Saturday; Monday becomes 0.
+        let first = (Self.utc.component(.weekday, from: utcMidnight) + 5) % 7
+        let weeks = span / 7
+        var count = weeks * 5
+        for offset in 0..<(span % 7) where (first + offset) % 7 < 5 { count += 1 }
+        return count
+    }
+
     public var description: String {
         String(format: "%04d-%02d-%02d", year, month, day)
     }

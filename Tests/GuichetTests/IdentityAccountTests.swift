@@ -223,4 +223,47 @@ import Testing
             #expect(dump.contains("\\\\x"), "hashes are there, as bytea")
         }
     }
+
+    /// The consent to electronic documents is given and withdrawn in the account, recorded in the ledger with both
+    /// moments, and each change announced with a growing version; the sign-up consent is not withdrawn here.
+    @Test func electronicDocumentsConsentIsGivenWithdrawnAndAnnounced() async throws {
+        try await withIdentity { identity, clock in
+            let (_, access, _) = try await identity.verifiedAccount("consent@example.ca")
+            func call(_ method: HTTPRequest.Method, _ uri: String, _ body: [String: Any]? = nil) async throws -> TestResponse {
+                try await identity.client.execute(uri: uri, method: method, headers: bearer(access, json: body != nil), body: body.map(jsonBody))
+            }
+            let text = try await identity.get("/v1/consent-texts/current?purpose=electronic-documents").json()
+            #expect(text["version"] as? Int == 1 && ((text["text"] as? [String: Any])?["en"] as? String)?.contains("Relevé 24") == true)
+            try await call(.put, "/v1/me/consents/electronic-documents", ["version": 2]).problem("/problems/consent-text-outdated", status: .conflict)
+            try await call(.delete, "/v1/me/consents/personal-information").problem("/problems/validation", status: .unprocessableContent)
+            let given = try await call(.put, "/v1/me/consents/electronic-documents", ["version": 1])
+            #expect(given.status == .ok, "\(given.text)")
+            clock.advance(by: 60)
+            #expect(
+                try await call(.put, "/v1/me/consents/electronic-documents", ["version": 1]).json()["givenAt"] as? String == given.json()["givenAt"]
+                    as? String)
+            let listed = try await call(.get, "/v1/me/consents").json()["items"] as? [[String: Any]] ?? []
+            #expect(Set(listed.compactMap { $0["purpose"] as? String }) == ["personal-information", "electronic-documents"])
+            #expect(try await call(.delete, "/v1/me/consents/electronic-documents").status == .noContent)
+            #expect(try await call(.delete, "/v1/me/consents/electronic-documents").status == .noContent, "withdrawing twice is no change")
+            let after = try await call(.get, "/v1/me/consents").json()["items"] as? [[String: Any]] ?? []
+            #expect(after.compactMap { $0["purpose"] as? String } == ["personal-information"])
+            let events = try await TestDatabase.admin(database: identity.database.name) { connection in
+                var payloads: [[String: Any]] = []
+                for try await payload in try await connection.query(
+                    "SELECT convert_from(payload, 'UTF8') FROM identity.outbox WHERE routing_key = 'identity.consent.changed' ORDER BY position",
+                    logger: TestEnvironment.logger
+                ).decode(String.self) {
+                    payloads.append(try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] ?? [:])
+                }
+                return payloads
+            }
+            #expect(events.map { $0["given"] as? Bool } == [true, false], "one event per change")
+            let versions = events.compactMap { $0["version"] as? Int }
+            #expect(versions.count == 2 && versions[0] < versions[1])
+            let ledger = try await identity.database.count(
+                "SELECT count(*) FROM identity.consents WHERE purpose = 'electronic-documents' AND withdrawn_at IS NOT NULL")
+            #expect(ledger == 1, "the ledger keeps the consent and its withdrawal")
+        }
+    }
 }

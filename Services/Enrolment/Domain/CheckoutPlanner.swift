@@ -111,11 +111,13 @@ struct CheckoutPlanner: Sendable {
                 errors += error.errors.map { FieldError(field: prefix + $0.field, code: $0.code, message: $0.message) }
                 continue
             }
+            let session = offering.sessions.first { $0.sessionId == line.sessionId }
             let event = CheckoutEvent.Line(
                 registrationId: newIdentifier(), participantId: participantId, participantName: person.name, offeringId: offering.offeringId,
                 offeringCode: offering.code, offeringTitle: offering.title, sessionId: line.sessionId,
                 unitPrice: .init(amountCents: priced.unitPrice), items: priced.items, taxes: priced.taxes,
-                subtotal: .init(amountCents: priced.subtotal), releve24: offering.childcareReceipt ?? false)
+                subtotal: .init(amountCents: priced.subtotal), releve24: offering.childcareReceipt ?? false,
+                participantBirthDate: person.birthDate, sessionStartDate: session?.startsOn, sessionEndDate: session?.endsOn)
             registrations.append(
                 .init(
                     line: event, amountCents: priced.total, organisationOfOriginId: line.organisationOfOriginId,

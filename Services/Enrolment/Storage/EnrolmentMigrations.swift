@@ -2,6 +2,7 @@ import Database
 import Mail
 import ServiceKit
 import Outbox
+import Projections
 
 enum EnrolmentMigrations {
     static let all: [Migration] = [
@@ -489,5 +490,6 @@ enum EnrolmentMigrations {
                 """,
                 "CREATE INDEX session_date_changes_unmailed ON session_date_changes (id) WHERE mailed_at IS NULL",
             ]),
+        Migration(23, "organisations' address and numbers", [OrganisationProjection.detailsColumn]),
     ]
 }

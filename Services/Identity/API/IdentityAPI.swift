@@ -6,6 +6,7 @@ import ServiceKit
 /// resets, staff).
 struct IdentityAPI: APIProtocol {
     let consentTexts: any ConsentTextRepository
+    let consents: ConsentLedger
     let accounts: AccountStore
     let sessions: SessionStore
     let secondFactors: SecondFactorStore

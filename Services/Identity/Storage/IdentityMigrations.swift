@@ -201,5 +201,20 @@ enum IdentityMigrations {
                 """,
                 "CREATE INDEX staff_changes_by_organisation ON staff_changes (organisation_id, changed_at DESC, id DESC)",
             ]),
+        Migration(8, "organisations' address and numbers", [OrganisationProjection.detailsColumn]),
+        // Consents given after sign-up, and withdrawn: the ledger keeps both moments. Electronic delivery of
+        // documents (Relevé 24 slips by email needs the payer's prior consent).
+        Migration(
+            9, "electronic documents consent",
+            [
+                "ALTER TABLE consents ADD COLUMN withdrawn_at timestamptz",
+                """
+                INSERT INTO consent_texts (purpose, version, text_fr, text_en, published_at) VALUES (
+                  'electronic-documents', 1,
+                  'J''accepte de recevoir par courriel, plutôt que par la poste, les documents que les organismes m''émettent dans Guichet, dont mes relevés 24 (frais de garde d''enfants). Je peux retirer ce consentement en tout temps dans mon compte.',
+                  'I agree to receive by email, rather than by post, the documents organisations issue to me in Guichet, including my Relevé 24 slips (childcare expenses). I may withdraw this consent at any time in my account.',
+                  '2026-01-01T00:00:00Z')
+                """,
+            ]),
     ]
 }

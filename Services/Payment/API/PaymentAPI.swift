@@ -8,6 +8,8 @@ struct PaymentAPI: APIProtocol {
     let payments: PaymentStore
     let refunds: RefundStore
     let history: HistoryRepository
+    let taxNumbers: TaxNumberStore
+    let releve24: Releve24Store
     let receiptPage: ReceiptPage
     let clock: any WallClock
 

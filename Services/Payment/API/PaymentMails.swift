@@ -4,8 +4,80 @@ import Mail
 /// The mails payment sends (CSSPO: "vous recevrez également une confirmation de paiement").
 struct PaymentMails: Sendable {
     let confirmation: MailTemplate
+    /// A Relevé 24 issued, to a payer who agreed to electronic delivery: the link, never the slip's numbers.
+    let releve24Issued: MailTemplate
+    /// A Relevé 24 that waits for the payer's social insurance number.
+    let releve24NeedsTaxNumber: MailTemplate
 
     init() throws {
+        releve24Issued = try MailTemplate(
+            fr: .init(
+                subject: "Votre relevé 24 de {{year}} ({{organisation}})",
+                text: """
+                    Bonjour {{name}},
+
+                    {{organisation}} a émis {{#amended}}un relevé 24 modifié{{/amended}}{{#cancelled}}l'annulation d'un relevé 24{{/cancelled}}{{#original}}votre relevé 24{{/original}} pour les frais de garde de {{participant}} payés en {{year}}.
+                    Lisez-le et imprimez-le dans votre compte : {{link}}
+
+                    Vous recevez ce courriel parce que vous avez accepté de recevoir vos relevés par voie électronique. Ce courriel ne demande pas de réponse.
+                    """,
+                html: """
+                    <p>Bonjour {{name}},</p>
+                    <p>{{organisation}} a émis {{#amended}}un relevé 24 modifié{{/amended}}{{#cancelled}}l'annulation d'un relevé 24{{/cancelled}}{{#original}}votre relevé 24{{/original}} pour les frais de garde de {{participant}} payés en {{year}}.</p>
+                    <p><a href="{{link}}">Lire et imprimer le relevé dans votre compte</a></p>
+                    <p>Vous recevez ce courriel parce que vous avez accepté de recevoir vos relevés par voie électronique.</p>
+                    """),
+            en: .init(
+                subject: "Your {{year}} Relevé 24 ({{organisation}})",
+                text: """
+                    Hello {{name}},
+
+                    {{organisation}} issued {{#amended}}an amended Relevé 24{{/amended}}{{#cancelled}}the cancellation of a Relevé 24{{/cancelled}}{{#original}}your Relevé 24{{/original}} for the childcare fees of {{participant}} paid in {{year}}.
+                    Read and print it in your account: {{link}}
+
+                    You receive this email because you agreed to receive your slips electronically. No reply is needed.
+                    """,
+                html: """
+                    <p>Hello {{name}},</p>
+                    <p>{{organisation}} issued {{#amended}}an amended Relevé 24{{/amended}}{{#cancelled}}the cancellation of a Relevé 24{{/cancelled}}{{#original}}your Relevé 24{{/original}} for the childcare fees of {{participant}} paid in {{year}}.</p>
+                    <p><a href="{{link}}">Read and print the slip in your account</a></p>
+                    <p>You receive this email because you agreed to receive your slips electronically.</p>
+                    """))
+        releve24NeedsTaxNumber = try MailTemplate(
+            fr: .init(
+                subject: "Votre relevé 24 de {{year}} attend votre numéro d'assurance sociale",
+                text: """
+                    Bonjour {{name}},
+
+                    {{organisation}} prépare les relevés 24 des frais de garde payés en {{year}} ({{participants}}). Revenu Québec exige le numéro d'assurance sociale de la personne qui a payé : sans lui, le relevé ne peut pas être émis.
+                    Entrez-le dans votre compte : {{link}}
+                    Il est conservé chiffré et ne sert qu'à vos relevés 24.
+
+                    Ce courriel ne demande pas de réponse.
+                    """,
+                html: """
+                    <p>Bonjour {{name}},</p>
+                    <p>{{organisation}} prépare les relevés 24 des frais de garde payés en {{year}} ({{participants}}). Revenu Québec exige le numéro d'assurance sociale de la personne qui a payé : sans lui, le relevé ne peut pas être émis.</p>
+                    <p><a href="{{link}}">Entrer mon numéro d'assurance sociale</a></p>
+                    <p>Il est conservé chiffré et ne sert qu'à vos relevés 24.</p>
+                    """),
+            en: .init(
+                subject: "Your {{year}} Relevé 24 waits for your social insurance number",
+                text: """
+                    Hello {{name}},
+
+                    {{organisation}} is preparing the Relevé 24 slips for childcare fees paid in {{year}} ({{participants}}). Revenu Québec requires the social insurance number of the person who paid: without it, the slip cannot be issued.
+                    Enter it in your account: {{link}}
+                    It is kept encrypted and used only for your Relevé 24 slips.
+
+                    No reply is needed.
+                    """,
+                html: """
+                    <p>Hello {{name}},</p>
+                    <p>{{organisation}} is preparing the Relevé 24 slips for childcare fees paid in {{year}} ({{participants}}). Revenu Québec requires the social insurance number of the person who paid: without it, the slip cannot be issued.</p>
+                    <p><a href="{{link}}">Enter my social insurance number</a></p>
+                    <p>It is kept encrypted and used only for your Relevé 24 slips.</p>
+                    """))
         confirmation = try MailTemplate(
             fr: .init(
                 subject: "Paiement reçu : {{total}} (reçu {{number}})",

@@ -13,6 +13,7 @@ struct Reconciler: Service {
     let client: PostgresClient
     let payments: PaymentStore
     let refunds: RefundStore
+    let taxNumbers: TaxNumberStore
     let processorTimeout: TimeInterval
     let settleHorizon: TimeInterval
     let clock: any WallClock
@@ -25,6 +26,9 @@ struct Reconciler: Service {
             try await retryRefunds()
             if Periodic.isDue(round: round, every: .seconds(3600), interval: interval) {
                 try await Idempotency.purge(before: clock.now() - Idempotency.retention, client: client, logger: logger)
+                // After a key rotation, numbers sealed under older keys are sealed again, a batch an hour.
+                let resealed = try await taxNumbers.resealOlder()
+                if resealed > 0 { logger.info("tax numbers sealed again under the newest key", metadata: ["count": "\(resealed)"]) }
             }
         }
     }

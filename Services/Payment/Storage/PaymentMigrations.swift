@@ -137,5 +137,121 @@ enum PaymentMigrations {
                 OrganisationProjection.table,
             ]),
         MailQueue.migration(4),
+        Migration(
+            5, "relevé 24: what lines need, preparers, payers' tax numbers, slips",
+            [
+                // Box D (items, meals: not childcare) and the days of care come from the checkout; older lines get
+                // their items' share from the receipt, and no days.
+                """
+                ALTER TABLE payment_lines ADD COLUMN participant_birth_date date, ADD COLUMN care_days integer NOT NULL DEFAULT 0,
+                    ADD COLUMN not_eligible_cents bigint NOT NULL DEFAULT 0
+                """,
+                """
+                UPDATE payment_lines l SET not_eligible_cents = CASE WHEN l.subtotal_cents > 0
+                    THEN least(l.total_cents, round(i.cents::numeric * l.total_cents / l.subtotal_cents))::bigint ELSE 0 END
+                FROM (SELECT r.payment_id, (x->>'registrationId')::uuid AS registration_id,
+                             sum((i->'amount'->>'amountCents')::bigint) AS cents
+                      FROM receipts r, jsonb_array_elements(r.document->'lines') x, jsonb_array_elements(x->'items') i
+                      GROUP BY 1, 2) i
+                WHERE i.payment_id = l.payment_id AND i.registration_id = l.registration_id
+                """,
+                // The preparer number and the range of slip numbers Revenu Québec assigned (8-digit sequences; the
+                // check digit is added at issue). `next_sequence` moves only in the transaction that issues.
+                """
+                CREATE TABLE releve24_preparers (
+                    organisation_id uuid PRIMARY KEY,
+                    preparer_number text NOT NULL CHECK (preparer_number ~ '^NP[0-9]{6}$'),
+                    first_sequence bigint NOT NULL CHECK (first_sequence BETWEEN 1000000 AND 99999999),
+                    last_sequence bigint NOT NULL CHECK (last_sequence BETWEEN first_sequence AND 99999999),
+                    next_sequence bigint NOT NULL CHECK (next_sequence BETWEEN first_sequence AND last_sequence + 1),
+                    version bigint NOT NULL,
+                    updated_by uuid NOT NULL,
+                    updated_at timestamptz NOT NULL
+                )
+                """,
+                // A payer's social insurance number, sealed (AES-GCM under the key named, bound to the account):
+                // only the last 3 digits are kept in clear, for the masked form pages show.
+                """
+                CREATE TABLE payer_tax_numbers (
+                    account_id uuid PRIMARY KEY,
+                    sealed bytea NOT NULL,
+                    key_id text NOT NULL,
+                    last_digits char(3) NOT NULL CHECK (last_digits ~ '^[0-9]{3}$'),
+                    updated_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX payer_tax_numbers_by_key ON payer_tax_numbers (key_id)",
+                // Every opening of a sealed number: whose, by whom, why, when.
+                """
+                CREATE TABLE tax_number_reads (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    account_id uuid NOT NULL,
+                    read_by uuid,
+                    purpose text NOT NULL,
+                    read_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX tax_number_reads_by_account ON tax_number_reads (account_id, read_at DESC)",
+                // Slips: drafts are generated and regenerated; issuing numbers them; a change after issuing is a
+                // new slip (A or D) that replaces the issued one, which stays as it was.
+                """
+                CREATE TABLE releve24_slips (
+                    id uuid PRIMARY KEY,
+                    organisation_id uuid NOT NULL,
+                    year integer NOT NULL CHECK (year BETWEEN 2000 AND 2999),
+                    payer_account_id uuid NOT NULL,
+                    participant_id uuid NOT NULL,
+                    code char(1) NOT NULL CHECK (code IN ('R', 'A', 'D')),
+                    status text NOT NULL CHECK (status IN ('draft', 'issued', 'replaced')),
+                    number bigint,
+                    replaces_id uuid REFERENCES releve24_slips (id),
+                    care_days integer NOT NULL CHECK (care_days >= 0),
+                    fees_paid_cents bigint NOT NULL CHECK (fees_paid_cents >= 0),
+                    not_eligible_cents bigint NOT NULL CHECK (not_eligible_cents BETWEEN 0 AND fees_paid_cents),
+                    payer_name text NOT NULL,
+                    payer_email text NOT NULL,
+                    payer_language text NOT NULL CHECK (payer_language IN ('fr', 'en')),
+                    payer_address jsonb NOT NULL,
+                    participant_name text NOT NULL,
+                    participant_birth_date date,
+                    generated_at timestamptz NOT NULL,
+                    issued_at timestamptz,
+                    issued_by uuid,
+                    delivery text CHECK (delivery IN ('electronic', 'postal')),
+                    CHECK ((status = 'draft') = (number IS NULL)),
+                    CHECK ((code = 'R') = (replaces_id IS NULL))
+                )
+                """,
+                "CREATE UNIQUE INDEX releve24_slips_number ON releve24_slips (organisation_id, number)",
+                """
+                CREATE UNIQUE INDEX releve24_slips_one_draft ON releve24_slips (organisation_id, year, payer_account_id, participant_id)
+                WHERE status = 'draft'
+                """,
+                """
+                CREATE UNIQUE INDEX releve24_slips_one_issued ON releve24_slips (organisation_id, year, payer_account_id, participant_id)
+                WHERE status = 'issued'
+                """,
+                "CREATE INDEX releve24_slips_by_payer ON releve24_slips (payer_account_id, year DESC)",
+                // Payers told once per organisation and year that their slip waits for their social insurance number.
+                """
+                CREATE TABLE releve24_tax_number_requests (
+                    organisation_id uuid NOT NULL,
+                    year integer NOT NULL,
+                    payer_account_id uuid NOT NULL,
+                    mailed_at timestamptz NOT NULL,
+                    PRIMARY KEY (organisation_id, year, payer_account_id)
+                )
+                """,
+                // Who agreed to receive documents (slips) by email: identity's consent ledger, from its events.
+                """
+                CREATE TABLE electronic_delivery_consents (
+                    account_id uuid PRIMARY KEY,
+                    given boolean NOT NULL,
+                    version bigint NOT NULL
+                )
+                """,
+                // The provider's address and numbers, printed on slips.
+                OrganisationProjection.detailsColumn,
+            ]),
     ]
 }

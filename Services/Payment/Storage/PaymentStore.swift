@@ -230,14 +230,22 @@ struct PaymentStore: Sendable {
     private static func recordLines(paymentId: UUID, checkout: CheckoutEvent, on connection: PostgresConnection, logger: Logger) async throws {
         let lines = checkout.lines
         let taxes = lines.map { $0.taxes.reduce(Int64(0)) { $0 + $1.amount.amountCents } }
+        let notEligible = zip(lines, taxes).map { line, tax in Releve24.notEligibleCents(line, taxCents: tax) }
+        let careDays = lines.map { line -> Int32 in
+            guard let first = line.sessionStartDate.flatMap(CalendarDate.init), let last = line.sessionEndDate.flatMap(CalendarDate.init) else {
+                return 0
+            }
+            return Int32(first.weekdays(through: last))
+        }
+        let birthDates = lines.map { $0.participantBirthDate.flatMap(CalendarDate.init)?.description ?? "" }
         try await connection.query(
             """
             INSERT INTO payment_lines (payment_id, registration_id, participant_id, participant_name, offering_id, offering_code, title_fr, title_en,
-                subtotal_cents, tax_cents, total_cents, releve24)
-            SELECT \(paymentId), r, p, pn, o, oc, tf, te, s, t, s + t, rl
+                subtotal_cents, tax_cents, total_cents, releve24, not_eligible_cents, care_days, participant_birth_date)
+            SELECT \(paymentId), r, p, pn, o, oc, tf, te, s, t, s + t, rl, ne, cd, nullif(bd, '')::date
             FROM unnest(\(lines.map(\.registrationId)), \(lines.map(\.participantId)), \(lines.map(\.participantName)), \(lines.map(\.offeringId)),
                 \(lines.map(\.offeringCode)), \(lines.map(\.offeringTitle.fr)), \(lines.map(\.offeringTitle.en)), \(lines.map(\.subtotal.amountCents)),
-                \(taxes), \(lines.map(\.releve24))) AS l(r, p, pn, o, oc, tf, te, s, t, rl)
+                \(taxes), \(lines.map(\.releve24)), \(notEligible), \(careDays), \(birthDates)) AS l(r, p, pn, o, oc, tf, te, s, t, rl, ne, cd, bd)
             """, logger: logger)
     }
 

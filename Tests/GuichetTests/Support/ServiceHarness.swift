@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -9,11 +10,13 @@ import Testing
 /// Builds a whole service on its own test database and drives it in-process through HummingbirdTesting.
 func withService<Definition: ServiceDefinition>(
     _ definition: Definition.Type, clock: any WallClock = SystemWallClock(), migrateOnStart: Bool = true,
-    environment: [String: String] = [:],
+    environment: [String: String] = [:], logger: Logger = TestEnvironment.logger,
     _ body: @Sendable (any TestClientProtocol, TestDatabase) async throws -> Void
 ) async throws {
     try await TestDatabase.withDatabase { database in
-        try await withService(definition, on: database, clock: clock, migrateOnStart: migrateOnStart, environment: environment) { client in
+        try await withService(
+            definition, on: database, clock: clock, migrateOnStart: migrateOnStart, environment: environment, logger: logger
+        ) { client in
             try await body(client, database)
         }
     }
@@ -22,11 +25,11 @@ func withService<Definition: ServiceDefinition>(
 /// The same on a database (and broker namespace) the caller owns, so several services can share them.
 func withService<Definition: ServiceDefinition>(
     _ definition: Definition.Type, on database: TestDatabase, clock: any WallClock = SystemWallClock(),
-    migrateOnStart: Bool = true, environment: [String: String] = [:], live: Bool = false,
+    migrateOnStart: Bool = true, environment: [String: String] = [:], live: Bool = false, logger: Logger = TestEnvironment.logger,
     _ body: @Sendable (any TestClientProtocol) async throws -> Void
 ) async throws {
     let settings = try database.settings(service: Definition.name, migrateOnStart: migrateOnStart, extra: environment)
-    let app = try await GuichetService.buildApplication(definition, settings: settings, clock: clock, logger: TestEnvironment.logger)
+    let app = try await GuichetService.buildApplication(definition, settings: settings, clock: clock, logger: logger)
     // Live: on a real port, for a service another one calls over HTTP (the portal calls identity).
     try await app.test(live ? .live : .router) { client in
         try await body(client)
@@ -86,4 +89,33 @@ func bearer(_ token: String, json: Bool = false) -> HTTPFields {
 
 func jsonBody(_ object: [String: Any]) -> ByteBuffer {
     ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
+}
+
+/// Every line a logger writes, with its metadata, at every level: what a test reads to prove a secret never reaches the logs.
+final class CapturedLogs: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    var text: String { lines.withLock { $0.joined(separator: "\n") } }
+
+    var logger: Logger {
+        Logger(label: "guichet.captured") { label in Handler(label: label, logs: self) }
+    }
+
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+
+    struct Handler: LogHandler {
+        let label: String
+        let logs: CapturedLogs
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            logs.append("\(event.level) \(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })")
+        }
+    }
 }

@@ -145,6 +145,7 @@ struct TestDatabase: Sendable {
             "HOLD_SWEEP_MILLISECONDS": "100",
             // Payment's: its key, the test webhook secret, a short processor timeout and frequent reconciliation.
             "PAYMENT_KEY": TestKeys.shared.codeHashKey,
+            "PAYMENT_TAX_NUMBER_KEYS": "test-1 \(TestKeys.shared.codeHashKey)",
             "PROCESSOR_WEBHOOK_SECRET": PaymentTestSupport.webhookSecret,
             "PROCESSOR_TIMEOUT_SECONDS": "2",
             "PAYMENT_RECONCILE_MILLISECONDS": "100",

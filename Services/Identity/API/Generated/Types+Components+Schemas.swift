@@ -166,11 +166,44 @@ extension Components {
                 case localized
             }
         }
-        /// What the consent is for (Quebec Law 25 asks for consent per purpose).
+        /// What the consent is for (Quebec Law 25 asks for consent per purpose): `personal-information` is given at
+        /// sign-up; `electronic-documents` (documents such as Relevé 24 slips by email rather than by post) is given
+        /// and withdrawn in the account.
+        ///
         ///
         /// - Remark: Generated from `#/components/schemas/ConsentPurpose`.
         internal enum ConsentPurpose: String, Codable, Hashable, Sendable, CaseIterable {
             case personalInformation = "personal-information"
+            case electronicDocuments = "electronic-documents"
+        }
+        /// - Remark: Generated from `#/components/schemas/GivenConsent`.
+        internal struct GivenConsent: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/GivenConsent/purpose`.
+            internal var purpose: Components.Schemas.ConsentPurpose
+            /// - Remark: Generated from `#/components/schemas/GivenConsent/version`.
+            internal var version: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/GivenConsent/givenAt`.
+            internal var givenAt: Foundation.Date
+            /// Creates a new `GivenConsent`.
+            ///
+            /// - Parameters:
+            ///   - purpose:
+            ///   - version:
+            ///   - givenAt:
+            internal init(
+                purpose: Components.Schemas.ConsentPurpose,
+                version: Swift.Int,
+                givenAt: Foundation.Date
+            ) {
+                self.purpose = purpose
+                self.version = version
+                self.givenAt = givenAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case purpose
+                case version
+                case givenAt
+            }
         }
         /// - Remark: Generated from `#/components/schemas/ConsentText`.
         internal struct ConsentText: Codable, Hashable, Sendable {

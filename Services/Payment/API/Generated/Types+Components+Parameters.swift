@@ -6,6 +6,10 @@ import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/parameters` section of the OpenAPI document.
     internal enum Parameters {
+        /// - Remark: Generated from `#/components/parameters/OrganisationId`.
+        internal typealias OrganisationId = Swift.String
+        /// - Remark: Generated from `#/components/parameters/Year`.
+        internal typealias Year = Swift.Int
         /// - Remark: Generated from `#/components/parameters/PaymentId`.
         internal typealias PaymentId = Swift.String
         /// A guest's checkout token (from enrolment's guest checkout); lets them pay that checkout and read its receipt, nothing else.

@@ -879,6 +879,410 @@ extension Components {
                 case completedAt
             }
         }
+        /// - Remark: Generated from `#/components/schemas/MaskedTaxNumber`.
+        internal struct MaskedTaxNumber: Codable, Hashable, Sendable {
+            /// `*** *** 046`: never more.
+            ///
+            /// - Remark: Generated from `#/components/schemas/MaskedTaxNumber/masked`.
+            internal var masked: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MaskedTaxNumber/updatedAt`.
+            internal var updatedAt: Foundation.Date
+            /// Creates a new `MaskedTaxNumber`.
+            ///
+            /// - Parameters:
+            ///   - masked: `*** *** 046`: never more.
+            ///   - updatedAt:
+            internal init(
+                masked: Swift.String,
+                updatedAt: Foundation.Date
+            ) {
+                self.masked = masked
+                self.updatedAt = updatedAt
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case masked
+                case updatedAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Releve24YearRequest`.
+        internal struct Releve24YearRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Releve24YearRequest/organisationId`.
+            internal var organisationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Releve24YearRequest/year`.
+            internal var year: Swift.Int
+            /// Creates a new `Releve24YearRequest`.
+            ///
+            /// - Parameters:
+            ///   - organisationId:
+            ///   - year:
+            internal init(
+                organisationId: Swift.String,
+                year: Swift.Int
+            ) {
+                self.organisationId = organisationId
+                self.year = year
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case organisationId
+                case year
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Releve24Preparer`.
+        internal struct Releve24Preparer: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Releve24Preparer/preparerNumber`.
+            internal var preparerNumber: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Releve24Preparer/firstSequence`.
+            internal var firstSequence: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/Releve24Preparer/lastSequence`.
+            internal var lastSequence: Swift.Int64
+            /// The next slip's sequence; `lastSequence + 1` when the range is used up.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Preparer/nextSequence`.
+            internal var nextSequence: Swift.Int64
+            /// Creates a new `Releve24Preparer`.
+            ///
+            /// - Parameters:
+            ///   - preparerNumber:
+            ///   - firstSequence:
+            ///   - lastSequence:
+            ///   - nextSequence: The next slip's sequence; `lastSequence + 1` when the range is used up.
+            internal init(
+                preparerNumber: Swift.String,
+                firstSequence: Swift.Int64,
+                lastSequence: Swift.Int64,
+                nextSequence: Swift.Int64
+            ) {
+                self.preparerNumber = preparerNumber
+                self.firstSequence = firstSequence
+                self.lastSequence = lastSequence
+                self.nextSequence = nextSequence
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case preparerNumber
+                case firstSequence
+                case lastSequence
+                case nextSequence
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Releve24Figures`.
+        internal struct Releve24Figures: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Releve24Figures/slips`.
+            internal var slips: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/Releve24Figures/feesPaid`.
+            internal var feesPaid: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Releve24Figures/notEligible`.
+            internal var notEligible: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Releve24Figures/eligible`.
+            internal var eligible: Components.Schemas.Money
+            /// Creates a new `Releve24Figures`.
+            ///
+            /// - Parameters:
+            ///   - slips:
+            ///   - feesPaid:
+            ///   - notEligible:
+            ///   - eligible:
+            internal init(
+                slips: Swift.Int,
+                feesPaid: Components.Schemas.Money,
+                notEligible: Components.Schemas.Money,
+                eligible: Components.Schemas.Money
+            ) {
+                self.slips = slips
+                self.feesPaid = feesPaid
+                self.notEligible = notEligible
+                self.eligible = eligible
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case slips
+                case feesPaid
+                case notEligible
+                case eligible
+            }
+        }
+        /// The Sommaire 24's figures, from the slips in force (issued, not replaced), by code.
+        ///
+        /// - Remark: Generated from `#/components/schemas/Releve24Summary`.
+        internal struct Releve24Summary: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Releve24Summary/drafts`.
+            internal var drafts: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/Releve24Summary/original`.
+            internal var original: Components.Schemas.Releve24Figures?
+            /// - Remark: Generated from `#/components/schemas/Releve24Summary/amended`.
+            internal var amended: Components.Schemas.Releve24Figures?
+            /// - Remark: Generated from `#/components/schemas/Releve24Summary/cancelled`.
+            internal var cancelled: Components.Schemas.Releve24Figures?
+            /// Creates a new `Releve24Summary`.
+            ///
+            /// - Parameters:
+            ///   - drafts:
+            ///   - original:
+            ///   - amended:
+            ///   - cancelled:
+            internal init(
+                drafts: Swift.Int,
+                original: Components.Schemas.Releve24Figures? = nil,
+                amended: Components.Schemas.Releve24Figures? = nil,
+                cancelled: Components.Schemas.Releve24Figures? = nil
+            ) {
+                self.drafts = drafts
+                self.original = original
+                self.amended = amended
+                self.cancelled = cancelled
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case drafts
+                case original
+                case amended
+                case cancelled
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Releve24Slip`.
+        internal struct Releve24Slip: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/id`.
+            internal var id: Swift.String
+            /// The provider, as the catalogue's events name it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/organisation`.
+            internal struct OrganisationPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/organisation/id`.
+                internal var id: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/organisation/name`.
+                internal var name: Components.Schemas.LocalizedText
+                /// One line, as on an envelope.
+                ///
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/organisation/address`.
+                internal var address: Swift.String?
+                /// NEQ.
+                ///
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/organisation/enterpriseNumber`.
+                internal var enterpriseNumber: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/organisation/preparerNumber`.
+                internal var preparerNumber: Swift.String?
+                /// Creates a new `OrganisationPayload`.
+                ///
+                /// - Parameters:
+                ///   - id:
+                ///   - name:
+                ///   - address: One line, as on an envelope.
+                ///   - enterpriseNumber: NEQ.
+                ///   - preparerNumber:
+                internal init(
+                    id: Swift.String,
+                    name: Components.Schemas.LocalizedText,
+                    address: Swift.String? = nil,
+                    enterpriseNumber: Swift.String? = nil,
+                    preparerNumber: Swift.String? = nil
+                ) {
+                    self.id = id
+                    self.name = name
+                    self.address = address
+                    self.enterpriseNumber = enterpriseNumber
+                    self.preparerNumber = preparerNumber
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case id
+                    case name
+                    case address
+                    case enterpriseNumber
+                    case preparerNumber
+                }
+            }
+            /// The provider, as the catalogue's events name it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/organisation`.
+            internal var organisation: Components.Schemas.Releve24Slip.OrganisationPayload
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/year`.
+            internal var year: Swift.Int
+            /// R original, A amended, D cancelled.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/code`.
+            internal enum CodePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case r = "R"
+                case a = "A"
+                case d = "D"
+            }
+            /// R original, A amended, D cancelled.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/code`.
+            internal var code: Components.Schemas.Releve24Slip.CodePayload
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/status`.
+            internal enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case draft = "draft"
+                case issued = "issued"
+                case replaced = "replaced"
+            }
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/status`.
+            internal var status: Components.Schemas.Releve24Slip.StatusPayload
+            /// Nine digits (the last a check digit); absent on a draft.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/number`.
+            internal var number: Swift.String?
+            /// The slip an amendment or cancellation replaces.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/replacesNumber`.
+            internal var replacesNumber: Swift.String?
+            /// Days of care (the groups' weekdays).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/careDays`.
+            internal var careDays: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/feesPaid`.
+            internal var feesPaid: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/notEligible`.
+            internal var notEligible: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/eligible`.
+            internal var eligible: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/payer`.
+            internal struct PayerPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/payer/accountId`.
+                internal var accountId: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/payer/name`.
+                internal var name: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/payer/address`.
+                internal var address: Components.Schemas.BillingAddress
+                /// Masked (`*** *** 046`); absent when the payer has not given it.
+                ///
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/payer/taxNumber`.
+                internal var taxNumber: Swift.String?
+                /// Creates a new `PayerPayload`.
+                ///
+                /// - Parameters:
+                ///   - accountId:
+                ///   - name:
+                ///   - address:
+                ///   - taxNumber: Masked (`*** *** 046`); absent when the payer has not given it.
+                internal init(
+                    accountId: Swift.String,
+                    name: Swift.String,
+                    address: Components.Schemas.BillingAddress,
+                    taxNumber: Swift.String? = nil
+                ) {
+                    self.accountId = accountId
+                    self.name = name
+                    self.address = address
+                    self.taxNumber = taxNumber
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case accountId
+                    case name
+                    case address
+                    case taxNumber
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/payer`.
+            internal var payer: Components.Schemas.Releve24Slip.PayerPayload
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/participant`.
+            internal struct ParticipantPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/participant/id`.
+                internal var id: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/participant/name`.
+                internal var name: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/participant/birthDate`.
+                internal var birthDate: Swift.String?
+                /// Creates a new `ParticipantPayload`.
+                ///
+                /// - Parameters:
+                ///   - id:
+                ///   - name:
+                ///   - birthDate:
+                internal init(
+                    id: Swift.String,
+                    name: Swift.String,
+                    birthDate: Swift.String? = nil
+                ) {
+                    self.id = id
+                    self.name = name
+                    self.birthDate = birthDate
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case id
+                    case name
+                    case birthDate
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/participant`.
+            internal var participant: Components.Schemas.Releve24Slip.ParticipantPayload
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/issuedAt`.
+            internal var issuedAt: Foundation.Date?
+            /// Mailed (the payer consented to electronic delivery) or to print and post.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/delivery`.
+            internal enum DeliveryPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case electronic = "electronic"
+                case postal = "postal"
+            }
+            /// Mailed (the payer consented to electronic delivery) or to print and post.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/delivery`.
+            internal var delivery: Components.Schemas.Releve24Slip.DeliveryPayload?
+            /// Creates a new `Releve24Slip`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - organisation: The provider, as the catalogue's events name it.
+            ///   - year:
+            ///   - code: R original, A amended, D cancelled.
+            ///   - status:
+            ///   - number: Nine digits (the last a check digit); absent on a draft.
+            ///   - replacesNumber: The slip an amendment or cancellation replaces.
+            ///   - careDays: Days of care (the groups' weekdays).
+            ///   - feesPaid:
+            ///   - notEligible:
+            ///   - eligible:
+            ///   - payer:
+            ///   - participant:
+            ///   - issuedAt:
+            ///   - delivery: Mailed (the payer consented to electronic delivery) or to print and post.
+            internal init(
+                id: Swift.String,
+                organisation: Components.Schemas.Releve24Slip.OrganisationPayload,
+                year: Swift.Int,
+                code: Components.Schemas.Releve24Slip.CodePayload,
+                status: Components.Schemas.Releve24Slip.StatusPayload,
+                number: Swift.String? = nil,
+                replacesNumber: Swift.String? = nil,
+                careDays: Swift.Int,
+                feesPaid: Components.Schemas.Money,
+                notEligible: Components.Schemas.Money,
+                eligible: Components.Schemas.Money,
+                payer: Components.Schemas.Releve24Slip.PayerPayload,
+                participant: Components.Schemas.Releve24Slip.ParticipantPayload,
+                issuedAt: Foundation.Date? = nil,
+                delivery: Components.Schemas.Releve24Slip.DeliveryPayload? = nil
+            ) {
+                self.id = id
+                self.organisation = organisation
+                self.year = year
+                self.code = code
+                self.status = status
+                self.number = number
+                self.replacesNumber = replacesNumber
+                self.careDays = careDays
+                self.feesPaid = feesPaid
+                self.notEligible = notEligible
+                self.eligible = eligible
+                self.payer = payer
+                self.participant = participant
+                self.issuedAt = issuedAt
+                self.delivery = delivery
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case organisation
+                case year
+                case code
+                case status
+                case number
+                case replacesNumber
+                case careDays
+                case feesPaid
+                case notEligible
+                case eligible
+                case payer
+                case participant
+                case issuedAt
+                case delivery
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/PaidLine`.
         internal struct PaidLine: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/PaidLine/paymentId`.

@@ -178,11 +178,15 @@ extension Components {
                 case localized
             }
         }
-        /// What the consent is for (Quebec Law 25 asks for consent per purpose).
+        /// What the consent is for (Quebec Law 25 asks for consent per purpose): `personal-information` is given at
+        /// sign-up; `electronic-documents` (documents such as Relevé 24 slips by email rather than by post) is given
+        /// and withdrawn in the account.
+        ///
         ///
         /// - Remark: Generated from `#/components/schemas/ConsentPurpose`.
         @frozen package enum ConsentPurpose: String, Codable, Hashable, Sendable, CaseIterable {
             case personalInformation = "personal-information"
+            case electronicDocuments = "electronic-documents"
         }
         /// - Remark: Generated from `#/components/schemas/ConsentText`.
         package struct ConsentText: Codable, Hashable, Sendable {

@@ -216,7 +216,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/post(createPayment)/responses/400`.
@@ -248,7 +249,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/post(createPayment)/responses/401`.
@@ -280,7 +282,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/post(createPayment)/responses/404`.
@@ -312,7 +315,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/post(createPayment)/responses/409`.
@@ -344,7 +348,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/post(createPayment)/responses/422`.
@@ -519,7 +524,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/get(getPayment)/responses/400`.
@@ -551,7 +557,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/get(getPayment)/responses/404`.
@@ -756,7 +763,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/receipt/get(getReceipt)/responses/400`.
@@ -788,7 +796,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/receipt/get(getReceipt)/responses/404`.
@@ -975,7 +984,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/get(listPaymentRefunds)/responses/400`.
@@ -1007,7 +1017,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/get(listPaymentRefunds)/responses/401`.
@@ -1039,7 +1050,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/get(listPaymentRefunds)/responses/404`.
@@ -1250,7 +1262,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/post(createRefund)/responses/400`.
@@ -1282,7 +1295,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/post(createRefund)/responses/401`.
@@ -1314,7 +1328,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/post(createRefund)/responses/403`.
@@ -1346,7 +1361,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/post(createRefund)/responses/404`.
@@ -1378,7 +1394,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/post(createRefund)/responses/409`.
@@ -1410,7 +1427,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/payments/{paymentId}/refunds/post(createRefund)/responses/422`.
@@ -1576,7 +1594,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/refunds/{refundId}/get(getRefund)/responses/400`.
@@ -1608,7 +1627,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/refunds/{refundId}/get(getRefund)/responses/401`.
@@ -1640,7 +1660,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/refunds/{refundId}/get(getRefund)/responses/404`.
@@ -1821,7 +1842,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/payments/get(listParticipantPayments)/responses/400`.
@@ -1853,7 +1875,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/payments/get(listParticipantPayments)/responses/401`.
@@ -1885,7 +1908,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/participants/{participantId}/payments/get(listParticipantPayments)/responses/404`.
@@ -2101,7 +2125,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/payments/get(listOrganisationPayments)/responses/400`.
@@ -2133,7 +2158,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/payments/get(listOrganisationPayments)/responses/401`.
@@ -2165,7 +2191,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/staff/payments/get(listOrganisationPayments)/responses/403`.
@@ -2348,7 +2375,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/me/payments/get(listMyPayments)/responses/400`.
@@ -2380,7 +2408,8 @@ package enum Operations {
             /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
             /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
             /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
-            /// `/problems/invalid-webhook` (400).
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
             /// - Remark: Generated from `#/paths//v1/me/payments/get(listMyPayments)/responses/401`.
