@@ -13,7 +13,9 @@
 #              the catalogue API's own search on the same BENCH_OFFERINGS: requests/s, p50/p95, bytes, the ratio
 #   payment    payments per second through the sandbox processor, and the p50/p99 of a double-submit storm
 #              (10 identical requests per checkout) with the check that each checkout was charged once
-# deploy/benchmark.sh [messaging|identity|catalogue|portal|enrolment|payment|all]. GUICHET_BUILD_CONFIGURATION=release for figures worth comparing.
+#   releve24   a year's Relevé 24 slips of an organisation of 1,000 then 10,000 payers (50,000 paid lines):
+#              seconds to generate and to issue, and the payment process's resident memory before and at its peak
+# deploy/benchmark.sh [messaging|identity|catalogue|portal|enrolment|payment|releve24|all]. GUICHET_BUILD_CONFIGURATION=release for figures worth comparing.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
@@ -124,4 +126,15 @@ if [ "$target" = payment ] || [ "$target" = all ]; then
     PAYMENT_TAX_NUMBER_KEYS="bench $(openssl rand -base64 32)" \
     PROCESSOR_URL=$SANDBOX_URL PROCESSOR_WEBHOOK_SECRET="$webhook_secret" MAIL_TRANSPORT=file MAIL_FILE_DIRECTORY="$work/mail"
   python3 "$root/Tools/Benchmarks/payment/payment_benchmark.py"
+fi
+
+if [ "$target" = releve24 ] || [ "$target" = all ]; then
+  fresh_database guichet_bench_releve24
+  swift build -c "$configuration" --product guichet-payment
+  export PAYMENT_URL=http://127.0.0.1:18086 BENCH_DATABASE=guichet_bench_releve24
+  serve payment "$PAYMENT_URL" HTTP_PORT=18086 POSTGRES_DATABASE=guichet_bench_releve24 PAYMENT_KEY="$(openssl rand -base64 32)" \
+    PAYMENT_TAX_NUMBER_KEYS="bench $(openssl rand -base64 32)" PROCESSOR_WEBHOOK_SECRET="$(openssl rand -hex 32)" \
+    MAIL_TRANSPORT=file MAIL_FILE_DIRECTORY="$work/mail-releve24"
+  BENCH_PAYMENT_PID=${pids[-1]} BENCH_PRIVATE_KEY="$work/key.pem" BENCH_PUBLIC_KEY="$work/public.pem" \
+    python3 "$root/Tools/Benchmarks/payment/releve24_benchmark.py"
 fi

@@ -21,6 +21,9 @@ struct Releve24Store: Sendable {
     let taxNumbers: TaxNumberKeys
     let mailing: Releve24Mailing
 
+    /// Slips (or payers) handled per round trip when issuing.
+    static let batch = 1_000
+
     struct Preparer: Sendable, Equatable {
         var preparerNumber: String
         var firstSequence: Int64
@@ -254,6 +257,7 @@ struct Releve24Store: Sendable {
                 WHERE d.organisation_id = \(organisation) AND d.year = \(year) AND d.status = 'draft'
                   AND EXISTS (SELECT 1 FROM payer_tax_numbers t WHERE t.account_id = d.payer_account_id)
                 """, logger: logger)
+            try await connection.query("CREATE INDEX ON releve24_issuing (sequence)", logger: logger)
             var count: Int64 = 0
             for try await value in try await connection.query("SELECT count(*) FROM releve24_issuing", logger: logger).decode(Int64.self) {
                 count = value
@@ -262,43 +266,50 @@ struct Releve24Store: Sendable {
             try await connection.query(
                 "UPDATE releve24_slips SET status = 'replaced' WHERE id IN (SELECT replaces_id FROM releve24_issuing WHERE replaces_id IS NOT NULL)",
                 logger: logger)
-            var events: [PendingEvent] = []
-            var electronic: [UUID] = []
-            for try await (id, code, number, payer, participant, days, fees, notEligible, replaced, consented) in try await connection.query(
+            try await connection.query(
                 """
-                WITH issued AS (
-                    UPDATE releve24_slips s SET status = 'issued', number = i.sequence * 10 + i.sequence % 7, issued_at = \(now),
-                        issued_by = \(account),
-                        delivery = CASE WHEN EXISTS (SELECT 1 FROM electronic_delivery_consents e
-                            WHERE e.account_id = s.payer_account_id AND e.given) THEN 'electronic' ELSE 'postal' END
-                    FROM releve24_issuing i WHERE s.id = i.id
-                    RETURNING s.id, s.code, s.number, s.payer_account_id, s.participant_id, s.care_days, s.fees_paid_cents, s.not_eligible_cents,
-                        s.replaces_id, s.delivery
-                )
-                SELECT u.id, u.code, u.number, u.payer_account_id, u.participant_id, u.care_days, u.fees_paid_cents, u.not_eligible_cents,
-                    o.number, u.delivery = 'electronic'
-                FROM issued u LEFT JOIN releve24_slips o ON o.id = u.replaces_id
-                """, logger: logger
-            ).decode((UUID, String, Int64, UUID, UUID, Int, Int64, Int64, Int64?, Bool).self) {
-                let code = Releve24.Code(rawValue: code) ?? .original
-                let event = Releve24SlipEvent(
-                    slipId: id, version: 1, organisationId: organisation, year: year, code: code.rawValue, number: String(number),
-                    replacesNumber: replaced.map(String.init), payerAccountId: payer, participantId: participant, careDays: days,
-                    feesPaid: .init(amountCents: fees), notEligible: .init(amountCents: notEligible),
-                    eligible: .init(amountCents: fees - notEligible))
-                let name: String =
-                    switch code {
-                    case .original: EventName.releve24Issued
-                    case .amended: EventName.releve24Amended
-                    case .cancelled: EventName.releve24Cancelled
-                    }
-                events.append(try PendingEvent(routingKey: name, subject: id.uuidString.lowercased(), occurredAt: now, payload: event))
-                if consented { electronic.append(id) }
+                UPDATE releve24_slips s SET status = 'issued', number = i.sequence * 10 + i.sequence % 7, issued_at = \(now), issued_by = \(account),
+                    delivery = CASE WHEN EXISTS (SELECT 1 FROM electronic_delivery_consents e WHERE e.account_id = s.payer_account_id AND e.given)
+                        THEN 'electronic' ELSE 'postal' END
+                FROM releve24_issuing i WHERE s.id = i.id
+                """, logger: logger)
+            // Events and mails a batch at a time, in number order: memory stays the same whatever the number of slips.
+            var after: Int64 = 0
+            while true {
+                var events: [PendingEvent] = []
+                var electronic: [UUID] = []
+                for try await (sequence, id, code, number, payer, participant, days, fees, notEligible, replaced, consented)
+                    in try await connection.query(
+                        """
+                        SELECT i.sequence, u.id, u.code, u.number, u.payer_account_id, u.participant_id, u.care_days, u.fees_paid_cents,
+                            u.not_eligible_cents, o.number, u.delivery = 'electronic'
+                        FROM releve24_issuing i JOIN releve24_slips u ON u.id = i.id LEFT JOIN releve24_slips o ON o.id = u.replaces_id
+                        WHERE i.sequence > \(after) ORDER BY i.sequence LIMIT \(Self.batch)
+                        """, logger: logger
+                    ).decode((Int64, UUID, String, Int64, UUID, UUID, Int, Int64, Int64, Int64?, Bool).self)
+                {
+                    after = sequence
+                    let code = Releve24.Code(rawValue: code) ?? .original
+                    let event = Releve24SlipEvent(
+                        slipId: id, version: 1, organisationId: organisation, year: year, code: code.rawValue, number: String(number),
+                        replacesNumber: replaced.map(String.init), payerAccountId: payer, participantId: participant, careDays: days,
+                        feesPaid: .init(amountCents: fees), notEligible: .init(amountCents: notEligible),
+                        eligible: .init(amountCents: fees - notEligible))
+                    let name: String =
+                        switch code {
+                        case .original: EventName.releve24Issued
+                        case .amended: EventName.releve24Amended
+                        case .cancelled: EventName.releve24Cancelled
+                        }
+                    events.append(try PendingEvent(routingKey: name, subject: id.uuidString.lowercased(), occurredAt: now, payload: event))
+                    if consented { electronic.append(id) }
+                }
+                guard !events.isEmpty else { break }
+                try await Outbox.enqueue(events, on: connection, logger: logger)
+                try await mailing.queueIssued(slips: electronic, at: now, on: connection, logger: logger)
             }
             try await connection.query(
                 "UPDATE releve24_preparers SET next_sequence = next_sequence + \(count) WHERE organisation_id = \(organisation)", logger: logger)
-            try await Outbox.enqueue(events, on: connection, logger: logger)
-            try await mailing.queueIssued(slips: electronic, at: now, on: connection, logger: logger)
             let waiting = try await mailing.queueTaxNumberRequests(organisation: organisation, year: year, at: now, on: connection, logger: logger)
             return Issuing(issued: Int(count), waitingForTaxNumber: waiting)
         }
@@ -501,43 +512,55 @@ struct Releve24Mailing: Sendable {
         for message in messages { try await MailQueue.enqueue(message, at: now, sealedWith: key, on: connection, logger: logger) }
     }
 
-    /// How many payers' slips wait for their number (each told once per organisation and year).
+    /// How many payers' slips wait for their number; those not yet told are told (once per organisation and year),
+    /// a batch at a time.
     func queueTaxNumberRequests(organisation: UUID, year: Int, at now: Date, on connection: PostgresConnection, logger: Logger) async throws -> Int {
-        var waiting = 0
-        var messages: [MailMessage] = []
-        for try await (isNew, name, email, language, participants, fr, en) in try await connection.query(
-            """
-            WITH waiting AS (
-                SELECT s.payer_account_id, (array_agg(s.payer_name ORDER BY s.generated_at DESC))[1] AS name,
-                    (array_agg(s.payer_email ORDER BY s.generated_at DESC))[1] AS email,
-                    (array_agg(s.payer_language ORDER BY s.generated_at DESC))[1] AS language,
-                    string_agg(DISTINCT s.participant_name, ', ') AS participants
-                FROM releve24_slips s
-                WHERE s.organisation_id = \(organisation) AND s.year = \(year) AND s.status = 'draft'
-                  AND NOT EXISTS (SELECT 1 FROM payer_tax_numbers t WHERE t.account_id = s.payer_account_id)
-                GROUP BY s.payer_account_id
-            ),
-            told AS (
-                INSERT INTO releve24_tax_number_requests (organisation_id, year, payer_account_id, mailed_at)
-                SELECT \(organisation), \(year), payer_account_id, \(now) FROM waiting
-                ON CONFLICT DO NOTHING RETURNING payer_account_id
-            )
-            SELECT t.payer_account_id IS NOT NULL, w.name, w.email, w.language, w.participants, o.name_fr, o.name_en
-            FROM waiting w LEFT JOIN told t ON t.payer_account_id = w.payer_account_id LEFT JOIN organisations o ON o.id = \(organisation)
-            """, logger: logger
-        ).decode((Bool, String, String, String, String, String?, String?).self) {
-            waiting += 1
-            guard isNew else { continue }
-            let english = language == "en"
-            let values: [String: Any] = [
-                "name": name, "year": String(year), "participants": participants, "organisation": (english ? en : fr) ?? "",
-                "link": "\(publicBaseURL)/compte/numero-assurance-sociale",
-            ]
-            messages.append(
-                mails.releve24NeedsTaxNumber.message(
-                    language: english ? .en : .fr, from: from, to: .init(email: email, name: name), values: values, date: now))
+        while true {
+            var messages: [MailMessage] = []
+            for try await (name, email, language, participants, fr, en) in try await connection.query(
+                """
+                WITH waiting AS (
+                    SELECT s.payer_account_id, (array_agg(s.payer_name ORDER BY s.generated_at DESC))[1] AS name,
+                        (array_agg(s.payer_email ORDER BY s.generated_at DESC))[1] AS email,
+                        (array_agg(s.payer_language ORDER BY s.generated_at DESC))[1] AS language,
+                        string_agg(DISTINCT s.participant_name, ', ') AS participants
+                    FROM releve24_slips s
+                    WHERE s.organisation_id = \(organisation) AND s.year = \(year) AND s.status = 'draft'
+                      AND NOT EXISTS (SELECT 1 FROM payer_tax_numbers t WHERE t.account_id = s.payer_account_id)
+                      AND NOT EXISTS (SELECT 1 FROM releve24_tax_number_requests r
+                          WHERE r.organisation_id = s.organisation_id AND r.year = s.year AND r.payer_account_id = s.payer_account_id)
+                    GROUP BY s.payer_account_id ORDER BY s.payer_account_id LIMIT \(Releve24Store.batch)
+                ),
+                told AS (
+                    INSERT INTO releve24_tax_number_requests (organisation_id, year, payer_account_id, mailed_at)
+                    SELECT \(organisation), \(year), payer_account_id, \(now) FROM waiting
+                )
+                SELECT w.name, w.email, w.language, w.participants, o.name_fr, o.name_en
+                FROM waiting w LEFT JOIN organisations o ON o.id = \(organisation)
+                """, logger: logger
+            ).decode((String, String, String, String, String?, String?).self) {
+                let english = language == "en"
+                let values: [String: Any] = [
+                    "name": name, "year": String(year), "participants": participants, "organisation": (english ? en : fr) ?? "",
+                    "link": "\(publicBaseURL)/compte/numero-assurance-sociale",
+                ]
+                messages.append(
+                    mails.releve24NeedsTaxNumber.message(
+                        language: english ? .en : .fr, from: from, to: .init(email: email, name: name), values: values, date: now))
+            }
+            guard !messages.isEmpty else { break }
+            for message in messages { try await MailQueue.enqueue(message, at: now, sealedWith: key, on: connection, logger: logger) }
         }
-        for message in messages { try await MailQueue.enqueue(message, at: now, sealedWith: key, on: connection, logger: logger) }
+        var waiting = 0
+        for try await count in try await connection.query(
+            """
+            SELECT count(DISTINCT s.payer_account_id) FROM releve24_slips s
+            WHERE s.organisation_id = \(organisation) AND s.year = \(year) AND s.status = 'draft'
+              AND NOT EXISTS (SELECT 1 FROM payer_tax_numbers t WHERE t.account_id = s.payer_account_id)
+            """, logger: logger
+        ).decode(Int64.self) {
+            waiting = Int(count)
+        }
         return waiting
     }
 }
