@@ -107,6 +107,15 @@ import Testing
                     .post, "/v1/payments/\(motherPaymentId)/refunds", try await staff(),
                     ["amountCents": 10_000, "reason": "Une semaine annulée", "registrationIds": [motherLines[0].registrationId.uuidString]])
                 #expect(firstRefund.status == .accepted, "\(firstRefund.text)")
+                // The father cancels Léa's week: enrolment's policy refunds all but a 50 $ fee. No care was given.
+                try await withEvents(database) { events in
+                    try await events.send(
+                        EventName.refundRequested, from: "enrolment",
+                        RefundRequestedEvent(
+                            refundRequestId: UUID(), version: 1, registrationId: fatherCheckout.lines[0].registrationId,
+                            checkoutId: fatherCheckout.checkoutId, amount: .init(amountCents: 25_000), reason: "cancelled-by-guardian"))
+                }
+                try await eventually("both refunds completed") { try await database.paymentEvents(EventName.refundCompleted).count == 2 }
 
                 // The payer's number: checked, kept sealed, shown masked.
                 try await call(.put, "/v1/me/tax-number", try await token(mother), ["taxNumber": "123 456 789"])
@@ -140,11 +149,12 @@ import Testing
                             amounts($0)
                         )
                     })
-                // Each guardian's own payments; the refund reduces box C and box D in proportion; the non-childcare line is not there.
+                // Each guardian's own payments; a refund reduces box C and box D in proportion; the non-childcare line is not
+                // there; the cancelled week's fee was paid but is not childcare (box D), and counts no day.
                 #expect(
                     byPayerAndChild == [
                         "Marie Gagnon Léa Gagnon": [30_000, 4_500, 25_500, 5], "Marie Gagnon Noé Gagnon": [20_000, 0, 20_000, 5],
-                        "Paul Tremblay Léa Gagnon": [30_000, 0, 30_000, 5],
+                        "Paul Tremblay Léa Gagnon": [5_000, 5_000, 0, 0],
                     ], "\(byPayerAndChild)")
 
                 // Issuing needs the preparer's number and range, set by an organisation's admin.

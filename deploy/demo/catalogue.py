@@ -153,12 +153,12 @@ offering(grand_boise, "SKI", "Journée de ski au mont Cascades", "Ski day at Mon
 # A workshop of one seat: once taken, families join its waiting list.
 offering(grand_boise, "ROBOTIQUE", "Atelier de robotique", "Robotics workshop", "outings", 2000, [session("Samedi", "Saturday", 25, 25, 1)],
          refundPolicy={"kind": "full-before-start"})
-# Baie-Comeau: day camps, resident and non-resident prices.
+# Baie-Comeau: day camps, resident and non-resident prices; childcare, so parents get a Relevé 24.
 for week in (1, 2):
     offering(baie_comeau, f"CAMP-ETE-{week}", f"Camp de jour — semaine {week}", f"Day camp — week {week}", "day-camps", 9500,
              [session(f"Semaine {week}", f"Week {week}", 30 + 7 * week, 34 + 7 * week, 60)],
              prices=[{"residency": "non-resident", "amount": money(14500)}],
-             refundPolicy={"kind": "full-before-start", "administrationFee": money(500)})
+             refundPolicy={"kind": "full-before-start", "administrationFee": money(500)}, childcareReceipt=True)
 # Skating lessons whose refunds the city decides case by case ("sur demande"): a family's cancellation waits for
 # its recreation clerk, who grants all or part of what was paid (less the fee) or refuses it.
 offering(baie_comeau, "PATIN", "Cours de patinage", "Skating lessons", "activities", 6000,

@@ -146,7 +146,8 @@ struct Releve24Store: Sendable {
                 "DELETE FROM releve24_slips WHERE organisation_id = \(organisation) AND year = \(year) AND status = 'draft'", logger: logger)
             // What each payer paid per child in the year for childcare lines, net of the refunds of those payments
             // (each refund spread over the lines it covers to the cent); box D shrinks in proportion; a line
-            // refunded in full counts no days.
+            // refunded in full counts no days. A registration cancelled (a refund enrolment asked for) gave no
+            // care: no days, and what its policy kept (a fee) is paid but not eligible (box D).
             try await connection.query(
                 """
                 CREATE TEMP TABLE releve24_computed ON COMMIT DROP AS
@@ -160,7 +161,7 @@ struct Releve24Store: Sendable {
                       AND p.settled_at < make_timestamptz(\(year + 1)::int, 1, 1, 0, 0, 0, \(zone))
                 ),
                 spread AS (
-                    SELECT l.payment_id, l.registration_id,
+                    SELECT l.payment_id, l.registration_id, f.refund_request_id IS NOT NULL AS cancellation,
                         coalesce(round(f.amount_cents::numeric * sum(l.total_cents) OVER upto / nullif(sum(l.total_cents) OVER whole, 0))
                             - round(f.amount_cents::numeric * (sum(l.total_cents) OVER upto - l.total_cents)
                                 / nullif(sum(l.total_cents) OVER whole, 0)), 0) AS share
@@ -169,16 +170,19 @@ struct Releve24Store: Sendable {
                     WHERE f.status = 'succeeded' AND f.payment_id IN (SELECT payment_id FROM paid)
                     WINDOW upto AS (PARTITION BY f.id ORDER BY l.registration_id ROWS UNBOUNDED PRECEDING), whole AS (PARTITION BY f.id)
                 ),
-                refunded AS (SELECT payment_id, registration_id, sum(share) AS cents FROM spread GROUP BY 1, 2),
+                refunded AS (
+                    SELECT payment_id, registration_id, sum(share) AS cents, bool_or(cancellation) AS cancelled FROM spread GROUP BY 1, 2
+                ),
                 net AS (
-                    SELECT x.*, least(x.total_cents, coalesce(r.cents, 0))::bigint AS refunded_cents
+                    SELECT x.*, least(x.total_cents, coalesce(r.cents, 0))::bigint AS refunded_cents, coalesce(r.cancelled, false) AS cancelled
                     FROM paid x LEFT JOIN refunded r ON r.payment_id = x.payment_id AND r.registration_id = x.registration_id
                 )
                 SELECT payer, participant_id,
                     sum(total_cents - refunded_cents)::bigint AS fees,
-                    sum(not_eligible_cents - CASE WHEN total_cents > 0 THEN round(not_eligible_cents::numeric * refunded_cents / total_cents)
+                    sum(CASE WHEN cancelled THEN total_cents - refunded_cents
+                        WHEN total_cents > 0 THEN not_eligible_cents - round(not_eligible_cents::numeric * refunded_cents / total_cents)
                         ELSE 0 END)::bigint AS not_eligible,
-                    sum(CASE WHEN refunded_cents >= total_cents THEN 0 ELSE care_days END)::int AS days,
+                    sum(CASE WHEN cancelled OR refunded_cents >= total_cents THEN 0 ELSE care_days END)::int AS days,
                     (array_agg(participant_name ORDER BY settled_at DESC))[1] AS participant_name,
                     max(participant_birth_date) AS birth_date,
                     (array_agg(billing_address ORDER BY settled_at DESC))[1] AS address,

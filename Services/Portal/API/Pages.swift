@@ -30,6 +30,8 @@ struct Pages: Sendable {
             ("staff-credit-note", PackageResources.staff_credit_note_mustache), ("staff-documents", PackageResources.staff_documents_mustache),
             ("staff-quantities", PackageResources.staff_quantities_mustache), ("staff-attendance", PackageResources.staff_attendance_mustache),
             ("staff-refund-requests", PackageResources.staff_refund_requests_mustache),
+            ("staff-releve24", PackageResources.staff_releve24_mustache), ("releve24", PackageResources.releve24_mustache),
+            ("releve24-slip", PackageResources.releve24_slip_mustache),
             ("children", PackageResources.children_mustache), ("child", PackageResources.child_mustache),
             ("cart", PackageResources.cart_mustache), ("review", PackageResources.checkout_mustache),
             ("payment", PackageResources.payment_mustache), ("receipt", PackageResources.receipt_mustache),

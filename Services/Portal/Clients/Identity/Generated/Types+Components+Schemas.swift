@@ -188,6 +188,35 @@ extension Components {
             case personalInformation = "personal-information"
             case electronicDocuments = "electronic-documents"
         }
+        /// - Remark: Generated from `#/components/schemas/GivenConsent`.
+        package struct GivenConsent: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/GivenConsent/purpose`.
+            package var purpose: Components.Schemas.ConsentPurpose
+            /// - Remark: Generated from `#/components/schemas/GivenConsent/version`.
+            package var version: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/GivenConsent/givenAt`.
+            package var givenAt: Foundation.Date
+            /// Creates a new `GivenConsent`.
+            ///
+            /// - Parameters:
+            ///   - purpose:
+            ///   - version:
+            ///   - givenAt:
+            package init(
+                purpose: Components.Schemas.ConsentPurpose,
+                version: Swift.Int,
+                givenAt: Foundation.Date
+            ) {
+                self.purpose = purpose
+                self.version = version
+                self.givenAt = givenAt
+            }
+            package enum CodingKeys: String, CodingKey {
+                case purpose
+                case version
+                case givenAt
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/ConsentText`.
         package struct ConsentText: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/ConsentText/purpose`.

@@ -6545,6 +6545,675 @@ package enum Operations {
             }
         }
     }
+    /// The consents the signed-in account holder has given and not withdrawn.
+    ///
+    /// - Remark: HTTP `GET /v1/me/consents`.
+    /// - Remark: Generated from `#/paths//v1/me/consents/get(listMyConsents)`.
+    package enum ListMyConsents {
+        package static let id: Swift.String = "listMyConsents"
+        package struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/me/consents/GET/header`.
+            package struct Headers: Sendable, Hashable {
+                package var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListMyConsents.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                package init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListMyConsents.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            package var headers: Operations.ListMyConsents.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            package init(headers: Operations.ListMyConsents.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        @frozen package enum Output: Sendable, Hashable {
+            package struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/consents/GET/responses/200/content`.
+                @frozen package enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/me/consents/GET/responses/200/content/json`.
+                    package struct JsonPayload: Codable, Hashable, Sendable {
+                        /// - Remark: Generated from `#/paths/v1/me/consents/GET/responses/200/content/json/items`.
+                        package var items: [Components.Schemas.GivenConsent]
+                        /// Creates a new `JsonPayload`.
+                        ///
+                        /// - Parameters:
+                        ///   - items:
+                        package init(items: [Components.Schemas.GivenConsent]) {
+                            self.items = items
+                        }
+                        package enum CodingKeys: String, CodingKey {
+                            case items
+                        }
+                    }
+                    /// - Remark: Generated from `#/paths/v1/me/consents/GET/responses/200/content/application\/json`.
+                    case json(Operations.ListMyConsents.Output.Ok.Body.JsonPayload)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    package var json: Operations.ListMyConsents.Output.Ok.Body.JsonPayload {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                package var body: Operations.ListMyConsents.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                package init(body: Operations.ListMyConsents.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// One per purpose, the latest version given.
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/consents/get(listMyConsents)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListMyConsents.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            package var ok: Operations.ListMyConsents.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/consents/get(listMyConsents)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            package var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen package enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            package init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            package var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            package static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Gives a consent (the version of the text shown), recorded in the ledger and announced (`identity.consent.changed`).
+    ///
+    /// Only `electronic-documents` is given here (`personal-information` is given at sign-up and ends with the
+    /// account: 422). A version other than the text in force is refused (409 `/problems/consent-text-outdated`).
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/me/consents/{purpose}`.
+    /// - Remark: Generated from `#/paths//v1/me/consents/{purpose}/put(giveConsent)`.
+    package enum GiveConsent {
+        package static let id: Swift.String = "giveConsent"
+        package struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/me/consents/{purpose}/PUT/path`.
+            package struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/consents/{purpose}/PUT/path/purpose`.
+                package var purpose: Components.Parameters.ConsentPurposePath
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - purpose:
+                package init(purpose: Components.Parameters.ConsentPurposePath) {
+                    self.purpose = purpose
+                }
+            }
+            package var path: Operations.GiveConsent.Input.Path
+            /// - Remark: Generated from `#/paths/v1/me/consents/{purpose}/PUT/header`.
+            package struct Headers: Sendable, Hashable {
+                package var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GiveConsent.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                package init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GiveConsent.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            package var headers: Operations.GiveConsent.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/me/consents/{purpose}/PUT/requestBody`.
+            @frozen package enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/consents/{purpose}/PUT/requestBody/json`.
+                package struct JsonPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/paths/v1/me/consents/{purpose}/PUT/requestBody/json/version`.
+                    package var version: Swift.Int
+                    /// Creates a new `JsonPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - version:
+                    package init(version: Swift.Int) {
+                        self.version = version
+                    }
+                    package enum CodingKeys: String, CodingKey {
+                        case version
+                    }
+                }
+                /// - Remark: Generated from `#/paths/v1/me/consents/{purpose}/PUT/requestBody/content/application\/json`.
+                case json(Operations.GiveConsent.Input.Body.JsonPayload)
+            }
+            package var body: Operations.GiveConsent.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            package init(
+                path: Operations.GiveConsent.Input.Path,
+                headers: Operations.GiveConsent.Input.Headers = .init(),
+                body: Operations.GiveConsent.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        @frozen package enum Output: Sendable, Hashable {
+            package struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/consents/{purpose}/PUT/responses/200/content`.
+                @frozen package enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/me/consents/{purpose}/PUT/responses/200/content/application\/json`.
+                    case json(Components.Schemas.GivenConsent)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    package var json: Components.Schemas.GivenConsent {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                package var body: Operations.GiveConsent.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                package init(body: Operations.GiveConsent.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// Given.
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/consents/{purpose}/put(giveConsent)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.GiveConsent.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            package var ok: Operations.GiveConsent.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/consents/{purpose}/put(giveConsent)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            package var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/consents/{purpose}/put(giveConsent)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            package var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/consents/{purpose}/put(giveConsent)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            package var conflict: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/consents/{purpose}/put(giveConsent)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            package var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen package enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            package init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            package var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            package static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Withdraws a consent (the ledger keeps when it was given and withdrawn); announced when one was in force.
+    ///
+    /// - Remark: HTTP `DELETE /v1/me/consents/{purpose}`.
+    /// - Remark: Generated from `#/paths//v1/me/consents/{purpose}/delete(withdrawConsent)`.
+    package enum WithdrawConsent {
+        package static let id: Swift.String = "withdrawConsent"
+        package struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/me/consents/{purpose}/DELETE/path`.
+            package struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/consents/{purpose}/DELETE/path/purpose`.
+                package var purpose: Components.Parameters.ConsentPurposePath
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - purpose:
+                package init(purpose: Components.Parameters.ConsentPurposePath) {
+                    self.purpose = purpose
+                }
+            }
+            package var path: Operations.WithdrawConsent.Input.Path
+            /// - Remark: Generated from `#/paths/v1/me/consents/{purpose}/DELETE/header`.
+            package struct Headers: Sendable, Hashable {
+                package var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.WithdrawConsent.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                package init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.WithdrawConsent.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            package var headers: Operations.WithdrawConsent.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            package init(
+                path: Operations.WithdrawConsent.Input.Path,
+                headers: Operations.WithdrawConsent.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        @frozen package enum Output: Sendable, Hashable {
+            package struct NoContent: Sendable, Hashable {
+                /// Creates a new `NoContent`.
+                package init() {}
+            }
+            /// Withdrawn (or none was in force).
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/consents/{purpose}/delete(withdrawConsent)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            case noContent(Operations.WithdrawConsent.Output.NoContent)
+            /// Withdrawn (or none was in force).
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/consents/{purpose}/delete(withdrawConsent)/responses/204`.
+            ///
+            /// HTTP response code: `204 noContent`.
+            package static var noContent: Self {
+                .noContent(.init())
+            }
+            /// The associated value of the enum case if `self` is `.noContent`.
+            ///
+            /// - Throws: An error if `self` is not `.noContent`.
+            /// - SeeAlso: `.noContent`.
+            package var noContent: Operations.WithdrawConsent.Output.NoContent {
+                get throws {
+                    switch self {
+                    case let .noContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "noContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/consents/{purpose}/delete(withdrawConsent)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            package var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/consents/{purpose}/delete(withdrawConsent)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            package var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500), and for identity:
+            /// `/problems/verification-failed` (422: wrong, expired, used or voided code or link — one answer for all),
+            /// `/problems/sign-in-failed` (401: unknown email or wrong password — one answer for both),
+            /// `/problems/email-not-verified` (403: right password, address not verified yet),
+            /// `/problems/refresh-token-invalid` (401), `/problems/password-incorrect` (403, current password),
+            /// `/problems/email-taken` (409, email change), `/problems/organisation-unknown` (404),
+            /// `/problems/too-many-requests` (429, with `Retry-After`), `/problems/unavailable` (503, with `Retry-After`).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/consents/{purpose}/delete(withdrawConsent)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            package var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen package enum AcceptableContentType: AcceptableProtocol {
+            case applicationProblemJson
+            case other(Swift.String)
+            package init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            package var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            package static var allCases: [Self] {
+                [
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
     /// The deployment's password rules, in the words a refusal uses, to show before a person types a password.
     ///
     /// - Remark: HTTP `GET /v1/password-rules`.

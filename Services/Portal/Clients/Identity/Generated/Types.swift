@@ -188,6 +188,25 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/consent-texts/current`.
     /// - Remark: Generated from `#/paths//v1/consent-texts/current/get(getCurrentConsentText)`.
     func getCurrentConsentText(_ input: Operations.GetCurrentConsentText.Input) async throws -> Operations.GetCurrentConsentText.Output
+    /// The consents the signed-in account holder has given and not withdrawn.
+    ///
+    /// - Remark: HTTP `GET /v1/me/consents`.
+    /// - Remark: Generated from `#/paths//v1/me/consents/get(listMyConsents)`.
+    func listMyConsents(_ input: Operations.ListMyConsents.Input) async throws -> Operations.ListMyConsents.Output
+    /// Gives a consent (the version of the text shown), recorded in the ledger and announced (`identity.consent.changed`).
+    ///
+    /// Only `electronic-documents` is given here (`personal-information` is given at sign-up and ends with the
+    /// account: 422). A version other than the text in force is refused (409 `/problems/consent-text-outdated`).
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/me/consents/{purpose}`.
+    /// - Remark: Generated from `#/paths//v1/me/consents/{purpose}/put(giveConsent)`.
+    func giveConsent(_ input: Operations.GiveConsent.Input) async throws -> Operations.GiveConsent.Output
+    /// Withdraws a consent (the ledger keeps when it was given and withdrawn); announced when one was in force.
+    ///
+    /// - Remark: HTTP `DELETE /v1/me/consents/{purpose}`.
+    /// - Remark: Generated from `#/paths//v1/me/consents/{purpose}/delete(withdrawConsent)`.
+    func withdrawConsent(_ input: Operations.WithdrawConsent.Input) async throws -> Operations.WithdrawConsent.Output
     /// The deployment's password rules, in the words a refusal uses, to show before a person types a password.
     ///
     /// - Remark: HTTP `GET /v1/password-rules`.
@@ -559,6 +578,45 @@ extension APIProtocol {
     ) async throws -> Operations.GetCurrentConsentText.Output {
         try await getCurrentConsentText(Operations.GetCurrentConsentText.Input(
             query: query,
+            headers: headers
+        ))
+    }
+    /// The consents the signed-in account holder has given and not withdrawn.
+    ///
+    /// - Remark: HTTP `GET /v1/me/consents`.
+    /// - Remark: Generated from `#/paths//v1/me/consents/get(listMyConsents)`.
+    package func listMyConsents(headers: Operations.ListMyConsents.Input.Headers = .init()) async throws -> Operations.ListMyConsents.Output {
+        try await listMyConsents(Operations.ListMyConsents.Input(headers: headers))
+    }
+    /// Gives a consent (the version of the text shown), recorded in the ledger and announced (`identity.consent.changed`).
+    ///
+    /// Only `electronic-documents` is given here (`personal-information` is given at sign-up and ends with the
+    /// account: 422). A version other than the text in force is refused (409 `/problems/consent-text-outdated`).
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/me/consents/{purpose}`.
+    /// - Remark: Generated from `#/paths//v1/me/consents/{purpose}/put(giveConsent)`.
+    package func giveConsent(
+        path: Operations.GiveConsent.Input.Path,
+        headers: Operations.GiveConsent.Input.Headers = .init(),
+        body: Operations.GiveConsent.Input.Body
+    ) async throws -> Operations.GiveConsent.Output {
+        try await giveConsent(Operations.GiveConsent.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Withdraws a consent (the ledger keeps when it was given and withdrawn); announced when one was in force.
+    ///
+    /// - Remark: HTTP `DELETE /v1/me/consents/{purpose}`.
+    /// - Remark: Generated from `#/paths//v1/me/consents/{purpose}/delete(withdrawConsent)`.
+    package func withdrawConsent(
+        path: Operations.WithdrawConsent.Input.Path,
+        headers: Operations.WithdrawConsent.Input.Headers = .init()
+    ) async throws -> Operations.WithdrawConsent.Output {
+        try await withdrawConsent(Operations.WithdrawConsent.Input(
+            path: path,
             headers: headers
         ))
     }

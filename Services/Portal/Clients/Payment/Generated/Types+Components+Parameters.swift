@@ -18,6 +18,10 @@ package import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/parameters` section of the OpenAPI document.
     package enum Parameters {
+        /// - Remark: Generated from `#/components/parameters/OrganisationId`.
+        package typealias OrganisationId = Swift.String
+        /// - Remark: Generated from `#/components/parameters/Year`.
+        package typealias Year = Swift.Int
         /// - Remark: Generated from `#/components/parameters/PaymentId`.
         package typealias PaymentId = Swift.String
         /// A guest's checkout token (from enrolment's guest checkout); lets them pay that checkout and read its receipt, nothing else.

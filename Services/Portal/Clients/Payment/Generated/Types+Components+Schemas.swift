@@ -891,6 +891,410 @@ extension Components {
                 case completedAt
             }
         }
+        /// - Remark: Generated from `#/components/schemas/MaskedTaxNumber`.
+        package struct MaskedTaxNumber: Codable, Hashable, Sendable {
+            /// `*** *** 046`: never more.
+            ///
+            /// - Remark: Generated from `#/components/schemas/MaskedTaxNumber/masked`.
+            package var masked: Swift.String
+            /// - Remark: Generated from `#/components/schemas/MaskedTaxNumber/updatedAt`.
+            package var updatedAt: Foundation.Date
+            /// Creates a new `MaskedTaxNumber`.
+            ///
+            /// - Parameters:
+            ///   - masked: `*** *** 046`: never more.
+            ///   - updatedAt:
+            package init(
+                masked: Swift.String,
+                updatedAt: Foundation.Date
+            ) {
+                self.masked = masked
+                self.updatedAt = updatedAt
+            }
+            package enum CodingKeys: String, CodingKey {
+                case masked
+                case updatedAt
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Releve24YearRequest`.
+        package struct Releve24YearRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Releve24YearRequest/organisationId`.
+            package var organisationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Releve24YearRequest/year`.
+            package var year: Swift.Int
+            /// Creates a new `Releve24YearRequest`.
+            ///
+            /// - Parameters:
+            ///   - organisationId:
+            ///   - year:
+            package init(
+                organisationId: Swift.String,
+                year: Swift.Int
+            ) {
+                self.organisationId = organisationId
+                self.year = year
+            }
+            package enum CodingKeys: String, CodingKey {
+                case organisationId
+                case year
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Releve24Preparer`.
+        package struct Releve24Preparer: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Releve24Preparer/preparerNumber`.
+            package var preparerNumber: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Releve24Preparer/firstSequence`.
+            package var firstSequence: Swift.Int64
+            /// - Remark: Generated from `#/components/schemas/Releve24Preparer/lastSequence`.
+            package var lastSequence: Swift.Int64
+            /// The next slip's sequence; `lastSequence + 1` when the range is used up.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Preparer/nextSequence`.
+            package var nextSequence: Swift.Int64
+            /// Creates a new `Releve24Preparer`.
+            ///
+            /// - Parameters:
+            ///   - preparerNumber:
+            ///   - firstSequence:
+            ///   - lastSequence:
+            ///   - nextSequence: The next slip's sequence; `lastSequence + 1` when the range is used up.
+            package init(
+                preparerNumber: Swift.String,
+                firstSequence: Swift.Int64,
+                lastSequence: Swift.Int64,
+                nextSequence: Swift.Int64
+            ) {
+                self.preparerNumber = preparerNumber
+                self.firstSequence = firstSequence
+                self.lastSequence = lastSequence
+                self.nextSequence = nextSequence
+            }
+            package enum CodingKeys: String, CodingKey {
+                case preparerNumber
+                case firstSequence
+                case lastSequence
+                case nextSequence
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Releve24Figures`.
+        package struct Releve24Figures: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Releve24Figures/slips`.
+            package var slips: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/Releve24Figures/feesPaid`.
+            package var feesPaid: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Releve24Figures/notEligible`.
+            package var notEligible: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Releve24Figures/eligible`.
+            package var eligible: Components.Schemas.Money
+            /// Creates a new `Releve24Figures`.
+            ///
+            /// - Parameters:
+            ///   - slips:
+            ///   - feesPaid:
+            ///   - notEligible:
+            ///   - eligible:
+            package init(
+                slips: Swift.Int,
+                feesPaid: Components.Schemas.Money,
+                notEligible: Components.Schemas.Money,
+                eligible: Components.Schemas.Money
+            ) {
+                self.slips = slips
+                self.feesPaid = feesPaid
+                self.notEligible = notEligible
+                self.eligible = eligible
+            }
+            package enum CodingKeys: String, CodingKey {
+                case slips
+                case feesPaid
+                case notEligible
+                case eligible
+            }
+        }
+        /// The Sommaire 24's figures, from the slips in force (issued, not replaced), by code.
+        ///
+        /// - Remark: Generated from `#/components/schemas/Releve24Summary`.
+        package struct Releve24Summary: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Releve24Summary/drafts`.
+            package var drafts: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/Releve24Summary/original`.
+            package var original: Components.Schemas.Releve24Figures?
+            /// - Remark: Generated from `#/components/schemas/Releve24Summary/amended`.
+            package var amended: Components.Schemas.Releve24Figures?
+            /// - Remark: Generated from `#/components/schemas/Releve24Summary/cancelled`.
+            package var cancelled: Components.Schemas.Releve24Figures?
+            /// Creates a new `Releve24Summary`.
+            ///
+            /// - Parameters:
+            ///   - drafts:
+            ///   - original:
+            ///   - amended:
+            ///   - cancelled:
+            package init(
+                drafts: Swift.Int,
+                original: Components.Schemas.Releve24Figures? = nil,
+                amended: Components.Schemas.Releve24Figures? = nil,
+                cancelled: Components.Schemas.Releve24Figures? = nil
+            ) {
+                self.drafts = drafts
+                self.original = original
+                self.amended = amended
+                self.cancelled = cancelled
+            }
+            package enum CodingKeys: String, CodingKey {
+                case drafts
+                case original
+                case amended
+                case cancelled
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Releve24Slip`.
+        package struct Releve24Slip: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/id`.
+            package var id: Swift.String
+            /// The provider, as the catalogue's events name it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/organisation`.
+            package struct OrganisationPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/organisation/id`.
+                package var id: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/organisation/name`.
+                package var name: Components.Schemas.LocalizedText
+                /// One line, as on an envelope.
+                ///
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/organisation/address`.
+                package var address: Swift.String?
+                /// NEQ.
+                ///
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/organisation/enterpriseNumber`.
+                package var enterpriseNumber: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/organisation/preparerNumber`.
+                package var preparerNumber: Swift.String?
+                /// Creates a new `OrganisationPayload`.
+                ///
+                /// - Parameters:
+                ///   - id:
+                ///   - name:
+                ///   - address: One line, as on an envelope.
+                ///   - enterpriseNumber: NEQ.
+                ///   - preparerNumber:
+                package init(
+                    id: Swift.String,
+                    name: Components.Schemas.LocalizedText,
+                    address: Swift.String? = nil,
+                    enterpriseNumber: Swift.String? = nil,
+                    preparerNumber: Swift.String? = nil
+                ) {
+                    self.id = id
+                    self.name = name
+                    self.address = address
+                    self.enterpriseNumber = enterpriseNumber
+                    self.preparerNumber = preparerNumber
+                }
+                package enum CodingKeys: String, CodingKey {
+                    case id
+                    case name
+                    case address
+                    case enterpriseNumber
+                    case preparerNumber
+                }
+            }
+            /// The provider, as the catalogue's events name it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/organisation`.
+            package var organisation: Components.Schemas.Releve24Slip.OrganisationPayload
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/year`.
+            package var year: Swift.Int
+            /// R original, A amended, D cancelled.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/code`.
+            @frozen package enum CodePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case r = "R"
+                case a = "A"
+                case d = "D"
+            }
+            /// R original, A amended, D cancelled.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/code`.
+            package var code: Components.Schemas.Releve24Slip.CodePayload
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/status`.
+            @frozen package enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case draft = "draft"
+                case issued = "issued"
+                case replaced = "replaced"
+            }
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/status`.
+            package var status: Components.Schemas.Releve24Slip.StatusPayload
+            /// Nine digits (the last a check digit); absent on a draft.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/number`.
+            package var number: Swift.String?
+            /// The slip an amendment or cancellation replaces.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/replacesNumber`.
+            package var replacesNumber: Swift.String?
+            /// Days of care (the groups' weekdays).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/careDays`.
+            package var careDays: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/feesPaid`.
+            package var feesPaid: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/notEligible`.
+            package var notEligible: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/eligible`.
+            package var eligible: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/payer`.
+            package struct PayerPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/payer/accountId`.
+                package var accountId: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/payer/name`.
+                package var name: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/payer/address`.
+                package var address: Components.Schemas.BillingAddress
+                /// Masked (`*** *** 046`); absent when the payer has not given it.
+                ///
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/payer/taxNumber`.
+                package var taxNumber: Swift.String?
+                /// Creates a new `PayerPayload`.
+                ///
+                /// - Parameters:
+                ///   - accountId:
+                ///   - name:
+                ///   - address:
+                ///   - taxNumber: Masked (`*** *** 046`); absent when the payer has not given it.
+                package init(
+                    accountId: Swift.String,
+                    name: Swift.String,
+                    address: Components.Schemas.BillingAddress,
+                    taxNumber: Swift.String? = nil
+                ) {
+                    self.accountId = accountId
+                    self.name = name
+                    self.address = address
+                    self.taxNumber = taxNumber
+                }
+                package enum CodingKeys: String, CodingKey {
+                    case accountId
+                    case name
+                    case address
+                    case taxNumber
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/payer`.
+            package var payer: Components.Schemas.Releve24Slip.PayerPayload
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/participant`.
+            package struct ParticipantPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/participant/id`.
+                package var id: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/participant/name`.
+                package var name: Swift.String
+                /// - Remark: Generated from `#/components/schemas/Releve24Slip/participant/birthDate`.
+                package var birthDate: Swift.String?
+                /// Creates a new `ParticipantPayload`.
+                ///
+                /// - Parameters:
+                ///   - id:
+                ///   - name:
+                ///   - birthDate:
+                package init(
+                    id: Swift.String,
+                    name: Swift.String,
+                    birthDate: Swift.String? = nil
+                ) {
+                    self.id = id
+                    self.name = name
+                    self.birthDate = birthDate
+                }
+                package enum CodingKeys: String, CodingKey {
+                    case id
+                    case name
+                    case birthDate
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/participant`.
+            package var participant: Components.Schemas.Releve24Slip.ParticipantPayload
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/issuedAt`.
+            package var issuedAt: Foundation.Date?
+            /// Mailed (the payer consented to electronic delivery) or to print and post.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/delivery`.
+            @frozen package enum DeliveryPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case electronic = "electronic"
+                case postal = "postal"
+            }
+            /// Mailed (the payer consented to electronic delivery) or to print and post.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Releve24Slip/delivery`.
+            package var delivery: Components.Schemas.Releve24Slip.DeliveryPayload?
+            /// Creates a new `Releve24Slip`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - organisation: The provider, as the catalogue's events name it.
+            ///   - year:
+            ///   - code: R original, A amended, D cancelled.
+            ///   - status:
+            ///   - number: Nine digits (the last a check digit); absent on a draft.
+            ///   - replacesNumber: The slip an amendment or cancellation replaces.
+            ///   - careDays: Days of care (the groups' weekdays).
+            ///   - feesPaid:
+            ///   - notEligible:
+            ///   - eligible:
+            ///   - payer:
+            ///   - participant:
+            ///   - issuedAt:
+            ///   - delivery: Mailed (the payer consented to electronic delivery) or to print and post.
+            package init(
+                id: Swift.String,
+                organisation: Components.Schemas.Releve24Slip.OrganisationPayload,
+                year: Swift.Int,
+                code: Components.Schemas.Releve24Slip.CodePayload,
+                status: Components.Schemas.Releve24Slip.StatusPayload,
+                number: Swift.String? = nil,
+                replacesNumber: Swift.String? = nil,
+                careDays: Swift.Int,
+                feesPaid: Components.Schemas.Money,
+                notEligible: Components.Schemas.Money,
+                eligible: Components.Schemas.Money,
+                payer: Components.Schemas.Releve24Slip.PayerPayload,
+                participant: Components.Schemas.Releve24Slip.ParticipantPayload,
+                issuedAt: Foundation.Date? = nil,
+                delivery: Components.Schemas.Releve24Slip.DeliveryPayload? = nil
+            ) {
+                self.id = id
+                self.organisation = organisation
+                self.year = year
+                self.code = code
+                self.status = status
+                self.number = number
+                self.replacesNumber = replacesNumber
+                self.careDays = careDays
+                self.feesPaid = feesPaid
+                self.notEligible = notEligible
+                self.eligible = eligible
+                self.payer = payer
+                self.participant = participant
+                self.issuedAt = issuedAt
+                self.delivery = delivery
+            }
+            package enum CodingKeys: String, CodingKey {
+                case id
+                case organisation
+                case year
+                case code
+                case status
+                case number
+                case replacesNumber
+                case careDays
+                case feesPaid
+                case notEligible
+                case eligible
+                case payer
+                case participant
+                case issuedAt
+                case delivery
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/PaidLine`.
         package struct PaidLine: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/PaidLine/paymentId`.

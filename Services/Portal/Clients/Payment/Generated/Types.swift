@@ -86,6 +86,87 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/staff/payments`.
     /// - Remark: Generated from `#/paths//v1/staff/payments/get(listOrganisationPayments)`.
     func listOrganisationPayments(_ input: Operations.ListOrganisationPayments.Input) async throws -> Operations.ListOrganisationPayments.Output
+    /// The signed-in payer's social insurance number, masked (`*** *** 046`); 404 when none was given.
+    ///
+    /// - Remark: HTTP `GET /v1/me/tax-number`.
+    /// - Remark: Generated from `#/paths//v1/me/tax-number/get(getMyTaxNumber)`.
+    func getMyTaxNumber(_ input: Operations.GetMyTaxNumber.Input) async throws -> Operations.GetMyTaxNumber.Output
+    /// Gives or replaces the payer's social insurance number, for their Relevé 24 slips only.
+    ///
+    /// Never asked to register or pay. Stored sealed with a key of its own (rotatable), bound to the account;
+    /// only the last 3 digits stay in clear. Answered masked; never in a log or an event.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/me/tax-number`.
+    /// - Remark: Generated from `#/paths//v1/me/tax-number/put(setMyTaxNumber)`.
+    func setMyTaxNumber(_ input: Operations.SetMyTaxNumber.Input) async throws -> Operations.SetMyTaxNumber.Output
+    /// Forgets the payer's social insurance number (slips already issued keep theirs at Revenu Québec).
+    ///
+    /// - Remark: HTTP `DELETE /v1/me/tax-number`.
+    /// - Remark: Generated from `#/paths//v1/me/tax-number/delete(deleteMyTaxNumber)`.
+    func deleteMyTaxNumber(_ input: Operations.DeleteMyTaxNumber.Input) async throws -> Operations.DeleteMyTaxNumber.Output
+    /// The signed-in payer's Relevé 24 slips (every organisation, newest year first) and those waiting for their number.
+    ///
+    /// - Remark: HTTP `GET /v1/me/releve24`.
+    /// - Remark: Generated from `#/paths//v1/me/releve24/get(listMyReleve24)`.
+    func listMyReleve24(_ input: Operations.ListMyReleve24.Input) async throws -> Operations.ListMyReleve24.Output
+    /// One slip, for its payer and its organisation's staff (the number masked).
+    ///
+    /// - Remark: HTTP `GET /v1/releve24/{slipId}`.
+    /// - Remark: Generated from `#/paths//v1/releve24/{slipId}/get(getReleve24)`.
+    func getReleve24(_ input: Operations.GetReleve24.Input) async throws -> Operations.GetReleve24.Output
+    /// Staff: the organisation's preparer number and range of slip numbers; 404 before they are entered.
+    ///
+    /// - Remark: HTTP `GET /v1/staff/releve24/preparers/{organisationId}`.
+    /// - Remark: Generated from `#/paths//v1/staff/releve24/preparers/{organisationId}/get(getReleve24Preparer)`.
+    func getReleve24Preparer(_ input: Operations.GetReleve24Preparer.Input) async throws -> Operations.GetReleve24Preparer.Output
+    /// Organisation admins: the preparer number (NP + 6 digits) and the range Revenu Québec assigned.
+    ///
+    /// The range is of 8-digit sequences; each slip's number adds a check digit (the sequence modulo 7). A new range
+    /// starts at its first number unless the numbers already used are inside it; a range holding numbers already
+    /// given to the organisation's slips is refused (409 `/problems/releve24-range-used`).
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/staff/releve24/preparers/{organisationId}`.
+    /// - Remark: Generated from `#/paths//v1/staff/releve24/preparers/{organisationId}/put(setReleve24Preparer)`.
+    func setReleve24Preparer(_ input: Operations.SetReleve24Preparer.Input) async throws -> Operations.SetReleve24Preparer.Output
+    /// Staff: an organisation's slips of a year (drafts to review, issued, replaced) and the Sommaire 24's figures.
+    ///
+    /// - Remark: HTTP `GET /v1/staff/releve24`.
+    /// - Remark: Generated from `#/paths//v1/staff/releve24/get(listOrganisationReleve24)`.
+    func listOrganisationReleve24(_ input: Operations.ListOrganisationReleve24.Input) async throws -> Operations.ListOrganisationReleve24.Output
+    /// Staff: (re)generates the year's draft slips from what was paid; issued slips never change.
+    ///
+    /// One slip per payer × child: the childcare lines the payer paid in the year, net of those payments' refunds;
+    /// box D is the lines' items (meals, outings); days of care are the groups' weekdays. Where a slip was issued and
+    /// the figures changed, the draft is an amendment (A); where nothing is left paid, a cancellation (D).
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/staff/releve24/generations`.
+    /// - Remark: Generated from `#/paths//v1/staff/releve24/generations/post(generateReleve24)`.
+    func generateReleve24(_ input: Operations.GenerateReleve24.Input) async throws -> Operations.GenerateReleve24.Output
+    /// Staff: issues the year's drafts whose payer gave their number (once the year is over).
+    ///
+    /// Numbers without gaps from the preparer's range, one event per slip (`payment.releve24.issued|amended|cancelled`),
+    /// a mail with the link to payers who consented to electronic delivery (the others' copy is printed for the post),
+    /// and, once per organisation and year, a mail to payers whose slip waits for their social insurance number.
+    /// 409 `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`, `/problems/releve24-range-exhausted`
+    /// (nothing issued).
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/staff/releve24/issues`.
+    /// - Remark: Generated from `#/paths//v1/staff/releve24/issues/post(issueReleve24)`.
+    func issueReleve24(_ input: Operations.IssueReleve24.Input) async throws -> Operations.IssueReleve24.Output
+    /// Staff: the year's issued slips as one XML file for Revenu Québec, with the summary's totals.
+    ///
+    /// Opens every payer's social insurance number (each opening logged). The envelope (`Transmission`, `P`) follows
+    /// Revenu Québec's published transmission format for relevés; see the README for what was checked and what
+    /// must be checked against the official RL-24 schema before a real filing.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/staff/releve24/transmission`.
+    /// - Remark: Generated from `#/paths//v1/staff/releve24/transmission/get(getReleve24Transmission)`.
+    func getReleve24Transmission(_ input: Operations.GetReleve24Transmission.Input) async throws -> Operations.GetReleve24Transmission.Output
     /// The signed-in account's payments, newest first.
     ///
     /// - Remark: HTTP `GET /v1/me/payments`.
@@ -226,6 +307,159 @@ extension APIProtocol {
         headers: Operations.ListOrganisationPayments.Input.Headers = .init()
     ) async throws -> Operations.ListOrganisationPayments.Output {
         try await listOrganisationPayments(Operations.ListOrganisationPayments.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// The signed-in payer's social insurance number, masked (`*** *** 046`); 404 when none was given.
+    ///
+    /// - Remark: HTTP `GET /v1/me/tax-number`.
+    /// - Remark: Generated from `#/paths//v1/me/tax-number/get(getMyTaxNumber)`.
+    package func getMyTaxNumber(headers: Operations.GetMyTaxNumber.Input.Headers = .init()) async throws -> Operations.GetMyTaxNumber.Output {
+        try await getMyTaxNumber(Operations.GetMyTaxNumber.Input(headers: headers))
+    }
+    /// Gives or replaces the payer's social insurance number, for their Relevé 24 slips only.
+    ///
+    /// Never asked to register or pay. Stored sealed with a key of its own (rotatable), bound to the account;
+    /// only the last 3 digits stay in clear. Answered masked; never in a log or an event.
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/me/tax-number`.
+    /// - Remark: Generated from `#/paths//v1/me/tax-number/put(setMyTaxNumber)`.
+    package func setMyTaxNumber(
+        headers: Operations.SetMyTaxNumber.Input.Headers = .init(),
+        body: Operations.SetMyTaxNumber.Input.Body
+    ) async throws -> Operations.SetMyTaxNumber.Output {
+        try await setMyTaxNumber(Operations.SetMyTaxNumber.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Forgets the payer's social insurance number (slips already issued keep theirs at Revenu Québec).
+    ///
+    /// - Remark: HTTP `DELETE /v1/me/tax-number`.
+    /// - Remark: Generated from `#/paths//v1/me/tax-number/delete(deleteMyTaxNumber)`.
+    package func deleteMyTaxNumber(headers: Operations.DeleteMyTaxNumber.Input.Headers = .init()) async throws -> Operations.DeleteMyTaxNumber.Output {
+        try await deleteMyTaxNumber(Operations.DeleteMyTaxNumber.Input(headers: headers))
+    }
+    /// The signed-in payer's Relevé 24 slips (every organisation, newest year first) and those waiting for their number.
+    ///
+    /// - Remark: HTTP `GET /v1/me/releve24`.
+    /// - Remark: Generated from `#/paths//v1/me/releve24/get(listMyReleve24)`.
+    package func listMyReleve24(headers: Operations.ListMyReleve24.Input.Headers = .init()) async throws -> Operations.ListMyReleve24.Output {
+        try await listMyReleve24(Operations.ListMyReleve24.Input(headers: headers))
+    }
+    /// One slip, for its payer and its organisation's staff (the number masked).
+    ///
+    /// - Remark: HTTP `GET /v1/releve24/{slipId}`.
+    /// - Remark: Generated from `#/paths//v1/releve24/{slipId}/get(getReleve24)`.
+    package func getReleve24(
+        path: Operations.GetReleve24.Input.Path,
+        headers: Operations.GetReleve24.Input.Headers = .init()
+    ) async throws -> Operations.GetReleve24.Output {
+        try await getReleve24(Operations.GetReleve24.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Staff: the organisation's preparer number and range of slip numbers; 404 before they are entered.
+    ///
+    /// - Remark: HTTP `GET /v1/staff/releve24/preparers/{organisationId}`.
+    /// - Remark: Generated from `#/paths//v1/staff/releve24/preparers/{organisationId}/get(getReleve24Preparer)`.
+    package func getReleve24Preparer(
+        path: Operations.GetReleve24Preparer.Input.Path,
+        headers: Operations.GetReleve24Preparer.Input.Headers = .init()
+    ) async throws -> Operations.GetReleve24Preparer.Output {
+        try await getReleve24Preparer(Operations.GetReleve24Preparer.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Organisation admins: the preparer number (NP + 6 digits) and the range Revenu Québec assigned.
+    ///
+    /// The range is of 8-digit sequences; each slip's number adds a check digit (the sequence modulo 7). A new range
+    /// starts at its first number unless the numbers already used are inside it; a range holding numbers already
+    /// given to the organisation's slips is refused (409 `/problems/releve24-range-used`).
+    ///
+    ///
+    /// - Remark: HTTP `PUT /v1/staff/releve24/preparers/{organisationId}`.
+    /// - Remark: Generated from `#/paths//v1/staff/releve24/preparers/{organisationId}/put(setReleve24Preparer)`.
+    package func setReleve24Preparer(
+        path: Operations.SetReleve24Preparer.Input.Path,
+        headers: Operations.SetReleve24Preparer.Input.Headers = .init(),
+        body: Operations.SetReleve24Preparer.Input.Body
+    ) async throws -> Operations.SetReleve24Preparer.Output {
+        try await setReleve24Preparer(Operations.SetReleve24Preparer.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Staff: an organisation's slips of a year (drafts to review, issued, replaced) and the Sommaire 24's figures.
+    ///
+    /// - Remark: HTTP `GET /v1/staff/releve24`.
+    /// - Remark: Generated from `#/paths//v1/staff/releve24/get(listOrganisationReleve24)`.
+    package func listOrganisationReleve24(
+        query: Operations.ListOrganisationReleve24.Input.Query,
+        headers: Operations.ListOrganisationReleve24.Input.Headers = .init()
+    ) async throws -> Operations.ListOrganisationReleve24.Output {
+        try await listOrganisationReleve24(Operations.ListOrganisationReleve24.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Staff: (re)generates the year's draft slips from what was paid; issued slips never change.
+    ///
+    /// One slip per payer × child: the childcare lines the payer paid in the year, net of those payments' refunds;
+    /// box D is the lines' items (meals, outings); days of care are the groups' weekdays. Where a slip was issued and
+    /// the figures changed, the draft is an amendment (A); where nothing is left paid, a cancellation (D).
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/staff/releve24/generations`.
+    /// - Remark: Generated from `#/paths//v1/staff/releve24/generations/post(generateReleve24)`.
+    package func generateReleve24(
+        headers: Operations.GenerateReleve24.Input.Headers = .init(),
+        body: Operations.GenerateReleve24.Input.Body
+    ) async throws -> Operations.GenerateReleve24.Output {
+        try await generateReleve24(Operations.GenerateReleve24.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Staff: issues the year's drafts whose payer gave their number (once the year is over).
+    ///
+    /// Numbers without gaps from the preparer's range, one event per slip (`payment.releve24.issued|amended|cancelled`),
+    /// a mail with the link to payers who consented to electronic delivery (the others' copy is printed for the post),
+    /// and, once per organisation and year, a mail to payers whose slip waits for their social insurance number.
+    /// 409 `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`, `/problems/releve24-range-exhausted`
+    /// (nothing issued).
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/staff/releve24/issues`.
+    /// - Remark: Generated from `#/paths//v1/staff/releve24/issues/post(issueReleve24)`.
+    package func issueReleve24(
+        headers: Operations.IssueReleve24.Input.Headers = .init(),
+        body: Operations.IssueReleve24.Input.Body
+    ) async throws -> Operations.IssueReleve24.Output {
+        try await issueReleve24(Operations.IssueReleve24.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Staff: the year's issued slips as one XML file for Revenu Québec, with the summary's totals.
+    ///
+    /// Opens every payer's social insurance number (each opening logged). The envelope (`Transmission`, `P`) follows
+    /// Revenu Québec's published transmission format for relevés; see the README for what was checked and what
+    /// must be checked against the official RL-24 schema before a real filing.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/staff/releve24/transmission`.
+    /// - Remark: Generated from `#/paths//v1/staff/releve24/transmission/get(getReleve24Transmission)`.
+    package func getReleve24Transmission(
+        query: Operations.GetReleve24Transmission.Input.Query,
+        headers: Operations.GetReleve24Transmission.Input.Headers = .init()
+    ) async throws -> Operations.GetReleve24Transmission.Output {
+        try await getReleve24Transmission(Operations.GetReleve24Transmission.Input(
             query: query,
             headers: headers
         ))
