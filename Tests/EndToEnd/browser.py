@@ -1399,9 +1399,96 @@ def refund_decided_by_the_organisation(browser, expect):
     assert not any(mine["child"] in r for r in table_rows(browser)), "decided: no longer listed"
 
 
+def releve24_issued_read_and_printed(browser, expect):
+    """Relevé 24 slips issued, read and printed: a parent gives a social insurance number (one that is not one
+    refused first; never shown back but masked) and agrees to receive documents by email; the platform admin opens
+    the city's slips of last year, is told to enter the preparer first, enters it (a number that is not one refused
+    first), generates and issues, and opens the printable copy; the parent finds the slip in the account, printable
+    in French and English, and its mail."""
+    d, case = browser.driver, expect["releve24"]
+    person = Mouse(browser)
+    browser.open("/connexion")
+    fill(browser, {"email": case["family"], "password": expect["password"]})
+    submit(browser)
+    person.go(link("Relevés 24 (frais de garde)"))
+    assert heading(browser) == "Relevés 24 (frais de garde)", heading(browser)
+    person.go(lambda e: e.tag_name == "a" and "numéro d'assurance sociale" in e.text)
+    person.type({"taxNumber": "123 456 789"})
+    person.go(button("Enregistrer mon numéro"))
+    assert d.title.startswith("Erreur") and d.find_element(By.ID, "taxNumber").get_attribute("aria-invalid") == "true", d.title
+    assert "123 456 789" not in d.page_source and "123456789" not in d.page_source, "what was typed is not shown back"
+    person.type({"taxNumber": case["taxNumber"]})
+    person.go(button("Enregistrer mon numéro"))
+    text = main_text(browser)
+    assert "Votre numéro d'assurance sociale est enregistré" in text and case["masked"][-3:] in text, text
+    digits = case["taxNumber"].replace(" ", "")
+    assert digits not in d.page_source and case["taxNumber"] not in d.page_source, "only masked"
+    if d.find_elements(By.XPATH, "//button[contains(., 'Retirer mon consentement')]"):
+        person.go(button("Retirer mon consentement"))
+        assert "Votre consentement est retiré" in main_text(browser), main_text(browser)
+    person.go(button("J'accepte de recevoir mes documents par courriel"))
+    assert "Votre consentement est enregistré" in main_text(browser), main_text(browser)
+    d.delete_all_cookies()
+
+    admin = expect["admin"]
+    staff_sign_in(browser, person, admin["email"], admin["key"], expect["password"])
+    person.go(link("Espace du personnel"))
+    person.go(link("Organismes et personnel"))
+    person.go(link(case["organisation"]))
+    person.go(link("Relevés 24"))
+    assert heading(browser) == f"Relevés 24 de {case['year']}", heading(browser)
+    if "Entrez d'abord le numéro de préparateur" in main_text(browser):
+        person.go(button(f"Émettre les relevés de {case['year']}"))
+        assert d.title.startswith("Erreur") and "Entrez d'abord le numéro de préparateur" in main_text(browser), main_text(browser)
+    person.go(link("Modifier le préparateur et la plage de numéros"))
+    person.type({"preparerNumber": "NP12345", "firstSequence": "10000000", "lastSequence": "10009999"})
+    person.go(button("Enregistrer le préparateur"))
+    assert d.title.startswith("Erreur") and d.find_element(By.ID, "preparerNumber").get_attribute("aria-invalid") == "true", d.title
+    person.type({"preparerNumber": "NP123456"})
+    person.go(button("Enregistrer le préparateur"))
+    assert "Le préparateur et la plage de numéros sont enregistrés" in main_text(browser), main_text(browser)
+    person.go(button(f"Générer les relevés de {case['year']}"))
+    assert "Brouillons générés" in main_text(browser), main_text(browser)
+    person.go(button(f"Émettre les relevés de {case['year']}"))
+    assert "Relevés émis :" in main_text(browser), main_text(browser)
+    rows = table_rows(browser)
+    mine = [r for r in rows if case["child"] in r and "Émis" in r]
+    assert mine and case["masked"] in mine[0] and case["eligible"] in mine[0].replace("\xa0", " "), rows
+    file = d.find_element(By.CSS_SELECTOR, "a[href*='transmission.xml']").get_attribute("href")
+    status = d.execute_async_script(
+        "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => r.text().then(t => done([r.status, t])))", file)
+    assert status[0] == 200 and "<Transmission" in status[1] and f"<NAS>{digits}</NAS>" in status[1], status[0]
+    slip = next(a for a in d.find_elements(By.CSS_SELECTOR, "a[href*='/feuillets/']")
+                if case["child"] in a.find_element(By.XPATH, "./ancestor::tr").text)
+    browser.navigate(slip.click)
+    assert heading(browser) == f"Relevé 24 de {case['year']}", heading(browser)
+    text = main_text(browser)
+    assert case["masked"] in text and "Case E" in text and case["eligible"] in text and "NP123456" in text, text
+    d.delete_all_cookies()
+
+    browser.open("/connexion")
+    fill(browser, {"email": case["family"], "password": expect["password"]})
+    submit(browser)
+    browser.open("/releves-24")
+    slip = next(a for a in d.find_elements(By.CSS_SELECTOR, "main table a")
+                if case["child"] in a.find_element(By.XPATH, "./ancestor::tr").text)
+    browser.navigate(slip.click)
+    text = main_text(browser)
+    assert heading(browser) == f"Relevé 24 de {case['year']}" and case["eligible"] in text and case["masked"] in text, text
+    assert "Par courriel (consentement donné)" in text, text
+    assert digits not in d.page_source, "only masked"
+    page = urllib.parse.urlparse(d.current_url).path
+    browser.open(f"/language/en?back={page}")
+    assert heading(browser) == f"{case['year']} Relevé 24" and "Box E" in main_text(browser), heading(browser)
+    browser.open(f"/language/fr?back={page}")
+    mail = expect["sink"].wait(case["family"], "relevé 24")
+    assert "/releves-24/" in mail["text"] and digits not in mail["text"], mail
+
+
 STAFF_JOURNEYS = (admin_grants_and_revokes_a_staff_role, staff_see_only_their_organisation, registrar_registers_moves_and_prints,
                   clerk_imports_records_with_a_bad_row, clerk_creates_previews_and_publishes, refund_shows_its_credit_note,
-                  fundraiser_report_matches_the_orders, group_list_attendance_and_message, refund_decided_by_the_organisation)
+                  fundraiser_report_matches_the_orders, group_list_attendance_and_message, refund_decided_by_the_organisation,
+                  releve24_issued_read_and_printed)
 
 
 def run(base, artifacts, expect):

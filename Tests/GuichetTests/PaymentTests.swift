@@ -501,24 +501,7 @@ import Testing
                 }
                 _ = try await database.mailbox.waitForMail(to: "parent@example.org")
                 // Every row of every payment table, the outbox's payloads and the mails, as text.
-                let dump = try await TestDatabase.admin(database: database.name) { connection in
-                    var text = ""
-                    for try await table in try await connection.query(
-                        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'payment'", logger: TestEnvironment.logger
-                    ).decode(String.self) {
-                        for try await row in try await connection.query(
-                            PostgresQuery(unsafeSQL: "SELECT row_to_json(t)::text FROM payment.\(table) t"), logger: TestEnvironment.logger
-                        ).decode(String.self) {
-                            text += row + "\n"
-                        }
-                    }
-                    for try await payload in try await connection.query(
-                        "SELECT convert_from(payload, 'UTF8') FROM payment.outbox", logger: TestEnvironment.logger
-                    ).decode(String.self) {
-                        text += payload + "\n"
-                    }
-                    return text
-                }
+                let dump = try await database.paymentDump()
                 let mails = try database.mailbox.mails(to: "parent@example.org").map { $0.text + $0.html }.joined()
                 #expect(dump.contains("\"card_last4\":\"4242\"") && dump.contains("parent@example.org"), "the dump holds the rows")
                 for (number, cvc) in cards {

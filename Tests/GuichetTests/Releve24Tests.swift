@@ -16,6 +16,7 @@ import Testing
 @Suite struct Releve24Tests {
     static let motherNumber = "130 692 544"
     static let fatherNumber = "271-938-458"
+    static let correctedNumber = "193 456 787"
 
     /// Quebec time on the given day at noon.
     static func day(_ text: String) -> Date {
@@ -267,29 +268,42 @@ import Testing
                         "SELECT count(*) FROM payment.tax_number_reads WHERE purpose = 'releve24-transmission' AND read_by = '\(admin.uuidString.lowercased())'"
                     )
                         == 2)
+                #expect(
+                    try await call(
+                        .get, "/v1/staff/releve24/transmission?organisation=\(seller)&year=2025",
+                        try await token(UUID(), roles: [.init(organisationId: seller, role: "staff")])
+                    ).status == .forbidden,
+                    "every number in full: the organisation's administrators only")
+
+                // Noé goes back to camp in December: a new original follows the cancellation and replaces it.
+                clock.set(Self.day("2025-12-01"))
+                let back = CheckoutEvent(
+                    checkoutId: UUID(), version: 1, sellingOrganisationId: seller, payer: motherCheckout.payer,
+                    lines: [Self.line(childY, "Noé Gagnon", seat: 20_000)], total: .init(amountCents: 20_000), holdExpiresAt: clock.now() + 900)
+                try await withEvents(database) { events in try await events.checkout(back) }
+                let repaid = try await pay(
+                    payment, checkout: back.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: try await token(mother)
+                ).json()
+                #expect(repaid["status"] as? String == "succeeded")
+                // The father corrects his number: his issued slip is amended, and the file carries the new one.
+                clock.set(Self.day("2026-02-20"))
+                #expect(try await call(.put, "/v1/me/tax-number", try await token(father), ["taxNumber": Self.correctedNumber]).status == .ok)
+                let afterBoth = try await call(.post, "/v1/staff/releve24/generations", try await staff(), year)
+                #expect(
+                    try Self.ints(afterBoth.json()) == ["originals": 1, "amendments": 1, "cancellations": 0, "waitingForTaxNumber": 0],
+                    "\(afterBoth.text)")
+                #expect(try await call(.post, "/v1/staff/releve24/issues", try await staff(), year).json()["issued"] as? Int == 2)
+                let follows = try #require(try await database.paymentEvents(EventName.releve24Issued).last)
+                #expect(follows["replacesNumber"] as? String == cancelled["number"] as? String, "the original that follows the cancellation")
+                #expect(try await database.count("SELECT count(*) FROM payment.releve24_slips WHERE code = 'D' AND status = 'replaced'") == 1)
+                let corrected = try await call(.get, "/v1/staff/releve24/transmission?organisation=\(seller)&year=2025", try await staff())
+                #expect(corrected.text.contains("<NAS>193456787</NAS>") && !corrected.text.contains("<NAS>271938458</NAS>"))
 
                 // Nowhere but sealed: not in a table, an event, a mail or a log line.
-                let dump = try await TestDatabase.admin(database: database.name) { connection in
-                    var text = ""
-                    for try await table in try await connection.query(
-                        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'payment'", logger: TestEnvironment.logger
-                    ).decode(String.self) {
-                        for try await row in try await connection.query(
-                            PostgresQuery(unsafeSQL: "SELECT row_to_json(t)::text FROM payment.\(table) t"), logger: TestEnvironment.logger
-                        ).decode(String.self) {
-                            text += row + "\n"
-                        }
-                    }
-                    for try await payload in try await connection.query(
-                        "SELECT convert_from(payload, 'UTF8') FROM payment.outbox", logger: TestEnvironment.logger
-                    ).decode(String.self) {
-                        text += payload + "\n"
-                    }
-                    return text
-                }
+                let dump = try await database.paymentDump()
                 let mails = try database.mailbox.all().map { $0.text + $0.html + $0.subject }.joined()
                 #expect(dump.contains("\"last_digits\":\"544\"") && dump.contains("Paul Tremblay"), "the dump holds the rows")
-                for number in ["130692544", "130 692 544", "271938458", "271-938-458", "692544", "938458"] {
+                for number in ["130692544", "130 692 544", "271938458", "271-938-458", "692544", "938458", "193456787", "456787"] {
                     for (name, text) in [("tables", dump), ("mails", mails), ("logs", logs.text)] {
                         #expect(!text.contains(number), "\(number) in the \(name)")
                     }

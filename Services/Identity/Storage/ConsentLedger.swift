@@ -35,7 +35,8 @@ struct ConsentLedger: Sendable {
         return found
     }
 
-    /// Records the consent to `version` of the purpose's text in force; giving it again keeps the first moment.
+    /// Records the consent to `version` of the purpose's text in force (giving it again while in force changes
+    /// nothing); the history of every giving and withdrawal is kept apart (`consent_changes`).
     func give(purpose: String, version: Int, account: UUID, current: Int, at now: Date) async throws -> Given {
         guard version == current else { throw Problem.consentTextOutdated }
         return try await client.transaction(logger: logger) { connection in
@@ -87,6 +88,11 @@ struct ConsentLedger: Sendable {
             version = value
         }
         guard version > 0 else { throw Problem.notFound }
+        try await connection.query(
+            """
+            INSERT INTO consent_changes (account_id, purpose, version, given, changed_at)
+            VALUES (\(account), \(purpose), \(textVersion), \(given), \(now))
+            """, logger: logger)
         try await Outbox.enqueue(
             try PendingEvent(
                 routingKey: EventName.consentChanged, subject: account.uuidString.lowercased(), occurredAt: now,
@@ -100,7 +106,7 @@ extension Problem {
     static let consentTextOutdated = Problem(
         type: "/problems/consent-text-outdated", status: .conflict,
         title: .init(
-            fr: "Le texte du consentement a changé depuis son affichage : lisez la nouvelle version.",
+            fr: "Le texte du consentement a changé depuis son affichage\u{00A0}: lisez la nouvelle version.",
             en: "The consent text changed since it was shown: read the new version."))
 
     static let consentNotChangeable = Problem.validation([

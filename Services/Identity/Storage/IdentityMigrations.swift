@@ -208,6 +208,18 @@ enum IdentityMigrations {
             9, "electronic documents consent",
             [
                 "ALTER TABLE consents ADD COLUMN withdrawn_at timestamptz",
+                // Every giving and withdrawal, never changed: `consents` says what is in force, this says when.
+                """
+                CREATE TABLE consent_changes (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    account_id uuid NOT NULL REFERENCES accounts ON DELETE CASCADE,
+                    purpose text NOT NULL,
+                    version integer,
+                    given boolean NOT NULL,
+                    changed_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX consent_changes_by_account ON consent_changes (account_id, changed_at)",
                 """
                 INSERT INTO consent_texts (purpose, version, text_fr, text_en, published_at) VALUES (
                   'electronic-documents', 1,

@@ -17,7 +17,7 @@ struct PaymentMails: Sendable {
                     Bonjour {{name}},
 
                     {{organisation}} a émis {{#amended}}un relevé 24 modifié{{/amended}}{{#cancelled}}l'annulation d'un relevé 24{{/cancelled}}{{#original}}votre relevé 24{{/original}} pour les frais de garde de {{participant}} payés en {{year}}.
-                    Lisez-le et imprimez-le dans votre compte : {{link}}
+                    Lisez-le et imprimez-le dans votre compte\u{00A0}: {{link}}
 
                     Vous recevez ce courriel parce que vous avez accepté de recevoir vos relevés par voie électronique. Ce courriel ne demande pas de réponse.
                     """,
@@ -49,15 +49,15 @@ struct PaymentMails: Sendable {
                 text: """
                     Bonjour {{name}},
 
-                    {{organisation}} prépare les relevés 24 des frais de garde payés en {{year}} ({{participants}}). Revenu Québec exige le numéro d'assurance sociale de la personne qui a payé : sans lui, le relevé ne peut pas être émis.
-                    Entrez-le dans votre compte : {{link}}
+                    {{organisation}} prépare les relevés 24 des frais de garde payés en {{year}} ({{participants}}). Revenu Québec exige le numéro d'assurance sociale de la personne qui a payé\u{00A0}: sans lui, le relevé ne peut pas être émis.
+                    Entrez-le dans votre compte\u{00A0}: {{link}}
                     Il est conservé chiffré et ne sert qu'à vos relevés 24.
 
                     Ce courriel ne demande pas de réponse.
                     """,
                 html: """
                     <p>Bonjour {{name}},</p>
-                    <p>{{organisation}} prépare les relevés 24 des frais de garde payés en {{year}} ({{participants}}). Revenu Québec exige le numéro d'assurance sociale de la personne qui a payé : sans lui, le relevé ne peut pas être émis.</p>
+                    <p>{{organisation}} prépare les relevés 24 des frais de garde payés en {{year}} ({{participants}}). Revenu Québec exige le numéro d'assurance sociale de la personne qui a payé\u{00A0}: sans lui, le relevé ne peut pas être émis.</p>
                     <p><a href="{{link}}">Entrer mon numéro d'assurance sociale</a></p>
                     <p>Il est conservé chiffré et ne sert qu'à vos relevés 24.</p>
                     """),

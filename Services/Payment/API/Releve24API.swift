@@ -20,7 +20,7 @@ extension PaymentAPI {
                 FieldError(
                     field: "taxNumber", code: "invalid",
                     message: .init(
-                        fr: "Ce n'est pas un numéro d'assurance sociale : 9 chiffres, comme sur votre carte ou votre lettre de confirmation.",
+                        fr: "Ce n'est pas un numéro d'assurance sociale\u{00A0}: 9 chiffres, comme sur votre carte ou votre lettre de confirmation.",
                         en: "This is not a social insurance number: 9 digits, as on your card or confirmation letter."))
             ])
         }
@@ -63,6 +63,8 @@ extension PaymentAPI {
     }
 
     func getReleve24Preparer(_ input: Operations.GetReleve24Preparer.Input) async throws -> Operations.GetReleve24Preparer.Output {
+        // An identifier in the path that cannot be one names nothing: not found.
+        guard UUID(uuidString: input.path.organisationId) != nil else { throw Problem.notFound }
         let organisation = try Self.staffOrganisation(input.path.organisationId)
         guard let preparer = try await releve24.preparer(organisation: organisation) else { throw Problem.notFound }
         return .ok(.init(body: .json(Self.representation(preparer))))
@@ -70,7 +72,7 @@ extension PaymentAPI {
 
     func setReleve24Preparer(_ input: Operations.SetReleve24Preparer.Input) async throws -> Operations.SetReleve24Preparer.Output {
         let principal = try RequestScope.requirePrincipal()
-        guard let organisation = UUID(uuidString: input.path.organisationId) else { throw Problem.validation([.invalidIdentifier("organisationId")]) }
+        guard let organisation = UUID(uuidString: input.path.organisationId) else { throw Problem.notFound }
         guard principal.isOrganisationAdmin(of: organisation) else { throw Problem.forbidden }
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
         var errors: [FieldError] = []
@@ -106,15 +108,15 @@ extension PaymentAPI {
     func listOrganisationReleve24(_ input: Operations.ListOrganisationReleve24.Input) async throws -> Operations.ListOrganisationReleve24.Output {
         let organisation = try Self.staffOrganisation(input.query.organisation, field: "organisation")
         let page = try PageRequest(limit: input.query.limit, cursor: input.query.cursor)
-        var after: (name: String, id: UUID)?
+        var after: UUID?
         if let key = page.after {
-            guard key.count == 2, let id = UUID(uuidString: key[1]) else { throw Problem.invalidCursor }
-            after = (key[0], id)
+            guard key.count == 1, let id = UUID(uuidString: key[0]) else { throw Problem.invalidCursor }
+            after = id
         }
         let rows = try await releve24.slips(
             organisation: organisation, year: input.query.year, status: input.query.status.flatMap { Releve24.Status(rawValue: $0.rawValue) },
             after: after, limit: page.fetchLimit)
-        let (slips, next) = page.page(rows) { [$0.payerName, $0.id.uuidString] }
+        let (slips, next) = page.page(rows) { [$0.id.uuidString] }
         var providers: [UUID: Provider] = [:]
         var items: [Components.Schemas.Releve24Slip] = []
         for slip in slips { items.append(try await representation(slip, providers: &providers)) }
@@ -165,6 +167,8 @@ extension PaymentAPI {
     func getReleve24Transmission(_ input: Operations.GetReleve24Transmission.Input) async throws -> Operations.GetReleve24Transmission.Output {
         let organisation = try Self.staffOrganisation(input.query.organisation, field: "organisation")
         let principal = try RequestScope.requirePrincipal()
+        // It holds every payer's number in full: the organisation's administrators only.
+        guard principal.isOrganisationAdmin(of: organisation) else { throw Problem.forbidden }
         guard let preparer = try await releve24.preparer(organisation: organisation) else { throw Problem.releve24NoPreparer }
         let provider = try await releve24.provider(organisation: organisation)
         let xml = try await releve24.transmission(

@@ -60,7 +60,8 @@ enum Releve24 {
 }
 
 /// A social insurance number: 9 digits passing the Luhn check, never starting with 0 or 8 (not assigned).
-struct TaxNumber: Sendable, Equatable {
+/// Printed, logged or dumped, it shows only masked.
+struct TaxNumber: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     let digits: String
 
     /// Accepts what people write (spaces, hyphens); nil when it is not a SIN.
@@ -82,6 +83,10 @@ struct TaxNumber: Sendable, Equatable {
     var masked: String { Self.masked(lastDigits: String(digits.suffix(3))) }
 
     static func masked(lastDigits: String) -> String { "*** *** \(lastDigits)" }
+
+    var description: String { masked }
+    var debugDescription: String { masked }
+    var customMirror: Mirror { Mirror(self, children: ["masked": masked]) }
 }
 
 /// The keys that seal social insurance numbers, by key id; the newest seals, the older ones still open what

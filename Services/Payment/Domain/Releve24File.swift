@@ -41,7 +41,9 @@ enum Releve24File {
             out += "      <Identification>\n"
             out += element("Annee", String(slip.year), indent: 8)
             out += element("NoReleve", slip.number.map { String($0) } ?? "", indent: 8)
-            if let replaced = slip.replacesNumber { out += element("NoReleveDerniereTrans", String(replaced), indent: 8) }
+            if slip.code != .original, let replaced = slip.replacesNumber {
+                out += element("NoReleveDerniereTrans", String(replaced), indent: 8)
+            }
             if let enterprise = providerDetails.enterpriseNumber { out += element("NoEntreprise", enterprise, indent: 8) }
             out += "        <Beneficiaire>\n"
             out += element("NAS", taxNumbers[slip.payerAccountId]?.digits ?? "", indent: 10)

@@ -144,7 +144,7 @@ enum PaymentMigrations {
                 // their items' share from the receipt, and no days.
                 """
                 ALTER TABLE payment_lines ADD COLUMN participant_birth_date date, ADD COLUMN care_days integer NOT NULL DEFAULT 0,
-                    ADD COLUMN not_eligible_cents bigint NOT NULL DEFAULT 0
+                    ADD COLUMN not_eligible_cents bigint NOT NULL DEFAULT 0, ADD COLUMN session_starts_on date
                 """,
                 """
                 UPDATE payment_lines l SET not_eligible_cents = CASE WHEN l.subtotal_cents > 0
@@ -170,14 +170,16 @@ enum PaymentMigrations {
                 )
                 """,
                 // A payer's social insurance number, sealed (AES-GCM under the key named, bound to the account):
-                // only the last 3 digits are kept in clear, for the masked form pages show.
+                // only the last 3 digits are kept in clear, for the masked form pages show. `changed_at`: when it last
+                // became another number (slips issued before then are amended).
                 """
                 CREATE TABLE payer_tax_numbers (
                     account_id uuid PRIMARY KEY,
                     sealed bytea NOT NULL,
                     key_id text NOT NULL,
                     last_digits char(3) NOT NULL CHECK (last_digits ~ '^[0-9]{3}$'),
-                    updated_at timestamptz NOT NULL
+                    updated_at timestamptz NOT NULL,
+                    changed_at timestamptz NOT NULL
                 )
                 """,
                 "CREATE INDEX payer_tax_numbers_by_key ON payer_tax_numbers (key_id)",
@@ -218,8 +220,14 @@ enum PaymentMigrations {
                     issued_at timestamptz,
                     issued_by uuid,
                     delivery text CHECK (delivery IN ('electronic', 'postal')),
+                    -- The payer's number as it was at issue, sealed as in payer_tax_numbers: a later correction amends.
+                    tax_number_sealed bytea,
+                    tax_number_key_id text,
+                    tax_number_last_digits char(3),
                     CHECK ((status = 'draft') = (number IS NULL)),
-                    CHECK ((code = 'R') = (replaces_id IS NULL))
+                    CHECK (status = 'draft' OR tax_number_sealed IS NOT NULL),
+                    -- An amendment or a cancellation names the slip it replaces; an original may follow a cancellation.
+                    CHECK (code = 'R' OR replaces_id IS NOT NULL)
                 )
                 """,
                 "CREATE UNIQUE INDEX releve24_slips_number ON releve24_slips (organisation_id, number)",
@@ -232,6 +240,7 @@ enum PaymentMigrations {
                 WHERE status = 'issued'
                 """,
                 "CREATE INDEX releve24_slips_by_payer ON releve24_slips (payer_account_id, year DESC)",
+                "CREATE INDEX releve24_slips_by_tax_number_key ON releve24_slips (tax_number_key_id) WHERE tax_number_key_id IS NOT NULL",
                 // Payers told once per organisation and year that their slip waits for their social insurance number.
                 """
                 CREATE TABLE releve24_tax_number_requests (

@@ -238,14 +238,16 @@ struct PaymentStore: Sendable {
             return Int32(first.weekdays(through: last))
         }
         let birthDates = lines.map { $0.participantBirthDate.flatMap(CalendarDate.init)?.description ?? "" }
+        let starts = lines.map { $0.sessionStartDate.flatMap(CalendarDate.init)?.description ?? "" }
         try await connection.query(
             """
             INSERT INTO payment_lines (payment_id, registration_id, participant_id, participant_name, offering_id, offering_code, title_fr, title_en,
-                subtotal_cents, tax_cents, total_cents, releve24, not_eligible_cents, care_days, participant_birth_date)
-            SELECT \(paymentId), r, p, pn, o, oc, tf, te, s, t, s + t, rl, ne, cd, nullif(bd, '')::date
+                subtotal_cents, tax_cents, total_cents, releve24, not_eligible_cents, care_days, participant_birth_date, session_starts_on)
+            SELECT \(paymentId), r, p, pn, o, oc, tf, te, s, t, s + t, rl, ne, cd, nullif(bd, '')::date, nullif(ss, '')::date
             FROM unnest(\(lines.map(\.registrationId)), \(lines.map(\.participantId)), \(lines.map(\.participantName)), \(lines.map(\.offeringId)),
                 \(lines.map(\.offeringCode)), \(lines.map(\.offeringTitle.fr)), \(lines.map(\.offeringTitle.en)), \(lines.map(\.subtotal.amountCents)),
-                \(taxes), \(lines.map(\.releve24)), \(notEligible), \(careDays), \(birthDates)) AS l(r, p, pn, o, oc, tf, te, s, t, rl, ne, cd, bd)
+                \(taxes), \(lines.map(\.releve24)), \(notEligible), \(careDays), \(birthDates), \(starts))
+                AS l(r, p, pn, o, oc, tf, te, s, t, rl, ne, cd, bd, ss)
             """, logger: logger)
     }
 

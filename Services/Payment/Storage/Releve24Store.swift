@@ -96,6 +96,8 @@ struct Releve24Store: Sendable {
         organisation: UUID, number: String, firstSequence: Int64, lastSequence: Int64, by account: UUID, at now: Date
     ) async throws -> Preparer {
         try await client.transaction(logger: logger) { connection in
+            // Never while the organisation's slips are being issued (numbers are taken from the range then).
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("releve24 " + organisation.uuidString)))", logger: logger)
             try await connection.query(
                 """
                 INSERT INTO releve24_preparers (organisation_id, preparer_number, first_sequence, last_sequence, next_sequence, version, updated_by, updated_at)
@@ -120,11 +122,11 @@ struct Releve24Store: Sendable {
         }
     }
 
-    private func preparer(organisation: UUID, on connection: PostgresConnection) async throws -> Preparer? {
+    private func preparer(organisation: UUID, on connection: PostgresConnection, forUpdate: Bool = false) async throws -> Preparer? {
         for try await (number, first, last, next, version) in try await connection.query(
             """
             SELECT preparer_number, first_sequence, last_sequence, next_sequence, version FROM releve24_preparers
-            WHERE organisation_id = \(organisation)
+            WHERE organisation_id = \(organisation) \(unescaped: forUpdate ? "FOR UPDATE" : "")
             """, logger: logger
         ).decode((String, Int64, Int64, Int64, Int64).self) {
             return Preparer(preparerNumber: number, firstSequence: first, lastSequence: last, nextSequence: next, version: version)
@@ -146,8 +148,8 @@ struct Releve24Store: Sendable {
                 "DELETE FROM releve24_slips WHERE organisation_id = \(organisation) AND year = \(year) AND status = 'draft'", logger: logger)
             // What each payer paid per child in the year for childcare lines, net of the refunds of those payments
             // (each refund spread over the lines it covers to the cent); box D shrinks in proportion; a line
-            // refunded in full counts no days. A registration cancelled (a refund enrolment asked for) gave no
-            // care: no days, and what its policy kept (a fee) is paid but not eligible (box D).
+            // refunded in full counts no days. A registration cancelled before its group began (a refund enrolment
+            // asked for) gave no care: no days, and what its policy kept (a fee) is paid but not eligible (box D).
             try await connection.query(
                 """
                 CREATE TEMP TABLE releve24_computed ON COMMIT DROP AS
@@ -161,7 +163,8 @@ struct Releve24Store: Sendable {
                       AND p.settled_at < make_timestamptz(\(year + 1)::int, 1, 1, 0, 0, 0, \(zone))
                 ),
                 spread AS (
-                    SELECT l.payment_id, l.registration_id, f.refund_request_id IS NOT NULL AS cancellation,
+                    SELECT l.payment_id, l.registration_id,
+                        f.refund_request_id IS NOT NULL AND (f.created_at AT TIME ZONE \(zone))::date < l.session_starts_on AS cancellation,
                         coalesce(round(f.amount_cents::numeric * sum(l.total_cents) OVER upto / nullif(sum(l.total_cents) OVER whole, 0))
                             - round(f.amount_cents::numeric * (sum(l.total_cents) OVER upto - l.total_cents)
                                 / nullif(sum(l.total_cents) OVER whole, 0)), 0) AS share
@@ -192,7 +195,8 @@ struct Releve24Store: Sendable {
                 FROM net GROUP BY payer, participant_id
                 HAVING sum(total_cents - refunded_cents) > 0
                 """, logger: logger)
-            // Originals and amendments (a cancelled slip's child paid for again gets a new original).
+            // Originals and amendments (a cancelled slip's child paid for again gets a new original; a payer's number
+            // corrected since the slip was issued amends it).
             try await connection.query(
                 """
                 INSERT INTO releve24_slips (id, organisation_id, year, payer_account_id, participant_id, code, status, replaces_id, care_days,
@@ -204,7 +208,8 @@ struct Releve24Store: Sendable {
                 FROM releve24_computed c
                 LEFT JOIN releve24_slips i ON i.organisation_id = \(organisation) AND i.year = \(year) AND i.status = 'issued'
                     AND i.payer_account_id = c.payer AND i.participant_id = c.participant_id
-                WHERE i.id IS NULL OR i.code = 'D'
+                LEFT JOIN payer_tax_numbers t ON t.account_id = c.payer
+                WHERE i.id IS NULL OR i.code = 'D' OR t.changed_at > i.issued_at
                    OR (i.care_days, i.fees_paid_cents, i.not_eligible_cents, i.payer_name, i.participant_name, i.participant_birth_date, i.payer_address)
                       IS DISTINCT FROM (c.days, c.fees, least(c.not_eligible, c.fees), c.payer_name, c.participant_name, c.birth_date, c.address)
                 """, logger: logger)
@@ -251,7 +256,9 @@ struct Releve24Store: Sendable {
         guard year < CalendarDate(now).year else { throw Problem.releve24YearNotOver }
         return try await client.transaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("releve24 " + organisation.uuidString)))", logger: logger)
-            guard let preparer = try await preparer(organisation: organisation, on: connection) else { throw Problem.releve24NoPreparer }
+            guard let preparer = try await preparer(organisation: organisation, on: connection, forUpdate: true) else {
+                throw Problem.releve24NoPreparer
+            }
             try await connection.query(
                 """
                 CREATE TEMP TABLE releve24_issuing ON COMMIT DROP AS
@@ -274,8 +281,9 @@ struct Releve24Store: Sendable {
                 """
                 UPDATE releve24_slips s SET status = 'issued', number = i.sequence * 10 + i.sequence % 7, issued_at = \(now), issued_by = \(account),
                     delivery = CASE WHEN EXISTS (SELECT 1 FROM electronic_delivery_consents e WHERE e.account_id = s.payer_account_id AND e.given)
-                        THEN 'electronic' ELSE 'postal' END
-                FROM releve24_issuing i WHERE s.id = i.id
+                        THEN 'electronic' ELSE 'postal' END,
+                    tax_number_sealed = t.sealed, tax_number_key_id = t.key_id, tax_number_last_digits = t.last_digits
+                FROM releve24_issuing i, payer_tax_numbers t WHERE s.id = i.id AND t.account_id = s.payer_account_id
                 """, logger: logger)
             // Events and mails a batch at a time, in number order: memory stays the same whatever the number of slips.
             var after: Int64 = 0
@@ -324,7 +332,7 @@ struct Releve24Store: Sendable {
     static let slipColumns = """
         s.id, s.organisation_id, s.year, s.payer_account_id, s.participant_id, s.code, s.status, s.number, o.number, s.care_days,
         s.fees_paid_cents, s.not_eligible_cents, s.payer_name, s.payer_address::text, s.participant_name, s.participant_birth_date::text,
-        s.issued_at, s.delivery, t.last_digits
+        s.issued_at, s.delivery, coalesce(s.tax_number_last_digits, t.last_digits)
         """
 
     static let slipJoins = """
@@ -382,15 +390,15 @@ struct Releve24Store: Sendable {
     }
 
     /// The year's slips for staff, by payer name then id (keyset paging), optionally one status.
-    func slips(organisation: UUID, year: Int, status: Releve24.Status?, after: (name: String, id: UUID)?, limit: Int) async throws -> [Slip] {
-        let name = after?.name ?? ""
-        let id = after?.id ?? UUID(uuidString: "00000000-0000-0000-0000-000000000000")!
-        return try await slips(
+    /// The page starts after the slip `after` (the cursor names a slip, never a person).
+    func slips(organisation: UUID, year: Int, status: Releve24.Status?, after: UUID?, limit: Int) async throws -> [Slip] {
+        try await slips(
             client.query(
                 """
                 SELECT \(unescaped: Self.slipColumns) FROM \(unescaped: Self.slipJoins)
                 WHERE s.organisation_id = \(organisation) AND s.year = \(year) AND (\(status?.rawValue)::text IS NULL OR s.status = \(status?.rawValue))
-                  AND (s.payer_name, s.id) > (\(name), \(id))
+                  AND (\(after)::uuid IS NULL
+                       OR (s.payer_name, s.id) > (SELECT a.payer_name, a.id FROM releve24_slips a WHERE a.id = \(after)))
                 ORDER BY s.payer_name, s.id LIMIT \(limit)
                 """, logger: logger))
     }
@@ -430,9 +438,18 @@ struct Releve24Store: Sendable {
             {
                 slips.append(slip)
             }
+            // Each slip's own copy of the number, as it was issued.
+            var sealed: [(account: UUID, sealed: Data, keyId: String)] = []
+            for try await row in try await connection.query(
+                """
+                SELECT DISTINCT ON (payer_account_id) payer_account_id, tax_number_sealed, tax_number_key_id FROM releve24_slips
+                WHERE organisation_id = \(organisation) AND year = \(year) AND status = 'issued' ORDER BY payer_account_id, issued_at DESC
+                """, logger: logger
+            ).decode((UUID, Data, String).self) {
+                sealed.append(row)
+            }
             let numbers = try await TaxNumberStore.open(
-                accounts: Array(Set(slips.map(\.payerAccountId))), by: reader, purpose: .transmission, keys: taxNumbers, at: now,
-                on: connection, logger: logger)
+                sealed, by: reader, purpose: .transmission, keys: taxNumbers, at: now, on: connection, logger: logger)
             return Releve24File.xml(
                 year: year, preparer: preparer, providerName: providerName, providerDetails: providerDetails, slips: slips, taxNumbers: numbers)
         }
@@ -475,7 +492,7 @@ extension Problem {
     static let releve24RangeExhausted = Problem(
         type: "/problems/releve24-range-exhausted", status: .conflict,
         title: .init(
-            fr: "La plage de numéros de relevés ne suffit pas : demandez-en une autre à Revenu Québec. Aucun relevé n'a été émis.",
+            fr: "La plage de numéros de relevés ne suffit pas\u{00A0}: demandez-en une autre à Revenu Québec. Aucun relevé n'a été émis.",
             en: "The range of slip numbers is not enough: ask Revenu Québec for another. No slip was issued."))
 
     static let releve24RangeUsed = Problem(

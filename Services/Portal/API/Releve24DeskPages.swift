@@ -61,6 +61,11 @@ struct Releve24DeskPages: Sendable {
             guard case .ok(let ok) = listed else { return try registrar.staffArea.refusal(listed, request: request, back: request.uri.path) }
             let body = try ok.body.json
             let money = { (cents: Int64) in Formatting.money(cents: cents, language) }
+            // The preparer's settings and the file with every number in full: the organisation's administrators.
+            var administers = false
+            if let account = try await kit.account(session) {
+                administers = StaffPages.administers(account, found, in: try await registrar.reference.organisations())
+            }
             let known: PaymentClient.Components.Schemas.Releve24Preparer? = if case .ok(let found) = preparer { try found.body.json } else { nil }
             let summary = body.summary
             let figures: [(Text, PaymentClient.Components.Schemas.Releve24Figures?)] = [
@@ -70,12 +75,19 @@ struct Releve24DeskPages: Sendable {
             let visit = FormVisit(request, cookies: kit.cookies)
             let path = base(found.id)
             var context: [String: Any] = [
-                "heading": "\(t(.staffReleve24Title)) \(year)", "organisationName": found.name.text(language), "organisationId": found.id,
+                "heading": t(.staffReleve24Heading).replacingOccurrences(of: "{year}", with: String(year)),
+                "organisationName": found.name.text(language), "organisationId": found.id,
                 "action": path, "year": String(year),
-                "years": (1...4).map { current - $0 }.map { ["value": String($0), "selected": $0 == year] as [String: Any] },
+                "years": Set((1...4).map { current - $0 } + [year]).sorted(by: >).map {
+                    ["value": String($0), "selected": $0 == year] as [String: Any]
+                },
+                "administers": administers,
                 "hasPreparer": known != nil, "preparerNumber": known?.preparerNumber ?? "",
-                "range": known.map { "\($0.firstSequence) – \($0.lastSequence)" } ?? "",
-                "next": known.map { $0.nextSequence > $0.lastSequence ? "—" : String($0.nextSequence) } ?? "",
+                "range": known.map {
+                    t(.preparerRangeValue).replacingOccurrences(of: "{first}", with: String($0.firstSequence))
+                        .replacingOccurrences(of: "{last}", with: String($0.lastSequence))
+                } ?? "",
+                "next": known.map { $0.nextSequence > $0.lastSequence ? t(.preparerRangeUsed) : String($0.nextSequence) } ?? "",
                 "preparerHref": "\(path)/preparateur",
                 "generateSubmit": t(.generateSubmit).replacingOccurrences(of: "{year}", with: String(year)),
                 "issueSubmit": t(.issueSubmit).replacingOccurrences(of: "{year}", with: String(year)),
@@ -93,11 +105,12 @@ struct Releve24DeskPages: Sendable {
                 "slips": body.items.map { slip -> [String: String] in
                     [
                         "href": "\(path)/feuillets/\(slip.id)", "payer": slip.payer.name, "child": slip.participant.name,
+                        "context": ", \(slip.payer.name), \(slip.participant.name)",
                         "label": slip.number.map(Releve24Pages.spaced) ?? t(.releve24Draft), "code": Releve24Pages.code(slip.code, language),
                         "status": slip.status == .draft ? t(.releve24Draft) : (slip.status == .issued ? t(.releve24Issued) : t(.releve24Replaced)),
                         "feesPaid": money(slip.feesPaid.amountCents), "notEligible": money(slip.notEligible.amountCents),
                         "eligible": money(slip.eligible.amountCents),
-                        "taxNumber": slip.payer.taxNumber ?? t(.notGiven),
+                        "taxNumber": slip.payer.taxNumber ?? t(.taxNumberMissing),
                         "delivery": slip.delivery.map { $0 == .electronic ? t(.releve24DeliveryElectronic) : t(.releve24DeliveryPostal) } ?? "",
                     ]
                 },
@@ -114,7 +127,8 @@ struct Releve24DeskPages: Sendable {
             }
             return registrar.render(
                 "staff-releve24",
-                title: (refusal.isEmpty ? "" : t(.errorTitlePrefix)) + "\(t(.staffReleve24Title)) \(year) — \(found.name.text(language))",
+                title: (refusal.isEmpty ? "" : t(.errorTitlePrefix)) + t(.staffReleve24Heading).replacingOccurrences(of: "{year}", with: String(year))
+                    + " — \(found.name.text(language))",
                 context: context, request: request, path: "\(base(found.id))?annee=\(year)", status: status, visit: visit)
         }
     }

@@ -66,11 +66,14 @@ struct Releve24Pages: Sendable {
                 [
                     "href": "/releves-24/\(slip.id)", "year": String(slip.year), "organisation": slip.organisation.name.text(language),
                     "child": slip.participant.name, "number": slip.number.map(Self.spaced) ?? "", "code": Self.code(slip.code, language),
-                    "eligible": Formatting.money(cents: slip.eligible.amountCents, language),
+                    "context": ", \(slip.year), \(slip.participant.name)",
+                    // A cancellation's figures repeat the slip it cancels: nothing of it is to be claimed.
+                    "eligible": slip.code == .d ? t(.releve24CancelledNothing) : Formatting.money(cents: slip.eligible.amountCents, language),
                     "replaced": slip.status == .replaced ? t(.releve24Replaced) : "",
                 ]
             },
-            "taxNumber": masked ?? t(.notGiven), "taxNumberAction": masked == nil ? t(.taxNumberEnter) : t(.taxNumberChange),
+            "taxNumber": masked.map { t(.taxNumberOnFile).replacingOccurrences(of: "{last}", with: String($0.suffix(3))) } ?? t(.taxNumberMissing),
+            "taxNumberAction": masked == nil ? t(.taxNumberEnter) : t(.taxNumberChange),
             "taxNumberHref": Self.taxNumberPath,
             "consentGiven": consent != nil,
             "consentSince": consent.map { t(.electronicDeliveryOn).replacingOccurrences(of: "{date}", with: DateText.day($0.givenAt, language)) }
@@ -145,7 +148,7 @@ struct Releve24Pages: Sendable {
                 address.line1, address.line2 ?? "",
                 [address.city, address.province ?? "", address.postalCode].filter { !$0.isEmpty }.joined(separator: " "),
             ].filter { !$0.isEmpty }.joined(separator: ", "),
-            "taxNumber": slip.payer.taxNumber ?? t(.notGiven), "child": slip.participant.name,
+            "taxNumber": slip.payer.taxNumber ?? t(.taxNumberMissing), "child": slip.participant.name,
             "born": slip.participant.birthDate.map { Formatting.day($0, language) } ?? "",
             "careDays": Formatting.number(slip.careDays, language), "feesPaid": money(slip.feesPaid.amountCents),
             "notEligible": money(slip.notEligible.amountCents), "eligible": money(slip.eligible.amountCents),

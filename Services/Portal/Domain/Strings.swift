@@ -159,7 +159,8 @@ enum Text: String, CaseIterable, Sendable {
     case generateHint, generateSubmit, generatedNotice, issueHeading, issueHint, issueSubmit
     case issuedNotice, releve24SummaryHeading, releve24SlipType, releve24SlipCount, releve24BoxCShort, releve24BoxDShort
     case releve24BoxEShort, releve24DraftsCount, releve24YearSlips, releve24NoSlips, transmissionLink, transmissionHint
-    case backToReleve24Year
+    case backToReleve24Year, staffReleve24Heading, preparerRangeValue, preparerRangeUsed, releve24CancelledNothing, taxNumberMissing
+    case taxNumberOnFile
 }
 
 enum Strings {
@@ -1023,7 +1024,7 @@ enum Strings {
         .taxNumberRemove: "Retirer mon numéro",
         .taxNumberSavedNotice: "Votre numéro d'assurance sociale est enregistré. L'organisme émettra vos relevés en attente.",
         .taxNumberRemovedNotice: "Votre numéro d'assurance sociale a été retiré.",
-        .electronicDeliveryHeading: "Recevoir mes relevés par courriel",
+        .electronicDeliveryHeading: "Recevoir mes documents par courriel",
         .electronicDeliveryOn: "Vous avez accepté de recevoir vos relevés par courriel, depuis le {date}.",
         .electronicDeliveryOff: "Sans votre consentement, l'organisme vous envoie vos relevés par la poste\u{202F}; ils sont aussi sur cette page.",
         .electronicDeliveryGive: "J'accepte de recevoir mes documents par courriel",
@@ -1035,7 +1036,7 @@ enum Strings {
             "En janvier et février\u{00A0}: générez les relevés de l'année à partir des paiements, vérifiez les brouillons, puis émettez-les. Un remboursement ou une correction après l'émission donne un relevé modifié (A) ou annulé (D), avec son propre numéro.",
         .preparerHeading: "Préparateur et numéros de relevés",
         .preparerRange: "Plage de numéros attribuée",
-        .preparerNext: "Prochain numéro",
+        .preparerNext: "Prochain numéro de la plage (sans le chiffre de contrôle)",
         .preparerMissing:
             "Entrez d'abord le numéro de préparateur (NP suivi de 6 chiffres) et la plage de numéros de relevés que Revenu Québec vous a attribués.",
         .preparerEdit: "Modifier le préparateur et la plage de numéros",
@@ -1051,7 +1052,7 @@ enum Strings {
         .generateHint: "Recalcule les brouillons de l'année à partir des paiements et des remboursements. Les relevés déjà émis ne changent jamais.",
         .generateSubmit: "Générer les relevés de {year}",
         .generatedNotice:
-            "Brouillons\u{00A0}: {r} originaux, {a} modifiés, {d} annulations\u{202F}; {w} attendent le numéro d'assurance sociale du payeur.",
+            "Brouillons générés — originaux\u{00A0}: {r}, modifiés\u{00A0}: {a}, annulations\u{00A0}: {d}. Relevés en attente du numéro d'assurance sociale du payeur\u{00A0}: {w}.",
         .issueHeading: "Émettre",
         .issueHint:
             "Numérote les brouillons dont le payeur a donné son numéro d'assurance sociale, les envoie par courriel à ceux qui y ont consenti (les autres sont à imprimer et à poster) et demande une fois leur numéro aux autres payeurs.",
@@ -1069,6 +1070,12 @@ enum Strings {
         .transmissionLink: "Télécharger le fichier de transmission (XML) pour Revenu Québec",
         .transmissionHint: "Le fichier contient le numéro d'assurance sociale de chaque payeur\u{00A0}: chaque ouverture est notée.",
         .backToReleve24Year: "Retour aux relevés de l'année",
+        .staffReleve24Heading: "Relevés 24 de {year}",
+        .preparerRangeValue: "du {first} au {last}",
+        .preparerRangeUsed: "Plage épuisée",
+        .releve24CancelledNothing: "Annulé\u{00A0}: rien à déclarer",
+        .taxNumberMissing: "Non fourni",
+        .taxNumberOnFile: "Numéro enregistré, se terminant par {last}",
     ]
 
     static let english: [Text: String] = [
@@ -1908,7 +1915,7 @@ enum Strings {
         .taxNumberRemove: "Remove my number",
         .taxNumberSavedNotice: "Your social insurance number is saved. The organisation will issue your waiting slips.",
         .taxNumberRemovedNotice: "Your social insurance number was removed.",
-        .electronicDeliveryHeading: "Receive my slips by email",
+        .electronicDeliveryHeading: "Receive my documents by email",
         .electronicDeliveryOn: "You agreed to receive your slips by email, since {date}.",
         .electronicDeliveryOff: "Without your consent, the organisation sends your slips by post; they are also on this page.",
         .electronicDeliveryGive: "I agree to receive my documents by email",
@@ -1920,7 +1927,7 @@ enum Strings {
             "In January and February: generate the year's slips from the payments, review the drafts, then issue them. A refund or a correction after issuing makes an amended (A) or cancelled (D) slip, with its own number.",
         .preparerHeading: "Preparer and slip numbers",
         .preparerRange: "Range of numbers assigned",
-        .preparerNext: "Next number",
+        .preparerNext: "Next number of the range (without the check digit)",
         .preparerMissing: "First enter the preparer number (NP followed by 6 digits) and the range of slip numbers Revenu Québec assigned to you.",
         .preparerEdit: "Change the preparer and the range of numbers",
         .preparerFormIntro:
@@ -1934,7 +1941,8 @@ enum Strings {
         .generateHeading: "Generate the drafts",
         .generateHint: "Recalculates the year's drafts from the payments and refunds. Slips already issued never change.",
         .generateSubmit: "Generate the {year} slips",
-        .generatedNotice: "Drafts: {r} original, {a} amended, {d} cancellations; {w} wait for the payer's social insurance number.",
+        .generatedNotice:
+            "Drafts generated — original: {r}, amended: {a}, cancellations: {d}. Slips waiting for the payer's social insurance number: {w}.",
         .issueHeading: "Issue",
         .issueHint:
             "Numbers the drafts whose payer gave their social insurance number, emails them to those who consented (the others are to be printed and posted) and asks the other payers for their number once.",
@@ -1952,5 +1960,11 @@ enum Strings {
         .transmissionLink: "Download the transmission file (XML) for Revenu Québec",
         .transmissionHint: "The file holds each payer's social insurance number: every opening is recorded.",
         .backToReleve24Year: "Back to the year's slips",
+        .staffReleve24Heading: "{year} Relevé 24 slips",
+        .preparerRangeValue: "{first} to {last}",
+        .preparerRangeUsed: "Range used up",
+        .releve24CancelledNothing: "Cancelled: nothing to claim",
+        .taxNumberMissing: "Not given yet",
+        .taxNumberOnFile: "Number on file, ending with {last}",
     ]
 }

@@ -7,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import PostgresNIO
 import ServiceLifecycle
 import Testing
 
@@ -129,6 +130,28 @@ extension TestDatabase {
                 payloads.append(try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] ?? [:])
             }
             return payloads
+        }
+    }
+
+    /// Every row of every payment table and the outbox's payloads, as text: what a test searches for a secret.
+    func paymentDump() async throws -> String {
+        try await TestDatabase.admin(database: name) { connection in
+            var text = ""
+            for try await table in try await connection.query(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'payment'", logger: TestEnvironment.logger
+            ).decode(String.self) {
+                for try await row in try await connection.query(
+                    PostgresQuery(unsafeSQL: "SELECT row_to_json(t)::text FROM payment.\(table) t"), logger: TestEnvironment.logger
+                ).decode(String.self) {
+                    text += row + "\n"
+                }
+            }
+            for try await payload in try await connection.query(
+                "SELECT convert_from(payload, 'UTF8') FROM payment.outbox", logger: TestEnvironment.logger
+            ).decode(String.self) {
+                text += payload + "\n"
+            }
+            return text
         }
     }
 }

@@ -4774,9 +4774,10 @@ internal enum Operations {
             }
         }
     }
-    /// Staff: the year's issued slips as one XML file for Revenu Québec, with the summary's totals.
+    /// Organisation admins: the year's issued slips as one XML file for Revenu Québec, with the summary's totals.
     ///
-    /// Opens every payer's social insurance number (each opening logged). The envelope (`Transmission`, `P`) follows
+    /// Opens every payer's social insurance number as each slip was issued (each opening logged): the organisation's
+    /// administrators only (403 for its other staff). The envelope (`Transmission`, `P`) follows
     /// Revenu Québec's published transmission format for relevés; see the README for what was checked and what
     /// must be checked against the official RL-24 schema before a real filing.
     ///

@@ -145,9 +145,10 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/staff/releve24/issues`.
     /// - Remark: Generated from `#/paths//v1/staff/releve24/issues/post(issueReleve24)`.
     func issueReleve24(_ input: Operations.IssueReleve24.Input) async throws -> Operations.IssueReleve24.Output
-    /// Staff: the year's issued slips as one XML file for Revenu Québec, with the summary's totals.
+    /// Organisation admins: the year's issued slips as one XML file for Revenu Québec, with the summary's totals.
     ///
-    /// Opens every payer's social insurance number (each opening logged). The envelope (`Transmission`, `P`) follows
+    /// Opens every payer's social insurance number as each slip was issued (each opening logged): the organisation's
+    /// administrators only (403 for its other staff). The envelope (`Transmission`, `P`) follows
     /// Revenu Québec's published transmission format for relevés; see the README for what was checked and what
     /// must be checked against the official RL-24 schema before a real filing.
     ///
@@ -434,9 +435,10 @@ extension APIProtocol {
             body: body
         ))
     }
-    /// Staff: the year's issued slips as one XML file for Revenu Québec, with the summary's totals.
+    /// Organisation admins: the year's issued slips as one XML file for Revenu Québec, with the summary's totals.
     ///
-    /// Opens every payer's social insurance number (each opening logged). The envelope (`Transmission`, `P`) follows
+    /// Opens every payer's social insurance number as each slip was issued (each opening logged): the organisation's
+    /// administrators only (403 for its other staff). The envelope (`Transmission`, `P`) follows
     /// Revenu Québec's published transmission format for relevés; see the README for what was checked and what
     /// must be checked against the official RL-24 schema before a real filing.
     ///
