@@ -50,6 +50,36 @@ enum Releve24 {
     /// An 8-digit sequence from Revenu Québec's range (the check digit is added at issue).
     static func isSequence(_ value: Int64) -> Bool { (1_000_000...99_999_999).contains(value) }
 
+    /// The organisation's preparer number and the range of slip numbers Revenu Québec assigned it.
+    struct Preparer: Sendable, Equatable {
+        var preparerNumber: String
+        var firstSequence: Int64
+        var lastSequence: Int64
+        var nextSequence: Int64
+        var version: Int64
+    }
+
+    /// A slip as stored: its figures, and who and what it names.
+    struct Slip: Sendable {
+        var id: UUID
+        var organisationId: UUID
+        var year: Int
+        var payerAccountId: UUID
+        var participantId: UUID
+        var code: Releve24.Code
+        var status: Releve24.Status
+        var number: Int64?
+        var replacesNumber: Int64?
+        var boxes: Releve24.Boxes
+        var payerName: String
+        var payerAddress: BillingAddress
+        var participantName: String
+        var participantBirthDate: String?
+        var issuedAt: Date?
+        var delivery: String?
+        var taxNumberLastDigits: String?
+    }
+
     /// The slip's boxes: fees paid (C), the part not eligible (D: items, meals, outings), the eligible amount (E = C − D).
     struct Boxes: Codable, Sendable, Equatable {
         var careDays: Int

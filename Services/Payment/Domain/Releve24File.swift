@@ -1,6 +1,6 @@
+import Contracts
 import DomainKit
 import Foundation
-import Projections
 
 /// The transmission file of a year's slips. The envelope (`Transmission`, `P`, a group of `R`/`A`/`D` slips and
 /// its `T` totals) follows Revenu Québec's transmission format for relevés as its other slips use it; the RL-24
@@ -8,9 +8,15 @@ import Projections
 enum Releve24File {
     static let namespace = "http://www.mrq.gouv.qc.ca/T5"
 
+    /// The provider as the file names it.
+    struct Provider: Sendable {
+        var name: String
+        var address: PostalAddress?
+        var enterpriseNumber: String?
+    }
+
     static func xml(
-        year: Int, preparer: Releve24Store.Preparer, providerName: String, providerDetails: OrganisationProjection.Details,
-        slips: [Releve24Store.Slip], taxNumbers: [UUID: TaxNumber]
+        year: Int, preparer: Releve24.Preparer, provider: Provider, slips: [Releve24.Slip], taxNumbers: [UUID: TaxNumber]
     ) -> String {
         var out = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
         out += #"<Transmission VersionSchema="\#(year).1" pNbEnvois="1" xmlns="\#(namespace)">"# + "\n"
@@ -20,8 +26,8 @@ enum Releve24File {
         out += "    <Preparateur>\n"
         out += element("No", preparer.preparerNumber, indent: 6)
         out += element("Type", "1", indent: 6)
-        out += element("Nom1", providerName, indent: 6)
-        if let address = providerDetails.address {
+        out += element("Nom1", provider.name, indent: 6)
+        if let address = provider.address {
             out += "      <Adresse>\n"
             out += element("Ligne1", address.street, indent: 8)
             out += element("Ville", address.city, indent: 8)
@@ -44,7 +50,7 @@ enum Releve24File {
             if slip.code != .original, let replaced = slip.replacesNumber {
                 out += element("NoReleveDerniereTrans", String(replaced), indent: 8)
             }
-            if let enterprise = providerDetails.enterpriseNumber { out += element("NoEntreprise", enterprise, indent: 8) }
+            if let enterprise = provider.enterpriseNumber { out += element("NoEntreprise", enterprise, indent: 8) }
             out += "        <Beneficiaire>\n"
             out += element("NAS", taxNumbers[slip.payerAccountId]?.digits ?? "", indent: 10)
             let (first, last) = split(slip.payerName)

@@ -24,33 +24,8 @@ struct Releve24Store: Sendable {
     /// Slips (or payers) handled per round trip when issuing.
     static let batch = 1_000
 
-    struct Preparer: Sendable, Equatable {
-        var preparerNumber: String
-        var firstSequence: Int64
-        var lastSequence: Int64
-        var nextSequence: Int64
-        var version: Int64
-    }
-
-    struct Slip: Sendable {
-        var id: UUID
-        var organisationId: UUID
-        var year: Int
-        var payerAccountId: UUID
-        var participantId: UUID
-        var code: Releve24.Code
-        var status: Releve24.Status
-        var number: Int64?
-        var replacesNumber: Int64?
-        var boxes: Releve24.Boxes
-        var payerName: String
-        var payerAddress: BillingAddress
-        var participantName: String
-        var participantBirthDate: String?
-        var issuedAt: Date?
-        var delivery: String?
-        var taxNumberLastDigits: String?
-    }
+    typealias Preparer = Releve24.Preparer
+    typealias Slip = Releve24.Slip
 
     struct Generation: Sendable, Equatable {
         var originals = 0
@@ -451,7 +426,9 @@ struct Releve24Store: Sendable {
             let numbers = try await TaxNumberStore.open(
                 sealed, by: reader, purpose: .transmission, keys: taxNumbers, at: now, on: connection, logger: logger)
             return Releve24File.xml(
-                year: year, preparer: preparer, providerName: providerName, providerDetails: providerDetails, slips: slips, taxNumbers: numbers)
+                year: year, preparer: preparer,
+                provider: .init(name: providerName, address: providerDetails.address, enterpriseNumber: providerDetails.enterpriseNumber),
+                slips: slips, taxNumbers: numbers)
         }
     }
 
