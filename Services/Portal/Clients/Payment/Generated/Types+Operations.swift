@@ -3780,6 +3780,39 @@ package enum Operations {
             /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
             ///
             ///
+            /// - Remark: Generated from `#/paths//v1/staff/releve24/preparers/{organisationId}/put(setReleve24Preparer)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            package var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
             /// - Remark: Generated from `#/paths//v1/staff/releve24/preparers/{organisationId}/put(setReleve24Preparer)/responses/409`.
             ///
             /// HTTP response code: `409 conflict`.
