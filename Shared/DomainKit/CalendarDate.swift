@@ -59,6 +59,13 @@ public struct CalendarDate: Comparable, Sendable, Hashable, CustomStringConverti
         return moved
     }
 
+    /// Noon of this day where the organisations are: the instant that is this date whatever the server's zone.
+    public var noon: Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = Self.timeZone
+        return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: 12))!
+    }
+
     /// Monday to Friday from this date to `last`, both included (0 when `last` is earlier): the days of care a
     /// day camp's week counts.
     public func weekdays(through last: CalendarDate) -> Int {

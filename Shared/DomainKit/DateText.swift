@@ -9,13 +9,7 @@ public enum DateText {
 
     /// A calendar date (`2027-07-03`) in words, the same day whatever the server's zone.
     public static func day(_ date: CalendarDate, _ language: Language) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = CalendarDate.timeZone
-        // Noon of that day where the organisations are.
-        guard let noon = calendar.date(from: DateComponents(year: date.year, month: date.month, day: date.day, hour: 12)) else {
-            return date.description
-        }
-        return day(noon, language)
+        day(date.noon, language)
     }
 
     /// An ISO date as `day(_:_:)` writes it; anything else as it is.

@@ -19,12 +19,7 @@ import Testing
     static let correctedNumber = "193 456 787"
 
     /// Quebec time on the given day at noon.
-    static func day(_ text: String) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = CalendarDate.timeZone
-        let date = CalendarDate(text)!
-        return calendar.date(from: DateComponents(year: date.year, month: date.month, day: date.day, hour: 12))!
-    }
+    static func day(_ text: String) -> Date { CalendarDate(text)!.noon }
 
     static func line(_ participant: UUID, _ name: String, seat: Int64, items: Int64 = 0, releve24: Bool = true) -> CheckoutEvent.Line {
         CheckoutEvent.Line(

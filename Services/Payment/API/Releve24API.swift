@@ -43,7 +43,7 @@ extension PaymentAPI {
         }
         var waiting: [Operations.ListMyReleve24.Output.Ok.Body.JsonPayload.WaitingForTaxNumberPayloadPayload] = []
         for entry in try await releve24.waitingForTaxNumber(payer: payer) {
-            let provider = try await provider(entry.organisation, cache: &providers)
+            let provider = try await provider(entry.organisation, cache: &providers).organisation
             waiting.append(
                 .init(
                     organisationId: entry.organisation.uuidString.lowercased(),
@@ -179,7 +179,8 @@ extension PaymentAPI {
 
     // MARK: Helpers
 
-    typealias Provider = (shortCode: String, name: LocalizedName, details: OrganisationProjection.Details)
+    /// What a slip names of its organisation: the provider as the catalogue announced it, and its preparer number.
+    typealias Provider = (organisation: Releve24Store.Provider?, preparerNumber: String?)
 
     /// The organisation a staff request names, refused to anyone not on its staff.
     static func staffOrganisation(_ text: String, field: String = "organisationId") throws -> UUID {
@@ -189,23 +190,23 @@ extension PaymentAPI {
         return organisation
     }
 
-    private func provider(_ organisation: UUID, cache: inout [UUID: Provider]) async throws -> Provider? {
+    /// Read once per organisation for a list of slips.
+    private func provider(_ organisation: UUID, cache: inout [UUID: Provider]) async throws -> Provider {
         if let known = cache[organisation] { return known }
-        let found = try await releve24.provider(organisation: organisation)
+        let found = (try await releve24.provider(organisation: organisation), try await releve24.preparer(organisation: organisation)?.preparerNumber)
         cache[organisation] = found
         return found
     }
 
     func representation(_ slip: Releve24Store.Slip, providers: inout [UUID: Provider]) async throws -> Components.Schemas.Releve24Slip {
-        let provider = try await provider(slip.organisationId, cache: &providers)
-        let preparer = try await releve24.preparer(organisation: slip.organisationId)
+        let (provider, preparerNumber) = try await provider(slip.organisationId, cache: &providers)
         let address = slip.payerAddress
         return .init(
             id: slip.id.uuidString.lowercased(),
             organisation: .init(
                 id: slip.organisationId.uuidString.lowercased(), name: .init(fr: provider?.name.fr ?? "", en: provider?.name.en ?? ""),
                 address: provider?.details.address.map { "\($0.street), \($0.city) (\($0.province)) \($0.postalCode)" },
-                enterpriseNumber: provider?.details.enterpriseNumber, preparerNumber: preparer?.preparerNumber),
+                enterpriseNumber: provider?.details.enterpriseNumber, preparerNumber: preparerNumber),
             year: slip.year, code: .init(rawValue: slip.code.rawValue)!, status: .init(rawValue: slip.status.rawValue)!,
             number: slip.number.map { String($0) }, replacesNumber: slip.replacesNumber.map { String($0) }, careDays: slip.boxes.careDays,
             feesPaid: Self.money(slip.boxes.feesPaidCents), notEligible: Self.money(slip.boxes.notEligibleCents),

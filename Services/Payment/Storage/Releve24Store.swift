@@ -55,15 +55,7 @@ struct Releve24Store: Sendable {
     // MARK: Preparer
 
     func preparer(organisation: UUID) async throws -> Preparer? {
-        for try await (number, first, last, next, version) in try await client.query(
-            """
-            SELECT preparer_number, first_sequence, last_sequence, next_sequence, version FROM releve24_preparers
-            WHERE organisation_id = \(organisation)
-            """, logger: logger
-        ).decode((String, Int64, Int64, Int64, Int64).self) {
-            return Preparer(preparerNumber: number, firstSequence: first, lastSequence: last, nextSequence: next, version: version)
-        }
-        return nil
+        try await client.withConnection { connection in try await preparer(organisation: organisation, on: connection) }
     }
 
     /// A new range starts at its first number, unless the numbers already issued from it are inside it.
@@ -72,7 +64,7 @@ struct Releve24Store: Sendable {
     ) async throws -> Preparer {
         try await client.transaction(logger: logger) { connection in
             // Never while the organisation's slips are being issued (numbers are taken from the range then).
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("releve24 " + organisation.uuidString)))", logger: logger)
+            try await lock(organisation, on: connection)
             try await connection.query(
                 """
                 INSERT INTO releve24_preparers (organisation_id, preparer_number, first_sequence, last_sequence, next_sequence, version, updated_by, updated_at)
@@ -97,6 +89,11 @@ struct Releve24Store: Sendable {
         }
     }
 
+    /// One generation, issuing or change of range at a time per organisation, until the transaction ends.
+    private func lock(_ organisation: UUID, on connection: PostgresConnection) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("releve24 " + organisation.uuidString)))", logger: logger)
+    }
+
     private func preparer(organisation: UUID, on connection: PostgresConnection, forUpdate: Bool = false) async throws -> Preparer? {
         for try await (number, first, last, next, version) in try await connection.query(
             """
@@ -117,8 +114,7 @@ struct Releve24Store: Sendable {
     func generate(organisation: UUID, year: Int, at now: Date) async throws -> Generation {
         let zone = CalendarDate.timeZone.identifier
         return try await client.transaction(logger: logger) { connection in
-            // One generation or issuing at a time per organisation.
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("releve24 " + organisation.uuidString)))", logger: logger)
+            try await lock(organisation, on: connection)
             try await connection.query(
                 "DELETE FROM releve24_slips WHERE organisation_id = \(organisation) AND year = \(year) AND status = 'draft'", logger: logger)
             // What each payer paid per child in the year for childcare lines, net of the refunds of those payments
@@ -230,7 +226,7 @@ struct Releve24Store: Sendable {
     func issue(organisation: UUID, year: Int, by account: UUID, at now: Date) async throws -> Issuing {
         guard year < CalendarDate(now).year else { throw Problem.releve24YearNotOver }
         return try await client.transaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("releve24 " + organisation.uuidString)))", logger: logger)
+            try await lock(organisation, on: connection)
             guard let preparer = try await preparer(organisation: organisation, on: connection, forUpdate: true) else {
                 throw Problem.releve24NoPreparer
             }
@@ -443,7 +439,9 @@ struct Releve24Store: Sendable {
     }
 
     /// The organisation as slips print it (its projection of the catalogue's events).
-    func provider(organisation: UUID) async throws -> (shortCode: String, name: LocalizedName, details: OrganisationProjection.Details)? {
+    typealias Provider = (shortCode: String, name: LocalizedName, details: OrganisationProjection.Details)
+
+    func provider(organisation: UUID) async throws -> Provider? {
         for try await (code, fr, en, details) in try await client.query(
             "SELECT short_code, name_fr, name_en, details::text FROM organisations WHERE id = \(organisation)", logger: logger
         ).decode((String, String, String, String).self) {

@@ -37,9 +37,12 @@ struct MoneyDeskPages: Sendable {
 
     /// The year asked for (`?annee=2026`), this year by default; nil for one that cannot be.
     func year(_ request: Request) -> Int? {
-        guard let text = FormQuery(request.uri.query)["annee"], !text.isEmpty else {
-            return CalendarDate(kit.clock.now()).year
-        }
+        Self.year(FormQuery(request.uri.query)["annee"], default: CalendarDate(kit.clock.now()).year)
+    }
+
+    /// A year as a page's `annee` gives it: `default` when none is given, nil for one that cannot be.
+    static func year(_ text: String?, default fallback: Int) -> Int? {
+        guard let text, !text.isEmpty else { return fallback }
         guard let year = Int(text), (2000...2100).contains(year) else { return nil }
         return year
     }

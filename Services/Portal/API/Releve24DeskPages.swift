@@ -34,9 +34,7 @@ struct Releve24DeskPages: Sendable {
 
     /// The year asked for (`?annee=2025`), last year by default (slips are made for a year that is over).
     func year(_ text: String?) -> Int? {
-        guard let text, !text.isEmpty else { return CalendarDate(kit.clock.now()).year - 1 }
-        guard let year = Int(text), (2000...2100).contains(year) else { return nil }
-        return year
+        MoneyDeskPages.year(text, default: CalendarDate(kit.clock.now()).year - 1)
     }
 
     func base(_ organisation: String) -> String { "/staff/organisations/\(organisation)/releves-24" }
@@ -107,7 +105,7 @@ struct Releve24DeskPages: Sendable {
                         "href": "\(path)/feuillets/\(slip.id)", "payer": slip.payer.name, "child": slip.participant.name,
                         "context": ", \(slip.payer.name), \(slip.participant.name)",
                         "label": slip.number.map(Releve24Pages.spaced) ?? t(.releve24Draft), "code": Releve24Pages.code(slip.code, language),
-                        "status": slip.status == .draft ? t(.releve24Draft) : (slip.status == .issued ? t(.releve24Issued) : t(.releve24Replaced)),
+                        "status": Releve24Pages.status(slip.status, language),
                         "feesPaid": money(slip.feesPaid.amountCents), "notEligible": money(slip.notEligible.amountCents),
                         "eligible": money(slip.eligible.amountCents),
                         "taxNumber": slip.payer.taxNumber ?? t(.taxNumberMissing),

@@ -131,15 +131,9 @@ struct Releve24Pages: Sendable {
         let t = { Strings.text($0, language) }
         let money = { (cents: Int64) in Formatting.money(cents: cents, language) }
         let address = slip.payer.address
-        let status: String =
-            switch slip.status {
-            case .draft: t(.releve24Draft)
-            case .issued: t(.releve24Issued)
-            case .replaced: t(.releve24Replaced)
-            }
         return withoutEmptyTexts([
             "heading": t(.releve24SlipTitle).replacingOccurrences(of: "{year}", with: String(slip.year)),
-            "code": code(slip.code, language), "status": status, "number": slip.number.map(spaced) ?? "",
+            "code": code(slip.code, language), "status": status(slip.status, language), "number": slip.number.map(spaced) ?? "",
             "replaces": slip.replacesNumber.map(spaced) ?? "", "issuedOn": slip.issuedAt.map { DateText.day($0, language) } ?? "",
             "provider": slip.organisation.name.text(language), "providerAddress": slip.organisation.address ?? "",
             "enterpriseNumber": slip.organisation.enterpriseNumber ?? "", "preparerNumber": slip.organisation.preparerNumber ?? "",
@@ -162,6 +156,14 @@ struct Releve24Pages: Sendable {
         guard number.count == 9 else { return number }
         let digits = Array(number)
         return [String(digits[0..<3]), String(digits[3..<6]), String(digits[6..<9])].joined(separator: "\u{00A0}")
+    }
+
+    static func status(_ status: Slip.StatusPayload, _ language: Language) -> String {
+        switch status {
+        case .draft: Strings.text(.releve24Draft, language)
+        case .issued: Strings.text(.releve24Issued, language)
+        case .replaced: Strings.text(.releve24Replaced, language)
+        }
     }
 
     static func code(_ code: Slip.CodePayload, _ language: Language) -> String {
