@@ -36,14 +36,14 @@ enum PaymentService: ServiceDefinition {
             timeout: settings.processorTimeout)
         let taxNumbers = TaxNumberStore(client: environment.postgres, logger: environment.logger, keys: settings.taxNumberKeys)
         let mails = try PaymentMails()
+        let mailing = PaymentMailing(mails: mails, key: settings.mailKey, from: settings.mailFrom, publicBaseURL: settings.publicBaseURL)
         return Parts(
             settings: settings,
             payments: PaymentStore(
                 client: environment.postgres, logger: environment.logger, processor: processor, holdMargin: settings.holdMargin,
-                mailing: PaymentMailing(
-                    mails: mails, key: settings.mailKey, from: settings.mailFrom, publicBaseURL: settings.publicBaseURL),
-                clock: environment.clock),
-            refunds: RefundStore(client: environment.postgres, logger: environment.logger, processor: processor, clock: environment.clock),
+                mailing: mailing, clock: environment.clock),
+            refunds: RefundStore(
+                client: environment.postgres, logger: environment.logger, processor: processor, clock: environment.clock, mailing: mailing),
             history: HistoryRepository(client: environment.postgres, logger: environment.logger), taxNumbers: taxNumbers,
             releve24: Releve24Store(
                 client: environment.postgres, logger: environment.logger, taxNumbers: settings.taxNumberKeys,

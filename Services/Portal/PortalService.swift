@@ -78,6 +78,7 @@ enum PortalService: ServiceDefinition {
         RefundDecisionPages(registrar: registrar, enrolment: parts.enrolment).register(on: router)
         FamilyPages(kit: kit, enrolment: parts.enrolment, payment: parts.payment, reference: reference).register(on: router)
         Releve24Pages(kit: kit, payment: parts.payment).register(on: router)
+        MoneyDocumentPages(kit: kit, enrolment: parts.enrolment, payment: parts.payment).register(on: router)
         GuestPages(kit: kit, catalogue: parts.catalogue, enrolment: parts.enrolment).register(on: router)
         WaitlistPages(kit: kit, enrolment: parts.enrolment, reference: reference).register(on: router)
         RegistrationPages(kit: kit, enrolment: parts.enrolment, reference: reference).register(on: router)

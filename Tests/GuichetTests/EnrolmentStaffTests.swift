@@ -363,15 +363,43 @@ import Testing
                 let request = try EventJSON.decoder.decode(
                     RefundRequestedEvent.self, from: Data(try await database.outboxPayload(EventName.refundRequested).utf8))
                 #expect(request.amount.amountCents == 8_000 && request.reason == "cancelled-by-guardian")
+                // The payer is told what was cancelled, the policy applied and what comes back, once.
+                _ = try await database.mailbox.waitForMail(to: "parent@example.org", count: 3)
+                let notices = try database.mailbox.mails(to: "parent@example.org").filter { $0.subject.hasPrefix("Inscription annulée") }
+                #expect(notices.count == 1)
+                let notice = try #require(notices.first)
+                #expect(notice.text.contains("est annulée à votre demande"), "\(notice.text)")
+                #expect(
+                    notice.text.contains(
+                        "Politique de remboursement de l'activité\u{00A0}: remboursement complet si l'annulation précède le début, moins des frais d'administration de \(MoneyText.format(1_500, english: false))."
+                    ), "\(notice.text)")
+                #expect(
+                    notice.text.contains("\(MoneyText.format(8_000, english: false)) seront remboursés sur la carte qui a payé"), "\(notice.text)")
+                func cancellation() async throws -> [String: Any]? {
+                    let items = try await enrolment.execute(uri: "/v1/registrations", method: .get, headers: bearer(parentToken)).json()["items"]
+                    return (items as? [[String: Any]])?.first?["cancellation"] as? [String: Any]
+                }
+                let asked = try #require(try await cancellation())
+                #expect(asked["reason"] as? String == "cancelled-by-guardian")
+                #expect((asked["policy"] as? [String: Any])?["kind"] as? String == "full-before-start")
+                #expect((asked["refund"] as? [String: Any])?["status"] as? String == "requested")
 
+                let (refundId, paymentId) = (UUID(), UUID())
                 try await events.send(
                     EventName.refundCompleted, from: "payment",
                     RefundCompletedEvent(
-                        refundId: UUID(), version: 1, paymentId: UUID(), checkoutId: request.checkoutId, registrationIds: [request.registrationId],
+                        refundId: refundId, version: 1, paymentId: paymentId, checkoutId: request.checkoutId,
+                        registrationIds: [request.registrationId],
                         amount: request.amount, refundRequestId: request.refundRequestId))
                 try await eventually("the refund request is closed") {
                     try await database.count("SELECT count(*) FROM enrolment.refund_requests WHERE status = 'completed'") == 1
                 }
+                // The family's registrations lead to the credit note.
+                let refund = try #require(try await cancellation()?["refund"] as? [String: Any])
+                #expect(refund["status"] as? String == "completed")
+                #expect((refund["amount"] as? [String: Any])?["amountCents"] as? Int == 8_000)
+                #expect(refund["refundId"] as? String == refundId.uuidString.lowercased())
+                #expect(refund["paymentId"] as? String == paymentId.uuidString.lowercased())
             }
         }
     }

@@ -486,6 +486,91 @@ import Testing
         }
     }
 
+    /// Each completed refund mails its payer (in their language) why, what it covered and its credit note; the
+    /// year's statement sums payments and refunds, for the account or one child, and shows nobody else's.
+    @Test func refundsAreMailedWithTheirCreditNoteAndTheStatementSumsTheYear() async throws {
+        let (seller, parent, emile, lea) = (UUID(), UUID(), UUID(), UUID())
+        let token = try await TestKeys.shared.token(for: parent)
+        let staff = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: seller, role: "staff")])
+        try await withSandbox { sandbox in
+            try await withService(PaymentService.self, environment: sandbox.environment) { payment, database in
+                let checkout = checkoutEvent(
+                    seller: seller, payer: .init(accountId: parent, email: "parent@example.org", name: "Mary", language: "en"),
+                    lines: [(emile, "Émile Tremblay", 6_000), (lea, "Léa Tremblay", 3_000)])
+                try await withEvents(database) { events in try await events.checkout(checkout) }
+                let paid = try await pay(payment, checkout: checkout.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token)
+                    .json()
+                let id = try #require(paid["id"] as? String)
+                _ = try await database.mailbox.waitForMail(to: "parent@example.org")
+                let year = CalendarDate(Date()).year
+
+                // Enrolment asks for Léa's refund (her registration cancelled by her guardian).
+                let leaLine = checkout.lines[1]
+                try await withEvents(database) { events in
+                    try await events.send(
+                        EventName.refundRequested, from: "enrolment",
+                        RefundRequestedEvent(
+                            refundRequestId: UUID(), version: 1, registrationId: leaLine.registrationId, checkoutId: checkout.checkoutId,
+                            amount: .init(amountCents: 2_000), reason: "cancelled-by-guardian"))
+                }
+                let cancelled = try await database.mailbox.waitForMail(to: "parent@example.org", count: 2)
+                #expect(cancelled.subject.hasPrefix("Refund of $20.00 (credit note "), "\(cancelled.subject)")
+                #expect(cancelled.subject.contains("-NC-\(year)-000001"), "\(cancelled.subject)")
+                #expect(cancelled.text.contains("This refund follows the cancellation you made"), "\(cancelled.text)")
+                #expect(cancelled.text.contains("- Léa Tremblay — MAC-2027 Macaroni") && !cancelled.text.contains("Émile"), "\(cancelled.text)")
+                #expect(cancelled.text.contains("VISA •••• 4242"), "\(cancelled.text)")
+                let refunds = try #require(
+                    try await payment.execute(uri: "/v1/payments/\(id)/refunds", method: .get, headers: bearer(token)).json()["items"]
+                        as? [[String: Any]])
+                let first = try #require(refunds.first?["id"] as? String)
+                #expect(refunds.first?["registrationIds"] as? [String] == [leaLine.registrationId.uuidString.lowercased()])
+                #expect(cancelled.text.contains("/paiements/\(id)/remboursements/\(first)"), "the credit note's page: \(cancelled.text)")
+
+                // Staff refund part of the payment as a whole, with their own words.
+                var headers = bearer(staff, json: true)
+                headers[HTTPField.Name("Idempotency-Key")!] = UUID().uuidString
+                let goodwill = try await payment.execute(
+                    uri: "/v1/payments/\(id)/refunds", method: .post, headers: headers,
+                    body: jsonBody(["amountCents": 900, "reason": "Late start of the first day"]))
+                #expect(goodwill.status == .accepted, "\(goodwill.text)")
+                let mail = try await database.mailbox.waitForMail(to: "parent@example.org", count: 3)
+                #expect(mail.subject.hasPrefix("Refund of $9.00 (credit note "), "\(mail.subject)")
+                #expect(mail.text.contains("Reason given by the organisation: Late start of the first day"), "\(mail.text)")
+                #expect(!mail.text.contains("Registrations concerned"), "a refund of the payment as a whole names no registration")
+
+                func statement(_ query: String, as accessToken: String) async throws -> [String: Any] {
+                    let answer = try await payment.execute(uri: "/v1/me/statement?\(query)", method: .get, headers: bearer(accessToken))
+                    #expect(answer.status == .ok, "\(answer.text)")
+                    return try answer.json()
+                }
+                func cents(_ value: Any?) -> Int? { (value as? [String: Any])?["amountCents"] as? Int }
+                let whole = try await statement("year=\(year)", as: token)
+                let entries = try #require(whole["entries"] as? [[String: Any]])
+                #expect(entries.compactMap { $0["kind"] as? String } == ["payment", "refund", "refund"])
+                #expect(entries.compactMap { cents($0["amount"]) } == [9_000, 2_000, 900])
+                #expect((cents(whole["paid"]), cents(whole["refunded"]), cents(whole["net"])) == (9_000, 2_900, 6_100))
+                #expect(entries[1]["receiptNumber"] as? String == paid["receiptNumber"] as? String)
+                // One child: their lines, and their share of a refund of the whole payment (what each line cost).
+                let forLea = try await statement("year=\(year)&participant=\(lea.uuidString)", as: token)
+                #expect((cents(forLea["paid"]), cents(forLea["refunded"])) == (3_000, 2_300), "\(forLea)")
+                let forEmile = try await statement("year=\(year)&participant=\(emile.uuidString)", as: token)
+                #expect((cents(forEmile["paid"]), cents(forEmile["refunded"])) == (6_000, 600), "\(forEmile)")
+                #expect(
+                    ((forEmile["entries"] as? [[String: Any]])?.first?["lines"] as? [[String: Any]])?.compactMap { $0["participantName"] as? String }
+                        == ["Émile Tremblay"])
+                // Another year, another account, a stranger's child: nothing.
+                #expect((try await statement("year=\(year - 1)", as: token)["entries"] as? [Any])?.isEmpty == true)
+                let stranger = try await TestKeys.shared.token(for: UUID())
+                #expect((try await statement("year=\(year)", as: stranger)["entries"] as? [Any])?.isEmpty == true)
+                #expect(
+                    (try await statement("year=\(year)&participant=\(lea.uuidString)", as: stranger)["entries"] as? [Any])?.isEmpty == true)
+                try await payment.execute(uri: "/v1/me/statement?year=\(year)&participant=nobody", method: .get, headers: bearer(token))
+                    .problem("/problems/invalid-request", status: .badRequest)
+                #expect(try await payment.execute(uri: "/v1/me/statement?year=\(year)", method: .get).status == .unauthorized)
+            }
+        }
+    }
+
     @Test func noCardNumberOrCVCIsKeptAnywhere() async throws {
         let (seller, parent) = (UUID(), UUID())
         let token = try await TestKeys.shared.token(for: parent)

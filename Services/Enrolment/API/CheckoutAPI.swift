@@ -72,8 +72,19 @@ extension EnrolmentAPI {
                                 participantId: $0.participantId.uuidString.lowercased(), offeringId: $0.offeringId.uuidString.lowercased(),
                                 sessionId: $0.sessionId.uuidString.lowercased(), status: .init(rawValue: $0.status) ?? .expired,
                                 amount: Self.money($0.amountCents), createdAt: $0.createdAt, interventionPlan: Self.planRules($0.planRules),
-                                documents: (attached[$0.id] ?? []).map(Self.representation))
+                                documents: (attached[$0.id] ?? []).map(Self.representation), cancellation: $0.cancellation.map(Self.representation))
                         }, nextCursor: nextCursor))))
+    }
+
+    static func representation(_ cancellation: CheckoutStore.CancellationFacts) -> Components.Schemas.RegistrationCancellation {
+        .init(
+            reason: cancellation.reason,
+            policy: cancellation.policy.map { .init(kind: $0.kind, administrationFee: $0.administrationFee.map { money($0.amountCents) }) },
+            refund: cancellation.refund.map {
+                .init(
+                    status: .init(rawValue: $0.status) ?? .requested, amount: money($0.amountCents), paymentId: $0.paymentId?.uuidString.lowercased(),
+                    refundId: $0.refundId?.uuidString.lowercased(), decisionNote: $0.decisionNote)
+            })
     }
 
     /// A guest's payer and lines, every field checked and every error reported at once.

@@ -1,4 +1,6 @@
 import Foundation
+import Contracts
+import DomainKit
 import Mail
 
 /// The mails enrolment sends, in French and English. A confirmation carries the sessions' access instructions
@@ -14,6 +16,8 @@ struct EnrolmentMails: Sendable {
     let offeringCancelled: MailTemplate
     /// The organisation's decision on a refund its policy left to it (`on-request`).
     let refundDecided: MailTemplate
+    /// A registration the family or the organisation cancelled: the policy applied and what is refunded.
+    let registrationCancelled: MailTemplate
     /// The organisation moved a session's dates: each family registered in it.
     let sessionDatesChanged: MailTemplate
 
@@ -190,8 +194,47 @@ struct EnrolmentMails: Sendable {
                 html: """
                     <p>Hello {{name}},</p>
                     <p>The organisation changed the dates of <strong>{{code}} {{titleEn}}</strong>, {{sessionEn}}. This concerns the registration of {{participants}}.</p>
-                    <p>Before: {{startsOnBeforeEn}} to {{endsOnBeforeEn}}.<br>Now: <strong>{{startsOn}} to {{endsOn}}</strong>.</p>
+                    <p>Before: {{startsOnBeforeEn}} to {{endsOnBeforeEn}}.<br>Now: <strong>{{startsOnEn}} to {{endsOnEn}}</strong>.</p>
                     <p>The registration stays confirmed. If these dates do not suit you, you may cancel the registration in the portal, under the activity's refund policy, or contact the organisation.</p>
+                    """))
+        registrationCancelled = try MailTemplate(
+            fr: .init(
+                subject: "Inscription annulée\u{00A0}: {{participant}}, {{code}} {{title}}",
+                text: """
+                    Bonjour {{name}},
+
+                    L'inscription de {{participant}} à {{code}} {{title}}, {{session}} (du {{startsOn}} au {{endsOn}}), est annulée {{#byYou}}à votre demande{{/byYou}}{{#byStaff}}par l'organisme{{/byStaff}}. La place est libérée.
+
+                    Politique de remboursement de l'activité\u{00A0}: {{policy}}
+                    {{outcome}}
+
+                    Pour toute question, communiquez avec l'organisme. Ce courriel ne demande pas de réponse.
+                    """,
+                html: """
+                    <p>Bonjour {{name}},</p>
+                    <p>L'inscription de {{participant}} à <strong>{{code}} {{title}}</strong>, {{session}} (du {{startsOn}} au {{endsOn}}), est annulée {{#byYou}}à votre demande{{/byYou}}{{#byStaff}}par l'organisme{{/byStaff}}. La place est libérée.</p>
+                    <p>Politique de remboursement de l'activité\u{00A0}: {{policy}}</p>
+                    <p>{{outcome}}</p>
+                    <p>Pour toute question, communiquez avec l'organisme.</p>
+                    """),
+            en: .init(
+                subject: "Registration cancelled: {{participant}}, {{code}} {{titleEn}}",
+                text: """
+                    Hello {{name}},
+
+                    {{participant}}'s registration for {{code}} {{titleEn}}, {{sessionEn}} ({{startsOnEn}} to {{endsOnEn}}), is cancelled {{#byYou}}at your request{{/byYou}}{{#byStaff}}by the organisation{{/byStaff}}. The place is freed.
+
+                    The activity's refund policy: {{policyEn}}
+                    {{outcomeEn}}
+
+                    For any question, contact the organisation. No reply is needed.
+                    """,
+                html: """
+                    <p>Hello {{name}},</p>
+                    <p>{{participant}}'s registration for <strong>{{code}} {{titleEn}}</strong>, {{sessionEn}} ({{startsOnEn}} to {{endsOnEn}}), is cancelled {{#byYou}}at your request{{/byYou}}{{#byStaff}}by the organisation{{/byStaff}}. The place is freed.</p>
+                    <p>The activity's refund policy: {{policyEn}}</p>
+                    <p>{{outcomeEn}}</p>
+                    <p>For any question, contact the organisation.</p>
                     """))
         refundDecided = try MailTemplate(
             fr: .init(
@@ -265,5 +308,47 @@ struct EnrolmentMails: Sendable {
                     <p>It is held for them until <strong>{{expires}}</strong> (Eastern time): check out before then.
                     After that, it goes to the next person on the waiting list.</p>
                     """))
+    }
+}
+
+extension EnrolmentMails {
+    /// The refund policy in a sentence, for the cancellation notice.
+    static func policySentence(_ policy: RefundPolicy?, english: Bool) -> String {
+        let fee = (policy?.administrationFee?.amountCents ?? 0) > 0 ? policy?.administrationFee?.amountCents : nil
+        let base: String
+        switch (policy?.kind, english) {
+        case ("full-before-start", false): base = "remboursement complet si l'annulation précède le début"
+        case ("full-before-start", true): base = "full refund when cancelled before the start"
+        case ("pro-rata", false): base = "remboursement des jours pas encore donnés"
+        case ("pro-rata", true): base = "refund of the days not yet given"
+        case ("on-request", false): base = "remboursement décidé par l'organisme, au plus ce qui a été payé"
+        case ("on-request", true): base = "refund decided by the organisation, at most what was paid"
+        case (_, false): base = "aucun remboursement"
+        case (_, true): base = "no refund"
+        }
+        guard let fee, policy?.kind != "none", policy != nil else { return base + "." }
+        let amount = MoneyText.format(fee, english: english)
+        return base + (english ? ", less an administration fee of \(amount)." : ", moins des frais d'administration de \(amount).")
+    }
+
+    /// What the family gets back: `refund` is the request's status and amount, nil when nothing is asked.
+    static func outcomeSentence(refund: (status: String, cents: Int64)?, paidOnline: Bool, english: Bool) -> String {
+        guard paidOnline else {
+            return english
+                ? "This registration was not paid online: nothing is refunded to a card."
+                : "Cette inscription n'a pas été payée en ligne\u{00A0}: rien n'est remboursé sur une carte."
+        }
+        guard let refund, refund.cents > 0 else {
+            return english ? "Under this policy, nothing is refunded." : "Selon cette politique, rien n'est remboursé."
+        }
+        let amount = MoneyText.format(refund.cents, english: english)
+        if refund.status == "awaiting-decision" {
+            return english
+                ? "The organisation will decide the refund, at most \(amount); you will receive its decision by email."
+                : "L'organisme décidera du remboursement, au plus \(amount)\u{202F}; vous recevrez sa décision par courriel."
+        }
+        return english
+            ? "\(amount) will be refunded to the card that paid; the credit note will follow by email."
+            : "\(amount) seront remboursés sur la carte qui a payé\u{202F}; la note de crédit suivra par courriel."
     }
 }

@@ -199,14 +199,15 @@ extension Cancellations {
     static func refundCompleted(_ refund: RefundCompletedEvent, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(
             """
-            UPDATE refund_requests SET status = 'completed', completed_at = now()
+            UPDATE refund_requests SET status = 'completed', completed_at = now(), payment_id = \(refund.paymentId), refund_id = \(refund.refundId)
             WHERE status = 'requested' AND (id = \(refund.refundRequestId) OR (\(refund.refundRequestId)::uuid IS NULL AND registration_id = ANY(\(refund.registrationIds))))
             """, logger: logger)
         // A refund staff made from the payment's page settles what still awaited their decision: it is not granted again.
         if refund.refundRequestId == nil {
             try await connection.query(
                 """
-                UPDATE refund_requests SET status = 'completed', completed_at = now(), decided_at = now(),
+                UPDATE refund_requests SET status = 'completed', completed_at = now(), decided_at = now(), payment_id = \(refund.paymentId),
+                    refund_id = \(refund.refundId),
                     decision_note = coalesce(decision_note, 'settled by a refund from the payment')
                 WHERE status = 'awaiting-decision' AND registration_id = ANY(\(refund.registrationIds))
                 """, logger: logger)

@@ -233,6 +233,22 @@ struct CheckoutStore: Sendable {
         var createdMicros: Int64
         /// What the offering asks of an intervention plan (a plan may be added after registering).
         var planRules: DocumentRequirements? = nil
+        /// Why it was cancelled (or not confirmed for want of a seat), with the offering's policy and the refund.
+        var cancellation: CancellationFacts? = nil
+    }
+
+    struct CancellationFacts: Sendable {
+        var reason: String
+        var policy: RefundPolicy?
+        var refund: RefundFacts?
+    }
+
+    struct RefundFacts: Sendable {
+        var status: String
+        var amountCents: Int64
+        var paymentId: UUID?
+        var refundId: UUID?
+        var decisionNote: String?
     }
 
     /// The registrations of the account's own checkouts, newest first: a separated guardian does not see the other's.
@@ -242,17 +258,31 @@ struct CheckoutStore: Sendable {
         for try await row in try await client.query(
             """
             SELECT r.id, r.checkout_id, r.participant_id, r.offering_id, r.session_id, r.status, r.amount_cents, r.created_at,
-                   (extract(epoch FROM r.created_at) * 1000000)::bigint AS micros, (o.document -> 'documents')::text
+                   (extract(epoch FROM r.created_at) * 1000000)::bigint AS micros, (o.document -> 'documents')::text,
+                   r.status_reason, (o.document -> 'refundPolicy')::text, q.status, q.amount_cents, q.payment_id, q.refund_id, q.decision_note
             FROM registrations r JOIN checkouts c ON c.id = r.checkout_id LEFT JOIN offerings o ON o.id = r.offering_id
+            LEFT JOIN LATERAL (
+                SELECT status, amount_cents, payment_id, refund_id, decision_note FROM refund_requests
+                WHERE registration_id = r.id ORDER BY requested_at DESC, id LIMIT 1
+            ) q ON true
             WHERE c.account_id = \(account) AND ((extract(epoch FROM r.created_at) * 1000000)::bigint, r.id) < (\(micros), \(id))
             ORDER BY micros DESC, r.id DESC LIMIT \(limit)
             """, logger: logger
-        ).decode((UUID, UUID, UUID, UUID, UUID, String, Int64, Date, Int64, String?).self) {
+        ).decode((UUID, UUID, UUID, UUID, UUID, String, Int64, Date, Int64, String?, String?, String?, String?, Int64?, UUID?, UUID?, String?).self) {
+            var cancellation: CancellationFacts?
+            if let reason = row.10, row.5 == "cancelled" || row.12 != nil {
+                cancellation = CancellationFacts(
+                    reason: reason, policy: row.11.flatMap { try? EventJSON.decoder.decode(RefundPolicy.self, from: Data($0.utf8)) },
+                    refund: row.12.map {
+                        RefundFacts(status: $0, amountCents: row.13 ?? 0, paymentId: row.14, refundId: row.15, decisionNote: row.16)
+                    })
+            }
             found.append(
                 .init(
                     id: row.0, checkoutId: row.1, participantId: row.2, offeringId: row.3, sessionId: row.4, status: row.5, amountCents: row.6,
                     createdAt: row.7, createdMicros: row.8,
-                    planRules: row.9.flatMap { try? EventJSON.decoder.decode(DocumentRequirements.self, from: Data($0.utf8)) }))
+                    planRules: row.9.flatMap { try? EventJSON.decoder.decode(DocumentRequirements.self, from: Data($0.utf8)) },
+                    cancellation: cancellation))
         }
         return found
     }

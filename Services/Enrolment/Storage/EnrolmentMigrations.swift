@@ -491,5 +491,16 @@ enum EnrolmentMigrations {
                 "CREATE INDEX session_date_changes_unmailed ON session_date_changes (id) WHERE mailed_at IS NULL",
             ]),
         Migration(23, "organisations' address and numbers", [OrganisationProjection.detailsColumn]),
+        Migration(
+            24, "cancellation notices, and the credit note that answered a refund request",
+            [
+                "ALTER TABLE refund_requests ADD COLUMN payment_id uuid",
+                "ALTER TABLE refund_requests ADD COLUMN refund_id uuid",
+                // Families are now told of every cancellation; those made before are not mailed long after.
+                """
+                UPDATE registrations SET cancellation_mailed_at = updated_at
+                WHERE status = 'cancelled' AND cancellation_mailed_at IS NULL AND status_reason IN ('cancelled-by-guardian', 'cancelled-by-staff')
+                """,
+            ]),
     ]
 }

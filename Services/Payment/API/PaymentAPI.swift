@@ -92,6 +92,38 @@ struct PaymentAPI: APIProtocol {
                         }))))
     }
 
+    func getMyStatement(_ input: Operations.GetMyStatement.Input) async throws -> Operations.GetMyStatement.Output {
+        let payer = try RequestScope.requirePrincipal().accountId
+        var participant: UUID?
+        if let given = input.query.participant {
+            guard let id = UUID(uuidString: given) else { throw Problem.validation([.invalidIdentifier("participant")]) }
+            participant = id
+        }
+        let statement = try await history.statement(payer: payer, year: input.query.year, participant: participant)
+        return .ok(.init(body: .json(Self.representation(statement))))
+    }
+
+    static func representation(_ statement: Statement) -> Components.Schemas.Statement {
+        .init(
+            year: statement.year, participantId: statement.participantId?.uuidString.lowercased(),
+            entries: statement.entries.map { entry in
+                .init(
+                    kind: entry.kind == .payment ? .payment : .refund, date: entry.date, document: entry.document,
+                    paymentId: entry.receipt.paymentId.uuidString.lowercased(), refundId: entry.refundId?.uuidString.lowercased(),
+                    receiptNumber: entry.kind == .refund ? entry.receipt.number : nil, reason: entry.reason,
+                    organisation: .init(
+                        id: entry.receipt.organisation.id.uuidString.lowercased(),
+                        name: .init(fr: entry.receipt.organisation.name.fr, en: entry.receipt.organisation.name.en)),
+                    lines: entry.lines.map {
+                        .init(
+                            registrationId: $0.registrationId.uuidString.lowercased(), participantId: $0.participantId.uuidString.lowercased(),
+                            participantName: $0.participantName, offeringCode: $0.offeringCode, title: .init(fr: $0.title.fr, en: $0.title.en),
+                            total: money($0.total.amountCents))
+                    }, amount: money(entry.amountCents))
+            }, paid: money(statement.paidCents), refunded: money(statement.refundedCents),
+            net: money(statement.paidCents - statement.refundedCents))
+    }
+
     func listOrganisationPayments(_ input: Operations.ListOrganisationPayments.Input) async throws -> Operations.ListOrganisationPayments.Output {
         let principal = try RequestScope.requirePrincipal()
         guard let organisation = UUID(uuidString: input.query.organisation) else { throw Problem.validation([.invalidIdentifier("organisation")]) }
@@ -196,7 +228,8 @@ struct PaymentAPI: APIProtocol {
         .init(
             id: refund.id.uuidString.lowercased(), paymentId: refund.paymentId.uuidString.lowercased(), amount: money(refund.amountCents),
             status: .init(rawValue: refund.status.rawValue)!, reason: refund.reason, refundRequestId: refund.refundRequestId?.uuidString.lowercased(),
-            receiptNumber: refund.receiptNumber, creditNoteNumber: refund.creditNoteNumber, failureCode: refund.failureCode,
+            registrationIds: refund.registrationIds.map { $0.uuidString.lowercased() }, receiptNumber: refund.receiptNumber,
+            creditNoteNumber: refund.creditNoteNumber, failureCode: refund.failureCode,
             createdAt: refund.createdAt, completedAt: refund.completedAt)
     }
 

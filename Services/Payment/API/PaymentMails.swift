@@ -8,8 +8,85 @@ struct PaymentMails: Sendable {
     let releve24Issued: MailTemplate
     /// A Relevé 24 that waits for the payer's social insurance number.
     let releve24NeedsTaxNumber: MailTemplate
+    /// A refund completed: why, what it covers, the card, and its credit note.
+    let refundCompleted: MailTemplate
 
     init() throws {
+        refundCompleted = try MailTemplate(
+            fr: .init(
+                subject: "Remboursement de {{amount}} (note de crédit {{number}})",
+                text: """
+                    Bonjour {{name}},
+
+                    {{organisation}} vous a remboursé {{amount}} sur la carte {{card}}, qui avait payé le reçu no {{receipt}} du {{receiptOn}}.
+                    {{#byYou}}Ce remboursement suit l'annulation que vous avez faite, selon la politique de remboursement de l'activité.
+                    {{/byYou}}{{#byStaff}}Ce remboursement suit l'annulation faite par l'organisme, selon la politique de remboursement de l'activité.
+                    {{/byStaff}}{{#offeringCancelled}}L'organisme a annulé l'activité\u{00A0}: ce qui avait été payé est remboursé en entier.
+                    {{/offeringCancelled}}{{#noSeat}}Il ne restait plus de place quand votre paiement est arrivé\u{00A0}: l'inscription n'a pas été faite et son montant est remboursé.
+                    {{/noSeat}}{{#staffReason}}Motif donné par l'organisme\u{00A0}: {{staffReason}}
+                    {{/staffReason}}{{#hasLines}}
+                    Inscriptions visées\u{00A0}:
+                    {{#lines}}
+                    - {{participant}} — {{code}} {{title}}
+                    {{/lines}}
+                    {{/hasLines}}
+                    Note de crédit no {{number}}, du {{issuedOn}}.
+                    {{#creditNoteLink}}Votre note de crédit, à lire et à imprimer\u{00A0}: {{creditNoteLink}}
+                    {{/creditNoteLink}}{{^creditNoteLink}}Gardez ce courriel comme preuve du remboursement.
+                    {{/creditNoteLink}}Le montant paraîtra sur le relevé de votre carte d'ici quelques jours ouvrables. Ce courriel ne demande pas de réponse.
+                    """,
+                html: """
+                    <p>Bonjour {{name}},</p>
+                    <p>{{organisation}} vous a remboursé <strong>{{amount}}</strong> sur la carte {{card}}, qui avait payé le reçu no {{receipt}} du {{receiptOn}}.</p>
+                    {{#byYou}}<p>Ce remboursement suit l'annulation que vous avez faite, selon la politique de remboursement de l'activité.</p>{{/byYou}}
+                    {{#byStaff}}<p>Ce remboursement suit l'annulation faite par l'organisme, selon la politique de remboursement de l'activité.</p>{{/byStaff}}
+                    {{#offeringCancelled}}<p>L'organisme a annulé l'activité\u{00A0}: ce qui avait été payé est remboursé en entier.</p>{{/offeringCancelled}}
+                    {{#noSeat}}<p>Il ne restait plus de place quand votre paiement est arrivé\u{00A0}: l'inscription n'a pas été faite et son montant est remboursé.</p>{{/noSeat}}
+                    {{#staffReason}}<p>Motif donné par l'organisme\u{00A0}: {{staffReason}}</p>{{/staffReason}}
+                    {{#hasLines}}<p>Inscriptions visées\u{00A0}:</p>
+                    <ul>{{#lines}}<li>{{participant}} — {{code}} {{title}}</li>{{/lines}}</ul>{{/hasLines}}
+                    <p>Note de crédit no {{number}}, du {{issuedOn}}.</p>
+                    {{#creditNoteLink}}<p><a href="{{creditNoteLink}}">Votre note de crédit, à lire et à imprimer</a></p>{{/creditNoteLink}}
+                    {{^creditNoteLink}}<p>Gardez ce courriel comme preuve du remboursement.</p>{{/creditNoteLink}}
+                    <p>Le montant paraîtra sur le relevé de votre carte d'ici quelques jours ouvrables.</p>
+                    """),
+            en: .init(
+                subject: "Refund of {{amount}} (credit note {{number}})",
+                text: """
+                    Hello {{name}},
+
+                    {{organisation}} refunded {{amount}} to the card {{card}}, which paid receipt {{receipt}} of {{receiptOn}}.
+                    {{#byYou}}This refund follows the cancellation you made, under the activity's refund policy.
+                    {{/byYou}}{{#byStaff}}This refund follows the cancellation made by the organisation, under the activity's refund policy.
+                    {{/byStaff}}{{#offeringCancelled}}The organisation cancelled the activity: what was paid is refunded in full.
+                    {{/offeringCancelled}}{{#noSeat}}No place was left when your payment arrived: the registration was not made and its amount is refunded.
+                    {{/noSeat}}{{#staffReason}}Reason given by the organisation: {{staffReason}}
+                    {{/staffReason}}{{#hasLines}}
+                    Registrations concerned:
+                    {{#lines}}
+                    - {{participant}} — {{code}} {{titleEn}}
+                    {{/lines}}
+                    {{/hasLines}}
+                    Credit note {{number}}, of {{issuedOn}}.
+                    {{#creditNoteLink}}Your credit note, to read and print: {{creditNoteLink}}
+                    {{/creditNoteLink}}{{^creditNoteLink}}Keep this email as proof of the refund.
+                    {{/creditNoteLink}}The amount will show on your card statement within a few business days. No reply is needed.
+                    """,
+                html: """
+                    <p>Hello {{name}},</p>
+                    <p>{{organisation}} refunded <strong>{{amount}}</strong> to the card {{card}}, which paid receipt {{receipt}} of {{receiptOn}}.</p>
+                    {{#byYou}}<p>This refund follows the cancellation you made, under the activity's refund policy.</p>{{/byYou}}
+                    {{#byStaff}}<p>This refund follows the cancellation made by the organisation, under the activity's refund policy.</p>{{/byStaff}}
+                    {{#offeringCancelled}}<p>The organisation cancelled the activity: what was paid is refunded in full.</p>{{/offeringCancelled}}
+                    {{#noSeat}}<p>No place was left when your payment arrived: the registration was not made and its amount is refunded.</p>{{/noSeat}}
+                    {{#staffReason}}<p>Reason given by the organisation: {{staffReason}}</p>{{/staffReason}}
+                    {{#hasLines}}<p>Registrations concerned:</p>
+                    <ul>{{#lines}}<li>{{participant}} — {{code}} {{titleEn}}</li>{{/lines}}</ul>{{/hasLines}}
+                    <p>Credit note {{number}}, of {{issuedOn}}.</p>
+                    {{#creditNoteLink}}<p><a href="{{creditNoteLink}}">Your credit note, to read and print</a></p>{{/creditNoteLink}}
+                    {{^creditNoteLink}}<p>Keep this email as proof of the refund.</p>{{/creditNoteLink}}
+                    <p>The amount will show on your card statement within a few business days.</p>
+                    """))
         releve24Issued = try MailTemplate(
             fr: .init(
                 subject: "Votre relevé 24 de {{year}} ({{organisation}})",

@@ -108,6 +108,7 @@ struct PaymentRefund: Codable, Sendable, Equatable {
     var status: Status
     var reason: String
     var refundRequestId: UUID?
+    var registrationIds: [UUID] = []
     var receiptNumber: String?
     var creditNoteNumber: String?
     var failureCode: String?

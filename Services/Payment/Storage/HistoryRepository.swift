@@ -125,3 +125,39 @@ struct HistoryRepository: Sendable {
         return nil
     }
 }
+
+extension HistoryRepository {
+    /// A payer's receipts issued in the year and refunds completed in it (a family has tens, never thousands).
+    func statement(payer: UUID, year: Int, participant: UUID?) async throws -> Statement {
+        let zone = CalendarDate.timeZone.identifier
+        var receipts: [Receipt] = []
+        for try await document in try await client.query(
+            """
+            SELECT r.document::text FROM payments p JOIN receipts r ON r.payment_id = p.id
+            WHERE p.payer_account_id = \(payer)
+              AND r.issued_at >= make_timestamptz(\(year)::int, 1, 1, 0, 0, 0, \(zone))
+              AND r.issued_at < make_timestamptz(\(year + 1)::int, 1, 1, 0, 0, 0, \(zone))
+            ORDER BY r.issued_at, r.number LIMIT 1000
+            """, logger: logger
+        ).decode(String.self) {
+            receipts.append(try EventJSON.decoder.decode(Receipt.self, from: Data(document.utf8)))
+        }
+        var refunds: [Statement.Refund] = []
+        for try await (id, number, completed, amount, reason, registrations, document) in try await client.query(
+            """
+            SELECT f.id, f.credit_note_number, f.completed_at, f.amount_cents, f.reason, f.registration_ids, r.document::text
+            FROM refunds f JOIN payments p ON p.id = f.payment_id JOIN receipts r ON r.payment_id = p.id
+            WHERE p.payer_account_id = \(payer) AND f.status = 'succeeded'
+              AND f.completed_at >= make_timestamptz(\(year)::int, 1, 1, 0, 0, 0, \(zone))
+              AND f.completed_at < make_timestamptz(\(year + 1)::int, 1, 1, 0, 0, 0, \(zone))
+            ORDER BY f.completed_at, f.id LIMIT 1000
+            """, logger: logger
+        ).decode((UUID, String, Date, Int64, String, [UUID], String).self) {
+            refunds.append(
+                .init(
+                    id: id, creditNoteNumber: number, completedAt: completed, amountCents: amount, reason: reason, registrationIds: registrations,
+                    receipt: try EventJSON.decoder.decode(Receipt.self, from: Data(document.utf8))))
+        }
+        return Statement(year: year, participant: participant, receipts: receipts, refunds: refunds)
+    }
+}

@@ -350,3 +350,47 @@ extension PaymentStore {
         return payment
     }
 }
+
+extension PaymentMailing {
+    /// Enrolment's reasons, said in words by the refund mail; any other reason is what staff wrote.
+    static let refundReasons = [
+        "cancelled-by-guardian": "byYou", "cancelled-by-staff": "byStaff", "offering-cancelled": "offeringCancelled",
+        "no-seat-after-late-payment": "noSeat",
+    ]
+
+    /// The payer's mail for a refund that just completed, in the receipt's language, in the settling transaction.
+    func queueRefund(_ id: UUID, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        var found: (String, Int64, String, [UUID], String, UUID?)?
+        for try await row in try await connection.query(
+            """
+            SELECT r.document::text, f.amount_cents, f.reason, f.registration_ids, f.credit_note_number, p.payer_account_id
+            FROM refunds f JOIN payments p ON p.id = f.payment_id JOIN receipts r ON r.payment_id = f.payment_id
+            WHERE f.id = \(id) AND f.credit_note_number IS NOT NULL
+            """, logger: logger
+        ).decode((String, Int64, String, [UUID], String, UUID?).self) {
+            found = row
+        }
+        guard let (document, amount, reason, registrations, number, payer) = found else { return }
+        let receipt = try EventJSON.decoder.decode(Receipt.self, from: Data(document.utf8))
+        let english = receipt.language == "en"
+        let language: Language = english ? .en : .fr
+        let covered = Set(registrations)
+        let lines = receipt.lines.filter { covered.contains($0.registrationId) }
+        var values: [String: Any] = [
+            "name": receipt.payer.name ?? receipt.payer.billingAddress.name, "amount": MoneyText.format(amount, english: english),
+            "number": number, "organisation": english ? receipt.organisation.name.en : receipt.organisation.name.fr,
+            "card": "\(receipt.card.brand.uppercased()) •••• \(receipt.card.last4)", "receipt": receipt.number,
+            "receiptOn": DateText.day(receipt.issuedAt, language), "issuedOn": DateText.day(now, language), "hasLines": !lines.isEmpty,
+            "lines": lines.map { ["participant": $0.participantName, "code": $0.offeringCode, "title": $0.title.fr, "titleEn": $0.title.en] },
+        ]
+        if let key = Self.refundReasons[reason] { values[key] = true } else { values["staffReason"] = reason }
+        // A guest has no account to read it in: the mail is their proof.
+        if payer != nil {
+            values["creditNoteLink"] =
+                "\(publicBaseURL)/paiements/\(receipt.paymentId.uuidString.lowercased())/remboursements/\(id.uuidString.lowercased())"
+        }
+        let message = mails.refundCompleted.message(
+            language: english ? .en : .fr, from: from, to: .init(email: receipt.payer.email, name: receipt.payer.name), values: values, date: now)
+        try await MailQueue.enqueue(message, at: now, sealedWith: key, on: connection, logger: logger)
+    }
+}

@@ -15,10 +15,12 @@ struct RefundStore: Sendable {
     let logger: Logger
     let processor: any PaymentProcessor
     let clock: any WallClock
+    /// The payer is mailed each completed refund with its credit note.
+    let mailing: PaymentMailing
 
     static let columns = """
-        f.id, f.payment_id, f.amount_cents, f.status, f.reason, f.refund_request_id, r.number, f.credit_note_number, f.failure_code,
-        f.created_at, f.completed_at
+        f.id, f.payment_id, f.amount_cents, f.status, f.reason, f.refund_request_id, f.registration_ids, r.number, f.credit_note_number,
+        f.failure_code, f.created_at, f.completed_at
         """
 
     struct Request: Sendable {
@@ -169,6 +171,7 @@ struct RefundStore: Sendable {
                             refundId: id, version: version + 1, paymentId: payment, checkoutId: checkout, registrationIds: registrations,
                             amount: .init(amountCents: amount), refundRequestId: requestId)),
                     on: connection, logger: logger)
+                try await mailing.queueRefund(id, at: now, on: connection, logger: logger)
             }
         }
     }
@@ -181,16 +184,18 @@ struct RefundStore: Sendable {
             FROM refunds f LEFT JOIN receipts r ON r.payment_id = f.payment_id WHERE f.payment_id = \(payment) ORDER BY f.created_at, f.id
             """, logger: logger)
         var found: [PaymentRefund] = []
-        for try await (id, payment, amount, status, reason, requestId, receipt, creditNote, failure, created, completed)
-            in rows.decode((UUID, UUID, Int64, String, String, UUID?, String?, String?, String?, Date, Date?).self)
-        {
-            found.append(
-                PaymentRefund(
-                    id: id, paymentId: payment, amountCents: amount, status: .init(rawValue: status) ?? .pending, reason: reason,
-                    refundRequestId: requestId, receiptNumber: receipt, creditNoteNumber: creditNote, failureCode: failure, createdAt: created,
-                    completedAt: completed))
-        }
+        for try await row in rows.decode(Self.Row.self) { found.append(Self.refund(row)) }
         return found
+    }
+
+    typealias Row = (UUID, UUID, Int64, String, String, UUID?, [UUID], String?, String?, String?, Date, Date?)
+
+    static func refund(_ row: Row) -> PaymentRefund {
+        let (id, payment, amount, status, reason, requestId, registrations, receipt, creditNote, failure, created, completed) = row
+        return PaymentRefund(
+            id: id, paymentId: payment, amountCents: amount, status: .init(rawValue: status) ?? .pending, reason: reason,
+            refundRequestId: requestId, registrationIds: registrations, receiptNumber: receipt, creditNoteNumber: creditNote, failureCode: failure,
+            createdAt: created, completedAt: completed)
     }
 
     func find(id: UUID) async throws -> (PaymentRefund, organisation: UUID, payer: UUID?)? {
@@ -199,17 +204,14 @@ struct RefundStore: Sendable {
             SELECT \(unescaped: Self.columns), p.selling_organisation_id, p.payer_account_id
             FROM refunds f JOIN payments p ON p.id = f.payment_id LEFT JOIN receipts r ON r.payment_id = f.payment_id WHERE f.id = \(id)
             """, logger: logger)
-        for try await (id, payment, amount, status, reason, requestId, receipt, creditNote, failure, created, completed, organisation, payer)
-            in rows.decode(
-                (UUID, UUID, Int64, String, String, UUID?, String?, String?, String?, Date, Date?, UUID, UUID?).self)
+        for try await (
+            id, payment, amount, status, reason, requestId, registrations, receipt, creditNote, failure, created, completed, organisation, payer
+        )
+            in rows.decode((UUID, UUID, Int64, String, String, UUID?, [UUID], String?, String?, String?, Date, Date?, UUID, UUID?).self)
         {
-            return (
-                PaymentRefund(
-                    id: id, paymentId: payment, amountCents: amount, status: .init(rawValue: status) ?? .pending, reason: reason,
-                    refundRequestId: requestId, receiptNumber: receipt, creditNoteNumber: creditNote, failureCode: failure, createdAt: created,
-                    completedAt: completed),
-                organisation, payer
-            )
+            let refund = Self.refund(
+                (id, payment, amount, status, reason, requestId, registrations, receipt, creditNote, failure, created, completed))
+            return (refund, organisation, payer)
         }
         return nil
     }

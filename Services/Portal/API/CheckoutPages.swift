@@ -385,6 +385,7 @@ struct CheckoutPages: Sendable {
         }
         let paid = try ok.body.json
         let checkout = try await fetchCheckout(paid.checkoutId, payer)
+        let refunds = try await refundRows(paid, payer, language)
         let names = try await reference.organisationNames(language)
         let (heading, text, tone): (Text, Text, String) =
             switch paid.status {
@@ -411,13 +412,38 @@ struct CheckoutPages: Sendable {
                 ["participant": $0.participantName, "title": $0.offeringTitle.text(language), "code": $0.offeringCode]
             },
             "hasLines": !(checkout?.lines ?? []).isEmpty,
-        ])
+        ]).merging(["refunds": refunds, "hasRefunds": !refunds.isEmpty]) { $1 }
         let visit = FormVisit(request, cookies: kit.cookies)
         var response = kit.pages.render(
             "payment", title: Strings.text(heading, language), context: context.merging(["formToken": visit.secret.formToken]) { $1 },
             language: language, path: "\(payer.prefix)/paiements/\(paid.id)", signedIn: !payer.isGuest)
         visit.setCookie(on: &response)
         return response
+    }
+
+    /// A refunded payment's refunds, each with its credit note once made (an account's: a guest has the mails).
+    private func refundRows(
+        _ paid: PaymentClient.Components.Schemas.Payment, _ payer: Payer, _ language: Language
+    ) async throws
+        -> [[String: Any]]
+    {
+        guard !payer.isGuest, paid.refunded.amountCents > 0 else { return [] }
+        let answer = try await acting(payer) { try await payment.listPaymentRefunds(path: .init(paymentId: paid.id)) }
+        guard case .ok(let ok) = answer else { return [] }
+        return try ok.body.json.items.map { refund -> [String: Any] in
+            let status: Text =
+                switch refund.status {
+                case .succeeded: .refundSucceeded
+                case .pending: .refundPending
+                case .failed: .refundFailed
+                }
+            return withoutEmptyTexts([
+                "amount": Formatting.money(cents: refund.amount.amountCents, language),
+                "date": DateText.day(refund.completedAt ?? refund.createdAt, language), "status": Strings.text(status, language),
+                "reason": MoneyDocumentPages.reason(refund.reason, language), "creditNote": refund.creditNoteNumber ?? "",
+                "creditNoteHref": refund.creditNoteNumber == nil ? "" : "/paiements/\(paid.id)/remboursements/\(refund.id)",
+            ])
+        }
     }
 
     /// The receipt as a page to read and print (the link in the mail and the history lead here).

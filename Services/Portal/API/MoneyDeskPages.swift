@@ -249,25 +249,14 @@ struct MoneyDeskPages: Sendable {
                 try await payment.getReceipt(path: .init(paymentId: refund.paymentId), headers: .init(accept: [.init(contentType: .json)]))
             }
             guard case .ok(let receiptOK) = receipt, case .json(let original) = receiptOK.body, original.organisation.id.lowercased() == found.id,
-                let number = refund.creditNoteNumber
+                refund.creditNoteNumber != nil
             else { return registrar.staffArea.notFound(request) }
-            let address = original.payer.billingAddress
-            let heading = t(.creditNoteTitle).replacingOccurrences(of: "{number}", with: number)
+            let context = MoneyDocumentPages.creditNoteContext(refund, of: original, language: language)
             return registrar.render(
-                "staff-credit-note", title: heading,
-                context: [
-                    "heading": heading, "number": number, "organisation": original.organisation.name.text(language),
-                    "issuedOn": refund.completedAt.map { DateText.dayAndTime($0, language) } ?? "",
-                    "payer": original.payer.name ?? address.name, "email": original.payer.email,
-                    "address": [
-                        address.line1, address.line2, [address.city, address.province, address.postalCode].compactMap { $0 }.joined(separator: " "),
-                    ]
-                    .compactMap { $0 }.filter { !$0.isEmpty },
-                    "receipt": original.number, "receiptOn": DateText.day(original.issuedAt, language),
-                    "amount": Formatting.money(cents: refund.amount.amountCents, language), "reason": refund.reason,
-                    "card": CheckoutPages.card(original.card, language),
-                    "paymentHref": "/staff/organisations/\(found.id)/paiements/\(refund.paymentId)",
-                ], request: request)
+                "credit-note", title: context["heading"] as? String ?? "",
+                context: context.merging([
+                    "backHref": "/staff/organisations/\(found.id)/paiements/\(refund.paymentId)", "backText": t(.backToPayment),
+                ]) { $1 }, request: request)
         }
     }
 }

@@ -60,14 +60,20 @@ struct RegistrationPages: Sendable {
                 "session": offering?.sessions.first { $0.id == registration.sessionId }?.name.text(language) ?? "",
                 "amount": Formatting.money(cents: registration.amount.amountCents, language),
                 "status": Self.statusText(registration.status.rawValue, language),
-            ]).merging(["cancellable": registration.status == .confirmed]) { $1 }.merging(
-                DocumentPages.context(
-                    id: registration.id, participant: names[registration.participantId] ?? "", rules: registration.interventionPlan,
-                    documents: registration.documents ?? [], action: "/inscriptions/\(registration.id)/plan",
-                    mayUpload: registration.status == .confirmed || registration.status == .held,
-                    error: planError?.registrationId == registration.id ? planError?.message : nil, language: language
-                ).map { ["plan": $0] } ?? [:]
-            ) { $1 }
+            ]).merging(["cancellable": registration.status == .confirmed]) { $1 }
+                .merging(
+                    registration.cancellation.map {
+                        ["status": Self.cancelledText($0.reason, language), "cancellation": Self.cancellationContext($0, language)]
+                    } ?? [:]
+                ) { $1 }
+                .merging(
+                    DocumentPages.context(
+                        id: registration.id, participant: names[registration.participantId] ?? "", rules: registration.interventionPlan,
+                        documents: registration.documents ?? [], action: "/inscriptions/\(registration.id)/plan",
+                        mayUpload: registration.status == .confirmed || registration.status == .held,
+                        error: planError?.registrationId == registration.id ? planError?.message : nil, language: language
+                    ).map { ["plan": $0] } ?? [:]
+                ) { $1 }
         }
         var context: [String: Any] = [
             "heading": Strings.text(.registrationsTitle, language), "registrations": items, "hasRegistrations": !items.isEmpty,
@@ -80,6 +86,53 @@ struct RegistrationPages: Sendable {
             context: context, language: language, path: "/inscriptions", status: planError == nil ? .ok : .unprocessableContent, signedIn: true)
         visit.setCookie(on: &response)
         return response
+    }
+
+    /// Who cancelled, in words (the registration's status once cancelled).
+    static func cancelledText(_ reason: String, _ language: Language) -> String {
+        switch reason {
+        case "cancelled-by-guardian": Strings.text(.cancelledByYou, language)
+        case "cancelled-by-staff": Strings.text(.cancelledByStaff, language)
+        default: MoneyDocumentPages.reason(reason, language)
+        }
+    }
+
+    /// The policy applied and where the refund stands, with its credit note once made.
+    static func cancellationContext(
+        _ cancellation: EnrolmentClient.Components.Schemas.RegistrationCancellation, _ language: Language
+    )
+        -> [String: Any]
+    {
+        let t = { Strings.text($0, language) }
+        var policy: String =
+            switch cancellation.policy?.kind {
+            case "full-before-start": t(.refundFullBeforeStart)
+            case "pro-rata": t(.refundProRata)
+            case "on-request": t(.refundOnRequest)
+            default: t(.refundNone)
+            }
+        if let fee = cancellation.policy?.administrationFee, fee.amountCents > 0, cancellation.policy?.kind != "none" {
+            policy += ", " + t(.policyFee).replacingOccurrences(of: "{amount}", with: Formatting.money(cents: fee.amountCents, language))
+        }
+        // An offering the organisation cancelled is refunded in full, whatever its policy.
+        var context: [String: Any] = cancellation.reason == "offering-cancelled" ? [:] : ["policy": policy]
+        guard let refund = cancellation.refund else {
+            context["refund"] = t(.nothingRefundedStatus)
+            return context
+        }
+        let amount = Formatting.money(cents: refund.amount.amountCents, language)
+        let status: Text =
+            switch refund.status {
+            case .requested: .refundRequestedStatus
+            case .awaitingDecision: .refundAwaitingStatus
+            case .completed: .refundCompletedStatus
+            case .refused: .refundRefusedStatus
+            }
+        context["refund"] = t(status).replacingOccurrences(of: "{amount}", with: amount)
+        if refund.status == .completed, let payment = refund.paymentId, let id = refund.refundId {
+            context["creditNoteHref"] = "/paiements/\(payment)/remboursements/\(id)"
+        }
+        return context
     }
 
     /// A plan added to a registration after paying (CSSPO's "Dépôt de documents").

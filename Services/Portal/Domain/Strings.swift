@@ -161,6 +161,11 @@ enum Text: String, CaseIterable, Sendable {
     case releve24BoxEShort, releve24DraftsCount, releve24YearSlips, releve24NoSlips, transmissionLink, transmissionHint
     case backToReleve24Year, staffReleve24Heading, preparerRangeValue, preparerRangeUsed, releve24CancelledNothing, taxNumberMissing
     case taxNumberOnFile
+    case statementTitle, statementHint, statementChild, statementEveryone, statementShow, statementDocument, statementDetail, statementPaid
+    case statementTotal, statementNet, statementEmpty, statementLink, statementCaption, refundReasonByGuardian, refundReasonByStaff
+    case refundReasonOfferingCancelled, refundReasonNoSeat, creditNoteCovers, paymentRefundsTitle, cancelledByYou, cancelledByStaff
+    case refundRequestedStatus, refundAwaitingStatus, refundCompletedStatus, refundRefusedStatus, nothingRefundedStatus
+    case refundStatusLabel, statementReceipt, policyFee
 }
 
 enum Strings {
@@ -1076,6 +1081,36 @@ enum Strings {
         .releve24CancelledNothing: "Annulé\u{00A0}: rien à déclarer",
         .taxNumberMissing: "Non fourni",
         .taxNumberOnFile: "Numéro enregistré, se terminant par {last}",
+        .statementTitle: "État de compte {year}",
+        .statementHint:
+            "Ce que vous avez payé et ce qui vous a été remboursé pendant l'année, avec les reçus et les notes de crédit, pour toute la famille ou pour un enfant.",
+        .statementChild: "Pour qui",
+        .statementEveryone: "Toute la famille",
+        .statementShow: "Afficher l'état de compte",
+        .statementDocument: "Pièce",
+        .statementDetail: "Détail",
+        .statementPaid: "Payé",
+        .statementTotal: "Total de l'année",
+        .statementNet: "Payé, moins les remboursements\u{00A0}:",
+        .statementEmpty: "Aucun paiement ni remboursement pendant cette année.",
+        .statementLink: "État de compte de l'année",
+        .statementCaption: "Paiements et remboursements, du plus ancien au plus récent",
+        .refundReasonByGuardian: "Annulation faite par vous",
+        .refundReasonByStaff: "Annulation faite par l'organisme",
+        .refundReasonOfferingCancelled: "Activité annulée par l'organisme",
+        .refundReasonNoSeat: "Plus de place à l'arrivée du paiement",
+        .creditNoteCovers: "Inscriptions visées",
+        .paymentRefundsTitle: "Remboursements",
+        .cancelledByYou: "Annulée à votre demande",
+        .cancelledByStaff: "Annulée par l'organisme",
+        .refundRequestedStatus: "{amount} en cours de remboursement sur la carte qui a payé",
+        .refundAwaitingStatus: "L'organisme décidera du remboursement, au plus {amount}",
+        .refundCompletedStatus: "{amount} remboursés",
+        .refundRefusedStatus: "L'organisme n'a pas accordé de remboursement",
+        .nothingRefundedStatus: "Rien n'est remboursé selon la politique de l'activité",
+        .refundStatusLabel: "Remboursement",
+        .policyFee: "moins {amount} de frais d'administration",
+        .statementReceipt: "Reçu",
     ]
 
     static let english: [Text: String] = [
@@ -1966,5 +2001,35 @@ enum Strings {
         .releve24CancelledNothing: "Cancelled: nothing to claim",
         .taxNumberMissing: "Not given yet",
         .taxNumberOnFile: "Number on file, ending with {last}",
+        .statementTitle: "{year} statement",
+        .statementHint:
+            "What you paid and what was refunded to you during the year, with the receipts and credit notes, for the whole family or one child.",
+        .statementChild: "For whom",
+        .statementEveryone: "The whole family",
+        .statementShow: "Show the statement",
+        .statementDocument: "Document",
+        .statementDetail: "Details",
+        .statementPaid: "Paid",
+        .statementTotal: "Year's total",
+        .statementNet: "Paid, less refunds:",
+        .statementEmpty: "No payment or refund during this year.",
+        .statementLink: "Year's statement",
+        .statementCaption: "Payments and refunds, oldest first",
+        .refundReasonByGuardian: "Cancellation you made",
+        .refundReasonByStaff: "Cancellation made by the organisation",
+        .refundReasonOfferingCancelled: "Activity cancelled by the organisation",
+        .refundReasonNoSeat: "No place left when the payment arrived",
+        .creditNoteCovers: "Registrations concerned",
+        .paymentRefundsTitle: "Refunds",
+        .cancelledByYou: "Cancelled at your request",
+        .cancelledByStaff: "Cancelled by the organisation",
+        .refundRequestedStatus: "{amount} being refunded to the card that paid",
+        .refundAwaitingStatus: "The organisation will decide the refund, at most {amount}",
+        .refundCompletedStatus: "{amount} refunded",
+        .refundRefusedStatus: "The organisation did not grant a refund",
+        .nothingRefundedStatus: "Nothing is refunded under the activity's policy",
+        .refundStatusLabel: "Refund",
+        .policyFee: "less a {amount} administration fee",
+        .statementReceipt: "Receipt",
     ]
 }

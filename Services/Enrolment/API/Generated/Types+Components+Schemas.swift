@@ -1229,6 +1229,8 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Registration/documents`.
             internal var documents: [Components.Schemas.Document]?
+            /// - Remark: Generated from `#/components/schemas/Registration/cancellation`.
+            internal var cancellation: Components.Schemas.RegistrationCancellation?
             /// Creates a new `Registration`.
             ///
             /// - Parameters:
@@ -1243,6 +1245,7 @@ extension Components {
             ///   - createdAt:
             ///   - interventionPlan:
             ///   - documents: The intervention plans attached (a cart line keeps its latest; a registration every one added).
+            ///   - cancellation:
             internal init(
                 id: Swift.String,
                 checkoutId: Swift.String? = nil,
@@ -1254,7 +1257,8 @@ extension Components {
                 amount: Components.Schemas.Money,
                 createdAt: Foundation.Date,
                 interventionPlan: Components.Schemas.PlanRules? = nil,
-                documents: [Components.Schemas.Document]? = nil
+                documents: [Components.Schemas.Document]? = nil,
+                cancellation: Components.Schemas.RegistrationCancellation? = nil
             ) {
                 self.id = id
                 self.checkoutId = checkoutId
@@ -1267,6 +1271,7 @@ extension Components {
                 self.createdAt = createdAt
                 self.interventionPlan = interventionPlan
                 self.documents = documents
+                self.cancellation = cancellation
             }
             internal enum CodingKeys: String, CodingKey {
                 case id
@@ -1280,6 +1285,126 @@ extension Components {
                 case createdAt
                 case interventionPlan
                 case documents
+                case cancellation
+            }
+        }
+        /// A cancelled registration (or one paid too late for its seat) and where its refund stands.
+        ///
+        /// - Remark: Generated from `#/components/schemas/RegistrationCancellation`.
+        internal struct RegistrationCancellation: Codable, Hashable, Sendable {
+            /// `cancelled-by-guardian`, `cancelled-by-staff`, `offering-cancelled` or `no-seat-after-late-payment`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RegistrationCancellation/reason`.
+            internal var reason: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RegistrationCancellation/policy`.
+            internal var policy: Components.Schemas.RefundPolicy?
+            /// - Remark: Generated from `#/components/schemas/RegistrationCancellation/refund`.
+            internal var refund: Components.Schemas.RegistrationRefund?
+            /// Creates a new `RegistrationCancellation`.
+            ///
+            /// - Parameters:
+            ///   - reason: `cancelled-by-guardian`, `cancelled-by-staff`, `offering-cancelled` or `no-seat-after-late-payment`.
+            ///   - policy:
+            ///   - refund:
+            internal init(
+                reason: Swift.String,
+                policy: Components.Schemas.RefundPolicy? = nil,
+                refund: Components.Schemas.RegistrationRefund? = nil
+            ) {
+                self.reason = reason
+                self.policy = policy
+                self.refund = refund
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case reason
+                case policy
+                case refund
+            }
+        }
+        /// The offering's refund policy (catalogue's `RefundPolicy`): `none`, `full-before-start`,
+        /// `pro-rata` (the days not yet given) or `on-request` (the organisation decides, at most what was paid); less
+        /// the administration fee. An offering the organisation cancels is refunded in full whatever its policy.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/schemas/RefundPolicy`.
+        internal struct RefundPolicy: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RefundPolicy/kind`.
+            internal var kind: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RefundPolicy/administrationFee`.
+            internal var administrationFee: Components.Schemas.Money?
+            /// Creates a new `RefundPolicy`.
+            ///
+            /// - Parameters:
+            ///   - kind:
+            ///   - administrationFee:
+            internal init(
+                kind: Swift.String,
+                administrationFee: Components.Schemas.Money? = nil
+            ) {
+                self.kind = kind
+                self.administrationFee = administrationFee
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case kind
+                case administrationFee
+            }
+        }
+        /// Absent when nothing is to be given back (the policy, or nothing paid online).
+        ///
+        /// - Remark: Generated from `#/components/schemas/RegistrationRefund`.
+        internal struct RegistrationRefund: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RegistrationRefund/status`.
+            internal enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case requested = "requested"
+                case awaitingDecision = "awaiting-decision"
+                case completed = "completed"
+                case refused = "refused"
+            }
+            /// - Remark: Generated from `#/components/schemas/RegistrationRefund/status`.
+            internal var status: Components.Schemas.RegistrationRefund.StatusPayload
+            /// What is refunded; while awaiting the organisation's decision, the most it may grant.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RegistrationRefund/amount`.
+            internal var amount: Components.Schemas.Money
+            /// Once completed, the payment refunded (payment's `/v1/payments/{paymentId}/refunds`).
+            ///
+            /// - Remark: Generated from `#/components/schemas/RegistrationRefund/paymentId`.
+            internal var paymentId: Swift.String?
+            /// Once completed, the refund with its credit note (payment's `/v1/refunds/{refundId}`).
+            ///
+            /// - Remark: Generated from `#/components/schemas/RegistrationRefund/refundId`.
+            internal var refundId: Swift.String?
+            /// What the organisation wrote with its decision.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RegistrationRefund/decisionNote`.
+            internal var decisionNote: Swift.String?
+            /// Creates a new `RegistrationRefund`.
+            ///
+            /// - Parameters:
+            ///   - status:
+            ///   - amount: What is refunded; while awaiting the organisation's decision, the most it may grant.
+            ///   - paymentId: Once completed, the payment refunded (payment's `/v1/payments/{paymentId}/refunds`).
+            ///   - refundId: Once completed, the refund with its credit note (payment's `/v1/refunds/{refundId}`).
+            ///   - decisionNote: What the organisation wrote with its decision.
+            internal init(
+                status: Components.Schemas.RegistrationRefund.StatusPayload,
+                amount: Components.Schemas.Money,
+                paymentId: Swift.String? = nil,
+                refundId: Swift.String? = nil,
+                decisionNote: Swift.String? = nil
+            ) {
+                self.status = status
+                self.amount = amount
+                self.paymentId = paymentId
+                self.refundId = refundId
+                self.decisionNote = decisionNote
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case status
+                case amount
+                case paymentId
+                case refundId
+                case decisionNote
             }
         }
         /// - Remark: Generated from `#/components/schemas/RegistrationPage`.

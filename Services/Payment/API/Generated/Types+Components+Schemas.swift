@@ -808,10 +808,18 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/Refund/status`.
             internal var status: Components.Schemas.Refund.StatusPayload
+            /// Why: `cancelled-by-guardian`, `cancelled-by-staff`, `offering-cancelled`, `no-seat-after-late-payment`
+            /// for the refunds enrolment asked, or the text staff wrote.
+            ///
+            ///
             /// - Remark: Generated from `#/components/schemas/Refund/reason`.
             internal var reason: Swift.String
             /// - Remark: Generated from `#/components/schemas/Refund/refundRequestId`.
             internal var refundRequestId: Swift.String?
+            /// The registrations the refund covers (the receipt's lines); empty when staff refunded part of the payment as a whole.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Refund/registrationIds`.
+            internal var registrationIds: [Swift.String]?
             /// The receipt the credit note refers to.
             ///
             /// - Remark: Generated from `#/components/schemas/Refund/receiptNumber`.
@@ -833,8 +841,9 @@ extension Components {
             ///   - paymentId:
             ///   - amount:
             ///   - status:
-            ///   - reason:
+            ///   - reason: Why: `cancelled-by-guardian`, `cancelled-by-staff`, `offering-cancelled`, `no-seat-after-late-payment`
             ///   - refundRequestId:
+            ///   - registrationIds: The registrations the refund covers (the receipt's lines); empty when staff refunded part of the payment as a whole.
             ///   - receiptNumber: The receipt the credit note refers to.
             ///   - creditNoteNumber: `<organisation>-NC-<year>-<6 digits>`, once the refund succeeded.
             ///   - failureCode:
@@ -847,6 +856,7 @@ extension Components {
                 status: Components.Schemas.Refund.StatusPayload,
                 reason: Swift.String,
                 refundRequestId: Swift.String? = nil,
+                registrationIds: [Swift.String]? = nil,
                 receiptNumber: Swift.String? = nil,
                 creditNoteNumber: Swift.String? = nil,
                 failureCode: Swift.String? = nil,
@@ -859,6 +869,7 @@ extension Components {
                 self.status = status
                 self.reason = reason
                 self.refundRequestId = refundRequestId
+                self.registrationIds = registrationIds
                 self.receiptNumber = receiptNumber
                 self.creditNoteNumber = creditNoteNumber
                 self.failureCode = failureCode
@@ -872,6 +883,7 @@ extension Components {
                 case status
                 case reason
                 case refundRequestId
+                case registrationIds
                 case receiptNumber
                 case creditNoteNumber
                 case failureCode
@@ -1281,6 +1293,205 @@ extension Components {
                 case participant
                 case issuedAt
                 case delivery
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Statement`.
+        internal struct Statement: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Statement/year`.
+            internal var year: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/Statement/participantId`.
+            internal var participantId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Statement/entries`.
+            internal var entries: [Components.Schemas.StatementEntry]
+            /// - Remark: Generated from `#/components/schemas/Statement/paid`.
+            internal var paid: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Statement/refunded`.
+            internal var refunded: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Statement/net`.
+            internal var net: Components.Schemas.Money
+            /// Creates a new `Statement`.
+            ///
+            /// - Parameters:
+            ///   - year:
+            ///   - participantId:
+            ///   - entries:
+            ///   - paid:
+            ///   - refunded:
+            ///   - net:
+            internal init(
+                year: Swift.Int,
+                participantId: Swift.String? = nil,
+                entries: [Components.Schemas.StatementEntry],
+                paid: Components.Schemas.Money,
+                refunded: Components.Schemas.Money,
+                net: Components.Schemas.Money
+            ) {
+                self.year = year
+                self.participantId = participantId
+                self.entries = entries
+                self.paid = paid
+                self.refunded = refunded
+                self.net = net
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case year
+                case participantId
+                case entries
+                case paid
+                case refunded
+                case net
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StatementEntry`.
+        internal struct StatementEntry: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/kind`.
+            internal enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case payment = "payment"
+                case refund = "refund"
+            }
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/kind`.
+            internal var kind: Components.Schemas.StatementEntry.KindPayload
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/date`.
+            internal var date: Foundation.Date
+            /// The receipt's number for a payment, the credit note's for a refund.
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/document`.
+            internal var document: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/paymentId`.
+            internal var paymentId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/refundId`.
+            internal var refundId: Swift.String?
+            /// For a refund, the receipt its credit note refers to.
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/receiptNumber`.
+            internal var receiptNumber: Swift.String?
+            /// For a refund, why (as `Refund.reason`).
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/reason`.
+            internal var reason: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/organisation`.
+            internal var organisation: Components.Schemas.StatementOrganisation
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/lines`.
+            internal var lines: [Components.Schemas.StatementLine]
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/amount`.
+            internal var amount: Components.Schemas.Money
+            /// Creates a new `StatementEntry`.
+            ///
+            /// - Parameters:
+            ///   - kind:
+            ///   - date:
+            ///   - document: The receipt's number for a payment, the credit note's for a refund.
+            ///   - paymentId:
+            ///   - refundId:
+            ///   - receiptNumber: For a refund, the receipt its credit note refers to.
+            ///   - reason: For a refund, why (as `Refund.reason`).
+            ///   - organisation:
+            ///   - lines:
+            ///   - amount:
+            internal init(
+                kind: Components.Schemas.StatementEntry.KindPayload,
+                date: Foundation.Date,
+                document: Swift.String,
+                paymentId: Swift.String,
+                refundId: Swift.String? = nil,
+                receiptNumber: Swift.String? = nil,
+                reason: Swift.String? = nil,
+                organisation: Components.Schemas.StatementOrganisation,
+                lines: [Components.Schemas.StatementLine],
+                amount: Components.Schemas.Money
+            ) {
+                self.kind = kind
+                self.date = date
+                self.document = document
+                self.paymentId = paymentId
+                self.refundId = refundId
+                self.receiptNumber = receiptNumber
+                self.reason = reason
+                self.organisation = organisation
+                self.lines = lines
+                self.amount = amount
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case kind
+                case date
+                case document
+                case paymentId
+                case refundId
+                case receiptNumber
+                case reason
+                case organisation
+                case lines
+                case amount
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StatementOrganisation`.
+        internal struct StatementOrganisation: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StatementOrganisation/id`.
+            internal var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StatementOrganisation/name`.
+            internal var name: Components.Schemas.LocalizedText
+            /// Creates a new `StatementOrganisation`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - name:
+            internal init(
+                id: Swift.String,
+                name: Components.Schemas.LocalizedText
+            ) {
+                self.id = id
+                self.name = name
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case name
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StatementLine`.
+        internal struct StatementLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StatementLine/registrationId`.
+            internal var registrationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StatementLine/participantId`.
+            internal var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StatementLine/participantName`.
+            internal var participantName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StatementLine/offeringCode`.
+            internal var offeringCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StatementLine/title`.
+            internal var title: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/StatementLine/total`.
+            internal var total: Components.Schemas.Money
+            /// Creates a new `StatementLine`.
+            ///
+            /// - Parameters:
+            ///   - registrationId:
+            ///   - participantId:
+            ///   - participantName:
+            ///   - offeringCode:
+            ///   - title:
+            ///   - total:
+            internal init(
+                registrationId: Swift.String,
+                participantId: Swift.String,
+                participantName: Swift.String,
+                offeringCode: Swift.String,
+                title: Components.Schemas.LocalizedText,
+                total: Components.Schemas.Money
+            ) {
+                self.registrationId = registrationId
+                self.participantId = participantId
+                self.participantName = participantName
+                self.offeringCode = offeringCode
+                self.title = title
+                self.total = total
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case registrationId
+                case participantId
+                case participantName
+                case offeringCode
+                case title
+                case total
             }
         }
         /// - Remark: Generated from `#/components/schemas/PaidLine`.

@@ -1216,6 +1216,8 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Registration/documents`.
             package var documents: [Components.Schemas.Document]?
+            /// - Remark: Generated from `#/components/schemas/Registration/cancellation`.
+            package var cancellation: Components.Schemas.RegistrationCancellation?
             /// Creates a new `Registration`.
             ///
             /// - Parameters:
@@ -1230,6 +1232,7 @@ extension Components {
             ///   - createdAt:
             ///   - interventionPlan:
             ///   - documents: The intervention plans attached (a cart line keeps its latest; a registration every one added).
+            ///   - cancellation:
             package init(
                 id: Swift.String,
                 checkoutId: Swift.String? = nil,
@@ -1241,7 +1244,8 @@ extension Components {
                 amount: Components.Schemas.Money,
                 createdAt: Foundation.Date,
                 interventionPlan: Components.Schemas.PlanRules? = nil,
-                documents: [Components.Schemas.Document]? = nil
+                documents: [Components.Schemas.Document]? = nil,
+                cancellation: Components.Schemas.RegistrationCancellation? = nil
             ) {
                 self.id = id
                 self.checkoutId = checkoutId
@@ -1254,6 +1258,7 @@ extension Components {
                 self.createdAt = createdAt
                 self.interventionPlan = interventionPlan
                 self.documents = documents
+                self.cancellation = cancellation
             }
             package enum CodingKeys: String, CodingKey {
                 case id
@@ -1267,6 +1272,126 @@ extension Components {
                 case createdAt
                 case interventionPlan
                 case documents
+                case cancellation
+            }
+        }
+        /// A cancelled registration (or one paid too late for its seat) and where its refund stands.
+        ///
+        /// - Remark: Generated from `#/components/schemas/RegistrationCancellation`.
+        package struct RegistrationCancellation: Codable, Hashable, Sendable {
+            /// `cancelled-by-guardian`, `cancelled-by-staff`, `offering-cancelled` or `no-seat-after-late-payment`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RegistrationCancellation/reason`.
+            package var reason: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RegistrationCancellation/policy`.
+            package var policy: Components.Schemas.RefundPolicy?
+            /// - Remark: Generated from `#/components/schemas/RegistrationCancellation/refund`.
+            package var refund: Components.Schemas.RegistrationRefund?
+            /// Creates a new `RegistrationCancellation`.
+            ///
+            /// - Parameters:
+            ///   - reason: `cancelled-by-guardian`, `cancelled-by-staff`, `offering-cancelled` or `no-seat-after-late-payment`.
+            ///   - policy:
+            ///   - refund:
+            package init(
+                reason: Swift.String,
+                policy: Components.Schemas.RefundPolicy? = nil,
+                refund: Components.Schemas.RegistrationRefund? = nil
+            ) {
+                self.reason = reason
+                self.policy = policy
+                self.refund = refund
+            }
+            package enum CodingKeys: String, CodingKey {
+                case reason
+                case policy
+                case refund
+            }
+        }
+        /// The offering's refund policy (catalogue's `RefundPolicy`): `none`, `full-before-start`,
+        /// `pro-rata` (the days not yet given) or `on-request` (the organisation decides, at most what was paid); less
+        /// the administration fee. An offering the organisation cancels is refunded in full whatever its policy.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/schemas/RefundPolicy`.
+        package struct RefundPolicy: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RefundPolicy/kind`.
+            package var kind: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RefundPolicy/administrationFee`.
+            package var administrationFee: Components.Schemas.Money?
+            /// Creates a new `RefundPolicy`.
+            ///
+            /// - Parameters:
+            ///   - kind:
+            ///   - administrationFee:
+            package init(
+                kind: Swift.String,
+                administrationFee: Components.Schemas.Money? = nil
+            ) {
+                self.kind = kind
+                self.administrationFee = administrationFee
+            }
+            package enum CodingKeys: String, CodingKey {
+                case kind
+                case administrationFee
+            }
+        }
+        /// Absent when nothing is to be given back (the policy, or nothing paid online).
+        ///
+        /// - Remark: Generated from `#/components/schemas/RegistrationRefund`.
+        package struct RegistrationRefund: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RegistrationRefund/status`.
+            @frozen package enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case requested = "requested"
+                case awaitingDecision = "awaiting-decision"
+                case completed = "completed"
+                case refused = "refused"
+            }
+            /// - Remark: Generated from `#/components/schemas/RegistrationRefund/status`.
+            package var status: Components.Schemas.RegistrationRefund.StatusPayload
+            /// What is refunded; while awaiting the organisation's decision, the most it may grant.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RegistrationRefund/amount`.
+            package var amount: Components.Schemas.Money
+            /// Once completed, the payment refunded (payment's `/v1/payments/{paymentId}/refunds`).
+            ///
+            /// - Remark: Generated from `#/components/schemas/RegistrationRefund/paymentId`.
+            package var paymentId: Swift.String?
+            /// Once completed, the refund with its credit note (payment's `/v1/refunds/{refundId}`).
+            ///
+            /// - Remark: Generated from `#/components/schemas/RegistrationRefund/refundId`.
+            package var refundId: Swift.String?
+            /// What the organisation wrote with its decision.
+            ///
+            /// - Remark: Generated from `#/components/schemas/RegistrationRefund/decisionNote`.
+            package var decisionNote: Swift.String?
+            /// Creates a new `RegistrationRefund`.
+            ///
+            /// - Parameters:
+            ///   - status:
+            ///   - amount: What is refunded; while awaiting the organisation's decision, the most it may grant.
+            ///   - paymentId: Once completed, the payment refunded (payment's `/v1/payments/{paymentId}/refunds`).
+            ///   - refundId: Once completed, the refund with its credit note (payment's `/v1/refunds/{refundId}`).
+            ///   - decisionNote: What the organisation wrote with its decision.
+            package init(
+                status: Components.Schemas.RegistrationRefund.StatusPayload,
+                amount: Components.Schemas.Money,
+                paymentId: Swift.String? = nil,
+                refundId: Swift.String? = nil,
+                decisionNote: Swift.String? = nil
+            ) {
+                self.status = status
+                self.amount = amount
+                self.paymentId = paymentId
+                self.refundId = refundId
+                self.decisionNote = decisionNote
+            }
+            package enum CodingKeys: String, CodingKey {
+                case status
+                case amount
+                case paymentId
+                case refundId
+                case decisionNote
             }
         }
         /// - Remark: Generated from `#/components/schemas/RegistrationPage`.

@@ -820,10 +820,18 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/Refund/status`.
             package var status: Components.Schemas.Refund.StatusPayload
+            /// Why: `cancelled-by-guardian`, `cancelled-by-staff`, `offering-cancelled`, `no-seat-after-late-payment`
+            /// for the refunds enrolment asked, or the text staff wrote.
+            ///
+            ///
             /// - Remark: Generated from `#/components/schemas/Refund/reason`.
             package var reason: Swift.String
             /// - Remark: Generated from `#/components/schemas/Refund/refundRequestId`.
             package var refundRequestId: Swift.String?
+            /// The registrations the refund covers (the receipt's lines); empty when staff refunded part of the payment as a whole.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Refund/registrationIds`.
+            package var registrationIds: [Swift.String]?
             /// The receipt the credit note refers to.
             ///
             /// - Remark: Generated from `#/components/schemas/Refund/receiptNumber`.
@@ -845,8 +853,9 @@ extension Components {
             ///   - paymentId:
             ///   - amount:
             ///   - status:
-            ///   - reason:
+            ///   - reason: Why: `cancelled-by-guardian`, `cancelled-by-staff`, `offering-cancelled`, `no-seat-after-late-payment`
             ///   - refundRequestId:
+            ///   - registrationIds: The registrations the refund covers (the receipt's lines); empty when staff refunded part of the payment as a whole.
             ///   - receiptNumber: The receipt the credit note refers to.
             ///   - creditNoteNumber: `<organisation>-NC-<year>-<6 digits>`, once the refund succeeded.
             ///   - failureCode:
@@ -859,6 +868,7 @@ extension Components {
                 status: Components.Schemas.Refund.StatusPayload,
                 reason: Swift.String,
                 refundRequestId: Swift.String? = nil,
+                registrationIds: [Swift.String]? = nil,
                 receiptNumber: Swift.String? = nil,
                 creditNoteNumber: Swift.String? = nil,
                 failureCode: Swift.String? = nil,
@@ -871,6 +881,7 @@ extension Components {
                 self.status = status
                 self.reason = reason
                 self.refundRequestId = refundRequestId
+                self.registrationIds = registrationIds
                 self.receiptNumber = receiptNumber
                 self.creditNoteNumber = creditNoteNumber
                 self.failureCode = failureCode
@@ -884,6 +895,7 @@ extension Components {
                 case status
                 case reason
                 case refundRequestId
+                case registrationIds
                 case receiptNumber
                 case creditNoteNumber
                 case failureCode
@@ -1293,6 +1305,205 @@ extension Components {
                 case participant
                 case issuedAt
                 case delivery
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Statement`.
+        package struct Statement: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Statement/year`.
+            package var year: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/Statement/participantId`.
+            package var participantId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Statement/entries`.
+            package var entries: [Components.Schemas.StatementEntry]
+            /// - Remark: Generated from `#/components/schemas/Statement/paid`.
+            package var paid: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Statement/refunded`.
+            package var refunded: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/Statement/net`.
+            package var net: Components.Schemas.Money
+            /// Creates a new `Statement`.
+            ///
+            /// - Parameters:
+            ///   - year:
+            ///   - participantId:
+            ///   - entries:
+            ///   - paid:
+            ///   - refunded:
+            ///   - net:
+            package init(
+                year: Swift.Int,
+                participantId: Swift.String? = nil,
+                entries: [Components.Schemas.StatementEntry],
+                paid: Components.Schemas.Money,
+                refunded: Components.Schemas.Money,
+                net: Components.Schemas.Money
+            ) {
+                self.year = year
+                self.participantId = participantId
+                self.entries = entries
+                self.paid = paid
+                self.refunded = refunded
+                self.net = net
+            }
+            package enum CodingKeys: String, CodingKey {
+                case year
+                case participantId
+                case entries
+                case paid
+                case refunded
+                case net
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StatementEntry`.
+        package struct StatementEntry: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/kind`.
+            @frozen package enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case payment = "payment"
+                case refund = "refund"
+            }
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/kind`.
+            package var kind: Components.Schemas.StatementEntry.KindPayload
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/date`.
+            package var date: Foundation.Date
+            /// The receipt's number for a payment, the credit note's for a refund.
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/document`.
+            package var document: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/paymentId`.
+            package var paymentId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/refundId`.
+            package var refundId: Swift.String?
+            /// For a refund, the receipt its credit note refers to.
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/receiptNumber`.
+            package var receiptNumber: Swift.String?
+            /// For a refund, why (as `Refund.reason`).
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/reason`.
+            package var reason: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/organisation`.
+            package var organisation: Components.Schemas.StatementOrganisation
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/lines`.
+            package var lines: [Components.Schemas.StatementLine]
+            /// - Remark: Generated from `#/components/schemas/StatementEntry/amount`.
+            package var amount: Components.Schemas.Money
+            /// Creates a new `StatementEntry`.
+            ///
+            /// - Parameters:
+            ///   - kind:
+            ///   - date:
+            ///   - document: The receipt's number for a payment, the credit note's for a refund.
+            ///   - paymentId:
+            ///   - refundId:
+            ///   - receiptNumber: For a refund, the receipt its credit note refers to.
+            ///   - reason: For a refund, why (as `Refund.reason`).
+            ///   - organisation:
+            ///   - lines:
+            ///   - amount:
+            package init(
+                kind: Components.Schemas.StatementEntry.KindPayload,
+                date: Foundation.Date,
+                document: Swift.String,
+                paymentId: Swift.String,
+                refundId: Swift.String? = nil,
+                receiptNumber: Swift.String? = nil,
+                reason: Swift.String? = nil,
+                organisation: Components.Schemas.StatementOrganisation,
+                lines: [Components.Schemas.StatementLine],
+                amount: Components.Schemas.Money
+            ) {
+                self.kind = kind
+                self.date = date
+                self.document = document
+                self.paymentId = paymentId
+                self.refundId = refundId
+                self.receiptNumber = receiptNumber
+                self.reason = reason
+                self.organisation = organisation
+                self.lines = lines
+                self.amount = amount
+            }
+            package enum CodingKeys: String, CodingKey {
+                case kind
+                case date
+                case document
+                case paymentId
+                case refundId
+                case receiptNumber
+                case reason
+                case organisation
+                case lines
+                case amount
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StatementOrganisation`.
+        package struct StatementOrganisation: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StatementOrganisation/id`.
+            package var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StatementOrganisation/name`.
+            package var name: Components.Schemas.LocalizedText
+            /// Creates a new `StatementOrganisation`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - name:
+            package init(
+                id: Swift.String,
+                name: Components.Schemas.LocalizedText
+            ) {
+                self.id = id
+                self.name = name
+            }
+            package enum CodingKeys: String, CodingKey {
+                case id
+                case name
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StatementLine`.
+        package struct StatementLine: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StatementLine/registrationId`.
+            package var registrationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StatementLine/participantId`.
+            package var participantId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StatementLine/participantName`.
+            package var participantName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StatementLine/offeringCode`.
+            package var offeringCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StatementLine/title`.
+            package var title: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/StatementLine/total`.
+            package var total: Components.Schemas.Money
+            /// Creates a new `StatementLine`.
+            ///
+            /// - Parameters:
+            ///   - registrationId:
+            ///   - participantId:
+            ///   - participantName:
+            ///   - offeringCode:
+            ///   - title:
+            ///   - total:
+            package init(
+                registrationId: Swift.String,
+                participantId: Swift.String,
+                participantName: Swift.String,
+                offeringCode: Swift.String,
+                title: Components.Schemas.LocalizedText,
+                total: Components.Schemas.Money
+            ) {
+                self.registrationId = registrationId
+                self.participantId = participantId
+                self.participantName = participantName
+                self.offeringCode = offeringCode
+                self.title = title
+                self.total = total
+            }
+            package enum CodingKeys: String, CodingKey {
+                case registrationId
+                case participantId
+                case participantName
+                case offeringCode
+                case title
+                case total
             }
         }
         /// - Remark: Generated from `#/components/schemas/PaidLine`.

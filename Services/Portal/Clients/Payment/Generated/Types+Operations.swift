@@ -5309,4 +5309,218 @@ package enum Operations {
             }
         }
     }
+    /// The signed-in account's statement of a year (per account, or per participant), newest last.
+    ///
+    /// Each payment made in the year (its receipt, what it paid for) and each refund completed in the year (its
+    /// credit note, what it covered), with the year's totals. With `participant`, only that participant's lines,
+    /// and each refund's share of them (a refund of several participants' lines is shared in proportion to what
+    /// each line cost). Only this account's own payments: a separated guardian never sees the other's, and a
+    /// participant this account never paid for gives an empty statement.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/me/statement`.
+    /// - Remark: Generated from `#/paths//v1/me/statement/get(getMyStatement)`.
+    package enum GetMyStatement {
+        package static let id: Swift.String = "getMyStatement"
+        package struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/me/statement/GET/query`.
+            package struct Query: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/statement/GET/query/year`.
+                package var year: Components.Parameters.Year
+                /// - Remark: Generated from `#/paths/v1/me/statement/GET/query/participant`.
+                package var participant: Swift.String?
+                /// Creates a new `Query`.
+                ///
+                /// - Parameters:
+                ///   - year:
+                ///   - participant:
+                package init(
+                    year: Components.Parameters.Year,
+                    participant: Swift.String? = nil
+                ) {
+                    self.year = year
+                    self.participant = participant
+                }
+            }
+            package var query: Operations.GetMyStatement.Input.Query
+            /// - Remark: Generated from `#/paths/v1/me/statement/GET/header`.
+            package struct Headers: Sendable, Hashable {
+                package var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetMyStatement.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                package init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetMyStatement.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            package var headers: Operations.GetMyStatement.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - query:
+            ///   - headers:
+            package init(
+                query: Operations.GetMyStatement.Input.Query,
+                headers: Operations.GetMyStatement.Input.Headers = .init()
+            ) {
+                self.query = query
+                self.headers = headers
+            }
+        }
+        @frozen package enum Output: Sendable, Hashable {
+            package struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/statement/GET/responses/200/content`.
+                @frozen package enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/me/statement/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.Statement)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    package var json: Components.Schemas.Statement {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                package var body: Operations.GetMyStatement.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                package init(body: Operations.GetMyStatement.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The statement.
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/statement/get(getMyStatement)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.GetMyStatement.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            package var ok: Operations.GetMyStatement.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/statement/get(getMyStatement)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            package var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/statement/get(getMyStatement)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            package var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen package enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            package init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            package var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            package static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
 }

@@ -173,6 +173,18 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/me/payments`.
     /// - Remark: Generated from `#/paths//v1/me/payments/get(listMyPayments)`.
     func listMyPayments(_ input: Operations.ListMyPayments.Input) async throws -> Operations.ListMyPayments.Output
+    /// The signed-in account's statement of a year (per account, or per participant), newest last.
+    ///
+    /// Each payment made in the year (its receipt, what it paid for) and each refund completed in the year (its
+    /// credit note, what it covered), with the year's totals. With `participant`, only that participant's lines,
+    /// and each refund's share of them (a refund of several participants' lines is shared in proportion to what
+    /// each line cost). Only this account's own payments: a separated guardian never sees the other's, and a
+    /// participant this account never paid for gives an empty statement.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/me/statement`.
+    /// - Remark: Generated from `#/paths//v1/me/statement/get(getMyStatement)`.
+    func getMyStatement(_ input: Operations.GetMyStatement.Input) async throws -> Operations.GetMyStatement.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -475,6 +487,26 @@ extension APIProtocol {
         headers: Operations.ListMyPayments.Input.Headers = .init()
     ) async throws -> Operations.ListMyPayments.Output {
         try await listMyPayments(Operations.ListMyPayments.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// The signed-in account's statement of a year (per account, or per participant), newest last.
+    ///
+    /// Each payment made in the year (its receipt, what it paid for) and each refund completed in the year (its
+    /// credit note, what it covered), with the year's totals. With `participant`, only that participant's lines,
+    /// and each refund's share of them (a refund of several participants' lines is shared in proportion to what
+    /// each line cost). Only this account's own payments: a separated guardian never sees the other's, and a
+    /// participant this account never paid for gives an empty statement.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/me/statement`.
+    /// - Remark: Generated from `#/paths//v1/me/statement/get(getMyStatement)`.
+    package func getMyStatement(
+        query: Operations.GetMyStatement.Input.Query,
+        headers: Operations.GetMyStatement.Input.Headers = .init()
+    ) async throws -> Operations.GetMyStatement.Output {
+        try await getMyStatement(Operations.GetMyStatement.Input(
             query: query,
             headers: headers
         ))
