@@ -15,6 +15,11 @@ public enum AMQPAdmin {
         try connection.delete(topology)
     }
 
+    /// Opens a connection and closes it: throws when the broker does not answer (within the 5 s connect timeout).
+    public static func ping(settings: AMQPSettings) throws {
+        try AMQPConnection.open(settings).close()
+    }
+
     public static func messageCount(queue: String, settings: AMQPSettings) throws -> Int {
         let connection = try AMQPConnection.open(settings)
         defer { connection.close() }

@@ -428,6 +428,66 @@ def pay_for_the_cart(browser, expect):
         assert "2 × Macaroni" in text and "1 × Macaroni" in text and "16,50 $" in text, text
 
 
+def cancellation_credit_note_and_statement(browser, expect):
+    """The money documents a family keeps: at a desk, the guardian who gave up the day camp (above) reads the
+    cancellation's notice (the policy applied, the refund to come) and the refund's mail, opens the credit note from
+    it (printable, in French and English), finds the refund on the registrations page, then the year's statement with
+    its receipt and credit note, for the whole family and for the child. On a phone, the other guardian's statement
+    holds only their own payment."""
+    d, child, sink = browser.driver, expect["child"], expect["sink"]
+    email = f"parent.{browser.width}@e2e.test"
+    browser.open("/connexion")
+    fill(browser, {"email": email, "password": expect["password"] + "-2"})
+    submit(browser)
+    if browser.width == "desktop":
+        notice = sink.wait(email, "Inscription annulée")["text"].replace("\xa0", " ").replace("\u202f", " ")
+        assert "est annulée à votre demande" in notice and child["name"] in notice, notice
+        assert "Politique de remboursement de l'activité : " in notice and "seront remboursés sur la carte qui a payé" in notice, notice
+        refund = sink.wait(email, "Remboursement de", timeout=60)
+        text = refund["text"].replace("\xa0", " ")
+        assert "suit l'annulation que vous avez faite" in text and child["name"] in text, text
+        link = re.search(r"(http://\S+/paiements/[0-9a-f-]{36}/remboursements/[0-9a-f-]{36})", text).group(1)
+        number = re.search(r"note de crédit (\S+)\)", refund["subject"]).group(1)
+        browser.open(urllib.parse.urlparse(link).path)
+        assert heading(browser) == f"Note de crédit {number}", heading(browser)
+        page = main_text(browser).replace("\xa0", " ")
+        assert "Annulation faite par vous" in page and child["name"] in page and "Inscriptions visées" in page, page
+        note = urllib.parse.urlparse(d.current_url).path
+        browser.open(f"/language/en?back={note}")
+        assert heading(browser) == f"Credit note {number}" and "Cancellation you made" in main_text(browser), main_text(browser)
+        browser.open(f"/language/fr?back={note}")
+        # The registrations page: who cancelled, the policy, and the refund made, with its credit note.
+        for _ in range(15):  # enrolment hears of the completed refund through an event
+            browser.open("/inscriptions")
+            cancelled = [li for li in d.find_elements(By.CSS_SELECTOR, "li.line") if "Annulée à votre demande" in li.text]
+            if cancelled and cancelled[0].find_elements(By.CSS_SELECTOR, "a[href*='/remboursements/']"):
+                break
+            time.sleep(1)
+        assert cancelled, main_text(browser)
+        line = cancelled[0].text.replace("\xa0", " ")
+        assert "frais d'administration" in line and "remboursés" in line, line
+        browser.navigate(cancelled[0].find_element(By.CSS_SELECTOR, "a[href*='/remboursements/']").click)
+        assert heading(browser) == f"Note de crédit {number}", heading(browser)
+    browser.click("Mon compte")
+    browser.click("Mes paiements")
+    browser.click("État de compte de l'année")
+    assert heading(browser).startswith("État de compte "), heading(browser)
+    rows = table_rows(browser)
+    receipts = [r for r in rows if "Reçu" in r]
+    notes = [r for r in rows if "Note de crédit" in r]
+    assert len(receipts) == 1 and child["name"] in receipts[0], rows
+    assert len(notes) == (1 if browser.width == "desktop" else 0), rows
+    assert "Payé, moins les remboursements" in main_text(browser), main_text(browser)
+    Select(d.find_element(By.ID, "enfant")).select_by_visible_text(child["name"])
+    submit(browser, "Afficher l'état de compte")
+    assert heading(browser).endswith(f" — {child['name']}"), heading(browser)
+    assert table_rows(browser) == rows, "every line is the child's"
+    statement = urllib.parse.urlparse(d.current_url)
+    browser.open(f"/language/en?back={urllib.parse.quote(statement.path + '?' + statement.query)}")
+    assert heading(browser).endswith(f" statement — {child['name']}") and "Paid, less refunds" in main_text(browser), heading(browser)
+    browser.open("/language/fr?back=/paiements")
+
+
 def waitlist_offer(browser, expect):
     """A full workshop's waiting list: Mozaïk's parent puts the child on it (position 1); the family holding the
     only seat gives it up; the seat is offered to the child, taken into the cart, and held at checkout."""
@@ -1437,7 +1497,12 @@ def releve24_issued_read_and_printed(browser, expect):
     person.go(link(case["organisation"]))
     person.go(link("Relevés 24"))
     assert heading(browser) == f"Relevés 24 de {case['year']}", heading(browser)
+    # Issuing files the slips: without the box that confirms the drafts were checked, nothing is issued (WCAG 3.3.4).
+    person.go(button(f"Émettre les relevés de {case['year']}"))
+    assert d.title.startswith("Erreur") and d.find_element(By.ID, "confirme").get_attribute("aria-invalid") == "true", d.title
+    assert "Cochez la case qui confirme la vérification des brouillons" in main_text(browser), main_text(browser)
     if "Entrez d'abord le numéro de préparateur" in main_text(browser):
+        person.tick(field("confirme"))
         person.go(button(f"Émettre les relevés de {case['year']}"))
         assert d.title.startswith("Erreur") and "Entrez d'abord le numéro de préparateur" in main_text(browser), main_text(browser)
     person.go(link("Modifier le préparateur et la plage de numéros"))
@@ -1449,6 +1514,7 @@ def releve24_issued_read_and_printed(browser, expect):
     assert "Le préparateur et la plage de numéros sont enregistrés" in main_text(browser), main_text(browser)
     person.go(button(f"Générer les relevés de {case['year']}"))
     assert "Brouillons générés" in main_text(browser), main_text(browser)
+    person.tick(field("confirme"))
     person.go(button(f"Émettre les relevés de {case['year']}"))
     assert "Relevés émis :" in main_text(browser), main_text(browser)
     rows = table_rows(browser)
@@ -1499,7 +1565,8 @@ def run(base, artifacts, expect):
     for width in WIDTHS:
         browser = Browser(base, artifacts, width)
         try:
-            for journey in (browse_the_catalogue, keyboard_only, mozaik_sign_up_by_code, pay_for_the_cart, waitlist_offer, csspo_guest,
+            for journey in (browse_the_catalogue, keyboard_only, mozaik_sign_up_by_code, pay_for_the_cart, cancellation_credit_note_and_statement,
+                            waitlist_offer, csspo_guest,
                             cal_adult_learner, profile_asked_by_an_outing, baie_comeau_link, two_step_verification) + STAFF_JOURNEYS:
                 # The keyboard alone at a desktop's width; one waiting list for the child both guardians share.
                 if (journey is keyboard_only and width == "phone") or (journey in (waitlist_offer, profile_asked_by_an_outing) and width == "desktop"):

@@ -82,7 +82,8 @@ extension EnrolmentAPI {
             policy: cancellation.policy.map { .init(kind: $0.kind, administrationFee: $0.administrationFee.map { money($0.amountCents) }) },
             refund: cancellation.refund.map {
                 .init(
-                    status: .init(rawValue: $0.status) ?? .requested, amount: money($0.amountCents), paymentId: $0.paymentId?.uuidString.lowercased(),
+                    status: .init(rawValue: $0.status) ?? .requested, amount: $0.amountCents.map(money),
+                    paymentId: $0.paymentId?.uuidString.lowercased(),
                     refundId: $0.refundId?.uuidString.lowercased(), decisionNote: $0.decisionNote)
             })
     }

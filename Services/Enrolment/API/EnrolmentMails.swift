@@ -222,7 +222,7 @@ struct EnrolmentMails: Sendable {
                 text: """
                     Hello {{name}},
 
-                    {{participant}}'s registration for {{code}} {{titleEn}}, {{sessionEn}} ({{startsOnEn}} to {{endsOnEn}}), is cancelled {{#byYou}}at your request{{/byYou}}{{#byStaff}}by the organisation{{/byStaff}}. The place is freed.
+                    {{participant}}'s registration for {{code}} {{titleEn}}, {{sessionEn}} ({{startsOnEn}} to {{endsOnEn}}), is cancelled {{#byYou}}at your request{{/byYou}}{{#byStaff}}by the organisation{{/byStaff}}. The spot is now available to others.
 
                     The activity's refund policy: {{policyEn}}
                     {{outcomeEn}}
@@ -231,7 +231,7 @@ struct EnrolmentMails: Sendable {
                     """,
                 html: """
                     <p>Hello {{name}},</p>
-                    <p>{{participant}}'s registration for <strong>{{code}} {{titleEn}}</strong>, {{sessionEn}} ({{startsOnEn}} to {{endsOnEn}}), is cancelled {{#byYou}}at your request{{/byYou}}{{#byStaff}}by the organisation{{/byStaff}}. The place is freed.</p>
+                    <p>{{participant}}'s registration for <strong>{{code}} {{titleEn}}</strong>, {{sessionEn}} ({{startsOnEn}} to {{endsOnEn}}), is cancelled {{#byYou}}at your request{{/byYou}}{{#byStaff}}by the organisation{{/byStaff}}. The spot is now available to others.</p>
                     <p>The activity's refund policy: {{policyEn}}</p>
                     <p>{{outcomeEn}}</p>
                     <p>For any question, contact the organisation.</p>
@@ -335,13 +335,21 @@ extension EnrolmentMails {
     static func outcomeSentence(refund: (status: String, cents: Int64)?, paidOnline: Bool, english: Bool) -> String {
         guard paidOnline else {
             return english
-                ? "This registration was not paid online: nothing is refunded to a card."
-                : "Cette inscription n'a pas été payée en ligne\u{00A0}: rien n'est remboursé sur une carte."
+                ? "Nothing was paid online for this registration: nothing is refunded to a card."
+                : "Rien n'a été payé en ligne pour cette inscription\u{00A0}: rien n'est remboursé sur une carte."
+        }
+        if refund?.status == "refused" {
+            return english ? "The organisation did not grant a refund." : "L'organisme n'a pas accordé de remboursement."
         }
         guard let refund, refund.cents > 0 else {
             return english ? "Under this policy, nothing is refunded." : "Selon cette politique, rien n'est remboursé."
         }
         let amount = MoneyText.format(refund.cents, english: english)
+        if refund.status == "completed" {
+            return english
+                ? "\(amount) were refunded to the card that paid; the credit note is sent to you by email."
+                : "\(amount) ont été remboursés sur la carte qui a payé\u{202F}; la note de crédit vous est envoyée par courriel."
+        }
         if refund.status == "awaiting-decision" {
             return english
                 ? "The organisation will decide the refund, at most \(amount); you will receive its decision by email."

@@ -189,25 +189,28 @@ struct EnrolmentMailer: Service {
     func mailRegistrationCancellations() async throws -> Int {
         let (mails, mailKey, from, logger, now) = (self.mails, self.mailKey, self.from, self.logger, clock.now())
         return try await client.transaction(logger: logger) { connection in
-            var rows: [(UUID, UUID, String, UUID?, String, String, String?, Int64?, String?, String?, String?)] = []
+            var rows: [(UUID, UUID, String, UUID?, String, String, String?, Int64?, String?, String?, String?, Int64)] = []
             for try await row in try await connection.query(
                 """
                 SELECT r.id, r.session_id, r.status_reason, r.checkout_id, p.first_name || ' ' || p.last_name, o.document::text,
                     q.status, q.amount_cents, coalesce(a.email, k.document->'payer'->>'email'),
-                    coalesce(a.first_name, k.document->'payer'->>'name'), coalesce(a.language, k.document->'payer'->>'language')
+                    coalesce(a.first_name, k.document->'payer'->>'name'), coalesce(a.language, k.document->'payer'->>'language'), r.amount_cents
                 FROM registrations r JOIN participants p ON p.id = r.participant_id JOIN offerings o ON o.id = r.offering_id
                 LEFT JOIN checkouts k ON k.id = r.checkout_id LEFT JOIN account_contacts a ON a.account_id = k.account_id
                 LEFT JOIN LATERAL (
-                    SELECT status, amount_cents FROM refund_requests WHERE registration_id = r.id ORDER BY requested_at DESC, id LIMIT 1
+                    SELECT status, coalesce(CASE WHEN status = 'completed' THEN refunded_cents END, amount_cents) AS amount_cents
+                    FROM refund_requests WHERE registration_id = r.id ORDER BY requested_at DESC, id LIMIT 1
                 ) q ON true
                 WHERE r.status = 'cancelled' AND r.status_reason IN ('cancelled-by-guardian', 'cancelled-by-staff')
                   AND r.cancellation_mailed_at IS NULL
                 ORDER BY r.updated_at LIMIT 50 FOR UPDATE OF r SKIP LOCKED
                 """, logger: logger
-            ).decode((UUID, UUID, String, UUID?, String, String, String?, Int64?, String?, String?, String?).self) {
+            ).decode((UUID, UUID, String, UUID?, String, String, String?, Int64?, String?, String?, String?, Int64).self) {
                 rows.append(row)
             }
-            for (id, sessionId, reason, checkout, participant, offeringDocument, refundStatus, refundCents, payerEmail, payerName, payerLanguage)
+            for (
+                id, sessionId, reason, checkout, participant, offeringDocument, refundStatus, refundCents, payerEmail, payerName, payerLanguage, paid
+            )
                 in rows
             {
                 guard let offering = try? EventJSON.decoder.decode(OfferingEvent.self, from: Data(offeringDocument.utf8)),
@@ -220,14 +223,15 @@ struct EnrolmentMailer: Service {
                     recipients = try await Self.family(ofRegistrations: [id], on: connection, logger: logger)
                 }
                 let refund = refundStatus.map { (status: $0, cents: refundCents ?? 0) }
+                let paidOnline = checkout != nil && paid > 0
                 for (email, recipient) in recipients.sorted(by: { $0.key < $1.key }) {
                     var values: [String: Any] = [
                         "name": recipient.name, "participant": participant, "code": offering.code, "title": offering.title.fr,
                         "titleEn": offering.title.en, "session": session.name.fr, "sessionEn": session.name.en,
                         "policy": EnrolmentMails.policySentence(offering.refundPolicy, english: false),
                         "policyEn": EnrolmentMails.policySentence(offering.refundPolicy, english: true),
-                        "outcome": EnrolmentMails.outcomeSentence(refund: refund, paidOnline: checkout != nil, english: false),
-                        "outcomeEn": EnrolmentMails.outcomeSentence(refund: refund, paidOnline: checkout != nil, english: true),
+                        "outcome": EnrolmentMails.outcomeSentence(refund: refund, paidOnline: paidOnline, english: false),
+                        "outcomeEn": EnrolmentMails.outcomeSentence(refund: refund, paidOnline: paidOnline, english: true),
                     ]
                     values[reason == "cancelled-by-guardian" ? "byYou" : "byStaff"] = true
                     values.merge(Self.days(["startsOn": session.startsOn, "endsOn": session.endsOn])) { $1 }

@@ -199,7 +199,9 @@ extension Cancellations {
     static func refundCompleted(_ refund: RefundCompletedEvent, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(
             """
-            UPDATE refund_requests SET status = 'completed', completed_at = now(), payment_id = \(refund.paymentId), refund_id = \(refund.refundId)
+            UPDATE refund_requests SET status = 'completed', completed_at = now(), payment_id = \(refund.paymentId), refund_id = \(refund.refundId),
+                refunded_cents = CASE WHEN id = \(refund.refundRequestId) OR cardinality(\(refund.registrationIds)::uuid[]) = 1
+                    THEN \(refund.amount.amountCents) END
             WHERE status = 'requested' AND (id = \(refund.refundRequestId) OR (\(refund.refundRequestId)::uuid IS NULL AND registration_id = ANY(\(refund.registrationIds))))
             """, logger: logger)
         // A refund staff made from the payment's page settles what still awaited their decision: it is not granted again.
@@ -208,6 +210,7 @@ extension Cancellations {
                 """
                 UPDATE refund_requests SET status = 'completed', completed_at = now(), decided_at = now(), payment_id = \(refund.paymentId),
                     refund_id = \(refund.refundId),
+                    refunded_cents = CASE WHEN cardinality(\(refund.registrationIds)::uuid[]) = 1 THEN \(refund.amount.amountCents) END,
                     decision_note = coalesce(decision_note, 'settled by a refund from the payment')
                 WHERE status = 'awaiting-decision' AND registration_id = ANY(\(refund.registrationIds))
                 """, logger: logger)

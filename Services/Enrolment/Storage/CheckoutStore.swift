@@ -245,7 +245,8 @@ struct CheckoutStore: Sendable {
 
     struct RefundFacts: Sendable {
         var status: String
-        var amountCents: Int64
+        /// Nil once completed by one staff refund that covered several registrations (its credit note says it all).
+        var amountCents: Int64?
         var paymentId: UUID?
         var refundId: UUID?
         var decisionNote: String?
@@ -262,7 +263,9 @@ struct CheckoutStore: Sendable {
                    r.status_reason, (o.document -> 'refundPolicy')::text, q.status, q.amount_cents, q.payment_id, q.refund_id, q.decision_note
             FROM registrations r JOIN checkouts c ON c.id = r.checkout_id LEFT JOIN offerings o ON o.id = r.offering_id
             LEFT JOIN LATERAL (
-                SELECT status, amount_cents, payment_id, refund_id, decision_note FROM refund_requests
+                SELECT status, CASE WHEN status = 'completed' THEN refunded_cents ELSE amount_cents END AS amount_cents, payment_id, refund_id,
+                    decision_note
+                FROM refund_requests
                 WHERE registration_id = r.id ORDER BY requested_at DESC, id LIMIT 1
             ) q ON true
             WHERE c.account_id = \(account) AND ((extract(epoch FROM r.created_at) * 1000000)::bigint, r.id) < (\(micros), \(id))
@@ -274,7 +277,7 @@ struct CheckoutStore: Sendable {
                 cancellation = CancellationFacts(
                     reason: reason, policy: row.11.flatMap { try? EventJSON.decoder.decode(RefundPolicy.self, from: Data($0.utf8)) },
                     refund: row.12.map {
-                        RefundFacts(status: $0, amountCents: row.13 ?? 0, paymentId: row.14, refundId: row.15, decisionNote: row.16)
+                        RefundFacts(status: $0, amountCents: row.13, paymentId: row.14, refundId: row.15, decisionNote: row.16)
                     })
             }
             found.append(

@@ -496,6 +496,13 @@ enum EnrolmentMigrations {
             [
                 "ALTER TABLE refund_requests ADD COLUMN payment_id uuid",
                 "ALTER TABLE refund_requests ADD COLUMN refund_id uuid",
+                // What payment refunded for this request (it caps a request to what remains); unknown when one
+                // staff refund covered several registrations.
+                "ALTER TABLE refund_requests ADD COLUMN refunded_cents bigint",
+                """
+                CREATE INDEX registrations_cancellations_unmailed ON registrations (updated_at)
+                WHERE status = 'cancelled' AND cancellation_mailed_at IS NULL
+                """,
                 // Families are now told of every cancellation; those made before are not mailed long after.
                 """
                 UPDATE registrations SET cancellation_mailed_at = updated_at

@@ -18,7 +18,7 @@ struct PaymentMails: Sendable {
                 text: """
                     Bonjour {{name}},
 
-                    {{organisation}} vous a remboursé {{amount}} sur la carte {{card}}, qui avait payé le reçu no {{receipt}} du {{receiptOn}}.
+                    {{organisation}} vous a remboursé {{amount}} sur la carte {{card}}, qui avait payé le reçu no\u{00A0}{{receipt}} du {{receiptOn}}.
                     {{#byYou}}Ce remboursement suit l'annulation que vous avez faite, selon la politique de remboursement de l'activité.
                     {{/byYou}}{{#byStaff}}Ce remboursement suit l'annulation faite par l'organisme, selon la politique de remboursement de l'activité.
                     {{/byStaff}}{{#offeringCancelled}}L'organisme a annulé l'activité\u{00A0}: ce qui avait été payé est remboursé en entier.
@@ -30,14 +30,14 @@ struct PaymentMails: Sendable {
                     - {{participant}} — {{code}} {{title}}
                     {{/lines}}
                     {{/hasLines}}
-                    Note de crédit no {{number}}, du {{issuedOn}}.
+                    Note de crédit no\u{00A0}{{number}}, du {{issuedOn}}.
                     {{#creditNoteLink}}Votre note de crédit, à lire et à imprimer\u{00A0}: {{creditNoteLink}}
                     {{/creditNoteLink}}{{^creditNoteLink}}Gardez ce courriel comme preuve du remboursement.
                     {{/creditNoteLink}}Le montant paraîtra sur le relevé de votre carte d'ici quelques jours ouvrables. Ce courriel ne demande pas de réponse.
                     """,
                 html: """
                     <p>Bonjour {{name}},</p>
-                    <p>{{organisation}} vous a remboursé <strong>{{amount}}</strong> sur la carte {{card}}, qui avait payé le reçu no {{receipt}} du {{receiptOn}}.</p>
+                    <p>{{organisation}} vous a remboursé <strong>{{amount}}</strong> sur la carte {{card}}, qui avait payé le reçu no\u{00A0}{{receipt}} du {{receiptOn}}.</p>
                     {{#byYou}}<p>Ce remboursement suit l'annulation que vous avez faite, selon la politique de remboursement de l'activité.</p>{{/byYou}}
                     {{#byStaff}}<p>Ce remboursement suit l'annulation faite par l'organisme, selon la politique de remboursement de l'activité.</p>{{/byStaff}}
                     {{#offeringCancelled}}<p>L'organisme a annulé l'activité\u{00A0}: ce qui avait été payé est remboursé en entier.</p>{{/offeringCancelled}}
@@ -45,7 +45,7 @@ struct PaymentMails: Sendable {
                     {{#staffReason}}<p>Motif donné par l'organisme\u{00A0}: {{staffReason}}</p>{{/staffReason}}
                     {{#hasLines}}<p>Inscriptions visées\u{00A0}:</p>
                     <ul>{{#lines}}<li>{{participant}} — {{code}} {{title}}</li>{{/lines}}</ul>{{/hasLines}}
-                    <p>Note de crédit no {{number}}, du {{issuedOn}}.</p>
+                    <p>Note de crédit no\u{00A0}{{number}}, du {{issuedOn}}.</p>
                     {{#creditNoteLink}}<p><a href="{{creditNoteLink}}">Votre note de crédit, à lire et à imprimer</a></p>{{/creditNoteLink}}
                     {{^creditNoteLink}}<p>Gardez ce courriel comme preuve du remboursement.</p>{{/creditNoteLink}}
                     <p>Le montant paraîtra sur le relevé de votre carte d'ici quelques jours ouvrables.</p>
@@ -55,7 +55,7 @@ struct PaymentMails: Sendable {
                 text: """
                     Hello {{name}},
 
-                    {{organisation}} refunded {{amount}} to the card {{card}}, which paid receipt {{receipt}} of {{receiptOn}}.
+                    {{organisation}} refunded {{amount}} to the card {{card}}, which paid receipt {{receipt}} dated {{receiptOn}}.
                     {{#byYou}}This refund follows the cancellation you made, under the activity's refund policy.
                     {{/byYou}}{{#byStaff}}This refund follows the cancellation made by the organisation, under the activity's refund policy.
                     {{/byStaff}}{{#offeringCancelled}}The organisation cancelled the activity: what was paid is refunded in full.
@@ -67,14 +67,14 @@ struct PaymentMails: Sendable {
                     - {{participant}} — {{code}} {{titleEn}}
                     {{/lines}}
                     {{/hasLines}}
-                    Credit note {{number}}, of {{issuedOn}}.
+                    Credit note {{number}}, dated {{issuedOn}}.
                     {{#creditNoteLink}}Your credit note, to read and print: {{creditNoteLink}}
                     {{/creditNoteLink}}{{^creditNoteLink}}Keep this email as proof of the refund.
                     {{/creditNoteLink}}The amount will show on your card statement within a few business days. No reply is needed.
                     """,
                 html: """
                     <p>Hello {{name}},</p>
-                    <p>{{organisation}} refunded <strong>{{amount}}</strong> to the card {{card}}, which paid receipt {{receipt}} of {{receiptOn}}.</p>
+                    <p>{{organisation}} refunded <strong>{{amount}}</strong> to the card {{card}}, which paid receipt {{receipt}} dated {{receiptOn}}.</p>
                     {{#byYou}}<p>This refund follows the cancellation you made, under the activity's refund policy.</p>{{/byYou}}
                     {{#byStaff}}<p>This refund follows the cancellation made by the organisation, under the activity's refund policy.</p>{{/byStaff}}
                     {{#offeringCancelled}}<p>The organisation cancelled the activity: what was paid is refunded in full.</p>{{/offeringCancelled}}
@@ -82,7 +82,7 @@ struct PaymentMails: Sendable {
                     {{#staffReason}}<p>Reason given by the organisation: {{staffReason}}</p>{{/staffReason}}
                     {{#hasLines}}<p>Registrations concerned:</p>
                     <ul>{{#lines}}<li>{{participant}} — {{code}} {{titleEn}}</li>{{/lines}}</ul>{{/hasLines}}
-                    <p>Credit note {{number}}, of {{issuedOn}}.</p>
+                    <p>Credit note {{number}}, dated {{issuedOn}}.</p>
                     {{#creditNoteLink}}<p><a href="{{creditNoteLink}}">Your credit note, to read and print</a></p>{{/creditNoteLink}}
                     {{^creditNoteLink}}<p>Keep this email as proof of the refund.</p>{{/creditNoteLink}}
                     <p>The amount will show on your card statement within a few business days.</p>
@@ -162,7 +162,7 @@ struct PaymentMails: Sendable {
                     Bonjour {{name}},
 
                     Nous avons reçu votre paiement de {{total}} à {{organisation}}, par carte {{card}}.
-                    Reçu no {{number}} :
+                    Reçu no\u{00A0}{{number}}\u{00A0}:
                     {{#lines}}
                     - {{participant}} — {{code}} {{title}} : {{amount}}
                     {{/lines}}
@@ -173,7 +173,7 @@ struct PaymentMails: Sendable {
                 html: """
                     <p>Bonjour {{name}},</p>
                     <p>Nous avons reçu votre paiement de <strong>{{total}}</strong> à {{organisation}}, par carte {{card}}.</p>
-                    <p>Reçu no {{number}} :</p>
+                    <p>Reçu no\u{00A0}{{number}}\u{00A0}:</p>
                     <ul>{{#lines}}<li>{{participant}} — {{code}} {{title}} : {{amount}}</li>{{/lines}}</ul>
                     {{#receiptLink}}<p><a href="{{receiptLink}}">Votre reçu, à lire et à imprimer</a></p>{{/receiptLink}}
                     {{#forAccount}}<p>Votre reçu est aussi dans l'historique de vos paiements.</p>{{/forAccount}}

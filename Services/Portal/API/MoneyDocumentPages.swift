@@ -42,7 +42,10 @@ struct MoneyDocumentPages: Sendable {
             throw HTTPError(.notFound)
         }
         let found = try refundOK.body.json
-        guard found.paymentId == original.paymentId, found.creditNoteNumber != nil else { throw HTTPError(.notFound) }
+        // Identifiers compare as UUIDs: the receipt's JSON writes them in capitals.
+        guard UUID(uuidString: found.paymentId) == UUID(uuidString: original.paymentId), found.creditNoteNumber != nil else {
+            throw HTTPError(.notFound)
+        }
         let context = Self.creditNoteContext(found, of: original, language: language)
         return kit.pages.render(
             "credit-note", title: context["heading"] as? String ?? "",
@@ -56,8 +59,8 @@ struct MoneyDocumentPages: Sendable {
         let number = refund.creditNoteNumber ?? ""
         let heading = t(.creditNoteTitle).replacingOccurrences(of: "{number}", with: number)
         let address = original.payer.billingAddress
-        let covered = Set(refund.registrationIds ?? [])
-        let lines = original.lines.filter { covered.contains($0.registrationId) }
+        let covered = Set((refund.registrationIds ?? []).compactMap(UUID.init(uuidString:)))
+        let lines = original.lines.filter { UUID(uuidString: $0.registrationId).map(covered.contains) ?? false }
         return [
             "heading": heading, "number": number, "organisation": original.organisation.name.text(language),
             "issuedOn": refund.completedAt.map { DateText.dayAndTime($0, language) } ?? "",
@@ -110,9 +113,8 @@ struct MoneyDocumentPages: Sendable {
         if let child, let name = names[child] { heading += " — " + name }
         let context: [String: Any] = [
             "heading": heading, "year": String(year), "path": Self.statementPath,
-            "years": (0..<6).map { offset -> [String: Any] in
-                let value = thisYear - offset
-                return ["value": String(value), "selected": value == year]
+            "years": Set((0..<6).map { thisYear - $0 } + [year]).sorted(by: >).map { value -> [String: Any] in
+                ["value": String(value), "selected": value == year]
             },
             "children": names.sorted { $0.value < $1.value }.map { id, name -> [String: Any] in
                 ["value": id, "name": name, "selected": id == child]

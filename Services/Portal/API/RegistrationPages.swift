@@ -120,15 +120,18 @@ struct RegistrationPages: Sendable {
             context["refund"] = t(.nothingRefundedStatus)
             return context
         }
-        let amount = Formatting.money(cents: refund.amount.amountCents, language)
+        let amount = refund.amount.map { Formatting.money(cents: $0.amountCents, language) }
         let status: Text =
             switch refund.status {
             case .requested: .refundRequestedStatus
             case .awaitingDecision: .refundAwaitingStatus
-            case .completed: .refundCompletedStatus
+            // One refund for several registrations: its credit note says how much.
+            case .completed: amount == nil ? .refundCompletedWithoutAmount : .refundCompletedStatus
             case .refused: .refundRefusedStatus
             }
-        context["refund"] = t(status).replacingOccurrences(of: "{amount}", with: amount)
+        var said = t(status).replacingOccurrences(of: "{amount}", with: amount ?? "")
+        if refund.status == .refused, let note = refund.decisionNote, !note.isEmpty { said += " — " + note }
+        context["refund"] = said
         if refund.status == .completed, let payment = refund.paymentId, let id = refund.refundId {
             context["creditNoteHref"] = "/paiements/\(payment)/remboursements/\(id)"
         }

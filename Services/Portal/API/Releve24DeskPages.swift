@@ -43,7 +43,8 @@ struct Releve24DeskPages: Sendable {
 
     /// The year's page; after a refused action, with payment's reasons at the top (`refusal`) and its status.
     func yearPage(
-        _ request: Request, organisation: String, year asked: Int? = nil, refusal: [String] = [], status: HTTPResponse.Status = .ok
+        _ request: Request, organisation: String, year asked: Int? = nil, refusal: [String] = [], confirmMissing: Bool = false,
+        status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let language = LanguageChoice.of(request)
         let t = { Strings.text($0, language) }
@@ -89,6 +90,8 @@ struct Releve24DeskPages: Sendable {
                 "preparerHref": "\(path)/preparateur",
                 "generateSubmit": t(.generateSubmit).replacingOccurrences(of: "{year}", with: String(year)),
                 "issueSubmit": t(.issueSubmit).replacingOccurrences(of: "{year}", with: String(year)),
+                "issueConfirm": t(.issueConfirm).replacingOccurrences(of: "{year}", with: String(year)),
+                "confirmMissing": confirmMissing,
                 "formToken": visit.secret.formToken,
                 "summary": figures.compactMap { label, figure -> [String: String]? in
                     figure.map {
@@ -109,6 +112,7 @@ struct Releve24DeskPages: Sendable {
                         "feesPaid": money(slip.feesPaid.amountCents), "notEligible": money(slip.notEligible.amountCents),
                         "eligible": money(slip.eligible.amountCents),
                         "taxNumber": slip.payer.taxNumber ?? t(.taxNumberMissing),
+                        "taxNumberSpoken": Releve24Pages.spokenTaxNumber(slip.payer.taxNumber, language),
                         "delivery": slip.delivery.map { $0 == .electronic ? t(.releve24DeliveryElectronic) : t(.releve24DeliveryPostal) } ?? "",
                     ]
                 },
@@ -160,8 +164,9 @@ struct Releve24DeskPages: Sendable {
         }
     }
 
+    /// Issuing files slips with Revenu Québec and sends them to families: confirmed first (WCAG 3.3.4).
     func issue(_ request: Request, organisation: String) async throws -> Response {
-        try await yearAction(request, organisation: organisation) { session, found, year in
+        try await yearAction(request, organisation: organisation, confirmed: "confirme") { session, found, year in
             let answer = try await registrar.acting(session) {
                 try await payment.issueReleve24(body: .json(.init(organisationId: found.id, year: year)))
             }
@@ -178,14 +183,20 @@ struct Releve24DeskPages: Sendable {
 
     /// A posted action on the year: done, back to the year's page saying so; refused by payment (the year not over,
     /// no preparer, the range used up), the year's page with payment's reason.
+    /// `confirmed`: the box the person must have ticked; without it nothing is asked of payment.
     func yearAction(
-        _ request: Request, organisation: String,
+        _ request: Request, organisation: String, confirmed box: String? = nil,
         _ act: @escaping (BrowserSessionStore.Session, CatalogueReference.Organisation, Int) async throws -> Outcome
     ) async throws -> Response {
         let form = try await PostedForm(request, cookies: kit.cookies)
         let path = base(organisation)
         return try await registrar.organisationPage(request, organisation, back: path) { session, found in
             guard let year = year(form.text("annee", limit: 4)) else { return registrar.staffArea.notFound(request) }
+            if let box, !form.checked(box) {
+                return try await yearPage(
+                    request, organisation: found.id, year: year, refusal: [Strings.text(.issueConfirmMissing, LanguageChoice.of(request))],
+                    confirmMissing: true, status: .unprocessableContent)
+            }
             switch try await act(session, found, year) {
             case .success(let query):
                 return Response(status: .seeOther, headers: [.location: "\(base(found.id))?annee=\(year)&\(query)"])

@@ -127,6 +127,11 @@ struct Releve24Pages: Sendable {
     }
 
     /// What the printable slip shows, for its payer and for the organisation's staff.
+    /// "*** *** 544" is read aloud as asterisks: screen readers hear "ending with 544" instead.
+    static func spokenTaxNumber(_ masked: String?, _ language: Language) -> String {
+        masked.map { Strings.text(.taxNumberEndsWith, language).replacingOccurrences(of: "{last}", with: String($0.suffix(3))) } ?? ""
+    }
+
     static func slipContext(_ slip: Slip, language: Language, back: FormPage.Link) -> [String: Any] {
         let t = { Strings.text($0, language) }
         let money = { (cents: Int64) in Formatting.money(cents: cents, language) }
@@ -143,6 +148,7 @@ struct Releve24Pages: Sendable {
                 [address.city, address.province ?? "", address.postalCode].filter { !$0.isEmpty }.joined(separator: " "),
             ].filter { !$0.isEmpty }.joined(separator: ", "),
             "taxNumber": slip.payer.taxNumber ?? t(.taxNumberMissing), "child": slip.participant.name,
+            "taxNumberSpoken": spokenTaxNumber(slip.payer.taxNumber, language),
             "born": slip.participant.birthDate.map { Formatting.day($0, language) } ?? "",
             "careDays": Formatting.number(slip.careDays, language), "feesPaid": money(slip.feesPaid.amountCents),
             "notEligible": money(slip.notEligible.amountCents), "eligible": money(slip.eligible.amountCents),

@@ -165,7 +165,8 @@ enum Text: String, CaseIterable, Sendable {
     case statementTotal, statementNet, statementEmpty, statementLink, statementCaption, refundReasonByGuardian, refundReasonByStaff
     case refundReasonOfferingCancelled, refundReasonNoSeat, creditNoteCovers, paymentRefundsTitle, cancelledByYou, cancelledByStaff
     case refundRequestedStatus, refundAwaitingStatus, refundCompletedStatus, refundRefusedStatus, nothingRefundedStatus
-    case refundStatusLabel, statementReceipt, policyFee
+    case refundStatusLabel, statementReceipt, policyFee, issueConfirm, issueConfirmMissing, taxNumberEndsWith, refundPolicyApplied
+    case refundCompletedWithoutAmount
 }
 
 enum Strings {
@@ -1110,6 +1111,12 @@ enum Strings {
         .nothingRefundedStatus: "Rien n'est remboursé selon la politique de l'activité",
         .refundStatusLabel: "Remboursement",
         .policyFee: "moins {amount} de frais d'administration",
+        .refundPolicyApplied: "Politique de remboursement",
+        .refundCompletedWithoutAmount: "Remboursé (le montant est sur la note de crédit)",
+        .taxNumberEndsWith: "numéro d'assurance sociale se terminant par {last}",
+        .issueConfirm:
+            "J'ai vérifié les brouillons de {year}\u{00A0}: les émettre les transmet aux familles, et un relevé émis ne se corrige que par un relevé modifié.",
+        .issueConfirmMissing: "Cochez la case qui confirme la vérification des brouillons pour émettre les relevés.",
         .statementReceipt: "Reçu",
     ]
 
@@ -2030,6 +2037,11 @@ enum Strings {
         .nothingRefundedStatus: "Nothing is refunded under the activity's policy",
         .refundStatusLabel: "Refund",
         .policyFee: "less a {amount} administration fee",
+        .refundPolicyApplied: "Refund policy",
+        .refundCompletedWithoutAmount: "Refunded (the amount is on the credit note)",
+        .taxNumberEndsWith: "social insurance number ending with {last}",
+        .issueConfirm: "I checked the {year} drafts: issuing sends them to families, and an issued slip can only be corrected by an amended slip.",
+        .issueConfirmMissing: "Tick the box confirming the drafts were checked to issue the slips.",
         .statementReceipt: "Receipt",
     ]
 }

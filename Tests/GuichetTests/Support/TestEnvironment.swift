@@ -63,6 +63,15 @@ struct TestDatabase: Sendable {
 
     static func create() async throws -> TestDatabase {
         let name = "guichet_t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
+        // Without a broker, services wait for it forever: the test fails here instead of hanging.
+        do {
+            try AMQPAdmin.ping(settings: TestDatabase(name: name).amqpSettings)
+        } catch {
+            throw ServerMissing(
+                description:
+                    "RabbitMQ is not reachable at 127.0.0.1:\(TestEnvironment.amqpPort) (\(error)). Run the tests with deploy/test.sh, which starts it."
+            )
+        }
         try await admin { connection in
             try await connection.query(
                 PostgresQuery(unsafeSQL: #"CREATE DATABASE "\#(name)" TEMPLATE "\#(TestEnvironment.templateDatabase)""#),

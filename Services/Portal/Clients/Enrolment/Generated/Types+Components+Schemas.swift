@@ -1349,10 +1349,13 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/RegistrationRefund/status`.
             package var status: Components.Schemas.RegistrationRefund.StatusPayload
-            /// What is refunded; while awaiting the organisation's decision, the most it may grant.
+            /// What is asked of payment; while awaiting the organisation's decision, the most it may grant; once
+            /// completed, what payment refunded (absent when one refund covered several registrations: its credit note
+            /// says how much).
+            ///
             ///
             /// - Remark: Generated from `#/components/schemas/RegistrationRefund/amount`.
-            package var amount: Components.Schemas.Money
+            package var amount: Components.Schemas.Money?
             /// Once completed, the payment refunded (payment's `/v1/payments/{paymentId}/refunds`).
             ///
             /// - Remark: Generated from `#/components/schemas/RegistrationRefund/paymentId`.
@@ -1369,13 +1372,13 @@ extension Components {
             ///
             /// - Parameters:
             ///   - status:
-            ///   - amount: What is refunded; while awaiting the organisation's decision, the most it may grant.
+            ///   - amount: What is asked of payment; while awaiting the organisation's decision, the most it may grant; once
             ///   - paymentId: Once completed, the payment refunded (payment's `/v1/payments/{paymentId}/refunds`).
             ///   - refundId: Once completed, the refund with its credit note (payment's `/v1/refunds/{refundId}`).
             ///   - decisionNote: What the organisation wrote with its decision.
             package init(
                 status: Components.Schemas.RegistrationRefund.StatusPayload,
-                amount: Components.Schemas.Money,
+                amount: Components.Schemas.Money? = nil,
                 paymentId: Swift.String? = nil,
                 refundId: Swift.String? = nil,
                 decisionNote: Swift.String? = nil

@@ -178,7 +178,7 @@ package protocol APIProtocol: Sendable {
     /// Each payment made in the year (its receipt, what it paid for) and each refund completed in the year (its
     /// credit note, what it covered), with the year's totals. With `participant`, only that participant's lines,
     /// and each refund's share of them (a refund of several participants' lines is shared in proportion to what
-    /// each line cost). Only this account's own payments: a separated guardian never sees the other's, and a
+    /// each line cost, rounded down to the cent). Only this account's own payments: a separated guardian never sees the other's, and a
     /// participant this account never paid for gives an empty statement.
     ///
     ///
@@ -496,7 +496,7 @@ extension APIProtocol {
     /// Each payment made in the year (its receipt, what it paid for) and each refund completed in the year (its
     /// credit note, what it covered), with the year's totals. With `participant`, only that participant's lines,
     /// and each refund's share of them (a refund of several participants' lines is shared in proportion to what
-    /// each line cost). Only this account's own payments: a separated guardian never sees the other's, and a
+    /// each line cost, rounded down to the cent). Only this account's own payments: a separated guardian never sees the other's, and a
     /// participant this account never paid for gives an empty statement.
     ///
     ///
