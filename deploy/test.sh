@@ -23,8 +23,18 @@ isolated=BrokerOutageTests
 # Tests start whole services (PostgreSQL pools, AMQP connections, quorum queues); on a 2-core machine an
 # unbounded number at once starves the broker's handshakes. Swift Testing's (experimental) width caps them.
 export SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=${SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH:-8}
-swift test --skip-build --skip "$isolated" "$@"
+# A run that stops making progress (a failure that leaves a service waiting) fails here instead of hanging.
+test_timeout=${GUICHET_TEST_TIMEOUT_SECONDS:-1200}
+run_tests() {
+  local status=0
+  timeout --kill-after=30 "$test_timeout" swift test --skip-build "$@" || status=$?
+  if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    say "the tests did not finish within ${test_timeout} s (GUICHET_TEST_TIMEOUT_SECONDS): stopped"
+  fi
+  return "$status"
+}
+run_tests --skip "$isolated" "$@"
 say "testing what stops RabbitMQ ($isolated)"
-swift test --skip-build --filter "$isolated" "$@"
+run_tests --filter "$isolated" "$@"
 say "end to end: every service as a process, the gateway, the seeds' journeys, events, schemathesis"
 "$root/deploy/e2e.sh" "$@"
