@@ -76,6 +76,7 @@ enum PaymentService: ServiceDefinition {
         [
             Reconciler(
                 client: environment.postgres, payments: parts.payments, refunds: parts.refunds, taxNumbers: parts.taxNumbers,
+                statements: StatementMailings(client: environment.postgres, logger: environment.logger, mailing: parts.payments.mailing),
                 processorTimeout: parts.settings.processorTimeout, settleHorizon: parts.settings.settleHorizon,
                 clock: environment.clock, interval: parts.settings.reconcileInterval, logger: environment.logger),
             MailRelay(client: environment.postgres, transport: parts.mailTransport, key: parts.settings.mailKey, logger: environment.logger),

@@ -469,7 +469,15 @@ import Testing
                 RefundRequestedEvent.self, from: Data(try await database.outboxPayload(EventName.refundRequested).utf8))
             #expect(event.amount.amountCents == 4_000 && event.reason == "cancelled-by-guardian")
             try await decide(["grant": false, "note": "Non."]).problem("/problems/already-decided", status: .conflict)
-            _ = try await database.mailbox.waitForMail(to: "parent@example.org", count: 2)
+            // The confirmation, the cancellation's notice (the organisation decides, at most 90 $), then the decision.
+            try await eventually("the decision is mailed") {
+                try database.mailbox.mails(to: "parent@example.org").contains { $0.subject.hasPrefix("Remboursement accordé") }
+            }
+            let notice = try #require(try database.mailbox.mails(to: "parent@example.org").first { $0.subject.hasPrefix("Inscription annulée") })
+            #expect(
+                notice.text.contains("L'organisme décidera du remboursement, au plus \(MoneyText.format(9_000, english: false))")
+                    && notice.text.contains("remboursement décidé par l'organisme, au plus ce qui a été payé, moins des frais d'administration"),
+                "\(notice.text)")
             let mail = try #require(try database.mailbox.mails(to: "parent@example.org").first { $0.subject.hasPrefix("Remboursement accordé") })
             #expect(mail.text.contains("40,00 $") && mail.text.contains("Moitié, la semaine était commencée."), "\(mail.text)")
             #expect(

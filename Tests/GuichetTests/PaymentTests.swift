@@ -571,6 +571,46 @@ import Testing
         }
     }
 
+    /// In January, each account that paid in the past year is mailed once, in its language, that its statement is
+    /// ready; the link opens the portal in that language.
+    @Test func eachPayerIsToldOnceInJanuaryThatLastYearsStatementIsReady() async throws {
+        let (seller, english, french) = (UUID(), UUID(), UUID())
+        let clock = ManualWallClock(CalendarDate("2026-12-15")!.noon)
+        try await withSandbox { sandbox in
+            try await withService(PaymentService.self, clock: clock, environment: sandbox.environment) { payment, database in
+                for (account, email, language) in [(english, "mary@example.org", "en"), (french, "marie@example.org", "fr")] {
+                    let checkout = checkoutEvent(
+                        seller: seller, payer: .init(accountId: account, email: email, name: "Marie", language: language),
+                        holdExpiresAt: clock.now() + 900)
+                    try await withEvents(database) { events in try await events.checkout(checkout) }
+                    let token = try await TestKeys.shared.token(for: account, issuedAt: clock.now(), lifetime: 3600)
+                    let paid = try await pay(
+                        payment, checkout: checkout.checkoutId, token: try await sandbox.token("4242424242424242"), bearer: token)
+                    #expect(paid.status == .created, "\(paid.text)")
+                    _ = try await database.mailbox.waitForMail(to: email)
+                }
+                // December: nothing yet. January 4: one mail each, in their language.
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(try database.mailbox.mails(to: "mary@example.org").count == 1)
+                clock.set(CalendarDate("2027-01-04")!.noon)
+                let ready = try await database.mailbox.waitForMail(to: "mary@example.org", count: 2)
+                #expect(ready.subject == "Your 2026 statement is ready", "\(ready.subject)")
+                #expect(ready.text.contains("/language/en?back=%2Fetat%2Dde%2Dcompte%3Fannee%3D2026"), "\(ready.text)")
+                let prete = try await database.mailbox.waitForMail(to: "marie@example.org", count: 2)
+                #expect(prete.subject == "Votre état de compte 2026 est prêt", "\(prete.subject)")
+                #expect(prete.text.contains("/language/fr?back="), "\(prete.text)")
+                // The year is then done: many rounds later, nobody is mailed again.
+                try await eventually("the year is marked done") {
+                    try await database.count("SELECT count(*) FROM payment.statement_years WHERE year = 2026") == 1
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(try database.mailbox.mails(to: "mary@example.org").count == 2)
+                #expect(try database.mailbox.mails(to: "marie@example.org").count == 2)
+                #expect(try await database.count("SELECT count(*) FROM payment.statement_mailings WHERE year = 2026") == 2)
+            }
+        }
+    }
+
     @Test func noCardNumberOrCVCIsKeptAnywhere() async throws {
         let (seller, parent) = (UUID(), UUID())
         let token = try await TestKeys.shared.token(for: parent)

@@ -10,8 +10,39 @@ struct PaymentMails: Sendable {
     let releve24NeedsTaxNumber: MailTemplate
     /// A refund completed: why, what it covers, the card, and its credit note.
     let refundCompleted: MailTemplate
+    /// In January: the past year's statement is ready in the account.
+    let statementReady: MailTemplate
 
     init() throws {
+        statementReady = try MailTemplate(
+            fr: .init(
+                subject: "Votre état de compte {{year}} est prêt",
+                text: """
+                    Bonjour {{name}},
+
+                    L'état de compte de vos paiements et remboursements de {{year}} est prêt dans votre compte, pour toute la famille ou pour chaque enfant, avec vos reçus et vos notes de crédit. Il se lit et s'imprime ici\u{00A0}: {{link}}
+
+                    Ce courriel ne demande pas de réponse.
+                    """,
+                html: """
+                    <p>Bonjour {{name}},</p>
+                    <p>L'état de compte de vos paiements et remboursements de {{year}} est prêt dans votre compte, pour toute la famille ou pour chaque enfant, avec vos reçus et vos notes de crédit.</p>
+                    <p><a href="{{link}}">Lire et imprimer mon état de compte {{year}}</a></p>
+                    """),
+            en: .init(
+                subject: "Your {{year}} statement is ready",
+                text: """
+                    Hello {{name}},
+
+                    The statement of your {{year}} payments and refunds is ready in your account, for the whole family or each child, with your receipts and credit notes. Read and print it here: {{link}}
+
+                    No reply is needed.
+                    """,
+                html: """
+                    <p>Hello {{name}},</p>
+                    <p>The statement of your {{year}} payments and refunds is ready in your account, for the whole family or each child, with your receipts and credit notes.</p>
+                    <p><a href="{{link}}">Read and print my {{year}} statement</a></p>
+                    """))
         refundCompleted = try MailTemplate(
             fr: .init(
                 subject: "Remboursement de {{amount}} (note de crédit {{number}})",

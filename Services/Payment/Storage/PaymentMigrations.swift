@@ -262,5 +262,21 @@ enum PaymentMigrations {
                 // The provider's address and numbers, printed on slips.
                 OrganisationProjection.detailsColumn,
             ]),
+        Migration(
+            6, "the yearly statement's mail",
+            [
+                // One mail per payer and year, claimed in the transaction that queues it.
+                """
+                CREATE TABLE statement_mailings (
+                    payer_account_id uuid NOT NULL,
+                    year integer NOT NULL,
+                    mailed_at timestamptz NOT NULL,
+                    PRIMARY KEY (payer_account_id, year)
+                )
+                """,
+                // A year whose payers were all mailed: no more looking.
+                "CREATE TABLE statement_years (year integer PRIMARY KEY, completed_at timestamptz NOT NULL)",
+                "CREATE INDEX receipts_by_issue ON receipts (issued_at)",
+            ]),
     ]
 }

@@ -394,3 +394,17 @@ extension PaymentMailing {
         try await MailQueue.enqueue(message, at: now, sealedWith: key, on: connection, logger: logger)
     }
 }
+
+extension PaymentMailing {
+    /// January's mail: the past year's statement is ready; the link opens the portal in the payer's language.
+    func queueStatementReady(
+        year: Int, to recipient: MailMessage.Address, english: Bool, at now: Date, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let back = "/etat-de-compte?annee=\(year)".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let values: [String: Any] = [
+            "name": recipient.name ?? "", "year": String(year), "link": "\(publicBaseURL)/language/\(english ? "en" : "fr")?back=\(back)",
+        ]
+        let message = mails.statementReady.message(language: english ? .en : .fr, from: from, to: recipient, values: values, date: now)
+        try await MailQueue.enqueue(message, at: now, sealedWith: key, on: connection, logger: logger)
+    }
+}

@@ -31,9 +31,18 @@ func withService<Definition: ServiceDefinition>(
     let settings = try database.settings(service: Definition.name, migrateOnStart: migrateOnStart, extra: environment)
     let app = try await GuichetService.buildApplication(definition, settings: settings, clock: clock, logger: logger)
     // Live: on a real port, for a service another one calls over HTTP (the portal calls identity).
-    try await app.test(live ? .live : .router) { client in
-        try await body(client)
+    // A failing body's error is carried out of the test framework rather than thrown through it, so the service
+    // shuts down gracefully as after a passing body (thrown, it is cancelled instead; twice a failing test's
+    // teardown then never ended and the run hung).
+    let outcome: Result<Void, any Error> = try await app.test(live ? .live : .router) { client in
+        do {
+            try await body(client)
+            return .success(())
+        } catch {
+            return .failure(error)
+        }
     }
+    try outcome.get()
 }
 
 /// Waits until `condition` holds, checking every 100 ms; fails the test after `timeout`.
