@@ -41,6 +41,7 @@ enum EnrolmentService: ServiceDefinition {
             EventName.chargeSucceeded: payments.succeeded,
             EventName.chargeFailed: payments.failed,
             EventName.refundCompleted: payments.refundCompleted,
+            EventName.invoicePaid: payments.invoicePaid,
         ]) { first, _ in first }
     }
 

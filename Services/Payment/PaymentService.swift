@@ -25,6 +25,8 @@ enum PaymentService: ServiceDefinition {
         let history: HistoryRepository
         let taxNumbers: TaxNumberStore
         let releve24: Releve24Store
+        let invoices: InvoiceStore
+        let mailing: PaymentMailing
         let receiptPage: ReceiptPage
         let mailTransport: any MailTransport
     }
@@ -48,13 +50,17 @@ enum PaymentService: ServiceDefinition {
             releve24: Releve24Store(
                 client: environment.postgres, logger: environment.logger, taxNumbers: settings.taxNumberKeys,
                 mailing: Releve24Mailing(mails: mails, key: settings.mailKey, from: settings.mailFrom, publicBaseURL: settings.publicBaseURL)),
+            invoices: InvoiceStore(client: environment.postgres, logger: environment.logger), mailing: mailing,
             receiptPage: try ReceiptPage(),
             mailTransport: MailTransports.from(reader: environment.settings.reader))
     }
 
     static func eventHandlers(parts: Parts) -> [String: EventHandler] {
         let refundRequests = RefundRequestHandler(clock: parts.payments.clock)
+        let invoices = InvoiceEventHandler(mailing: parts.mailing, clock: parts.payments.clock)
         return [
+            EventName.invoiceRequested: invoices.handler,
+            EventName.invoiceCancelled: invoices.handler,
             EventName.checkoutRequested: CheckoutEventHandler.handler,
             EventName.checkoutExpired: CheckoutEventHandler.handler,
             EventName.refundRequested: refundRequests.handler,
@@ -67,7 +73,7 @@ enum PaymentService: ServiceDefinition {
     static func addRoutes(to router: Router<GuichetRequestContext>, parts: Parts, environment: ServiceEnvironment) throws {
         let api = PaymentAPI(
             payments: parts.payments, refunds: parts.refunds, history: parts.history, taxNumbers: parts.taxNumbers, releve24: parts.releve24,
-            receiptPage: parts.receiptPage, clock: environment.clock)
+            invoices: parts.invoices, receiptPage: parts.receiptPage, clock: environment.clock)
         try api.registerHandlers(on: router, configuration: .guichet)
         ProcessorWebhook(payments: parts.payments, refunds: parts.refunds, clock: environment.clock).register(on: router)
     }

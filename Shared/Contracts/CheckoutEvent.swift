@@ -192,6 +192,57 @@ public struct ChargeEvent: Codable, Sendable, Equatable {
     }
 }
 
+/// `enrolment.invoice.requested|cancelled`: what a family owes for registrations staff made first and bill later
+/// (Baie-Comeau's desk, Clara's funding sources), due by a date. Payment numbers it, mails it and lets the payer pay
+/// it by card; a cancelled invoice cannot be paid any more.
+public struct InvoiceEvent: Codable, Sendable, Equatable {
+    public var invoiceId: UUID
+    public var version: Int64
+    public var sellingOrganisationId: UUID
+    /// A guardian's account: an invoice is paid from the portal.
+    public var payer: CheckoutEvent.Payer
+    public var lines: [CheckoutEvent.Line]
+    public var total: MoneyAmount
+    /// `YYYY-MM-DD`, in Quebec.
+    public var dueDate: String
+
+    public init(
+        invoiceId: UUID, version: Int64, sellingOrganisationId: UUID, payer: CheckoutEvent.Payer, lines: [CheckoutEvent.Line], total: MoneyAmount,
+        dueDate: String
+    ) {
+        self.invoiceId = invoiceId
+        self.version = version
+        self.sellingOrganisationId = sellingOrganisationId
+        self.payer = payer
+        self.lines = lines
+        self.total = total
+        self.dueDate = dueDate
+    }
+}
+
+/// `payment.invoice.paid`: an invoice paid by card, with its number and the receipt's.
+public struct InvoicePaidEvent: Codable, Sendable, Equatable {
+    public var invoiceId: UUID
+    public var version: Int64
+    public var invoiceNumber: String
+    public var paymentId: UUID
+    public var receiptNumber: String
+    public var registrationIds: [UUID]
+    public var amount: MoneyAmount
+
+    public init(
+        invoiceId: UUID, version: Int64, invoiceNumber: String, paymentId: UUID, receiptNumber: String, registrationIds: [UUID], amount: MoneyAmount
+    ) {
+        self.invoiceId = invoiceId
+        self.version = version
+        self.invoiceNumber = invoiceNumber
+        self.paymentId = paymentId
+        self.receiptNumber = receiptNumber
+        self.registrationIds = registrationIds
+        self.amount = amount
+    }
+}
+
 /// `payment.refund.completed`: money given back to the card, for these registrations.
 public struct RefundCompletedEvent: Codable, Sendable, Equatable {
     public var refundId: UUID

@@ -99,6 +99,100 @@ import Testing
         }
     }
 
+    @Test func staffBillARegistrationToAGuardianAndItsInvoiceFollowsPaymentAndCancellation() async throws {
+        let city = UUID()
+        let staffToken = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: city, role: "staff")])
+        let (mother, stranger) = (UUID(), UUID())
+        let motherToken = try await TestKeys.shared.token(for: mother)
+        try await withService(EnrolmentService.self) { enrolment, database in
+            let camp = openOffering(
+                seller: city, code: "CAMP-ETE", priceCents: 12_000, capacity: 5, sessions: 2,
+                refundPolicy: .init(kind: "full-before-start", administrationFee: nil))
+            try await withEvents(database) { events in
+                try await events.publish(camp)
+                try await events.verifiedAccount(mother, email: "mere@example.org")
+                try await events.verifiedAccount(stranger, email: "autre@example.org")
+            }
+            let csv =
+                "fileNumber,firstName,lastName,birthDate,address,phone,guardianEmails,residency,household\n"
+                + "H-2001,Léa,Bouchard,2016-02-03,1 rue du Lac,,mere@example.org,resident,\n"
+            let imported = try await enrolment.execute(
+                uri: "/v1/staff/organisations/\(city.uuidString)/records", method: .put,
+                headers: [.authorization: "Bearer \(staffToken)", .contentType: "text/csv"], body: ByteBuffer(string: csv))
+            #expect(imported.status == .ok, "\(imported.text)")
+            let linked = try await enrolment.execute(
+                uri: "/v1/participants/links", method: .post, headers: bearer(motherToken, json: true),
+                body: jsonBody(["organisationId": city.uuidString, "fileNumber": "H-2001", "birthDate": "2016-02-03"]))
+            #expect(linked.status == .ok, "\(linked.text)")
+            let child = try #require(try linked.json()["id"] as? String)
+            let today = CalendarDate(Date())
+            func register(group: Int, payer: UUID, due: CalendarDate) async throws -> TestResponse {
+                try await enrolment.execute(
+                    uri: "/v1/staff/registrations", method: .post, headers: bearer(staffToken, json: true),
+                    body: jsonBody([
+                        "participantId": child, "offeringId": camp.offeringId.uuidString, "sessionId": camp.sessions[group].sessionId.uuidString,
+                        "fundingSource": "Famille", "invoice": ["payerAccountId": payer.uuidString, "dueDate": due.description],
+                    ]))
+            }
+            // Only one of the child's guardians, and a due date from today to a year ahead; refused, nothing is made.
+            #expect(
+                try await register(group: 0, payer: stranger, due: today.adding(days: 30)).fieldErrors() == ["invoice.payerAccountId": "notAGuardian"]
+            )
+            #expect(try await register(group: 0, payer: mother, due: today.adding(days: -1)).fieldErrors() == ["invoice.dueDate": "outOfRange"])
+            #expect(try await database.count("SELECT count(*) FROM enrolment.registrations") == 0)
+
+            let billed = try await register(group: 0, payer: mother, due: today.adding(days: 30))
+            #expect(billed.status == .created, "\(billed.text)")
+            #expect(((try billed.json()["amount"] as? [String: Any])?["amountCents"] as? Int) == 12_000)
+            let registration = try #require(try billed.json()["id"] as? String)
+            let requested = try await database.enrolmentEvents(EventName.invoiceRequested)
+            #expect(requested.count == 1)
+            let invoice = try #require(requested.first)
+            #expect((invoice["payer"] as? [String: Any])?["email"] as? String == "mere@example.org")
+            #expect((invoice["payer"] as? [String: Any])?["language"] as? String == "fr")
+            #expect((invoice["total"] as? [String: Any])?["amountCents"] as? Int == 12_000)
+            #expect(invoice["dueDate"] as? String == today.adding(days: 30).description)
+            #expect(((invoice["lines"] as? [[String: Any]])?.first?["registrationId"] as? String)?.lowercased() == registration)
+            let invoiceId = try #require((invoice["invoiceId"] as? String)?.lowercased())
+
+            // Payment says the family paid it (twice, as a redelivery would).
+            let paid = InvoicePaidEvent(
+                invoiceId: UUID(uuidString: invoiceId)!, version: 2, invoiceNumber: "VILLE-F-2026-000001", paymentId: UUID(),
+                receiptNumber: "VILLE-2026-000001", registrationIds: [UUID(uuidString: registration)!], amount: .init(amountCents: 12_000))
+            try await withEvents(database) { events in
+                try await events.send(EventName.invoicePaid, from: "payment", paid)
+                try await events.send(EventName.invoicePaid, from: "payment", paid)
+            }
+            try await eventually("the invoice is paid") {
+                try await database.count(
+                    "SELECT count(*) FROM enrolment.invoices WHERE status = 'paid' AND number = 'VILLE-F-2026-000001' AND receipt_number = 'VILLE-2026-000001'"
+                )
+                    == 1
+            }
+            // Cancelled before the start, the paid registration is refunded in full through the invoice's payment.
+            let cancelled = try await enrolment.execute(
+                uri: "/v1/registrations/\(registration)/cancellation", method: .post, headers: bearer(staffToken))
+            #expect(cancelled.status == .ok, "\(cancelled.text)")
+            let refund = try #require(try await database.enrolmentEvents(EventName.refundRequested).first)
+            #expect((refund["checkoutId"] as? String)?.lowercased() == invoiceId)
+            #expect((refund["amount"] as? [String: Any])?["amountCents"] as? Int == 12_000)
+            #expect(try await database.enrolmentEvents(EventName.invoiceCancelled).isEmpty, "a paid invoice is not cancelled")
+
+            // Billed in the other group and cancelled before being paid: the invoice is cancelled, nothing is refunded.
+            let second = try await register(group: 1, payer: mother, due: today.adding(days: 10))
+            #expect(second.status == .created, "\(second.text)")
+            let secondId = try #require(try second.json()["id"] as? String)
+            #expect(
+                try await enrolment.execute(uri: "/v1/registrations/\(secondId)/cancellation", method: .post, headers: bearer(staffToken)).status
+                    == .ok)
+            let voided = try await database.enrolmentEvents(EventName.invoiceCancelled)
+            #expect(voided.count == 1)
+            #expect(voided.first?["version"] as? Int == 2)
+            #expect(((voided.first?["lines"] as? [[String: Any]])?.first?["registrationId"] as? String)?.lowercased() == secondId)
+            #expect(try await database.enrolmentEvents(EventName.refundRequested).count == 1)
+        }
+    }
+
     @Test func staffMoveARegistrationToAnotherGroupWithItsSeat() async throws {
         let college = UUID()
         let staffToken = try await TestKeys.shared.token(for: UUID(), roles: [.init(organisationId: college, role: "staff")])

@@ -488,6 +488,116 @@ import Testing
 
     /// Each completed refund mails its payer (in their language) why, what it covered and its credit note; the
     /// year's statement sums payments and refunds, for the account or one child, and shows nobody else's.
+    @Test func anInvoiceIsNumberedMailedAndPaidByCardOnceAndACancelledOneCannotBePaid() async throws {
+        let (seller, parent, other, child) = (UUID(), UUID(), UUID(), UUID())
+        let token = try await TestKeys.shared.token(for: parent)
+        let stranger = try await TestKeys.shared.token(for: other)
+        try await withSandbox { sandbox in
+            try await withService(PaymentService.self, environment: sandbox.environment) { payment, database in
+                func invoice(due: String) -> InvoiceEvent {
+                    let lines = checkoutEvent(
+                        seller: seller, payer: .init(accountId: parent, email: "payer@example.org", name: "Mary Smith", language: "en"),
+                        lines: [(child, "Léa Tremblay", 12_000)]
+                    ).lines
+                    return InvoiceEvent(
+                        invoiceId: UUID(), version: 1, sellingOrganisationId: seller,
+                        payer: .init(accountId: parent, email: "payer@example.org", name: "Mary Smith", language: "en"), lines: lines,
+                        total: .init(amountCents: 12_000), dueDate: "2027-01-15")
+                }
+                let billed = invoice(due: "2027-01-15")
+                let year = CalendarDate(Date()).year
+                try await withEvents(database) { events in
+                    try await events.organisation(seller, shortCode: "BAIE")
+                    // Twice, as a redelivery would: one number, one mail.
+                    try await events.send(EventName.invoiceRequested, from: "enrolment", billed)
+                    try await events.send(EventName.invoiceRequested, from: "enrolment", billed)
+                }
+                let mail = try await database.mailbox.waitForMail(to: "payer@example.org")
+                #expect(mail.subject == "Invoice BAIE-F-\(year)-000001: $120.00 due by January 15, 2027", "\(mail.subject)")
+                #expect(mail.text.contains("- Léa Tremblay — MAC-2027 Macaroni: $120.00"), "\(mail.text)")
+                #expect(mail.text.contains("/factures/\(billed.invoiceId.uuidString.lowercased())"), "\(mail.text)")
+                let id = billed.invoiceId.uuidString.lowercased()
+                let listed = try await payment.execute(uri: "/v1/me/invoices", method: .get, headers: bearer(token)).json()
+                let items = try #require(listed["items"] as? [[String: Any]])
+                #expect(items.count == 1)
+                #expect(items.first?["number"] as? String == "BAIE-F-\(year)-000001")
+                #expect(items.first?["status"] as? String == "open")
+                #expect(items.first?["dueDate"] as? String == "2027-01-15")
+                // Another account neither lists it nor reads it nor pays it.
+                #expect(
+                    (try await payment.execute(uri: "/v1/me/invoices", method: .get, headers: bearer(stranger)).json()["items"] as? [Any])?.isEmpty
+                        == true)
+                try await payment.execute(uri: "/v1/me/invoices/\(id)", method: .get, headers: bearer(stranger))
+                    .problem("/problems/not-found", status: .notFound)
+                func payInvoice(
+                    _ invoice: String, card: String, as accessToken: String, key: String = UUID().uuidString, cardToken: String? = nil
+                ) async throws -> TestResponse {
+                    var headers = bearer(accessToken, json: true)
+                    headers[HTTPField.Name("Idempotency-Key")!] = key
+                    var given = cardToken ?? ""
+                    if cardToken == nil { given = try await sandbox.token(card) }
+                    return try await payment.execute(
+                        uri: "/v1/me/invoices/\(invoice)/payments", method: .post, headers: headers,
+                        body: jsonBody(["cardToken": given, "billingAddress": billingAddress]))
+                }
+                try await payInvoice(id, card: "4242424242424242", as: stranger).problem("/problems/not-found", status: .notFound)
+                // A declined card tells nobody else; another card pays.
+                let declined = try await payInvoice(id, card: "4000000000000002", as: token)
+                #expect(try declined.json()["status"] as? String == "declined", "\(declined.text)")
+                #expect(try await database.paymentEvents(EventName.chargeFailed).isEmpty, "an invoice's decline releases no seat")
+                let (key, cardToken) = (UUID().uuidString, try await sandbox.token("4242424242424242"))
+                let paid = try await payInvoice(id, card: "4242424242424242", as: token, key: key, cardToken: cardToken)
+                #expect(paid.status == .created, "\(paid.text)")
+                let paymentId = try #require(try paid.json()["id"] as? String)
+                #expect(try paid.json()["receiptNumber"] as? String == "BAIE-\(year)-000001")
+                let receiptMail = try await database.mailbox.waitForMail(to: "payer@example.org", count: 2)
+                #expect(receiptMail.text.contains("BAIE-\(year)-000001"), "the receipt's mail: \(receiptMail.subject)")
+                let told = try await database.paymentEvents(EventName.invoicePaid)
+                #expect(told.count == 1)
+                #expect(told.first?["invoiceNumber"] as? String == "BAIE-F-\(year)-000001")
+                #expect((told.first?["paymentId"] as? String)?.lowercased() == paymentId)
+                #expect(
+                    (told.first?["registrationIds"] as? [String])?.map { $0.lowercased() } == [billed.lines[0].registrationId.uuidString.lowercased()]
+                )
+                #expect(try await database.paymentEvents(EventName.chargeSucceeded).isEmpty, "no checkout to confirm")
+                let read = try await payment.execute(uri: "/v1/me/invoices/\(id)", method: .get, headers: bearer(token)).json()
+                #expect(read["status"] as? String == "paid")
+                #expect(read["paymentId"] as? String == paymentId)
+                #expect(read["receiptNumber"] as? String == "BAIE-\(year)-000001")
+                // The double click replays; paying again with a new key is refused; nothing is charged twice.
+                #expect(
+                    try await payInvoice(id, card: "4242424242424242", as: token, key: key, cardToken: cardToken).json()["id"] as? String == paymentId
+                )
+                try await payInvoice(id, card: "4242424242424242", as: token).problem("/problems/invoice-already-paid", status: .conflict)
+                #expect(try await database.count("SELECT count(*) FROM payment.payments WHERE status = 'succeeded'") == 1)
+                // It counts in the year's statement like any payment.
+                let statement = try await payment.execute(uri: "/v1/me/statement?year=\(year)", method: .get, headers: bearer(token)).json()
+                #expect(((statement["paid"] as? [String: Any])?["amountCents"] as? Int) == 12_000, "\(statement)")
+
+                // A second invoice, cancelled (its registration was) before being paid.
+                let cancelled = invoice(due: "2027-01-15")
+                try await withEvents(database) { events in
+                    try await events.send(EventName.invoiceRequested, from: "enrolment", cancelled)
+                    var later = cancelled
+                    later.version = 2
+                    try await events.send(EventName.invoiceCancelled, from: "enrolment", later)
+                }
+                try await eventually("the invoice is cancelled") {
+                    try await database.count("SELECT count(*) FROM payment.invoices WHERE status = 'cancelled'") == 1
+                }
+                let second = try await database.mailbox.waitForMail(to: "payer@example.org", count: 3)
+                #expect(second.subject.hasPrefix("Invoice BAIE-F-\(year)-000002"), "numbers without gaps: \(second.subject)")
+                try await payInvoice(cancelled.invoiceId.uuidString, card: "4242424242424242", as: token)
+                    .problem("/problems/invoice-cancelled", status: .conflict)
+                // An invoice is not a checkout: paying its id as a checkout finds nothing to pay.
+                #expect(
+                    try await pay(payment, checkout: cancelled.invoiceId, token: try await sandbox.token("4242424242424242"), bearer: token).status
+                        == .conflict)
+                #expect(try await payment.execute(uri: "/v1/me/invoices", method: .get).status == .unauthorized)
+            }
+        }
+    }
+
     @Test func refundsAreMailedWithTheirCreditNoteAndTheStatementSumsTheYear() async throws {
         let (seller, parent, emile, lea) = (UUID(), UUID(), UUID(), UUID())
         let token = try await TestKeys.shared.token(for: parent)

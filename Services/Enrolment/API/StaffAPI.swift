@@ -109,12 +109,27 @@ extension EnrolmentAPI {
         if funding.isEmpty {
             errors.append(.init(field: "fundingSource", code: "required", message: .init(fr: "Indiquez qui paie.", en: "Say who pays.")))
         }
+        var invoice: InvoiceBilling.Request?
+        if let asked = body.invoice {
+            let payer = Self.uuid(asked.payerAccountId, field: "invoice.payerAccountId", into: &errors)
+            let today = CalendarDate(clock.now())
+            // Due from today to a year ahead: an invoice is paid within the season it bills.
+            if let due = CalendarDate(asked.dueDate), due >= today, due <= today.adding(days: 366), let payer {
+                invoice = .init(payerAccountId: payer, dueOn: due)
+            } else if payer != nil {
+                errors.append(
+                    .init(
+                        field: "invoice.dueDate", code: "outOfRange",
+                        message: .init(
+                            fr: "Donnez une échéance entre aujourd'hui et dans un an.", en: "Give a due date between today and a year from now.")))
+            }
+        }
         guard errors.isEmpty, let participant, let offering, let session else { throw Problem.validation(errors) }
         let records = self.records
         let row = try await staff.register(
             participant: participant, offeringId: offering, sessionId: session, fundingSource: funding,
             overrideReason: body.overrideReason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 },
-            by: principal,
+            invoice: invoice, by: principal,
             mayManage: { try await records.mayManage($0, principal: principal) }, at: clock.now())
         return .created(
             .init(
@@ -122,7 +137,7 @@ extension EnrolmentAPI {
                     .init(
                         id: row.id.uuidString.lowercased(), fundingSource: funding, participantId: row.participantId.uuidString.lowercased(),
                         offeringId: row.offeringId.uuidString.lowercased(), sessionId: row.sessionId.uuidString.lowercased(), status: .confirmed,
-                        amount: Self.money(0), createdAt: row.createdAt))))
+                        amount: Self.money(row.amountCents), createdAt: row.createdAt))))
     }
 
     func moveRegistration(_ input: Operations.MoveRegistration.Input) async throws -> Operations.MoveRegistration.Output {

@@ -4,7 +4,7 @@ import Outbox
 
 /// `payment.charge.succeeded` confirms a checkout's registrations; `payment.charge.failed` releases its seats
 /// unless the payer may still try another card (`retryable`: the hold then runs its course);
-/// `payment.refund.completed` closes the refund requests it answers.
+/// `payment.refund.completed` closes the refund requests it answers; `payment.invoice.paid` marks an invoice paid.
 struct PaymentEventHandler: Sendable {
     let clock: any WallClock
 
@@ -19,6 +19,12 @@ struct PaymentEventHandler: Sendable {
             guard charge.retryable != true else { return }
             try await CheckoutTransitions.release(
                 charge.checkoutId, as: .paymentFailed, at: clock.now(), on: context.connection, logger: context.logger)
+        }
+    }
+
+    var invoicePaid: EventHandler {
+        EventHandler(InvoicePaidEvent.self) { [clock] paid, context in
+            try await InvoiceBilling.paid(paid, at: clock.now(), on: context.connection, logger: context.logger)
         }
     }
 

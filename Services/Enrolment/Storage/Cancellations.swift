@@ -58,9 +58,14 @@ enum Cancellations {
             throw Problem.notCancellable
         }
         if !byStaff && !(today < starts) { throw Problem.cancellationClosed }
-        // Staff registrations were not paid online: nothing to give back to a card.
+        // What paid it online: its checkout, or the invoice staff billed once the family paid it (payment knows the
+        // invoice's payment by the invoice's id). A staff registration without either has nothing to give back.
+        var paidThrough = found.checkout
+        if paidThrough == nil, let invoice = try await InvoiceBilling.invoice(of: id, on: connection, logger: logger), invoice.status == "paid" {
+            paidThrough = invoice.id
+        }
         let refund =
-            found.checkout == nil
+            paidThrough == nil
             ? 0 : RefundRules.refund(paidCents: found.amount, policy: offering.refundPolicy, startsOn: starts, endsOn: ends, today: today)
         let reason = byStaff && found.owner != principal.accountId ? "cancelled-by-staff" : "cancelled-by-guardian"
         // Staff cancelling someone else's paid registration send money back: the code, as for a refund, within 15 minutes.
@@ -68,7 +73,7 @@ enum Cancellations {
         // An `on-request` policy leaves the refund to the organisation's decision, whoever cancels (staff
         // cancelling decide it afterwards, on the same list, with the amount they choose).
         let awaitsDecision = offering.refundPolicy?.kind == "on-request" && refund > 0
-        return Decision(refundCents: refund, session: found.session, checkout: found.checkout, reason: reason, awaitsDecision: awaitsDecision)
+        return Decision(refundCents: refund, session: found.session, checkout: paidThrough, reason: reason, awaitsDecision: awaitsDecision)
     }
 
     /// What cancelling now would refund, changing nothing: shown before the person confirms.
@@ -96,6 +101,7 @@ enum Cancellations {
                 WHERE id = \(id)
                 """, logger: logger)
             try await CheckoutStore.recordRegistrations(EventName.registrationCancelled, [id], at: now, on: connection, logger: logger)
+            try await InvoiceBilling.cancelOpen(registration: id, at: now, on: connection, logger: logger)
             if decision.refundCents > 0, let checkout = decision.checkout {
                 if decision.awaitsDecision {
                     try await awaitDecision(
@@ -171,7 +177,14 @@ extension Cancellations {
         guard !cancelled.isEmpty else { return }
         try await CheckoutStore.recordRegistrations(EventName.registrationCancelled, cancelled.map(\.id), at: now, on: connection, logger: logger)
         for registration in cancelled where registration.amount > 0 {
-            guard let checkout = registration.checkout else { continue }
+            try await InvoiceBilling.cancelOpen(registration: registration.id, at: now, on: connection, logger: logger)
+            var paidThrough = registration.checkout
+            if paidThrough == nil, let invoice = try await InvoiceBilling.invoice(of: registration.id, on: connection, logger: logger),
+                invoice.status == "paid"
+            {
+                paidThrough = invoice.id
+            }
+            guard let checkout = paidThrough else { continue }
             try await requestRefund(
                 registration: registration.id, checkout: checkout, cents: registration.amount, reason: "offering-cancelled", at: now,
                 on: connection, logger: logger)

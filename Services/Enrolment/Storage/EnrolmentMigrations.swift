@@ -509,5 +509,27 @@ enum EnrolmentMigrations {
                 WHERE status = 'cancelled' AND cancellation_mailed_at IS NULL AND status_reason IN ('cancelled-by-guardian', 'cancelled-by-staff')
                 """,
             ]),
+        Migration(
+            25, "invoices for registrations staff bill to a guardian",
+            [
+                """
+                CREATE TABLE invoices (
+                    id uuid PRIMARY KEY,
+                    registration_id uuid NOT NULL UNIQUE REFERENCES registrations (id),
+                    payer_account_id uuid NOT NULL,
+                    due_on date NOT NULL,
+                    status text NOT NULL CHECK (status IN ('open', 'paid', 'cancelled')),
+                    -- The enrolment.invoice.requested sent, sent again (its next version) if cancelled.
+                    document jsonb NOT NULL,
+                    -- Payment's numbers, from payment.invoice.paid.
+                    number text,
+                    receipt_number text,
+                    payment_id uuid,
+                    created_at timestamptz NOT NULL,
+                    updated_at timestamptz NOT NULL,
+                    CHECK ((status = 'paid') = (payment_id IS NOT NULL))
+                )
+                """
+            ]),
     ]
 }

@@ -68,10 +68,11 @@ struct StaffRepository: Sendable {
         ).collect().count == 1
     }
 
-    /// Registers without online payment (Clara), confirmed at once when a seat is free.
+    /// Registers without online payment (Clara), confirmed at once when a seat is free; with `invoice`, billed to a
+    /// guardian who pays it by card by its due date (Baie-Comeau's desk).
     func register(
-        participant: UUID, offeringId: UUID, sessionId: UUID, fundingSource: String, overrideReason: String?, by principal: Principal,
-        mayManage: @Sendable (UUID) async throws -> Bool, at now: Date
+        participant: UUID, offeringId: UUID, sessionId: UUID, fundingSource: String, overrideReason: String?, invoice: InvoiceBilling.Request?,
+        by principal: Principal, mayManage: @Sendable (UUID) async throws -> Bool, at now: Date
     ) async throws -> CheckoutStore.RegistrationRow {
         do {
             return try await client.transaction(logger: logger) { connection in
@@ -119,13 +120,20 @@ struct StaffRepository: Sendable {
                     VALUES (\(id), 1, \(participant), \(offeringId), \(sessionId), 'confirmed', 0, \(fundingSource), \(principal.accountId),
                         \(refusals.isEmpty ? nil : overrideReason), \(now), \(now))
                     """, logger: logger)
+                var billed: Int64 = 0
+                if let invoice {
+                    billed = try await InvoiceBilling.bill(
+                        invoice, registration: id, participant: participant, facts: facts, offering: offering, sessionId: sessionId, at: now,
+                        on: connection, logger: logger)
+                    try await connection.query("UPDATE registrations SET amount_cents = \(billed) WHERE id = \(id)", logger: logger)
+                }
                 try await CheckoutStore.recordRegistrations(EventName.registrationConfirmed, [id], at: now, on: connection, logger: logger)
                 guard try await SeatLedger.hold([sessionId: 1], confirmed: true, at: now, on: connection, logger: logger) != nil else {
                     throw Problem.sessionFull(["sessionId"])
                 }
                 return .init(
                     id: id, checkoutId: nil, participantId: participant, offeringId: offeringId, sessionId: sessionId, status: "confirmed",
-                    amountCents: 0, createdAt: now, createdMicros: 0)
+                    amountCents: billed, createdAt: now, createdMicros: 0)
             }
         } catch  where error.sqlState == "23505" {
             throw Problem.validation([.alreadyRegistered("participantId")])

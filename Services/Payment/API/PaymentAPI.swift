@@ -10,6 +10,7 @@ struct PaymentAPI: APIProtocol {
     let history: HistoryRepository
     let taxNumbers: TaxNumberStore
     let releve24: Releve24Store
+    let invoices: InvoiceStore
     let receiptPage: ReceiptPage
     let clock: any WallClock
 

@@ -12,8 +12,53 @@ struct PaymentMails: Sendable {
     let refundCompleted: MailTemplate
     /// In January: the past year's statement is ready in the account.
     let statementReady: MailTemplate
+    /// An invoice staff billed: what it covers, the amount, the due date, and where to pay it by card.
+    let invoiceIssued: MailTemplate
 
     init() throws {
+        invoiceIssued = try MailTemplate(
+            fr: .init(
+                subject: "Facture {{number}}\u{00A0}: {{total}} à payer d'ici le {{dueOn}}",
+                text: """
+                    Bonjour {{name}},
+
+                    {{organisation}} vous a inscrit et vous facture {{total}}, à payer d'ici le {{dueOn}}.
+                    {{#lines}}
+                    - {{participant}} — {{code}} {{title}}\u{00A0}: {{amount}}
+                    {{/lines}}
+
+                    Facture no\u{00A0}{{number}}. Payez-la par carte dans votre compte, où elle se lit et s'imprime\u{00A0}: {{link}}
+
+                    Ce courriel ne demande pas de réponse.
+                    """,
+                html: """
+                    <p>Bonjour {{name}},</p>
+                    <p>{{organisation}} vous a inscrit et vous facture <strong>{{total}}</strong>, à payer d'ici le <strong>{{dueOn}}</strong>.</p>
+                    <ul>{{#lines}}<li>{{participant}} — {{code}} {{title}}\u{00A0}: {{amount}}</li>{{/lines}}</ul>
+                    <p>Facture no\u{00A0}{{number}}.</p>
+                    <p><a href="{{link}}">Lire et payer ma facture</a></p>
+                    """),
+            en: .init(
+                subject: "Invoice {{number}}: {{total}} due by {{dueOn}}",
+                text: """
+                    Hello {{name}},
+
+                    {{organisation}} registered you and bills you {{total}}, due by {{dueOn}}.
+                    {{#lines}}
+                    - {{participant}} — {{code}} {{titleEn}}: {{amount}}
+                    {{/lines}}
+
+                    Invoice no. {{number}}. Pay it by card in your account, where you can also read and print it: {{link}}
+
+                    No reply is needed.
+                    """,
+                html: """
+                    <p>Hello {{name}},</p>
+                    <p>{{organisation}} registered you and bills you <strong>{{total}}</strong>, due by <strong>{{dueOn}}</strong>.</p>
+                    <ul>{{#lines}}<li>{{participant}} — {{code}} {{titleEn}}: {{amount}}</li>{{/lines}}</ul>
+                    <p>Invoice no. {{number}}.</p>
+                    <p><a href="{{link}}">Read and pay my invoice</a></p>
+                    """))
         statementReady = try MailTemplate(
             fr: .init(
                 subject: "Votre état de compte {{year}} est prêt",

@@ -34,3 +34,17 @@ struct RefundRequestHandler: Sendable {
         }
     }
 }
+
+/// `enrolment.invoice.requested|cancelled`: an invoice numbered and mailed once, then payable until cancelled.
+struct InvoiceEventHandler: Sendable {
+    let mailing: PaymentMailing
+    let clock: any WallClock
+
+    var handler: EventHandler {
+        EventHandler(InvoiceEvent.self) { [mailing, clock] invoice, context in
+            let cancelled = context.event.type == CloudEvent.type(routingKey: EventName.invoiceCancelled)
+            try await InvoiceStore.keep(
+                invoice, cancelled: cancelled, mailing: mailing, at: clock.now(), on: context.connection, logger: context.logger)
+        }
+    }
+}

@@ -278,5 +278,27 @@ enum PaymentMigrations {
                 "CREATE TABLE statement_years (year integer PRIMARY KEY, completed_at timestamptz NOT NULL)",
                 "CREATE INDEX receipts_by_issue ON receipts (issued_at)",
             ]),
+        Migration(
+            7, "invoices",
+            [
+                // What a payment charges: a cart's checkout, or an invoice staff billed (its lines and payer alike).
+                "ALTER TABLE checkouts ADD COLUMN kind text NOT NULL DEFAULT 'cart' CHECK (kind IN ('cart', 'invoice'))",
+                """
+                CREATE TABLE invoices (
+                    id uuid PRIMARY KEY REFERENCES checkouts (id),
+                    organisation_id uuid NOT NULL,
+                    payer_account_id uuid NOT NULL,
+                    number text NOT NULL,
+                    due_on date NOT NULL,
+                    status text NOT NULL CHECK (status IN ('open', 'paid', 'cancelled')),
+                    issued_at timestamptz NOT NULL,
+                    payment_id uuid REFERENCES payments (id),
+                    settled_at timestamptz,
+                    CHECK ((status = 'paid') = (payment_id IS NOT NULL))
+                )
+                """,
+                "CREATE UNIQUE INDEX invoices_number ON invoices (organisation_id, number)",
+                "CREATE INDEX invoices_by_payer ON invoices (payer_account_id, issued_at DESC)",
+            ]),
     ]
 }

@@ -36,7 +36,9 @@ struct PaymentStore: Sendable {
     }
 
     struct PayRequest: Sendable {
+        /// A cart's checkout, or an invoice (`kind` says which the caller means).
         var checkoutId: UUID
+        var kind = "cart"
         var cardToken: String
         var billingAddress: BillingAddress
         var key: String
@@ -77,25 +79,33 @@ struct PaymentStore: Sendable {
                     guard let id = UUID(uuidString: String(decoding: body, as: UTF8.self)) else { throw Problem.internalError }
                     return .replay(id)
                 }
-                var found: (CheckoutEvent, UUID?, String?, Bool)?
-                for try await (document, account, guestDigest, expired) in try await connection.query(
-                    "SELECT document::text, payer_account_id, guest_token_sha256, expired FROM checkouts WHERE id = \(request.checkoutId)",
+                var found: (CheckoutEvent, UUID?, String?, Bool, String)?
+                for try await (document, account, guestDigest, expired, kind) in try await connection.query(
+                    "SELECT document::text, payer_account_id, guest_token_sha256, expired, kind FROM checkouts WHERE id = \(request.checkoutId)",
                     logger: logger
-                ).decode((String, UUID?, String?, Bool).self) {
-                    found = (try EventJSON.decoder.decode(CheckoutEvent.self, from: Data(document.utf8)), account, guestDigest, expired)
+                ).decode((String, UUID?, String?, Bool, String).self) {
+                    found = (try EventJSON.decoder.decode(CheckoutEvent.self, from: Data(document.utf8)), account, guestDigest, expired, kind)
                 }
-                guard let (checkout, account, guestDigest, expired) = found else { throw Problem.checkoutNotReady }
+                guard let (checkout, account, guestDigest, expired, kind) = found, kind == request.kind else {
+                    throw request.kind == "invoice" ? Problem.notFound : Problem.checkoutNotReady
+                }
                 switch payer {
                 case .account(let id): guard account == id else { throw Problem.notFound }
                 case .guest(let digest): guard guestDigest == digest else { throw Problem.notFound }
                 }
                 guard checkout.total.amountCents > 0 else { throw Problem.nothingToPay }
+                let invoice = kind == "invoice"
                 for try await status in try await connection.query(
                     "SELECT status FROM payments WHERE checkout_id = \(request.checkoutId) AND status <> 'declined'", logger: logger
                 ).decode(String.self) {
-                    throw status == Payment.Status.succeeded.rawValue ? Problem.checkoutAlreadyPaid : Problem.paymentInProgress
+                    guard status != Payment.Status.succeeded.rawValue else {
+                        throw invoice ? Problem.invoiceAlreadyPaid : Problem.checkoutAlreadyPaid
+                    }
+                    throw Problem.paymentInProgress
                 }
-                guard !expired, checkout.holdExpiresAt.addingTimeInterval(-holdMargin) > now else { throw Problem.checkoutExpired }
+                guard !expired, checkout.holdExpiresAt.addingTimeInterval(-holdMargin) > now else {
+                    throw invoice ? Problem.invoiceCancelled : Problem.checkoutExpired
+                }
                 let payment = Payment(
                     id: UUID(), checkoutId: checkout.checkoutId, payerAccountId: account, sellingOrganisationId: checkout.sellingOrganisationId,
                     amountCents: checkout.total.amountCents, refundedCents: 0, status: .pending, createdAt: now)
@@ -120,17 +130,18 @@ struct PaymentStore: Sendable {
     /// the receipt number, records the lines, the event and the payer's mail in the same transaction.
     func settle(_ id: UUID, outcome: ChargeOutcome, at now: Date, logger: Logger) async throws -> Payment {
         try await client.transaction(logger: logger) { connection in
-            var row: (String, Int64, String, String, String, String, Bool, Date)?
+            var row: (String, Int64, String, String, String, String, Bool, Date, String)?
             for try await values in try await connection.query(
                 """
                 SELECT p.status, p.version, p.billing_address::text, p.idempotency_scope, p.idempotency_key, c.document::text, c.expired,
-                       c.hold_expires_at
+                       c.hold_expires_at, c.kind
                 FROM payments p JOIN checkouts c ON c.id = p.checkout_id WHERE p.id = \(id) FOR UPDATE OF p
                 """, logger: logger
-            ).decode((String, Int64, String, String, String, String, Bool, Date).self) {
+            ).decode((String, Int64, String, String, String, String, Bool, Date, String).self) {
                 row = values
             }
-            guard let (status, version, billingText, scope, key, checkoutText, expired, holdExpiresAt) = row else { return }
+            guard let (status, version, billingText, scope, key, checkoutText, expired, holdExpiresAt, kind) = row else { return }
+            let invoice = kind == "invoice"
             if status == Payment.Status.declined.rawValue, case .succeeded(let charge) = outcome {
                 logger.error(
                     "the processor reports a charge for a payment recorded as not charged; refund it by hand",
@@ -152,6 +163,8 @@ struct PaymentStore: Sendable {
                     UPDATE payments SET status = 'declined', failure_code = \(code), version = version + 1, updated_at = \(now), settled_at = \(now)
                     WHERE id = \(id)
                     """, logger: logger)
+                // An invoice's seats are not held for it: enrolment has nothing to release, the payer tries another card.
+                guard !invoice else { break }
                 // The payer may try another card while the hold lasts; enrolment keeps the seats until then.
                 let retryable = !expired && holdExpiresAt.addingTimeInterval(-holdMargin) > now
                 try await Outbox.enqueue(
@@ -174,13 +187,18 @@ struct PaymentStore: Sendable {
                 let receipt = try await Self.issueReceipt(
                     paymentId: id, checkout: checkout, billingAddress: billing, card: card, at: now, on: connection, logger: logger)
                 try await Self.recordLines(paymentId: id, checkout: checkout, on: connection, logger: logger)
-                try await Outbox.enqueue(
-                    PendingEvent(
-                        routingKey: EventName.chargeSucceeded, subject: id.uuidString.lowercased(), occurredAt: now,
-                        payload: ChargeEvent(
-                            paymentId: id, version: version + 1, checkoutId: checkout.checkoutId, amount: checkout.total,
-                            receiptNumber: receipt.number, reason: nil)),
-                    on: connection, logger: logger)
+                if invoice {
+                    try await InvoiceStore.paid(
+                        checkout.checkoutId, payment: id, receiptNumber: receipt.number, checkout: checkout, at: now, on: connection, logger: logger)
+                } else {
+                    try await Outbox.enqueue(
+                        PendingEvent(
+                            routingKey: EventName.chargeSucceeded, subject: id.uuidString.lowercased(), occurredAt: now,
+                            payload: ChargeEvent(
+                                paymentId: id, version: version + 1, checkoutId: checkout.checkoutId, amount: checkout.total,
+                                receiptNumber: receipt.number, reason: nil)),
+                        on: connection, logger: logger)
+                }
                 try await mailing.queueConfirmation(receipt, forAccount: checkout.payer.accountId != nil, at: now, on: connection, logger: logger)
             }
         }
@@ -332,6 +350,16 @@ extension Problem {
         title: .init(fr: "Un paiement de cette commande est déjà en cours.", en: "A payment of this checkout is already in progress."),
         detail: .init(fr: "Ne payez pas de nouveau : patientez un instant.", en: "Do not pay again: please wait a moment."),
         headers: ["Retry-After": "2"])
+
+    static let invoiceAlreadyPaid = Problem(
+        type: "/problems/invoice-already-paid", status: .conflict,
+        title: .init(fr: "Cette facture est déjà payée.", en: "This invoice is already paid."),
+        detail: .init(fr: "Votre reçu est dans l'historique de vos paiements.", en: "Your receipt is in your payment history."))
+
+    static let invoiceCancelled = Problem(
+        type: "/problems/invoice-cancelled", status: .conflict,
+        title: .init(fr: "Cette facture a été annulée.", en: "This invoice was cancelled."),
+        detail: .init(fr: "Il n'y a plus rien à payer et rien n'a été débité.", en: "There is nothing left to pay and nothing was charged."))
 
     static let nothingToPay = Problem(
         type: "/problems/nothing-to-pay", status: .conflict,

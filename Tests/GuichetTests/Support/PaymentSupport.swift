@@ -120,11 +120,16 @@ func pay(
 
 extension TestDatabase {
     /// The payloads of the events payment recorded with this routing key.
-    func paymentEvents(_ routingKey: String) async throws -> [[String: Any]] {
+    func paymentEvents(_ routingKey: String) async throws -> [[String: Any]] { try await outboxPayloads(of: "payment", routingKey) }
+
+    /// The payloads of the events enrolment recorded with this routing key.
+    func enrolmentEvents(_ routingKey: String) async throws -> [[String: Any]] { try await outboxPayloads(of: "enrolment", routingKey) }
+
+    private func outboxPayloads(of service: String, _ routingKey: String) async throws -> [[String: Any]] {
         try await TestDatabase.admin(database: name) { connection in
             var payloads: [[String: Any]] = []
             for try await payload in try await connection.query(
-                "SELECT convert_from(payload, 'UTF8') FROM payment.outbox WHERE routing_key = \(routingKey) ORDER BY position",
+                "SELECT convert_from(payload, 'UTF8') FROM \(unescaped: service).outbox WHERE routing_key = \(routingKey) ORDER BY position",
                 logger: TestEnvironment.logger
             ).decode(String.self) {
                 payloads.append(try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] ?? [:])

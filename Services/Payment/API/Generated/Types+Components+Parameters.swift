@@ -6,6 +6,8 @@ import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/parameters` section of the OpenAPI document.
     internal enum Parameters {
+        /// - Remark: Generated from `#/components/parameters/InvoiceId`.
+        internal typealias InvoiceId = Swift.String
         /// - Remark: Generated from `#/components/parameters/OrganisationId`.
         internal typealias OrganisationId = Swift.String
         /// - Remark: Generated from `#/components/parameters/Year`.

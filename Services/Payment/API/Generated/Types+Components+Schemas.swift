@@ -1494,6 +1494,135 @@ extension Components {
                 case total
             }
         }
+        /// - Remark: Generated from `#/components/schemas/InvoicePaymentRequest`.
+        internal struct InvoicePaymentRequest: Codable, Hashable, Sendable {
+            /// The single-use token the processor's tokenisation endpoint gave the page.
+            ///
+            /// - Remark: Generated from `#/components/schemas/InvoicePaymentRequest/cardToken`.
+            internal var cardToken: Swift.String
+            /// - Remark: Generated from `#/components/schemas/InvoicePaymentRequest/billingAddress`.
+            internal var billingAddress: Components.Schemas.BillingAddress
+            /// Creates a new `InvoicePaymentRequest`.
+            ///
+            /// - Parameters:
+            ///   - cardToken: The single-use token the processor's tokenisation endpoint gave the page.
+            ///   - billingAddress:
+            internal init(
+                cardToken: Swift.String,
+                billingAddress: Components.Schemas.BillingAddress
+            ) {
+                self.cardToken = cardToken
+                self.billingAddress = billingAddress
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case cardToken
+                case billingAddress
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/InvoiceList`.
+        internal struct InvoiceList: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/InvoiceList/items`.
+            internal var items: [Components.Schemas.Invoice]
+            /// Creates a new `InvoiceList`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            internal init(items: [Components.Schemas.Invoice]) {
+                self.items = items
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Invoice`.
+        internal struct Invoice: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Invoice/id`.
+            internal var id: Swift.String
+            /// `<ORG>-F-YYYY-NNNNNN`, per organisation and year, without gaps.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Invoice/number`.
+            internal var number: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Invoice/organisation`.
+            internal var organisation: Components.Schemas.StatementOrganisation
+            /// - Remark: Generated from `#/components/schemas/Invoice/status`.
+            internal enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case open = "open"
+                case paid = "paid"
+                case cancelled = "cancelled"
+            }
+            /// - Remark: Generated from `#/components/schemas/Invoice/status`.
+            internal var status: Components.Schemas.Invoice.StatusPayload
+            /// - Remark: Generated from `#/components/schemas/Invoice/issuedAt`.
+            internal var issuedAt: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/Invoice/dueDate`.
+            internal var dueDate: Swift.String
+            /// Open after its due date, in Quebec.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Invoice/overdue`.
+            internal var overdue: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/Invoice/lines`.
+            internal var lines: [Components.Schemas.StatementLine]
+            /// - Remark: Generated from `#/components/schemas/Invoice/total`.
+            internal var total: Components.Schemas.Money
+            /// The payment that paid it.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Invoice/paymentId`.
+            internal var paymentId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Invoice/receiptNumber`.
+            internal var receiptNumber: Swift.String?
+            /// Creates a new `Invoice`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - number: `<ORG>-F-YYYY-NNNNNN`, per organisation and year, without gaps.
+            ///   - organisation:
+            ///   - status:
+            ///   - issuedAt:
+            ///   - dueDate:
+            ///   - overdue: Open after its due date, in Quebec.
+            ///   - lines:
+            ///   - total:
+            ///   - paymentId: The payment that paid it.
+            ///   - receiptNumber:
+            internal init(
+                id: Swift.String,
+                number: Swift.String,
+                organisation: Components.Schemas.StatementOrganisation,
+                status: Components.Schemas.Invoice.StatusPayload,
+                issuedAt: Foundation.Date,
+                dueDate: Swift.String,
+                overdue: Swift.Bool,
+                lines: [Components.Schemas.StatementLine],
+                total: Components.Schemas.Money,
+                paymentId: Swift.String? = nil,
+                receiptNumber: Swift.String? = nil
+            ) {
+                self.id = id
+                self.number = number
+                self.organisation = organisation
+                self.status = status
+                self.issuedAt = issuedAt
+                self.dueDate = dueDate
+                self.overdue = overdue
+                self.lines = lines
+                self.total = total
+                self.paymentId = paymentId
+                self.receiptNumber = receiptNumber
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case number
+                case organisation
+                case status
+                case issuedAt
+                case dueDate
+                case overdue
+                case lines
+                case total
+                case paymentId
+                case receiptNumber
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/PaidLine`.
         internal struct PaidLine: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/PaidLine/paymentId`.

@@ -5511,4 +5511,787 @@ internal enum Operations {
             }
         }
     }
+    /// The signed-in account's invoices (at most the 100 newest), open, paid or cancelled, newest first.
+    ///
+    /// An invoice is what staff billed a guardian for registrations they made first (Baie-Comeau's desk, Clara's
+    /// funding sources): enrolment's `enrolment.invoice.requested`, numbered here `<ORG>-F-YYYY-NNNNNN` per
+    /// organisation and year and mailed to the payer. Only the payer's own invoices are listed.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/me/invoices`.
+    /// - Remark: Generated from `#/paths//v1/me/invoices/get(listMyInvoices)`.
+    internal enum ListMyInvoices {
+        internal static let id: Swift.String = "listMyInvoices"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/me/invoices/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListMyInvoices.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListMyInvoices.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.ListMyInvoices.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            internal init(headers: Operations.ListMyInvoices.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/invoices/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/me/invoices/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.InvoiceList)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.InvoiceList {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.ListMyInvoices.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.ListMyInvoices.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The invoices.
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/invoices/get(listMyInvoices)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListMyInvoices.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.ListMyInvoices.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/invoices/get(listMyInvoices)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// One of the signed-in account's invoices, with its lines; anyone else gets 404.
+    ///
+    /// - Remark: HTTP `GET /v1/me/invoices/{invoiceId}`.
+    /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/get(getMyInvoice)`.
+    internal enum GetMyInvoice {
+        internal static let id: Swift.String = "getMyInvoice"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/me/invoices/{invoiceId}/GET/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/invoices/{invoiceId}/GET/path/invoiceId`.
+                internal var invoiceId: Components.Parameters.InvoiceId
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - invoiceId:
+                internal init(invoiceId: Components.Parameters.InvoiceId) {
+                    self.invoiceId = invoiceId
+                }
+            }
+            internal var path: Operations.GetMyInvoice.Input.Path
+            /// - Remark: Generated from `#/paths/v1/me/invoices/{invoiceId}/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetMyInvoice.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.GetMyInvoice.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.GetMyInvoice.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            internal init(
+                path: Operations.GetMyInvoice.Input.Path,
+                headers: Operations.GetMyInvoice.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/invoices/{invoiceId}/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/me/invoices/{invoiceId}/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.Invoice)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Invoice {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.GetMyInvoice.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.GetMyInvoice.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The invoice.
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/get(getMyInvoice)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.GetMyInvoice.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.GetMyInvoice.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/get(getMyInvoice)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/get(getMyInvoice)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/get(getMyInvoice)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Pays one of the signed-in account's invoices with a card token; a double click never charges twice.
+    ///
+    /// As `createPayment`, for an invoice: `Idempotency-Key` is required, an invoice has at most one payment that
+    /// is not declined (409 `invoice-already-paid`, `payment-in-progress`), a cancelled invoice cannot be paid (409
+    /// `invoice-cancelled`), and a declined card may be followed by another (a new key). An invoice stays payable
+    /// after its due date (late, but owed) for 365 days. The payment gets a receipt like any other, and
+    /// `payment.invoice.paid` tells enrolment.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/me/invoices/{invoiceId}/payments`.
+    /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/payments/post(payMyInvoice)`.
+    internal enum PayMyInvoice {
+        internal static let id: Swift.String = "payMyInvoice"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/me/invoices/{invoiceId}/payments/POST/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/invoices/{invoiceId}/payments/POST/path/invoiceId`.
+                internal var invoiceId: Components.Parameters.InvoiceId
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - invoiceId:
+                internal init(invoiceId: Components.Parameters.InvoiceId) {
+                    self.invoiceId = invoiceId
+                }
+            }
+            internal var path: Operations.PayMyInvoice.Input.Path
+            /// - Remark: Generated from `#/paths/v1/me/invoices/{invoiceId}/payments/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                /// One unique value per payment attempt (a UUID), sent again unchanged when retrying. Required.
+                ///
+                /// - Remark: Generated from `#/paths/v1/me/invoices/{invoiceId}/payments/POST/header/Idempotency-Key`.
+                internal var idempotencyKey: Swift.String
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.PayMyInvoice.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: One unique value per payment attempt (a UUID), sent again unchanged when retrying. Required.
+                ///   - accept:
+                internal init(
+                    idempotencyKey: Swift.String,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.PayMyInvoice.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.PayMyInvoice.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/me/invoices/{invoiceId}/payments/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/invoices/{invoiceId}/payments/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.InvoicePaymentRequest)
+            }
+            internal var body: Operations.PayMyInvoice.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.PayMyInvoice.Input.Path,
+                headers: Operations.PayMyInvoice.Input.Headers,
+                body: Operations.PayMyInvoice.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Created: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/invoices/{invoiceId}/payments/POST/responses/201/headers`.
+                internal struct Headers: Sendable, Hashable {
+                    /// The payment's URL.
+                    ///
+                    /// - Remark: Generated from `#/paths/v1/me/invoices/{invoiceId}/payments/POST/responses/201/headers/Location`.
+                    internal var location: Swift.String?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - location: The payment's URL.
+                    internal init(location: Swift.String? = nil) {
+                        self.location = location
+                    }
+                }
+                /// Received HTTP response headers
+                internal var headers: Operations.PayMyInvoice.Output.Created.Headers
+                /// - Remark: Generated from `#/paths/v1/me/invoices/{invoiceId}/payments/POST/responses/201/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/me/invoices/{invoiceId}/payments/POST/responses/201/content/application\/json`.
+                    case json(Components.Schemas.Payment)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Payment {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.PayMyInvoice.Output.Created.Body
+                /// Creates a new `Created`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                internal init(
+                    headers: Operations.PayMyInvoice.Output.Created.Headers = .init(),
+                    body: Operations.PayMyInvoice.Output.Created.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// Charged (`succeeded`, with its receipt number) or refused (`declined`).
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/payments/post(payMyInvoice)/responses/201`.
+            ///
+            /// HTTP response code: `201 created`.
+            case created(Operations.PayMyInvoice.Output.Created)
+            /// The associated value of the enum case if `self` is `.created`.
+            ///
+            /// - Throws: An error if `self` is not `.created`.
+            /// - SeeAlso: `.created`.
+            internal var created: Operations.PayMyInvoice.Output.Created {
+                get throws {
+                    switch self {
+                    case let .created(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "created",
+                            response: self
+                        )
+                    }
+                }
+            }
+            internal struct Accepted: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/invoices/{invoiceId}/payments/POST/responses/202/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/me/invoices/{invoiceId}/payments/POST/responses/202/content/application\/json`.
+                    case json(Components.Schemas.Payment)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Payment {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.PayMyInvoice.Output.Accepted.Body
+                /// Creates a new `Accepted`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.PayMyInvoice.Output.Accepted.Body) {
+                    self.body = body
+                }
+            }
+            /// The processor has not answered yet (`pending` or `unknown`); follow the payment's URL.
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/payments/post(payMyInvoice)/responses/202`.
+            ///
+            /// HTTP response code: `202 accepted`.
+            case accepted(Operations.PayMyInvoice.Output.Accepted)
+            /// The associated value of the enum case if `self` is `.accepted`.
+            ///
+            /// - Throws: An error if `self` is not `.accepted`.
+            /// - SeeAlso: `.accepted`.
+            internal var accepted: Operations.PayMyInvoice.Output.Accepted {
+                get throws {
+                    switch self {
+                    case let .accepted(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "accepted",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/payments/post(payMyInvoice)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/payments/post(payMyInvoice)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/payments/post(payMyInvoice)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/payments/post(payMyInvoice)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/payments/post(payMyInvoice)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
 }

@@ -173,6 +173,33 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/me/statement`.
     /// - Remark: Generated from `#/paths//v1/me/statement/get(getMyStatement)`.
     func getMyStatement(_ input: Operations.GetMyStatement.Input) async throws -> Operations.GetMyStatement.Output
+    /// The signed-in account's invoices (at most the 100 newest), open, paid or cancelled, newest first.
+    ///
+    /// An invoice is what staff billed a guardian for registrations they made first (Baie-Comeau's desk, Clara's
+    /// funding sources): enrolment's `enrolment.invoice.requested`, numbered here `<ORG>-F-YYYY-NNNNNN` per
+    /// organisation and year and mailed to the payer. Only the payer's own invoices are listed.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/me/invoices`.
+    /// - Remark: Generated from `#/paths//v1/me/invoices/get(listMyInvoices)`.
+    func listMyInvoices(_ input: Operations.ListMyInvoices.Input) async throws -> Operations.ListMyInvoices.Output
+    /// One of the signed-in account's invoices, with its lines; anyone else gets 404.
+    ///
+    /// - Remark: HTTP `GET /v1/me/invoices/{invoiceId}`.
+    /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/get(getMyInvoice)`.
+    func getMyInvoice(_ input: Operations.GetMyInvoice.Input) async throws -> Operations.GetMyInvoice.Output
+    /// Pays one of the signed-in account's invoices with a card token; a double click never charges twice.
+    ///
+    /// As `createPayment`, for an invoice: `Idempotency-Key` is required, an invoice has at most one payment that
+    /// is not declined (409 `invoice-already-paid`, `payment-in-progress`), a cancelled invoice cannot be paid (409
+    /// `invoice-cancelled`), and a declined card may be followed by another (a new key). An invoice stays payable
+    /// after its due date (late, but owed) for 365 days. The payment gets a receipt like any other, and
+    /// `payment.invoice.paid` tells enrolment.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/me/invoices/{invoiceId}/payments`.
+    /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/payments/post(payMyInvoice)`.
+    func payMyInvoice(_ input: Operations.PayMyInvoice.Input) async throws -> Operations.PayMyInvoice.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -497,6 +524,53 @@ extension APIProtocol {
         try await getMyStatement(Operations.GetMyStatement.Input(
             query: query,
             headers: headers
+        ))
+    }
+    /// The signed-in account's invoices (at most the 100 newest), open, paid or cancelled, newest first.
+    ///
+    /// An invoice is what staff billed a guardian for registrations they made first (Baie-Comeau's desk, Clara's
+    /// funding sources): enrolment's `enrolment.invoice.requested`, numbered here `<ORG>-F-YYYY-NNNNNN` per
+    /// organisation and year and mailed to the payer. Only the payer's own invoices are listed.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/me/invoices`.
+    /// - Remark: Generated from `#/paths//v1/me/invoices/get(listMyInvoices)`.
+    internal func listMyInvoices(headers: Operations.ListMyInvoices.Input.Headers = .init()) async throws -> Operations.ListMyInvoices.Output {
+        try await listMyInvoices(Operations.ListMyInvoices.Input(headers: headers))
+    }
+    /// One of the signed-in account's invoices, with its lines; anyone else gets 404.
+    ///
+    /// - Remark: HTTP `GET /v1/me/invoices/{invoiceId}`.
+    /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/get(getMyInvoice)`.
+    internal func getMyInvoice(
+        path: Operations.GetMyInvoice.Input.Path,
+        headers: Operations.GetMyInvoice.Input.Headers = .init()
+    ) async throws -> Operations.GetMyInvoice.Output {
+        try await getMyInvoice(Operations.GetMyInvoice.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Pays one of the signed-in account's invoices with a card token; a double click never charges twice.
+    ///
+    /// As `createPayment`, for an invoice: `Idempotency-Key` is required, an invoice has at most one payment that
+    /// is not declined (409 `invoice-already-paid`, `payment-in-progress`), a cancelled invoice cannot be paid (409
+    /// `invoice-cancelled`), and a declined card may be followed by another (a new key). An invoice stays payable
+    /// after its due date (late, but owed) for 365 days. The payment gets a receipt like any other, and
+    /// `payment.invoice.paid` tells enrolment.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/me/invoices/{invoiceId}/payments`.
+    /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/payments/post(payMyInvoice)`.
+    internal func payMyInvoice(
+        path: Operations.PayMyInvoice.Input.Path,
+        headers: Operations.PayMyInvoice.Input.Headers,
+        body: Operations.PayMyInvoice.Input.Body
+    ) async throws -> Operations.PayMyInvoice.Output {
+        try await payMyInvoice(Operations.PayMyInvoice.Input(
+            path: path,
+            headers: headers,
+            body: body
         ))
     }
 }

@@ -1735,6 +1735,8 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/StaffRegistration/overrideReason`.
             package var overrideReason: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/StaffRegistration/invoice`.
+            package var invoice: Components.Schemas.StaffInvoice?
             /// Creates a new `StaffRegistration`.
             ///
             /// - Parameters:
@@ -1743,18 +1745,21 @@ extension Components {
             ///   - sessionId:
             ///   - fundingSource: Who pays (a ministry programme, an employer, the school…).
             ///   - overrideReason: Why staff register a participant the offering's rules would refuse (an organisation not eligible, a
+            ///   - invoice:
             package init(
                 participantId: Swift.String,
                 offeringId: Swift.String,
                 sessionId: Swift.String,
                 fundingSource: Swift.String,
-                overrideReason: Swift.String? = nil
+                overrideReason: Swift.String? = nil,
+                invoice: Components.Schemas.StaffInvoice? = nil
             ) {
                 self.participantId = participantId
                 self.offeringId = offeringId
                 self.sessionId = sessionId
                 self.fundingSource = fundingSource
                 self.overrideReason = overrideReason
+                self.invoice = invoice
             }
             package enum CodingKeys: String, CodingKey {
                 case participantId
@@ -1762,6 +1767,38 @@ extension Components {
                 case sessionId
                 case fundingSource
                 case overrideReason
+                case invoice
+            }
+        }
+        /// Bills the registration to one of the participant's guardians (their account), priced as their cart would be:
+        /// `enrolment.invoice.requested` asks payment to number and mail the invoice, which the guardian pays by card
+        /// from the portal by the due date. Free for this participant answers 422. Cancelling the registration before
+        /// it is paid cancels the invoice (`enrolment.invoice.cancelled`); after, the offering's refund policy applies.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/schemas/StaffInvoice`.
+        package struct StaffInvoice: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StaffInvoice/payerAccountId`.
+            package var payerAccountId: Swift.String
+            /// From today to a year from now, in Quebec.
+            ///
+            /// - Remark: Generated from `#/components/schemas/StaffInvoice/dueDate`.
+            package var dueDate: Swift.String
+            /// Creates a new `StaffInvoice`.
+            ///
+            /// - Parameters:
+            ///   - payerAccountId:
+            ///   - dueDate: From today to a year from now, in Quebec.
+            package init(
+                payerAccountId: Swift.String,
+                dueDate: Swift.String
+            ) {
+                self.payerAccountId = payerAccountId
+                self.dueDate = dueDate
+            }
+            package enum CodingKeys: String, CodingKey {
+                case payerAccountId
+                case dueDate
             }
         }
         /// - Remark: Generated from `#/components/schemas/ClassListEntry`.

@@ -18,6 +18,8 @@ package import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/parameters` section of the OpenAPI document.
     package enum Parameters {
+        /// - Remark: Generated from `#/components/parameters/InvoiceId`.
+        package typealias InvoiceId = Swift.String
         /// - Remark: Generated from `#/components/parameters/OrganisationId`.
         package typealias OrganisationId = Swift.String
         /// - Remark: Generated from `#/components/parameters/Year`.

@@ -1,0 +1,70 @@
+import Contracts
+import DomainKit
+import Foundation
+import ServiceKit
+
+/// The payer's invoices: listed, read, and paid by card as a checkout is.
+extension PaymentAPI {
+    func listMyInvoices(_ input: Operations.ListMyInvoices.Input) async throws -> Operations.ListMyInvoices.Output {
+        let payer = try RequestScope.requirePrincipal().accountId
+        let found = try await invoices.invoices(payer: payer)
+        let today = CalendarDate(clock.now())
+        return .ok(.init(body: .json(.init(items: found.map { Self.representation($0, today: today) }))))
+    }
+
+    func getMyInvoice(_ input: Operations.GetMyInvoice.Input) async throws -> Operations.GetMyInvoice.Output {
+        let payer = try RequestScope.requirePrincipal().accountId
+        guard let id = UUID(uuidString: input.path.invoiceId), let invoice = try await invoices.invoice(id), invoice.payerAccountId == payer else {
+            throw Problem.notFound
+        }
+        return .ok(.init(body: .json(Self.representation(invoice, today: CalendarDate(clock.now())))))
+    }
+
+    func payMyInvoice(_ input: Operations.PayMyInvoice.Input) async throws -> Operations.PayMyInvoice.Output {
+        let payer = try RequestScope.requirePrincipal().accountId
+        guard let id = UUID(uuidString: input.path.invoiceId) else { throw Problem.notFound }
+        guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
+        let key = try Idempotency.key(input.headers.idempotencyKey)
+        var errors: [FieldError] = []
+        let token = body.cardToken.trimmingCharacters(in: .whitespaces)
+        if token.isEmpty { errors.append(.required("cardToken")) }
+        var address: BillingAddress?
+        do {
+            let given = body.billingAddress
+            address = try BillingAddress.validated(
+                name: given.name, line1: given.line1, line2: given.line2, city: given.city, province: given.province, postalCode: given.postalCode,
+                country: given.country)
+        } catch {
+            errors += error.errors
+        }
+        guard errors.isEmpty, let address else { throw Problem.validation(errors) }
+        let payment = try await payments.pay(
+            .init(
+                checkoutId: id, kind: "invoice", cardToken: token, billingAddress: address, key: key,
+                requestHash: try Idempotency.requestHash(body)),
+            payer: .account(payer), now: clock.now())
+        RequestScope.setResponseHeader(.location, "/v1/payments/\(payment.id.uuidString.lowercased())")
+        switch payment.status {
+        case .succeeded, .declined: return .created(.init(body: .json(Self.representation(payment))))
+        case .pending, .unknown: return .accepted(.init(body: .json(Self.representation(payment))))
+        }
+    }
+
+    static func representation(_ invoice: InvoiceStore.Invoice, today: CalendarDate) -> Components.Schemas.Invoice {
+        .init(
+            id: invoice.id.uuidString.lowercased(), number: invoice.number,
+            organisation: .init(
+                id: invoice.organisation.id.uuidString.lowercased(),
+                name: .init(fr: invoice.organisation.name.fr, en: invoice.organisation.name.en)),
+            status: .init(rawValue: invoice.status.rawValue)!, issuedAt: invoice.issuedAt, dueDate: invoice.dueOn.description,
+            overdue: invoice.status == .open && invoice.dueOn < today,
+            lines: invoice.document.lines.map {
+                .init(
+                    registrationId: $0.registrationId.uuidString.lowercased(), participantId: $0.participantId.uuidString.lowercased(),
+                    participantName: $0.participantName, offeringCode: $0.offeringCode,
+                    title: .init(fr: $0.offeringTitle.fr, en: $0.offeringTitle.en),
+                    total: money($0.subtotal.amountCents + $0.taxes.reduce(0) { $0 + $1.amount.amountCents }))
+            }, total: money(invoice.document.total.amountCents), paymentId: invoice.paymentId?.uuidString.lowercased(),
+            receiptNumber: invoice.receiptNumber)
+    }
+}
