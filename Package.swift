@@ -260,6 +260,8 @@ let package = Package(
                 .embedInCode("API/Templates/staff-import.mustache"), .embedInCode("API/Templates/staff-offering.mustache"),
                 .embedInCode("API/Templates/staff-payments.mustache"), .embedInCode("API/Templates/staff-payment.mustache"),
                 .embedInCode("API/Templates/credit-note.mustache"), .embedInCode("API/Templates/statement.mustache"),
+                .embedInCode("API/Templates/invoice.mustache"), .embedInCode("API/Templates/invoices.mustache"),
+                .embedInCode("API/Templates/invoice-review.mustache"),
                 .embedInCode("API/Templates/staff-documents.mustache"),
                 .embedInCode("API/Templates/staff-quantities.mustache"), .embedInCode("API/Templates/staff-attendance.mustache"),
                 .embedInCode("API/Templates/staff-refund-requests.mustache"), .embedInCode("API/Templates/staff-releve24.mustache"),

@@ -1551,10 +1551,73 @@ def releve24_issued_read_and_printed(browser, expect):
     assert "/releves-24/" in mail["text"] and digits not in mail["text"], mail
 
 
+def clerk_bills_a_family_who_pays_the_invoice(browser, expect):
+    """clerk bills a registration to the family, who pays the invoice by card: the city's recreation clerk
+    registers a resident family's child at the desk, billing the parent (without a due date, refused next to the
+    field first); the record shows the invoice to pay; the parent gets the invoice by mail, opens it (printable, in
+    French and English), pays it by card in the processor's frame, and finds it paid with its receipt."""
+    d, case = browser.driver, expect["invoice"]
+    person = Mouse(browser)
+    child, code = case[browser.width]
+    staff_sign_in(browser, person, case["email"], case["key"], expect["password"])
+    person.go(link("Espace du personnel"))
+    person.go(link(case["organisation"]))
+    person.go(link("Rechercher une personne"))
+    person.type({"q": "Cormier"})
+    person.go(button("Rechercher"))
+    person.go(link(f"Cormier, {child}"))
+    person.go(link("Inscrire à un cours"))
+    choose(person, "courseGroup", code)
+    choose(person, "payer", case["payer"])
+    person.go(button("Inscrire"))
+    assert d.title.startswith("Erreur") and d.find_element(By.ID, "dueDate").get_attribute("aria-invalid") == "true", d.title
+    assert Select(d.find_element(By.ID, "payer")).first_selected_option.text.startswith(case["payer"]), "the choice is kept"
+    person.type({"dueDate": case["due"]})
+    person.go(button("Inscrire"))
+    assert "L'inscription est faite et confirmée." in main_text(browser), main_text(browser)
+    rows = [r.replace("\xa0", " ") for r in table_rows(browser)]
+    billed = [r for r in rows if code in r and "Famille (facturée)" in r and "à payer d'ici le" in r]
+    assert billed, rows
+    d.delete_all_cookies()
+
+    mail = expect["sink"].wait(case["family"], "à payer d'ici le", count=1 if browser.width == "phone" else 2)
+    text = mail["text"].replace("\xa0", " ")
+    assert f"{child} Cormier" in text and code in text, text
+    invoice = urllib.parse.urlparse(re.search(r"(http://\S+/factures/[0-9a-f-]{36})", text).group(1)).path
+    number = re.search(r"Facture (\S+)", mail["subject"]).group(1)
+    browser.open("/connexion")
+    fill(browser, {"email": case["family"], "password": expect["password"]})
+    submit(browser)
+    browser.open(invoice)
+    assert heading(browser) == f"Facture {number}", heading(browser)
+    page = main_text(browser)
+    assert "À payer" in page and f"{child} Cormier" in page and "À payer d'ici le" in page, page
+    browser.open(f"/language/en?back={invoice}")
+    assert heading(browser) == f"Invoice {number}" and "Due by" in main_text(browser), heading(browser)
+    browser.open(f"/language/fr?back={invoice}")
+    person.go(link("Payer cette facture par carte"))
+    assert heading(browser) == f"Payer la facture {number}", heading(browser)
+    pay = d.find_element(By.CSS_SELECTOR, "main form button[type=submit]").text.replace("\xa0", " ")
+    assert pay.startswith("Payer ") and pay.endswith(" $"), pay
+    fill(browser, {"name": "Hugo Cormier", "line1": "5, rue Mance", "city": "Baie-Comeau", "postalCode": "G4Z 1A1"})
+    assert "Visa se terminant par 4242" in card_in_frame(browser, "4242424242424242")
+    submit(browser, pay)
+    assert heading(browser) == "Paiement accepté", heading(browser)
+    assert number in main_text(browser) and f"{child} Cormier" in main_text(browser), main_text(browser)
+    no_secrets_in_page(browser)
+    browser.open("/factures")
+    assert any(number in r and "Payée" in r for r in table_rows(browser)), table_rows(browser)
+    browser.click(number)
+    text = main_text(browser)
+    assert "Payée" in text and "Payée, reçu" in text, text
+    browser.navigate(d.find_element(By.CSS_SELECTOR, "a[href$='/recu']").click)
+    assert heading(browser).startswith("Reçu ") and f"{child} Cormier" in main_text(browser), heading(browser)
+
+
 STAFF_JOURNEYS = (admin_grants_and_revokes_a_staff_role, staff_see_only_their_organisation, registrar_registers_moves_and_prints,
                   clerk_imports_records_with_a_bad_row, clerk_creates_previews_and_publishes, refund_shows_its_credit_note,
                   fundraiser_report_matches_the_orders, group_list_attendance_and_message, refund_decided_by_the_organisation,
-                  releve24_issued_read_and_printed)
+                  releve24_issued_read_and_printed, clerk_bills_a_family_who_pays_the_invoice)
 
 
 def run(base, artifacts, expect):

@@ -526,6 +526,10 @@ def browser_journeys(sink):
               f"WHERE payer_account_id = '{hugo}'")
     expect["releve24"] = {"family": "ville@e2e.test", "organisation": "Ville de Baie-Comeau", "year": TODAY.year - 1, "child": "Nora Cormier",
                           "taxNumber": "130 692 544", "masked": "*** *** 544", "eligible": "95,00 $"}
+    # The city's clerk bills a registration to the family, who pays the invoice: Jules on a phone, Nora at a desk.
+    expect["invoice"] = {"email": "loisirs@e2e.test", "key": SECOND_FACTOR_KEYS["loisirs@e2e.test"], "organisation": "Ville de Baie-Comeau",
+                         "family": "ville@e2e.test", "payer": "Hugo Cormier", "due": (TODAY + datetime.timedelta(days=14)).isoformat(),
+                         "phone": ("Jules", "CAMP-ETE-2"), "desktop": ("Nora", "PATIN")}
     journeys, failures, pages, violations = browser.run(f"http://127.0.0.1:{GATEWAY_PORT}", artifacts, expect)
     print(f"  screenshots in {artifacts}")
     check(not failures, "browser journeys failed:\n" + "\n".join(failures))

@@ -88,14 +88,21 @@ extension EnrolmentAPI {
             let registration = Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayloadPayload.RegistrationsPayloadPayload(
                 registrationId: entry.registrationId.uuidString.lowercased(), offeringId: entry.offeringId.uuidString.lowercased(),
                 sessionId: entry.sessionId.uuidString.lowercased(), offeringCode: entry.code, title: .init(fr: entry.title, en: entry.titleEn),
-                session: entry.session, status: entry.status, fundingSource: entry.fundingSource, createdAt: entry.createdAt)
+                session: entry.session, status: entry.status, fundingSource: entry.fundingSource, createdAt: entry.createdAt,
+                invoice: entry.invoiceStatus.map {
+                    .init(status: .init(rawValue: $0)!, dueDate: entry.invoiceDueOn ?? "", amount: Self.money(entry.amountCents))
+                })
             if let last = terms.indices.last, terms[last].schoolYear == entry.schoolYear, terms[last].term == entry.term {
                 terms[last].registrations.append(registration)
             } else {
                 terms.append(.init(schoolYear: entry.schoolYear, term: entry.term, registrations: [registration]))
             }
         }
-        return .ok(.init(body: .json(.init(participant: Self.representation(participant), terms: terms))))
+        let guardians = try await staff.guardians(of: id).map {
+            Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.GuardiansPayloadPayload(
+                accountId: $0.accountId.uuidString.lowercased(), name: $0.name, email: $0.email)
+        }
+        return .ok(.init(body: .json(.init(participant: Self.representation(participant), guardians: guardians, terms: terms))))
     }
 
     func registerByStaff(_ input: Operations.RegisterByStaff.Input) async throws -> Operations.RegisterByStaff.Output {

@@ -301,6 +301,31 @@ struct StaffRepository: Sendable {
         var status: String
         var fundingSource: String?
         var createdAt: Date
+        /// Billed to a guardian: `open`, `paid` or `cancelled`, with its due date and amount.
+        var invoiceStatus: String? = nil
+        var invoiceDueOn: String? = nil
+        var amountCents: Int64 = 0
+    }
+
+    struct Guardian: Sendable {
+        var accountId: UUID
+        var name: String
+        var email: String
+    }
+
+    /// Who staff may bill for the participant: their guardians with an account.
+    func guardians(of participant: UUID) async throws -> [Guardian] {
+        var found: [Guardian] = []
+        for try await (id, first, last, email) in try await client.query(
+            """
+            SELECT a.account_id, a.first_name, a.last_name, a.email FROM participant_guardians g
+            JOIN account_contacts a ON a.account_id = g.account_id WHERE g.participant_id = \(participant)
+            ORDER BY a.last_name, a.first_name, a.account_id
+            """, logger: logger
+        ).decode((UUID, String, String, String).self) {
+            found.append(.init(accountId: id, name: "\(first) \(last)", email: email))
+        }
+        return found
     }
 
     /// A participant's registrations with the organisation (Clara's record per term), newest term first.
@@ -309,17 +334,19 @@ struct StaffRepository: Sendable {
         for try await row in try await client.query(
             """
             SELECT r.id, r.offering_id, r.session_id, o.code, o.title_fr, o.title_en, s.name_fr, o.document->>'term', o.document->>'schoolYear',
-                   r.status, r.funding_source, r.created_at
+                   r.status, r.funding_source, r.created_at, i.status, i.due_on::text, r.amount_cents
             FROM registrations r JOIN offerings o ON o.id = r.offering_id JOIN offering_sessions s ON s.id = r.session_id
+            LEFT JOIN invoices i ON i.registration_id = r.id
             WHERE r.participant_id = \(participant) AND o.selling_organisation_id = \(organisation)
             ORDER BY o.document->>'schoolYear' DESC NULLS LAST, o.document->>'term' DESC NULLS LAST, o.code, r.created_at
             """, logger: logger
-        ).decode((UUID, UUID, UUID, String, String, String, String, String?, String?, String, String?, Date).self) {
+        ).decode((UUID, UUID, UUID, String, String, String, String, String?, String?, String, String?, Date, String?, String?, Int64).self) {
             entries.append(
                 .init(
                     registrationId: row.0, offeringId: row.1, sessionId: row.2, code: row.3, title: row.4, titleEn: row.5, session: row.6,
                     term: row.7,
-                    schoolYear: row.8, status: row.9, fundingSource: row.10, createdAt: row.11))
+                    schoolYear: row.8, status: row.9, fundingSource: row.10, createdAt: row.11, invoiceStatus: row.12, invoiceDueOn: row.13,
+                    amountCents: row.14))
         }
         return entries
     }

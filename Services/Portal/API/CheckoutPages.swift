@@ -77,6 +77,7 @@ struct CheckoutPages: Sendable {
         let group = router.group()
         group.post("/panier/caisse") { request, _ in try await startCheckout(request) }
         group.get("/paiements") { request, _ in try await history(request) }
+        registerInvoices(on: router)
         group.post("/invite/terminer") { request, _ in try await forgetGuest(request) }
         for (prefix, route) in [("", Route.account), ("/invite", Route.guest)] {
             group.get("\(prefix)/caisse/:checkoutId") { request, context in
@@ -167,32 +168,10 @@ struct CheckoutPages: Sendable {
         // Each line's group, as the catalogue names it (the checkout carries only its id).
         let offerings = try await reference.offerings(checkout.lines.map(\.offeringId))
         let total = Formatting.money(cents: checkout.total.amountCents, language)
-        var entry = URLComponents(url: cardEntry.url, resolvingAgainstBaseURL: false)
-        let pageOrigin = PostedForm.pageOrigin(request, publicOrigin: cardEntry.pageOrigin)
-        entry?.queryItems = [.init(name: "origin", value: pageOrigin), .init(name: "lang", value: language.rawValue)]
-        func field(_ name: String, _ label: Text, autocomplete: String, fallback: String = "") -> FormPage.Field {
-            FormPage.Field(
-                name: name, label: Strings.text(label, language), value: typed?.text(name, limit: 200) ?? fallback, autocomplete: autocomplete,
-                errors: errors[name] ?? [])
-        }
-        var page = FormPage(
+        var page = cardForm(
             heading: Strings.text(.checkoutTitle, language), intro: Strings.text(.checkoutIntro, language),
-            action: "\(payer.prefix)/caisse/\(checkout.id)/payer",
-            submit: Strings.text(.paySubmit, language).replacingOccurrences(of: "{amount}", with: total),
-            fields: [
-                field("name", .cardholderName, autocomplete: "cc-name"),
-                field("line1", .streetAddress, autocomplete: "address-line1"),
-                field("city", .city, autocomplete: "address-level2"),
-                {
-                    var province = field("province", .province, autocomplete: "address-level1", fallback: "QC")
-                    province.required = false
-                    return province
-                }(),
-                field("postalCode", .postalCode, autocomplete: "postal-code"),
-            ],
-            hidden: [("attempt", UUID().uuidString.lowercased())])
-        page.formErrors = formErrors
-        page.formErrorsTarget = "card-entry"
+            action: "\(payer.prefix)/caisse/\(checkout.id)/payer", total: total, request: request, language: language, typed: typed, errors: errors,
+            formErrors: formErrors)
         page.review = [
             "organisation": names[checkout.sellingOrganisationId] ?? "", "total": total,
             "holdUntil": DateText.time(checkout.holdExpiresAt, language),
@@ -208,7 +187,6 @@ struct CheckoutPages: Sendable {
                 return values
             },
         ]
-        page.cardEntry = .init(src: entry?.url?.absoluteString ?? cardEntry.url.absoluteString, origin: cardEntry.origin)
         if let left = checkout.holdExtensionsLeft, left > 0 {
             page.alternate = (
                 "\(payer.prefix)/caisse/\(checkout.id)/prolonger", Strings.text(.extendHold, language),
@@ -216,6 +194,85 @@ struct CheckoutPages: Sendable {
             )
         }
         return page
+    }
+
+    /// A payment form: the billing address, the processor's framed card entry, and a new attempt key (a key per try:
+    /// a declined card then another is two payments; a double click is one).
+    func cardForm(
+        heading: String, intro: String, action: String, total: String, request: Request, language: Language, typed: PostedForm?,
+        errors: [String: [String]], formErrors: [String]
+    ) -> FormPage {
+        var entry = URLComponents(url: cardEntry.url, resolvingAgainstBaseURL: false)
+        let pageOrigin = PostedForm.pageOrigin(request, publicOrigin: cardEntry.pageOrigin)
+        entry?.queryItems = [.init(name: "origin", value: pageOrigin), .init(name: "lang", value: language.rawValue)]
+        func field(_ name: String, _ label: Text, autocomplete: String, fallback: String = "") -> FormPage.Field {
+            FormPage.Field(
+                name: name, label: Strings.text(label, language), value: typed?.text(name, limit: 200) ?? fallback, autocomplete: autocomplete,
+                errors: errors[name] ?? [])
+        }
+        var page = FormPage(
+            heading: heading, intro: intro, action: action,
+            submit: Strings.text(.paySubmit, language).replacingOccurrences(of: "{amount}", with: total),
+            fields: [
+                field("name", .cardholderName, autocomplete: "cc-name"),
+                field("line1", .streetAddress, autocomplete: "address-line1"),
+                field("city", .city, autocomplete: "address-level2"),
+                {
+                    var province = field("province", .province, autocomplete: "address-level1", fallback: "QC")
+                    province.required = false
+                    return province
+                }(),
+                field("postalCode", .postalCode, autocomplete: "postal-code"),
+            ],
+            hidden: [("attempt", UUID().uuidString.lowercased())])
+        page.formErrors = formErrors
+        page.formErrorsTarget = "card-entry"
+        page.cardEntry = .init(src: entry?.url?.absoluteString ?? cardEntry.url.absoluteString, origin: cardEntry.origin)
+        return page
+    }
+
+    /// What the payment form posted: the fields left empty (said before asking anyone) or the card's token and
+    /// billing address.
+    static func posted(
+        _ form: PostedForm, language: Language
+    ) -> Result<(cardToken: String, address: PaymentClient.Components.Schemas.BillingAddress), CardFormErrors> {
+        var missing: [String: [String]] = [:]
+        for name in ["name", "line1", "city", "postalCode"] where form.text(name).isEmpty {
+            missing[name] = [Strings.text(.requiredField, language)]
+        }
+        let cardToken = form.text("cardToken", limit: 200)
+        if !missing.isEmpty || cardToken.isEmpty {
+            // The frame comes back empty with the page: a card entered is asked for again, never kept in the page.
+            return .failure(.init(fields: missing, form: [Strings.text(cardToken.isEmpty ? .cardMissing : .cardAgain, language)]))
+        }
+        let province = form.text("province", limit: 3)
+        return .success(
+            (
+                cardToken,
+                .init(
+                    name: form.text("name", limit: 200), line1: form.text("line1", limit: 200), city: form.text("city", limit: 100),
+                    province: province.isEmpty ? nil : province.uppercased(), postalCode: form.text("postalCode", limit: 12).uppercased())
+            ))
+    }
+
+    struct CardFormErrors: Error {
+        var fields: [String: [String]]
+        var form: [String]
+    }
+
+    /// Payment's refusal of the form, by field (the billing address's) and for the whole form.
+    static func refusal(_ problem: ServiceProblem, language: Language) -> CardFormErrors {
+        var fieldErrors: [String: [String]] = [:]
+        var others: [String] = []
+        for error in problem.errors {
+            let name = error.field.replacingOccurrences(of: "billingAddress.", with: "")
+            if ["name", "line1", "city", "province", "postalCode"].contains(name) {
+                fieldErrors[name, default: []].append(error.message.text(for: language))
+            } else {
+                others.append(error.message.text(for: language))
+            }
+        }
+        return .init(fields: fieldErrors, form: problem.errors.isEmpty ? [problem.summary] : others)
     }
 
     // MARK: - Paying
@@ -237,21 +294,13 @@ struct CheckoutPages: Sendable {
             return kit.formResponse(page, request: request, language: language, status: status, signedIn: !payer.isGuest)
         }
         // Said before asking anyone: a field left empty, no card entered in the frame.
-        var missing: [String: [String]] = [:]
-        for name in ["name", "line1", "city", "postalCode"] where form.text(name).isEmpty {
-            missing[name] = [Strings.text(.requiredField, language)]
+        let posted: (cardToken: String, address: PaymentClient.Components.Schemas.BillingAddress)
+        switch Self.posted(form, language: language) {
+        case .success(let values): posted = values
+        case .failure(let errors): return try await again(errors.fields, errors.form)
         }
-        let cardToken = form.text("cardToken", limit: 200)
-        if !missing.isEmpty || cardToken.isEmpty {
-            // The frame comes back empty with the page: a card entered is asked for again, never kept in the page.
-            return try await again(missing, [Strings.text(cardToken.isEmpty ? .cardMissing : .cardAgain, language)])
-        }
-        let province = form.text("province", limit: 3)
         let body = PaymentClient.Components.Schemas.PaymentRequest(
-            checkoutId: checkout.id, cardToken: cardToken,
-            billingAddress: .init(
-                name: form.text("name", limit: 200), line1: form.text("line1", limit: 200), city: form.text("city", limit: 100),
-                province: province.isEmpty ? nil : province.uppercased(), postalCode: form.text("postalCode", limit: 12).uppercased()))
+            checkoutId: checkout.id, cardToken: posted.cardToken, billingAddress: posted.address)
         let attempt = Self.attemptKey(form.text("attempt", limit: 36))
         // Payment hears of a new checkout through an event: a moment after the hold it may not know it yet.
         var answer = try await createPayment(body, attempt: attempt, payer)
@@ -296,17 +345,8 @@ struct CheckoutPages: Sendable {
                     .checkoutExpiredTitle, .checkoutExpiredText, language: language, path: checkoutPath, status: .conflict,
                     link: startAgain(payer, language))
             }
-            var fieldErrors: [String: [String]] = [:]
-            var others: [String] = []
-            for error in problem.errors {
-                let name = error.field.replacingOccurrences(of: "billingAddress.", with: "")
-                if ["name", "line1", "city", "province", "postalCode"].contains(name) {
-                    fieldErrors[name, default: []].append(error.message.text(for: language))
-                } else {
-                    others.append(error.message.text(for: language))
-                }
-            }
-            return try await again(fieldErrors, problem.errors.isEmpty ? [problem.summary] : others, status: problem.pageStatus)
+            let refused = Self.refusal(problem, language: language)
+            return try await again(refused.fields, refused.form, status: problem.pageStatus)
         }
     }
 
@@ -385,6 +425,8 @@ struct CheckoutPages: Sendable {
         }
         let paid = try ok.body.json
         let checkout = try await fetchCheckout(paid.checkoutId, payer)
+        // Not a cart's checkout: an invoice staff billed, whose registrations were made before it was paid.
+        let invoice = checkout == nil && !payer.isGuest ? try await self.invoice(paid.checkoutId, payer) : nil
         let refunds = try await refundRows(paid, payer, language)
         let names = try await reference.organisationNames(language)
         let (heading, text, tone): (Text, Text, String) =
@@ -397,8 +439,13 @@ struct CheckoutPages: Sendable {
             switch checkout?.status {
             case .confirmed: .registrationsConfirmed
             case .expired, .paymentFailed: .registrationsReleased
+            case nil where invoice != nil: .registrationsConfirmed
             default: .registrationsPending
             }
+        let lines: [[String: String]] =
+            checkout.map { found in
+                found.lines.map { ["participant": $0.participantName, "title": $0.offeringTitle.text(language), "code": $0.offeringCode] }
+            } ?? (invoice?.lines ?? []).map { ["participant": $0.participantName, "title": $0.title.text(language), "code": $0.offeringCode] }
         let context: [String: Any] = withoutEmptyTexts([
             "heading": Strings.text(heading, language), "text": Strings.text(text, language), "tone": tone,
             "organisation": paid.sellingOrganisationId.flatMap { names[$0] } ?? "",
@@ -408,10 +455,8 @@ struct CheckoutPages: Sendable {
             "receiptHref": paid.status == .succeeded ? "\(payer.prefix)/paiements/\(paid.id)/recu" : "",
             "refreshHref": "\(payer.prefix)/paiements/\(paid.id)", "member": !payer.isGuest, "guest": payer.isGuest,
             "registrations": Strings.text(registrations, language),
-            "lines": (checkout?.lines ?? []).map {
-                ["participant": $0.participantName, "title": $0.offeringTitle.text(language), "code": $0.offeringCode]
-            },
-            "hasLines": !(checkout?.lines ?? []).isEmpty,
+            "lines": lines, "hasLines": !lines.isEmpty,
+            "invoiceHref": invoice.map { "\(Self.invoicesPath)/\($0.id)" } ?? "", "invoiceNumber": invoice?.number ?? "",
         ]).merging(["refunds": refunds, "hasRefunds": !refunds.isEmpty]) { $1 }
         let visit = FormVisit(request, cookies: kit.cookies)
         var response = kit.pages.render(
@@ -514,6 +559,9 @@ struct CheckoutPages: Sendable {
         }
         let found = try ok.body.json
         let names = try await reference.organisationNames(language)
+        // Invoices to pay are said first: they are what the family still has to do.
+        let invoices = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) { try await payment.listMyInvoices() }
+        let owing = (try? invoices.ok.body.json.items.contains { $0.status == .open }) ?? false
         let payments = found.items.map { paid -> [String: Any] in
             let status: Text =
                 switch paid.status {
@@ -531,6 +579,7 @@ struct CheckoutPages: Sendable {
         }
         let context: [String: Any] = [
             "heading": Strings.text(.paymentsTitle, language), "payments": payments, "hasPayments": !payments.isEmpty,
+            "invoicesNotice": owing ? Strings.text(.invoiceOpenNotice, language) : "",
             "nextHref": found.nextCursor.map { "/paiements?cursor=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") } ?? "",
         ]
         return kit.pages.render(

@@ -60,6 +60,8 @@ struct FormPage {
     var formErrorsTarget: String?
     /// What the person reviews before the form (WCAG 3.3.4): the checkout's lines, total and hold (`review`).
     var review: [String: Any]?
+    /// The invoice being paid: its lines, number, due date and total.
+    var invoiceReview: [String: Any]?
     /// The processor's framed card entry, placed before the submit button: its address and origin.
     var cardEntry: CardEntry?
     /// A second button of the same form, after the main one (which stays the default for Enter), posting what was
@@ -94,6 +96,7 @@ struct FormPage {
             // The mailed link's page: its token is never copied into the page, so the switch goes to the code's page.
             "/compte/confirmer": "/compte/verification",
         ]
+        if action.hasPrefix("/factures/"), action.hasSuffix("/payer") { return action }
         if action.hasPrefix("/caisse/") || action.hasPrefix("/invite/caisse/"), action.hasSuffix("/payer") {
             return String(action.dropLast("/payer".count))
         }
@@ -121,6 +124,7 @@ struct FormPage {
         ]
         if !intro.isEmpty { values["intro"] = intro }
         if let review { values["review"] = review }
+        if let invoiceReview { values["invoiceReview"] = invoiceReview }
         if let cardEntry { values["cardEntry"] = ["src": cardEntry.src, "origin": cardEntry.origin] }
         if submitOnce || cardEntry != nil { values["once"] = true }
         if let alternate { values["alternate"] = ["action": alternate.action, "label": alternate.label, "hint": alternate.hint] }

@@ -28,6 +28,8 @@ struct Pages: Sendable {
             ("staff-import", PackageResources.staff_import_mustache), ("staff-offering", PackageResources.staff_offering_mustache),
             ("staff-payments", PackageResources.staff_payments_mustache), ("staff-payment", PackageResources.staff_payment_mustache),
             ("credit-note", PackageResources.credit_note_mustache), ("statement", PackageResources.statement_mustache),
+            ("invoice", PackageResources.invoice_mustache), ("invoices", PackageResources.invoices_mustache),
+            ("invoice-review", PackageResources.invoice_review_mustache),
             ("staff-documents", PackageResources.staff_documents_mustache),
             ("staff-quantities", PackageResources.staff_quantities_mustache), ("staff-attendance", PackageResources.staff_attendance_mustache),
             ("staff-refund-requests", PackageResources.staff_refund_requests_mustache),

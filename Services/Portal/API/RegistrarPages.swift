@@ -210,11 +210,23 @@ struct RegistrarPages: Sendable {
                     "id": "term-\(index)", "label": label.isEmpty ? t(.noTerm) : label,
                     "registrations": term.registrations.map { registration -> [String: Any] in
                         let course = "\(registration.offeringCode) \(registration.title.text(language))"
+                        let invoice = registration.invoice.map { invoice -> String in
+                            let state: String =
+                                switch invoice.status {
+                                case .open:
+                                    t(.invoiceBilledTo).replacingOccurrences(
+                                        of: "{amount}", with: Formatting.money(cents: invoice.amount.amountCents, language)
+                                    ).replacingOccurrences(of: "{date}", with: Formatting.day(invoice.dueDate, language))
+                                case .paid: t(.invoiceStatusPaid)
+                                case .cancelled: t(.invoiceStatusCancelled)
+                                }
+                            return t(.invoiceOnRecord) + FormPage.colon(language) + state
+                        }
                         return [
                             "course": course, "group": registration.session,
                             "groupHref": "/staff/organisations/\(found.id)/offres/\(registration.offeringId)/groupes/\(registration.sessionId)",
                             "status": RegistrationPages.statusText(registration.status, language), "funding": registration.fundingSource ?? "",
-                            "confirmed": registration.status == "confirmed",
+                            "invoice": invoice ?? "", "confirmed": registration.status == "confirmed",
                             "moveHref": "\(personPath)/inscriptions/\(registration.registrationId)/groupe",
                             "moveLabel": "\(t(.changeGroup)) — \(course), \(registration.session)",
                             "cancelHref": "\(personPath)/inscriptions/\(registration.registrationId)/annulation",
@@ -242,9 +254,11 @@ struct RegistrarPages: Sendable {
 
     // MARK: - Registering, moving, cancelling
 
+    typealias Guardian = EnrolmentClient.Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.GuardiansPayloadPayload
+
     func registerForm(
-        _ language: Language, organisation: String, person: String, name: String, offerings: [Offering], chosen: String = "",
-        funding: String = "", reason: String = ""
+        _ language: Language, organisation: String, person: String, name: String, offerings: [Offering], guardians: [Guardian],
+        chosen: String = "", funding: String = "", reason: String = "", payer: String = "", due: String = ""
     ) -> FormPage {
         let t = { Strings.text($0, language) }
         var options: [(value: String, label: String)] = [("", t(.chooseCourseGroup))]
@@ -262,25 +276,35 @@ struct RegistrarPages: Sendable {
                 .init(name: "courseGroup", label: t(.courseAndGroup), kind: .select, value: chosen, options: options),
                 .init(name: "fundingSource", label: t(.fundingSource), value: funding, hint: t(.fundingSourceHint)),
                 .init(name: "overrideReason", label: t(.overrideReason), value: reason, hint: t(.overrideReasonHint), required: false),
+                .init(
+                    name: "payer", label: t(.billTo), kind: .select, value: payer, hint: t(.billToHint), required: false,
+                    options: [("", t(.billToNone))] + guardians.map { ($0.accountId, "\($0.name) (\($0.email))") }),
+                .init(name: "dueDate", label: t(.dueDate), kind: .date, value: due, hint: t(.dueDateHint), required: false),
             ],
             links: [.init(href: "/staff/organisations/\(organisation)/personnes/\(person)", label: t(.backToRecord))])
     }
 
-    /// The person's name as the organisation's staff may read it (nil when enrolment says they may not).
-    func personName(_ session: BrowserSessionStore.Session, person: String, organisation: String) async throws -> String? {
+    /// The person's name as the organisation's staff may read it, and their guardians whom staff may bill (nil when
+    /// enrolment says they may not).
+    func personName(
+        _ session: BrowserSessionStore.Session, person: String, organisation: String
+    ) async throws -> (name: String, guardians: [Guardian])? {
         let answer = try await acting(session) {
             try await enrolment.getParticipantRecord(path: .init(participantId: person), query: .init(organisation: organisation))
         }
         guard case .ok(let ok) = answer else { return nil }
-        let participant = try ok.body.json.participant
-        return "\(participant.firstName) \(participant.lastName)"
+        let record = try ok.body.json
+        return ("\(record.participant.firstName) \(record.participant.lastName)", record.guardians)
     }
 
     func registerPage(_ request: Request, organisation: String, person: String) async throws -> Response {
         let language = LanguageChoice.of(request)
         return try await organisationPage(request, organisation, ids: [person]) { session, found in
-            guard let name = try await personName(session, person: person, organisation: found.id) else { return staffArea.notFound(request) }
-            let form = registerForm(language, organisation: found.id, person: person, name: name, offerings: try await offerings(of: found.id))
+            guard let (name, guardians) = try await personName(session, person: person, organisation: found.id) else {
+                return staffArea.notFound(request)
+            }
+            let form = registerForm(
+                language, organisation: found.id, person: person, name: name, offerings: try await offerings(of: found.id), guardians: guardians)
             return kit.formResponse(form, request: request, language: language, signedIn: true)
         }
     }
@@ -291,14 +315,20 @@ struct RegistrarPages: Sendable {
         let form = try await PostedForm(request, cookies: kit.cookies)
         let back = "/staff/organisations/\(organisation)/personnes/\(person)/inscription"
         return try await organisationPage(request, organisation, ids: [person], back: back) { session, found in
-            guard let name = try await personName(session, person: person, organisation: found.id) else { return staffArea.notFound(request) }
+            guard let (name, guardians) = try await personName(session, person: person, organisation: found.id) else {
+                return staffArea.notFound(request)
+            }
             let chosen = form.text("courseGroup", limit: 80)
-            let funding = form.text("fundingSource", limit: 100)
+            let payer = form.text("payer", limit: 36)
+            let due = form.text("dueDate", limit: 10)
+            // Billed to the family: who pays goes without saying.
+            let typedFunding = form.text("fundingSource", limit: 100)
+            let funding = typedFunding.isEmpty && !payer.isEmpty ? t(.billedFunding) : typedFunding
             let reason = form.text("overrideReason", limit: 500)
             let organisationOfferings = try await offerings(of: found.id)
             var page = registerForm(
-                language, organisation: found.id, person: person, name: name, offerings: organisationOfferings, chosen: chosen,
-                funding: funding, reason: reason)
+                language, organisation: found.id, person: person, name: name, offerings: organisationOfferings, guardians: guardians,
+                chosen: chosen, funding: typedFunding, reason: reason, payer: payer, due: due)
             let parts = chosen.split(separator: "/").map(String.init)
             // Only a group of this organisation's own offerings.
             let offered = Set(organisationOfferings.flatMap { offering in offering.sessions.map { "\(offering.id)/\($0.id)" } })
@@ -306,12 +336,17 @@ struct RegistrarPages: Sendable {
                 page.addErrors([t(.chooseCourseGroupError)], to: "courseGroup")
                 return kit.formResponse(page, request: request, language: language, status: .unprocessableContent, signedIn: true)
             }
+            guard payer.isEmpty || !due.isEmpty else {
+                page.addErrors([t(.dueDateMissing)], to: "dueDate")
+                return kit.formResponse(page, request: request, language: language, status: .unprocessableContent, signedIn: true)
+            }
             let answer = try await acting(session) {
                 try await enrolment.registerByStaff(
                     body: .json(
                         .init(
                             participantId: person, offeringId: parts[0], sessionId: parts[1], fundingSource: funding,
-                            overrideReason: reason.isEmpty ? nil : reason)))
+                            overrideReason: reason.isEmpty ? nil : reason,
+                            invoice: payer.isEmpty ? nil : .init(payerAccountId: payer, dueDate: due))))
             }
             switch answer {
             case .created:
@@ -319,7 +354,10 @@ struct RegistrarPages: Sendable {
             case .unprocessableContent, .badRequest, .conflict:
                 return try kit.refused(
                     answer, page: page, request: request, language: language, signedIn: true,
-                    fields: ["sessionId": "courseGroup", "offeringId": "courseGroup", "participantId": "courseGroup"])
+                    fields: [
+                        "sessionId": "courseGroup", "offeringId": "courseGroup", "participantId": "courseGroup", "invoice.payerAccountId": "payer",
+                        "invoice.dueDate": "dueDate", "invoice": "payer",
+                    ])
             default: return try staffArea.refusal(answer, request: request, back: back)
             }
         }

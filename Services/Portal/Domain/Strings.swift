@@ -167,6 +167,10 @@ enum Text: String, CaseIterable, Sendable {
     case refundRequestedStatus, refundAwaitingStatus, refundCompletedStatus, refundRefusedStatus, nothingRefundedStatus
     case refundStatusLabel, statementReceipt, policyFee, issueConfirm, issueConfirmMissing, taxNumberEndsWith, refundPolicyApplied
     case refundCompletedWithoutAmount
+    case invoicesTitle, invoicesIntro, noInvoices, invoiceTitle, invoiceDueBy, invoiceIssuedOn, invoiceStatusOpen, invoiceStatusOverdue
+    case invoiceStatusPaid, invoiceStatusCancelled, invoicePayLink, invoicePayTitle, invoicePayIntro, invoiceCaption, invoicesCaption
+    case invoiceNumber, invoicePaidWith, backToInvoices, invoiceCancelledText, invoicePrintHint, invoicesLink, invoiceOpenNotice
+    case billTo, billToNone, billToHint, dueDate, dueDateHint, dueDateMissing, billedFunding, invoiceOnRecord, invoiceBilledTo
 }
 
 enum Strings {
@@ -1118,6 +1122,39 @@ enum Strings {
             "J'ai vérifié les brouillons de {year}\u{00A0}: les émettre les transmet aux familles, et un relevé émis ne se corrige que par un relevé modifié.",
         .issueConfirmMissing: "Cochez la case qui confirme la vérification des brouillons pour émettre les relevés.",
         .statementReceipt: "Reçu",
+        .invoicesTitle: "Mes factures",
+        .invoicesIntro: "Les inscriptions qu'un organisme a faites pour vous et vous facture, à payer par carte d'ici leur échéance.",
+        .noInvoices: "Vous n'avez aucune facture.",
+        .invoiceTitle: "Facture {number}",
+        .invoiceDueBy: "À payer d'ici le",
+        .invoiceIssuedOn: "Émise le",
+        .invoiceStatusOpen: "À payer",
+        .invoiceStatusOverdue: "En retard\u{00A0}: l'échéance est passée",
+        .invoiceStatusPaid: "Payée",
+        .invoiceStatusCancelled: "Annulée\u{00A0}: rien à payer",
+        .invoicePayLink: "Payer cette facture par carte",
+        .invoicePayTitle: "Payer la facture {number}",
+        .invoicePayIntro:
+            "Vérifiez la facture, puis entrez l'adresse de facturation et la carte. La carte est saisie dans la page sécurisée du processeur de paiement\u{00A0}: Guichet ne la voit jamais.",
+        .invoiceCaption: "Ce qui est facturé",
+        .invoicesCaption: "Vos factures, les plus récentes d'abord",
+        .invoiceNumber: "Facture",
+        .invoicePaidWith: "Payée, reçu",
+        .backToInvoices: "Retour à mes factures",
+        .invoiceCancelledText: "Cette facture a été annulée avec son inscription\u{00A0}: il n'y a rien à payer.",
+        .invoicePrintHint: "Cette page s'imprime telle quelle, sans le menu.",
+        .invoicesLink: "Mes factures",
+        .invoiceOpenNotice: "Vous avez des factures à payer.",
+        .billTo: "Facturer à",
+        .billToNone: "Ne pas facturer (payé autrement)",
+        .billToHint:
+            "Un parent ou tuteur de la personne, avec un compte. Il reçoit la facture par courriel et la paie par carte dans son compte.",
+        .dueDate: "Échéance de la facture",
+        .dueDateHint: "Seulement si vous facturez. D'aujourd'hui à dans un an.",
+        .dueDateMissing: "Donnez l'échéance de la facture.",
+        .billedFunding: "Famille (facturée)",
+        .invoiceOnRecord: "Facture",
+        .invoiceBilledTo: "{amount}, à payer d'ici le {date}",
     ]
 
     static let english: [Text: String] = [
@@ -2043,5 +2080,37 @@ enum Strings {
         .issueConfirm: "I checked the {year} drafts: issuing sends them to families, and an issued slip can only be corrected by an amended slip.",
         .issueConfirmMissing: "Tick the box confirming the drafts were checked to issue the slips.",
         .statementReceipt: "Receipt",
+        .invoicesTitle: "My invoices",
+        .invoicesIntro: "Registrations an organisation made for you and bills you for, to pay by card by their due date.",
+        .noInvoices: "You have no invoices.",
+        .invoiceTitle: "Invoice {number}",
+        .invoiceDueBy: "Due by",
+        .invoiceIssuedOn: "Issued on",
+        .invoiceStatusOpen: "To pay",
+        .invoiceStatusOverdue: "Overdue: the due date has passed",
+        .invoiceStatusPaid: "Paid",
+        .invoiceStatusCancelled: "Cancelled: nothing to pay",
+        .invoicePayLink: "Pay this invoice by card",
+        .invoicePayTitle: "Pay invoice {number}",
+        .invoicePayIntro:
+            "Check the invoice, then enter the billing address and the card. The card is entered in the payment processor's secure page: Guichet never sees it.",
+        .invoiceCaption: "What is billed",
+        .invoicesCaption: "Your invoices, newest first",
+        .invoiceNumber: "Invoice",
+        .invoicePaidWith: "Paid, receipt",
+        .backToInvoices: "Back to my invoices",
+        .invoiceCancelledText: "This invoice was cancelled with its registration: there is nothing to pay.",
+        .invoicePrintHint: "This page prints as it is, without the menu.",
+        .invoicesLink: "My invoices",
+        .invoiceOpenNotice: "You have invoices to pay.",
+        .billTo: "Bill to",
+        .billToNone: "Do not bill (paid another way)",
+        .billToHint: "One of the person's guardians with an account. They get the invoice by email and pay it by card in their account.",
+        .dueDate: "Invoice due date",
+        .dueDateHint: "Only when billing. From today to a year from now.",
+        .dueDateMissing: "Give the invoice's due date.",
+        .billedFunding: "Family (billed)",
+        .invoiceOnRecord: "Invoice",
+        .invoiceBilledTo: "{amount}, due by {date}",
     ]
 }

@@ -3427,7 +3427,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
             }
         )
     }
-    /// Staff: registers a participant directly to a session or group, without online payment, saying who pays.
+    /// Staff: registers a participant directly to a session or group, without online payment, saying who pays (or billing a guardian).
     ///
     /// - Remark: HTTP `POST /v1/staff/registrations`.
     /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)`.

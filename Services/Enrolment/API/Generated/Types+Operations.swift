@@ -5903,6 +5903,43 @@ internal enum Operations {
                     internal struct JsonPayload: Codable, Hashable, Sendable {
                         /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/participant`.
                         internal var participant: Components.Schemas.Participant
+                        /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/GuardiansPayload`.
+                        internal struct GuardiansPayloadPayload: Codable, Hashable, Sendable {
+                            /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/GuardiansPayload/accountId`.
+                            internal var accountId: Swift.String
+                            /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/GuardiansPayload/name`.
+                            internal var name: Swift.String
+                            /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/GuardiansPayload/email`.
+                            internal var email: Swift.String
+                            /// Creates a new `GuardiansPayloadPayload`.
+                            ///
+                            /// - Parameters:
+                            ///   - accountId:
+                            ///   - name:
+                            ///   - email:
+                            internal init(
+                                accountId: Swift.String,
+                                name: Swift.String,
+                                email: Swift.String
+                            ) {
+                                self.accountId = accountId
+                                self.name = name
+                                self.email = email
+                            }
+                            internal enum CodingKeys: String, CodingKey {
+                                case accountId
+                                case name
+                                case email
+                            }
+                        }
+                        /// The participant's guardians with an account, whom staff may bill (`StaffRegistration.invoice`).
+                        ///
+                        /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/guardians`.
+                        internal typealias GuardiansPayload = [Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.GuardiansPayloadPayload]
+                        /// The participant's guardians with an account, whom staff may bill (`StaffRegistration.invoice`).
+                        ///
+                        /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/guardians`.
+                        internal var guardians: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.GuardiansPayload
                         /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload`.
                         internal struct TermsPayloadPayload: Codable, Hashable, Sendable {
                             /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/schoolYear`.
@@ -5929,6 +5966,47 @@ internal enum Operations {
                                 internal var fundingSource: Swift.String?
                                 /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/createdAt`.
                                 internal var createdAt: Foundation.Date
+                                /// Billed to a guardian; payment holds the invoice's number.
+                                ///
+                                /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/invoice`.
+                                internal struct InvoicePayload: Codable, Hashable, Sendable {
+                                    /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/invoice/status`.
+                                    internal enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                                        case open = "open"
+                                        case paid = "paid"
+                                        case cancelled = "cancelled"
+                                    }
+                                    /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/invoice/status`.
+                                    internal var status: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayloadPayload.RegistrationsPayloadPayload.InvoicePayload.StatusPayload
+                                    /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/invoice/dueDate`.
+                                    internal var dueDate: Swift.String
+                                    /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/invoice/amount`.
+                                    internal var amount: Components.Schemas.Money
+                                    /// Creates a new `InvoicePayload`.
+                                    ///
+                                    /// - Parameters:
+                                    ///   - status:
+                                    ///   - dueDate:
+                                    ///   - amount:
+                                    internal init(
+                                        status: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayloadPayload.RegistrationsPayloadPayload.InvoicePayload.StatusPayload,
+                                        dueDate: Swift.String,
+                                        amount: Components.Schemas.Money
+                                    ) {
+                                        self.status = status
+                                        self.dueDate = dueDate
+                                        self.amount = amount
+                                    }
+                                    internal enum CodingKeys: String, CodingKey {
+                                        case status
+                                        case dueDate
+                                        case amount
+                                    }
+                                }
+                                /// Billed to a guardian; payment holds the invoice's number.
+                                ///
+                                /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/invoice`.
+                                internal var invoice: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayloadPayload.RegistrationsPayloadPayload.InvoicePayload?
                                 /// Creates a new `RegistrationsPayloadPayload`.
                                 ///
                                 /// - Parameters:
@@ -5941,6 +6019,7 @@ internal enum Operations {
                                 ///   - status:
                                 ///   - fundingSource:
                                 ///   - createdAt:
+                                ///   - invoice: Billed to a guardian; payment holds the invoice's number.
                                 internal init(
                                     registrationId: Swift.String,
                                     offeringId: Swift.String,
@@ -5950,7 +6029,8 @@ internal enum Operations {
                                     session: Swift.String,
                                     status: Swift.String,
                                     fundingSource: Swift.String? = nil,
-                                    createdAt: Foundation.Date
+                                    createdAt: Foundation.Date,
+                                    invoice: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayloadPayload.RegistrationsPayloadPayload.InvoicePayload? = nil
                                 ) {
                                     self.registrationId = registrationId
                                     self.offeringId = offeringId
@@ -5961,6 +6041,7 @@ internal enum Operations {
                                     self.status = status
                                     self.fundingSource = fundingSource
                                     self.createdAt = createdAt
+                                    self.invoice = invoice
                                 }
                                 internal enum CodingKeys: String, CodingKey {
                                     case registrationId
@@ -5972,6 +6053,7 @@ internal enum Operations {
                                     case status
                                     case fundingSource
                                     case createdAt
+                                    case invoice
                                 }
                             }
                             /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/registrations`.
@@ -6007,16 +6089,20 @@ internal enum Operations {
                         ///
                         /// - Parameters:
                         ///   - participant:
+                        ///   - guardians: The participant's guardians with an account, whom staff may bill (`StaffRegistration.invoice`).
                         ///   - terms:
                         internal init(
                             participant: Components.Schemas.Participant,
+                            guardians: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.GuardiansPayload,
                             terms: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayload
                         ) {
                             self.participant = participant
+                            self.guardians = guardians
                             self.terms = terms
                         }
                         internal enum CodingKeys: String, CodingKey {
                             case participant
+                            case guardians
                             case terms
                         }
                     }
@@ -6249,7 +6335,7 @@ internal enum Operations {
             }
         }
     }
-    /// Staff: registers a participant directly to a session or group, without online payment, saying who pays.
+    /// Staff: registers a participant directly to a session or group, without online payment, saying who pays (or billing a guardian).
     ///
     /// - Remark: HTTP `POST /v1/staff/registrations`.
     /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)`.

@@ -171,7 +171,7 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /v1/staff/participants/{participantId}/record`.
     /// - Remark: Generated from `#/paths//v1/staff/participants/{participantId}/record/get(getParticipantRecord)`.
     func getParticipantRecord(_ input: Operations.GetParticipantRecord.Input) async throws -> Operations.GetParticipantRecord.Output
-    /// Staff: registers a participant directly to a session or group, without online payment, saying who pays.
+    /// Staff: registers a participant directly to a session or group, without online payment, saying who pays (or billing a guardian).
     ///
     /// - Remark: HTTP `POST /v1/staff/registrations`.
     /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)`.
@@ -682,7 +682,7 @@ extension APIProtocol {
             headers: headers
         ))
     }
-    /// Staff: registers a participant directly to a session or group, without online payment, saying who pays.
+    /// Staff: registers a participant directly to a session or group, without online payment, saying who pays (or billing a guardian).
     ///
     /// - Remark: HTTP `POST /v1/staff/registrations`.
     /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)`.

@@ -5709,6 +5709,43 @@ package enum Operations {
                     package struct JsonPayload: Codable, Hashable, Sendable {
                         /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/participant`.
                         package var participant: Components.Schemas.Participant
+                        /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/GuardiansPayload`.
+                        package struct GuardiansPayloadPayload: Codable, Hashable, Sendable {
+                            /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/GuardiansPayload/accountId`.
+                            package var accountId: Swift.String
+                            /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/GuardiansPayload/name`.
+                            package var name: Swift.String
+                            /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/GuardiansPayload/email`.
+                            package var email: Swift.String
+                            /// Creates a new `GuardiansPayloadPayload`.
+                            ///
+                            /// - Parameters:
+                            ///   - accountId:
+                            ///   - name:
+                            ///   - email:
+                            package init(
+                                accountId: Swift.String,
+                                name: Swift.String,
+                                email: Swift.String
+                            ) {
+                                self.accountId = accountId
+                                self.name = name
+                                self.email = email
+                            }
+                            package enum CodingKeys: String, CodingKey {
+                                case accountId
+                                case name
+                                case email
+                            }
+                        }
+                        /// The participant's guardians with an account, whom staff may bill (`StaffRegistration.invoice`).
+                        ///
+                        /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/guardians`.
+                        package typealias GuardiansPayload = [Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.GuardiansPayloadPayload]
+                        /// The participant's guardians with an account, whom staff may bill (`StaffRegistration.invoice`).
+                        ///
+                        /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/guardians`.
+                        package var guardians: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.GuardiansPayload
                         /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload`.
                         package struct TermsPayloadPayload: Codable, Hashable, Sendable {
                             /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/schoolYear`.
@@ -5735,6 +5772,47 @@ package enum Operations {
                                 package var fundingSource: Swift.String?
                                 /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/createdAt`.
                                 package var createdAt: Foundation.Date
+                                /// Billed to a guardian; payment holds the invoice's number.
+                                ///
+                                /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/invoice`.
+                                package struct InvoicePayload: Codable, Hashable, Sendable {
+                                    /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/invoice/status`.
+                                    @frozen package enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                                        case open = "open"
+                                        case paid = "paid"
+                                        case cancelled = "cancelled"
+                                    }
+                                    /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/invoice/status`.
+                                    package var status: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayloadPayload.RegistrationsPayloadPayload.InvoicePayload.StatusPayload
+                                    /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/invoice/dueDate`.
+                                    package var dueDate: Swift.String
+                                    /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/invoice/amount`.
+                                    package var amount: Components.Schemas.Money
+                                    /// Creates a new `InvoicePayload`.
+                                    ///
+                                    /// - Parameters:
+                                    ///   - status:
+                                    ///   - dueDate:
+                                    ///   - amount:
+                                    package init(
+                                        status: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayloadPayload.RegistrationsPayloadPayload.InvoicePayload.StatusPayload,
+                                        dueDate: Swift.String,
+                                        amount: Components.Schemas.Money
+                                    ) {
+                                        self.status = status
+                                        self.dueDate = dueDate
+                                        self.amount = amount
+                                    }
+                                    package enum CodingKeys: String, CodingKey {
+                                        case status
+                                        case dueDate
+                                        case amount
+                                    }
+                                }
+                                /// Billed to a guardian; payment holds the invoice's number.
+                                ///
+                                /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/RegistrationsPayload/invoice`.
+                                package var invoice: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayloadPayload.RegistrationsPayloadPayload.InvoicePayload?
                                 /// Creates a new `RegistrationsPayloadPayload`.
                                 ///
                                 /// - Parameters:
@@ -5747,6 +5825,7 @@ package enum Operations {
                                 ///   - status:
                                 ///   - fundingSource:
                                 ///   - createdAt:
+                                ///   - invoice: Billed to a guardian; payment holds the invoice's number.
                                 package init(
                                     registrationId: Swift.String,
                                     offeringId: Swift.String,
@@ -5756,7 +5835,8 @@ package enum Operations {
                                     session: Swift.String,
                                     status: Swift.String,
                                     fundingSource: Swift.String? = nil,
-                                    createdAt: Foundation.Date
+                                    createdAt: Foundation.Date,
+                                    invoice: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayloadPayload.RegistrationsPayloadPayload.InvoicePayload? = nil
                                 ) {
                                     self.registrationId = registrationId
                                     self.offeringId = offeringId
@@ -5767,6 +5847,7 @@ package enum Operations {
                                     self.status = status
                                     self.fundingSource = fundingSource
                                     self.createdAt = createdAt
+                                    self.invoice = invoice
                                 }
                                 package enum CodingKeys: String, CodingKey {
                                     case registrationId
@@ -5778,6 +5859,7 @@ package enum Operations {
                                     case status
                                     case fundingSource
                                     case createdAt
+                                    case invoice
                                 }
                             }
                             /// - Remark: Generated from `#/paths/v1/staff/participants/{participantId}/record/GET/responses/200/content/json/TermsPayload/registrations`.
@@ -5813,16 +5895,20 @@ package enum Operations {
                         ///
                         /// - Parameters:
                         ///   - participant:
+                        ///   - guardians: The participant's guardians with an account, whom staff may bill (`StaffRegistration.invoice`).
                         ///   - terms:
                         package init(
                             participant: Components.Schemas.Participant,
+                            guardians: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.GuardiansPayload,
                             terms: Operations.GetParticipantRecord.Output.Ok.Body.JsonPayload.TermsPayload
                         ) {
                             self.participant = participant
+                            self.guardians = guardians
                             self.terms = terms
                         }
                         package enum CodingKeys: String, CodingKey {
                             case participant
+                            case guardians
                             case terms
                         }
                     }
@@ -6055,7 +6141,7 @@ package enum Operations {
             }
         }
     }
-    /// Staff: registers a participant directly to a session or group, without online payment, saying who pays.
+    /// Staff: registers a participant directly to a session or group, without online payment, saying who pays (or billing a guardian).
     ///
     /// - Remark: HTTP `POST /v1/staff/registrations`.
     /// - Remark: Generated from `#/paths//v1/staff/registrations/post(registerByStaff)`.
