@@ -59,6 +59,16 @@ public struct CalendarDate: Comparable, Sendable, Hashable, CustomStringConverti
         return moved
     }
 
+    /// A year where the organisations are, as instants: from its first midnight to the next year's (excluded).
+    /// What "paid in 2026" means for a statement, a Relevé 24 or a yearly report.
+    public static func yearInstants(_ year: Int) -> (start: Date, end: Date) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return (
+            calendar.date(from: DateComponents(year: year, month: 1, day: 1))!, calendar.date(from: DateComponents(year: year + 1, month: 1, day: 1))!
+        )
+    }
+
     /// Noon of this day where the organisations are: the instant that is this date whatever the server's zone.
     public var noon: Date {
         var calendar = Calendar(identifier: .gregorian)

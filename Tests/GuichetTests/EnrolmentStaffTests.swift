@@ -190,6 +190,21 @@ import Testing
             #expect(voided.first?["version"] as? Int == 2)
             #expect(((voided.first?["lines"] as? [[String: Any]])?.first?["registrationId"] as? String)?.lowercased() == secondId)
             #expect(try await database.enrolmentEvents(EventName.refundRequested).count == 1)
+
+            // The family's card was charged as the cancellation was made: what was paid goes back in full.
+            let late = try #require(UUID(uuidString: voided.first?["invoiceId"] as? String ?? ""))
+            try await withEvents(database) { events in
+                try await events.send(
+                    EventName.invoicePaid, from: "payment",
+                    InvoicePaidEvent(
+                        invoiceId: late, version: 3, invoiceNumber: "VILLE-F-2026-000002", paymentId: UUID(), receiptNumber: "VILLE-2026-000002",
+                        registrationIds: [UUID(uuidString: secondId)!], amount: .init(amountCents: 12_000)))
+            }
+            try await eventually("the late payment is refunded") { try await database.enrolmentEvents(EventName.refundRequested).count == 2 }
+            let back = try await database.enrolmentEvents(EventName.refundRequested)[1]
+            #expect((back["checkoutId"] as? String)?.lowercased() == late.uuidString.lowercased())
+            #expect((back["amount"] as? [String: Any])?["amountCents"] as? Int == 12_000)
+            #expect(back["reason"] as? String == "cancelled-by-staff")
         }
     }
 

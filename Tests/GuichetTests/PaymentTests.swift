@@ -594,6 +594,26 @@ import Testing
                     try await pay(payment, checkout: cancelled.invoiceId, token: try await sandbox.token("4242424242424242"), bearer: token).status
                         == .conflict)
                 #expect(try await payment.execute(uri: "/v1/me/invoices", method: .get).status == .unauthorized)
+
+                // Events may cross: a cancellation heard before its invoice leaves nothing numbered or mailed.
+                let crossed = invoice(due: "2027-01-15")
+                try await withEvents(database) { events in
+                    var later = crossed
+                    later.version = 2
+                    try await events.send(EventName.invoiceCancelled, from: "enrolment", later)
+                    try await eventually("the cancellation is heard first") {
+                        try await database.count(
+                            "SELECT count(*) FROM payment.checkouts WHERE id = '\(crossed.invoiceId.uuidString.lowercased())' AND expired") == 1
+                    }
+                    try await events.send(EventName.invoiceRequested, from: "enrolment", crossed)
+                }
+                try await eventually("both events consumed") {
+                    try await database.count("SELECT count(*) FROM payment.inbox WHERE type LIKE '%.invoice.%'") == 6
+                }
+                #expect(try await database.count("SELECT count(*) FROM payment.invoices") == 2)
+                #expect(
+                    try await database.count("SELECT count(*) FROM payment.mail_outbox") == 3,
+                    "two invoices and a receipt; nothing for the crossed one")
             }
         }
     }

@@ -301,9 +301,12 @@ import Testing
                 // Nowhere but sealed: not in a table, an event, a mail or a log line.
                 let dump = try await database.paymentDump()
                 let mails = try database.mailbox.all().map { $0.text + $0.html + $0.subject }.joined()
+                // PostgresNIO's trace lines carry random hex (a SCRAM salt): "456787" turned up in one; digits in a run of
+                // 16 hex characters or more are not a number written anywhere.
+                let logText = logs.text.replacingOccurrences(of: "[0-9a-f]{16,}", with: "…", options: .regularExpression)
                 #expect(dump.contains("\"last_digits\":\"544\"") && dump.contains("Paul Tremblay"), "the dump holds the rows")
                 for number in ["130692544", "130 692 544", "271938458", "271-938-458", "692544", "938458", "193456787", "456787"] {
-                    for (name, text) in [("tables", dump), ("mails", mails), ("logs", logs.text)] {
+                    for (name, text) in [("tables", dump), ("mails", mails), ("logs", logText)] {
                         #expect(!text.contains(number), "\(number) in the \(name)")
                     }
                 }

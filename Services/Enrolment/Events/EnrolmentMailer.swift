@@ -150,7 +150,7 @@ struct EnrolmentMailer: Service {
             var rows: [(UUID, UUID, Int64, String, String)] = []
             for try await row in try await connection.query(
                 """
-                SELECT r.id, r.session_id, r.amount_cents, p.first_name || ' ' || p.last_name, o.document::text
+                SELECT r.id, r.session_id, \(unescaped: InvoiceBilling.paidOnlineCents), p.first_name || ' ' || p.last_name, o.document::text
                 FROM registrations r JOIN participants p ON p.id = r.participant_id JOIN offerings o ON o.id = r.offering_id
                 WHERE r.status_reason = 'offering-cancelled' AND r.cancellation_mailed_at IS NULL
                 ORDER BY r.updated_at LIMIT 50 FOR UPDATE OF r SKIP LOCKED
@@ -193,14 +193,12 @@ struct EnrolmentMailer: Service {
             for try await row in try await connection.query(
                 """
                 SELECT r.id, r.session_id, r.status_reason, r.checkout_id, p.first_name || ' ' || p.last_name, o.document::text,
-                    q.status, q.amount_cents, coalesce(a.email, k.document->'payer'->>'email'),
-                    coalesce(a.first_name, k.document->'payer'->>'name'), coalesce(a.language, k.document->'payer'->>'language'), r.amount_cents
+                    q.status, coalesce(CASE WHEN q.status = 'completed' THEN q.refunded_cents END, q.amount_cents), coalesce(a.email, k.document->'payer'->>'email'),
+                    coalesce(a.first_name, k.document->'payer'->>'name'), coalesce(a.language, k.document->'payer'->>'language'),
+                    \(unescaped: InvoiceBilling.paidOnlineCents)
                 FROM registrations r JOIN participants p ON p.id = r.participant_id JOIN offerings o ON o.id = r.offering_id
                 LEFT JOIN checkouts k ON k.id = r.checkout_id LEFT JOIN account_contacts a ON a.account_id = k.account_id
-                LEFT JOIN LATERAL (
-                    SELECT status, coalesce(CASE WHEN status = 'completed' THEN refunded_cents END, amount_cents) AS amount_cents
-                    FROM refund_requests WHERE registration_id = r.id ORDER BY requested_at DESC, id LIMIT 1
-                ) q ON true
+                \(unescaped: Cancellations.latestRefundRequest)
                 WHERE r.status = 'cancelled' AND r.status_reason IN ('cancelled-by-guardian', 'cancelled-by-staff')
                   AND r.cancellation_mailed_at IS NULL
                 ORDER BY r.updated_at LIMIT 50 FOR UPDATE OF r SKIP LOCKED
@@ -223,7 +221,7 @@ struct EnrolmentMailer: Service {
                     recipients = try await Self.family(ofRegistrations: [id], on: connection, logger: logger)
                 }
                 let refund = refundStatus.map { (status: $0, cents: refundCents ?? 0) }
-                let paidOnline = checkout != nil && paid > 0
+                let paidOnline = paid > 0
                 for (email, recipient) in recipients.sorted(by: { $0.key < $1.key }) {
                     var values: [String: Any] = [
                         "name": recipient.name, "participant": participant, "code": offering.code, "title": offering.title.fr,

@@ -149,6 +149,18 @@ enum Cancellations {
 }
 
 extension Cancellations {
+    /// The registration `r`'s latest refund request, joined as `q`: its status, what was asked (`amount_cents`), what
+    /// payment refunded once completed (`refunded_cents`, unknown when one staff refund covered several
+    /// registrations), the payment and refund, and the organisation's note.
+    static let latestRefundRequest = """
+        LEFT JOIN LATERAL (
+            SELECT status, amount_cents, refunded_cents, payment_id, refund_id, decision_note
+            FROM refund_requests WHERE registration_id = r.id ORDER BY requested_at DESC, id LIMIT 1
+        ) q ON true
+        """
+}
+
+extension Cancellations {
     /// The organisation cancelled the offering: every confirmed registration is cancelled, what was paid for it is
     /// asked back in full, its seat freed, and its family mailed later (`EnrolmentMailer`), all in the consumer's
     /// transaction (a redelivered event finds nothing left to cancel).

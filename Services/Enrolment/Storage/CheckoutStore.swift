@@ -260,14 +260,10 @@ struct CheckoutStore: Sendable {
             """
             SELECT r.id, r.checkout_id, r.participant_id, r.offering_id, r.session_id, r.status, r.amount_cents, r.created_at,
                    (extract(epoch FROM r.created_at) * 1000000)::bigint AS micros, (o.document -> 'documents')::text,
-                   r.status_reason, (o.document -> 'refundPolicy')::text, q.status, q.amount_cents, q.payment_id, q.refund_id, q.decision_note
+                   r.status_reason, (o.document -> 'refundPolicy')::text, q.status,
+                   CASE WHEN q.status = 'completed' THEN q.refunded_cents ELSE q.amount_cents END, q.payment_id, q.refund_id, q.decision_note
             FROM registrations r JOIN checkouts c ON c.id = r.checkout_id LEFT JOIN offerings o ON o.id = r.offering_id
-            LEFT JOIN LATERAL (
-                SELECT status, CASE WHEN status = 'completed' THEN refunded_cents ELSE amount_cents END AS amount_cents, payment_id, refund_id,
-                    decision_note
-                FROM refund_requests
-                WHERE registration_id = r.id ORDER BY requested_at DESC, id LIMIT 1
-            ) q ON true
+            \(unescaped: Cancellations.latestRefundRequest)
             WHERE c.account_id = \(account) AND ((extract(epoch FROM r.created_at) * 1000000)::bigint, r.id) < (\(micros), \(id))
             ORDER BY micros DESC, r.id DESC LIMIT \(limit)
             """, logger: logger

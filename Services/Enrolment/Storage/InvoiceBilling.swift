@@ -15,6 +15,13 @@ enum InvoiceBilling {
         var dueOn: CalendarDate
     }
 
+    /// What was paid online for the registration `r`: by its checkout, or by its invoice once paid (an invoice still
+    /// open was not paid, though the registration carries its price).
+    static let paidOnlineCents = """
+        CASE WHEN r.checkout_id IS NOT NULL OR EXISTS (SELECT 1 FROM invoices i WHERE i.registration_id = r.id AND i.status = 'paid')
+        THEN r.amount_cents ELSE 0 END
+        """
+
     /// Bills the registration just inserted, in the caller's transaction; returns what it costs.
     static func bill(
         _ request: Request, registration: UUID, participant: UUID, facts: ParticipantFacts, offering: OfferingEvent, sessionId: UUID,
@@ -48,7 +55,7 @@ enum InvoiceBilling {
                 .init(
                     field: "invoice", code: "nothingToBill",
                     message: .init(
-                        fr: "Cette offre est gratuite pour cette personne : rien à facturer.",
+                        fr: "Cette offre est gratuite pour cette personne\u{00A0}: rien à facturer.",
                         en: "This offering is free for this person: nothing to bill."))
             ])
         }
@@ -104,17 +111,35 @@ enum InvoiceBilling {
         }
     }
 
-    /// `payment.invoice.paid`: once, whatever the redelivery.
+    /// `payment.invoice.paid`: once, whatever the redelivery. Paid while its registration was being cancelled (the
+    /// card charged before payment heard of the cancellation): what was paid is asked back in full.
     static func paid(_ event: InvoicePaidEvent, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
-        let updated = try await connection.query(
+        // The registration's row first, as a cancellation takes it (then the invoice's): one waits for the other, and
+        // whichever comes second sees what the first did.
+        _ = try await connection.query(
+            "SELECT 1 FROM registrations WHERE id = (SELECT registration_id FROM invoices WHERE id = \(event.invoiceId)) FOR UPDATE", logger: logger
+        ).collect()
+        var found: (status: String, registration: UUID, registrationStatus: String, reason: String?)?
+        for try await row in try await connection.query(
+            """
+            SELECT i.status, i.registration_id, r.status, r.status_reason FROM invoices i JOIN registrations r ON r.id = i.registration_id
+            WHERE i.id = \(event.invoiceId) FOR UPDATE OF i
+            """, logger: logger
+        ).decode((String, UUID, String, String?).self) {
+            found = row
+        }
+        guard let found, found.status != "paid" else { return }
+        try await connection.query(
             """
             UPDATE invoices SET status = 'paid', number = \(event.invoiceNumber), receipt_number = \(event.receiptNumber),
                 payment_id = \(event.paymentId), updated_at = \(now)
-            WHERE id = \(event.invoiceId) AND status <> 'paid'
-            RETURNING status
-            """, logger: logger
-        ).collect()
-        guard !updated.isEmpty else { return }
-        logger.info("invoice paid", metadata: ["invoice": "\(event.invoiceId)", "payment": "\(event.paymentId)"])
+            WHERE id = \(event.invoiceId)
+            """, logger: logger)
+        guard found.registrationStatus == "cancelled", event.amount.amountCents > 0 else { return }
+        logger.warning(
+            "an invoice was paid after its registration was cancelled; refunding it", metadata: ["invoice": "\(event.invoiceId)"])
+        try await Cancellations.requestRefund(
+            registration: found.registration, checkout: event.invoiceId, cents: event.amount.amountCents,
+            reason: found.reason ?? "cancelled-by-staff", at: now, on: connection, logger: logger)
     }
 }

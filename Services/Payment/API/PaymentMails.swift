@@ -22,7 +22,7 @@ struct PaymentMails: Sendable {
                 text: """
                     Bonjour {{name}},
 
-                    {{organisation}} vous a inscrit et vous facture {{total}}, à payer d'ici le {{dueOn}}.
+                    {{organisation}} vous facture {{total}} pour les inscriptions suivantes, à payer d'ici le {{dueOn}}.
                     {{#lines}}
                     - {{participant}} — {{code}} {{title}}\u{00A0}: {{amount}}
                     {{/lines}}
@@ -33,7 +33,7 @@ struct PaymentMails: Sendable {
                     """,
                 html: """
                     <p>Bonjour {{name}},</p>
-                    <p>{{organisation}} vous a inscrit et vous facture <strong>{{total}}</strong>, à payer d'ici le <strong>{{dueOn}}</strong>.</p>
+                    <p>{{organisation}} vous facture <strong>{{total}}</strong> pour les inscriptions suivantes, à payer d'ici le <strong>{{dueOn}}</strong>.</p>
                     <ul>{{#lines}}<li>{{participant}} — {{code}} {{title}}\u{00A0}: {{amount}}</li>{{/lines}}</ul>
                     <p>Facture no\u{00A0}{{number}}.</p>
                     <p><a href="{{link}}">Lire et payer ma facture</a></p>
@@ -43,7 +43,7 @@ struct PaymentMails: Sendable {
                 text: """
                     Hello {{name}},
 
-                    {{organisation}} registered you and bills you {{total}}, due by {{dueOn}}.
+                    {{organisation}} bills you {{total}} for the registrations below, due by {{dueOn}}.
                     {{#lines}}
                     - {{participant}} — {{code}} {{titleEn}}: {{amount}}
                     {{/lines}}
@@ -54,7 +54,7 @@ struct PaymentMails: Sendable {
                     """,
                 html: """
                     <p>Hello {{name}},</p>
-                    <p>{{organisation}} registered you and bills you <strong>{{total}}</strong>, due by <strong>{{dueOn}}</strong>.</p>
+                    <p>{{organisation}} bills you <strong>{{total}}</strong> for the registrations below, due by <strong>{{dueOn}}</strong>.</p>
                     <ul>{{#lines}}<li>{{participant}} — {{code}} {{titleEn}}: {{amount}}</li>{{/lines}}</ul>
                     <p>Invoice no. {{number}}.</p>
                     <p><a href="{{link}}">Read and pay my invoice</a></p>

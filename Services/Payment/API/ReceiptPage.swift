@@ -30,7 +30,7 @@ struct ReceiptPage: Sendable {
             "payerName": address.name, "email": receipt.payer.email,
             "address": [address.line1, address.line2, "\(address.city) \(address.province) \(address.postalCode)", address.country]
                 .compactMap { $0 }.joined(separator: ", "),
-            "card": "\(receipt.card.brand.uppercased()) •••• \(receipt.card.last4)",
+            "card": receipt.card.masked,
             "lines": receipt.lines.map { line -> [String: Any] in
                 [
                     "participant": line.participantName, "code": line.offeringCode, "title": name(line.title), "price": money(line.unitPrice),

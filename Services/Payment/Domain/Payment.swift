@@ -20,6 +20,9 @@ struct Payment: Codable, Sendable, Equatable {
         var last4: String
         var expMonth: Int
         var expYear: Int
+
+        /// As mails and printed receipts show it: "VISA •••• 4242".
+        var masked: String { "\(brand.uppercased()) •••• \(last4)" }
     }
 
     var id: UUID

@@ -75,6 +75,7 @@ struct HistoryRepository: Sendable {
 
     func organisation(_ organisation: UUID, year: Int) async throws -> [StaffLine] {
         var lines: [StaffLine] = []
+        let yearInstants = CalendarDate.yearInstants(year)
         for try await (
             payment, receipt, paid, payer, payerName, payerEmail, participant, participantName, code, subtotal, tax, total, refunded, releve24
         )
@@ -84,8 +85,8 @@ struct HistoryRepository: Sendable {
                        l.participant_id, l.participant_name, l.offering_code, l.subtotal_cents, l.tax_cents, l.total_cents, p.refunded_cents, l.releve24
                 FROM payments p JOIN receipts r ON r.payment_id = p.id JOIN payment_lines l ON l.payment_id = p.id JOIN checkouts c ON c.id = p.checkout_id
                 WHERE p.selling_organisation_id = \(organisation) AND p.status = 'succeeded'
-                  AND p.settled_at >= make_timestamptz(\(year)::int, 1, 1, 0, 0, 0, \(CalendarDate.timeZone.identifier))
-                  AND p.settled_at < make_timestamptz(\(year + 1)::int, 1, 1, 0, 0, 0, \(CalendarDate.timeZone.identifier))
+                  AND p.settled_at >= \(yearInstants.start)
+                  AND p.settled_at < \(yearInstants.end)
                 ORDER BY r.number, l.participant_name, l.offering_code
                 """, logger: logger
             ).decode((UUID, String, Date, UUID?, String?, String, UUID, String, String, Int64, Int64, Int64, Int64, Bool).self)
@@ -129,14 +130,14 @@ struct HistoryRepository: Sendable {
 extension HistoryRepository {
     /// A payer's receipts issued in the year and refunds completed in it (a family has tens, never thousands).
     func statement(payer: UUID, year: Int, participant: UUID?) async throws -> Statement {
-        let zone = CalendarDate.timeZone.identifier
+        let yearInstants = CalendarDate.yearInstants(year)
         var receipts: [Receipt] = []
         for try await document in try await client.query(
             """
             SELECT r.document::text FROM payments p JOIN receipts r ON r.payment_id = p.id
             WHERE p.payer_account_id = \(payer)
-              AND r.issued_at >= make_timestamptz(\(year)::int, 1, 1, 0, 0, 0, \(zone))
-              AND r.issued_at < make_timestamptz(\(year + 1)::int, 1, 1, 0, 0, 0, \(zone))
+              AND r.issued_at >= \(yearInstants.start)
+              AND r.issued_at < \(yearInstants.end)
             ORDER BY r.issued_at, r.number LIMIT 1000
             """, logger: logger
         ).decode(String.self) {
@@ -148,8 +149,8 @@ extension HistoryRepository {
             SELECT f.id, f.credit_note_number, f.completed_at, f.amount_cents, f.reason, f.registration_ids, r.document::text
             FROM refunds f JOIN payments p ON p.id = f.payment_id JOIN receipts r ON r.payment_id = p.id
             WHERE p.payer_account_id = \(payer) AND f.status = 'succeeded'
-              AND f.completed_at >= make_timestamptz(\(year)::int, 1, 1, 0, 0, 0, \(zone))
-              AND f.completed_at < make_timestamptz(\(year + 1)::int, 1, 1, 0, 0, 0, \(zone))
+              AND f.completed_at >= \(yearInstants.start)
+              AND f.completed_at < \(yearInstants.end)
             ORDER BY f.completed_at, f.id LIMIT 1000
             """, logger: logger
         ).decode((UUID, String, Date, Int64, String, [UUID], String).self) {

@@ -15,8 +15,8 @@ struct InvoiceStore: Sendable {
     let client: PostgresClient
     let logger: Logger
 
-    /// Still payable this long after its due date (late, but owed); a cancelled invoice never is.
-    static let payableDaysAfterDue = 365
+    /// Payable until cancelled, however late (still owed): the chargeable document's end is set far past the due date.
+    static let payableDaysAfterDue = 3_650
 
     struct Invoice: Sendable, Equatable {
         enum Status: String, Sendable { case open, paid, cancelled }
@@ -50,6 +50,11 @@ struct InvoiceStore: Sendable {
         }
         let known = try await connection.query("SELECT 1 FROM invoices WHERE id = \(invoice.invoiceId) FOR UPDATE", logger: logger).collect()
         guard known.isEmpty else { return }
+        // Its cancellation came first (events may cross): nothing is owed, so nothing is numbered or mailed.
+        let cancelledFirst = try await connection.query(
+            "SELECT 1 FROM checkouts WHERE id = \(invoice.invoiceId) AND expired", logger: logger
+        ).collect()
+        guard cancelledFirst.isEmpty else { return }
         let organisation = try await PaymentStore.prefix(of: invoice.sellingOrganisationId, on: connection, logger: logger)
         let year = CalendarDate(now).year
         let sequence = try await PaymentStore.nextNumber(

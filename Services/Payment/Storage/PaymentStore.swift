@@ -310,7 +310,7 @@ struct PaymentMailing: Sendable {
         var values: [String: Any] = [
             "name": receipt.payer.name ?? receipt.payer.billingAddress.name, "total": money(receipt.total.amountCents), "number": receipt.number,
             "organisation": english ? receipt.organisation.name.en : receipt.organisation.name.fr,
-            "card": "\(receipt.card.brand.uppercased()) •••• \(receipt.card.last4)",
+            "card": receipt.card.masked,
             "lines": receipt.lines.map {
                 [
                     "participant": $0.participantName, "code": $0.offeringCode, "title": $0.title.fr, "titleEn": $0.title.en,
@@ -407,7 +407,7 @@ extension PaymentMailing {
         var values: [String: Any] = [
             "name": receipt.payer.name ?? receipt.payer.billingAddress.name, "amount": MoneyText.format(amount, english: english),
             "number": number, "organisation": english ? receipt.organisation.name.en : receipt.organisation.name.fr,
-            "card": "\(receipt.card.brand.uppercased()) •••• \(receipt.card.last4)", "receipt": receipt.number,
+            "card": receipt.card.masked, "receipt": receipt.number,
             "receiptOn": DateText.day(receipt.issuedAt, language), "issuedOn": DateText.day(now, language), "hasLines": !lines.isEmpty,
             "lines": lines.map { ["participant": $0.participantName, "code": $0.offeringCode, "title": $0.title.fr, "titleEn": $0.title.en] },
         ]

@@ -112,6 +112,7 @@ struct Releve24Store: Sendable {
     /// an issued slip, an amendment (A) where an issued slip's figures changed, a cancellation (D) where nothing
     /// is left paid. Issued slips are never changed.
     func generate(organisation: UUID, year: Int, at now: Date) async throws -> Generation {
+        let yearInstants = CalendarDate.yearInstants(year)
         let zone = CalendarDate.timeZone.identifier
         return try await client.transaction(logger: logger) { connection in
             try await lock(organisation, on: connection)
@@ -130,8 +131,8 @@ struct Releve24Store: Sendable {
                            l.not_eligible_cents, l.care_days
                     FROM payments p JOIN payment_lines l ON l.payment_id = p.id AND l.releve24 JOIN checkouts c ON c.id = p.checkout_id
                     WHERE p.selling_organisation_id = \(organisation) AND p.status = 'succeeded' AND p.payer_account_id IS NOT NULL
-                      AND p.settled_at >= make_timestamptz(\(year)::int, 1, 1, 0, 0, 0, \(zone))
-                      AND p.settled_at < make_timestamptz(\(year + 1)::int, 1, 1, 0, 0, 0, \(zone))
+                      AND p.settled_at >= \(yearInstants.start)
+                      AND p.settled_at < \(yearInstants.end)
                 ),
                 spread AS (
                     SELECT l.payment_id, l.registration_id,

@@ -18,7 +18,7 @@ struct StatementMailings: Sendable {
         let today = CalendarDate(now)
         guard today.month == 1 else { return 0 }
         let year = today.year - 1
-        let zone = CalendarDate.timeZone.identifier
+        let yearInstants = CalendarDate.yearInstants(year)
         let (mailing, logger) = (self.mailing, self.logger)
         return try await client.transaction(logger: logger) { connection in
             let done = try await connection.query("SELECT 1 FROM statement_years WHERE year = \(year)", logger: logger).collect()
@@ -32,8 +32,8 @@ struct StatementMailings: Sendable {
                     SELECT DISTINCT ON (p.payer_account_id) p.payer_account_id AS payer, r.document AS receipt
                     FROM payments p JOIN receipts r ON r.payment_id = p.id
                     WHERE p.payer_account_id IS NOT NULL
-                      AND r.issued_at >= make_timestamptz(\(year)::int, 1, 1, 0, 0, 0, \(zone))
-                      AND r.issued_at < make_timestamptz(\(year + 1)::int, 1, 1, 0, 0, 0, \(zone))
+                      AND r.issued_at >= \(yearInstants.start)
+                      AND r.issued_at < \(yearInstants.end)
                       AND NOT EXISTS (SELECT 1 FROM statement_mailings m WHERE m.payer_account_id = p.payer_account_id AND m.year = \(year))
                     ORDER BY p.payer_account_id, r.issued_at DESC
                     LIMIT \(batch)

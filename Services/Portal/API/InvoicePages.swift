@@ -112,7 +112,7 @@ extension CheckoutPages {
             language: language, typed: typed, errors: errors, formErrors: formErrors)
         page.invoiceReview = [
             "lines": Self.invoiceLines(invoice, language), "number": invoice.number, "organisation": invoice.organisation.name.text(language),
-            "dueOn": Formatting.day(invoice.dueDate, language), "total": total, "backHref": "\(Self.invoicesPath)/\(invoice.id)",
+            "dueOn": Formatting.day(invoice.dueDate, language), "total": total, "backHref": Self.invoicesPath,
             "backLabel": Strings.text(.backToInvoices, language),
         ]
         return page

@@ -279,7 +279,9 @@ struct RegistrarPages: Sendable {
                 .init(
                     name: "payer", label: t(.billTo), kind: .select, value: payer, hint: t(.billToHint), required: false,
                     options: [("", t(.billToNone))] + guardians.map { ($0.accountId, "\($0.name) (\($0.email))") }),
-                .init(name: "dueDate", label: t(.dueDate), kind: .date, value: due, hint: t(.dueDateHint), required: false),
+                .init(
+                    name: "dueDate", label: t(.dueDate), value: due, autocomplete: "off", hint: t(.dueDateHint) + " " + t(.dateHint),
+                    required: false),
             ],
             links: [.init(href: "/staff/organisations/\(organisation)/personnes/\(person)", label: t(.backToRecord))])
     }

@@ -331,6 +331,8 @@ extension Components {
         internal struct Payment: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Payment/id`.
             internal var id: Swift.String
+            /// The checkout it paid, or the invoice (`/v1/me/invoices/{id}`) it paid.
+            ///
             /// - Remark: Generated from `#/components/schemas/Payment/checkoutId`.
             internal var checkoutId: Swift.String
             /// - Remark: Generated from `#/components/schemas/Payment/sellingOrganisationId`.
@@ -382,7 +384,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - id:
-            ///   - checkoutId:
+            ///   - checkoutId: The checkout it paid, or the invoice (`/v1/me/invoices/{id}`) it paid.
             ///   - sellingOrganisationId:
             ///   - amount:
             ///   - refunded:

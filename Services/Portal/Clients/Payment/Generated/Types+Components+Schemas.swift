@@ -343,6 +343,8 @@ extension Components {
         package struct Payment: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Payment/id`.
             package var id: Swift.String
+            /// The checkout it paid, or the invoice (`/v1/me/invoices/{id}`) it paid.
+            ///
             /// - Remark: Generated from `#/components/schemas/Payment/checkoutId`.
             package var checkoutId: Swift.String
             /// - Remark: Generated from `#/components/schemas/Payment/sellingOrganisationId`.
@@ -394,7 +396,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - id:
-            ///   - checkoutId:
+            ///   - checkoutId: The checkout it paid, or the invoice (`/v1/me/invoices/{id}`) it paid.
             ///   - sellingOrganisationId:
             ///   - amount:
             ///   - refunded:

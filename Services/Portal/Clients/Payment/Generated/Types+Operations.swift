@@ -5915,7 +5915,7 @@ package enum Operations {
     /// As `createPayment`, for an invoice: `Idempotency-Key` is required, an invoice has at most one payment that
     /// is not declined (409 `invoice-already-paid`, `payment-in-progress`), a cancelled invoice cannot be paid (409
     /// `invoice-cancelled`), and a declined card may be followed by another (a new key). An invoice stays payable
-    /// after its due date (late, but owed) for 365 days. The payment gets a receipt like any other, and
+    /// after its due date (late, but owed) until it is cancelled. The payment gets a receipt like any other, and
     /// `payment.invoice.paid` tells enrolment.
     ///
     ///
