@@ -564,6 +564,7 @@ import Testing
                 #expect(read["status"] as? String == "paid")
                 #expect(read["paymentId"] as? String == paymentId)
                 #expect(read["receiptNumber"] as? String == "BAIE-\(year)-000001")
+                #expect(((read["subtotal"] as? [String: Any])?["amountCents"] as? Int) == 12_000 && (read["taxes"] as? [Any])?.isEmpty == true)
                 // The double click replays; paying again with a new key is refused; nothing is charged twice.
                 #expect(
                     try await payInvoice(id, card: "4242424242424242", as: token, key: key, cardToken: cardToken).json()["id"] as? String == paymentId

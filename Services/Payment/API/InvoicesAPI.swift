@@ -51,7 +51,8 @@ extension PaymentAPI {
     }
 
     static func representation(_ invoice: InvoiceStore.Invoice, today: CalendarDate) -> Components.Schemas.Invoice {
-        .init(
+        let totals = Receipt.totals(of: invoice.document.lines)
+        return .init(
             id: invoice.id.uuidString.lowercased(), number: invoice.number,
             organisation: .init(
                 id: invoice.organisation.id.uuidString.lowercased(),
@@ -64,6 +65,9 @@ extension PaymentAPI {
                     participantName: $0.participantName, offeringCode: $0.offeringCode,
                     title: .init(fr: $0.offeringTitle.fr, en: $0.offeringTitle.en),
                     total: money($0.subtotal.amountCents + $0.taxes.reduce(0) { $0 + $1.amount.amountCents }))
+            }, subtotal: money(totals.subtotal.amountCents),
+            taxes: totals.taxes.map {
+                .init(code: $0.code, name: .init(fr: $0.name.fr, en: $0.name.en), percent: $0.percent, amount: money($0.amount.amountCents))
             }, total: money(invoice.document.total.amountCents), paymentId: invoice.paymentId?.uuidString.lowercased(),
             receiptNumber: invoice.receiptNumber)
     }

@@ -64,6 +64,16 @@ struct Receipt: Codable, Sendable, Equatable {
         "\(prefix)-\(year)-\(String(format: "%06lld", sequence))"
     }
 
+    /// The lines' subtotal and their taxes summed by code, as a receipt or an invoice prints them.
+    static func totals(of lines: [CheckoutEvent.Line]) -> (subtotal: MoneyAmount, taxes: [Tax]) {
+        var byCode: [String: Tax] = [:]
+        for tax in lines.flatMap(\.taxes) {
+            byCode[tax.code, default: Tax(code: tax.code, name: tax.name, percent: tax.percent, amount: .init(amountCents: 0))].amount.amountCents +=
+                tax.amount.amountCents
+        }
+        return (.init(amountCents: lines.reduce(0) { $0 + $1.subtotal.amountCents }), byCode.values.sorted { $0.code < $1.code })
+    }
+
     /// Built from the checkout enrolment priced (never from the client) and the processor's card details.
     init(
         number: String, issuedAt: Date, checkout: CheckoutEvent, organisation: Organisation, billingAddress: BillingAddress, card: Payment.Card,
@@ -87,13 +97,7 @@ struct Receipt: Codable, Sendable, Equatable {
                 subtotal: line.subtotal, taxes: taxes,
                 total: .init(amountCents: line.subtotal.amountCents + taxes.reduce(0) { $0 + $1.amount.amountCents }))
         }
-        subtotal = .init(amountCents: lines.reduce(0) { $0 + $1.subtotal.amountCents })
-        var byCode: [String: Tax] = [:]
-        for tax in lines.flatMap(\.taxes) {
-            byCode[tax.code, default: Tax(code: tax.code, name: tax.name, percent: tax.percent, amount: .init(amountCents: 0))].amount.amountCents +=
-                tax.amount.amountCents
-        }
-        taxes = byCode.values.sorted { $0.code < $1.code }
+        (subtotal, taxes) = Self.totals(of: checkout.lines)
         total = checkout.total
         self.card = card
         self.paymentId = paymentId

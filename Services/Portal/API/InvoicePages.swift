@@ -81,7 +81,9 @@ extension CheckoutPages {
             "heading": heading, "status": status.text, "tone": status.tone, "number": invoice.number,
             "issuedOn": DateText.day(invoice.issuedAt, language), "dueOn": Formatting.day(invoice.dueDate, language),
             "organisation": invoice.organisation.name.text(language), "total": Formatting.money(cents: invoice.total.amountCents, language),
-            "lines": Self.invoiceLines(invoice, language),
+            "lines": Self.invoiceLines(invoice, language), "hasTaxes": !invoice.taxes.isEmpty,
+            "subtotal": Formatting.money(cents: invoice.subtotal.amountCents, language),
+            "taxes": invoice.taxes.map { ["name": $0.name.text(language), "amount": Formatting.money(cents: $0.amount.amountCents, language)] },
         ]
         if invoice.status == .open { context["payHref"] = "\(Self.invoicesPath)/\(invoice.id)/payer" }
         if let paymentId = invoice.paymentId, let receipt = invoice.receiptNumber {

@@ -1562,8 +1562,16 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Invoice/overdue`.
             internal var overdue: Swift.Bool
+            /// Each line's total includes its taxes.
+            ///
             /// - Remark: Generated from `#/components/schemas/Invoice/lines`.
             internal var lines: [Components.Schemas.StatementLine]
+            /// - Remark: Generated from `#/components/schemas/Invoice/subtotal`.
+            internal var subtotal: Components.Schemas.Money
+            /// The lines' taxes, summed by code (GST, QST); none for what is not taxable.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Invoice/taxes`.
+            internal var taxes: [Components.Schemas.Tax]
             /// - Remark: Generated from `#/components/schemas/Invoice/total`.
             internal var total: Components.Schemas.Money
             /// The payment that paid it.
@@ -1582,7 +1590,9 @@ extension Components {
             ///   - issuedAt:
             ///   - dueDate:
             ///   - overdue: Open after its due date, in Quebec.
-            ///   - lines:
+            ///   - lines: Each line's total includes its taxes.
+            ///   - subtotal:
+            ///   - taxes: The lines' taxes, summed by code (GST, QST); none for what is not taxable.
             ///   - total:
             ///   - paymentId: The payment that paid it.
             ///   - receiptNumber:
@@ -1595,6 +1605,8 @@ extension Components {
                 dueDate: Swift.String,
                 overdue: Swift.Bool,
                 lines: [Components.Schemas.StatementLine],
+                subtotal: Components.Schemas.Money,
+                taxes: [Components.Schemas.Tax],
                 total: Components.Schemas.Money,
                 paymentId: Swift.String? = nil,
                 receiptNumber: Swift.String? = nil
@@ -1607,6 +1619,8 @@ extension Components {
                 self.dueDate = dueDate
                 self.overdue = overdue
                 self.lines = lines
+                self.subtotal = subtotal
+                self.taxes = taxes
                 self.total = total
                 self.paymentId = paymentId
                 self.receiptNumber = receiptNumber
@@ -1620,6 +1634,8 @@ extension Components {
                 case dueDate
                 case overdue
                 case lines
+                case subtotal
+                case taxes
                 case total
                 case paymentId
                 case receiptNumber

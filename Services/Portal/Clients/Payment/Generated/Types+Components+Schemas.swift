@@ -1574,8 +1574,16 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Invoice/overdue`.
             package var overdue: Swift.Bool
+            /// Each line's total includes its taxes.
+            ///
             /// - Remark: Generated from `#/components/schemas/Invoice/lines`.
             package var lines: [Components.Schemas.StatementLine]
+            /// - Remark: Generated from `#/components/schemas/Invoice/subtotal`.
+            package var subtotal: Components.Schemas.Money
+            /// The lines' taxes, summed by code (GST, QST); none for what is not taxable.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Invoice/taxes`.
+            package var taxes: [Components.Schemas.Tax]
             /// - Remark: Generated from `#/components/schemas/Invoice/total`.
             package var total: Components.Schemas.Money
             /// The payment that paid it.
@@ -1594,7 +1602,9 @@ extension Components {
             ///   - issuedAt:
             ///   - dueDate:
             ///   - overdue: Open after its due date, in Quebec.
-            ///   - lines:
+            ///   - lines: Each line's total includes its taxes.
+            ///   - subtotal:
+            ///   - taxes: The lines' taxes, summed by code (GST, QST); none for what is not taxable.
             ///   - total:
             ///   - paymentId: The payment that paid it.
             ///   - receiptNumber:
@@ -1607,6 +1617,8 @@ extension Components {
                 dueDate: Swift.String,
                 overdue: Swift.Bool,
                 lines: [Components.Schemas.StatementLine],
+                subtotal: Components.Schemas.Money,
+                taxes: [Components.Schemas.Tax],
                 total: Components.Schemas.Money,
                 paymentId: Swift.String? = nil,
                 receiptNumber: Swift.String? = nil
@@ -1619,6 +1631,8 @@ extension Components {
                 self.dueDate = dueDate
                 self.overdue = overdue
                 self.lines = lines
+                self.subtotal = subtotal
+                self.taxes = taxes
                 self.total = total
                 self.paymentId = paymentId
                 self.receiptNumber = receiptNumber
@@ -1632,6 +1646,8 @@ extension Components {
                 case dueDate
                 case overdue
                 case lines
+                case subtotal
+                case taxes
                 case total
                 case paymentId
                 case receiptNumber
