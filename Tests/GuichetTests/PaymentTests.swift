@@ -579,6 +579,8 @@ import Testing
                 let cancelled = invoice(due: "2027-01-15")
                 try await withEvents(database) { events in
                     try await events.send(EventName.invoiceRequested, from: "enrolment", cancelled)
+                    // Heard in this order (a consumer may take two events at once): the crossed order is below.
+                    try await eventually("the second invoice is numbered") { try await database.count("SELECT count(*) FROM payment.invoices") == 2 }
                     var later = cancelled
                     later.version = 2
                     try await events.send(EventName.invoiceCancelled, from: "enrolment", later)

@@ -26,17 +26,7 @@ extension PaymentAPI {
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
         let key = try Idempotency.key(input.headers.idempotencyKey)
         var errors: [FieldError] = []
-        let token = body.cardToken.trimmingCharacters(in: .whitespaces)
-        if token.isEmpty { errors.append(.required("cardToken")) }
-        var address: BillingAddress?
-        do {
-            let given = body.billingAddress
-            address = try BillingAddress.validated(
-                name: given.name, line1: given.line1, line2: given.line2, city: given.city, province: given.province, postalCode: given.postalCode,
-                country: given.country)
-        } catch {
-            errors += error.errors
-        }
+        let (token, address) = Self.card(body.cardToken, billedTo: body.billingAddress, errors: &errors)
         guard errors.isEmpty, let address else { throw Problem.validation(errors) }
         let payment = try await payments.pay(
             .init(

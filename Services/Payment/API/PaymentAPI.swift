@@ -28,17 +28,7 @@ struct PaymentAPI: APIProtocol {
         var errors: [FieldError] = []
         let checkoutId = UUID(uuidString: body.checkoutId)
         if checkoutId == nil { errors.append(.invalidIdentifier("checkoutId")) }
-        let token = body.cardToken.trimmingCharacters(in: .whitespaces)
-        if token.isEmpty { errors.append(.required("cardToken")) }
-        var address: BillingAddress?
-        do {
-            let given = body.billingAddress
-            address = try BillingAddress.validated(
-                name: given.name, line1: given.line1, line2: given.line2, city: given.city, province: given.province, postalCode: given.postalCode,
-                country: given.country)
-        } catch {
-            errors += error.errors
-        }
+        let (token, address) = Self.card(body.cardToken, billedTo: body.billingAddress, errors: &errors)
         guard errors.isEmpty, let checkoutId, let address else { throw Problem.validation(errors) }
         let payment = try await payments.pay(
             .init(checkoutId: checkoutId, cardToken: token, billingAddress: address, key: key, requestHash: try Idempotency.requestHash(body)),
@@ -47,6 +37,23 @@ struct PaymentAPI: APIProtocol {
         switch payment.status {
         case .succeeded, .declined: return .created(.init(body: .json(Self.representation(payment))))
         case .pending, .unknown: return .accepted(.init(body: .json(Self.representation(payment))))
+        }
+    }
+
+    /// The card's token and the billing address a payment form sent, or their field errors.
+    static func card(
+        _ cardToken: String, billedTo given: Components.Schemas.BillingAddress, errors: inout [FieldError]
+    ) -> (token: String, address: BillingAddress?) {
+        let token = cardToken.trimmingCharacters(in: .whitespaces)
+        if token.isEmpty { errors.append(.required("cardToken")) }
+        do {
+            let address = try BillingAddress.validated(
+                name: given.name, line1: given.line1, line2: given.line2, city: given.city, province: given.province, postalCode: given.postalCode,
+                country: given.country)
+            return (token, address)
+        } catch {
+            errors += error.errors
+            return (token, nil)
         }
     }
 
