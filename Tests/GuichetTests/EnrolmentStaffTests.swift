@@ -569,6 +569,11 @@ import Testing
             #expect(try await decide(["grant": false]).fieldErrors() == ["note": "required"])
             #expect(try await database.count(asked) == 0, "refused attempts change nothing")
 
+            // The notice leaves in the mailer's next round, before anyone decides (a person takes longer than a round):
+            // decided first, under a loaded machine, it would tell the decision instead (seen once).
+            try await eventually("the cancellation's notice") {
+                try database.mailbox.mails(to: "parent@example.org").contains { $0.subject.hasPrefix("Inscription annulée") }
+            }
             let granted = try await decide(["grant": true, "amountCents": 4_000, "note": "Moitié, la semaine était commencée."])
             #expect(granted.status == .ok, "\(granted.text)")
             #expect(
