@@ -42,6 +42,7 @@ enum EnrolmentService: ServiceDefinition {
             EventName.chargeFailed: payments.failed,
             EventName.refundCompleted: payments.refundCompleted,
             EventName.invoicePaid: payments.invoicePaid,
+            EventName.instalmentPaid: payments.instalmentPaid,
         ]) { first, _ in first }
     }
 

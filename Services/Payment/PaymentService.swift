@@ -26,6 +26,7 @@ enum PaymentService: ServiceDefinition {
         let taxNumbers: TaxNumberStore
         let releve24: Releve24Store
         let invoices: InvoiceStore
+        let instalments: InstalmentStore
         let mailing: PaymentMailing
         let receiptPage: ReceiptPage
         let mailTransport: any MailTransport
@@ -39,18 +40,21 @@ enum PaymentService: ServiceDefinition {
         let taxNumbers = TaxNumberStore(client: environment.postgres, logger: environment.logger, keys: settings.taxNumberKeys)
         let mails = try PaymentMails()
         let mailing = PaymentMailing(mails: mails, key: settings.mailKey, from: settings.mailFrom, publicBaseURL: settings.publicBaseURL)
+        let payments = PaymentStore(
+            client: environment.postgres, logger: environment.logger, processor: processor, holdMargin: settings.holdMargin, mailing: mailing,
+            clock: environment.clock)
         return Parts(
             settings: settings,
-            payments: PaymentStore(
-                client: environment.postgres, logger: environment.logger, processor: processor, holdMargin: settings.holdMargin,
-                mailing: mailing, clock: environment.clock),
+            payments: payments,
             refunds: RefundStore(
                 client: environment.postgres, logger: environment.logger, processor: processor, clock: environment.clock, mailing: mailing),
             history: HistoryRepository(client: environment.postgres, logger: environment.logger), taxNumbers: taxNumbers,
             releve24: Releve24Store(
                 client: environment.postgres, logger: environment.logger, taxNumbers: settings.taxNumberKeys,
                 mailing: Releve24Mailing(mails: mails, key: settings.mailKey, from: settings.mailFrom, publicBaseURL: settings.publicBaseURL)),
-            invoices: InvoiceStore(client: environment.postgres, logger: environment.logger), mailing: mailing,
+            invoices: InvoiceStore(client: environment.postgres, logger: environment.logger),
+            instalments: InstalmentStore(client: environment.postgres, logger: environment.logger, processor: processor, payments: payments),
+            mailing: mailing,
             receiptPage: try ReceiptPage(),
             mailTransport: MailTransports.from(reader: environment.settings.reader))
     }
@@ -64,6 +68,8 @@ enum PaymentService: ServiceDefinition {
             EventName.checkoutRequested: CheckoutEventHandler.handler,
             EventName.checkoutExpired: CheckoutEventHandler.handler,
             EventName.refundRequested: refundRequests.handler,
+            EventName.registrationCancelled: RegistrationEndedHandler(clock: parts.payments.clock).handler,
+            EventName.registrationExpired: RegistrationEndedHandler(clock: parts.payments.clock).handler,
             EventName.organisationCreated: OrganisationProjection.handler,
             EventName.organisationUpdated: OrganisationProjection.handler,
             EventName.consentChanged: ConsentProjection.handler,
@@ -73,7 +79,7 @@ enum PaymentService: ServiceDefinition {
     static func addRoutes(to router: Router<GuichetRequestContext>, parts: Parts, environment: ServiceEnvironment) throws {
         let api = PaymentAPI(
             payments: parts.payments, refunds: parts.refunds, history: parts.history, taxNumbers: parts.taxNumbers, releve24: parts.releve24,
-            invoices: parts.invoices, receiptPage: parts.receiptPage, clock: environment.clock)
+            invoices: parts.invoices, instalments: parts.instalments, receiptPage: parts.receiptPage, clock: environment.clock)
         try api.registerHandlers(on: router, configuration: .guichet)
         ProcessorWebhook(payments: parts.payments, refunds: parts.refunds, clock: environment.clock).register(on: router)
     }
@@ -81,7 +87,8 @@ enum PaymentService: ServiceDefinition {
     static func backgroundServices(parts: Parts, environment: ServiceEnvironment) -> [any Service] {
         [
             Reconciler(
-                client: environment.postgres, payments: parts.payments, refunds: parts.refunds, taxNumbers: parts.taxNumbers,
+                client: environment.postgres, payments: parts.payments, refunds: parts.refunds, instalments: parts.instalments,
+                taxNumbers: parts.taxNumbers,
                 statements: StatementMailings(client: environment.postgres, logger: environment.logger, mailing: parts.payments.mailing),
                 processorTimeout: parts.settings.processorTimeout, settleHorizon: parts.settings.settleHorizon,
                 clock: environment.clock, interval: parts.settings.reconcileInterval, logger: environment.logger),

@@ -76,6 +76,8 @@ public struct CheckoutEvent: Codable, Sendable, Equatable {
         /// The group's first and last dates (`YYYY-MM-DD`): the days of care a Relevé 24 counts.
         public var sessionStartDate: String?
         public var sessionEndDate: String?
+        /// On a payment plan, which part of the line's price this is: 0 the deposit, then 1…count the instalments.
+        public var planPart: PlanPart?
 
         public init(
             registrationId: UUID, participantId: UUID, participantName: String, offeringId: UUID, offeringCode: String,
@@ -100,6 +102,58 @@ public struct CheckoutEvent: Codable, Sendable, Equatable {
             self.sessionStartDate = sessionStartDate
             self.sessionEndDate = sessionEndDate
         }
+
+        /// The line's price incl. taxes.
+        public var totalCents: Int64 { subtotal.amountCents + taxes.reduce(0) { $0 + $1.amount.amountCents } }
+
+        /// `cents` of this line's price, as a line: subtotal, taxes and item prices in proportion (rounded half up;
+        /// the subtotal takes what rounding leaves), so what it pays reads as the line does, e.g. the share of
+        /// a Relevé 24's box D.
+        public func share(_ cents: Int64, part: PlanPart) -> Line {
+            let whole = totalCents
+            guard whole > 0 else { return self }
+            func scaled(_ value: Int64) -> Int64 { (value * cents * 2 + whole) / (whole * 2) }
+            var line = self
+            line.taxes = taxes.map {
+                .init(code: $0.code, name: $0.name, percent: $0.percent, amount: .init(amountCents: scaled($0.amount.amountCents)))
+            }
+            line.subtotal = .init(amountCents: cents - line.taxes.reduce(0) { $0 + $1.amount.amountCents })
+            line.items = items.map {
+                .init(
+                    itemId: $0.itemId, name: $0.name, date: $0.date, quantity: $0.quantity,
+                    unitPrice: .init(amountCents: scaled($0.unitPrice.amountCents)))
+            }
+            line.unitPrice = .init(amountCents: scaled(unitPrice.amountCents))
+            line.planPart = part
+            return line
+        }
+    }
+
+    public struct PlanPart: Codable, Sendable, Equatable {
+        /// 0 for the deposit, then 1…`count`.
+        public var number: Int
+        /// How many instalments follow the deposit.
+        public var count: Int
+
+        public init(number: Int, count: Int) {
+            self.number = number
+            self.count = count
+        }
+    }
+
+    /// A later part of a line on a payment plan: payment charges it to the card saved at checkout on its date.
+    public struct Instalment: Codable, Sendable, Equatable {
+        public var instalmentId: UUID
+        /// `YYYY-MM-DD`, in Quebec.
+        public var dueDate: String
+        /// The line's share (its `planPart` says which).
+        public var line: Line
+
+        public init(instalmentId: UUID, dueDate: String, line: Line) {
+            self.instalmentId = instalmentId
+            self.dueDate = dueDate
+            self.line = line
+        }
     }
 
     public var checkoutId: UUID
@@ -107,11 +161,15 @@ public struct CheckoutEvent: Codable, Sendable, Equatable {
     public var sellingOrganisationId: UUID
     public var payer: Payer
     public var lines: [Line]
+    /// What is charged now: the lines, a deposit for a line on a payment plan.
     public var total: MoneyAmount
     public var holdExpiresAt: Date
+    /// The later parts of lines on a payment plan, charged once this checkout is paid.
+    public var instalments: [Instalment]?
 
     public init(
-        checkoutId: UUID, version: Int64, sellingOrganisationId: UUID, payer: Payer, lines: [Line], total: MoneyAmount, holdExpiresAt: Date
+        checkoutId: UUID, version: Int64, sellingOrganisationId: UUID, payer: Payer, lines: [Line], total: MoneyAmount, holdExpiresAt: Date,
+        instalments: [Instalment]? = nil
     ) {
         self.checkoutId = checkoutId
         self.version = version
@@ -120,6 +178,31 @@ public struct CheckoutEvent: Codable, Sendable, Equatable {
         self.lines = lines
         self.total = total
         self.holdExpiresAt = holdExpiresAt
+        self.instalments = instalments
+    }
+}
+
+/// `payment.instalment.paid`: a later part of a registration on a payment plan, charged to the saved card (or paid
+/// by the family after a refusal). Enrolment counts it in what the registration paid, for refunds.
+public struct InstalmentPaidEvent: Codable, Sendable, Equatable {
+    public var instalmentId: UUID
+    public var version: Int64
+    public var checkoutId: UUID
+    public var registrationId: UUID
+    public var paymentId: UUID
+    public var receiptNumber: String
+    public var amount: MoneyAmount
+
+    public init(
+        instalmentId: UUID, version: Int64, checkoutId: UUID, registrationId: UUID, paymentId: UUID, receiptNumber: String, amount: MoneyAmount
+    ) {
+        self.instalmentId = instalmentId
+        self.version = version
+        self.checkoutId = checkoutId
+        self.registrationId = registrationId
+        self.paymentId = paymentId
+        self.receiptNumber = receiptNumber
+        self.amount = amount
     }
 }
 

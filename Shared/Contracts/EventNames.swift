@@ -25,6 +25,7 @@ public enum EventName {
     public static let chargeFailed = "payment.charge.failed"
     public static let refundCompleted = "payment.refund.completed"
     public static let invoicePaid = "payment.invoice.paid"
+    public static let instalmentPaid = "payment.instalment.paid"
     public static let releve24Issued = "payment.releve24.issued"
     public static let releve24Amended = "payment.releve24.amended"
     public static let releve24Cancelled = "payment.releve24.cancelled"

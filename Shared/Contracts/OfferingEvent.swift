@@ -86,6 +86,8 @@ public struct OfferingEvent: Codable, Sendable, Equatable {
     public var childcareReceipt: Bool?
     /// Sales taxes on the prices and items; none when the offering is exempt.
     public var taxes: [OfferingTax]?
+    /// A deposit at checkout and the rest in instalments, when the organisation allows it.
+    public var paymentPlan: PaymentPlanTerms?
 
     public init(
         offeringId: UUID, version: Int64, status: String, sellingOrganisationId: UUID, code: String, title: LocalizedName,
@@ -94,7 +96,7 @@ public struct OfferingEvent: Codable, Sendable, Equatable {
         term: String? = nil, prices: [OfferingPrice]? = nil, items: [OfferingItem]? = nil, contract: ContractTerms? = nil,
         refundPolicy: RefundPolicy? = nil, documents: DocumentRequirements? = nil, eligibility: OfferingEligibility? = nil,
         requirements: [LocalizedName]? = nil, participantFields: [String]? = nil, childcareReceipt: Bool? = nil,
-        taxes: [OfferingTax]? = nil
+        taxes: [OfferingTax]? = nil, paymentPlan: PaymentPlanTerms? = nil
     ) {
         self.offeringId = offeringId
         self.version = version
@@ -122,5 +124,6 @@ public struct OfferingEvent: Codable, Sendable, Equatable {
         self.participantFields = participantFields
         self.childcareReceipt = childcareReceipt
         self.taxes = taxes
+        self.paymentPlan = paymentPlan
     }
 }

@@ -152,3 +152,30 @@ public struct OfferingTax: Codable, Sendable, Equatable {
         return (amountCents * rate + 50_000) / 100_000
     }
 }
+
+/// A payment plan an offering allows (parents of a 1,200 $ summer ask for one): a deposit paid at checkout, then
+/// the rest in equal instalments charged to the card saved at checkout on these dates (the last takes the cents
+/// left by rounding).
+public struct PaymentPlanTerms: Codable, Sendable, Equatable {
+    public var deposit: MoneyAmount
+    /// `YYYY-MM-DD`, ascending, at most twelve.
+    public var instalmentDates: [String]
+
+    public init(deposit: MoneyAmount, instalmentDates: [String]) {
+        self.deposit = deposit
+        self.instalmentDates = instalmentDates
+    }
+
+    /// The deposit then each instalment of `totalCents`; nil when the plan does not apply (a total not above the
+    /// deposit, no dates, or a first date that is not after `today`: nothing would be left to spread).
+    public func split(totalCents: Int64, today: String) -> [Int64]? {
+        let count = Int64(instalmentDates.count)
+        guard count > 0, deposit.amountCents > 0, totalCents > deposit.amountCents, let first = instalmentDates.first, first > today else {
+            return nil
+        }
+        let rest = totalCents - deposit.amountCents
+        let each = rest / count
+        guard each > 0 else { return nil }
+        return [deposit.amountCents] + Array(repeating: each, count: Int(count) - 1) + [rest - each * (count - 1)]
+    }
+}

@@ -1614,10 +1614,70 @@ def clerk_bills_a_family_who_pays_the_invoice(browser, expect):
     assert heading(browser).startswith("Reçu ") and f"{child} Cormier" in main_text(browser), heading(browser)
 
 
+def family_pays_a_summer_by_instalments(browser, expect):
+    """family pays a summer camp by instalments: the city's clerk finds the camp's payment plan on its terms page
+    (a deposit and two dates) and raises the deposit; the family puts a child in the cart, reads the plan, chooses
+    to pay the deposit now, reviews the deposit and the instalments before paying, pays the deposit in the
+    processor's frame, finds the two instalments scheduled on the payments page, and pays the first ahead of its
+    date with another card."""
+    d, case = browser.driver, expect["plan"]
+    person = Mouse(browser)
+    child = case[browser.width]
+    staff_sign_in(browser, person, case["email"], case["key"], expect["password"])
+    person.go(link("Espace du personnel"))
+    person.go(link(case["organisation"]))
+    person.go(link("Offres et listes de classe"))
+    person.go(link(f"CAMP-ETE-TOUT {case['title']}"))
+    person.go(link("Modifier l'offre"))
+    assert d.find_element(By.ID, "instalmentDates").get_attribute("value") == " ".join(case["dates"]), "the plan's dates are shown"
+    person.type({"deposit": case["deposit"]})
+    person.go(button("Enregistrer les modifications"))
+    assert "L'offre est modifiée." in main_text(browser), main_text(browser)
+    d.delete_all_cookies()
+
+    browser.open("/connexion")
+    fill(browser, {"email": case["family"], "password": expect["password"]})
+    submit(browser)
+    browser.open("/activites?q=" + urllib.parse.quote_plus("tout l'été"))
+    browser.click(case["title"])
+    Select(d.find_element(By.ID, "participantId")).select_by_visible_text(child)
+    submit(browser, "Ajouter au panier")
+    text = main_text(browser).replace("\xa0", " ")
+    assert "Paiement en versements possible : un dépôt de 200,00 $, puis 200,00 $ le" in text, text
+    form = next(f for f in d.find_elements(By.CSS_SELECTOR, "ul.totals form") if "Baie-Comeau" in f.text)
+    form.find_element(By.CSS_SELECTOR, "input[value=yes]").click()
+    browser.navigate(lambda: form.find_element(By.CSS_SELECTOR, "button").click())
+    assert heading(browser) == "Payer mes inscriptions", heading(browser)
+    text = main_text(browser).replace("\xa0", " ")
+    assert "Dépôt payé maintenant" in text and "600,00 $" in text and text.count("200,00 $ le") == 2, text
+    assert "conserve votre carte pour les versements" in text, text
+    fill(browser, {"name": "Hugo Cormier", "line1": "5, rue Mance", "city": "Baie-Comeau", "postalCode": "G4Z 1A1"})
+    assert "0341" in card_in_frame(browser, "4000000000000341")
+    submit(browser, "Payer 200,00 $")
+    assert heading(browser) == "Paiement accepté", f"{heading(browser)}: {main_text(browser)}"
+    no_secrets_in_page(browser)
+    browser.click("Mes paiements")
+    rows = [r.replace("\xa0", " ") for r in table_rows(browser) if child in r]
+    assert len(rows) == 2 and all("Prévu" in r and "200,00 $" in r for r in rows), rows
+    assert "1 de 2" in rows[0] and "2 de 2" in rows[1], rows
+    row = next(r for r in d.find_elements(By.CSS_SELECTOR, "table.list tbody tr") if child in r.text and "1 de 2" in r.text)
+    browser.navigate(row.find_element(By.CSS_SELECTOR, "a[href^='/versements/']").click)
+    assert heading(browser) == "Payer le versement 1 de 2", heading(browser)
+    assert child in main_text(browser) and "Échéance" in main_text(browser), main_text(browser)
+    fill(browser, {"name": "Hugo Cormier", "line1": "5, rue Mance", "city": "Baie-Comeau", "postalCode": "G4Z 1A1"})
+    assert "4242" in card_in_frame(browser, "4242424242424242")
+    submit(browser, "Payer 200,00 $")
+    assert heading(browser) == "Paiement accepté", f"{heading(browser)}: {main_text(browser)}"
+    assert "Ce versement est payé" in main_text(browser) and child in main_text(browser), main_text(browser)
+    browser.click("Mes paiements")
+    rows = [r.replace("\xa0", " ") for r in table_rows(browser) if child in r]
+    assert "Payé" in rows[0] and "Prévu" in rows[1], rows
+
+
 STAFF_JOURNEYS = (admin_grants_and_revokes_a_staff_role, staff_see_only_their_organisation, registrar_registers_moves_and_prints,
                   clerk_imports_records_with_a_bad_row, clerk_creates_previews_and_publishes, refund_shows_its_credit_note,
                   fundraiser_report_matches_the_orders, group_list_attendance_and_message, refund_decided_by_the_organisation,
-                  releve24_issued_read_and_printed, clerk_bills_a_family_who_pays_the_invoice)
+                  releve24_issued_read_and_printed, clerk_bills_a_family_who_pays_the_invoice, family_pays_a_summer_by_instalments)
 
 
 def run(base, artifacts, expect):

@@ -530,6 +530,11 @@ def browser_journeys(sink):
     expect["invoice"] = {"email": "loisirs@e2e.test", "key": SECOND_FACTOR_KEYS["loisirs@e2e.test"], "organisation": "Ville de Baie-Comeau",
                          "family": "ville@e2e.test", "payer": "Hugo Cormier", "due": (TODAY + datetime.timedelta(days=14)).isoformat(),
                          "phone": ("Jules", "CAMP-ETE-2"), "desktop": ("Nora", "PATIN")}
+    # The city's clerk raises the summer camp's deposit; the family pays it, then an instalment ahead of its date.
+    expect["plan"] = {"email": "loisirs@e2e.test", "key": SECOND_FACTOR_KEYS["loisirs@e2e.test"], "organisation": "Ville de Baie-Comeau",
+                      "family": "ville@e2e.test", "title": "Camp de jour — tout l'été", "deposit": "200,00",
+                      "dates": [(TODAY + datetime.timedelta(days=20)).isoformat(), (TODAY + datetime.timedelta(days=40)).isoformat()],
+                      "phone": "Nora Cormier", "desktop": "Jules Cormier"}
     journeys, failures, pages, violations = browser.run(f"http://127.0.0.1:{GATEWAY_PORT}", artifacts, expect)
     print(f"  screenshots in {artifacts}")
     check(not failures, "browser journeys failed:\n" + "\n".join(failures))

@@ -25,6 +25,8 @@ public actor SandboxLedger {
     private var chargesById: [String: Charge] = [:]
     private var chargeByKey: [String: (request: String, chargeId: String)] = [:]
     private var refundByKey: [String: Refund] = [:]
+    /// Cards kept for charges without the payer (`pm_…`), as processors keep them: Guichet holds only the id.
+    private var paymentMethods: [String: Card] = [:]
     /// Every charge attempt, for tests and the benchmark to count.
     public private(set) var chargeAttempts = 0
 
@@ -59,7 +61,8 @@ public actor SandboxLedger {
     }
 
     func charge(_ request: ChargeRequest, idempotencyKey: String) throws -> (Charge, delayed: Bool) {
-        let fingerprint = "\(request.token)|\(request.amountCents)|\(request.currency)|\(request.reference)"
+        let source = request.token ?? request.paymentMethod ?? ""
+        let fingerprint = "\(source)|\(request.amountCents)|\(request.currency)|\(request.reference)"
         if let previous = chargeByKey[idempotencyKey] {
             guard previous.request == fingerprint else {
                 throw SandboxError(status: .badRequest, code: "idempotency_key_reused", message: "This key was used with other parameters.")
@@ -69,12 +72,27 @@ public actor SandboxLedger {
         guard request.amountCents > 0, request.currency == "CAD" else {
             throw SandboxError(status: .badRequest, code: "invalid_amount", message: "A positive amount in CAD.")
         }
-        guard var card = tokens[request.token] else {
-            throw SandboxError(status: .badRequest, code: "invalid_token", message: "Unknown token.")
+        let card: Card
+        var savedMethod: String?
+        if let token = request.token {
+            guard var tokenCard = tokens[token] else {
+                throw SandboxError(status: .badRequest, code: "invalid_token", message: "Unknown token.")
+            }
+            guard !tokenCard.used else { throw SandboxError(status: .badRequest, code: "token_already_used", message: "A token is used once.") }
+            tokenCard.used = true
+            tokens[token] = tokenCard
+            card = tokenCard
+            if request.savePaymentMethod == true {
+                savedMethod = "pm_" + Self.random()
+                paymentMethods[savedMethod!] = tokenCard
+            }
+        } else if let method = request.paymentMethod, let methodCard = paymentMethods[method] {
+            card = methodCard
+            savedMethod = method
+        } else {
+            throw SandboxError(status: .badRequest, code: "invalid_payment_method", message: "A token or a saved payment method is required.")
         }
-        guard !card.used else { throw SandboxError(status: .badRequest, code: "token_already_used", message: "A token is used once.") }
-        card.used = true
-        tokens[request.token] = card
+        let offSession = request.token == nil
         chargeAttempts += 1
         let failure: String? =
             switch card.number {
@@ -83,11 +101,15 @@ public actor SandboxLedger {
             case "4000000000000069": "expired_card"
             case "4000000000000127": "incorrect_cvc"
             case "4000000000000119": "processing_error"
+            // Approved with the payer present, refused when charged later without them (an instalment).
+            case "4000000000000341" where offSession: "card_declined"
             default: nil
             }
         let charge = Charge(
             id: "ch_" + Self.random(), status: failure == nil ? "succeeded" : "failed", failureCode: failure, amountCents: request.amountCents,
-            refundedCents: 0, currency: request.currency, reference: request.reference, card: card.summary, created: Int(Date().timeIntervalSince1970)
+            refundedCents: 0, currency: request.currency, reference: request.reference, card: card.summary,
+            created: Int(Date().timeIntervalSince1970),
+            paymentMethod: savedMethod
         )
         chargesById[charge.id] = charge
         chargeByKey[idempotencyKey] = (fingerprint, charge.id)

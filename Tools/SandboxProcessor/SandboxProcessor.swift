@@ -19,6 +19,8 @@ import NIOCore
 /// - 4000000000000069: `expired_card`
 /// - 4000000000000127: `incorrect_cvc`
 /// - 4000000000000119: `processing_error`
+/// - 4000000000000341: approved when the payer is present, declined (`card_declined`) when its saved payment method
+///   is charged later (an instalment)
 /// - 4000000000000770: approved at once (a lookup finds it), but the answer and the webhook come only after
 ///   `responseDelay` (a timeout for the caller, settled by reconciliation)
 public enum SandboxProcessor {

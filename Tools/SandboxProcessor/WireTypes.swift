@@ -23,7 +23,12 @@ public struct TokenResponse: Codable, Sendable {
 }
 
 public struct ChargeRequest: Codable, Sendable {
-    public var token: String
+    /// A single-use token from the hosted fields (the payer is present)…
+    public var token: String?
+    /// …or a payment method saved at an earlier charge (the payer is not: an instalment).
+    public var paymentMethod: String?
+    /// Keep the token's card as a payment method for later charges; the answer carries its id.
+    public var savePaymentMethod: Bool?
     public var amountCents: Int64
     public var currency: String
     /// The caller's own id for the payment; lookups and webhooks carry it.
@@ -41,6 +46,8 @@ public struct Charge: Codable, Sendable {
     public var reference: String
     public var card: CardSummary
     public var created: Int
+    /// The saved payment method, when the charge saved or used one.
+    public var paymentMethod: String?
 }
 
 struct ChargeList: Codable, Sendable {

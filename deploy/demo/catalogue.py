@@ -159,6 +159,11 @@ for week in (1, 2):
              [session(f"Semaine {week}", f"Week {week}", 30 + 7 * week, 34 + 7 * week, 60)],
              prices=[{"residency": "non-resident", "amount": money(14500)}],
              refundPolicy={"kind": "full-before-start", "administrationFee": money(500)}, childcareReceipt=True)
+# The whole summer, 600 $: families may pay a 150 $ deposit and the rest in two instalments (a payment plan).
+offering(baie_comeau, "CAMP-ETE-TOUT", "Camp de jour — tout l'été", "Day camp — the whole summer", "day-camps", 60000,
+         [session("Été", "Summer", 60, 95, 40)], prices=[{"residency": "non-resident", "amount": money(80000)}],
+         refundPolicy={"kind": "full-before-start", "administrationFee": money(500)}, childcareReceipt=True,
+         paymentPlan={"deposit": money(15000), "instalmentDates": [day(20), day(40)]})
 # Skating lessons whose refunds the city decides case by case ("sur demande"): a family's cancellation waits for
 # its recreation clerk, who grants all or part of what was paid (less the fee) or refuses it.
 offering(baie_comeau, "PATIN", "Cours de patinage", "Skating lessons", "activities", 6000,

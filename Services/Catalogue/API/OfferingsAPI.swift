@@ -124,7 +124,7 @@ extension CatalogueAPI {
             registrationOpensAt: body.registrationOpensAt, registrationClosesAt: body.registrationClosesAt, sessions: [],
             prices: body.prices,
             items: body.items?.map { .init(name: $0.name, unitPrice: $0.unitPrice, date: $0.date, maximumQuantity: $0.maximumQuantity) },
-            contractClauses: body.contractClauses, refundPolicy: body.refundPolicy, documents: body.documents,
+            contractClauses: body.contractClauses, refundPolicy: body.refundPolicy, paymentPlan: body.paymentPlan, documents: body.documents,
             eligibility: body.eligibility, requirements: body.requirements, participantFields: body.participantFields,
             childcareReceipt: body.childcareReceipt, taxes: body.taxes)
         var newTerms = try Self.terms(of: asNew)
@@ -324,6 +324,9 @@ extension CatalogueAPI {
             refundPolicy: body.refundPolicy.map {
                 RefundPolicy(kind: $0.kind.rawValue, administrationFee: $0.administrationFee.map { .init(amountCents: $0.amountCents) })
             },
+            paymentPlan: body.paymentPlan.map {
+                PaymentPlanTerms(deposit: .init(amountCents: $0.deposit.amountCents), instalmentDates: $0.instalmentDates)
+            },
             documents: body.documents.map {
                 DocumentRequirements(
                     interventionPlan: $0.interventionPlan.rawValue, acceptedTypes: $0.acceptedTypes.map(\.rawValue), maximumBytes: $0.maximumBytes)
@@ -387,6 +390,9 @@ extension CatalogueAPI {
                 .init(
                     kind: .init(rawValue: $0.kind) ?? .none,
                     administrationFee: $0.administrationFee.map { .init(amountCents: $0.amountCents, currency: .cad) })
+            },
+            paymentPlan: offering.terms.paymentPlan.map {
+                .init(deposit: .init(amountCents: $0.deposit.amountCents, currency: .cad), instalmentDates: $0.instalmentDates)
             },
             documents: offering.terms.documents.map {
                 .init(

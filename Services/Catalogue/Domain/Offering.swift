@@ -49,6 +49,7 @@ struct Offering: Sendable, Equatable {
         var items: [OfferingItem] = []
         var contract: ContractTerms?
         var refundPolicy: RefundPolicy?
+        var paymentPlan: PaymentPlanTerms?
         var documents: DocumentRequirements?
         var eligibility: OfferingEligibility?
         var requirements: [LocalizedName] = []
@@ -58,7 +59,8 @@ struct Offering: Sendable, Equatable {
 
         init(
             prices: [OfferingPrice] = [], items: [OfferingItem] = [], contract: ContractTerms? = nil, refundPolicy: RefundPolicy? = nil,
-            documents: DocumentRequirements? = nil, eligibility: OfferingEligibility? = nil, requirements: [LocalizedName] = [],
+            paymentPlan: PaymentPlanTerms? = nil, documents: DocumentRequirements? = nil, eligibility: OfferingEligibility? = nil,
+            requirements: [LocalizedName] = [],
             participantFields: [String] = [], childcareReceipt: Bool = false, taxes: [OfferingTax] = [], description: LocalizedText? = nil
         ) {
             self.description = description
@@ -66,6 +68,7 @@ struct Offering: Sendable, Equatable {
             self.items = items
             self.contract = contract
             self.refundPolicy = refundPolicy
+            self.paymentPlan = paymentPlan
             self.documents = documents
             self.eligibility = eligibility
             self.requirements = requirements
@@ -82,6 +85,7 @@ struct Offering: Sendable, Equatable {
             items = try container.decodeIfPresent([OfferingItem].self, forKey: .items) ?? []
             contract = try container.decodeIfPresent(ContractTerms.self, forKey: .contract)
             refundPolicy = try container.decodeIfPresent(RefundPolicy.self, forKey: .refundPolicy)
+            paymentPlan = try container.decodeIfPresent(PaymentPlanTerms.self, forKey: .paymentPlan)
             documents = try container.decodeIfPresent(DocumentRequirements.self, forKey: .documents)
             eligibility = try container.decodeIfPresent(OfferingEligibility.self, forKey: .eligibility)
             requirements = try container.decodeIfPresent([LocalizedName].self, forKey: .requirements) ?? []
@@ -106,7 +110,7 @@ struct Offering: Sendable, Equatable {
             prices: terms.prices, items: terms.items, contract: terms.contract,
             refundPolicy: terms.refundPolicy, documents: terms.documents, eligibility: terms.eligibility,
             requirements: terms.requirements, participantFields: terms.participantFields, childcareReceipt: terms.childcareReceipt,
-            taxes: terms.taxes)
+            taxes: terms.taxes, paymentPlan: terms.paymentPlan)
     }
 
     /// What publishing asks beyond what creation checked: a parent must find it (category), know when to
@@ -361,6 +365,19 @@ enum TermsRules {
         }
         if let refund = terms.refundPolicy, let fee = refund.administrationFee, !(0...OfferingRules.maximumPriceCents).contains(fee.amountCents) {
             add("refundPolicy.administrationFee.amountCents", "outOfRange", fr: "Frais invalides.", en: "Invalid fee.")
+        }
+        if let plan = terms.paymentPlan {
+            if !(1...OfferingRules.maximumPriceCents).contains(plan.deposit.amountCents) {
+                add("paymentPlan.deposit.amountCents", "outOfRange", fr: "Dépôt invalide.", en: "Invalid deposit.")
+            }
+            let dates = plan.instalmentDates.map(CalendarDate.init)
+            if plan.instalmentDates.isEmpty || plan.instalmentDates.count > 12 {
+                add("paymentPlan.instalmentDates", "count", fr: "De 1 à 12 versements.", en: "From 1 to 12 instalments.")
+            } else if let index = dates.firstIndex(of: nil) {
+                add("paymentPlan.instalmentDates[\(index)]", "invalidDate", fr: "Date invalide (AAAA-MM-JJ).", en: "Invalid date (YYYY-MM-DD).")
+            } else if zip(dates, dates.dropFirst()).contains(where: { $0! >= $1! }) {
+                add("paymentPlan.instalmentDates", "notAscending", fr: "Les dates doivent se suivre.", en: "The dates must be in order.")
+            }
         }
         if let eligibility = terms.eligibility, let minimum = eligibility.minimumAge, let maximum = eligibility.maximumAge, minimum > maximum {
             add("eligibility.maximumAge", "belowMinimum", fr: "L'âge maximal précède l'âge minimal.", en: "The maximum age is below the minimum age.")

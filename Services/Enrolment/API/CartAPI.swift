@@ -1,4 +1,5 @@
 import Contracts
+import DomainKit
 import Foundation
 import ServiceKit
 
@@ -59,8 +60,13 @@ extension EnrolmentAPI {
             offering: line.offering, sessionId: line.sessionId, birthDate: line.birthDate, contractVersion: line.contractVersion, now: now)
         var price: Components.Schemas.LinePrice?
         do {
-            price = Self.representation(
-                try Pricing.price(line.offering, origin: line.organisationOfOriginId, residency: line.residency, quantities: line.items))
+            let priced = try Pricing.price(line.offering, origin: line.organisationOfOriginId, residency: line.residency, quantities: line.items)
+            price = Self.representation(priced)
+            // The plan the offering allows at this price, offered at checkout.
+            if let terms = line.offering.paymentPlan, let parts = terms.split(totalCents: priced.total, today: CalendarDate(now).description) {
+                price?.paymentPlan = Self.representation(
+                    deposit: parts[0], instalments: Array(zip(terms.instalmentDates, parts.dropFirst())))
+            }
         } catch {
             problems += error.errors
         }
@@ -87,6 +93,12 @@ extension EnrolmentAPI {
         guard let rules, let asked = Components.Schemas.PlanRules.AskedPayload(rawValue: rules.interventionPlan) else { return nil }
         return .init(
             asked: asked, acceptedTypes: rules.acceptedTypes.compactMap { .init(rawValue: $0) }, maximumBytes: rules.maximumBytes)
+    }
+
+    static func representation(deposit: Int64, instalments: [(String, Int64)]) -> Components.Schemas.PaymentPlan {
+        .init(
+            total: money(deposit + instalments.reduce(0) { $0 + $1.1 }), deposit: money(deposit),
+            instalments: instalments.map { .init(dueDate: $0.0, amount: money($0.1)) })
     }
 
     static func representation(_ price: PricedLine) -> Components.Schemas.LinePrice {

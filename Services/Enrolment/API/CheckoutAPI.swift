@@ -25,15 +25,25 @@ extension EnrolmentAPI {
             checkout = try await checkouts.checkout(
                 payer: .account(principal.accountId), sellingOrganisationId: seller, lines: lines.map(\.request),
                 idempotency: .init(scope: principal.accountId.uuidString.lowercased(), key: key, requestHash: try Idempotency.requestHash(body)),
-                now: now)
+                now: now, paymentPlans: body.paymentPlan ?? false)
         } else {
+            // Instalments are charged later and, when refused, paid from an account: a guest pays in full.
+            guard body.paymentPlan != true else {
+                throw Problem.validation([
+                    .init(
+                        field: "paymentPlan", code: "accountRequired",
+                        message: .init(
+                            fr: "Pour payer en versements, connectez-vous ou créez un compte.",
+                            en: "To pay by instalments, sign in or create an account."))
+                ])
+            }
             let (payer, lines) = try Self.guestRequest(body, now: now)
             // Each guest's keys are their own: one guest's key never answers another guest's checkout.
             guard case .guest(let email, _, _) = payer else { throw Problem.internalError }
             checkout = try await checkouts.checkout(
                 payer: payer, sellingOrganisationId: nil, lines: lines,
                 idempotency: .init(scope: "guest:" + Hex.sha256(email), key: key, requestHash: try Idempotency.requestHash(body)), now: now,
-                clientAddress: RequestScope.current?.clientAddress)
+                clientAddress: RequestScope.current?.clientAddress, paymentPlans: body.paymentPlan ?? false)
         }
         RequestScope.setResponseHeader(.location, "/v1/checkouts/\(checkout.id.uuidString.lowercased())")
         return .created(.init(body: .json(representation(checkout))))
@@ -134,6 +144,7 @@ extension EnrolmentAPI {
 
     func representation(_ checkout: Checkout) -> Components.Schemas.Checkout {
         let details = checkout.details
+        let instalments = Dictionary(grouping: details.instalments ?? [], by: \.line.registrationId)
         return .init(
             id: checkout.id.uuidString.lowercased(), status: .init(rawValue: checkout.status.rawValue) ?? .expired,
             sellingOrganisationId: details.sellingOrganisationId.uuidString.lowercased(),
@@ -146,7 +157,12 @@ extension EnrolmentAPI {
                     price: .init(
                         unitPrice: Self.money(line.unitPrice.amountCents), items: line.items.map(Self.representation),
                         taxes: line.taxes.map(Self.representation), subtotal: Self.money(line.subtotal.amountCents),
-                        total: Self.money(line.subtotal.amountCents + taxes)))
+                        total: Self.money(line.subtotal.amountCents + taxes)),
+                    paymentPlan: line.planPart == nil
+                        ? nil
+                        : Self.representation(
+                            deposit: line.totalCents,
+                            instalments: (instalments[line.registrationId] ?? []).map { ($0.dueDate, $0.line.totalCents) }))
             },
             total: Self.money(details.total.amountCents), holdExpiresAt: details.holdExpiresAt,
             holdExtensionsLeft: checkout.status == .awaitingPayment ? checkout.holdExtensionsLeft : 0,

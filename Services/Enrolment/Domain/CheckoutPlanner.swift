@@ -22,7 +22,9 @@ struct CheckoutPlan: Sendable {
     /// One registration per line, in the request's order.
     struct Registration: Sendable {
         var line: CheckoutEvent.Line
+        /// The whole price; on a payment plan, the checkout charges `line`'s share (the deposit) only.
         var amountCents: Int64
+        var depositCents: Int64?
         var organisationOfOriginId: UUID?
         var contractVersion: Int?
         var contractAcceptedAt: Date?
@@ -54,9 +56,14 @@ struct CheckoutPlanner: Sendable {
         var cartLinesMissingPlans: Set<UUID>
     }
 
+    /// `paymentPlans`: the payer chose to pay a deposit now, and the rest in instalments, on the lines whose offering
+    /// allows it.
     func plan(
-        checkoutId: UUID, payer: CheckoutEvent.Payer, sellingOrganisationId: UUID?, lines: [CheckoutRequestLine], facts: Facts, now: Date
+        checkoutId: UUID, payer: CheckoutEvent.Payer, sellingOrganisationId: UUID?, lines: [CheckoutRequestLine], facts: Facts, now: Date,
+        paymentPlans: Bool = false
     ) throws(CheckoutRefusal) -> CheckoutPlan {
+        var instalments: [CheckoutEvent.Instalment] = []
+        let today = CalendarDate(now).description
         var participants = facts.participants
         var errors: [FieldError] = []
         var newParticipants: [CheckoutPlan.NewPerson] = []
@@ -112,15 +119,26 @@ struct CheckoutPlanner: Sendable {
                 continue
             }
             let session = offering.sessions.first { $0.sessionId == line.sessionId }
-            let event = CheckoutEvent.Line(
+            var event = CheckoutEvent.Line(
                 registrationId: newIdentifier(), participantId: participantId, participantName: person.name, offeringId: offering.offeringId,
                 offeringCode: offering.code, offeringTitle: offering.title, sessionId: line.sessionId,
                 unitPrice: .init(amountCents: priced.unitPrice), items: priced.items, taxes: priced.taxes,
                 subtotal: .init(amountCents: priced.subtotal), releve24: offering.childcareReceipt ?? false,
                 participantBirthDate: person.birthDate, sessionStartDate: session?.startsOn, sessionEndDate: session?.endsOn)
+            var deposit: Int64?
+            if paymentPlans, let terms = offering.paymentPlan, let parts = terms.split(totalCents: priced.total, today: today) {
+                let whole = event
+                let count = parts.count - 1
+                event = whole.share(parts[0], part: .init(number: 0, count: count))
+                deposit = parts[0]
+                for (number, (cents, date)) in zip(parts.dropFirst(), terms.instalmentDates).enumerated() {
+                    instalments.append(
+                        .init(instalmentId: newIdentifier(), dueDate: date, line: whole.share(cents, part: .init(number: number + 1, count: count))))
+                }
+            }
             registrations.append(
                 .init(
-                    line: event, amountCents: priced.total, organisationOfOriginId: line.organisationOfOriginId,
+                    line: event, amountCents: priced.total, depositCents: deposit, organisationOfOriginId: line.organisationOfOriginId,
                     contractVersion: line.contractVersion, contractAcceptedAt: line.contractAcceptedAt, cartLineId: line.cartLineId))
         }
         // A required intervention plan must be attached to its line before paying.
@@ -132,10 +150,10 @@ struct CheckoutPlanner: Sendable {
         guard errors.isEmpty else { throw .invalid(errors) }
         guard let seller, !registrations.isEmpty else { throw .empty }
 
-        let total = registrations.reduce(Int64(0)) { $0 + $1.amountCents }
+        let total = registrations.reduce(Int64(0)) { $0 + $1.line.totalCents }
         let details = CheckoutEvent(
             checkoutId: checkoutId, version: 1, sellingOrganisationId: seller, payer: payer, lines: registrations.map(\.line),
-            total: .init(amountCents: total), holdExpiresAt: now + holdDuration)
+            total: .init(amountCents: total), holdExpiresAt: now + holdDuration, instalments: instalments.isEmpty ? nil : instalments)
         // Nothing to pay (a free activity): confirmed at once.
         let checkout = Checkout(status: total == 0 ? .confirmed : .awaitingPayment, details: details, createdAt: now)
         return CheckoutPlan(checkout: checkout, newParticipants: newParticipants, registrations: registrations)

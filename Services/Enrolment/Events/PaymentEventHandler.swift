@@ -4,7 +4,8 @@ import Outbox
 
 /// `payment.charge.succeeded` confirms a checkout's registrations; `payment.charge.failed` releases its seats
 /// unless the payer may still try another card (`retryable`: the hold then runs its course);
-/// `payment.refund.completed` closes the refund requests it answers; `payment.invoice.paid` marks an invoice paid.
+/// `payment.refund.completed` closes the refund requests it answers; `payment.invoice.paid` marks an invoice paid;
+/// `payment.instalment.paid` counts in what a registration on a payment plan paid.
 struct PaymentEventHandler: Sendable {
     let clock: any WallClock
 
@@ -25,6 +26,12 @@ struct PaymentEventHandler: Sendable {
     var invoicePaid: EventHandler {
         EventHandler(InvoicePaidEvent.self) { [clock] paid, context in
             try await InvoiceBilling.paid(paid, at: clock.now(), on: context.connection, logger: context.logger)
+        }
+    }
+
+    var instalmentPaid: EventHandler {
+        EventHandler(InstalmentPaidEvent.self) { [clock] paid, context in
+            try await PaymentPlans.paid(paid, at: clock.now(), on: context.connection, logger: context.logger)
         }
     }
 

@@ -35,12 +35,12 @@ enum Cancellations {
         let read: PostgresQuery =
             lock
             ? """
-            SELECT r.status, r.amount_cents, r.checkout_id, r.session_id, c.account_id, o.selling_organisation_id, o.document::text
+            SELECT r.status, \(unescaped: PaymentPlans.paidThroughCheckoutCents), r.checkout_id, r.session_id, c.account_id, o.selling_organisation_id, o.document::text
             FROM registrations r LEFT JOIN checkouts c ON c.id = r.checkout_id JOIN offerings o ON o.id = r.offering_id
             WHERE r.id = \(id) FOR UPDATE OF r
             """
             : """
-            SELECT r.status, r.amount_cents, r.checkout_id, r.session_id, c.account_id, o.selling_organisation_id, o.document::text
+            SELECT r.status, \(unescaped: PaymentPlans.paidThroughCheckoutCents), r.checkout_id, r.session_id, c.account_id, o.selling_organisation_id, o.document::text
             FROM registrations r LEFT JOIN checkouts c ON c.id = r.checkout_id JOIN offerings o ON o.id = r.offering_id
             WHERE r.id = \(id)
             """
@@ -168,9 +168,9 @@ extension Cancellations {
         var cancelled: [(id: UUID, session: UUID, checkout: UUID?, amount: Int64)] = []
         for try await row in try await connection.query(
             """
-            UPDATE registrations SET status = 'cancelled', status_reason = 'offering-cancelled', version = version + 1, updated_at = \(now)
+            UPDATE registrations r SET status = 'cancelled', status_reason = 'offering-cancelled', version = version + 1, updated_at = \(now)
             WHERE offering_id = \(offering) AND status = 'confirmed'
-            RETURNING id, session_id, checkout_id, amount_cents
+            RETURNING id, session_id, checkout_id, \(unescaped: PaymentPlans.paidThroughCheckoutCents)
             """, logger: logger
         ).decode((UUID, UUID, UUID?, Int64).self) {
             cancelled.append(row)

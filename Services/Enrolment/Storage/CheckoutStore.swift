@@ -30,7 +30,7 @@ struct CheckoutStore: Sendable {
     /// Creates a checkout, or gives the first answer again for the same idempotency key.
     func checkout(
         payer: CheckoutPayer, sellingOrganisationId: UUID?, lines: [CheckoutRequestLine], idempotency: Idempotent, now: Date,
-        clientAddress: String? = nil
+        clientAddress: String? = nil, paymentPlans: Bool = false
     ) async throws -> Checkout {
         do {
             return try await client.transaction(logger: logger) { connection in
@@ -40,7 +40,8 @@ struct CheckoutStore: Sendable {
                     return try EventJSON.decoder.decode(Checkout.self, from: Data(body))
                 }
                 let checkout = try await create(
-                    payer: payer, sellingOrganisationId: sellingOrganisationId, lines: lines, clientAddress: clientAddress, now: now, on: connection)
+                    payer: payer, sellingOrganisationId: sellingOrganisationId, lines: lines, clientAddress: clientAddress, now: now,
+                    paymentPlans: paymentPlans, on: connection)
                 try await Idempotency.complete(
                     scope: idempotency.scope, key: idempotency.key, response: Array(try EventJSON.encoder.encode(checkout)), on: connection,
                     logger: logger)
@@ -80,7 +81,7 @@ struct CheckoutStore: Sendable {
 
     private func create(
         payer: CheckoutPayer, sellingOrganisationId: UUID?, lines: [CheckoutRequestLine], clientAddress: String?, now: Date,
-        on connection: PostgresConnection
+        paymentPlans: Bool, on connection: PostgresConnection
     ) async throws -> Checkout {
         let checkoutId = UUID()
         let eventPayer: CheckoutEvent.Payer
@@ -111,7 +112,7 @@ struct CheckoutStore: Sendable {
         let plan = try CheckoutPlanner(holdDuration: holdDuration).plan(
             checkoutId: checkoutId, payer: eventPayer, sellingOrganisationId: sellingOrganisationId, lines: lines,
             facts: .init(offerings: offerings, participants: participants, activeRegistrations: active, cartLinesMissingPlans: missingPlans),
-            now: now)
+            now: now, paymentPlans: paymentPlans)
         try await persist(
             plan, accountId: accountId, guestTokenHash: guestTokenHash, clientAddress: clientAddress, now: now, on: connection, logger: logger)
         return plan.checkout
@@ -152,14 +153,16 @@ struct CheckoutStore: Sendable {
                 RETURNING 1
             ), new_registrations AS (
                 INSERT INTO registrations (id, version, checkout_id, participant_id, offering_id, session_id, status, organisation_of_origin_id,
-                    amount_cents, contract_version, contract_accepted_at, created_at, updated_at)
+                    amount_cents, deposit_cents, contract_version, contract_accepted_at, created_at, updated_at)
                 SELECT id, 1, \(checkoutId), participant_id, offering_id, session_id, \(checkout.status == .confirmed ? "confirmed" : "held"),
-                    nullif(origin, '')::uuid, amount, nullif(contract_version, 0), nullif(accepted_at, '')::timestamptz, \(now), \(now)
+                    nullif(origin, '')::uuid, amount, nullif(deposit, -1), nullif(contract_version, 0), nullif(accepted_at, '')::timestamptz,
+                    \(now), \(now)
                 FROM unnest(\(registrations.map(\.line.registrationId))::uuid[], \(registrations.map(\.line.participantId))::uuid[],
                     \(registrations.map(\.line.offeringId))::uuid[], \(registrations.map(\.line.sessionId))::uuid[],
                     \(registrations.map { $0.organisationOfOriginId?.uuidString ?? "" })::text[], \(registrations.map(\.amountCents))::bigint[],
+                    \(registrations.map { $0.depositCents ?? -1 })::bigint[],
                     \(registrations.map { $0.contractVersion ?? 0 })::integer[], \(registrations.map { $0.contractAcceptedAt?.ISO8601Format() ?? "" })::text[])
-                    AS r(id, participant_id, offering_id, session_id, origin, amount, contract_version, accepted_at)
+                    AS r(id, participant_id, offering_id, session_id, origin, amount, deposit, contract_version, accepted_at)
                 RETURNING 1
             )
             SELECT (SELECT count(*) FROM new_registrations)

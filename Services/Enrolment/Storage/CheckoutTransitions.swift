@@ -59,6 +59,7 @@ enum CheckoutTransitions {
         _ charge: ChargeEvent, checkout: Locked, at now: Date, on connection: PostgresConnection, logger: Logger
     ) async throws {
         var confirmed: [UUID] = []
+        var refused: [UUID] = []
         for line in checkout.details.lines.sorted(by: { $0.sessionId.uuidString < $1.sessionId.uuidString }) {
             let registeredAgain =
                 try await connection.query(
@@ -80,6 +81,7 @@ enum CheckoutTransitions {
                     UPDATE registrations SET status_reason = 'no-seat-after-late-payment', version = version + 1, updated_at = \(now)
                     WHERE id = \(line.registrationId)
                     """, logger: logger)
+                refused.append(line.registrationId)
                 let amount = line.subtotal.amountCents + line.taxes.reduce(0) { $0 + $1.amount.amountCents }
                 if amount > 0 {
                     try await Cancellations.requestRefund(
@@ -98,6 +100,8 @@ enum CheckoutTransitions {
             charge.checkoutId, confirmed.isEmpty ? checkout.status : .confirmed, version: checkout.version + 1, paymentId: charge.paymentId, at: now,
             on: connection, logger: logger)
         try await CheckoutStore.recordRegistrations(EventName.registrationConfirmed, confirmed, at: now, on: connection, logger: logger)
+        // Said again, now that it was paid: payment stops a payment plan's instalments of a registration that stays expired.
+        try await CheckoutStore.recordRegistrations(EventName.registrationExpired, refused, at: now, on: connection, logger: logger)
     }
 
     /// `payment.charge.failed` or the hold's expiry: the seats return to their sessions.

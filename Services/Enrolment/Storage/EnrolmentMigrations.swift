@@ -531,5 +531,22 @@ enum EnrolmentMigrations {
                 )
                 """
             ]),
+        Migration(
+            26, "payment plans",
+            [
+                // On a payment plan: the deposit its checkout charged (amount_cents stays the whole price).
+                "ALTER TABLE registrations ADD COLUMN deposit_cents bigint",
+                // A plan's instalments paid, from payment.instalment.paid: with the deposit, what a refund is decided on.
+                """
+                CREATE TABLE instalments_paid (
+                    instalment_id uuid PRIMARY KEY,
+                    registration_id uuid NOT NULL REFERENCES registrations (id),
+                    payment_id uuid NOT NULL,
+                    amount_cents bigint NOT NULL,
+                    paid_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX instalments_paid_by_registration ON instalments_paid (registration_id)",
+            ]),
     ]
 }

@@ -18,8 +18,8 @@ enum InvoiceBilling {
     /// What was paid online for the registration `r`: by its checkout, or by its invoice once paid (an invoice still
     /// open was not paid, though the registration carries its price).
     static let paidOnlineCents = """
-        CASE WHEN r.checkout_id IS NOT NULL OR EXISTS (SELECT 1 FROM invoices i WHERE i.registration_id = r.id AND i.status = 'paid')
-        THEN r.amount_cents ELSE 0 END
+        CASE WHEN r.checkout_id IS NOT NULL THEN \(PaymentPlans.paidThroughCheckoutCents)
+        WHEN EXISTS (SELECT 1 FROM invoices i WHERE i.registration_id = r.id AND i.status = 'paid') THEN r.amount_cents ELSE 0 END
         """
 
     /// Bills the registration just inserted, in the caller's transaction; returns what it costs.

@@ -11,6 +11,7 @@ struct PaymentAPI: APIProtocol {
     let taxNumbers: TaxNumberStore
     let releve24: Releve24Store
     let invoices: InvoiceStore
+    let instalments: InstalmentStore
     let receiptPage: ReceiptPage
     let clock: any WallClock
 

@@ -14,8 +14,47 @@ struct PaymentMails: Sendable {
     let statementReady: MailTemplate
     /// An invoice staff billed: what it covers, the amount, the due date, and where to pay it by card.
     let invoiceIssued: MailTemplate
+    /// A payment plan's instalment refused by the saved card: when it is tried again, or that the family must pay it.
+    let instalmentDeclined: MailTemplate
 
     init() throws {
+        instalmentDeclined = try MailTemplate(
+            fr: .init(
+                subject: "Versement refusé\u{00A0}: {{amount}} pour {{participant}}",
+                text: """
+                    Bonjour {{name}},
+
+                    Le versement {{number}} de {{count}} ({{amount}}) pour {{participant}}, {{code}} {{title}}, prévu le {{dueOn}}, a été refusé par la carte enregistrée ({{card}}). Rien n'a été débité.
+                    {{#retryOn}}Nous réessaierons le {{retryOn}}.{{/retryOn}}{{^retryOn}}Nous ne réessaierons plus\u{00A0}: payez-le par carte dans votre compte.{{/retryOn}}
+
+                    Vous pouvez le payer maintenant avec une autre carte\u{00A0}: {{link}}
+
+                    Ce courriel ne demande pas de réponse.
+                    """,
+                html: """
+                    <p>Bonjour {{name}},</p>
+                    <p>Le versement {{number}} de {{count}} (<strong>{{amount}}</strong>) pour {{participant}}, {{code}} {{title}}, prévu le {{dueOn}}, a été refusé par la carte enregistrée ({{card}}). Rien n'a été débité.</p>
+                    <p>{{#retryOn}}Nous réessaierons le {{retryOn}}.{{/retryOn}}{{^retryOn}}Nous ne réessaierons plus\u{00A0}: payez-le par carte dans votre compte.{{/retryOn}}</p>
+                    <p><a href="{{link}}">Payer ce versement avec une autre carte</a></p>
+                    """),
+            en: .init(
+                subject: "Instalment declined: {{amount}} for {{participant}}",
+                text: """
+                    Hello {{name}},
+
+                    Instalment {{number}} of {{count}} ({{amount}}) for {{participant}}, {{code}} {{titleEn}}, due on {{dueOn}}, was declined by the saved card ({{card}}). Nothing was charged.
+                    {{#retryOn}}We will try again on {{retryOn}}.{{/retryOn}}{{^retryOn}}We will not try again: please pay it by card in your account.{{/retryOn}}
+
+                    You can pay it now with another card: {{link}}
+
+                    No reply is needed.
+                    """,
+                html: """
+                    <p>Hello {{name}},</p>
+                    <p>Instalment {{number}} of {{count}} (<strong>{{amount}}</strong>) for {{participant}}, {{code}} {{titleEn}}, due on {{dueOn}}, was declined by the saved card ({{card}}). Nothing was charged.</p>
+                    <p>{{#retryOn}}We will try again on {{retryOn}}.{{/retryOn}}{{^retryOn}}We will not try again: please pay it by card in your account.{{/retryOn}}</p>
+                    <p><a href="{{link}}">Pay this instalment with another card</a></p>
+                    """))
         invoiceIssued = try MailTemplate(
             fr: .init(
                 subject: "Facture {{number}}\u{00A0}: {{total}} à payer d'ici le {{dueOn}}",
@@ -99,7 +138,8 @@ struct PaymentMails: Sendable {
                     {{/byYou}}{{#byStaff}}Ce remboursement suit l'annulation faite par l'organisme, selon la politique de remboursement de l'activité.
                     {{/byStaff}}{{#offeringCancelled}}L'organisme a annulé l'activité\u{00A0}: ce qui avait été payé est remboursé en entier.
                     {{/offeringCancelled}}{{#noSeat}}Il ne restait plus de place quand votre paiement est arrivé\u{00A0}: l'inscription n'a pas été faite et son montant est remboursé.
-                    {{/noSeat}}{{#staffReason}}Motif donné par l'organisme\u{00A0}: {{staffReason}}
+                    {{/noSeat}}{{#afterCancellation}}Ce versement a été prélevé alors que l'inscription venait d'être annulée\u{00A0}: il est remboursé en entier.
+                    {{/afterCancellation}}{{#staffReason}}Motif donné par l'organisme\u{00A0}: {{staffReason}}
                     {{/staffReason}}{{#hasLines}}
                     Inscriptions visées\u{00A0}:
                     {{#lines}}
@@ -117,7 +157,7 @@ struct PaymentMails: Sendable {
                     {{#byYou}}<p>Ce remboursement suit l'annulation que vous avez faite, selon la politique de remboursement de l'activité.</p>{{/byYou}}
                     {{#byStaff}}<p>Ce remboursement suit l'annulation faite par l'organisme, selon la politique de remboursement de l'activité.</p>{{/byStaff}}
                     {{#offeringCancelled}}<p>L'organisme a annulé l'activité\u{00A0}: ce qui avait été payé est remboursé en entier.</p>{{/offeringCancelled}}
-                    {{#noSeat}}<p>Il ne restait plus de place quand votre paiement est arrivé\u{00A0}: l'inscription n'a pas été faite et son montant est remboursé.</p>{{/noSeat}}
+                    {{#noSeat}}<p>Il ne restait plus de place quand votre paiement est arrivé\u{00A0}: l'inscription n'a pas été faite et son montant est remboursé.</p>{{/noSeat}}{{#afterCancellation}}<p>Ce versement a été prélevé alors que l'inscription venait d'être annulée\u{00A0}: il est remboursé en entier.</p>{{/afterCancellation}}
                     {{#staffReason}}<p>Motif donné par l'organisme\u{00A0}: {{staffReason}}</p>{{/staffReason}}
                     {{#hasLines}}<p>Inscriptions visées\u{00A0}:</p>
                     <ul>{{#lines}}<li>{{participant}} — {{code}} {{title}}</li>{{/lines}}</ul>{{/hasLines}}
@@ -136,7 +176,8 @@ struct PaymentMails: Sendable {
                     {{/byYou}}{{#byStaff}}This refund follows the cancellation made by the organisation, under the activity's refund policy.
                     {{/byStaff}}{{#offeringCancelled}}The organisation cancelled the activity: what was paid is refunded in full.
                     {{/offeringCancelled}}{{#noSeat}}No place was left when your payment arrived: the registration was not made and its amount is refunded.
-                    {{/noSeat}}{{#staffReason}}Reason given by the organisation: {{staffReason}}
+                    {{/noSeat}}{{#afterCancellation}}This instalment was charged just as its registration was cancelled: it is refunded in full.
+                    {{/afterCancellation}}{{#staffReason}}Reason given by the organisation: {{staffReason}}
                     {{/staffReason}}{{#hasLines}}
                     Registrations concerned:
                     {{#lines}}
@@ -154,7 +195,7 @@ struct PaymentMails: Sendable {
                     {{#byYou}}<p>This refund follows the cancellation you made, under the activity's refund policy.</p>{{/byYou}}
                     {{#byStaff}}<p>This refund follows the cancellation made by the organisation, under the activity's refund policy.</p>{{/byStaff}}
                     {{#offeringCancelled}}<p>The organisation cancelled the activity: what was paid is refunded in full.</p>{{/offeringCancelled}}
-                    {{#noSeat}}<p>No place was left when your payment arrived: the registration was not made and its amount is refunded.</p>{{/noSeat}}
+                    {{#noSeat}}<p>No place was left when your payment arrived: the registration was not made and its amount is refunded.</p>{{/noSeat}}{{#afterCancellation}}<p>This instalment was charged just as its registration was cancelled: it is refunded in full.</p>{{/afterCancellation}}
                     {{#staffReason}}<p>Reason given by the organisation: {{staffReason}}</p>{{/staffReason}}
                     {{#hasLines}}<p>Registrations concerned:</p>
                     <ul>{{#lines}}<li>{{participant}} — {{code}} {{titleEn}}</li>{{/lines}}</ul>{{/hasLines}}

@@ -43,6 +43,8 @@ struct Receipt: Codable, Sendable, Equatable {
         var subtotal: MoneyAmount
         var taxes: [Tax]
         var total: MoneyAmount
+        /// On a payment plan: the deposit (0) or which instalment this payment paid.
+        var planPart: CheckoutEvent.PlanPart?
     }
 
     var number: String
@@ -95,7 +97,7 @@ struct Receipt: Codable, Sendable, Equatable {
                         amount: .init(amountCents: $0.unitPrice.amountCents * Int64($0.quantity)))
                 },
                 subtotal: line.subtotal, taxes: taxes,
-                total: .init(amountCents: line.subtotal.amountCents + taxes.reduce(0) { $0 + $1.amount.amountCents }))
+                total: .init(amountCents: line.subtotal.amountCents + taxes.reduce(0) { $0 + $1.amount.amountCents }), planPart: line.planPart)
         }
         (subtotal, taxes) = Self.totals(of: checkout.lines)
         total = checkout.total

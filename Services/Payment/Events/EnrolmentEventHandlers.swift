@@ -1,5 +1,6 @@
 import Contracts
 import DomainKit
+import Foundation
 import Messaging
 import Outbox
 
@@ -20,17 +21,55 @@ struct RefundRequestHandler: Sendable {
     var handler: EventHandler {
         EventHandler(RefundRequestedEvent.self) { [clock] requested, context in
             guard requested.amount.amountCents > 0 else { return }
-            guard let payment = try await PaymentStore.capturedPayment(of: requested.checkoutId, on: context.connection, logger: context.logger)
-            else {
-                context.logger.warning(
-                    "a refund asked for a checkout without a captured payment", metadata: ["checkout": "\(requested.checkoutId)"])
+            let (connection, logger) = (context.connection, context.logger)
+            guard let payment = try await PaymentStore.capturedPayment(of: requested.checkoutId, on: connection, logger: logger) else {
+                logger.warning("a refund asked for a checkout without a captured payment", metadata: ["checkout": "\(requested.checkoutId)"])
                 return
             }
-            _ = try await RefundStore.request(
-                .init(
-                    amountCents: requested.amount.amountCents, reason: requested.reason, refundRequestId: requested.refundRequestId,
-                    registrationIds: [requested.registrationId], requestedBy: nil, capToRemaining: true),
-                payment: payment, at: clock.now(), on: context.connection, logger: context.logger)
+            // The checkout's payment locked first: the same request heard twice at once is answered by the first only
+            // (the second, waiting here, then finds it answered).
+            _ = try await connection.query("SELECT 1 FROM payments WHERE id = \(payment) FOR UPDATE", logger: logger).collect()
+            let answered = try await connection.query(
+                "SELECT 1 FROM refunds WHERE refund_request_id = \(requested.refundRequestId)", logger: logger
+            ).collect()
+            guard answered.isEmpty else { return }
+            // On a payment plan, what the registration paid is spread over its deposit and its paid instalments: the
+            // latest instalments are refunded first, the request's id on the first part so that it is answered once.
+            var paidBy: [UUID] = []
+            for try await id in try await connection.query(
+                """
+                SELECT payment_id FROM instalments WHERE registration_id = \(requested.registrationId) AND status = 'paid'
+                ORDER BY number DESC
+                """, logger: logger
+            ).decode(UUID.self) {
+                paidBy.append(id)
+            }
+            var left = requested.amount.amountCents
+            var requestId: UUID? = requested.refundRequestId
+            for source in paidBy + [payment] where left > 0 {
+                let part = min(left, try await RefundStore.remaining(of: source, on: connection, logger: logger))
+                guard part > 0 else { continue }
+                _ = try await RefundStore.request(
+                    .init(
+                        amountCents: part, reason: requested.reason, refundRequestId: requestId, registrationIds: [requested.registrationId],
+                        requestedBy: nil, capToRemaining: true),
+                    payment: source, at: clock.now(), on: connection, logger: logger)
+                requestId = nil
+                left -= part
+            }
+        }
+    }
+}
+
+/// `enrolment.registration.cancelled|expired` (expired again when paid too late for a seat): the registration's unpaid
+/// instalments are never charged. Again, nothing changes.
+struct RegistrationEndedHandler: Sendable {
+    let clock: any WallClock
+
+    var handler: EventHandler {
+        EventHandler(RegistrationEvent.self) { [clock] registration, context in
+            try await InstalmentStore.cancel(
+                registration: registration.registrationId, at: clock.now(), on: context.connection, logger: context.logger)
         }
     }
 }

@@ -7,13 +7,15 @@ import ServiceLifecycle
 /// Settles what the processor left open: payments still `pending` or `unknown` once their charge request
 /// has timed out are looked up by reference (charged → succeeded; no charge → declined `not_charged`, but only
 /// once the processor can no longer be working on it, `settleHorizon` after the payment began), pending
-/// refunds are sent again (the processor's idempotency key makes that safe). Also forgets idempotency keys
+/// refunds are sent again (the processor's idempotency key makes that safe), instalments due are charged to their
+/// saved cards. Also forgets idempotency keys
 /// older than a day, and (in January) mails each payer that last year's statement is ready. Several instances
 /// may run it: settling changes a payment or refund once, and a payer's statement mail is claimed once.
 struct Reconciler: Service {
     let client: PostgresClient
     let payments: PaymentStore
     let refunds: RefundStore
+    let instalments: InstalmentStore
     let taxNumbers: TaxNumberStore
     let statements: StatementMailings
     let processorTimeout: TimeInterval
@@ -26,6 +28,7 @@ struct Reconciler: Service {
         await Periodic.run(every: interval, logger: logger, failure: "reconciliation failed") { round in
             try await reconcilePayments(now: clock.now())
             try await retryRefunds()
+            while try await instalments.chargeDue(now: clock.now()) > 0 {}
             while try await statements.mailDue(now: clock.now()) > 0 {}
             if Periodic.isDue(round: round, every: .seconds(3600), interval: interval) {
                 try await Idempotency.purge(before: clock.now() - Idempotency.retention, client: client, logger: logger)

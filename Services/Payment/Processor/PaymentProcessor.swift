@@ -6,7 +6,7 @@ import Foundation
 protocol PaymentProcessor: Sendable {
     /// Charges a token. `reference` is Guichet's payment id: the processor's idempotency key and what lookups and
     /// webhooks carry, so a retried or timed-out charge is never taken twice.
-    func charge(token: String, amountCents: Int64, reference: UUID, description: String) async -> ChargeOutcome
+    func charge(_ source: ChargeSource, amountCents: Int64, reference: UUID, description: String) async -> ChargeOutcome
     /// The processor's record of the charge made for `reference`, nil when there is none.
     func lookUp(reference: UUID) async throws -> ChargeOutcome?
     /// Refunds part or all of a charge; `reference` (Guichet's refund id) makes retries safe.
@@ -15,8 +15,19 @@ protocol PaymentProcessor: Sendable {
     func webhook(body: [UInt8], signature: String?, now: Date) -> ProcessorEvent?
 }
 
+/// What a charge takes the money from.
+enum ChargeSource: Sendable, Equatable {
+    /// The hosted fields' single-use token, the payer present; `saveForLater` keeps the card at the processor for
+    /// a payment plan's instalments.
+    case token(String, saveForLater: Bool)
+    /// A card the processor kept at an earlier charge (its id only), the payer absent.
+    case savedMethod(String)
+}
+
 struct ProcessorCharge: Sendable, Equatable {
     var id: String
+    /// The processor's id of the card kept for later charges, when the charge kept one.
+    var paymentMethod: String? = nil
     var brand: String
     var last4: String
     var expMonth: Int

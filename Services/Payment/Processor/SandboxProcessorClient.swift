@@ -28,10 +28,14 @@ struct SandboxProcessorClient: PaymentProcessor {
         var failureCode: String?
         var reference: String
         var card: Card
+        var paymentMethod: String?
 
         var outcome: ChargeOutcome {
             status == "succeeded"
-                ? .succeeded(.init(id: id, brand: card.brand, last4: card.last4, expMonth: card.expMonth, expYear: card.expYear))
+                ? .succeeded(
+                    .init(
+                        id: id, paymentMethod: paymentMethod, brand: card.brand, last4: card.last4, expMonth: card.expMonth,
+                        expYear: card.expYear))
                 : .declined(code: failureCode ?? "card_declined")
         }
     }
@@ -41,10 +45,17 @@ struct SandboxProcessorClient: PaymentProcessor {
         var error: Detail
     }
 
-    func charge(token: String, amountCents: Int64, reference: UUID, description: String) async -> ChargeOutcome {
-        let body: [String: Any] = [
-            "token": token, "amountCents": amountCents, "currency": "CAD", "reference": reference.uuidString.lowercased(), "description": description,
+    func charge(_ source: ChargeSource, amountCents: Int64, reference: UUID, description: String) async -> ChargeOutcome {
+        var body: [String: Any] = [
+            "amountCents": amountCents, "currency": "CAD", "reference": reference.uuidString.lowercased(), "description": description,
         ]
+        switch source {
+        case .token(let token, let saveForLater):
+            body["token"] = token
+            if saveForLater { body["savePaymentMethod"] = true }
+        case .savedMethod(let method):
+            body["paymentMethod"] = method
+        }
         guard let (status, data) = try? await send("POST", "/v1/charges", body: body, idempotencyKey: "charge-\(reference.uuidString.lowercased())")
         else { return .unknown(reason: "no answer") }
         if let charge = try? JSONDecoder().decode(Charge.self, from: data), status == 201 || status == 402 { return charge.outcome }
@@ -97,6 +108,7 @@ struct SandboxProcessorClient: PaymentProcessor {
                 var failureCode: String?
                 var reference: String?
                 var card: Card?
+                var paymentMethod: String?
             }
             var type: String
             var data: Object
@@ -107,7 +119,8 @@ struct SandboxProcessorClient: PaymentProcessor {
         case "charge.succeeded", "charge.failed":
             guard let card = event.data.card else { return .other }
             let charge = Charge(
-                id: event.data.id, status: event.data.status, failureCode: event.data.failureCode, reference: reference.uuidString, card: card)
+                id: event.data.id, status: event.data.status, failureCode: event.data.failureCode, reference: reference.uuidString, card: card,
+                paymentMethod: event.data.paymentMethod)
             return .charge(reference: reference, charge.outcome)
         case "refund.succeeded":
             return .refundSucceeded(reference: reference, id: event.data.id)

@@ -300,5 +300,38 @@ enum PaymentMigrations {
                 "CREATE UNIQUE INDEX invoices_number ON invoices (organisation_id, number)",
                 "CREATE INDEX invoices_by_payer ON invoices (payer_account_id, issued_at DESC)",
             ]),
+        Migration(
+            8, "payment plans",
+            [
+                "ALTER TABLE checkouts DROP CONSTRAINT checkouts_kind_check",
+                "ALTER TABLE checkouts ADD CONSTRAINT checkouts_kind_check CHECK (kind IN ('cart', 'invoice', 'instalment'))",
+                // A payment plan's later part: its `checkouts` row (kind `instalment`) is what a payment charges. The card
+                // is the processor's saved payment method, by its id only.
+                """
+                CREATE TABLE instalments (
+                    id uuid PRIMARY KEY REFERENCES checkouts (id),
+                    checkout_id uuid NOT NULL REFERENCES checkouts (id),
+                    registration_id uuid NOT NULL,
+                    payer_account_id uuid,
+                    number integer NOT NULL CHECK (number > 0),
+                    count integer NOT NULL CHECK (number <= count),
+                    due_on date NOT NULL,
+                    amount_cents bigint NOT NULL CHECK (amount_cents > 0),
+                    status text NOT NULL CHECK (status IN ('scheduled', 'paid', 'failed', 'cancelled')),
+                    attempts integer NOT NULL DEFAULT 0,
+                    next_attempt_at timestamptz,
+                    last_failure_code text,
+                    payment_method text,
+                    billing_address jsonb NOT NULL,
+                    payment_id uuid REFERENCES payments (id),
+                    created_at timestamptz NOT NULL,
+                    updated_at timestamptz NOT NULL,
+                    CHECK ((status = 'paid') = (payment_id IS NOT NULL))
+                )
+                """,
+                "CREATE INDEX instalments_due ON instalments (next_attempt_at) WHERE status = 'scheduled'",
+                "CREATE INDEX instalments_by_registration ON instalments (registration_id)",
+                "CREATE INDEX instalments_by_payer ON instalments (payer_account_id, due_on)",
+            ]),
     ]
 }

@@ -36,7 +36,7 @@ struct PaymentStore: Sendable {
     }
 
     struct PayRequest: Sendable {
-        /// A cart's checkout, or an invoice (`kind` says which the caller means).
+        /// A cart's checkout, an invoice or an instalment (`kind` says which the caller means).
         var checkoutId: UUID
         var kind = "cart"
         var cardToken: String
@@ -47,7 +47,8 @@ struct PaymentStore: Sendable {
 
     private enum Start: Sendable {
         case replay(UUID)
-        case started(Payment, description: String)
+        /// `saveCard`: the checkout starts a payment plan, whose instalments charge the card later.
+        case started(Payment, description: String, saveCard: Bool)
     }
 
     static let columns = """
@@ -62,9 +63,9 @@ struct PaymentStore: Sendable {
         case .replay(let id):
             guard let payment = try await find(id: id) else { throw Problem.notFound }
             return payment
-        case .started(let payment, let description):
+        case .started(let payment, let description, let saveCard):
             let outcome = await processor.charge(
-                token: request.cardToken, amountCents: payment.amountCents, reference: payment.id, description: description)
+                .token(request.cardToken, saveForLater: saveCard), amountCents: payment.amountCents, reference: payment.id, description: description)
             return try await settle(payment.id, outcome: outcome, at: clock.now(), logger: logger)
         }
     }
@@ -87,24 +88,24 @@ struct PaymentStore: Sendable {
                     found = (try EventJSON.decoder.decode(CheckoutEvent.self, from: Data(document.utf8)), account, guestDigest, expired, kind)
                 }
                 guard let (checkout, account, guestDigest, expired, kind) = found, kind == request.kind else {
-                    throw request.kind == "invoice" ? Problem.notFound : Problem.checkoutNotReady
+                    throw request.kind == "cart" ? Problem.checkoutNotReady : Problem.notFound
                 }
                 switch payer {
                 case .account(let id): guard account == id else { throw Problem.notFound }
                 case .guest(let digest): guard guestDigest == digest else { throw Problem.notFound }
                 }
                 guard checkout.total.amountCents > 0 else { throw Problem.nothingToPay }
-                let invoice = kind == "invoice"
                 for try await status in try await connection.query(
                     "SELECT status FROM payments WHERE checkout_id = \(request.checkoutId) AND status <> 'declined'", logger: logger
                 ).decode(String.self) {
                     guard status != Payment.Status.succeeded.rawValue else {
-                        throw invoice ? Problem.invoiceAlreadyPaid : Problem.checkoutAlreadyPaid
+                        throw kind == "invoice"
+                            ? Problem.invoiceAlreadyPaid : kind == "instalment" ? Problem.instalmentAlreadyPaid : Problem.checkoutAlreadyPaid
                     }
                     throw Problem.paymentInProgress
                 }
                 guard !expired, checkout.holdExpiresAt.addingTimeInterval(-holdMargin) > now else {
-                    throw invoice ? Problem.invoiceCancelled : Problem.checkoutExpired
+                    throw kind == "invoice" ? Problem.invoiceCancelled : kind == "instalment" ? Problem.instalmentCancelled : Problem.checkoutExpired
                 }
                 let payment = Payment(
                     id: UUID(), checkoutId: checkout.checkoutId, payerAccountId: account, sellingOrganisationId: checkout.sellingOrganisationId,
@@ -118,7 +119,7 @@ struct PaymentStore: Sendable {
                         \(now), \(now))
                     """, logger: logger)
                 let description = checkout.lines.map(\.offeringCode).joined(separator: ", ")
-                return .started(payment, description: String(description.prefix(200)))
+                return .started(payment, description: String(description.prefix(200)), saveCard: !(checkout.instalments ?? []).isEmpty)
             }
         } catch  where error.sqlState == "23505" {
             // Another key paying the same checkout at this very moment (a double click that made two keys).
@@ -141,7 +142,8 @@ struct PaymentStore: Sendable {
                 row = values
             }
             guard let (status, version, billingText, scope, key, checkoutText, expired, holdExpiresAt, kind) = row else { return }
-            let invoice = kind == "invoice"
+            // An invoice's or an instalment's payment holds no seats: enrolment hears of it through their own events.
+            let holdsSeats = kind == "cart"
             if status == Payment.Status.declined.rawValue, case .succeeded(let charge) = outcome {
                 logger.error(
                     "the processor reports a charge for a payment recorded as not charged; refund it by hand",
@@ -163,8 +165,14 @@ struct PaymentStore: Sendable {
                     UPDATE payments SET status = 'declined', failure_code = \(code), version = version + 1, updated_at = \(now), settled_at = \(now)
                     WHERE id = \(id)
                     """, logger: logger)
-                // An invoice's seats are not held for it: enrolment has nothing to release, the payer tries another card.
-                guard !invoice else { break }
+                // The saved card refused an instalment: tried again later, and the family told. A card the family typed
+                // on the portal is answered there.
+                if kind == "instalment", scope == "instalment" {
+                    try await InstalmentStore.declined(
+                        checkout.checkoutId, code: code, checkout: checkout, mailing: mailing, at: now, on: connection, logger: logger)
+                }
+                // Nothing held to release: the payer tries another card.
+                guard holdsSeats else { break }
                 // The payer may try another card while the hold lasts; enrolment keeps the seats until then.
                 let retryable = !expired && holdExpiresAt.addingTimeInterval(-holdMargin) > now
                 try await Outbox.enqueue(
@@ -187,10 +195,15 @@ struct PaymentStore: Sendable {
                 let receipt = try await Self.issueReceipt(
                     paymentId: id, checkout: checkout, billingAddress: billing, card: card, at: now, on: connection, logger: logger)
                 try await Self.recordLines(paymentId: id, checkout: checkout, on: connection, logger: logger)
-                if invoice {
+                if kind == "invoice" {
                     try await InvoiceStore.paid(
                         checkout.checkoutId, payment: id, receiptNumber: receipt.number, checkout: checkout, at: now, on: connection, logger: logger)
+                } else if kind == "instalment" {
+                    try await InstalmentStore.paid(
+                        checkout.checkoutId, payment: id, receiptNumber: receipt.number, checkout: checkout, at: now, on: connection, logger: logger)
                 } else {
+                    try await InstalmentStore.schedule(
+                        checkout, paymentMethod: charge.paymentMethod, billingAddress: billingText, at: now, on: connection, logger: logger)
                     try await Outbox.enqueue(
                         PendingEvent(
                             routingKey: EventName.chargeSucceeded, subject: id.uuidString.lowercased(), occurredAt: now,
@@ -253,6 +266,8 @@ struct PaymentStore: Sendable {
             guard let first = line.sessionStartDate.flatMap(CalendarDate.init), let last = line.sessionEndDate.flatMap(CalendarDate.init) else {
                 return 0
             }
+            // A plan's instalments pay for the same days as its deposit: counted once.
+            guard (line.planPart?.number ?? 0) == 0 else { return 0 }
             return Int32(first.weekdays(through: last))
         }
         let birthDates = lines.map { $0.participantBirthDate.flatMap(CalendarDate.init)?.description ?? "" }
@@ -361,6 +376,16 @@ extension Problem {
         title: .init(fr: "Cette facture a été annulée.", en: "This invoice was cancelled."),
         detail: .init(fr: "Il n'y a plus rien à payer et rien n'a été débité.", en: "There is nothing left to pay and nothing was charged."))
 
+    static let instalmentAlreadyPaid = Problem(
+        type: "/problems/instalment-already-paid", status: .conflict,
+        title: .init(fr: "Ce versement est déjà payé.", en: "This instalment is already paid."),
+        detail: .init(fr: "Votre reçu est dans l'historique de vos paiements.", en: "Your receipt is in your payment history."))
+
+    static let instalmentCancelled = Problem(
+        type: "/problems/instalment-cancelled", status: .conflict,
+        title: .init(fr: "Ce versement a été annulé avec son inscription.", en: "This instalment was cancelled with its registration."),
+        detail: .init(fr: "Il n'y a plus rien à payer et rien n'a été débité.", en: "There is nothing left to pay and nothing was charged."))
+
     static let nothingToPay = Problem(
         type: "/problems/nothing-to-pay", status: .conflict,
         title: .init(fr: "Cette commande n'a rien à payer.", en: "This checkout has nothing to pay."))
@@ -383,7 +408,7 @@ extension PaymentMailing {
     /// Enrolment's reasons, said in words by the refund mail; any other reason is what staff wrote.
     static let refundReasons = [
         "cancelled-by-guardian": "byYou", "cancelled-by-staff": "byStaff", "offering-cancelled": "offeringCancelled",
-        "no-seat-after-late-payment": "noSeat",
+        "no-seat-after-late-payment": "noSeat", "registration-cancelled": "afterCancellation",
     ]
 
     /// The payer's mail for a refund that just completed, in the receipt's language, in the settling transaction.

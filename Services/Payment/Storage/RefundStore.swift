@@ -93,6 +93,17 @@ struct RefundStore: Sendable {
         return id
     }
 
+    /// What is left to refund of a payment: captured less refunds not failed.
+    static func remaining(of payment: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        try await connection.query(
+            """
+            SELECT (CASE WHEN p.status = 'succeeded' THEN p.amount_cents ELSE 0 END
+                - coalesce((SELECT sum(f.amount_cents) FROM refunds f WHERE f.payment_id = p.id AND f.status <> 'failed'), 0))::bigint
+            FROM payments p WHERE p.id = \(payment)
+            """, logger: logger
+        ).collect().first?.decode(Int64.self) ?? 0
+    }
+
     /// A staff refund under an idempotency key: the same key and body give the same refund.
     func requestByStaff(
         _ request: Request, payment: UUID, scope: String, key: String, requestHash: [UInt8], at now: Date

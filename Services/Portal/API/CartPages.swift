@@ -50,11 +50,13 @@ struct CartPages: Sendable {
         let lines = cart.lines.map { line in
             self.line(context: line, language: language, names: names, planError: planError?.lineId == line.id ? planError?.message : nil)
         }
-        let totals = cart.totals.map { total -> [String: String] in
+        let totals = cart.totals.map { total -> [String: Any] in
             // One checkout per selling organisation; the attempt key makes a double click one checkout.
             [
                 "organisation": names[total.sellingOrganisationId] ?? "", "organisationId": total.sellingOrganisationId,
                 "total": Formatting.money(cents: total.total.amountCents, language), "attempt": UUID().uuidString.lowercased(),
+                // The family chooses how to pay when one of its lines allows a payment plan.
+                "offersPlan": cart.lines.contains { $0.sellingOrganisationId == total.sellingOrganisationId && $0.price?.paymentPlan != nil },
             ]
         }
         var context: [String: Any] = [
@@ -102,8 +104,22 @@ struct CartPages: Sendable {
             values["price"] = Formatting.money(cents: price.total.amountCents, language)
             values["taxes"] =
                 price.taxes.isEmpty ? nil : price.taxes.map { Formatting.money(cents: $0.amount.amountCents, language) }.joined(separator: " + ")
+            values["planOffered"] = price.paymentPlan.map { plan in
+                Strings.text(.planOffered, language)
+                    .replacingOccurrences(of: "{deposit}", with: Formatting.money(cents: plan.deposit.amountCents, language))
+                    .replacingOccurrences(of: "{instalments}", with: Self.instalments(plan, language).joined(separator: ", "))
+            }
         }
         return values.compactMapValues { $0 }
+    }
+
+    /// "450,00 $ le 1 février 2027", each instalment of a plan.
+    static func instalments(_ plan: EnrolmentClient.Components.Schemas.PaymentPlan, _ language: Language) -> [String] {
+        plan.instalments.map {
+            Strings.text(.instalmentOn, language)
+                .replacingOccurrences(of: "{amount}", with: Formatting.money(cents: $0.amount.amountCents, language))
+                .replacingOccurrences(of: "{date}", with: Formatting.day($0.dueDate, language))
+        }
     }
 
     func addLine(_ request: Request) async throws -> Response {

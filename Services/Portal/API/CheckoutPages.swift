@@ -78,6 +78,7 @@ struct CheckoutPages: Sendable {
         group.post("/panier/caisse") { request, _ in try await startCheckout(request) }
         group.get("/paiements") { request, _ in try await history(request) }
         registerInvoices(on: router)
+        registerInstalments(on: router)
         group.post("/invite/terminer") { request, _ in try await forgetGuest(request) }
         for (prefix, route) in [("", Route.account), ("/invite", Route.guest)] {
             group.get("\(prefix)/caisse/:checkoutId") { request, context in
@@ -109,7 +110,8 @@ struct CheckoutPages: Sendable {
         let answer = try await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) {
             try await enrolment.createCheckout(
                 headers: .init(idempotencyKey: attempt),
-                body: .json(.init(sellingOrganisationId: form.text("organisationId", limit: 36))))
+                body: .json(
+                    .init(paymentPlan: form.text("paymentPlan", limit: 3) == "yes", sellingOrganisationId: form.text("organisationId", limit: 36))))
         }
         switch answer {
         case .created(let created):
@@ -178,15 +180,20 @@ struct CheckoutPages: Sendable {
             "holdEndsAt": ISO8601DateFormatter().string(from: checkout.holdExpiresAt),
             "canExtend": (checkout.holdExtensionsLeft ?? 0) > 0, "extendHint": Strings.text(.extendHoldWhere, language),
             "backHref": startAgain(payer, language).0, "backLabel": startAgain(payer, language).1,
-            "lines": checkout.lines.map { line -> [String: String] in
-                var values = [
+            "lines": checkout.lines.map { line -> [String: Any] in
+                var values: [String: Any] = [
                     "participant": line.participantName, "title": line.offeringTitle.text(language), "code": line.offeringCode,
-                    "price": Formatting.money(cents: line.price.total.amountCents, language),
+                    "price": Formatting.money(cents: (line.paymentPlan?.total ?? line.price.total).amountCents, language),
                 ]
                 values["session"] = offerings[line.offeringId]?.sessions.first { $0.id == line.sessionId }?.name.text(language)
+                if let plan = line.paymentPlan {
+                    values["deposit"] = Formatting.money(cents: plan.deposit.amountCents, language)
+                    values["instalments"] = CartPages.instalments(plan, language)
+                }
                 return values
             },
         ]
+        if checkout.lines.contains(where: { $0.paymentPlan != nil }) { page.review?["cardKept"] = Strings.text(.cardKeptNotice, language) }
         if let left = checkout.holdExtensionsLeft, left > 0 {
             page.alternate = (
                 "\(payer.prefix)/caisse/\(checkout.id)/prolonger", Strings.text(.extendHold, language),
@@ -427,6 +434,9 @@ struct CheckoutPages: Sendable {
         let checkout = try await fetchCheckout(paid.checkoutId, payer)
         // Not a cart's checkout: an invoice staff billed, whose registrations were made before it was paid.
         let invoice = checkout == nil && !payer.isGuest ? try await self.invoice(paid.checkoutId, payer) : nil
+        // Nor an invoice: an instalment of a payment plan, whose registration goes on.
+        let instalment =
+            checkout == nil && invoice == nil && !payer.isGuest ? try await instalments(payer)?.first { $0.id == paid.checkoutId } : nil
         let refunds = try await refundRows(paid, payer, language)
         let names = try await reference.organisationNames(language)
         let (heading, text, tone): (Text, Text, String) =
@@ -440,12 +450,14 @@ struct CheckoutPages: Sendable {
             case .confirmed: .registrationsConfirmed
             case .expired, .paymentFailed: .registrationsReleased
             case nil where invoice != nil: .registrationsConfirmed
+            case nil where instalment != nil: .instalmentPaidText
             default: .registrationsPending
             }
         let lines: [[String: String]] =
             checkout.map { found in
                 found.lines.map { ["participant": $0.participantName, "title": $0.offeringTitle.text(language), "code": $0.offeringCode] }
             } ?? (invoice?.lines ?? []).map { ["participant": $0.participantName, "title": $0.title.text(language), "code": $0.offeringCode] }
+            + (instalment.map { [["participant": $0.participantName, "title": $0.title.text(language), "code": $0.offeringCode]] } ?? [])
         let context: [String: Any] = withoutEmptyTexts([
             "heading": Strings.text(heading, language), "text": Strings.text(text, language), "tone": tone,
             "organisation": paid.sellingOrganisationId.flatMap { names[$0] } ?? "",
@@ -517,7 +529,9 @@ struct CheckoutPages: Sendable {
             "card": Self.card(receipt.card, language),
             "lines": receipt.lines.map { line -> [String: Any] in
                 [
-                    "participant": line.participantName, "title": line.title.text(language), "code": line.offeringCode,
+                    "participant": line.participantName, "code": line.offeringCode,
+                    "title": line.title.text(language)
+                        + (line.planPart.map { " — " + Self.planPart(number: $0.number, count: $0.count, language) } ?? ""),
                     "amount": money(line.subtotal.amountCents),
                     "items": line.items.map { item in
                         "\(item.quantity) × \(item.name.text(language))" + (item.date.map { " (" + Formatting.day($0, language) + ")" } ?? "")
@@ -563,6 +577,8 @@ struct CheckoutPages: Sendable {
         // An aside: payment not answering about invoices does not take the payments away.
         let invoices = try? await OnBehalfOfVisitor.acting(with: session.tokens.accessToken) { try await payment.listMyInvoices() }
         let owing = (try? invoices?.ok.body.json.items.contains { $0.status == .open }) ?? false
+        let instalments = try await self.instalments(.account(accessToken: session.tokens.accessToken)) ?? []
+        let declined = instalments.contains { $0.status == .failed || ($0.status == .scheduled && $0.attempts > 0) }
         let payments = found.items.map { paid -> [String: Any] in
             let status: Text =
                 switch paid.status {
@@ -581,6 +597,8 @@ struct CheckoutPages: Sendable {
         let context: [String: Any] = [
             "heading": Strings.text(.paymentsTitle, language), "payments": payments, "hasPayments": !payments.isEmpty,
             "invoicesNotice": owing ? Strings.text(.invoiceOpenNotice, language) : "",
+            "instalmentsNotice": declined ? Strings.text(.instalmentDeclinedNotice, language) : "",
+            "instalments": instalments.map { Self.instalmentRow($0, language) }, "hasInstalments": !instalments.isEmpty,
             "nextHref": found.nextCursor.map { "/paiements?cursor=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") } ?? "",
         ]
         return kit.pages.render(

@@ -150,40 +150,59 @@ extension CheckoutPages {
         }
         let attempt = Self.attemptKey(form.text("attempt", limit: 36))
         let body = PaymentClient.Components.Schemas.InvoicePaymentRequest(cardToken: posted.cardToken, billingAddress: posted.address)
-        func send() async throws -> PaymentClient.Operations.PayMyInvoice.Output {
-            try await acting(payer) {
+        // Paid meanwhile (another tab) or cancelled: the invoice's page says which.
+        return try await answerCardPayment(
+            request: request, language: language, documentPath: invoicePath,
+            settledTypes: ["/invoice-already-paid", "/payment-in-progress", "/invoice-cancelled"], again: again
+        ) {
+            let answer = try await acting(payer) {
                 try await payment.payMyInvoice(path: .init(invoiceId: invoice.id), headers: .init(idempotencyKey: attempt), body: .json(body))
             }
+            return switch answer {
+            case .created(let created): .made(try created.body.json)
+            case .accepted(let accepted): .made(try accepted.body.json)
+            case .unauthorized: .unauthorized
+            case .notFound: .notFound
+            default: .problem(try ServiceProblem.of(answer))
+            }
         }
-        // A double click's second request finds the first still with the processor: it asks again with the same key
-        // until the first answer is replayed, so both show the one result.
+    }
+
+    /// What paying a document (an invoice, an instalment) answered, read alike.
+    enum CardPaymentAnswer: Sendable {
+        case made(PaymentClient.Components.Schemas.Payment)
+        case unauthorized
+        case notFound
+        case problem(ServiceProblem)
+    }
+
+    /// Sends a family's card payment of a document and answers the page: the payment's page once charged or under
+    /// way; the form again on a declined card or a refusal; the document's page when it was settled meanwhile
+    /// (`settledTypes`). A double click's second request finds the first still with the processor: it asks again
+    /// with the same key until the first answer is replayed, so both show the one result.
+    func answerCardPayment(
+        request: Request, language: Language, documentPath: String, settledTypes: [String],
+        again: ([String: [String]], [String], HTTPResponse.Status) -> Response, send: () async throws -> CardPaymentAnswer
+    ) async throws -> Response {
         var answer = try await send()
         for _ in 0..<30 {
-            guard case .conflict = answer, let problem = try? ServiceProblem.of(answer), problem.type.hasSuffix("/idempotency-in-flight") else {
-                break
-            }
+            guard case .problem(let problem) = answer, problem.type.hasSuffix("/idempotency-in-flight") else { break }
             try await Task.sleep(for: .milliseconds(400))
             answer = try await send()
         }
         switch answer {
-        case .created(let created):
-            let paid = try created.body.json
+        case .made(let paid):
             if paid.status == .declined {
                 let reason = paid.failure.map { $0.message.text(language) + " " + Strings.text(.cardDeclined, language) }
-                return again([:], [reason ?? Strings.text(.paymentDeclinedText, language)])
+                return again([:], [reason ?? Strings.text(.paymentDeclinedText, language)], .unprocessableContent)
             }
             return Response(status: .seeOther, headers: [.location: "/paiements/\(paid.id)"])
-        case .accepted(let accepted): return Response(status: .seeOther, headers: [.location: "/paiements/\(try accepted.body.json.id)"])
         case .unauthorized: return kit.signInFirst(request)
         case .notFound: throw HTTPError(.notFound)
-        default:
-            let problem = try ServiceProblem.of(answer)
-            // Paid meanwhile (another tab) or cancelled: the invoice's page says which.
-            if ["/invoice-already-paid", "/payment-in-progress", "/invoice-cancelled"].contains(where: problem.type.hasSuffix) {
-                return Response(status: .seeOther, headers: [.location: invoicePath])
-            }
+        case .problem(let problem):
+            if settledTypes.contains(where: problem.type.hasSuffix) { return Response(status: .seeOther, headers: [.location: documentPath]) }
             let refused = Self.refusal(problem, language: language)
-            return again(refused.fields, refused.form, status: problem.pageStatus)
+            return again(refused.fields, refused.form, problem.pageStatus)
         }
     }
 }

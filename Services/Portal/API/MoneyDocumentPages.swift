@@ -80,6 +80,7 @@ struct MoneyDocumentPages: Sendable {
         let known: [String: Text] = [
             "cancelled-by-guardian": .refundReasonByGuardian, "cancelled-by-staff": .refundReasonByStaff,
             "offering-cancelled": .refundReasonOfferingCancelled, "no-seat-after-late-payment": .refundReasonNoSeat,
+            "registration-cancelled": .refundReasonAfterCancellation,
         ]
         return known[reason].map { Strings.text($0, language) } ?? reason
     }

@@ -23,6 +23,8 @@ extension OfferingDeskPages {
     struct TermsDraft {
         var titleFr = "", titleEn = "", category = "", descriptionFr = "", descriptionEn = "", price = "", nonResidentPrice = ""
         var opensOn = "", closesOn = "", refundPolicy = "full-before-start", fee = "", contractFr = "", contractEn = "", plan = "not-asked"
+        /// A payment plan: its deposit, and its instalments' dates separated by spaces; both empty for none.
+        var deposit = "", instalmentDates = ""
         var fields: Set<String> = []
         var childcareReceipt = false
         var subject = ""
@@ -51,6 +53,8 @@ extension OfferingDeskPages {
             contractFr = clauses.map(\.fr).joined(separator: "\n\n")
             contractEn = clauses.map(\.en).joined(separator: "\n\n")
             plan = offering.documents?.interventionPlan.rawValue ?? "not-asked"
+            deposit = offering.paymentPlan.map { Formatting.typedAmount(cents: $0.deposit.amountCents, language) } ?? ""
+            instalmentDates = offering.paymentPlan?.instalmentDates.joined(separator: " ") ?? ""
             fields = Set((offering.participantFields ?? []).map(\.rawValue))
             childcareReceipt = offering.childcareReceipt ?? false
             subject = offering.subjectId ?? ""
@@ -102,6 +106,11 @@ extension OfferingDeskPages {
             Self.refundPolicyField(language, value: draft.refundPolicy),
             .init(
                 name: "fee", label: t(.administrationFee), value: draft.fee, inputmode: "decimal", hint: t(.administrationFeeHint), required: false),
+            .init(
+                name: "deposit", label: t(.planDeposit), value: draft.deposit, inputmode: "decimal", hint: t(.planDepositHint), required: false),
+            .init(
+                name: "instalmentDates", label: t(.planDates), value: draft.instalmentDates, autocomplete: "off", hint: t(.planDatesHint),
+                required: false),
             .init(name: "contractFr", label: t(.contractFrench), kind: .textarea, value: draft.contractFr, hint: t(.contractHint), required: false),
             .init(name: "contractEn", label: t(.contractEnglish), kind: .textarea, value: draft.contractEn, required: false),
             .init(
@@ -149,6 +158,8 @@ extension OfferingDeskPages {
             draft.closesOn = form.text("closesOn", limit: 10)
             draft.refundPolicy = form.text("refundPolicy", limit: 20)
             draft.fee = form.text("fee", limit: 20)
+            draft.deposit = form.text("deposit", limit: 20)
+            draft.instalmentDates = form.text("instalmentDates", limit: 200)
             draft.contractFr = form.text("contractFr", limit: 20_000)
             draft.contractEn = form.text("contractEn", limit: 20_000)
             draft.plan = form.text("plan", limit: 20)
@@ -176,6 +187,19 @@ extension OfferingDeskPages {
             }
             let policy = CatalogueClient.Components.Schemas.RefundPolicy.KindPayload(rawValue: draft.refundPolicy)
             if policy == nil { page.addErrors([t(.refundPolicyHint)], to: "refundPolicy") }
+            // A payment plan: a deposit and its dates together, or neither.
+            var paymentPlan: CatalogueClient.Components.Schemas.PaymentPlanTerms?
+            let dates = draft.instalmentDates.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\n" }).map(String.init)
+            if !draft.deposit.isEmpty || !dates.isEmpty {
+                let deposit = Self.cents(draft.deposit)
+                if deposit == nil || deposit == 0 { page.addErrors([t(.priceError)], to: "deposit") }
+                if dates.isEmpty || dates.count > 12 || dates.contains(where: { CalendarDate($0) == nil }) {
+                    page.addErrors([t(.planDatesError)], to: "instalmentDates")
+                }
+                if let deposit, deposit > 0 {
+                    paymentPlan = .init(deposit: Self.cad(deposit), instalmentDates: dates.compactMap { CalendarDate($0)?.description })
+                }
+            }
             let plan = PlanAsked(rawValue: draft.plan)
             if plan == nil { page.addErrors([t(.planAsked)], to: "plan") }
             let (french, english) = (Self.clauses(draft.contractFr), Self.clauses(draft.contractEn))
@@ -185,7 +209,7 @@ extension OfferingDeskPages {
             }
             let body = Self.termsUpdate(
                 offering, draft: draft, levels: choices.levels.map(\.code).filter { draft.levels.contains($0) }, price: price,
-                nonResident: nonResident, fee: fee, policy: policy, plan: plan,
+                nonResident: nonResident, fee: fee, policy: policy, plan: plan, paymentPlan: paymentPlan,
                 clauses: zip(french, english).map { .init(fr: $0, en: $1) })
             let answer = try await registrar.acting(session) {
                 try await catalogue.replaceOfferingTerms(path: .init(offeringId: offering.id), body: .json(body))
@@ -200,6 +224,7 @@ extension OfferingDeskPages {
                         "categoryId": "category", "basePrice.amountCents": "price", "basePrice": "price", "registrationOpensAt": "opensOn",
                         "registrationClosesAt": "closesOn", "refundPolicy": "refundPolicy", "refundPolicy.administrationFee": "fee",
                         "contractClauses": "contractFr", "documents": "plan", "subjectId": "subject", "levels": "subject",
+                        "paymentPlan.deposit.amountCents": "deposit", "paymentPlan.instalmentDates": "instalmentDates",
                     ])
             default: return try registrar.staffArea.refusal(answer, request: request, back: back)
             }
@@ -216,8 +241,9 @@ extension OfferingDeskPages {
             items: offering.items?.map {
                 .init(id: $0.id, name: $0.name, unitPrice: $0.unitPrice, date: $0.date, maximumQuantity: $0.maximumQuantity)
             },
-            contractClauses: offering.contract?.clauses, refundPolicy: offering.refundPolicy, documents: offering.documents,
-            eligibility: offering.eligibility, requirements: offering.requirements, participantFields: offering.participantFields,
+            contractClauses: offering.contract?.clauses, refundPolicy: offering.refundPolicy, paymentPlan: offering.paymentPlan,
+            documents: offering.documents, eligibility: offering.eligibility, requirements: offering.requirements,
+            participantFields: offering.participantFields,
             childcareReceipt: offering.childcareReceipt, taxes: offering.taxes)
     }
 
@@ -225,7 +251,7 @@ extension OfferingDeskPages {
     static func termsUpdate(
         _ offering: Offering, draft: TermsDraft, levels: [String], price: Int64, nonResident: Int64?, fee: Int64,
         policy: CatalogueClient.Components.Schemas.RefundPolicy.KindPayload, plan: PlanAsked,
-        clauses: [CatalogueClient.Components.Schemas.LocalizedText]
+        paymentPlan: CatalogueClient.Components.Schemas.PaymentPlanTerms? = nil, clauses: [CatalogueClient.Components.Schemas.LocalizedText]
     ) -> TermsUpdate {
         // The residents' rule the form shows is replaced; rules by organisation of origin stay.
         var prices = detailRules(offering)
@@ -242,6 +268,7 @@ extension OfferingDeskPages {
         terms.prices = prices.isEmpty ? nil : prices
         terms.contractClauses = clauses.isEmpty ? nil : clauses
         terms.refundPolicy = .init(kind: policy, administrationFee: cad(fee))
+        terms.paymentPlan = paymentPlan
         terms.documents =
             plan == .notAsked && offering.documents == nil
             ? nil

@@ -170,6 +170,12 @@ enum Text: String, CaseIterable, Sendable {
     case invoicesTitle, invoicesIntro, noInvoices, invoiceTitle, invoiceDueBy, invoiceIssuedOn, invoiceStatusOpen, invoiceStatusOverdue
     case invoiceStatusPaid, invoiceStatusCancelled, invoicePayLink, invoicePayTitle, invoicePayIntro, invoiceCaption, invoicesCaption
     case invoiceNumber, invoicePaidWith, backToInvoices, invoiceCancelledText, invoicePrintHint, invoicesLink, invoiceOpenNotice
+    case planDeposit, planDepositHint, planDates, planDatesHint, planDatesError
+    case depositPart
+    case planOffered, instalmentOn, howToPay, payInFull, payByInstalments, depositNow
+    case instalmentsLabel, cardKeptNotice, instalmentsTitle, instalmentsCaption, instalmentDueOn, instalmentLabel
+    case instalmentPartOf, instalmentStatusScheduled, instalmentStatusRetry, instalmentStatusFailed, instalmentStatusPaid, instalmentStatusCancelled
+    case payInstalmentNow, instalmentPayTitle, instalmentPayIntro, instalmentDeclinedNotice, instalmentPaidText, refundReasonAfterCancellation
     case billTo, billToNone, billToHint, dueDate, dueDateHint, dueDateMissing, billedFunding, invoiceOnRecord, invoiceBilledTo
 }
 
@@ -1145,6 +1151,39 @@ enum Strings {
         .invoicePrintHint: "Cette page s'imprime telle quelle, sans le menu.",
         .invoicesLink: "Mes factures",
         .invoiceOpenNotice: "Vous avez des factures à payer.",
+        .depositPart: "dépôt",
+        .planDeposit: "Dépôt, pour payer en versements ($)",
+        .planDepositHint:
+            "Laissez vide si les familles paient tout à l'inscription. Sinon, elles peuvent choisir de payer ce dépôt à l'inscription et le reste en versements égaux, prélevés sur leur carte aux dates ci-dessous.",
+        .planDates: "Dates des versements",
+        .planDatesHint: "AAAA-MM-JJ, dans l'ordre, séparées par des espaces (12 au plus).",
+        .planDatesError: "Indiquez de 1 à 12 dates valides (AAAA-MM-JJ), avec le dépôt.",
+        .planOffered: "Paiement en versements possible\u{00A0}: un dépôt de {deposit}, puis {instalments}.",
+        .instalmentOn: "{amount} le {date}",
+        .howToPay: "Comment payer\u{00A0}?",
+        .payInFull: "Tout payer maintenant",
+        .payByInstalments: "Payer les dépôts maintenant, et le reste en versements prélevés sur la même carte aux dates prévues",
+        .depositNow: "Dépôt payé maintenant",
+        .instalmentsLabel: "Versements",
+        .cardKeptNotice:
+            "Le processeur de paiement conserve votre carte pour les versements (Guichet ne la voit jamais). Un versement refusé vous est signalé par courriel, et vous pouvez le payer avec une autre carte.",
+        .instalmentsTitle: "Mes versements",
+        .instalmentsCaption: "Vos versements, par échéance",
+        .instalmentDueOn: "Échéance",
+        .instalmentLabel: "Versement",
+        .instalmentPartOf: "{number} de {count}",
+        .instalmentStatusScheduled: "Prévu",
+        .instalmentStatusRetry: "Refusé\u{00A0}: nouvel essai le {date}",
+        .instalmentStatusFailed: "Refusé\u{00A0}: à payer par carte",
+        .instalmentStatusPaid: "Payé",
+        .instalmentStatusCancelled: "Annulé avec l'inscription",
+        .payInstalmentNow: "Payer ce versement maintenant",
+        .instalmentPayTitle: "Payer le versement {number} de {count}",
+        .instalmentPayIntro:
+            "Ce versement est débité maintenant sur la carte que vous entrez. La carte est saisie dans la page sécurisée du processeur de paiement\u{00A0}: Guichet ne la voit jamais.",
+        .instalmentDeclinedNotice: "Un versement a été refusé\u{00A0}: payez-le par carte.",
+        .instalmentPaidText: "Ce versement est payé\u{00A0}: l'inscription suit son cours.",
+        .refundReasonAfterCancellation: "Versement prélevé au moment de l'annulation",
         .billTo: "Facturer à",
         .billToNone: "Ne pas facturer (payé autrement)",
         .billToHint:
@@ -2103,6 +2142,39 @@ enum Strings {
         .invoicePrintHint: "This page prints as it is, without the menu.",
         .invoicesLink: "My invoices",
         .invoiceOpenNotice: "You have invoices to pay.",
+        .depositPart: "deposit",
+        .planDeposit: "Deposit, to pay by instalments ($)",
+        .planDepositHint:
+            "Leave empty if families pay everything when registering. Otherwise they may choose to pay this deposit when registering and the rest in equal instalments, charged to their card on the dates below.",
+        .planDates: "Instalment dates",
+        .planDatesHint: "YYYY-MM-DD, in order, separated by spaces (at most 12).",
+        .planDatesError: "Enter 1 to 12 valid dates (YYYY-MM-DD), with the deposit.",
+        .planOffered: "Instalments available: a {deposit} deposit, then {instalments}.",
+        .instalmentOn: "{amount} on {date}",
+        .howToPay: "How to pay?",
+        .payInFull: "Pay everything now",
+        .payByInstalments: "Pay the deposits now, and the rest in instalments charged to the same card on their dates",
+        .depositNow: "Deposit paid now",
+        .instalmentsLabel: "Instalments",
+        .cardKeptNotice:
+            "The payment processor keeps your card for the instalments (Guichet never sees it). A declined instalment is emailed to you, and you can pay it with another card.",
+        .instalmentsTitle: "My instalments",
+        .instalmentsCaption: "Your instalments, by due date",
+        .instalmentDueOn: "Due date",
+        .instalmentLabel: "Instalment",
+        .instalmentPartOf: "{number} of {count}",
+        .instalmentStatusScheduled: "Scheduled",
+        .instalmentStatusRetry: "Declined: tried again on {date}",
+        .instalmentStatusFailed: "Declined: please pay it by card",
+        .instalmentStatusPaid: "Paid",
+        .instalmentStatusCancelled: "Cancelled with the registration",
+        .payInstalmentNow: "Pay this instalment now",
+        .instalmentPayTitle: "Pay instalment {number} of {count}",
+        .instalmentPayIntro:
+            "This instalment is charged now to the card you enter. The card is entered in the payment processor's secure page: Guichet never sees it.",
+        .instalmentDeclinedNotice: "An instalment was declined: please pay it by card.",
+        .instalmentPaidText: "This instalment is paid: the registration goes on.",
+        .refundReasonAfterCancellation: "Instalment charged as the registration was cancelled",
         .billTo: "Bill to",
         .billToNone: "Do not bill (paid another way)",
         .billToHint: "One of the person's guardians with an account. They get the invoice by email and pay it by card in their account.",

@@ -524,6 +524,8 @@ extension Components {
             internal var contractClauses: [Components.Schemas.LocalizedText]?
             /// - Remark: Generated from `#/components/schemas/NewOffering/refundPolicy`.
             internal var refundPolicy: Components.Schemas.RefundPolicy?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/paymentPlan`.
+            internal var paymentPlan: Components.Schemas.PaymentPlanTerms?
             /// - Remark: Generated from `#/components/schemas/NewOffering/documents`.
             internal var documents: Components.Schemas.DocumentRequirements?
             /// - Remark: Generated from `#/components/schemas/NewOffering/eligibility`.
@@ -565,6 +567,7 @@ extension Components {
             ///   - items: Things bought by quantity (a meal per date); ids are given by the catalogue.
             ///   - contractClauses: Clauses accepted at registration, each in French and English (version 1).
             ///   - refundPolicy:
+            ///   - paymentPlan:
             ///   - documents:
             ///   - eligibility:
             ///   - requirements: Shown before registering (CAL: a webcam and a headset).
@@ -590,6 +593,7 @@ extension Components {
                 items: [Components.Schemas.NewItem]? = nil,
                 contractClauses: [Components.Schemas.LocalizedText]? = nil,
                 refundPolicy: Components.Schemas.RefundPolicy? = nil,
+                paymentPlan: Components.Schemas.PaymentPlanTerms? = nil,
                 documents: Components.Schemas.DocumentRequirements? = nil,
                 eligibility: Components.Schemas.Eligibility? = nil,
                 requirements: [Components.Schemas.LocalizedText]? = nil,
@@ -615,6 +619,7 @@ extension Components {
                 self.items = items
                 self.contractClauses = contractClauses
                 self.refundPolicy = refundPolicy
+                self.paymentPlan = paymentPlan
                 self.documents = documents
                 self.eligibility = eligibility
                 self.requirements = requirements
@@ -641,6 +646,7 @@ extension Components {
                 case items
                 case contractClauses
                 case refundPolicy
+                case paymentPlan
                 case documents
                 case eligibility
                 case requirements
@@ -737,6 +743,8 @@ extension Components {
             internal var contract: Components.Schemas.ContractTerms?
             /// - Remark: Generated from `#/components/schemas/Offering/refundPolicy`.
             internal var refundPolicy: Components.Schemas.RefundPolicy?
+            /// - Remark: Generated from `#/components/schemas/Offering/paymentPlan`.
+            internal var paymentPlan: Components.Schemas.PaymentPlanTerms?
             /// - Remark: Generated from `#/components/schemas/Offering/documents`.
             internal var documents: Components.Schemas.DocumentRequirements?
             /// - Remark: Generated from `#/components/schemas/Offering/eligibility`.
@@ -782,6 +790,7 @@ extension Components {
             ///   - items:
             ///   - contract:
             ///   - refundPolicy:
+            ///   - paymentPlan:
             ///   - documents:
             ///   - eligibility:
             ///   - requirements: Shown before registering (CAL: a webcam and a headset).
@@ -811,6 +820,7 @@ extension Components {
                 items: [Components.Schemas.Item]? = nil,
                 contract: Components.Schemas.ContractTerms? = nil,
                 refundPolicy: Components.Schemas.RefundPolicy? = nil,
+                paymentPlan: Components.Schemas.PaymentPlanTerms? = nil,
                 documents: Components.Schemas.DocumentRequirements? = nil,
                 eligibility: Components.Schemas.Eligibility? = nil,
                 requirements: [Components.Schemas.LocalizedText]? = nil,
@@ -840,6 +850,7 @@ extension Components {
                 self.items = items
                 self.contract = contract
                 self.refundPolicy = refundPolicy
+                self.paymentPlan = paymentPlan
                 self.documents = documents
                 self.eligibility = eligibility
                 self.requirements = requirements
@@ -870,6 +881,7 @@ extension Components {
                 case items
                 case contract
                 case refundPolicy
+                case paymentPlan
                 case documents
                 case eligibility
                 case requirements
@@ -1343,6 +1355,36 @@ extension Components {
                 case administrationFee
             }
         }
+        /// A payment plan families may choose at checkout: the deposit paid then, and the rest of the price in equal
+        /// instalments charged to the saved card on these dates (the last takes the rounding). A line whose price
+        /// does not exceed the deposit, or once the first date has come, is paid in full.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/schemas/PaymentPlanTerms`.
+        internal struct PaymentPlanTerms: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PaymentPlanTerms/deposit`.
+            internal var deposit: Components.Schemas.Money
+            /// Ascending, in Quebec.
+            ///
+            /// - Remark: Generated from `#/components/schemas/PaymentPlanTerms/instalmentDates`.
+            internal var instalmentDates: [Swift.String]
+            /// Creates a new `PaymentPlanTerms`.
+            ///
+            /// - Parameters:
+            ///   - deposit:
+            ///   - instalmentDates: Ascending, in Quebec.
+            internal init(
+                deposit: Components.Schemas.Money,
+                instalmentDates: [Swift.String]
+            ) {
+                self.deposit = deposit
+                self.instalmentDates = instalmentDates
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case deposit
+                case instalmentDates
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/DocumentRequirements`.
         internal struct DocumentRequirements: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/DocumentRequirements/interventionPlan`.
@@ -1426,6 +1468,8 @@ extension Components {
             internal var contractClauses: [Components.Schemas.LocalizedText]?
             /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/refundPolicy`.
             internal var refundPolicy: Components.Schemas.RefundPolicy?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/paymentPlan`.
+            internal var paymentPlan: Components.Schemas.PaymentPlanTerms?
             /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/documents`.
             internal var documents: Components.Schemas.DocumentRequirements?
             /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/eligibility`.
@@ -1464,6 +1508,7 @@ extension Components {
             ///   - items: Items to keep carry their `id`; items without one are new.
             ///   - contractClauses:
             ///   - refundPolicy:
+            ///   - paymentPlan:
             ///   - documents:
             ///   - eligibility:
             ///   - requirements: Shown before registering (CAL: a webcam and a headset).
@@ -1486,6 +1531,7 @@ extension Components {
                 items: [Components.Schemas.ItemUpdate]? = nil,
                 contractClauses: [Components.Schemas.LocalizedText]? = nil,
                 refundPolicy: Components.Schemas.RefundPolicy? = nil,
+                paymentPlan: Components.Schemas.PaymentPlanTerms? = nil,
                 documents: Components.Schemas.DocumentRequirements? = nil,
                 eligibility: Components.Schemas.Eligibility? = nil,
                 requirements: [Components.Schemas.LocalizedText]? = nil,
@@ -1508,6 +1554,7 @@ extension Components {
                 self.items = items
                 self.contractClauses = contractClauses
                 self.refundPolicy = refundPolicy
+                self.paymentPlan = paymentPlan
                 self.documents = documents
                 self.eligibility = eligibility
                 self.requirements = requirements
@@ -1531,6 +1578,7 @@ extension Components {
                 case items
                 case contractClauses
                 case refundPolicy
+                case paymentPlan
                 case documents
                 case eligibility
                 case requirements

@@ -657,6 +657,8 @@ extension Components {
             internal var subtotal: Components.Schemas.Money
             /// - Remark: Generated from `#/components/schemas/LinePrice/total`.
             internal var total: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/LinePrice/paymentPlan`.
+            internal var paymentPlan: Components.Schemas.PaymentPlan?
             /// Creates a new `LinePrice`.
             ///
             /// - Parameters:
@@ -665,18 +667,21 @@ extension Components {
             ///   - taxes:
             ///   - subtotal:
             ///   - total:
+            ///   - paymentPlan:
             internal init(
                 unitPrice: Components.Schemas.Money,
                 items: [Components.Schemas.ItemLine],
                 taxes: [Components.Schemas.TaxLine],
                 subtotal: Components.Schemas.Money,
-                total: Components.Schemas.Money
+                total: Components.Schemas.Money,
+                paymentPlan: Components.Schemas.PaymentPlan? = nil
             ) {
                 self.unitPrice = unitPrice
                 self.items = items
                 self.taxes = taxes
                 self.subtotal = subtotal
                 self.total = total
+                self.paymentPlan = paymentPlan
             }
             internal enum CodingKeys: String, CodingKey {
                 case unitPrice
@@ -684,6 +689,66 @@ extension Components {
                 case taxes
                 case subtotal
                 case total
+                case paymentPlan
+            }
+        }
+        /// A deposit paid at checkout, then the rest in instalments charged to the card saved at checkout on their
+        /// dates. On a cart line, the plan the offering allows for this price (chosen with the checkout's
+        /// `paymentPlan`); on a checkout line, the plan chosen, whose deposit is the line's price charged now.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/schemas/PaymentPlan`.
+        internal struct PaymentPlan: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PaymentPlan/total`.
+            internal var total: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/PaymentPlan/deposit`.
+            internal var deposit: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/PaymentPlan/InstalmentsPayload`.
+            internal struct InstalmentsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/PaymentPlan/InstalmentsPayload/dueDate`.
+                internal var dueDate: Swift.String
+                /// - Remark: Generated from `#/components/schemas/PaymentPlan/InstalmentsPayload/amount`.
+                internal var amount: Components.Schemas.Money
+                /// Creates a new `InstalmentsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - dueDate:
+                ///   - amount:
+                internal init(
+                    dueDate: Swift.String,
+                    amount: Components.Schemas.Money
+                ) {
+                    self.dueDate = dueDate
+                    self.amount = amount
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case dueDate
+                    case amount
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/PaymentPlan/instalments`.
+            internal typealias InstalmentsPayload = [Components.Schemas.PaymentPlan.InstalmentsPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/PaymentPlan/instalments`.
+            internal var instalments: Components.Schemas.PaymentPlan.InstalmentsPayload
+            /// Creates a new `PaymentPlan`.
+            ///
+            /// - Parameters:
+            ///   - total:
+            ///   - deposit:
+            ///   - instalments:
+            internal init(
+                total: Components.Schemas.Money,
+                deposit: Components.Schemas.Money,
+                instalments: Components.Schemas.PaymentPlan.InstalmentsPayload
+            ) {
+                self.total = total
+                self.deposit = deposit
+                self.instalments = instalments
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case total
+                case deposit
+                case instalments
             }
         }
         /// - Remark: Generated from `#/components/schemas/CartLine`.
@@ -980,6 +1045,13 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/CheckoutRequest`.
         internal struct CheckoutRequest: Codable, Hashable, Sendable {
+            /// Pay a deposit now and the rest in instalments, on the lines whose offering allows a payment plan (their
+            /// `price.paymentPlan`); the other lines are paid in full. The card is saved at the processor for the
+            /// instalments. Default false.
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/CheckoutRequest/paymentPlan`.
+            internal var paymentPlan: Swift.Bool?
             /// Signed in: whose cart lines to check out.
             ///
             /// - Remark: Generated from `#/components/schemas/CheckoutRequest/sellingOrganisationId`.
@@ -1037,19 +1109,23 @@ extension Components {
             /// Creates a new `CheckoutRequest`.
             ///
             /// - Parameters:
+            ///   - paymentPlan: Pay a deposit now and the rest in instalments, on the lines whose offering allows a payment plan (their
             ///   - sellingOrganisationId: Signed in: whose cart lines to check out.
             ///   - guest: Without an account: who receives the mails and pays.
             ///   - lines: Without an account, the registrations to make.
             internal init(
+                paymentPlan: Swift.Bool? = nil,
                 sellingOrganisationId: Swift.String? = nil,
                 guest: Components.Schemas.CheckoutRequest.GuestPayload? = nil,
                 lines: [Components.Schemas.GuestLine]? = nil
             ) {
+                self.paymentPlan = paymentPlan
                 self.sellingOrganisationId = sellingOrganisationId
                 self.guest = guest
                 self.lines = lines
             }
             internal enum CodingKeys: String, CodingKey {
+                case paymentPlan
                 case sellingOrganisationId
                 case guest
                 case lines
@@ -1071,8 +1147,12 @@ extension Components {
             internal var offeringTitle: Components.Schemas.LocalizedText
             /// - Remark: Generated from `#/components/schemas/CheckoutLine/sessionId`.
             internal var sessionId: Swift.String
+            /// What this checkout charges for the line; on a payment plan, its deposit.
+            ///
             /// - Remark: Generated from `#/components/schemas/CheckoutLine/price`.
             internal var price: Components.Schemas.LinePrice
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/paymentPlan`.
+            internal var paymentPlan: Components.Schemas.PaymentPlan?
             /// Creates a new `CheckoutLine`.
             ///
             /// - Parameters:
@@ -1083,7 +1163,8 @@ extension Components {
             ///   - offeringCode:
             ///   - offeringTitle:
             ///   - sessionId:
-            ///   - price:
+            ///   - price: What this checkout charges for the line; on a payment plan, its deposit.
+            ///   - paymentPlan:
             internal init(
                 registrationId: Swift.String,
                 participantId: Swift.String,
@@ -1092,7 +1173,8 @@ extension Components {
                 offeringCode: Swift.String,
                 offeringTitle: Components.Schemas.LocalizedText,
                 sessionId: Swift.String,
-                price: Components.Schemas.LinePrice
+                price: Components.Schemas.LinePrice,
+                paymentPlan: Components.Schemas.PaymentPlan? = nil
             ) {
                 self.registrationId = registrationId
                 self.participantId = participantId
@@ -1102,6 +1184,7 @@ extension Components {
                 self.offeringTitle = offeringTitle
                 self.sessionId = sessionId
                 self.price = price
+                self.paymentPlan = paymentPlan
             }
             internal enum CodingKeys: String, CodingKey {
                 case registrationId
@@ -1112,6 +1195,7 @@ extension Components {
                 case offeringTitle
                 case sessionId
                 case price
+                case paymentPlan
             }
         }
         /// - Remark: Generated from `#/components/schemas/Checkout`.

@@ -331,7 +331,7 @@ extension Components {
         internal struct Payment: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Payment/id`.
             internal var id: Swift.String
-            /// The checkout it paid, or the invoice (`/v1/me/invoices/{id}`) it paid.
+            /// The checkout it paid, the invoice (`/v1/me/invoices/{id}`) or the instalment (`/v1/me/instalments`) it paid.
             ///
             /// - Remark: Generated from `#/components/schemas/Payment/checkoutId`.
             internal var checkoutId: Swift.String
@@ -384,7 +384,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - id:
-            ///   - checkoutId: The checkout it paid, or the invoice (`/v1/me/invoices/{id}`) it paid.
+            ///   - checkoutId: The checkout it paid, the invoice (`/v1/me/invoices/{id}`) or the instalment (`/v1/me/instalments`) it paid.
             ///   - sellingOrganisationId:
             ///   - amount:
             ///   - refunded:
@@ -602,6 +602,35 @@ extension Components {
                 internal var taxes: [Components.Schemas.Tax]
                 /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/total`.
                 internal var total: Components.Schemas.Money
+                /// On a payment plan: which part of the line's price this receipt is for, 0 the deposit, then 1…count.
+                ///
+                /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/planPart`.
+                internal struct PlanPartPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/planPart/number`.
+                    internal var number: Swift.Int
+                    /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/planPart/count`.
+                    internal var count: Swift.Int
+                    /// Creates a new `PlanPartPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - number:
+                    ///   - count:
+                    internal init(
+                        number: Swift.Int,
+                        count: Swift.Int
+                    ) {
+                        self.number = number
+                        self.count = count
+                    }
+                    internal enum CodingKeys: String, CodingKey {
+                        case number
+                        case count
+                    }
+                }
+                /// On a payment plan: which part of the line's price this receipt is for, 0 the deposit, then 1…count.
+                ///
+                /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/planPart`.
+                internal var planPart: Components.Schemas.Receipt.LinesPayloadPayload.PlanPartPayload?
                 /// Creates a new `LinesPayloadPayload`.
                 ///
                 /// - Parameters:
@@ -616,6 +645,7 @@ extension Components {
                 ///   - subtotal:
                 ///   - taxes:
                 ///   - total:
+                ///   - planPart: On a payment plan: which part of the line's price this receipt is for, 0 the deposit, then 1…count.
                 internal init(
                     registrationId: Swift.String,
                     participantId: Swift.String,
@@ -627,7 +657,8 @@ extension Components {
                     items: Components.Schemas.Receipt.LinesPayloadPayload.ItemsPayload,
                     subtotal: Components.Schemas.Money,
                     taxes: [Components.Schemas.Tax],
-                    total: Components.Schemas.Money
+                    total: Components.Schemas.Money,
+                    planPart: Components.Schemas.Receipt.LinesPayloadPayload.PlanPartPayload? = nil
                 ) {
                     self.registrationId = registrationId
                     self.participantId = participantId
@@ -640,6 +671,7 @@ extension Components {
                     self.subtotal = subtotal
                     self.taxes = taxes
                     self.total = total
+                    self.planPart = planPart
                 }
                 internal enum CodingKeys: String, CodingKey {
                     case registrationId
@@ -653,6 +685,7 @@ extension Components {
                     case subtotal
                     case taxes
                     case total
+                    case planPart
                 }
             }
             /// - Remark: Generated from `#/components/schemas/Receipt/lines`.
@@ -1519,6 +1552,157 @@ extension Components {
             internal enum CodingKeys: String, CodingKey {
                 case cardToken
                 case billingAddress
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/InstalmentList`.
+        internal struct InstalmentList: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/InstalmentList/items`.
+            internal var items: [Components.Schemas.Instalment]
+            /// Creates a new `InstalmentList`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            internal init(items: [Components.Schemas.Instalment]) {
+                self.items = items
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case items
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Instalment`.
+        internal struct Instalment: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Instalment/id`.
+            internal var id: Swift.String
+            /// The checkout whose deposit started the plan.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Instalment/checkoutId`.
+            internal var checkoutId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Instalment/registrationId`.
+            internal var registrationId: Swift.String
+            /// 1 for the first instalment after the deposit.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Instalment/number`.
+            internal var number: Swift.Int
+            /// How many instalments follow the deposit.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Instalment/count`.
+            internal var count: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/Instalment/dueDate`.
+            internal var dueDate: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Instalment/amount`.
+            internal var amount: Components.Schemas.Money
+            /// `failed`: refused by the saved card on every try; it waits for the payer to pay it by card.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Instalment/status`.
+            internal enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case scheduled = "scheduled"
+                case paid = "paid"
+                case failed = "failed"
+                case cancelled = "cancelled"
+            }
+            /// `failed`: refused by the saved card on every try; it waits for the payer to pay it by card.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Instalment/status`.
+            internal var status: Components.Schemas.Instalment.StatusPayload
+            /// Charges of the saved card tried so far.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Instalment/attempts`.
+            internal var attempts: Swift.Int
+            /// When the saved card is charged next, while `scheduled`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Instalment/nextAttemptAt`.
+            internal var nextAttemptAt: Foundation.Date?
+            /// The processor's code for the last refusal (`card_declined`, `insufficient_funds`…).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Instalment/lastFailureCode`.
+            internal var lastFailureCode: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Instalment/participantName`.
+            internal var participantName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Instalment/offeringCode`.
+            internal var offeringCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Instalment/title`.
+            internal var title: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/Instalment/organisationId`.
+            internal var organisationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Instalment/paymentId`.
+            internal var paymentId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Instalment/receiptNumber`.
+            internal var receiptNumber: Swift.String?
+            /// Creates a new `Instalment`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - checkoutId: The checkout whose deposit started the plan.
+            ///   - registrationId:
+            ///   - number: 1 for the first instalment after the deposit.
+            ///   - count: How many instalments follow the deposit.
+            ///   - dueDate:
+            ///   - amount:
+            ///   - status: `failed`: refused by the saved card on every try; it waits for the payer to pay it by card.
+            ///   - attempts: Charges of the saved card tried so far.
+            ///   - nextAttemptAt: When the saved card is charged next, while `scheduled`.
+            ///   - lastFailureCode: The processor's code for the last refusal (`card_declined`, `insufficient_funds`…).
+            ///   - participantName:
+            ///   - offeringCode:
+            ///   - title:
+            ///   - organisationId:
+            ///   - paymentId:
+            ///   - receiptNumber:
+            internal init(
+                id: Swift.String,
+                checkoutId: Swift.String,
+                registrationId: Swift.String,
+                number: Swift.Int,
+                count: Swift.Int,
+                dueDate: Swift.String,
+                amount: Components.Schemas.Money,
+                status: Components.Schemas.Instalment.StatusPayload,
+                attempts: Swift.Int,
+                nextAttemptAt: Foundation.Date? = nil,
+                lastFailureCode: Swift.String? = nil,
+                participantName: Swift.String,
+                offeringCode: Swift.String,
+                title: Components.Schemas.LocalizedText,
+                organisationId: Swift.String,
+                paymentId: Swift.String? = nil,
+                receiptNumber: Swift.String? = nil
+            ) {
+                self.id = id
+                self.checkoutId = checkoutId
+                self.registrationId = registrationId
+                self.number = number
+                self.count = count
+                self.dueDate = dueDate
+                self.amount = amount
+                self.status = status
+                self.attempts = attempts
+                self.nextAttemptAt = nextAttemptAt
+                self.lastFailureCode = lastFailureCode
+                self.participantName = participantName
+                self.offeringCode = offeringCode
+                self.title = title
+                self.organisationId = organisationId
+                self.paymentId = paymentId
+                self.receiptNumber = receiptNumber
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case id
+                case checkoutId
+                case registrationId
+                case number
+                case count
+                case dueDate
+                case amount
+                case status
+                case attempts
+                case nextAttemptAt
+                case lastFailureCode
+                case participantName
+                case offeringCode
+                case title
+                case organisationId
+                case paymentId
+                case receiptNumber
             }
         }
         /// - Remark: Generated from `#/components/schemas/InvoiceList`.

@@ -6294,4 +6294,554 @@ internal enum Operations {
             }
         }
     }
+    /// The signed-in account's instalments (at most 200), by due date.
+    ///
+    /// A checkout whose lines are on a payment plan charges their deposits; each line's later parts are instalments,
+    /// charged to the card the processor saved at checkout, on the morning of their due date. A refused charge is
+    /// tried again 1, 3 and 7 days later and the payer mailed each time; then it waits (`failed`) for the payer to
+    /// pay it by card. Cancelling the registration cancels its unpaid instalments.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/me/instalments`.
+    /// - Remark: Generated from `#/paths//v1/me/instalments/get(listMyInstalments)`.
+    internal enum ListMyInstalments {
+        internal static let id: Swift.String = "listMyInstalments"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/me/instalments/GET/header`.
+            internal struct Headers: Sendable, Hashable {
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListMyInstalments.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                internal init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.ListMyInstalments.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.ListMyInstalments.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            internal init(headers: Operations.ListMyInstalments.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/instalments/GET/responses/200/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/me/instalments/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.InstalmentList)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.InstalmentList {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.ListMyInstalments.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.ListMyInstalments.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The instalments.
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/instalments/get(listMyInstalments)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.ListMyInstalments.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            internal var ok: Operations.ListMyInstalments.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/instalments/get(listMyInstalments)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
+    /// Pays one of the signed-in account's unpaid instalments now, with a card token; a double click never charges twice.
+    ///
+    /// As `createPayment`, for an instalment (after a refusal, or ahead of its date): `Idempotency-Key` is required,
+    /// an instalment has at most one payment that is not declined (409 `instalment-already-paid`,
+    /// `payment-in-progress`), and a cancelled one cannot be paid (409 `instalment-cancelled`). The payment gets a
+    /// receipt like any other, and `payment.instalment.paid` tells enrolment.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/me/instalments/{instalmentId}/payments`.
+    /// - Remark: Generated from `#/paths//v1/me/instalments/{instalmentId}/payments/post(payMyInstalment)`.
+    internal enum PayMyInstalment {
+        internal static let id: Swift.String = "payMyInstalment"
+        internal struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/v1/me/instalments/{instalmentId}/payments/POST/path`.
+            internal struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/instalments/{instalmentId}/payments/POST/path/instalmentId`.
+                internal var instalmentId: Swift.String
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - instalmentId:
+                internal init(instalmentId: Swift.String) {
+                    self.instalmentId = instalmentId
+                }
+            }
+            internal var path: Operations.PayMyInstalment.Input.Path
+            /// - Remark: Generated from `#/paths/v1/me/instalments/{instalmentId}/payments/POST/header`.
+            internal struct Headers: Sendable, Hashable {
+                /// One unique value per payment attempt (a UUID), sent again unchanged when retrying. Required.
+                ///
+                /// - Remark: Generated from `#/paths/v1/me/instalments/{instalmentId}/payments/POST/header/Idempotency-Key`.
+                internal var idempotencyKey: Swift.String
+                internal var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.PayMyInstalment.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - idempotencyKey: One unique value per payment attempt (a UUID), sent again unchanged when retrying. Required.
+                ///   - accept:
+                internal init(
+                    idempotencyKey: Swift.String,
+                    accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.PayMyInstalment.AcceptableContentType>] = .defaultValues()
+                ) {
+                    self.idempotencyKey = idempotencyKey
+                    self.accept = accept
+                }
+            }
+            internal var headers: Operations.PayMyInstalment.Input.Headers
+            /// - Remark: Generated from `#/paths/v1/me/instalments/{instalmentId}/payments/POST/requestBody`.
+            internal enum Body: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/instalments/{instalmentId}/payments/POST/requestBody/content/application\/json`.
+                case json(Components.Schemas.InvoicePaymentRequest)
+            }
+            internal var body: Operations.PayMyInstalment.Input.Body
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            ///   - body:
+            internal init(
+                path: Operations.PayMyInstalment.Input.Path,
+                headers: Operations.PayMyInstalment.Input.Headers,
+                body: Operations.PayMyInstalment.Input.Body
+            ) {
+                self.path = path
+                self.headers = headers
+                self.body = body
+            }
+        }
+        internal enum Output: Sendable, Hashable {
+            internal struct Created: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/instalments/{instalmentId}/payments/POST/responses/201/headers`.
+                internal struct Headers: Sendable, Hashable {
+                    /// The payment's URL.
+                    ///
+                    /// - Remark: Generated from `#/paths/v1/me/instalments/{instalmentId}/payments/POST/responses/201/headers/Location`.
+                    internal var location: Swift.String?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - location: The payment's URL.
+                    internal init(location: Swift.String? = nil) {
+                        self.location = location
+                    }
+                }
+                /// Received HTTP response headers
+                internal var headers: Operations.PayMyInstalment.Output.Created.Headers
+                /// - Remark: Generated from `#/paths/v1/me/instalments/{instalmentId}/payments/POST/responses/201/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/me/instalments/{instalmentId}/payments/POST/responses/201/content/application\/json`.
+                    case json(Components.Schemas.Payment)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Payment {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.PayMyInstalment.Output.Created.Body
+                /// Creates a new `Created`.
+                ///
+                /// - Parameters:
+                ///   - headers: Received HTTP response headers
+                ///   - body: Received HTTP response body
+                internal init(
+                    headers: Operations.PayMyInstalment.Output.Created.Headers = .init(),
+                    body: Operations.PayMyInstalment.Output.Created.Body
+                ) {
+                    self.headers = headers
+                    self.body = body
+                }
+            }
+            /// Charged (`succeeded`, with its receipt number) or refused (`declined`).
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/instalments/{instalmentId}/payments/post(payMyInstalment)/responses/201`.
+            ///
+            /// HTTP response code: `201 created`.
+            case created(Operations.PayMyInstalment.Output.Created)
+            /// The associated value of the enum case if `self` is `.created`.
+            ///
+            /// - Throws: An error if `self` is not `.created`.
+            /// - SeeAlso: `.created`.
+            internal var created: Operations.PayMyInstalment.Output.Created {
+                get throws {
+                    switch self {
+                    case let .created(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "created",
+                            response: self
+                        )
+                    }
+                }
+            }
+            internal struct Accepted: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/v1/me/instalments/{instalmentId}/payments/POST/responses/202/content`.
+                internal enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/v1/me/instalments/{instalmentId}/payments/POST/responses/202/content/application\/json`.
+                    case json(Components.Schemas.Payment)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    internal var json: Components.Schemas.Payment {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                internal var body: Operations.PayMyInstalment.Output.Accepted.Body
+                /// Creates a new `Accepted`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                internal init(body: Operations.PayMyInstalment.Output.Accepted.Body) {
+                    self.body = body
+                }
+            }
+            /// The processor has not answered yet (`pending` or `unknown`); follow the payment's URL.
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/instalments/{instalmentId}/payments/post(payMyInstalment)/responses/202`.
+            ///
+            /// HTTP response code: `202 accepted`.
+            case accepted(Operations.PayMyInstalment.Output.Accepted)
+            /// The associated value of the enum case if `self` is `.accepted`.
+            ///
+            /// - Throws: An error if `self` is not `.accepted`.
+            /// - SeeAlso: `.accepted`.
+            internal var accepted: Operations.PayMyInstalment.Output.Accepted {
+                get throws {
+                    switch self {
+                    case let .accepted(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "accepted",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/instalments/{instalmentId}/payments/post(payMyInstalment)/responses/400`.
+            ///
+            /// HTTP response code: `400 badRequest`.
+            case badRequest(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.badRequest`.
+            ///
+            /// - Throws: An error if `self` is not `.badRequest`.
+            /// - SeeAlso: `.badRequest`.
+            internal var badRequest: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .badRequest(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "badRequest",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/instalments/{instalmentId}/payments/post(payMyInstalment)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            internal var unauthorized: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/instalments/{instalmentId}/payments/post(payMyInstalment)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            internal var notFound: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/instalments/{instalmentId}/payments/post(payMyInstalment)/responses/409`.
+            ///
+            /// HTTP response code: `409 conflict`.
+            case conflict(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.conflict`.
+            ///
+            /// - Throws: An error if `self` is not `.conflict`.
+            /// - SeeAlso: `.conflict`.
+            internal var conflict: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .conflict(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "conflict",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// An RFC 9457 problem. Types used here: `/problems/malformed-request` (400), `/problems/invalid-request`
+            /// (400: fields outside this document's constraints, each named in `errors`, nothing done), `/problems/validation` (422),
+            /// `/problems/unauthenticated` and `/problems/invalid-token` (401), `/problems/forbidden` (403),
+            /// `/problems/not-found` (404), `/problems/internal` (500); payment's own: `/problems/checkout-not-ready`
+            /// (409, `Retry-After`), `/problems/checkout-expired`, `/problems/checkout-already-paid`,
+            /// `/problems/payment-in-progress` (409, `Retry-After`), `/problems/nothing-to-pay` (409),
+            /// `/problems/idempotency-in-flight` (409, `Retry-After`), `/problems/idempotency-key-reused` (422),
+            /// `/problems/refund-exceeds-captured` (422), `/problems/payment-not-refundable` (409),
+            /// `/problems/invalid-webhook` (400), `/problems/releve24-year-not-over`, `/problems/releve24-no-preparer`,
+            /// `/problems/releve24-range-exhausted`, `/problems/releve24-range-used` (409).
+            ///
+            ///
+            /// - Remark: Generated from `#/paths//v1/me/instalments/{instalmentId}/payments/post(payMyInstalment)/responses/422`.
+            ///
+            /// HTTP response code: `422 unprocessableContent`.
+            case unprocessableContent(Components.Responses.Problem)
+            /// The associated value of the enum case if `self` is `.unprocessableContent`.
+            ///
+            /// - Throws: An error if `self` is not `.unprocessableContent`.
+            /// - SeeAlso: `.unprocessableContent`.
+            internal var unprocessableContent: Components.Responses.Problem {
+                get throws {
+                    switch self {
+                    case let .unprocessableContent(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unprocessableContent",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        internal enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case applicationProblemJson
+            case other(Swift.String)
+            internal init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                case "application/problem+json":
+                    self = .applicationProblemJson
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            internal var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                case .applicationProblemJson:
+                    return "application/problem+json"
+                }
+            }
+            internal static var allCases: [Self] {
+                [
+                    .json,
+                    .applicationProblemJson
+                ]
+            }
+        }
+    }
 }

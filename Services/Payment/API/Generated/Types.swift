@@ -200,6 +200,28 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /v1/me/invoices/{invoiceId}/payments`.
     /// - Remark: Generated from `#/paths//v1/me/invoices/{invoiceId}/payments/post(payMyInvoice)`.
     func payMyInvoice(_ input: Operations.PayMyInvoice.Input) async throws -> Operations.PayMyInvoice.Output
+    /// The signed-in account's instalments (at most 200), by due date.
+    ///
+    /// A checkout whose lines are on a payment plan charges their deposits; each line's later parts are instalments,
+    /// charged to the card the processor saved at checkout, on the morning of their due date. A refused charge is
+    /// tried again 1, 3 and 7 days later and the payer mailed each time; then it waits (`failed`) for the payer to
+    /// pay it by card. Cancelling the registration cancels its unpaid instalments.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/me/instalments`.
+    /// - Remark: Generated from `#/paths//v1/me/instalments/get(listMyInstalments)`.
+    func listMyInstalments(_ input: Operations.ListMyInstalments.Input) async throws -> Operations.ListMyInstalments.Output
+    /// Pays one of the signed-in account's unpaid instalments now, with a card token; a double click never charges twice.
+    ///
+    /// As `createPayment`, for an instalment (after a refusal, or ahead of its date): `Idempotency-Key` is required,
+    /// an instalment has at most one payment that is not declined (409 `instalment-already-paid`,
+    /// `payment-in-progress`), and a cancelled one cannot be paid (409 `instalment-cancelled`). The payment gets a
+    /// receipt like any other, and `payment.instalment.paid` tells enrolment.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/me/instalments/{instalmentId}/payments`.
+    /// - Remark: Generated from `#/paths//v1/me/instalments/{instalmentId}/payments/post(payMyInstalment)`.
+    func payMyInstalment(_ input: Operations.PayMyInstalment.Input) async throws -> Operations.PayMyInstalment.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -568,6 +590,40 @@ extension APIProtocol {
         body: Operations.PayMyInvoice.Input.Body
     ) async throws -> Operations.PayMyInvoice.Output {
         try await payMyInvoice(Operations.PayMyInvoice.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The signed-in account's instalments (at most 200), by due date.
+    ///
+    /// A checkout whose lines are on a payment plan charges their deposits; each line's later parts are instalments,
+    /// charged to the card the processor saved at checkout, on the morning of their due date. A refused charge is
+    /// tried again 1, 3 and 7 days later and the payer mailed each time; then it waits (`failed`) for the payer to
+    /// pay it by card. Cancelling the registration cancels its unpaid instalments.
+    ///
+    ///
+    /// - Remark: HTTP `GET /v1/me/instalments`.
+    /// - Remark: Generated from `#/paths//v1/me/instalments/get(listMyInstalments)`.
+    internal func listMyInstalments(headers: Operations.ListMyInstalments.Input.Headers = .init()) async throws -> Operations.ListMyInstalments.Output {
+        try await listMyInstalments(Operations.ListMyInstalments.Input(headers: headers))
+    }
+    /// Pays one of the signed-in account's unpaid instalments now, with a card token; a double click never charges twice.
+    ///
+    /// As `createPayment`, for an instalment (after a refusal, or ahead of its date): `Idempotency-Key` is required,
+    /// an instalment has at most one payment that is not declined (409 `instalment-already-paid`,
+    /// `payment-in-progress`), and a cancelled one cannot be paid (409 `instalment-cancelled`). The payment gets a
+    /// receipt like any other, and `payment.instalment.paid` tells enrolment.
+    ///
+    ///
+    /// - Remark: HTTP `POST /v1/me/instalments/{instalmentId}/payments`.
+    /// - Remark: Generated from `#/paths//v1/me/instalments/{instalmentId}/payments/post(payMyInstalment)`.
+    internal func payMyInstalment(
+        path: Operations.PayMyInstalment.Input.Path,
+        headers: Operations.PayMyInstalment.Input.Headers,
+        body: Operations.PayMyInstalment.Input.Body
+    ) async throws -> Operations.PayMyInstalment.Output {
+        try await payMyInstalment(Operations.PayMyInstalment.Input(
             path: path,
             headers: headers,
             body: body

@@ -536,6 +536,8 @@ extension Components {
             package var contractClauses: [Components.Schemas.LocalizedText]?
             /// - Remark: Generated from `#/components/schemas/NewOffering/refundPolicy`.
             package var refundPolicy: Components.Schemas.RefundPolicy?
+            /// - Remark: Generated from `#/components/schemas/NewOffering/paymentPlan`.
+            package var paymentPlan: Components.Schemas.PaymentPlanTerms?
             /// - Remark: Generated from `#/components/schemas/NewOffering/documents`.
             package var documents: Components.Schemas.DocumentRequirements?
             /// - Remark: Generated from `#/components/schemas/NewOffering/eligibility`.
@@ -577,6 +579,7 @@ extension Components {
             ///   - items: Things bought by quantity (a meal per date); ids are given by the catalogue.
             ///   - contractClauses: Clauses accepted at registration, each in French and English (version 1).
             ///   - refundPolicy:
+            ///   - paymentPlan:
             ///   - documents:
             ///   - eligibility:
             ///   - requirements: Shown before registering (CAL: a webcam and a headset).
@@ -602,6 +605,7 @@ extension Components {
                 items: [Components.Schemas.NewItem]? = nil,
                 contractClauses: [Components.Schemas.LocalizedText]? = nil,
                 refundPolicy: Components.Schemas.RefundPolicy? = nil,
+                paymentPlan: Components.Schemas.PaymentPlanTerms? = nil,
                 documents: Components.Schemas.DocumentRequirements? = nil,
                 eligibility: Components.Schemas.Eligibility? = nil,
                 requirements: [Components.Schemas.LocalizedText]? = nil,
@@ -627,6 +631,7 @@ extension Components {
                 self.items = items
                 self.contractClauses = contractClauses
                 self.refundPolicy = refundPolicy
+                self.paymentPlan = paymentPlan
                 self.documents = documents
                 self.eligibility = eligibility
                 self.requirements = requirements
@@ -653,6 +658,7 @@ extension Components {
                 case items
                 case contractClauses
                 case refundPolicy
+                case paymentPlan
                 case documents
                 case eligibility
                 case requirements
@@ -749,6 +755,8 @@ extension Components {
             package var contract: Components.Schemas.ContractTerms?
             /// - Remark: Generated from `#/components/schemas/Offering/refundPolicy`.
             package var refundPolicy: Components.Schemas.RefundPolicy?
+            /// - Remark: Generated from `#/components/schemas/Offering/paymentPlan`.
+            package var paymentPlan: Components.Schemas.PaymentPlanTerms?
             /// - Remark: Generated from `#/components/schemas/Offering/documents`.
             package var documents: Components.Schemas.DocumentRequirements?
             /// - Remark: Generated from `#/components/schemas/Offering/eligibility`.
@@ -794,6 +802,7 @@ extension Components {
             ///   - items:
             ///   - contract:
             ///   - refundPolicy:
+            ///   - paymentPlan:
             ///   - documents:
             ///   - eligibility:
             ///   - requirements: Shown before registering (CAL: a webcam and a headset).
@@ -823,6 +832,7 @@ extension Components {
                 items: [Components.Schemas.Item]? = nil,
                 contract: Components.Schemas.ContractTerms? = nil,
                 refundPolicy: Components.Schemas.RefundPolicy? = nil,
+                paymentPlan: Components.Schemas.PaymentPlanTerms? = nil,
                 documents: Components.Schemas.DocumentRequirements? = nil,
                 eligibility: Components.Schemas.Eligibility? = nil,
                 requirements: [Components.Schemas.LocalizedText]? = nil,
@@ -852,6 +862,7 @@ extension Components {
                 self.items = items
                 self.contract = contract
                 self.refundPolicy = refundPolicy
+                self.paymentPlan = paymentPlan
                 self.documents = documents
                 self.eligibility = eligibility
                 self.requirements = requirements
@@ -882,6 +893,7 @@ extension Components {
                 case items
                 case contract
                 case refundPolicy
+                case paymentPlan
                 case documents
                 case eligibility
                 case requirements
@@ -1355,6 +1367,36 @@ extension Components {
                 case administrationFee
             }
         }
+        /// A payment plan families may choose at checkout: the deposit paid then, and the rest of the price in equal
+        /// instalments charged to the saved card on these dates (the last takes the rounding). A line whose price
+        /// does not exceed the deposit, or once the first date has come, is paid in full.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/schemas/PaymentPlanTerms`.
+        package struct PaymentPlanTerms: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PaymentPlanTerms/deposit`.
+            package var deposit: Components.Schemas.Money
+            /// Ascending, in Quebec.
+            ///
+            /// - Remark: Generated from `#/components/schemas/PaymentPlanTerms/instalmentDates`.
+            package var instalmentDates: [Swift.String]
+            /// Creates a new `PaymentPlanTerms`.
+            ///
+            /// - Parameters:
+            ///   - deposit:
+            ///   - instalmentDates: Ascending, in Quebec.
+            package init(
+                deposit: Components.Schemas.Money,
+                instalmentDates: [Swift.String]
+            ) {
+                self.deposit = deposit
+                self.instalmentDates = instalmentDates
+            }
+            package enum CodingKeys: String, CodingKey {
+                case deposit
+                case instalmentDates
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/DocumentRequirements`.
         package struct DocumentRequirements: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/DocumentRequirements/interventionPlan`.
@@ -1438,6 +1480,8 @@ extension Components {
             package var contractClauses: [Components.Schemas.LocalizedText]?
             /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/refundPolicy`.
             package var refundPolicy: Components.Schemas.RefundPolicy?
+            /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/paymentPlan`.
+            package var paymentPlan: Components.Schemas.PaymentPlanTerms?
             /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/documents`.
             package var documents: Components.Schemas.DocumentRequirements?
             /// - Remark: Generated from `#/components/schemas/OfferingTermsUpdate/eligibility`.
@@ -1476,6 +1520,7 @@ extension Components {
             ///   - items: Items to keep carry their `id`; items without one are new.
             ///   - contractClauses:
             ///   - refundPolicy:
+            ///   - paymentPlan:
             ///   - documents:
             ///   - eligibility:
             ///   - requirements: Shown before registering (CAL: a webcam and a headset).
@@ -1498,6 +1543,7 @@ extension Components {
                 items: [Components.Schemas.ItemUpdate]? = nil,
                 contractClauses: [Components.Schemas.LocalizedText]? = nil,
                 refundPolicy: Components.Schemas.RefundPolicy? = nil,
+                paymentPlan: Components.Schemas.PaymentPlanTerms? = nil,
                 documents: Components.Schemas.DocumentRequirements? = nil,
                 eligibility: Components.Schemas.Eligibility? = nil,
                 requirements: [Components.Schemas.LocalizedText]? = nil,
@@ -1520,6 +1566,7 @@ extension Components {
                 self.items = items
                 self.contractClauses = contractClauses
                 self.refundPolicy = refundPolicy
+                self.paymentPlan = paymentPlan
                 self.documents = documents
                 self.eligibility = eligibility
                 self.requirements = requirements
@@ -1543,6 +1590,7 @@ extension Components {
                 case items
                 case contractClauses
                 case refundPolicy
+                case paymentPlan
                 case documents
                 case eligibility
                 case requirements

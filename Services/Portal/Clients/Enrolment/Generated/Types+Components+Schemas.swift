@@ -644,6 +644,8 @@ extension Components {
             package var subtotal: Components.Schemas.Money
             /// - Remark: Generated from `#/components/schemas/LinePrice/total`.
             package var total: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/LinePrice/paymentPlan`.
+            package var paymentPlan: Components.Schemas.PaymentPlan?
             /// Creates a new `LinePrice`.
             ///
             /// - Parameters:
@@ -652,18 +654,21 @@ extension Components {
             ///   - taxes:
             ///   - subtotal:
             ///   - total:
+            ///   - paymentPlan:
             package init(
                 unitPrice: Components.Schemas.Money,
                 items: [Components.Schemas.ItemLine],
                 taxes: [Components.Schemas.TaxLine],
                 subtotal: Components.Schemas.Money,
-                total: Components.Schemas.Money
+                total: Components.Schemas.Money,
+                paymentPlan: Components.Schemas.PaymentPlan? = nil
             ) {
                 self.unitPrice = unitPrice
                 self.items = items
                 self.taxes = taxes
                 self.subtotal = subtotal
                 self.total = total
+                self.paymentPlan = paymentPlan
             }
             package enum CodingKeys: String, CodingKey {
                 case unitPrice
@@ -671,6 +676,66 @@ extension Components {
                 case taxes
                 case subtotal
                 case total
+                case paymentPlan
+            }
+        }
+        /// A deposit paid at checkout, then the rest in instalments charged to the card saved at checkout on their
+        /// dates. On a cart line, the plan the offering allows for this price (chosen with the checkout's
+        /// `paymentPlan`); on a checkout line, the plan chosen, whose deposit is the line's price charged now.
+        ///
+        ///
+        /// - Remark: Generated from `#/components/schemas/PaymentPlan`.
+        package struct PaymentPlan: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/PaymentPlan/total`.
+            package var total: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/PaymentPlan/deposit`.
+            package var deposit: Components.Schemas.Money
+            /// - Remark: Generated from `#/components/schemas/PaymentPlan/InstalmentsPayload`.
+            package struct InstalmentsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/PaymentPlan/InstalmentsPayload/dueDate`.
+                package var dueDate: Swift.String
+                /// - Remark: Generated from `#/components/schemas/PaymentPlan/InstalmentsPayload/amount`.
+                package var amount: Components.Schemas.Money
+                /// Creates a new `InstalmentsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - dueDate:
+                ///   - amount:
+                package init(
+                    dueDate: Swift.String,
+                    amount: Components.Schemas.Money
+                ) {
+                    self.dueDate = dueDate
+                    self.amount = amount
+                }
+                package enum CodingKeys: String, CodingKey {
+                    case dueDate
+                    case amount
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/PaymentPlan/instalments`.
+            package typealias InstalmentsPayload = [Components.Schemas.PaymentPlan.InstalmentsPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/PaymentPlan/instalments`.
+            package var instalments: Components.Schemas.PaymentPlan.InstalmentsPayload
+            /// Creates a new `PaymentPlan`.
+            ///
+            /// - Parameters:
+            ///   - total:
+            ///   - deposit:
+            ///   - instalments:
+            package init(
+                total: Components.Schemas.Money,
+                deposit: Components.Schemas.Money,
+                instalments: Components.Schemas.PaymentPlan.InstalmentsPayload
+            ) {
+                self.total = total
+                self.deposit = deposit
+                self.instalments = instalments
+            }
+            package enum CodingKeys: String, CodingKey {
+                case total
+                case deposit
+                case instalments
             }
         }
         /// - Remark: Generated from `#/components/schemas/CartLine`.
@@ -967,6 +1032,13 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/CheckoutRequest`.
         package struct CheckoutRequest: Codable, Hashable, Sendable {
+            /// Pay a deposit now and the rest in instalments, on the lines whose offering allows a payment plan (their
+            /// `price.paymentPlan`); the other lines are paid in full. The card is saved at the processor for the
+            /// instalments. Default false.
+            ///
+            ///
+            /// - Remark: Generated from `#/components/schemas/CheckoutRequest/paymentPlan`.
+            package var paymentPlan: Swift.Bool?
             /// Signed in: whose cart lines to check out.
             ///
             /// - Remark: Generated from `#/components/schemas/CheckoutRequest/sellingOrganisationId`.
@@ -1024,19 +1096,23 @@ extension Components {
             /// Creates a new `CheckoutRequest`.
             ///
             /// - Parameters:
+            ///   - paymentPlan: Pay a deposit now and the rest in instalments, on the lines whose offering allows a payment plan (their
             ///   - sellingOrganisationId: Signed in: whose cart lines to check out.
             ///   - guest: Without an account: who receives the mails and pays.
             ///   - lines: Without an account, the registrations to make.
             package init(
+                paymentPlan: Swift.Bool? = nil,
                 sellingOrganisationId: Swift.String? = nil,
                 guest: Components.Schemas.CheckoutRequest.GuestPayload? = nil,
                 lines: [Components.Schemas.GuestLine]? = nil
             ) {
+                self.paymentPlan = paymentPlan
                 self.sellingOrganisationId = sellingOrganisationId
                 self.guest = guest
                 self.lines = lines
             }
             package enum CodingKeys: String, CodingKey {
+                case paymentPlan
                 case sellingOrganisationId
                 case guest
                 case lines
@@ -1058,8 +1134,12 @@ extension Components {
             package var offeringTitle: Components.Schemas.LocalizedText
             /// - Remark: Generated from `#/components/schemas/CheckoutLine/sessionId`.
             package var sessionId: Swift.String
+            /// What this checkout charges for the line; on a payment plan, its deposit.
+            ///
             /// - Remark: Generated from `#/components/schemas/CheckoutLine/price`.
             package var price: Components.Schemas.LinePrice
+            /// - Remark: Generated from `#/components/schemas/CheckoutLine/paymentPlan`.
+            package var paymentPlan: Components.Schemas.PaymentPlan?
             /// Creates a new `CheckoutLine`.
             ///
             /// - Parameters:
@@ -1070,7 +1150,8 @@ extension Components {
             ///   - offeringCode:
             ///   - offeringTitle:
             ///   - sessionId:
-            ///   - price:
+            ///   - price: What this checkout charges for the line; on a payment plan, its deposit.
+            ///   - paymentPlan:
             package init(
                 registrationId: Swift.String,
                 participantId: Swift.String,
@@ -1079,7 +1160,8 @@ extension Components {
                 offeringCode: Swift.String,
                 offeringTitle: Components.Schemas.LocalizedText,
                 sessionId: Swift.String,
-                price: Components.Schemas.LinePrice
+                price: Components.Schemas.LinePrice,
+                paymentPlan: Components.Schemas.PaymentPlan? = nil
             ) {
                 self.registrationId = registrationId
                 self.participantId = participantId
@@ -1089,6 +1171,7 @@ extension Components {
                 self.offeringTitle = offeringTitle
                 self.sessionId = sessionId
                 self.price = price
+                self.paymentPlan = paymentPlan
             }
             package enum CodingKeys: String, CodingKey {
                 case registrationId
@@ -1099,6 +1182,7 @@ extension Components {
                 case offeringTitle
                 case sessionId
                 case price
+                case paymentPlan
             }
         }
         /// - Remark: Generated from `#/components/schemas/Checkout`.

@@ -343,7 +343,7 @@ extension Components {
         package struct Payment: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Payment/id`.
             package var id: Swift.String
-            /// The checkout it paid, or the invoice (`/v1/me/invoices/{id}`) it paid.
+            /// The checkout it paid, the invoice (`/v1/me/invoices/{id}`) or the instalment (`/v1/me/instalments`) it paid.
             ///
             /// - Remark: Generated from `#/components/schemas/Payment/checkoutId`.
             package var checkoutId: Swift.String
@@ -396,7 +396,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - id:
-            ///   - checkoutId: The checkout it paid, or the invoice (`/v1/me/invoices/{id}`) it paid.
+            ///   - checkoutId: The checkout it paid, the invoice (`/v1/me/invoices/{id}`) or the instalment (`/v1/me/instalments`) it paid.
             ///   - sellingOrganisationId:
             ///   - amount:
             ///   - refunded:
@@ -614,6 +614,35 @@ extension Components {
                 package var taxes: [Components.Schemas.Tax]
                 /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/total`.
                 package var total: Components.Schemas.Money
+                /// On a payment plan: which part of the line's price this receipt is for, 0 the deposit, then 1…count.
+                ///
+                /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/planPart`.
+                package struct PlanPartPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/planPart/number`.
+                    package var number: Swift.Int
+                    /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/planPart/count`.
+                    package var count: Swift.Int
+                    /// Creates a new `PlanPartPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - number:
+                    ///   - count:
+                    package init(
+                        number: Swift.Int,
+                        count: Swift.Int
+                    ) {
+                        self.number = number
+                        self.count = count
+                    }
+                    package enum CodingKeys: String, CodingKey {
+                        case number
+                        case count
+                    }
+                }
+                /// On a payment plan: which part of the line's price this receipt is for, 0 the deposit, then 1…count.
+                ///
+                /// - Remark: Generated from `#/components/schemas/Receipt/LinesPayload/planPart`.
+                package var planPart: Components.Schemas.Receipt.LinesPayloadPayload.PlanPartPayload?
                 /// Creates a new `LinesPayloadPayload`.
                 ///
                 /// - Parameters:
@@ -628,6 +657,7 @@ extension Components {
                 ///   - subtotal:
                 ///   - taxes:
                 ///   - total:
+                ///   - planPart: On a payment plan: which part of the line's price this receipt is for, 0 the deposit, then 1…count.
                 package init(
                     registrationId: Swift.String,
                     participantId: Swift.String,
@@ -639,7 +669,8 @@ extension Components {
                     items: Components.Schemas.Receipt.LinesPayloadPayload.ItemsPayload,
                     subtotal: Components.Schemas.Money,
                     taxes: [Components.Schemas.Tax],
-                    total: Components.Schemas.Money
+                    total: Components.Schemas.Money,
+                    planPart: Components.Schemas.Receipt.LinesPayloadPayload.PlanPartPayload? = nil
                 ) {
                     self.registrationId = registrationId
                     self.participantId = participantId
@@ -652,6 +683,7 @@ extension Components {
                     self.subtotal = subtotal
                     self.taxes = taxes
                     self.total = total
+                    self.planPart = planPart
                 }
                 package enum CodingKeys: String, CodingKey {
                     case registrationId
@@ -665,6 +697,7 @@ extension Components {
                     case subtotal
                     case taxes
                     case total
+                    case planPart
                 }
             }
             /// - Remark: Generated from `#/components/schemas/Receipt/lines`.
@@ -1531,6 +1564,157 @@ extension Components {
             package enum CodingKeys: String, CodingKey {
                 case cardToken
                 case billingAddress
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/InstalmentList`.
+        package struct InstalmentList: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/InstalmentList/items`.
+            package var items: [Components.Schemas.Instalment]
+            /// Creates a new `InstalmentList`.
+            ///
+            /// - Parameters:
+            ///   - items:
+            package init(items: [Components.Schemas.Instalment]) {
+                self.items = items
+            }
+            package enum CodingKeys: String, CodingKey {
+                case items
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Instalment`.
+        package struct Instalment: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Instalment/id`.
+            package var id: Swift.String
+            /// The checkout whose deposit started the plan.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Instalment/checkoutId`.
+            package var checkoutId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Instalment/registrationId`.
+            package var registrationId: Swift.String
+            /// 1 for the first instalment after the deposit.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Instalment/number`.
+            package var number: Swift.Int
+            /// How many instalments follow the deposit.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Instalment/count`.
+            package var count: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/Instalment/dueDate`.
+            package var dueDate: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Instalment/amount`.
+            package var amount: Components.Schemas.Money
+            /// `failed`: refused by the saved card on every try; it waits for the payer to pay it by card.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Instalment/status`.
+            @frozen package enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case scheduled = "scheduled"
+                case paid = "paid"
+                case failed = "failed"
+                case cancelled = "cancelled"
+            }
+            /// `failed`: refused by the saved card on every try; it waits for the payer to pay it by card.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Instalment/status`.
+            package var status: Components.Schemas.Instalment.StatusPayload
+            /// Charges of the saved card tried so far.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Instalment/attempts`.
+            package var attempts: Swift.Int
+            /// When the saved card is charged next, while `scheduled`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Instalment/nextAttemptAt`.
+            package var nextAttemptAt: Foundation.Date?
+            /// The processor's code for the last refusal (`card_declined`, `insufficient_funds`…).
+            ///
+            /// - Remark: Generated from `#/components/schemas/Instalment/lastFailureCode`.
+            package var lastFailureCode: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Instalment/participantName`.
+            package var participantName: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Instalment/offeringCode`.
+            package var offeringCode: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Instalment/title`.
+            package var title: Components.Schemas.LocalizedText
+            /// - Remark: Generated from `#/components/schemas/Instalment/organisationId`.
+            package var organisationId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Instalment/paymentId`.
+            package var paymentId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/Instalment/receiptNumber`.
+            package var receiptNumber: Swift.String?
+            /// Creates a new `Instalment`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - checkoutId: The checkout whose deposit started the plan.
+            ///   - registrationId:
+            ///   - number: 1 for the first instalment after the deposit.
+            ///   - count: How many instalments follow the deposit.
+            ///   - dueDate:
+            ///   - amount:
+            ///   - status: `failed`: refused by the saved card on every try; it waits for the payer to pay it by card.
+            ///   - attempts: Charges of the saved card tried so far.
+            ///   - nextAttemptAt: When the saved card is charged next, while `scheduled`.
+            ///   - lastFailureCode: The processor's code for the last refusal (`card_declined`, `insufficient_funds`…).
+            ///   - participantName:
+            ///   - offeringCode:
+            ///   - title:
+            ///   - organisationId:
+            ///   - paymentId:
+            ///   - receiptNumber:
+            package init(
+                id: Swift.String,
+                checkoutId: Swift.String,
+                registrationId: Swift.String,
+                number: Swift.Int,
+                count: Swift.Int,
+                dueDate: Swift.String,
+                amount: Components.Schemas.Money,
+                status: Components.Schemas.Instalment.StatusPayload,
+                attempts: Swift.Int,
+                nextAttemptAt: Foundation.Date? = nil,
+                lastFailureCode: Swift.String? = nil,
+                participantName: Swift.String,
+                offeringCode: Swift.String,
+                title: Components.Schemas.LocalizedText,
+                organisationId: Swift.String,
+                paymentId: Swift.String? = nil,
+                receiptNumber: Swift.String? = nil
+            ) {
+                self.id = id
+                self.checkoutId = checkoutId
+                self.registrationId = registrationId
+                self.number = number
+                self.count = count
+                self.dueDate = dueDate
+                self.amount = amount
+                self.status = status
+                self.attempts = attempts
+                self.nextAttemptAt = nextAttemptAt
+                self.lastFailureCode = lastFailureCode
+                self.participantName = participantName
+                self.offeringCode = offeringCode
+                self.title = title
+                self.organisationId = organisationId
+                self.paymentId = paymentId
+                self.receiptNumber = receiptNumber
+            }
+            package enum CodingKeys: String, CodingKey {
+                case id
+                case checkoutId
+                case registrationId
+                case number
+                case count
+                case dueDate
+                case amount
+                case status
+                case attempts
+                case nextAttemptAt
+                case lastFailureCode
+                case participantName
+                case offeringCode
+                case title
+                case organisationId
+                case paymentId
+                case receiptNumber
             }
         }
         /// - Remark: Generated from `#/components/schemas/InvoiceList`.

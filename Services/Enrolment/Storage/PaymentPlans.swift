@@ -1,0 +1,25 @@
+import Contracts
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Registrations on a payment plan: their checkout charged a deposit, and payment charges the instalments on their
+/// dates (`payment.instalment.paid`). What such a registration has paid is its deposit and its paid instalments.
+enum PaymentPlans {
+    /// SQL: what registration `r` has paid through its checkout, the whole price unless it is on a plan.
+    static let paidThroughCheckoutCents = """
+        CASE WHEN r.deposit_cents IS NULL THEN r.amount_cents
+        ELSE r.deposit_cents + coalesce((SELECT sum(ip.amount_cents) FROM instalments_paid ip WHERE ip.registration_id = r.id), 0)::bigint END
+        """
+
+    /// An instalment paid, kept once.
+    static func paid(_ event: InstalmentPaidEvent, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            INSERT INTO instalments_paid (instalment_id, registration_id, payment_id, amount_cents, paid_at)
+            SELECT \(event.instalmentId), r.id, \(event.paymentId), \(event.amount.amountCents), \(now)
+            FROM registrations r WHERE r.id = \(event.registrationId)
+            ON CONFLICT (instalment_id) DO NOTHING
+            """, logger: logger)
+    }
+}
