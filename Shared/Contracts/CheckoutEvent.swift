@@ -106,6 +106,22 @@ public struct CheckoutEvent: Codable, Sendable, Equatable {
         /// The line's price incl. taxes.
         public var totalCents: Int64 { subtotal.amountCents + taxes.reduce(0) { $0 + $1.amount.amountCents } }
 
+        /// The line cut in parts of these amounts (a deposit, then instalments): each part's taxes in proportion,
+        /// rounded half up, the last taking what is left of each tax, so that the parts' taxes add up to the line's.
+        public func split(_ parts: [Int64]) -> [Line] {
+            var left = taxes.map(\.amount.amountCents)
+            return parts.enumerated().map { index, cents in
+                var part = share(cents, part: .init(number: index, count: parts.count - 1))
+                if index == parts.count - 1 {
+                    for (tax, amount) in left.enumerated() { part.taxes[tax].amount = .init(amountCents: amount) }
+                    part.subtotal = .init(amountCents: cents - left.reduce(0, +))
+                } else {
+                    for (tax, line) in part.taxes.enumerated() { left[tax] -= line.amount.amountCents }
+                }
+                return part
+            }
+        }
+
         /// `cents` of this line's price, as a line: subtotal, taxes and item prices in proportion (rounded half up;
         /// the subtotal takes what rounding leaves), so what it pays reads as the line does, e.g. the share of
         /// a Relevé 24's box D.
@@ -336,9 +352,13 @@ public struct RefundCompletedEvent: Codable, Sendable, Equatable {
     public var amount: MoneyAmount
     /// The `enrolment.refund.requested` it answers, when it answers one (staff may refund on their own).
     public var refundRequestId: UUID?
+    /// With `refundRequestId`: false while other parts of the answer are still to complete (a registration paid by
+    /// instalments is refunded from each payment that paid it); true on the last. Absent: the request is answered.
+    public var requestComplete: Bool?
 
     public init(
-        refundId: UUID, version: Int64, paymentId: UUID, checkoutId: UUID, registrationIds: [UUID], amount: MoneyAmount, refundRequestId: UUID?
+        refundId: UUID, version: Int64, paymentId: UUID, checkoutId: UUID, registrationIds: [UUID], amount: MoneyAmount, refundRequestId: UUID?,
+        requestComplete: Bool? = nil
     ) {
         self.refundId = refundId
         self.version = version
@@ -347,6 +367,7 @@ public struct RefundCompletedEvent: Codable, Sendable, Equatable {
         self.registrationIds = registrationIds
         self.amount = amount
         self.refundRequestId = refundRequestId
+        self.requestComplete = requestComplete
     }
 }
 

@@ -1649,7 +1649,7 @@ def family_pays_a_summer_by_instalments(browser, expect):
     browser.navigate(lambda: form.find_element(By.CSS_SELECTOR, "button").click())
     assert heading(browser) == "Payer mes inscriptions", heading(browser)
     text = main_text(browser).replace("\xa0", " ")
-    assert "Dépôt payé maintenant" in text and "600,00 $" in text and text.count("200,00 $ le") == 2, text
+    assert "Dépôt à payer maintenant" in text and "600,00 $" in text and text.count("200,00 $ le") == 2, text
     assert "conserve votre carte pour les versements" in text, text
     fill(browser, {"name": "Hugo Cormier", "line1": "5, rue Mance", "city": "Baie-Comeau", "postalCode": "G4Z 1A1"})
     assert "0341" in card_in_frame(browser, "4000000000000341")

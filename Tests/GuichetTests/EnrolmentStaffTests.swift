@@ -754,6 +754,14 @@ import Testing
         #expect(refund("pro-rata", today: "2027-07-10") == 4_000, "4 of 10 days left")
         #expect(refund("pro-rata", today: "2027-07-15") == 0)
         #expect(refund("pro-rata", today: "2027-07-13", fee: 5_000) == 0, "never below zero")
+        // On a payment plan, part paid: the days given cost their share of the whole price.
+        func planRefund(paid: Int64) -> Int64 {
+            RefundRules.refund(
+                paidCents: paid, priceCents: 10_000, policy: .init(kind: "pro-rata", administrationFee: nil), startsOn: start, endsOn: end,
+                today: CalendarDate("2027-07-10")!)
+        }
+        #expect(planRefund(paid: 8_000) == 2_000, "6 of 10 days given cost 60 $")
+        #expect(planRefund(paid: 5_000) == 0)
     }
 
     /// The attendance page's previous and next days, across a month's end, a leap day and a year's end.

@@ -15,17 +15,15 @@ import Testing
 /// the card saved, each instalment charged once on its date, a refusal tried again and told, a cancellation that
 /// stops what is unpaid, and a refund spread over what the registration paid.
 @Suite struct PaymentPlanTests {
-    /// A checkout whose first line is on a plan (deposit now, then two instalments) and whose second is paid in full.
+    /// A checkout of one line on a plan: its deposit now, then its instalments.
     static func planCheckout(
         seller: UUID, payer: CheckoutEvent.Payer, price: Int64, deposit: Int64, dates: [String], holdExpiresAt: Date
     ) -> CheckoutEvent {
         var checkout = checkoutEvent(seller: seller, payer: payer, lines: [(UUID(), "Émile Tremblay", price)], holdExpiresAt: holdExpiresAt)
-        let whole = checkout.lines[0]
         let parts = PaymentPlanTerms(deposit: .init(amountCents: deposit), instalmentDates: dates).split(totalCents: price, today: "2027-01-01")!
-        checkout.lines[0] = whole.share(parts[0], part: .init(number: 0, count: dates.count))
-        checkout.instalments = zip(dates, parts.dropFirst()).enumerated().map { index, part in
-            .init(instalmentId: UUID(), dueDate: part.0, line: whole.share(part.1, part: .init(number: index + 1, count: dates.count)))
-        }
+        let lines = checkout.lines[0].split(parts)
+        checkout.lines[0] = lines[0]
+        checkout.instalments = zip(dates, lines.dropFirst()).map { .init(instalmentId: UUID(), dueDate: $0, line: $1) }
         checkout.total = .init(amountCents: parts[0])
         return checkout
     }
@@ -46,6 +44,13 @@ import Testing
         #expect(share.totalCents == 2_875)
         #expect(share.taxes.map(\.amount.amountCents) == [125, 250])
         #expect(share.planPart == .init(number: 1, count: 3))
+        // Cut in parts, the taxes add up to the line's to the cent; each part's total is what it charges.
+        let parts = taxed.split([3_833, 3_833, 3_832])
+        #expect(parts.map(\.totalCents) == [3_833, 3_833, 3_832])
+        #expect(parts.map(\.planPart?.number) == [0, 1, 2])
+        for tax in 0..<2 {
+            #expect(parts.reduce(0) { $0 + $1.taxes[tax].amount.amountCents } == taxed.taxes[tax].amount.amountCents)
+        }
     }
 
     @Test func aPlanChargesItsDepositThenEachInstalmentOnceRetriesARefusalAndStopsAtCancellation() async throws {
@@ -199,7 +204,10 @@ import Testing
                     try await database.count(
                         "SELECT count(*) FROM payment.refunds f JOIN payment.payments p ON p.id = f.payment_id WHERE p.checkout_id = '\(emile.checkoutId.uuidString.lowercased())' AND f.amount_cents = 10000"
                     ) == 1, "the deposit gives the last 100 $")
-                #expect(try await database.count("SELECT count(*) FROM payment.refunds WHERE refund_request_id IS NOT NULL") == 1)
+                #expect(
+                    try await database.count(
+                        "SELECT count(*) FROM payment.refunds WHERE refund_request_id = '\(request.refundRequestId.uuidString.lowercased())'")
+                        == 3, "each part answers the request")
             }
         }
     }
@@ -284,6 +292,33 @@ import Testing
                 #expect((asked["amount"] as? [String: Any])?["amountCents"] as? Int == 75_000)
                 #expect((asked["checkoutId"] as? String)?.lowercased() == checkoutId.lowercased())
                 #expect(try await database.enrolmentEvents(EventName.registrationCancelled).count == 1, "payment hears it and stops the plan")
+                // Payment answers in two parts (the instalment's payment, then the deposit's): the request completes with the last.
+                let requestText = try #require(asked["refundRequestId"] as? String)
+                let requestId = try #require(UUID(uuidString: requestText))
+                for (amount, last) in [(Int64(45_000), false), (30_000, true)] {
+                    try await events.send(
+                        EventName.refundCompleted, from: "payment",
+                        RefundCompletedEvent(
+                            refundId: UUID(), version: 2, paymentId: UUID(), checkoutId: UUID(uuidString: checkoutId)!,
+                            registrationIds: [UUID(uuidString: registration)!], amount: .init(amountCents: amount), refundRequestId: requestId,
+                            requestComplete: last))
+                    try await eventually("part \(last ? 2 : 1) is counted") {
+                        try await database.count(
+                            "SELECT count(*) FROM enrolment.refund_requests WHERE refunded_cents = \(last ? 75_000 : 45_000) AND status = '\(last ? "completed" : "requested")'"
+                        ) == 1
+                    }
+                }
+                // The second instalment charged as the cancellation crossed it: asked back whole.
+                let lastInstalment = try #require((announced["instalments"] as? [[String: Any]])?.last?["instalmentId"] as? String)
+                let late = InstalmentPaidEvent(
+                    instalmentId: UUID(uuidString: lastInstalment)!,
+                    version: 2, checkoutId: UUID(uuidString: checkoutId)!, registrationId: UUID(uuidString: registration)!, paymentId: UUID(),
+                    receiptNumber: "CAMP-2027-000003", amount: .init(amountCents: 45_000))
+                try await events.send(EventName.instalmentPaid, from: "payment", late)
+                try await eventually("the late instalment is asked back") {
+                    try await database.count(
+                        "SELECT count(*) FROM enrolment.refund_requests WHERE amount_cents = 45000 AND reason = 'registration-cancelled'") == 1
+                }
             }
         }
     }

@@ -127,13 +127,11 @@ struct CheckoutPlanner: Sendable {
                 participantBirthDate: person.birthDate, sessionStartDate: session?.startsOn, sessionEndDate: session?.endsOn)
             var deposit: Int64?
             if paymentPlans, let terms = offering.paymentPlan, let parts = terms.split(totalCents: priced.total, today: today) {
-                let whole = event
-                let count = parts.count - 1
-                event = whole.share(parts[0], part: .init(number: 0, count: count))
+                let lines = event.split(parts)
+                event = lines[0]
                 deposit = parts[0]
-                for (number, (cents, date)) in zip(parts.dropFirst(), terms.instalmentDates).enumerated() {
-                    instalments.append(
-                        .init(instalmentId: newIdentifier(), dueDate: date, line: whole.share(cents, part: .init(number: number + 1, count: count))))
+                for (line, date) in zip(lines.dropFirst(), terms.instalmentDates) {
+                    instalments.append(.init(instalmentId: newIdentifier(), dueDate: date, line: line))
                 }
             }
             registrations.append(

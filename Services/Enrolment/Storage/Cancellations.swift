@@ -31,20 +31,17 @@ enum Cancellations {
     private static func decide(
         _ id: UUID, by principal: Principal, at now: Date, lock: Bool, on connection: PostgresConnection, logger: Logger
     ) async throws -> Decision {
-        var found: (status: String, amount: Int64, checkout: UUID?, session: UUID, owner: UUID?, seller: UUID, offering: String)?
-        let read: PostgresQuery =
-            lock
-            ? """
-            SELECT r.status, \(unescaped: PaymentPlans.paidThroughCheckoutCents), r.checkout_id, r.session_id, c.account_id, o.selling_organisation_id, o.document::text
-            FROM registrations r LEFT JOIN checkouts c ON c.id = r.checkout_id JOIN offerings o ON o.id = r.offering_id
-            WHERE r.id = \(id) FOR UPDATE OF r
-            """
-            : """
-            SELECT r.status, \(unescaped: PaymentPlans.paidThroughCheckoutCents), r.checkout_id, r.session_id, c.account_id, o.selling_organisation_id, o.document::text
+        var found: (status: String, amount: Int64, price: Int64, checkout: UUID?, session: UUID, owner: UUID?, seller: UUID, offering: String)?
+        // Locked first, then read in a statement of its own: what was paid includes an instalment whose payment
+        // committed while this waited for the lock.
+        if lock { _ = try await connection.query("SELECT 1 FROM registrations WHERE id = \(id) FOR UPDATE", logger: logger).collect() }
+        let read: PostgresQuery = """
+            SELECT r.status, \(unescaped: PaymentPlans.paidThroughCheckoutCents), r.amount_cents, r.checkout_id, r.session_id, c.account_id,
+                o.selling_organisation_id, o.document::text
             FROM registrations r LEFT JOIN checkouts c ON c.id = r.checkout_id JOIN offerings o ON o.id = r.offering_id
             WHERE r.id = \(id)
             """
-        for try await row in try await connection.query(read, logger: logger).decode((String, Int64, UUID?, UUID, UUID?, UUID, String).self) {
+        for try await row in try await connection.query(read, logger: logger).decode((String, Int64, Int64, UUID?, UUID, UUID?, UUID, String).self) {
             found = row
         }
         guard let found else { throw Problem.notFound }
@@ -58,15 +55,13 @@ enum Cancellations {
             throw Problem.notCancellable
         }
         if !byStaff && !(today < starts) { throw Problem.cancellationClosed }
-        // What paid it online: its checkout, or the invoice staff billed once the family paid it (payment knows the
-        // invoice's payment by the invoice's id). A staff registration without either has nothing to give back.
-        var paidThrough = found.checkout
-        if paidThrough == nil, let invoice = try await InvoiceBilling.invoice(of: id, on: connection, logger: logger), invoice.status == "paid" {
-            paidThrough = invoice.id
-        }
+        // A staff registration neither paid by a checkout nor by its invoice has nothing to give back.
+        let paidThrough = try await InvoiceBilling.paidThrough(registration: id, checkout: found.checkout, on: connection, logger: logger)
         let refund =
             paidThrough == nil
-            ? 0 : RefundRules.refund(paidCents: found.amount, policy: offering.refundPolicy, startsOn: starts, endsOn: ends, today: today)
+            ? 0
+            : RefundRules.refund(
+                paidCents: found.amount, priceCents: found.price, policy: offering.refundPolicy, startsOn: starts, endsOn: ends, today: today)
         let reason = byStaff && found.owner != principal.accountId ? "cancelled-by-staff" : "cancelled-by-guardian"
         // Staff cancelling someone else's paid registration send money back: the code, as for a refund, within 15 minutes.
         if reason == "cancelled-by-staff", refund > 0, lock, !principal.hasRecentSecondFactor(at: now) { throw Problem.secondFactorStale }
@@ -166,6 +161,10 @@ extension Cancellations {
     /// transaction (a redelivered event finds nothing left to cancel).
     static func cancelOffering(_ offering: UUID, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
         var cancelled: [(id: UUID, session: UUID, checkout: UUID?, amount: Int64)] = []
+        // Locked before they are read: what each paid includes an instalment whose payment committed meanwhile.
+        _ = try await connection.query(
+            "SELECT id FROM registrations WHERE offering_id = \(offering) AND status = 'confirmed' ORDER BY id FOR UPDATE", logger: logger
+        ).collect()
         for try await row in try await connection.query(
             """
             UPDATE registrations r SET status = 'cancelled', status_reason = 'offering-cancelled', version = version + 1, updated_at = \(now)
@@ -190,13 +189,10 @@ extension Cancellations {
         try await CheckoutStore.recordRegistrations(EventName.registrationCancelled, cancelled.map(\.id), at: now, on: connection, logger: logger)
         for registration in cancelled where registration.amount > 0 {
             try await InvoiceBilling.cancelOpen(registration: registration.id, at: now, on: connection, logger: logger)
-            var paidThrough = registration.checkout
-            if paidThrough == nil, let invoice = try await InvoiceBilling.invoice(of: registration.id, on: connection, logger: logger),
-                invoice.status == "paid"
-            {
-                paidThrough = invoice.id
-            }
-            guard let checkout = paidThrough else { continue }
+            guard
+                let checkout = try await InvoiceBilling.paidThrough(
+                    registration: registration.id, checkout: registration.checkout, on: connection, logger: logger)
+            else { continue }
             try await requestRefund(
                 registration: registration.id, checkout: checkout, cents: registration.amount, reason: "offering-cancelled", at: now,
                 on: connection, logger: logger)
@@ -222,6 +218,19 @@ extension Cancellations {
 
     /// Payment refunded what a request asked (or what a staff refund covered): the requests it answers are closed.
     static func refundCompleted(_ refund: RefundCompletedEvent, on connection: PostgresConnection, logger: Logger) async throws {
+        // Answered in parts (one per payment of a registration on a plan): their amounts add up, and the request is
+        // completed by the last.
+        if let request = refund.refundRequestId, refund.requestComplete != nil {
+            try await connection.query(
+                """
+                UPDATE refund_requests SET status = \(refund.requestComplete == true ? "completed" : "requested"),
+                    completed_at = CASE WHEN \(refund.requestComplete == true) THEN now() END,
+                    payment_id = coalesce(payment_id, \(refund.paymentId)), refund_id = coalesce(refund_id, \(refund.refundId)),
+                    refunded_cents = coalesce(refunded_cents, 0) + \(refund.amount.amountCents)
+                WHERE id = \(request) AND status = 'requested'
+                """, logger: logger)
+            return
+        }
         try await connection.query(
             """
             UPDATE refund_requests SET status = 'completed', completed_at = now(), payment_id = \(refund.paymentId), refund_id = \(refund.refundId),

@@ -95,6 +95,14 @@ enum InvoiceBilling {
         return found.map { (id: $0.0, status: $0.1) }
     }
 
+    /// What paid the registration online, as payment knows it for refunds: its checkout, or the invoice staff billed
+    /// once the family paid it (payment finds the invoice's payment by the invoice's id); nil when neither did.
+    static func paidThrough(registration: UUID, checkout: UUID?, on connection: PostgresConnection, logger: Logger) async throws -> UUID? {
+        if let checkout { return checkout }
+        guard let invoice = try await invoice(of: registration, on: connection, logger: logger), invoice.status == "paid" else { return nil }
+        return invoice.id
+    }
+
     /// The registration is cancelled before its invoice was paid: nothing is owed any more, and payment stops taking it.
     static func cancelOpen(registration: UUID, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
         for try await (id, document) in try await connection.query(

@@ -12,14 +12,27 @@ enum PaymentPlans {
         ELSE r.deposit_cents + coalesce((SELECT sum(ip.amount_cents) FROM instalments_paid ip WHERE ip.registration_id = r.id), 0)::bigint END
         """
 
-    /// An instalment paid, kept once.
+    /// An instalment paid, kept once. Charged as its registration was cancelled (or left expired), it is asked back
+    /// whole: the cancellation's refund was decided without it.
     static func paid(_ event: InstalmentPaidEvent, at now: Date, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
+        var status: String?
+        for try await found in try await connection.query(
             """
-            INSERT INTO instalments_paid (instalment_id, registration_id, payment_id, amount_cents, paid_at)
-            SELECT \(event.instalmentId), r.id, \(event.paymentId), \(event.amount.amountCents), \(now)
-            FROM registrations r WHERE r.id = \(event.registrationId)
-            ON CONFLICT (instalment_id) DO NOTHING
-            """, logger: logger)
+            WITH kept AS (
+                INSERT INTO instalments_paid (instalment_id, registration_id, payment_id, amount_cents, paid_at)
+                SELECT \(event.instalmentId), r.id, \(event.paymentId), \(event.amount.amountCents), \(now)
+                FROM registrations r WHERE r.id = \(event.registrationId)
+                ON CONFLICT (instalment_id) DO NOTHING
+                RETURNING registration_id
+            )
+            SELECT r.status FROM registrations r JOIN kept k ON k.registration_id = r.id FOR UPDATE OF r
+            """, logger: logger
+        ).decode(String.self) {
+            status = found
+        }
+        guard let status, status != "confirmed", event.amount.amountCents > 0 else { return }
+        try await Cancellations.requestRefund(
+            registration: event.registrationId, checkout: event.checkoutId, cents: event.amount.amountCents, reason: "registration-cancelled",
+            at: now, on: connection, logger: logger)
     }
 }

@@ -12,23 +12,10 @@ extension PaymentAPI {
     }
 
     func payMyInstalment(_ input: Operations.PayMyInstalment.Input) async throws -> Operations.PayMyInstalment.Output {
-        let payer = try RequestScope.requirePrincipal().accountId
-        guard let id = UUID(uuidString: input.path.instalmentId) else { throw Problem.notFound }
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
-        let key = try Idempotency.key(input.headers.idempotencyKey)
-        var errors: [FieldError] = []
-        let (token, address) = Self.card(body.cardToken, billedTo: body.billingAddress, errors: &errors)
-        guard errors.isEmpty, let address else { throw Problem.validation(errors) }
-        let payment = try await payments.pay(
-            .init(
-                checkoutId: id, kind: "instalment", cardToken: token, billingAddress: address, key: key,
-                requestHash: try Idempotency.requestHash(body)),
-            payer: .account(payer), now: clock.now())
-        RequestScope.setResponseHeader(.location, "/v1/payments/\(payment.id.uuidString.lowercased())")
-        switch payment.status {
-        case .succeeded, .declined: return .created(.init(body: .json(Self.representation(payment))))
-        case .pending, .unknown: return .accepted(.init(body: .json(Self.representation(payment))))
-        }
+        let (payment, answered) = try await payDocument(
+            kind: "instalment", id: input.path.instalmentId, body: body, idempotencyKey: input.headers.idempotencyKey)
+        return answered ? .created(.init(body: .json(payment))) : .accepted(.init(body: .json(payment)))
     }
 
     static func representation(_ instalment: InstalmentStore.Instalment) -> Components.Schemas.Instalment {

@@ -21,23 +21,29 @@ extension PaymentAPI {
     }
 
     func payMyInvoice(_ input: Operations.PayMyInvoice.Input) async throws -> Operations.PayMyInvoice.Output {
-        let payer = try RequestScope.requirePrincipal().accountId
-        guard let id = UUID(uuidString: input.path.invoiceId) else { throw Problem.notFound }
         guard case .json(let body) = input.body else { throw Problem.malformedRequest("Expected application/json.") }
-        let key = try Idempotency.key(input.headers.idempotencyKey)
+        let (payment, answered) = try await payDocument(
+            kind: "invoice", id: input.path.invoiceId, body: body, idempotencyKey: input.headers.idempotencyKey)
+        return answered ? .created(.init(body: .json(payment))) : .accepted(.init(body: .json(payment)))
+    }
+
+    /// Pays the signed-in payer's invoice or instalment (`kind`) by card, as a checkout is paid; `answered`: the
+    /// processor said charged or declined (201), else the payment waits for it (202).
+    func payDocument(
+        kind: String, id text: String, body: Components.Schemas.InvoicePaymentRequest, idempotencyKey: String?
+    ) async throws -> (payment: Components.Schemas.Payment, answered: Bool) {
+        let payer = try RequestScope.requirePrincipal().accountId
+        guard let id = UUID(uuidString: text) else { throw Problem.notFound }
+        let key = try Idempotency.key(idempotencyKey)
         var errors: [FieldError] = []
         let (token, address) = Self.card(body.cardToken, billedTo: body.billingAddress, errors: &errors)
         guard errors.isEmpty, let address else { throw Problem.validation(errors) }
         let payment = try await payments.pay(
             .init(
-                checkoutId: id, kind: "invoice", cardToken: token, billingAddress: address, key: key,
-                requestHash: try Idempotency.requestHash(body)),
+                checkoutId: id, kind: kind, cardToken: token, billingAddress: address, key: key, requestHash: try Idempotency.requestHash(body)),
             payer: .account(payer), now: clock.now())
         RequestScope.setResponseHeader(.location, "/v1/payments/\(payment.id.uuidString.lowercased())")
-        switch payment.status {
-        case .succeeded, .declined: return .created(.init(body: .json(Self.representation(payment))))
-        case .pending, .unknown: return .accepted(.init(body: .json(Self.representation(payment))))
-        }
+        return (Self.representation(payment), payment.status == .succeeded || payment.status == .declined)
     }
 
     static func representation(_ invoice: InvoiceStore.Invoice, today: CalendarDate) -> Components.Schemas.Invoice {

@@ -34,7 +34,7 @@ struct RefundRequestHandler: Sendable {
             ).collect()
             guard answered.isEmpty else { return }
             // On a payment plan, what the registration paid is spread over its deposit and its paid instalments: the
-            // latest instalments are refunded first, the request's id on the first part so that it is answered once.
+            // latest instalments are refunded first, each part carrying the request's id.
             var paidBy: [UUID] = []
             for try await id in try await connection.query(
                 """
@@ -45,16 +45,15 @@ struct RefundRequestHandler: Sendable {
                 paidBy.append(id)
             }
             var left = requested.amount.amountCents
-            var requestId: UUID? = requested.refundRequestId
             for source in paidBy + [payment] where left > 0 {
                 let part = min(left, try await RefundStore.remaining(of: source, on: connection, logger: logger))
                 guard part > 0 else { continue }
                 _ = try await RefundStore.request(
                     .init(
-                        amountCents: part, reason: requested.reason, refundRequestId: requestId, registrationIds: [requested.registrationId],
+                        amountCents: part, reason: requested.reason, refundRequestId: requested.refundRequestId,
+                        registrationIds: [requested.registrationId],
                         requestedBy: nil, capToRemaining: true),
                     payment: source, at: clock.now(), on: connection, logger: logger)
-                requestId = nil
                 left -= part
             }
         }

@@ -68,13 +68,35 @@ struct InstalmentStore: Sendable {
         }
     }
 
-    /// Charges the instalments due by `now` to their saved cards; returns how many were tried. Each try is claimed
-    /// (its payment row and the attempt counted) before the processor is asked, under the key `<instalment>:<attempt>`,
-    /// so a crash between the two is settled by the reconciler's lookup and never charges twice.
+    /// Charges one instalment due by `now` to its saved card; returns how many were tried (0 or 1: the caller loops).
+    /// The try is claimed (its payment row and the attempt counted) just before the processor is asked, under the key
+    /// `<instalment>:<attempt>`, so a crash between the two is settled by the reconciler's lookup and never charges
+    /// twice; one at a time, so that no claim waits behind others' charges long enough to be taken for a lost one.
     @discardableResult
     func chargeDue(now: Date) async throws -> Int {
-        let claimed: [(payment: UUID, method: String?, total: Int64, description: String)] = try await client.transaction(logger: logger) {
-            connection in
+        let claimed: [(payment: UUID, method: String?, total: Int64, description: String)]
+        do {
+            claimed = try await claim(now: now)
+        } catch  where error.sqlState == "23505" {
+            // The family paying it on the portal at this very moment: theirs is the live payment.
+            return 0
+        }
+        for attempt in claimed {
+            let outcome: ChargeOutcome =
+                if let method = attempt.method {
+                    await processor.charge(
+                        .savedMethod(method), amountCents: attempt.total, reference: attempt.payment,
+                        description: String(attempt.description.prefix(200)))
+                } else {
+                    .declined(code: "no_saved_card")
+                }
+            _ = try await payments.settle(attempt.payment, outcome: outcome, at: now, logger: logger)
+        }
+        return claimed.count
+    }
+
+    private func claim(now: Date) async throws -> [(payment: UUID, method: String?, total: Int64, description: String)] {
+        try await client.transaction(logger: logger) { connection in
             var due: [(UUID, String?, String, Int, String)] = []
             for try await row in try await connection.query(
                 """
@@ -82,7 +104,7 @@ struct InstalmentStore: Sendable {
                 FROM instalments i JOIN checkouts c ON c.id = i.id
                 WHERE i.status = 'scheduled' AND i.next_attempt_at <= \(now) AND NOT c.expired
                   AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.checkout_id = i.id AND p.status <> 'declined')
-                ORDER BY i.next_attempt_at LIMIT 20 FOR UPDATE OF i SKIP LOCKED
+                ORDER BY i.next_attempt_at LIMIT 1 FOR UPDATE OF i SKIP LOCKED
                 """, logger: logger
             ).decode((UUID, String?, String, Int, String).self) {
                 due.append(row)
@@ -106,22 +128,10 @@ struct InstalmentStore: Sendable {
             }
             return claimed
         }
-        for attempt in claimed {
-            let outcome: ChargeOutcome =
-                if let method = attempt.method {
-                    await processor.charge(
-                        .savedMethod(method), amountCents: attempt.total, reference: attempt.payment,
-                        description: String(attempt.description.prefix(200)))
-                } else {
-                    .declined(code: "no_saved_card")
-                }
-            _ = try await payments.settle(attempt.payment, outcome: outcome, at: now, logger: logger)
-        }
-        return claimed.count
     }
 
-    /// An instalment paid, in the settling transaction: told to enrolment. One paid after its registration was
-    /// cancelled (the charge crossed the cancellation) is refunded in full.
+    /// An instalment paid, in the settling transaction: told to enrolment, even when its registration was cancelled
+    /// meanwhile (the charge crossed the cancellation): enrolment then asks it back, as it decides every refund.
     static func paid(
         _ id: UUID, payment: UUID, receiptNumber: String, checkout: CheckoutEvent, at now: Date, on connection: PostgresConnection, logger: Logger
     ) async throws {
@@ -136,14 +146,6 @@ struct InstalmentStore: Sendable {
             """
             UPDATE instalments SET status = 'paid', payment_id = \(payment), next_attempt_at = NULL, updated_at = \(now) WHERE id = \(id)
             """, logger: logger)
-        if status == "cancelled" {
-            _ = try await RefundStore.request(
-                .init(
-                    amountCents: checkout.total.amountCents, reason: "registration-cancelled", refundRequestId: nil, registrationIds: [registration],
-                    requestedBy: nil, capToRemaining: true),
-                payment: payment, at: now, on: connection, logger: logger)
-            return
-        }
         try await Outbox.enqueue(
             PendingEvent(
                 routingKey: EventName.instalmentPaid, subject: id.uuidString.lowercased(), occurredAt: now,

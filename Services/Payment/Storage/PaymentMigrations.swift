@@ -332,6 +332,9 @@ enum PaymentMigrations {
                 "CREATE INDEX instalments_due ON instalments (next_attempt_at) WHERE status = 'scheduled'",
                 "CREATE INDEX instalments_by_registration ON instalments (registration_id)",
                 "CREATE INDEX instalments_by_payer ON instalments (payer_account_id, due_on)",
+                // A refund request of a registration on a plan is answered by a refund of each payment that paid it.
+                "ALTER TABLE refunds DROP CONSTRAINT refunds_refund_request_id_key",
+                "CREATE UNIQUE INDEX refunds_one_per_request_and_payment ON refunds (refund_request_id, payment_id)",
             ]),
     ]
 }

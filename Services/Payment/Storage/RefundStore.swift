@@ -41,7 +41,7 @@ struct RefundStore: Sendable {
         var request = request
         if let requestId = request.refundRequestId {
             for try await id in try await connection.query(
-                "SELECT id FROM refunds WHERE refund_request_id = \(requestId)", logger: logger
+                "SELECT id FROM refunds WHERE refund_request_id = \(requestId) AND payment_id = \(payment)", logger: logger
             ).decode(UUID.self) {
                 return id
             }
@@ -142,6 +142,14 @@ struct RefundStore: Sendable {
     /// amount, and `payment.refund.completed`.
     func settle(_ id: UUID, outcome: RefundOutcome, at now: Date, logger: Logger) async throws {
         try await client.transaction(logger: logger) { connection in
+            // A request answered in parts (a registration paid by instalments): its parts settle one at a time, in the
+            // same order, so that the last one knows it is the last.
+            _ = try await connection.query(
+                """
+                SELECT s.id FROM refunds f JOIN refunds s ON s.refund_request_id = f.refund_request_id WHERE f.id = \(id)
+                ORDER BY s.id FOR UPDATE OF s
+                """, logger: logger
+            ).collect()
             var row: (UUID, UUID, UUID, Int64, Int64, [UUID], UUID?)?
             for try await values in try await connection.query(
                 """
@@ -175,12 +183,16 @@ struct RefundStore: Sendable {
                 try await connection.query(
                     "UPDATE payments SET refunded_cents = refunded_cents + \(amount), version = version + 1, updated_at = \(now) WHERE id = \(payment)",
                     logger: logger)
+                let partsPending = try await connection.query(
+                    "SELECT 1 FROM refunds WHERE refund_request_id = \(requestId) AND status = 'pending' AND id <> \(id)", logger: logger
+                ).collect()
                 try await Outbox.enqueue(
                     PendingEvent(
                         routingKey: EventName.refundCompleted, subject: id.uuidString.lowercased(), occurredAt: now,
                         payload: RefundCompletedEvent(
                             refundId: id, version: version + 1, paymentId: payment, checkoutId: checkout, registrationIds: registrations,
-                            amount: .init(amountCents: amount), refundRequestId: requestId)),
+                            amount: .init(amountCents: amount), refundRequestId: requestId,
+                            requestComplete: requestId == nil ? nil : partsPending.isEmpty)),
                     on: connection, logger: logger)
                 try await mailing.queueRefund(id, at: now, on: connection, logger: logger)
             }

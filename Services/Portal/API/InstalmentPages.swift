@@ -100,11 +100,6 @@ extension CheckoutPages {
         return .success(found)
     }
 
-    struct Redirect: Error {
-        var location: String
-        var response: Response { Response(status: .seeOther, headers: [.location: location]) }
-    }
-
     func instalmentPayment(_ request: Request, id: String) async throws -> Response {
         guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
         let language = LanguageChoice.of(request)
@@ -135,17 +130,10 @@ extension CheckoutPages {
                     formErrors: formErrors),
                 request: request, language: language, status: status, signedIn: true)
         }
-        let posted: (cardToken: String, address: PaymentClient.Components.Schemas.BillingAddress)
-        switch Self.posted(form, language: language) {
-        case .success(let values): posted = values
-        case .failure(let errors): return again(errors.fields, errors.form)
-        }
-        let attempt = Self.attemptKey(form.text("attempt", limit: 36))
-        let body = PaymentClient.Components.Schemas.InvoicePaymentRequest(cardToken: posted.cardToken, billingAddress: posted.address)
         return try await answerCardPayment(
-            request: request, language: language, documentPath: "/paiements",
+            form, request: request, language: language, documentPath: "/paiements",
             settledTypes: ["/instalment-already-paid", "/payment-in-progress", "/instalment-cancelled"], again: again
-        ) {
+        ) { body, attempt in
             let answer = try await acting(payer) {
                 try await payment.payMyInstalment(
                     path: .init(instalmentId: instalment.id), headers: .init(idempotencyKey: attempt), body: .json(body))

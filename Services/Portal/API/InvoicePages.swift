@@ -120,41 +120,47 @@ extension CheckoutPages {
         return page
     }
 
+    /// The payer's open invoice, or where to go instead: its payment once paid, its own page once cancelled.
+    private func payableInvoice(_ id: String, _ payer: Payer) async throws -> Result<Invoice, Redirect> {
+        guard let invoice = try await invoice(id, payer) else { throw HTTPError(.notFound) }
+        if let paid = invoice.paymentId { return .failure(Redirect(location: "/paiements/\(paid)")) }
+        guard invoice.status == .open else { return .failure(Redirect(location: "\(Self.invoicesPath)/\(invoice.id)")) }
+        return .success(invoice)
+    }
+
     /// The form while the invoice is open; once paid or cancelled, the invoice's own page says so.
     func invoicePayment(_ request: Request, id: String) async throws -> Response {
         guard UUID(uuidString: id) != nil else { throw HTTPError(.notFound) }
         let language = LanguageChoice.of(request)
         guard let payer = try await payer(request, .account) else { return kit.signInFirst(request) }
-        guard let invoice = try await invoice(id, payer) else { throw HTTPError(.notFound) }
-        if let paid = invoice.paymentId { return Response(status: .seeOther, headers: [.location: "/paiements/\(paid)"]) }
-        guard invoice.status == .open else { return Response(status: .seeOther, headers: [.location: "\(Self.invoicesPath)/\(invoice.id)"]) }
-        return kit.formResponse(invoiceForm(invoice, request: request, language: language), request: request, language: language, signedIn: true)
+        switch try await payableInvoice(id, payer) {
+        case .failure(let redirect): return redirect.response
+        case .success(let invoice):
+            return kit.formResponse(
+                invoiceForm(invoice, request: request, language: language), request: request, language: language, signedIn: true)
+        }
     }
 
     func payInvoice(_ request: Request, id: String) async throws -> Response {
         let form = try await PostedForm(request, cookies: kit.cookies)
         let language = LanguageChoice.of(request)
         guard let payer = try await payer(request, .account) else { return kit.signInFirst(request) }
-        guard let invoice = try await invoice(id, payer) else { throw HTTPError(.notFound) }
+        let invoice: Invoice
+        switch try await payableInvoice(id, payer) {
+        case .failure(let redirect): return redirect.response
+        case .success(let open): invoice = open
+        }
         let invoicePath = "\(Self.invoicesPath)/\(invoice.id)"
-        guard invoice.status == .open else { return Response(status: .seeOther, headers: [.location: invoicePath]) }
         func again(_ errors: [String: [String]], _ formErrors: [String], status: HTTPResponse.Status = .unprocessableContent) -> Response {
             kit.formResponse(
                 invoiceForm(invoice, request: request, language: language, typed: form, errors: errors, formErrors: formErrors), request: request,
                 language: language, status: status, signedIn: true)
         }
-        let posted: (cardToken: String, address: PaymentClient.Components.Schemas.BillingAddress)
-        switch Self.posted(form, language: language) {
-        case .success(let values): posted = values
-        case .failure(let errors): return again(errors.fields, errors.form)
-        }
-        let attempt = Self.attemptKey(form.text("attempt", limit: 36))
-        let body = PaymentClient.Components.Schemas.InvoicePaymentRequest(cardToken: posted.cardToken, billingAddress: posted.address)
         // Paid meanwhile (another tab) or cancelled: the invoice's page says which.
         return try await answerCardPayment(
-            request: request, language: language, documentPath: invoicePath,
+            form, request: request, language: language, documentPath: invoicePath,
             settledTypes: ["/invoice-already-paid", "/payment-in-progress", "/invoice-cancelled"], again: again
-        ) {
+        ) { body, attempt in
             let answer = try await acting(payer) {
                 try await payment.payMyInvoice(path: .init(invoiceId: invoice.id), headers: .init(idempotencyKey: attempt), body: .json(body))
             }
@@ -168,6 +174,12 @@ extension CheckoutPages {
         }
     }
 
+    /// Where a page sends the visitor instead of its form (a document paid or cancelled meanwhile).
+    struct Redirect: Error {
+        var location: String
+        var response: Response { Response(status: .seeOther, headers: [.location: location]) }
+    }
+
     /// What paying a document (an invoice, an instalment) answered, read alike.
     enum CardPaymentAnswer: Sendable {
         case made(PaymentClient.Components.Schemas.Payment)
@@ -176,19 +188,27 @@ extension CheckoutPages {
         case problem(ServiceProblem)
     }
 
-    /// Sends a family's card payment of a document and answers the page: the payment's page once charged or under
-    /// way; the form again on a declined card or a refusal; the document's page when it was settled meanwhile
-    /// (`settledTypes`). A double click's second request finds the first still with the processor: it asks again
-    /// with the same key until the first answer is replayed, so both show the one result.
+    /// Reads a payment form and sends the family's card payment of a document (`send`, given the card and the form's
+    /// attempt key), then answers the page: the payment's page once charged or under way; the form again on a field
+    /// left empty, a declined card or a refusal; the document's page when it was settled meanwhile (`settledTypes`).
+    /// A double click's second request finds the first still with the processor: it asks again with the same key
+    /// until the first answer is replayed, so both show the one result.
     func answerCardPayment(
-        request: Request, language: Language, documentPath: String, settledTypes: [String],
-        again: ([String: [String]], [String], HTTPResponse.Status) -> Response, send: () async throws -> CardPaymentAnswer
+        _ form: PostedForm, request: Request, language: Language, documentPath: String, settledTypes: [String],
+        again: ([String: [String]], [String], HTTPResponse.Status) -> Response,
+        send: (PaymentClient.Components.Schemas.InvoicePaymentRequest, String) async throws -> CardPaymentAnswer
     ) async throws -> Response {
-        var answer = try await send()
+        let body: PaymentClient.Components.Schemas.InvoicePaymentRequest
+        switch Self.posted(form, language: language) {
+        case .success(let posted): body = .init(cardToken: posted.cardToken, billingAddress: posted.address)
+        case .failure(let errors): return again(errors.fields, errors.form, .unprocessableContent)
+        }
+        let attempt = Self.attemptKey(form.text("attempt", limit: 36))
+        var answer = try await send(body, attempt)
         for _ in 0..<30 {
             guard case .problem(let problem) = answer, problem.type.hasSuffix("/idempotency-in-flight") else { break }
             try await Task.sleep(for: .milliseconds(400))
-            answer = try await send()
+            answer = try await send(body, attempt)
         }
         switch answer {
         case .made(let paid):

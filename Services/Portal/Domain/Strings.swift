@@ -1162,8 +1162,9 @@ enum Strings {
         .instalmentOn: "{amount} le {date}",
         .howToPay: "Comment payer\u{00A0}?",
         .payInFull: "Tout payer maintenant",
-        .payByInstalments: "Payer les dépôts maintenant, et le reste en versements prélevés sur la même carte aux dates prévues",
-        .depositNow: "Dépôt payé maintenant",
+        .payByInstalments:
+            "Payer maintenant le dépôt (de chaque activité qui le permet), puis le reste en versements prélevés sur la même carte aux dates prévues",
+        .depositNow: "Dépôt à payer maintenant",
         .instalmentsLabel: "Versements",
         .cardKeptNotice:
             "Le processeur de paiement conserve votre carte pour les versements (Guichet ne la voit jamais). Un versement refusé vous est signalé par courriel, et vous pouvez le payer avec une autre carte.",
@@ -2153,8 +2154,9 @@ enum Strings {
         .instalmentOn: "{amount} on {date}",
         .howToPay: "How to pay?",
         .payInFull: "Pay everything now",
-        .payByInstalments: "Pay the deposits now, and the rest in instalments charged to the same card on their dates",
-        .depositNow: "Deposit paid now",
+        .payByInstalments:
+            "Pay the deposit now (for each activity that allows it), then the rest in instalments charged to the same card on their dates",
+        .depositNow: "Deposit due now",
         .instalmentsLabel: "Instalments",
         .cardKeptNotice:
             "The payment processor keeps your card for the instalments (Guichet never sees it). A declined instalment is emailed to you, and you can pay it with another card.",
@@ -2164,7 +2166,7 @@ enum Strings {
         .instalmentLabel: "Instalment",
         .instalmentPartOf: "{number} of {count}",
         .instalmentStatusScheduled: "Scheduled",
-        .instalmentStatusRetry: "Declined: tried again on {date}",
+        .instalmentStatusRetry: "Declined: will be tried again on {date}",
         .instalmentStatusFailed: "Declined: please pay it by card",
         .instalmentStatusPaid: "Paid",
         .instalmentStatusCancelled: "Cancelled with the registration",

@@ -1034,7 +1034,8 @@ extension Components {
         package struct CheckoutRequest: Codable, Hashable, Sendable {
             /// Pay a deposit now and the rest in instalments, on the lines whose offering allows a payment plan (their
             /// `price.paymentPlan`); the other lines are paid in full. The card is saved at the processor for the
-            /// instalments. Default false.
+            /// instalments. Default false. Signed in only: a guest's checkout asking for it is refused (422
+            /// `paymentPlan: accountRequired`).
             ///
             ///
             /// - Remark: Generated from `#/components/schemas/CheckoutRequest/paymentPlan`.
