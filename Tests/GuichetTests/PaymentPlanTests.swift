@@ -95,6 +95,19 @@ import Testing
                 #expect(
                     (try await payment.execute(uri: "/v1/me/instalments", method: .get, headers: bearer(stranger)).json()["items"] as? [Any])?.isEmpty
                         == true)
+                // A hold's expiry heard after the deposit was charged (a late payment) stops nothing: it is about the hold.
+                try await withEvents(database) { events in
+                    try await events.send(
+                        EventName.registrationExpired, from: "enrolment",
+                        RegistrationEvent(
+                            registrationId: emile.lines[0].registrationId, version: 2, participantId: emile.lines[0].participantId,
+                            offeringId: emile.lines[0].offeringId, sessionId: emile.lines[0].sessionId, guardianAccountIds: [parent],
+                            checkoutId: emile.checkoutId))
+                }
+                try await eventually("the expiry is heard") {
+                    try await database.count("SELECT count(*) FROM payment.inbox WHERE type LIKE '%registration.expired%'") == 1
+                }
+                #expect(try await database.count("SELECT count(*) FROM payment.instalments WHERE status = 'scheduled'") == 4)
                 let emileFirst = try #require(emile.instalments?[0].instalmentId)
                 let leaFirst = try #require(lea.instalments?[0].instalmentId)
                 let leaSecond = try #require(lea.instalments?[1].instalmentId)
