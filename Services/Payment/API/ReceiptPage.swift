@@ -33,7 +33,13 @@ struct ReceiptPage: Sendable {
             "card": receipt.card.masked,
             "lines": receipt.lines.map { line -> [String: Any] in
                 [
-                    "participant": line.participantName, "code": line.offeringCode, "title": name(line.title), "price": money(line.unitPrice),
+                    "participant": line.participantName, "code": line.offeringCode, "price": money(line.unitPrice),
+                    "title": name(line.title)
+                        + (line.planPart.map { part in
+                            part.number == 0
+                                ? (english ? " — deposit" : " — dépôt")
+                                : english ? " — instalment \(part.number) of \(part.count)" : " — versement \(part.number) de \(part.count)"
+                        } ?? ""),
                     "items": line.items.map { item -> [String: Any] in
                         [
                             "name": name(item.name) + (item.date.map { " (\($0))" } ?? ""), "quantity": item.quantity,
