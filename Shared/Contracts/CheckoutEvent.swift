@@ -231,10 +231,13 @@ public struct RegistrationEvent: Codable, Sendable, Equatable {
     public var sessionId: UUID
     public var guardianAccountIds: [UUID]
     public var checkoutId: UUID?
+    /// Why, when it says more than the event's type: `no-seat-after-late-payment` on an expiry said again once a
+    /// late payment found no seat (the hold's own expiry has none).
+    public var reason: String?
 
     public init(
         registrationId: UUID, version: Int64, participantId: UUID, offeringId: UUID, sessionId: UUID, guardianAccountIds: [UUID],
-        checkoutId: UUID?
+        checkoutId: UUID?, reason: String? = nil
     ) {
         self.registrationId = registrationId
         self.version = version
@@ -243,6 +246,7 @@ public struct RegistrationEvent: Codable, Sendable, Equatable {
         self.sessionId = sessionId
         self.guardianAccountIds = guardianAccountIds
         self.checkoutId = checkoutId
+        self.reason = reason
     }
 }
 
@@ -355,10 +359,13 @@ public struct RefundCompletedEvent: Codable, Sendable, Equatable {
     /// With `refundRequestId`: false while other parts of the answer are still to complete (a registration paid by
     /// instalments is refunded from each payment that paid it); true on the last. Absent: the request is answered.
     public var requestComplete: Bool?
+    /// With `requestComplete`: what the request's parts refunded so far, this one included (parts may be heard in
+    /// any order).
+    public var requestRefunded: MoneyAmount?
 
     public init(
         refundId: UUID, version: Int64, paymentId: UUID, checkoutId: UUID, registrationIds: [UUID], amount: MoneyAmount, refundRequestId: UUID?,
-        requestComplete: Bool? = nil
+        requestComplete: Bool? = nil, requestRefunded: MoneyAmount? = nil
     ) {
         self.refundId = refundId
         self.version = version
@@ -368,6 +375,7 @@ public struct RefundCompletedEvent: Codable, Sendable, Equatable {
         self.amount = amount
         self.refundRequestId = refundRequestId
         self.requestComplete = requestComplete
+        self.requestRefunded = requestRefunded
     }
 }
 

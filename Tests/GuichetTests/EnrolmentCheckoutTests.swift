@@ -309,6 +309,9 @@ import Testing
                     try await database.count("SELECT count(*) FROM enrolment.outbox WHERE routing_key = 'enrolment.refund.requested'") == 1
                 }
                 #expect(try await database.seats(offering2.sessions[0].sessionId) == (1, 1, 0))
+                // Its expiry is said again, with why: payment ends a payment plan on this one, not on a hold's own expiry.
+                let expiries = try await database.enrolmentEvents(EventName.registrationExpired)
+                #expect(expiries.map { $0["reason"] as? String }.filter { $0 != nil } == ["no-seat-after-late-payment"], "\(expiries)")
             }
         }
     }

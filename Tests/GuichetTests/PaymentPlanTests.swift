@@ -221,6 +221,11 @@ import Testing
                     try await database.count(
                         "SELECT count(*) FROM payment.refunds WHERE refund_request_id = '\(request.refundRequestId.uuidString.lowercased())'")
                         == 3, "each part answers the request")
+                // The parts settle one at a time: only the last says the request is complete, with the three together.
+                let parts = try await database.paymentEvents(EventName.refundCompleted)
+                #expect(parts.filter { $0["requestComplete"] as? Bool == false }.count == 2, "\(parts)")
+                let lastPart = try #require(parts.first { $0["requestComplete"] as? Bool == true })
+                #expect((lastPart["requestRefunded"] as? [String: Any])?["amountCents"] as? Int == 100_000)
             }
         }
     }
@@ -305,22 +310,24 @@ import Testing
                 #expect((asked["amount"] as? [String: Any])?["amountCents"] as? Int == 75_000)
                 #expect((asked["checkoutId"] as? String)?.lowercased() == checkoutId.lowercased())
                 #expect(try await database.enrolmentEvents(EventName.registrationCancelled).count == 1, "payment hears it and stops the plan")
-                // Payment answers in two parts (the instalment's payment, then the deposit's): the request completes with the last.
+                // Payment answers in two parts (the instalment's payment, then the deposit's), heard here in the other
+                // order: the request is complete, with both parts' amount.
                 let requestText = try #require(asked["refundRequestId"] as? String)
                 let requestId = try #require(UUID(uuidString: requestText))
-                for (amount, last) in [(Int64(45_000), false), (30_000, true)] {
+                for (amount, soFar, last) in [(Int64(30_000), Int64(75_000), true), (45_000, 45_000, false)] {
                     try await events.send(
                         EventName.refundCompleted, from: "payment",
                         RefundCompletedEvent(
                             refundId: UUID(), version: 2, paymentId: UUID(), checkoutId: UUID(uuidString: checkoutId)!,
                             registrationIds: [UUID(uuidString: registration)!], amount: .init(amountCents: amount), refundRequestId: requestId,
-                            requestComplete: last))
-                    try await eventually("part \(last ? 2 : 1) is counted") {
-                        try await database.count(
-                            "SELECT count(*) FROM enrolment.refund_requests WHERE refunded_cents = \(last ? 75_000 : 45_000) AND status = '\(last ? "completed" : "requested")'"
-                        ) == 1
+                            requestComplete: last, requestRefunded: .init(amountCents: soFar)))
+                    try await eventually("the part of \(amount) is heard") {
+                        try await database.count("SELECT count(*) FROM enrolment.inbox WHERE type LIKE '%refund.completed%'") == (last ? 1 : 2)
                     }
                 }
+                #expect(
+                    try await database.count(
+                        "SELECT count(*) FROM enrolment.refund_requests WHERE refunded_cents = 75000 AND status = 'completed'") == 1)
                 // The second instalment charged as the cancellation crossed it: asked back whole.
                 let lastInstalment = try #require((announced["instalments"] as? [[String: Any]])?.last?["instalmentId"] as? String)
                 let late = InstalmentPaidEvent(

@@ -150,7 +150,8 @@ extension Cancellations {
     static let latestRefundRequest = """
         LEFT JOIN LATERAL (
             SELECT status, amount_cents, refunded_cents, payment_id, refund_id, decision_note
-            FROM refund_requests WHERE registration_id = r.id ORDER BY requested_at DESC, id LIMIT 1
+            FROM refund_requests WHERE registration_id = r.id AND reason <> 'registration-cancelled'
+            ORDER BY requested_at DESC, id LIMIT 1
         ) q ON true
         """
 }
@@ -218,16 +219,17 @@ extension Cancellations {
 
     /// Payment refunded what a request asked (or what a staff refund covered): the requests it answers are closed.
     static func refundCompleted(_ refund: RefundCompletedEvent, on connection: PostgresConnection, logger: Logger) async throws {
-        // Answered in parts (one per payment of a registration on a plan): their amounts add up, and the request is
-        // completed by the last.
-        if let request = refund.refundRequestId, refund.requestComplete != nil {
+        // Answered in parts (one per payment of a registration on a plan), heard in any order: each says what the
+        // parts refunded so far, and the last completes the request.
+        if let request = refund.refundRequestId, let complete = refund.requestComplete {
+            let refunded = refund.requestRefunded?.amountCents ?? refund.amount.amountCents
             try await connection.query(
                 """
-                UPDATE refund_requests SET status = \(refund.requestComplete == true ? "completed" : "requested"),
-                    completed_at = CASE WHEN \(refund.requestComplete == true) THEN now() END,
+                UPDATE refund_requests SET status = CASE WHEN \(complete) THEN 'completed' ELSE status END,
+                    completed_at = CASE WHEN \(complete) THEN coalesce(completed_at, now()) ELSE completed_at END,
                     payment_id = coalesce(payment_id, \(refund.paymentId)), refund_id = coalesce(refund_id, \(refund.refundId)),
-                    refunded_cents = coalesce(refunded_cents, 0) + \(refund.amount.amountCents)
-                WHERE id = \(request) AND status = 'requested'
+                    refunded_cents = greatest(coalesce(refunded_cents, 0), \(refunded))
+                WHERE id = \(request) AND status IN ('requested', 'completed')
                 """, logger: logger)
             return
         }

@@ -366,19 +366,20 @@ struct CheckoutStore: Sendable {
         let rows = try await connection.query(
             """
             SELECT r.id, r.participant_id, r.offering_id, r.session_id, r.checkout_id, r.version,
-                   coalesce(array_agg(g.account_id) FILTER (WHERE g.account_id IS NOT NULL), '{}')
+                   coalesce(array_agg(g.account_id) FILTER (WHERE g.account_id IS NOT NULL), '{}'),
+                   CASE WHEN r.status_reason = 'no-seat-after-late-payment' THEN r.status_reason END
             FROM registrations r LEFT JOIN participant_guardians g ON g.participant_id = r.participant_id
             WHERE r.id = ANY(\(ids)) GROUP BY r.id
             """, logger: logger
-        ).decode((UUID, UUID, UUID, UUID, UUID?, Int64, [UUID]).self)
+        ).decode((UUID, UUID, UUID, UUID, UUID?, Int64, [UUID], String?).self)
         var events: [PendingEvent] = []
-        for try await (id, participant, offering, session, checkout, version, guardians) in rows {
+        for try await (id, participant, offering, session, checkout, version, guardians, reason) in rows {
             events.append(
                 try PendingEvent(
                     routingKey: routingKey, subject: id.uuidString.lowercased(), occurredAt: at,
                     payload: RegistrationEvent(
                         registrationId: id, version: version, participantId: participant, offeringId: offering, sessionId: session,
-                        guardianAccountIds: guardians, checkoutId: checkout)))
+                        guardianAccountIds: guardians, checkoutId: checkout, reason: reason)))
         }
         return events
     }

@@ -67,15 +67,12 @@ struct RegistrationEndedHandler: Sendable {
 
     var handler: EventHandler {
         EventHandler(RegistrationEvent.self) { [clock] registration, context in
-            // A hold's expiry said before its late deposit was charged is about the hold: what came of the registration
-            // once paid (confirmed, or expired again for want of a seat) is said after.
-            if context.event.type == CloudEvent.type(routingKey: EventName.registrationExpired), let checkout = registration.checkoutId {
-                let chargedSince = try await context.connection.query(
-                    """
-                    SELECT 1 FROM payments WHERE checkout_id = \(checkout) AND status = 'succeeded' AND settled_at > \(context.event.time)
-                    """, logger: context.logger
-                ).collect()
-                guard chargedSince.isEmpty else { return }
+            // A hold's own expiry is about the hold, whenever it is heard: a deposit charged meanwhile still confirms the
+            // registration. Only the expiry said again once a late payment found no seat ends the plan.
+            if context.event.type == CloudEvent.type(routingKey: EventName.registrationExpired),
+                registration.reason != "no-seat-after-late-payment"
+            {
+                return
             }
             try await InstalmentStore.cancel(
                 registration: registration.registrationId, at: clock.now(), on: context.connection, logger: context.logger)

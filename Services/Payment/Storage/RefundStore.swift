@@ -183,16 +183,25 @@ struct RefundStore: Sendable {
                 try await connection.query(
                     "UPDATE payments SET refunded_cents = refunded_cents + \(amount), version = version + 1, updated_at = \(now) WHERE id = \(payment)",
                     logger: logger)
-                let partsPending = try await connection.query(
-                    "SELECT 1 FROM refunds WHERE refund_request_id = \(requestId) AND status = 'pending' AND id <> \(id)", logger: logger
-                ).collect()
+                // The request's other parts, locked above: complete once none is pending or failed (a failed part leaves the
+                // request open, as a failed refund always has), and what they refunded so far.
+                var othersOpen = false
+                var refundedSoFar = amount
+                if let requestId {
+                    for try await (status, cents) in try await connection.query(
+                        "SELECT status, amount_cents FROM refunds WHERE refund_request_id = \(requestId) AND id <> \(id)", logger: logger
+                    ).decode((String, Int64).self) {
+                        if status == "succeeded" { refundedSoFar += cents } else { othersOpen = true }
+                    }
+                }
                 try await Outbox.enqueue(
                     PendingEvent(
                         routingKey: EventName.refundCompleted, subject: id.uuidString.lowercased(), occurredAt: now,
                         payload: RefundCompletedEvent(
                             refundId: id, version: version + 1, paymentId: payment, checkoutId: checkout, registrationIds: registrations,
                             amount: .init(amountCents: amount), refundRequestId: requestId,
-                            requestComplete: requestId == nil ? nil : partsPending.isEmpty)),
+                            requestComplete: requestId == nil ? nil : !othersOpen,
+                            requestRefunded: requestId == nil ? nil : .init(amountCents: refundedSoFar))),
                     on: connection, logger: logger)
                 try await mailing.queueRefund(id, at: now, on: connection, logger: logger)
             }
