@@ -113,6 +113,16 @@ import Testing
                 let leaSecond = try #require(lea.instalments?[1].instalmentId)
                 func instalment(_ id: UUID) -> String { "payment.instalments WHERE id = '\(id.uuidString.lowercased())'" }
 
+                // Three days before the first date, each family is told once which card will be charged, and for what.
+                clock.set(CalendarDate("2027-01-29")!.noon)
+                let reminder = try await database.mailbox.waitForMail(to: "plan@example.org", count: 2)
+                #expect(reminder.subject == "Upcoming instalment: $450.00 on February 1, 2027 for Émile Tremblay", "\(reminder.subject)")
+                #expect(reminder.text.contains("VISA •••• 4242") && reminder.text.contains("/versements/"), "\(reminder.text)")
+                _ = try await database.mailbox.waitForMail(to: "refused@example.org", count: 2)
+                clock.set(CalendarDate("2027-01-30")!.noon)
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(try database.mailbox.mails(to: "plan@example.org").count == 2, "reminded once")
+
                 // The first date: Émile's saved card pays, Léa's is refused, and she is told when it is tried again.
                 clock.set(CalendarDate("2027-02-01")!.noon)
                 try await eventually("the first instalments are charged") {
@@ -121,14 +131,14 @@ import Testing
                         "SELECT count(*) FROM \(instalment(leaFirst)) AND attempts = 1 AND next_attempt_at IS NOT NULL")
                     return paid == 1 && refused == 1
                 }
-                let receipt = try await database.mailbox.waitForMail(to: "plan@example.org", count: 2)
+                let receipt = try await database.mailbox.waitForMail(to: "plan@example.org", count: 3)
                 #expect(receipt.text.contains("$450.00"), "the instalment's receipt: \(receipt.text)")
                 let told = try await database.paymentEvents(EventName.instalmentPaid)
                 #expect(told.count == 1)
                 #expect((told.first?["registrationId"] as? String)?.lowercased() == emile.lines[0].registrationId.uuidString.lowercased())
                 #expect((told.first?["checkoutId"] as? String)?.lowercased() == emile.checkoutId.uuidString.lowercased())
                 #expect(try await database.paymentEvents(EventName.chargeFailed).isEmpty, "no seat to release")
-                let refused = try await database.mailbox.waitForMail(to: "refused@example.org", count: 2)
+                let refused = try await database.mailbox.waitForMail(to: "refused@example.org", count: 3)
                 #expect(refused.subject == "Instalment declined: $200.00 for Émile Tremblay", "\(refused.subject)")
                 #expect(refused.text.contains("We will try again on February 2, 2027"), "\(refused.text)")
                 #expect(refused.text.contains("VISA •••• 0341") && refused.text.contains("/versements/\(leaFirst.uuidString.lowercased())/payer"))
@@ -139,11 +149,11 @@ import Testing
                     try await eventually("try \(attempts)") {
                         try await database.count("SELECT count(*) FROM \(instalment(leaFirst)) AND attempts = \(attempts)") == 1
                     }
-                    _ = try await database.mailbox.waitForMail(to: "refused@example.org", count: attempts + 1)
+                    _ = try await database.mailbox.waitForMail(to: "refused@example.org", count: attempts + 2)
                 }
                 #expect(
                     try await database.count("SELECT count(*) FROM \(instalment(leaFirst)) AND status = 'failed' AND next_attempt_at IS NULL") == 1)
-                let last = try await database.mailbox.waitForMail(to: "refused@example.org", count: 5)
+                let last = try await database.mailbox.waitForMail(to: "refused@example.org", count: 6)
                 #expect(last.text.contains("We will not try again"), "\(last.text)")
 
                 // The family pays it with another card: once, whatever the clicks.

@@ -16,8 +16,45 @@ struct PaymentMails: Sendable {
     let invoiceIssued: MailTemplate
     /// A payment plan's instalment refused by the saved card: when it is tried again, or that the family must pay it.
     let instalmentDeclined: MailTemplate
+    /// A payment plan's instalment the saved card is charged for in a few days.
+    let instalmentReminder: MailTemplate
 
     init() throws {
+        instalmentReminder = try MailTemplate(
+            fr: .init(
+                subject: "Versement à venir\u{00A0}: {{amount}} le {{dueOn}} pour {{participant}}",
+                text: """
+                    Bonjour {{name}},
+
+                    Le versement {{number}} de {{count}} ({{amount}}) pour {{participant}}, {{code}} {{title}}, sera prélevé le {{dueOn}} sur la carte enregistrée ({{card}}).
+
+                    Rien à faire si cette carte est toujours bonne. Pour payer avec une autre carte, faites-le avant cette date\u{00A0}: {{link}}
+
+                    Ce courriel ne demande pas de réponse.
+                    """,
+                html: """
+                    <p>Bonjour {{name}},</p>
+                    <p>Le versement {{number}} de {{count}} (<strong>{{amount}}</strong>) pour {{participant}}, {{code}} {{title}}, sera prélevé le <strong>{{dueOn}}</strong> sur la carte enregistrée ({{card}}).</p>
+                    <p>Rien à faire si cette carte est toujours bonne. Pour payer avec une autre carte, faites-le avant cette date.</p>
+                    <p><a href="{{link}}">Payer ce versement avec une autre carte</a></p>
+                    """),
+            en: .init(
+                subject: "Upcoming instalment: {{amount}} on {{dueOn}} for {{participant}}",
+                text: """
+                    Hello {{name}},
+
+                    Instalment {{number}} of {{count}} ({{amount}}) for {{participant}}, {{code}} {{titleEn}}, will be charged on {{dueOn}} to the saved card ({{card}}).
+
+                    Nothing to do if this card is still good. To pay with another card, do so before that date: {{link}}
+
+                    No reply is needed.
+                    """,
+                html: """
+                    <p>Hello {{name}},</p>
+                    <p>Instalment {{number}} of {{count}} (<strong>{{amount}}</strong>) for {{participant}}, {{code}} {{titleEn}}, will be charged on <strong>{{dueOn}}</strong> to the saved card ({{card}}).</p>
+                    <p>Nothing to do if this card is still good. To pay with another card, do so before that date.</p>
+                    <p><a href="{{link}}">Pay this instalment with another card</a></p>
+                    """))
         instalmentDeclined = try MailTemplate(
             fr: .init(
                 subject: "Versement refusé\u{00A0}: {{amount}} pour {{participant}}",

@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// has timed out are looked up by reference (charged → succeeded; no charge → declined `not_charged`, but only
 /// once the processor can no longer be working on it, `settleHorizon` after the payment began), pending
 /// refunds are sent again (the processor's idempotency key makes that safe), instalments due are charged to their
-/// saved cards. Also forgets idempotency keys
+/// saved cards (their families reminded a few days before). Also forgets idempotency keys
 /// older than a day, and (in January) mails each payer that last year's statement is ready. Several instances
 /// may run it: settling changes a payment or refund once, and a payer's statement mail is claimed once.
 struct Reconciler: Service {
@@ -28,6 +28,7 @@ struct Reconciler: Service {
         await Periodic.run(every: interval, logger: logger, failure: "reconciliation failed") { round in
             try await reconcilePayments(now: clock.now())
             try await retryRefunds()
+            while try await instalments.remindDue(now: clock.now()) > 0 {}
             while try await instalments.chargeDue(now: clock.now()) > 0 {}
             while try await statements.mailDue(now: clock.now()) > 0 {}
             if Periodic.isDue(round: round, every: .seconds(3600), interval: interval) {

@@ -68,6 +68,41 @@ struct InstalmentStore: Sendable {
         }
     }
 
+    /// Days before its date that the family is told an instalment will be charged.
+    static let reminderDays = 3
+
+    /// Mails the families whose saved card is charged within `reminderDays` (not on the day itself: the charge is
+    /// then under way), once per instalment, 50 a call; returns how many were mailed.
+    @discardableResult
+    func remindDue(now: Date) async throws -> Int {
+        let today = CalendarDate(now)
+        return try await client.transaction(logger: logger) { connection in
+            var due: [(UUID, Int, Int, String, String, String?, String?)] = []
+            for try await row in try await connection.query(
+                """
+                SELECT i.id, i.number, i.count, i.due_on::text, c.document::text, p.card_brand, p.card_last4
+                FROM instalments i JOIN checkouts c ON c.id = i.id
+                LEFT JOIN payments p ON p.checkout_id = i.checkout_id AND p.status = 'succeeded'
+                WHERE i.status = 'scheduled' AND i.reminded_at IS NULL AND i.attempts = 0
+                  AND i.due_on > \(today.description)::date AND i.due_on <= \(today.adding(days: Self.reminderDays).description)::date
+                ORDER BY i.due_on LIMIT 50 FOR UPDATE OF i SKIP LOCKED
+                """, logger: logger
+            ).decode((UUID, Int, Int, String, String, String?, String?).self) {
+                due.append(row)
+            }
+            for (id, number, count, dueText, text, brand, last4) in due {
+                try await connection.query("UPDATE instalments SET reminded_at = \(now) WHERE id = \(id)", logger: logger)
+                let document = try EventJSON.decoder.decode(CheckoutEvent.self, from: Data(text.utf8))
+                guard let line = document.lines.first, let dueOn = CalendarDate(dueText) else { continue }
+                let card = brand.flatMap { brand in last4.map { Payment.Card(brand: brand, last4: $0, expMonth: 0, expYear: 0) } }
+                try await payments.mailing.queueInstalmentReminder(
+                    id, line: line, number: number, count: count, dueOn: dueOn, card: card, payer: document.payer, at: now, on: connection,
+                    logger: logger)
+            }
+            return due.count
+        }
+    }
+
     /// Charges one instalment due by `now` to its saved card; returns how many were tried (0 or 1: the caller loops).
     /// The try is claimed (its payment row and the attempt counted) just before the processor is asked, under the key
     /// `<instalment>:<attempt>`, so a crash between the two is settled by the reconciler's lookup and never charges
@@ -245,6 +280,24 @@ struct InstalmentStore: Sendable {
 }
 
 extension PaymentMailing {
+    /// The payer's mail a few days before their saved card is charged for an instalment, in their language.
+    func queueInstalmentReminder(
+        _ id: UUID, line: CheckoutEvent.Line, number: Int, count: Int, dueOn: CalendarDate, card: Payment.Card?, payer: CheckoutEvent.Payer,
+        at now: Date, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let english = payer.language == "en"
+        let language: Language = english ? .en : .fr
+        let values: [String: Any] = [
+            "name": payer.name ?? "", "number": String(number), "count": String(count),
+            "amount": MoneyText.format(line.totalCents, english: english), "participant": line.participantName, "code": line.offeringCode,
+            "title": line.offeringTitle.fr, "titleEn": line.offeringTitle.en, "dueOn": DateText.day(dueOn.noon, language),
+            "card": card?.masked ?? "—", "link": "\(publicBaseURL)/versements/\(id.uuidString.lowercased())/payer",
+        ]
+        let message = mails.instalmentReminder.message(
+            language: english ? .en : .fr, from: from, to: .init(email: payer.email, name: payer.name), values: values, date: now)
+        try await MailQueue.enqueue(message, at: now, sealedWith: key, on: connection, logger: logger)
+    }
+
     /// The payer's mail for a refused instalment, in their language, in the settling transaction.
     func queueInstalmentDeclined(
         _ id: UUID, line: CheckoutEvent.Line, number: Int, count: Int, dueOn: CalendarDate, card: Payment.Card?, retryAt: Date?,

@@ -336,5 +336,12 @@ enum PaymentMigrations {
                 "ALTER TABLE refunds DROP CONSTRAINT refunds_refund_request_id_key",
                 "CREATE UNIQUE INDEX refunds_one_per_request_and_payment ON refunds (refund_request_id, payment_id)",
             ]),
+        Migration(
+            9, "instalment reminders",
+            [
+                // The family is told a few days before the saved card is charged, once.
+                "ALTER TABLE instalments ADD COLUMN reminded_at timestamptz",
+                "CREATE INDEX instalments_to_remind ON instalments (due_on) WHERE status = 'scheduled' AND reminded_at IS NULL",
+            ]),
     ]
 }
